@@ -1,0 +1,38 @@
+# Two commands do everything on a fresh clone: `make demo` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test bench soak lint system-deps clean
+
+# System packages the browser tests and the Chinese charts need (Debian).
+system-deps:
+	@./.ci/system-deps
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	touch $(STAMP)
+
+setup: $(STAMP) system-deps
+
+demo: setup
+	$(BIN)/surveykit demo
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python benchmarks/run_all.py
+
+soak: setup
+	$(BIN)/python -m pytest -q -m slow --run-soak tests
+
+lint: setup
+	$(BIN)/python -m mypy
+	$(BIN)/bandit -q -c pyproject.toml -r surveykit webform analysis
+
+clean:
+	rm -rf $(VENV) .pytest_cache
