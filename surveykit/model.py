@@ -1,0 +1,366 @@
+"""The questionnaire model: frozen, validated, no raw dicts.
+
+The loader builds it; everything else reads it.  Two views matter downstream:
+
+* :meth:`Questionnaire.screens` – what a respondent sees, in order.  Paired
+  blocks are materialised here: a SERVQUAL block becomes an expectations screen
+  and a perceptions screen whose questions carry the role-suffixed ids
+  (``rel1_e``, ``rel1_p``); an importance–performance block likewise; a Kano
+  block becomes one screen with a functional and a dysfunctional question per
+  attribute.  So the web form and the simulator see one flat kind of
+  :class:`Question`.
+* :meth:`Questionnaire.variables` – the codebook: every column of a response
+  row, so that variable naming lives in this one place.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator, Union
+
+from surveykit.expressions import Condition
+
+METADATA_COLUMNS = (
+    "response_id", "survey", "version", "wave", "language", "started_at", "submitted_at", "duration_s",
+)
+QUESTION_TYPES = ("likert", "matrix", "choice", "multi", "nps", "number", "text", "date", "constant_sum")
+BLOCK_TYPES = ("servqual", "kano", "importance_performance")
+KANO_CODES = ("like", "must_be", "neutral", "live_with", "dislike")
+ROLE_SUFFIX = {
+    "expectation": "_e", "perception": "_p", "importance": "_i", "performance": "_p",
+    "functional": "_f", "dysfunctional": "_d", "self_importance": "_si",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """Text in every declared language: ``text["zh"]``, ``text.get("en")``."""
+
+    values: tuple[tuple[str, str], ...]
+
+    def __getitem__(self, lang: str) -> str:
+        for key, value in self.values:
+            if key == lang:
+                return value
+        raise KeyError(lang)
+
+    def get(self, lang: str, default: str | None = None) -> str | None:
+        for key, value in self.values:
+            if key == lang:
+                return value
+        return default
+
+    def best(self, lang: str) -> str:
+        """The text in ``lang``, else in the first language it has."""
+        return self.get(lang) or self.values[0][1]
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(key for key, _ in self.values)
+
+    def as_dict(self) -> dict[str, str]:
+        return dict(self.values)
+
+    def join(self, other: "Text", sep: str = " ") -> "Text":
+        """Language-wise concatenation (for labels such as question + option)."""
+        return Text(tuple((lang, f"{value}{sep}{other.best(lang)}") for lang, value in self.values))
+
+    def __str__(self) -> str:
+        return self.values[0][1]
+
+
+def text_of(**values: str) -> Text:
+    """A :class:`Text` from keyword arguments, for built-in wording."""
+    return Text(tuple(values.items()))
+
+
+@dataclass(frozen=True, slots=True)
+class Scale:
+    """Answer points 1..``points`` with optional labels on some of them."""
+
+    id: str
+    points: int
+    labels: tuple[tuple[int, Text], ...] = ()
+
+    def label(self, point: int) -> Text | None:
+        for value, text in self.labels:
+            if value == point:
+                return text
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Dimension:
+    id: str
+    label: Text
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """A segment variable (dealer, branch, advisor…) carried by invitations."""
+
+    id: str
+    label: Text
+    values: tuple[tuple[str, Text], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    code: str
+    text: Text
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One row of a matrix: a likert item on the matrix's scale."""
+
+    id: str
+    text: Text
+    dimension: str | None = None
+    reverse: bool = False
+    label: Text | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """One thing a respondent answers.
+
+    ``type`` is a question type of the format, or ``kano`` for one half of a
+    Kano pair.  For questions that come from a paired block, ``block`` is the
+    block id, ``pair`` the item id as written in the YAML and ``role`` one of
+    expectation, perception, importance, performance, functional,
+    dysfunctional or self_importance; ``id`` is then the role-suffixed
+    variable name.
+    """
+
+    id: str
+    type: str
+    text: Text
+    required: bool = True
+    help: Text | None = None
+    label: Text | None = None
+    visible_if: Condition | None = None
+    dimension: str | None = None
+    reverse: bool = False
+    scale: Scale | None = None
+    options: tuple[Option, ...] = ()
+    rows: tuple[Row, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    integer: bool = True
+    pattern: str | None = None
+    total: float | None = None
+    block: str | None = None
+    pair: str | None = None
+    role: str | None = None
+    line: int = 0
+
+    @property
+    def points(self) -> tuple[int, ...]:
+        """The allowed numeric answers of a likert, matrix row or NPS question."""
+        if self.type == "nps":
+            return tuple(range(11))
+        if self.scale is not None:
+            return tuple(range(1, self.scale.points + 1))
+        return ()
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    id: str
+    title: Text | None
+    questions: tuple[Question, ...]
+    intro: Text | None = None
+    visible_if: Condition | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PairedItem:
+    """An item of a paired block, as written (``rel1``), before role suffixes."""
+
+    id: str
+    first: Text                # expectation / functional / importance
+    second: Text               # perception / dysfunctional / performance
+    dimension: str | None = None
+    reverse: bool = False
+    label: Text | None = None
+    help: Text | None = None
+    importance: Text | None = None   # Kano self-stated importance question
+
+
+@dataclass(frozen=True, slots=True)
+class ServqualBlock:
+    id: str
+    scale: Scale
+    items: tuple[PairedItem, ...]
+    title: Text | None = None
+    intro: Text | None = None
+    visible_if: Condition | None = None
+    type: str = "servqual"
+
+
+@dataclass(frozen=True, slots=True)
+class KanoBlock:
+    id: str
+    attributes: tuple[PairedItem, ...]
+    importance_scale: Scale | None = None
+    title: Text | None = None
+    intro: Text | None = None
+    visible_if: Condition | None = None
+    type: str = "kano"
+
+
+@dataclass(frozen=True, slots=True)
+class IPABlock:
+    id: str
+    importance_scale: Scale
+    performance_scale: Scale
+    items: tuple[PairedItem, ...]
+    title: Text | None = None
+    intro: Text | None = None
+    visible_if: Condition | None = None
+    type: str = "importance_performance"
+
+
+Section = Union[Page, ServqualBlock, KanoBlock, IPABlock]
+
+
+@dataclass(frozen=True, slots=True)
+class Screen:
+    """One page as the respondent sees it."""
+
+    id: str
+    title: Text | None
+    questions: tuple[Question, ...]
+    intro: Text | None = None
+    visible_if: Condition | None = None
+    block: str | None = None
+    role: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringCategory:
+    id: str
+    label: Text
+    items: tuple[str, ...]
+    method: str           # "sum" or "mean"
+    maximum: float        # highest possible score: points x items for sum, points for mean
+    minimum: float
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    min: float
+    label: Text
+
+
+@dataclass(frozen=True, slots=True)
+class Scoring:
+    categories: tuple[ScoringCategory, ...]
+    bands: tuple[Band, ...] = ()
+
+    def band(self, percent: float) -> Band | None:
+        """The first band (highest first) whose minimum the percent reaches."""
+        for band in self.bands:
+            if percent >= band.min:
+                return band
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """A rule that opens a follow-up case for a response that meets ``when``."""
+
+    id: str
+    when: Condition
+    department_field: str | None
+    department_value: str | None
+    priority: str
+    first_contact_hours: float
+    label: Text | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    """One column of the response table (an entry of the codebook)."""
+
+    name: str
+    label: Text
+    kind: str                        # numeric, string, date or datetime
+    level: str                       # nominal, ordinal or scale
+    type: str                        # question type, "field" or "metadata"
+    question: str | None = None      # question, matrix, paired item or field id
+    block: str | None = None         # page or block id
+    role: str | None = None
+    dimension: str | None = None
+    reverse: bool = False
+    value_labels: tuple[tuple[object, Text], ...] = ()
+    min: float | None = None
+    max: float | None = None
+    scale: str | None = None
+    required: bool = False
+    visible_if: str | None = None
+
+    @property
+    def codes(self) -> tuple[object, ...]:
+        return tuple(code for code, _ in self.value_labels)
+
+
+@dataclass(frozen=True, slots=True)
+class Questionnaire:
+    survey: str
+    version: int
+    title: Text
+    languages: tuple[str, ...]
+    fields: tuple[Field, ...]
+    scales: tuple[Scale, ...]
+    dimensions: tuple[Dimension, ...]
+    pages: tuple[Section, ...]
+    description: Text | None = None
+    thanks: Text | None = None
+    scoring: Scoring | None = None
+    alerts: tuple[Alert, ...] = ()
+    sha256: str = ""
+    source: str = "<string>"
+    _screens: tuple[Screen, ...] = field(default=(), repr=False, compare=False)
+    _variables: tuple[Variable, ...] = field(default=(), repr=False, compare=False)
+
+    def screens(self) -> tuple[Screen, ...]:
+        """What the respondent sees, in order (paired blocks expanded)."""
+        return self._screens
+
+    def variables(self) -> tuple[Variable, ...]:
+        """The codebook: metadata, fields, then every answer column, in order."""
+        return self._variables
+
+    def variable(self, name: str) -> Variable:
+        for variable in self._variables:
+            if variable.name == name:
+                return variable
+        raise KeyError(name)
+
+    def columns(self) -> tuple[str, ...]:
+        return tuple(v.name for v in self._variables)
+
+    def answer_variables(self) -> tuple[Variable, ...]:
+        return tuple(v for v in self._variables if v.type not in ("metadata", "field"))
+
+    def questions(self) -> Iterator[Question]:
+        """Every question of every screen, in order."""
+        for screen in self._screens:
+            yield from screen.questions
+
+    def question(self, qid: str) -> Question:
+        for question in self.questions():
+            if question.id == qid:
+                return question
+        raise KeyError(qid)
+
+    def dimension(self, did: str) -> Dimension:
+        for dimension in self.dimensions:
+            if dimension.id == did:
+                return dimension
+        raise KeyError(did)
+
+    def blocks(self, kind: str) -> tuple[Section, ...]:
+        """The paired blocks of one type (``servqual``, ``kano``, ``importance_performance``)."""
+        return tuple(p for p in self.pages if not isinstance(p, Page) and p.type == kind)

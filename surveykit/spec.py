@@ -1,0 +1,191 @@
+"""The keys of the questionnaire format: what each object allows, and why.
+
+One table drives both the loader (unknown keys, missing keys, types) and the
+JSON Schema that editors use (``surveykit schema``), so the two cannot drift.
+
+A kind is one of the names in :data:`SCALAR_KINDS`, or a tuple:
+``("enum", values)``, ``("list", kind)``, ``("map", key_kind, value_kind)``,
+``("object", name)``, ``("section",)`` (a page or a paired block, chosen by
+``type``) or ``("question",)`` (a question, chosen by ``type``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+SCALAR_KINDS = {
+    "id": "a lower-case identifier: a letter, then letters, digits or _ (at most 63 characters)",
+    "code": "an option code: lower-case letters, digits and _ (quote codes that are numbers)",
+    "survey_id": "a lower-case identifier that may also contain -",
+    "text": "text: a mapping with one entry per declared language (a plain string in a one-language survey)",
+    "string": "a quoted or plain string",
+    "int": "a whole number",
+    "number": "a number",
+    "bool": "true or false",
+    "condition": "a condition such as sat_overall <= 3 or 'app' in channels",
+    "date": "a date written YYYY-MM-DD",
+    "language": "a language code: zh or en",
+}
+LANGUAGES = ("zh", "en")
+PRIORITIES = ("low", "normal", "high", "urgent")
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    name: str
+    kind: Any
+    required: bool = False
+    doc: str = ""
+
+
+def _common(*extra: Key) -> tuple[Key, ...]:
+    return (
+        Key("id", "id", True, "the answer id; names the variable"),
+        Key("type", "string", True, "the question type"),
+        Key("text", "text", True, "the question as respondents read it"),
+        Key("help", "text", doc="a hint shown under the question"),
+        Key("label", "text", doc="a short name for reports and exports"),
+        Key("required", "bool", doc="must be answered (default true)"),
+        Key("visible_if", "condition", doc="show only when this holds for earlier answers"),
+        Key("dimension", "id", doc="the dimension (construct) the item measures"),
+        Key("reverse", "bool", doc="reverse-keyed: recoded as min + max - x before scoring"),
+    ) + extra
+
+
+_SCALE = Key("scale", "id", True, "the answer scale, defined under scales:")
+_OPTIONS = Key("options", ("map", "code", "text"), True, "option code -> text, in display order")
+_BLOCK = (
+    Key("type", "string", True),
+    Key("id", "id", True, "the block id"),
+    Key("title", "text"),
+    Key("intro", "text", doc="a sentence shown above the block"),
+    Key("visible_if", "condition"),
+)
+
+QUESTION_KEYS: dict[str, tuple[Key, ...]] = {
+    "likert": _common(_SCALE),
+    "matrix": _common(_SCALE, Key("rows", ("list", ("object", "row")), True, "the items, one variable each")),
+    "choice": _common(_OPTIONS),
+    "multi": _common(_OPTIONS, Key("min", "int", doc="fewest options to tick"), Key("max", "int", doc="most options to tick")),
+    "nps": _common(),
+    "number": _common(Key("min", "number"), Key("max", "number"), Key("integer", "bool", doc="whole numbers only (default true)")),
+    "text": _common(Key("min", "int", doc="fewest characters"), Key("max", "int", doc="most characters (default 2000)"),
+                    Key("pattern", "string", doc="a regular expression the whole answer must match")),
+    "date": _common(Key("min", "date"), Key("max", "date")),
+    "constant_sum": _common(_OPTIONS, Key("total", "number", True, "the points to share, e.g. 100")),
+}
+
+SECTION_KEYS: dict[str, tuple[Key, ...]] = {
+    "page": (
+        Key("id", "id", True, "the page id"),
+        Key("title", "text"),
+        Key("intro", "text", doc="a sentence shown above the questions"),
+        Key("visible_if", "condition", doc="skip the whole page unless this holds"),
+        Key("questions", ("list", ("question",)), True),
+    ),
+    "servqual": _BLOCK + (
+        Key("scale", "id", True, "the agreement scale of both halves"),
+        Key("items", ("list", ("object", "servqual_item")), True),
+    ),
+    "kano": _BLOCK + (
+        Key("importance_scale", "id", doc="ask self-stated importance of each attribute on this scale"),
+        Key("attributes", ("list", ("object", "kano_attribute")), True),
+    ),
+    "importance_performance": _BLOCK + (
+        Key("scale", "id", doc="one scale for both halves"),
+        Key("importance_scale", "id", doc="the importance scale (instead of scale)"),
+        Key("performance_scale", "id", doc="the performance scale (instead of scale)"),
+        Key("items", ("list", ("object", "ipa_item")), True),
+    ),
+}
+
+OBJECT_KEYS: dict[str, tuple[Key, ...]] = {
+    "questionnaire": (
+        Key("survey", "survey_id", True, "the survey id, used in URLs"),
+        Key("version", "int", True, "bump it when the wording changes"),
+        Key("title", "text", True),
+        Key("languages", ("list", "language"), True, "the first is the default"),
+        Key("description", "text", doc="shown on the first page"),
+        Key("thanks", "text", doc="shown after submission"),
+        Key("fields", ("map", "id", ("object", "field")), doc="segment variables carried by invitations"),
+        Key("scales", ("map", "id", ("object", "scale"))),
+        Key("dimensions", ("map", "id", "text"), doc="dimension id -> label"),
+        Key("pages", ("list", ("section",)), True),
+        Key("scoring", ("object", "scoring"), doc="category scores of a scored instrument"),
+        Key("alerts", ("list", ("object", "alert")), doc="rules that open follow-up cases"),
+    ),
+    "field": (
+        Key("label", "text", True),
+        Key("values", ("map", "code", "text"), doc="known values and their labels"),
+    ),
+    "scale": (
+        Key("points", "int", True, "answers are 1..points (2 to 11)"),
+        Key("labels", ("map", "int", "text"), doc="point -> label; label at least both ends"),
+    ),
+    "row": (
+        Key("id", "id", True),
+        Key("text", "text", True),
+        Key("label", "text"),
+        Key("dimension", "id"),
+        Key("reverse", "bool"),
+    ),
+    "servqual_item": (
+        Key("id", "id", True, "variables <id>_e and <id>_p"),
+        Key("dimension", "id", True),
+        Key("expectation", "text", True, "what an excellent company would do"),
+        Key("perception", "text", True, "what this company did"),
+        Key("label", "text"),
+        Key("help", "text"),
+        Key("reverse", "bool"),
+    ),
+    "kano_attribute": (
+        Key("id", "id", True, "variables <id>_f, <id>_d (and <id>_si)"),
+        Key("functional", "text", True, "how do you feel if the feature is present?"),
+        Key("dysfunctional", "text", True, "how do you feel if it is absent?"),
+        Key("importance", "text", doc="the self-stated importance question (needs importance_scale)"),
+        Key("label", "text"),
+        Key("help", "text"),
+        Key("dimension", "id"),
+    ),
+    "ipa_item": (
+        Key("id", "id", True, "variables <id>_i and <id>_p"),
+        Key("importance", "text", True),
+        Key("performance", "text", True),
+        Key("label", "text"),
+        Key("help", "text"),
+        Key("dimension", "id"),
+    ),
+    "scoring": (
+        Key("categories", ("map", "id", ("object", "category")), True),
+        Key("bands", ("list", ("object", "band")), doc="named bands on the percent of the maximum, highest first"),
+    ),
+    "category": (
+        Key("label", "text", True),
+        Key("items", ("list", "id"), True, "the answer ids scored in this category"),
+        Key("method", ("enum", ("sum", "mean")), doc="sum (default) or mean"),
+    ),
+    "band": (
+        Key("min", "number", True, "lowest percent of the maximum in this band"),
+        Key("label", "text", True),
+    ),
+    "alert": (
+        Key("id", "id", True),
+        Key("when", "condition", True, "the condition that opens a case"),
+        Key("department", ("object", "department"), doc="who gets the case"),
+        Key("priority", ("enum", PRIORITIES), doc="default normal"),
+        Key("first_contact_hours", "number", doc="time limit for the first contact (default 24)"),
+        Key("label", "text"),
+    ),
+    "department": (
+        Key("field", "id", doc="take the department from this segment field"),
+        Key("value", "code", doc="a fixed department"),
+    ),
+}
+
+
+def keys_of(name: str) -> tuple[Key, ...]:
+    """The keys of an object, a section type or a question type."""
+    for table in (OBJECT_KEYS, SECTION_KEYS, QUESTION_KEYS):
+        if name in table:
+            return table[name]
+    raise KeyError(name)
