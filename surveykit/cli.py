@@ -119,3 +119,46 @@ def schema(output: str | None) -> None:
         Path(output).write_text(text, encoding="utf-8")
     else:
         click.echo(text, nl=False)
+
+
+def _parse_fields(values: tuple[str, ...]) -> dict[str, list[str]]:
+    fields: dict[str, list[str]] = {}
+    for value in values:
+        name, sep, codes = value.partition("=")
+        if not sep or not name or not codes:
+            raise click.BadParameter(f"{value!r}: write FIELD=A,B,C", param_hint="--field")
+        fields[name.strip()] = [c.strip() for c in codes.split(",") if c.strip()]
+    return fields
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("-n", "count", type=click.IntRange(0), default=200, show_default=True, help="number of responses")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="out.csv or out.parquet")
+@click.option("--missing", type=click.FloatRange(0, 1), default=0.0, show_default=True, help="share of unanswered items")
+@click.option("--field", "fields", multiple=True, metavar="FIELD=A,B,C", help="values of a segment field (repeatable)")
+@click.option("--waves", default="", metavar="W1,W2", help="wave labels, comma-separated")
+@click.option("--careless", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="share of straight-liners and speeders")
+def simulate(file: str, count: int, seed: int, output: str | None, missing: float, fields: tuple[str, ...],
+             waves: str, careless: float) -> None:
+    """Simulate responses from a latent-variable model of the instrument."""
+    from surveykit.simulate import simulate as run
+
+    q = _load(file)
+    try:
+        df = run(q, count, seed=seed, missing=missing, fields=_parse_fields(fields),
+                 waves=[w.strip() for w in waves.split(",") if w.strip()] or None, careless=careless)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    if output is None:
+        click.echo(df.head(10).to_string())
+        return
+    if output.endswith(".parquet"):
+        df.to_parquet(output, index=False)
+    elif output.endswith(".csv"):
+        df.to_csv(output, index=False, encoding="utf-8", float_format="%.10g")
+    else:
+        raise click.BadParameter("write to a .csv or .parquet file", param_hint="--output")
+    click.echo(f"wrote {len(df):,} simulated responses of {q.survey} to {output}")

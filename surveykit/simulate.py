@@ -1,0 +1,312 @@
+"""Simulated responses from a latent-variable model of the instrument.
+
+Why a model and not uniform noise: the analysis needs data with structure to
+find — dimensions that hang together, expectations above perceptions, Kano
+attributes with a dominant category, loyalty that follows satisfaction, and a
+few careless respondents for the quality checks to catch.
+
+The model, per respondent *r*:
+
+* overall satisfaction ``S_r ~ N(0, 1)`` plus a segment effect (one shift per
+  value of the first segment field, so that dealers differ) and a small trend
+  over waves;
+* a factor per dimension ``F_dr = 0.7 S_r + 0.71 e_dr``;
+* a rating item loads on its dimension's factor (or on ``S``):
+  ``y = l F + sqrt(1 - l^2) u`` with ``l ~ U(0.6, 0.85)``, then cut into
+  the scale's points at fixed thresholds around an item-specific mean; a
+  reverse-keyed item loads on ``-F``;
+* SERVQUAL expectations sit about one scale step above perceptions, so the
+  gaps P - E are negative on average, as in most published studies;
+* a Kano attribute draws each respondent's category from an attribute-specific
+  mix (one dominant category) and then an answer pair that the Berger et al.
+  table classifies into that category;
+* NPS and choice answers follow ``S`` (NPS) or an attribute-specific mix.
+
+Conditions (``visible_if``) are applied in questionnaire order, so answers of
+questions that would not have been shown are missing, exactly as the web form
+stores them.  Everything is vectorised: a million rows take seconds.  The same
+seed gives the same data.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from surveykit.model import KANO_CODES, Question, Questionnaire
+
+_KANO_PAIRS = {  # category -> (functional, dysfunctional) answer pairs that classify into it
+    "A": [("like", "must_be"), ("like", "neutral"), ("like", "live_with")],
+    "O": [("like", "dislike")],
+    "M": [("must_be", "dislike"), ("neutral", "dislike"), ("live_with", "dislike")],
+    "I": [("neutral", "neutral"), ("must_be", "neutral"), ("neutral", "live_with"), ("live_with", "live_with")],
+    "R": [("dislike", "like"), ("neutral", "like")],
+    "Q": [("like", "like"), ("dislike", "dislike")],
+}
+_COMMENTS = {
+    "zh": ["等待时间太长了。", "服务顾问态度很好。", "价格不够透明。", "希望能提前告知维修进度。", "车辆交付时很干净。"],
+    "en": ["The wait was too long.", "The advisor was friendly.", "The price was not clear.",
+           "Please keep me informed about the repair.", "The car was clean on delivery."],
+}
+
+
+def simulate(
+    q: Questionnaire,
+    n: int,
+    *,
+    seed: int = 0,
+    missing: float = 0.0,
+    fields: Mapping[str, Sequence[str]] | None = None,
+    waves: Sequence[str] | None = None,
+    careless: float = 0.0,
+    start: dt.datetime | None = None,
+) -> pd.DataFrame:
+    """Simulate ``n`` responses with exactly the columns of ``q.variables()``.
+
+    Parameters
+    ----------
+    q : the questionnaire.
+    n : number of responses.
+    seed : random seed; the same seed gives the same frame.
+    missing : share of answers left unanswered at random (item nonresponse),
+        applied per question (a matrix row, multi or constant-sum group as a whole).
+    fields : values to draw each segment field from, e.g. ``{"dealer": ["A", "B"]}``;
+        a field not given uses its declared values, else ``<field>_1`` … ``<field>_5``.
+    waves : wave labels; respondents are spread evenly, and satisfaction rises a
+        little from wave to wave.
+    careless : share of careless respondents: half straight-line every rating
+        item, half are speeders (a fifth of the usual duration).
+    start : timestamp of the first response (default 2026-01-05 09:00).
+    """
+    if n < 0:
+        raise ValueError(f"n must be 0 or more, got {n}")
+    for name, value in (("missing", missing), ("careless", careless)):
+        if not 0 <= value <= 1:
+            raise ValueError(f"{name} is a share between 0 and 1, got {value}")
+    rng = np.random.default_rng(seed)
+    fields = dict(fields or {})
+    unknown = set(fields) - {f.id for f in q.fields}
+    if unknown:
+        raise ValueError(f"unknown segment field(s) {', '.join(sorted(unknown))}; the questionnaire declares "
+                         f"{', '.join(f.id for f in q.fields) or 'none'}")
+    columns: dict[str, np.ndarray] = {}
+
+    # segments, waves and the latent satisfaction
+    segment_shift = np.zeros(n)
+    for index, field in enumerate(q.fields):
+        values = list(fields.get(field.id) or [code for code, _ in field.values] or [f"{field.id}_{i}" for i in range(1, 6)])
+        draw = rng.integers(0, len(values), n)
+        columns[field.id] = np.array(values, dtype=object)[draw]
+        if index == 0:
+            segment_shift = rng.normal(0, 0.35, len(values))[draw]
+    wave_labels = list(waves) if waves else [None]
+    wave_index = np.sort(rng.integers(0, len(wave_labels), n))
+    satisfaction = rng.standard_normal(n) + segment_shift + 0.12 * wave_index
+    factors = {d.id: 0.7 * satisfaction + 0.71 * rng.standard_normal(n) for d in q.dimensions}
+
+    straight = np.zeros(n, bool)
+    speeder = np.zeros(n, bool)
+    if careless > 0:
+        chosen = rng.random(n) < careless
+        coin = rng.random(n) < 0.5
+        straight, speeder = chosen & coin, chosen & ~coin
+    straight_point = rng.random(n)  # position on the scale each straight-liner picks
+
+    for question in q.questions():
+        columns.update(_answer(question, q, rng, n, satisfaction, factors, straight, straight_point))
+
+    # item nonresponse, question by question
+    if missing > 0:
+        for question in q.questions():
+            hole = rng.random(n) < missing
+            for name in _columns_of(question):
+                _blank(columns, name, hole)
+
+    # metadata
+    languages = np.array(q.languages, dtype=object)
+    language = languages[np.where(rng.random(n) < 0.7, 0, rng.integers(0, len(languages), n))]
+    expected_s = 20.0 + 6.0 * len(q.answer_variables())
+    duration = np.round(rng.lognormal(np.log(expected_s), 0.35, n))
+    duration[speeder] = np.round(duration[speeder] / 5)
+    start = start or dt.datetime(2026, 1, 5, 9, 0, 0)
+    offsets = np.sort(rng.uniform(0, 86400 * 30 * len(wave_labels), n))
+    started = (pd.Timestamp(start) + pd.to_timedelta(np.floor(offsets), unit="s")).as_unit("s")
+    meta = {
+        "response_id": np.array([f"sim-{seed}-{i:07d}" for i in range(n)], dtype=object),
+        "survey": np.full(n, q.survey, dtype=object),
+        "version": np.full(n, float(q.version)),
+        "wave": np.array(wave_labels, dtype=object)[wave_index],
+        "language": language,
+        "started_at": started,
+        "submitted_at": started + pd.to_timedelta(duration, unit="s"),
+        "duration_s": duration,
+    }
+    frame = pd.DataFrame({**meta, **{k: v for k, v in columns.items()}}, columns=list(q.columns()))
+    _apply_conditions(q, frame)
+    _comment_language(q, frame)
+    return frame
+
+
+def _columns_of(question: Question) -> list[str]:
+    if question.type == "matrix":
+        return [row.id for row in question.rows]
+    if question.type in ("multi", "constant_sum"):
+        return [f"{question.id}_{o.code}" for o in question.options]
+    return [question.id]
+
+
+def _blank(columns: dict[str, np.ndarray], name: str, mask: np.ndarray) -> None:
+    values = columns[name]
+    if values.dtype == object:
+        values[mask] = None
+    else:
+        values[mask] = np.nan
+
+
+def _rating(rng: np.random.Generator, points: int, latent: np.ndarray, mean: float,
+            straight: np.ndarray, straight_point: np.ndarray, loading: float | None = None) -> np.ndarray:
+    """Cut a latent normal into 1..points, skewed to the positive end as CSAT data are."""
+    n = latent.shape[0]
+    lam = rng.uniform(0.6, 0.85) if loading is None else loading
+    y = lam * latent + np.sqrt(1 - lam**2) * rng.standard_normal(n) + mean
+    cuts = np.linspace(-1.9, 1.9, points - 1)
+    values = (np.searchsorted(cuts, y) + 1).astype(float)
+    values[straight] = 1 + np.floor(straight_point[straight] * points)
+    return values
+
+
+def _answer(question: Question, q: Questionnaire, rng: np.random.Generator, n: int, satisfaction: np.ndarray,
+            factors: dict[str, np.ndarray], straight: np.ndarray, straight_point: np.ndarray) -> dict[str, np.ndarray]:
+    def factor(dimension: str | None, reverse: bool) -> np.ndarray:
+        base = factors.get(dimension or "", satisfaction)
+        return -base if reverse else base
+
+    qtype = question.type
+    if qtype == "likert" and question.scale is not None:
+        points = question.scale.points
+        if question.role == "expectation":
+            latent = 0.3 * satisfaction + 0.95 * rng.standard_normal(n)
+            return {question.id: _rating(rng, points, latent, 1.3 + rng.normal(0, 0.15), straight, straight_point)}
+        if question.role == "importance":
+            latent = rng.standard_normal(n)
+            return {question.id: _rating(rng, points, latent, rng.uniform(0.3, 1.4), straight, straight_point)}
+        if question.role == "self_importance":
+            return {question.id: _rating(rng, points, rng.standard_normal(n), rng.uniform(0.2, 1.2), straight, straight_point)}
+        mean = 0.35 + rng.normal(0, 0.2)
+        return {question.id: _rating(rng, points, factor(question.dimension, question.reverse),
+                                     -mean if question.reverse else mean, straight, straight_point)}
+    if qtype == "matrix" and question.scale is not None:
+        out = {}
+        for row in question.rows:
+            mean = 0.35 + rng.normal(0, 0.2)
+            out[row.id] = _rating(rng, question.scale.points, factor(row.dimension or question.dimension, row.reverse),
+                                  -mean if row.reverse else mean, straight, straight_point)
+        return out
+    if qtype == "nps":
+        score = np.clip(np.rint(7.6 + 2.0 * (0.8 * satisfaction + 0.6 * rng.standard_normal(n))), 0, 10)
+        return {question.id: score.astype(float)}
+    if qtype == "choice":
+        probs = rng.dirichlet(np.full(len(question.options), 2.0))
+        codes = np.array([o.code for o in question.options], dtype=object)
+        return {question.id: codes[rng.choice(len(codes), n, p=probs)]}
+    if qtype == "kano":
+        if question.role != "functional":
+            return {}  # the dysfunctional half is drawn with the functional one
+        functional, dysfunctional = _draw_kano(rng, n)
+        return {question.id: functional, f"{question.pair}_d": dysfunctional}
+    if qtype == "multi":
+        k = len(question.options)
+        ticked = rng.random((n, k)) < rng.uniform(0.1, 0.5, k)
+        low = int(question.min or 0)
+        high = int(question.max or k)
+        ticked = _bound_ticks(rng, ticked, max(low, 1 if question.required else 0), high)
+        return {f"{question.id}_{o.code}": ticked[:, j].astype(float) for j, o in enumerate(question.options)}
+    if qtype == "constant_sum":
+        total = float(question.total or 100)
+        shares = rng.dirichlet(np.full(len(question.options), 3.0), n) * total
+        points = _largest_remainder(shares, total)
+        return {f"{question.id}_{o.code}": points[:, j] for j, o in enumerate(question.options)}
+    if qtype == "number":
+        low = question.min if question.min is not None else 0
+        high = question.max if question.max is not None else max(low + 100, 100)
+        values = rng.uniform(low, high, n)
+        return {question.id: np.floor(values) if question.integer else np.round(values, 2)}
+    if qtype == "date":
+        low = dt.date.fromisoformat(question.min) if isinstance(question.min, str) else dt.date(2025, 10, 1)
+        high = dt.date.fromisoformat(question.max) if isinstance(question.max, str) else low + dt.timedelta(days=90)
+        days = rng.integers(0, max((high - low).days, 0) + 1, n)
+        return {question.id: np.array([(low + dt.timedelta(days=int(d))).isoformat() for d in days], dtype=object)}
+    if qtype == "text":
+        answered = rng.random(n) < (1.0 if question.required else 0.6)
+        pick = rng.integers(0, len(_COMMENTS["en"]), n)
+        values = np.array(_COMMENTS["en"], dtype=object)[pick]
+        values[~answered] = None
+        return {question.id: values}
+    return {question.id: np.full(n, np.nan)}
+
+
+def _bound_ticks(rng: np.random.Generator, ticked: np.ndarray, low: int, high: int) -> np.ndarray:
+    """Make every row tick between ``low`` and ``high`` options."""
+    n, k = ticked.shape
+    counts = ticked.sum(axis=1)
+    for row in np.flatnonzero((counts < low) | (counts > high)):
+        target = min(max(counts[row], low), high)
+        ticked[row] = False
+        ticked[row, rng.choice(k, target, replace=False)] = True
+    return ticked
+
+
+def _largest_remainder(shares: np.ndarray, total: float) -> np.ndarray:
+    """Round each row to whole points that still add up to ``total``."""
+    floors = np.floor(shares)
+    short = (total - floors.sum(axis=1)).astype(int)
+    order = np.argsort(-(shares - floors), axis=1)
+    rank = np.argsort(order, axis=1)
+    return floors + (rank < short[:, None])
+
+
+def _draw_kano(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    categories = list(_KANO_PAIRS)
+    dominant = rng.choice(["A", "O", "M", "I"])
+    weights = np.array([0.06 if c in ("R", "Q") else 0.12 for c in categories])
+    weights[categories.index(dominant)] = 0.5
+    weights /= weights.sum()
+    drawn = rng.choice(len(categories), n, p=weights)
+    functional = np.empty(n, dtype=object)
+    dysfunctional = np.empty(n, dtype=object)
+    for index, category in enumerate(categories):
+        rows = np.flatnonzero(drawn == index)
+        pairs = _KANO_PAIRS[category]
+        choice = rng.integers(0, len(pairs), rows.size)
+        functional[rows] = np.array([p[0] for p in pairs], dtype=object)[choice]
+        dysfunctional[rows] = np.array([p[1] for p in pairs], dtype=object)[choice]
+    return functional, dysfunctional
+
+
+def _apply_conditions(q: Questionnaire, frame: pd.DataFrame) -> None:
+    """Blank what the web form would not have shown, in questionnaire order."""
+    for screen in q.screens():
+        shown = screen.visible_if.evaluate_frame(frame) if screen.visible_if else np.ones(len(frame), bool)
+        for question in screen.questions:
+            visible = shown & question.visible_if.evaluate_frame(frame) if question.visible_if else shown
+            if visible.all():
+                continue
+            for name in _columns_of(question):
+                column = frame[name]
+                frame[name] = column.where(visible, None if column.dtype == object else np.nan)
+
+
+def _comment_language(q: Questionnaire, frame: pd.DataFrame) -> None:
+    """Free-text answers in the language the respondent answered in."""
+    for question in q.questions():
+        if question.type != "text" or "zh" not in q.languages:
+            continue
+        column = frame[question.id]
+        zh = (frame["language"] == "zh").to_numpy() & column.notna().to_numpy()
+        if zh.any():
+            picks = np.arange(zh.sum()) % len(_COMMENTS["zh"])
+            values = column.to_numpy(dtype=object).copy()
+            values[zh] = np.array(_COMMENTS["zh"], dtype=object)[picks]
+            frame[question.id] = values
