@@ -202,9 +202,11 @@ class _Parser:
             self.pos += 1
             if not (isinstance(left, Literal) and isinstance(left.value, str)):
                 raise ExpressionError("'in' needs a quoted option code on its left, e.g. 'app' in channels", offset)
+            token = self.peek()
             target = self.value()
             if not isinstance(target, Name):
-                raise ExpressionError("'in' needs the id of a multiple-choice question on its right", offset)
+                raise ExpressionError("'in' needs the id of a multiple-choice question on its right",
+                                      token[2] if token else self.end)
             return Contains(left.value, target, negate)
         return left
 

@@ -1,0 +1,92 @@
+"""The command line: exit codes, machine-readable errors, the outline, simulation to files."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from click.testing import CliRunner
+
+from surveykit.cli import main
+
+GOOD = """\
+survey: cli
+version: 1
+title: {zh: 命令行, en: CLI}
+languages: [zh, en]
+fields:
+  dealer: {label: {zh: 经销商, en: Dealer}}
+scales:
+  a5: {points: 5}
+pages:
+  - id: p1
+    title: {zh: 第一页, en: First}
+    questions:
+      - {id: sat, type: likert, scale: a5, text: {zh: 满意吗, en: Satisfied?}}
+      - {id: rec, type: nps, text: {zh: 推荐吗, en: Recommend?}}
+      - {id: why, type: text, required: false, visible_if: sat <= 2, text: {zh: 为什么, en: Why?}}
+"""
+
+
+def _files(tmp_path):
+    good = tmp_path / "good.yaml"
+    good.write_text(GOOD, encoding="utf-8")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(GOOD.replace("scale: a5,", "scale: a9,"), encoding="utf-8")
+    return good, bad
+
+
+def test_validate_exit_codes(tmp_path):
+    good, bad = _files(tmp_path)
+    runner = CliRunner()
+    ok = runner.invoke(main, ["validate", str(good)])
+    assert ok.exit_code == 0 and "ok (cli)" in ok.output
+    failed = runner.invoke(main, ["validate", str(good), str(bad)])
+    assert failed.exit_code == 1
+    assert f"{bad}:13:" in failed.output and "scale 'a9' is not defined" in failed.output
+    usage = runner.invoke(main, ["validate"])
+    assert usage.exit_code == 2
+
+
+def test_validate_json(tmp_path):
+    good, bad = _files(tmp_path)
+    result = CliRunner().invoke(main, ["validate", "--format", "json", str(good), str(bad)])
+    report = json.loads(result.output)
+    assert [r["valid"] for r in report] == [True, False]
+    problem = report[1]["problems"][0]
+    assert problem["line"] == 13 and problem["key"] == "pages[0].questions[0].scale"
+
+
+def test_info_outline(tmp_path):
+    good, _ = _files(tmp_path)
+    result = CliRunner().invoke(main, ["info", str(good), "--lang", "en"])
+    assert result.exit_code == 0
+    assert "CLI  [cli v1]" in result.output
+    assert "page 1/1: p1  First" in result.output
+    assert "[if sat <= 2]" in result.output
+    assert "3 answer variables" in result.output and "estimated completion time" in result.output
+
+
+def test_info_on_a_missing_file_is_a_clean_error(tmp_path):
+    result = CliRunner().invoke(main, ["info", str(tmp_path / "none.yaml")])
+    assert result.exit_code == 1 and "cannot read the file" in result.output
+
+
+def test_simulate_to_csv_and_parquet(tmp_path):
+    good, _ = _files(tmp_path)
+    runner = CliRunner()
+    for name in ("out.csv", "out.parquet"):
+        out = tmp_path / name
+        result = runner.invoke(main, ["simulate", str(good), "-n", "40", "--seed", "2", "--field", "dealer=A,B",
+                                      "--waves", "w1,w2", "--careless", "0.1", "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        df = pd.read_csv(out) if name.endswith(".csv") else pd.read_parquet(out)
+        assert len(df) == 40 and set(df["dealer"]) <= {"A", "B"} and set(df["wave"]) == {"w1", "w2"}
+    bad = runner.invoke(main, ["simulate", str(good), "--field", "branch=x"])
+    assert bad.exit_code == 2 and "unknown segment field" in bad.output
+
+
+def test_schema_command(tmp_path):
+    out = tmp_path / "s.json"
+    result = CliRunner().invoke(main, ["schema", "-o", str(out)])
+    assert result.exit_code == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["$schema"].endswith("2020-12/schema")

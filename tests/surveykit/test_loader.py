@@ -1,0 +1,520 @@
+"""The loader: the format of DESIGN.md, and every refusal with its message and line."""
+from __future__ import annotations
+
+import textwrap
+import time
+
+import pytest
+
+from surveykit import QuestionnaireError, load_questionnaire
+from surveykit.loader import load_directory, loads
+
+HEAD = """\
+survey: demo
+version: 1
+title: {zh: 演示, en: Demo}
+languages: [zh, en]
+scales:
+  a5:
+    points: 5
+    labels:
+      1: {zh: 很差, en: Poor}
+      5: {zh: 很好, en: Excellent}
+dimensions:
+  rel: {zh: 可靠性, en: Reliability}
+"""  # 12 lines
+
+
+def load(body: str, head: str = HEAD):
+    return load_questionnaire(head + textwrap.dedent(body))
+
+
+def problems(body: str, head: str = HEAD) -> list[tuple[int, str]]:
+    with pytest.raises(QuestionnaireError) as info:
+        load(body, head)
+    return [(p.line, str(p)) for p in info.value.problems]
+
+
+ONE_PAGE = """\
+pages:
+  - id: p1
+    questions:
+      - id: q1
+        type: likert
+        scale: a5
+        text: {zh: 满意吗, en: Satisfied?}
+"""
+
+
+def test_minimal_questionnaire_loads():
+    q = load(ONE_PAGE)
+    assert q.survey == "demo" and q.version == 1 and q.languages == ("zh", "en")
+    assert q.title["zh"] == "演示"
+    assert q.columns()[-1] == "q1"
+    assert q.variable("q1").value_labels[0][1]["en"] == "Poor"
+    assert len(q.sha256) == 64
+
+
+def test_design_example_loads_with_every_variable(tmp_path):
+    design = (tmp_path / "d.yaml")
+    design.write_text(DESIGN_EXAMPLE, encoding="utf-8")
+    q = load_questionnaire(design)
+    answers = [v.name for v in q.answer_variables()]
+    assert answers == [
+        "sat_overall", "channel", "fac_clean", "fac_crowded", "weights_reliability", "weights_responsiveness",
+        "recommend", "comment", "rel1_e", "rel1_p", "courtesy_car_f", "courtesy_car_d", "speed_i", "speed_p",
+    ]
+    assert [s.id for s in q.screens()] == ["visit", "sq_expectation", "sq_perception", "kano", "ipa_importance", "ipa_performance"]
+    assert q.variable("rel1_e").role == "expectation" and q.variable("rel1_p").dimension == "reliability"
+    assert q.variable("fac_crowded").reverse is True
+    assert q.variable("courtesy_car_d").codes == ("like", "must_be", "neutral", "live_with", "dislike")
+    assert q.variable("speed_i").role == "importance" and q.variable("speed_p").role == "performance"
+    assert q.alerts[0].department_field == "dealer" and q.alerts[0].first_contact_hours == 24
+    assert q.source == str(design)
+
+
+def test_bom_and_aliases_are_accepted():
+    text = "\ufeff" + HEAD + textwrap.dedent("""\
+        pages:
+          - id: p1
+            title: &t {zh: 第一页, en: Page one}
+            questions:
+              - {id: q1, type: likert, scale: a5, text: *t}
+        """)
+    q = load_questionnaire(text.encode("utf-8").decode("utf-8"))
+    assert q.question("q1").text["en"] == "Page one"
+
+
+def test_one_language_survey_takes_plain_strings():
+    head = "survey: mono\nversion: 2\ntitle: Mono\nlanguages: [en]\n"
+    q = load_questionnaire(head + "pages:\n  - id: p\n    questions:\n      - {id: a, type: nps, text: How likely?}\n")
+    assert q.question("a").text["en"] == "How likely?"
+
+
+@pytest.mark.parametrize(("body", "line", "message"), [
+    # unknown keys with a did-you-mean
+    (ONE_PAGE.replace("scale: a5", "scale: a5\n        dimention: rel"), 19,
+     "pages[0].questions[0].dimention: unknown key 'dimention'; did you mean 'dimension'?"),
+    # a missing scale, quoted with what is defined
+    (ONE_PAGE.replace("scale: a5", "scale: likert9"), 18, "scale 'likert9' is not defined (defined: 'a5')"),
+    # wrong types
+    (ONE_PAGE.replace("scale: a5", "scale: a5\n        required: 'yes'"), 19, "required: expected true or false, got the text 'yes'"),
+    (ONE_PAGE.replace("scale: a5", "scale: 5"), 18, "expected an id, got the number '5'; quote it: '5'"),
+    # missing required keys
+    (ONE_PAGE.replace("        text: {zh: 满意吗, en: Satisfied?}\n", ""), 16, "missing required key 'text'"),
+    # text in an undeclared language / missing a declared one
+    (ONE_PAGE.replace("en: Satisfied?", "en: Satisfied?, fr: Satisfait"), 19, "language 'fr' is not declared"),
+    (ONE_PAGE.replace(", en: Satisfied?", ""), 19, "text is missing the declared language(s) 'en'"),
+    # a NUL in text
+    (ONE_PAGE.replace("满意吗", 'x\\0y').replace("{zh: x\\0y", '{zh: "x\\0y"'), 19, "control characters are not allowed"),
+    # ids
+    (ONE_PAGE.replace("id: q1", "id: Q1"), 16, "'Q1' is not a valid id"),
+    (ONE_PAGE.replace("id: q1", "id: " + "q" * 64), 16, "ids have at most 63"),
+    (ONE_PAGE.replace("id: q1", "id: wave"), 16, "id 'wave' clashes with a metadata column"),
+    # unknown question type with a hint
+    (ONE_PAGE.replace("type: likert", "type: likret"), 17, "unknown question type 'likret'; did you mean 'likert'?"),
+])
+def test_refusals(body, line, message):
+    found = problems(body)
+    assert any(line == got_line and message in text for got_line, text in found), found
+
+
+def test_every_problem_is_reported_at_once_with_file_line_column(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(HEAD + textwrap.dedent("""\
+        pages:
+          - id: p1
+            questions:
+              - {id: q1, type: likert, scale: nope, text: {zh: a, en: b}}
+              - {id: q2, type: nps, text: {zh: a}, lable: x}
+        """), encoding="utf-8")
+    with pytest.raises(QuestionnaireError) as info:
+        load_questionnaire(path)
+    lines = str(info.value).splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith(f"{path}:16:")
+    assert "pages[0].questions[0].scale: scale 'nope' is not defined" in lines[0]
+    assert any("unknown key 'lable'; did you mean 'label'?" in line for line in lines)
+    assert info.value.line == 16 and info.value.path == str(path)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("survey: [unclosed", "YAML syntax error"),
+    ("a: 1\na: 2\n", "duplicate key 'a' (first at line 1)"),
+    ("pages:\n  - id: p\n    id: q\n", "duplicate key 'id' (first at line 2)"),
+    ("a: !!python/object/apply:os.system [echo hi]\n", "YAML tag"),
+    ("a: !!binary aGVsbG8=\n", "YAML tag"),
+    ("a: !!set {x, y}\n", "YAML tag"),
+    ("base: &b {x: 1}\nother:\n  <<: *b\n", "merge keys ('<<') are not allowed"),
+    ("a: &x [*x]\n", "refers to a node that contains it"),
+    ("a: 1\n---\nb: 2\n", "one YAML document"),
+    ("[" * 50 + "]" * 50, "nesting deeper than 20 levels"),
+    ("", "the file is empty"),
+    ("- just\n- a list\n", "expected a mapping of keys"),
+])
+def test_hostile_yaml(text, message):
+    with pytest.raises(QuestionnaireError) as info:
+        load_questionnaire(text + ("\n" if "\n" not in text else ""))
+    assert message in str(info.value)
+
+
+def test_alias_bomb_is_refused_quickly():
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 10):
+        prev, cur = chr(96 + i), chr(97 + i)
+        lines.append(f"{cur}: &{cur} [" + ", ".join([f"*{prev}"] * 9) + "]")
+    began = time.perf_counter()
+    with pytest.raises(QuestionnaireError) as info:
+        load_questionnaire("\n".join(lines) + "\n")
+    assert "alias bomb" in str(info.value)
+    assert time.perf_counter() - began < 2
+
+
+def test_deep_nesting_that_crashes_libyaml_is_refused():
+    # libyaml's own composer segfaults on this; ours stops at the depth limit
+    with pytest.raises(QuestionnaireError, match="nesting deeper"):
+        load_questionnaire("a: " + "[" * 100_000 + "]" * 100_000 + "\n")
+
+
+def test_size_cap_is_settable(tmp_path):
+    path = tmp_path / "big.yaml"
+    path.write_text(HEAD + ONE_PAGE + "#" * 2000 + "\n", encoding="utf-8")
+    with pytest.raises(QuestionnaireError, match="the limit is 1,000"):
+        load_questionnaire(path, max_bytes=1000)
+    assert load_questionnaire(path, max_bytes=10_000).survey == "demo"
+
+
+def test_invalid_utf8_reports_its_position():
+    with pytest.raises(QuestionnaireError) as info:
+        loads(b"survey: x\ntitle: \xff\xfe\n", name="f.yaml")
+    assert info.value.line == 2 and "not valid UTF-8" in str(info.value)
+
+
+@pytest.mark.parametrize(("value", "shown"), [("no", "the YAML boolean 'no'"), ("1.10", "the number '1.10'"),
+                                              ("on", "the YAML boolean 'on'"), ("~", "the YAML null '~'")])
+def test_yaml11_coercions_are_refused_with_a_hint_to_quote(value, shown):
+    body = ONE_PAGE.replace("type: likert\n        scale: a5", "type: choice\n        options:\n"
+                            f"          a: {{zh: {value}, en: x}}")
+    found = problems(body)
+    assert any(shown in text and "quote it" in text for _, text in found), found
+
+
+SKIP = HEAD + """\
+fields:
+  dealer: {label: {zh: 经销商, en: Dealer}}
+pages:
+  - id: p1
+    questions:
+      - {id: sat, type: likert, scale: a5, text: {zh: a, en: b}}
+      - id: channel
+        type: choice
+        text: {zh: a, en: b}
+        options: {phone: {zh: 电话, en: Phone}, app: {zh: 应用, en: App}}
+      - id: extras
+        type: multi
+        text: {zh: a, en: b}
+        options: {wifi: {zh: 无线, en: Wifi}, coffee: {zh: 咖啡, en: Coffee}}
+      - id: why
+        type: text
+        required: false
+        visible_if: COND
+        text: {zh: a, en: b}
+"""
+
+
+@pytest.mark.parametrize("condition", [
+    "sat <= 2", "sat <= 2 or (channel == 'app' and not 'wifi' in extras)", "'coffee' not in extras",
+    "dealer == 'x' and extras_wifi == 1", "not (sat > 3)",
+])
+def test_conditions_on_earlier_answers_and_fields_are_accepted(condition):
+    q = load_questionnaire(SKIP.replace("COND", f'"{condition}"'))
+    assert str(q.question("why").visible_if) == condition
+
+
+@pytest.mark.parametrize(("condition", "message"), [
+    ("why == 'x'", "refers to its own question 'why'"),
+    ("later > 1", "refers to 'later', which comes later"),
+    ("satt > 1", "refers to 'satt', which is no answer or field (did you mean 'sat'?)"),
+    ("sat == 'high'", "'sat' is a number; compare it with a number, not 'high'"),
+    ("channel == 1", "holds option codes; quote the code"),
+    ("channel == 'email'", "'email' is not an option of 'channel'"),
+    ("'tea' in extras", "'tea' is not an option of 'extras'"),
+    ("'app' in channel", "'in' needs a multiple-choice question"),
+    ("sat = 2", "unexpected character '=' (use == to compare)"),
+    ("sat <= ", "the condition ends too early"),
+    ("(sat > 2", "a '(' is not closed"),
+    ("x" * 1001, "at most 1000 characters"),
+])
+def test_bad_conditions(condition, message):
+    text = SKIP.replace("COND", f'"{condition}"') + "      - {id: later, type: nps, text: {zh: a, en: b}}\n"
+    with pytest.raises(QuestionnaireError) as info:
+        load_questionnaire(text)
+    assert message in str(info.value)
+    assert info.value.line == 30  # the visible_if line
+
+
+def test_condition_errors_point_at_the_name():
+    text = SKIP.replace("COND", "sat > 1 and satt > 1")
+    with pytest.raises(QuestionnaireError) as info:
+        load_questionnaire(text)
+    assert (info.value.line, info.value.column) == (30, 33)
+
+
+def test_page_condition_may_not_use_its_own_answers():
+    text = HEAD + textwrap.dedent("""\
+        pages:
+          - id: p1
+            questions:
+              - {id: a, type: nps, text: {zh: a, en: b}}
+          - id: p2
+            visible_if: b > 2
+            questions:
+              - {id: b, type: nps, text: {zh: a, en: b}}
+        """)
+    with pytest.raises(QuestionnaireError, match="refers to 'b', which comes later"):
+        load_questionnaire(text)
+
+
+@pytest.mark.parametrize(("block", "message"), [
+    ("""\
+  - type: servqual
+    id: sq
+    scale: a5
+    items:
+      - {id: q1, dimension: rel, expectation: {zh: a, en: b}, perception: {zh: a, en: b}}
+""", "id 'q1_e' clashes with a question"),
+    ("""\
+  - type: servqual
+    id: sq
+    scale: a5
+    items:
+      - {id: x, dimension: nodim, expectation: {zh: a, en: b}, perception: {zh: a, en: b}}
+""", "dimension 'nodim' is not defined (defined: 'rel')"),
+    ("""\
+  - type: kano
+    id: kn
+    importance_scale: a5
+    attributes:
+      - {id: car, functional: {zh: a, en: b}, dysfunctional: {zh: a, en: b}}
+""", "needs an importance: question"),
+    ("""\
+  - type: importance_performance
+    id: ip
+    items:
+      - {id: speed, importance: {zh: a, en: b}, performance: {zh: a, en: b}}
+""", "needs scale"),
+    ("""\
+  - type: likert
+    id: x
+""", "a question cannot stand directly under pages:"),
+    ("""\
+  - type: servqal
+    id: x
+""", "did you mean 'servqual'?"),
+])
+def test_paired_block_rules(block, message):
+    body = ONE_PAGE.replace("id: q1", "id: q1_e") + block
+    with pytest.raises(QuestionnaireError) as info:
+        load(body)
+    assert message in str(info.value)
+
+
+def test_paired_suffix_collision_with_later_question():
+    body = """\
+pages:
+  - type: importance_performance
+    id: ip
+    scale: a5
+    items:
+      - {id: speed, importance: {zh: a, en: b}, performance: {zh: a, en: b}}
+  - id: p
+    questions:
+      - {id: speed_p, type: nps, text: {zh: a, en: b}}
+"""
+    with pytest.raises(QuestionnaireError, match="id 'speed_p' clashes with the performance variable of 'speed'"):
+        load(body)
+
+
+@pytest.mark.parametrize(("question", "message"), [
+    ("{id: w, type: constant_sum, text: {zh: a, en: b}, options: {x: {zh: a, en: b}}}", "missing required key 'total'"),
+    ("{id: w, type: matrix, scale: a5, text: {zh: a, en: b}, rows: []}", "a matrix needs at least one row"),
+    ("{id: w, type: number, min: 5, max: 1, text: {zh: a, en: b}}", "min (5) is greater than max (1)"),
+    ("{id: w, type: text, pattern: '[a-', text: {zh: a, en: b}}", "invalid regular expression"),
+    ("{id: w, type: multi, max: 3, text: {zh: a, en: b}, options: {x: {zh: a, en: b}}}", "max (3) is more than the 1 options"),
+    ("{id: w, type: choice, text: {zh: a, en: b}, options: {'1': {zh: a, en: b}, x: {zh: a, en: b}}}", None),
+    ("{id: w, type: date, min: 2026-13-45, text: {zh: a, en: b}}", "expected a date written YYYY-MM-DD"),
+])
+def test_question_rules(question, message):
+    body = f"pages:\n  - id: p\n    questions:\n      - {question}\n"
+    if message is None:
+        assert load(body).variable("w").codes == ("1", "x")
+        return
+    with pytest.raises(QuestionnaireError) as info:
+        load(body)
+    assert message in str(info.value)
+
+
+def test_scale_points_are_bounded():
+    head = HEAD.replace("points: 5", "points: 12")
+    with pytest.raises(QuestionnaireError, match="a scale has 2 to 11 points, got 12"):
+        load(ONE_PAGE, head)
+
+
+def test_scoring_maxima_and_bands():
+    body = """\
+scoring:
+  categories:
+    part:
+      label: {zh: 伙伴, en: Partner}
+      items: [c1, c2, c3]
+    avg:
+      label: {zh: 平均, en: Average}
+      items: [c1, c2]
+      method: mean
+  bands:
+    - {min: 80, label: {zh: 优秀, en: Excellent}}
+    - {min: 0, label: {zh: 需改进, en: Needs work}}
+pages:
+  - id: p
+    questions:
+      - id: m
+        type: matrix
+        scale: a5
+        text: {zh: a, en: b}
+        rows:
+          - {id: c1, text: {zh: a, en: b}}
+          - {id: c2, text: {zh: a, en: b}}
+          - {id: c3, text: {zh: a, en: b}}
+"""
+    q = load(body)
+    part, avg = q.scoring.categories
+    assert (part.maximum, part.minimum, avg.maximum) == (15, 3, 5)
+    assert q.scoring.band(85).label["en"] == "Excellent" and q.scoring.band(10).label["en"] == "Needs work"
+    with pytest.raises(QuestionnaireError, match="'c9' is no rating question"):
+        load(body.replace("[c1, c2, c3]", "[c1, c9]"))
+    with pytest.raises(QuestionnaireError, match="bands go from the highest minimum down"):
+        load(body.replace("min: 80", "min: -1").replace("min: 0,", "min: 50,"))
+
+
+def test_alert_rules_are_checked():
+    body = SKIP.replace("COND", "sat < 3") + textwrap.dedent("""\
+        alerts:
+          - id: unhappy
+            when: sat <= 2 or why == 'x'
+            department: {field: dealer}
+            priority: high
+          - id: fixed
+            when: channel == 'app'
+            department: {value: service}
+        """)
+    q = load_questionnaire(body)
+    assert [a.id for a in q.alerts] == ["unhappy", "fixed"]
+    assert q.alerts[0].priority == "high" and q.alerts[1].department_value == "service"
+    assert q.alerts[1].priority == "normal" and q.alerts[1].first_contact_hours == 24
+    for bad, message in [
+        ("{field: nofield}", "field 'nofield' is not defined"),
+        ("{field: dealer, value: x}", "give exactly one of field: or value:"),
+    ]:
+        with pytest.raises(QuestionnaireError, match=message.replace("(", r"\(")):
+            load_questionnaire(body.replace("{field: dealer}", bad))
+    with pytest.raises(QuestionnaireError, match="'urgentest' is not allowed"):
+        load_questionnaire(body.replace("priority: high", "priority: urgentest"))
+    with pytest.raises(QuestionnaireError, match="refers to 'nope'"):
+        load_questionnaire(body.replace("sat <= 2", "nope <= 2"))
+
+
+def test_load_directory(tmp_path):
+    (tmp_path / "a.yaml").write_text(HEAD + ONE_PAGE, encoding="utf-8")
+    (tmp_path / "b.yaml").write_text((HEAD + ONE_PAGE).replace("survey: demo", "survey: other"), encoding="utf-8")
+    assert sorted(load_directory(tmp_path)) == ["demo", "other"]
+
+
+def test_model_is_frozen():
+    q = load(ONE_PAGE)
+    with pytest.raises(AttributeError):
+        q.survey = "x"  # type: ignore[misc]
+
+
+DESIGN_EXAMPLE = """\
+survey: dealer_service
+version: 3
+title: {zh: 售后服务满意度调查, en: After-sales service survey}
+languages: [zh, en]
+fields:
+  dealer: {label: {zh: 经销商, en: Dealer}}
+  advisor: {label: {zh: 服务顾问, en: Service advisor}}
+scales:
+  agree7:
+    points: 7
+    labels:
+      1: {zh: 非常不同意, en: Strongly disagree}
+      7: {zh: 非常同意, en: Strongly agree}
+dimensions:
+  reliability: {zh: 可靠性, en: Reliability}
+  responsiveness: {zh: 响应性, en: Responsiveness}
+  tangibles: {zh: 有形性, en: Tangibles}
+pages:
+  - id: visit
+    title: {zh: 您的来店经历, en: Your visit}
+    questions:
+      - id: sat_overall
+        type: likert
+        scale: agree7
+        text: {zh: 总体而言，我对这次服务感到满意。, en: "Overall, I am satisfied with this visit."}
+      - id: channel
+        type: choice
+        text: {zh: 您是怎样预约的？, en: "How did you book this visit?"}
+        options:
+          phone: {zh: 电话, en: By phone}
+          app: {zh: 手机应用, en: In the app}
+      - id: premises
+        type: matrix
+        scale: agree7
+        text: {zh: 请评价门店环境。, en: Please rate our premises.}
+        rows:
+          - {id: fac_clean, dimension: tangibles, text: {zh: 门店干净整洁。, en: The premises are clean.}}
+          - {id: fac_crowded, reverse: true, text: {zh: 休息区过于拥挤。, en: The lounge is too crowded.}}
+      - id: weights
+        type: constant_sum
+        total: 100
+        text: {zh: 请把 100 分分配给以下各项。, en: Share 100 points according to importance.}
+        options:
+          reliability: {zh: 可靠性, en: Reliability}
+          responsiveness: {zh: 响应性, en: Responsiveness}
+      - id: recommend
+        type: nps
+        text: {zh: 您有多大可能向亲友推荐我们？, en: "How likely are you to recommend us?"}
+      - id: comment
+        type: text
+        required: false
+        visible_if: sat_overall <= 3 or (recommend < 7 and channel == 'app')
+        text: {zh: 请告诉我们哪里做得不好。, en: Please tell us what went wrong.}
+  - type: servqual
+    id: sq
+    scale: agree7
+    items:
+      - id: rel1
+        dimension: reliability
+        expectation: {zh: 优秀的经销商能一次修好问题。, en: Excellent dealers fix the problem right the first time.}
+        perception: {zh: 这家经销商一次修好了问题。, en: This dealer fixed the problem right the first time.}
+  - type: kano
+    id: kano
+    attributes:
+      - id: courtesy_car
+        functional: {zh: 如果维修期间提供代步车，您觉得如何？, en: "If a courtesy car is offered while your car is serviced, how do you feel?"}
+        dysfunctional: {zh: 如果维修期间不提供代步车，您觉得如何？, en: "If no courtesy car is offered, how do you feel?"}
+  - type: importance_performance
+    id: ipa
+    scale: agree7
+    items:
+      - id: speed
+        dimension: responsiveness
+        importance: {zh: 维修速度对您有多重要？, en: "How important is the speed of the repair?"}
+        performance: {zh: 您如何评价本店的维修速度？, en: "How would you rate our repair speed?"}
+alerts:
+  - id: unhappy
+    when: sat_overall <= 2 or recommend <= 6
+    department: {field: dealer}
+    priority: high
+    first_contact_hours: 24
+"""
