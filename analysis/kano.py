@@ -186,7 +186,8 @@ class KanoResult:
             fong = "sig." if r["fong_significant"] else "mixed"
             lines.append(f"  {str(attr):<14} {int(r['n_valid']):>5} {counts}  {dominant:<8} {r['better']:7.3f} "
                          f"{r['worse']:7.3f}  {fong}")
-        lines.append(f"  * tie at the top, broken by {' > '.join(self.tie_order)}")
+        if self.attributes["tie_at_top"].any():
+            lines.append(f"  * tie at the top, broken by {' > '.join(self.tie_order)}")
         return "\n".join(lines)
 
 
@@ -297,8 +298,9 @@ def evaluate_pairs(
     Examples
     --------
     >>> d = pd.DataFrame({"f": ["like", "like", "neutral"], "d": ["dislike", "neutral", "dislike"]})
-    >>> evaluate_pairs(d, {"car": ("f", "d")}).attributes.loc["car", ["O", "A", "M", "dominant"]].tolist()
-    [1, 1, 1, 'M']
+    >>> row = evaluate_pairs(d, {"car": ("f", "d")}).attributes.loc["car"]
+    >>> [int(row[c]) for c in ("O", "A", "M")], row["dominant"], bool(row["tie_at_top"])
+    ([1, 1, 1], 'M', True)
     """
     _check_table(table)
     if sorted(tie_order) != sorted(CATEGORIES):

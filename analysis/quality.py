@@ -292,9 +292,9 @@ def flags(
 
     Examples
     --------
-    >>> d = pd.DataFrame({"a": [1, 3], "b": [1, 4], "duration_s": [300, 20]})
-    >>> flags(d, batteries={"grid": ["a", "b"]}, duration="duration_s").counts()["any"]
-    np.int64(1)
+    >>> d = pd.DataFrame({"a": [1, 3, 2], "b": [1, 4, 5], "duration_s": [300, 20, 280]})
+    >>> flags(d, batteries={"grid": ["a", "b"]}, duration="duration_s").flags["any"].tolist()
+    [True, True, False]
     """
     columns: dict[str, pd.Series] = {}
     runs: dict[str, pd.Series] = {}
