@@ -1,0 +1,61 @@
+"""T1: the hostile questionnaire corpus (RELIABILITY.md §4.1).
+
+Every file either loads (legal content that must stay inert) or raises
+QuestionnaireError with a position and the expected message; no other
+exception, within 2 s and 64 MiB of allocations per file.
+"""
+from __future__ import annotations
+
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from surveykit import QuestionnaireError, load_questionnaire
+
+HERE = Path(__file__).resolve().parent / "hostile"
+CASES = [line.split("\t") for line in (HERE / "expected.tsv").read_text(encoding="utf-8").splitlines() if line]
+
+
+def test_corpus_has_at_least_sixty_hostile_files():
+    assert len([c for c in CASES if c[1] != "-"]) >= 60
+
+
+@pytest.mark.parametrize(("name", "fragment"), CASES, ids=[c[0] for c in CASES])
+def test_hostile_file(name, fragment):
+    tracemalloc.start()
+    began = time.perf_counter()
+    try:
+        if fragment == "-":
+            q = load_questionnaire(HERE / name)
+            assert q.survey == "hostile"
+        else:
+            with pytest.raises(QuestionnaireError) as info:
+                load_questionnaire(HERE / name)
+            error = info.value
+            assert fragment in str(error), str(error)
+            assert error.line >= 1 and error.column >= 1
+            assert str(error).startswith(f"{HERE / name}:{error.line}:{error.column}: ")
+    finally:
+        elapsed = time.perf_counter() - began
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    assert elapsed < 2.0, f"{name} took {elapsed:.2f} s"
+    assert peak < 64 * 2**20, f"{name} allocated {peak / 2**20:.0f} MiB"
+
+
+def test_oversized_files_are_refused_before_parsing(tmp_path):
+    huge = tmp_path / "huge.yaml"
+    huge.write_bytes(b"survey: " + b"a" * 700_000 + b"\n")
+    began = time.perf_counter()
+    with pytest.raises(QuestionnaireError, match="the limit is 524,288"):
+        load_questionnaire(huge)
+    assert time.perf_counter() - began < 0.5
+
+
+def test_inert_content_is_kept_verbatim():
+    q = load_questionnaire(HERE / "xss_in_text.yaml")
+    assert q.question("q1").text["zh"] == "<script>alert(1)</script>"
+    q = load_questionnaire(HERE / "template_in_text.yaml")
+    assert q.question("q1").text["zh"] == "{{7*7}}"
