@@ -11,13 +11,13 @@ import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from analysis import cfa, factor
+from analysis.covariance import ItemBlock, Missing, Moments, check_missing, cov2cor, moments, pairwise_pearson, prepare
 
 __all__ = [
     "CompositeReliabilityResult", "GuttmanResult", "ItemTotalResult", "OmegaResult",
@@ -25,274 +25,11 @@ __all__ = [
     "cronbach_alpha", "guttman", "omega", "spss_item_total", "spss_split_half", "split_half",
 ]
 
-Missing = Literal["pairwise", "listwise"]
-
-# Rows per block in the single pass over the data: big enough for BLAS to run at full
-# speed, small enough that the per-block copies stay in cache and add no real memory.
-_BLOCK_ROWS = 16_384
-# A column whose mean square exceeds its variance by this factor loses digits in
-# sum-of-squares formulas; the pass is then repeated on data shifted by the column means.
-_CONDITION_LIMIT = 1e6
 # psych::splitHalf enumerates splits only up to n.sample = 10,000 of them.
 _PSYCH_MAX_SPLITS = 10_000
 
 
-# --------------------------------------------------------------------------- input checks
-
-@dataclass(frozen=True, slots=True)
-class _Items:
-    """Validated item block; keyed value = sign * x + offset."""
-
-    names: tuple[str, ...]
-    x: np.ndarray
-    sign: np.ndarray
-    offset: np.ndarray
-    reversed: tuple[str, ...]
-
-
-def _as_names(reverse: str | Iterable[str]) -> tuple[str, ...]:
-    return (reverse,) if isinstance(reverse, str) else tuple(reverse)
-
-
-def _check_columns(items: pd.DataFrame) -> None:
-    if not isinstance(items, pd.DataFrame):
-        raise TypeError(f"items must be a pandas DataFrame with one column per item, got {type(items).__name__}")
-    names = list(items.columns)
-    duplicated = sorted({str(n) for n in names if names.count(n) > 1})
-    if duplicated:
-        raise ValueError(f"item columns must be unique; repeated: {', '.join(map(repr, duplicated))}")
-    if len(names) < 2:
-        raise ValueError(f"reliability needs at least two items, got {len(names)}: {names}")
-    for name, dtype in items.dtypes.items():
-        if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_complex_dtype(dtype):
-            raise ValueError(f"item {name!r} is not numeric (dtype {dtype}); recode its answers as numbers")
-
-
-def _to_array(items: pd.DataFrame) -> np.ndarray:
-    if all(dtype == np.float64 for dtype in items.dtypes):
-        return items.to_numpy()  # a view when the frame holds one float block: no copy
-    return items.to_numpy(dtype=np.float64, na_value=np.nan)
-
-
-def _column_range(x: np.ndarray, j: int) -> tuple[float, float]:
-    column = x[:, j]
-    return float(np.fmin.reduce(column)), float(np.fmax.reduce(column))
-
-
-def _keying(x: np.ndarray, names: tuple[str, ...], reverse: tuple[str, ...],
-            scale: tuple[float, float] | None) -> tuple[np.ndarray, np.ndarray]:
-    sign = np.ones(len(names))
-    offset = np.zeros(len(names))
-    if not reverse:
-        return sign, offset
-    if scale is None:
-        # psych::alpha reflects with the smallest and largest value of the whole block.
-        low, high = float(np.fmin.reduce(x, axis=None)), float(np.fmax.reduce(x, axis=None))
-        if math.isnan(low):
-            raise ValueError(f"item {names[0]!r} has no answers (every value is missing)")
-    else:
-        low, high = scale
-    for name in reverse:
-        j = names.index(name)
-        lo, hi = _column_range(x, j)
-        if lo < low or hi > high:
-            raise ValueError(f"reverse-keyed item {name!r} has values outside the scale {low:g}..{high:g} "
-                             f"(observed {lo:g}..{hi:g}); pass the right scale=(min, max)")
-        sign[j], offset[j] = -1.0, low + high
-    return sign, offset
-
-
-def _prepare(items: pd.DataFrame, reverse: str | Iterable[str], scale: tuple[float, float] | None) -> _Items:
-    _check_columns(items)
-    names = tuple(str(c) for c in items.columns)
-    if len(items) < 3:
-        raise ValueError(f"reliability needs at least 3 rows (respondents), got {len(items)}")
-    reverse = _as_names(reverse)
-    for name in reverse:
-        if name not in names:
-            raise ValueError(f"reverse-keyed item {name!r} is not one of the items {list(names)}")
-    if scale is not None:
-        low, high = scale
-        if not (math.isfinite(low) and math.isfinite(high) and low < high):
-            raise ValueError(f"scale must be (min, max) with finite min < max, got {scale!r}")
-        scale = (float(low), float(high))
-    x = _to_array(items)
-    sign, offset = _keying(x, names, tuple(dict.fromkeys(reverse)), scale)
-    return _Items(names, x, sign, offset, tuple(n for n in names if n in reverse))
-
-
-# --------------------------------------------------------------------------- one pass over the data
-
-@dataclass(frozen=True, slots=True)
-class _Moments:
-    """Keyed item moments, pairwise or listwise."""
-
-    n_rows: int                # N of psych: every row (pairwise) or the complete rows (listwise)
-    pair_n: np.ndarray         # rows answering both items
-    cov: np.ndarray            # keyed covariance matrix C
-    means: np.ndarray
-    raw_r: np.ndarray          # r of each item with the person score (row mean of keyed items)
-    score_mean: float
-    score_sd: float
-
-
-class _Accumulator:
-    """Sums over row blocks for pairwise covariances and item-score correlations.
-
-    Blocks without missing values only add to one Gram matrix and the column sums; blocks
-    with missing values use the three products X0'X0, X0'M, M'M (X0 = data with 0 for NaN,
-    M = answered indicator) and the row means of the keyed items.
-    """
-
-    def __init__(self, k: int, sign: np.ndarray, keyed_shift: np.ndarray) -> None:
-        self.k, self.sign = k, sign
-        self.keyed_shift = keyed_shift                       # b' = sign * shift + offset
-        self.score_shift = float(keyed_shift.sum()) / k       # centres the person score
-        self.gram_full, self.sum_full, self.n_full = np.zeros((k, k)), np.zeros(k), 0
-        self.gram, self.sums, self.counts = np.zeros((k, k)), np.zeros((k, k)), np.zeros((k, k))
-        self.xt, self.t, self.tt = np.zeros(k), np.zeros(k), np.zeros(k)
-        self.score = np.zeros(3)  # n, sum, sum of squares of the centred person score
-
-    def add_complete(self, block: np.ndarray, gram: np.ndarray) -> None:
-        self.gram_full += gram
-        self.sum_full += block.sum(axis=0)
-        self.n_full += block.shape[0]
-
-    def add_incomplete(self, block: np.ndarray) -> None:
-        answered = ~np.isnan(block)
-        x0 = np.where(answered, block, 0.0)
-        m = answered.astype(np.float64)
-        self.gram += x0.T @ x0
-        self.sums += x0.T @ m
-        self.counts += m.T @ m
-        count = m.sum(axis=1)
-        valid = count > 0
-        t = np.zeros(block.shape[0])
-        t[valid] = (x0[valid] @ self.sign + m[valid] @ self.keyed_shift) / count[valid] - self.score_shift
-        self.xt += x0.T @ t
-        self.t += m.T @ t
-        self.tt += m.T @ (t * t)
-        self.score += (valid.sum(), t.sum(), t @ t)
-
-    def finish(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        # Complete rows: person score t = x.sign / k (centred), so its sums follow from the Gram matrix.
-        g, s, a, k = self.gram_full, self.sum_full, self.sign, self.k
-        gram = self.gram + g
-        sums = self.sums + s[:, None]
-        counts = self.counts + self.n_full
-        xt = self.xt + g @ a / k
-        t = self.t + s @ a / k
-        tt = self.tt + a @ g @ a / k**2
-        score = self.score + (self.n_full, s @ a / k, a @ g @ a / k**2)
-        return gram, sums, counts, xt, t, tt, score
-
-
-def _accumulate(x: np.ndarray, sign: np.ndarray, offset: np.ndarray, shift: np.ndarray,
-                listwise: bool) -> _Accumulator:
-    k = x.shape[1]
-    acc = _Accumulator(k, sign, sign * shift + offset)
-    shifted = bool(np.any(shift))
-    for start in range(0, x.shape[0], _BLOCK_ROWS):
-        block = x[start:start + _BLOCK_ROWS]
-        if shifted:
-            block = block - shift
-        gram = block.T @ block
-        if np.isfinite(np.diagonal(gram)).all():  # NaN or inf anywhere in a column shows on its diagonal
-            acc.add_complete(block, gram)
-            continue
-        if listwise:
-            block = block[~np.isnan(block).any(axis=1)]
-            acc.add_complete(block, block.T @ block)
-        else:
-            acc.add_incomplete(block)
-    return acc
-
-
-def _check_finite(x: np.ndarray, names: Sequence[str]) -> None:
-    for j, name in enumerate(names):
-        lo, hi = _column_range(x, j)
-        if math.isinf(lo) or math.isinf(hi):
-            raise ValueError(f"item {name!r} contains an infinite value")
-
-
-def _moments(data: _Items, missing: Missing) -> _Moments:
-    shift = np.zeros(len(data.names))
-    acc = _accumulate(data.x, data.sign, data.offset, shift, missing == "listwise")
-    sums = _checked_sums(acc, data, missing)
-    gram, _, counts = sums[:3]
-    n_item = np.diagonal(counts)
-    mean_square = np.diagonal(gram) / n_item
-    variance = np.diagonal((gram - sums[1] * sums[1].T / counts) / (counts - 1))
-    if np.any(variance * _CONDITION_LIMIT < mean_square):
-        # Means far from zero relative to the spread cost digits in the sums of squares:
-        # repeat the pass on data centred at the means of the first one.
-        shift = np.diagonal(sums[1]) / n_item
-        acc = _accumulate(data.x, data.sign, data.offset, shift, missing == "listwise")
-        sums = _checked_sums(acc, data, missing)
-    return _finish(acc, sums, data, missing, shift)
-
-
-def _checked_sums(acc: _Accumulator, data: _Items, missing: Missing) -> tuple[np.ndarray, ...]:
-    sums = acc.finish()
-    gram, counts = sums[0], sums[2]
-    if not np.isfinite(gram).all():
-        _check_finite(data.x, data.names)
-    empty = np.nonzero(np.diagonal(counts) == 0)[0]
-    if missing == "pairwise" and empty.size:
-        raise ValueError(f"item {data.names[empty[0]]!r} has no answers (every value is missing)")
-    if missing == "listwise" and acc.n_full < 3:
-        raise ValueError(f"only {acc.n_full} rows answer every item; listwise deletion needs at least 3")
-    _check_pairs(counts, data.names)
-    return sums
-
-
-def _finish(acc: _Accumulator, sums: tuple[np.ndarray, ...], data: _Items, missing: Missing,
-            shift: np.ndarray) -> _Moments:
-    gram, item_sums, counts, xt, t, tt, score = sums
-    n_item = np.diagonal(counts)
-    cov = (gram - item_sums * item_sums.T / counts) / (counts - 1)
-    variance = np.diagonal(cov)
-    _check_constant(data.names, variance, np.diagonal(gram) / n_item, missing)
-    a = data.sign
-    item_sum = np.diagonal(item_sums)
-    raw_r = a * (xt - item_sum * t / n_item) / np.sqrt(variance * (n_item - 1) * (tt - t * t / n_item))
-    n_score, s1, s2 = score
-    return _Moments(
-        n_rows=data.x.shape[0] if missing == "pairwise" else acc.n_full,
-        pair_n=counts, cov=cov * np.outer(a, a),
-        means=a * (item_sum / n_item + shift) + data.offset,
-        raw_r=raw_r,
-        score_mean=float(s1 / n_score + acc.score_shift),
-        score_sd=math.sqrt((s2 - s1 * s1 / n_score) / (n_score - 1)),
-    )
-
-
-def _check_pairs(counts: np.ndarray, names: Sequence[str]) -> None:
-    low = np.argwhere(np.tril(counts < 2))
-    if low.size:
-        i, j = low[0]
-        if i == j:
-            raise ValueError(f"item {names[i]!r} has only {int(counts[i, i])} answer; a variance needs at least 2")
-        raise ValueError(f"items {names[j]!r} and {names[i]!r} are answered together by only "
-                         f"{int(counts[i, j])} rows; a covariance needs at least 2")
-
-
-def _check_constant(names: Sequence[str], variance: np.ndarray, mean_square: np.ndarray, missing: Missing) -> None:
-    # After centring (when needed) a real item has variance close to its mean square.
-    constant = np.nonzero(variance <= 1e-10 * mean_square)[0]
-    if constant.size:
-        where = " among the rows that answer every item" if missing == "listwise" else ""
-        raise ValueError(f"item {names[constant[0]]!r} is constant{where} (no variance); drop it from the scale")
-
-
 # --------------------------------------------------------------------------- statistics of C and R
-
-def _cov2cor(c: np.ndarray) -> np.ndarray:
-    sd = np.sqrt(np.diag(c))
-    r = c / np.outer(sd, sd)
-    np.fill_diagonal(r, 1.0)
-    return r
-
 
 def _signal_noise(k: int, average_r: float) -> float:
     return k * average_r / (1.0 - average_r) if average_r < 1.0 else math.inf
@@ -312,7 +49,7 @@ class _AlphaStats:
 def _alpha_stats(c: np.ndarray) -> _AlphaStats:
     k = c.shape[0]
     total, trace = float(c.sum()), float(np.trace(c))
-    r = _cov2cor(c)
+    r = cov2cor(c)
     sum_r = float(r.sum())
     average_r = (sum_r - k) / (k * (k - 1))
     cc = c @ c
@@ -339,10 +76,10 @@ def _drop_one(c: np.ndarray, i: int) -> np.ndarray:
     return c[np.ix_(keep, keep)]
 
 
-def _item_table(m: _Moments, names: Sequence[str], reversed_items: Sequence[str]) -> pd.DataFrame:
+def _item_table(m: Moments, names: Sequence[str], reversed_items: Sequence[str]) -> pd.DataFrame:
     c = m.cov
     k = c.shape[0]
-    r = _cov2cor(c)
+    r = cov2cor(c)
     smc = factor.smc(r)
     r_smc = r.copy()
     np.fill_diagonal(r_smc, smc)
@@ -381,14 +118,9 @@ def _check_level(ci: float) -> None:
         raise ValueError(f"ci must be a confidence level between 0 and 1, got {ci!r}")
 
 
-def _check_missing(missing: str) -> None:
-    if missing not in ("pairwise", "listwise"):
-        raise ValueError(f"missing must be 'pairwise' or 'listwise', got {missing!r}")
-
-
 # --------------------------------------------------------------------------- bootstrap
 
-def _bootstrap_alphas(data: _Items, missing: Missing, n_boot: int, seed: int | np.random.Generator | None) -> np.ndarray:
+def _bootstrap_alphas(data: ItemBlock, missing: Missing, n_boot: int, seed: int | np.random.Generator | None) -> np.ndarray:
     x = data.x
     if missing == "listwise":
         x = x[~np.isnan(x).any(axis=1)]
@@ -536,12 +268,12 @@ def cronbach_alpha(items: pd.DataFrame, *, reverse: str | Iterable[str] = (),
     >>> round(cronbach_alpha(df, reverse=["c"], scale=(1, 5)).alpha, 3)
     0.97
     """
-    _check_missing(missing)
+    check_missing(missing)
     _check_level(ci)
     if n_boot < 0:
         raise ValueError(f"n_boot must be 0 or a positive number of resamples, got {n_boot!r}")
-    data = _prepare(items, reverse, scale)
-    m = _moments(data, missing)
+    data = prepare(items, reverse, scale)
+    m = moments(data, missing)
     _check_total_variance(m.cov, data.names)
     s = _alpha_stats(m.cov)
     ase = math.sqrt(s.q / m.n_rows)
@@ -561,4 +293,695 @@ def cronbach_alpha(items: pd.DataFrame, *, reverse: str | Iterable[str] = (),
         scale_mean=m.score_mean, scale_sd=m.score_sd, n_rows=m.n_rows, k=len(data.names),
         level=ci, missing=missing, reversed=data.reversed,
         items=_item_table(m, data.names, data.reversed),
+    )
+
+
+# --------------------------------------------------------------------------- SPSS RELIABILITY tables
+
+def _alpha_of(c: np.ndarray) -> float | None:
+    k = c.shape[0]
+    return k / (k - 1) * (1 - float(np.trace(c)) / float(c.sum())) if k > 1 else None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemTotalResult:
+    """SPSS "Scale Statistics" and "Item-Total Statistics" on complete cases with sum scores."""
+
+    n: int
+    k: int
+    scale_mean: float
+    scale_variance: float
+    scale_sd: float
+    alpha: float
+    std_alpha: float
+    mean_inter_item_r: float
+    reversed: tuple[str, ...]
+    items: pd.DataFrame = field(compare=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per item: scale mean and variance if deleted, corrected item-total r, SMC, alpha if deleted."""
+        return self.items.reset_index()
+
+    def summary(self) -> str:
+        """The SPSS tables as plain text."""
+        head = (f"Item-total statistics (listwise, N = {self.n}, k = {self.k}): alpha {self.alpha:.3f}, "
+                f"based on standardized items {self.std_alpha:.3f}, mean inter-item r {self.mean_inter_item_r:.3f}\n"
+                f"Scale (sum): mean {self.scale_mean:.3f}, variance {self.scale_variance:.3f}, sd {self.scale_sd:.3f}")
+        return f"{head}\n{self.items.round(3).to_string()}"
+
+
+def spss_item_total(items: pd.DataFrame, *, reverse: str | Iterable[str] = (),
+                    scale: tuple[float, float] | None = None) -> ItemTotalResult:
+    r"""SPSS RELIABILITY /MODEL=ALPHA /SUMMARY=TOTAL: the item-total table on complete cases.
+
+    Parameters
+    ----------
+    items, reverse, scale
+        As in :func:`cronbach_alpha`.
+
+    Returns
+    -------
+    ItemTotalResult
+
+    Notes
+    -----
+    SPSS deletes every row with a missing item (/MISSING=EXCLUDE) and scores the scale as the
+    sum :math:`X = \sum_i x_i`. Per item: scale mean and variance of :math:`X - x_i`,
+    corrected item-total r = r(:math:`x_i, X - x_i`), squared multiple correlation
+    :math:`1 - 1/(R^{-1})_{ii}` and alpha without item i.
+
+    References
+    ----------
+    .. [1] IBM Corp. (2021). IBM SPSS Statistics 28 Algorithms: RELIABILITY. Armonk, NY: IBM Corp.
+    .. [2] Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests.
+           Psychometrika, 16(3), 297-334. https://doi.org/10.1007/BF02310555
+    """
+    data = prepare(items, reverse, scale)
+    m = moments(data, "listwise")
+    c = m.cov
+    _check_total_variance(c, data.names)
+    k = c.shape[0]
+    r = cov2cor(c)
+    col = c.sum(axis=0)
+    rest_var = c.sum() - 2 * col + np.diag(c)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alpha_drop = [_alpha_of(_drop_one(c, i)) if k > 2 else None for i in range(k)]
+    table = pd.DataFrame({
+        "scale_mean_if_deleted": m.means.sum() - m.means,
+        "scale_variance_if_deleted": rest_var,
+        "corrected_item_total_r": (col - np.diag(c)) / np.sqrt(np.diag(c) * rest_var),
+        "squared_multiple_correlation": factor.smc(r),
+        "alpha_if_deleted": np.array(alpha_drop, dtype=float),
+    }, index=pd.Index(list(data.names), name="item"))
+    s = _alpha_stats(c)
+    return ItemTotalResult(
+        n=m.n_rows, k=k, scale_mean=float(m.means.sum()), scale_variance=float(c.sum()),
+        scale_sd=math.sqrt(c.sum()), alpha=s.raw, std_alpha=s.std, mean_inter_item_r=s.average_r,
+        reversed=data.reversed, items=table,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SpssSplitHalfResult:
+    """SPSS RELIABILITY /MODEL=SPLIT on complete cases. ``alpha_part2`` is None for a one-item part."""
+
+    n: int
+    part1: tuple[str, ...]
+    part2: tuple[str, ...]
+    alpha_part1: float | None
+    alpha_part2: float | None
+    correlation_between_forms: float
+    spearman_brown_equal: float
+    spearman_brown_unequal: float
+    guttman_split_half: float
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per part: items, number of items and alpha."""
+        return pd.DataFrame({"part": [1, 2], "items": [", ".join(self.part1), ", ".join(self.part2)],
+                             "k": [len(self.part1), len(self.part2)],
+                             "alpha": [self.alpha_part1, self.alpha_part2]})
+
+    def summary(self) -> str:
+        """The SPSS split-half table as plain text."""
+        def fmt(a: float | None) -> str:
+            return "n/a" if a is None else f"{a:.3f}"
+        return (f"Split-half (SPSS, listwise, N = {self.n}): part 1 = {', '.join(self.part1)} "
+                f"(alpha {fmt(self.alpha_part1)}), part 2 = {', '.join(self.part2)} (alpha {fmt(self.alpha_part2)})\n"
+                f"  correlation between forms {self.correlation_between_forms:.3f}; Spearman-Brown equal "
+                f"{self.spearman_brown_equal:.3f}, unequal {self.spearman_brown_unequal:.3f}; "
+                f"Guttman split-half {self.guttman_split_half:.3f}")
+
+
+def spss_split_half(items: pd.DataFrame, *, reverse: str | Iterable[str] = (),
+                    scale: tuple[float, float] | None = None, first: int | None = None) -> SpssSplitHalfResult:
+    r"""SPSS RELIABILITY /MODEL=SPLIT: the two halves in the order the items are listed.
+
+    Parameters
+    ----------
+    items, reverse, scale
+        As in :func:`cronbach_alpha`.
+    first : int, optional
+        Items in part 1 (SPSS ``SPLIT(n)``); by default the first :math:`\lceil k/2\rceil`.
+
+    Returns
+    -------
+    SpssSplitHalfResult
+
+    Notes
+    -----
+    Complete cases; part sums :math:`S_1, S_2`, :math:`r = \mathrm{cor}(S_1, S_2)`.
+    Spearman-Brown :math:`2r/(1+r)`; unequal length (Horst 1951)
+    :math:`(\sqrt{r^4 + 4r^2t} - r^2)/(2t)` with :math:`t = (1-r^2)k_1k_2/k^2`; Guttman
+    :math:`4\,\mathrm{cov}(S_1,S_2)/\mathrm{var}(S_1+S_2)`.
+
+    References
+    ----------
+    .. [1] Spearman, C. (1910). Correlation calculated from faulty data. British Journal of
+           Psychology, 3(3), 271-295. https://doi.org/10.1111/j.2044-8295.1910.tb00206.x
+    .. [2] Horst, P. (1951). Estimating total test reliability from parts of unequal length.
+           Educational and Psychological Measurement, 11(3), 368-371.
+           https://doi.org/10.1177/001316445101100306
+    .. [3] Guttman, L. (1945). A basis for analyzing test-retest reliability. Psychometrika,
+           10(4), 255-282. https://doi.org/10.1007/BF02288892
+    """
+    data = prepare(items, reverse, scale)
+    k = len(data.names)
+    k1 = math.ceil(k / 2) if first is None else first
+    if not 1 <= k1 < k:
+        raise ValueError(f"first must leave at least one item in each part (1..{k - 1}), got {first!r}")
+    c = moments(data, "listwise").cov
+    a, b = slice(0, k1), slice(k1, k)
+    v1, v2, c12 = float(c[a, a].sum()), float(c[b, b].sum()), float(c[a, b].sum())
+    r = c12 / math.sqrt(v1 * v2)
+    t = (1 - r**2) * k1 * (k - k1) / k**2
+    return SpssSplitHalfResult(
+        n=moments(data, "listwise").n_rows, part1=data.names[a], part2=data.names[b],
+        alpha_part1=_alpha_of(c[a, a]), alpha_part2=_alpha_of(c[b, b]),
+        correlation_between_forms=r, spearman_brown_equal=2 * r / (1 + r),
+        spearman_brown_unequal=(math.sqrt(r**4 + 4 * r**2 * t) - r**2) / (2 * t),
+        guttman_split_half=4 * c12 / (v1 + v2 + 2 * c12),
+    )
+
+
+# --------------------------------------------------------------------------- split halves
+
+@dataclass(frozen=True, slots=True)
+class _Splits:
+    count: int
+    exhaustive: bool
+    max: float
+    min: float
+    mean: float
+    best: np.ndarray   # 0/1 membership of half A at the maximum
+    worst: np.ndarray
+
+
+def _combination_batches(k: int, m: int, limit: int | None, batch: int = 65_536) -> Iterable[np.ndarray]:
+    combos = itertools.islice(itertools.combinations(range(k), m), limit)
+    while chunk := list(itertools.islice(combos, batch)):
+        idx = np.array(chunk, dtype=np.intp).reshape(len(chunk), m)
+        masks = np.zeros((len(chunk), k))
+        np.put_along_axis(masks, idx, 1.0, axis=1)
+        yield masks
+
+
+def _random_batches(k: int, m: int, count: int, rng: np.random.Generator, batch: int = 65_536) -> Iterable[np.ndarray]:
+    done = 0
+    while done < count:
+        size = min(batch, count - done)
+        order = rng.permuted(np.tile(np.arange(k), (size, 1)), axis=1)[:, :m]
+        masks = np.zeros((size, k))
+        np.put_along_axis(masks, order, 1.0, axis=1)
+        done += size
+        yield masks
+
+
+def _scan_splits(c: np.ndarray, batches: Iterable[np.ndarray], exhaustive: bool) -> _Splits:
+    # Split coefficient 4 a'C b / sum(C) with b = 1 - a: 4 (a'C1 - a'Ca) / sum(C).
+    total, row = float(c.sum()), c.sum(axis=1)
+    count, acc = 0, 0.0
+    best = worst = np.empty(0)
+    hi, lo = -math.inf, math.inf
+    for masks in batches:
+        coef = 4 * (masks @ row - np.einsum("sk,sk->s", masks @ c, masks)) / total
+        count, acc = count + coef.size, acc + float(coef.sum())
+        i, j = int(np.argmax(coef)), int(np.argmin(coef))
+        if coef[i] > hi:
+            hi, best = float(coef[i]), masks[i]
+        if coef[j] < lo:
+            lo, worst = float(coef[j]), masks[j]
+    return _Splits(count, exhaustive, hi, lo, acc / count, best, worst)
+
+
+def _all_splits(c: np.ndarray, max_splits: int, seed: int | np.random.Generator | None) -> _Splits:
+    """Every distinct split into halves of floor(k/2) and ceil(k/2) items, or a random sample."""
+    k = c.shape[0]
+    m = k // 2
+    distinct = math.comb(k, m) // (2 if k % 2 == 0 else 1)
+    if distinct > max_splits:
+        return _scan_splits(c, _random_batches(k, m, max_splits, np.random.default_rng(seed)), False)
+    # With k even each split appears twice among the combinations; the first half of them
+    # in lexicographic order (those holding item 1) lists each once.
+    return _scan_splits(c, _combination_batches(k, m, distinct), True)
+
+
+def _psych_splits(r: np.ndarray) -> _Splits | None:
+    """The splits psych::splitHalf 2.2.9 examines: the first ceil(choose(k, k/2)/2) combinations."""
+    k = r.shape[0]
+    count = math.ceil(math.comb(k, k // 2) / 2)
+    if count > _PSYCH_MAX_SPLITS:
+        return None  # psych samples random splits there: not reproducible
+    return _scan_splits(r, _combination_batches(k, k // 2, count), True)
+
+
+def _lambda2(c: np.ndarray) -> float:
+    k = c.shape[0]
+    total = float(c.sum())
+    off = c - np.diag(np.diag(c))
+    return 1 - float(np.trace(c)) / total + math.sqrt(k / (k - 1) * float(np.sum(off**2))) / total
+
+
+@dataclass(frozen=True, slots=True)
+class SplitHalfResult:
+    """Split-half reliabilities (standardized Flanagan-Rulon) over all distinct splits.
+
+    ``max_split`` is Guttman's lambda4 and ``min_split`` Revelle's beta on the correlation
+    matrix. ``psych_lambda4``/``psych_beta`` repeat psych::splitHalf, which sees only about
+    half the splits when k is odd; they are None when psych would sample (k > 16).
+    """
+
+    n_splits: int
+    exhaustive: bool
+    max_split: float
+    min_split: float
+    mean_split: float
+    best_half: tuple[str, ...]
+    worst_half: tuple[str, ...]
+    psych_lambda4: float | None
+    psych_beta: float | None
+    psych_n_splits: int | None
+    alpha_std: float
+    lambda2_std: float
+    lambda6_std: float
+    n_rows: int
+    missing: str
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per statistic."""
+        names = ["max_split", "min_split", "mean_split", "psych_lambda4", "psych_beta",
+                 "alpha_std", "lambda2_std", "lambda6_std"]
+        return pd.DataFrame({"statistic": names, "value": [getattr(self, n) for n in names]})
+
+    def summary(self) -> str:
+        """Max, min and mean over the splits, with the best and worst halves."""
+        how = "all" if self.exhaustive else "a random sample of"
+        return (f"Split-half reliability ({self.missing}, N = {self.n_rows}; {how} {self.n_splits} splits, "
+                f"standardized): max (lambda4) {self.max_split:.3f}, min (beta) {self.min_split:.3f}, "
+                f"mean {self.mean_split:.3f}\n  best half: {', '.join(self.best_half)}; worst half: "
+                f"{', '.join(self.worst_half)}\n  alpha {self.alpha_std:.3f}, lambda2 {self.lambda2_std:.3f}, "
+                f"lambda6 (smc) {self.lambda6_std:.3f}")
+
+
+def split_half(items: pd.DataFrame, *, reverse: str | Iterable[str] = (), scale: tuple[float, float] | None = None,
+               missing: Missing = "pairwise", max_splits: int = 1_000_000,
+               seed: int | np.random.Generator | None = None) -> SplitHalfResult:
+    r"""Split-half reliability over every split of the items into two halves.
+
+    Parameters
+    ----------
+    items, reverse, scale, missing
+        As in :func:`cronbach_alpha`.
+    max_splits : int
+        Above this many distinct splits, a random sample of ``max_splits`` splits is used.
+    seed : int or Generator, optional
+        Seed for that sample.
+
+    Returns
+    -------
+    SplitHalfResult
+
+    Notes
+    -----
+    On R = cov2cor(C) (C pairwise or listwise), each split into halves A and B of
+    :math:`\lfloor k/2\rfloor` and :math:`\lceil k/2\rceil` items gives
+    :math:`4\,1_A^\top R\,1_B/\Sigma R` (Flanagan-Rulon on standardized items). Also
+    :math:`\lambda_2` on R and G6(smc) = :math:`1 - (k - \sum\mathrm{smc})/\Sigma R`.
+
+    References
+    ----------
+    .. [1] Guttman, L. (1945). A basis for analyzing test-retest reliability. Psychometrika,
+           10(4), 255-282. https://doi.org/10.1007/BF02288892
+    .. [2] Revelle, W. (1979). Hierarchical cluster analysis and the internal structure of
+           tests. Multivariate Behavioral Research, 14(1), 57-74.
+           https://doi.org/10.1207/s15327906mbr1401_4
+    .. [3] Revelle, W. (2022). psych (R package version 2.2.9), function ``splitHalf``.
+    """
+    check_missing(missing)
+    if max_splits < 1:
+        raise ValueError(f"max_splits must be positive, got {max_splits!r}")
+    data = prepare(items, reverse, scale)
+    m = moments(data, missing)
+    _check_total_variance(m.cov, data.names)
+    r = cov2cor(m.cov)
+    splits = _all_splits(r, max_splits, seed)
+    psych = _psych_splits(r)
+    s = _alpha_stats(m.cov)
+    names = np.array(data.names)
+    return SplitHalfResult(
+        n_splits=splits.count, exhaustive=splits.exhaustive, max_split=splits.max,
+        min_split=splits.min, mean_split=splits.mean,
+        best_half=tuple(names[splits.best > 0]), worst_half=tuple(names[splits.worst > 0]),
+        psych_lambda4=None if psych is None else psych.max, psych_beta=None if psych is None else psych.min,
+        psych_n_splits=None if psych is None else psych.count,
+        alpha_std=s.std, lambda2_std=_lambda2(r), lambda6_std=s.g6, n_rows=m.n_rows, missing=missing,
+    )
+
+
+# --------------------------------------------------------------------------- Guttman's lambdas
+
+@dataclass(frozen=True, slots=True)
+class GuttmanResult:
+    """Guttman's six lower bounds in the covariance metric; ``lambda6_std`` is psych's G6(smc)."""
+
+    lambda1: float
+    lambda2: float
+    lambda3: float
+    lambda4: float
+    lambda5: float
+    lambda6: float
+    lambda6_std: float
+    lambda4_exhaustive: bool
+    n_rows: int
+    missing: str
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per coefficient."""
+        names = ["lambda1", "lambda2", "lambda3", "lambda4", "lambda5", "lambda6", "lambda6_std"]
+        return pd.DataFrame({"coefficient": names, "value": [getattr(self, n) for n in names]})
+
+    def summary(self) -> str:
+        """The six lambdas on one line."""
+        values = ", ".join(f"{row.coefficient} {row.value:.3f}" for row in self.to_frame().itertuples())
+        return f"Guttman's lower bounds ({self.missing}, N = {self.n_rows}, covariance metric): {values}"
+
+
+def guttman(items: pd.DataFrame, *, reverse: str | Iterable[str] = (), scale: tuple[float, float] | None = None,
+            missing: Missing = "pairwise", max_splits: int = 1_000_000,
+            seed: int | np.random.Generator | None = None) -> GuttmanResult:
+    r"""Guttman's (1945) lower bounds :math:`\lambda_1`-:math:`\lambda_6` of reliability.
+
+    Parameters
+    ----------
+    items, reverse, scale, missing
+        As in :func:`cronbach_alpha`.
+    max_splits, seed
+        As in :func:`split_half`, for :math:`\lambda_4`.
+
+    Returns
+    -------
+    GuttmanResult
+
+    Notes
+    -----
+    With :math:`V = \Sigma C`: :math:`\lambda_1 = 1 - \mathrm{tr}\,C/V`;
+    :math:`\lambda_2 = \lambda_1 + \sqrt{\tfrac{k}{k-1}\sum_{i\ne j}C_{ij}^2}/V`;
+    :math:`\lambda_3 = \tfrac{k}{k-1}\lambda_1` (alpha); :math:`\lambda_4` = the largest
+    :math:`4\,1_A^\top C 1_B/V` over the splits; :math:`\lambda_5 = \lambda_1 +
+    2\sqrt{\max_i\sum_{j\ne i}C_{ij}^2}/V`; :math:`\lambda_6 = 1 - \sum_i C_{ii}(1 -
+    \mathrm{smc}_i)/V`.
+
+    References
+    ----------
+    .. [1] Guttman, L. (1945). A basis for analyzing test-retest reliability. Psychometrika,
+           10(4), 255-282. https://doi.org/10.1007/BF02288892
+    """
+    check_missing(missing)
+    data = prepare(items, reverse, scale)
+    m = moments(data, missing)
+    c = m.cov
+    _check_total_variance(c, data.names)
+    k = c.shape[0]
+    total, trace = float(c.sum()), float(np.trace(c))
+    off = c - np.diag(np.diag(c))
+    lambda1 = 1 - trace / total
+    smc = factor.smc(cov2cor(c))
+    splits = _all_splits(c, max_splits, seed)
+    return GuttmanResult(
+        lambda1=lambda1, lambda2=_lambda2(c), lambda3=k / (k - 1) * lambda1, lambda4=splits.max,
+        lambda5=lambda1 + 2 * math.sqrt(float(np.max(np.sum(off**2, axis=0)))) / total,
+        lambda6=1 - float(np.sum(np.diag(c) * (1 - smc))) / total,
+        lambda6_std=_alpha_stats(c).g6, lambda4_exhaustive=splits.exhaustive, n_rows=m.n_rows, missing=missing,
+    )
+
+
+# --------------------------------------------------------------------------- omega
+
+@dataclass(frozen=True, slots=True)
+class OmegaResult:
+    """McDonald's omega from a Schmid-Leiman solution, as psych::omega.
+
+    ``loadings``: per item g, F1* ... (group factors), h2, u2. ``groups``: rows g, F1* ...
+    with omega total, general and group share of each subscale (NaN for a group factor
+    that is no item's largest loading).
+    """
+
+    omega_h: float
+    omega_total: float
+    omega_limit: float
+    omega_model_based: float
+    alpha_std: float
+    g6: float
+    ecv: float
+    nfactors: int
+    n_rows: int
+    flipped: tuple[str, ...]
+    loadings: pd.DataFrame = field(compare=False)
+    groups: pd.DataFrame = field(compare=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per item: general and group loadings, h2, u2."""
+        return self.loadings.reset_index()
+
+    def summary(self) -> str:
+        """The omega coefficients, the loadings and the subscale table."""
+        flipped = f"; reflected: {', '.join(self.flipped)}" if self.flipped else ""
+        head = (f"Omega ({self.nfactors} group factor{'s' * (self.nfactors > 1)}, minres + oblimin + "
+                f"Schmid-Leiman, N = {self.n_rows}{flipped})\n"
+                f"  omega_h {self.omega_h:.3f}  omega_total {self.omega_total:.3f}  omega_limit "
+                f"{self.omega_limit:.3f}  model-based {self.omega_model_based:.3f}  alpha {self.alpha_std:.3f}"
+                f"  G6 {self.g6:.3f}  ECV {self.ecv:.3f}")
+        return f"{head}\n{self.loadings.round(3).to_string()}\n{self.groups.round(3).to_string()}"
+
+
+def _check_nfactors(nfactors: int, k: int) -> None:
+    # Ledermann bound: the factor model has no degrees of freedom left beyond it.
+    if not isinstance(nfactors, int) or nfactors < 1 or (k - nfactors) ** 2 < k + nfactors:
+        raise ValueError(f"nfactors={nfactors!r} cannot be identified from {k} items "
+                         f"(need (k - nfactors)^2 >= k + nfactors, e.g. 3 items per factor)")
+
+
+def _omega_groups(r: np.ndarray, general: np.ndarray, group: np.ndarray, omega_total: float) -> pd.DataFrame:
+    nf = group.shape[1]
+    home = np.argmax(np.abs(group), axis=1)
+    rows = {"g": (omega_total, general.sum() ** 2 / r.sum(), 0.0)}
+    group_sq = 0.0
+    for f in range(nf):
+        idx = np.nonzero(home == f)[0]
+        if idx.size == 0:
+            rows[f"F{f + 1}*"] = (np.nan, np.nan, np.nan)
+            continue
+        v = r[np.ix_(idx, idx)].sum()
+        gr, gg = group[idx, f].sum(), general[idx].sum()
+        group_sq += gr**2
+        rows[f"F{f + 1}*"] = ((gr**2 + gg**2) / v, gg**2 / v, gr**2 / v)
+    rows["g"] = (omega_total, general.sum() ** 2 / r.sum(), group_sq / r.sum())
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["total", "general", "group"])
+
+
+def omega(items: pd.DataFrame, *, nfactors: int = 1, reverse: str | Iterable[str] = (),
+          scale: tuple[float, float] | None = None, flip: bool = True) -> OmegaResult:
+    r"""McDonald's omega (total, hierarchical, limit) following psych::omega.
+
+    Parameters
+    ----------
+    items, reverse, scale
+        As in :func:`cronbach_alpha`.
+    nfactors : int
+        Group factors. 1 (the default) is the congeneric one-factor omega of a scale; psych's
+        default is 3. With 2, the general loadings of the two group factors are set equal
+        (psych's ``option = "equal"``), a convention rather than an estimate.
+    flip : bool
+        Reflect items whose general loading is negative before anything is summed.
+
+    Returns
+    -------
+    OmegaResult
+
+    Notes
+    -----
+    R is the matrix of pairwise Pearson correlations (psych::omega's choice, not cov2cor of
+    the pairwise covariances); minres, varimax, oblimin and Schmid-Leiman as
+    :func:`analysis.factor.schmid_leiman`. With g the general loadings, s the group loadings,
+    :math:`u^2` the uniquenesses and :math:`V = \Sigma R` of the reflected matrix:
+
+    .. math::
+
+        \omega_h = \frac{(\sum g)^2}{V}, \quad \omega_t = \frac{V - \sum u^2}{V}, \quad
+        \omega_{lim} = \frac{(\sum g)^2}{V - \sum u^2}, \quad
+        \omega_{model} = \frac{(\sum g)^2 + \sum_f(\sum s_f)^2}{(\sum g)^2 + \sum_f(\sum s_f)^2 + \sum u^2}
+
+    ECV :math:`= \sum g^2 / (\sum g^2 + \sum s^2)`, G6 :math:`= (V - k + \sum\mathrm{smc})/V`,
+    standardized alpha on R. With one factor :math:`\omega_h = (\sum\lambda)^2/\Sigma R` is
+    semTools' observed-variance omega and :math:`\omega_{model}` McDonald's model-based one.
+
+    References
+    ----------
+    .. [1] McDonald, R. P. (1999). Test theory: A unified treatment. Mahwah, NJ: Erlbaum.
+           https://doi.org/10.4324/9781410601087
+    .. [2] Zinbarg, R. E., Revelle, W., Yovel, I., & Li, W. (2005). Cronbach's alpha,
+           Revelle's beta, and McDonald's omega_h. Psychometrika, 70(1), 123-133.
+           https://doi.org/10.1007/s11336-003-0974-7
+    .. [3] Revelle, W., & Zinbarg, R. E. (2009). Coefficients alpha, beta, omega, and the glb.
+           Psychometrika, 74(1), 145-154. https://doi.org/10.1007/s11336-008-9102-z
+    .. [4] Schmid, J., & Leiman, J. M. (1957). The development of hierarchical factor
+           solutions. Psychometrika, 22(1), 53-61. https://doi.org/10.1007/BF02289209
+    """
+    data = prepare(items, reverse, scale)
+    k = len(data.names)
+    _check_nfactors(nfactors, k)
+    r = pairwise_pearson(data)
+    sl = factor.schmid_leiman(r, nfactors)
+    general, group = sl.general, sl.group
+    key = np.where(general < 0, -1.0, 1.0) if flip else np.ones(k)
+    r = r * np.outer(key, key)
+    general, group = general * key, group * key[:, None]
+    total = float(r.sum())
+    unique = float(sl.u2.sum())
+    gsq = float(general.sum() ** 2)
+    explained = gsq + float(np.sum(group.sum(axis=0) ** 2))
+    omega_total = (total - unique) / total
+    loadings = pd.DataFrame(np.column_stack([general, group, sl.h2, sl.u2]), index=pd.Index(list(data.names), name="item"),
+                            columns=["g", *(f"F{f + 1}*" for f in range(nfactors)), "h2", "u2"])
+    return OmegaResult(
+        omega_h=gsq / total, omega_total=omega_total, omega_limit=gsq / (total - unique),
+        omega_model_based=explained / (explained + unique),
+        alpha_std=k / (k - 1) * (1 - k / total),
+        g6=(total - k + float(factor.smc(r).sum())) / total,
+        ecv=float(np.sum(general**2) / (np.sum(general**2) + np.sum(group**2))),
+        nfactors=nfactors, n_rows=data.x.shape[0],
+        flipped=tuple(n for n, s in zip(data.names, key) if s < 0),
+        loadings=loadings, groups=_omega_groups(r, general, group, omega_total),
+    )
+
+
+# --------------------------------------------------------------------------- composite reliability
+
+@dataclass(frozen=True, slots=True)
+class CompositeReliabilityResult:
+    """Composite reliability and AVE per factor from an ML CFA, with the model's fit.
+
+    ``factors``: per factor n_items, cr (Fornell-Larcker), ave, cr_semtools, ave_semtools
+    (observed-variance denominators), sqrt_ave and max_r (largest correlation with another
+    factor; the Fornell-Larcker criterion asks sqrt_ave > max_r). ``loadings``: per item.
+    """
+
+    n_used: int
+    chisq: float
+    df: int
+    pvalue: float
+    cfi: float
+    tli: float
+    rmsea: float
+    srmr: float
+    converged: bool
+    factors: pd.DataFrame = field(compare=False)
+    loadings: pd.DataFrame = field(compare=False)
+    factor_correlations: pd.DataFrame = field(compare=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per factor: CR, AVE (both definitions), sqrt(AVE) and the largest factor correlation."""
+        return self.factors.reset_index()
+
+    def summary(self) -> str:
+        """Fit line, the factor table and the standardized loadings."""
+        head = (f"Composite reliability (ML CFA, std.lv, listwise N = {self.n_used}): chi2({self.df}) = "
+                f"{self.chisq:.3f}, CFI {self.cfi:.3f}, TLI {self.tli:.3f}, RMSEA {self.rmsea:.3f}, SRMR {self.srmr:.3f}")
+        return f"{head}\n{self.factors.round(3).to_string()}\n{self.loadings.round(3).to_string(index=False)}"
+
+
+def _check_model(model: Mapping[str, Sequence[str]], columns: Sequence[str]) -> list[str]:
+    if not isinstance(model, Mapping) or not model:
+        raise ValueError("model must map each factor name to its items, e.g. {'quality': ['q1', 'q2', 'q3']}")
+    items: list[str] = []
+    for name, indicators in model.items():
+        indicators = [indicators] if isinstance(indicators, str) else list(indicators)
+        if len(indicators) < 2:
+            raise ValueError(f"factor {name!r} needs at least two items, got {indicators}")
+        for item in indicators:
+            if item not in columns:
+                raise ValueError(f"item {item!r} of factor {name!r} is not a column of the data")
+        items.extend(i for i in indicators if i not in items)
+    p, m = len(items), len(model)
+    parameters = sum(len(v) for v in model.values()) + m * (m - 1) // 2 + p
+    if parameters > p * (p + 1) // 2:
+        raise ValueError(f"the model has {parameters} free parameters but its {p} items give only "
+                         f"{p * (p + 1) // 2} variances and covariances; it is not identified (add items)")
+    return items
+
+
+def composite_reliability(data: pd.DataFrame, model: Mapping[str, Sequence[str]], *,
+                          reverse: str | Iterable[str] = (),
+                          scale: tuple[float, float] | None = None) -> CompositeReliabilityResult:
+    r"""Composite reliability (CR) and average variance extracted (AVE) from an ML CFA.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Respondents in rows; the model's items as numeric columns.
+    model : mapping
+        Factor name -> its items, e.g. ``{"visual": ["x1", "x2", "x3"], ...}``.
+    reverse, scale
+        As in :func:`cronbach_alpha`; reverse-keyed items are recoded before fitting.
+
+    Returns
+    -------
+    CompositeReliabilityResult
+
+    Notes
+    -----
+    lavaan's ``cfa(model, std.lv = TRUE)``: maximum likelihood, listwise deletion, factor
+    variances 1 (:func:`analysis.cfa.fit`). From the completely standardized loadings
+    :math:`\lambda` and residual variances :math:`\theta = 1 - \lambda^2`:
+    :math:`CR = (\sum\lambda)^2/((\sum\lambda)^2 + \sum\theta)`,
+    :math:`AVE = \sum\lambda^2/k`. semTools 0.5-6 ``compRelSEM``/``AVE`` (``obs.var = TRUE``)
+    divide the raw loadings by the observed ML (co)variances instead:
+    :math:`(\sum\lambda_{raw})^2/\Sigma S` and :math:`\sum\lambda_{raw}^2/\mathrm{tr}\,S`.
+
+    References
+    ----------
+    .. [1] Fornell, C., & Larcker, D. F. (1981). Evaluating structural equation models with
+           unobservable variables and measurement error. Journal of Marketing Research, 18(1),
+           39-50. https://doi.org/10.1177/002224378101800104
+    .. [2] Joreskog, K. G. (1971). Statistical analysis of sets of congeneric tests.
+           Psychometrika, 36(2), 109-133. https://doi.org/10.1007/BF02291393
+    .. [3] Jorgensen, T. D., Pornprasertmanit, S., Schoemann, A. M., & Rosseel, Y. (2022).
+           semTools: Useful tools for structural equation modeling (R package version 0.5-6).
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    items = _check_model(model, [str(c) for c in data.columns])
+    block = prepare(data[items], reverse, scale)
+    complete = int((~np.isnan(block.x)).all(axis=1).sum())
+    if complete <= len(items):
+        raise ValueError(f"only {complete} rows answer every item of the model; a CFA of {len(items)} items "
+                         f"needs more than {len(items)}")
+    moments(block, "listwise")  # refuses items that are constant among the complete rows
+    keyed = pd.DataFrame(block.x * block.sign + block.offset, columns=list(block.names))
+    model = {name: [indicators] if isinstance(indicators, str) else list(indicators) for name, indicators in model.items()}
+    s = np.cov(keyed.dropna().to_numpy(), rowvar=False, bias=True)
+    if np.linalg.eigvalsh(s)[0] <= 1e-12 * np.trace(s):
+        raise ValueError(f"the items {items} are linearly dependent among the complete rows; drop a redundant item")
+    fit = cfa.fit(keyed, model)
+    factors = {}
+    phi = fit.factor_correlations.to_numpy()
+    for f, (name, indicators) in enumerate(model.items()):
+        lam = fit.std_loadings.loc[indicators, name].to_numpy()
+        theta = fit.std_residual_var[indicators].to_numpy()
+        raw = fit.loadings.loc[indicators, name].to_numpy()
+        block_cov = fit.sample_cov.loc[indicators, indicators].to_numpy()
+        others = np.delete(phi[f], f)
+        factors[name] = {
+            "n_items": len(indicators),
+            "cr": lam.sum() ** 2 / (lam.sum() ** 2 + theta.sum()),
+            "ave": float(np.mean(lam**2)),
+            "cr_semtools": raw.sum() ** 2 / block_cov.sum(),
+            "ave_semtools": float(np.sum(raw**2) / np.trace(block_cov)),
+            "sqrt_ave": math.sqrt(float(np.mean(lam**2))),
+            "max_r": float(np.max(np.abs(others))) if others.size else math.nan,
+        }
+    return CompositeReliabilityResult(
+        n_used=fit.n_used, chisq=fit.chisq, df=fit.df, pvalue=fit.pvalue, cfi=fit.cfi, tli=fit.tli,
+        rmsea=fit.rmsea, srmr=fit.srmr, converged=fit.converged,
+        factors=pd.DataFrame.from_dict(factors, orient="index").rename_axis("factor"),
+        loadings=fit.to_frame(), factor_correlations=fit.factor_correlations,
     )

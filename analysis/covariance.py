@@ -1,0 +1,314 @@
+"""Validated item blocks and their covariance matrices, pairwise or listwise, in one pass.
+
+The reliability functions take a DataFrame of items (one row per respondent, NaN for a
+missing answer), check it once (:func:`prepare`) and reduce it to the moments every
+statistic needs (:func:`moments`): pairwise-complete covariances as R's
+``cov(x, use = "pairwise")``, item means, and the correlation of each item with the person
+score (the mean of the answered keyed items) as psych::alpha computes them.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["ItemBlock", "Missing", "Moments", "check_missing", "cov2cor", "moments", "pairwise_pearson", "prepare"]
+
+Missing = Literal["pairwise", "listwise"]
+
+# Rows per block in the single pass over the data: big enough for BLAS to run at full
+# speed, small enough that the per-block copies stay in cache and add no real memory.
+_BLOCK_ROWS = 16_384
+# A column whose mean square exceeds its variance by this factor loses digits in
+# sum-of-squares formulas; the pass is then repeated on data shifted by the column means.
+_CONDITION_LIMIT = 1e6
+
+
+@dataclass(frozen=True, slots=True)
+class ItemBlock:
+    """Validated item block: raw values x (n x k, NaN = missing); keyed value = sign * x + offset."""
+
+    names: tuple[str, ...]
+    x: np.ndarray
+    sign: np.ndarray
+    offset: np.ndarray
+    reversed: tuple[str, ...]
+
+
+def _as_names(reverse: str | Iterable[str]) -> tuple[str, ...]:
+    return (reverse,) if isinstance(reverse, str) else tuple(reverse)
+
+
+def _check_columns(items: pd.DataFrame) -> None:
+    if not isinstance(items, pd.DataFrame):
+        raise TypeError(f"items must be a pandas DataFrame with one column per item, got {type(items).__name__}")
+    names = list(items.columns)
+    duplicated = sorted({str(n) for n in names if names.count(n) > 1})
+    if duplicated:
+        raise ValueError(f"item columns must be unique; repeated: {', '.join(map(repr, duplicated))}")
+    if len(names) < 2:
+        raise ValueError(f"reliability needs at least two items, got {len(names)}: {names}")
+    for name, dtype in items.dtypes.items():
+        if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_complex_dtype(dtype):
+            raise ValueError(f"item {name!r} is not numeric (dtype {dtype}); recode its answers as numbers")
+
+
+def _to_array(items: pd.DataFrame) -> np.ndarray:
+    if all(dtype == np.float64 for dtype in items.dtypes):
+        return items.to_numpy()  # a view when the frame holds one float block: no copy
+    return items.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _column_range(x: np.ndarray, j: int) -> tuple[float, float]:
+    column = x[:, j]
+    return float(np.fmin.reduce(column)), float(np.fmax.reduce(column))
+
+
+def _keying(x: np.ndarray, names: tuple[str, ...], reverse: tuple[str, ...],
+            scale: tuple[float, float] | None) -> tuple[np.ndarray, np.ndarray]:
+    sign = np.ones(len(names))
+    offset = np.zeros(len(names))
+    if not reverse:
+        return sign, offset
+    if scale is None:
+        # psych::alpha reflects with the smallest and largest value of the whole block.
+        low, high = float(np.fmin.reduce(x, axis=None)), float(np.fmax.reduce(x, axis=None))
+        if math.isnan(low):
+            raise ValueError(f"item {names[0]!r} has no answers (every value is missing)")
+    else:
+        low, high = scale
+    for name in reverse:
+        j = names.index(name)
+        lo, hi = _column_range(x, j)
+        if lo < low or hi > high:
+            raise ValueError(f"reverse-keyed item {name!r} has values outside the scale {low:g}..{high:g} "
+                             f"(observed {lo:g}..{hi:g}); pass the right scale=(min, max)")
+        sign[j], offset[j] = -1.0, low + high
+    return sign, offset
+
+
+def prepare(items: pd.DataFrame, reverse: str | Iterable[str], scale: tuple[float, float] | None) -> ItemBlock:
+    _check_columns(items)
+    names = tuple(str(c) for c in items.columns)
+    if len(items) < 3:
+        raise ValueError(f"reliability needs at least 3 rows (respondents), got {len(items)}")
+    reverse = _as_names(reverse)
+    for name in reverse:
+        if name not in names:
+            raise ValueError(f"reverse-keyed item {name!r} is not one of the items {list(names)}")
+    if scale is not None:
+        low, high = scale
+        if not (math.isfinite(low) and math.isfinite(high) and low < high):
+            raise ValueError(f"scale must be (min, max) with finite min < max, got {scale!r}")
+        scale = (float(low), float(high))
+    x = _to_array(items)
+    sign, offset = _keying(x, names, tuple(dict.fromkeys(reverse)), scale)
+    return ItemBlock(names, x, sign, offset, tuple(n for n in names if n in reverse))
+
+
+@dataclass(frozen=True, slots=True)
+class Moments:
+    """Keyed item moments, pairwise or listwise."""
+
+    n_rows: int                # N of psych: every row (pairwise) or the complete rows (listwise)
+    pair_n: np.ndarray         # rows answering both items
+    cov: np.ndarray            # keyed covariance matrix C
+    means: np.ndarray
+    raw_r: np.ndarray          # r of each item with the person score (row mean of keyed items)
+    score_mean: float
+    score_sd: float
+
+
+class _Accumulator:
+    """Sums over row blocks for pairwise covariances and item-score correlations.
+
+    Blocks without missing values only add to one Gram matrix and the column sums; blocks
+    with missing values use the three products X0'X0, X0'M, M'M (X0 = data with 0 for NaN,
+    M = answered indicator) and the row means of the keyed items.
+    """
+
+    def __init__(self, k: int, sign: np.ndarray, keyed_shift: np.ndarray) -> None:
+        self.k, self.sign = k, sign
+        self.keyed_shift = keyed_shift                       # b' = sign * shift + offset
+        self.score_shift = float(keyed_shift.sum()) / k       # centres the person score
+        self.gram_full, self.sum_full, self.n_full = np.zeros((k, k)), np.zeros(k), 0
+        self.gram, self.sums, self.counts = np.zeros((k, k)), np.zeros((k, k)), np.zeros((k, k))
+        self.xt, self.t, self.tt = np.zeros(k), np.zeros(k), np.zeros(k)
+        self.score = np.zeros(3)  # n, sum, sum of squares of the centred person score
+
+    def add_complete(self, block: np.ndarray, gram: np.ndarray) -> None:
+        self.gram_full += gram
+        self.sum_full += block.sum(axis=0)
+        self.n_full += block.shape[0]
+
+    def add_incomplete(self, block: np.ndarray) -> None:
+        answered = ~np.isnan(block)
+        x0 = np.where(answered, block, 0.0)
+        m = answered.astype(np.float64)
+        self.gram += x0.T @ x0
+        self.sums += x0.T @ m
+        self.counts += m.T @ m
+        count = m.sum(axis=1)
+        valid = count > 0
+        t = np.zeros(block.shape[0])
+        t[valid] = (x0[valid] @ self.sign + m[valid] @ self.keyed_shift) / count[valid] - self.score_shift
+        self.xt += x0.T @ t
+        self.t += m.T @ t
+        self.tt += m.T @ (t * t)
+        self.score += (valid.sum(), t.sum(), t @ t)
+
+    def finish(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        # Complete rows: person score t = x.sign / k (centred), so its sums follow from the Gram matrix.
+        g, s, a, k = self.gram_full, self.sum_full, self.sign, self.k
+        gram = self.gram + g
+        sums = self.sums + s[:, None]
+        counts = self.counts + self.n_full
+        xt = self.xt + g @ a / k
+        t = self.t + s @ a / k
+        tt = self.tt + a @ g @ a / k**2
+        score = self.score + (self.n_full, s @ a / k, a @ g @ a / k**2)
+        return gram, sums, counts, xt, t, tt, score
+
+
+def _accumulate(x: np.ndarray, sign: np.ndarray, offset: np.ndarray, shift: np.ndarray,
+                listwise: bool) -> _Accumulator:
+    k = x.shape[1]
+    acc = _Accumulator(k, sign, sign * shift + offset)
+    shifted = bool(np.any(shift))
+    for start in range(0, x.shape[0], _BLOCK_ROWS):
+        block = x[start:start + _BLOCK_ROWS]
+        if shifted:
+            block = block - shift
+        gram = block.T @ block
+        if np.isfinite(np.diagonal(gram)).all():  # NaN or inf anywhere in a column shows on its diagonal
+            acc.add_complete(block, gram)
+            continue
+        if listwise:
+            block = block[~np.isnan(block).any(axis=1)]
+            acc.add_complete(block, block.T @ block)
+        else:
+            acc.add_incomplete(block)
+    return acc
+
+
+def _check_finite(x: np.ndarray, names: Sequence[str]) -> None:
+    for j, name in enumerate(names):
+        lo, hi = _column_range(x, j)
+        if math.isinf(lo) or math.isinf(hi):
+            raise ValueError(f"item {name!r} contains an infinite value")
+
+
+def moments(data: ItemBlock, missing: Missing) -> Moments:
+    shift = np.zeros(len(data.names))
+    acc = _accumulate(data.x, data.sign, data.offset, shift, missing == "listwise")
+    sums = _checked_sums(acc, data, missing)
+    gram, _, counts = sums[:3]
+    n_item = np.diagonal(counts)
+    mean_square = np.diagonal(gram) / n_item
+    variance = np.diagonal((gram - sums[1] * sums[1].T / counts) / (counts - 1))
+    if np.any(variance * _CONDITION_LIMIT < mean_square):
+        # Means far from zero relative to the spread cost digits in the sums of squares:
+        # repeat the pass on data centred at the means of the first one.
+        shift = np.diagonal(sums[1]) / n_item
+        acc = _accumulate(data.x, data.sign, data.offset, shift, missing == "listwise")
+        sums = _checked_sums(acc, data, missing)
+    return _finish(acc, sums, data, missing, shift)
+
+
+def _checked_sums(acc: _Accumulator, data: ItemBlock, missing: Missing) -> tuple[np.ndarray, ...]:
+    sums = acc.finish()
+    gram, counts = sums[0], sums[2]
+    if not np.isfinite(gram).all():
+        _check_finite(data.x, data.names)
+    empty = np.nonzero(np.diagonal(counts) == 0)[0]
+    if missing == "pairwise" and empty.size:
+        raise ValueError(f"item {data.names[empty[0]]!r} has no answers (every value is missing)")
+    if missing == "listwise" and acc.n_full < 3:
+        raise ValueError(f"only {acc.n_full} rows answer every item; listwise deletion needs at least 3")
+    _check_pairs(counts, data.names)
+    return sums
+
+
+def _finish(acc: _Accumulator, sums: tuple[np.ndarray, ...], data: ItemBlock, missing: Missing,
+            shift: np.ndarray) -> Moments:
+    gram, item_sums, counts, xt, t, tt, score = sums
+    n_item = np.diagonal(counts)
+    cov = (gram - item_sums * item_sums.T / counts) / (counts - 1)
+    variance = np.diagonal(cov)
+    _check_constant(data.names, variance, np.diagonal(gram) / n_item, missing)
+    a = data.sign
+    item_sum = np.diagonal(item_sums)
+    raw_r = a * (xt - item_sum * t / n_item) / np.sqrt(variance * (n_item - 1) * (tt - t * t / n_item))
+    n_score, s1, s2 = score
+    return Moments(
+        n_rows=data.x.shape[0] if missing == "pairwise" else acc.n_full,
+        pair_n=counts, cov=cov * np.outer(a, a),
+        means=a * (item_sum / n_item + shift) + data.offset,
+        raw_r=raw_r,
+        score_mean=float(s1 / n_score + acc.score_shift),
+        score_sd=math.sqrt((s2 - s1 * s1 / n_score) / (n_score - 1)),
+    )
+
+
+def _check_pairs(counts: np.ndarray, names: Sequence[str]) -> None:
+    low = np.argwhere(np.tril(counts < 2))
+    if low.size:
+        i, j = low[0]
+        if i == j:
+            raise ValueError(f"item {names[i]!r} has only {int(counts[i, i])} answer; a variance needs at least 2")
+        raise ValueError(f"items {names[j]!r} and {names[i]!r} are answered together by only "
+                         f"{int(counts[i, j])} rows; a covariance needs at least 2")
+
+
+def _check_constant(names: Sequence[str], variance: np.ndarray, mean_square: np.ndarray, missing: Missing) -> None:
+    # After centring (when needed) a real item has variance close to its mean square.
+    constant = np.nonzero(variance <= 1e-10 * mean_square)[0]
+    if constant.size:
+        where = " among the rows that answer every item" if missing == "listwise" else ""
+        raise ValueError(f"item {names[constant[0]]!r} is constant{where} (no variance); drop it from the scale")
+
+
+def check_missing(missing: str) -> None:
+    """Refuse anything but the two deletion rules."""
+    if missing not in ("pairwise", "listwise"):
+        raise ValueError(f"missing must be 'pairwise' or 'listwise', got {missing!r}")
+
+
+def cov2cor(c: np.ndarray) -> np.ndarray:
+    """R's cov2cor: scale a covariance matrix to unit diagonal (set exactly to 1)."""
+    sd = np.sqrt(np.diag(c))
+    r = c / np.outer(sd, sd)
+    np.fill_diagonal(r, 1.0)
+    return r
+
+
+def pairwise_pearson(data: ItemBlock) -> np.ndarray:
+    """Pearson correlations of the keyed items, each pair on the rows answering both (R ``cor(x, use = "pairwise")``).
+
+    Unlike cov2cor of the pairwise covariances, means and standard deviations are taken over
+    each pair's common rows; psych::omega uses this matrix.
+    """
+    names = data.names
+    answered = ~np.isnan(data.x)
+    m = answered.astype(np.float64)
+    counts = m.T @ m
+    empty = np.nonzero(np.diagonal(counts) == 0)[0]
+    if empty.size:
+        raise ValueError(f"item {names[empty[0]]!r} has no answers (every value is missing)")
+    _check_pairs(counts, names)
+    x0 = np.where(answered, data.x - np.nanmean(data.x, axis=0), 0.0)
+    sums = x0.T @ m                   # sums[i, j]: item i over the rows that answer j
+    squares = (x0 * x0).T @ m
+    cross = x0.T @ x0 - sums * sums.T / counts
+    spread = squares - sums * sums / counts
+    flat = np.argwhere(spread <= 1e-12 * squares)
+    if flat.size:
+        i, j = flat[0]
+        raise ValueError(f"item {names[i]!r} does not vary among the rows that also answer {names[j]!r}")
+    r = cross / np.sqrt(spread * spread.T) * np.outer(data.sign, data.sign)
+    np.fill_diagonal(r, 1.0)
+    return r
