@@ -17,7 +17,7 @@ from scipy import stats
 from analysis.quality import numeric_columns, require_columns
 from analysis.segments import RANK_DECIMALS, ComparisonResult, compare, holm
 
-__all__ = ["ServqualResult", "gap_scores", "gap_test", "pairwise_alpha"]
+__all__ = ["ServqualResult", "gap_scores", "gap_test"]
 
 # Wording of the per-respondent scores; kept with the result so reports say which score is meant.
 DEFINITIONS = {
@@ -100,8 +100,12 @@ def gap_test(gaps: np.ndarray | pd.Series, *, conf_level: float = 0.95) -> dict[
                   "ci_high": mean + half, "cohen_dz": mean / sd}
 
 
-def pairwise_alpha(items: pd.DataFrame) -> tuple[float, float]:
+def _pairwise_alpha(items: pd.DataFrame) -> tuple[float, float]:
     r"""Raw and standardized Cronbach's alpha from pairwise covariances (psych::alpha's default).
+
+    :func:`analysis.reliability.cronbach_alpha` is the full treatment and refuses a constant item;
+    here a battery of expectations at the ceiling must not stop the gap analysis, so such an alpha
+    is NaN instead.
 
     Notes
     -----
@@ -293,7 +297,7 @@ def gap_scores(
         for score in ("unweighted_servqual", "item_average_gap", "weighted_servqual", "servperf")
         if score in scores
     }).T
-    alpha_all = pd.DataFrame({name: dict(zip(("raw_alpha", "std_alpha"), pairwise_alpha(block)))
+    alpha_all = pd.DataFrame({name: dict(zip(("raw_alpha", "std_alpha"), _pairwise_alpha(block)))
                               for name, block in (("E", e), ("P", p), ("gap", g))}).T
     comparison = None
     if segment is not None:
@@ -333,7 +337,7 @@ def _dimension_table(e: pd.DataFrame, p: pd.DataFrame, g: pd.DataFrame, dim_gaps
         m = list(members)
         alphas = {f"{kind}_{name}": value
                   for name, block in (("E", e[m]), ("P", p[m]), ("gap", g[m]))
-                  for kind, value in zip(("alpha", "std_alpha"), pairwise_alpha(block))}
+                  for kind, value in zip(("alpha", "std_alpha"), _pairwise_alpha(block))}
         rows[d] = {
             "items": m,
             "mean_E_score": _row_mean(e[m]).mean(), "mean_P_score": _row_mean(p[m]).mean(),
