@@ -49,7 +49,7 @@ def _ltr(values: pd.Series) -> tuple[str, np.ndarray]:
     x = s.dropna().to_numpy()
     bad = (x < 0) | (x > 10) | (x != np.round(x))
     if bad.any():
-        raise ValueError(f"column {name!r} holds {x[bad][0]!r}; likelihood to recommend is a whole number 0-10")
+        raise ValueError(f"column {name!r} holds {x[bad][0]:g}; likelihood to recommend is a whole number 0-10")
     return name, x
 
 
@@ -302,7 +302,7 @@ def top_box(values: pd.Series, *, scale_max: int, boxes: int = 2) -> TopBoxResul
     name, s = _series(values, "values")
     x = s.dropna().to_numpy()
     if (x > scale_max).any():
-        raise ValueError(f"column {name!r} holds {x[x > scale_max][0]!r}, above the scale maximum {scale_max!r}")
+        raise ValueError(f"column {name!r} holds {x[x > scale_max][0]:g}, above the scale maximum {scale_max:g}")
     threshold = scale_max - boxes + 1
     count = int((x >= threshold).sum())
     return TopBoxResult(n=len(x), count=count, pct=100 * count / len(x), threshold=float(threshold))
@@ -417,7 +417,7 @@ def acsi_index(df: pd.DataFrame, items: Sequence[str], *, scale: tuple[float, fl
     outside = (values < low) | (values > high)
     if outside.any().any():
         col = outside.any().idxmax()
-        raise ValueError(f"column {col!r} holds {values[col][outside[col]].iloc[0]!r}, outside the scale {scale!r}")
+        raise ValueError(f"column {col!r} holds {values[col][outside[col]].iloc[0]:g}, outside the scale {scale!r}")
     if weights is None:
         w = pd.Series(1.0, index=list(items))
     elif isinstance(weights, Mapping):

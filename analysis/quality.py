@@ -101,8 +101,8 @@ def require_variance(frame: pd.DataFrame, what: str) -> None:
     for col in frame.columns:
         values = frame[col].dropna()
         if values.nunique() < 2:
-            shown = values.iloc[0] if len(values) else "nothing"
-            raise ValueError(f"column {col!r} is constant ({shown!r}); {what} needs at least two distinct values")
+            shown = f"every value is {values.iloc[0]:g}" if len(values) else "no values"
+            raise ValueError(f"column {col!r} is constant ({shown}); {what} needs at least two distinct values")
 
 
 def straightlining(df: pd.DataFrame, columns: Sequence[str], *, min_answered: int = 2) -> pd.Series:
