@@ -1,0 +1,136 @@
+"""Admin users: argon2id password hashes, roles, and a session generation to end sessions.
+
+Roles are ``admin`` (everything) and ``department`` (one department's cases,
+named in ``department``).  Passwords follow OWASP ASVS 6.2: at least
+:data:`MIN_PASSWORD_LENGTH` characters, not a common password, no composition
+rules, compared exactly as typed (no trimming), long ones allowed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.engine import Engine
+
+from surveykit.database import check_text, users, utcnow, write_transaction
+from surveykit.errors import StorageError, SurveykitError
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 1024
+ROLES = ("admin", "department")
+# Common passwords of 10+ characters (shorter ones fail the length rule anyway), after the
+# SecLists top lists; compared case-insensitively.
+COMMON_PASSWORDS = frozenset("""
+1234567890 0123456789 1234567891 0987654321 1111111111 0000000000 1q2w3e4r5t 1qaz2wsx3edc qwertyuiop
+qwerty1234 qwerty12345 qwerty123456 asdfghjkl1 asdfghjkl; zxcvbnm123 password12 password123 password1234
+password12345 password01 passw0rd123 p@ssw0rd12 p@ssword123 iloveyou12 iloveyou123 administrator admin12345
+admin123456 adminadmin letmein123 welcome123 welcome1234 changeme123 football123 baseball123 basketball
+superman123 trustno1234 sunshine123 princess123 1q2w3e4r5t6y qazwsxedcrfv abcdefghij abcd123456 abc1234567
+aaaaaaaaaa 123123123123 1212121212 5555555555 9876543210 qwertyuiop123 q1w2e3r4t5 a1b2c3d4e5 mypassword
+mypassword1 secret1234 iloveyou1234 monkey12345 dragon12345 master12345 computer123 internet123 whatever123
+surveykit123 surveykit12 passwordpassword 12345678910 123456789a 123456789q a123456789 q123456789
+""".split())
+
+
+class PasswordRejected(SurveykitError, ValueError):
+    """A password that does not meet the rules; the message says which."""
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    username: str
+    role: str
+    department: str | None
+    session_generation: int
+
+
+_hasher = PasswordHasher()   # argon2id with argon2-cffi's RFC 9106 low-memory profile
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return _hasher.hash("surveykit: no such user")
+
+
+def check_password(password: str, username: str = "") -> None:
+    """Raise :class:`PasswordRejected` unless the password meets the rules."""
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
+        raise PasswordRejected(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise PasswordRejected(f"a password may have at most {MAX_PASSWORD_LENGTH} characters")
+    check_text("password", password)
+    lowered = password.lower()
+    if lowered in COMMON_PASSWORDS or (username and username.lower() in lowered) or len(set(password)) < 3:
+        raise PasswordRejected("this password is too easy to guess; choose a longer or less common one")
+
+
+def create_user(engine: Engine, username: str, password: str, *, role: str = "admin",
+                department: str | None = None) -> None:
+    """Add an admin user with an argon2id password hash.
+
+    Raises
+    ------
+    PasswordRejected
+        The password is too short, too common or contains the user name.
+    ValueError
+        Bad user name, unknown role, or a ``department`` role without a department.
+    StorageError
+        The user name is taken.
+    """
+    if not isinstance(username, str) or not 1 <= len(username) <= 150 or username != username.strip():
+        raise ValueError("a user name has 1..150 characters and no surrounding spaces")
+    check_text("username", username)
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    if role == "department" and not department:
+        raise ValueError("a department user needs a department")
+    if role == "admin" and department:
+        raise ValueError("an admin user has no department")
+    check_password(password, username)
+    row = dict(username=username, password_hash=_hasher.hash(password), role=role, department=department,
+               session_generation=0, created_at=utcnow())
+    try:
+        with write_transaction(engine) as conn:
+            conn.execute(sa.insert(users).values(row))
+    except sa.exc.IntegrityError:
+        raise StorageError(f"user {username!r} already exists") from None
+
+
+def verify_login(engine: Engine, username: str, password: str) -> User | None:
+    """The user if the password is right, else None (unknown users cost the same hashing time).
+
+    A hash made with older argon2 parameters is upgraded on a successful login.
+    """
+    u = users.c
+    with engine.connect() as conn:
+        found = conn.execute(sa.select(u.id, u.username, u.password_hash, u.role, u.department, u.session_generation)
+                             .where(u.username == username)).first()
+    if found is None:
+        try:
+            _hasher.verify(_dummy_hash(), password)
+        except VerificationError:
+            pass
+        return None
+    try:
+        _hasher.verify(found.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if _hasher.check_needs_rehash(found.password_hash):
+        with write_transaction(engine) as conn:
+            conn.execute(sa.update(users).where(u.id == found.id).values(password_hash=_hasher.hash(password)))
+    return User(found.id, found.username, found.role, found.department, found.session_generation)
+
+
+def end_sessions(engine: Engine, username: str) -> int:
+    """Bump the user's session generation so every session that recorded the old one is refused; returns the new one."""
+    u = users.c
+    with write_transaction(engine) as conn:
+        new = conn.execute(sa.update(users).where(u.username == username)
+                           .values(session_generation=u.session_generation + 1).returning(u.session_generation)).scalar()
+    if new is None:
+        raise StorageError(f"no user {username!r}")
+    return int(new)

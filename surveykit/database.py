@@ -1,0 +1,229 @@
+"""The SQL schema and the engine settings that make a commit durable.
+
+:func:`make_engine` applies, on every new connection, what an acknowledged
+submission relies on:
+
+* SQLite (the embedded default, a file): ``journal_mode=WAL``,
+  ``synchronous=FULL`` (a commit survives power loss, not only a killed
+  process), ``busy_timeout`` 5000 ms and ``foreign_keys`` on.  The driver's own
+  transaction handling is switched off and ``BEGIN`` is emitted here, so that a
+  write transaction starts ``BEGIN IMMEDIATE``: it takes the write lock at once
+  instead of failing with SQLITE_BUSY when a read later upgrades to a write.
+* PostgreSQL through psycopg 3: ``synchronous_commit`` is forced on for our
+  sessions whatever the server default is.
+
+Every table lives in :data:`metadata`; :mod:`surveykit.storage`,
+:mod:`surveykit.invitations` and :mod:`surveykit.accounts` hold the functions.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Connection, Engine, make_url
+
+from surveykit.errors import StorageError
+
+BUSY_TIMEOUT_MS = 5000
+_WRITE = "surveykit_write"
+
+metadata = sa.MetaData()
+_json = sa.JSON().with_variant(JSONB(), "postgresql")
+# Timestamps are stored as naive UTC on both backends (SQLite has no time zones).
+_ts = sa.DateTime()
+
+survey_versions = sa.Table(
+    "survey_versions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("survey", sa.String(100), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("yaml_text", sa.Text, nullable=False),
+    sa.Column("created_at", _ts, nullable=False),
+    sa.UniqueConstraint("survey", "sha256", name="uq_survey_versions_survey_sha256"),
+)
+
+invitations = sa.Table(
+    "invitations", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("survey", sa.String(100), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("fields", _json, nullable=False),
+    sa.Column("created_at", _ts, nullable=False),
+    sa.Column("expires_at", _ts),
+    sa.Column("used_at", _ts),
+    sa.Column("response_id", sa.String(32)),
+)
+
+responses = sa.Table(
+    "responses", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),            # insertion order
+    sa.Column("response_id", sa.String(32), nullable=False, unique=True),  # public, unguessable
+    sa.Column("survey", sa.String(100), nullable=False),
+    sa.Column("version_id", sa.Integer, sa.ForeignKey("survey_versions.id"), nullable=False),
+    sa.Column("key", sa.String(128), nullable=False),         # the submission key
+    sa.Column("answers_hash", sa.String(64), nullable=False),
+    sa.Column("language", sa.String(16), nullable=False),
+    sa.Column("wave", sa.String(100)),
+    sa.Column("started_at", _ts),
+    sa.Column("submitted_at", _ts, nullable=False),
+    sa.Column("duration_s", sa.Float),
+    sa.Column("fields", _json, nullable=False),
+    sa.Column("answers", _json, nullable=False),
+    # one response per invitation, whatever the caller does
+    sa.Column("invitation_id", sa.Integer, sa.ForeignKey("invitations.id"), unique=True),
+    sa.UniqueConstraint("survey", "key", name="uq_responses_survey_key"),
+    sa.Index("ix_responses_survey_submitted", "survey", "submitted_at"),
+)
+
+drafts = sa.Table(
+    "drafts", metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("survey", sa.String(100), nullable=False),
+    sa.Column("version_id", sa.Integer, sa.ForeignKey("survey_versions.id"), nullable=False),
+    sa.Column("key", sa.String(128), nullable=False),         # the submission key of the final submit
+    sa.Column("resume_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("language", sa.String(16), nullable=False),
+    sa.Column("fields", _json, nullable=False),
+    sa.Column("invitation_id", sa.Integer, sa.ForeignKey("invitations.id"), index=True),
+    sa.Column("answers", _json, nullable=False),
+    sa.Column("page", sa.Integer, nullable=False),
+    sa.Column("started_at", _ts, nullable=False),
+    sa.Column("updated_at", _ts, nullable=False),
+    sa.Column("response_id", sa.String(32)),                  # set when submitted
+    sa.Index("ix_drafts_survey_key", "survey", "key"),
+)
+
+users = sa.Table(
+    "users", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("username", sa.String(150), nullable=False, unique=True),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("department", sa.String(100)),
+    # bumped to end every session of the user (Flask's session is a client-side cookie)
+    sa.Column("session_generation", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_at", _ts, nullable=False),
+)
+
+rate_limits = sa.Table(
+    "rate_limits", metadata,
+    sa.Column("bucket", sa.String(200), primary_key=True),
+    sa.Column("window_start", sa.BigInteger, primary_key=True),
+    sa.Column("hits", sa.Integer, nullable=False),
+)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for SQLite or PostgreSQL with the durability settings applied.
+
+    Parameters
+    ----------
+    url
+        ``sqlite:///path/to/file.sqlite3`` (a file, so that WAL applies) or a
+        PostgreSQL URL; ``postgresql://`` and ``postgres://`` are mapped to the
+        psycopg 3 driver (``postgresql+psycopg://``).
+    **kwargs
+        Passed on to :func:`sqlalchemy.create_engine` (``pool_size``...).
+
+    Raises
+    ------
+    StorageError
+        When a SQLite file database cannot be put in WAL mode (for example on
+        a network filesystem); raised on the first connection.
+    """
+    u = make_url(url)
+    if u.drivername in ("postgresql", "postgres"):
+        u = u.set(drivername="postgresql+psycopg")
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("json_serializer", _dumps)
+    backend = u.get_backend_name()
+    if backend == "sqlite":
+        kwargs.setdefault("connect_args", {}).setdefault("timeout", BUSY_TIMEOUT_MS / 1000)
+    engine = sa.create_engine(u, **kwargs)
+    if backend == "sqlite":
+        memory = u.database in (None, "", ":memory:") or "mode=memory" in str(u)
+        sa.event.listen(engine, "connect", lambda dbapi, _record: _sqlite_connect(dbapi, memory))
+        sa.event.listen(engine, "begin", _sqlite_begin)
+    elif backend == "postgresql":
+        sa.event.listen(engine, "connect", _postgres_connect)
+    return engine
+
+
+def _sqlite_connect(dbapi_connection: Any, memory: bool) -> None:
+    dbapi_connection.isolation_level = None   # BEGIN is ours (see _sqlite_begin)
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        mode = cursor.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        synchronous = cursor.execute("PRAGMA synchronous").fetchone()[0]
+    finally:
+        cursor.close()
+    if not memory and (str(mode).lower() != "wal" or synchronous != 2):
+        raise StorageError(f"SQLite refused journal_mode=WAL / synchronous=FULL (got {mode!r}, {synchronous}); "
+                           "put the database file on a local disk")
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "BEGIN")
+
+
+def _postgres_connect(dbapi_connection: Any, _record: Any) -> None:
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO on")
+    dbapi_connection.commit()
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """One write transaction: ``BEGIN IMMEDIATE`` on SQLite; committed on a clean exit.
+
+    The commit has returned when the ``with`` block is left without an
+    exception; only then may a caller acknowledge anything.
+    """
+    with engine.connect() as conn:
+        conn.execution_options(**{_WRITE: True})
+        with conn.begin():
+            yield conn
+
+
+def init_db(engine: Engine) -> None:
+    """Create the tables that do not exist yet (idempotent, safe from several workers at once)."""
+    with write_transaction(engine) as conn:
+        if conn.dialect.name == "postgresql":
+            # create_all checks, then creates: serialise concurrent callers (gunicorn workers)
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(4242001)"))
+        metadata.create_all(conn)
+
+
+def utcnow() -> datetime:
+    """Now, as the naive UTC datetime every table stores."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def as_utc(value: datetime) -> datetime:
+    """A datetime as naive UTC (a naive one is taken to be UTC already)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value
+
+
+def check_text(name: str, value: str) -> None:
+    """Refuse text neither backend can store the same way: NUL (PostgreSQL rejects it) and lone surrogates."""
+    if "\x00" in value:
+        raise ValueError(f"{name}: text must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{name}: text is not valid Unicode (lone surrogate)") from None

@@ -1,0 +1,462 @@
+"""The response store: survey versions, responses, drafts and a shared rate-limit counter.
+
+A submission is acknowledged only after its transaction has committed, and a
+submission key makes a retried or double-tapped submit harmless: the table
+``responses`` has a unique constraint on ``(survey, key)``, the insert is an
+``INSERT ... ON CONFLICT DO NOTHING`` on both backends, and a conflict is
+answered by reading the winner's row and comparing the hash of the canonical
+answers (same answers: the original response; different answers:
+:class:`DuplicateSubmission`).  Everything a submission changes (the response,
+the invitation it uses up, the draft it closes) happens in
+:func:`_record`, inside that one transaction.
+
+The engine settings (WAL, ``synchronous=FULL``, ``BEGIN IMMEDIATE``...) live
+in :mod:`surveykit.database`; invitations and admin users in
+:mod:`surveykit.invitations` and :mod:`surveykit.accounts`.  This module
+re-exports their functions so that callers need one import.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import numbers
+import secrets
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+
+from surveykit.accounts import User, create_user, end_sessions, verify_login
+from surveykit.database import (
+    as_utc, check_text, drafts, init_db, invitations, make_engine, rate_limits, responses, survey_versions, utcnow,
+    write_transaction,
+)
+from surveykit.errors import StorageError
+from surveykit.invitations import (
+    Invitation, InvitationState, check_fields, create_invitations, lookup_invitation,
+)
+from surveykit.model import Questionnaire, Variable
+
+__all__ = [
+    "Draft", "DuplicateSubmission", "Invitation", "InvitationState", "InvitationUnavailable", "SaveResult", "User",
+    "answers_hash", "canonical_answers", "create_invitations", "create_user", "end_sessions", "hit_rate_limit",
+    "init_db", "load_draft", "lookup_invitation", "make_engine", "new_submission_key", "register_version",
+    "responses_frame", "save_draft", "save_response", "start_draft", "verify_login",
+]
+
+MAX_KEY_LENGTH = 128
+
+
+class DuplicateSubmission(StorageError):
+    """A submission key that was already used with different answers."""
+
+
+class InvitationUnavailable(StorageError):
+    """The invitation of a submission is unknown, already used or expired."""
+
+
+@dataclass(frozen=True, slots=True)
+class SaveResult:
+    """``created`` is False when the key had been stored before with the same answers."""
+
+    response_id: str
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A respondent's answers so far, kept server-side page by page.
+
+    ``resume_token`` is only set on the draft :func:`start_draft` returns (it is
+    stored hashed); ``key`` is the submission key of the final submit;
+    ``response_id`` is set once that submit has been stored.
+    """
+
+    id: str
+    key: str
+    survey: str
+    version_id: int
+    language: str
+    fields: dict[str, str]
+    answers: dict[str, Any]
+    page: int
+    started_at: dt.datetime
+    updated_at: dt.datetime
+    invitation_id: int | None = None
+    response_id: str | None = None
+    resume_token: str | None = None
+
+
+def new_submission_key() -> str:
+    """A fresh submission key (192 random bits) for a form to carry."""
+    return secrets.token_urlsafe(24)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _insert(conn: Connection, table: sa.Table) -> Any:
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+# -- survey versions -------------------------------------------------------------------------
+
+def register_version(engine: Engine, q: Questionnaire, yaml_text: str) -> int:
+    """Store a questionnaire version, keyed by ``(survey, sha256 of the YAML)``; returns its id.
+
+    Idempotent: registering the same file again returns the same id.
+    """
+    with write_transaction(engine) as conn:
+        return _register(conn, q, yaml_text)
+
+
+def _register(conn: Connection, q: Questionnaire, yaml_text: str) -> int:
+    t = survey_versions
+    conn.execute(_insert(conn, t).values(survey=q.survey, version=q.version, sha256=q.sha256, yaml_text=yaml_text,
+                                         created_at=utcnow()).on_conflict_do_nothing(index_elements=["survey", "sha256"]))
+    return conn.execute(sa.select(t.c.id).where(t.c.survey == q.survey, t.c.sha256 == q.sha256)).scalar_one()
+
+
+def _version_id(conn: Connection, q: Questionnaire) -> int:
+    t = survey_versions
+    found = conn.execute(sa.select(t.c.id).where(t.c.survey == q.survey, t.c.sha256 == q.sha256)).scalar()
+    if found is not None:
+        return int(found)
+    path = Path(q.source)
+    if path.is_file():
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() == q.sha256:
+            return _register(conn, q, data.decode("utf-8-sig"))
+    raise StorageError(f"questionnaire {q.survey!r} (sha256 {q.sha256[:12]}...) is not registered; "
+                       "call register_version() with its YAML first")
+
+
+# -- answers ------------------------------------------------------------------------------------
+
+def canonical_answers(q: Questionnaire, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Answers checked against the codebook and in canonical form.
+
+    Missing answers (None or NaN) are dropped; integral numbers become ``int``
+    (``3.0`` -> ``3``); dates are ISO ``YYYY-MM-DD`` strings.
+
+    Raises
+    ------
+    ValueError
+        For a name that is no answer variable of ``q``, a value of the wrong
+        type, an option code that does not exist, a number outside the
+        variable's range, or text with NUL characters or lone surrogates.
+    """
+    spec = {v.name: v for v in q.answer_variables()}
+    unknown = sorted(set(answers) - spec.keys())
+    if unknown:
+        raise ValueError(f"unknown answer variables for survey {q.survey!r}: {', '.join(map(repr, unknown))}")
+    out: dict[str, Any] = {}
+    for name, value in answers.items():
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            continue
+        out[name] = _canonical_value(spec[name], value)
+    return out
+
+
+def _canonical_value(var: Variable, value: Any) -> Any:
+    if var.kind == "numeric":
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ValueError(f"{var.name}: expected a number, got {value!r}")
+        number = float(value)
+        if not math.isfinite(number):
+            raise ValueError(f"{var.name}: {value!r} is not a finite number")
+        if number.is_integer():
+            value = int(number)
+        elif var.type in ("likert", "matrix", "nps", "multi"):
+            raise ValueError(f"{var.name}: expected a whole number, got {value!r}")
+        else:
+            value = number
+        if (var.min is not None and value < var.min) or (var.max is not None and value > var.max):
+            raise ValueError(f"{var.name}: {value!r} is outside {var.min:g}..{var.max:g}" if var.min is not None
+                             and var.max is not None else f"{var.name}: {value!r} is out of range")
+        return value
+    if var.kind == "date":
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value.isoformat()
+        if not isinstance(value, str) or len(value) != 10:
+            raise ValueError(f"{var.name}: expected a date as YYYY-MM-DD, got {value!r}")
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{var.name}: {value!r} is not a valid date (YYYY-MM-DD)") from None
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"{var.name}: expected text, got {value!r}")
+    check_text(var.name, value)
+    if var.value_labels and value not in var.codes:
+        raise ValueError(f"{var.name}: {value!r} is not an option (options: {', '.join(map(repr, var.codes))})")
+    return value
+
+
+def answers_hash(canonical: Mapping[str, Any]) -> str:
+    """SHA-256 of canonical answers (sorted keys, compact JSON): equal answers, equal hash."""
+    return _sha256(json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":")))
+
+
+def _check_key(key: str) -> None:
+    if not isinstance(key, str) or not 1 <= len(key) <= MAX_KEY_LENGTH:
+        raise ValueError(f"a submission key is a string of 1..{MAX_KEY_LENGTH} characters")
+    check_text("key", key)
+
+
+def _check_language(q: Questionnaire, language: str) -> None:
+    if language not in q.languages:
+        raise ValueError(f"language {language!r} is not one of the survey's ({', '.join(q.languages)})")
+
+
+# -- responses ---------------------------------------------------------------------------------
+
+def save_response(engine: Engine, q: Questionnaire, answers: Mapping[str, Any], *, key: str, language: str,
+                  fields: Mapping[str, str] | None = None, wave: str | None = None,
+                  started_at: dt.datetime | None = None, submitted_at: dt.datetime | None = None,
+                  invitation_id: int | None = None) -> SaveResult:
+    """Store one submission in one transaction; return only after it has committed.
+
+    Parameters
+    ----------
+    answers
+        Canonical values keyed by the answer variables of ``q.variables()``
+        (see :func:`canonical_answers`); absent or None means missing.
+    key
+        The submission key the form carried.  The same key with the same
+        answers returns the original response (``created=False``) and stores
+        nothing; the same key with different answers raises
+        :class:`DuplicateSubmission`.  Safe under concurrency on both backends.
+    fields
+        Segment fields (ids of ``q.fields``); by default those of the invitation.
+    started_at, submitted_at
+        Aware datetimes, or naive ones in UTC; ``submitted_at`` defaults to now.
+    invitation_id
+        The invitation this submission uses up, in the same transaction;
+        :class:`InvitationUnavailable` if it is used or expired.
+    """
+    canonical = canonical_answers(q, answers)
+    _check_key(key)
+    _check_language(q, language)
+    seg = check_fields(q, fields) if fields is not None else None
+    submitted = as_utc(submitted_at) if submitted_at is not None else utcnow()
+    started = as_utc(started_at) if started_at is not None else None
+    row = dict(response_id=uuid.uuid4().hex, survey=q.survey, key=key, answers_hash=answers_hash(canonical),
+               language=language, wave=wave, started_at=started, submitted_at=submitted,
+               duration_s=(submitted - started).total_seconds() if started is not None else None,
+               answers=canonical, invitation_id=invitation_id)
+    try:
+        with write_transaction(engine) as conn:
+            return _record(conn, q, row, seg)
+    except sa.exc.IntegrityError as exc:
+        # ON CONFLICT covers the key; any other constraint (an invitation answered twice under two
+        # keys) lands here.  Re-read once in case the key was the cause after all.
+        with engine.connect() as conn:
+            replay = _replay(conn, q.survey, key, row["answers_hash"])
+        if replay is not None:
+            return replay
+        raise StorageError(f"the response could not be stored: {exc.orig.__class__.__name__}") from exc
+
+
+def _record(conn: Connection, q: Questionnaire, row: dict[str, Any], seg: dict[str, str] | None) -> SaveResult:
+    """Everything one submission writes, inside its transaction."""
+    row["version_id"] = _version_id(conn, q)
+    if seg is None:
+        seg = {}
+        if row["invitation_id"] is not None:
+            seg = conn.execute(sa.select(invitations.c.fields)
+                               .where(invitations.c.id == row["invitation_id"])).scalar() or {}
+    row["fields"] = seg
+    stmt = (_insert(conn, responses).values(row).on_conflict_do_nothing(index_elements=["survey", "key"])
+            .returning(responses.c.response_id))
+    if conn.execute(stmt).scalar() is None:
+        replay = _replay(conn, row["survey"], row["key"], row["answers_hash"])
+        if replay is None:
+            raise StorageError("a conflicting submission disappeared; retry")
+        return replay
+    now = utcnow()
+    if row["invitation_id"] is not None:
+        i = invitations.c
+        used = conn.execute(sa.update(invitations).where(
+            i.id == row["invitation_id"], i.survey == row["survey"], i.used_at.is_(None),
+            sa.or_(i.expires_at.is_(None), i.expires_at > now)).values(used_at=now, response_id=row["response_id"]))
+        if used.rowcount != 1:
+            raise InvitationUnavailable("this invitation has already been used or has expired")
+    d = drafts.c
+    conn.execute(sa.update(drafts).where(d.survey == row["survey"], d.key == row["key"], d.response_id.is_(None))
+                 .values(response_id=row["response_id"], updated_at=now))
+    return SaveResult(row["response_id"], True)
+
+
+def _replay(conn: Connection, survey: str, key: str, digest: str) -> SaveResult | None:
+    r = responses.c
+    found = conn.execute(sa.select(r.response_id, r.answers_hash).where(r.survey == survey, r.key == key)).first()
+    if found is None:
+        return None
+    if found.answers_hash != digest:
+        raise DuplicateSubmission("this submission key was already used with different answers")
+    return SaveResult(found.response_id, False)
+
+
+def responses_frame(engine: Engine, q: Questionnaire, *, version: int | None = None) -> pd.DataFrame:
+    """The analysis table: one row per response of ``q.survey``, columns exactly ``q.columns()``.
+
+    Parameters
+    ----------
+    version
+        Only responses to this declared questionnaire version (``q.version``
+        numbering); by default every version of the survey.
+
+    Notes
+    -----
+    Rows are in submission order.  Numeric variables are float64 (``version``
+    is int64), text, codes and ISO dates are strings, ``started_at`` and
+    ``submitted_at`` are naive UTC datetimes.  Missing stays missing (NaN or
+    None), never 0 or "".  Answers of other versions that ``q`` does not have
+    are left out.  The JSON of all rows is parsed in one call rather than row by
+    row.
+    """
+    r, v = responses.c, survey_versions.c
+    cols = [r.response_id, v.version, r.wave, r.language, r.started_at, r.submitted_at, r.duration_s,
+            sa.cast(r.fields, sa.Text).label("fields"), sa.cast(r.answers, sa.Text).label("answers")]
+    if engine.dialect.name == "sqlite":   # raw ISO text: parsed below in one vectorised call
+        cols[4] = sa.type_coerce(r.started_at, sa.String).label("started_at")
+        cols[5] = sa.type_coerce(r.submitted_at, sa.String).label("submitted_at")
+    stmt = sa.select(*cols).join_from(responses, survey_versions).where(r.survey == q.survey).order_by(r.id)
+    if version is not None:
+        stmt = stmt.where(v.version == version)
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    meta = pd.DataFrame(rows, columns=["response_id", "version", "wave", "language", "started_at", "submitted_at",
+                                       "duration_s", "fields", "answers"])
+    variables = q.variables()
+    parts = {}
+    for source, kind in (("fields", "field"), ("answers", None)):
+        names = [x.name for x in variables if (x.type == kind if kind else x.type not in ("metadata", "field"))]
+        records = json.loads("[" + ",".join(meta[source]) + "]") if len(meta) else []
+        parts[source] = pd.DataFrame.from_records(records, columns=names, index=meta.index) if records else \
+            pd.DataFrame(index=meta.index, columns=names)
+    out: dict[str, Any] = {}
+    for var in variables:
+        if var.type == "metadata":
+            series = pd.Series(q.survey, index=meta.index) if var.name == "survey" else meta[var.name]
+        else:
+            series = parts["fields" if var.type == "field" else "answers"][var.name]
+        out[var.name] = _typed(series, var)
+    return pd.DataFrame(out, columns=list(q.columns()))
+
+
+def _typed(series: pd.Series, var: Variable) -> pd.Series:
+    if var.name == "version":
+        return series.astype("int64")
+    if var.kind == "numeric":
+        return pd.to_numeric(series, errors="coerce").astype("float64")
+    if var.kind == "datetime":
+        return pd.to_datetime(series, format="ISO8601").astype("datetime64[us]")
+    return series.astype(object).where(series.notna(), None)
+
+
+# -- drafts (save and resume) ------------------------------------------------------------------
+
+def start_draft(engine: Engine, q: Questionnaire, *, language: str, fields: Mapping[str, str] | None = None,
+                invitation_id: int | None = None) -> Draft:
+    """Open a draft; the returned one carries the plain ``resume_token`` (shown once, stored hashed)."""
+    _check_language(q, language)
+    seg = check_fields(q, fields) if fields is not None else None
+    token, now = secrets.token_urlsafe(32), utcnow()
+    row = dict(id=uuid.uuid4().hex, survey=q.survey, key=new_submission_key(), resume_hash=_sha256(token),
+               language=language, invitation_id=invitation_id, answers={}, page=0, started_at=now, updated_at=now)
+    with write_transaction(engine) as conn:
+        row["version_id"] = _version_id(conn, q)
+        if seg is None and invitation_id is not None:
+            seg = conn.execute(sa.select(invitations.c.fields).where(invitations.c.id == invitation_id)).scalar()
+        row["fields"] = seg or {}
+        conn.execute(sa.insert(drafts).values(row))
+    return _draft(row, resume_token=token)
+
+
+def save_draft(engine: Engine, draft_id: str, answers: Mapping[str, Any], page: int) -> None:
+    """Merge a page's answers into a draft (a None value removes an answer) and record the page reached.
+
+    Raises :class:`StorageError` for an unknown or already submitted draft.
+    """
+    for name, value in answers.items():
+        if isinstance(value, str):
+            check_text(name, value)
+    with write_transaction(engine) as conn:
+        stmt = sa.select(drafts.c.answers, drafts.c.response_id).where(drafts.c.id == draft_id)
+        if conn.dialect.name == "postgresql":
+            stmt = stmt.with_for_update()
+        found = conn.execute(stmt).first()
+        if found is None:
+            raise StorageError("unknown draft")
+        if found.response_id is not None:
+            raise StorageError("this draft has already been submitted")
+        merged = {**found.answers, **answers}
+        merged = {k: v for k, v in merged.items() if v is not None}
+        conn.execute(sa.update(drafts).where(drafts.c.id == draft_id)
+                     .values(answers=merged, page=page, updated_at=utcnow()))
+
+
+def load_draft(engine: Engine, *, draft_id: str | None = None, resume_token: str | None = None,
+               invitation_id: int | None = None) -> Draft | None:
+    """A draft by id, by resume token, or the latest one of an invitation; None if there is none."""
+    if sum(x is not None for x in (draft_id, resume_token, invitation_id)) != 1:
+        raise ValueError("give exactly one of draft_id, resume_token, invitation_id")
+    d = drafts.c
+    if draft_id is not None:
+        cond = d.id == draft_id
+    elif resume_token is not None:
+        if not isinstance(resume_token, str) or len(resume_token) > 200:
+            return None
+        cond = d.resume_hash == _sha256(resume_token)
+    else:
+        cond = d.invitation_id == invitation_id
+    with engine.connect() as conn:
+        found = conn.execute(sa.select(drafts).where(cond).order_by(d.updated_at.desc()).limit(1)).first()
+    return _draft(found._asdict()) if found is not None else None
+
+
+def _draft(row: Mapping[str, Any], resume_token: str | None = None) -> Draft:
+    return Draft(id=row["id"], key=row["key"], survey=row["survey"], version_id=row["version_id"],
+                 language=row["language"], fields=dict(row["fields"]), answers=dict(row["answers"]),
+                 page=row["page"], started_at=row["started_at"], updated_at=row["updated_at"],
+                 invitation_id=row["invitation_id"], response_id=row.get("response_id"), resume_token=resume_token)
+
+
+# -- rate limiting -----------------------------------------------------------------------------
+
+def hit_rate_limit(engine: Engine, bucket: str, *, limit: int, window_s: int) -> bool:
+    """Count one hit in ``bucket``; True when the bucket is over ``limit`` hits per ``window_s`` seconds.
+
+    The counter lives in the database, so every worker process shares it.
+    Sliding-window estimate: the current fixed window's hits plus the previous
+    window's, weighted by how much of it still overlaps the last ``window_s``
+    seconds.  Older windows of the bucket are deleted as it goes.
+    """
+    if limit < 0 or window_s <= 0:
+        raise ValueError("limit must be >= 0 and window_s > 0")
+    now = time.time()
+    window = int(now // window_s) * window_s
+    if len(bucket) > 200:
+        bucket = "sha256:" + _sha256(bucket)
+    t = rate_limits.c
+    with write_transaction(engine) as conn:
+        stmt = (_insert(conn, rate_limits).values(bucket=bucket, window_start=window, hits=1)
+                .on_conflict_do_update(index_elements=["bucket", "window_start"], set_={"hits": t.hits + 1})
+                .returning(t.hits))
+        hits = conn.execute(stmt).scalar_one()
+        previous = conn.execute(sa.select(t.hits).where(t.bucket == bucket, t.window_start == window - window_s)).scalar()
+        conn.execute(sa.delete(rate_limits).where(t.bucket == bucket, t.window_start < window - window_s))
+    estimate = hits + (previous or 0) * (1 - (now - window) / window_s)
+    return estimate > limit

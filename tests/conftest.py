@@ -1,0 +1,159 @@
+"""Database fixtures shared by the store, invitation, account and web tests.
+
+``db_url`` runs a test twice: on a SQLite file in ``tmp_path`` and on
+PostgreSQL (``SURVEYKIT_TEST_PG_URL``, default the development server on
+127.0.0.1:5432, database ``test``), in a schema of its own that is dropped
+afterwards.  Without a reachable PostgreSQL the PostgreSQL half skips with the
+reason, except under ``CI=true``, where it fails: CI must test both backends.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PG_URL = os.environ.get("SURVEYKIT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+# A survey with every question type and paired block, and two segment fields.
+SURVEY_YAML = """\
+survey: dealer_service
+version: 3
+title: {zh: 售后服务满意度调查, en: After-sales service survey}
+languages: [zh, en]
+fields:
+  dealer: {label: {zh: 经销商, en: Dealer}}
+  advisor: {label: {zh: 服务顾问, en: Service advisor}}
+scales:
+  agree7: {points: 7, labels: {1: {zh: 非常不同意, en: Strongly disagree}, 7: {zh: 非常同意, en: Strongly agree}}}
+dimensions:
+  reliability: {zh: 可靠性, en: Reliability}
+  tangibles: {zh: 有形性, en: Tangibles}
+pages:
+  - id: visit
+    title: {zh: 您的来店经历, en: Your visit}
+    questions:
+      - {id: sat_overall, type: likert, scale: agree7, text: {zh: 总体满意, en: Overall satisfied}}
+      - id: channel
+        type: choice
+        text: {zh: 预约方式, en: Booking}
+        options: {phone: {zh: 电话, en: Phone}, app: {zh: 应用, en: App}}
+      - id: extras
+        type: multi
+        required: false
+        text: {zh: 其他服务, en: Extras}
+        options: {wash: {zh: 洗车, en: Wash}, coffee: {zh: 咖啡, en: Coffee}}
+      - id: premises
+        type: matrix
+        scale: agree7
+        text: {zh: 门店环境, en: Premises}
+        rows:
+          - {id: fac_clean, dimension: tangibles, text: {zh: 干净, en: Clean}}
+          - {id: fac_crowded, reverse: true, text: {zh: 拥挤, en: Crowded}}
+      - id: weights
+        type: constant_sum
+        total: 100
+        text: {zh: 分配 100 分, en: Share 100 points}
+        options: {reliability: {zh: 可靠性, en: Reliability}, tangibles: {zh: 有形性, en: Tangibles}}
+      - {id: recommend, type: nps, text: {zh: 推荐, en: Recommend}}
+      - {id: visit_date, type: date, required: false, text: {zh: 日期, en: Date}}
+      - {id: km, type: number, required: false, text: {zh: 里程, en: Mileage}}
+      - id: comment
+        type: text
+        required: false
+        visible_if: sat_overall <= 3
+        text: {zh: 哪里不好, en: What went wrong}
+  - type: servqual
+    id: sq
+    scale: agree7
+    items:
+      - {id: rel1, dimension: reliability, expectation: {zh: 期望, en: Expect}, perception: {zh: 感受, en: Perceive}}
+  - type: kano
+    id: kano
+    attributes:
+      - {id: courtesy_car, functional: {zh: 提供, en: Offered}, dysfunctional: {zh: 不提供, en: Not offered}}
+  - type: importance_performance
+    id: ipa
+    scale: agree7
+    items:
+      - {id: speed, importance: {zh: 重要, en: Important}, performance: {zh: 表现, en: Performance}}
+"""
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The PostgreSQL URL, once it is known to answer; skip (fail under CI=true) otherwise."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    u = make_url(PG_URL)
+    try:
+        psycopg.connect(host=u.host, port=u.port or 5432, user=u.username, password=u.password,
+                        dbname=u.database, connect_timeout=3).close()
+    except psycopg.OperationalError as exc:
+        reason = f"PostgreSQL is not reachable at {u.render_as_string(hide_password=True)}: {exc}".strip()
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (CI=true: the store tests must run on PostgreSQL too)", pytrace=False)
+        pytest.skip(reason)
+    return PG_URL
+
+
+@pytest.fixture
+def pg_url(postgres_server: str) -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh schema, dropped after the test."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    u = make_url(postgres_server)
+    schema = f"sk_test_{secrets.token_hex(6)}"
+    conninfo = dict(host=u.host, port=u.port or 5432, user=u.username, password=u.password, dbname=u.database)
+    with psycopg.connect(**conninfo, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    yield u.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+    with psycopg.connect(**conninfo, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of an empty database: a SQLite file, then a PostgreSQL schema."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/store.sqlite3"
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[object]:
+    """An engine on ``db_url`` with the tables created; disposed afterwards."""
+    from surveykit.storage import init_db, make_engine
+
+    eng = make_engine(db_url)
+    init_db(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def survey_path(tmp_path: Path) -> Path:
+    path = tmp_path / "dealer_service.yaml"
+    path.write_text(SURVEY_YAML, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def survey(survey_path: Path) -> object:
+    """The questionnaire of ``SURVEY_YAML`` (every question type), loaded from a file."""
+    from surveykit import load_questionnaire
+
+    return load_questionnaire(survey_path)
+
+
+@pytest.fixture
+def registered(engine: object, survey: object, survey_path: Path) -> object:
+    """``survey`` with its version registered in ``engine``."""
+    from surveykit.storage import register_version
+
+    register_version(engine, survey, survey_path.read_text(encoding="utf-8"))
+    return survey
