@@ -619,7 +619,7 @@ class _Builder:
             help=obj.get("help"), label=obj.get("label"), visible_if=obj.get("visible_if"),
             dimension=self._dimension(obj), reverse=bool(obj.get("reverse", False)), scale=scale,
             options=options, rows=rows, min=low, max=high, integer=obj.get("integer", True),
-            pattern=pattern, total=obj.get("total"), line=obj.node.line,
+            pattern=pattern, total=obj.get("total"),
         )
 
     # -- checks across objects ----------------------------------------------------

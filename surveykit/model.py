@@ -152,7 +152,6 @@ class Question:
     block: str | None = None
     pair: str | None = None
     role: str | None = None
-    line: int = 0
 
     @property
     def points(self) -> tuple[int, ...]:
