@@ -42,6 +42,9 @@ QUADRANT_LABELS = {
 }
 # Exact LMG evaluates 2^p subset regressions; 2^15 = 32,768 is still well under a second.
 LMG_MAX_ATTRIBUTES = 15
+# Column order of RegressionResult.attributes.
+TABLE_ORDER = ("r", "b", "b_se", "b_t", "b_p", "beta_std", "pratt", "vif", "relative_weight",
+               "relative_weight_pct", "lmg", "lmg_pct")
 
 
 def quadrants(importance: pd.Series, performance: pd.Series, crosshair: tuple[float, float]) -> pd.Series:
@@ -175,7 +178,17 @@ def _complete(df: pd.DataFrame, target: str, attributes: Sequence[str], min_extr
     return data
 
 
-def _ols(x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> dict[str, np.ndarray | float]:
+@dataclass(frozen=True, slots=True)
+class _Fit:
+    coef: np.ndarray  # intercept first
+    se: np.ndarray
+    t: np.ndarray
+    p: np.ndarray
+    r_squared: float
+    df_resid: int
+
+
+def _ols(x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> _Fit:
     """OLS with intercept via QR: coefficients, standard errors, t, p, R², residual df."""
     design = np.column_stack([np.ones(len(y)), x])
     q, r = np.linalg.qr(design)
@@ -193,8 +206,8 @@ def _ols(x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> dict[str, np.nda
     se = np.sqrt(sigma2 * (r_inv**2).sum(axis=1))
     t = coef / se
     tss = float(((y - y.mean()) ** 2).sum())
-    return {"coef": coef, "se": se, "t": t, "p": 2 * stats.t.sf(np.abs(t), df_resid),
-            "r_squared": 1 - float(resid @ resid) / tss, "df_resid": df_resid}
+    return _Fit(coef=coef, se=se, t=t, p=2 * stats.t.sf(np.abs(t), df_resid),
+                r_squared=1 - float(resid @ resid) / tss, df_resid=df_resid)
 
 
 def _relative_weights(rxx: np.ndarray, rxy: np.ndarray) -> np.ndarray:
@@ -324,22 +337,25 @@ def regression(df: pd.DataFrame, target: str, attributes: Sequence[str], *, lmg:
     corr = np.corrcoef(np.column_stack([x, y]), rowvar=False)
     rxx, rxy = corr[:-1, :-1], corr[:-1, -1]
     k, n = len(attributes), len(y)
-    r2 = float(fit["r_squared"])
-    b = fit["coef"][1:]
+    r2 = float(fit.r_squared)
+    b = fit.coef[1:]
     beta = b * x.std(axis=0, ddof=1) / y.std(ddof=1)
     rw = _relative_weights(rxx, rxy)
-    table = pd.DataFrame({"r": rxy, "b": b, "b_se": fit["se"][1:], "b_t": fit["t"][1:], "b_p": fit["p"][1:],
+    table = pd.DataFrame({"r": rxy, "b": b, "b_se": fit.se[1:], "b_t": fit.t[1:], "b_p": fit.p[1:],
                           "beta_std": beta, "pratt": beta * rxy, "vif": np.diag(np.linalg.inv(rxx)),
-                          "relative_weight": rw, "relative_weight_pct": 100 * rw / rw.sum()},
+                          "relative_weight": rw},
                          index=pd.Index(attributes, name="attribute"))
     if lmg:
-        shares = _lmg(rxx, rxy)
-        table["lmg"] = shares
-        table["lmg_pct"] = 100 * shares / shares.sum()
+        table["lmg"] = _lmg(rxx, rxy)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # With R² = 0 there is nothing to share out: the percentages are NaN, not a warning.
+        for raw in ["relative_weight"] + (["lmg"] if lmg else []):
+            table[f"{raw}_pct"] = 100 * table[raw] / table[raw].sum()
+    table = table[[c for c in TABLE_ORDER if c in table.columns]]
     f = (r2 / k) / ((1 - r2) / (n - k - 1)) if r2 < 1 else np.inf
     return RegressionResult(target=target, n=n, r_squared=r2, adj_r_squared=1 - (1 - r2) * (n - 1) / (n - k - 1),
                             F=float(f), df1=k, df2=n - k - 1, F_p=float(stats.f.sf(f, k, n - k - 1)),
-                            intercept=float(fit["coef"][0]), intercept_se=float(fit["se"][0]), attributes=table)
+                            intercept=float(fit.coef[0]), intercept_se=float(fit.se[0]), attributes=table)
 
 
 @dataclass(frozen=True, slots=True)
@@ -503,7 +519,7 @@ def penalty_reward(df: pd.DataFrame, target: str, attributes: Sequence[str], *,
     used = [key for key, d in dummies.items() if d.sum() > 0]
     fit = _ols(np.column_stack([dummies[key] for key in used]), data[target].to_numpy(),
                [f"{kind} dummy of {a}" for kind, a in used])
-    coef = {key: (fit["coef"][i + 1], fit["p"][i + 1]) for i, key in enumerate(used)}
+    coef = {key: (fit.coef[i + 1], fit.p[i + 1]) for i, key in enumerate(used)}
     rows = {}
     for a in attributes:
         pen, pen_p = coef.get(("low", a), (np.nan, np.nan))
@@ -515,4 +531,4 @@ def penalty_reward(df: pd.DataFrame, target: str, attributes: Sequence[str], *,
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "attribute"
     return PenaltyRewardResult(target=target, n=len(data), low_if_le=low_if_le, high_if_ge=high_if_ge,
-                               r_squared=float(fit["r_squared"]), intercept=float(fit["coef"][0]), attributes=table)
+                               r_squared=float(fit.r_squared), intercept=float(fit.coef[0]), attributes=table)

@@ -421,6 +421,9 @@ def acsi_index(df: pd.DataFrame, items: Sequence[str], *, scale: tuple[float, fl
     if weights is None:
         w = pd.Series(1.0, index=list(items))
     elif isinstance(weights, Mapping):
+        missing = [i for i in items if i not in weights]
+        if missing:
+            raise ValueError(f"no weight for item {missing[0]!r}")
         w = pd.Series({i: float(weights[i]) for i in items})
     else:
         if len(weights) != len(items):

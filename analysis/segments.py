@@ -178,7 +178,8 @@ def compare(values: pd.Series, groups: pd.Series, *, conf_level: float = 0.95) -
     values : Series
         The outcome (a scale score, a gap, overall satisfaction), numeric.
     groups : Series
-        Group labels, aligned with ``values``. Levels are sorted (categorical order if categorical);
+        Group labels, aligned with ``values``. Levels are sorted (categorical order if categorical;
+        Python sorts text by code point, R by locale, which agree for labels in one letter case);
         pairs are named ``"later-earlier"`` and their difference is later minus earlier.
     conf_level : float
         Family-wise confidence level of the Tukey intervals.
