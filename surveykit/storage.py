@@ -259,12 +259,15 @@ def save_response(engine: Engine, q: Questionnaire, answers: Mapping[str, Any], 
         with write_transaction(engine) as conn:
             return _record(conn, q, row, seg)
     except sa.exc.IntegrityError as exc:
-        # ON CONFLICT covers the key; any other constraint (an invitation answered twice under two
-        # keys) lands here.  Re-read once in case the key was the cause after all.
+        # ON CONFLICT covers the key; the other constraints land here: the invitation is unknown
+        # (foreign key) or already answered under another key (unique invitation_id).  Re-read
+        # once in case the key was the cause after all.
         with engine.connect() as conn:
             replay = _replay(conn, q.survey, key, row["answers_hash"])
         if replay is not None:
             return replay
+        if invitation_id is not None:
+            raise InvitationUnavailable("this invitation is unknown or has already been used") from exc
         raise StorageError(f"the response could not be stored: {exc.orig.__class__.__name__}") from exc
 
 
