@@ -21,8 +21,10 @@ __all__ = ["ItemBlock", "Missing", "Moments", "check_missing", "cov2cor", "momen
 Missing = Literal["pairwise", "listwise"]
 
 # Rows per block in the single pass over the data: big enough for BLAS to run at full
-# speed, small enough that the per-block copies stay in cache and add no real memory.
+# speed, small enough that the per-block copies stay in cache and add no real memory
+# (a block is at most an eighth of the data, so the copies stay below a third of it).
 _BLOCK_ROWS = 16_384
+_MIN_BLOCK_ROWS = 1_024
 # A column whose mean square exceeds its variance by this factor loses digits in
 # sum-of-squares formulas; the pass is then repeated on data shifted by the column means.
 _CONDITION_LIMIT = 1e6
@@ -126,19 +128,21 @@ class Moments:
 class _Accumulator:
     """Sums over row blocks for pairwise covariances and item-score correlations.
 
-    Blocks without missing values only add to one Gram matrix and the column sums; blocks
-    with missing values use the three products X0'X0, X0'M, M'M (X0 = data with 0 for NaN,
-    M = answered indicator) and the row means of the keyed items.
+    Blocks without missing values only add to one Gram matrix and the column sums. A block
+    with missing values is laid out as Z = [X0 | M] (X0 = data with 0 for NaN, M = answered
+    indicator), so that one product Z'Z yields X0'X0, X0'M and M'M, one product Z'[t, t^2]
+    the sums involving the person scores t, and one mat-vec the scores themselves.
     """
 
     def __init__(self, k: int, sign: np.ndarray, keyed_shift: np.ndarray) -> None:
         self.k, self.sign = k, sign
-        self.keyed_shift = keyed_shift                       # b' = sign * shift + offset
-        self.score_shift = float(keyed_shift.sum()) / k       # centres the person score
+        self.weights = np.concatenate([sign, keyed_shift])   # Z @ weights = keyed row sums
+        self.score_shift = float(keyed_shift.sum()) / k      # centres the person score
         self.gram_full, self.sum_full, self.n_full = np.zeros((k, k)), np.zeros(k), 0
-        self.gram, self.sums, self.counts = np.zeros((k, k)), np.zeros((k, k)), np.zeros((k, k))
-        self.xt, self.t, self.tt = np.zeros(k), np.zeros(k), np.zeros(k)
+        self.zz = np.zeros((2 * k, 2 * k))
+        self.zt = np.zeros((2 * k, 2))
         self.score = np.zeros(3)  # n, sum, sum of squares of the centred person score
+        self.buffer = np.empty((0, 2 * k), order="F")
 
     def add_complete(self, block: np.ndarray, gram: np.ndarray) -> None:
         self.gram_full += gram
@@ -146,30 +150,31 @@ class _Accumulator:
         self.n_full += block.shape[0]
 
     def add_incomplete(self, block: np.ndarray) -> None:
+        rows, k = block.shape
+        if self.buffer.shape[0] < rows:
+            self.buffer = np.empty((rows, 2 * k), order="F")
+        z = self.buffer[:rows]
         answered = ~np.isnan(block)
-        x0 = np.where(answered, block, 0.0)
-        m = answered.astype(np.float64)
-        self.gram += x0.T @ x0
-        self.sums += x0.T @ m
-        self.counts += m.T @ m
-        count = m.sum(axis=1)
+        z[:, :k] = 0.0
+        np.copyto(z[:, :k], block, where=answered)
+        np.copyto(z[:, k:], answered)
+        self.zz += z.T @ z
+        count = np.count_nonzero(answered, axis=1)
         valid = count > 0
-        t = np.zeros(block.shape[0])
-        t[valid] = (x0[valid] @ self.sign + m[valid] @ self.keyed_shift) / count[valid] - self.score_shift
-        self.xt += x0.T @ t
-        self.t += m.T @ t
-        self.tt += m.T @ (t * t)
-        self.score += (valid.sum(), t.sum(), t @ t)
+        t = np.where(valid, (z @ self.weights) / np.maximum(count, 1) - self.score_shift, 0.0)
+        self.zt += z.T @ np.column_stack([t, t * t])
+        self.score += (np.count_nonzero(valid), t.sum(), t @ t)
 
     def finish(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         # Complete rows: person score t = x.sign / k (centred), so its sums follow from the Gram matrix.
         g, s, a, k = self.gram_full, self.sum_full, self.sign, self.k
-        gram = self.gram + g
-        sums = self.sums + s[:, None]
-        counts = self.counts + self.n_full
-        xt = self.xt + g @ a / k
-        t = self.t + s @ a / k
-        tt = self.tt + a @ g @ a / k**2
+        zz, zt = self.zz, self.zt
+        gram = zz[:k, :k] + g
+        sums = zz[:k, k:] + s[:, None]
+        counts = zz[k:, k:] + self.n_full
+        xt = zt[:k, 0] + g @ a / k
+        t = zt[k:, 0] + s @ a / k
+        tt = zt[k:, 1] + a @ g @ a / k**2
         score = self.score + (self.n_full, s @ a / k, a @ g @ a / k**2)
         return gram, sums, counts, xt, t, tt, score
 
@@ -179,14 +184,19 @@ def _accumulate(x: np.ndarray, sign: np.ndarray, offset: np.ndarray, shift: np.n
     k = x.shape[1]
     acc = _Accumulator(k, sign, sign * shift + offset)
     shifted = bool(np.any(shift))
-    for start in range(0, x.shape[0], _BLOCK_ROWS):
-        block = x[start:start + _BLOCK_ROWS]
+    seen_missing = False
+    rows = min(_BLOCK_ROWS, max(_MIN_BLOCK_ROWS, -(-x.shape[0] // 8)))
+    for start in range(0, x.shape[0], rows):
+        block = x[start:start + rows]
         if shifted:
             block = block - shift
-        gram = block.T @ block
-        if np.isfinite(np.diagonal(gram)).all():  # NaN or inf anywhere in a column shows on its diagonal
-            acc.add_complete(block, gram)
-            continue
+        if not seen_missing:
+            gram = block.T @ block
+            if np.isfinite(np.diagonal(gram)).all():  # a NaN or inf in a column shows on its diagonal
+                acc.add_complete(block, gram)
+                continue
+            # Missing values are rarely confined to one block: skip the trial product from now on.
+            seen_missing = True
         if listwise:
             block = block[~np.isnan(block).any(axis=1)]
             acc.add_complete(block, block.T @ block)

@@ -56,11 +56,12 @@ def smc(r: np.ndarray) -> np.ndarray:
     1, which is what psych does (``smc`` returns 1s when ``solve`` fails).
     """
     k = r.shape[0]
-    if np.linalg.cond(r, 1) > 1.0 / np.finfo(float).eps:
-        return np.ones(k)
     try:
         inverse = np.linalg.inv(r)
     except np.linalg.LinAlgError:
+        return np.ones(k)
+    # R's solve() refuses a reciprocal condition number below machine epsilon.
+    if np.linalg.norm(r, 1) * np.linalg.norm(inverse, 1) > 1.0 / np.finfo(float).eps:
         return np.ones(k)
     return np.minimum(1.0 - 1.0 / np.diag(inverse), 1.0)
 

@@ -76,32 +76,53 @@ def _drop_one(c: np.ndarray, i: int) -> np.ndarray:
     return c[np.ix_(keep, keep)]
 
 
+def _if_deleted(c: np.ndarray, n_rows: int) -> dict[str, np.ndarray]:
+    """psych's alpha.drop for all items at once: the statistics of C and R without item i."""
+    k = c.shape[0]
+    if k == 2:  # one item left: no alpha
+        return dict.fromkeys(("alpha", "std_alpha", "g6_smc", "average_r", "ase"), np.full(2, np.nan))
+    r = cov2cor(c)
+    j = k - 1
+    diag, col = np.diag(c), c.sum(axis=0)
+    total = c.sum() - 2 * col + diag
+    trace = np.trace(c) - diag
+    sum_r = r.sum() - 2 * r.sum(axis=0) + 1
+    # Duhachek's Q of C without i: tr(C_i^2) = sum of squares; sum(C_i C_i) = |C_i 1|^2.
+    squares = np.sum(c**2) - 2 * np.sum(c**2, axis=0) + diag**2
+    row_sums = col[None, :] - c  # [i, l]: sum over m != i of C[l, m]
+    product_sum = np.sum(row_sums**2, axis=1) - (col - diag) ** 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # A remaining set whose items cancel out has no alpha: NaN, documented as undefined.
+        q = 2 * j**2 / ((j - 1) ** 2 * total**3) * (total * (squares + trace**2) - 2 * trace * product_sum)
+        return {
+            "alpha": j / (j - 1) * (1 - trace / total),
+            "std_alpha": j / (j - 1) * (1 - j / sum_r),
+            "g6_smc": np.array([1 - (j - factor.smc(_drop_one(r, i)).sum()) / sum_r[i] for i in range(k)]),
+            "average_r": (sum_r - j) / (j * (j - 1)),
+            "ase": np.sqrt(q / n_rows),
+        }
+
+
 def _item_table(m: Moments, names: Sequence[str], reversed_items: Sequence[str]) -> pd.DataFrame:
     c = m.cov
-    k = c.shape[0]
     r = cov2cor(c)
-    smc = factor.smc(r)
     r_smc = r.copy()
-    np.fill_diagonal(r_smc, smc)
+    np.fill_diagonal(r_smc, factor.smc(r))
     col_c = c.sum(axis=0)
     rest_var = c.sum() - 2 * col_c + np.diag(c)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        # A dropped set whose items cancel out has no alpha: NaN, documented as undefined.
-        drops = [_alpha_stats(_drop_one(c, i)) for i in range(k)] if k > 2 else []
-    undefined = np.full(k, np.nan)
+    dropped = _if_deleted(c, m.n_rows)
+    with np.errstate(invalid="ignore"):
+        # Uncorrelated items can make the smc-corrected total negative: r_cor is then undefined.
+        r_cor = r_smc.sum(axis=0) / np.sqrt(r_smc.sum())
     return pd.DataFrame({
         "n": np.diagonal(m.pair_n).astype(np.int64),
         "raw_r": m.raw_r,
         "std_r": r.sum(axis=0) / math.sqrt(r.sum()),
-        "r_cor": r_smc.sum(axis=0) / math.sqrt(r_smc.sum()),
+        "r_cor": r_cor,
         "r_drop": (col_c - np.diag(c)) / np.sqrt(np.diag(c) * rest_var),
         "mean": m.means,
         "sd": np.sqrt(np.diag(c)),
-        "alpha_if_deleted": [d.raw for d in drops] if drops else undefined,
-        "std_alpha_if_deleted": [d.std for d in drops] if drops else undefined,
-        "g6_smc_if_deleted": [d.g6 for d in drops] if drops else undefined,
-        "average_r_if_deleted": [d.average_r for d in drops] if drops else undefined,
-        "ase_if_deleted": [math.sqrt(d.q / m.n_rows) for d in drops] if drops else undefined,
+        **{f"{key}_if_deleted": value for key, value in dropped.items()},
         "reversed": [name in reversed_items for name in names],
     }, index=pd.Index(list(names), name="item"))
 
