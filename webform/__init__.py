@@ -1,1 +1,151 @@
-"""placeholder"""
+"""The respondent web form and the admin pages (Flask).
+
+``create_app(config)`` takes the defaults below, then the instance folder's
+``config.py``, then ``SURVEYKIT_*`` environment variables (values parsed as
+JSON: ``SURVEYKIT_QUESTIONNAIRES='["questionnaires/servqual.yaml"]'``), then
+``config`` (tests).
+
+Configuration keys: ``DATABASE_URL`` (default: a SQLite file in the instance
+folder), ``QUESTIONNAIRES`` (YAML paths; each is loaded and registered as a
+survey version), ``SECRET_KEY`` (a development default is used, and
+:func:`uses_dev_secret` says so, when none is given; the ``serve`` command
+refuses it on a non-loopback address), ``WAVE``, ``SESSION_COOKIE_SECURE``,
+``TRUSTED_PROXIES`` (how many reverse proxies set ``X-Forwarded-*``), the size
+limits ``MAX_CONTENT_LENGTH`` / ``MAX_FORM_PARTS`` / ``MAX_FORM_MEMORY_SIZE``
+and the rate limits ``LOGIN_RATE_LIMIT`` / ``TOKEN_RATE_LIMIT`` (``[hits,
+seconds]``).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, request
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
+
+from webform import db
+from webform.errors import register_error_handlers
+from webform.i18n import babel_locale
+
+__all__ = ["create_app", "uses_dev_secret", "DEV_SECRET_KEY"]
+
+DEV_SECRET_KEY = "surveykit-development-only-secret-key"
+
+csrf = CSRFProtect()
+
+_DEFAULTS: dict[str, Any] = {
+    "SECRET_KEY": None,
+    "DATABASE_URL": None,
+    "QUESTIONNAIRES": [],
+    "WAVE": None,
+    # A survey page with long answers stays well under 64 KiB; anything larger is refused with 413.
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 64 * 1024,
+    "MAX_FORM_PARTS": 500,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    # A respondent may take a while on one page; an expired token re-renders the page with the answers.
+    "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+    "ADMIN_IDLE_MINUTES": 30,
+    "ADMIN_MAX_HOURS": 12,
+    "LOGIN_RATE_LIMIT": [10, 300],
+    "TOKEN_RATE_LIMIT": [30, 300],
+    "TRUSTED_PROXIES": 0,
+    "STATIC_MAX_AGE": 7 * 24 * 3600,
+}
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+       "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """The Flask application: respondent pages under ``/s/``, admin under ``/admin/``."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(_DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("SURVEYKIT")
+    if config:
+        app.config.update(config)
+
+    if not app.config.get("DATABASE_URL"):
+        os.makedirs(app.instance_path, exist_ok=True)
+        app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "surveykit.sqlite3")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = DEV_SECRET_KEY
+        if not app.testing:
+            app.logger.warning("no SECRET_KEY configured: using the development key (loopback use only)")
+    if app.config["SESSION_COOKIE_SECURE"]:
+        # __Host- cookies are Secure, host-only and path=/: no subdomain can set or read them
+        if app.config.get("SESSION_COOKIE_NAME") == "session":
+            app.config["SESSION_COOKIE_NAME"] = "__Host-session"
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
+
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    csrf.init_app(app)
+    Babel(app, locale_selector=babel_locale, configure_jinja=False)
+    db.init_app(app)
+
+    from webform import admin, survey
+
+    app.register_blueprint(survey.bp)
+    app.register_blueprint(admin.bp)
+    register_error_handlers(app)
+    _static_versions(app)
+    app.after_request(_security_headers)
+
+    @app.get("/healthz")
+    def healthz() -> tuple[str, int, dict[str, str]]:
+        ok = db.ping()
+        return ("ok\n" if ok else "store unreachable\n"), (200 if ok else 503), {"Content-Type": "text/plain; charset=utf-8"}
+
+    return app
+
+
+def uses_dev_secret(app: Flask) -> bool:
+    """True when the app runs with the built-in development ``SECRET_KEY``."""
+    return app.config.get("SECRET_KEY") == DEV_SECRET_KEY
+
+
+def _static_versions(app: Flask) -> None:
+    """``static_url(name)`` in templates: the file's URL with a content hash, cached for long."""
+    versions = {}
+    folder = Path(app.static_folder or "")
+    for path in folder.glob("*"):
+        if path.is_file():
+            versions[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+
+    def static_url(name: str) -> str:
+        return f"{app.static_url_path}/{name}?v={versions.get(name, '0')}"
+
+    app.jinja_env.globals["static_url"] = static_url
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    # same-origin, not no-referrer: Flask-WTF's CSRF check needs the Referer on HTTPS, and tokens in
+    # our URLs must never reach another site
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+    if request.endpoint == "static":
+        from flask import current_app
+
+        headers["Cache-Control"] = f"public, max-age={int(current_app.config['STATIC_MAX_AGE'])}"
+    else:
+        headers["Cache-Control"] = "no-store"
+        headers.setdefault("Pragma", "no-cache")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response

@@ -1,0 +1,446 @@
+"""WTForms classes built from the model: validation only (pages are rendered by Jinja macros).
+
+:func:`build_form` defines one :class:`flask_wtf.FlaskForm` subclass per screen,
+with one field per question (per row for a matrix).  The fields are strict: an
+answer is accepted only in its canonical spelling (a radio value must be one of
+the codes we rendered; a number uses ASCII digits, an optional ``-`` and at most
+15 digits), so that ``"٣"``, ``"+3"``, ``"3_0"``, ``"1e0"`` or a 5,000-digit
+number are refused instead of being coerced the way ``IntegerField`` does.  A
+field that receives a value twice is refused too (parameter pollution).
+
+Each field's ``data`` is the canonical answer (``int``, ``float``, ``str`` or a
+tuple of option codes for ``multi``) or ``None``; :meth:`AnswerField.answers`
+turns it into variables as named in the codebook.
+
+HTML input names are ``q_<question id>`` (``q_<id>-<code>`` for the parts of a
+constant sum), so that no question id can collide with a form attribute or
+with ``csrf_token``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import Field
+from wtforms.validators import Length, NumberRange, StopValidation, ValidationError
+
+from surveykit.model import Question, Questionnaire, Screen
+from webform.i18n import translate
+
+TEXT_MAX_DEFAULT = 2000
+_INT = re.compile(r"-?[0-9]{1,15}", re.ASCII)
+_DECIMAL = re.compile(r"-?[0-9]{1,15}(?:\.[0-9]{1,9})?", re.ASCII)
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+# C0 and C1 controls except tab, line feed and carriage return; lone surrogates; non-characters
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_ASCII_SPACE = " \t\r\n"
+
+
+def field_name(variable: str) -> str:
+    """The form field (and HTML input) name of an answer variable or question."""
+    return f"q_{variable}"
+
+
+class AnswerField(Field):
+    """Base class: parses the raw input strictly into ``data`` (canonical) or records an error."""
+
+    question: Question
+
+    def __init__(self, label: str = "", validators: Any = None, *, question: Question, lang: str,
+                 required: bool, **kwargs: Any) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.question = question
+        self.lang = lang
+        self.required = required
+        self.parse_error: str | None = None
+
+    def _msg(self, key: str, **values: object) -> str:
+        return translate(key, self.lang, **values)
+
+    def input_names(self) -> tuple[str, ...]:
+        return (self.name,)
+
+    def process(self, formdata: Any, data: Any = None, extra_filters: Any = None) -> None:
+        self.process_errors = []
+        self.parse_error = None
+        self.data = None
+        self.raw_data = []
+        if formdata is None:
+            self.data = data
+            return
+        self.raw_data = formdata.getlist(self.name)
+        try:
+            self.data = self.parse(self.raw_data)
+        except ValueError as exc:
+            self.parse_error = str(exc)
+
+    def parse(self, values: list[str]) -> Any:
+        raise NotImplementedError
+
+    def answered(self) -> bool:
+        return self.data is not None
+
+    def answers(self) -> dict[str, Any]:
+        """The variables this field sets (empty when unanswered or invalid)."""
+        if self.parse_error is not None or self.data is None:
+            return {}
+        return {self.short_name[2:]: self.data}
+
+    def variables(self) -> tuple[str, ...]:
+        return (self.short_name[2:],)
+
+    def pre_validate(self, form: Any) -> None:
+        if self.parse_error is not None:
+            raise StopValidation(self.parse_error)
+        if not self.answered():
+            if self.required:
+                raise StopValidation(self._required_message())
+            raise StopValidation()       # optional and blank: nothing else to check
+
+    def _required_message(self) -> str:
+        return self._msg("required")
+
+    def _single(self, values: list[str]) -> str | None:
+        if len(values) > 1:
+            raise ValueError(self._msg("one_answer"))
+        if not values or values[0] == "":
+            return None
+        return values[0]
+
+
+class ChoiceAnswer(AnswerField):
+    """A radio group: likert, matrix row, nps, choice, kano.  The answer must be a rendered code."""
+
+    def __init__(self, *args: Any, codes: tuple[str, ...], numeric: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.codes = frozenset(codes)
+        self.numeric = numeric
+
+    def parse(self, values: list[str]) -> Any:
+        value = self._single(values)
+        if value is None:
+            return None
+        if value not in self.codes:
+            raise ValueError(self._msg("invalid_choice"))
+        return int(value) if self.numeric else value
+
+    def _required_message(self) -> str:
+        return self._msg("required_choice")
+
+
+class MultiAnswer(AnswerField):
+    """Checkboxes: each ticked code once, from the options; ``min``/``max`` ticks."""
+
+    def __init__(self, *args: Any, codes: tuple[str, ...], low: int | None, high: int | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.codes = codes
+        self.low = low
+        self.high = high
+
+    def parse(self, values: list[str]) -> Any:
+        values = [v for v in values if v != ""]
+        if not values:
+            return None
+        if len(set(values)) != len(values) or any(v not in self.codes for v in values):
+            raise ValueError(self._msg("invalid_choice"))
+        return tuple(code for code in self.codes if code in values)
+
+    def variables(self) -> tuple[str, ...]:
+        base = self.short_name[2:]
+        return tuple(f"{base}_{code}" for code in self.codes)
+
+    def answers(self) -> dict[str, Any]:
+        # nothing ticked is "unanswered" (missing), never a row of zeros
+        if self.parse_error is not None or not self.data:
+            return {}
+        base = self.short_name[2:]
+        return {f"{base}_{code}": int(code in self.data) for code in self.codes}
+
+
+def _check_ticks(form: Any, field: MultiAnswer) -> None:
+    count = len(field.data or ())
+    if field.low is not None and count < field.low:
+        raise ValidationError(field._msg("multi_min", n=field.low))
+    if field.high is not None and count > field.high:
+        raise ValidationError(field._msg("multi_max", n=field.high))
+
+
+def parse_number(raw: str, integer: bool) -> int | float:
+    """A number typed by a respondent, strictly: ASCII digits, optional ``-``, ≤ 15 digits."""
+    text = raw.strip(_ASCII_SPACE)
+    if integer:
+        if not _INT.fullmatch(text):
+            raise ValueError("integer")
+        return int(text)
+    if not _DECIMAL.fullmatch(text):
+        raise ValueError("decimal")
+    value = float(text)
+    return int(value) if value.is_integer() else value
+
+
+class NumberAnswer(AnswerField):
+    def __init__(self, *args: Any, integer: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.integer = integer
+
+    def parse(self, values: list[str]) -> Any:
+        value = self._single(values)
+        if value is None or value.strip(_ASCII_SPACE) == "":
+            return None
+        try:
+            return parse_number(value, self.integer)
+        except ValueError:
+            raise ValueError(self._msg("integer" if self.integer else "decimal")) from None
+
+
+class TextAnswer(AnswerField):
+    """Free text: NFC, no control characters (tab and newlines allowed), length and pattern checks."""
+
+    def __init__(self, *args: Any, pattern: str | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pattern = re.compile(pattern) if pattern else None
+
+    def parse(self, values: list[str]) -> Any:
+        value = self._single(values)
+        if value is None:
+            return None
+        if _FORBIDDEN.search(value):
+            raise ValueError(self._msg("text_control"))
+        value = unicodedata.normalize("NFC", value.replace("\r\n", "\n"))
+        if value.strip() == "":
+            return None
+        return value
+
+
+def _check_pattern(form: Any, field: TextAnswer) -> None:
+    if field.pattern is not None and not field.pattern.fullmatch(field.data):
+        raise ValidationError(field._msg("text_pattern"))
+
+
+class DateAnswer(AnswerField):
+    def __init__(self, *args: Any, low: str | None, high: str | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.low = low
+        self.high = high
+
+    def parse(self, values: list[str]) -> Any:
+        value = self._single(values)
+        if value is None or value.strip(_ASCII_SPACE) == "":
+            return None
+        value = value.strip(_ASCII_SPACE)
+        if not _DATE.fullmatch(value):
+            raise ValueError(self._msg("date"))
+        try:
+            return dt.date.fromisoformat(value).isoformat()
+        except ValueError:
+            raise ValueError(self._msg("date")) from None
+
+
+def _check_date_range(form: Any, field: DateAnswer) -> None:
+    if field.low is not None and field.data < field.low:
+        raise ValidationError(field._msg("date_min", min=field.low))
+    if field.high is not None and field.data > field.high:
+        raise ValidationError(field._msg("date_max", max=field.high))
+
+
+class ConstantSumAnswer(AnswerField):
+    """Points shared over the options: inputs ``q_<id>-<code>``; blanks count as 0 once any is filled."""
+
+    def __init__(self, *args: Any, codes: tuple[str, ...], total: float, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.codes = codes
+        self.total = total
+        self.integer = float(total).is_integer()
+        self.part_errors: dict[str, str] = {}
+        self.raw_parts: dict[str, str] = {}
+
+    def input_names(self) -> tuple[str, ...]:
+        return tuple(f"{self.name}-{code}" for code in self.codes)
+
+    def process(self, formdata: Any, data: Any = None, extra_filters: Any = None) -> None:
+        self.process_errors = []
+        self.parse_error = None
+        self.part_errors = {}
+        self.raw_parts = {}
+        self.data = None
+        if formdata is None:
+            self.data = data
+            return
+        parts: dict[str, int | float] = {}
+        for code in self.codes:
+            values = formdata.getlist(f"{self.name}-{code}")
+            if len(values) > 1:
+                self.part_errors[code] = self._msg("one_answer")
+                continue
+            raw = values[0] if values else ""
+            self.raw_parts[code] = raw
+            if raw.strip(_ASCII_SPACE) == "":
+                continue
+            try:
+                number = parse_number(raw, self.integer)
+            except ValueError:
+                self.part_errors[code] = self._msg("integer" if self.integer else "decimal")
+                continue
+            if number < 0 or number > self.total:
+                self.part_errors[code] = self._msg("sum_total", total=_fmt(self.total), sum=_fmt(number))
+                continue
+            parts[code] = number
+        self.raw_data = [self.raw_parts.get(code, "") for code in self.codes]
+        if self.part_errors:
+            self.parse_error = next(iter(self.part_errors.values()))
+        elif parts:
+            self.data = {code: parts.get(code, 0) for code in self.codes}
+
+    def variables(self) -> tuple[str, ...]:
+        base = self.short_name[2:]
+        return tuple(f"{base}_{code}" for code in self.codes)
+
+    def answers(self) -> dict[str, Any]:
+        if self.parse_error is not None or not self.data:
+            return {}
+        base = self.short_name[2:]
+        return {f"{base}_{code}": value for code, value in self.data.items()}
+
+    def raw_value(self, code: str) -> str:
+        return self.raw_parts.get(code, "")
+
+
+def _check_total(form: Any, field: ConstantSumAnswer) -> None:
+    got = sum(field.data.values())
+    if abs(got - field.total) > 1e-9:
+        raise ValidationError(field._msg("sum_total", total=_fmt(field.total), sum=_fmt(got)))
+
+
+def _fmt(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else f"{number:g}"
+
+
+def _fields_for(question: Question, lang: str) -> Iterable[tuple[str, AnswerField | Any]]:
+    """(variable-ish name, unbound field) pairs for one question."""
+    common = dict(question=question, lang=lang, required=question.required)
+    qtype = question.type
+    if qtype in ("likert", "nps"):
+        codes = tuple(str(p) for p in question.points)
+        yield question.id, ChoiceAnswer(codes=codes, numeric=True, **common)
+    elif qtype == "matrix":
+        codes = tuple(str(p) for p in question.points)
+        for row in question.rows:
+            yield row.id, ChoiceAnswer(codes=codes, numeric=True, **common)
+    elif qtype in ("choice", "kano"):
+        yield question.id, ChoiceAnswer(codes=tuple(o.code for o in question.options), numeric=False, **common)
+    elif qtype == "multi":
+        low = int(question.min) if question.min is not None else None
+        high = int(question.max) if question.max is not None else None
+        yield question.id, MultiAnswer(codes=tuple(o.code for o in question.options), low=low, high=high,
+                                       validators=[_check_ticks], **common)
+    elif qtype == "number":
+        bounds = {k: v for k, v in (("min", question.min), ("max", question.max)) if v is not None}
+        validators = [NumberRange(**bounds)] if bounds else []
+        yield question.id, NumberAnswer(integer=question.integer, validators=validators, **common)
+    elif qtype == "text":
+        high = int(question.max) if question.max is not None else TEXT_MAX_DEFAULT
+        low = int(question.min) if question.min is not None else -1
+        yield question.id, TextAnswer(pattern=question.pattern, validators=[Length(min=low, max=high), _check_pattern],
+                                      **common)
+    elif qtype == "date":
+        yield question.id, DateAnswer(low=question.min, high=question.max, validators=[_check_date_range],
+                                      **common)
+    elif qtype == "constant_sum":
+        yield question.id, ConstantSumAnswer(codes=tuple(o.code for o in question.options),
+                                             total=float(question.total or 0), validators=[_check_total], **common)
+    else:  # pragma: no cover - the loader admits no other type
+        raise ValueError(f"unknown question type {qtype!r}")
+
+
+class ScreenForm(FlaskForm):
+    """The base of every generated form; CSRF is checked for every POST by CSRFProtect."""
+
+    class Meta:
+        csrf = False
+
+    screen: Screen
+    questionnaire: Questionnaire
+    by_question: dict[str, tuple[str, ...]]
+
+    def answer_fields(self, question_id: str) -> list[AnswerField]:
+        return [self._fields[name] for name in self.by_question[question_id]]
+
+    def question_answers(self, question_id: str) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for fld in self.answer_fields(question_id):
+            out.update(fld.answers())
+        return out
+
+    def question_variables(self, question_id: str) -> tuple[str, ...]:
+        return tuple(v for fld in self.answer_fields(question_id) for v in fld.variables())
+
+    def input_names(self) -> frozenset[str]:
+        return frozenset(n for fld in self._fields.values() if isinstance(fld, AnswerField) for n in fld.input_names())
+
+    def validate_visible(self, visible: set[str]) -> bool:
+        """Validate the fields of the questions in ``visible``; the others get no errors."""
+        ok = True
+        for fld in self._fields.values():
+            if not isinstance(fld, AnswerField):
+                continue
+            if fld.question.id in visible:
+                if not fld.validate(self):
+                    ok = False
+            else:
+                fld.errors = []
+        return ok
+
+    def errors_by_question(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for qid, names in self.by_question.items():
+            messages: list[str] = []
+            for name in names:
+                for message in self._fields[name].errors:
+                    if message and message not in messages:
+                        messages.append(message)
+            if messages:
+                out[qid] = messages
+        return out
+
+
+_FORMS: dict[tuple[int, str, str], tuple[Questionnaire, type[ScreenForm]]] = {}
+
+
+def build_form(q: Questionnaire, screen: Screen, lang: str) -> type[ScreenForm]:
+    """A FlaskForm subclass for one screen, cached per questionnaire, screen and language.
+
+    The cache is keyed by the questionnaire object's identity (hashing a frozen
+    questionnaire walks all of its text) and holds a reference to it, so that
+    an id cannot be reused while its entry lives.
+    """
+    key = (id(q), screen.id, lang)
+    hit = _FORMS.get(key)
+    if hit is None or hit[0] is not q:
+        hit = (q, _build_form(q, screen, lang))
+        if len(_FORMS) > 2000:
+            _FORMS.clear()
+        _FORMS[key] = hit
+    return hit[1]
+
+
+def _build_form(q: Questionnaire, screen: Screen, lang: str) -> type[ScreenForm]:
+    class Form(ScreenForm):
+        pass
+
+    by_question: dict[str, tuple[str, ...]] = {}
+    for question in screen.questions:
+        names = []
+        for name, unbound in _fields_for(question, lang):
+            attr = field_name(name)
+            setattr(Form, attr, unbound)
+            names.append(attr)
+        by_question[question.id] = tuple(names)
+    Form.__name__ = f"Form_{q.survey}_{screen.id}_{lang}".replace("-", "_")
+    Form.screen = screen
+    Form.questionnaire = q
+    Form.by_question = by_question
+    return Form

@@ -1,0 +1,301 @@
+"""Languages: Accept-Language negotiation and the small catalogue of UI strings.
+
+Survey content (questions, options, titles) comes from the questionnaire in
+every declared language; only the fixed wording of the form itself lives here.
+The survey languages are keyed ``zh`` and ``en`` (as in the YAML); pages say
+``lang="zh-Hans"`` for ``zh``.
+
+WTForms' own validator messages go through Flask-Babel (see
+:func:`babel_locale`), which hands WTForms its shipped ``zh`` catalogue.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global
+from flask import g, request, session
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
+
+UI_LANGUAGES = ("zh", "en")
+BCP47 = {"zh": "zh-Hans", "en": "en"}
+BABEL_LOCALE = {"zh": "zh_Hans_CN", "en": "en"}
+LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
+# Our language keys as (language, script) pairs, as Babel's likely subtags complete them.
+_KEY_SCRIPT = {"zh": ("zh", "Hans"), "en": ("en", "Latn")}
+_MAX_HEADER = 500      # longer Accept-Language headers are cut, not parsed whole
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "en": {
+        "next": "Next",
+        "submit": "Submit",
+        "back": "Back",
+        "progress": "Page {n} of {m}",
+        "error_title": "There is a problem",
+        "optional": "(optional)",
+        "required": "Please answer this question.",
+        "required_choice": "Please choose an answer.",
+        "required_row": "Please answer each statement.",
+        "one_answer": "Choose only one answer.",
+        "invalid_choice": "Choose one of the answers shown.",
+        "multi_min": "Tick at least {n}.",
+        "multi_max": "Tick at most {n}.",
+        "integer": "Enter a whole number using the digits 0 to 9, such as 12.",
+        "decimal": "Enter a number using the digits 0 to 9, such as 12 or 12.5.",
+        "text_control": "Remove the control characters from your answer.",
+        "text_pattern": "The answer is not in the expected format.",
+        "date": "Enter a date as year-month-day, such as 2024-05-31.",
+        "date_min": "Enter a date on or after {min}.",
+        "date_max": "Enter a date on or before {max}.",
+        "sum_total": "The points must add up to {total} (they add up to {sum}).",
+        "sum_label": "Total",
+        "sum_of": "of {total}",
+        "unexpected": "The form contained data we did not expect. Please check your answers and submit again.",
+        "expired_form": "This page had expired, so your last answers were not saved yet. Please check them and submit again.",
+        "resume_intro": "Your answers are saved as you go. To continue later, keep this link:",
+        "skip": "Skip to the questions",
+        "lang_switch": "Language",
+        "thanks_title": "Thank you",
+        "thanks_default": "Thank you! Your answers have been received.",
+        "already_done": "You have already answered this survey. Thank you!",
+        "date_hint": "For example 2024-05-31",
+        "number_range": "A number from {min} to {max}",
+        "number_min": "A number of at least {min}",
+        "number_max": "A number of at most {max}",
+        "if_offered": "If offered",
+        "if_not_offered": "If not offered",
+        "kano_importance": "Importance",
+        "scale_from_to": "From {low} to {high}",
+        "err_400": "The request could not be processed",
+        "err_400_text": "Something in the request was not as expected. Please go back and try again.",
+        "err_403": "Access denied",
+        "err_403_text": "You do not have access to this page.",
+        "err_404": "Page not found",
+        "err_404_text": "There is no page at this address. Please check that you copied the whole link.",
+        "err_405": "Not allowed",
+        "err_405_text": "This action is not allowed here.",
+        "err_409": "Already submitted",
+        "err_409_text": "Your answers were already submitted. Changes made after submitting are not saved.",
+        "err_410": "No longer available",
+        "err_410_text": "This link can no longer be used.",
+        "err_413": "Too much data",
+        "err_413_text": "The form sent more data than we accept. Please shorten long answers and try again.",
+        "err_422": "Please check your answers",
+        "err_422_text": "Some answers could not be accepted.",
+        "err_429": "Too many attempts",
+        "err_429_text": "Please wait a few minutes and try again.",
+        "err_500": "Something went wrong",
+        "err_500_text": "Something went wrong on our side. The answers you saved earlier are safe. Please try again in a moment.",
+        "err_503": "Temporarily unavailable",
+        "err_503_text": "The service is temporarily unavailable. Please try again in a moment.",
+        "err_ref": "Reference: {ref}",
+        "invitation_unknown": "This invitation link is not valid. Please check that you copied the whole link.",
+        "invitation_used": "This invitation has already been used to answer the survey. Thank you!",
+        "invitation_expired": "This invitation has expired.",
+        "survey_unknown": "There is no survey at this address. Please check that you copied the whole link.",
+        "resume_unknown": "This link to continue the survey is not valid, or the survey was already submitted.",
+        "home": "Start page",
+        # admin
+        "admin": "Survey administration",
+        "sign_in": "Sign in",
+        "sign_out": "Sign out",
+        "username": "User name",
+        "password": "Password",
+        "bad_login": "The user name or password is not right.",
+        "surveys": "Surveys",
+        "survey": "Survey",
+        "versions": "Versions",
+        "version": "Version",
+        "registered": "Registered",
+        "responses": "Responses",
+        "started": "Started",
+        "submitted": "Submitted",
+        "completion_rate": "Completion rate",
+        "median_duration": "Median duration",
+        "by_field": "Responses by {field}",
+        "value": "Value",
+        "count": "Count",
+        "missing": "(none)",
+        "download_csv": "Download the responses (CSV)",
+        "report": "Report",
+        "report_later": "The report will be available here.",
+        "respondent_link": "Respondent link",
+        "no_surveys": "No survey is loaded. Start the server with questionnaire files.",
+        "minutes": "{m} min",
+        "seconds": "{s} s",
+        "none": "–",
+    },
+    "zh": {
+        "next": "下一页",
+        "submit": "提交",
+        "back": "上一页",
+        "progress": "第 {n} 页，共 {m} 页",
+        "error_title": "请修改以下问题",
+        "optional": "（选填）",
+        "required": "请回答此题。",
+        "required_choice": "请选择一个答案。",
+        "required_row": "请对每一项作答。",
+        "one_answer": "只能选择一个答案。",
+        "invalid_choice": "请从列出的选项中选择。",
+        "multi_min": "请至少选择 {n} 项。",
+        "multi_max": "最多只能选择 {n} 项。",
+        "integer": "请用数字 0–9 输入整数，例如 12。",
+        "decimal": "请用数字 0–9 输入数值，例如 12 或 12.5。",
+        "text_control": "答案中含有不允许的控制字符，请删除。",
+        "text_pattern": "答案格式不正确。",
+        "date": "请按“年-月-日”格式输入日期，例如 2024-05-31。",
+        "date_min": "请输入 {min} 或之后的日期。",
+        "date_max": "请输入 {max} 或之前的日期。",
+        "sum_total": "各项分数之和必须为 {total}（目前为 {sum}）。",
+        "sum_label": "合计",
+        "sum_of": "/ {total}",
+        "unexpected": "表单中含有意外的数据。请检查您的回答后重新提交。",
+        "expired_form": "此页面已过期，您刚才的回答尚未保存。请检查后重新提交。",
+        "resume_intro": "您的回答会逐页保存。如需稍后继续，请保存此链接：",
+        "skip": "跳到问题",
+        "lang_switch": "语言",
+        "thanks_title": "谢谢",
+        "thanks_default": "谢谢！我们已收到您的回答。",
+        "already_done": "您已经回答过此问卷。谢谢！",
+        "date_hint": "例如 2024-05-31",
+        "number_range": "请输入 {min} 到 {max} 之间的数字",
+        "number_min": "请输入不小于 {min} 的数字",
+        "number_max": "请输入不大于 {max} 的数字",
+        "if_offered": "提供时",
+        "if_not_offered": "不提供时",
+        "kano_importance": "重要程度",
+        "scale_from_to": "从 {low} 到 {high}",
+        "err_400": "无法处理此请求",
+        "err_400_text": "请求中的内容与预期不符。请返回后重试。",
+        "err_403": "无权访问",
+        "err_403_text": "您无权访问此页面。",
+        "err_404": "找不到此页面",
+        "err_404_text": "此地址没有页面。请确认您复制了完整的链接。",
+        "err_405": "不允许的操作",
+        "err_405_text": "此处不允许该操作。",
+        "err_409": "已经提交",
+        "err_409_text": "您的回答已经提交。提交后所做的修改不会保存。",
+        "err_410": "链接已失效",
+        "err_410_text": "此链接已无法使用。",
+        "err_413": "数据过多",
+        "err_413_text": "表单发送的数据超出了限制。请缩短较长的回答后重试。",
+        "err_422": "请检查您的回答",
+        "err_422_text": "部分回答无法接受。",
+        "err_429": "尝试次数过多",
+        "err_429_text": "请稍等几分钟后再试。",
+        "err_500": "出错了",
+        "err_500_text": "我们这边出了问题。您之前保存的回答不会丢失。请稍后再试。",
+        "err_503": "暂时无法使用",
+        "err_503_text": "服务暂时无法使用。请稍后再试。",
+        "err_ref": "编号：{ref}",
+        "invitation_unknown": "邀请链接无效。请确认您复制了完整的链接。",
+        "invitation_used": "此邀请链接已用于提交问卷。谢谢！",
+        "invitation_expired": "此邀请链接已过期。",
+        "survey_unknown": "此地址没有问卷。请确认您复制了完整的链接。",
+        "resume_unknown": "此继续作答链接无效，或问卷已经提交。",
+        "home": "首页",
+        "admin": "问卷管理",
+        "sign_in": "登录",
+        "sign_out": "退出登录",
+        "username": "用户名",
+        "password": "密码",
+        "bad_login": "用户名或密码不正确。",
+        "surveys": "问卷",
+        "survey": "问卷",
+        "versions": "版本",
+        "version": "版本",
+        "registered": "登记时间",
+        "responses": "答卷",
+        "started": "已开始",
+        "submitted": "已提交",
+        "completion_rate": "完成率",
+        "median_duration": "作答时长中位数",
+        "by_field": "按{field}统计的答卷",
+        "value": "取值",
+        "count": "数量",
+        "missing": "（无）",
+        "download_csv": "下载答卷（CSV）",
+        "report": "报告",
+        "report_later": "报告将在此处提供。",
+        "respondent_link": "答题链接",
+        "no_surveys": "尚未加载问卷。请在启动服务器时指定问卷文件。",
+        "minutes": "{m} 分钟",
+        "seconds": "{s} 秒",
+        "none": "–",
+    },
+}
+
+
+def translate(key: str, lang: str, **values: object) -> str:
+    """The UI string ``key`` in ``lang`` (English when the language has none)."""
+    text = MESSAGES.get(lang, MESSAGES["en"]).get(key) or MESSAGES["en"][key]
+    return text.format(**values) if values else text
+
+
+@lru_cache(maxsize=256)
+def _lang_script(tag: str) -> tuple[str, str | None]:
+    loc = Locale.parse(tag.replace("-", "_"))
+    script = loc.script
+    if script is None:
+        likely = get_global("likely_subtags").get(loc.language)
+        script = Locale.parse(likely).script if likely else None
+    return loc.language, script
+
+
+def negotiate(header: str | None, available: Iterable[str], default: str) -> str:
+    """The best of ``available`` (our keys, ``zh``/``en``) for an Accept-Language header.
+
+    Exact language and script first (``zh-CN``, ``zh-SG``, ``zh-Hans-CN`` and bare ``zh``
+    all mean Simplified Chinese, ``zh``), then the same language in another script
+    (``zh-TW`` when only ``zh`` is offered), then ``default``.  Werkzeug's
+    ``best_match`` picks ``en`` for a typical Chinese browser and is not used.
+    """
+    avail = [key for key in available if key in _KEY_SCRIPT]
+    if not header or not avail:
+        return default
+    accepted: list[tuple[str, str | None]] = []
+    for value, quality in parse_accept_header(header[:_MAX_HEADER], LanguageAccept):
+        if value == "*" or quality <= 0 or len(value) > 35:
+            continue
+        try:
+            accepted.append(_lang_script(value))
+        except (UnknownLocaleError, ValueError, TypeError):
+            continue
+    for pair in accepted:
+        for key in avail:
+            if _KEY_SCRIPT[key] == pair:
+                return key
+    for language, _script in accepted:
+        for key in avail:
+            if _KEY_SCRIPT[key][0] == language:
+                return key
+    return default
+
+
+def choose_language(available: tuple[str, ...], default: str | None = None) -> str:
+    """The language of this request: ``?lang=`` (remembered), the remembered choice,
+    Accept-Language, then ``default`` (the questionnaire's first language)."""
+    default = default or (available[0] if available else "en")
+    wanted = request.args.get("lang")
+    if wanted in available:
+        return wanted
+    remembered = session.get("lang")
+    if remembered in available:
+        return remembered
+    return negotiate(request.headers.get("Accept-Language"), available, default)
+
+
+def current_language() -> str:
+    """The language set for this request (UI languages outside a survey)."""
+    lang = g.get("lang")
+    if lang is None:
+        lang = choose_language(UI_LANGUAGES, "en")
+        g.lang = lang
+    return lang
+
+
+def babel_locale() -> str:
+    """Flask-Babel's locale selector, so that WTForms' messages follow the page."""
+    return BABEL_LOCALE.get(current_language(), "en")

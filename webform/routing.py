@@ -1,0 +1,147 @@
+"""Skip logic on the server: which screens and questions apply to one respondent.
+
+Conditions refer only to earlier answers (the loader refuses forward
+references), so walking the screens in order with the answers kept so far is
+enough to decide everything.  Answers of questions that do not apply are
+dropped, also when an earlier answer changes and hides a question that was
+answered before.
+
+A question whose condition names an answer on its own screen is *dynamic*: it is
+rendered (the optional script hides it while the condition does not hold) and
+decided when the page is posted.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from surveykit.expressions import And, Compare, Condition, Contains, Literal, Name, Node, Not, Or
+from surveykit.model import Question, Questionnaire, Screen
+
+
+def question_variables(question: Question) -> tuple[str, ...]:
+    """The answer variables a question sets, as named in the codebook."""
+    if question.type == "matrix":
+        return tuple(row.id for row in question.rows)
+    if question.type in ("multi", "constant_sum"):
+        return tuple(f"{question.id}_{o.code}" for o in question.options)
+    return (question.id,)
+
+
+def applies(condition: Condition | None, context: Mapping[str, Any]) -> bool:
+    return condition is None or condition.evaluate(context)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Per questionnaire: variables per question and per screen, dynamic questions."""
+
+    screens: tuple[Screen, ...]
+    index: dict[str, int]
+    screen_variables: tuple[frozenset[str], ...]
+    dynamic: frozenset[str]              # question ids decided on their own page
+
+
+_PLANS: dict[int, tuple[Questionnaire, Plan]] = {}
+
+
+def plan(q: Questionnaire) -> Plan:
+    hit = _PLANS.get(id(q))
+    if hit is None or hit[0] is not q:
+        hit = (q, _make_plan(q))
+        _PLANS[id(q)] = hit
+    return hit[1]
+
+
+def _make_plan(q: Questionnaire) -> Plan:
+    screens = q.screens()
+    screen_vars = []
+    dynamic = set()
+    for screen in screens:
+        seen: set[str] = set()
+        for question in screen.questions:
+            if question.visible_if is not None:
+                names = {n.name for n in question.visible_if.names()}
+                # 'code' in q refers to q_code variables and to the question id itself
+                if names & seen:
+                    dynamic.add(question.id)
+            seen.update(question_variables(question))
+            seen.add(question.id)
+        screen_vars.append(frozenset(v for qq in screen.questions for v in question_variables(qq)))
+    return Plan(screens, {s.id: i for i, s in enumerate(screens)}, tuple(screen_vars), frozenset(dynamic))
+
+
+def clean_answers(q: Questionnaire, answers: Mapping[str, Any], fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Only the answers of questions that apply, in questionnaire order."""
+    context: dict[str, Any] = dict(fields)
+    kept: dict[str, Any] = {}
+    for screen in q.screens():
+        if not applies(screen.visible_if, context):
+            continue
+        for question in screen.questions:
+            if not applies(question.visible_if, context):
+                continue
+            for var in question_variables(question):
+                if var in answers and answers[var] is not None:
+                    kept[var] = answers[var]
+                    context[var] = answers[var]
+    return kept
+
+
+def visible_screens(q: Questionnaire, answers: Mapping[str, Any], fields: Mapping[str, Any]) -> list[int]:
+    """Indexes of the screens that apply, given the answers so far."""
+    context = {**fields, **answers}
+    return [i for i, screen in enumerate(q.screens()) if applies(screen.visible_if, context)]
+
+
+def visible_questions(screen: Screen, context: Mapping[str, Any]) -> list[Question]:
+    return [question for question in screen.questions if applies(question.visible_if, context)]
+
+
+def missing_required(q: Questionnaire, answers: Mapping[str, Any], fields: Mapping[str, Any]) -> int | None:
+    """The index of the first screen with a required question that applies and has no answer."""
+    context: dict[str, Any] = {**fields, **answers}
+    for i, screen in enumerate(q.screens()):
+        if not applies(screen.visible_if, context):
+            continue
+        for question in screen.questions:
+            if not question.required or not applies(question.visible_if, context):
+                continue
+            variables = question_variables(question)
+            if question.type in ("multi", "constant_sum"):
+                if not any(answers.get(v) is not None for v in variables):
+                    return i
+            elif any(answers.get(v) is None for v in variables):
+                return i
+    return None
+
+
+def condition_json(condition: Condition, known: Mapping[str, Any]) -> str:
+    """The condition as JSON for the optional script, with the answers it needs from earlier pages."""
+    values = {}
+    for name in condition.names():
+        if name.name in known:
+            values[name.name] = known[name.name]
+        prefix = name.name + "_"            # the 0/1 variables of a multi question
+        values.update({var: value for var, value in known.items() if var.startswith(prefix)})
+    return json.dumps({"t": _tree(condition.tree), "v": values}, ensure_ascii=False, separators=(",", ":"))
+
+
+def _tree(node: Node) -> Any:
+    if isinstance(node, Name):
+        return {"n": node.name}
+    if isinstance(node, Literal):
+        return {"l": node.value}
+    if isinstance(node, Compare):
+        return ["c", node.op, _tree(node.left), _tree(node.right)]
+    if isinstance(node, Contains):
+        return ["in", node.code, node.name.name, node.negate]
+    if isinstance(node, And):
+        return ["and", [_tree(p) for p in node.parts]]
+    if isinstance(node, Or):
+        return ["or", [_tree(p) for p in node.parts]]
+    if isinstance(node, Not):
+        return ["not", _tree(node.part)]
+    raise TypeError(node)  # pragma: no cover

@@ -1,0 +1,182 @@
+"""What the page templates render: plain strings computed once per screen and language.
+
+The Jinja macros in ``templates/_fields.html`` take these objects, so that
+rendering a page is a loop over ready-made labels and ids (WTForms widgets are
+not used for rendering: 8.6x slower, see ``PERFORMANCE.md`` part B).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from surveykit.model import Question, Questionnaire, Scale, Screen, Text
+from surveykit.screens import NPS_LABELS
+from webform.forms import TEXT_MAX_DEFAULT, field_name
+from webform.i18n import translate
+from webform.routing import plan
+
+# A scale whose every point has a label, and at most this many points, is a vertical list of
+# labelled radios; otherwise a row of numbered cells with the end labels as captions.
+LIST_MAX_POINTS = 7
+# Text answers up to this many characters get a one-line input, longer ones a text area.
+LINE_MAX = 120
+
+
+@dataclass(frozen=True, slots=True)
+class OptionView:
+    value: str
+    label: str           # visible text
+    extra: str           # visually hidden text completing the accessible name ("1" -> "1 Strongly disagree")
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class GroupView:
+    """One radio group: a likert item, a matrix row, an NPS question, a choice, a Kano half."""
+
+    name: str
+    var: str
+    id: str              # fieldset id
+    legend: str
+    layout: str          # "scale" (a row of numbered cells) or "list" (a column of labelled options)
+    options: tuple[OptionView, ...]
+    low: str             # caption under the first cell ("" when none)
+    high: str
+    numeric: bool
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionView:
+    id: str
+    type: str
+    kind: str            # the macro: radios, matrix, checks, number, text, textarea, date, sum
+    text: str
+    help: str
+    optional: bool
+    first_input: str     # the id the error summary links to
+    group: GroupView | None = None
+    rows: tuple[GroupView, ...] = ()
+    options: tuple[OptionView, ...] = ()
+    name: str = ""
+    attrs: tuple[tuple[str, str], ...] = ()
+    badge: str = ""      # Kano: "If offered" / "If not offered"
+    pair: str = ""       # Kano: the attribute id, to keep a pair together
+    total: str = ""
+    of_label: str = ""   # constant sum: "of 100"
+    hint: str = ""       # number range, date format
+    dynamic: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenView:
+    id: str
+    title: str
+    intro: str
+    questions: tuple[QuestionView, ...]
+
+
+def _t(text: Text | None, lang: str) -> str:
+    return text.best(lang) if text is not None else ""
+
+
+def _scale_options(prefix: str, points: tuple[int, ...], labels: dict[int, str], as_list: bool) -> tuple[OptionView, ...]:
+    out = []
+    for p in points:
+        label = labels.get(p, "")
+        if as_list:
+            out.append(OptionView(str(p), label, "", f"{prefix}-{p}"))
+        else:
+            out.append(OptionView(str(p), str(p), f" {label}" if label else "", f"{prefix}-{p}"))
+    return tuple(out)
+
+
+def _scale_group(var: str, legend: str, points: tuple[int, ...], scale_labels: dict[int, str]) -> GroupView:
+    as_list = len(points) <= LIST_MAX_POINTS and all(p in scale_labels for p in points)
+    prefix = f"i-{var}"
+    return GroupView(
+        name=field_name(var), var=var, id=f"f-{var}", legend=legend, layout="list" if as_list else "scale",
+        options=_scale_options(prefix, points, scale_labels, as_list),
+        low="" if as_list else scale_labels.get(points[0], ""),
+        high="" if as_list else scale_labels.get(points[-1], ""), numeric=True)
+
+
+def _labels(scale: Scale | None, lang: str) -> dict[int, str]:
+    return {p: t.best(lang) for p, t in scale.labels} if scale is not None else {}
+
+
+def question_view(question: Question, lang: str, dynamic: bool) -> QuestionView:
+    qid = question.id
+    text = _t(question.text, lang)
+    common: dict[str, Any] = dict(id=qid, type=question.type, text=text, help=_t(question.help, lang),
+                                  optional=not question.required, dynamic=dynamic)
+    qtype = question.type
+    if qtype in ("likert", "nps"):
+        labels = {p: t.best(lang) for p, t in NPS_LABELS} if qtype == "nps" else _labels(question.scale, lang)
+        group = _scale_group(qid, text, question.points, labels)
+        return QuestionView(kind="radios", first_input=group.options[0].id, group=group, **common)
+    if qtype == "matrix":
+        labels = _labels(question.scale, lang)
+        rows = tuple(_scale_group(row.id, _t(row.text, lang), question.points, labels) for row in question.rows)
+        return QuestionView(kind="matrix", first_input=rows[0].options[0].id, rows=rows, **common)
+    if qtype in ("choice", "kano"):
+        options = tuple(OptionView(o.code, o.text.best(lang), "", f"i-{qid}-{o.code}") for o in question.options)
+        group = GroupView(name=field_name(qid), var=qid, id=f"f-{qid}", legend=text, layout="list", options=options,
+                          low="", high="", numeric=False)
+        badge = ""
+        if question.role == "functional":
+            badge = translate("if_offered", lang)
+        elif question.role == "dysfunctional":
+            badge = translate("if_not_offered", lang)
+        return QuestionView(kind="radios", first_input=options[0].id, group=group, badge=badge,
+                            pair=question.pair or "", **common)
+    if qtype == "multi":
+        options = tuple(OptionView(o.code, o.text.best(lang), "", f"i-{qid}-{o.code}") for o in question.options)
+        return QuestionView(kind="checks", first_input=options[0].id, options=options, name=field_name(qid), **common)
+    if qtype == "number":
+        attrs = (("inputmode", "numeric" if question.integer else "decimal"),)
+        low, high = question.min, question.max
+        if low is not None and high is not None:
+            hint = translate("number_range", lang, min=f"{low:g}", max=f"{high:g}")
+        elif low is not None:
+            hint = translate("number_min", lang, min=f"{low:g}")
+        elif high is not None:
+            hint = translate("number_max", lang, max=f"{high:g}")
+        else:
+            hint = ""
+        return QuestionView(kind="number", first_input=f"i-{qid}", name=field_name(qid), attrs=attrs, hint=hint,
+                            **common)
+    if qtype == "text":
+        high = int(question.max) if question.max is not None else TEXT_MAX_DEFAULT
+        kind = "text" if high <= LINE_MAX else "textarea"
+        return QuestionView(kind=kind, first_input=f"i-{qid}", name=field_name(qid),
+                            attrs=(("maxlength", str(high)),), **common)
+    if qtype == "date":
+        attrs = [("min", question.min)] if question.min else []
+        if question.max:
+            attrs.append(("max", question.max))
+        return QuestionView(kind="date", first_input=f"i-{qid}", name=field_name(qid), attrs=tuple(attrs),
+                            hint=translate("date_hint", lang), **common)
+    if qtype == "constant_sum":
+        options = tuple(OptionView(o.code, o.text.best(lang), "", f"i-{qid}-{o.code}") for o in question.options)
+        total = question.total or 0
+        return QuestionView(kind="sum", first_input=options[0].id, options=options, name=field_name(qid),
+                            total=f"{total:g}", of_label=translate("sum_of", lang, total=f"{total:g}"), **common)
+    raise ValueError(f"unknown question type {qtype!r}")  # pragma: no cover
+
+
+_VIEWS: dict[tuple[int, str, str], tuple[Questionnaire, ScreenView]] = {}
+
+
+def screen_view(q: Questionnaire, screen: Screen, lang: str) -> ScreenView:
+    """The cached view of one screen in one language."""
+    key = (id(q), screen.id, lang)
+    hit = _VIEWS.get(key)
+    if hit is None or hit[0] is not q:
+        dynamic = plan(q).dynamic
+        view = ScreenView(screen.id, _t(screen.title, lang), _t(screen.intro, lang),
+                          tuple(question_view(x, lang, x.id in dynamic) for x in screen.questions))
+        if len(_VIEWS) > 2000:
+            _VIEWS.clear()
+        hit = (q, view)
+        _VIEWS[key] = hit
+    return hit[1]
