@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.quality import numeric_columns, require_columns
+from surveykit.model import KanoBlock, Questionnaire
 
 __all__ = [
     "ANSWERS",
@@ -328,3 +329,20 @@ def evaluate_pairs(
     table_out.index.name = "attribute"
     return KanoResult(attributes=table_out, categories=pd.DataFrame(cats, index=df.index),
                       tie_order=tuple(tie_order), fong_z=fong_z)
+
+
+def evaluate(q: Questionnaire, df: pd.DataFrame, *, block: str | None = None) -> KanoResult:
+    """:func:`evaluate_pairs` for a questionnaire's Kano block, read from the model.
+
+    Attributes are the block's (``<id>_f``, ``<id>_d`` and ``<id>_si`` when the
+    block asks self-stated importance); answers are the stored codes.
+    """
+    blocks = q.blocks("kano")
+    chosen = [b for b in blocks if block is None or b.id == block]
+    if not chosen:
+        raise ValueError(f"{q.survey!r} has no Kano block{f' {block!r}' if block else ''}")
+    kano_block = chosen[0]
+    assert isinstance(kano_block, KanoBlock)
+    with_si = kano_block.importance_scale is not None
+    attributes = {a.id: (f"{a.id}_f", f"{a.id}_d", f"{a.id}_si" if with_si else None) for a in kano_block.attributes}
+    return evaluate_pairs(df, attributes)

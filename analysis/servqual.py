@@ -16,6 +16,7 @@ from scipy import stats
 
 from analysis.quality import numeric_columns, require_columns
 from analysis.segments import RANK_DECIMALS, ComparisonResult, compare, holm
+from surveykit.model import Questionnaire
 
 __all__ = ["ServqualResult", "gap_scores", "gap_test"]
 
@@ -347,3 +348,39 @@ def _dimension_table(e: pd.DataFrame, p: pd.DataFrame, g: pd.DataFrame, dim_gaps
     table["p_holm"] = holm(table["p_two_sided"].to_numpy(dtype=float))
     table.index.name = "dimension"
     return table
+
+
+def gaps(q: Questionnaire, df: pd.DataFrame, *, block: str | None = None, segment: str | None = None,
+         conf_level: float = 0.95) -> ServqualResult:
+    """:func:`gap_scores` for a questionnaire's SERVQUAL block, read from the model.
+
+    The pairs are the block's items (``<id>_e``, ``<id>_p``), the dimensions those
+    the items declare, and the weights a ``constant_sum`` question whose option
+    codes name every dimension of the block (``weights_<dimension>``), if there is one.
+
+    Examples
+    --------
+    >>> from surveykit import load_questionnaire
+    >>> from surveykit.simulate import simulate
+    >>> q = load_questionnaire("questionnaires/servqual.yaml")
+    >>> gaps(q, simulate(q, 200, seed=1)).dimensions.loc["reliability", "mean"] < 0
+    True
+    """
+    blocks = q.blocks("servqual")
+    chosen = [b for b in blocks if block is None or b.id == block]
+    if not chosen:
+        raise ValueError(f"{q.survey!r} has no SERVQUAL block{f' {block!r}' if block else ''}")
+    items = chosen[0].items
+    pairs = {item.id: (f"{item.id}_e", f"{item.id}_p") for item in items}
+    dimensions: dict[str, list[str]] = {}
+    for item in items:
+        if item.dimension:
+            dimensions.setdefault(item.dimension, []).append(item.id)
+    weights, total = None, 100.0
+    for question in q.questions():
+        if question.type == "constant_sum" and dimensions and set(dimensions) <= {o.code for o in question.options}:
+            weights = {d: f"{question.id}_{d}" for d in dimensions}
+            total = float(question.total or 100.0)
+            break
+    return gap_scores(df, pairs, dimensions, weights=weights, weight_total=total, segment=segment,
+                      conf_level=conf_level)

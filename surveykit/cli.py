@@ -162,3 +162,24 @@ def simulate(file: str, count: int, seed: int, output: str | None, missing: floa
     else:
         raise click.BadParameter("write to a .csv or .parquet file", param_hint="--output")
     click.echo(f"wrote {len(df):,} simulated responses of {q.survey} to {output}")
+
+
+@main.command()
+@click.argument("questionnaire", type=click.Path(dir_okay=False))
+@click.argument("data", type=click.Path(dir_okay=False, exists=True))
+@click.option("--json", "as_json", is_flag=True, help="print the whole result as JSON")
+@click.option("--keep-all", is_flag=True, help="do not exclude speeders, straight-liners and duplicates")
+def analyze(questionnaire: str, data: str, as_json: bool, keep_all: bool) -> None:
+    """Run every analysis the questionnaire declares on a CSV or Parquet table."""
+    from analysis import analyze as run
+    from surveykit.export import read_table
+
+    q = _load(questionnaire)
+    try:
+        result = run(q, read_table(data, q), exclude=() if keep_all else ("straightlining", "speeder", "duplicate_answers"))
+    except ValueError as exc:
+        raise SurveykitError(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        click.echo(result.summary())

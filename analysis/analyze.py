@@ -1,0 +1,415 @@
+"""``analyze(q, df)``: everything the questionnaire declares, computed in one call.
+
+The questionnaire says what to compute: dimensions (reliability), paired
+blocks (SERVQUAL gaps, Kano categories, importance–performance), a
+``constant_sum`` over a SERVQUAL block's dimensions (the weighted score),
+segment fields (comparisons and a funnel plot), waves (the index over time),
+``scoring:`` (category profiles), NPS questions and the overall-satisfaction
+question (loyalty).  Response quality is always reported; flagged responses
+are excluded by default and the result says how many and why: speeders,
+duplicate answer vectors, and straight-liners — respondents who gave one
+answer throughout every rating battery of at least five items.
+
+Overall satisfaction is the first ``likert`` question outside the paired
+blocks whose id starts with ``sat`` (``sat_overall`` in every shipped
+instrument), else the first such question without a dimension.
+
+One section that cannot be computed (a constant item, too few answers) is
+recorded under ``notes`` instead of stopping the rest.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields, is_dataclass
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from analysis import ipa, kano, loyalty, quality, reliability, segments, servqual
+from surveykit.model import Question, Questionnaire
+
+DEFAULT_EXCLUDE = ("straightlining", "speeder", "duplicate_answers")
+_PASSIVE_ROLES = {"expectation", "importance", "functional", "dysfunctional", "self_importance"}
+
+
+@dataclass(frozen=True, slots=True)
+class SatisfactionResult:
+    """The overall-satisfaction question: level, top-2-box, 0–100 index, segments and waves."""
+
+    variable: str
+    scale: tuple[int, int]
+    n: int
+    mean: float
+    top_box: loyalty.TopBoxResult
+    index_mean: float                      # 100 (mean - min) / (max - min)
+    by_field: dict[str, segments.ComparisonResult]
+    funnel: segments.FunnelResult | None
+    waves: segments.WaveResult | None
+
+
+@dataclass(frozen=True, slots=True)
+class IPABlockResult:
+    grid: ipa.IPAResult
+    derived: ipa.ImportanceResult | None
+    penalty_reward: ipa.PenaltyRewardResult | None
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringResult:
+    """Category scores of a scored instrument, per respondent and summarised."""
+
+    categories: pd.DataFrame = field(compare=False)    # per category: label, n, mean, maximum, percent, band
+    respondents: pd.DataFrame = field(compare=False)   # per respondent: score and percent per category
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisResult:
+    survey: str
+    version: int
+    questionnaire_sha256: str
+    n_total: int
+    n_analysed: int
+    excluded: dict[str, int]
+    quality: quality.QualityResult | None
+    reliability: dict[str, reliability.ReliabilityResult]
+    omega: dict[str, reliability.OmegaResult]
+    servqual: dict[str, servqual.ServqualResult]
+    kano: dict[str, kano.KanoResult]
+    ipa: dict[str, IPABlockResult]
+    satisfaction: SatisfactionResult | None
+    nps: dict[str, loyalty.NpsResult]
+    nps_segments: dict[str, loyalty.NpsSegmentsResult]
+    loyalty_matrix: loyalty.LoyaltyMatrixResult | None
+    scoring: ScoringResult | None
+    frequencies: dict[str, pd.DataFrame] = field(compare=False)
+    notes: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        lines = [f"{self.survey} v{self.version}: {self.n_analysed} of {self.n_total} responses analysed"]
+        for reason, count in self.excluded.items():
+            lines.append(f"  excluded {count} ({reason})")
+        parts: list[Any] = [self.quality, *self.reliability.values(), *self.servqual.values(), *self.kano.values()]
+        for block in self.ipa.values():
+            parts += [block.grid, block.derived, block.penalty_reward]
+        parts += [*self.nps.values(), self.loyalty_matrix]
+        for part in parts:
+            if part is not None and hasattr(part, "summary"):
+                lines += ["", part.summary()]
+        if self.satisfaction is not None:
+            s = self.satisfaction
+            lines += ["", f"Overall satisfaction ({s.variable}): mean {s.mean:.2f} on {s.scale[0]}-{s.scale[1]}, "
+                          f"top-2-box {s.top_box.pct:.1f} %, index {s.index_mean:.1f}"]
+        if self.scoring is not None:
+            lines += ["", "Scores (percent of maximum)"]
+            for cid, row in self.scoring.categories.iterrows():
+                lines.append(f"  {cid:<24} {row['percent']:6.1f} %  {row['band'] or ''}")
+        lines += [f"note: {note}" for note in self.notes]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: frames become lists of records, NaN becomes None."""
+        return {f.name: _jsonable(getattr(self, f.name)) for f in fields(self)}
+
+    def to_frame(self) -> pd.DataFrame:
+        """Every number in one tidy frame: section, key, statistic, value."""
+        rows: list[tuple[str, str, str, float]] = []
+        _flatten(self.to_dict(), [], rows)
+        return pd.DataFrame(rows, columns=["section", "key", "statistic", "value"])
+
+
+def analyze(q: Questionnaire, df: pd.DataFrame, *, exclude: Sequence[str] = DEFAULT_EXCLUDE,
+            conf_level: float = 0.95) -> AnalysisResult:
+    """Run every analysis the questionnaire declares on its response table.
+
+    Parameters
+    ----------
+    q : the questionnaire.
+    df : the response table (columns of ``q.variables()``, as ``surveykit simulate``,
+        ``storage.responses_frame`` and ``surveykit export`` give it).
+    exclude : quality flags whose respondents are left out (prefixes of the flag
+        names of :func:`analysis.quality.flags`: ``straightlining``, ``long_string``,
+        ``speeder``, ``duplicate_answers``); ``()`` keeps everyone.
+    conf_level : level of every confidence interval.
+    """
+    missing = [c for c in q.columns() if c not in df.columns]
+    if missing:
+        raise ValueError(f"the data lack {len(missing)} column(s) of {q.survey!r}: {', '.join(missing[:10])}")
+    notes: list[str] = []
+    quality_result = _quality(q, df, notes)
+    data, excluded = _exclude(df, quality_result, exclude)
+    sat = _satisfaction_question(q)
+    return AnalysisResult(
+        survey=q.survey, version=q.version, questionnaire_sha256=q.sha256, n_total=len(df), n_analysed=len(data),
+        excluded=excluded, quality=quality_result,
+        reliability=_by_dimension(q, data, notes, lambda items, rev, scale: reliability.cronbach_alpha(
+            data[items], reverse=rev, scale=scale, ci=conf_level)),
+        omega=_by_dimension(q, data, notes, lambda items, rev, scale: reliability.omega(
+            data[items], reverse=rev, scale=scale), min_items=3),
+        servqual=_servqual(q, data, notes, conf_level),
+        kano={b.id: r for b in q.blocks("kano") if (r := _attempt(notes, f"kano {b.id}", lambda b=b: kano.evaluate(q, data, block=b.id)))},
+        ipa=_ipa(q, data, sat, notes),
+        satisfaction=_attempt(notes, "satisfaction", lambda: _satisfaction(q, data, sat, conf_level)) if sat else None,
+        nps={n.id: r for n in _nps_questions(q) if (r := _attempt(notes, f"nps {n.id}", lambda n=n: loyalty.nps(data[n.id], conf_level=conf_level)))},
+        nps_segments=_nps_segments(q, data, notes, conf_level),
+        loyalty_matrix=_loyalty_matrix(q, data, sat, notes),
+        scoring=_attempt(notes, "scoring", lambda: _scoring(q, data)) if q.scoring else None,
+        frequencies=_frequencies(q, data),
+        notes=tuple(notes),
+    )
+
+
+def _attempt(notes: list[str], what: str, compute: Callable[[], Any]) -> Any:
+    """Run one section; a ValueError (bad data for it) becomes a note, not a failure."""
+    try:
+        return compute()
+    except ValueError as exc:
+        notes.append(f"{what}: not computed ({exc})")
+        return None
+
+
+def _rating_questions(q: Questionnaire) -> list[tuple[str, Question]]:
+    """(variable, question) for every numeric rating answer, matrix rows expanded."""
+    out = []
+    for question in q.questions():
+        if question.type == "likert":
+            out.append((question.id, question))
+        elif question.type == "matrix":
+            out.extend((row.id, question) for row in question.rows)
+    return out
+
+
+def _quality(q: Questionnaire, df: pd.DataFrame, notes: list[str]) -> quality.QualityResult | None:
+    batteries = {}
+    for screen in q.screens():
+        items = [v for v, question in _rating_questions(q) if question in screen.questions]
+        if len(items) >= 5:
+            batteries[screen.id] = items
+    answers = [v.name for v in q.answer_variables() if v.type != "text"]
+    return _attempt(notes, "response quality", lambda: quality.flags(
+        df, batteries=batteries or None, duration="duration_s" if df["duration_s"].notna().sum() >= 3 else None,
+        answers=answers))
+
+
+def _exclude(df: pd.DataFrame, result: quality.QualityResult | None,
+             exclude: Sequence[str]) -> tuple[pd.DataFrame, dict[str, int]]:
+    if result is None or not exclude:
+        return df, {}
+    flagged = np.zeros(len(df), bool)
+    counts: dict[str, int] = {}
+    for prefix in exclude:
+        columns = [c for c in result.flags.columns if c != "any" and c.startswith(prefix)]
+        if not columns:
+            continue
+        # a respondent is a straight-liner only if every battery is straight-lined:
+        # one short battery answered alike is common among honest respondents
+        hit = result.flags[columns].to_numpy(bool).all(axis=1)
+        counts[prefix if len(columns) > 1 else columns[0]] = int(hit.sum())
+        flagged |= hit
+    counts = {k: v for k, v in counts.items() if v}
+    return df.loc[~flagged], counts
+
+
+def _by_dimension(q: Questionnaire, df: pd.DataFrame, notes: list[str], compute: Callable[..., Any],
+                  min_items: int = 2) -> dict[str, Any]:
+    """Per dimension, over its perception and plain rating items (not expectations or importance)."""
+    results = {}
+    for dimension in q.dimensions:
+        variables = [v for v in q.answer_variables() if v.dimension == dimension.id and v.kind == "numeric"
+                     and v.scale is not None and v.role not in _PASSIVE_ROLES]
+        if len(variables) < min_items:
+            continue
+        items = [v.name for v in variables]
+        reverse = [v.name for v in variables if v.reverse]
+        scale = (min(v.min for v in variables), max(v.max for v in variables))
+        result = _attempt(notes, f"reliability of {dimension.id}", lambda: compute(items, reverse, scale))
+        if result is not None:
+            results[dimension.id] = result
+    return results
+
+
+def _servqual(q: Questionnaire, df: pd.DataFrame, notes: list[str], conf_level: float) -> dict[str, Any]:
+    segment = _first_field(q, df)
+    out = {}
+    for block in q.blocks("servqual"):
+        result = _attempt(notes, f"servqual {block.id}", lambda block=block: servqual.gaps(
+            q, df, block=block.id, segment=segment, conf_level=conf_level))
+        if result is not None:
+            out[block.id] = result
+    return out
+
+
+def _first_field(q: Questionnaire, df: pd.DataFrame) -> str | None:
+    for f in q.fields:
+        counts = df[f.id].value_counts()
+        if (counts >= 2).sum() >= 2:
+            return f.id
+    return None
+
+
+def _ipa(q: Questionnaire, df: pd.DataFrame, sat: Question | None, notes: list[str]) -> dict[str, IPABlockResult]:
+    out = {}
+    for block in q.blocks("importance_performance"):
+        attrs = {item.id: (f"{item.id}_p", f"{item.id}_i") for item in block.items}
+        perf = block.performance_scale.points
+        grid = _attempt(notes, f"ipa {block.id}", lambda: ipa.grid(
+            df, attrs, performance_scale=(1, block.performance_scale.points),
+            importance_scale=(1, block.importance_scale.points)))
+        if grid is None:
+            continue
+        derived = penalty = None
+        if sat is not None:
+            performance = [p for p, _ in attrs.values()]
+            derived = _attempt(notes, f"derived importance {block.id}", lambda: ipa.derived_importance(
+                df, target=sat.id, attributes=performance, method="relative_weights"))
+            step = (perf - 1) // 3
+            penalty = _attempt(notes, f"penalty-reward {block.id}", lambda: ipa.penalty_reward(
+                df, sat.id, performance, low_if_le=1 + step, high_if_ge=perf - step))
+        out[block.id] = IPABlockResult(grid, derived, penalty)
+    return out
+
+
+def _satisfaction_question(q: Questionnaire) -> Question | None:
+    plain = [question for question in q.questions() if question.type == "likert" and question.block is None]
+    named = [question for question in plain if question.id.startswith("sat")]
+    undimensioned = [question for question in plain if question.dimension is None]
+    return (named or undimensioned or [None])[0]
+
+
+def _satisfaction(q: Questionnaire, df: pd.DataFrame, sat: Question, conf_level: float) -> SatisfactionResult:
+    points = sat.scale.points if sat.scale else 5
+    values = quality.numeric_columns(df, [sat.id], min_rows=2)[sat.id]
+    index = 100 * (values - 1) / (points - 1)
+    by_field = {}
+    for f in q.fields:
+        groups = df[f.id]
+        sizes = groups[values.notna()].value_counts()
+        if (sizes >= 2).sum() >= 2:
+            usable = groups.isin(sizes[sizes >= 2].index) & values.notna()
+            try:
+                by_field[f.id] = segments.compare(values[usable], groups[usable], conf_level=conf_level)
+            except ValueError:
+                continue
+    first = _first_field(q, df)
+    funnel = segments.funnel_limits(index, df[first]) if first else None
+    waves = df["wave"].dropna()
+    over = segments.over_waves(index, df["wave"], scale=(0, 100), conf_level=conf_level) if waves.nunique() >= 2 else None
+    return SatisfactionResult(
+        variable=sat.id, scale=(1, points), n=int(values.notna().sum()), mean=float(values.mean()),
+        top_box=loyalty.top_box(values, scale_max=points, boxes=2), index_mean=float(index.mean()),
+        by_field=by_field, funnel=funnel, waves=over,
+    )
+
+
+def _nps_questions(q: Questionnaire) -> list[Question]:
+    return [question for question in q.questions() if question.type == "nps"]
+
+
+def _nps_segments(q: Questionnaire, df: pd.DataFrame, notes: list[str], conf_level: float) -> dict[str, Any]:
+    first = _first_field(q, df)
+    if first is None:
+        return {}
+    out = {}
+    for question in _nps_questions(q):
+        result = _attempt(notes, f"nps {question.id} by {first}", lambda question=question: loyalty.nps_by_segment(
+            df[question.id], df[first], conf_level=conf_level))
+        if result is not None:
+            out[question.id] = result
+    return out
+
+
+def _loyalty_matrix(q: Questionnaire, df: pd.DataFrame, sat: Question | None, notes: list[str]) -> Any:
+    nps_questions = _nps_questions(q)
+    if sat is None or not nps_questions or sat.scale is None:
+        return None
+    return _attempt(notes, "satisfaction-loyalty matrix", lambda: loyalty.satisfaction_loyalty_matrix(
+        df[sat.id], df[nps_questions[0].id], satisfied_if_ge=sat.scale.points - 1, loyal_if_ge=9))
+
+
+def _scoring(q: Questionnaire, df: pd.DataFrame) -> ScoringResult:
+    assert q.scoring is not None
+    per_respondent = {}
+    rows = []
+    for category in q.scoring.categories:
+        keyed = []
+        for item in category.items:
+            variable = q.variable(item)
+            values = quality.numeric_columns(df, [item])[item]
+            if variable.reverse and variable.min is not None and variable.max is not None:
+                values = variable.min + variable.max - values
+            keyed.append(values)
+        frame = pd.concat(keyed, axis=1)
+        complete = frame.notna().all(axis=1)
+        score = frame.sum(axis=1) if category.method == "sum" else frame.mean(axis=1)
+        score = score.where(complete)
+        percent = 100 * (score - category.minimum) / (category.maximum - category.minimum)
+        per_respondent[f"{category.id}_score"] = score
+        per_respondent[f"{category.id}_percent"] = percent
+        mean_percent = float(percent.mean()) if complete.any() else math.nan
+        band = q.scoring.band(mean_percent) if not math.isnan(mean_percent) else None
+        rows.append({"category": category.id, "label_zh": category.label.get("zh"), "label_en": category.label.get("en"),
+                     "method": category.method, "n": int(complete.sum()), "mean": float(score.mean()),
+                     "maximum": category.maximum, "percent": mean_percent,
+                     "band": band.label.best(q.languages[0]) if band else None})
+    categories = pd.DataFrame(rows).set_index("category")
+    return ScoringResult(categories, pd.DataFrame(per_respondent))
+
+
+def _frequencies(q: Questionnaire, df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Counts and percents of every choice and multi question, in declared order."""
+    out = {}
+    for question in q.questions():
+        if question.type == "choice":
+            column = df[question.id]
+            n = int(column.notna().sum())
+            counts = [int((column == o.code).sum()) for o in question.options]
+        elif question.type == "multi":
+            columns = [f"{question.id}_{o.code}" for o in question.options]
+            answered = df[columns].notna().all(axis=1)
+            n = int(answered.sum())
+            counts = [int((df.loc[answered, c] == 1).sum()) for c in columns]
+        else:
+            continue
+        out[question.id] = pd.DataFrame({
+            "code": [o.code for o in question.options], "count": counts,
+            "percent": [100 * c / n if n else math.nan for c in counts],
+        })
+    return out
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, pd.DataFrame):
+        frame = value.reset_index() if not isinstance(value.index, pd.RangeIndex) else value
+        return [{str(k): _jsonable(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+    if isinstance(value, pd.Series):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer, int)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        return None if not math.isfinite(float(value)) else float(value)
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if value is None or value is pd.NA or isinstance(value, str):
+        return None if value is pd.NA else value
+    return str(value)
+
+
+def _flatten(value: Any, path: list[str], rows: list[tuple[str, str, str, float]]) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _flatten(item, [*path, key], rows)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            label = str(item.get("index", item.get("item", item.get("category", item.get("code", i))))) \
+                if isinstance(item, dict) else str(i)
+            _flatten(item, [*path, label], rows)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool) and len(path) >= 2:
+        rows.append((path[0], ".".join(path[1:-1]), path[-1], float(value)))
