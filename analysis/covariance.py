@@ -181,6 +181,14 @@ class _Accumulator:
 
 def _accumulate(x: np.ndarray, sign: np.ndarray, offset: np.ndarray, shift: np.ndarray,
                 listwise: bool) -> _Accumulator:
+    # Infinite or huge values make the products overflow; they are reported by column name
+    # once the sums are in (_checked_sums), so the floating-point warnings add nothing.
+    with np.errstate(invalid="ignore", over="ignore"):
+        return _blocks(x, sign, offset, shift, listwise)
+
+
+def _blocks(x: np.ndarray, sign: np.ndarray, offset: np.ndarray, shift: np.ndarray,
+            listwise: bool) -> _Accumulator:
     k = x.shape[1]
     acc = _Accumulator(k, sign, sign * shift + offset)
     shifted = bool(np.any(shift))
@@ -205,11 +213,19 @@ def _accumulate(x: np.ndarray, sign: np.ndarray, offset: np.ndarray, shift: np.n
     return acc
 
 
-def _check_finite(x: np.ndarray, names: Sequence[str]) -> None:
+def _check_finite(x: np.ndarray, gram: np.ndarray, names: Sequence[str]) -> None:
     for j, name in enumerate(names):
         lo, hi = _column_range(x, j)
         if math.isinf(lo) or math.isinf(hi):
             raise ValueError(f"item {name!r} contains an infinite value")
+    worst = int(np.argmin(np.isfinite(np.diagonal(gram))))
+    raise ValueError(f"item {names[worst]!r} has values too large to square in floating point; rescale it")
+
+
+def _check_empty(x: np.ndarray, names: Sequence[str]) -> None:
+    for j, name in enumerate(names):
+        if math.isnan(_column_range(x, j)[0]):
+            raise ValueError(f"item {name!r} has no answers (every value is missing)")
 
 
 def moments(data: ItemBlock, missing: Missing) -> Moments:
@@ -233,12 +249,13 @@ def _checked_sums(acc: _Accumulator, data: ItemBlock, missing: Missing) -> tuple
     sums = acc.finish()
     gram, counts = sums[0], sums[2]
     if not np.isfinite(gram).all():
-        _check_finite(data.x, data.names)
-    empty = np.nonzero(np.diagonal(counts) == 0)[0]
-    if missing == "pairwise" and empty.size:
-        raise ValueError(f"item {data.names[empty[0]]!r} has no answers (every value is missing)")
+        _check_finite(data.x, gram, data.names)
     if missing == "listwise" and acc.n_full < 3:
+        _check_empty(data.x, data.names)
         raise ValueError(f"only {acc.n_full} rows answer every item; listwise deletion needs at least 3")
+    empty = np.nonzero(np.diagonal(counts) == 0)[0]
+    if empty.size:
+        raise ValueError(f"item {data.names[empty[0]]!r} has no answers (every value is missing)")
     _check_pairs(counts, data.names)
     return sums
 
@@ -252,7 +269,10 @@ def _finish(acc: _Accumulator, sums: tuple[np.ndarray, ...], data: ItemBlock, mi
     _check_constant(data.names, variance, np.diagonal(gram) / n_item, missing)
     a = data.sign
     item_sum = np.diagonal(item_sums)
-    raw_r = a * (xt - item_sum * t / n_item) / np.sqrt(variance * (n_item - 1) * (tt - t * t / n_item))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # Undefined (NaN) where the person score does not vary among an item's respondents,
+        # as when the items cancel out; the reliability functions refuse that case by name.
+        raw_r = a * (xt - item_sum * t / n_item) / np.sqrt(variance * (n_item - 1) * (tt - t * t / n_item))
     n_score, s1, s2 = score
     return Moments(
         n_rows=data.x.shape[0] if missing == "pairwise" else acc.n_full,
@@ -303,13 +323,10 @@ def pairwise_pearson(data: ItemBlock) -> np.ndarray:
     each pair's common rows; psych::omega uses this matrix.
     """
     names = data.names
+    moments(data, "pairwise")  # refuses empty, constant or infinite items and unpaired items, by name
     answered = ~np.isnan(data.x)
     m = answered.astype(np.float64)
     counts = m.T @ m
-    empty = np.nonzero(np.diagonal(counts) == 0)[0]
-    if empty.size:
-        raise ValueError(f"item {names[empty[0]]!r} has no answers (every value is missing)")
-    _check_pairs(counts, names)
     x0 = np.where(answered, data.x - np.nanmean(data.x, axis=0), 0.0)
     sums = x0.T @ m                   # sums[i, j]: item i over the rows that answer j
     squares = (x0 * x0).T @ m

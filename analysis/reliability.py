@@ -287,7 +287,7 @@ def cronbach_alpha(items: pd.DataFrame, *, reverse: str | Iterable[str] = (),
     --------
     >>> df = pd.DataFrame({"a": [1, 2, 3, 4, 5], "b": [2, 2, 3, 5, 5], "c": [5, 4, 3, 2, 2]})
     >>> round(cronbach_alpha(df, reverse=["c"], scale=(1, 5)).alpha, 3)
-    0.97
+    0.979
     """
     check_missing(missing)
     _check_level(ci)
