@@ -1,0 +1,253 @@
+"""The codebook: one row per column of the response table, in every language.
+
+The codebook is what an analyst reads next to an exported file: variable
+names, labels and full question texts (never truncated, unlike the labels
+inside SPSS and Stata files), the answer codes with their labels, the integer
+each code becomes in ``.sav``/``.dta`` files, the missing-value codes, the
+measurement level and the display condition.  It is derived from
+:meth:`Questionnaire.variables` alone, so the same questionnaire always gives
+the same codebook.
+
+The rules shared with :mod:`surveykit.export` live here too: which variables
+are coded (a string answer with declared codes becomes the integers 1..n in
+declared order), which carry the skip/not-answered missing codes, and the
+display condition of each answer variable.
+"""
+from __future__ import annotations
+
+import html
+import os
+from typing import IO
+
+import pandas as pd
+
+from surveykit.errors import SurveykitError
+from surveykit.expressions import Condition
+from surveykit.model import Question, Questionnaire, Text, Variable, text_of
+
+SKIPPED_SAV, NOT_ANSWERED_SAV = -1, -2
+SKIPPED_DTA, NOT_ANSWERED_DTA = "a", "b"
+SKIPPED = text_of(zh="未显示（跳题）", en="Not shown (skip logic)")
+NOT_ANSWERED = text_of(zh="未作答", en="Not answered")
+MISSING_NOTE = (
+    "Skipped by logic (the question was not shown) and not answered are told apart in SPSS "
+    f"(user-missing {SKIPPED_SAV} and {NOT_ANSWERED_SAV}) and Stata (extended missing .{SKIPPED_DTA} and "
+    f".{NOT_ANSWERED_DTA}); CSV, XLSX and Parquet keep both as an empty cell (null). Text is empty when missing "
+    "in every format."
+)
+
+
+class ExportError(SurveykitError, ValueError):
+    """A frame or an option that cannot be exported (missing columns, unknown language or format...)."""
+
+
+def builtin(text: Text, lang: str) -> str:
+    """Built-in wording in ``lang``, English for a language we have no wording in."""
+    return text.get(lang) or text.get("en") or str(text)
+
+
+def language(q: Questionnaire, lang: str | None) -> str:
+    """The label language: ``lang`` if the survey has it, its first language if None."""
+    if lang is None:
+        return q.languages[0]
+    if lang not in q.languages:
+        raise ExportError(f"language {lang!r} is not one of the survey's languages ({', '.join(q.languages)})")
+    return lang
+
+
+def is_coded(v: Variable) -> bool:
+    """A string variable with declared codes (choice, Kano, segment field with values)."""
+    return v.kind == "string" and bool(v.value_labels)
+
+
+def integer_codes(v: Variable) -> dict[str, int]:
+    """Code -> the integer it becomes in SPSS and Stata: 1..n in declared order."""
+    return {str(code): i for i, (code, _) in enumerate(v.value_labels, start=1)}
+
+
+def has_missing_codes(v: Variable) -> bool:
+    """Whether skipped and not answered get distinct codes in SPSS and Stata.
+
+    Answer variables that are numeric or coded do; text and dates cannot hold
+    them, and metadata and segment fields are never "skipped".  A number whose
+    declared minimum is -1 or lower (or undeclared) could collide with -1 and
+    -2, so it keeps plain system-missing in SPSS; Stata's ``.a``/``.b`` never collide.
+    """
+    if v.type in ("metadata", "field") or not (v.kind == "numeric" or is_coded(v)):
+        return False
+    return True
+
+
+def sav_missing_codes(v: Variable) -> bool:
+    """Whether SPSS gets the -1/-2 user-missing codes (see :func:`has_missing_codes`)."""
+    if not has_missing_codes(v):
+        return False
+    if v.kind == "numeric" and not is_coded(v) and (v.min is None or v.min <= SKIPPED_SAV):
+        return False
+    return True
+
+
+def question_columns(question: Question) -> list[str]:
+    """The columns one question fills."""
+    if question.type == "matrix":
+        return [row.id for row in question.rows]
+    if question.type in ("multi", "constant_sum"):
+        return [f"{question.id}_{o.code}" for o in question.options]
+    return [question.id]
+
+
+def conditions(q: Questionnaire) -> dict[str, tuple[Condition | None, Condition | None, Question]]:
+    """Answer column -> (screen condition, question condition, question)."""
+    out: dict[str, tuple[Condition | None, Condition | None, Question]] = {}
+    for screen in q.screens():
+        for question in screen.questions:
+            for name in question_columns(question):
+                out[name] = (screen.visible_if, question.visible_if, question)
+    return out
+
+
+def display_condition(screen_if: Condition | None, question_if: Condition | None) -> str:
+    """The condition under which an answer was asked, screen and question combined."""
+    if screen_if is not None and question_if is not None:
+        return f"({screen_if.source}) and ({question_if.source})"
+    cond = screen_if or question_if
+    return cond.source if cond is not None else ""
+
+
+def _values(v: Variable, lang: str) -> str:
+    return "; ".join(f"{code} = {text.best(lang)}" for code, text in v.value_labels)
+
+
+def _missing(v: Variable) -> str:
+    if v.type in ("metadata", "field"):
+        return "empty"
+    if v.kind == "string" and not is_coded(v):
+        return "empty (text)"
+    if not has_missing_codes(v):
+        return "empty / system-missing"
+    sav = f"SPSS {SKIPPED_SAV} / {NOT_ANSWERED_SAV}" if sav_missing_codes(v) else "SPSS system-missing"
+    return f"skipped / not answered: {sav}, Stata .{SKIPPED_DTA} / .{NOT_ANSWERED_DTA}; empty in CSV, XLSX, Parquet"
+
+
+def _number(value: float | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def codebook(q: Questionnaire, lang: str | None = None) -> pd.DataFrame:
+    """The codebook of ``q``: one row per column of the response table, in order.
+
+    Parameters
+    ----------
+    q
+        The questionnaire.
+    lang
+        Only this language's labels, texts and value labels; by default every
+        language of the survey (columns ``label_zh``, ``label_en``...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns: ``variable``, ``question``, ``block``, ``dimension``, ``role``,
+        ``label_<lang>``..., ``question_text_<lang>``..., ``type`` (question
+        type, ``field`` or ``metadata``), ``kind`` (numeric, string, date,
+        datetime), ``measure`` (nominal, ordinal, scale), ``values_<lang>``...
+        (``code = label``, original codes), ``integer_codes`` (``1 = code``:
+        what a code becomes in SPSS and Stata), ``missing``, ``reverse``,
+        ``required``, ``visible_if`` (screen and question condition
+        combined), ``min``, ``max``, ``scale``, ``survey``, ``version`` and
+        ``sha256`` (of the questionnaire file).
+
+    Notes
+    -----
+    Labels and texts are complete here; the ones inside ``.sav`` and ``.dta``
+    files may be cut at the formats' byte limits.  Missing values: see
+    :data:`MISSING_NOTE`.
+    """
+    langs = q.languages if lang is None else (language(q, lang),)
+    conds = conditions(q)
+    rows = []
+    for v in q.variables():
+        screen_if, question_if, question = conds.get(v.name, (None, None, None))
+        row: dict[str, object] = {
+            "variable": v.name, "question": v.question or "", "block": v.block or "",
+            "dimension": v.dimension or "", "role": v.role or "",
+        }
+        for lg in langs:
+            row[f"label_{lg}"] = v.label.best(lg)
+        for lg in langs:
+            row[f"question_text_{lg}"] = question.text.best(lg) if question is not None else ""
+        row.update({"type": v.type, "kind": v.kind, "measure": v.level})
+        for lg in langs:
+            row[f"values_{lg}"] = _values(v, lg)
+        row["integer_codes"] = "; ".join(f"{i} = {code}" for code, i in integer_codes(v).items()) if is_coded(v) else ""
+        row.update({
+            "missing": _missing(v), "reverse": v.reverse, "required": v.required,
+            "visible_if": display_condition(screen_if, question_if), "min": _number(v.min), "max": _number(v.max),
+            "scale": v.scale or "", "survey": q.survey, "version": q.version, "sha256": q.sha256,
+        })
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def write_codebook(q: Questionnaire, path: str | os.PathLike[str] | IO[bytes], *, format: str = "csv",
+                   lang: str | None = None) -> None:
+    """Write :func:`codebook` as CSV (UTF-8 with BOM, for Excel) or as one self-contained HTML page.
+
+    Parameters
+    ----------
+    q
+        The questionnaire.
+    path
+        A file path or a binary buffer.
+    format
+        ``csv`` or ``html``.
+    lang
+        One language only; by default all of the survey's languages.  The
+        HTML page is in this language (default: the survey's first).
+    """
+    frame = codebook(q, lang)
+    if format == "csv":
+        data = frame.to_csv(index=False).encode("utf-8-sig")
+    elif format == "html":
+        data = _html(q, frame, language(q, lang)).encode("utf-8")
+    else:
+        raise ExportError(f"codebook format {format!r} is not supported (supported: csv, html)")
+    if hasattr(path, "write"):
+        path.write(data)  # type: ignore[union-attr]
+    else:
+        with open(path, "wb") as fh:  # type: ignore[arg-type]
+            fh.write(data)
+
+
+_HTML_LANG = {"zh": "zh-Hans"}
+_CSS = """body{font-family:system-ui,-apple-system,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:1rem;color:#1a1a1a}
+table{border-collapse:collapse;font-size:.85rem}th,td{border:1px solid #767676;padding:.25rem .4rem;vertical-align:top;text-align:left}
+th{background:#f0f0f0;position:sticky;top:0}td.values{white-space:pre-line}code{font-size:.85rem}"""
+
+
+def _html(q: Questionnaire, frame: pd.DataFrame, lang: str) -> str:
+    esc = html.escape
+    head = "".join(f"<th scope=\"col\">{esc(str(c))}</th>" for c in frame.columns if c not in ("survey", "version", "sha256"))
+    body = []
+    for record in frame.to_dict("records"):
+        cells = []
+        for column, value in record.items():
+            if column in ("survey", "version", "sha256"):
+                continue
+            text = "" if value is None or (isinstance(value, float) and value != value) else str(value)
+            if column.startswith("values_") or column == "integer_codes":
+                cells.append(f"<td class=\"values\">{esc(text.replace('; ', chr(10)))}</td>")
+            else:
+                cells.append(f"<td>{esc(text)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    title = q.title.best(lang)
+    return (
+        f"<!DOCTYPE html>\n<html lang=\"{_HTML_LANG.get(lang, lang)}\">\n<head>\n<meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        f"<title>{esc(title)} – codebook</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        f"<h1>{esc(title)}</h1>\n<p>Codebook of <code>{esc(q.survey)}</code> version {q.version}, "
+        f"questionnaire sha256 <code>{esc(q.sha256)}</code>, {len(frame)} variables.</p>\n"
+        f"<p>Missing values: {esc(MISSING_NOTE)} {SKIPPED_SAV} / .{SKIPPED_DTA} = {esc(builtin(SKIPPED, lang))}; "
+        f"{NOT_ANSWERED_SAV} / .{NOT_ANSWERED_DTA} = {esc(builtin(NOT_ANSWERED, lang))}.</p>\n"
+        f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody>\n</table>\n</body>\n</html>\n"
+    )
