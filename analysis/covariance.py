@@ -94,6 +94,13 @@ def _keying(x: np.ndarray, names: tuple[str, ...], reverse: tuple[str, ...],
 
 
 def prepare(items: pd.DataFrame, reverse: str | Iterable[str], scale: tuple[float, float] | None) -> ItemBlock:
+    """Check an item frame and its keying; the values are not copied when they are float64.
+
+    Refuses, with ValueError naming the column: non-numeric or repeated columns, fewer than
+    two items or three rows, unknown reverse-keyed items, a bad ``scale`` and reverse-keyed
+    values outside it. Without ``scale``, reverse keying uses the block's own minimum and
+    maximum, as psych::alpha does.
+    """
     _check_columns(items)
     names = tuple(str(c) for c in items.columns)
     if len(items) < 3:
@@ -123,6 +130,19 @@ class Moments:
     raw_r: np.ndarray          # r of each item with the person score (row mean of keyed items)
     score_mean: float
     score_sd: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Sums:
+    """Raw sums of one pass, on the shifted data: all k x k or k vectors unless stated."""
+
+    gram: np.ndarray     # sum of x_i x_j over the rows answering both
+    sums: np.ndarray     # [i, j]: sum of x_i over the rows answering both
+    counts: np.ndarray   # rows answering both
+    xt: np.ndarray       # sum of x_i t over the rows answering i (t = centred person score)
+    t: np.ndarray        # sum of t over the rows answering i
+    tt: np.ndarray       # sum of t^2 over the rows answering i
+    score: np.ndarray    # rows with a score, sum of t, sum of t^2
 
 
 class _Accumulator:
@@ -165,18 +185,15 @@ class _Accumulator:
         self.zt += z.T @ np.column_stack([t, t * t])
         self.score += (np.count_nonzero(valid), t.sum(), t @ t)
 
-    def finish(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def finish(self) -> _Sums:
         # Complete rows: person score t = x.sign / k (centred), so its sums follow from the Gram matrix.
         g, s, a, k = self.gram_full, self.sum_full, self.sign, self.k
         zz, zt = self.zz, self.zt
-        gram = zz[:k, :k] + g
-        sums = zz[:k, k:] + s[:, None]
-        counts = zz[k:, k:] + self.n_full
-        xt = zt[:k, 0] + g @ a / k
-        t = zt[k:, 0] + s @ a / k
-        tt = zt[k:, 1] + a @ g @ a / k**2
-        score = self.score + (self.n_full, s @ a / k, a @ g @ a / k**2)
-        return gram, sums, counts, xt, t, tt, score
+        return _Sums(
+            gram=zz[:k, :k] + g, sums=zz[:k, k:] + s[:, None], counts=zz[k:, k:] + self.n_full,
+            xt=zt[:k, 0] + g @ a / k, t=zt[k:, 0] + s @ a / k, tt=zt[k:, 1] + a @ g @ a / k**2,
+            score=self.score + (self.n_full, s @ a / k, a @ g @ a / k**2),
+        )
 
 
 def _accumulate(x: np.ndarray, sign: np.ndarray, offset: np.ndarray, shift: np.ndarray,
@@ -229,51 +246,57 @@ def _check_empty(x: np.ndarray, names: Sequence[str]) -> None:
 
 
 def moments(data: ItemBlock, missing: Missing) -> Moments:
+    """Keyed covariances, means and item-score correlations in one pass over the rows.
+
+    ``"pairwise"``: each covariance on the rows answering both items, each variance and mean on
+    every answer of the item (R's ``cov(x, use = "pairwise")``), N = every row.
+    ``"listwise"``: only the rows answering every item. Empty, constant or infinite items and
+    pairs answered together by fewer than 2 rows raise ValueError naming them.
+    """
     shift = np.zeros(len(data.names))
     acc = _accumulate(data.x, data.sign, data.offset, shift, missing == "listwise")
     sums = _checked_sums(acc, data, missing)
-    gram, _, counts = sums[:3]
-    n_item = np.diagonal(counts)
-    mean_square = np.diagonal(gram) / n_item
-    variance = np.diagonal((gram - sums[1] * sums[1].T / counts) / (counts - 1))
+    n_item = np.diagonal(sums.counts)
+    mean_square = np.diagonal(sums.gram) / n_item
+    variance = np.diagonal((sums.gram - sums.sums * sums.sums.T / sums.counts) / (sums.counts - 1))
     if np.any(variance * _CONDITION_LIMIT < mean_square):
         # Means far from zero relative to the spread cost digits in the sums of squares:
         # repeat the pass on data centred at the means of the first one.
-        shift = np.diagonal(sums[1]) / n_item
+        shift = np.diagonal(sums.sums) / n_item
         acc = _accumulate(data.x, data.sign, data.offset, shift, missing == "listwise")
         sums = _checked_sums(acc, data, missing)
     return _finish(acc, sums, data, missing, shift)
 
 
-def _checked_sums(acc: _Accumulator, data: ItemBlock, missing: Missing) -> tuple[np.ndarray, ...]:
+def _checked_sums(acc: _Accumulator, data: ItemBlock, missing: Missing) -> _Sums:
     sums = acc.finish()
-    gram, counts = sums[0], sums[2]
-    if not np.isfinite(gram).all():
-        _check_finite(data.x, gram, data.names)
+    if not np.isfinite(sums.gram).all():
+        _check_finite(data.x, sums.gram, data.names)
     if missing == "listwise" and acc.n_full < 3:
         _check_empty(data.x, data.names)
         raise ValueError(f"only {acc.n_full} rows answer every item; listwise deletion needs at least 3")
-    empty = np.nonzero(np.diagonal(counts) == 0)[0]
+    empty = np.nonzero(np.diagonal(sums.counts) == 0)[0]
     if empty.size:
         raise ValueError(f"item {data.names[empty[0]]!r} has no answers (every value is missing)")
-    _check_pairs(counts, data.names)
+    _check_pairs(sums.counts, data.names)
     return sums
 
 
-def _finish(acc: _Accumulator, sums: tuple[np.ndarray, ...], data: ItemBlock, missing: Missing,
-            shift: np.ndarray) -> Moments:
-    gram, item_sums, counts, xt, t, tt, score = sums
+def _finish(acc: _Accumulator, sums: _Sums, data: ItemBlock, missing: Missing, shift: np.ndarray) -> Moments:
+    counts = sums.counts
     n_item = np.diagonal(counts)
-    cov = (gram - item_sums * item_sums.T / counts) / (counts - 1)
+    cov = (sums.gram - sums.sums * sums.sums.T / counts) / (counts - 1)
     variance = np.diagonal(cov)
-    _check_constant(data.names, variance, np.diagonal(gram) / n_item, missing)
+    _check_constant(data.names, variance, np.diagonal(sums.gram) / n_item, missing)
     a = data.sign
-    item_sum = np.diagonal(item_sums)
+    item_sum = np.diagonal(sums.sums)
+    t = sums.t
     with np.errstate(divide="ignore", invalid="ignore"):
         # Undefined (NaN) where the person score does not vary among an item's respondents,
         # as when the items cancel out; the reliability functions refuse that case by name.
-        raw_r = a * (xt - item_sum * t / n_item) / np.sqrt(variance * (n_item - 1) * (tt - t * t / n_item))
-    n_score, s1, s2 = score
+        raw_r = a * (sums.xt - item_sum * t / n_item) / np.sqrt(
+            variance * (n_item - 1) * (sums.tt - t * t / n_item))
+    n_score, s1, s2 = sums.score
     return Moments(
         n_rows=data.x.shape[0] if missing == "pairwise" else acc.n_full,
         pair_n=counts, cov=cov * np.outer(a, a),

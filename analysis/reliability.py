@@ -80,7 +80,7 @@ def _if_deleted(c: np.ndarray, n_rows: int) -> dict[str, np.ndarray]:
     """psych's alpha.drop for all items at once: the statistics of C and R without item i."""
     k = c.shape[0]
     if k == 2:  # one item left: no alpha
-        return dict.fromkeys(("alpha", "std_alpha", "g6_smc", "average_r", "ase"), np.full(2, np.nan))
+        return {key: np.full(2, np.nan) for key in ("alpha", "std_alpha", "g6_smc", "average_r", "ase")}
     r = cov2cor(c)
     j = k - 1
     diag, col = np.diag(c), c.sum(axis=0)
@@ -103,23 +103,34 @@ def _if_deleted(c: np.ndarray, n_rows: int) -> dict[str, np.ndarray]:
         }
 
 
+def _rest_variance(c: np.ndarray) -> np.ndarray:
+    """Variance of the sum of the other items, for each item."""
+    return c.sum() - 2 * c.sum(axis=0) + np.diag(c)
+
+
+def _r_drop(c: np.ndarray) -> np.ndarray:
+    """Corrected item-total r: covariance with the other items' sum over both standard deviations."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # A pairwise C that is not positive definite can leave the rest with no variance: NaN.
+        return (c.sum(axis=0) - np.diag(c)) / np.sqrt(np.diag(c) * _rest_variance(c))
+
+
 def _item_table(m: Moments, names: Sequence[str], reversed_items: Sequence[str]) -> pd.DataFrame:
     c = m.cov
     r = cov2cor(c)
     r_smc = r.copy()
     np.fill_diagonal(r_smc, factor.smc(r))
-    col_c = c.sum(axis=0)
-    rest_var = c.sum() - 2 * col_c + np.diag(c)
     dropped = _if_deleted(c, m.n_rows)
-    with np.errstate(invalid="ignore"):
-        # Uncorrelated items can make the smc-corrected total negative: r_cor is then undefined.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # A total that is not positive (unrelated or opposed items) leaves these undefined: NaN, as in psych.
+        std_r = r.sum(axis=0) / np.sqrt(r.sum())
         r_cor = r_smc.sum(axis=0) / np.sqrt(r_smc.sum())
     return pd.DataFrame({
         "n": np.diagonal(m.pair_n).astype(np.int64),
         "raw_r": m.raw_r,
-        "std_r": r.sum(axis=0) / math.sqrt(r.sum()),
+        "std_r": std_r,
         "r_cor": r_cor,
-        "r_drop": (col_c - np.diag(c)) / np.sqrt(np.diag(c) * rest_var),
+        "r_drop": _r_drop(c),
         "mean": m.means,
         "sd": np.sqrt(np.diag(c)),
         **{f"{key}_if_deleted": value for key, value in dropped.items()},
@@ -267,8 +278,11 @@ def cronbach_alpha(items: pd.DataFrame, *, reverse: str | Iterable[str] = (),
     ``raw_r`` = r with the person score (mean of the answered keyed items), ``std_r`` =
     :math:`\sum_j R_{ij}/\sqrt{\Sigma R}`, ``r_cor`` the same with smc on the diagonal,
     ``r_drop`` = :math:`(\sum_j C_{ij} - C_{ii})/\sqrt{C_{ii}\sum_{j,l\ne i}C_{jl}}`, and the
-    statistics above without item i (undefined, NaN, for two items). Bad input (non-numeric,
-    constant, empty or unknown items, fewer than 3 rows) raises ValueError naming the column.
+    statistics above without item i (undefined, NaN, for two items). The bootstrap resamples
+    rows ``n_boot`` times and recomputes C (pairwise or listwise) and alpha each time, as
+    ``psych::alpha(x, n.iter = n_boot)``; the interval is the percentile one and the median
+    is reported too. Bad input (non-numeric, constant, empty or unknown items, fewer than 3
+    rows) raises ValueError naming the column.
 
     References
     ----------
@@ -297,7 +311,8 @@ def cronbach_alpha(items: pd.DataFrame, *, reverse: str | Iterable[str] = (),
     m = moments(data, missing)
     _check_total_variance(m.cov, data.names)
     s = _alpha_stats(m.cov)
-    ase = math.sqrt(s.q / m.n_rows)
+    # Q is a variance for a positive definite C; a pairwise C that is not can make it negative.
+    ase = math.sqrt(s.q / m.n_rows) if s.q >= 0 else math.nan
     z = float(stats.norm.ppf(1 - (1 - ci) / 2))
     boot_ci, boot_median, boot_used = None, None, 0
     if n_boot:
@@ -376,27 +391,28 @@ def spss_item_total(items: pd.DataFrame, *, reverse: str | Iterable[str] = (),
     .. [1] IBM Corp. (2021). IBM SPSS Statistics 28 Algorithms: RELIABILITY. Armonk, NY: IBM Corp.
     .. [2] Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests.
            Psychometrika, 16(3), 297-334. https://doi.org/10.1007/BF02310555
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"a": [1, 2, 3, 4, 5, 2, 4, 3], "b": [2, 2, 3, 5, 5, 1, 4, 3],
+    ...                    "c": [1, 3, 3, 4, 4, 2, 5, 2], "d": [2, 1, 4, 5, 4, 2, 3, 3]})
+    >>> spss_item_total(df).items["corrected_item_total_r"].round(3).tolist()
+    [0.929, 0.923, 0.74, 0.74]
     """
     data = prepare(items, reverse, scale)
     m = moments(data, "listwise")
     c = m.cov
     _check_total_variance(c, data.names)
-    k = c.shape[0]
-    r = cov2cor(c)
-    col = c.sum(axis=0)
-    rest_var = c.sum() - 2 * col + np.diag(c)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        alpha_drop = [_alpha_of(_drop_one(c, i)) if k > 2 else None for i in range(k)]
     table = pd.DataFrame({
         "scale_mean_if_deleted": m.means.sum() - m.means,
-        "scale_variance_if_deleted": rest_var,
-        "corrected_item_total_r": (col - np.diag(c)) / np.sqrt(np.diag(c) * rest_var),
-        "squared_multiple_correlation": factor.smc(r),
-        "alpha_if_deleted": np.array(alpha_drop, dtype=float),
+        "scale_variance_if_deleted": _rest_variance(c),
+        "corrected_item_total_r": _r_drop(c),
+        "squared_multiple_correlation": factor.smc(cov2cor(c)),
+        "alpha_if_deleted": _if_deleted(c, m.n_rows)["alpha"],
     }, index=pd.Index(list(data.names), name="item"))
     s = _alpha_stats(c)
     return ItemTotalResult(
-        n=m.n_rows, k=k, scale_mean=float(m.means.sum()), scale_variance=float(c.sum()),
+        n=m.n_rows, k=c.shape[0], scale_mean=float(m.means.sum()), scale_variance=float(c.sum()),
         scale_sd=math.sqrt(c.sum()), alpha=s.raw, std_alpha=s.std, mean_inter_item_r=s.average_r,
         reversed=data.reversed, items=table,
     )
@@ -464,19 +480,28 @@ def spss_split_half(items: pd.DataFrame, *, reverse: str | Iterable[str] = (),
            https://doi.org/10.1177/001316445101100306
     .. [3] Guttman, L. (1945). A basis for analyzing test-retest reliability. Psychometrika,
            10(4), 255-282. https://doi.org/10.1007/BF02288892
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"a": [1, 2, 3, 4, 5, 2, 4, 3], "b": [2, 2, 3, 5, 5, 1, 4, 3],
+    ...                    "c": [1, 3, 3, 4, 4, 2, 5, 2], "d": [2, 1, 4, 5, 4, 2, 3, 3]})
+    >>> res = spss_split_half(df)
+    >>> res.part1, round(res.spearman_brown_equal, 3)
+    (('a', 'b'), 0.966)
     """
     data = prepare(items, reverse, scale)
     k = len(data.names)
     k1 = math.ceil(k / 2) if first is None else first
     if not 1 <= k1 < k:
         raise ValueError(f"first must leave at least one item in each part (1..{k - 1}), got {first!r}")
-    c = moments(data, "listwise").cov
+    m = moments(data, "listwise")
+    c = m.cov
     a, b = slice(0, k1), slice(k1, k)
     v1, v2, c12 = float(c[a, a].sum()), float(c[b, b].sum()), float(c[a, b].sum())
     r = c12 / math.sqrt(v1 * v2)
     t = (1 - r**2) * k1 * (k - k1) / k**2
     return SpssSplitHalfResult(
-        n=moments(data, "listwise").n_rows, part1=data.names[a], part2=data.names[b],
+        n=m.n_rows, part1=data.names[a], part2=data.names[b],
         alpha_part1=_alpha_of(c[a, a]), alpha_part2=_alpha_of(c[b, b]),
         correlation_between_forms=r, spearman_brown_equal=2 * r / (1 + r),
         spearman_brown_unequal=(math.sqrt(r**4 + 4 * r**2 * t) - r**2) / (2 * t),
@@ -627,6 +652,11 @@ def split_half(items: pd.DataFrame, *, reverse: str | Iterable[str] = (), scale:
     :math:`\lfloor k/2\rfloor` and :math:`\lceil k/2\rceil` items gives
     :math:`4\,1_A^\top R\,1_B/\Sigma R` (Flanagan-Rulon on standardized items). Also
     :math:`\lambda_2` on R and G6(smc) = :math:`1 - (k - \sum\mathrm{smc})/\Sigma R`.
+    psych::splitHalf 2.2.9 examines only the first :math:`\lceil\binom{k}{\lfloor k/2\rfloor}/2\rceil`
+    combinations in lexicographic order, which for odd k is about half of the distinct splits
+    (2 of 3 for k = 3), and divides their sum by :math:`\binom{k}{\lfloor k/2\rfloor}/2`;
+    ``psych_lambda4`` and ``psych_beta`` reproduce its maximum and minimum over that set,
+    while ``max_split``, ``min_split`` and ``mean_split`` cover every split.
 
     References
     ----------
@@ -636,6 +666,14 @@ def split_half(items: pd.DataFrame, *, reverse: str | Iterable[str] = (), scale:
            tests. Multivariate Behavioral Research, 14(1), 57-74.
            https://doi.org/10.1207/s15327906mbr1401_4
     .. [3] Revelle, W. (2022). psych (R package version 2.2.9), function ``splitHalf``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"a": [1, 2, 3, 4, 5, 2, 4, 3], "b": [2, 2, 3, 5, 5, 1, 4, 3],
+    ...                    "c": [1, 3, 3, 4, 4, 2, 5, 2], "d": [2, 1, 4, 5, 4, 2, 3, 3]})
+    >>> res = split_half(df)
+    >>> res.n_splits, round(res.max_split, 3), res.best_half
+    (3, 0.963, ('a', 'b'))
     """
     check_missing(missing)
     if max_splits < 1:
@@ -647,11 +685,11 @@ def split_half(items: pd.DataFrame, *, reverse: str | Iterable[str] = (), scale:
     splits = _all_splits(r, max_splits, seed)
     psych = _psych_splits(r)
     s = _alpha_stats(m.cov)
-    names = np.array(data.names)
     return SplitHalfResult(
         n_splits=splits.count, exhaustive=splits.exhaustive, max_split=splits.max,
         min_split=splits.min, mean_split=splits.mean,
-        best_half=tuple(names[splits.best > 0]), worst_half=tuple(names[splits.worst > 0]),
+        best_half=tuple(n for n, inside in zip(data.names, splits.best) if inside),
+        worst_half=tuple(n for n, inside in zip(data.names, splits.worst) if inside),
         psych_lambda4=None if psych is None else psych.max, psych_beta=None if psych is None else psych.min,
         psych_n_splits=None if psych is None else psych.count,
         alpha_std=s.std, lambda2_std=_lambda2(r), lambda6_std=s.g6, n_rows=m.n_rows, missing=missing,
@@ -715,6 +753,14 @@ def guttman(items: pd.DataFrame, *, reverse: str | Iterable[str] = (), scale: tu
     ----------
     .. [1] Guttman, L. (1945). A basis for analyzing test-retest reliability. Psychometrika,
            10(4), 255-282. https://doi.org/10.1007/BF02288892
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"a": [1, 2, 3, 4, 5, 2, 4, 3], "b": [2, 2, 3, 5, 5, 1, 4, 3],
+    ...                    "c": [1, 3, 3, 4, 4, 2, 5, 2], "d": [2, 1, 4, 5, 4, 2, 3, 3]})
+    >>> res = guttman(df)
+    >>> round(res.lambda3, 3), round(res.lambda4, 3)
+    (0.927, 0.959)
     """
     check_missing(missing)
     data = prepare(items, reverse, scale)
@@ -776,26 +822,26 @@ class OmegaResult:
 
 def _check_nfactors(nfactors: int, k: int) -> None:
     # Ledermann bound: the factor model has no degrees of freedom left beyond it.
-    if not isinstance(nfactors, int) or nfactors < 1 or (k - nfactors) ** 2 < k + nfactors:
+    if not isinstance(nfactors, (int, np.integer)) or nfactors < 1 or (k - nfactors) ** 2 < k + nfactors:
         raise ValueError(f"nfactors={nfactors!r} cannot be identified from {k} items "
                          f"(need (k - nfactors)^2 >= k + nfactors, e.g. 3 items per factor)")
 
 
 def _omega_groups(r: np.ndarray, general: np.ndarray, group: np.ndarray, omega_total: float) -> pd.DataFrame:
-    nf = group.shape[1]
-    home = np.argmax(np.abs(group), axis=1)
-    rows = {"g": (omega_total, general.sum() ** 2 / r.sum(), 0.0)}
+    home = np.argmax(np.abs(group), axis=1)  # each item's group factor: its largest |loading|, as psych
+    rows: dict[str, tuple[float, float, float]] = {}
     group_sq = 0.0
-    for f in range(nf):
+    for f in range(group.shape[1]):
         idx = np.nonzero(home == f)[0]
         if idx.size == 0:
-            rows[f"F{f + 1}*"] = (np.nan, np.nan, np.nan)
+            rows[f"F{f + 1}*"] = (math.nan, math.nan, math.nan)
             continue
         v = r[np.ix_(idx, idx)].sum()
         gr, gg = group[idx, f].sum(), general[idx].sum()
         group_sq += gr**2
         rows[f"F{f + 1}*"] = ((gr**2 + gg**2) / v, gg**2 / v, gr**2 / v)
-    rows["g"] = (omega_total, general.sum() ** 2 / r.sum(), group_sq / r.sum())
+    total = r.sum()
+    rows = {"g": (omega_total, general.sum() ** 2 / total, group_sq / total), **rows}
     return pd.DataFrame.from_dict(rows, orient="index", columns=["total", "general", "group"])
 
 
@@ -846,6 +892,14 @@ def omega(items: pd.DataFrame, *, nfactors: int = 1, reverse: str | Iterable[str
            Psychometrika, 74(1), 145-154. https://doi.org/10.1007/s11336-008-9102-z
     .. [4] Schmid, J., & Leiman, J. M. (1957). The development of hierarchical factor
            solutions. Psychometrika, 22(1), 53-61. https://doi.org/10.1007/BF02289209
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"a": [1, 2, 3, 4, 5, 2, 4, 3], "b": [2, 2, 3, 5, 5, 1, 4, 3],
+    ...                    "c": [1, 3, 3, 4, 4, 2, 5, 2], "d": [2, 1, 4, 5, 4, 2, 3, 3]})
+    >>> res = omega(df)
+    >>> round(res.omega_total, 3), round(res.omega_h, 3)
+    (0.931, 0.932)
     """
     data = prepare(items, reverse, scale)
     k = len(data.names)
@@ -967,6 +1021,14 @@ def composite_reliability(data: pd.DataFrame, model: Mapping[str, Sequence[str]]
            Psychometrika, 36(2), 109-133. https://doi.org/10.1007/BF02291393
     .. [3] Jorgensen, T. D., Pornprasertmanit, S., Schoemann, A. M., & Rosseel, Y. (2022).
            semTools: Useful tools for structural equation modeling (R package version 0.5-6).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"a": [1, 2, 3, 4, 5, 2, 4, 3], "b": [2, 2, 3, 5, 5, 1, 4, 3],
+    ...                    "c": [1, 3, 3, 4, 4, 2, 5, 2], "d": [2, 1, 4, 5, 4, 2, 3, 3]})
+    >>> res = composite_reliability(df, {"f": ["a", "b", "c", "d"]})
+    >>> res.factors.loc["f", ["cr", "ave"]].round(3).tolist()
+    [0.934, 0.78]
     """
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
