@@ -183,3 +183,52 @@ def analyze(questionnaire: str, data: str, as_json: bool, keep_all: bool) -> Non
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:
         click.echo(result.summary())
+
+
+@main.command("export")
+@click.argument("questionnaire", type=click.Path(dir_okay=False))
+@click.argument("data", required=False, type=click.Path(dir_okay=False, exists=True))
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "sav", "dta", "parquet"]),
+              help="default: from the output file's suffix")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="the file to write")
+@click.option("--lang", default=None, help="language of the labels (default: the survey's first)")
+@click.option("--codebook", "codebook_path", type=click.Path(dir_okay=False), help="also write the codebook (.csv or .html)")
+@click.option("--db", "db_url", metavar="URL", help="read the responses from this database instead of DATA")
+@click.option("--survey", "survey_id", metavar="ID", help="with --db: the stored survey id (default: the questionnaire's)")
+def export_responses(questionnaire: str, data: str | None, fmt: str | None, output: str, lang: str | None,
+                     codebook_path: str | None, db_url: str | None, survey_id: str | None) -> None:
+    """Write responses (a CSV/Parquet file or a database) as CSV, XLSX, SPSS, Stata or Parquet with labels."""
+    import dataclasses
+    import warnings
+
+    from surveykit.codebook import write_codebook
+    from surveykit.export import FORMATS, ExportWarning, export, read_table
+
+    if (data is None) == (db_url is None):
+        raise click.UsageError("give the responses as DATA or --db URL (one of them)")
+    fmt = fmt or Path(output).suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise click.BadParameter(f"cannot tell the format from {output!r}; use --format", param_hint="--format")
+    q = _load(questionnaire)
+    if db_url is not None:
+        from surveykit import storage
+
+        if survey_id and survey_id != q.survey:
+            q = dataclasses.replace(q, survey=survey_id)
+        engine = storage.make_engine(db_url)
+        try:
+            frame = storage.responses_frame(engine, q)
+        finally:
+            engine.dispose()
+    else:
+        frame = read_table(data, q)  # type: ignore[arg-type]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExportWarning)
+        messages = export(frame, q, output, format=fmt, lang=lang)
+    for message in messages:
+        click.echo(f"warning: {message}", err=True)
+    click.echo(f"wrote {len(frame):,} responses of {q.survey} to {output} ({fmt})")
+    if codebook_path:
+        kind = Path(codebook_path).suffix.lower().lstrip(".")
+        write_codebook(q, codebook_path, format="html" if kind in ("html", "htm") else "csv", lang=lang)
+        click.echo(f"wrote the codebook to {codebook_path}")

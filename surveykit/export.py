@@ -351,17 +351,17 @@ class _Labels:
 def _integers(series: pd.Series, v: Variable, fmt: str, notes: list[str]) -> tuple[np.ndarray, dict[int, str]]:
     """Codes -> 1..n in declared order (float, NaN where missing); undeclared codes numbered after them."""
     codes = list(integer_codes(v))
-    categorical = pd.Categorical(series, categories=codes)
-    unknown = (categorical.codes == -1) & series.notna().to_numpy()
+    positions = pd.Index(codes, dtype=object).get_indexer(series.astype(object))
+    unknown = (positions == -1) & series.notna().to_numpy()
     extra: dict[int, str] = {}
     if unknown.any():
         new = sorted(set(series[unknown]))
         extra = {len(codes) + i: str(code) for i, code in enumerate(new, start=1)}
-        categorical = pd.Categorical(series, categories=codes + new)
+        positions = pd.Index(codes + new, dtype=object).get_indexer(series.astype(object))
         notes.append(f"{fmt}: {v.name}: code(s) not declared in the questionnaire numbered after the declared ones: "
                      + ", ".join(f"{code!r} = {i}" for i, code in extra.items()))
-    numbers = categorical.codes.astype("float64") + 1
-    numbers[categorical.codes == -1] = np.nan
+    numbers = positions.astype("float64") + 1
+    numbers[positions == -1] = np.nan
     return numbers, extra
 
 

@@ -180,7 +180,7 @@ class _Sheet:
             out = cells(f'" s="{_DATETIME_STYLE}"><v>', pc.cast(pa.array(days, from_pandas=True), pa.string()))
         elif column in self.dates:
             parsed = pd.to_datetime(chunk, format="%Y-%m-%d", errors="coerce")
-            days = np.where(parsed.isna(), np.nan, (parsed.to_numpy("datetime64[us]") - _EXCEL_EPOCH) // _DAY)
+            days = np.floor((parsed.to_numpy("datetime64[us]") - _EXCEL_EPOCH) / _DAY)
             dated = cells(f'" s="{_DATE_STYLE}"><v>', pc.cast(pa.array(days, from_pandas=True), pa.string()))
             out = pc.coalesce(dated, cells(text_open, self._text(column, chunk), text_close))
         elif pd.api.types.is_numeric_dtype(chunk):
@@ -203,7 +203,9 @@ class _Sheet:
             array = pc.utf8_slice_codeunits(array, 0, XLSX_CELL_CHARS)
             if column not in self.cut:
                 self.cut.append(column)
-        for old, new in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+        # a literal _xHHHH_ would be read as an escaped character: escape its underscore (ECMA-376 22.9.2.19)
+        array = pc.replace_substring_regex(array, r"_(x[0-9A-Fa-f]{4}_)", r"_x005F_\1")
+        for old, new in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;")):
             array = pc.replace_substring(array, old, new)
         return array
 
