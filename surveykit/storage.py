@@ -18,19 +18,25 @@ re-exports their functions so that callers need one import.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import io
 import json
 import math
 import numbers
 import secrets
 import time
 import uuid
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.json as pa_json
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
@@ -50,7 +56,7 @@ __all__ = [
     "Draft", "DuplicateSubmission", "Invitation", "InvitationState", "InvitationUnavailable", "SaveResult", "User",
     "answers_hash", "canonical_answers", "create_invitations", "create_user", "end_sessions", "hit_rate_limit",
     "init_db", "load_draft", "lookup_invitation", "make_engine", "new_submission_key", "register_version",
-    "responses_frame", "save_draft", "save_response", "start_draft", "verify_login",
+    "responses_frame", "save_draft", "save_frame", "save_response", "start_draft", "verify_login",
 ]
 
 MAX_KEY_LENGTH = 128
@@ -109,6 +115,31 @@ def _insert(conn: Connection, table: sa.Table) -> Any:
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
+@functools.cache
+def _statements(dialect: str) -> SimpleNamespace:
+    """The statements of a submission, built once per dialect (building one costs more than running it)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    r, v, i, d, p = responses.c, survey_versions.c, invitations.c, drafts.c, sa.bindparam
+    return SimpleNamespace(
+        version_id=sa.select(v.id).where(v.survey == p("p_survey"), v.sha256 == p("p_sha256")),
+        register=insert(survey_versions).on_conflict_do_nothing(index_elements=["survey", "sha256"]),
+        insert_response=(insert(responses).on_conflict_do_nothing(index_elements=["survey", "key"])
+                         .returning(r.response_id)),
+        replay=sa.select(r.response_id, r.answers_hash).where(r.survey == p("p_survey"), r.key == p("p_key")),
+        invitation_fields=sa.select(i.fields).where(i.id == p("p_invitation")),
+        use_invitation=sa.update(invitations).where(
+            i.id == p("p_invitation"), i.survey == p("p_survey"), i.used_at.is_(None),
+            sa.or_(i.expires_at.is_(None), i.expires_at > p("p_now"))).values(used_at=p("p_now"),
+                                                                             response_id=p("p_response")),
+        close_draft=sa.update(drafts).where(d.survey == p("p_survey"), d.key == p("p_key"), d.response_id.is_(None))
+        .values(response_id=p("p_response"), updated_at=p("p_now")),
+    )
+
+
+# survey version ids by engine and (survey, sha256): versions are never deleted
+_version_ids: weakref.WeakKeyDictionary[Engine, dict[tuple[str, str], int]] = weakref.WeakKeyDictionary()
+
+
 # -- survey versions -------------------------------------------------------------------------
 
 def register_version(engine: Engine, q: Questionnaire, yaml_text: str) -> int:
@@ -121,16 +152,20 @@ def register_version(engine: Engine, q: Questionnaire, yaml_text: str) -> int:
 
 
 def _register(conn: Connection, q: Questionnaire, yaml_text: str) -> int:
-    t = survey_versions
-    conn.execute(_insert(conn, t).values(survey=q.survey, version=q.version, sha256=q.sha256, yaml_text=yaml_text,
-                                         created_at=utcnow()).on_conflict_do_nothing(index_elements=["survey", "sha256"]))
-    return conn.execute(sa.select(t.c.id).where(t.c.survey == q.survey, t.c.sha256 == q.sha256)).scalar_one()
+    sql = _statements(conn.dialect.name)
+    conn.execute(sql.register, dict(survey=q.survey, version=q.version, sha256=q.sha256, yaml_text=yaml_text,
+                                    created_at=utcnow()))
+    return conn.execute(sql.version_id, dict(p_survey=q.survey, p_sha256=q.sha256)).scalar_one()
 
 
 def _version_id(conn: Connection, q: Questionnaire) -> int:
-    t = survey_versions
-    found = conn.execute(sa.select(t.c.id).where(t.c.survey == q.survey, t.c.sha256 == q.sha256)).scalar()
+    known = _version_ids.setdefault(conn.engine, {})
+    found = known.get((q.survey, q.sha256))
+    if found is None:
+        found = conn.execute(_statements(conn.dialect.name).version_id,
+                             dict(p_survey=q.survey, p_sha256=q.sha256)).scalar()
     if found is not None:
+        known[q.survey, q.sha256] = int(found)
         return int(found)
     path = Path(q.source)
     if path.is_file():
@@ -271,39 +306,63 @@ def save_response(engine: Engine, q: Questionnaire, answers: Mapping[str, Any], 
         raise StorageError(f"the response could not be stored: {exc.orig.__class__.__name__}") from exc
 
 
+def save_frame(engine: Engine, q: Questionnaire, df: pd.DataFrame) -> list[SaveResult]:
+    """Store every row of a response table (columns of ``q.columns()``) through :func:`save_response`.
+
+    One transaction per row, exactly as real submissions arrive; the row's
+    ``response_id`` is its submission key, so storing the same table again
+    stores nothing new.  Used by ``surveykit simulate --db``.
+    """
+    names = {v.name: v.type for v in q.variables()}
+    missing = sorted(set(names) - set(df.columns) - {"survey", "version", "duration_s"})
+    if missing:
+        raise ValueError(f"the table lacks columns of {q.survey!r}: {', '.join(missing)}")
+    answer_cols = [n for n, t in names.items() if t not in ("metadata", "field")]
+    field_cols = [n for n, t in names.items() if t == "field"]
+    results = []
+    for record in df.to_dict("records"):
+        results.append(save_response(
+            engine, q, {n: _value(record[n]) for n in answer_cols}, key=str(record["response_id"]),
+            language=record["language"], fields={n: _value(record[n]) for n in field_cols},
+            wave=_value(record["wave"]), started_at=_value(record["started_at"]),
+            submitted_at=_value(record["submitted_at"])))
+    return results
+
+
+def _value(value: Any) -> Any:
+    """A table cell as save_response takes it: missing -> None, Timestamp -> datetime."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return value
+
+
 def _record(conn: Connection, q: Questionnaire, row: dict[str, Any], seg: dict[str, str] | None) -> SaveResult:
     """Everything one submission writes, inside its transaction."""
+    sql = _statements(conn.dialect.name)
+    invitation = row["invitation_id"]
     row["version_id"] = _version_id(conn, q)
     if seg is None:
         seg = {}
-        if row["invitation_id"] is not None:
-            seg = conn.execute(sa.select(invitations.c.fields)
-                               .where(invitations.c.id == row["invitation_id"])).scalar() or {}
+        if invitation is not None:
+            seg = conn.execute(sql.invitation_fields, dict(p_invitation=invitation)).scalar() or {}
     row["fields"] = seg
-    stmt = (_insert(conn, responses).values(row).on_conflict_do_nothing(index_elements=["survey", "key"])
-            .returning(responses.c.response_id))
-    if conn.execute(stmt).scalar() is None:
+    if conn.execute(sql.insert_response, row).scalar() is None:
         replay = _replay(conn, row["survey"], row["key"], row["answers_hash"])
         if replay is None:
             raise StorageError("a conflicting submission disappeared; retry")
         return replay
-    now = utcnow()
-    if row["invitation_id"] is not None:
-        i = invitations.c
-        used = conn.execute(sa.update(invitations).where(
-            i.id == row["invitation_id"], i.survey == row["survey"], i.used_at.is_(None),
-            sa.or_(i.expires_at.is_(None), i.expires_at > now)).values(used_at=now, response_id=row["response_id"]))
-        if used.rowcount != 1:
+    binds = dict(p_survey=row["survey"], p_key=row["key"], p_response=row["response_id"], p_now=utcnow())
+    if invitation is not None:
+        if conn.execute(sql.use_invitation, dict(binds, p_invitation=invitation)).rowcount != 1:
             raise InvitationUnavailable("this invitation has already been used or has expired")
-    d = drafts.c
-    conn.execute(sa.update(drafts).where(d.survey == row["survey"], d.key == row["key"], d.response_id.is_(None))
-                 .values(response_id=row["response_id"], updated_at=now))
+    conn.execute(sql.close_draft, binds)
     return SaveResult(row["response_id"], True)
 
 
 def _replay(conn: Connection, survey: str, key: str, digest: str) -> SaveResult | None:
-    r = responses.c
-    found = conn.execute(sa.select(r.response_id, r.answers_hash).where(r.survey == survey, r.key == key)).first()
+    found = conn.execute(_statements(conn.dialect.name).replay, dict(p_survey=survey, p_key=key)).first()
     if found is None:
         return None
     if found.answers_hash != digest:
@@ -322,51 +381,61 @@ def responses_frame(engine: Engine, q: Questionnaire, *, version: int | None = N
 
     Notes
     -----
-    Rows are in submission order.  Numeric variables are float64 (``version``
-    is int64), text, codes and ISO dates are strings, ``started_at`` and
-    ``submitted_at`` are naive UTC datetimes.  Missing stays missing (NaN or
-    None), never 0 or "".  Answers of other versions that ``q`` does not have
-    are left out.  The JSON of all rows is parsed in one call rather than row by
-    row.
+    Rows are in submission order.  The dtypes are those of
+    :func:`surveykit.simulate.simulate`: numeric variables are float64; text,
+    codes and ISO dates are pandas strings; ``started_at`` and ``submitted_at``
+    are naive UTC datetimes.  Missing stays missing (NaN/NaT), never 0 or "".
+    Answers of other versions that ``q`` does not have are left out.
+
+    The database hands over three JSON objects per response (metadata,
+    fields, answers) and pyarrow parses each kind for all rows at once into
+    typed columns, so no Python code runs per cell.  Should a variable hold
+    values of another type in an older version, that part is parsed row by
+    row instead and such values become missing.
     """
     r, v = responses.c, survey_versions.c
-    cols = [r.response_id, v.version, r.wave, r.language, r.started_at, r.submitted_at, r.duration_s,
-            sa.cast(r.fields, sa.Text).label("fields"), sa.cast(r.answers, sa.Text).label("answers")]
-    if engine.dialect.name == "sqlite":   # raw ISO text: parsed below in one vectorised call
-        cols[4] = sa.type_coerce(r.started_at, sa.String).label("started_at")
-        cols[5] = sa.type_coerce(r.submitted_at, sa.String).label("submitted_at")
-    stmt = sa.select(*cols).join_from(responses, survey_versions).where(r.survey == q.survey).order_by(r.id)
+    meta = [("response_id", r.response_id), ("version", v.version), ("wave", r.wave), ("language", r.language),
+            ("started_at", r.started_at), ("submitted_at", r.submitted_at), ("duration_s", r.duration_s)]
+    pairs = [x for name, column in meta for x in (sa.literal(name), column)]
+    if engine.dialect.name == "postgresql":   # text (bytea would travel hex-encoded)
+        docs = [sa.cast(x, sa.Text) for x in (sa.func.jsonb_build_object(*pairs), r.fields, r.answers)]
+    else:   # UTF-8 bytes straight from the database: no decoding and re-encoding of every row
+        docs = [sa.cast(x, sa.LargeBinary) for x in (sa.func.json_object(*pairs), r.fields, r.answers)]
+    stmt = sa.select(*docs).join_from(responses, survey_versions).where(r.survey == q.survey).order_by(r.id)
     if version is not None:
         stmt = stmt.where(v.version == version)
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
-    meta = pd.DataFrame(rows, columns=["response_id", "version", "wave", "language", "started_at", "submitted_at",
-                                       "duration_s", "fields", "answers"])
+    texts = list(zip(*rows)) if rows else [(), (), ()]
     variables = q.variables()
-    parts = {}
-    for source, kind in (("fields", "field"), ("answers", None)):
-        names = [x.name for x in variables if (x.type == kind if kind else x.type not in ("metadata", "field"))]
-        records = json.loads("[" + ",".join(meta[source]) + "]") if len(meta) else []
-        parts[source] = pd.DataFrame.from_records(records, columns=names, index=meta.index) if records else \
-            pd.DataFrame(index=meta.index, columns=names)
-    out: dict[str, Any] = {}
-    for var in variables:
-        if var.type == "metadata":
-            series = pd.Series(q.survey, index=meta.index) if var.name == "survey" else meta[var.name]
-        else:
-            series = parts["fields" if var.type == "field" else "answers"][var.name]
-        out[var.name] = _typed(series, var)
+    groups = ([x for x in variables if x.type == "metadata" and x.name != "survey"],
+              [x for x in variables if x.type == "field"],
+              [x for x in variables if x.type not in ("metadata", "field")])
+    df = pd.concat([_parse_rows(lines, group) for lines, group in zip(texts, groups)], axis=1)
+    out = {"survey": pd.Series(q.survey, index=df.index, dtype="str")}
+    for x in variables:
+        if x.kind == "numeric":
+            out[x.name] = pd.to_numeric(df[x.name], errors="coerce").astype("float64")
+        elif x.kind == "datetime":
+            out[x.name] = pd.to_datetime(df[x.name], format="ISO8601").astype("datetime64[us]")
+        elif x.name != "survey":
+            out[x.name] = df[x.name].astype("str")
     return pd.DataFrame(out, columns=list(q.columns()))
 
 
-def _typed(series: pd.Series, var: Variable) -> pd.Series:
-    if var.name == "version":
-        return series.astype("int64")
-    if var.kind == "numeric":
-        return pd.to_numeric(series, errors="coerce").astype("float64")
-    if var.kind == "datetime":
-        return pd.to_datetime(series, format="ISO8601").astype("datetime64[us]")
-    return series.astype(object).where(series.notna(), None)
+def _parse_rows(lines: tuple[bytes, ...] | tuple[str, ...], variables: list[Variable]) -> pd.DataFrame:
+    """JSON objects, one per row -> typed columns, parsed by pyarrow in one call."""
+    names = [x.name for x in variables]
+    if not lines or not names:
+        return pd.DataFrame(index=pd.RangeIndex(len(lines)), columns=names)
+    schema = pa.schema([(x.name, pa.float64() if x.kind == "numeric" else pa.string()) for x in variables])
+    try:
+        data = b"\n".join(lines) if isinstance(lines[0], bytes) else "\n".join(lines).encode("utf-8")
+        table = pa_json.read_json(io.BytesIO(data), parse_options=pa_json.ParseOptions(
+            explicit_schema=schema, unexpected_field_behavior="ignore"))
+    except pa.ArrowInvalid:   # a value of another type (a variable retyped between versions)
+        return pd.DataFrame.from_records([json.loads(line) for line in lines], columns=names)
+    return table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=float("nan"))}.get)
 
 
 # -- drafts (save and resume) ------------------------------------------------------------------

@@ -242,15 +242,29 @@ def test_responses_frame_has_the_codebook_columns_and_keeps_missing_missing(engi
     full, sparse = df.iloc[0], df.iloc[1]
     assert full["sat_overall"] == 5 and full["channel"] == "app" and full["visit_date"] == "2026-05-01"
     assert full["extras_coffee"] == 0 and full["km"] == 12345.5 and full["dealer"] == "D1"
-    assert full["advisor"] is None and full["comment"] is None and math.isnan(full["duration_s"])
+    assert pd.isna(full["advisor"]) and pd.isna(full["comment"]) and math.isnan(full["duration_s"])
     assert sparse["comment"] == "太慢"
-    for name in ("recommend", "extras_wash", "extras_coffee", "weights_reliability", "km"):
-        assert math.isnan(sparse[name]), name
-    for name in ("channel", "courtesy_car_f", "visit_date", "dealer"):
-        assert sparse[name] is None, name
-    numeric = [v.name for v in registered.variables() if v.kind == "numeric" and v.name != "version"]
-    assert (df.dtypes[numeric] == "float64").all()
-    assert df["version"].dtype == "int64" and df["submitted_at"].dtype == "datetime64[us]"
+    for name in ("recommend", "extras_wash", "extras_coffee", "weights_reliability", "km", "channel",
+                 "courtesy_car_f", "visit_date", "dealer", "wave", "started_at"):
+        assert pd.isna(sparse[name]), name
+    kinds = {v.name: v.kind for v in registered.variables()}
+    assert {name: str(dtype) for name, dtype in df.dtypes.items()} == {
+        name: {"numeric": "float64", "datetime": "datetime64[us]"}.get(kind, "str") for name, kind in kinds.items()}
+    assert not (df.select_dtypes("number").fillna(-1) == 0).loc[1, ["recommend", "km"]].any()
+
+
+def test_simulated_table_round_trips_through_the_store(engine, registered):
+    """simulate -> save_response row by row -> responses_frame gives the same table back."""
+    from surveykit.simulate import simulate
+    df = simulate(registered, 120, seed=3, missing=0.25, waves=["2026Q1", "2026Q2"], fields={"dealer": ["D1", "D2"]})
+    results = storage.save_frame(engine, registered, df)
+    assert all(r.created for r in results)
+    back = storage.responses_frame(engine, registered)
+    assert list(back.columns) == list(df.columns)
+    got, want = back.drop(columns="response_id"), df.drop(columns="response_id")
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    assert not any(r.created for r in storage.save_frame(engine, registered, df))     # the same table again
+    assert _count(engine) == 120
 
 
 def test_responses_frame_filters_survey_and_version(engine, registered, survey_path, tmp_path):
@@ -265,6 +279,23 @@ def test_responses_frame_filters_survey_and_version(engine, registered, survey_p
     other_path.write_text(survey_path.read_text(encoding="utf-8").replace("dealer_service", "other"), encoding="utf-8")
     empty = storage.responses_frame(engine, load_questionnaire(other_path))
     assert empty.empty and list(empty.columns) == list(registered.columns())
+
+
+def test_responses_frame_survives_a_variable_retyped_between_versions(engine, registered, survey_path, tmp_path):
+    """v3 stores km as text; v4 makes it a number: the old text becomes missing, the rest stays."""
+    text = survey_path.read_text(encoding="utf-8")
+    v3_path = tmp_path / "v3.yaml"
+    v3_path.write_text(text.replace("type: number", "type: text"), encoding="utf-8")
+    v3 = load_questionnaire(v3_path)
+    storage.save_response(engine, v3, {"km": "about 12000", "sat_overall": 3}, key="a", language="en")
+    v4_path = tmp_path / "v4.yaml"
+    v4_path.write_text(text.replace("version: 3", "version: 4"), encoding="utf-8")
+    v4 = load_questionnaire(v4_path)
+    storage.save_response(engine, v4, {"km": 12000, "sat_overall": 4}, key="b", language="en")
+    df = storage.responses_frame(engine, v4)
+    assert df["sat_overall"].tolist() == [3.0, 4.0] and df["km"].isna().tolist() == [True, False]
+    assert df["km"].dtype == "float64" and df["km"].iloc[1] == 12000
+    assert storage.responses_frame(engine, v3)["km"].tolist() == ["about 12000", "12000"]
 
 
 # -- drafts ------------------------------------------------------------------------------------------
