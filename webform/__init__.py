@@ -25,6 +25,7 @@ from typing import Any
 from flask import Flask, Response, request
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from webform import db
 from webform.errors import register_error_handlers
@@ -90,6 +91,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    app.before_request(_limit_form_parts)      # before CSRFProtect's hook, which parses the form
     csrf.init_app(app)
     Babel(app, locale_selector=babel_locale, configure_jinja=False)
     db.init_app(app)
@@ -127,6 +129,20 @@ def _static_versions(app: Flask) -> None:
         return f"{app.static_url_path}/{name}?v={versions.get(name, '0')}"
 
     app.jinja_env.globals["static_url"] = static_url
+
+
+def _limit_form_parts(*_args: Any) -> None:
+    """413 for a url-encoded body with more fields than MAX_FORM_PARTS.
+
+    Werkzeug applies ``MAX_FORM_PARTS`` to multipart bodies only; a url-encoded body is
+    bounded by ``MAX_CONTENT_LENGTH`` alone, so the fields are counted here.
+    """
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype == "application/x-www-form-urlencoded":
+        from flask import current_app
+
+        limit = current_app.config.get("MAX_FORM_PARTS")
+        if limit and request.get_data(cache=True).count(b"&") >= int(limit):
+            raise RequestEntityTooLarge()
 
 
 def _security_headers(response: Response) -> Response:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import math
 import time
+import warnings
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, session, url_for
@@ -215,7 +216,11 @@ def responses_csv(survey_id: str) -> Response:
     except ImportError:
         exporter = None
     if exporter is not None and hasattr(exporter, "export"):
-        exporter.export(df, q, buffer, format="csv", lang=g.lang)
+        with warnings.catch_warnings():          # returned as a list as well: logged, never fatal here
+            warnings.simplefilter("ignore")
+            notes = exporter.export(df, q, buffer, format="csv", lang=g.lang)
+        for note in notes or ():
+            current_app.logger.info("csv export of %s: %s", survey_id, note)
         data = buffer.getvalue()
     else:
         data = _csv(df, q)

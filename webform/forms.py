@@ -35,8 +35,9 @@ TEXT_MAX_DEFAULT = 2000
 _INT = re.compile(r"-?[0-9]{1,15}", re.ASCII)
 _DECIMAL = re.compile(r"-?[0-9]{1,15}(?:\.[0-9]{1,9})?", re.ASCII)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
-# C0 and C1 controls except tab, line feed and carriage return; lone surrogates; non-characters
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# C0 and C1 controls except tab, line feed and carriage return; lone surrogates; non-characters; and
+# U+FFFD, which is what Werkzeug puts where the body was not valid UTF-8 (encoded surrogates, overlong forms)
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffd\ufffe\uffff]")
 _ASCII_SPACE = " \t\r\n"
 
 
@@ -69,11 +70,13 @@ class AnswerField(Field):
         self.parse_error = None
         self.data = None
         self.raw_data = []
-        if formdata is None:
-            self.data = data
+        if formdata is None:          # never pre-filled from objects: answers come from the draft
             return
         self.raw_data = formdata.getlist(self.name)
         try:
+            if not all(isinstance(v, str) for v in self.raw_data):   # an uploaded file in place of an answer
+                self.raw_data = []
+                raise ValueError(self._msg("invalid_choice"))
             self.data = self.parse(self.raw_data)
         except ValueError as exc:
             self.parse_error = str(exc)
@@ -267,12 +270,14 @@ class ConstantSumAnswer(AnswerField):
         self.part_errors = {}
         self.raw_parts = {}
         self.data = None
-        if formdata is None:
-            self.data = data
+        if formdata is None:          # never pre-filled from objects: answers come from the draft
             return
         parts: dict[str, int | float] = {}
         for code in self.codes:
             values = formdata.getlist(f"{self.name}-{code}")
+            if not all(isinstance(v, str) for v in values):
+                self.part_errors[code] = self._msg("integer" if self.integer else "decimal")
+                continue
             if len(values) > 1:
                 self.part_errors[code] = self._msg("one_answer")
                 continue

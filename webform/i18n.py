@@ -13,8 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache
 
-from babel import Locale, UnknownLocaleError
-from babel.core import get_global
+from babel.core import get_global, parse_locale
 from flask import g, request, session
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
@@ -236,12 +235,16 @@ def translate(key: str, lang: str, **values: object) -> str:
 
 @lru_cache(maxsize=256)
 def _lang_script(tag: str) -> tuple[str, str | None]:
-    loc = Locale.parse(tag.replace("-", "_"))
-    script = loc.script
+    """(language, script) of a BCP 47 tag, the script completed from CLDR's likely subtags.
+
+    ``zh-CN``, ``zh-SG`` and ``zh`` give Hans, ``zh-TW`` and ``zh-HK`` Hant, ``en`` Latn.
+    """
+    language, territory, script = parse_locale(tag.replace("-", "_"))[:3]
     if script is None:
-        likely = get_global("likely_subtags").get(loc.language)
-        script = Locale.parse(likely).script if likely else None
-    return loc.language, script
+        likely = get_global("likely_subtags")
+        found = (likely.get(f"{language}_{territory}") if territory else None) or likely.get(language)
+        script = parse_locale(found)[2] if found else None
+    return language, script
 
 
 def negotiate(header: str | None, available: Iterable[str], default: str) -> str:
@@ -261,7 +264,7 @@ def negotiate(header: str | None, available: Iterable[str], default: str) -> str
             continue
         try:
             accepted.append(_lang_script(value))
-        except (UnknownLocaleError, ValueError, TypeError):
+        except (ValueError, TypeError):
             continue
     for pair in accepted:
         for key in avail:

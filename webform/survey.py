@@ -433,7 +433,8 @@ def page_post(survey_id: str, screen_id: str) -> Response:
     action = request.form.get("action", "next")
     posted_key = request.form.get("k") if draft is None else None
     render = dict(draft=draft, answers=answers, fields=fields, token=token, key=_valid_key(posted_key))
-    if set(request.form.keys()) - _FORM_META - form.input_names() or action not in ("next", "back"):
+    posted = set(request.form.keys()) | set(request.files.keys())
+    if posted - _FORM_META - form.input_names() or request.files or action not in ("next", "back"):
         return _render(q, index, form=form, status=400, notice=translate("unexpected", g.lang), **render)
 
     # which questions of this screen apply, given earlier answers and the answers on this screen

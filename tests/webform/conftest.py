@@ -1,0 +1,52 @@
+"""Fixtures for the web form: an app on a SQLite file per test, a test client, a respondent."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from formclient import ALL_TYPES, ONE_PAGE, Respondent, write  # noqa: E402
+
+from webform import create_app  # noqa: E402
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> Any:
+    made = []
+
+    def _make(*yaml_texts: str, **config: Any) -> Any:
+        paths = [write(tmp_path, f"q{i}.yaml", text) for i, text in enumerate(yaml_texts or (ALL_TYPES, ONE_PAGE))]
+        settings = {"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path}/t.sqlite3", "QUESTIONNAIRES": paths,
+                    "SECRET_KEY": "test-secret-key-0123456789"}
+        settings.update(config)
+        app = create_app(settings)
+        made.append(app)
+        return app
+
+    yield _make
+    for app in made:
+        app.extensions["surveykit"].engine.dispose()
+
+
+@pytest.fixture
+def app(make_app: Any) -> Any:
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def respondent(client: Any) -> Respondent:
+    return Respondent(client)
+
+
+@pytest.fixture
+def runner(app: Any) -> Any:
+    return app.test_cli_runner()
