@@ -378,6 +378,13 @@ def _dates(series: pd.Series, name: str, fmt: str, notes: list[str]) -> pd.Serie
 # -- SPSS and Stata ----------------------------------------------------------------------------------
 
 
+def _plain(series: pd.Series, missing: str | None = None) -> pd.Series:
+    """Text as a NumPy object column: pyreadstat walks cells one by one, and Arrow-backed ones are slow to walk."""
+    if not _is_text(series):
+        return series
+    return pd.Series(series.to_numpy(dtype=object, na_value=missing), dtype=object)
+
+
 def _via_path(write: Callable[[str], None], target: Any, fmt: str) -> None:
     """pyreadstat writes to paths only: go through a temporary file for a buffer."""
     if not hasattr(target, "write"):
@@ -409,7 +416,7 @@ def _write_sav(frame: pd.DataFrame, variables: dict[str, Variable], q: Questionn
     for column in frame.columns:
         name, series, v = names[column], frame[column], variables.get(column)
         if v is None:
-            data[name] = series
+            data[name] = _plain(series)
             measure[name] = "scale" if pd.api.types.is_numeric_dtype(series) else "nominal"
             continue
         column_labels[name] = labels.variable(name, v.label.best(lang))
@@ -425,7 +432,7 @@ def _write_sav(frame: pd.DataFrame, variables: dict[str, Variable], q: Questionn
             data[name] = _dates(series, name, "sav", notes)
             continue
         else:
-            data[name] = series
+            data[name] = _plain(series)
             continue
         if sav_missing_codes(v):
             missing = np.isnan(values)
@@ -470,7 +477,7 @@ def _write_dta(frame: pd.DataFrame, variables: dict[str, Variable], q: Questionn
     for column in frame.columns:
         name, series, v = names[column], frame[column], variables.get(column)
         if v is None:
-            data[name] = series.fillna("") if _is_text(series) else series
+            data[name] = _plain(series, "")
             continue
         column_labels[name] = labels.variable(name, v.label.best(lang))
         value_map: dict[Any, str] = {}
@@ -487,7 +494,7 @@ def _write_dta(frame: pd.DataFrame, variables: dict[str, Variable], q: Questionn
             data[name] = series
             continue
         else:      # Stata has no missing string; and pyreadstat fails on missing cells of strL columns
-            data[name] = series.fillna("")
+            data[name] = _plain(series, "")
             continue
         if has_missing_codes(v):
             missing = np.isnan(values)
