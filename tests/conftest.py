@@ -82,6 +82,11 @@ pages:
 """
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--run-soak", action="store_true", default=False,
+                     help="run the long kill -9 soak tests (make soak)")
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> str:
     """The PostgreSQL URL, once it is known to answer; skip (fail under CI=true) otherwise."""
