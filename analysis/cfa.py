@@ -117,17 +117,22 @@ def _discrepancy(sigma: np.ndarray, s: np.ndarray, logdet_s: float) -> float:
 def _fisher_scoring(model: _Model, s: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, float, bool]:
     logdet_s = np.linalg.slogdet(s)[1]
     f = _discrepancy(model.sigma(theta), s, logdet_s)
-    for _ in range(500):
+    for _ in range(200):
         sigma = model.sigma(theta)
         inv = np.linalg.inv(sigma)
         w = inv - inv @ s @ inv
         jac = model.jacobian(theta)
         grad = np.einsum("ij,aji->a", w, jac)
-        if np.max(np.abs(grad)) < 1e-10:
-            return theta, f, True
         left = np.einsum("ij,ajk->aik", inv, jac)
         info = np.einsum("aij,bji->ab", left, left)
-        direction = -np.linalg.solve(info, grad)
+        try:
+            direction = -np.linalg.solve(info, grad)
+        except np.linalg.LinAlgError:  # singular information: the model is not identified here
+            return theta, f, False
+        # The Newton decrement predicts the remaining fall of F whatever the units of the items.
+        decrement = float(-grad @ direction)
+        if decrement < 1e-16:
+            return theta, f, True
         step = 1.0
         while step > 1e-10:
             candidate = theta + step * direction
@@ -136,11 +141,8 @@ def _fisher_scoring(model: _Model, s: np.ndarray, theta: np.ndarray) -> tuple[np
                 break
             step /= 2.0
         else:
-            return theta, f, False
-        converged = f - f_new < 1e-15 * max(1.0, abs(f))
+            return theta, f, decrement < 1e-12  # no fall left within rounding
         theta, f = candidate, f_new
-        if converged:
-            return theta, f, True
     return theta, f, False
 
 
@@ -178,7 +180,8 @@ def fit(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> CfaResult:
     -----
     Minimises :math:`F = \log|\Sigma| + \mathrm{tr}(S\Sigma^{-1}) - \log|S| - p` with
     :math:`\Sigma = \Lambda\Phi\Lambda^\top + \Theta` and :math:`S` the ML covariance (divisor
-    n) by Fisher scoring. :math:`\chi^2 = nF_{min}` (lavaan's N), baseline = independence model,
+    n) by Fisher scoring (step halving; converged when the Newton decrement is below 1e-16).
+    :math:`\chi^2 = nF_{min}` (lavaan's N), baseline = independence model,
     CFI and TLI (Bentler 1990), RMSEA :math:`\sqrt{\max(0, \chi^2 - df)/(df\,n)}`, SRMR over
     the lower triangle with the observed standard deviations. Completely standardized
     loadings :math:`\lambda_{if}\sqrt{\phi_{ff}}/\sqrt{\sigma_{ii}}`. Each factor is signed so
@@ -199,8 +202,13 @@ def fit(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> CfaResult:
     s = np.cov(x, rowvar=False, bias=True)
     pattern = _pattern(model, items)
     spec = _Model(pattern)
-    theta, f_min, converged = _fisher_scoring(spec, s, _start(spec, s))
+    # F is invariant to rescaling the items: fit the correlation matrix, then scale back, so
+    # that items in very different units do not spoil the conditioning.
+    scale = np.sqrt(np.diag(s))
+    r = s / np.outer(scale, scale)
+    theta, f_min, converged = _fisher_scoring(spec, r, _start(spec, r))
     lam, phi, psi = spec.unpack(theta)
+    lam, psi = lam * scale[:, None], psi * scale**2
     # std.lv leaves each factor's sign free: orient it by its first item.
     first = np.array([lam[np.nonzero(pattern[:, f])[0][0], f] for f in range(spec.m)])
     flip = np.where(first < 0, -1.0, 1.0)

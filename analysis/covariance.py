@@ -71,16 +71,19 @@ def _column_range(x: np.ndarray, j: int) -> tuple[float, float]:
 
 
 def _keying(x: np.ndarray, names: tuple[str, ...], reverse: tuple[str, ...],
-            scale: tuple[float, float] | None) -> tuple[np.ndarray, np.ndarray]:
+            scale: tuple[float, float] | None, listwise: bool) -> tuple[np.ndarray, np.ndarray]:
     sign = np.ones(len(names))
     offset = np.zeros(len(names))
     if not reverse:
         return sign, offset
     if scale is None:
-        # psych::alpha reflects with the smallest and largest value of the whole block.
-        low, high = float(np.fmin.reduce(x, axis=None)), float(np.fmax.reduce(x, axis=None))
+        # psych::alpha reflects with the smallest and largest value of the block it is given:
+        # under listwise deletion that is the complete rows.
+        block = x[~np.isnan(x).any(axis=1)] if listwise else x
+        low, high = float(np.fmin.reduce(block, axis=None)), float(np.fmax.reduce(block, axis=None))
         if math.isnan(low):
-            raise ValueError(f"item {names[0]!r} has no answers (every value is missing)")
+            what = "no row answers every item" if listwise else "every value is missing"
+            raise ValueError(f"reverse keying needs the range of the answers, but {what}; pass scale=(min, max)")
     else:
         low, high = scale
     for name in reverse:
@@ -93,13 +96,15 @@ def _keying(x: np.ndarray, names: tuple[str, ...], reverse: tuple[str, ...],
     return sign, offset
 
 
-def prepare(items: pd.DataFrame, reverse: str | Iterable[str], scale: tuple[float, float] | None) -> ItemBlock:
+def prepare(items: pd.DataFrame, reverse: str | Iterable[str], scale: tuple[float, float] | None,
+            missing: Missing = "pairwise") -> ItemBlock:
     """Check an item frame and its keying; the values are not copied when they are float64.
 
     Refuses, with ValueError naming the column: non-numeric or repeated columns, fewer than
     two items or three rows, unknown reverse-keyed items, a bad ``scale`` and reverse-keyed
-    values outside it. Without ``scale``, reverse keying uses the block's own minimum and
-    maximum, as psych::alpha does.
+    values outside it. Without ``scale``, reverse keying uses the minimum and maximum of the
+    rows analysed (every row, or the complete rows for ``missing="listwise"``), as psych::alpha
+    does with the data it is given.
     """
     _check_columns(items)
     names = tuple(str(c) for c in items.columns)
@@ -115,7 +120,7 @@ def prepare(items: pd.DataFrame, reverse: str | Iterable[str], scale: tuple[floa
             raise ValueError(f"scale must be (min, max) with finite min < max, got {scale!r}")
         scale = (float(low), float(high))
     x = _to_array(items)
-    sign, offset = _keying(x, names, tuple(dict.fromkeys(reverse)), scale)
+    sign, offset = _keying(x, names, tuple(dict.fromkeys(reverse)), scale, missing == "listwise")
     return ItemBlock(names, x, sign, offset, tuple(n for n in names if n in reverse))
 
 

@@ -244,7 +244,7 @@ def cronbach_alpha(items: pd.DataFrame, *, reverse: str | Iterable[str] = (),
         Reverse-keyed items, recoded :math:`x' = \min + \max - x` before anything else.
     scale : (min, max), optional
         The response scale. Without it, reverse keying uses the smallest and largest value of
-        the whole item block, as psych does (this changes means and scores, never alpha).
+        the rows analysed, as psych does (this changes means and scores, never alpha).
     missing : {"pairwise", "listwise"}
         ``"pairwise"`` (psych's default): C from pairwise-complete covariances and N = every
         row. ``"listwise"`` (SPSS): only rows that answer every item.
@@ -307,7 +307,7 @@ def cronbach_alpha(items: pd.DataFrame, *, reverse: str | Iterable[str] = (),
     _check_level(ci)
     if n_boot < 0:
         raise ValueError(f"n_boot must be 0 or a positive number of resamples, got {n_boot!r}")
-    data = prepare(items, reverse, scale)
+    data = prepare(items, reverse, scale, missing)
     m = moments(data, missing)
     _check_total_variance(m.cov, data.names)
     s = _alpha_stats(m.cov)
@@ -399,7 +399,7 @@ def spss_item_total(items: pd.DataFrame, *, reverse: str | Iterable[str] = (),
     >>> spss_item_total(df).items["corrected_item_total_r"].round(3).tolist()
     [0.929, 0.923, 0.74, 0.74]
     """
-    data = prepare(items, reverse, scale)
+    data = prepare(items, reverse, scale, "listwise")
     m = moments(data, "listwise")
     c = m.cov
     _check_total_variance(c, data.names)
@@ -489,7 +489,7 @@ def spss_split_half(items: pd.DataFrame, *, reverse: str | Iterable[str] = (),
     >>> res.part1, round(res.spearman_brown_equal, 3)
     (('a', 'b'), 0.966)
     """
-    data = prepare(items, reverse, scale)
+    data = prepare(items, reverse, scale, "listwise")
     k = len(data.names)
     k1 = math.ceil(k / 2) if first is None else first
     if not 1 <= k1 < k:
@@ -678,7 +678,7 @@ def split_half(items: pd.DataFrame, *, reverse: str | Iterable[str] = (), scale:
     check_missing(missing)
     if max_splits < 1:
         raise ValueError(f"max_splits must be positive, got {max_splits!r}")
-    data = prepare(items, reverse, scale)
+    data = prepare(items, reverse, scale, missing)
     m = moments(data, missing)
     _check_total_variance(m.cov, data.names)
     r = cov2cor(m.cov)
@@ -763,7 +763,7 @@ def guttman(items: pd.DataFrame, *, reverse: str | Iterable[str] = (), scale: tu
     (0.927, 0.959)
     """
     check_missing(missing)
-    data = prepare(items, reverse, scale)
+    data = prepare(items, reverse, scale, missing)
     m = moments(data, missing)
     c = m.cov
     _check_total_variance(c, data.names)
@@ -948,7 +948,6 @@ class CompositeReliabilityResult:
     tli: float
     rmsea: float
     srmr: float
-    converged: bool
     factors: pd.DataFrame = field(compare=False)
     loadings: pd.DataFrame = field(compare=False)
     factor_correlations: pd.DataFrame = field(compare=False)
@@ -984,6 +983,21 @@ def _check_model(model: Mapping[str, Sequence[str]], columns: Sequence[str]) -> 
     return items
 
 
+def _check_proper(fit: cfa.CfaResult) -> None:
+    negative = fit.std_residual_var[fit.std_residual_var < 0]
+    if not negative.empty:
+        raise ValueError(f"the CFA solution is improper: item {negative.index[0]!r} has a negative residual "
+                         "variance (a Heywood case); CR and AVE would be meaningless; check the model and the item")
+    phi = fit.factor_correlations
+    over = np.argwhere(np.triu(np.abs(phi.to_numpy()) >= 1, 1))
+    if over.size:
+        a, b = phi.index[over[0][0]], phi.index[over[0][1]]
+        raise ValueError(f"the CFA solution is improper: factors {a!r} and {b!r} correlate at 1 or beyond; "
+                         "they are not distinct, or the model is not identified by these data")
+    if not fit.converged:
+        raise ValueError("the ML estimation of the CFA did not converge; the model may not be identified by these data")
+
+
 def composite_reliability(data: pd.DataFrame, model: Mapping[str, Sequence[str]], *,
                           reverse: str | Iterable[str] = (),
                           scale: tuple[float, float] | None = None) -> CompositeReliabilityResult:
@@ -1011,6 +1025,9 @@ def composite_reliability(data: pd.DataFrame, model: Mapping[str, Sequence[str]]
     :math:`AVE = \sum\lambda^2/k`. semTools 0.5-6 ``compRelSEM``/``AVE`` (``obs.var = TRUE``)
     divide the raw loadings by the observed ML (co)variances instead:
     :math:`(\sum\lambda_{raw})^2/\Sigma S` and :math:`\sum\lambda_{raw}^2/\mathrm{tr}\,S`.
+    An improper solution (a negative residual variance, factors correlating at 1 or beyond)
+    or an estimation that does not converge raises ValueError: lavaan only warns, but CR and
+    AVE from such a solution mean nothing.
 
     References
     ----------
@@ -1033,7 +1050,7 @@ def composite_reliability(data: pd.DataFrame, model: Mapping[str, Sequence[str]]
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
     items = _check_model(model, [str(c) for c in data.columns])
-    block = prepare(data[items], reverse, scale)
+    block = prepare(data[items], reverse, scale, "listwise")
     complete = int((~np.isnan(block.x)).all(axis=1).sum())
     if complete <= len(items):
         raise ValueError(f"only {complete} rows answer every item of the model; a CFA of {len(items)} items "
@@ -1045,6 +1062,7 @@ def composite_reliability(data: pd.DataFrame, model: Mapping[str, Sequence[str]]
     if np.linalg.eigvalsh(s)[0] <= 1e-12 * np.trace(s):
         raise ValueError(f"the items {items} are linearly dependent among the complete rows; drop a redundant item")
     fit = cfa.fit(keyed, model)
+    _check_proper(fit)
     factors = {}
     phi = fit.factor_correlations.to_numpy()
     for f, (name, indicators) in enumerate(model.items()):
@@ -1064,7 +1082,7 @@ def composite_reliability(data: pd.DataFrame, model: Mapping[str, Sequence[str]]
         }
     return CompositeReliabilityResult(
         n_used=fit.n_used, chisq=fit.chisq, df=fit.df, pvalue=fit.pvalue, cfi=fit.cfi, tli=fit.tli,
-        rmsea=fit.rmsea, srmr=fit.srmr, converged=fit.converged,
+        rmsea=fit.rmsea, srmr=fit.srmr,
         factors=pd.DataFrame.from_dict(factors, orient="index").rename_axis("factor"),
         loadings=fit.to_frame(), factor_correlations=fit.factor_correlations,
     )

@@ -60,15 +60,18 @@ def _guttman_block(res: reliability.GuttmanResult) -> dict[str, float]:
 
 def _reliability(case: dict[str, Any], x: pd.DataFrame) -> dict[str, Any]:
     keys = {"reverse": case.get("reverse_keyed") or (), "scale": _scale(case)}
+    # The psych::alpha blocks are psych::alpha(x, keys): it reflects with the range of the data
+    # it is given (scale=None here); the other blocks use the keyed data x' = min + max - x.
+    psych_keys = {"reverse": keys["reverse"], "scale": None}
     boot = case.get("bootstrap", {})
-    with_boot = reliability.cronbach_alpha(x, **keys, n_boot=boot.get("n_iter", 1000), seed=boot.get("seed"))
+    with_boot = reliability.cronbach_alpha(x, **psych_keys, n_boot=boot.get("n_iter", 1000), seed=boot.get("seed"))
     halves = reliability.split_half(x, **keys)
     spss_split = reliability.spss_split_half(x, **keys)
     spss = reliability.spss_item_total(x, **keys)
     om1 = reliability.omega(x, nfactors=1, flip=False, **keys)
     return {
         "pairwise": _alpha_block(with_boot),
-        "listwise": _alpha_block(reliability.cronbach_alpha(x, **keys, missing="listwise")),
+        "listwise": _alpha_block(reliability.cronbach_alpha(x, **psych_keys, missing="listwise")),
         "bootstrap": {"ci_95_percentile": list(with_boot.ci_bootstrap or ()), "median": with_boot.bootstrap_median},
         "guttman_raw_pairwise": _guttman_block(reliability.guttman(x, **keys)),
         "guttman_raw_listwise": _guttman_block(reliability.guttman(x, **keys, missing="listwise")),
