@@ -500,11 +500,14 @@ def spss_split_half(items: pd.DataFrame, *, reverse: str | Iterable[str] = (),
     v1, v2, c12 = float(c[a, a].sum()), float(c[b, b].sum()), float(c[a, b].sum())
     r = c12 / math.sqrt(v1 * v2)
     t = (1 - r**2) * k1 * (k - k1) / k**2
+    # Forms that correlate perfectly: Horst's formula tends to Spearman-Brown's (1 for r = 1,
+    # undefined for r = -1).
+    equal = 2 * r / (1 + r) if r > -1 else math.nan
     return SpssSplitHalfResult(
         n=m.n_rows, part1=data.names[a], part2=data.names[b],
         alpha_part1=_alpha_of(c[a, a]), alpha_part2=_alpha_of(c[b, b]),
-        correlation_between_forms=r, spearman_brown_equal=2 * r / (1 + r),
-        spearman_brown_unequal=(math.sqrt(r**4 + 4 * r**2 * t) - r**2) / (2 * t),
+        correlation_between_forms=r, spearman_brown_equal=equal,
+        spearman_brown_unequal=(math.sqrt(r**4 + 4 * r**2 * t) - r**2) / (2 * t) if t > 0 else equal,
         guttman_split_half=4 * c12 / (v1 + v2 + 2 * c12),
     )
 
