@@ -17,6 +17,7 @@ report.
 from __future__ import annotations
 
 import base64
+import html
 import io
 import math
 import threading
@@ -26,6 +27,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import matplotlib as mpl
+from matplotlib import colors as mcolors
+from matplotlib import transforms as mtransforms
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -34,6 +37,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.text import Text
+from PIL import Image
 
 from analysis import fonts
 
@@ -99,7 +103,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "defectors_sub": "neither", "satisfaction": "Satisfaction", "loyalty": "Loyalty (recommend / return)",
         "lo": "low", "hi": "high",
         "funnel_title": "Comparison of units (funnel plot)", "funnel_x": "Number of responses (n)",
-        "mean": "Mean", "target": "Target", "limits": "{level}% limits", "within": "Within limits",
+        "mean": "Mean", "centre": "Centre line", "limits": "{level}% limits", "within": "Within limits",
         "outside": "Outside {level}%",
         "waves_title": "Index over waves", "index": "Index", "wave": "Wave",
         "profile_title": "Self-assessment profile", "pct_max": "Percent of the maximum score",
@@ -121,7 +125,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "hostages": "人质", "defectors": "叛离者", "loyalists_sub": "满意且忠诚",
         "mercenaries_sub": "满意但不忠诚", "hostages_sub": "忠诚但不满意", "defectors_sub": "既不满意也不忠诚",
         "satisfaction": "满意度", "loyalty": "忠诚度（推荐/再次光顾）", "lo": "低", "hi": "高",
-        "funnel_title": "网点比较（漏斗图）", "funnel_x": "回答数（n）", "mean": "均值", "target": "目标值",
+        "funnel_title": "网点比较（漏斗图）", "funnel_x": "回答数（n）", "mean": "均值", "centre": "中心线",
         "limits": "{level}% 控制限", "within": "在控制限内", "outside": "超出 {level}% 控制限",
         "waves_title": "各期指数变化", "index": "指数", "wave": "调查期",
         "profile_title": "自评得分概况", "pct_max": "占满分的百分比",
@@ -213,6 +217,12 @@ def _wrap(text: str, width: int) -> str:
     return "\n".join(lines)
 
 
+def _fits(text: str, width: int, max_lines: int) -> bool:
+    """``text`` wraps at ``width`` into at most ``max_lines`` lines, no word sticking out."""
+    lines = _wrap(text, width).split("\n")
+    return len(lines) <= max_lines and all(sum(_width(c) for c in line) <= width for line in lines)
+
+
 def _level(conf_level: float) -> str:
     if not 0 < conf_level < 1:
         raise ValueError(f"conf_level must be between 0 and 1, got {conf_level!r}")
@@ -245,6 +255,31 @@ def _decorate(fig: Figure, title: str | None, default: str, note: str | None) ->
         fig.suptitle(text, x=0.01, ha="left")
     if note:
         fig.supxlabel(note, x=0.01, ha="left", fontsize=8.5, color="0.35")
+
+
+def _legend(fig: Figure, ax: Axes, handles: Sequence[Any] | None = None, *, ncols: int = 3,
+            fontsize: float | None = None) -> None:
+    """Legend in rows above the axes, from the figure's left edge, below the title.
+
+    An axes legend, unlike a figure legend placed "outside", is part of the axes' layout box, so
+    constrained layout stacks it under the suptitle instead of on top of it.
+    """
+    if handles is None:
+        handles = ax.get_legend_handles_labels()[0]
+    handles = list(handles)
+    ncols = max(1, min(ncols, len(handles)))
+    rows = math.ceil(len(handles) / ncols)
+    # matplotlib fills legend columns first; reorder so that entries read across rows.
+    ordered = [handles[i * ncols + j] for j in range(ncols) for i in range(rows) if i * ncols + j < len(handles)]
+    anchor = mtransforms.blended_transform_factory(fig.transFigure, ax.transAxes)
+    ax.legend(handles=ordered, loc="lower left", bbox_to_anchor=(0.01, 1.02), bbox_transform=anchor, ncols=ncols,
+              borderaxespad=0, fontsize=fontsize, handlelength=1.6, columnspacing=1.4)
+
+
+def _ink(color: str) -> tuple[float, float, float]:
+    """A darker shade of a palette colour, for text: the light Okabe-Ito hues are too faint on white."""
+    r, g, b = mcolors.to_rgb(color)
+    return (0.7 * r, 0.7 * g, 0.7 * b)
 
 
 def _boxes(artists: Sequence[Text], renderer: Any) -> list[tuple[float, float, float, float]]:
@@ -302,7 +337,8 @@ def _place_labels(ax: Axes, x: np.ndarray, y: np.ndarray, labels: Sequence[str],
         arrow = {"arrowstyle": "-", "color": "0.55", "lw": 0.6, "shrinkA": 0, "shrinkB": 4} if ring else None
         ann = ax.annotate(label, (float(x_data), float(y_data)), xytext=((cx - X) / px, (cy - Y) / px),
                           textcoords="offset points", ha="center", va="center", fontsize=size, color=color,
-                          arrowprops=arrow, annotation_clip=False)
+                          arrowprops=arrow, annotation_clip=False,
+                          bbox={"boxstyle": "square,pad=0.05", "facecolor": "white", "edgecolor": "none", "alpha": 0.75})
         ann.set_in_layout(False)
         taken.append((cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2))
 
@@ -476,7 +512,7 @@ def gap_bars(frame: pd.DataFrame, *, lang: str = "zh", labels: Mapping[str, str]
                               Line2D([], [], color="0.15", lw=1, marker="|", ms=8, label=t["ci"].format(level=level))]
         if uncertain.any():
             handles.append(Patch(color="0.6", alpha=0.45, label=t["ci_zero"]))
-        fig.legend(handles=handles, loc="outside upper left", ncols=2, fontsize=8.5)
+        _legend(fig, ax, handles, ncols=2, fontsize=8.5)
         _decorate(fig, title, t["gap_title"], note)
     return fig
 
@@ -546,7 +582,7 @@ def ipa_grid(importance: Sequence[float], performance: Sequence[float], labels: 
         for (high_imp, high_perf), (key, color, _) in quadrant_style.items():
             corners.append(ax.text(0.98 if high_perf else 0.02, 0.98 if high_imp else 0.02, t[key],
                                    transform=ax.transAxes, ha="right" if high_perf else "left",
-                                   va="top" if high_imp else "bottom", fontsize=10, fontweight="bold", color=color))
+                                   va="top" if high_imp else "bottom", fontsize=10, fontweight="bold", color=_ink(color)))
         ax.set_xlabel(performance_label or t["performance"])
         ax.set_ylabel(importance_label or t["importance"])
         _decorate(fig, title, t["ipa_title"], note)
@@ -597,13 +633,13 @@ def kano_scatter(better: Sequence[float], worse: Sequence[float], labels: Sequen
             raise ValueError(f"{name} must lie between -1 and 1 (a share of answers), got {np.nanmax(values):g}")
     shown = ~(np.isnan(b) | np.isnan(w))
     wrapped = [_wrap(n, 18) for n in names]
-    with _chart(lang, wrapped + [t[c] for c in "AOMIRQ"], (6.4, 5.6)) as (fig, ax):
+    with _chart(lang, wrapped, (6.4, 5.6)) as (fig, ax):
         ax.set_xlim(-0.03, 1.03)
         ax.set_ylim(-0.03, 1.03)
         ax.axvline(0.5, color="0.4", lw=1, ls="--")
         ax.axhline(0.5, color="0.4", lw=1, ls="--")
         corners = [ax.text(x, y, t[c], transform=ax.transAxes, ha=ha, va=va, fontsize=10, fontweight="bold",
-                           color=KANO_COLORS[c], alpha=0.85)
+                           color=_ink(KANO_COLORS[c]))
                    for c, x, y, ha, va in (("A", 0.02, 0.98, "left", "top"), ("O", 0.98, 0.98, "right", "top"),
                                            ("M", 0.98, 0.02, "right", "bottom"), ("I", 0.02, 0.02, "left", "bottom"))]
         for c in "AOMIRQ":
@@ -613,8 +649,7 @@ def kano_scatter(better: Sequence[float], worse: Sequence[float], labels: Sequen
                            linewidth=0.6, zorder=3, label=f"{c} {t[c]}")
         ax.set_xlabel(t["kano_x"])
         ax.set_ylabel(t["kano_y"])
-        ax.set_aspect("equal")
-        fig.legend(loc="outside right upper", fontsize=9)
+        _legend(fig, ax, ncols=4, fontsize=9)
         missing = [n for n, s in zip(names, shown) if not s]
         extra = t["not_plotted"].format(items=", ".join(missing)) if missing else None
         _decorate(fig, title, t["kano_title"], "\n".join(x for x in (note, extra) if x) or None)
@@ -674,8 +709,7 @@ def nps_bars(promoters: Sequence[float] | float, passives: Sequence[float] | flo
             ax.barh(y, pct[:, j], left=left, color=color, height=0.6, label=t[key], edgecolor="white", lw=0.6)
             for yi, l, v in zip(y, left, pct[:, j]):
                 if v >= 7:
-                    ax.text(l + v / 2, yi, f"{v:.0f}%", ha="center", va="center", fontsize=8.5,
-                            color="white" if key != "passives" else "0.15")
+                    ax.text(l + v / 2, yi, f"{v:.0f}%", ha="center", va="center", fontsize=8.5, color="0.05")
             left += pct[:, j]
         for yi, s, k in zip(y, score, n):
             ax.text(101.5, yi, f"NPS {s:+.0f}\nn={int(k)}", va="center", ha="left", fontsize=9)
@@ -684,7 +718,7 @@ def nps_bars(promoters: Sequence[float] | float, passives: Sequence[float] | flo
         ax.set_ylim(len(names) - 0.5, -0.5)
         ax.tick_params(axis="y", length=0)
         ax.set_xlabel(t["share"])
-        fig.legend(loc="outside upper left", ncols=3, fontsize=9)
+        _legend(fig, ax, ncols=3, fontsize=9)
         _decorate(fig, title, t["nps_title"], note)
     return fig
 
@@ -796,7 +830,7 @@ def funnel(values: Sequence[float], n: Sequence[float], centre: float,
         lo, hi = at_units[level]
         outside += (y < lo) | (y > hi)
     with _chart(lang, names, (6.4, 4.8)) as (fig, ax):
-        ax.axhline(target, color="0.15", lw=1.2, label=t["target"] + f" {target:.2f}")
+        ax.axhline(target, color="0.15", lw=1.2, label=f"{t['centre']} {target:.2f}")
         styles = ["--", ":", "-."]
         for level, ls in zip(levels, styles):
             lo, hi = curves[level]
@@ -820,7 +854,7 @@ def funnel(values: Sequence[float], n: Sequence[float], centre: float,
         ax.set_ylabel(ylabel or t["mean"])
         ax.grid(axis="y")
         ax.set_axisbelow(True)
-        fig.legend(loc="outside upper left", ncols=3, fontsize=8.5)
+        _legend(fig, ax, ncols=3, fontsize=8.5)
         _decorate(fig, title, t["funnel_title"], note)
         flagged = outside > 0
         if flagged.any():
@@ -892,7 +926,7 @@ def waves_line(waves: Sequence[str], index: Sequence[float], ci_low: Sequence[fl
         ax.set_ylabel(ylabel or t["index"])
         ax.grid(axis="y")
         ax.set_axisbelow(True)
-        fig.legend(loc="outside upper left", ncols=2)
+        _legend(fig, ax, ncols=2)
         _decorate(fig, title, t["waves_title"], note)
     return fig
 
@@ -985,14 +1019,17 @@ def pareto(reasons: Sequence[str], counts: Sequence[float], *, lang: str = "zh",
     names = [names[i] for i in order]
     cum = 100 * np.cumsum(c) / c.sum()
     vital = int(np.searchsorted(cum, cutoff - 1e-9)) + 1
-    ticks = [_wrap(s, 14) for s in names]
+    # about 60 columns of 10-point text fit under the bars; rotate the labels only if they cannot wrap into a slot
+    slot = 60 // len(names)
+    rotate = slot < 6 or not all(_fits(s, slot, 3) for s in names)
+    ticks = [_wrap(s, 16 if rotate else slot) for s in names]
     with _chart(lang, ticks, (6.4, 4.4)) as (fig, ax):
         x = np.arange(len(names))
         colors = [COLORS["blue"] if i < vital else COLORS["sky"] for i in range(len(names))]
         bars = ax.bar(x, c, color=colors, width=0.65, label=t["count"])
         ax.bar_label(bars, labels=[f"{v:g}" for v in c], fontsize=8.5, padding=2)
         ax.set_xticks(x, labels=ticks)
-        if len(names) > 6:
+        if rotate:
             ax.tick_params(axis="x", labelrotation=35)
             for lab in ax.get_xticklabels():
                 lab.set_horizontalalignment("right")
@@ -1007,7 +1044,7 @@ def pareto(reasons: Sequence[str], counts: Sequence[float], *, lang: str = "zh",
         cum_ax.set_ylabel(t["cumulative"])
         cum_ax.spines["right"].set_visible(True)
         cum_ax.spines["top"].set_visible(False)
-        fig.legend(loc="outside upper left", ncols=2)
+        _legend(fig, cum_ax, [bars, *cum_ax.get_lines()[:1]], ncols=2)
         _decorate(fig, title, t["pareto_title"], note)
     return fig
 
@@ -1102,7 +1139,7 @@ def line(x: Sequence[Any], series: Mapping[str, Sequence[float]], *, lang: str =
         ax.grid(axis="y")
         ax.set_axisbelow(True)
         if len(data) > 1:
-            fig.legend(loc="outside upper left", ncols=min(4, len(data)))
+            _legend(fig, ax, ncols=4)
         _decorate(fig, title, "", note)
     return fig
 
@@ -1111,31 +1148,61 @@ def line(x: Sequence[Any], series: Mapping[str, Sequence[float]], *, lang: str =
 # embedding
 
 def to_svg(fig: Figure) -> str:
-    """The figure as an ``<svg>`` element to inline in HTML, text drawn as paths.
+    """The figure as an ``<svg>`` element to inline in HTML, its text drawn as paths.
 
-    With ``svg.fonttype = "path"`` each glyph is drawn once as a path and reused, so the chart
-    looks the same where no CJK font is installed (about 25-40 KB a chart). The XML declaration
-    and DOCTYPE (which names an external DTD) are dropped, as inline SVG needs neither; the
-    element keeps its ``viewBox``, so CSS ``svg {max-width: 100%; height: auto}`` scales it to a
-    phone. IDs come from a fixed salt, so the same figure gives the same text.
+    Returns
+    -------
+    str
+        ``<svg role="img" aria-label="<title>" ...>...</svg>``: no XML declaration, no DOCTYPE
+        (which names an external DTD) and no metadata, so it can go straight into an HTML page;
+        it refers to nothing outside itself.
+
+    Notes
+    -----
+    With ``svg.fonttype = "path"`` each glyph is defined once as a path and reused, so the chart
+    looks the same where no CJK font is installed; Chinese glyph outlines make a chart about
+    40-140 KB (an English one 25-90 KB). The element keeps its ``viewBox``, so the CSS
+    ``svg {max-width: 100%; height: auto}`` scales it to a phone, and it prints sharp on A4.
+    Element IDs are hashed with a fixed salt, so the same figure gives the same text, and equal
+    IDs in two charts of one page name equal definitions.
     """
     buf = io.StringIO()
     settings = fonts.rc_params(require_cjk=False) | {"svg.fonttype": "path", "svg.hashsalt": "surveykit"}
     with _LOCK, mpl.rc_context(settings):
-        fig.savefig(buf, format="svg", metadata={"Date": None})
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
     text = buf.getvalue()
-    return text[text.index("<svg"):].strip()
+    text = text[text.index("<svg"):].strip()
+    label = fig.get_suptitle()
+    attrs = 'role="img"' + (f' aria-label="{html.escape(label, quote=True)}"' if label else "")
+    return f"<svg {attrs}{text[4:]}"
 
 
-def to_png_base64(fig: Figure, dpi: int = 150) -> str:
+def to_png_base64(fig: Figure, dpi: int = 150, *, colors: int | None = 128) -> str:
     """The figure as base64 PNG text, for ``<img src="data:image/png;base64,...">``.
 
-    150 dpi (about 960 px across for a 6.4-inch chart) is sharp on phones and in print and keeps a
-    chart near 50 KB of text; use SVG (:func:`to_svg`) where size or zooming matters.
+    Parameters
+    ----------
+    fig : Figure
+    dpi : int
+        150 (default) gives 960 px across a 6.4-inch chart: sharp on a phone and in print.
+    colors : int or None
+        Reduce the image to this many colours (a palette PNG, no dithering), which makes a chart
+        about a third of its full-colour size (typically 30-60 KB of base64 at 150 dpi) with no
+        visible change, since charts use few colours. None keeps full colour.
     """
     if not 30 <= dpi <= 600:
         raise ValueError(f"dpi must lie between 30 and 600, got {dpi!r}")
+    if colors is not None and not 2 <= colors <= 256:
+        raise ValueError(f"colors must lie between 2 and 256 (or be None), got {colors!r}")
     buf = io.BytesIO()
     with _LOCK, mpl.rc_context(fonts.rc_params(require_cjk=False)):
         fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
-    return base64.b64encode(buf.getvalue()).decode("ascii")
+    data = buf.getvalue()
+    if colors is not None:
+        with Image.open(io.BytesIO(data)) as image:
+            palette = image.convert("RGB").quantize(colors=colors, method=Image.Quantize.MEDIANCUT,
+                                                    dither=Image.Dither.NONE)
+        out = io.BytesIO()
+        palette.save(out, format="png", optimize=True)
+        data = out.getvalue()
+    return base64.b64encode(data).decode("ascii")
