@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 from typing import IO
 
 import pandas as pd
@@ -24,6 +25,7 @@ import pandas as pd
 from surveykit.errors import SurveykitError
 from surveykit.expressions import Condition
 from surveykit.model import Question, Questionnaire, Text, Variable, text_of
+from surveykit.xlsx import FORMULA_START
 
 SKIPPED_SAV, NOT_ANSWERED_SAV = -1, -2
 SKIPPED_DTA, NOT_ANSWERED_DTA = "a", "b"
@@ -35,6 +37,15 @@ MISSING_NOTE = (
     f".{NOT_ANSWERED_DTA}); CSV, XLSX and Parquet keep both as an empty cell (null). Text is empty when missing "
     "in every format."
 )
+
+
+SAV_NAME_BYTES = 64
+# Stata allows 32 characters, but pyreadstat names a variable's value-label set after it, plus a
+# counter (``q1`` -> ``q10``, ``q11``...), and that name has the same limit: 4 characters stay free.
+DTA_NAME_CHARS = 28
+_SPSS_RESERVED = {"all", "and", "by", "eq", "ge", "gt", "le", "lt", "ne", "not", "or", "to", "with"}
+_STATA_RESERVED = {"byte", "double", "float", "if", "in", "int", "long", "using", "with", "_all", "_b", "_coef",
+                   "_cons", "_n", "_pi", "_pred", "_rc", "_skip", "strL"}
 
 
 class ExportError(SurveykitError, ValueError):
@@ -85,6 +96,34 @@ def sav_missing_codes(v: Variable) -> bool:
     if v.kind == "numeric" and not is_coded(v) and (v.min is None or v.min <= SKIPPED_SAV):
         return False
     return True
+
+
+def format_names(columns: list[str] | tuple[str, ...], fmt: str) -> dict[str, str]:
+    """Column -> a name SPSS (``sav``: 64 bytes) or Stata (``dta``: 28 characters) accepts, unique.
+
+    Our ids already are lower-case ASCII; what changes is a name past the
+    length limit (cut, then numbered ``_2``, ``_3``... if that clashes), a
+    reserved word (``to``, ``by``... in SPSS; ``if``, ``in``, ``int``... in
+    Stata: ``_`` appended) and, for columns from elsewhere, any other character.
+    """
+    limit = SAV_NAME_BYTES if fmt == "sav" else DTA_NAME_CHARS
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for name in columns:
+        new = re.sub(r"[^A-Za-z0-9_]", "_", name)
+        if not new or not new[0].isalpha():
+            new = "v" + new
+        if (fmt == "sav" and new.lower() in _SPSS_RESERVED) or (
+                fmt != "sav" and (new in _STATA_RESERVED or re.fullmatch(r"str\d+", new))):
+            new += "_"
+        new = base = new[:limit]
+        number = 1
+        while new.lower() in taken:
+            number += 1
+            new = base[: limit - len(f"_{number}")] + f"_{number}"
+        taken.add(new.lower())
+        out[name] = new
+    return out
 
 
 def question_columns(question: Question) -> list[str]:
@@ -155,7 +194,8 @@ def codebook(q: Questionnaire, lang: str | None = None) -> pd.DataFrame:
         what a code becomes in SPSS and Stata), ``missing``, ``reverse``,
         ``required``, ``visible_if`` (screen and question condition
         combined), ``min``, ``max``, ``scale``, ``survey``, ``version`` and
-        ``sha256`` (of the questionnaire file).
+        ``sha256`` (of the questionnaire file); ``sav_name`` and ``dta_name``
+        when a name is too long or reserved in SPSS or Stata.
 
     Notes
     -----
@@ -186,12 +226,20 @@ def codebook(q: Questionnaire, lang: str | None = None) -> pd.DataFrame:
             "scale": v.scale or "", "survey": q.survey, "version": q.version, "sha256": q.sha256,
         })
         rows.append(row)
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    for fmt in ("sav", "dta"):      # only when a name had to change
+        names = format_names(list(frame["variable"]), fmt)
+        if any(new != name for name, new in names.items()):
+            frame.insert(1, f"{fmt}_name", [names[name] for name in frame["variable"]])
+    return frame
 
 
 def write_codebook(q: Questionnaire, path: str | os.PathLike[str] | IO[bytes], *, format: str = "csv",
                    lang: str | None = None) -> None:
     """Write :func:`codebook` as CSV (UTF-8 with BOM, for Excel) or as one self-contained HTML page.
+
+    Text cells of the CSV that start with ``=``, ``+``, ``-``, ``@``, tab or CR
+    get a leading ``'``, as in :func:`surveykit.export.export`.
 
     Parameters
     ----------
@@ -207,6 +255,9 @@ def write_codebook(q: Questionnaire, path: str | os.PathLike[str] | IO[bytes], *
     """
     frame = codebook(q, lang)
     if format == "csv":
+        risky = re.compile(FORMULA_START)      # as in data exports: no cell a spreadsheet takes for a formula
+        text = frame.select_dtypes(exclude="number").columns
+        frame[text] = frame[text].map(lambda v: "'" + v if isinstance(v, str) and risky.match(v) else v)
         data = frame.to_csv(index=False).encode("utf-8-sig")
     elif format == "html":
         data = _html(q, frame, language(q, lang)).encode("utf-8")

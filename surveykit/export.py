@@ -46,7 +46,8 @@ import pyarrow.compute as pc
 
 from surveykit.codebook import (
     MISSING_NOTE, NOT_ANSWERED, NOT_ANSWERED_DTA, NOT_ANSWERED_SAV, SKIPPED, SKIPPED_DTA, SKIPPED_SAV, ExportError,
-    builtin, codebook, conditions, has_missing_codes, integer_codes, is_coded, language, sav_missing_codes,
+    builtin, codebook, conditions, format_names, has_missing_codes, integer_codes, is_coded, language,
+    sav_missing_codes,
 )
 from surveykit.model import Questionnaire, Variable
 from surveykit.xlsx import FORMULA_START, XLSX_MAX_ROWS, escape_formulas, write_xlsx
@@ -58,14 +59,9 @@ FORMATS = ("csv", "xlsx", "sav", "dta", "parquet")
 SAV_VARIABLE_LABEL_BYTES = 256
 SAV_VALUE_LABEL_BYTES = 120
 SAV_FILE_LABEL_BYTES = 64
-SAV_NAME_BYTES = 64
 DTA_VARIABLE_LABEL_CHARS = 80       # longer raises "A provided label is too long"
 DTA_VALUE_LABEL_BYTES = 32000       # cut mid-character by ReadStat, which then cannot read it back
 DTA_FILE_LABEL_CHARS = 80
-DTA_NAME_CHARS = 32
-_SPSS_RESERVED = {"all", "and", "by", "eq", "ge", "gt", "le", "lt", "ne", "not", "or", "to", "with"}
-_STATA_RESERVED = {"byte", "double", "float", "if", "in", "int", "long", "using", "with", "_all", "_b", "_coef",
-                   "_cons", "_n", "_pi", "_pred", "_rc", "_skip", "strL"}
 _UNFORMULA = re.compile("^'(?=" + FORMULA_START[1:] + ")")
 
 
@@ -282,35 +278,12 @@ def _cut_chars(text: str, limit: int) -> tuple[str, bool]:
 
 
 def _names(columns: list[str], fmt: str, notes: list[str]) -> dict[str, str]:
-    """Column -> a name SPSS (``sav``) or Stata (``dta``) accepts, unique; changes are reported."""
-    out: dict[str, str] = {}
-    taken: set[str] = set()
-    changed = []
-    for name in columns:
-        new = re.sub(r"[^A-Za-z0-9_]", "_", name)
-        if not new or not new[0].isalpha():
-            new = "v" + new
-        if fmt == "sav":
-            if new.lower() in _SPSS_RESERVED:
-                new += "_"
-            new = new[:SAV_NAME_BYTES]
-        else:
-            if new in _STATA_RESERVED or re.fullmatch(r"str\d+", new):
-                new += "_"
-            new = new[:DTA_NAME_CHARS]
-        limit = SAV_NAME_BYTES if fmt == "sav" else DTA_NAME_CHARS
-        base, number = new, 1
-        while new.lower() in taken:
-            number += 1
-            suffix = f"_{number}"
-            new = base[: limit - len(suffix)] + suffix
-        taken.add(new.lower())
-        out[name] = new
-        if new != name:
-            changed.append(f"{name} -> {new}")
+    """Column -> the name written to a ``sav``/``dta`` file; changes are reported."""
+    out = format_names(columns, fmt)
+    changed = [f"{name} -> {new}" for name, new in out.items() if new != name]
     if changed:
         notes.append(f"{fmt}: {len(changed)} variable name(s) changed to fit the format "
-                     f"(the codebook keeps the original names): {', '.join(changed)}")
+                     f"(the codebook lists both): {', '.join(changed)}")
     return out
 
 
@@ -586,4 +559,4 @@ def _write_xlsx(frame: pd.DataFrame, variables: dict[str, Variable], q: Question
     book = codebook(q)
     dates = {name for name, v in variables.items() if v.kind == "date"}
     write_xlsx(target, [("data", frame, dates, True), ("codebook", book.astype({"reverse": str, "required": str}),
-                                                        set(), False)], notes)
+                                                        set(), True)], notes)

@@ -429,9 +429,40 @@ def test_names_stata_and_spss_cannot_take_are_changed_with_a_warning(q, tmp_path
         export(frame, q, tmp_path / "x.dta", format="dta")
     messages = " | ".join(str(w.message) for w in record)
     assert "not in the codebook" in messages and "if -> if_" in messages
-    assert "a_very_long_extra_column_name_of_forty_chars -> a_very_long_extra_column_name_of" in messages
+    assert "a_very_long_extra_column_name_of_forty_chars -> a_very_long_extra_column_nam" in messages
     data, _ = pyreadstat.read_dta(tmp_path / "x.dta")
-    assert {"if_", "a_very_long_extra_column_name_of"} <= set(data.columns)
+    assert {"if_", "a_very_long_extra_column_nam"} <= set(data.columns)
+
+
+def test_long_ids_get_short_names_listed_in_the_codebook(tmp_path):
+    long_id = "how_satisfied_were_you_with_the_waiting_area"        # 44 characters: past Stata's 32 (28)
+    path = tmp_path / "names.yaml"
+    path.write_text(f"""\
+survey: names
+version: 1
+title: {{en: Names}}
+languages: [en]
+scales: {{s: {{points: 3, labels: {{1: Low, 3: High}}}}}}
+pages:
+  - id: p
+    questions:
+      - {{id: {long_id}, type: likert, scale: s, text: "=1+1 is not a formula here"}}
+      - {{id: {long_id[:28]}_other, type: likert, scale: s, text: Other}}
+""", encoding="utf-8")
+    q = load_questionnaire(path)
+    book = codebook(q).set_index("variable")
+    assert "sav_name" not in book and book.loc[long_id, "dta_name"] == long_id[:28]
+    assert book.loc[long_id[:28] + "_other", "dta_name"] == long_id[:26] + "_2"     # cut, clashed, numbered
+    assert book.loc["survey", "dta_name"] == "survey"
+    frame = pd.DataFrame({name: [None] for name in q.columns()}).assign(**{long_id: [1.0]})
+    with pytest.warns(ExportWarning, match=f"dta: 2 variable name.*{long_id} -> {long_id[:28]}"):
+        export(frame, q, tmp_path / "x.dta", format="dta")
+    data, meta = pyreadstat.read_dta(tmp_path / "x.dta")
+    assert data[long_id[:28]].tolist() == [1.0] and meta.column_names_to_labels[long_id[:28]].startswith("=1+1")
+    assert export(frame, q, tmp_path / "x.sav", format="sav") == []
+    write_codebook(q, tmp_path / "cb.csv")       # codebook cells are escaped like data cells
+    back = pd.read_csv(tmp_path / "cb.csv", encoding="utf-8-sig", keep_default_na=False).set_index("variable")
+    assert back.loc[long_id, "label_en"] == "'=1+1 is not a formula here"
 
 
 def test_undeclared_codes_are_numbered_after_the_declared_ones(q, tmp_path):
