@@ -16,9 +16,12 @@ import threading
 import unicodedata
 import warnings
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from matplotlib import font_manager
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 __all__ = ["CJK_FAMILIES", "INSTALL_HINT", "MissingCJKFontWarning", "cjk_family", "needs_cjk", "rc_params"]
 
@@ -110,7 +113,7 @@ def needs_cjk(texts: Iterable[object]) -> bool:
     return any(unicodedata.east_asian_width(ch) in "WF" for text in texts for ch in str(text))
 
 
-def rc_params(*, require_cjk: bool) -> dict[str, Any]:
+def rc_params(*, require_cjk: bool) -> dict[RcKeyType, Any]:
     """rc settings for a chart: DejaVu Sans then the CJK family, ``axes.unicode_minus`` off.
 
     Parameters

@@ -24,7 +24,7 @@ import threading
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import matplotlib as mpl
 from matplotlib import colors as mcolors
@@ -36,10 +36,14 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.projections.polar import PolarAxes
 from matplotlib.text import Text
 from PIL import Image
 
 from analysis import fonts
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 __all__ = [
     "COLORS",
@@ -72,7 +76,7 @@ _SERIES_STYLES = [(COLORS["blue"], "o", "-"), (COLORS["vermillion"], "s", "--"),
                   (COLORS["orange"], "D", ":"), (COLORS["purple"], "v", "-"), (COLORS["sky"], "P", "--"),
                   (COLORS["black"], "X", "-.")]
 
-_STYLE: dict[str, Any] = {
+_STYLE: dict[RcKeyType, Any] = {
     "font.size": 10.5, "axes.titlesize": 11.5, "axes.labelsize": 10.5, "xtick.labelsize": 10,
     "ytick.labelsize": 10, "legend.fontsize": 9.5, "figure.titlesize": 13, "figure.titleweight": "bold",
     "axes.spines.top": False, "axes.spines.right": False, "axes.edgecolor": "0.35", "axes.labelcolor": "0.15",
@@ -390,7 +394,8 @@ def radar(dimensions: Sequence[str], expectation: Sequence[float], perception: S
         low, high = max(0.0, math.floor(min(e.min(), p.min())) - 1.0), float(math.ceil(max(e.max(), p.max())))
     angles = np.linspace(0, 2 * np.pi, len(names), endpoint=False)
     closed = np.append(angles, angles[0])
-    with _chart(lang, names, (5.6, 5.8), polar=True) as (fig, ax):
+    with _chart(lang, names, (5.6, 5.8), polar=True) as (fig, axes):
+        ax = cast(PolarAxes, axes)
         ax.set_theta_offset(np.pi / 2)
         ax.set_theta_direction(-1)
         ax.plot(closed, np.append(e, e[0]), color=COLORS["black"], ls="--", lw=1.6, marker="o", ms=5,
@@ -461,21 +466,21 @@ def gap_bars(frame: pd.DataFrame, *, lang: str = "zh", labels: Mapping[str, str]
     for i, item in enumerate(ids):
         if (not np.isnan(low[i]) and low[i] > gap[i] + 1e-12) or (not np.isnan(high[i]) and high[i] < gap[i] - 1e-12):
             raise ValueError(f"{id_column} {item!r}: the interval [{low[i]:g}, {high[i]:g}] does not contain the gap {gap[i]:g}")
-    groups = [None] * len(ids)
+    groups: list[str | None] = [None] * len(ids)
     if id_column != "dimension" and "dimension" in frame.columns:
-        groups = [None if pd.isna(g) else str(g) for g in frame["dimension"]]
+        groups = [None if pd.isna(d) else str(d) for d in frame["dimension"]]
     rows: list[tuple[str, int | None]] = []  # (tick text, index into the data or None for a heading)
     previous: object = object()
-    for i, g in enumerate(groups):
-        if g is not None and g != previous:
-            rows.append((_wrap(names.get(g, g), 34), None))
-        previous = g
+    for i, group in enumerate(groups):
+        if group is not None and group != previous:
+            rows.append((_wrap(names.get(group, group), 34), None))
+        previous = group
         rows.append((_wrap(names.get(ids[i], ids[i]), 34), i))
     lines = sum(text.count("\n") + 1 for text, _ in rows)
     texts = [text for text, _ in rows]
     with _chart(lang, texts, (6.4, 1.6 + 0.2 * lines + 0.12 * len(rows))) as (fig, ax):
         ypos = np.arange(len(rows))
-        at = [y for y, (_, i) in zip(ypos, rows) if i is not None]
+        at = [float(y) for y, (_, i) in zip(ypos, rows) if i is not None]
         idx = [i for _, i in rows if i is not None]
         g = gap[idx]
         lo, hi = low[idx], high[idx]
@@ -494,13 +499,13 @@ def gap_bars(frame: pd.DataFrame, *, lang: str = "zh", labels: Mapping[str, str]
         pad = 0.03 * (right - left or 1.0)
         for y, v, row in zip(at, g, ends):
             x = row.max() + pad if v >= 0 else row.min() - pad
-            ax.text(x, y, f"{v:+.2f}", va="center", ha="left" if v >= 0 else "right", fontsize=8.5, color="0.2")
+            ax.text(float(x), y, f"{v:+.2f}", va="center", ha="left" if v >= 0 else "right", fontsize=8.5, color="0.2")
         span = right - left or 1.0
         ax.set_xlim(left - 0.16 * span, right + 0.16 * span)
         ax.axvline(0, color="0.2", lw=0.9)
         ax.set_yticks(ypos, labels=texts)
-        for lab, (_, i) in zip(ax.get_yticklabels(), rows):
-            if i is None:
+        for lab, (_, where) in zip(ax.get_yticklabels(), rows):
+            if where is None:
                 lab.set_fontweight("bold")
         ax.set_ylim(len(rows) - 0.4, -0.6)
         ax.tick_params(axis="y", length=0)
@@ -709,10 +714,10 @@ def nps_bars(promoters: Sequence[float] | float, passives: Sequence[float] | flo
             ax.barh(y, pct[:, j], left=left, color=color, height=0.6, label=t[key], edgecolor="white", lw=0.6)
             for yi, l, v in zip(y, left, pct[:, j]):
                 if v >= 7:
-                    ax.text(l + v / 2, yi, f"{v:.0f}%", ha="center", va="center", fontsize=8.5, color="0.05")
+                    ax.text(float(l + v / 2), float(yi), f"{v:.0f}%", ha="center", va="center", fontsize=8.5, color="0.05")
             left += pct[:, j]
         for yi, s, k in zip(y, score, n):
-            ax.text(101.5, yi, f"NPS {s:+.0f}\nn={int(k)}", va="center", ha="left", fontsize=9)
+            ax.text(101.5, float(yi), f"NPS {s:+.0f}\nn={int(k)}", va="center", ha="left", fontsize=9)
         ax.set_xlim(0, 100)
         ax.set_yticks(y, labels=wrapped)
         ax.set_ylim(len(names) - 0.5, -0.5)
@@ -977,7 +982,7 @@ def profile_bars(categories: Sequence[str], percent: Sequence[float], bands: Seq
         y = np.arange(len(names))
         ax.barh(y, pct, color=COLORS["blue"], height=0.6)
         for yi, p, band in zip(y, pct, band_of):
-            ax.text(p + 1, yi, f"{p:.0f}%" + (f"  {band}" if band else ""), va="center", ha="left", fontsize=9)
+            ax.text(float(p + 1), float(yi), f"{p:.0f}%" + (f"  {band}" if band else ""), va="center", ha="left", fontsize=9)
         ax.set_xlim(0, 100)
         ax.set_yticks(y, labels=wrapped)
         ax.set_ylim(len(names) - 0.5, -0.5)
@@ -1100,7 +1105,10 @@ def bar(labels: Sequence[str], values: Sequence[float], *, lang: str = "zh", tit
         ax.bar_label(bars, labels=[fmt.format(x) for x in v], fontsize=8.5, padding=3)
         if (v < 0).any() and (v > 0).any():
             (ax.axvline if horizontal else ax.axhline)(0, color="0.2", lw=0.9)
-        ax.margins(**{"x" if horizontal else "y": 0.12})
+        if horizontal:
+            ax.margins(x=0.12)
+        else:
+            ax.margins(y=0.12)
         _decorate(fig, title, "", note)
     return fig
 
@@ -1167,7 +1175,8 @@ def to_svg(fig: Figure) -> str:
     IDs in two charts of one page name equal definitions.
     """
     buf = io.StringIO()
-    settings = fonts.rc_params(require_cjk=False) | {"svg.fonttype": "path", "svg.hashsalt": "surveykit"}
+    settings = fonts.rc_params(require_cjk=False)
+    settings.update({"svg.fonttype": "path", "svg.hashsalt": "surveykit"})
     with _LOCK, mpl.rc_context(settings):
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
     text = buf.getvalue()
