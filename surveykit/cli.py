@@ -141,8 +141,9 @@ def _parse_fields(values: tuple[str, ...]) -> dict[str, list[str]]:
 @click.option("--waves", default="", metavar="W1,W2", help="wave labels, comma-separated")
 @click.option("--careless", type=click.FloatRange(0, 1), default=0.0, show_default=True,
               help="share of straight-liners and speeders")
+@click.option("--db", "db_url", metavar="URL", help="store them in this database, as real submissions are")
 def simulate(file: str, count: int, seed: int, output: str | None, missing: float, fields: tuple[str, ...],
-             waves: str, careless: float) -> None:
+             waves: str, careless: float, db_url: str | None) -> None:
     """Simulate responses from a latent-variable model of the instrument."""
     from surveykit.simulate import simulate as run
 
@@ -152,8 +153,11 @@ def simulate(file: str, count: int, seed: int, output: str | None, missing: floa
                  waves=[w.strip() for w in waves.split(",") if w.strip()] or None, careless=careless)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+    if db_url is not None:
+        _store_simulated(q, df, db_url)
     if output is None:
-        click.echo(df.head(10).to_string())
+        if db_url is None:
+            click.echo(df.head(10).to_string())
         return
     if output.endswith(".parquet"):
         df.to_parquet(output, index=False)
@@ -232,3 +236,208 @@ def export_responses(questionnaire: str, data: str | None, fmt: str | None, outp
         kind = Path(codebook_path).suffix.lower().lstrip(".")
         write_codebook(q, codebook_path, format="html" if kind in ("html", "htm") else "csv", lang=lang)
         click.echo(f"wrote the codebook to {codebook_path}")
+
+
+def _engine_for(db_url: str, q: Questionnaire | None = None) -> Any:
+    """An engine with the tables created and, when given, the questionnaire registered."""
+    from surveykit import storage
+
+    engine = storage.make_engine(db_url)
+    storage.init_db(engine)
+    if q is not None:
+        storage.register_version(engine, q, Path(q.source).read_bytes().decode("utf-8-sig"))
+    return engine
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _real_secret(secret: str) -> bool:
+    """At least 32 characters and not a placeholder: what a session cookie's signature relies on."""
+    from webform import DEV_SECRET_KEY
+
+    return len(secret) >= 32 and len(set(secret)) >= 10 and secret != DEV_SECRET_KEY
+
+
+@main.command()
+@click.argument("questionnaires", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
+@click.option("--db", "db_url", envvar="SURVEYKIT_DATABASE_URL", metavar="URL",
+              help="default: a SQLite file in the instance folder (env SURVEYKIT_DATABASE_URL)")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="gunicorn sync workers")
+def serve(questionnaires: tuple[str, ...], db_url: str | None, host: str, port: int, workers: int) -> None:
+    """Serve the web form and the admin pages with gunicorn.
+
+    Off the loopback address it needs SURVEYKIT_SECRET_KEY (32+ random
+    characters, e.g. from `python -c "import secrets; print(secrets.token_urlsafe(32))"`).
+    Several workers on one SQLite file are safe (WAL); PostgreSQL is the choice
+    for several machines.
+    """
+    import os
+
+    from gunicorn.app.base import BaseApplication
+
+    surveys = [_load(path) for path in questionnaires]
+    secret = os.environ.get("SURVEYKIT_SECRET_KEY", "")
+    if secret and not _real_secret(secret):
+        raise SurveykitError("SURVEYKIT_SECRET_KEY is too short or a placeholder: use 32+ random characters")
+    if not secret and not _is_loopback(host):
+        raise SurveykitError(f"refusing to serve on {host}, a non-loopback address, without SURVEYKIT_SECRET_KEY "
+                             "(32+ random characters); the development key would let anyone forge sessions")
+    config: dict[str, Any] = {"QUESTIONNAIRES": [str(Path(p).resolve()) for p in questionnaires]}
+    if db_url:
+        config["DATABASE_URL"] = db_url
+    if secret:
+        config["SECRET_KEY"] = secret
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            bind = f"[{host.strip('[]')}]:{port}" if ":" in host else f"{host}:{port}"
+            for key, value in {
+                "bind": [bind], "workers": workers, "worker_class": "sync", "timeout": 30, "graceful_timeout": 30,
+                "accesslog": "-", "control_socket_disable": True,   # one shared path per user: two servers clash
+                # the path only: invitation tokens travel in query strings and never reach a log
+                "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
+            }.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            from webform import create_app   # in each worker, after the fork: its own connections
+
+            return create_app(config)
+
+    shown = "localhost" if host in ("0.0.0.0", "::") else host
+    for q in surveys:
+        click.echo(f"{q.survey}: http://{shown}:{port}/s/{q.survey}")
+    click.echo(f"admin: http://{shown}:{port}/admin/")
+    Server().run()
+
+
+@main.command()
+@click.argument("questionnaire", type=click.Path(dir_okay=False, exists=True))
+@click.option("--contacts", required=True, type=click.Path(dir_okay=False, exists=True),
+              help="CSV (UTF-8), one row per invitation, columns = segment fields")
+@click.option("--db", "db_url", required=True, envvar="SURVEYKIT_DATABASE_URL", metavar="URL")
+@click.option("--base-url", default="http://127.0.0.1:8000", show_default=True, help="where the survey is served")
+@click.option("-o", "--output", default="links.csv", show_default=True, type=click.Path(dir_okay=False),
+              help="the links (never overwritten: tokens are shown only once)")
+@click.option("--qr-dir", type=click.Path(file_okay=False), help="also write one QR code per link (SVG)")
+@click.option("--keep", "keep", multiple=True, metavar="COLUMN",
+              help="a contacts column to copy into the links file without storing it (repeatable)")
+@click.option("--expires-days", type=click.IntRange(1), default=None, help="links stop working after N days")
+def invite(questionnaire: str, contacts: str, db_url: str, base_url: str, output: str, qr_dir: str | None,
+           keep: tuple[str, ...], expires_days: int | None) -> None:
+    """Create single-use invitation links carrying each contact's segment fields."""
+    import csv
+    import difflib
+    import os
+    import re
+
+    from surveykit import storage
+    from surveykit.xlsx import FORMULA_START
+
+    q = _load(questionnaire)
+    with open(contacts, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        columns = [c.strip() for c in reader.fieldnames or []]
+        rows = [{k.strip(): (v or "").strip() for k, v in row.items() if k is not None} for row in reader]
+    known = [f.id for f in q.fields]
+    for column in columns:
+        if column not in known and column not in keep:
+            hint = difflib.get_close_matches(column, known, 1)
+            raise SurveykitError(f"{contacts}: column {column!r} is no segment field of {q.survey}"
+                                 + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                                 + f"; fields: {', '.join(known) or 'none'}; pass --keep {column} to copy it "
+                                   "into the links file without storing it")
+    if not rows:
+        raise SurveykitError(f"{contacts}: no contacts")
+    if os.path.exists(output):
+        raise SurveykitError(f"{output} exists: links are shown only once, so it is never overwritten")
+    try:
+        made = storage.create_invitations(_engine_for(db_url, q),
+                                          q, [{k: v for k, v in row.items() if k in known} for row in rows],
+                                          expires_days=expires_days)
+    except ValueError as exc:
+        raise SurveykitError(f"{contacts}: {exc}") from None
+    risky = re.compile(FORMULA_START)
+    copied = [c for c in columns if c in known] + [c for c in columns if c in keep and c not in known]
+    header = ["invitation", *copied, "link"] + (["qr"] if qr_dir else [])
+    if qr_dir:
+        os.makedirs(qr_dir, exist_ok=True)
+    # the links are credentials: readable by the owner only
+    with os.fdopen(os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8-sig",
+                   newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        for row, inv in zip(rows, made):
+            link = f"{base_url.rstrip('/')}/s/{q.survey}?t={inv.token}"
+            cells = [str(inv.id), *[row.get(c, "") for c in copied], link]
+            if qr_dir:
+                import segno
+
+                name = os.path.join(qr_dir, f"{q.survey}-{inv.id}.svg")
+                segno.make(link, error="m").save(name, kind="svg", scale=4, border=4, title=f"{q.survey} {inv.id}")
+                cells.append(name)
+            writer.writerow(["'" + c if risky.match(c) else c for c in cells])   # spreadsheet formula injection
+    click.echo(f"created {len(made):,} invitations for {q.survey}; links in {output}"
+               + (f", QR codes in {qr_dir}" if qr_dir else ""))
+
+
+@main.group("admin")
+def admin_group() -> None:
+    """Admin users of the web form."""
+
+
+@admin_group.command("create-user")
+@click.argument("username")
+@click.option("--db", "db_url", required=True, envvar="SURVEYKIT_DATABASE_URL", metavar="URL")
+@click.option("--role", type=click.Choice(["admin", "department"]), default="admin", show_default=True)
+@click.option("--department", default=None, help="with --role department: which department's cases")
+def create_user(username: str, db_url: str, role: str, department: str | None) -> None:
+    """Add a user; the password comes from SURVEYKIT_ADMIN_PASSWORD or a prompt, never the command line."""
+    import os
+
+    from surveykit import storage
+
+    password = os.environ.get("SURVEYKIT_ADMIN_PASSWORD") or click.prompt(
+        "password (10+ characters)", hide_input=True, confirmation_prompt=True)
+    try:
+        storage.create_user(_engine_for(db_url), username, password, role=role, department=department)
+    except ValueError as exc:
+        raise SurveykitError(str(exc)) from None
+    click.echo(f"created {role} user {username!r}" + (f" ({department})" if department else ""))
+
+
+@admin_group.command("end-sessions")
+@click.argument("username")
+@click.option("--db", "db_url", required=True, envvar="SURVEYKIT_DATABASE_URL", metavar="URL")
+def end_sessions(username: str, db_url: str) -> None:
+    """Log a user out everywhere (for a lost laptop or a leaked password)."""
+    from surveykit import storage
+
+    storage.end_sessions(_engine_for(db_url), username)
+    click.echo(f"ended every session of {username!r}")
+
+
+def _store_simulated(q: Questionnaire, df: Any, db_url: str) -> None:
+    """Store simulated responses through save_response, the path of a real submission."""
+    from surveykit import storage
+
+    engine = _engine_for(db_url, q)
+    created = 0
+    with click.progressbar(length=len(df), label=f"storing {q.survey}") as bar:
+        for start in range(0, len(df), 500):
+            chunk = df.iloc[start:start + 500]
+            created += sum(r.created for r in storage.save_frame(engine, q, chunk))
+            bar.update(len(chunk))
+    click.echo(f"stored {created:,} simulated responses of {q.survey} in the database"
+               + (f" ({len(df) - created:,} were there already)" if created < len(df) else ""))

@@ -89,7 +89,7 @@ class Server:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "--workers", "2", "--worker-class", "sync", "--preload",
                  "--bind", f"127.0.0.1:{self.port}", "--chdir", str(self.directory), "--timeout", "30",
-                 "--log-level", "warning", "durability_app:app"],
+                 "--log-level", "warning", "--no-control-socket", "durability_app:app"],
                 env=self.env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=log)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
