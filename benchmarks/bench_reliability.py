@@ -9,7 +9,8 @@ Ratios against baselines timed in the same run (PERFORMANCE.md, section A):
   (aim: data + peak <= 1.5x data).
 
 Each implementation is timed warm and interleaved with the others; the best of the runs is
-kept, which is the figure least disturbed by other work on a shared machine.
+kept, which is the figure least disturbed by other work on a shared machine. Each section
+stops repeating after a time budget, so a loaded machine still finishes in about a minute.
 
 Run: ``python benchmarks/bench_reliability.py [--quick]`` (about 15 s; ``--quick`` about 5 s).
 """
@@ -69,11 +70,15 @@ def alpha_pairwise(x: np.ndarray) -> float:
     return K / (K - 1) * (1 - np.trace(c) / c.sum())
 
 
-def best_ms(contenders: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
+def best_ms(contenders: dict[str, Callable[[], object]], repeat: int, budget_s: float) -> dict[str, float]:
+    """Best warm time of each contender over up to ``repeat`` interleaved rounds (at least 2) within the budget."""
     for fn in contenders.values():  # warm-up: imports, caches, first-touch of pages
         fn()
     best = dict.fromkeys(contenders, float("inf"))
-    for _ in range(repeat):
+    began_all = time.perf_counter()
+    for round_ in range(repeat):
+        if round_ >= 2 and time.perf_counter() - began_all > budget_s:
+            break
         for name, fn in contenders.items():
             gc.collect()
             began = time.perf_counter()
@@ -127,7 +132,7 @@ def main() -> int:
         "floor X'X": lambda: alpha_gram(x),
         "cronbach_alpha (full)": lambda: reliability.cronbach_alpha(complete),
         "pingouin.cronbach_alpha": lambda: pingouin.cronbach_alpha(complete),
-    }, repeat)
+    }, repeat, budget_s=15.0)
     missed += report(f"{n_complete:,} x {K} complete, alpha {full.alpha:.4f}", times, "floor np.cov",
                      {"cronbach_alpha (full)": ("<= 2x", 2.0)})
     vs_pingouin = times["cronbach_alpha (full)"] / times["pingouin.cronbach_alpha"]
@@ -151,7 +156,7 @@ def main() -> int:
         "floor pairwise (3 BLAS)": lambda: alpha_pairwise(y),
         "cronbach_alpha (full)": lambda: reliability.cronbach_alpha(gappy),
         "pingouin.cronbach_alpha": lambda: pingouin.cronbach_alpha(gappy),
-    }, 3 * repeat)  # cheap calls: more runs to get one undisturbed by other work
+    }, 3 * repeat, budget_s=10.0)  # cheap calls: more runs to get one undisturbed by other work
     print()
     missed += report(f"{n_missing:,} x {K}, {np.isnan(y).mean():.1%} missing (pairwise), alpha {pairwise.alpha:.4f}",
                      times, "floor pairwise (3 BLAS)", {"cronbach_alpha (full)": ("<= 2x", 2.0)})
