@@ -18,8 +18,13 @@ __all__ = ["CfaResult", "fit"]
 
 @dataclass(frozen=True, slots=True)
 class CfaResult:
-    """ML CFA estimates (std.lv) with the completely standardized solution and fit indices."""
+    """ML CFA estimates (std.lv) with the completely standardized solution and fit indices.
 
+    For a saturated model (df = 0) ``pvalue`` is NaN (no test), CFI and TLI are 1 and RMSEA 0,
+    as lavaan reports them.
+    """
+
+    model: dict[str, tuple[str, ...]]
     n_used: int
     chisq: float
     df: int
@@ -41,8 +46,8 @@ class CfaResult:
     def to_frame(self) -> pd.DataFrame:
         """One row per (factor, item) loading: raw and standardized loading, residual variances."""
         rows = []
-        for factor in self.loadings.columns:
-            for item in self.loadings.index[self.loadings[factor] != 0]:
+        for factor, indicators in self.model.items():
+            for item in indicators:
                 rows.append({
                     "factor": factor, "item": item,
                     "loading": self.loadings.at[item, factor],
@@ -228,8 +233,8 @@ def fit(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> CfaResult:
 
     factors = list(model)
     return CfaResult(
-        n_used=n, chisq=chisq, df=df, pvalue=float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan"),
-        cfi=cfi, tli=tli, rmsea=rmsea, srmr=_srmr(s, sigma),
+        model={name: tuple(indicators) for name, indicators in model.items()}, n_used=n,
+        chisq=chisq, df=df, pvalue=float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan"), cfi=cfi, tli=tli, rmsea=rmsea, srmr=_srmr(s, sigma),
         baseline_chisq=baseline, baseline_df=baseline_df, converged=converged,
         loadings=pd.DataFrame(lam, index=items, columns=factors),
         std_loadings=pd.DataFrame(lam * np.sqrt(np.diag(phi)) / sd[:, None], index=items, columns=factors),
