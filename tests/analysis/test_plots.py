@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import io
 import re
-import threading
 import warnings
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
@@ -395,11 +394,11 @@ def test_missing_cjk_font_warns_once(monkeypatch):
 def test_charts_leave_global_settings_alone():
     before = {k: mpl.rcParams[k] for k in ("font.family", "axes.unicode_minus", "font.size", "svg.fonttype",
                                            "text.parse_math")}
-    fig = plots.bar(["a", "$5 off"], [1, -2], lang="zh")
-    plots.to_svg(fig)
+    fig = plots.bar(["a", "$5 off, $10 back"], [1, -2], lang="zh")
+    svg = plots.to_svg(fig)
     plots.to_png_base64(fig)
     assert {k: mpl.rcParams[k] for k in before} == before
-    assert "$5 off" in texts(fig)  # a dollar sign in a label is text, not mathtext
+    assert "<!-- $5 off, $10 back -->" in svg  # dollar signs in a label are text, not mathtext
 
 
 def test_charts_can_be_built_in_parallel_threads():
@@ -413,7 +412,6 @@ def test_charts_can_be_built_in_parallel_threads():
         svgs = list(pool.map(build, range(8)))
     assert all(s.startswith("<svg") for s in svgs)
     assert mpl.rcParams["font.family"] == before
-    assert threading.active_count() >= 1
 
 
 # ---------------------------------------------------------------------------------------------------------------
