@@ -234,7 +234,8 @@ def fit(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> CfaResult:
     factors = list(model)
     return CfaResult(
         model={name: tuple(indicators) for name, indicators in model.items()}, n_used=n,
-        chisq=chisq, df=df, pvalue=float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan"), cfi=cfi, tli=tli, rmsea=rmsea, srmr=_srmr(s, sigma),
+        chisq=chisq, df=df, pvalue=float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan"),
+        cfi=cfi, tli=tli, rmsea=rmsea, srmr=_srmr(s, sigma),
         baseline_chisq=baseline, baseline_df=baseline_df, converged=converged,
         loadings=pd.DataFrame(lam, index=items, columns=factors),
         std_loadings=pd.DataFrame(lam * np.sqrt(np.diag(phi)) / sd[:, None], index=items, columns=factors),
