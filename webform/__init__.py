@@ -17,6 +17,7 @@ seconds]``).
 """
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 from pathlib import Path
@@ -57,6 +58,8 @@ _DEFAULTS: dict[str, Any] = {
     "TOKEN_RATE_LIMIT": [30, 300],
     "TRUSTED_PROXIES": 0,
     "STATIC_MAX_AGE": 7 * 24 * 3600,
+    # gzip HTML for browsers that accept it: a 33-question page goes from ~29 KB to ~4 KB on the wire
+    "COMPRESS_HTML": True,
 }
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -103,6 +106,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     _static_versions(app)
     app.after_request(_security_headers)
+    if app.config["COMPRESS_HTML"]:
+        app.after_request(_compress)
 
     @app.get("/healthz")
     def healthz() -> tuple[str, int, dict[str, str]]:
@@ -143,6 +148,25 @@ def _limit_form_parts(*_args: Any) -> None:
         limit = current_app.config.get("MAX_FORM_PARTS")
         if limit and request.get_data(cache=True).count(b"&") >= int(limit):
             raise RequestEntityTooLarge()
+
+
+def _compress(response: Response) -> Response:
+    """gzip an HTML response of more than a packet when the client accepts gzip.
+
+    Only pages, never downloads or static files (those are cached).  The CSRF token on the
+    page changes on every render (it is signed with a timestamp), which keeps BREACH-style
+    guessing from converging.
+    """
+    if (response.mimetype != "text/html" or response.direct_passthrough or "Content-Encoding" in response.headers
+            or "gzip" not in request.headers.get("Accept-Encoding", "")):
+        return response
+    data = response.get_data()
+    if len(data) < 1400:
+        return response
+    response.set_data(gzip.compress(data, compresslevel=5, mtime=0))
+    response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    return response
 
 
 def _security_headers(response: Response) -> Response:

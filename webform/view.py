@@ -107,8 +107,10 @@ def _labels(scale: Scale | None, lang: str) -> dict[int, str]:
 def question_view(question: Question, lang: str, dynamic: bool) -> QuestionView:
     qid = question.id
     text = _t(question.text, lang)
+    # the questions of one Kano attribute (functional, dysfunctional, self-stated importance) stay together
+    pair = question.pair or "" if question.role in ("functional", "dysfunctional", "self_importance") else ""
     common: dict[str, Any] = dict(id=qid, type=question.type, text=text, help=_t(question.help, lang),
-                                  optional=not question.required, dynamic=dynamic)
+                                  optional=not question.required, dynamic=dynamic, pair=pair)
     qtype = question.type
     if qtype in ("likert", "nps"):
         labels = {p: t.best(lang) for p, t in NPS_LABELS} if qtype == "nps" else _labels(question.scale, lang)
@@ -127,8 +129,7 @@ def question_view(question: Question, lang: str, dynamic: bool) -> QuestionView:
             badge = translate("if_offered", lang)
         elif question.role == "dysfunctional":
             badge = translate("if_not_offered", lang)
-        return QuestionView(kind="radios", first_input=options[0].id, group=group, badge=badge,
-                            pair=question.pair or "", **common)
+        return QuestionView(kind="radios", first_input=options[0].id, group=group, badge=badge, **common)
     if qtype == "multi":
         options = tuple(OptionView(o.code, o.text.best(lang), "", f"i-{qid}-{o.code}") for o in question.options)
         return QuestionView(kind="checks", first_input=options[0].id, options=options, name=field_name(qid), **common)

@@ -207,3 +207,20 @@ def test_questionnaire_text_is_escaped(make_app):
     text = Respondent(app.test_client(), "en").get("/s/quick").text
     assert "<script>alert" not in text and "<img src=x" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+def test_html_is_gzipped_for_clients_that_accept_it(make_app):
+    import gzip
+
+    app = make_app()
+    client = app.test_client()
+    plain = client.get("/s/alltypes")
+    zipped = client.get("/s/alltypes", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert "Content-Encoding" not in plain.headers
+    assert zipped.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in zipped.headers["Vary"]
+    body = gzip.decompress(zipped.get_data()).decode()
+    assert body.startswith("<!doctype html>") and len(zipped.get_data()) < len(plain.get_data()) / 2
+    _secure(zipped)
+    with client.get(plain.get_data(as_text=True).split('href="', 2)[1].split('"')[0],
+                    headers={"Accept-Encoding": "gzip"}) as css:
+        assert "Content-Encoding" not in css.headers

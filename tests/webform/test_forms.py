@@ -23,14 +23,13 @@ def test_every_type_renders_native_inputs_without_preselection(respondent):
     assert page.inputs["q_sat"][0]["type"] == "radio" and len(page.inputs["q_sat"]) == 5
     assert len(page.inputs["q_rec"]) == 11 and page.inputs["q_rec"][0]["value"] == "0"
     assert [i["value"] for i in page.inputs["q_extras"]] == ["wifi", "coffee", "tv"]
+    assert page.inputs["q_extras"][0]["id"] == "i-extras-wifi" and "id" not in page.inputs["q_extras"][1]
     assert page.inputs["q_extras"][0]["type"] == "checkbox"
     assert "q_grid" not in page.inputs and len(page.inputs["q_g1"]) == 5
     assert page.checked == {}                     # never pre-selected
     assert 'novalidate' in text
-    # every input has a label bound to it
-    for inputs in page.inputs.values():
-        for attrs in inputs:
-            assert f'<label for="{attrs["id"]}"' in text
+    # every radio and checkbox is wrapped by its label (the whole row is the tap target)
+    assert text.count("<label><input type=") == sum(len(v) for v in page.inputs.values())
     page2 = respondent.post(page, P1)
     assert page2.screen == "p2"
     for name in ("q_age", "q_spend", "q_comment", "q_plate", "q_visit", "q_weights-speed", "q_weights-price"):
@@ -44,7 +43,7 @@ def test_every_type_renders_native_inputs_without_preselection(respondent):
 def test_fully_labelled_scale_is_a_list_and_partly_labelled_a_row(respondent):
     text = respondent.get("/s/alltypes").text
     mood = text[text.index('id="f-mood"'):text.index('id="f-grid"')]
-    assert '<div class="list">' in mood and "Very dissatisfied" in mood
+    assert '<div class="list">' in mood and 'value="1">Very dissatisfied</label>' in mood
     sat = text[text.index('id="f-sat"'):text.index('id="f-mood"')]
     assert '<div class="scale">' in sat and '<span class="vh"> Strongly disagree</span>' in sat
 
