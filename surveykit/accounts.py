@@ -130,7 +130,8 @@ def end_sessions(engine: Engine, username: str) -> int:
     u = users.c
     with write_transaction(engine) as conn:
         new = conn.execute(sa.update(users).where(u.username == username)
-                           .values(session_generation=u.session_generation + 1).returning(u.session_generation)).scalar()
+                           .values(session_generation=u.session_generation + 1)
+                           .returning(u.session_generation)).scalar()
     if new is None:
         raise StorageError(f"no user {username!r}")
     return int(new)

@@ -107,6 +107,7 @@ def lookup_invitation(engine: Engine, token: str) -> InvitationState:
                              .where(i.token_hash == token_hash(token))).first()
     if found is None:
         return InvitationState("unknown")
+    status: Literal["used", "expired", "open"]
     if found.used_at is not None:
         status = "used"
     elif found.expires_at is not None and found.expires_at <= utcnow():

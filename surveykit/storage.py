@@ -286,10 +286,11 @@ def save_response(engine: Engine, q: Questionnaire, answers: Mapping[str, Any], 
     seg = check_fields(q, fields) if fields is not None else None
     submitted = as_utc(submitted_at) if submitted_at is not None else utcnow()
     started = as_utc(started_at) if started_at is not None else None
-    row = dict(response_id=uuid.uuid4().hex, survey=q.survey, key=key, answers_hash=answers_hash(canonical),
-               language=language, wave=wave, started_at=started, submitted_at=submitted,
-               duration_s=(submitted - started).total_seconds() if started is not None else None,
-               answers=canonical, invitation_id=invitation_id)
+    digest = answers_hash(canonical)
+    row: dict[str, Any] = dict(
+        response_id=uuid.uuid4().hex, survey=q.survey, key=key, answers_hash=digest, language=language, wave=wave,
+        started_at=started, submitted_at=submitted, answers=canonical, invitation_id=invitation_id,
+        duration_s=(submitted - started).total_seconds() if started is not None else None)
     try:
         with write_transaction(engine) as conn:
             return _record(conn, q, row, seg)
@@ -298,7 +299,7 @@ def save_response(engine: Engine, q: Questionnaire, answers: Mapping[str, Any], 
         # (foreign key) or already answered under another key (unique invitation_id).  Re-read
         # once in case the key was the cause after all.
         with engine.connect() as conn:
-            replay = _replay(conn, q.survey, key, row["answers_hash"])
+            replay = _replay(conn, q.survey, key, digest)
         if replay is not None:
             return replay
         if invitation_id is not None:
@@ -397,10 +398,11 @@ def responses_frame(engine: Engine, q: Questionnaire, *, version: int | None = N
     meta = [("response_id", r.response_id), ("version", v.version), ("wave", r.wave), ("language", r.language),
             ("started_at", r.started_at), ("submitted_at", r.submitted_at), ("duration_s", r.duration_s)]
     pairs = [x for name, column in meta for x in (sa.literal(name), column)]
+    docs: list[Any]
     if engine.dialect.name == "postgresql":   # text (bytea would travel hex-encoded)
         docs = [sa.cast(x, sa.Text) for x in (sa.func.jsonb_build_object(*pairs), r.fields, r.answers)]
     else:   # UTF-8 bytes straight from the database: no decoding and re-encoding of every row
-        docs = [sa.cast(x, sa.LargeBinary) for x in (sa.func.json_object(*pairs), r.fields, r.answers)]
+        docs = [sa.cast(x, sa.LargeBinary()) for x in (sa.func.json_object(*pairs), r.fields, r.answers)]
     stmt = sa.select(*docs).join_from(responses, survey_versions).where(r.survey == q.survey).order_by(r.id)
     if version is not None:
         stmt = stmt.where(v.version == version)
@@ -446,8 +448,9 @@ def start_draft(engine: Engine, q: Questionnaire, *, language: str, fields: Mapp
     _check_language(q, language)
     seg = check_fields(q, fields) if fields is not None else None
     token, now = secrets.token_urlsafe(32), utcnow()
-    row = dict(id=uuid.uuid4().hex, survey=q.survey, key=new_submission_key(), resume_hash=_sha256(token),
-               language=language, invitation_id=invitation_id, answers={}, page=0, started_at=now, updated_at=now)
+    row: dict[str, Any] = dict(id=uuid.uuid4().hex, survey=q.survey, key=new_submission_key(),
+                               resume_hash=_sha256(token), language=language, invitation_id=invitation_id, answers={},
+                               page=0, started_at=now, updated_at=now)
     with write_transaction(engine) as conn:
         row["version_id"] = _version_id(conn, q)
         if seg is None and invitation_id is not None:
@@ -528,7 +531,8 @@ def hit_rate_limit(engine: Engine, bucket: str, *, limit: int, window_s: int) ->
                 .on_conflict_do_update(index_elements=["bucket", "window_start"], set_={"hits": t.hits + 1})
                 .returning(t.hits))
         hits = conn.execute(stmt).scalar_one()
-        previous = conn.execute(sa.select(t.hits).where(t.bucket == bucket, t.window_start == window - window_s)).scalar()
+        previous = conn.execute(sa.select(t.hits).where(t.bucket == bucket,
+                                                        t.window_start == window - window_s)).scalar()
         conn.execute(sa.delete(rate_limits).where(t.bucket == bucket, t.window_start < window - window_s))
     estimate = hits + (previous or 0) * (1 - (now - window) / window_s)
     return estimate > limit
