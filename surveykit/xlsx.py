@@ -167,7 +167,8 @@ class _Sheet:
             part = self.frame.iloc[start:stop]
             cells = [self._cells(letter, column, rows, part[column])
                      for letter, column in zip(self.letters, self.frame.columns)]
-            yield _bytes(pc.binary_join_element_wise('<row r="', rows, '">', *cells, "</row>", ""))
+            yield _bytes(pc.binary_join_element_wise('<row r="', rows, '">', *cells, "</row>", "",
+                                                     null_handling="replace"))     # an empty cell is left out
         yield b"</sheetData></worksheet>"
 
     def _cells(self, letter: str, column: str, rows: pa.Array, chunk: pd.Series) -> pa.Array:
@@ -189,7 +190,7 @@ class _Sheet:
             out = cells('"><v>', pc.cast(pa.array(values, from_pandas=True), pa.string()))
         else:
             out = cells(text_open, self._text(column, chunk), text_close)
-        return pc.fill_null(out, "")
+        return out
 
     def _text(self, column: str, chunk: pd.Series) -> pa.Array:
         array = pa.array(chunk.astype(object).where(chunk.notna(), None), type=pa.string())
