@@ -34,11 +34,10 @@ NOT_ANSWERED = text_of(zh="未作答", en="Not answered")
 MISSING_NOTE = (
     "Skipped by logic (the question was not shown) and not answered are told apart in SPSS "
     f"(user-missing {SKIPPED_SAV} and {NOT_ANSWERED_SAV}) and Stata (extended missing .{SKIPPED_DTA} and "
-    f".{NOT_ANSWERED_DTA}); CSV, XLSX and Parquet keep both as an empty cell (null). Text is empty when missing "
-    "in every format."
+    f".{NOT_ANSWERED_DTA}); CSV, XLSX and Parquet keep both as an empty cell (null). A number that may be "
+    "negative keeps system-missing in SPSS. Text carries no missing codes: it is an empty string in SPSS and "
+    "Stata, which have no missing text, and null elsewhere."
 )
-
-
 SAV_NAME_BYTES = 64
 # Stata allows 32 characters, but pyreadstat names a variable's value-label set after it, plus a
 # counter (``q1`` -> ``q10``, ``q11``...), and that name has the same limit: 4 characters stay free.
