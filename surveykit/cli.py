@@ -315,7 +315,7 @@ def serve(questionnaires: tuple[str, ...], db_url: str | None, host: str, port: 
 
             return create_app(config)
 
-    shown = "localhost" if host in ("0.0.0.0", "::") else host
+    shown = "localhost" if host in ("0.0.0.0", "::") else host   # nosec B104: naming the URL to open, not binding
     for q in surveys:
         click.echo(f"{q.survey}: http://{shown}:{port}/s/{q.survey}")
     click.echo(f"admin: http://{shown}:{port}/admin/")
