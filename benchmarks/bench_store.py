@@ -252,13 +252,14 @@ def main(argv: list[str] | None = None) -> int:
             backends.append(PostgresBackend(args.pg))
         except psycopg.OperationalError as exc:
             print(f"note: PostgreSQL left out, not reachable: {exc}".strip(), file=sys.stderr)
-        for backend in backends:
-            try:
+        try:
+            for backend in backends:
                 sub = bench_submissions(backend, q, yaml_text, pool, seconds)
                 frame = bench_frame(backend, q, yaml_text, pool, frame_rows)
-            finally:
+                results.append((backend.name, sub, frame))
+        finally:
+            for backend in backends:
                 backend.close()
-            results.append((backend.name, sub, frame))
     print(f"\nresponse store, {q.survey} ({len(q.answer_variables())} answer variables), {CLIENTS} client processes, "
           f"{seconds:g} s per run\n")
     print(f"| backend | bare insert /s | save_response /s | ratio | bare spread | failed bare / store "
