@@ -26,6 +26,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import Field
+from wtforms.fields.core import Flags
 from wtforms.validators import Length, NumberRange, StopValidation, ValidationError
 
 from surveykit.model import Question, Questionnaire, Screen
@@ -39,6 +40,7 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 # U+FFFD, which is what Werkzeug puts where the body was not valid UTF-8 (encoded surrogates, overlong forms)
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffd\ufffe\uffff]")
 _ASCII_SPACE = " \t\r\n"
+_NO_FLAGS = Flags()
 
 
 def field_name(variable: str) -> str:
@@ -51,9 +53,32 @@ class AnswerField(Field):
 
     question: Question
 
-    def __init__(self, label: str = "", validators: Any = None, *, question: Question, lang: str,
-                 required: bool, **kwargs: Any) -> None:
-        super().__init__(label, validators, **kwargs)
+    def __init__(self, label: str = "", validators: Any = None, *, question: Question, lang: str, required: bool,
+                 name: str = "", _form: Any = None, _prefix: str = "", _translations: Any = None, _meta: Any = None,
+                 **_unused: Any) -> None:
+        # Field.__init__ without what only rendering needs (label, widget, flags, render_kw): these
+        # fields never render, and binding 40 of them per request is most of a submission's CPU.
+        self.meta = _meta if _meta is not None else _form.meta
+        if _translations is not None:
+            self._translations = _translations
+        self._form = _form
+        self.name = self.id = _prefix + name
+        self.short_name = name
+        self.type = type(self).__name__
+        self.validators = tuple(validators or ())
+        self.filters = ()
+        self.default = None
+        self.description = ""
+        self.render_kw = None
+        self.flags = _NO_FLAGS
+        self.label = None
+        self.invalid_value_message = None
+        self._datalist = None
+        self.errors: list[str] = []
+        self.process_errors: list[str] = []
+        self.raw_data: list[Any] = []
+        self.data: Any = None
+        self.object_data = None
         self.question = question
         self.lang = lang
         self.required = required
@@ -74,12 +99,16 @@ class AnswerField(Field):
             return
         self.raw_data = formdata.getlist(self.name)
         try:
-            if not all(isinstance(v, str) for v in self.raw_data):   # an uploaded file in place of an answer
-                self.raw_data = []
-                raise ValueError(self._msg("invalid_choice"))
+            for value in self.raw_data:
+                if type(value) is not str:     # an uploaded file in place of an answer
+                    self.raw_data = []
+                    raise ValueError(self._msg("invalid_choice"))
             self.data = self.parse(self.raw_data)
         except ValueError as exc:
             self.parse_error = str(exc)
+
+    def post_process(self, formdata: Any) -> None:
+        """Nothing to do after processing (WTForms checks a datalist here)."""
 
     def parse(self, values: list[str]) -> Any:
         raise NotImplementedError

@@ -35,7 +35,9 @@ from webform import db
 from webform.errors import error_response, fail
 from webform.forms import AnswerField, ConstantSumAnswer, MultiAnswer, ScreenForm, build_form
 from webform.i18n import BCP47, LANGUAGE_NAMES, MESSAGES, choose_language, translate
-from webform.routing import applies, clean_answers, condition_json, missing_required, plan, visible_screens
+from webform.routing import (
+    applies, clean_answers, condition_json, missing_required, plan, question_variables, visible_screens,
+)
 from webform.view import screen_view
 
 bp = Blueprint("survey", __name__, url_prefix="/s")
@@ -78,8 +80,16 @@ def _ui(lang: str) -> dict[str, str]:
     return {key: translate(key, lang) for key in MESSAGES["en"]}
 
 
+KEY_SALT = "surveykit-submission-key"
+
+
+def key_serializer(secret_key: str | bytes) -> URLSafeTimedSerializer:
+    """Signs the submission key a draft-less form carries (``k``); the timestamp is the render time."""
+    return URLSafeTimedSerializer(secret_key, salt=KEY_SALT)
+
+
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="surveykit-submission-key")
+    return key_serializer(current_app.config["SECRET_KEY"])
 
 
 # -- the session: draft id + resume link per survey, finished response ids ------------------------
@@ -314,12 +324,20 @@ def _render(q: Questionnaire, index: int, *, draft: storage.Draft | None, answer
             conds[question.id] = condition_json(question.visible_if, context)
         elif applies(question.visible_if, context):
             shown.add(question.id)
+    ready: dict[str, Any] = {}
     if form is not None:
         values, bad = _values_from_form(form)
         errors = form.errors_by_question()
         summary = _summary(form, q, index, lang, view)
     else:
         values, bad, errors, summary = _values_from_answers(q, index, answers), set(), {}, []
+        # questions without errors come ready-made from the view, rendered once by the same macros
+        for qv, question in zip(view.questions, screen.questions):
+            if qv.id in shown:
+                answered = any(v in answers for v in question_variables(question))
+                html = view.ready(qv, answered, values.get(qv.id))
+                if html is not None:
+                    ready[qv.id] = html
     visible = visible_screens(q, answers, fields)
     position = visible.index(index) + 1 if index in visible else 1
     is_last = _neighbour(q, index, answers, fields, +1) is None
@@ -329,12 +347,13 @@ def _render(q: Questionnaire, index: int, *, draft: storage.Draft | None, answer
         entry = _session_entry(survey_id)
         if entry is not None:
             resume_url = request.host_url.rstrip("/") + entry[1]
-    if draft is None and key is None:
-        key = _serializer().dumps(storage.new_submission_key())
+    if draft is None:
+        # keep the key the form carried (a retry of the same submission), if it is genuine
+        key = _valid_key(key) or _serializer().dumps(storage.new_submission_key())
     title = view.title or q.title.best(lang)
     body = render_template(
         "survey/page.html", lang=lang, lang_tag=BCP47.get(lang, lang), ui=ui, view=view, shown=shown, conds=conds,
-        values=values, errors=errors, bad=bad, summary=summary, notice=notice,
+        values=values, errors=errors, bad=bad, summary=summary, notice=notice, ready=ready,
         survey_title=q.title.best(lang), page_title=title,
         description=q.description.best(lang) if (q.description and position == 1) else "",
         progress=translate("progress", lang, n=position, m=max(len(visible), position)),
@@ -432,7 +451,7 @@ def page_post(survey_id: str, screen_id: str) -> Response:
     form = build_form(q, screen, g.lang)()
     action = request.form.get("action", "next")
     posted_key = request.form.get("k") if draft is None else None
-    render = dict(draft=draft, answers=answers, fields=fields, token=token, key=_valid_key(posted_key))
+    render = dict(draft=draft, answers=answers, fields=fields, token=token, key=posted_key)
     posted = set(request.form.keys()) | set(request.files.keys())
     if posted - _FORM_META - form.input_names() or request.files or action not in ("next", "back"):
         return _render(q, index, form=form, status=400, notice=translate("unexpected", g.lang), **render)
@@ -579,4 +598,4 @@ def csrf_failed(exc: CSRFError) -> Response:
     answers = _known(q, draft.answers) if draft is not None else {}
     return _render(q, index, draft=draft, answers=answers, fields=fields, form=form, status=400,
                    notice=translate("expired_form", g.lang), token=token,
-                   key=_valid_key(request.form.get("k")) if draft is None else None)
+                   key=request.form.get("k") if draft is None else None)

@@ -6,8 +6,11 @@ not used for rendering: 8.6x slower, see ``PERFORMANCE.md`` part B).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+from flask import current_app
+from markupsafe import Markup
 
 from surveykit.model import Question, Questionnaire, Scale, Screen, Text
 from surveykit.screens import NPS_LABELS
@@ -28,6 +31,8 @@ class OptionView:
     label: str           # visible text
     extra: str           # visually hidden text completing the accessible name ("1" -> "1 Strongly disagree")
     id: str
+    off: Markup = Markup()   # the option macro's output, unticked and ticked (see _with_fragments)
+    on: Markup = Markup()
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +70,7 @@ class QuestionView:
     of_label: str = ""   # constant sum: "of 100"
     hint: str = ""       # number range, date format
     dynamic: bool = False
+    pristine: Markup | None = None   # the question macro's output with no answer and no error
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +79,28 @@ class ScreenView:
     title: str
     intro: str
     questions: tuple[QuestionView, ...]
+    lang: str = ""
+    # the question macro's output for a radio question by its answer, filled as answers occur
+    # (bounded: one entry per option of each question)
+    answered: dict[tuple[str, str], Markup] = field(default_factory=dict, compare=False)
+
+    def ready(self, qv: QuestionView, answered: bool, value: str | None) -> Markup | None:
+        """The finished HTML of a question without errors, or None when it must be rendered live."""
+        if qv.dynamic:
+            return None
+        if not answered:
+            return qv.pristine
+        if qv.kind != "radios" or value is None:
+            return None
+        key = (qv.id, value)
+        html = self.answered.get(key)
+        if html is None:
+            macros = current_app.jinja_env.get_template("_fields.html").module
+            html = macros.question(qv, {qv.id: value}, {}, frozenset(), "", translate("optional", self.lang),
+                                   translate("sum_label", self.lang))
+            if len(self.answered) < 5000:
+                self.answered[key] = html
+        return html
 
 
 def _t(text: Text | None, lang: str) -> str:
@@ -169,15 +197,44 @@ _VIEWS: dict[tuple[int, str, str], tuple[Questionnaire, ScreenView]] = {}
 
 
 def screen_view(q: Questionnaire, screen: Screen, lang: str) -> ScreenView:
-    """The cached view of one screen in one language."""
+    """The cached view of one screen in one language (built inside a request: it renders fragments)."""
     key = (id(q), screen.id, lang)
     hit = _VIEWS.get(key)
     if hit is None or hit[0] is not q:
         dynamic = plan(q).dynamic
-        view = ScreenView(screen.id, _t(screen.title, lang), _t(screen.intro, lang),
-                          tuple(question_view(x, lang, x.id in dynamic) for x in screen.questions))
+        macros = current_app.jinja_env.get_template("_fields.html").module
+        questions = tuple(_with_fragments(question_view(x, lang, x.id in dynamic), macros, lang)
+                          for x in screen.questions)
+        view = ScreenView(screen.id, _t(screen.title, lang), _t(screen.intro, lang), questions, lang)
         if len(_VIEWS) > 2000:
             _VIEWS.clear()
         hit = (q, view)
         _VIEWS[key] = hit
     return hit[1]
+
+
+def _options(options: tuple[OptionView, ...], kind: str, name: str, macros: Any) -> tuple[OptionView, ...]:
+    return tuple(replace(o, off=macros.option(kind, name, o, i == 0, False, False),
+                         on=macros.option(kind, name, o, i == 0, True, False)) for i, o in enumerate(options))
+
+
+def _group(group: GroupView, macros: Any) -> GroupView:
+    return replace(group, options=_options(group.options, "radio", group.name, macros))
+
+
+def _with_fragments(qv: QuestionView, macros: Any, lang: str) -> QuestionView:
+    """Render each option (ticked and not) and the unanswered question once, with the page macros.
+
+    Pages are then mostly a join of these fragments; a question with an answer or an error
+    is rendered by the same macros around the option fragments.
+    """
+    if qv.group is not None:
+        qv = replace(qv, group=_group(qv.group, macros))
+    if qv.rows:
+        qv = replace(qv, rows=tuple(_group(row, macros) for row in qv.rows))
+    if qv.kind == "checks":
+        qv = replace(qv, options=_options(qv.options, "checkbox", qv.name, macros))
+    if not qv.dynamic:
+        qv = replace(qv, pristine=macros.question(qv, {}, {}, frozenset(), "", translate("optional", lang),
+                                                  translate("sum_label", lang)))
+    return qv
