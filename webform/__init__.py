@@ -36,12 +36,13 @@ from webform.i18n import babel_locale
 
 __all__ = ["create_app", "uses_dev_secret", "DEV_SECRET_KEY"]
 
-DEV_SECRET_KEY = "surveykit-development-only-secret-key"
+# loopback and tests only: `surveykit serve` refuses it on any other address
+DEV_SECRET_KEY = "surveykit-development-only-secret-key"  # nosec B105
 
 csrf = CSRFProtect()
 
 _DEFAULTS: dict[str, Any] = {
-    "SECRET_KEY": None,
+    "SECRET_KEY": None,  # nosec B105 - no secret: the development key is used, and flagged
     "DATABASE_URL": None,
     "QUESTIONNAIRES": [],
     "WAVE": None,

@@ -16,6 +16,7 @@ import warnings
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response as BaseResponse
 from flask_wtf.csrf import CSRFError, generate_csrf
 
 from surveykit import storage
@@ -31,7 +32,7 @@ _MAX_FIELD = 1024
 
 
 @bp.before_request
-def _admin_context() -> Response | None:
+def _admin_context() -> BaseResponse | None:
     g.lang = choose_language(UI_LANGUAGES, "en")
     wanted = request.args.get("lang")
     if request.method == "GET" and wanted is not None:
@@ -69,7 +70,7 @@ def _current_user() -> dict[str, Any] | None:
     return {"uid": uid, "name": info.get("name", "")}
 
 
-def _page(template: str, status: int = 200, **context: Any) -> Response:
+def _page(template: str, status: int = 200, **context: Any) -> BaseResponse:
     lang = g.lang
     switch = [(BCP47[c], LANGUAGE_NAMES[c], url_for(request.endpoint or "admin.index", **(request.view_args or {}), lang=c))
               for c in UI_LANGUAGES if c != lang] if request.method == "GET" else []
@@ -88,14 +89,14 @@ def _ui(lang: str) -> Any:
 # -- login / logout ------------------------------------------------------------------------------------
 
 @bp.get("/login")
-def login() -> Response:
+def login() -> BaseResponse:
     if _current_user() is not None:
-        return redirect(url_for("admin.index"), 303)  # type: ignore[return-value]
+        return redirect(url_for("admin.index"), 303)
     return _page("admin/login.html")
 
 
 @bp.post("/login")
-def login_post() -> Response:
+def login_post() -> BaseResponse:
     username = request.form.get("username", "")
     password = request.form.get("password", "")
     if len(username) > _MAX_FIELD or len(password) > _MAX_FIELD:
@@ -119,11 +120,11 @@ def login_post() -> Response:
         session["lang"] = lang
     now = time.time()
     session["admin"] = {"uid": user.id, "gen": user.session_generation, "name": user.username, "at": now, "seen": now}
-    return redirect(url_for("admin.index"), 303)  # type: ignore[return-value]
+    return redirect(url_for("admin.index"), 303)
 
 
 @bp.post("/logout")
-def logout() -> Response:
+def logout() -> BaseResponse:
     name = db.username_of(g.admin["uid"])
     if name is not None:
         storage.end_sessions(db.engine(), name)
@@ -131,11 +132,11 @@ def logout() -> Response:
     session.clear()
     if lang in UI_LANGUAGES:
         session["lang"] = lang
-    return redirect(url_for("admin.login"), 303)  # type: ignore[return-value]
+    return redirect(url_for("admin.login"), 303)
 
 
 @bp.errorhandler(CSRFError)
-def csrf_failed(exc: CSRFError) -> Response:
+def csrf_failed(exc: CSRFError) -> BaseResponse:
     g.lang = choose_language(UI_LANGUAGES, "en")
     if request.endpoint == "admin.login_post":
         return _page("admin/login.html", status=400, error=translate("expired_form", g.lang), username="")
@@ -152,7 +153,7 @@ def _survey(survey_id: str) -> Questionnaire:
 
 
 @bp.get("/")
-def index() -> Response:
+def index() -> BaseResponse:
     lang = g.lang
     surveys = []
     for survey_id, (q, _version_id) in sorted(db.registry().current.items()):
@@ -178,9 +179,8 @@ def survey_stats(q: Questionnaire, lang: str) -> dict[str, Any]:
     segments = []
     for f in q.fields:
         labels = {code: text.best(lang) for code, text in f.values}
-        counts = df[f.id].value_counts(dropna=False) if len(df) else []
         rows = []
-        for value, count in (counts.items() if len(df) else []):
+        for value, count in (df[f.id].value_counts(dropna=False).items() if len(df) else ()):
             missing = value is None or (isinstance(value, float) and math.isnan(value))
             shown = translate("missing", lang) if missing else labels.get(value, str(value))
             rows.append((shown, int(count)))
@@ -194,7 +194,7 @@ def survey_stats(q: Questionnaire, lang: str) -> dict[str, Any]:
 
 
 @bp.get("/s/<survey_id>")
-def survey(survey_id: str) -> Response:
+def survey(survey_id: str) -> BaseResponse:
     q = _survey(survey_id)
     lang = g.lang
     report_url = url_for("admin.report", survey_id=survey_id) if "admin.report" in current_app.view_functions else None
@@ -207,13 +207,14 @@ _FORMULA_START = ("=", "+", "-", "@")
 
 
 @bp.get("/s/<survey_id>/responses.csv")
-def responses_csv(survey_id: str) -> Response:
+def responses_csv(survey_id: str) -> BaseResponse:
     q = _survey(survey_id)
     df = storage.responses_frame(db.engine(), q)
     buffer = io.BytesIO()
+    exporter: Any
     try:
-        from surveykit import export as exporter  # written by another engineer; optional until it lands
-    except ImportError:
+        from surveykit import export as exporter
+    except ImportError:        # an older core without the exporter
         exporter = None
     if exporter is not None and hasattr(exporter, "export"):
         with warnings.catch_warnings():          # returned as a list as well: logged, never fatal here

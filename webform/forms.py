@@ -381,8 +381,9 @@ def _fields_for(question: Question, lang: str) -> Iterable[tuple[str, AnswerFiel
         yield question.id, TextAnswer(pattern=question.pattern, validators=[Length(min=low, max=high), _check_pattern],
                                       **common)
     elif qtype == "date":
-        yield question.id, DateAnswer(low=question.min, high=question.max, validators=[_check_date_range],
-                                      **common)
+        low_date = str(question.min) if question.min is not None else None     # ISO dates for a date question
+        high_date = str(question.max) if question.max is not None else None
+        yield question.id, DateAnswer(low=low_date, high=high_date, validators=[_check_date_range], **common)
     elif qtype == "constant_sum":
         yield question.id, ConstantSumAnswer(codes=tuple(o.code for o in question.options),
                                              total=float(question.total or 0), validators=[_check_total], **common)

@@ -101,7 +101,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sign_in": "Sign in",
         "sign_out": "Sign out",
         "username": "User name",
-        "password": "Password",
+        "password": "Password",  # nosec B105 - a label
         "bad_login": "The user name or password is not right.",
         "surveys": "Surveys",
         "survey": "Survey",
@@ -199,7 +199,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sign_in": "登录",
         "sign_out": "退出登录",
         "username": "用户名",
-        "password": "密码",
+        "password": "密码",  # nosec B105 - a label
         "bad_login": "用户名或密码不正确。",
         "surveys": "问卷",
         "survey": "问卷",

@@ -26,6 +26,7 @@ from functools import lru_cache
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response as BaseResponse
 from flask_wtf.csrf import CSRFError, generate_csrf
 from itsdangerous import BadData, URLSafeTimedSerializer
 
@@ -49,14 +50,14 @@ _FORM_META = frozenset({"csrf_token", "action", "k", "t"})
 # -- request context -----------------------------------------------------------------------------
 
 @bp.before_request
-def _survey_context() -> Response | None:
+def _survey_context() -> BaseResponse | None:
     _resolve_survey()
     wanted = request.args.get("lang")
     if request.method == "GET" and wanted is not None:
         if wanted in g.q.languages:
             session["lang"] = wanted
-        args = {k: v for k, v in request.args.items() if k != "lang"}
-        return redirect(url_for(request.endpoint or "survey.start", **(request.view_args or {}), **args), 303)
+        args: dict[str, Any] = {**(request.view_args or {}), **{k: v for k, v in request.args.items() if k != "lang"}}
+        return redirect(url_for(request.endpoint or "survey.start", **args), 303)
     return None
 
 
@@ -119,7 +120,7 @@ def _done(survey_id: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _finish(survey_id: str, response_id: str) -> Response:
+def _finish(survey_id: str, response_id: str) -> BaseResponse:
     _forget(survey_id)
     done = dict(session.get("done", {}))
     done[survey_id] = response_id
@@ -143,13 +144,46 @@ def _questionnaire(draft: storage.Draft | None) -> Questionnaire:
         q = db.registry().version(draft.version_id)
         if q is not None:
             return q
+        g.draft_on_other_version = True
     return g.q  # type: ignore[no-any-return]
 
 
 def _known(q: Questionnaire, answers: dict[str, Any]) -> dict[str, Any]:
-    """Draft answers restricted to the variables of ``q`` (a draft may predate a version change)."""
+    """Draft answers restricted to the variables of ``q``.
+
+    A draft whose own version is no longer loaded finishes on the current one: its answers
+    are kept only where they still fit (same variable, a value the new version accepts).
+    """
     names = _answer_names(q)
-    return {k: v for k, v in answers.items() if k in names}
+    kept = {k: v for k, v in answers.items() if k in names}
+    if not g.get("draft_on_other_version"):
+        return kept
+    fitting = {}
+    for name, value in kept.items():
+        try:
+            fitting.update(storage.canonical_answers(q, {name: value}))
+        except ValueError:
+            continue
+    return fitting
+
+
+def _segment(q: Questionnaire, fields: dict[str, Any]) -> dict[str, Any]:
+    """Segment fields restricted to those ``q`` declares (an invitation may predate a version)."""
+    declared = {f.id for f in q.fields}
+    return {k: v for k, v in fields.items() if k in declared}
+
+
+def _save_draft(draft: storage.Draft, answers: dict[str, Any], page: int) -> BaseResponse | None:
+    """Save a page into the draft; a draft submitted meanwhile (a race with a double tap) ends at thanks."""
+    try:
+        storage.save_draft(_engine(), draft.id, _delta(draft.answers, answers), page)
+    except storage.StorageError:
+        current = storage.load_draft(_engine(), draft_id=draft.id)
+        if current is not None and current.response_id is not None:
+            return _finish(draft.survey, current.response_id)
+        _forget(draft.survey)
+        fail(409)
+    return None
 
 
 _NAMES: dict[int, tuple[Questionnaire, frozenset[str]]] = {}
@@ -297,19 +331,17 @@ def _summary(form: ScreenForm, q: Questionnaire, index: int, lang: str, view: An
 
 def _switch_links(q: Questionnaire, lang: str) -> list[tuple[str, str, str]]:
     links = []
-    args = {k: v for k, v in request.args.items() if k != "lang"}
+    args: dict[str, Any] = {**(request.view_args or {}), **{k: v for k, v in request.args.items() if k != "lang"}}
     endpoint = request.endpoint or "survey.start"
-    view_args = request.view_args or {}
     for code in q.languages:
         if code != lang:
-            links.append((BCP47.get(code, code), LANGUAGE_NAMES.get(code, code),
-                          url_for(endpoint, **view_args, **args, lang=code)))
+            links.append((BCP47.get(code, code), LANGUAGE_NAMES.get(code, code), url_for(endpoint, **args, lang=code)))
     return links
 
 
 def _render(q: Questionnaire, index: int, *, draft: storage.Draft | None, answers: dict[str, Any],
             fields: dict[str, Any], form: ScreenForm | None = None, status: int = 200, notice: str | None = None,
-            token: str | None = None, key: str | None = None) -> Response:
+            token: str | None = None, key: str | None = None) -> BaseResponse:
     lang = g.lang
     survey_id = q.survey
     screen = q.screens()[index]
@@ -375,7 +407,7 @@ def _first_index(q: Questionnaire, fields: dict[str, Any]) -> int:
 # -- views -------------------------------------------------------------------------------------------
 
 @bp.get("/<survey_id>")
-def start(survey_id: str) -> Response:
+def start(survey_id: str) -> BaseResponse:
     q = g.q
     token = request.args.get("t")
     if token is not None:
@@ -398,7 +430,7 @@ def start(survey_id: str) -> Response:
 
 
 @bp.get("/<survey_id>/p/<screen_id>")
-def page(survey_id: str, screen_id: str) -> Response:
+def page(survey_id: str, screen_id: str) -> BaseResponse:
     draft = _session_draft(survey_id)
     q = _questionnaire(draft)
     index = plan(q).index.get(screen_id)
@@ -419,7 +451,7 @@ def page(survey_id: str, screen_id: str) -> Response:
 
 
 @bp.post("/<survey_id>/p/<screen_id>")
-def page_post(survey_id: str, screen_id: str) -> Response:
+def page_post(survey_id: str, screen_id: str) -> BaseResponse:
     draft = _session_draft(survey_id)
     if draft is not None and draft.response_id is not None:
         return _finish(survey_id, draft.response_id)           # a replayed final submit
@@ -451,7 +483,7 @@ def page_post(survey_id: str, screen_id: str) -> Response:
     form = build_form(q, screen, g.lang)()
     action = request.form.get("action", "next")
     posted_key = request.form.get("k") if draft is None else None
-    render = dict(draft=draft, answers=answers, fields=fields, token=token, key=posted_key)
+    render: dict[str, Any] = dict(draft=draft, answers=answers, fields=fields, token=token, key=posted_key)
     posted = set(request.form.keys()) | set(request.files.keys())
     if posted - _FORM_META - form.input_names() or request.files or action not in ("next", "back"):
         return _render(q, index, form=form, status=400, notice=translate("unexpected", g.lang), **render)
@@ -474,7 +506,9 @@ def page_post(survey_id: str, screen_id: str) -> Response:
 
     if action == "back":
         if draft is not None:
-            storage.save_draft(_engine(), draft.id, _delta(draft.answers, merged), draft.page)
+            stopped = _save_draft(draft, merged, draft.page)
+            if stopped is not None:
+                return stopped
         previous = _neighbour(q, index, merged, fields, -1)
         if previous is None:
             return redirect(url_for("survey.start", survey_id=survey_id), 303)
@@ -486,14 +520,16 @@ def page_post(survey_id: str, screen_id: str) -> Response:
     if following is not None:
         if draft is None:
             draft = _start_draft(q, fields, invitation_id, token)
-        storage.save_draft(_engine(), draft.id, _delta(draft.answers, merged), max(draft.page, following))
-        return redirect(_page_url(survey_id, q, following), 303)
+        stopped = _save_draft(draft, merged, max(draft.page, following))
+        return stopped or redirect(_page_url(survey_id, q, following), 303)
 
     incomplete = missing_required(q, merged, fields)
     if incomplete is not None and incomplete != index:
         # an earlier screen lacks a required answer (a crafted request): send the respondent there
         if draft is not None:
-            storage.save_draft(_engine(), draft.id, _delta(draft.answers, merged), draft.page)
+            stopped = _save_draft(draft, merged, draft.page)
+            if stopped is not None:
+                return stopped
         return redirect(_page_url(survey_id, q, incomplete), 303)
     if draft is not None:
         key, started = draft.key, draft.started_at
@@ -505,12 +541,17 @@ def page_post(survey_id: str, screen_id: str) -> Response:
         key, started = signed
     try:
         result = storage.save_response(
-            _engine(), q, merged, key=key, language=g.lang, fields=draft.fields if draft is not None else None,
+            _engine(), q, merged, key=key, language=g.lang,
+            fields=_segment(q, draft.fields) if draft is not None else None,
             wave=current_app.config.get("WAVE"), started_at=started, invitation_id=invitation_id)
     except storage.DuplicateSubmission:
         fail(409)
     except storage.InvitationUnavailable:
         fail(410, "err_410", "invitation_used")
+    except ValueError:
+        # validation above makes every answer canonical; this is a bug, reported without a traceback page
+        current_app.logger.exception("a validated submission was refused by the store")
+        fail(422)
     return _finish(survey_id, result.response_id)
 
 
@@ -536,7 +577,9 @@ def _start_draft(q: Questionnaire, fields: dict[str, Any], invitation_id: int | 
         if existing is not None and existing.response_id is None and existing.survey == q.survey:
             _remember(q.survey, existing.id, url_for("survey.start", survey_id=q.survey, t=token))
             return existing
-    draft = storage.start_draft(engine, q, language=g.lang, fields=fields or None, invitation_id=invitation_id)
+    # with an invitation the store takes its fields itself
+    draft = storage.start_draft(engine, q, language=g.lang, fields=None if invitation_id is not None else fields or None,
+                                invitation_id=invitation_id)
     if token is not None:
         link = url_for("survey.start", survey_id=q.survey, t=token)
     else:
@@ -553,7 +596,7 @@ def _delta(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.get("/<survey_id>/r/<token>")
-def resume(survey_id: str, token: str) -> Response:
+def resume(survey_id: str, token: str) -> BaseResponse:
     draft = storage.load_draft(_engine(), resume_token=token) if len(token) <= 100 else None
     if draft is None or draft.survey != survey_id:
         if _rate_limited("resume"):
@@ -567,7 +610,7 @@ def resume(survey_id: str, token: str) -> Response:
 
 
 @bp.get("/<survey_id>/thanks")
-def thanks(survey_id: str) -> Response:
+def thanks(survey_id: str) -> BaseResponse:
     if not _done(survey_id):
         return redirect(url_for("survey.start", survey_id=survey_id), 303)
     q = g.q
@@ -580,7 +623,7 @@ def thanks(survey_id: str) -> Response:
 
 
 @bp.errorhandler(CSRFError)
-def csrf_failed(exc: CSRFError) -> Response:
+def csrf_failed(exc: CSRFError) -> BaseResponse:
     """A missing, wrong or expired CSRF token: 400, nothing stored, the page again with a fresh token."""
     if request.method != "POST" or request.endpoint != "survey.page_post":
         return error_response(400)

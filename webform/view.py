@@ -95,7 +95,7 @@ class ScreenView:
         key = (qv.id, value)
         html = self.answered.get(key)
         if html is None:
-            macros = current_app.jinja_env.get_template("_fields.html").module
+            macros: Any = current_app.jinja_env.get_template("_fields.html").module
             html = macros.question(qv, {qv.id: value}, {}, frozenset(), "", translate("optional", self.lang),
                                    translate("sum_label", self.lang))
             if len(self.answered) < 5000:
@@ -162,7 +162,6 @@ def question_view(question: Question, lang: str, dynamic: bool) -> QuestionView:
         options = tuple(OptionView(o.code, o.text.best(lang), "", f"i-{qid}-{o.code}") for o in question.options)
         return QuestionView(kind="checks", first_input=options[0].id, options=options, name=field_name(qid), **common)
     if qtype == "number":
-        attrs = (("inputmode", "numeric" if question.integer else "decimal"),)
         low, high = question.min, question.max
         if low is not None and high is not None:
             hint = translate("number_range", lang, min=f"{low:g}", max=f"{high:g}")
@@ -172,18 +171,18 @@ def question_view(question: Question, lang: str, dynamic: bool) -> QuestionView:
             hint = translate("number_max", lang, max=f"{high:g}")
         else:
             hint = ""
-        return QuestionView(kind="number", first_input=f"i-{qid}", name=field_name(qid), attrs=attrs, hint=hint,
-                            **common)
+        return QuestionView(kind="number", first_input=f"i-{qid}", name=field_name(qid),
+                            attrs=(("inputmode", "numeric" if question.integer else "decimal"),), hint=hint, **common)
     if qtype == "text":
         high = int(question.max) if question.max is not None else TEXT_MAX_DEFAULT
         kind = "text" if high <= LINE_MAX else "textarea"
         return QuestionView(kind=kind, first_input=f"i-{qid}", name=field_name(qid),
                             attrs=(("maxlength", str(high)),), **common)
     if qtype == "date":
-        attrs = [("min", question.min)] if question.min else []
+        bounds = [("min", str(question.min))] if question.min else []
         if question.max:
-            attrs.append(("max", question.max))
-        return QuestionView(kind="date", first_input=f"i-{qid}", name=field_name(qid), attrs=tuple(attrs),
+            bounds.append(("max", str(question.max)))
+        return QuestionView(kind="date", first_input=f"i-{qid}", name=field_name(qid), attrs=tuple(bounds),
                             hint=translate("date_hint", lang), **common)
     if qtype == "constant_sum":
         options = tuple(OptionView(o.code, o.text.best(lang), "", f"i-{qid}-{o.code}") for o in question.options)
@@ -202,7 +201,7 @@ def screen_view(q: Questionnaire, screen: Screen, lang: str) -> ScreenView:
     hit = _VIEWS.get(key)
     if hit is None or hit[0] is not q:
         dynamic = plan(q).dynamic
-        macros = current_app.jinja_env.get_template("_fields.html").module
+        macros: Any = current_app.jinja_env.get_template("_fields.html").module
         questions = tuple(_with_fragments(question_view(x, lang, x.id in dynamic), macros, lang)
                           for x in screen.questions)
         view = ScreenView(screen.id, _t(screen.title, lang), _t(screen.intro, lang), questions, lang)

@@ -246,3 +246,44 @@ def test_a_newer_version_serves_new_respondents_and_drafts_finish_on_theirs(make
     again.post(again.post(page, P2), KANO)
     assert frame(app2, "alltypes")["version"].tolist() == [1]
     assert "Every type v2" in Respondent(app2.test_client()).get("/s/alltypes").text
+
+
+def test_a_draft_whose_version_is_gone_finishes_on_the_current_one(make_app):
+    app1 = make_app(ALL_TYPES)
+    q1 = questionnaire(app1, "alltypes")
+    [inv] = storage.create_invitations(engine_of(app1), q1, [{"dealer": "D1"}])
+    first = Respondent(app1.test_client())
+    first.post(first.get(f"/s/alltypes?t={inv.token}"), {**P1, "q_sat": "5"})
+    # version 2: 'sat' has 4 points now (5 no longer fits), the segment field is gone
+    v2 = (ALL_TYPES.replace("version: 1", "version: 2")
+          .replace("{id: sat, type: likert, scale: agree5", "{id: sat, type: likert, scale: sat4")
+          .replace("fields:\n  dealer: {label: {zh: 经销商, en: Dealer}}\n", ""))
+    app2 = make_app(v2)
+    again = Respondent(app2.test_client())
+    page = again.get(f"/s/alltypes?t={inv.token}")
+    assert page.screen == "p2"
+    page = again.post(again.post(page, P2), KANO)
+    assert page.screen == "p1" and page.checked.get("q_g1") == ["5"]     # sat must be answered again
+    page = again.post(page, {**P1, "q_sat": "4"})
+    page = again.post(again.post(page, P2), KANO)
+    assert "Thanks a lot!" in page.text
+    row = frame(app2, "alltypes").iloc[0]
+    assert row["sat"] == 4 and "dealer" not in row.index
+
+
+def test_a_draft_submitted_meanwhile_ends_at_thanks(app, respondent, monkeypatch):
+    page = respondent.post(respondent.post(respondent.get("/s/alltypes"), P1), P2)
+    draft_id = respondent.client.get_cookie("session")
+    real_save = storage.save_draft
+
+    def submitted_meanwhile(engine, draft_id, answers, page):
+        draft = storage.load_draft(engine, draft_id=draft_id)
+        q = questionnaire(app, "alltypes")
+        storage.save_response(engine, q, {**draft.answers, "wifi_kano_f": "like", "wifi_kano_d": "like"},
+                              key=draft.key, language="en")
+        return real_save(engine, draft_id, answers, page)
+
+    monkeypatch.setattr(storage, "save_draft", submitted_meanwhile)
+    got = respondent.post(page, KANO, action="back")
+    assert got.status == 200 and "Thanks a lot!" in got.text and draft_id is not None
+    assert count(app, "alltypes") == 1
