@@ -56,12 +56,14 @@ __all__ = [
     "funnel",
     "gap_bars",
     "ipa_grid",
+    "kano_category_name",
     "kano_scatter",
     "line",
     "loyalty_matrix",
     "nps_bars",
     "pareto",
     "profile_bars",
+    "quadrant_name",
     "radar",
     "to_png_base64",
     "to_svg",
@@ -145,6 +147,20 @@ _NO_LINE_START = set("，。、；：！？）》」』”’%")  # CJK punctuat
 
 # ---------------------------------------------------------------------------------------------------------------
 # input checks and text
+
+_QUADRANT_KEYS = {"Concentrate here": "concentrate", "Keep up the good work": "keep", "Low priority": "low",
+                  "Possible overkill": "overkill"}
+
+
+def quadrant_name(quadrant: str, lang: str) -> str:
+    """An IPA quadrant (as :func:`analysis.ipa.quadrants` names it) in ``lang``, worded as on the grid."""
+    return _words(lang)[_QUADRANT_KEYS[quadrant]]
+
+
+def kano_category_name(category: str, lang: str) -> str:
+    """A Kano category letter (A O M I R Q) in ``lang``, worded as on the scatter."""
+    return _words(lang)[category]
+
 
 def _words(lang: str) -> dict[str, str]:
     if lang not in _LANGS:

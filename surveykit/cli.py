@@ -238,6 +238,42 @@ def export_responses(questionnaire: str, data: str | None, fmt: str | None, outp
         click.echo(f"wrote the codebook to {codebook_path}")
 
 
+@main.command()
+@click.argument("questionnaire", type=click.Path(dir_okay=False))
+@click.argument("data", required=False, type=click.Path(dir_okay=False, exists=True))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="report.html")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="default: the survey's first language")
+@click.option("--pdf", type=click.Path(dir_okay=False), default=None, help="also print a PDF (needs chromium)")
+@click.option("--db", "db_url", default=None, help="read the responses from this database instead of DATA")
+@click.option("--keep-all", is_flag=True, help="do not exclude speeders, straight-liners and duplicates")
+def report(questionnaire: str, data: str | None, output: str, lang: str | None, pdf: str | None,
+           db_url: str | None, keep_all: bool) -> None:
+    """Write the management report (one self-contained HTML file) for DATA or --db."""
+    from analysis.report import write_report
+
+    q = _load(questionnaire)
+    if (data is None) == (db_url is None):
+        raise click.UsageError("give either DATA (a CSV or Parquet file) or --db URL")
+    if db_url is not None:
+        from surveykit.storage import make_engine, responses_frame
+
+        df = responses_frame(make_engine(db_url), q)
+        source = f"database, survey {q.survey}"
+    else:
+        from surveykit.export import read_table
+
+        df = read_table(data, q)
+        source = Path(data).name
+    exclude = () if keep_all else ("straightlining", "speeder", "duplicate_answers")
+    try:
+        timings = write_report(q, df, output, lang=lang, pdf=pdf, exclude=exclude,
+                               filters=f"{source}; excluded: {', '.join(exclude) or 'none'}")
+    except ValueError as exc:
+        raise SurveykitError(str(exc)) from None
+    click.echo(f"wrote {output}" + (f" and {pdf}" if pdf else "") +
+               f" ({len(df):,} responses; statistics {timings.statistics_s:.1f} s, charts {timings.charts_s:.1f} s)")
+
+
 def _engine_for(db_url: str, q: Questionnaire | None = None) -> Any:
     """An engine with the tables created and, when given, the questionnaire registered."""
     from surveykit import storage
