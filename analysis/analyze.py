@@ -30,6 +30,7 @@ from analysis import ipa, kano, loyalty, quality, reliability, segments, servqua
 from surveykit.model import Question, Questionnaire
 
 DEFAULT_EXCLUDE = ("straightlining", "speeder", "duplicate_answers")
+MAX_PAIRWISE_GROUPS = 10   # beyond this, pairwise tests are noise and cost seconds; the funnel plot takes over
 _PASSIVE_ROLES = {"expectation", "importance", "functional", "dysfunctional", "self_importance"}
 
 
@@ -232,8 +233,9 @@ def _servqual(q: Questionnaire, df: pd.DataFrame, notes: list[str], conf_level: 
     segment = _first_field(q, df)
     out = {}
     for block in q.blocks("servqual"):
+        few = segment is not None and df[segment].nunique() <= MAX_PAIRWISE_GROUPS
         result = _attempt(notes, f"servqual {block.id}", lambda block=block: servqual.gaps(
-            q, df, block=block.id, segment=segment, conf_level=conf_level))
+            q, df, block=block.id, segment=segment, conf_level=conf_level, pairwise=few))
         if result is not None:
             out[block.id] = result
     return out
@@ -287,7 +289,8 @@ def _satisfaction(q: Questionnaire, df: pd.DataFrame, sat: Question, conf_level:
         if (sizes >= 2).sum() >= 2:
             usable = groups.isin(sizes[sizes >= 2].index) & values.notna()
             try:
-                by_field[f.id] = segments.compare(values[usable], groups[usable], conf_level=conf_level)
+                by_field[f.id] = segments.compare(values[usable], groups[usable], conf_level=conf_level,
+                                                  pairwise=(sizes >= 2).sum() <= MAX_PAIRWISE_GROUPS)
             except ValueError:
                 continue
     first = _first_field(q, df)

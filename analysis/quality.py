@@ -134,8 +134,14 @@ def straightlining(df: pd.DataFrame, columns: Sequence[str], *, min_answered: in
     """
     require_columns(df, columns)
     block = df[list(columns)]
-    answered = block.notna().sum(axis=1)
-    return ((block.nunique(axis=1, dropna=True) == 1) & (answered >= min_answered)).rename("straightlining")
+    present = block.notna().to_numpy()
+    numeric = all(pd.api.types.is_numeric_dtype(t) for t in block.dtypes)
+    values = block.to_numpy(dtype=float if numeric else object)
+    # every answered item equals the respondent's first answered item (vectorised, no row loop)
+    first = values[np.arange(len(block)), present.argmax(axis=1)]
+    same = ((values == first[:, None]) | ~present).all(axis=1)
+    flag = same & (present.sum(axis=1) >= min_answered)
+    return pd.Series(flag, index=df.index, name="straightlining")
 
 
 def long_string(df: pd.DataFrame, columns: Sequence[str]) -> pd.Series:

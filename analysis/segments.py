@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
+import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+from scipy.integrate import IntegrationWarning
 
 from analysis.quality import numeric_columns, require_variance
 
@@ -170,7 +172,8 @@ class ComparisonResult:
         return "\n".join(lines)
 
 
-def compare(values: pd.Series, groups: pd.Series, *, conf_level: float = 0.95) -> ComparisonResult:
+def compare(values: pd.Series, groups: pd.Series, *, conf_level: float = 0.95,
+            pairwise: bool = True) -> ComparisonResult:
     r"""Compare a metric outcome across two or more groups.
 
     Parameters
@@ -183,6 +186,10 @@ def compare(values: pd.Series, groups: pd.Series, *, conf_level: float = 0.95) -
         pairs are named ``"later-earlier"`` and their difference is later minus earlier.
     conf_level : float
         Family-wise confidence level of the Tukey intervals.
+    pairwise : bool
+        Compute the pairwise tests. With many groups (30 dealers are 435 pairs) they cost seconds
+        of numerical integration each run and say little that a funnel plot does not; ``False``
+        leaves ``pairs`` empty.
 
     Returns
     -------
@@ -256,13 +263,25 @@ def compare(values: pd.Series, groups: pd.Series, *, conf_level: float = 0.95) -
         omega_squared=(ss_between - (g - 1) * ms_within) / (ss_total + ms_within),
         welch_F=welch[0], welch_df1=welch[1], welch_df2=welch[2], welch_p=welch[3],
         kruskal_H=float(kruskal.statistic), kruskal_df=float(g - 1), kruskal_p=float(kruskal.pvalue),
-        pairs=_pairs(by_level, ms_within, n_total - g, conf_level),
+        pairs=_pairs(by_level, ms_within, n_total - g, conf_level) if pairwise else _NO_PAIRS.copy(),
     )
+
+
+_NO_PAIRS = pd.DataFrame(columns=["diff", "welch_p", "welch_p_holm", "tukey_lwr", "tukey_upr", "tukey_p_adj"],
+                         index=pd.Index([], name="pair"), dtype=float)
 
 
 def _pairs(by_level: dict[Any, np.ndarray], ms_within: float, df_within: int, conf_level: float) -> pd.DataFrame:
     levels = list(by_level)
     g = len(levels)
+    with warnings.catch_warnings():
+        # scipy's quadrature warns of slow convergence far in the tail, where p is ~0 anyway
+        warnings.simplefilter("ignore", IntegrationWarning)
+        return _pair_rows(by_level, levels, g, ms_within, df_within, conf_level)
+
+
+def _pair_rows(by_level: dict[Any, np.ndarray], levels: list[Any], g: int, ms_within: float, df_within: int,
+               conf_level: float) -> pd.DataFrame:
     q_crit = float(stats.studentized_range.ppf(conf_level, g, df_within))
     rows = []
     for i, j in combinations(range(g), 2):

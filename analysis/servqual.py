@@ -206,6 +206,7 @@ def gap_scores(
     weight_total: float = 100.0,
     segment: str | None = None,
     conf_level: float = 0.95,
+    pairwise: bool = True,
 ) -> ServqualResult:
     r"""SERVQUAL gap analysis from expectation and perception columns.
 
@@ -226,6 +227,8 @@ def gap_scores(
         (:func:`analysis.segments.compare`).
     conf_level : float
         Level of the t intervals.
+    pairwise : bool
+        Run the pairwise tests of the segment comparison (see :func:`analysis.segments.compare`).
 
     Returns
     -------
@@ -304,7 +307,7 @@ def gap_scores(
     if segment is not None:
         require_columns(df, [segment])
         comparison = compare(scores["unweighted_servqual"].rename("unweighted_servqual"), df[segment],
-                             conf_level=conf_level)
+                             conf_level=conf_level, pairwise=pairwise)
     return ServqualResult(items=items, dimensions=dims, scores=scores, overall=overall, alpha_all=alpha_all,
                           mean_weights=mean_weights, aggregate_weighted_servqual=aggregate, segments=comparison)
 
@@ -351,7 +354,7 @@ def _dimension_table(e: pd.DataFrame, p: pd.DataFrame, g: pd.DataFrame, dim_gaps
 
 
 def gaps(q: Questionnaire, df: pd.DataFrame, *, block: str | None = None, segment: str | None = None,
-         conf_level: float = 0.95) -> ServqualResult:
+         conf_level: float = 0.95, pairwise: bool = True) -> ServqualResult:
     """:func:`gap_scores` for a questionnaire's SERVQUAL block, read from the model.
 
     The pairs are the block's items (``<id>_e``, ``<id>_p``), the dimensions those
@@ -383,4 +386,4 @@ def gaps(q: Questionnaire, df: pd.DataFrame, *, block: str | None = None, segmen
             total = float(question.total or 100.0)
             break
     return gap_scores(df, pairs, dimensions, weights=weights, weight_total=total, segment=segment,
-                      conf_level=conf_level)
+                      conf_level=conf_level, pairwise=pairwise)

@@ -150,3 +150,14 @@ def test_over_waves_ci_and_index():
 def test_over_waves_needs_two_values_per_wave():
     with pytest.raises(ValueError, match="wave 2 has 1 value"):
         segments.over_waves(pd.Series([1.0, 2, 3], name="sat"), pd.Series([1, 1, 2]))
+
+
+def test_pairwise_tests_can_be_left_out():
+    # many dealers: the omnibus tests stay, the pairwise table is empty (the funnel plot takes over)
+    rng = np.random.default_rng(4)
+    values = pd.Series(rng.normal(size=600), name="score")
+    groups = pd.Series([f"D{i % 30:02d}" for i in range(600)])
+    without = compare(values, groups, pairwise=False)
+    with_pairs = compare(values, groups)
+    assert without.pairs.empty and len(with_pairs.pairs) == 30 * 29 // 2
+    assert without.anova_F == with_pairs.anova_F and without.kruskal_p == with_pairs.kruskal_p
