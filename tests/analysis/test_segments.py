@@ -157,7 +157,7 @@ def test_pairwise_tests_can_be_left_out():
     rng = np.random.default_rng(4)
     values = pd.Series(rng.normal(size=600), name="score")
     groups = pd.Series([f"D{i % 30:02d}" for i in range(600)])
-    without = compare(values, groups, pairwise=False)
-    with_pairs = compare(values, groups)
+    without = segments.compare(values, groups, pairwise=False)
+    with_pairs = segments.compare(values, groups)
     assert without.pairs.empty and len(with_pairs.pairs) == 30 * 29 // 2
     assert without.anova_F == with_pairs.anova_F and without.kruskal_p == with_pairs.kruskal_p
