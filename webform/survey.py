@@ -417,6 +417,11 @@ def start(survey_id: str) -> BaseResponse:
             _remember(survey_id, draft.id, url_for("survey.start", survey_id=survey_id, t=token))
             q = _questionnaire(draft)
             return redirect(_page_url(survey_id, q, _resume_index(q, draft)), 303)
+        # this invitation's respondent starts afresh, whoever used this browser before
+        _forget(survey_id)
+        done = dict(session.get("done", {}))
+        if done.pop(survey_id, None) is not None:
+            session["done"] = done
         return _render(q, _first_index(q, state.fields), draft=None, answers={}, fields=state.fields, token=token)
     if _done(survey_id):
         return redirect(url_for("survey.thanks", survey_id=survey_id), 303)

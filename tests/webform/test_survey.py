@@ -287,3 +287,18 @@ def test_a_draft_submitted_meanwhile_ends_at_thanks(app, respondent, monkeypatch
     got = respondent.post(page, KANO, action="back")
     assert got.status == 200 and "Thanks a lot!" in got.text and draft_id is not None
     assert count(app, "alltypes") == 1
+
+
+def test_an_invitation_on_a_shared_device_starts_its_own_response(app, respondent):
+    q = questionnaire(app, "alltypes")
+    a, b = storage.create_invitations(engine_of(app), q, [{"dealer": "A"}, {"dealer": "B"}])
+    page = respondent.post(respondent.get(f"/s/alltypes?t={a.token}"), P1)
+    assert page.screen == "p2"
+    page = respondent.get(f"/s/alltypes?t={b.token}")          # the next customer, same tablet
+    assert page.screen == "p1" and page.checked == {}
+    page = respondent.post(respondent.post(respondent.post(page, P1), P2), KANO)
+    assert "Thanks a lot!" in page.text
+    assert frame(app, "alltypes")["dealer"].tolist() == ["B"]
+    assert storage.load_draft(engine_of(app), invitation_id=a.id).response_id is None   # A can still finish
+    page = respondent.get(f"/s/alltypes?t={a.token}")
+    assert page.screen == "p2"
