@@ -292,3 +292,41 @@ def test_first_page_weight_is_small(browser, server):
             assert transferred < 30 * 1024, f"{q.survey}: first page transfers {transferred} bytes"
     finally:
         context.close()
+
+
+def test_admin_pages_and_language_switch(browser, server):
+    base, app = server
+    engine = app.extensions["surveykit"].engine
+    storage.create_user(engine, "browser-admin", "a long enough passphrase 42")
+    context = _context(browser, *VIEWPORTS[1][:2])
+    try:
+        page = context.new_page()
+        page.goto(f"{base}/s/quick")
+        with page.expect_navigation():
+            page.get_by_role("link", name="中文").click()
+        assert page.locator("html").get_attribute("lang") == "zh-Hans"
+        assert page.locator("button[value=next]").text_content() == "提交"
+        with page.expect_navigation():
+            page.get_by_role("link", name="English").click()
+        page.goto(f"{base}/admin/")
+        assert page.url.endswith("/admin/login")
+        check_layout(page)
+        check_axe(page)
+        page.fill("#username", "browser-admin")
+        page.fill("#password", "a long enough passphrase 42")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Sign in").click()
+        assert page.url.endswith("/admin/")
+        check_layout(page)
+        check_axe(page)
+        with page.expect_navigation():
+            page.get_by_role("link", name="Every question type").click()
+        assert "Completion rate" in page.content()
+        check_layout(page)
+        check_axe(page)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Sign out").click()
+        page.goto(f"{base}/admin/")
+        assert page.url.endswith("/admin/login")
+    finally:
+        context.close()
