@@ -59,8 +59,18 @@ def _is_input(key: str, value: Any) -> bool:
 
 
 def reference_dir() -> Path:
-    default = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
-    return Path(os.environ.get("SURVEYKIT_REFERENCE_DIR", default))
+    """``SURVEYKIT_REFERENCE_DIR``, else ``../shared/reference`` beside the checkout.
+
+    A checkout nested deeper (a CI work folder) finds the nearest ``shared/reference``
+    above it.
+    """
+    if "SURVEYKIT_REFERENCE_DIR" in os.environ:
+        return Path(os.environ["SURVEYKIT_REFERENCE_DIR"])
+    root = Path(__file__).resolve().parents[2]
+    for folder in root.parents:
+        if (folder / "shared" / "reference" / "expected").is_dir():
+            return folder / "shared" / "reference"
+    return root.parent / "shared" / "reference"
 
 
 def _cases() -> list[dict[str, Any]]:
