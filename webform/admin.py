@@ -19,7 +19,7 @@ from flask import Blueprint, Response, current_app, g, redirect, render_template
 from werkzeug.wrappers import Response as BaseResponse
 from flask_wtf.csrf import CSRFError, generate_csrf
 
-from surveykit import storage
+from surveykit import export, storage
 from surveykit.model import Questionnaire
 from webform import db
 from webform.errors import error_response, fail
@@ -197,43 +197,55 @@ def survey_stats(q: Questionnaire, lang: str) -> dict[str, Any]:
 def survey(survey_id: str) -> BaseResponse:
     q = _survey(survey_id)
     lang = g.lang
-    report_url = url_for("admin.report", survey_id=survey_id) if "admin.report" in current_app.view_functions else None
     return _page("admin/survey.html", q=q, title=q.title.best(lang), versions=db.versions(survey_id),
-                 stats=survey_stats(q, lang), report_url=report_url,
-                 respondent_url=url_for("survey.start", survey_id=survey_id, _external=True))
+                 stats=survey_stats(q, lang), report_url=url_for("admin.report", survey_id=survey_id),
+                 respondent_url=url_for("survey.start", survey_id=survey_id, _external=True), formats=_FORMATS)
 
 
-_FORMULA_START = ("=", "+", "-", "@")
+_FORMATS = {"csv": "text/csv; charset=utf-8",
+            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "sav": "application/x-spss-sav", "dta": "application/x-stata-dta",
+            "parquet": "application/vnd.apache.parquet"}
+# The report's own CSP: its charts are data: images and its style is inline; nothing else loads.
+REPORT_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 
-@bp.get("/s/<survey_id>/responses.csv")
-def responses_csv(survey_id: str) -> BaseResponse:
+def _content_language(q: Questionnaire) -> str | None:
+    """The admin's interface language when the survey has it, else the survey's own first language."""
+    return g.lang if g.lang in q.languages else None
+
+
+@bp.get("/s/<survey_id>/responses.<fmt>")
+def responses_file(survey_id: str, fmt: str) -> BaseResponse:
+    """The responses in any export format, labelled in the admin's language (see surveykit.export)."""
+    if fmt not in _FORMATS:
+        fail(404)
     q = _survey(survey_id)
     df = storage.responses_frame(db.engine(), q)
     buffer = io.BytesIO()
-    exporter: Any
-    try:
-        from surveykit import export as exporter
-    except ImportError:        # an older core without the exporter
-        exporter = None
-    if exporter is not None and hasattr(exporter, "export"):
-        with warnings.catch_warnings():          # returned as a list as well: logged, never fatal here
-            warnings.simplefilter("ignore")
-            notes = exporter.export(df, q, buffer, format="csv", lang=g.lang)
-        for note in notes or ():
-            current_app.logger.info("csv export of %s: %s", survey_id, note)
-        data = buffer.getvalue()
-    else:
-        data = _csv(df, q)
-    headers = {"Content-Disposition": f'attachment; filename="{survey_id}-responses.csv"'}
-    return Response(data, mimetype="text/csv", headers=headers, content_type="text/csv; charset=utf-8")
+    with warnings.catch_warnings():          # returned as a list as well: logged, never fatal here
+        warnings.simplefilter("ignore")
+        notes = export.export(df, q, buffer, format=fmt, lang=_content_language(q))
+    for note in notes:
+        current_app.logger.info("%s export of %s: %s", fmt, survey_id, note)
+    headers = {"Content-Disposition": f'attachment; filename="{survey_id}-responses.{fmt}"'}
+    return Response(buffer.getvalue(), headers=headers, content_type=_FORMATS[fmt])
 
 
-def _csv(df: Any, q: Questionnaire) -> bytes:
-    """UTF-8 with a BOM (Excel); text starting with = + - @ gets a leading ' (formula injection)."""
-    out = df.copy()
-    for var in q.variables():
-        if var.kind == "string" and var.name in out.columns:
-            out[var.name] = out[var.name].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
-    return out.to_csv(index=False).encode("utf-8-sig")
+@bp.get("/s/<survey_id>/report")
+def report(survey_id: str) -> BaseResponse:
+    """The management report of the stored responses, in the admin's language (analysis.report)."""
+    from analysis.analyze import analyze
+    from analysis.report import data_sha256, render_report
+
+    q = _survey(survey_id)
+    df = storage.responses_frame(db.engine(), q)
+    if len(df) < 3:
+        return _page("admin/survey.html", status=409, q=q, title=q.title.best(g.lang), versions=db.versions(survey_id),
+                     stats=survey_stats(q, g.lang), report_url=None, error=translate("report_needs_data", g.lang),
+                     respondent_url=url_for("survey.start", survey_id=survey_id, _external=True), formats=_FORMATS)
+    html, _ = render_report(q, analyze(q, df), lang=_content_language(q), data_hash=data_sha256(df),
+                            filters=f"database, survey {survey_id}; excluded: straightlining, speeder, duplicate_answers")
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = REPORT_CSP
+    return response

@@ -130,7 +130,9 @@ def test_survey_page_shows_counts_by_segment_and_timing(admin_app):
     assert "<td>North</td><td>2</td>" in text and "<td>South</td><td>1</td>" in text
     assert "<td>(none)</td><td>1</td>" in text
     assert "Median duration" in text and "Completion rate" in text
-    assert "/s/quick" in text and "The report will be available here." in text
+    assert "/s/quick" in text and 'href="/admin/s/quick/report"' in text
+    for fmt in ("csv", "xlsx", "sav", "dta", "parquet"):
+        assert f'href="/admin/s/quick/responses.{fmt}"' in text
     assert no_traceback(text)
 
 
@@ -164,3 +166,32 @@ def test_unknown_survey_in_admin_is_404(admin_app):
     _login(client)
     response = client.get("/admin/s/nope")
     assert response.status_code == 404 and no_traceback(response.get_data(as_text=True))
+
+
+def test_every_export_format_downloads(admin_app):
+    for _ in range(3):
+        _answer(admin_app, 1, note="中文意见")
+    client = admin_app.test_client()
+    _login(client)
+    for fmt, magic in (("xlsx", b"PK"), ("sav", b"$FL2"), ("dta", b"<stata_dta>"), ("parquet", b"PAR1")):
+        response = client.get(f"/admin/s/quick/responses.{fmt}")
+        assert response.status_code == 200, fmt
+        assert response.get_data().startswith(magic), fmt
+        assert response.headers["Content-Disposition"] == f'attachment; filename="quick-responses.{fmt}"'
+    assert client.get("/admin/s/quick/responses.exe").status_code == 404
+
+
+def test_report_is_one_click_away(admin_app):
+    client = admin_app.test_client()
+    _login(client)
+    too_few = client.get("/admin/s/quick/report", headers={"Accept-Language": "en"})
+    assert too_few.status_code == 409 and "at least three responses" in too_few.get_data(as_text=True)
+    for i in range(12):
+        _answer(admin_app, 1 + i % 2, note="<script>alert(1)</script>")
+    response = client.get("/admin/s/quick/report")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and text.startswith("<!doctype html>")
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'none'; img-src data:")
+    assert 'id="methods"' in text and "<script>" not in text
+    logged_out = admin_app.test_client().get("/admin/s/quick/report")
+    assert logged_out.status_code == 303
