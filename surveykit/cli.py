@@ -320,8 +320,6 @@ def serve(questionnaires: tuple[str, ...], db_url: str | None, host: str, port: 
     """
     import os
 
-    from gunicorn.app.base import BaseApplication
-
     surveys = [_load(path) for path in questionnaires]
     secret = os.environ.get("SURVEYKIT_SECRET_KEY", "")
     if secret and not _real_secret(secret):
@@ -329,7 +327,15 @@ def serve(questionnaires: tuple[str, ...], db_url: str | None, host: str, port: 
     if not secret and not _is_loopback(host):
         raise SurveykitError(f"refusing to serve on {host}, a non-loopback address, without SURVEYKIT_SECRET_KEY "
                              "(32+ random characters); the development key would let anyone forge sessions")
-    config: dict[str, Any] = {"QUESTIONNAIRES": [str(Path(p).resolve()) for p in questionnaires]}
+    _run_server(questionnaires, surveys, db_url, host, port, workers, secret)
+
+
+def _run_server(paths: tuple[str, ...], surveys: list[Questionnaire], db_url: str | None, host: str, port: int,
+                workers: int, secret: str) -> None:
+    """gunicorn with one webform app per worker (created after the fork)."""
+    from gunicorn.app.base import BaseApplication
+
+    config: dict[str, Any] = {"QUESTIONNAIRES": [str(Path(p).resolve()) for p in paths]}
     if db_url:
         config["DATABASE_URL"] = db_url
     if secret:
@@ -477,3 +483,61 @@ def _store_simulated(q: Questionnaire, df: Any, db_url: str) -> None:
             bar.update(len(chunk))
     click.echo(f"stored {created:,} simulated responses of {q.survey} in the database"
                + (f" ({len(df) - created:,} were there already)" if created < len(df) else ""))
+
+
+def _shipped_dir() -> Path:
+    """The shipped instruments: questionnaires/ of a checkout, or the copy inside the wheel."""
+    here = Path(__file__).resolve().parent
+    for folder in (here.parent / "questionnaires", here / "questionnaires"):
+        if folder.is_dir():
+            return folder
+    raise SurveykitError("the shipped questionnaires are not installed")
+
+
+@main.command()
+@click.option("--dir", "folder", type=click.Path(file_okay=False), default="surveykit-demo", show_default=True,
+              help="where the demo keeps its database and reports")
+@click.option("-n", "count", type=click.IntRange(0), default=400, show_default=True, help="simulated responses per survey")
+@click.option("--port", type=int, default=5077, show_default=True)
+@click.option("--serve/--no-serve", default=True, help="start the web server after preparing")
+def demo(folder: str, count: int, port: int, serve: bool) -> None:
+    """The tour: shipped surveys on SQLite with simulated answers, reports written, the server started."""
+    import secrets
+
+    from analysis.report import write_report
+    from surveykit import storage
+    from surveykit.simulate import simulate as run
+
+    base = Path(folder).resolve()
+    base.mkdir(parents=True, exist_ok=True)
+    db_url = f"sqlite:///{base / 'demo.sqlite3'}"
+    engine = _engine_for(db_url)
+    paths = tuple(str(p) for p in sorted(_shipped_dir().glob("*.yaml")))
+    surveys = [_load(p) for p in paths]
+    for path, q in zip(paths, surveys):
+        storage.register_version(engine, q, Path(path).read_text(encoding="utf-8"))
+    reports = []
+    for q in surveys:
+        fields = {f.id: [f"{f.id.upper()[:2]}{i:02d}" for i in range(1, 6)] for f in q.fields[:1]}
+        df = run(q, count, seed=2026, missing=0.02, careless=0.03, fields=fields, waves=["2026Q1", "2026Q2", "2026Q3"])
+        created = sum(r.created for r in storage.save_frame(engine, q, df))
+        stored = storage.responses_frame(engine, q)
+        click.echo(f"{q.survey}: {created} new simulated responses stored ({len(stored)} in all)")
+        if len(stored) >= 3:
+            target = base / f"report-{q.survey}.html"
+            write_report(q, stored, target, filters=f"demo database, survey {q.survey}", seed=2026)
+            reports.append(target)
+    password_file = base / "admin-password.txt"
+    if not password_file.exists():
+        password = secrets.token_urlsafe(12)
+        storage.create_user(engine, "demo", password)
+        password_file.write_text(password + "\n", encoding="utf-8")
+        password_file.chmod(0o600)
+    password = password_file.read_text(encoding="utf-8").strip()
+    click.echo("")
+    for target in reports:
+        click.echo(f"report: {target.as_uri()}")
+    click.echo(f"admin login: demo / {password}   (reports are one click away on each survey's admin page)")
+    if serve:
+        # a fresh random key per run: no development-key warning, sessions last as long as the demo
+        _run_server(paths, surveys, db_url, "127.0.0.1", port, 2, secrets.token_urlsafe(32))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 from click.testing import CliRunner
@@ -90,3 +91,22 @@ def test_schema_command(tmp_path):
     result = CliRunner().invoke(main, ["schema", "-o", str(out)])
     assert result.exit_code == 0
     assert json.loads(out.read_text(encoding="utf-8"))["$schema"].endswith("2020-12/schema")
+
+
+def test_demo_prepares_surveys_reports_and_a_login(tmp_path):
+    from surveykit import storage
+    from surveykit.loader import load_questionnaire
+
+    runner = CliRunner()
+    result = runner.invoke(main, ["demo", "--dir", str(tmp_path), "-n", "30", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    reports = sorted(p.name for p in tmp_path.glob("report-*.html"))
+    assert len(reports) == 6 and "report-servqual.html" in reports
+    assert "admin login: demo / " in result.output
+    password = (tmp_path / "admin-password.txt").read_text(encoding="utf-8").strip()
+    engine = storage.make_engine(f"sqlite:///{tmp_path / 'demo.sqlite3'}")
+    assert storage.verify_login(engine, "demo", password) is not None
+    q = load_questionnaire(Path(__file__).resolve().parents[2] / "questionnaires" / "servqual.yaml")
+    assert len(storage.responses_frame(engine, q)) == 30
+    again = runner.invoke(main, ["demo", "--dir", str(tmp_path), "-n", "30", "--no-serve"])
+    assert again.exit_code == 0 and "0 new simulated responses stored (30 in all)" in again.output
