@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields, is_dataclass
+from functools import partial
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from analysis import ipa, kano, loyalty, quality, reliability, segments, servqual
+from analysis.reliability import OmegaResult, ReliabilityResult  # by name: AnalysisResult's field `reliability` shadows the module
 from surveykit.model import Question, Questionnaire
 
 DEFAULT_EXCLUDE = ("straightlining", "speeder", "duplicate_answers")
@@ -73,8 +75,8 @@ class AnalysisResult:
     n_analysed: int
     excluded: dict[str, int]
     quality: quality.QualityResult | None
-    reliability: dict[str, reliability.ReliabilityResult]
-    omega: dict[str, reliability.OmegaResult]
+    reliability: dict[str, ReliabilityResult]
+    omega: dict[str, OmegaResult]
     servqual: dict[str, servqual.ServqualResult]
     kano: dict[str, kano.KanoResult]
     ipa: dict[str, IPABlockResult]
@@ -148,10 +150,10 @@ def analyze(q: Questionnaire, df: pd.DataFrame, *, exclude: Sequence[str] = DEFA
         omega=_by_dimension(q, data, notes, lambda items, rev, scale: reliability.omega(
             data[items], reverse=rev, scale=scale), min_items=3),
         servqual=_servqual(q, data, notes, conf_level),
-        kano={b.id: r for b in q.blocks("kano") if (r := _attempt(notes, f"kano {b.id}", lambda b=b: kano.evaluate(q, data, block=b.id)))},
+        kano={b.id: r for b in q.blocks("kano") if (r := _attempt(notes, f"kano {b.id}", partial(kano.evaluate, q, data, block=b.id)))},
         ipa=_ipa(q, data, sat, notes),
         satisfaction=_attempt(notes, "satisfaction", lambda: _satisfaction(q, data, sat, conf_level)) if sat else None,
-        nps={n.id: r for n in _nps_questions(q) if (r := _attempt(notes, f"nps {n.id}", lambda n=n: loyalty.nps(data[n.id], conf_level=conf_level)))},
+        nps={n.id: r for n in _nps_questions(q) if (r := _attempt(notes, f"nps {n.id}", partial(loyalty.nps, data[n.id], conf_level=conf_level)))},
         nps_segments=_nps_segments(q, data, notes, conf_level),
         loyalty_matrix=_loyalty_matrix(q, data, sat, notes),
         scoring=_attempt(notes, "scoring", lambda: _scoring(q, data)) if q.scoring else None,
@@ -222,7 +224,7 @@ def _by_dimension(q: Questionnaire, df: pd.DataFrame, notes: list[str], compute:
             continue
         items = [v.name for v in variables]
         reverse = [v.name for v in variables if v.reverse]
-        scale = (min(v.min for v in variables), max(v.max for v in variables))
+        scale = (min(v.min for v in variables if v.min is not None), max(v.max for v in variables if v.max is not None))
         result = _attempt(notes, f"reliability of {dimension.id}", lambda: compute(items, reverse, scale))
         if result is not None:
             results[dimension.id] = result
@@ -234,8 +236,8 @@ def _servqual(q: Questionnaire, df: pd.DataFrame, notes: list[str], conf_level: 
     out = {}
     for block in q.blocks("servqual"):
         few = segment is not None and df[segment].nunique() <= MAX_PAIRWISE_GROUPS
-        result = _attempt(notes, f"servqual {block.id}", lambda block=block: servqual.gaps(
-            q, df, block=block.id, segment=segment, conf_level=conf_level, pairwise=few))
+        result = _attempt(notes, f"servqual {block.id}", partial(
+            servqual.gaps, q, df, block=block.id, segment=segment, conf_level=conf_level, pairwise=few))
         if result is not None:
             out[block.id] = result
     return out
@@ -275,7 +277,8 @@ def _satisfaction_question(q: Questionnaire) -> Question | None:
     plain = [question for question in q.questions() if question.type == "likert" and question.block is None]
     named = [question for question in plain if question.id.startswith("sat")]
     undimensioned = [question for question in plain if question.dimension is None]
-    return (named or undimensioned or [None])[0]
+    candidates = named or undimensioned
+    return candidates[0] if candidates else None
 
 
 def _satisfaction(q: Questionnaire, df: pd.DataFrame, sat: Question, conf_level: float) -> SatisfactionResult:
@@ -314,8 +317,8 @@ def _nps_segments(q: Questionnaire, df: pd.DataFrame, notes: list[str], conf_lev
         return {}
     out = {}
     for question in _nps_questions(q):
-        result = _attempt(notes, f"nps {question.id} by {first}", lambda question=question: loyalty.nps_by_segment(
-            df[question.id], df[first], conf_level=conf_level))
+        result = _attempt(notes, f"nps {question.id} by {first}", partial(
+            loyalty.nps_by_segment, df[question.id], df[first], conf_level=conf_level))
         if result is not None:
             out[question.id] = result
     return out
@@ -325,8 +328,9 @@ def _loyalty_matrix(q: Questionnaire, df: pd.DataFrame, sat: Question | None, no
     nps_questions = _nps_questions(q)
     if sat is None or not nps_questions or sat.scale is None:
         return None
+    satisfied_if_ge = sat.scale.points - 1
     return _attempt(notes, "satisfaction-loyalty matrix", lambda: loyalty.satisfaction_loyalty_matrix(
-        df[sat.id], df[nps_questions[0].id], satisfied_if_ge=sat.scale.points - 1, loyal_if_ge=9))
+        df[sat.id], df[nps_questions[0].id], satisfied_if_ge=satisfied_if_ge, loyal_if_ge=9))
 
 
 def _scoring(q: Questionnaire, df: pd.DataFrame) -> ScoringResult:

@@ -25,6 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from surveykit.model import KanoBlock, Page
+
 if TYPE_CHECKING:
     from analysis.analyze import AnalysisResult
     from surveykit.model import Questionnaire
@@ -60,7 +62,9 @@ def improvement_priorities(q: "Questionnaire", result: "AnalysisResult", *, lang
 
 def _label(q: "Questionnaire", block_id: str, item_id: str, lang: str) -> str:
     block = next(b for b in q.pages if b.id == block_id)
-    items = getattr(block, "items", None) or getattr(block, "attributes", ())
+    if isinstance(block, Page):
+        return item_id
+    items = block.attributes if isinstance(block, KanoBlock) else block.items
     for item in items:
         if item.id == item_id:
             text = item.label or item.second or item.first
@@ -72,7 +76,7 @@ def _ipa(q: "Questionnaire", block_id: str, block, lang: str) -> list[Priority]:
     out = []
     grid = block.grid
     imp_cross, perf_cross = grid.crosshair
-    scale = next(b for b in q.pages if b.id == block_id).performance_scale.points - 1
+    scale = next(b for b in q.blocks("importance_performance") if b.id == block_id).performance_scale.points - 1
     for attr, row in grid.attributes.iterrows():
         if row["mean_importance"] >= imp_cross and row["mean_performance"] < perf_cross:
             evidence: dict[str, float | str] = {"importance": float(row["mean_importance"]),
@@ -93,7 +97,7 @@ def _ipa(q: "Questionnaire", block_id: str, block, lang: str) -> list[Priority]:
 
 
 def _servqual(q: "Questionnaire", block_id: str, sq, lang: str) -> list[Priority]:
-    block = next(b for b in q.pages if b.id == block_id)
+    block = next(b for b in q.blocks("servqual") if b.id == block_id)
     scale = block.scale.points - 1
     out = []
     for item, row in sq.items.iterrows():

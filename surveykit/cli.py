@@ -99,8 +99,7 @@ def info(file: str, lang: str | None) -> None:
             extra = f"  [if {question.visible_if}]" if question.visible_if else ""
             text = question.text.best(lang)
             click.echo(f"  {question.id:<24} {question.type:<12} {text[:60]}{extra}")
-    answers = q.answer_variables()
-    click.echo(f"\n{len(answers)} answer variables, {len(q.variables())} columns in all")
+    click.echo(f"\n{len(q.answer_variables())} answer variables, {len(q.variables())} columns in all")
     if q.scoring:
         click.echo("scoring: " + ", ".join(f"{c.id} ({c.method}, max {c.maximum:g})" for c in q.scoring.categories))
     if q.alerts:
@@ -225,7 +224,8 @@ def export_responses(questionnaire: str, data: str | None, fmt: str | None, outp
         finally:
             engine.dispose()
     else:
-        frame = read_table(data, q)  # type: ignore[arg-type]
+        assert data is not None  # the usage check above: exactly one of DATA and --db
+        frame = read_table(data, q)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ExportWarning)
         messages = export(frame, q, output, format=fmt, lang=lang)
@@ -262,6 +262,7 @@ def report(questionnaire: str, data: str | None, output: str, lang: str | None, 
     else:
         from surveykit.export import read_table
 
+        assert data is not None  # the usage check above: exactly one of DATA and --db
         df = read_table(data, q)
         source = Path(data).name
     exclude = () if keep_all else ("straightlining", "speeder", "duplicate_answers")
@@ -341,7 +342,7 @@ def _run_server(paths: tuple[str, ...], surveys: list[Questionnaire], db_url: st
     if secret:
         config["SECRET_KEY"] = secret
 
-    class Server(BaseApplication):  # type: ignore[misc]
+    class Server(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints, so the base is Any
         def load_config(self) -> None:
             bind = f"[{host.strip('[]')}]:{port}" if ":" in host else f"{host}:{port}"
             for key, value in {

@@ -128,8 +128,8 @@ def parse(source: str) -> Condition:
         raise ExpressionError(f"a condition may have at most {MAX_LENGTH} characters (got {len(source)})", 0)
     parser = _Parser(source)
     tree = parser.expression()
-    if parser.peek() is not None:
-        kind, text, offset = parser.peek()  # type: ignore[misc]
+    if (token := parser.peek()) is not None:
+        _, text, offset = token
         raise ExpressionError(f"unexpected {text!r}; expected 'and', 'or' or the end", offset)
     return Condition(source, tree)
 
@@ -161,7 +161,8 @@ class _Parser:
     def expression(self) -> Node:
         self.depth += 1
         if self.depth > 50:
-            raise ExpressionError("the condition is nested too deeply", self.peek()[2] if self.peek() else self.end)
+            token = self.peek()
+            raise ExpressionError("the condition is nested too deeply", token[2] if token else self.end)
         parts = [self.conjunction()]
         while self.accept("or"):
             parts.append(self.conjunction())
@@ -368,11 +369,11 @@ def _eval_frame(node: Node, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
                           ">": np.greater, ">=": np.greater_equal}[node.op](a_f, b_f)
             return np.asarray(result, bool) & known, known
         for i in np.flatnonzero(known):
-            value = _compare(node.op, a[i], b[i])
-            if value is None:
+            outcome = _compare(node.op, a[i], b[i])
+            if outcome is None:
                 known[i] = False
             else:
-                result[i] = value
+                result[i] = outcome
         return result, known
     if isinstance(node, Contains):
         column = f"{node.name.name}_{node.code}"

@@ -25,7 +25,7 @@ from surveykit.errors import Problem, QuestionnaireError
 from surveykit.model import (
     BLOCK_TYPES, METADATA_COLUMNS, QUESTION_TYPES, Alert, Band, Dimension, Field, IPABlock,
     KanoBlock, Option, Page, PairedItem, Question, Questionnaire, Row, Scale, Scoring,
-    ScoringCategory, ServqualBlock, Text,
+    ScoringCategory, Section, ServqualBlock, Text,
 )
 from surveykit.screens import build_screens, build_variables
 from surveykit.yamlsafe import Mapping, Node, Scalar, Sequence, YamlProblem, compose, describe
@@ -146,9 +146,9 @@ class _Reader:
                 continue
             obj.nodes[key] = value_node
             obj.values[key] = self.convert(value_node, allowed[key].kind, sub)
-        for key in keys:
-            if key.required and key.name not in obj.nodes:
-                self.problem(node, path, f"missing required key {key.name!r}")
+        for expected in keys:
+            if expected.required and expected.name not in obj.nodes:
+                self.problem(node, path, f"missing required key {expected.name!r}")
         return obj
 
     def convert(self, node: Node, kind: Any, path: str) -> Any:
@@ -228,8 +228,8 @@ class _Reader:
             assert isinstance(node, Scalar)
             self.problem(node, path, f"expected {what}, got {describe(value)} {node.value!r}; quote it: '{node.value}'")
             return _BAD
-        if _CONTROL.search(value):
-            self.problem(node, path, f"control characters are not allowed in text (found {_CONTROL.search(value).group()!r})")
+        if control := _CONTROL.search(value):
+            self.problem(node, path, f"control characters are not allowed in text (found {control.group()!r})")
             return _BAD
         return value
 
@@ -490,8 +490,8 @@ class _Builder:
             self.ids[name] = (what, node)
 
     # -- pages and blocks -----------------------------------------------------
-    def _sections(self) -> list[Any]:
-        sections = []
+    def _sections(self) -> list[Section]:
+        sections: list[Section] = []
         for obj, node in self.top.get("pages", []) or []:
             if obj is _BAD or obj is None:
                 continue

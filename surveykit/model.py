@@ -15,7 +15,7 @@ The loader builds it; everything else reads it.  Two views matter downstream:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Union
+from typing import Iterator, Literal, Union, overload
 
 from surveykit.expressions import Condition
 
@@ -360,6 +360,13 @@ class Questionnaire:
                 return dimension
         raise KeyError(did)
 
-    def blocks(self, kind: str) -> tuple[Section, ...]:
+    @overload
+    def blocks(self, kind: Literal["servqual"]) -> tuple[ServqualBlock, ...]: ...
+    @overload
+    def blocks(self, kind: Literal["kano"]) -> tuple[KanoBlock, ...]: ...
+    @overload
+    def blocks(self, kind: Literal["importance_performance"]) -> tuple[IPABlock, ...]: ...
+
+    def blocks(self, kind: str) -> tuple[ServqualBlock | KanoBlock | IPABlock, ...]:
         """The paired blocks of one type (``servqual``, ``kano``, ``importance_performance``)."""
         return tuple(p for p in self.pages if not isinstance(p, Page) and p.type == kind)

@@ -64,7 +64,7 @@ def _object(keys: tuple[spec.Key, ...], type_const: str | None = None) -> dict[s
 
 def _kind(kind: Any) -> dict[str, Any]:
     if isinstance(kind, str):
-        return {
+        scalars: dict[str, dict[str, Any]] = {
             "id": {"type": "string", "pattern": _ID, "maxLength": 63},
             "code": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_]*$", "maxLength": 63},
             "survey_id": {"type": "string", "pattern": "^[a-z][a-z0-9_-]*$", "maxLength": 63},
@@ -76,7 +76,8 @@ def _kind(kind: Any) -> dict[str, Any]:
             "condition": {"type": "string", "minLength": 1, "maxLength": 1000},
             "date": {"type": "string", "format": "date"},
             "language": {"enum": list(spec.LANGUAGES)},
-        }[kind]
+        }
+        return scalars[kind]
     head = kind[0]
     if head == "enum":
         return {"enum": list(kind[1])}

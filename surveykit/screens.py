@@ -6,6 +6,7 @@ what is asked in which order and on what each column is called.
 """
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from surveykit.model import (
@@ -81,15 +82,16 @@ def build_screens(q: "Questionnaire") -> tuple[Screen, ...]:
                 screens.append(_block_screen(section, role, questions, langs))
         elif isinstance(section, KanoBlock):
             options = tuple(Option(o.code, _localise(o.text, langs)) for o in KANO_OPTIONS)
-            questions: list[Question] = []
+            kano_questions: list[Question] = []
             for item in section.attributes:
-                common = dict(help=item.help, label=item.label, dimension=item.dimension, block=section.id, pair=item.id)
-                questions.append(Question(id=f"{item.id}_f", type="kano", text=item.first, options=options, role="functional", **common))
-                questions.append(Question(id=f"{item.id}_d", type="kano", text=item.second, options=options, role="dysfunctional", **common))
+                question = partial(Question, help=item.help, label=item.label, dimension=item.dimension,
+                                   block=section.id, pair=item.id)
+                kano_questions.append(question(id=f"{item.id}_f", type="kano", text=item.first, options=options, role="functional"))
+                kano_questions.append(question(id=f"{item.id}_d", type="kano", text=item.second, options=options, role="dysfunctional"))
                 if section.importance_scale is not None and item.importance is not None:
-                    questions.append(Question(id=f"{item.id}_si", type="likert", text=item.importance,
-                                              scale=section.importance_scale, role="self_importance", **common))
-            screens.append(Screen(section.id, section.title, tuple(questions), section.intro, section.visible_if, section.id))
+                    kano_questions.append(question(id=f"{item.id}_si", type="likert", text=item.importance,
+                                                   scale=section.importance_scale, role="self_importance"))
+            screens.append(Screen(section.id, section.title, tuple(kano_questions), section.intro, section.visible_if, section.id))
     return tuple(screens)
 
 
@@ -116,34 +118,34 @@ def build_variables(q: "Questionnaire", screens: tuple[Screen, ...]) -> tuple[Va
 def _question_variables(question: Question, screen: Screen, langs: tuple[str, ...]) -> list[Variable]:
     label = question.label or question.text
     cond = question.visible_if.source if question.visible_if else None
-    common = dict(question=question.pair or question.id, block=screen.block or screen.id, required=question.required,
-                  visible_if=cond)
+    variable = partial(Variable, question=question.pair or question.id, block=screen.block or screen.id,
+                       required=question.required, visible_if=cond)
     if question.type in ("likert",) and question.scale is not None:
         scale = question.scale
-        return [Variable(question.id, label, "numeric", "ordinal", question.type, role=question.role,
+        return [variable(question.id, label, "numeric", "ordinal", question.type, role=question.role,
                          dimension=question.dimension, reverse=question.reverse, value_labels=scale.labels,
-                         min=1, max=scale.points, scale=scale.id, **common)]
+                         min=1, max=scale.points, scale=scale.id)]
     if question.type == "matrix" and question.scale is not None:
         scale = question.scale
-        return [Variable(row.id, row.label or row.text, "numeric", "ordinal", "matrix", dimension=row.dimension or question.dimension,
+        return [variable(row.id, row.label or row.text, "numeric", "ordinal", "matrix", dimension=row.dimension or question.dimension,
                          reverse=row.reverse, value_labels=scale.labels, min=1, max=scale.points, scale=scale.id,
-                         **{**common, "question": question.id}) for row in question.rows]
+                         question=question.id) for row in question.rows]
     if question.type == "nps":
-        return [Variable(question.id, label, "numeric", "ordinal", "nps", dimension=question.dimension,
-                         value_labels=tuple((v, _localise(t, langs)) for v, t in NPS_LABELS), min=0, max=10, **common)]
+        return [variable(question.id, label, "numeric", "ordinal", "nps", dimension=question.dimension,
+                         value_labels=tuple((v, _localise(t, langs)) for v, t in NPS_LABELS), min=0, max=10)]
     if question.type == "number":
-        return [Variable(question.id, label, "numeric", "scale", "number", dimension=question.dimension,
-                         min=question.min, max=question.max, **common)]
+        return [variable(question.id, label, "numeric", "scale", "number", dimension=question.dimension,
+                         min=question.min, max=question.max)]
     if question.type in ("choice", "kano"):
-        return [Variable(question.id, label, "string", "nominal", question.type, role=question.role,
-                         dimension=question.dimension, value_labels=tuple((o.code, o.text) for o in question.options), **common)]
+        return [variable(question.id, label, "string", "nominal", question.type, role=question.role,
+                         dimension=question.dimension, value_labels=tuple((o.code, o.text) for o in question.options))]
     if question.type == "multi":
         marks = tuple((v, _localise(t, langs)) for v, t in MULTI_LABELS)
-        return [Variable(f"{question.id}_{o.code}", label.join(o.text, " – "), "numeric", "nominal", "multi",
-                         dimension=question.dimension, value_labels=marks, min=0, max=1, **common) for o in question.options]
+        return [variable(f"{question.id}_{o.code}", label.join(o.text, " – "), "numeric", "nominal", "multi",
+                         dimension=question.dimension, value_labels=marks, min=0, max=1) for o in question.options]
     if question.type == "constant_sum":
-        return [Variable(f"{question.id}_{o.code}", label.join(o.text, " – "), "numeric", "scale", "constant_sum",
-                         role="allocation", min=0, max=question.total, **common) for o in question.options]
+        return [variable(f"{question.id}_{o.code}", label.join(o.text, " – "), "numeric", "scale", "constant_sum",
+                         role="allocation", min=0, max=question.total) for o in question.options]
     if question.type == "date":
-        return [Variable(question.id, label, "date", "scale", "date", **common)]
-    return [Variable(question.id, label, "string", "nominal", question.type, **common)]
+        return [variable(question.id, label, "date", "scale", "date")]
+    return [variable(question.id, label, "string", "nominal", question.type)]

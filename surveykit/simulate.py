@@ -219,25 +219,25 @@ def _answer(question: Question, q: Questionnaire, rng: np.random.Generator, n: i
     if qtype == "multi":
         k = len(question.options)
         ticked = rng.random((n, k)) < rng.uniform(0.1, 0.5, k)
-        low = int(question.min or 0)
-        high = int(question.max or k)
-        ticked = _bound_ticks(rng, ticked, max(low, 1 if question.required else 0), high)
+        fewest = int(question.min or 0)
+        most = int(question.max or k)
+        ticked = _bound_ticks(rng, ticked, max(fewest, 1 if question.required else 0), most)
         return {f"{question.id}_{o.code}": ticked[:, j].astype(float) for j, o in enumerate(question.options)}
     if qtype == "constant_sum":
         total = float(question.total or 100)
         shares = rng.dirichlet(np.full(len(question.options), 3.0), n) * total
-        points = _largest_remainder(shares, total)
-        return {f"{question.id}_{o.code}": points[:, j] for j, o in enumerate(question.options)}
+        allocated = _largest_remainder(shares, total)
+        return {f"{question.id}_{o.code}": allocated[:, j] for j, o in enumerate(question.options)}
     if qtype == "number":
         low = question.min if question.min is not None else 0
         high = question.max if question.max is not None else max(low + 100, 100)
         values = rng.uniform(low, high, n)
         return {question.id: np.floor(values) if question.integer else np.round(values, 2)}
     if qtype == "date":
-        low = dt.date.fromisoformat(question.min) if isinstance(question.min, str) else dt.date(2025, 10, 1)
-        high = dt.date.fromisoformat(question.max) if isinstance(question.max, str) else low + dt.timedelta(days=90)
-        days = rng.integers(0, max((high - low).days, 0) + 1, n)
-        return {question.id: np.array([(low + dt.timedelta(days=int(d))).isoformat() for d in days], dtype=object)}
+        first = dt.date.fromisoformat(question.min) if isinstance(question.min, str) else dt.date(2025, 10, 1)
+        last = dt.date.fromisoformat(question.max) if isinstance(question.max, str) else first + dt.timedelta(days=90)
+        days = rng.integers(0, max((last - first).days, 0) + 1, n)
+        return {question.id: np.array([(first + dt.timedelta(days=int(d))).isoformat() for d in days], dtype=object)}
     if qtype == "text":
         answered = rng.random(n) < (1.0 if question.required else 0.6)
         pick = rng.integers(0, len(_COMMENTS["en"]), n)

@@ -118,6 +118,7 @@ def compose(text: str) -> Node | None:
     anchors: dict[str, Node] = {}
     stack: list[_Open] = []
     root: Node | None = None
+    node: Node | None
     documents = 0
     total = 0
     try:
