@@ -12,7 +12,7 @@ submission relies on:
 * PostgreSQL through psycopg 3: ``synchronous_commit`` is forced on for our
   sessions whatever the server default is.
 
-Every table lives in :data:`metadata`; :mod:`surveykit.storage`,
+Every table lives in :data:`metadata`; :mod:`surveykit.storage`, :mod:`surveykit.cases`, :mod:`surveykit.notify`,
 :mod:`surveykit.invitations` and :mod:`surveykit.accounts` hold the functions.
 """
 from __future__ import annotations
@@ -117,6 +117,86 @@ rate_limits = sa.Table(
     sa.Column("window_start", sa.BigInteger, primary_key=True),
     sa.Column("hits", sa.Integer, nullable=False),
 )
+
+# -- follow-up cases (surveykit.cases) and their notifications (surveykit.notify) ----------------
+
+cases = sa.Table(
+    "cases", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),                # the case number people quote
+    sa.Column("survey", sa.String(100), nullable=False),
+    sa.Column("response_id", sa.String(32), sa.ForeignKey("responses.response_id"), nullable=False),
+    sa.Column("alert", sa.String(63), nullable=False),           # the rule that opened it (the cause)
+    sa.Column("label", _json),                                    # the rule's label, {lang: text}
+    sa.Column("dealer", sa.String(200)),
+    sa.Column("department", sa.String(100)),
+    sa.Column("priority", sa.String(20), nullable=False),
+    sa.Column("state", sa.String(30), nullable=False),
+    sa.Column("created_at", _ts, nullable=False),
+    sa.Column("updated_at", _ts, nullable=False),
+    sa.Column("first_contact_due", _ts, nullable=False),
+    sa.Column("first_contact_at", _ts),
+    sa.Column("overdue_at", _ts),                                 # when the deadline was found passed
+    sa.Column("closed_at", _ts),
+    sa.Column("root_cause", sa.String(40)),
+    sa.Column("recovery_invitation_id", sa.Integer, sa.ForeignKey("invitations.id"), unique=True),
+    sa.Column("recovery_sent_at", _ts),
+    sa.Column("recovery_answered_at", _ts),
+    sa.Column("recovery_score", sa.Float),
+    sa.Column("recovery_points", sa.Integer),
+    sa.Column("recovered", sa.Boolean),
+    # a response opens at most one case per rule, however often its submit is replayed
+    sa.UniqueConstraint("response_id", "alert", name="uq_cases_response_alert"),
+    sa.Index("ix_cases_department_state", "department", "state"),
+)
+
+# Append-only: the triggers below refuse UPDATE and DELETE on both backends.
+case_events = sa.Table(
+    "case_events", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id"), nullable=False, index=True),
+    sa.Column("at", _ts, nullable=False),
+    sa.Column("actor", sa.String(150), nullable=False),           # a user name, or "system"
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("from_state", sa.String(30)),
+    sa.Column("to_state", sa.String(30)),
+    sa.Column("note", sa.Text, nullable=False),
+)
+
+outbox = sa.Table(
+    "outbox", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("message_id", sa.String(255), nullable=False, unique=True),   # fixed when written
+    sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id"), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),             # new_case or overdue
+    sa.Column("department", sa.String(100)),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("created_at", _ts, nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),           # pending, sent or failed
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("claimed_by", sa.String(100)),
+    sa.Column("lease_until", _ts),
+    sa.Column("sent_at", _ts),
+    sa.Column("recipients", sa.Text),
+    sa.Column("last_error", sa.Text),
+    sa.UniqueConstraint("case_id", "kind", name="uq_outbox_case_kind"),   # each message once
+    sa.Index("ix_outbox_status_lease", "status", "lease_until"),
+)
+
+_APPEND_ONLY = "case_events is append-only: UPDATE and DELETE are refused"
+for _op in ("UPDATE", "DELETE"):
+    sa.event.listen(case_events, "after_create", sa.DDL(
+        f"CREATE TRIGGER case_events_no_{_op.lower()} BEFORE {_op} ON case_events "
+        f"BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END").execute_if(dialect="sqlite"))
+sa.event.listen(case_events, "after_create", sa.DDL(
+    "CREATE OR REPLACE FUNCTION case_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    f"BEGIN RAISE EXCEPTION '{_APPEND_ONLY}'; END $$").execute_if(dialect="postgresql"))
+sa.event.listen(case_events, "after_create", sa.DDL(
+    "CREATE TRIGGER case_events_append_only BEFORE UPDATE OR DELETE ON case_events "
+    "FOR EACH ROW EXECUTE FUNCTION case_events_append_only()").execute_if(dialect="postgresql"))
+sa.event.listen(case_events, "after_create", sa.DDL(
+    "CREATE TRIGGER case_events_no_truncate BEFORE TRUNCATE ON case_events "
+    "FOR EACH STATEMENT EXECUTE FUNCTION case_events_append_only()").execute_if(dialect="postgresql"))
 
 
 def _dumps(value: Any) -> str:

@@ -7,8 +7,8 @@ submission key makes a retried or double-tapped submit harmless: the table
 answered by reading the winner's row and comparing the hash of the canonical
 answers (same answers: the original response; different answers:
 :class:`DuplicateSubmission`).  Everything a submission changes (the response,
-the invitation it uses up, the draft it closes) happens in
-:func:`_record`, inside that one transaction.
+the invitation it uses up, the draft it closes, the follow-up cases its
+answers call for) happens in :func:`_record`, inside that one transaction.
 
 The engine settings (WAL, ``synchronous=FULL``, ``BEGIN IMMEDIATE``...) live
 in :mod:`surveykit.database`; invitations and admin users in
@@ -41,6 +41,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
+from surveykit import cases
 from surveykit.accounts import User, create_user, end_sessions, verify_login
 from surveykit.database import (
     as_utc, check_text, drafts, init_db, invitations, make_engine, rate_limits, responses, survey_versions, utcnow,
@@ -359,6 +360,9 @@ def _record(conn: Connection, q: Questionnaire, row: dict[str, Any], seg: dict[s
         if conn.execute(sql.use_invitation, dict(binds, p_invitation=invitation)).rowcount != 1:
             raise InvitationUnavailable("this invitation has already been used or has expired")
     conn.execute(sql.close_draft, binds)
+    if q.alerts or invitation is not None:
+        # follow-up cases (and their outbox messages) commit or roll back with the response
+        cases.on_submit(conn, q, row)
     return SaveResult(row["response_id"], True)
 
 
