@@ -106,9 +106,15 @@ def verify_login(engine: Engine, username: str, password: str) -> User | None:
     A hash made with older argon2 parameters is upgraded on a successful login.
     """
     u = users.c
-    with engine.connect() as conn:
-        found = conn.execute(sa.select(u.id, u.username, u.password_hash, u.role, u.department, u.session_generation)
-                             .where(u.username == username)).first()
+    found = None
+    try:
+        check_text("username", username)     # NUL would make PostgreSQL fail the query: no such user
+    except ValueError:
+        username = ""
+    if username:
+        with engine.connect() as conn:
+            found = conn.execute(sa.select(u.id, u.username, u.password_hash, u.role, u.department,
+                                           u.session_generation).where(u.username == username)).first()
     if found is None:
         try:
             _hasher.verify(_dummy_hash(), password)

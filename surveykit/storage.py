@@ -527,8 +527,9 @@ def hit_rate_limit(engine: Engine, bucket: str, *, limit: int, window_s: int) ->
         raise ValueError("limit must be >= 0 and window_s > 0")
     now = time.time()
     window = int(now // window_s) * window_s
-    if len(bucket) > 200:
-        bucket = "sha256:" + _sha256(bucket)
+    if len(bucket) > 200 or not bucket.isprintable():
+        # NUL (PostgreSQL refuses it) or lone surrogates in a login name must not reach the insert
+        bucket = "sha256:" + hashlib.sha256(bucket.encode("utf-8", "surrogatepass")).hexdigest()
     t = rate_limits.c
     with write_transaction(engine) as conn:
         stmt = (_insert(conn, rate_limits).values(bucket=bucket, window_start=window, hits=1)
