@@ -67,7 +67,7 @@ def _current_user() -> dict[str, Any] | None:
         return None
     if now - seen_at > 60:
         session["admin"] = {**info, "seen": now}
-    return {"uid": uid, "name": info.get("name", "")}
+    return {"uid": uid, "name": info.get("name", ""), "role": info.get("role")}
 
 
 def _page(template: str, status: int = 200, **context: Any) -> BaseResponse:
@@ -119,7 +119,8 @@ def login_post() -> BaseResponse:
     if lang in UI_LANGUAGES:
         session["lang"] = lang
     now = time.time()
-    session["admin"] = {"uid": user.id, "gen": user.session_generation, "name": user.username, "at": now, "seen": now}
+    session["admin"] = {"uid": user.id, "gen": user.session_generation, "name": user.username, "role": user.role,
+                        "at": now, "seen": now}
     return redirect(url_for("admin.index"), 303)
 
 
@@ -146,6 +147,9 @@ def csrf_failed(exc: CSRFError) -> BaseResponse:
 # -- pages ---------------------------------------------------------------------------------------------------
 
 def _survey(survey_id: str) -> Questionnaire:
+    """The survey whose responses a page shows: admins only (a department user sees its cases, not answers)."""
+    if g.admin.get("role") != "admin":
+        fail(403)
     entry = db.registry().survey(survey_id)
     if entry is None:
         fail(404)
