@@ -624,9 +624,15 @@ class _Builder:
 
     # -- checks across objects ----------------------------------------------------
     def _check_variables(self, screens: tuple) -> None:
+        seen: set[str] = set()
         for screen in screens:
             if not screen.questions:
                 self.r.problem(self.top.at("pages"), "pages", f"page {screen.id!r} has no questions")
+            # a paired block's screens are named after it (sq_expectation, kano_2): they name URLs too
+            if screen.id in seen or (screen.block and screen.id != screen.block and screen.id in self.ids):
+                self.r.problem(self.top.at("pages"), "pages", f"page id {screen.id!r} is also the name of a page of "
+                                                              f"block {screen.block!r}; rename one")
+            seen.add(screen.id)
 
     def _check_conditions(self, screens: tuple) -> None:
         kinds = _variable_kinds(screens, self.fields)

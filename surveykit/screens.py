@@ -10,7 +10,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from surveykit.model import (
-    KANO_CODES, IPABlock, KanoBlock, Option, Page, Question, Screen, ServqualBlock, Text, Variable, text_of,
+    KANO_CODES, IPABlock, KanoBlock, Option, Page, PairedItem, Question, Screen, ServqualBlock, Text, Variable, text_of,
 )
 
 if TYPE_CHECKING:
@@ -24,6 +24,9 @@ KANO_OPTIONS = tuple(Option(code, text) for code, text in zip(KANO_CODES, (
     text_of(zh="我不喜欢这样", en="I dislike it that way"),
 )))
 NPS_LABELS = ((0, text_of(zh="完全不可能", en="Not at all likely")), (10, text_of(zh="极有可能", en="Extremely likely")))
+# Kano attributes per screen: each is two five-option questions (plus importance); on a phone
+# eleven of them made a 39 KB page and a long scroll, four keep a page near 15 KB.
+KANO_PER_SCREEN = 4
 MULTI_LABELS = ((0, text_of(zh="未选", en="Not selected")), (1, text_of(zh="已选", en="Selected")))
 _SUBTITLES = {
     "expectation": text_of(zh="您的期望", en="Your expectations"),
@@ -82,17 +85,27 @@ def build_screens(q: "Questionnaire") -> tuple[Screen, ...]:
                 screens.append(_block_screen(section, role, questions, langs))
         elif isinstance(section, KanoBlock):
             options = tuple(Option(o.code, _localise(o.text, langs)) for o in KANO_OPTIONS)
-            kano_questions: list[Question] = []
-            for item in section.attributes:
-                question = partial(Question, help=item.help, label=item.label, dimension=item.dimension,
-                                   block=section.id, pair=item.id)
-                kano_questions.append(question(id=f"{item.id}_f", type="kano", text=item.first, options=options, role="functional"))
-                kano_questions.append(question(id=f"{item.id}_d", type="kano", text=item.second, options=options, role="dysfunctional"))
-                if section.importance_scale is not None and item.importance is not None:
-                    kano_questions.append(question(id=f"{item.id}_si", type="likert", text=item.importance,
-                                                   scale=section.importance_scale, role="self_importance"))
-            screens.append(Screen(section.id, section.title, tuple(kano_questions), section.intro, section.visible_if, section.id))
+            chunks = [section.attributes[i:i + KANO_PER_SCREEN] for i in range(0, len(section.attributes), KANO_PER_SCREEN)]
+            for number, chunk in enumerate(chunks, 1):
+                kano_questions = _kano_questions(section, chunk, options)
+                screen_id = section.id if number == 1 else f"{section.id}_{number}"
+                screens.append(Screen(screen_id, section.title, tuple(kano_questions),
+                                      section.intro if number == 1 else None, section.visible_if, section.id))
     return tuple(screens)
+
+
+def _kano_questions(section: KanoBlock, attributes: tuple[PairedItem, ...], options: tuple[Option, ...]) -> list[Question]:
+    """Per attribute: the functional and the dysfunctional question (and self-stated importance)."""
+    kano_questions: list[Question] = []
+    for item in attributes:
+        question = partial(Question, help=item.help, label=item.label, dimension=item.dimension,
+                           block=section.id, pair=item.id)
+        kano_questions.append(question(id=f"{item.id}_f", type="kano", text=item.first, options=options, role="functional"))
+        kano_questions.append(question(id=f"{item.id}_d", type="kano", text=item.second, options=options, role="dysfunctional"))
+        if section.importance_scale is not None and item.importance is not None:
+            kano_questions.append(question(id=f"{item.id}_si", type="likert", text=item.importance,
+                                           scale=section.importance_scale, role="self_importance"))
+    return kano_questions
 
 
 def _block_screen(section: ServqualBlock | IPABlock, role: str, questions: tuple[Question, ...],

@@ -518,3 +518,17 @@ alerts:
     priority: high
     first_contact_hours: 24
 """
+
+
+def test_long_kano_blocks_are_split_into_screens_of_four():
+    attributes = "".join(f"      - {{id: f{i}, functional: {{zh: a, en: b}}, dysfunctional: {{zh: a, en: b}}}}\n"
+                         for i in range(9))
+    q = load("pages:\n  - type: kano\n    id: kn\n    attributes:\n" + attributes)
+    screens = q.screens()
+    assert [s.id for s in screens] == ["kn", "kn_2", "kn_3"]
+    assert [len(s.questions) for s in screens] == [8, 8, 2]
+    assert {s.block for s in screens} == {"kn"}
+    clash = "pages:\n  - type: kano\n    id: kn\n    attributes:\n" + attributes + ONE_PAGE.replace(
+        "pages:\n  - id: p1", "  - id: kn_2")
+    with pytest.raises(QuestionnaireError, match="'kn_2' is also the name of a page of block 'kn'"):
+        load(clash)
