@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -542,3 +544,266 @@ def demo(folder: str, count: int, port: int, serve: bool) -> None:
     if serve:
         # a fresh random key per run: no development-key warning, sessions last as long as the demo
         _run_server(paths, surveys, db_url, "127.0.0.1", port, 2, secrets.token_urlsafe(32))
+
+
+# -- follow-up cases and their notifications ----------------------------------------------------------
+
+@main.group("cases")
+def cases_group() -> None:
+    """Follow-up cases opened by the questionnaires' alert rules."""
+
+
+def _case_filters(f: Any) -> Any:
+    for option in reversed([
+        click.option("--db", "db_url", required=True, envvar="SURVEYKIT_DATABASE_URL", metavar="URL"),
+        click.option("--dealer", default=None, help="only this dealer's cases"),
+        click.option("--department", default=None, help="only this department's cases"),
+        click.option("--state", default=None, help="a state, or 'active' / 'closed'"),
+        click.option("--overdue/--not-overdue", default=None, help="only cases whose first contact is (not) overdue"),
+        click.option("--survey", default=None, help="only cases opened by this survey"),
+    ]):
+        f = option(f)
+    return f
+
+
+@contextmanager
+def _store(db_url: str, q: Questionnaire | None = None) -> Iterator[Any]:
+    """An engine for one command, disposed at the end (no connection left to the garbage collector)."""
+    engine = _engine_for(db_url, q)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _csv_text(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    """CSV with spreadsheet formula injection defused (free text starting with = + - @ gets a ')."""
+    import csv
+    import io
+    import re
+
+    from surveykit.xlsx import FORMULA_START
+
+    risky = re.compile(FORMULA_START)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        cells = ["" if row.get(c) is None else str(row.get(c)) for c in columns]
+        writer.writerow(["'" + c if risky.match(c) else c for c in cells])
+    return out.getvalue()
+
+
+@cases_group.command("list")
+@_case_filters
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True, help="language of rule labels")
+def cases_list(db_url: str, dealer: str | None, department: str | None, state: str | None, overdue: bool | None,
+               survey: str | None, fmt: str, lang: str) -> None:
+    """The case board: the most urgent first, closed cases last."""
+    from surveykit import cases
+    from surveykit.database import utcnow
+
+    try:
+        with _store(db_url) as engine:
+            found = cases.list_cases(engine, dealer=dealer, department=department, state=state, overdue=overdue,
+                                     survey=survey)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--state") from None
+    now = utcnow()
+    if fmt == "json":
+        click.echo(json.dumps([c.to_dict(now) for c in found], ensure_ascii=False, indent=1))
+        return
+    columns = ["id", "state", "priority", "overdue", "first_contact_due", "dealer", "department", "survey", "alert"]
+    rows = [{**c.to_dict(now), "overdue": "yes" if c.overdue(now) else ""} for c in found]
+    if fmt == "csv":
+        click.echo(_csv_text(rows, columns), nl=False)
+        return
+    if not found:
+        click.echo("no cases")
+        return
+    click.echo(f"{'case':>6}  {'state':<22} {'priority':<8} {'first contact due':<17} {'dealer':<10} "
+               f"{'department':<14} rule")
+    for c in found:
+        flag = " OVERDUE" if c.overdue(now) else ""
+        click.echo(f"{'#' + str(c.id):>6}  {c.state:<22} {c.priority:<8} {c.first_contact_due:%Y-%m-%d %H:%M} "
+                   f"{(c.dealer or '–')[:10]:<10} {(c.department or '–')[:14]:<14} {c.label_text(lang)}{flag}")
+    click.echo(f"{len(found)} case(s)")
+
+
+@cases_group.command("show")
+@click.argument("case_id", type=int)
+@click.option("--db", "db_url", required=True, envvar="SURVEYKIT_DATABASE_URL", metavar="URL")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True,
+              help="csv: the history")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True)
+def cases_show(case_id: int, db_url: str, fmt: str, lang: str) -> None:
+    """One case: its details, the customer's answers and comments, its history and its notifications."""
+    from surveykit import cases, notify
+
+    with _store(db_url) as engine:
+        case = cases.get_case(engine, case_id)
+        events = cases.events_of(engine, case_id)
+        response = cases.case_response(engine, case)
+        messages = notify.messages_of(engine, case_id)
+    try:
+        answers = cases.labelled_answers(load_questionnaire(response.yaml_text), response.answers, lang)
+    except QuestionnaireError:   # a stored version the loader no longer accepts: raw answers
+        answers = [(name, str(value), isinstance(value, str)) for name, value in response.answers.items()]
+    if fmt == "json":
+        messages = [{k: (v.isoformat() + "Z" if hasattr(v, "isoformat") else v) for k, v in m.items()}
+                    for m in messages]
+        click.echo(json.dumps({**case.to_dict(), "response": {
+            "response_id": response.response_id, "language": response.language, "fields": response.fields,
+            "submitted_at": response.submitted_at.isoformat() + "Z", "answers": response.answers,
+        }, "events": [e.to_dict() for e in events], "messages": messages}, ensure_ascii=False, indent=1))
+        return
+    if fmt == "csv":
+        columns = ["id", "at", "actor", "kind", "from_state", "to_state", "note"]
+        click.echo(_csv_text([e.to_dict() for e in events], columns), nl=False)
+        return
+    state = cases.STATE_LABELS[case.state].best(lang)
+    click.echo(f"case #{case.id}: {case.label_text(lang)}  [{case.state} – {state}]")
+    overdue = "  OVERDUE" if case.overdue() else ("  (first contact was late)" if case.late_contact else "")
+    for name, value in (("survey", case.survey), ("dealer", case.dealer), ("department", case.department),
+                        ("priority", case.priority), ("opened", f"{case.created_at:%Y-%m-%d %H:%M} UTC"),
+                        ("first contact due", f"{case.first_contact_due:%Y-%m-%d %H:%M} UTC{overdue}"),
+                        ("first contact", f"{case.first_contact_at:%Y-%m-%d %H:%M} UTC" if case.first_contact_at else None),
+                        ("root cause", cases.ROOT_CAUSES[case.root_cause].best(lang) if case.root_cause else None),
+                        ("closed", f"{case.closed_at:%Y-%m-%d %H:%M} UTC" if case.closed_at else None),
+                        ("recovery", None if case.recovery_sent_at is None else (
+                            "survey sent, not answered yet" if case.recovery_answered_at is None else
+                            f"{case.recovery_score:g} of {case.recovery_points}, "
+                            + ("recovered" if case.recovered else "not recovered")))):
+        if value:
+            click.echo(f"  {name + ':':<19} {value}")
+    click.echo(f"\nanswers ({response.language}, submitted {response.submitted_at:%Y-%m-%d %H:%M} UTC):")
+    for label, value, _free_text in answers:
+        click.echo(f"  {label}: {value}")
+    click.echo("\nhistory:")
+    for e in events:
+        move = f"{e.from_state} → {e.to_state}" if e.kind == "moved" else e.kind
+        click.echo(f"  {e.at:%Y-%m-%d %H:%M}  {e.actor:<12} {move}" + (f": {e.note}" if e.note else ""))
+
+
+@cases_group.command("export")
+@_case_filters
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True,
+              help="json also carries each case's history")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="a file (default: stdout)")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True, help="language of rule labels")
+def cases_export(db_url: str, dealer: str | None, department: str | None, state: str | None, overdue: bool | None,
+                 survey: str | None, fmt: str, output: str | None, lang: str) -> None:
+    """Every matching case for scripts and spreadsheets (the columns of cases.cases_frame)."""
+    from surveykit import cases
+    from surveykit.database import utcnow
+
+    now = utcnow()
+    try:
+        with _store(db_url) as engine:
+            found = cases.list_cases(engine, dealer=dealer, department=department, state=state, overdue=overdue,
+                                     survey=survey, now=now)
+            history = {c.id: cases.events_of(engine, c.id) for c in found} if fmt == "json" else {}
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--state") from None
+    if fmt == "json":
+        text = json.dumps([{**c.to_dict(now), "label": c.label_text(lang),
+                            "events": [e.to_dict() for e in history[c.id]]} for c in found],
+                          ensure_ascii=False, indent=1) + "\n"
+    else:
+        rows = [{**c.to_dict(now), "case_id": c.id, "label": c.label_text(lang)} for c in found]
+        text = _csv_text(rows, list(cases.CASE_COLUMNS))
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        Path(output).write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+        click.echo(f"wrote {len(found)} case(s) to {output}", err=True)
+
+
+@cases_group.command("recovery")
+@click.argument("case_id", type=int)
+@click.option("--db", "db_url", required=True, envvar="SURVEYKIT_DATABASE_URL", metavar="URL")
+@click.option("--base-url", default="http://127.0.0.1:8000", show_default=True, help="where the survey is served")
+@click.option("--by", "actor", required=True, help="who sends it (recorded in the case history)")
+@click.option("--expires-days", type=click.IntRange(1), default=30, show_default=True)
+@click.option("--questionnaire", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="the recovery survey (default: the shipped questionnaires/recovery.yaml)")
+def cases_recovery(case_id: int, db_url: str, base_url: str, actor: str, expires_days: int,
+                   questionnaire: str | None) -> None:
+    """Print a single-use link to the one-question recovery survey for a closed case (shown once)."""
+    from surveykit import cases
+
+    q = _load(questionnaire or str(cases.recovery_questionnaire_path()))
+    with _store(db_url, q) as engine:
+        invitation = cases.send_recovery(engine, case_id, q, actor=actor, expires_days=expires_days)
+    click.echo(f"{base_url.rstrip('/')}/s/{q.survey}?t={invitation.token}")
+    click.echo(f"recovery survey for case #{case_id}: single-use, valid until {invitation.expires_at:%Y-%m-%d}; "
+               "the link is shown only this once", err=True)
+
+
+@main.command()
+@click.option("--db", "db_url", required=True, envvar="SURVEYKIT_DATABASE_URL", metavar="URL")
+@click.option("--once", is_flag=True, help="one pass (mark overdue cases, send what is pending), then exit")
+@click.option("--smtp-host", envvar="SURVEYKIT_SMTP_HOST", default=None, help="env SURVEYKIT_SMTP_HOST")
+@click.option("--smtp-port", envvar="SURVEYKIT_SMTP_PORT", type=click.IntRange(1, 65535), default=587,
+              show_default=True, help="env SURVEYKIT_SMTP_PORT")
+@click.option("--smtp-security", envvar="SURVEYKIT_SMTP_SECURITY", type=click.Choice(["starttls", "ssl", "none"]),
+              default="starttls", show_default=True, help="env SURVEYKIT_SMTP_SECURITY")
+@click.option("--smtp-user", envvar="SURVEYKIT_SMTP_USER", default=None,
+              help="env SURVEYKIT_SMTP_USER; the password only from SURVEYKIT_SMTP_PASSWORD")
+@click.option("--from", "sender", envvar="SURVEYKIT_SMTP_FROM", default="surveykit@localhost", show_default=True,
+              help="env SURVEYKIT_SMTP_FROM")
+@click.option("--to", "default_to", envvar="SURVEYKIT_NOTIFY_TO", multiple=True, metavar="ADDRESS[,ADDRESS]",
+              help="who gets every case's mail unless its department has addresses (env SURVEYKIT_NOTIFY_TO)")
+@click.option("--to-department", "department_to", envvar="SURVEYKIT_NOTIFY_DEPARTMENTS", multiple=True,
+              metavar="DEPARTMENT=ADDRESS[,ADDRESS]", help="a department's addresses (repeatable)")
+@click.option("--base-url", envvar="SURVEYKIT_BASE_URL", default=None, help="the admin site, for links to the cases")
+@click.option("--interval", type=click.FloatRange(1), default=60, show_default=True, help="seconds between passes")
+@click.option("--lease", "lease_s", type=click.FloatRange(1), default=300, show_default=True,
+              help="seconds a claimed message stays with this worker before another may take it")
+@click.option("--batch", type=click.IntRange(1, 1000), default=20, show_default=True)
+def notify(db_url: str, once: bool, smtp_host: str | None, smtp_port: int, smtp_security: str,
+           smtp_user: str | None, sender: str, default_to: tuple[str, ...], department_to: tuple[str, ...],
+           base_url: str | None, interval: float, lease_s: float, batch: int) -> None:
+    """Mark overdue cases and mail the outbox (new and overdue cases) over SMTP.
+
+    Safe to kill at any moment and to run several at once: a message claimed by
+    a worker that died is taken up again when its lease runs out.  Without an
+    SMTP server, --once only marks overdue cases and counts what waits.
+    """
+    import os
+    import signal
+    import threading
+
+    from surveykit import cases
+    from surveykit import notify as outbox
+
+    if smtp_host is None:
+        if not once:
+            raise click.UsageError("no SMTP server: give --smtp-host (or SURVEYKIT_SMTP_HOST), or use --once")
+        with _store(db_url) as engine:
+            marked = cases.mark_overdue(engine)
+            waiting = outbox.counts(engine)["pending"]
+        click.echo(f"{len(marked)} case(s) newly overdue; no SMTP server given, {waiting} message(s) wait in the outbox")
+        return
+    try:
+        routing = outbox.Routing.parse(default_to, department_to)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--to / --to-department") from None
+    smtp = outbox.SmtpSettings(smtp_host, smtp_port, smtp_security, smtp_user,
+                               os.environ.get("SURVEYKIT_SMTP_PASSWORD"), sender)
+    stop = threading.Event()
+    if not once:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+    worker = outbox.worker_name()
+    with _store(db_url) as engine:
+        while True:
+            marked = cases.mark_overdue(engine)
+            stats = outbox.send_pending(engine, smtp, routing, worker=worker, batch=batch, lease_s=lease_s,
+                                        base_url=base_url)
+            if marked or stats.sent or stats.retried or stats.failed or once:
+                click.echo(f"{len(marked)} case(s) newly overdue; sent {stats.sent}, to retry {stats.retried}, "
+                           f"failed {stats.failed}")
+            if once or stop.wait(interval):
+                return

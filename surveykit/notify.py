@@ -35,7 +35,7 @@ import ssl
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -164,7 +164,9 @@ def _insert(conn: Connection) -> Any:
 def queue(conn: Connection, case: Mapping[str, Any], kind: str) -> None:
     """Write the ``kind`` message of ``case`` (a case row as a mapping) to the outbox, once, in ``conn``'s transaction."""
     subject, body = _compose(case, kind)
-    values = dict(message_id=make_msgid(idstring=f"case{case['id']}.{kind}", domain=MESSAGE_ID_DOMAIN),
+    # short enough that the header is never folded; unique by (case, kind) already, the random part across stores
+    message_id = f"<{secrets.token_hex(8)}.case{case['id']}.{kind}@{MESSAGE_ID_DOMAIN}>"
+    values = dict(message_id=message_id,
                   case_id=case["id"], kind=kind, department=case.get("department"), subject=subject, body=body,
                   created_at=utcnow(), status="pending", attempts=0)
     conn.execute(_insert(conn).values(values).on_conflict_do_nothing(index_elements=["case_id", "kind"]))
@@ -177,16 +179,18 @@ def claim(engine: Engine, worker: str, *, batch: int = 20, lease_s: float = 300,
     """Claim up to ``batch`` sendable messages (pending, lease free or run out) for ``lease_s`` seconds."""
     now = now or utcnow()
     o = outbox.c
-    pick = outbox.alias("pick")
     ready = sa.and_(o.status == "pending", sa.or_(o.lease_until.is_(None), o.lease_until <= now))
     with write_transaction(engine) as conn:
-        candidates = (sa.select(pick.c.id).where(pick.c.status == "pending",
-                                                 sa.or_(pick.c.lease_until.is_(None), pick.c.lease_until <= now))
-                      .order_by(pick.c.id).limit(batch))
+        # ids first, then the update: PostgreSQL may re-run an IN (... LIMIT n) subquery per row,
+        # seeing its own stamps, and so claim more than n
+        pick = sa.select(o.id).where(ready).order_by(o.id).limit(batch)
         if conn.dialect.name == "postgresql":
-            candidates = candidates.with_for_update(skip_locked=True)
+            pick = pick.with_for_update(skip_locked=True)
+        ids = list(conn.execute(pick).scalars())
+        if not ids:
+            return []
         rows = conn.execute(
-            sa.update(outbox).where(o.id.in_(candidates.scalar_subquery()), ready)
+            sa.update(outbox).where(o.id.in_(ids), ready)
             .values(claimed_by=worker[:100], lease_until=now + dt.timedelta(seconds=lease_s), attempts=o.attempts + 1)
             .returning(o.id, o.message_id, o.case_id, o.kind, o.department, o.subject, o.body, o.created_at,
                        o.attempts)).all()
