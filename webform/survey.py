@@ -490,7 +490,8 @@ def page_post(survey_id: str, screen_id: str) -> BaseResponse:
     posted_key = request.form.get("k") if draft is None else None
     render: dict[str, Any] = dict(draft=draft, answers=answers, fields=fields, token=token, key=posted_key)
     posted = set(request.form.keys()) | set(request.files.keys())
-    if posted - _FORM_META - form.input_names() or request.files or action not in ("next", "back"):
+    repeated = any(len(request.form.getlist(name)) > 1 for name in _FORM_META)   # parameter pollution
+    if posted - _FORM_META - form.input_names() or request.files or action not in ("next", "back") or repeated:
         return _render(q, index, form=form, status=400, notice=translate("unexpected", g.lang), **render)
 
     # which questions of this screen apply, given earlier answers and the answers on this screen
