@@ -58,7 +58,8 @@ _DEFAULTS: dict[str, Any] = {
     "ADMIN_IDLE_MINUTES": 30,
     "ADMIN_MAX_HOURS": 12,
     "LOGIN_RATE_LIMIT": [10, 300],
-    "TOKEN_RATE_LIMIT": [30, 300],
+    # unknown invitation or resume tokens per client address (a typo is rare: links are clicked)
+    "TOKEN_RATE_LIMIT": [15, 300],
     "TRUSTED_PROXIES": 0,
     "STATIC_MAX_AGE": 7 * 24 * 3600,
     # gzip HTML for browsers that accept it: a 33-question page goes from ~29 KB to ~4 KB on the wire
