@@ -551,7 +551,8 @@ def page_post(survey_id: str, screen_id: str) -> BaseResponse:
             fields=_segment(q, draft.fields) if draft is not None else None,
             wave=current_app.config.get("WAVE"), started_at=started, invitation_id=invitation_id)
     except storage.DuplicateSubmission:
-        fail(409)
+        # the same submission key with other answers (a tampered or replayed form): refused, nothing stored
+        fail(422)
     except storage.InvitationUnavailable:
         fail(410, "err_410", "invitation_used")
     except ValueError:

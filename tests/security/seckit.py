@@ -12,6 +12,7 @@ The server kit (``LiveServer``, the form client) lives in ``benchmarks/soak.py``
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 import urllib.parse
 from collections.abc import Iterator
@@ -96,6 +97,27 @@ class Site:
                          for t in (responses, drafts, users)) + (
                 conn.execute(sa.select(sa.func.count()).select_from(invitations)
                              .where(invitations.c.used_at.is_not(None))).scalar_one(),)
+
+
+HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
+COOKIE = re.compile(r"^((?:__Host-)?session)=([^;]*)")
+
+
+@dataclass
+class Form:
+    """A respondent's page: the session cookie and the hidden fields (CSRF token, signed key)."""
+
+    cookie: str
+    hidden: dict[str, str]
+
+
+def fetch(t: Transport, path: str = "/s/quick") -> Form:
+    """GET a page as a new respondent (no cookie)."""
+    reply = t.send("GET", path)
+    assert reply.status == 200, (path, reply.status)
+    cookie = COOKIE.match(reply.headers.get("Set-Cookie") or "")
+    assert cookie is not None
+    return Form(f"{cookie.group(1)}={cookie.group(2)}", dict(HIDDEN.findall(reply.text)))
 
 
 def populate(db_url: str, directory: Path) -> tuple[list[str], dict[str, str]]:

@@ -19,8 +19,7 @@ import urllib.parse
 import pytest
 import soak
 import sqlalchemy as sa
-from seckit import populate
-from test_hostile_http import fetch
+from seckit import fetch, populate
 
 from surveykit import storage
 from surveykit.database import drafts, invitations, responses
