@@ -7,6 +7,7 @@ with the exception (and nothing the respondent typed).
 from __future__ import annotations
 
 import secrets
+import traceback
 from typing import NoReturn
 
 import sqlalchemy as sa
@@ -46,7 +47,10 @@ def register_error_handlers(app: Flask) -> None:
     def server_error(exc: Exception) -> Response:
         ref = secrets.token_hex(4)
         original = getattr(exc, "original_exception", None) or exc
-        current_app.logger.error("request failed, reference %s: %s", ref, type(original).__name__)
+        # one record with the reference and where it failed, without the exception's message: a message
+        # may quote what a respondent typed (Flask's own record, message included, is switched off below)
+        frames = "".join(traceback.format_tb(original.__traceback__)).rstrip()
+        current_app.logger.error("request failed, reference %s: %s\n%s", ref, type(original).__name__, frames)
         return error_response(500, ref=ref)
 
     def store_down(exc: sa.exc.OperationalError) -> Response:
@@ -54,6 +58,7 @@ def register_error_handlers(app: Flask) -> None:
         current_app.logger.error("store unreachable, reference %s: %s", ref, type(exc.orig).__name__)
         return error_response(503, ref=ref)
 
+    app.log_exception = lambda exc_info: None  # type: ignore[method-assign]   # server_error logs instead
     for code in HANDLED:
         if code != 500:
             app.register_error_handler(code, http_error)
