@@ -333,6 +333,27 @@ def serve(questionnaires: tuple[str, ...], db_url: str | None, host: str, port: 
     _run_server(questionnaires, surveys, db_url, host, port, workers, secret)
 
 
+def _access_logger() -> Any:
+    """gunicorn's logger with control characters escaped in every access-log field.
+
+    The logged path is decoded: ``/s/x%0AFORGED`` would otherwise write a line of the
+    requester's choosing (ASVS 16.4.1).  CR, LF, ESC and the other C0/C1 controls become
+    ``\\xNN``.
+    """
+    import re
+
+    from gunicorn.glogging import Logger
+
+    controls = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+    class AccessLogger(Logger):  # type: ignore[misc]
+        def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
+            return {name: controls.sub(lambda m: f"\\x{ord(m.group()):02x}", value) if isinstance(value, str)
+                    else value for name, value in super().atoms(resp, req, environ, request_time).items()}
+
+    return AccessLogger
+
+
 def _run_server(paths: tuple[str, ...], surveys: list[Questionnaire], db_url: str | None, host: str, port: int,
                 workers: int, secret: str) -> None:
     """gunicorn with one webform app per worker (created after the fork)."""
@@ -352,6 +373,7 @@ def _run_server(paths: tuple[str, ...], surveys: list[Questionnaire], db_url: st
                 "accesslog": "-", "control_socket_disable": True,   # one shared path per user: two servers clash
                 # the path only: invitation tokens travel in query strings and never reach a log
                 "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
+                "logger_class": _access_logger(),
             }.items():
                 self.cfg.set(key, value)
 
