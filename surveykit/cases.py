@@ -48,7 +48,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -68,7 +68,7 @@ from surveykit.model import Alert, Questionnaire, Text, text_of
 __all__ = [
     "CASE_COLUMNS", "FINAL_STATES", "NEXT_STATE", "ROOT_CAUSES", "STATES", "STATE_LABELS", "Case", "CaseConflict",
     "CaseError", "CaseEvent", "CaseNotFound", "CaseResponse", "TransitionRefused", "add_note", "allowed_moves",
-    "case_response", "cases_frame", "check_move", "events_of", "filter_values", "get_case", "labelled_answers",
+    "case_response", "cases_frame", "check_move", "csv_text", "events_of", "filter_values", "get_case", "labelled_answers",
     "list_cases", "mark_overdue", "move", "on_submit", "recovery_questionnaire_path", "send_recovery",
 ]
 
@@ -123,7 +123,16 @@ class CaseNotFound(CaseError, LookupError):
 
 
 class TransitionRefused(CaseError, ValueError):
-    """A move the state machine does not allow, or one that lacks what it needs (a reason, a category...)."""
+    """A move the state machine does not allow, or one that lacks what it needs (a reason, a category...).
+
+    ``code`` names the reason for interfaces that word it themselves: ``not_allowed``, ``closed``,
+    ``unknown_state``, ``reason_required``, ``department_required``, ``root_cause_required``,
+    ``note_required``, ``note_invalid``, ``department_not_yours`` or ``department_now``.
+    """
+
+    def __init__(self, message: str, code: str = "not_allowed") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class CaseConflict(CaseError):
@@ -225,23 +234,23 @@ def check_move(state: str, to: str, *, note: str = "", root_cause: str | None = 
                department: str | None = None) -> None:
     """Raise :class:`TransitionRefused` unless a case in ``state`` may move to ``to`` with these details."""
     if to not in STATES:
-        raise TransitionRefused(f"unknown state {to!r} (states: {', '.join(STATES)})")
+        raise TransitionRefused(f"unknown state {to!r} (states: {', '.join(STATES)})", "unknown_state")
     allowed = allowed_moves(state)
     if to not in allowed:
         if not allowed:
-            raise TransitionRefused(f"the case is closed ({state!r}); it cannot move to {to!r}")
+            raise TransitionRefused(f"the case is closed ({state!r}); it cannot move to {to!r}", "closed")
         raise TransitionRefused(f"a case cannot move from {state!r} to {to!r}; from {state!r} it can move to "
                                 + " or ".join(repr(s) for s in allowed))
     if to == CLOSE and not note.strip():
-        raise TransitionRefused("closing a case without action needs the reason")
+        raise TransitionRefused("closing a case without action needs the reason", "reason_required")
     if to == "assigned" and not department:
-        raise TransitionRefused("assigning a case needs the responsible department")
+        raise TransitionRefused("assigning a case needs the responsible department", "department_required")
     if to == "root_cause_found" and root_cause not in ROOT_CAUSES:
         raise TransitionRefused(f"a root cause needs its category (one of {', '.join(ROOT_CAUSES)}), "
-                                f"not {root_cause!r}")
+                                f"not {root_cause!r}", "root_cause_required")
     if to in ("solution_agreed", "done_evaluated") and not note.strip():
         what = "the agreed solution" if to == "solution_agreed" else "how it was carried out and evaluated"
-        raise TransitionRefused(f"moving a case to {to!r} needs a note: {what}")
+        raise TransitionRefused(f"moving a case to {to!r} needs a note: {what}", "note_required")
 
 
 # -- opening cases at submit time ----------------------------------------------------------------------
@@ -448,11 +457,11 @@ def labelled_answers(q: Questionnaire, answers: Mapping[str, Any], lang: str) ->
 def _clean(note: str | None) -> str:
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
-        raise TransitionRefused(f"a note may have at most {MAX_NOTE} characters (got {len(note)})")
+        raise TransitionRefused(f"a note may have at most {MAX_NOTE} characters (got {len(note)})", "note_invalid")
     try:
         check_text("note", note)
     except ValueError as exc:
-        raise TransitionRefused(str(exc)) from None
+        raise TransitionRefused(str(exc), "note_invalid") from None
     return note
 
 
@@ -492,11 +501,11 @@ def move(engine: Engine, case_id: int, to: str, *, actor: str, note: str = "", r
         if expected is not None and case.state != expected:
             raise CaseConflict(f"case #{case_id} is now {case.state!r}, not {expected!r}: someone moved it meanwhile")
         if department is not None and to != "assigned" and department != case.department:
-            raise TransitionRefused("the department is chosen when the case is assigned")
+            raise TransitionRefused("the department is chosen when the case is assigned", "department_now")
         if department is not None and scope is not None and department != scope:
-            raise TransitionRefused("a department user cannot hand a case to another department")
+            raise TransitionRefused("a department user cannot hand a case to another department", "department_not_yours")
         if department is not None and len(department) > 100:
-            raise TransitionRefused("a department name has at most 100 characters")
+            raise TransitionRefused("a department name has at most 100 characters", "department_required")
         check_move(case.state, to, note=note, root_cause=root_cause, department=department or case.department)
         values: dict[str, Any] = dict(state=to, updated_at=now)
         details = []
@@ -526,7 +535,8 @@ def add_note(engine: Engine, case_id: int, *, actor: str, note: str, contact: bo
     """
     note = _clean(note)
     if not note:
-        raise TransitionRefused("a note cannot be empty" if not contact else "say how the customer was contacted")
+        raise TransitionRefused("a note cannot be empty" if not contact else "say how the customer was contacted",
+                                "note_required")
     now = now or utcnow()
     with write_transaction(engine) as conn:
         case = _select_case(conn, case_id, scope, lock=True)
@@ -607,6 +617,24 @@ def send_recovery(engine: Engine, case_id: int, q: Questionnaire, *, actor: str,
 
 
 # -- for the report and for scripts --------------------------------------------------------------------
+
+def csv_text(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    """CSV of ``rows`` (None as empty) with spreadsheet formula injection defused, as the exports do."""
+    import csv
+    import io
+    import re
+
+    from surveykit.xlsx import FORMULA_START
+
+    risky = re.compile(FORMULA_START)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        cells = ["" if row.get(c) is None else str(row.get(c)) for c in columns]
+        writer.writerow(["'" + c if risky.match(c) else c for c in cells])
+    return out.getvalue()
+
 
 def cases_frame(engine: Engine, *, survey: str | None = None, lang: str = "en", scope: str | None = None,
                 now: dt.datetime | None = None) -> pd.DataFrame:

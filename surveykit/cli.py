@@ -598,24 +598,6 @@ def _store(db_url: str, q: Questionnaire | None = None) -> Iterator[Any]:
         engine.dispose()
 
 
-def _csv_text(rows: list[dict[str, Any]], columns: list[str]) -> str:
-    """CSV with spreadsheet formula injection defused (free text starting with = + - @ gets a ')."""
-    import csv
-    import io
-    import re
-
-    from surveykit.xlsx import FORMULA_START
-
-    risky = re.compile(FORMULA_START)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        cells = ["" if row.get(c) is None else str(row.get(c)) for c in columns]
-        writer.writerow(["'" + c if risky.match(c) else c for c in cells])
-    return out.getvalue()
-
-
 @cases_group.command("list")
 @_case_filters
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
@@ -639,7 +621,7 @@ def cases_list(db_url: str, dealer: str | None, department: str | None, state: s
     columns = ["id", "state", "priority", "overdue", "first_contact_due", "dealer", "department", "survey", "alert"]
     rows = [{**c.to_dict(now), "overdue": "yes" if c.overdue(now) else ""} for c in found]
     if fmt == "csv":
-        click.echo(_csv_text(rows, columns), nl=False)
+        click.echo(cases.csv_text(rows, columns), nl=False)
         return
     if not found:
         click.echo("no cases")
@@ -682,7 +664,7 @@ def cases_show(case_id: int, db_url: str, fmt: str, lang: str) -> None:
         return
     if fmt == "csv":
         columns = ["id", "at", "actor", "kind", "from_state", "to_state", "note"]
-        click.echo(_csv_text([e.to_dict() for e in events], columns), nl=False)
+        click.echo(cases.csv_text([e.to_dict() for e in events], columns), nl=False)
         return
     state = cases.STATE_LABELS[case.state].best(lang)
     click.echo(f"case #{case.id}: {case.label_text(lang)}  [{case.state} – {state}]")
@@ -734,7 +716,7 @@ def cases_export(db_url: str, dealer: str | None, department: str | None, state:
                           ensure_ascii=False, indent=1) + "\n"
     else:
         rows = [{**c.to_dict(now), "case_id": c.id, "label": c.label_text(lang)} for c in found]
-        text = _csv_text(rows, list(cases.CASE_COLUMNS))
+        text = cases.csv_text(rows, list(cases.CASE_COLUMNS))
     if output is None:
         click.echo(text, nl=False)
     else:

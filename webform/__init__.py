@@ -105,10 +105,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     Babel(app, locale_selector=babel_locale, configure_jinja=False)
     db.init_app(app)
 
-    from webform import admin, survey
+    from webform import admin, cases, survey
 
     app.register_blueprint(survey.bp)
     app.register_blueprint(admin.bp)
+    cases.init_app(app)                        # the case board under /admin/cases
     register_error_handlers(app)
     _static_versions(app)
     app.after_request(_security_headers)
