@@ -26,7 +26,9 @@ import pandas as pd
 
 from analysis import plots
 from analysis.analyze import DEFAULT_EXCLUDE, AnalysisResult, analyze
+from analysis.analyze import _frequencies as _choice_counts
 from analysis.priorities import improvement_priorities
+from analysis.recovery import service_recovery
 from analysis.report_text import METHODS, WORDS
 from surveykit import __version__
 from surveykit.model import Questionnaire
@@ -56,12 +58,15 @@ def data_sha256(df: pd.DataFrame) -> str:
 
 def write_report(q: Questionnaire, df: pd.DataFrame, path: str | Path, *, lang: str | None = None,
                  pdf: str | Path | None = None, exclude: Sequence[str] = DEFAULT_EXCLUDE,
-                 filters: str = "", seed: int | None = None) -> ReportTimings:
-    """Analyse ``df`` and write the report to ``path`` (and ``pdf`` if given)."""
+                 filters: str = "", seed: int | None = None, cases: pd.DataFrame | None = None,
+                 lost: tuple[Questionnaire, pd.DataFrame] | None = None) -> ReportTimings:
+    """Analyse ``df`` and write the report to ``path`` (and ``pdf`` if given); ``cases`` and ``lost`` as in
+    :func:`render_report`."""
     began = time.perf_counter()
     result = analyze(q, df, exclude=exclude)
     statistics = time.perf_counter() - began
-    html, charts_s = render_report(q, result, lang=lang, data_hash=data_sha256(df), filters=filters, seed=seed)
+    html, charts_s = render_report(q, result, lang=lang, data_hash=data_sha256(df), filters=filters, seed=seed,
+                                   cases=cases, lost=lost)
     Path(path).write_text(html, encoding="utf-8")
     if pdf is not None:
         print_pdf(Path(path), Path(pdf))
@@ -70,8 +75,14 @@ def write_report(q: Questionnaire, df: pd.DataFrame, path: str | Path, *, lang: 
 
 
 def render_report(q: Questionnaire, result: AnalysisResult, *, lang: str | None = None, data_hash: str = "",
-                  filters: str = "", seed: int | None = None) -> tuple[str, float]:
-    """The report as HTML text, and the seconds spent drawing charts."""
+                  filters: str = "", seed: int | None = None, cases: pd.DataFrame | None = None,
+                  lost: tuple[Questionnaire, pd.DataFrame] | None = None) -> tuple[str, float]:
+    """The report as HTML text, and the seconds spent drawing charts.
+
+    ``cases`` (the table of :func:`surveykit.cases.cases_frame`) adds the service-recovery section when
+    it holds cases of this survey; ``lost`` (the lost-customer questionnaire and its responses) adds the
+    Pareto chart of why customers left to that section.
+    """
     lang = lang or q.languages[0]
     if lang not in WORDS:
         raise ValueError(f"the report is written in {', '.join(WORDS)}, not {lang!r}")
@@ -94,7 +105,8 @@ def render_report(q: Questionnaire, result: AnalysisResult, *, lang: str | None 
         "waves": _waves(result, lang, charts),
         "scoring": _scoring(q, result, lang, charts),
         "frequencies": _frequencies(q, result, lang),
-        "pareto_charts": _pareto(q, result, lang, charts),
+        "pareto_charts": _pareto(q, result.frequencies, lang, charts),
+        "recovery": _recovery(q, cases, lost, lang, charts),
         "notes": list(result.notes),
         "methods": METHODS,
         "questionnaire_sha256": result.questionnaire_sha256, "data_sha256": data_hash or w["none"],
@@ -324,13 +336,61 @@ def _frequencies(q: Questionnaire, result: AnalysisResult, lang: str) -> list[di
     return out
 
 
-def _pareto(q: Questionnaire, result: AnalysisResult, lang: str, charts: _Charts) -> list[dict[str, str]]:
+def _pareto(q: Questionnaire, frequencies: dict[str, pd.DataFrame], lang: str, charts: _Charts,
+            note: str | None = None) -> list[dict[str, str]]:
     """A Pareto chart for every multiple-choice question about reasons (ids containing 'reason')."""
     drawn = []
-    for qid, frame in result.frequencies.items():
+    for qid, frame in frequencies.items():
         question = q.question(qid)
         if question.type == "multi" and "reason" in qid and frame["count"].sum() > 0:
             texts = {o.code: o.text.best(lang) for o in question.options}
             drawn.append(charts(WORDS[lang]["pareto"], plots.pareto, [texts[c] for c in frame["code"]],
-                                frame["count"].tolist()))
+                                frame["count"].tolist(), note=note))
     return drawn
+
+
+def _recovery(q: Questionnaire, cases: pd.DataFrame | None, lost: tuple[Questionnaire, pd.DataFrame] | None,
+              lang: str, charts: _Charts) -> dict[str, Any] | None:
+    """The service-recovery section: this survey's cases, and why lost customers left."""
+    from surveykit.cases import ROOT_CAUSES
+
+    if cases is None or "survey" not in cases.columns or not (cases["survey"] == q.survey).any():
+        return None
+    w = WORDS[lang]
+    r = service_recovery(cases[cases["survey"] == q.survey])
+    rules = {a.id: a.label.best(lang) if a.label else a.id for a in q.alerts}
+    routed_by = {a.department_field for a in q.alerts if a.department_field}
+    named = {code: text.best(lang) for f in q.fields if f.id in routed_by for code, text in f.values}
+    roots = [(ROOT_CAUSES[str(c)].best(lang) if c in ROOT_CAUSES else str(c), int(n))
+             for c, n in r.by_root_cause["n"].items()]
+
+    def hours(h: float) -> str:
+        return "–" if math.isnan(h) else w["hours"].format(h=h)
+
+    ci = "–" if math.isnan(r.recovered_ci[0]) else f"[{r.recovered_ci[0]:.1f}, {r.recovered_ci[1]:.1f}] %"
+    lost_charts: list[dict[str, str]] = []
+    lost_note = ""
+    if lost is not None and lost[0].survey != q.survey and len(lost[1]):
+        lost_q, lost_df = lost
+        lost_note = w["lost_note"].format(n=len(lost_df))
+        lost_charts = _pareto(lost_q, _choice_counts(lost_q, lost_df), lang, charts, note=lost_note)
+        for chart in lost_charts:
+            chart["alt"] = w["lost_reasons"]
+    return {
+        "n": r.n_cases, "active": r.n_active, "overdue": r.n_overdue, "contact": hours(r.contact_hours_median),
+        "on_time": _fmt(r.contacted_on_time_pct, "{:.0f} %"), "close": hours(r.close_hours_median),
+        "not_contacted": w["not_contacted"].format(n=r.n_not_contacted) if r.n_not_contacted else "",
+        "recovered": _fmt(r.recovered_pct, "{:.0f} %"),
+        "recovered_detail": w["recovered_detail"].format(k=r.n_recovered, n=r.n_recovery_answered, ci=ci,
+                                                         sent=r.n_recovery_sent),
+        "causes": [{"label": rules.get(str(a), str(a)), "n": int(row["n"]), "active": int(row["active"]),
+                    "overdue": int(row["overdue"]), "closed": int(row["closed"])} for a, row in r.by_cause.iterrows()],
+        "roots": roots,
+        "root_charts": [charts(w["root_causes"], plots.pareto, [t for t, _ in roots], [n for _, n in roots],
+                               title=w["root_causes"])] if roots else [],
+        "departments": [{"label": named.get(str(d), str(d)), "n": int(row["n"]), "active": int(row["active"]),
+                         "overdue": int(row["overdue"]), "contact": hours(row["contact_hours_median"]),
+                         "close": hours(row["close_hours_median"]), "recovered": _fmt(row["recovered_pct"], "{:.0f} %")}
+                        for d, row in r.by_department.iterrows()],
+        "lost_charts": lost_charts, "lost_note": lost_note,
+    }

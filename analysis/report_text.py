@@ -31,6 +31,14 @@ WORDS: dict[str, dict[str, str]] = {
         "position_within": "正常范围内", "position_below": "低于控制限", "position_above": "高于控制限",
         "excluded_none": "没有剔除任何答卷。", "notes": "未能计算的部分",
         "pareto": "流失原因（帕累托图）",
+        "recovery": "服务补救：不满意客户的回访案件", "cases": "案件数", "active": "处理中", "overdue": "首次联系超时",
+        "contact_median": "首次联系用时（中位数）", "on_time": "按期首次联系", "close_median": "结案用时（中位数）",
+        "recovered": "挽回率", "recovered_detail": "{k} / {n} 份回访问卷表示满意，95% CI {ci}；已发送 {sent} 份",
+        "by_cause": "按触发规则", "by_root_cause": "查明的原因", "by_department": "按部门", "rule": "触发规则",
+        "department": "部门", "closed": "已关闭", "hours": "{h:.1f} 小时", "root_causes": "投诉原因（帕累托图）",
+        "lost_reasons": "客户流失原因（老客户回访调查）", "not_contacted": "{n} 个案件尚未联系客户",
+        "recovery_note": "首次联系：记录与客户联系或核实投诉的时间；按期：在规则规定的时限内；挽回：结案后的回访问卷中选择前两级满意。",
+        "lost_note": "提及次数：一位客户可以选择多个原因（n = {n} 位客户）。",
     },
     "en": {
         "report": "Customer satisfaction report", "priorities": "Improvement priorities",
@@ -62,6 +70,15 @@ WORDS: dict[str, dict[str, str]] = {
         "position_within": "within limits", "position_below": "below the limits", "position_above": "above the limits",
         "excluded_none": "No response was excluded.", "notes": "Sections not computed",
         "pareto": "Reasons for leaving (Pareto)",
+        "recovery": "Service recovery: follow-up cases of unhappy customers", "cases": "Cases", "active": "Active",
+        "overdue": "First contact overdue", "contact_median": "Time to first contact (median)",
+        "on_time": "First contact on time", "close_median": "Time to close (median)", "recovered": "Recovered",
+        "recovered_detail": "{k} of {n} recovery surveys satisfied, 95 % CI {ci}; {sent} sent",
+        "by_cause": "By rule", "by_root_cause": "Root causes found", "by_department": "By department", "rule": "Rule",
+        "department": "Department", "closed": "Closed", "hours": "{h:.1f} h", "root_causes": "Root causes of complaints (Pareto)",
+        "lost_reasons": "Why customers left (lost-customer survey)", "not_contacted": "{n} cases without contact yet",
+        "recovery_note": "First contact: when a contact with the customer, or the verification of the complaint, was recorded; on time: within the rule's limit; recovered: satisfied (top two levels) in the recovery survey sent after closing.",
+        "lost_note": "Mentions: a customer may give several reasons (n = {n} customers).",
     },
 }
 
@@ -86,4 +103,8 @@ METHODS: list[tuple[str, str, str]] = [
     ("Funnel plot", "index ± z · sd / √n around the overall mean (95 %, 99.8 %)",
      "Spiegelhalter, D. J. (2005). Statistics in Medicine, 24(8), 1185–1202. doi:10.1002/sim.1970"),
     ("Satisfaction index", "100 · (x − 1) / (k − 1), averaged over respondents; CI by wave", "Fornell, C. et al. (1996). Journal of Marketing, 60(4), 7–18."),
+    ("Service recovery", "time to first contact / to close = event − case opened (medians over the cases that have it); "
+     "recovered = top-2-box in the recovery survey, Wilson 95 % CI",
+     "Hart, C. W. L., Heskett, J. L., & Sasser, W. E. (1990). Harvard Business Review, 68(4), 148–156; "
+     "Wilson, E. B. (1927). JASA, 22(158), 209–212."),
 ]

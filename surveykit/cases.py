@@ -69,7 +69,7 @@ __all__ = [
     "CASE_COLUMNS", "FINAL_STATES", "NEXT_STATE", "ROOT_CAUSES", "STATES", "STATE_LABELS", "Case", "CaseConflict",
     "CaseError", "CaseEvent", "CaseNotFound", "CaseResponse", "TransitionRefused", "add_note", "allowed_moves",
     "case_response", "cases_frame", "check_move", "csv_text", "events_of", "filter_values", "get_case", "labelled_answers",
-    "list_cases", "mark_overdue", "move", "on_submit", "recovery_questionnaire_path", "send_recovery",
+    "list_cases", "mark_overdue", "move", "on_submit", "recovery_questionnaire_path", "report_inputs", "send_recovery",
 ]
 
 STATES = ("open", "verified", "assigned", "root_cause_found", "solution_agreed", "done_evaluated",
@@ -102,6 +102,12 @@ ROOT_CAUSES = {
     "policy_warranty": text_of(zh="政策与保修", en="Policy and warranty"),
     "expectation": text_of(zh="客户期望与实际不符（无过错）", en="Customer expectation (no fault found)"),
     "other": text_of(zh="其他", en="Other"),
+}
+ROLE_WORDS = {
+    "expectation": text_of(zh="期望", en="expected"), "perception": text_of(zh="感知", en="perceived"),
+    "importance": text_of(zh="重要性", en="importance"), "performance": text_of(zh="表现", en="performance"),
+    "functional": text_of(zh="提供时", en="if offered"), "dysfunctional": text_of(zh="不提供时", en="if not offered"),
+    "self_importance": text_of(zh="重要程度", en="importance"),
 }
 PRIORITY_RANK = {"urgent": 3, "high": 2, "normal": 1, "low": 0}
 MAX_NOTE = 4000
@@ -448,7 +454,10 @@ def labelled_answers(q: Questionnaire, answers: Mapping[str, Any], lang: str) ->
         text = words.get(value)
         shown_value = f"{value} – {text.best(lang)}" if isinstance(text, Text) and var.kind == "numeric" else (
             text.best(lang) if isinstance(text, Text) else str(value))
-        out.append((var.label.best(lang), shown_value, var.type == "text"))
+        label = var.label.best(lang)
+        if var.role in ROLE_WORDS:       # the two halves of a paired item share their label
+            label = f"{label} ({ROLE_WORDS[var.role].best(lang)})"
+        out.append((label, shown_value, var.type == "text"))
     return out
 
 
@@ -634,6 +643,35 @@ def csv_text(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
         cells = ["" if row.get(c) is None else str(row.get(c)) for c in columns]
         writer.writerow(["'" + c if risky.match(c) else c for c in cells])
     return out.getvalue()
+
+
+LOST_SURVEY = "lost_customer"
+
+
+def report_inputs(engine: Engine, q: Questionnaire) -> dict[str, Any]:
+    """What the report's service-recovery section reads besides ``q``'s responses, as keyword arguments.
+
+    ``cases``: the cases of ``q.survey`` (:func:`cases_frame`); ``lost``: the
+    latest stored version of the lost-customer survey (``lost_customer``) and
+    its responses, or None when there are none (or ``q`` is that survey, whose
+    own report draws the reasons already).
+    """
+    from surveykit.loader import load_questionnaire
+    from surveykit.storage import responses_frame   # storage imports this module
+
+    if not sa.inspect(engine).has_table("cases"):      # a store from before cases: nothing to add, nothing written
+        return {"cases": None, "lost": None}
+    lost = None
+    if q.survey != LOST_SURVEY:
+        v = survey_versions.c
+        with engine.connect() as conn:
+            text = conn.execute(sa.select(v.yaml_text).where(v.survey == LOST_SURVEY).order_by(v.id.desc())
+                                .limit(1)).scalar()
+        if text is not None:
+            lost_q = load_questionnaire(text)
+            df = responses_frame(engine, lost_q)
+            lost = (lost_q, df) if len(df) else None
+    return {"cases": cases_frame(engine, survey=q.survey), "lost": lost}
 
 
 def cases_frame(engine: Engine, *, survey: str | None = None, lang: str = "en", scope: str | None = None,

@@ -256,10 +256,17 @@ def report(questionnaire: str, data: str | None, output: str, lang: str | None, 
     q = _load(questionnaire)
     if (data is None) == (db_url is None):
         raise click.UsageError("give either DATA (a CSV or Parquet file) or --db URL")
+    extra: dict[str, Any] = {}
     if db_url is not None:
+        from surveykit import cases
         from surveykit.storage import make_engine, responses_frame
 
-        df = responses_frame(make_engine(db_url), q)
+        engine = make_engine(db_url)
+        try:
+            df = responses_frame(engine, q)
+            extra = cases.report_inputs(engine, q)        # the service-recovery section
+        finally:
+            engine.dispose()
         source = f"database, survey {q.survey}"
     else:
         from surveykit.export import read_table
@@ -270,7 +277,7 @@ def report(questionnaire: str, data: str | None, output: str, lang: str | None, 
     exclude = () if keep_all else ("straightlining", "speeder", "duplicate_answers")
     try:
         timings = write_report(q, df, output, lang=lang, pdf=pdf, exclude=exclude,
-                               filters=f"{source}; excluded: {', '.join(exclude) or 'none'}")
+                               filters=f"{source}; excluded: {', '.join(exclude) or 'none'}", **extra)
     except ValueError as exc:
         raise SurveykitError(str(exc)) from None
     click.echo(f"wrote {output}" + (f" and {pdf}" if pdf else "") +
@@ -530,7 +537,7 @@ def demo(folder: str, count: int, port: int, serve: bool) -> None:
     import secrets
 
     from analysis.report import write_report
-    from surveykit import storage
+    from surveykit import cases, storage
     from surveykit.simulate import simulate as run
 
     base = Path(folder).resolve()
@@ -550,7 +557,8 @@ def demo(folder: str, count: int, port: int, serve: bool) -> None:
         click.echo(f"{q.survey}: {created} new simulated responses stored ({len(stored)} in all)")
         if len(stored) >= 3:
             target = base / f"report-{q.survey}.html"
-            write_report(q, stored, target, filters=f"demo database, survey {q.survey}", seed=2026)
+            write_report(q, stored, target, filters=f"demo database, survey {q.survey}", seed=2026,
+                         **cases.report_inputs(engine, q))
             reports.append(target)
     password_file = base / "admin-password.txt"
     if not password_file.exists():

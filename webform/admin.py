@@ -19,7 +19,7 @@ from flask import Blueprint, Response, current_app, g, redirect, render_template
 from werkzeug.wrappers import Response as BaseResponse
 from flask_wtf.csrf import CSRFError, generate_csrf
 
-from surveykit import export, storage
+from surveykit import cases, export, storage
 from surveykit.model import Questionnaire
 from webform import db
 from webform.errors import error_response, fail
@@ -249,7 +249,8 @@ def report(survey_id: str) -> BaseResponse:
                      stats=survey_stats(q, g.lang), report_url=None, error=translate("report_needs_data", g.lang),
                      respondent_url=url_for("survey.start", survey_id=survey_id, _external=True), formats=_FORMATS)
     html, _ = render_report(q, analyze(q, df), lang=_content_language(q), data_hash=data_sha256(df),
-                            filters=f"database, survey {survey_id}; excluded: straightlining, speeder, duplicate_answers")
+                            filters=f"database, survey {survey_id}; excluded: straightlining, speeder, duplicate_answers",
+                            **cases.report_inputs(db.engine(), q))
     response = Response(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = REPORT_CSP
     return response

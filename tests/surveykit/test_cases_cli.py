@@ -112,3 +112,17 @@ def test_simulate_into_the_database_opens_cases(tmp_path):
                 "--field", "dealer=D1,D2", "--field", "department=mechanical,express")
     assert "were there already" in again.output
     assert len(json.loads(run("cases", "list", "--db", db_url, "--format", "json").output)) == len(listed)
+
+
+def test_report_from_the_database_has_the_recovery_section(tmp_path):
+    db_url = f"sqlite:///{tmp_path}/rep.sqlite3"
+    run("simulate", str(CSI), "-n", "30", "--seed", "5", "--db", db_url, "--field", "department=mechanical")
+    engine = storage.make_engine(db_url)
+    first = cases.list_cases(engine)[0]
+    cases.move(engine, first.id, "verified", actor="alice")
+    engine.dispose()
+    target = tmp_path / "report.html"
+    result = run("report", str(CSI), "--db", db_url, "-o", str(target), "--lang", "en")
+    assert result.exit_code == 0, result.output
+    html = target.read_text(encoding="utf-8")
+    assert '<section id="recovery">' in html and "Time to first contact" in html
