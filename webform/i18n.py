@@ -128,7 +128,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "none": "–",
         # follow-up cases (webform/cases.py)
         "cases": "Cases", "case": "Case", "case_board": "Follow-up cases", "prio_low": "Low", "prio_normal": "Normal",
-        "prio_high": "High", "prio_urgent": "Urgent", "utc": "UTC", "case_n": "Case #{n}", "state": "State",
+        "prio_high": "High", "prio_urgent": "Urgent", "case_n": "Case #{n}", "state": "State",
         "priority": "Priority", "dealer": "Dealer", "department": "Department", "rule": "Rule", "opened": "Opened",
         "first_contact_due": "First contact due", "first_contact": "First contact", "overdue": "Overdue",
         "late_contact": "contacted after the deadline", "any": "Any", "all_states": "All", "active": "Active",
@@ -263,7 +263,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "seconds": "{s} 秒",
         "none": "–",
         "cases": "回访案件", "case": "案件", "case_board": "回访案件", "prio_low": "低", "prio_normal": "普通",
-        "prio_high": "高", "prio_urgent": "紧急", "utc": "UTC（协调世界时）", "case_n": "案件 #{n}", "state": "状态", "priority": "优先级",
+        "prio_high": "高", "prio_urgent": "紧急", "case_n": "案件 #{n}", "state": "状态", "priority": "优先级",
         "dealer": "经销商", "department": "部门", "rule": "触发规则", "opened": "创建时间", "first_contact_due": "首次联系期限",
         "first_contact": "首次联系", "overdue": "已超时", "late_contact": "联系晚于期限", "any": "不限", "all_states": "全部",
         "active": "处理中", "closed": "已关闭", "filter": "筛选", "yes": "是", "no": "否", "no_cases": "没有符合条件的案件。",
