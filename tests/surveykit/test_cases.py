@@ -279,6 +279,43 @@ def test_a_rolled_back_submit_leaves_no_case(store, follow_up, monkeypatch):
     assert count(store, responses) == 1 and count(store, cases_table) == 1 and count(store, outbox) == 1
 
 
+SUBMITTER = """
+import sys, uuid
+from surveykit import load_questionnaire, storage
+q, engine = load_questionnaire(sys.argv[2]), storage.make_engine(sys.argv[1])
+n = 0
+while True:
+    storage.save_response(engine, q, {"sat": 2 if n % 2 else 5, "recommend": 9}, key=uuid.uuid4().hex,
+                          language="en", fields={"dealer": "D01", "department": "service"})
+    n += 1
+    if n == 10:
+        print("running", flush=True)
+"""
+
+
+def test_a_submitter_killed_mid_write_leaves_every_stored_response_with_its_case(db_url, store, follow_up):
+    """SIGKILL while submits are committing: each stored unhappy response has its case, event and message."""
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-c", SUBMITTER, db_url, follow_up.source], stdout=subprocess.PIPE)
+    assert proc.stdout.readline() == b"running\n"
+    time.sleep(0.3)
+    proc.kill()
+    proc.wait(10)
+    proc.stdout.close()
+    stored = storage.responses_frame(store, follow_up)
+    unhappy = set(stored.loc[stored["sat"] == 2, "response_id"])
+    assert len(stored) > 10 and unhappy
+    with store.connect() as conn:
+        opened = conn.execute(sa.select(cases_table.c.response_id, cases_table.c.id)).all()
+        events = conn.execute(sa.select(case_events.c.case_id).where(case_events.c.kind == "opened")).scalars().all()
+        messages = conn.execute(sa.select(outbox.c.case_id)).scalars().all()
+    assert sorted(r for r, _ in opened) == sorted(unhappy)          # none lost, none without its response
+    assert sorted(events) == sorted(messages) == sorted(i for _, i in opened)
+
+
 def test_a_refused_invitation_leaves_no_case(store, follow_up):
     [invitation] = storage.create_invitations(store, follow_up, [{"dealer": "D01", "department": "service"}])
     submit(store, follow_up, UNHAPPY, invitation_id=invitation.id, fields=None)
