@@ -515,13 +515,14 @@ def _draft(row: Mapping[str, Any], resume_token: str | None = None) -> Draft:
 
 # -- rate limiting -----------------------------------------------------------------------------
 
-def hit_rate_limit(engine: Engine, bucket: str, *, limit: int, window_s: int) -> bool:
+def hit_rate_limit(engine: Engine, bucket: str, *, limit: int, window_s: int, count: bool = True) -> bool:
     """Count one hit in ``bucket``; True when the bucket is over ``limit`` hits per ``window_s`` seconds.
 
     The counter lives in the database, so every worker process shares it.
     Sliding-window estimate: the current fixed window's hits plus the previous
     window's, weighted by how much of it still overlaps the last ``window_s``
-    seconds.  Older windows of the bucket are deleted as it goes.
+    seconds.  Older windows of the bucket are deleted as it goes.  With
+    ``count=False`` the bucket is only read (is it over the limit already?).
     """
     if limit < 0 or window_s <= 0:
         raise ValueError("limit must be >= 0 and window_s > 0")
@@ -531,6 +532,11 @@ def hit_rate_limit(engine: Engine, bucket: str, *, limit: int, window_s: int) ->
         # NUL (PostgreSQL refuses it) or lone surrogates in a login name must not reach the insert
         bucket = "sha256:" + hashlib.sha256(bucket.encode("utf-8", "surrogatepass")).hexdigest()
     t = rate_limits.c
+    if not count:
+        with engine.connect() as conn:
+            hits, previous = (conn.execute(sa.select(t.hits).where(t.bucket == bucket, t.window_start == w)).scalar()
+                              for w in (window, window - window_s))
+        return (hits or 0) + (previous or 0) * (1 - (now - window) / window_s) > limit
     with write_transaction(engine) as conn:
         stmt = (_insert(conn, rate_limits).values(bucket=bucket, window_start=window, hits=1)
                 .on_conflict_do_update(index_elements=["bucket", "window_start"], set_={"hits": t.hits + 1})

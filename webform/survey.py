@@ -203,18 +203,25 @@ def _client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
-def _rate_limited(kind: str) -> bool:
+def _rate_limited(kind: str, count: bool = True) -> bool:
     limit, window = current_app.config["TOKEN_RATE_LIMIT"]
-    return storage.hit_rate_limit(_engine(), f"{kind}:{_client_ip()}", limit=int(limit), window_s=int(window))
+    return storage.hit_rate_limit(_engine(), f"{kind}:{_client_ip()}", limit=int(limit), window_s=int(window),
+                                  count=count)
 
 
 def _invitation(q: Questionnaire, token: str) -> storage.InvitationState:
-    """An open invitation of this survey, or an error page (404 unknown, 410 used/expired, 429)."""
+    """An open invitation of this survey, or an error page (404 unknown, 410 used/expired, 429).
+
+    Once an address is over the guessing limit every token is 429, a real one too: otherwise a
+    guesser would still tell a hit (200) from a miss (429).
+    """
     state = storage.lookup_invitation(_engine(), token)
     if state.status == "unknown" or state.survey != q.survey:
         if _rate_limited("token"):
             fail(429)
         fail(404, "err_404", "invitation_unknown")
+    if _rate_limited("token", count=False):
+        fail(429)
     if state.status == "used":
         fail(410, "err_410", "invitation_used")
     if state.status == "expired":
@@ -609,6 +616,8 @@ def resume(survey_id: str, token: str) -> BaseResponse:
         if _rate_limited("resume"):
             fail(429)
         fail(404, "err_404", "resume_unknown")
+    if _rate_limited("resume", count=False):
+        fail(429)
     if draft.response_id is not None:
         return _finish(survey_id, draft.response_id)
     _remember(survey_id, draft.id, url_for("survey.resume", survey_id=survey_id, token=token))

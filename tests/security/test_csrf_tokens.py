@@ -120,6 +120,20 @@ def test_twenty_bad_tokens_in_a_minute_are_429_with_the_defaults(tmp_path):
     assert statuses[0] == 404 and statuses[-1] == 429, statuses
 
 
+def test_over_the_limit_a_real_token_is_429_too(site):
+    """Else a guesser past the limit would still tell a hit (200) from a miss (429)."""
+    site.app.config["TOKEN_RATE_LIMIT"] = [5, 60]
+    client = site.app.test_client()
+    guesser, other = {"REMOTE_ADDR": "198.51.100.20"}, {"REMOTE_ADDR": "198.51.100.21"}
+    good = f"/s/quick?t={site.tokens['open']}"
+    assert client.get(good, environ_base=guesser).status_code == 200
+    statuses = [client.get(f"/s/quick?t={'K' * 43}", environ_base=guesser).status_code for _ in range(7)]
+    assert statuses[-1] == 429, statuses
+    assert client.get(good, environ_base=guesser).status_code == 429
+    assert client.get(good, environ_base=other).status_code == 200        # another address is not affected
+    assert storage.lookup_invitation(site.engine, site.tokens["open"]).status == "open"
+
+
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def test_the_guessing_limit_is_shared_by_workers_and_survives_them(backend, tmp_path, request):
     """Two gunicorn workers; after the limit, kill -9 both (fresh processes, empty memory): still 429."""
