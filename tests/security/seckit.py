@@ -4,7 +4,7 @@
 admin user and three invitations (open, used, expired), on a SQLite file and
 on PostgreSQL (``db_url`` from tests/conftest.py).  ``live_site`` is the same
 data behind ``surveykit serve`` (gunicorn, 2 sync workers) on 127.0.0.1, once per
-module and backend.  Both speak through a :class:`Transport`, so one request
+test session and backend.  Both speak through a :class:`Transport`, so one request
 catalogue runs against the test client and the real server alike.
 
 The server kit (``LiveServer``, the form client) lives in ``benchmarks/soak.py``.
@@ -176,9 +176,9 @@ def site(db_url: str, tmp_path: Path) -> Iterator[Site]:
     engine.dispose()
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def live_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """The same data behind ``surveykit serve`` (2 workers) on 127.0.0.1, per module and backend."""
+    """The same data behind ``surveykit serve`` (2 workers) on 127.0.0.1, once per test session and backend."""
     directory = tmp_path_factory.mktemp(f"live-{request.param}")
     schema = None
     if request.param == "sqlite":
