@@ -9,8 +9,11 @@ Configuration keys: ``DATABASE_URL`` (default: a SQLite file in the instance
 folder), ``QUESTIONNAIRES`` (YAML paths; each is loaded and registered as a
 survey version), ``SECRET_KEY`` (a development default is used, and
 :func:`uses_dev_secret` says so, when none is given; the ``serve`` command
-refuses it on a non-loopback address), ``WAVE``, ``SESSION_COOKIE_SECURE``,
-``TRUSTED_PROXIES`` (how many reverse proxies set ``X-Forwarded-*``), the size
+refuses it on a non-loopback address), ``WAVE``, ``SESSION_COOKIE_SECURE``
+(the HTTPS setting: the cookie becomes ``__Host-session``, Secure), ``TRUSTED_HOSTS``
+(Flask's: the host names the site answers to; any other ``Host`` header is a 400, so
+no link is ever built from a spoofed one), ``TRUSTED_PROXIES`` (how many reverse
+proxies set ``X-Forwarded-*``), the size
 limits ``MAX_CONTENT_LENGTH`` / ``MAX_FORM_PARTS`` / ``MAX_FORM_MEMORY_SIZE``
 and the rate limits ``LOGIN_RATE_LIMIT`` / ``TOKEN_RATE_LIMIT`` (``[hits,
 seconds]``).
