@@ -22,6 +22,7 @@ import html
 import html.parser
 import io
 import json
+import logging
 import os
 import re
 import threading
@@ -181,6 +182,10 @@ def xss(tmp_path_factory):
     app = create_app({"DATABASE_URL": url, "QUESTIONNAIRES": [*paths, str(path)], "SECRET_KEY": SECRET,
                       "TOKEN_RATE_LIMIT": [100_000, 60]})
     engine = app.extensions["surveykit"].engine
+    log = io.StringIO()
+    handler = logging.StreamHandler(log)
+    app.logger.addHandler(handler)
+    app.logger.setLevel(logging.INFO)
     q = app.extensions["surveykit"].current["xss"][0]
     invitations = storage.create_invitations(engine, q, [{"branch": p} for p in PAYLOADS[:6]])
     pages: dict[str, str] = {}
@@ -217,8 +222,18 @@ def xss(tmp_path_factory):
     assert report.status_code == 200
     pages["admin report"] = report.get_data(as_text=True)
     exports = {fmt: admin.get(f"/admin/s/xss/responses.{fmt}").data for fmt in ("csv", "xlsx")}
-    yield {"app": app, "pages": pages, "exports": exports, "admin": admin, "folder": folder}
+    yield {"app": app, "pages": pages, "exports": exports, "admin": admin, "folder": folder, "log": log,
+           "tokens": [i.token for i in invitations]}
+    app.logger.removeHandler(handler)
     engine.dispose()
+
+
+def test_logs_hold_no_answer_token_or_password(xss):
+    """T15 after T5: the app logged (logins, exports), and none of what people typed or held."""
+    text = xss["log"].getvalue()
+    assert "admin login succeeded" in text
+    for secret in [PASSWORD, *xss["tokens"], *(p for p in PAYLOADS if len(p) > 8)]:
+        assert secret not in text, secret
 
 
 def test_enough_payloads():
