@@ -40,7 +40,8 @@ def _responses(site):
 @pytest.mark.parametrize("change", [
     {"fields": {"csrf_token": ""}}, {"fields": {"csrf_token": "x" * 40}},
     {"headers": {"Origin": "https://evil.example"}}, {"headers": {"Sec-Fetch-Site": "cross-site"}},
-    {"headers": {"Origin": "null"}},
+    {"headers": {"Origin": "null"}}, {"headers": {"Origin": "https://localhost.evil.example"}},
+    {"headers": {"Origin": "http://localhost", "Sec-Fetch-Site": "cross-site"}},
 ])
 def test_bad_csrf_or_cross_site_post_is_400_and_stores_nothing(site, change):
     before = _responses(site)
@@ -48,9 +49,14 @@ def test_bad_csrf_or_cross_site_post_is_400_and_stores_nothing(site, change):
     assert _responses(site) == before
 
 
-def test_same_origin_post_is_accepted(site):
+@pytest.mark.parametrize("headers", [
+    {"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"}, {"Origin": "http://localhost"},
+    {"Origin": "https://localhost"},                                  # TLS ended at a proxy: the app sees http
+    {"Origin": "https://survey.example.org", "Sec-Fetch-Site": "same-origin"},   # a proxy that rewrote Host
+])
+def test_same_origin_post_is_accepted(site, headers):
     before = _responses(site)
-    reply = _post(site, fetch(site.transport), headers={"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"})
+    reply = _post(site, fetch(site.transport), headers=headers)
     assert reply.status == 303 and _responses(site) == before + 1
 
 
