@@ -91,10 +91,15 @@ def test_wilson_interval(k, n, low, high):
     assert got == pytest.approx((low, high), abs=0.01)
 
 
-def _report(lang: str, cases: pd.DataFrame | None, lost=None) -> str:
+@pytest.fixture(scope="module")
+def analysed():
     q = load_questionnaire(ROOT / "dealer_aftersales_csi.yaml")
-    df = simulate(q, 60, seed=4)
-    html, _ = render_report(q, analyze(q, df), lang=lang, cases=cases, lost=lost)
+    return q, analyze(q, simulate(q, 60, seed=4))
+
+
+def _report(analysed, lang: str, cases: pd.DataFrame | None, lost=None) -> str:
+    q, result = analysed
+    html, _ = render_report(q, result, lang=lang, cases=cases, lost=lost)
     return html
 
 
@@ -103,10 +108,13 @@ def _section(html: str) -> str:
     return match.group(0) if match else ""
 
 
-def test_the_report_has_the_section_only_when_the_survey_has_cases():
-    assert _section(_report("en", None)) == ""
-    assert _section(_report("en", frame(survey="servqual"))) == ""
-    assert _section(_report("en", frame().iloc[:0])) == ""
+def test_the_report_has_the_section_only_when_the_survey_has_cases(analysed):
+    from analysis.report import _recovery
+
+    q, _ = analysed
+    assert _section(_report(analysed, "en", None)) == ""
+    assert _recovery(q, frame(survey="servqual"), None, "en", None) is None      # another survey's cases
+    assert _recovery(q, frame().iloc[:0], None, "en", None) is None
 
 
 @pytest.mark.parametrize(("lang", "texts"), [
@@ -114,9 +122,9 @@ def test_the_report_has_the_section_only_when_the_survey_has_cases():
             "Mechanical repair", "Why customers left", "n = 80 customers", "1 of 2 recovery surveys satisfied"]),
     ("zh", ["服务补救", "不满意或不愿推荐的客户", "维修质量", "机电维修", "客户流失原因", "n = 80 位客户"]),
 ])
-def test_the_section_with_causes_departments_and_lost_reasons(lang, texts):
+def test_the_section_with_causes_departments_and_lost_reasons(analysed, lang, texts):
     lost_q = load_questionnaire(ROOT / "lost_customer.yaml")
-    section = _section(_report(lang, frame(), lost=(lost_q, simulate(lost_q, 80, seed=2))))
+    section = _section(_report(analysed, lang, frame(), lost=(lost_q, simulate(lost_q, 80, seed=2))))
     for text in texts:
         assert text in section, text
     assert section.count("<img") == 2                      # root causes, lost-customer reasons

@@ -478,6 +478,11 @@ def test_still_unhappy_after_recovery_opens_an_urgent_case(store, follow_up, rec
     assert cases.events_of(store, case.id)[-1].note == f"satisfaction 1 of 5: not recovered; opened case #{new.id}"
 
 
+def test_an_answer_at_the_open_recovery_link_opens_no_case(store, follow_up, recovery):
+    storage.save_response(store, recovery, {"recovery_sat": 1}, key="anon", language="en")
+    assert count(store, cases_table) == 0
+
+
 def test_cases_frame_for_the_report(store, follow_up, recovery):
     done = new_case(store, follow_up, "done_evaluated")
     new_case(store, follow_up)

@@ -3,6 +3,7 @@ case on with CSRF, refusals in the admin's language, the win-back link, on SQLit
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
@@ -10,9 +11,11 @@ import uuid
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from formclient import Respondent, engine_of, no_traceback, questionnaire
 
 from surveykit import cases, storage
+from surveykit.database import users, utcnow
 
 PASSWORD = "a long enough passphrase 42"
 SURVEY = """\
@@ -61,14 +64,34 @@ def submit(app: Any, department: str, dealer: str = "D01", comment: str = "Still
     return max(c.id for c in cases.list_cases(engine_of(app)))
 
 
-@pytest.fixture
-def case_app(make_app: Any, db_url: str) -> Any:
-    app = make_app(SURVEY, DATABASE_URL=db_url)
-    engine = engine_of(app)
-    storage.create_user(engine, "alice", PASSWORD)
-    storage.create_user(engine, "dora", PASSWORD, role="department", department="service")
-    storage.create_user(engine, "sam", PASSWORD, role="department", department="sales")
+@functools.cache
+def _password_hash() -> str:
+    from surveykit.accounts import _hasher
+
+    return _hasher.hash(PASSWORD)          # argon2id once per run, not three times per test
+
+
+def _with_users(app: Any) -> Any:
+    """alice (admin), dora (department service), sam (department sales)."""
+    rows = [dict(username=name, password_hash=_password_hash(), role=role, department=department,
+                 session_generation=0, created_at=utcnow())
+            for name, role, department in (("alice", "admin", None), ("dora", "department", "service"),
+                                           ("sam", "department", "sales"))]
+    with engine_of(app).begin() as conn:
+        conn.execute(sa.insert(users), rows)
     return app
+
+
+@pytest.fixture
+def case_app(make_app: Any) -> Any:
+    """The web layer on SQLite (the store's behaviour is tested on both backends in tests/surveykit)."""
+    return _with_users(make_app(SURVEY))
+
+
+@pytest.fixture
+def both_app(make_app: Any, db_url: str) -> Any:
+    """The same on SQLite and PostgreSQL, for department isolation and a walk through every step."""
+    return _with_users(make_app(SURVEY, DATABASE_URL=db_url))
 
 
 def post(client: Any, url: str, data: dict[str, str]) -> Any:
@@ -104,10 +127,10 @@ ROUTES = [("GET", "/admin/cases/{id}", None), ("GET", "/admin/cases/{id}.json", 
 
 
 @pytest.mark.parametrize(("method", "route", "data"), ROUTES, ids=lambda x: str(x))
-def test_a_department_user_cannot_reach_another_departments_case(case_app, method, route, data):
-    theirs = submit(case_app, "sales")
-    ours = submit(case_app, "service")
-    client = login(case_app, "dora")
+def test_a_department_user_cannot_reach_another_departments_case(both_app, method, route, data):
+    theirs = submit(both_app, "sales")
+    ours = submit(both_app, "service")
+    client = login(both_app, "dora")
     token = _csrf(client.get(f"/admin/cases/{ours}").get_data(as_text=True))
     for case_id, expected in ((theirs, 404), (9999, 404)):
         url = route.format(id=case_id)
@@ -117,15 +140,15 @@ def test_a_department_user_cannot_reach_another_departments_case(case_app, metho
             response = client.post(url, data={"csrf_token": token, **data})
         assert response.status_code == expected, (url, response.status_code)
         assert "Still noisy" not in response.get_data(as_text=True)
-    untouched = cases.get_case(engine_of(case_app), theirs)
-    assert untouched.state == "open" and len(cases.events_of(engine_of(case_app), theirs)) == 1
+    untouched = cases.get_case(engine_of(both_app), theirs)
+    assert untouched.state == "open" and len(cases.events_of(engine_of(both_app), theirs)) == 1
     assert untouched.first_contact_at is None and untouched.recovery_sent_at is None
 
 
-def test_a_department_user_lists_and_downloads_its_own_cases_only(case_app):
-    theirs = submit(case_app, "sales", dealer="D02")
-    ours = submit(case_app, "service")
-    client = login(case_app, "dora")
+def test_a_department_user_lists_and_downloads_its_own_cases_only(both_app):
+    theirs = submit(both_app, "sales", dealer="D02")
+    ours = submit(both_app, "service")
+    client = login(both_app, "dora")
     board = client.get("/admin/cases/?department=sales&state=").get_data(as_text=True)
     assert f'href="/admin/cases/{ours}"' in board and f'href="/admin/cases/{theirs}"' not in board
     assert 'id="f-department"' not in board and "D02" not in board      # not even in the filters
@@ -134,7 +157,7 @@ def test_a_department_user_lists_and_downloads_its_own_cases_only(case_app):
     assert [r["case_id"] for r in rows] == [str(ours)]
     listed = json.loads(client.get("/admin/cases/export.json?state=").get_data(as_text=True))
     assert [c["id"] for c in listed] == [ours]
-    admin = login(case_app, "alice")
+    admin = login(both_app, "alice")
     assert {c["id"] for c in json.loads(admin.get("/admin/cases/export.json").get_data(as_text=True))} == {ours, theirs}
 
 
@@ -204,18 +227,18 @@ def walk(client: Any, case_id: int, to: str, **data: str) -> Any:
     return post(client, f"/admin/cases/{case_id}/move", {"to": to, "expected": state, **data})
 
 
-def test_moving_a_case_through_every_step(case_app):
-    case_id = submit(case_app, "service")
-    client = login(case_app, "dora")
+def test_moving_a_case_through_every_step(both_app):
+    case_id = submit(both_app, "service")
+    client = login(both_app, "dora")
     for to, data in (("verified", {"note": "called the customer"}), ("assigned", {}),
                      ("root_cause_found", {"root_cause": "repair_quality", "note": "bearing not replaced"}),
                      ("solution_agreed", {"note": "replace the bearing free of charge"}),
                      ("done_evaluated", {"note": "customer confirmed it is quiet now"})):
         response = walk(client, case_id, to, **data)
         assert response.status_code == 303, response.get_data(as_text=True)[:300]
-    case = cases.get_case(engine_of(case_app), case_id)
+    case = cases.get_case(engine_of(both_app), case_id)
     assert (case.state, case.root_cause, case.department) == ("done_evaluated", "repair_quality", "service")
-    history = cases.events_of(engine_of(case_app), case_id)
+    history = cases.events_of(engine_of(both_app), case_id)
     assert [(e.actor, e.to_state) for e in history[1:]] == [("dora", s) for s in cases.STATES[1:6]]
     text = client.get(f"/admin/cases/{case_id}").get_data(as_text=True)
     assert "This case is closed." in text and "Create the recovery survey link" in text
