@@ -552,6 +552,8 @@ def demo(folder: str, count: int, port: int, serve: bool) -> None:
     for q in surveys:
         fields = {f.id: [f"{f.id.upper()[:2]}{i:02d}" for i in range(1, 6)] for f in q.fields[:1]}
         df = run(q, count, seed=2026, missing=0.02, careless=0.03, fields=fields, waves=["2026Q1", "2026Q2", "2026Q3"])
+        if "case_id" in df.columns:     # recovery answers come through a closed case's link; simulated ones have none
+            df["case_id"] = None
         created = sum(r.created for r in storage.save_frame(engine, q, df))
         stored = storage.responses_frame(engine, q)
         click.echo(f"{q.survey}: {created} new simulated responses stored ({len(stored)} in all)")
@@ -571,6 +573,8 @@ def demo(folder: str, count: int, port: int, serve: bool) -> None:
     for target in reports:
         click.echo(f"report: {target.as_uri()}")
     click.echo(f"admin login: demo / {password}   (reports are one click away on each survey's admin page)")
+    click.echo(f"follow-up cases opened by the alert rules: {len(cases.list_cases(engine, state='active'))} active "
+               f"(the case board: http://127.0.0.1:{port}/admin/cases/)")
     if serve:
         # a fresh random key per run: no development-key warning, sessions last as long as the demo
         _run_server(paths, surveys, db_url, "127.0.0.1", port, 2, secrets.token_urlsafe(32))
