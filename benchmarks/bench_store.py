@@ -21,7 +21,6 @@ import argparse
 import hashlib
 import json
 import multiprocessing
-import secrets
 import sqlite3
 import statistics
 import sys
@@ -32,8 +31,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 import psycopg
-from sqlalchemy.engine import make_url
 
+from pgschema import PG_URL, PostgresSchema
 from surveykit import load_questionnaire, storage
 from surveykit.database import responses, utcnow, write_transaction
 from surveykit.simulate import simulate
@@ -145,13 +144,8 @@ class PostgresBackend(Backend):
     name = "PostgreSQL"
 
     def __init__(self, url: str) -> None:
-        u = make_url(url)
-        self.conninfo = dict(host=u.host, port=u.port or 5432, user=u.username, password=u.password,
-                             dbname=u.database)
-        self.schema = f"sk_bench_{secrets.token_hex(4)}"
-        with psycopg.connect(**self.conninfo, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f"CREATE SCHEMA {self.schema}")
-        self.url = u.update_query_dict({"options": f"-csearch_path={self.schema}"}).render_as_string(False)
+        self.scratch = PostgresSchema(url, prefix="sk_bench")
+        self.conninfo, self.schema, self.url = self.scratch.conninfo, self.scratch.schema, self.scratch.url
 
     def create_bare(self) -> None:
         with self._connect() as conn:
@@ -173,8 +167,7 @@ class PostgresBackend(Backend):
         return make
 
     def close(self) -> None:
-        with psycopg.connect(**self.conninfo, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {self.schema} CASCADE")
+        self.scratch.drop()
 
 
 def bench_submissions(backend: Backend, q: Any, yaml_text: str, pool: list, seconds: float) -> dict[str, Any]:
@@ -239,7 +232,7 @@ def bench_frame(backend: Backend, q: Any, yaml_text: str, pool: list, n: int) ->
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="3 s per run, 20,000 rows for the frame")
-    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/test", help="PostgreSQL URL")
+    parser.add_argument("--pg", default=PG_URL, help="PostgreSQL URL")
     args = parser.parse_args(argv)
     seconds, frame_rows = (3.0, 20_000) if args.quick else (10.0, 100_000)
     q = load_questionnaire(QUESTIONNAIRE)

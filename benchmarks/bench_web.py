@@ -46,6 +46,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from pgschema import PG_URL, PostgresSchema  # noqa: E402
+
 SECRET = "bench-web-secret-key-0123456789abcdef"
 CLIENT_PROCS, THREADS = 2, 8                      # 16 concurrent clients
 ITEMS = 40
@@ -319,29 +321,6 @@ class Gunicorn:
                 self.proc.wait()
 
 
-class PostgresSchema:
-    """A throwaway schema in the test database, dropped at the end."""
-
-    def __init__(self, url: str) -> None:
-        import psycopg
-        from sqlalchemy.engine import make_url
-
-        u = make_url(url)
-        self.conninfo = dict(host=u.host or "127.0.0.1", port=u.port or 5432, user=u.username or "postgres",
-                             dbname=u.database or "test", password=u.password or None, connect_timeout=3)
-        self.schema = f"sk_bench_web_{secrets.token_hex(4)}"
-        with psycopg.connect(**self.conninfo, autocommit=True) as conn:
-            conn.execute(f"CREATE SCHEMA {self.schema}")
-        self.url = u.set(drivername="postgresql+psycopg").update_query_dict(
-            {"options": f"-csearch_path={self.schema}"}).render_as_string(False)
-
-    def drop(self) -> None:
-        import psycopg
-
-        with psycopg.connect(**self.conninfo, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {self.schema} CASCADE")
-
-
 def _rows(url: str) -> int:
     import sqlalchemy as sa
 
@@ -461,7 +440,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="short windows (3 s)")
     parser.add_argument("--seconds", type=float, help="seconds per measured window")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--pg", default=os.environ.get("SURVEYKIT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    parser.add_argument("--pg", default=PG_URL)
     parser.add_argument("--no-pg", action="store_true")
     args = parser.parse_args()
     seconds = args.seconds or (3.0 if args.quick else 10.0)
@@ -488,7 +467,7 @@ def main() -> int:
     backends: list[tuple[str, str, Any]] = [("sqlite", f"sqlite:///{tmp.name}/bench.sqlite3", None)]
     if not args.no_pg:
         try:
-            schema = PostgresSchema(args.pg)
+            schema = PostgresSchema(args.pg, prefix="sk_bench_web")
             backends.append(("postgres", schema.url, schema))
         except Exception as exc:  # noqa: BLE001 - any failure to reach the server means: leave it out
             print(f"\n(PostgreSQL left out: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})")

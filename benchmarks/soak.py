@@ -45,7 +45,6 @@ import multiprocessing
 import os
 import random
 import re
-import secrets
 import signal
 import socket
 import subprocess
@@ -64,12 +63,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from pgschema import PG_URL, PostgresSchema  # noqa: E402,F401  (tests use soak.PostgresSchema)
+
 SECRET = "soak-secret-" + "k3y-for-127.0.0.1-only-0123456789"
 SURVEY = "soak"
 ITEMS = 20
 RETRIES = 20             # attempts per submission (with backoff) before the client gives up on it
 REQUEST_TIMEOUT_S = 10.0
-PG_URL = os.environ.get("SURVEYKIT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TARGETS = {            # RELIABILITY.md §6
     "soak": {"acks": 1500, "p95_ms": 1500.0},
     "steady": {"per_s": 50.0, "p95_ms": 500.0, "p99_ms": 1000.0},
@@ -543,29 +543,6 @@ def run(db_url: str, directory: Path, *, seconds: float = 60.0, clients: int = 1
     result.ack_p95_ms, result.ack_p99_ms = percentile(ack, 95), percentile(ack, 99)
     result.get_p95_ms = percentile(get, 95)
     return result, server
-
-
-class PostgresSchema:
-    """A throwaway schema in the test database, dropped at the end."""
-
-    def __init__(self, url: str = PG_URL) -> None:
-        import psycopg
-        from sqlalchemy.engine import make_url
-
-        u = make_url(url)
-        self.conninfo = dict(host=u.host or "127.0.0.1", port=u.port or 5432, user=u.username or "postgres",
-                             dbname=u.database or "test", password=u.password or None, connect_timeout=3)
-        self.schema = f"sk_soak_{secrets.token_hex(4)}"
-        with psycopg.connect(**self.conninfo, autocommit=True) as conn:
-            conn.execute(f"CREATE SCHEMA {self.schema}")
-        self.url = u.set(drivername="postgresql+psycopg").update_query_dict(
-            {"options": f"-csearch_path={self.schema}"}).render_as_string(False)
-
-    def drop(self) -> None:
-        import psycopg
-
-        with psycopg.connect(**self.conninfo, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {self.schema} CASCADE")
 
 
 def main() -> int:
