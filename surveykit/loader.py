@@ -246,16 +246,16 @@ class _Reader:
         return value
 
     def _scalar_survey_id(self, node: Node, path: str) -> Any:
-        value = self._scalar_string(node, path, "a survey id")
-        if value is not _BAD and (not _SURVEY_ID.match(value) or len(value) > MAX_ID):
-            self.problem(node, path, f"{value!r} is not a valid survey id: {spec.SCALAR_KINDS['survey_id']}")
-            return _BAD
-        return value
+        return self._matching(node, path, "survey id", _SURVEY_ID, "survey_id")
 
     def _scalar_code(self, node: Node, path: str) -> Any:
-        value = self._scalar_string(node, path, "an option code")
-        if value is not _BAD and (not _CODE.match(value) or len(value) > MAX_ID):
-            self.problem(node, path, f"{value!r} is not a valid code: {spec.SCALAR_KINDS['code']}")
+        return self._matching(node, path, "option code", _CODE, "code")
+
+    def _matching(self, node: Node, path: str, what: str, pattern: re.Pattern[str], kind: str) -> Any:
+        """Text that matches ``pattern`` and fits in MAX_ID characters."""
+        value = self._scalar_string(node, path, f"an {what}" if what[0] in "aeiou" else f"a {what}")
+        if value is not _BAD and (not pattern.match(value) or len(value) > MAX_ID):
+            self.problem(node, path, f"{value!r} is not a valid {what}: {spec.SCALAR_KINDS[kind]}")
             return _BAD
         return value
 
