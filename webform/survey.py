@@ -36,10 +36,10 @@ from webform import db
 from webform.errors import error_response, fail
 from webform.forms import AnswerField, ConstantSumAnswer, MultiAnswer, ScreenForm, build_form
 from webform.i18n import BCP47, LANGUAGE_NAMES, MESSAGES, choose_language, translate
-from webform.routing import (
+from webform.skip_logic import (
     applies, clean_answers, condition_json, missing_required, plan, question_variables, visible_screens,
 )
-from webform.view import screen_view
+from webform.presenters import screen_view
 
 bp = Blueprint("survey", __name__, url_prefix="/s")
 

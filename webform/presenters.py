@@ -16,7 +16,7 @@ from surveykit.model import Question, Questionnaire, Scale, Screen, Text
 from surveykit.screens import NPS_LABELS
 from webform.forms import TEXT_MAX_DEFAULT, field_name
 from webform.i18n import translate
-from webform.routing import plan
+from webform.skip_logic import plan
 
 # A scale whose every point has a label, and at most this many points, is a vertical list of
 # labelled radios; otherwise a row of numbered cells with the end labels as captions.

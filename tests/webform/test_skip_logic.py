@@ -1,12 +1,12 @@
-"""Skip logic on the server (webform/routing.py)."""
+"""Skip logic on the server (webform/skip_logic.py)."""
 from __future__ import annotations
 
 import json
 
-from formclient import ALL_TYPES
+from tests.support.formclient import ALL_TYPES
 
 from surveykit import load_questionnaire
-from webform.routing import (
+from webform.skip_logic import (
     clean_answers, condition_json, missing_required, plan, question_variables, visible_screens,
 )
 
