@@ -28,7 +28,9 @@ from surveykit.model import (
     ScoringCategory, Section, ServqualBlock, Text,
 )
 from surveykit.screens import build_screens, build_variables
-from surveykit.yamlsafe import Mapping, Node, Scalar, Sequence, YamlProblem, compose, describe
+from surveykit.yamlsafe import (
+    Mapping, Node, Scalar, Sequence, YamlProblem, compose, describe, forbidden_characters, position,
+)
 
 DEFAULT_MAX_BYTES = 512 * 1024
 MAX_TEXT = 2000
@@ -37,7 +39,8 @@ MAX_ID = 63
 _ID = re.compile(r"[a-z][a-z0-9_]*\Z")
 _SURVEY_ID = re.compile(r"[a-z][a-z0-9_-]*\Z")
 _CODE = re.compile(r"[a-z0-9][a-z0-9_]*\Z")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# what an escape in a double-quoted scalar ("\\0", "\\x85", "\\uFEFF") can still put into text
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
 _BAD = object()
 
 
@@ -81,9 +84,12 @@ def loads(data: bytes, *, name: str = "<string>", max_bytes: int = DEFAULT_MAX_B
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        # everything before the bad byte decoded, so the column counts characters as an editor does
+        good = data[: exc.start].decode("utf-8-sig")
+        line, column = position(good + "?", len(good))
         raise QuestionnaireError([Problem(name, line, column, "", "the file is not valid UTF-8; save it as UTF-8")]) from None
+    if refused := forbidden_characters(text):
+        raise QuestionnaireError([Problem(name, p.line, p.column, "", p.message) for p in refused])
     try:
         root = compose(text)
     except YamlProblem as exc:
@@ -229,7 +235,7 @@ class _Reader:
             self.problem(node, path, f"expected {what}, got {describe(value)} {node.value!r}; quote it: '{node.value}'")
             return _BAD
         if control := _CONTROL.search(value):
-            self.problem(node, path, f"control characters are not allowed in text (found {control.group()!r})")
+            self.problem(node, path, f"control characters are not allowed in text (found U+{ord(control.group()):04X})")
             return _BAD
         return value
 
@@ -459,7 +465,7 @@ class _Builder:
                     continue
                 labels.append((point, text))
             if isinstance(points, int):
-                self.scales[sid] = Scale(sid, points, tuple(sorted(labels)))
+                self.scales[sid] = Scale(sid, points, tuple(sorted(labels, key=lambda label: label[0])))
 
     def _dimensions(self) -> None:
         for did, label, _ in self.top.get("dimensions", []) or []:

@@ -5,13 +5,17 @@ We build the node tree ourselves from libyaml's event stream instead of calling
 (a segfault, not an exception) on 100,000 nested brackets, and it accepts alias
 bombs as shared references that explode later.  Walking events with an explicit
 stack lets us stop at a depth limit, count the nodes an alias expands to,
-reject tags that build objects, merge keys and duplicate keys, all before any
-Python object is constructed.  Only ``yaml.CSafeLoader``'s parser is used
+reject tags that build objects, merge keys and duplicate keys (compared as
+YAML values, see :func:`key_identity`), all before any Python object is
+constructed.  :func:`forbidden_characters` runs first and places every
+character we refuse at its own line and column.  Only ``yaml.CSafeLoader``'s parser is used
 (``SafeLoader`` where libyaml is missing): nothing here can run code.
 """
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
 from dataclasses import dataclass
 
 import yaml
@@ -26,6 +30,15 @@ except AttributeError:  # pragma: no cover - libyaml missing
 MAX_DEPTH = 20
 MAX_NODES = 1_000_000          # after alias expansion
 ALLOWED_TAGS = {None, "!", "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+
+# Refused anywhere in the file, before libyaml sees it (libyaml refuses most of them
+# too, but reports them at 1:1): C0 controls except tab, LF and CR; DEL and the C1
+# controls (U+0085 included: libyaml reads it as a line break, so every later
+# position would disagree with the editor's); the line and paragraph separators
+# (the same reason); a byte-order mark after the start; lone surrogates, which
+# are not text; and the non-characters U+FFFE and U+FFFF.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
+MAX_REPORTED_CHARACTERS = 10
 
 _resolver = Resolver()
 _constructor = SafeConstructor()
@@ -105,6 +118,46 @@ class _Open:
     anchor: str | None
     pending_key: Scalar | None = None
     keys: dict | None = None
+
+
+def forbidden_characters(text: str) -> list[YamlProblem]:
+    """Every character a questionnaire may not contain, each at its 1-based line and column.
+
+    Lines break at LF, CR and CR LF, as libyaml and editors count them; columns
+    count code points, as libyaml's marks do.  A file full of binary garbage
+    gets the first :data:`MAX_REPORTED_CHARACTERS` and one line saying how many
+    more there are, not a screenful.
+    """
+    found = [m.start() for m in _FORBIDDEN.finditer(text)]
+    problems = []
+    for index in found[:MAX_REPORTED_CHARACTERS]:
+        line, column = position(text, index)
+        problems.append(YamlProblem(line, column, _character_message(text[index])))
+    if len(found) > MAX_REPORTED_CHARACTERS:
+        line, column = position(text, found[MAX_REPORTED_CHARACTERS])
+        problems.append(YamlProblem(line, column, f"{len(found) - MAX_REPORTED_CHARACTERS} more characters like these "
+                                                  "follow; is this a text file?"))
+    return problems
+
+
+def position(text: str, index: int) -> tuple[int, int]:
+    """The 1-based (line, column) of ``text[index]``; LF, CR and CR LF each end a line."""
+    line = text.count("\n", 0, index) + text.count("\r", 0, index) - text.count("\r\n", 0, index) + 1
+    start = max(text.rfind("\n", 0, index), text.rfind("\r", 0, index)) + 1
+    return line, index - start + 1
+
+
+def _character_message(char: str) -> str:
+    code = f"U+{ord(char):04X}"
+    if char == "\ufeff":
+        return f"a byte-order mark ({code}) is only allowed at the very start of the file"
+    if char in "\u2028\u2029":
+        return f"the Unicode line separator {code} is not allowed; use an ordinary line break"
+    if "\ud800" <= char <= "\udfff":
+        return f"a lone surrogate ({code}) is not valid text; save the file as UTF-8"
+    if char in "\ufffe\uffff":
+        return f"{code} is not a character; save the file as UTF-8"
+    return f"control characters are not allowed (found {code}); only tab and line breaks are"
 
 
 def compose(text: str) -> Node | None:
@@ -196,14 +249,73 @@ def _attach(parent: _Open, node: Node, event: yaml.Event) -> None:
             raise _problem(event, "a mapping key must be plain text, not a list or mapping")
         if node.plain and node.value == "<<":
             raise _problem(event, "merge keys ('<<') are not allowed; write the keys out or use a plain alias")
-        if node.value in parent.keys:
-            first = parent.keys[node.value]
-            raise YamlProblem(node.line, node.column, f"duplicate key {node.value!r} (first at line {first})")
-        parent.keys[node.value] = node.line
+        identity = key_identity(node)
+        if identity in parent.keys:
+            first, line = parent.keys[identity]
+            if first.value == node.value:
+                raise YamlProblem(node.line, node.column, f"duplicate key {node.value!r} (first at line {line})")
+            raise YamlProblem(node.line, node.column, f"duplicate key {node.value!r}: YAML reads it as {_reading(identity)}, "
+                                                      f"the same key as {first.value!r} (line {line})")
+        parent.keys[identity] = (node, node.line)
         parent.pending_key = node
     else:
         container.pairs.append((parent.pending_key, node))
         parent.pending_key = None
+
+
+def key_identity(key: Scalar) -> tuple[str, object]:
+    """What makes two mapping keys the same key: (type family, resolved value).
+
+    Keys are compared as the YAML values the safe loader resolves them to, not
+    as text, so ``1`` and ``01``, ``0x1``, ``+1`` and ``1.0`` are one key (the
+    number 1), and so are ``yes`` and ``true``, or ``~`` and ``null``.  A
+    quoted key is text and never equals a plain number: ``'1'`` and ``1`` are two
+    keys.
+
+    The family keeps apart what Python's ``1 == 1.0 == True`` would merge.  The
+    YAML 1.1 types say a boolean is not a number, so ``true`` and ``1`` are two
+    different keys here, though ``yaml.safe_load`` would fold them into one
+    dict entry; wherever the format wants a number or a code as a key, the
+    boolean is refused on its own ("quote it"), so neither key passes silently.
+    Integers and floats are one family: both spell a number, and
+    ``yaml.safe_load`` (like anything else that builds a dict from the file)
+    keeps only one of ``1`` and ``1.0``, so a reader who wrote both meant one
+    key twice, whatever the tags say.  Every NaN is one value.
+    """
+    if not key.plain:
+        return ("str", key.value)
+    if len(key.value) > 64:
+        return _plain_identity.__wrapped__(key.value)
+    return _plain_identity(key.value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _plain_identity(text: str) -> tuple[str, object]:
+    # keys repeat (id, type, text, zh, en): resolving each short spelling once keeps compose fast
+    value = Scalar(0, 0, text, True, None).resolved()
+    if value is None:
+        return ("null", None)
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, (int, float)):
+        return ("number", "nan" if value != value else value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return ("timestamp", value)
+    return ("str", value)
+
+
+def _reading(identity: tuple[str, object]) -> str:
+    """A key's resolved value as an error message shows it: ``the number 1``."""
+    family, value = identity
+    if family == "null":
+        return "the YAML null"
+    if family == "bool":
+        return f"the YAML boolean {'true' if value else 'false'}"
+    if family == "number":
+        return f"the number {'.nan' if value == 'nan' else value}"
+    if family == "timestamp":
+        return f"the YAML date {value}"
+    return f"the text {value!r}"
 
 
 def _problem(event: yaml.Event, message: str) -> YamlProblem:

@@ -59,3 +59,17 @@ def test_inert_content_is_kept_verbatim():
     assert q.question("q1").text["zh"] == "<script>alert(1)</script>"
     q = load_questionnaire(HERE / "template_in_text.yaml")
     assert q.question("q1").text["zh"] == "{{7*7}}"
+
+
+@pytest.mark.parametrize(("name", "line", "column"), [
+    ("nul_byte_line_3.yaml", 3, 14),            # once reported at 1:1
+    ("c1_control_raw.yaml", 3, 23),
+    ("bom_in_the_middle.yaml", 7, 1),
+    ("invalid_utf8_late.yaml", 10, 40),         # a character column, not a byte column
+    ("duplicate_scale_label_01.yaml", 10, 7),   # the second key; once a TypeError from sorting
+    ("duplicate_hex_key_deep.yaml", 10, 111),
+])
+def test_hostile_file_position(name, line, column):
+    with pytest.raises(QuestionnaireError) as info:
+        load_questionnaire(HERE / name)
+    assert (info.value.line, info.value.column) == (line, column), str(info.value)

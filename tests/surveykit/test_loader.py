@@ -190,6 +190,107 @@ def test_invalid_utf8_reports_its_position():
     assert info.value.line == 2 and "not valid UTF-8" in str(info.value)
 
 
+def test_invalid_utf8_column_counts_characters_not_bytes():
+    with pytest.raises(QuestionnaireError) as info:
+        loads("survey: x\ntitle: 满意\n".encode() + b"\xff\n", name="f.yaml")
+    assert (info.value.line, info.value.column) == (3, 1)
+    with pytest.raises(QuestionnaireError) as info:
+        loads("title: 满意".encode() + b"\xc3(\n", name="f.yaml")
+    assert (info.value.line, info.value.column) == (1, 10)
+
+
+LABELS = HEAD.replace("      5: {zh: 很好", "      SECOND: {zh: 很好")
+
+
+@pytest.mark.parametrize(("second", "reads"), [
+    ("01", "the number 1"), ("0x1", "the number 1"), ("+1", "the number 1"), ("0b1", "the number 1"),
+    ("1.0", "the number 1.0"), ("1_", "the number 1"),
+])
+def test_scale_labels_equal_as_numbers_are_duplicate_keys(second, reads):
+    # 1: and 01: are both the integer 1: once a TypeError from sorting Text objects, now line 10
+    found = problems(ONE_PAGE, LABELS.replace("SECOND", second))
+    assert found == [(10, f"<string>:10:7: duplicate key {second!r}: YAML reads it as {reads}, the same key as '1' (line 9)")]
+
+
+@pytest.mark.parametrize(("first", "second", "reads"), [
+    ("yes", "true", "the YAML boolean true"), ("on", "Yes", "the YAML boolean true"), ("no", "off", "the YAML boolean false"),
+    ("~", "null", "the YAML null"), ("NULL", "Null", "the YAML null"), (".nan", ".NaN", "the number .nan"),
+    ("1.0e+3", "1000", "the number 1000"), ("010", "8", "the number 8"),
+    ("2001-12-15T02:59:43.1Z", "2001-12-14t21:59:43.10-05:00", "the YAML date 2001-12-14 21:59:43.100000-05:00"),
+])
+def test_keys_equal_as_yaml_values_are_duplicates_at_any_depth(first, second, reads):
+    # a mapping inside a list inside a mapping inside a list: the second key's own line and column
+    text = f"a:\n  - b:\n      - {{x: 1, {first}: 2,\n         {second}: 3}}\n"
+    with pytest.raises(QuestionnaireError) as info:
+        load_questionnaire(text)
+    assert (info.value.line, info.value.column) == (4, 10)
+    assert f"duplicate key {second!r}: YAML reads it as {reads}, the same key as {first!r} (line 3)" in str(info.value)
+
+
+@pytest.mark.parametrize(("first", "second"), [("'1'", "1"), ("true", "1"), ("'yes'", "yes"), ("null", "'null'"),
+                                               ("1", "2"), ("2024-01-02", "'2024-01-02'")])
+def test_keys_of_different_yaml_values_are_not_duplicates(first, second):
+    # true and 1 are a boolean and a number: YAML 1.1 keeps them apart, and so do we
+    text = f"a: {{{first}: x, {second}: y}}\n"
+    with pytest.raises(QuestionnaireError) as info:
+        load_questionnaire(text)
+    assert "duplicate key" not in str(info.value)
+
+
+def test_option_codes_equal_as_booleans_are_duplicates_not_a_traceback():
+    body = ONE_PAGE.replace("type: likert\n        scale: a5", "type: choice\n        options:\n"
+                            "          yes: {zh: 是, en: 'Yes'}\n          true: {zh: 对, en: 'True'}")
+    found = problems(body)
+    assert found[0][0] == 20 and "duplicate key 'true': YAML reads it as the YAML boolean true" in found[0][1]
+
+
+@pytest.mark.parametrize(("char", "shown"), [
+    ("\x00", "control characters are not allowed (found U+0000)"),
+    ("\x07", "control characters are not allowed (found U+0007)"),
+    ("\x1b", "control characters are not allowed (found U+001B)"),
+    ("\x7f", "control characters are not allowed (found U+007F)"),
+    ("\x85", "control characters are not allowed (found U+0085)"),
+    ("\x9f", "control characters are not allowed (found U+009F)"),
+    ("\u2028", "the Unicode line separator U+2028 is not allowed"),
+    ("\ufeff", "a byte-order mark (U+FEFF) is only allowed at the very start"),
+    ("\uffff", "U+FFFF is not a character"),
+])
+def test_forbidden_characters_are_reported_at_their_own_line_and_column(char, shown):
+    text = HEAD + ONE_PAGE.replace("满意吗", "满意" + char + "吗")
+    with pytest.raises(QuestionnaireError) as info:
+        loads(text.encode("utf-8"), name="f.yaml")
+    assert len(info.value.problems) == 1  # nothing else is read from a file with such a character
+    assert str(info.value).startswith(f"f.yaml:19:22: {shown}")  # 满 at column 20, 意 at 21
+
+
+def test_every_forbidden_character_is_reported_up_to_a_cap():
+    text = "survey: x\x00\r\ntitle: \x01\rx: \x02" + "\x03" * 30
+    with pytest.raises(QuestionnaireError) as info:
+        loads(text.encode(), name="f.yaml")
+    where = [(p.line, p.column) for p in info.value.problems]
+    assert where[:3] == [(1, 10), (2, 8), (3, 4)]  # CR LF and a lone CR each end a line
+    assert len(where) == 11 and "23 more characters like these" in info.value.problems[-1].message
+
+
+def test_a_bom_is_accepted_only_at_the_start():
+    with pytest.raises(QuestionnaireError) as info:
+        loads(b"\xef\xbb\xbf\xef\xbb\xbfsurvey: x\n", name="f.yaml")
+    assert (info.value.line, info.value.column) == (1, 1) and "byte-order mark" in str(info.value)
+
+
+@pytest.mark.parametrize("escape", ["\\x85", "\\u2028", "\\uFEFF", "\\x9b", "\\e"])
+def test_escaped_control_characters_are_refused_in_text(escape):
+    body = ONE_PAGE.replace("{zh: 满意吗", '{zh: "满意' + escape + '吗"')
+    found = problems(body)
+    assert any(line == 19 and "control characters are not allowed in text (found U+" in text for line, text in found), found
+
+
+def test_a_lone_surrogate_in_a_python_string_is_reported_with_a_position():
+    with pytest.raises(QuestionnaireError) as info:
+        load_questionnaire("survey: x\ntitle: a\ud800b\n")
+    assert (info.value.line, info.value.column) == (2, 9) and "not valid UTF-8" in str(info.value)
+
+
 @pytest.mark.parametrize(("value", "shown"), [("no", "the YAML boolean 'no'"), ("1.10", "the number '1.10'"),
                                               ("on", "the YAML boolean 'on'"), ("~", "the YAML null '~'")])
 def test_yaml11_coercions_are_refused_with_a_hint_to_quote(value, shown):

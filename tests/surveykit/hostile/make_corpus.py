@@ -65,6 +65,14 @@ CASES: list[tuple[str, bytes | str, str]] = [
     ("nul_byte.yaml", "survey: x\x00y\n", "control characters"),
     ("control_char_escape.yaml", HEAD.replace("en: Test", 'en: "Te\\x07st"') + PAGE + Q, "control characters"),
     ("invalid_utf8.yaml", b"survey: x\ntitle: \xff\xfe\xfd\n", "not valid UTF-8"),
+    ("nul_byte_line_3.yaml", HEAD.replace("title: {zh: 测试", "title: {zh: 测\x00试"), "(found U+0000)"),
+    ("c1_control_raw.yaml", HEAD.replace("en: Test", "en: Te\x85st") + PAGE + Q, "(found U+0085)"),
+    ("c1_control_escape.yaml", HEAD.replace("en: Test", 'en: "Te\\x9bst"') + PAGE + Q, "(found U+009B)"),
+    ("bom_in_the_middle.yaml", "\ufeff" + HEAD + "\ufeff" + PAGE + Q, "byte-order mark"),
+    ("line_separator.yaml", HEAD.replace("en: Test", "en: Te\u2028st") + PAGE + Q, "line separator"),
+    ("noncharacter.yaml", HEAD.replace("en: Test", "en: Te\uffffst") + PAGE + Q, "not a character"),
+    ("invalid_utf8_late.yaml", (HEAD + PAGE).encode() + b"      - {id: q1, type: nps, text: {zh: \xe9\x97, en: Q}}\n", "not valid UTF-8"),
+    ("lone_surrogate_encoded.yaml", HEAD.encode() + b"x: \xed\xa0\x80\n", "not valid UTF-8"),
     ("lone_surrogate_escape.yaml", HEAD.replace("en: Test", 'en: "\\ud800"') + PAGE + Q, "YAML"),
     ("utf16_bom.yaml", "survey: x\n".encode("utf-16"), "not valid UTF-8"),
     ("two_documents.yaml", HEAD + PAGE + Q + "---\nsurvey: other\n", "one YAML document"),
@@ -76,6 +84,17 @@ CASES: list[tuple[str, bytes | str, str]] = [
     ("duplicate_top_key.yaml", HEAD + "survey: again\n" + PAGE + Q, "duplicate key 'survey'"),
     ("duplicate_nested_key.yaml", page("      - {id: q1, type: likert, scale: a5, scale: a5, text: {zh: 问, en: Q}}\n"), "duplicate key 'scale'"),
     ("duplicate_language_key.yaml", page("      - {id: q1, type: likert, scale: a5, text: {zh: 问, zh: 问, en: Q}}\n"), "duplicate key 'zh'"),
+    ("duplicate_scale_label_01.yaml", HEAD.replace("a5: {points: 5}", "a5:\n    points: 5\n    labels:\n"
+                                                   "      1: {zh: 差, en: Poor}\n      01: {zh: 差, en: Poor}") + PAGE + Q,
+     "duplicate key '01': YAML reads it as the number 1"),
+    ("duplicate_scale_label_float.yaml", HEAD.replace("a5: {points: 5}", "a5: {points: 5, labels: {1: {zh: 差, en: Poor}, "
+                                                      "1.0: {zh: 差, en: Poor}}}") + PAGE + Q, "the same key as '1'"),
+    ("duplicate_option_yes_true.yaml", page("      - {id: q1, type: choice, text: {zh: 问, en: Q}, options: "
+                                            "{yes: {zh: 是, en: 'Yes'}, true: {zh: 是, en: 'Yes'}}}\n"), "the YAML boolean true"),
+    ("duplicate_null_tilde.yaml", page("      - {id: q1, type: choice, text: {zh: 问, en: Q}, options: "
+                                       "{~: {zh: 是, en: 'Yes'}, null: {zh: 是, en: 'Yes'}}}\n"), "the YAML null"),
+    ("duplicate_hex_key_deep.yaml", page("      - {id: q1, type: matrix, scale: a5, text: {zh: 问, en: Q}, rows: "
+                                         "[{id: r1, text: {zh: 问, en: Q}, 0x1: a, 1: b}]}\n"), "duplicate key '1'"),
     ("unknown_top_key.yaml", HEAD + "tittle: x\n" + PAGE + Q, "did you mean 'title'"),
     ("unknown_question_key.yaml", page("      - {id: q1, type: likert, scale: a5, lable: x, text: {zh: 问, en: Q}}\n"), "did you mean 'label'"),
     ("unknown_question_type.yaml", page("      - {id: q1, type: slider, text: {zh: 问, en: Q}}\n"), "unknown question type 'slider'"),
