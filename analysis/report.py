@@ -19,7 +19,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import jinja2
 import pandas as pd
@@ -32,6 +32,9 @@ from analysis.recovery import service_recovery
 from analysis.report_text import METHODS, WORDS
 from surveykit import __version__
 from surveykit.model import Questionnaire
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -72,6 +75,62 @@ def write_report(q: Questionnaire, df: pd.DataFrame, path: str | Path, *, lang: 
         print_pdf(Path(path), Path(pdf))
     total = time.perf_counter() - began
     return ReportTimings(statistics, charts_s, total - statistics - charts_s)
+
+
+MIN_RESPONSES = 3   # fewer stored responses make no report: no statistic of the report is defined on them
+
+
+class TooFewResponses(ValueError):
+    """The survey has fewer than :data:`MIN_RESPONSES` stored responses."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoreReport:
+    """A report drawn from the response store: its HTML, how many responses it read, where the time went."""
+
+    html: str
+    responses: int
+    timings: ReportTimings
+
+
+def report_from_store(engine: Engine, q: Questionnaire, *, lang: str | None = None,
+                      exclude: Sequence[str] = DEFAULT_EXCLUDE, source: str = "database", seed: int | None = None,
+                      output: str | Path | None = None, pdf: str | Path | None = None) -> StoreReport:
+    """The management report of ``q``'s stored responses, with the service-recovery section when there are cases.
+
+    The one way every caller (``surveykit report --db``, ``surveykit demo``, the
+    admin's report page) assembles a report from the store:
+    :func:`surveykit.reports.report_data` reads the responses, the cases and
+    the lost-customer answers; :func:`analysis.analyze` and
+    :func:`render_report` do the rest.  The footer's filters name ``source``,
+    the survey and the excluded quality flags.  The HTML is written to
+    ``output`` when given, and printed from there to ``pdf``.
+
+    Raises
+    ------
+    TooFewResponses
+        With fewer than :data:`MIN_RESPONSES` stored responses.
+    """
+    from surveykit.reports import report_data   # the store (SQLAlchemy) loads only for callers that have one
+
+    if pdf is not None and output is None:
+        raise ValueError("the PDF is printed from the written HTML: give output as well")
+    began = time.perf_counter()
+    data = report_data(engine, q)
+    if len(data.responses) < MIN_RESPONSES:
+        raise TooFewResponses(f"survey {q.survey!r} has {len(data.responses)} stored response(s); "
+                              f"a report needs at least {MIN_RESPONSES}")
+    result = analyze(q, data.responses, exclude=exclude)
+    statistics = time.perf_counter() - began
+    html, charts_s = render_report(q, result, lang=lang, data_hash=data_sha256(data.responses),
+                                   filters=f"{source}, survey {q.survey}; excluded: {', '.join(exclude) or 'none'}",
+                                   seed=seed, cases=data.cases, lost=data.lost)
+    if output is not None:
+        Path(output).write_text(html, encoding="utf-8")
+        if pdf is not None:
+            print_pdf(Path(output), Path(pdf))
+    total = time.perf_counter() - began
+    return StoreReport(html, len(data.responses), ReportTimings(statistics, charts_s, total - statistics - charts_s))
 
 
 def render_report(q: Questionnaire, result: AnalysisResult, *, lang: str | None = None, data_hash: str = "",

@@ -58,6 +58,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from surveykit import notify
+from surveykit.cells import escape_formula
 from surveykit.database import (
     case_events, cases, check_text, invitations, responses, survey_versions, utcnow, write_transaction,
 )
@@ -69,7 +70,7 @@ __all__ = [
     "CASE_COLUMNS", "FINAL_STATES", "NEXT_STATE", "ROOT_CAUSES", "STATES", "STATE_LABELS", "Case", "CaseConflict",
     "CaseError", "CaseEvent", "CaseNotFound", "CaseResponse", "TransitionRefused", "add_note", "allowed_moves",
     "case_response", "cases_frame", "check_move", "csv_text", "events_of", "filter_values", "get_case", "labelled_answers",
-    "list_cases", "mark_overdue", "move", "on_submit", "recovery_questionnaire_path", "report_inputs", "send_recovery",
+    "list_cases", "mark_overdue", "move", "on_submit", "recovery_questionnaire_path", "send_recovery",
 ]
 
 STATES = ("open", "verified", "assigned", "root_cause_found", "solution_agreed", "done_evaluated",
@@ -631,47 +632,13 @@ def csv_text(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
     """CSV of ``rows`` (None as empty) with spreadsheet formula injection defused, as the exports do."""
     import csv
     import io
-    import re
 
-    from surveykit.xlsx import FORMULA_START
-
-    risky = re.compile(FORMULA_START)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        cells = ["" if row.get(c) is None else str(row.get(c)) for c in columns]
-        writer.writerow(["'" + c if risky.match(c) else c for c in cells])
+        writer.writerow([escape_formula("" if row.get(c) is None else str(row.get(c))) for c in columns])
     return out.getvalue()
-
-
-LOST_SURVEY = "lost_customer"
-
-
-def report_inputs(engine: Engine, q: Questionnaire) -> dict[str, Any]:
-    """What the report's service-recovery section reads besides ``q``'s responses, as keyword arguments.
-
-    ``cases``: the cases of ``q.survey`` (:func:`cases_frame`); ``lost``: the
-    latest stored version of the lost-customer survey (``lost_customer``) and
-    its responses, or None when there are none (or ``q`` is that survey, whose
-    own report draws the reasons already).
-    """
-    from surveykit.loader import load_questionnaire
-    from surveykit.storage import responses_frame   # storage imports this module
-
-    if not sa.inspect(engine).has_table("cases"):      # a store from before cases: nothing to add, nothing written
-        return {"cases": None, "lost": None}
-    lost = None
-    if q.survey != LOST_SURVEY:
-        v = survey_versions.c
-        with engine.connect() as conn:
-            text = conn.execute(sa.select(v.yaml_text).where(v.survey == LOST_SURVEY).order_by(v.id.desc())
-                                .limit(1)).scalar()
-        if text is not None:
-            lost_q = load_questionnaire(text)
-            df = responses_frame(engine, lost_q)
-            lost = (lost_q, df) if len(df) else None
-    return {"cases": cases_frame(engine, survey=q.survey), "lost": lost}
 
 
 def cases_frame(engine: Engine, *, survey: str | None = None, lang: str = "en", scope: str | None = None,

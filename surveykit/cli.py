@@ -251,37 +251,30 @@ def export_responses(questionnaire: str, data: str | None, fmt: str | None, outp
 def report(questionnaire: str, data: str | None, output: str, lang: str | None, pdf: str | None,
            db_url: str | None, keep_all: bool) -> None:
     """Write the management report (one self-contained HTML file) for DATA or --db."""
-    from analysis.report import write_report
+    from analysis.analyze import DEFAULT_EXCLUDE
+    from analysis.report import report_from_store, write_report
 
     q = _load(questionnaire)
     if (data is None) == (db_url is None):
         raise click.UsageError("give either DATA (a CSV or Parquet file) or --db URL")
-    extra: dict[str, Any] = {}
-    if db_url is not None:
-        from surveykit import cases
-        from surveykit.storage import make_engine, responses_frame
-
-        engine = make_engine(db_url)
-        try:
-            df = responses_frame(engine, q)
-            extra = cases.report_inputs(engine, q)        # the service-recovery section
-        finally:
-            engine.dispose()
-        source = f"database, survey {q.survey}"
-    else:
-        from surveykit.export import read_table
-
-        assert data is not None  # the usage check above: exactly one of DATA and --db
-        df = read_table(data, q)
-        source = Path(data).name
-    exclude = () if keep_all else ("straightlining", "speeder", "duplicate_answers")
+    exclude = () if keep_all else DEFAULT_EXCLUDE
     try:
-        timings = write_report(q, df, output, lang=lang, pdf=pdf, exclude=exclude,
-                               filters=f"{source}; excluded: {', '.join(exclude) or 'none'}", **extra)
+        if db_url is not None:
+            with _store(db_url) as engine:
+                made = report_from_store(engine, q, lang=lang, exclude=exclude, output=output, pdf=pdf)
+            count, timings = made.responses, made.timings
+        else:
+            from surveykit.export import read_table
+
+            assert data is not None  # the usage check above: exactly one of DATA and --db
+            df = read_table(data, q)
+            count = len(df)
+            timings = write_report(q, df, output, lang=lang, pdf=pdf, exclude=exclude,
+                                   filters=f"{Path(data).name}; excluded: {', '.join(exclude) or 'none'}")
     except ValueError as exc:
         raise SurveykitError(str(exc)) from None
     click.echo(f"wrote {output}" + (f" and {pdf}" if pdf else "") +
-               f" ({len(df):,} responses; statistics {timings.statistics_s:.1f} s, charts {timings.charts_s:.1f} s)")
+               f" ({count:,} responses; statistics {timings.statistics_s:.1f} s, charts {timings.charts_s:.1f} s)")
 
 
 def _engine_for(db_url: str, q: Questionnaire | None = None) -> Any:
@@ -536,7 +529,7 @@ def demo(folder: str, count: int, port: int, serve: bool) -> None:
     """The tour: shipped surveys on SQLite with simulated answers, reports written, the server started."""
     import secrets
 
-    from analysis.report import write_report
+    from analysis.report import MIN_RESPONSES, report_from_store
     from surveykit import cases, storage
     from surveykit.simulate import simulate as run
 
@@ -557,10 +550,9 @@ def demo(folder: str, count: int, port: int, serve: bool) -> None:
         created = sum(r.created for r in storage.save_frame(engine, q, df))
         stored = storage.responses_frame(engine, q)
         click.echo(f"{q.survey}: {created} new simulated responses stored ({len(stored)} in all)")
-        if len(stored) >= 3:
+        if len(stored) >= MIN_RESPONSES:
             target = base / f"report-{q.survey}.html"
-            write_report(q, stored, target, filters=f"demo database, survey {q.survey}", seed=2026,
-                         **cases.report_inputs(engine, q))
+            report_from_store(engine, q, source="demo database", seed=2026, output=target)
             reports.append(target)
     password_file = base / "admin-password.txt"
     if not password_file.exists():

@@ -22,10 +22,10 @@ from typing import IO
 
 import pandas as pd
 
+from surveykit.cells import escape_formula
 from surveykit.errors import SurveykitError
 from surveykit.expressions import Condition
 from surveykit.model import Question, Questionnaire, Text, Variable, text_of
-from surveykit.xlsx import FORMULA_START
 
 SKIPPED_SAV, NOT_ANSWERED_SAV = -1, -2
 SKIPPED_DTA, NOT_ANSWERED_DTA = "a", "b"
@@ -254,9 +254,8 @@ def write_codebook(q: Questionnaire, path: str | os.PathLike[str] | IO[bytes], *
     """
     frame = codebook(q, lang)
     if format == "csv":
-        risky = re.compile(FORMULA_START)      # as in data exports: no cell a spreadsheet takes for a formula
-        text = frame.select_dtypes(exclude="number").columns
-        frame[text] = frame[text].map(lambda v: "'" + v if isinstance(v, str) and risky.match(v) else v)
+        text = frame.select_dtypes(exclude="number").columns   # as in data exports: no cell a spreadsheet takes for a formula
+        frame[text] = frame[text].map(lambda v: escape_formula(v) if isinstance(v, str) else v)
         data = frame.to_csv(index=False).encode("utf-8-sig")
     elif format == "html":
         data = _html(q, frame, language(q, lang)).encode("utf-8")

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import tempfile
 import warnings
@@ -44,13 +43,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from surveykit.cells import escape_formulas, unescape_formulas
 from surveykit.codebook import (
     MISSING_NOTE, NOT_ANSWERED, NOT_ANSWERED_DTA, NOT_ANSWERED_SAV, SKIPPED, SKIPPED_DTA, SKIPPED_SAV, ExportError,
     builtin, codebook, conditions, format_names, has_missing_codes, integer_codes, is_coded, language,
     sav_missing_codes,
 )
 from surveykit.model import Questionnaire, Variable
-from surveykit.xlsx import FORMULA_START, XLSX_MAX_ROWS, escape_formulas, write_xlsx
+from surveykit.xlsx import XLSX_MAX_ROWS, write_xlsx
 
 __all__ = ["FORMATS", "ExportError", "ExportWarning", "export", "read_table"]
 
@@ -62,7 +62,6 @@ SAV_FILE_LABEL_BYTES = 64
 DTA_VARIABLE_LABEL_CHARS = 80       # longer raises "A provided label is too long"
 DTA_VALUE_LABEL_BYTES = 32000       # cut mid-character by ReadStat, which then cannot read it back
 DTA_FILE_LABEL_CHARS = 80
-_UNFORMULA = re.compile("^'(?=" + FORMULA_START[1:] + ")")
 
 
 class ExportWarning(UserWarning):
@@ -162,7 +161,7 @@ def read_table(path: str | os.PathLike[str], q: Questionnaire, *, unescape: bool
     for name in raw.columns:
         series = _coerce(raw[name], known[name]) if name in known else raw[name]
         if unescape and _is_text(series):
-            series = series.str.replace(_UNFORMULA, "", regex=True)
+            series = unescape_formulas(series)
         columns[name] = series
     order = [c for c in q.columns() if c in columns] + [c for c in raw.columns if c not in known]
     return pd.DataFrame({c: columns[c] for c in order}, index=pd.RangeIndex(len(raw)))

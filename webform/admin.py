@@ -19,7 +19,7 @@ from flask import Blueprint, Response, current_app, g, redirect, render_template
 from werkzeug.wrappers import Response as BaseResponse
 from flask_wtf.csrf import CSRFError, generate_csrf
 
-from surveykit import cases, export, storage
+from surveykit import export, storage
 from surveykit.model import Questionnaire
 from webform import db
 from webform.errors import error_response, fail
@@ -239,18 +239,15 @@ def responses_file(survey_id: str, fmt: str) -> BaseResponse:
 @bp.get("/s/<survey_id>/report")
 def report(survey_id: str) -> BaseResponse:
     """The management report of the stored responses, in the admin's language (analysis.report)."""
-    from analysis.analyze import analyze
-    from analysis.report import data_sha256, render_report
+    from analysis.report import TooFewResponses, report_from_store
 
     q = _survey(survey_id)
-    df = storage.responses_frame(db.engine(), q)
-    if len(df) < 3:
+    try:
+        html = report_from_store(db.engine(), q, lang=_content_language(q)).html
+    except TooFewResponses:
         return _page("admin/survey.html", status=409, q=q, title=q.title.best(g.lang), versions=db.versions(survey_id),
                      stats=survey_stats(q, g.lang), report_url=None, error=translate("report_needs_data", g.lang),
                      respondent_url=url_for("survey.start", survey_id=survey_id, _external=True), formats=_FORMATS)
-    html, _ = render_report(q, analyze(q, df), lang=_content_language(q), data_hash=data_sha256(df),
-                            filters=f"database, survey {survey_id}; excluded: straightlining, speeder, duplicate_answers",
-                            **cases.report_inputs(db.engine(), q))
     response = Response(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = REPORT_CSP
     return response

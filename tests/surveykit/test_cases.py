@@ -497,26 +497,3 @@ def test_cases_frame_for_the_report(store, follow_up, recovery):
     assert str(df["created_at"].dtype) == "datetime64[us]" and df["closed_at"].isna().tolist() == [False, True]
     assert not df["overdue"].any()
     assert cases.cases_frame(store, survey="nothing").empty
-
-
-def test_report_inputs(store, follow_up):
-    from surveykit.simulate import simulate
-
-    new_case(store, follow_up, "verified")
-    got = cases.report_inputs(store, follow_up)
-    assert list(got["cases"]["state"]) == ["verified"] and got["lost"] is None
-    lost_path = Path(cases.recovery_questionnaire_path()).parent / "lost_customer.yaml"
-    lost = load_questionnaire(lost_path)
-    storage.register_version(store, lost, lost_path.read_text(encoding="utf-8"))
-    storage.save_frame(store, lost, simulate(lost, 12, seed=1))
-    got = cases.report_inputs(store, follow_up)
-    assert got["lost"][0].survey == "lost_customer" and len(got["lost"][1]) == 12
-    assert cases.report_inputs(store, lost)["lost"] is None       # its own report draws the reasons
-
-
-def test_report_inputs_of_a_store_from_before_cases(tmp_path, follow_up):
-    engine = storage.make_engine(f"sqlite:///{tmp_path}/old.sqlite3")
-    with engine.begin() as conn:
-        conn.execute(sa.text("CREATE TABLE responses (id INTEGER PRIMARY KEY)"))
-    assert cases.report_inputs(engine, follow_up) == {"cases": None, "lost": None}
-    engine.dispose()

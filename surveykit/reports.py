@@ -1,0 +1,60 @@
+"""What a report of a stored survey reads from the store: the responses and the service-recovery inputs.
+
+The store-reading half of a report; :func:`analysis.report.report_from_store`
+is the other half (analyse and render), and the ``report --db`` command, the
+demo and the admin's report page all go through both.  It lives here rather
+than in :mod:`surveykit.cases` because it reads responses too, and
+:mod:`surveykit.storage` imports :mod:`surveykit.cases` (a submission opens its
+cases in the same transaction): dependencies stay one-way.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from surveykit.cases import cases_frame
+from surveykit.database import survey_versions
+from surveykit.loader import load_questionnaire
+from surveykit.model import Questionnaire
+from surveykit.storage import responses_frame
+
+__all__ = ["LOST_SURVEY", "ReportData", "report_data"]
+
+LOST_SURVEY = "lost_customer"
+
+
+@dataclass(frozen=True, slots=True)
+class ReportData:
+    """The tables a report of one stored survey is drawn from.
+
+    ``responses``: :func:`surveykit.storage.responses_frame` of the survey;
+    ``cases``: its follow-up cases (:func:`surveykit.cases.cases_frame`), None
+    for a store from before cases; ``lost``: the latest stored version of the
+    lost-customer survey and its responses, None when there are none or the
+    survey is that one (whose own report draws the reasons already).
+    """
+
+    responses: pd.DataFrame = field(compare=False)
+    cases: pd.DataFrame | None = field(compare=False)
+    lost: tuple[Questionnaire, pd.DataFrame] | None = field(compare=False)
+
+
+def report_data(engine: Engine, q: Questionnaire) -> ReportData:
+    """Read the responses of ``q`` and what the report's service-recovery section needs besides them."""
+    responses = responses_frame(engine, q)
+    if not sa.inspect(engine).has_table("cases"):      # a store from before cases: nothing to add, nothing written
+        return ReportData(responses, None, None)
+    lost = None
+    if q.survey != LOST_SURVEY:
+        v = survey_versions.c
+        with engine.connect() as conn:
+            text = conn.execute(sa.select(v.yaml_text).where(v.survey == LOST_SURVEY).order_by(v.id.desc())
+                                .limit(1)).scalar()
+        if text is not None:
+            lost_q = load_questionnaire(text)
+            df = responses_frame(engine, lost_q)
+            lost = (lost_q, df) if len(df) else None
+    return ReportData(responses, cases_frame(engine, survey=q.survey), lost)
