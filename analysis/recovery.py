@@ -21,6 +21,9 @@ References
        Harvard Business Review, 68(4), 148–156.
 .. [2] Wilson, E. B. (1927). Probable inference, the law of succession, and statistical inference.
        Journal of the American Statistical Association, 22(158), 209–212. https://doi.org/10.2307/2276774
+.. [3] Newcombe, R. G. (1998). Two-sided confidence intervals for the single proportion: comparison
+       of seven methods. Statistics in Medicine, 17(8), 857–872.
+       https://doi.org/10.1002/(SICI)1097-0258(19980430)17:8<857::AID-SIM777>3.0.CO;2-E
 
 Examples
 --------
@@ -43,6 +46,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 __all__ = ["RecoveryResult", "service_recovery"]
 
@@ -111,14 +115,17 @@ def _median(values: pd.Series) -> float:
     return float(values.median()) if len(values) else math.nan
 
 
-def _wilson(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
-    """Wilson's score interval for a proportion, in percent (NaN for n = 0)."""
+def _wilson(successes: int, n: int) -> tuple[float, float]:
+    r"""Wilson's 95 % score interval for a proportion, in percent (NaN for n = 0: no share exists).
+
+    scipy's ``binomtest(k, n).proportion_ci(method="wilson")`` (Newcombe 1998, method 3: no
+    continuity correction, R ``prop.test(k, n, correct = FALSE)$conf.int``); the formula is in
+    the module notes. At k = 0 or k = n the open end is exactly 0 or 1.
+    """
     if n == 0:
         return math.nan, math.nan
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return 100 * max(0.0, centre - half), 100 * min(1.0, centre + half)
+    ci = stats.binomtest(successes, n).proportion_ci(confidence_level=0.95, method="wilson")
+    return 100 * float(ci.low), 100 * float(ci.high)
 
 
 def service_recovery(cases: pd.DataFrame) -> RecoveryResult:

@@ -91,6 +91,23 @@ def test_wilson_interval(k, n, low, high):
     assert got == pytest.approx((low, high), abs=0.01)
 
 
+def _wilson_closed_form(k: int, n: int) -> tuple[float, float]:
+    # Wilson (1927): (p + z²/2n ± z sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n), the hand-written
+    # helper scipy's binomtest(...).proportion_ci(method="wilson") replaced.
+    z = 1.959963984540054
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return 100 * max(0.0, centre - half), 100 * min(1.0, centre + half)
+
+
+def test_wilson_is_the_closed_form_on_every_count_up_to_60():
+    worst = max(abs(got - want) for n in range(1, 61) for k in range(n + 1)
+                for got, want in zip(_wilson(k, n), _wilson_closed_form(k, n)))
+    assert worst < 1e-12   # in percent; measured 2.8e-14
+    assert all(math.isnan(v) for v in _wilson(0, 0))
+
+
 @pytest.fixture(scope="module")
 def analysed():
     q = load_questionnaire(ROOT / "dealer_aftersales_csi.yaml")
