@@ -1,0 +1,26 @@
+"""The request-size limit Werkzeug leaves out: the number of fields of a url-encoded body.
+
+The other limits are Flask's own settings (``MAX_CONTENT_LENGTH``, ``MAX_FORM_MEMORY_SIZE``,
+``MAX_FORM_PARTS`` for multipart bodies; defaults in :mod:`webform.settings`).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+__all__ = ["limit_form_parts"]
+
+
+def limit_form_parts(*_args: Any) -> None:
+    """413 for a url-encoded body with more fields than MAX_FORM_PARTS.
+
+    Werkzeug applies ``MAX_FORM_PARTS`` to multipart bodies only; a url-encoded body is
+    bounded by ``MAX_CONTENT_LENGTH`` alone, so the fields are counted here.
+    """
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype == "application/x-www-form-urlencoded":
+        limit = current_app.config.get("MAX_FORM_PARTS")
+        # the body is already capped by MAX_CONTENT_LENGTH, so parsing it first costs little
+        if limit and sum(len(values) for values in request.form.listvalues()) > int(limit):
+            raise RequestEntityTooLarge()
