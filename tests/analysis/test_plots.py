@@ -23,6 +23,7 @@ from matplotlib.text import Annotation, Text
 from PIL import Image
 
 from analysis import fonts, ipa, kano, loyalty, plots, segments, servqual
+from analysis.plots.text import _wrap
 
 LANGS = ["zh", "en"]
 DIMS = {"zh": ["有形性", "可靠性", "响应性", "保证性", "移情性"],
@@ -38,7 +39,7 @@ ITEM_TEXT = {
 # The fixed wording each chart must show, per language (quadrant names, legends, titles).
 WORDS = {
     "zh": {"radar": "SERVQUAL：期望与感知", "expectation": "期望", "perception": "感知", "quadrants": ["重点改进", "继续保持", "低优先级", "可能过度投入"],
-           "kano": ["魅力属性", "期望属性", "必备属性", "无差异属性"], "loyalty": ["忠诚者", "图利者", "人质", "叛离者"]},
+           "kano": ["魅力属性", "一维属性", "必要属性", "无差异属性"], "loyalty": ["忠诚者", "图利者", "人质", "叛离者"]},
     "en": {"radar": "SERVQUAL: expectation vs perception", "expectation": "Expectation", "perception": "Perception",
            "quadrants": ["Concentrate here", "Keep up the good work", "Low priority", "Possible overkill"],
            "kano": ["Attractive", "One-dimensional", "Must-be", "Indifferent"],
@@ -233,7 +234,7 @@ def test_waves_line(lang):
     assert any(isinstance(c, PolyCollection) for c in ax.collections)  # the CI band
     assert [t.get_text() for t in ax.get_xticklabels()] == ["2024Q1\nn=400", "2024Q2\nn=380", "2024Q3\nn=410"]
     assert "74.0" in joined(fig)
-    assert fig.get_suptitle() == ("各期指数变化" if lang == "zh" else "Index over waves")
+    assert fig.get_suptitle() == ("各轮次指数变化" if lang == "zh" else "Index over waves")
 
 
 def test_waves_line_from_result():
@@ -291,9 +292,19 @@ def test_title_override_and_drop():
 
 
 def test_wrap_counts_cjk_as_two_columns_and_keeps_punctuation():
-    assert plots._wrap("这家经销商一次修好了问题。", 10) == "这家经销商\n一次修好了\n问题。"
-    assert plots._wrap("一二三四。", 8) == "一二三四。"  # the full stop never starts a line
-    assert plots._wrap("Staff respond promptly to requests.", 20) == "Staff respond\npromptly to\nrequests."
+    assert _wrap("这家经销商一次修好了问题。", 10) == "这家经销商\n一次修好了\n问题。"
+    assert _wrap("一二三四。", 8) == "一二三四。"  # the full stop never starts a line
+    assert _wrap("Staff respond promptly to requests.", 20) == "Staff respond\npromptly to\nrequests."
+
+
+def test_public_names_stay_importable_from_the_package():
+    # the names analysis.plots had as one module, before it became a package by chart family
+    before = {"COLORS", "KANO_COLORS", "bar", "funnel", "gap_bars", "ipa_grid", "kano_category_name", "kano_scatter",
+              "line", "loyalty_matrix", "nps_bars", "pareto", "profile_bars", "quadrant_name", "radar",
+              "to_png_base64", "to_svg", "waves_line"}
+    assert set(plots.__all__) == before
+    assert all(callable(getattr(plots, name)) for name in before - {"COLORS", "KANO_COLORS"})
+    assert plots.pareto.__module__ == "analysis.plots.recovery"  # the function, not a submodule of that name
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -420,7 +431,7 @@ def test_charts_can_be_built_in_parallel_threads():
 def test_svg_is_self_contained_inline_markup():
     fig = plots.ipa_grid([6.5, 6.2, 5.0], [5.1, 5.5, 5.8], ATTRS["zh"][:3], (5.5, 5.5), lang="zh")
     svg = plots.to_svg(fig)
-    assert svg.startswith('<svg role="img" aria-label="重要性–绩效分析（IPA）"') and svg.endswith("</svg>")
+    assert svg.startswith('<svg role="img" aria-label="重要性–表现分析（IPA）"') and svg.endswith("</svg>")
     assert "<?xml" not in svg and "<!DOCTYPE" not in svg and "<metadata" not in svg
     assert 'xlink:href="http' not in svg and 'href="http' not in svg and "url(http" not in svg
     assert "<image" not in svg and "@import" not in svg
