@@ -1,43 +1,67 @@
 """The report's fixed wording in Chinese and English, and its methods appendix.
 
 Survey content (titles, item labels) comes from the questionnaire; only the
-report's own headings, explanations and the methods appendix live here.
+report's own headings, explanations and the methods appendix live here.  Domain
+terms (NPS groups, Kano categories, the loyalty matrix...) come from
+:mod:`surveykit.terms`, so the tables say what the charts say.
 """
 from __future__ import annotations
 
-WORDS: dict[str, dict[str, str]] = {
+from surveykit.terms import term
+
+# Report keys whose wording is a domain term (surveykit.terms), by the term's name.
+_TERM_KEYS = {
+    "dimension": "dimension", "servqual": "servqual", "expectation": "expectation", "perception": "perception",
+    "ipa": "ipa", "importance": "importance", "performance": "performance", "kano": "kano", "better": "better",
+    "worse": "worse", "nps": "nps", "promoters": "promoters", "passives": "passives", "detractors": "detractors",
+    "loyalty_matrix": "loyalty_matrix", "loyalists": "loyalists", "mercenaries": "mercenaries",
+    "hostages": "hostages", "defectors": "defectors", "segments": "unit_comparison", "wave": "wave",
+    "satisfaction": "overall_satisfaction", "top2": "top2", "scoring": "self_test", "active": "case_active",
+    "overdue": "first_contact_overdue", "rule": "alert_rule", "department": "department", "closed": "case_closed",
+}
+
+
+def _zh(concept: str) -> str:
+    return term(concept, "zh")
+
+
+def _en(concept: str) -> str:
+    return term(concept, "en")
+
+
+_OWN: dict[str, dict[str, str]] = {
     "zh": {
         "report": "满意度调查报告", "priorities": "改进重点", "no_priorities": "结果中没有需要优先改进的明显问题。",
         "sample": "样本与答卷质量", "responses": "答卷总数", "analysed": "纳入分析", "excluded": "剔除",
         "straightlining": "所有量表题作答完全相同", "speeder": "作答时间不足中位数的三分之一", "duplicate_answers": "答案与另一份答卷完全重复",
-        "reliability": "信度", "dimension": "维度", "items": "题数", "alpha": "Cronbach α", "ci": "95% 置信区间",
-        "omega": "ω（总）", "servqual": "SERVQUAL 服务质量差距", "expectation": "期望", "perception": "感知",
-        "gap": "差距（感知 − 期望）", "item": "项目", "weighted": "加权 SERVQUAL 得分", "unweighted": "未加权 SERVQUAL 得分",
-        "servperf": "SERVPERF（感知均值）", "ipa": "重要性–表现分析", "importance": "重要性", "performance": "表现",
-        "quadrant": "象限", "derived": "推导重要性（相对权重）", "kano": "Kano 需求分类", "category": "类别",
-        "better": "满意系数 Better", "worse": "不满意系数 Worse", "nps": "净推荐值（NPS）", "promoters": "推荐者",
-        "passives": "中立者", "detractors": "贬损者", "loyalty_matrix": "满意–忠诚矩阵", "loyalists": "忠诚者",
-        "mercenaries": "图利者", "hostages": "人质", "defectors": "叛离者", "segments": "经销商/网点比较",
-        "waves": "各轮次满意度指数", "wave": "轮次", "index": "满意度指数（0–100）", "satisfaction": "总体满意度",
-        "top2": "前两项比例", "scoring": "自测得分", "percent": "占满分比例", "band": "等级", "score": "平均得分",
+        "reliability": "信度", "items": "题数", "alpha": "Cronbach α", "ci": "95% 置信区间",
+        "omega": "ω（总）", "gap": f"{_zh('gap')}（{_zh('gap_formula')}）", "item": "项目",
+        "weighted": "加权 SERVQUAL 得分", "unweighted": "未加权 SERVQUAL 得分",
+        "servperf": f"SERVPERF（{_zh('perception')}均值）", "quadrant": "象限", "derived": f"推导{_zh('importance')}（相对权重）",
+        "category": "类别", "waves": f"各{_zh('wave')}{_zh('satisfaction_index')}",
+        "index": f"{_zh('satisfaction_index')}（0–100）", "percent": "占满分比例", "band": "等级", "score": "平均得分",
         "maximum": "满分", "frequencies": "选择题分布", "count": "人数", "methods": "方法说明", "reproducibility": "可重复性",
         "questionnaire_hash": "问卷哈希", "data_hash": "数据哈希", "version": "软件版本", "filters": "筛选条件",
         "seed": "随机种子", "none": "无", "n": "样本量", "mean": "均值", "p": "p 值", "z": "z 值",
-        "p_ipa": "重要性高而表现低：{label}（重要性 {importance:.2f}，表现 {performance:.2f}，低于表现中线 {crosshair_performance:.2f}）",
-        "p_servqual": "服务差距显著：{label}（差距 {gap:+.2f}，95% CI [{ci_low:+.2f}, {ci_high:+.2f}]，期望 {mean_E:.2f}，感知 {mean_P:.2f}）",
-        "p_kano": "必备需求：{label}（{pct_M:.0f}% 的顾客视为理所当然，Worse {worse:.2f}）——做不到就会引起不满",
+        "p_ipa": f"{_zh('importance')}高而{_zh('performance')}低：{{label}}（{_zh('importance')} {{importance:.2f}}，"
+                 f"{_zh('performance')} {{performance:.2f}}，低于{_zh('performance')}中线 {{crosshair_performance:.2f}}）",
+        "p_servqual": f"服务{_zh('gap')}显著：{{label}}（{_zh('gap')} {{gap:+.2f}}，95% CI [{{ci_low:+.2f}}, {{ci_high:+.2f}}]，"
+                      f"{_zh('expectation')} {{mean_E:.2f}}，{_zh('perception')} {{mean_P:.2f}}）",
+        "p_kano": f"{_zh('kano_M')}：{{label}}（{{pct_M:.0f}}% 的顾客视为理所当然，Worse {{worse:.2f}}）——做不到就会引起不满",
         "p_penalty": "基本因素拖累满意度：{label}（低分惩罚 {penalty:+.2f}，p = {penalty_p:.3f}）",
-        "p_funnel": "{label} 的满意度指数 {index:.1f} 低于 99.8% 控制下限 {lower_99_8:.1f}（n = {n}）",
+        "p_funnel": f"{{label}} 的{_zh('satisfaction_index')} {{index:.1f}} 低于 99.8% 控制下限 {{lower_99_8:.1f}}（n = {{n}}）",
         "position_within": "正常范围内", "position_below": "低于控制限", "position_above": "高于控制限",
         "excluded_none": "没有剔除任何答卷。", "notes": "未能计算的部分",
-        "pareto": "流失原因（帕累托图）",
-        "recovery": "服务补救：不满意客户的回访案件", "cases": "案件数", "active": "处理中", "overdue": "首次联系超时",
-        "contact_median": "首次联系用时（中位数）", "on_time": "按期首次联系", "close_median": "结案用时（中位数）",
+        "pareto": f"{_zh('lost_reasons')}（{_zh('pareto_chart')}）",
+        "recovery": f"服务补救：不满意客户的{_zh('follow_up_cases')}", "cases": f"{_zh('case')}数",
+        "contact_median": f"{_zh('first_contact')}用时（中位数）", "on_time": f"按期{_zh('first_contact')}",
+        "close_median": "结案用时（中位数）",
         "recovered": "挽回率", "recovered_detail": "{k} / {n} 份回访问卷表示满意，95% CI {ci}；已发送 {sent} 份",
-        "by_cause": "按触发规则", "by_root_cause": "查明的原因", "by_department": "按部门", "rule": "触发规则",
-        "department": "部门", "closed": "已关闭", "hours": "{h:.1f} 小时", "root_causes": "投诉原因（帕累托图）",
-        "lost_reasons": "客户流失原因（老客户回访调查）", "not_contacted": "{n} 个案件尚未联系客户",
-        "recovery_note": "首次联系：记录与客户联系或核实投诉的时间；按期：在规则规定的时限内；挽回：结案后的回访问卷中选择前两级满意。",
+        "by_cause": f"按{_zh('alert_rule')}", "by_root_cause": f"按{_zh('root_cause')}", "by_department": f"按{_zh('department')}",
+        "hours": "{h:.1f} 小时", "root_causes": f"{_zh('root_cause')}（{_zh('pareto_chart')}）",
+        "lost_reasons": f"{_zh('lost_reasons')}（老客户回访调查）", "not_contacted": f"{{n}} 个{_zh('case')}尚未联系客户",
+        "recovery_note": f"{_zh('first_contact')}：记录与客户联系或核实投诉的时间；按期：在规则规定的时限内；"
+                         "挽回：结案后的回访问卷中选择前两级满意。",
         "lost_note": "提及次数：一位客户可以选择多个原因（n = {n} 位客户）。",
     },
     "en": {
@@ -46,40 +70,39 @@ WORDS: dict[str, dict[str, str]] = {
         "sample": "Sample and response quality", "responses": "Responses", "analysed": "Analysed", "excluded": "Excluded",
         "straightlining": "same answer throughout every rating battery", "speeder": "faster than a third of the median time",
         "duplicate_answers": "answers identical to another response",
-        "reliability": "Reliability", "dimension": "Dimension", "items": "Items", "alpha": "Cronbach's α", "ci": "95 % CI",
-        "omega": "ω total", "servqual": "SERVQUAL service-quality gaps", "expectation": "Expectation", "perception": "Perception",
-        "gap": "Gap (perception − expectation)", "item": "Item", "weighted": "Weighted SERVQUAL score",
-        "unweighted": "Unweighted SERVQUAL score", "servperf": "SERVPERF (mean perception)",
-        "ipa": "Importance–performance analysis", "importance": "Importance", "performance": "Performance",
-        "quadrant": "Quadrant", "derived": "Derived importance (relative weights)", "kano": "Kano categories",
-        "category": "Category", "better": "Better", "worse": "Worse", "nps": "Net Promoter Score", "promoters": "Promoters",
-        "passives": "Passives", "detractors": "Detractors", "loyalty_matrix": "Satisfaction–loyalty matrix",
-        "loyalists": "Loyalists", "mercenaries": "Mercenaries", "hostages": "Hostages", "defectors": "Defectors",
-        "segments": "Dealer and branch comparison", "waves": "Satisfaction index over waves", "wave": "Wave",
-        "index": "Satisfaction index (0–100)", "satisfaction": "Overall satisfaction", "top2": "Top-2-box",
-        "scoring": "Self-test profile", "percent": "Percent of maximum", "band": "Band", "score": "Mean score",
+        "reliability": "Reliability", "items": "Items", "alpha": "Cronbach's α", "ci": "95 % CI",
+        "omega": "ω total", "gap": f"{_en('gap')} ({_en('gap_formula')})", "item": "Item",
+        "weighted": "Weighted SERVQUAL score", "unweighted": "Unweighted SERVQUAL score",
+        "servperf": f"SERVPERF (mean {_en('perception').lower()})", "quadrant": "Quadrant",
+        "derived": f"Derived {_en('importance').lower()} (relative weights)", "category": "Category",
+        "waves": f"{_en('satisfaction_index')} over waves", "index": f"{_en('satisfaction_index')} (0–100)",
+        "percent": "Percent of maximum", "band": "Band", "score": "Mean score",
         "maximum": "Maximum", "frequencies": "Answers to choice questions", "count": "Count", "methods": "Methods",
         "reproducibility": "Reproducibility", "questionnaire_hash": "Questionnaire hash", "data_hash": "Data hash",
         "version": "Package version", "filters": "Filters", "seed": "Seed", "none": "none", "n": "n", "mean": "Mean",
         "p": "p", "z": "z",
         "p_ipa": "High importance, low performance: {label} (importance {importance:.2f}, performance {performance:.2f}, below the crosshair {crosshair_performance:.2f})",
         "p_servqual": "Significant service gap: {label} (gap {gap:+.2f}, 95 % CI [{ci_low:+.2f}, {ci_high:+.2f}], expected {mean_E:.2f}, perceived {mean_P:.2f})",
-        "p_kano": "Must-be requirement: {label} ({pct_M:.0f} % take it for granted, Worse {worse:.2f}) — missing it causes dissatisfaction",
+        "p_kano": f"{_en('kano_M')} requirement: {{label}} ({{pct_M:.0f}} % take it for granted, Worse {{worse:.2f}}) — missing it causes dissatisfaction",
         "p_penalty": "Basic factor pulling satisfaction down: {label} (penalty {penalty:+.2f}, p = {penalty_p:.3f})",
-        "p_funnel": "{label}: satisfaction index {index:.1f} below the 99.8 % control limit {lower_99_8:.1f} (n = {n})",
+        "p_funnel": f"{{label}}: {_en('satisfaction_index').lower()} {{index:.1f}} below the 99.8 % control limit {{lower_99_8:.1f}} (n = {{n}})",
         "position_within": "within limits", "position_below": "below the limits", "position_above": "above the limits",
         "excluded_none": "No response was excluded.", "notes": "Sections not computed",
-        "pareto": "Reasons for leaving (Pareto)",
-        "recovery": "Service recovery: follow-up cases of unhappy customers", "cases": "Cases", "active": "Active",
-        "overdue": "First contact overdue", "contact_median": "Time to first contact (median)",
-        "on_time": "First contact on time", "close_median": "Time to close (median)", "recovered": "Recovered",
+        "pareto": f"{_en('lost_reasons')} ({_en('pareto_chart')})",
+        "recovery": f"Service recovery: {_en('follow_up_cases').lower()} of unhappy customers", "cases": "Cases",
+        "contact_median": f"Time to {_en('first_contact').lower()} (median)",
+        "on_time": f"{_en('first_contact')} on time", "close_median": "Time to close (median)", "recovered": _en("recovered"),
         "recovered_detail": "{k} of {n} recovery surveys satisfied, 95 % CI {ci}; {sent} sent",
-        "by_cause": "By rule", "by_root_cause": "Root causes found", "by_department": "By department", "rule": "Rule",
-        "department": "Department", "closed": "Closed", "hours": "{h:.1f} h", "root_causes": "Root causes of complaints (Pareto)",
-        "lost_reasons": "Why customers left (lost-customer survey)", "not_contacted": "{n} cases without contact yet",
+        "by_cause": f"By {_en('alert_rule').lower()}", "by_root_cause": f"By {_en('root_cause').lower()}",
+        "by_department": f"By {_en('department').lower()}", "hours": "{h:.1f} h",
+        "root_causes": f"Root causes of complaints ({_en('pareto_chart')})",
+        "lost_reasons": f"{_en('lost_reasons')} (lost-customer survey)", "not_contacted": "{n} cases without contact yet",
         "recovery_note": "First contact: when a contact with the customer, or the verification of the complaint, was recorded; on time: within the rule's limit; recovered: satisfied (top two levels) in the recovery survey sent after closing.",
         "lost_note": "Mentions: a customer may give several reasons (n = {n} customers).",
     },
+}
+WORDS: dict[str, dict[str, str]] = {
+    lang: {key: term(concept, lang) for key, concept in _TERM_KEYS.items()} | own for lang, own in _OWN.items()
 }
 
 # (name, formula, reference); names and formulas are shown in both languages alike.
