@@ -30,14 +30,15 @@ import uuid
 from pathlib import Path
 from typing import Any, Callable
 
-import psycopg
-
-from pgschema import PG_URL, PostgresSchema
-from surveykit import load_questionnaire, storage
-from surveykit.database import responses, utcnow, write_transaction
-from surveykit.simulate import simulate
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+
+from surveykit import load_questionnaire, storage  # noqa: E402
+from surveykit.database import responses, utcnow, write_transaction  # noqa: E402
+from surveykit.simulate import simulate  # noqa: E402
+from tests.support.pgschema import PG_URL, PostgresSchema  # noqa: E402
 QUESTIONNAIRE = ROOT / "questionnaires" / "servqual.yaml"
 CLIENTS = 16
 BARE_COLUMNS = ("response_id", "survey", "version_id", "key", "answers_hash", "language", "wave", "started_at",

@@ -46,7 +46,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pgschema import PG_URL, PostgresSchema  # noqa: E402
+from tests.support.pgschema import PG_URL, PostgresSchema  # noqa: E402
 
 SECRET = "bench-web-secret-key-0123456789abcdef"
 CLIENT_PROCS, THREADS = 2, 8                      # 16 concurrent clients

@@ -1,21 +1,29 @@
-"""Database fixtures shared by the store, invitation, account and web tests.
+"""Database fixtures shared by the store, invitation, account and web tests, and the test tiers.
 
 ``db_url`` runs a test twice: on a SQLite file in ``tmp_path`` and on
 PostgreSQL (``SURVEYKIT_TEST_PG_URL``, default the development server on
 127.0.0.1:5432, database ``test``), in a schema of its own that is dropped
 afterwards.  Without a reachable PostgreSQL the PostgreSQL half skips with the
 reason, except under ``CI=true``, where it fails: CI must test both backends.
+
+Tiers (markers in pyproject.toml): a test that uses a live-server fixture is marked
+``server`` and one that uses a browser fixture ``browser`` here, by fixture name, so
+``make test-fast`` can leave them out without a marker in every test file.
 """
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-PG_URL = os.environ.get("SURVEYKIT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+from tests.support.pgschema import PG_URL, PostgresSchema
+
+# Fixture name -> the tier of every test that uses it: ``live_site`` (tests/security) runs
+# ``surveykit serve``; ``server`` (the browser tests) serves the app on a port; ``browser``
+# launches Chromium.
+TIER_FIXTURES = {"live_site": "server", "server": "server", "browser": "browser"}
 
 # A survey with every question type and paired block, and two segment fields.
 SURVEY_YAML = """\
@@ -87,6 +95,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      help="run the long kill -9 soak tests (make soak)")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with the tier of the fixtures it uses (``TIER_FIXTURES``)."""
+    for item in items:
+        for name in getattr(item, "fixturenames", ()):   # doctest items have none
+            tier = TIER_FIXTURES.get(name)
+            if tier is not None and item.get_closest_marker(tier) is None:
+                item.add_marker(tier)
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> str:
     """The PostgreSQL URL, once it is known to answer; skip (fail under CI=true) otherwise."""
@@ -108,17 +125,9 @@ def postgres_server() -> str:
 @pytest.fixture
 def pg_url(postgres_server: str) -> Iterator[str]:
     """A PostgreSQL URL whose search_path is a fresh schema, dropped after the test."""
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    u = make_url(postgres_server)
-    schema = f"sk_test_{secrets.token_hex(6)}"
-    conninfo = dict(host=u.host, port=u.port or 5432, user=u.username, password=u.password, dbname=u.database)
-    with psycopg.connect(**conninfo, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    yield u.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
-    with psycopg.connect(**conninfo, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    schema = PostgresSchema(postgres_server, prefix="sk_test")
+    yield schema.url
+    schema.drop()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -1,11 +1,14 @@
 """Every case in the peer's reference folder, every block, every field.
 
-The folder comes from ``SURVEYKIT_REFERENCE_DIR`` (default ``../shared/reference``
-beside the project).  Cases are discovered by their ``kind``; a new folder in the
-same layout is checked with no code change.  Each kind has an adapter module
-(``refcase_<family>.py`` beside this file) that reads the case's data, calls the
-public ``analysis`` API and returns, per block, a nested dict under the peer's
-field names.  This module compares every expected leaf with it.
+The folder is ``tests/reference`` in the repository (its README names the peer that
+computed the values and how to regenerate them); ``SURVEYKIT_REFERENCE_DIR`` points the
+same harness at another folder in the same layout (``data/``, ``expected/``).  Cases are
+discovered by their ``kind``; a new folder in the same layout is checked with no code
+change.  Each kind has an adapter module (``refcase_<family>.py`` beside this file) that
+reads the case's data, calls the public ``analysis`` API and returns, per block, a nested
+dict under the peer's field names.  This module compares every expected leaf with it.
+In the repository's folder every case must have an adapter; in another folder a case of
+a kind without one (a later issue's) is skipped with its kind named.
 """
 from __future__ import annotations
 
@@ -13,18 +16,15 @@ import functools
 import json
 import math
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
+from tests.analysis import refcase_ipa, refcase_kano, refcase_reliability, refcase_servqual
 
-import refcase_ipa  # noqa: E402
-import refcase_kano  # noqa: E402
-import refcase_reliability  # noqa: E402
-import refcase_servqual  # noqa: E402
+REPOSITORY = Path(__file__).resolve().parents[2]
+DEFAULT_DIR = REPOSITORY / "tests" / "reference"
 
 ADAPTERS = {
     "reliability": refcase_reliability,
@@ -59,32 +59,27 @@ def _is_input(key: str, value: Any) -> bool:
 
 
 def reference_dir() -> Path:
-    """``SURVEYKIT_REFERENCE_DIR``, else ``../shared/reference`` beside the checkout.
-
-    A checkout nested deeper (a CI work folder) finds the nearest ``shared/reference``
-    above it.
-    """
-    if "SURVEYKIT_REFERENCE_DIR" in os.environ:
-        return Path(os.environ["SURVEYKIT_REFERENCE_DIR"])
-    root = Path(__file__).resolve().parents[2]
-    for folder in root.parents:
-        if (folder / "shared" / "reference" / "expected").is_dir():
-            return folder / "shared" / "reference"
-    return root.parent / "shared" / "reference"
+    """``SURVEYKIT_REFERENCE_DIR`` if set, else the repository's ``tests/reference``."""
+    return Path(os.environ.get("SURVEYKIT_REFERENCE_DIR") or DEFAULT_DIR)
 
 
-def _cases() -> list[dict[str, Any]]:
-    folder = reference_dir() / "expected"
+def _cases(root: Path) -> list[dict[str, Any]]:
+    folder = root / "expected"
     if not folder.is_dir():
-        raise RuntimeError(f"reference folder {folder} not found; set SURVEYKIT_REFERENCE_DIR")
+        raise RuntimeError(f"reference folder {folder} not found (SURVEYKIT_REFERENCE_DIR names another one)")
     return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
 
 
 def _params() -> list[Any]:
     params = []
-    for case in _cases():
+    root = reference_dir()
+    for case in _cases(root):
         if case["kind"] not in ADAPTERS:
-            raise RuntimeError(f"{case['case_id']}: no adapter for kind {case['kind']!r}")
+            if root.resolve() == DEFAULT_DIR:
+                raise RuntimeError(f"{case['case_id']}: no adapter for kind {case['kind']!r}")
+            reason = f"kind {case['kind']!r} has no adapter yet (it lands with its issue)"
+            params.append(pytest.param(case["case_id"], None, id=case["case_id"], marks=pytest.mark.skip(reason=reason)))
+            continue
         for block in case:
             if not _is_input(block, case[block]):
                 params.append(pytest.param(case["case_id"], block, id=f"{case['case_id']}-{block}"))
@@ -147,6 +142,14 @@ def test_reference(case_id: str, block: str) -> None:
     assert not errors, f"{case_id}: {len(errors)} field(s) differ:\n" + "\n".join(errors[:40])
 
 
-def test_every_kind_has_cases() -> None:
-    kinds = {case["kind"] for case in _cases()}
-    assert kinds <= set(ADAPTERS), kinds - set(ADAPTERS)
+def test_the_shipped_cases_are_in_the_repository_and_cover_every_kind() -> None:
+    """The default folder is part of the checkout and has a case of every kind the harness checks.
+
+    A deleted or emptied ``tests/reference`` fails here (and at collection) rather than
+    leaving the statistics unchecked; the environment variable plays no part in this test.
+    """
+    assert DEFAULT_DIR.is_relative_to(REPOSITORY) and (DEFAULT_DIR / "README.md").is_file()
+    cases = _cases(DEFAULT_DIR)
+    assert {case["kind"] for case in cases} == set(ADAPTERS)
+    for case in cases:
+        assert (DEFAULT_DIR / case["data_file"]).is_file(), case["case_id"]

@@ -14,7 +14,7 @@ from analysis import servqual
 
 
 def _reference_dir() -> Path:
-    default = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
+    default = Path(__file__).resolve().parents[1] / "reference"   # the cases shipped in tests/reference
     return Path(os.environ.get("SURVEYKIT_REFERENCE_DIR", default))
 
 

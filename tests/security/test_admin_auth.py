@@ -13,7 +13,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from seckit import PASSWORD
+from tests.support.seckit import PASSWORD
 
 from surveykit import accounts, storage
 from surveykit.database import users
@@ -131,7 +131,7 @@ def test_spoofed_host_is_refused_with_trusted_hosts(make_app_on):
 
 @pytest.fixture
 def make_app_on(db_url, tmp_path):
-    from seckit import SECRET, populate
+    from tests.support.seckit import SECRET, populate
 
     from webform import create_app
 

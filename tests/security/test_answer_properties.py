@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from seckit import SECRET, fetch, populate
+from tests.support.seckit import SECRET, fetch, populate
 
 from surveykit.database import drafts, responses
 
@@ -52,7 +52,7 @@ def _answers(fields: dict[str, list[str]]) -> st.SearchStrategy[list[tuple[str, 
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory):
-    from seckit import ClientTransport
+    from tests.support.seckit import ClientTransport
 
     from webform import create_app
 

@@ -17,9 +17,10 @@ import time
 import urllib.parse
 
 import pytest
-import soak
 import sqlalchemy as sa
-from seckit import fetch, populate
+from tests.support import liveserver
+from tests.support.pgschema import PostgresSchema
+from tests.support.seckit import fetch, populate
 
 from surveykit import storage
 from surveykit.database import drafts, invitations, responses
@@ -114,7 +115,7 @@ def test_tokens_carry_256_bits_and_are_stored_hashed(site):
 
 
 def test_twenty_bad_tokens_in_a_minute_are_429_with_the_defaults(tmp_path):
-    from formclient import Respondent
+    from tests.support.formclient import Respondent
 
     from webform import create_app
 
@@ -140,15 +141,16 @@ def test_over_the_limit_a_real_token_is_429_too(site):
     assert storage.lookup_invitation(site.engine, site.tokens["open"]).status == "open"
 
 
+@pytest.mark.server
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def test_the_guessing_limit_is_shared_by_workers_and_survives_them(backend, tmp_path, request):
     """Two gunicorn workers; after the limit, kill -9 both (fresh processes, empty memory): still 429."""
-    schema = soak.PostgresSchema(request.getfixturevalue("postgres_server")) if backend == "postgresql" else None
+    schema = PostgresSchema(request.getfixturevalue("postgres_server")) if backend == "postgresql" else None
     url = schema.url if schema else f"sqlite:///{tmp_path}/limit.sqlite3"
     try:
         paths, _ = populate(url, tmp_path)
-        with soak.LiveServer(tmp_path, paths, url, workers=2) as server:
-            statuses = [soak.request(server.port, "GET", f"/s/quick?t={'H' * 42}{i % 10}")[0] for i in range(20)]
+        with liveserver.LiveServer(tmp_path, paths, url, workers=2) as server:
+            statuses = [liveserver.request(server.port, "GET", f"/s/quick?t={'H' * 42}{i % 10}")[0] for i in range(20)]
             assert statuses[0] == 404 and statuses[-1] == 429, statuses
             first = set(server.worker_pids())
             for pid in first:
@@ -156,9 +158,9 @@ def test_the_guessing_limit_is_shared_by_workers_and_survives_them(backend, tmp_
             deadline = time.monotonic() + 30
             while len(set(server.worker_pids()) - first) < 2 and time.monotonic() < deadline:
                 time.sleep(0.1)
-            again = [soak.request(server.port, "GET", f"/s/quick?t={'J' * 43}")[0] for _ in range(4)]
+            again = [liveserver.request(server.port, "GET", f"/s/quick?t={'J' * 43}")[0] for _ in range(4)]
             assert again == [429] * 4, again
-            assert soak.request(server.port, "GET", "/s/quick")[0] == 200      # respondents are not blocked
+            assert liveserver.request(server.port, "GET", "/s/quick")[0] == 200      # respondents are not blocked
     finally:
         if schema:
             schema.drop()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from seckit import PASSWORD, SECRET, Reply, populate, secure_headers
+from tests.support.seckit import PASSWORD, SECRET, Reply, populate, secure_headers
 
 from webform import create_app
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from seckit import COOKIE, PASSWORD, Reply, Site, Transport, fetch, leaks, secure_headers
+from tests.support.seckit import COOKIE, PASSWORD, Reply, Site, Transport, fetch, leaks, secure_headers
 
 QUICK = "/s/quick/p/only"
 P1 = "/s/alltypes/p/p1"

@@ -13,11 +13,11 @@ from __future__ import annotations
 import threading
 import urllib.parse
 
-import soak
 import sqlalchemy as sa
-from seckit import fetch
 
 from surveykit.database import responses
+from tests.support.liveserver import acknowledged_id, fetch_form, post_form
+from tests.support.seckit import fetch
 
 URLENC = {"Content-Type": "application/x-www-form-urlencoded"}
 PAIRS = 200
@@ -31,7 +31,7 @@ def _count(site):
 
 def test_200_concurrent_double_taps_through_the_server_store_200_rows(live_site):
     port = live_site.server.port
-    forms = [soak.fetch_form(port, "quick") for _ in range(PAIRS)]
+    forms = [fetch_form(port, "quick") for _ in range(PAIRS)]
     before = _count(live_site)
     acks: list[list[str | None]] = [[] for _ in range(PAIRS)]
     lock = threading.Lock()
@@ -39,9 +39,9 @@ def test_200_concurrent_double_taps_through_the_server_store_200_rows(live_site)
     def tap(i: int) -> None:
         form = forms[i]
         data = {"q_sat": str(1 + i % 5), "q_note": f"pair {i}"}
-        status, headers, _ = soak.post_form(port, form, data)
+        status, headers, _ = post_form(port, form, data)
         with lock:
-            acks[i].append(soak.acknowledged_id(status, headers, "quick"))
+            acks[i].append(acknowledged_id(status, headers, "quick"))
 
     def pair_runner(chunk: range) -> None:
         for i in chunk:          # the two taps of a pair race each other; 8 pairs at a time

@@ -30,7 +30,7 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-from seckit import PASSWORD, SECRET, fetch, populate
+from tests.support.seckit import PASSWORD, SECRET, fetch, populate
 
 from surveykit import storage
 

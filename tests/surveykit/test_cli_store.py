@@ -134,6 +134,7 @@ def test_serve_refuses_without_a_real_secret_off_loopback(survey_path, sqlite_ur
     assert result.exit_code == 1 and message in result.output
 
 
+@pytest.mark.server
 def test_serve_runs_gunicorn_and_keeps_tokens_out_of_the_log(survey_path, sqlite_url, tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -1,17 +1,13 @@
 """Fixtures for the web form: an app on a SQLite file per test, a test client, a respondent."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from formclient import ALL_TYPES, ONE_PAGE, Respondent, write  # noqa: E402
-
-from webform import create_app  # noqa: E402
+from tests.support.formclient import ALL_TYPES, ONE_PAGE, Respondent, write
+from webform import create_app
 
 
 @pytest.fixture

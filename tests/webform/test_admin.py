@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 import pytest
-from formclient import ONE_PAGE, Respondent, engine_of, no_traceback, questionnaire
+from tests.support.formclient import ONE_PAGE, Respondent, engine_of, no_traceback, questionnaire
 
 from surveykit import storage
 

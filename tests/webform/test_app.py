@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from formclient import ONE_PAGE, P1, Respondent, count, no_traceback, write
+from tests.support.formclient import ONE_PAGE, P1, Respondent, count, no_traceback, write
 
 from webform import create_app, uses_dev_secret
 

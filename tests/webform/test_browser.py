@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from formclient import ALL_TYPES, ONE_PAGE, write
+from tests.support.formclient import ALL_TYPES, ONE_PAGE, write
 
 from surveykit import load_questionnaire, storage
 from surveykit.model import Question, Questionnaire

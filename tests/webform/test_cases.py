@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from formclient import Respondent, engine_of, no_traceback, questionnaire
+from tests.support.formclient import Respondent, engine_of, no_traceback, questionnaire
 
 from surveykit import cases, storage
 from surveykit.database import users, utcnow

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from formclient import write
-from test_browser import ARGS, CHROMIUM, _context, _unavailable, check_axe, check_layout
+from tests.support.formclient import write
+from tests.webform.test_browser import ARGS, CHROMIUM, _context, _unavailable, check_axe, check_layout
 
 from surveykit import cases, storage
 from webform import create_app

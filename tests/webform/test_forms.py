@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from formclient import KANO, P1, P2, Respondent, count, frame, no_traceback
+from tests.support.formclient import KANO, P1, P2, Respondent, count, frame, no_traceback
 
 from webform.forms import parse_number
 

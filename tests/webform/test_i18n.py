@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from formclient import P1, Respondent
+from tests.support.formclient import P1, Respondent
 
 from webform.i18n import MESSAGES, negotiate
 

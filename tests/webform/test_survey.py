@@ -5,7 +5,7 @@ import threading
 
 import pandas as pd
 import pytest
-from formclient import ALL_TYPES, KANO, P1, P2, ONE_PAGE, Respondent, count, engine_of, frame, no_traceback, questionnaire
+from tests.support.formclient import ALL_TYPES, KANO, P1, P2, ONE_PAGE, Respondent, count, engine_of, frame, no_traceback, questionnaire
 
 from surveykit import storage
 

@@ -1,40 +1,28 @@
-"""Kit for the security and reliability tests (RELIABILITY.md §6): an app and a real server per backend.
+"""Kit for the security and reliability tests (RELIABILITY.md §6): one request catalogue, two transports.
 
-``site`` is the web form with the every-type survey, the one-screen survey, an
-admin user and three invitations (open, used, expired), on a SQLite file and
-on PostgreSQL (``db_url`` from tests/conftest.py).  ``live_site`` is the same
-data behind ``surveykit serve`` (gunicorn, 2 sync workers) on 127.0.0.1, once per
-test session and backend.  Both speak through a :class:`Transport`, so one request
-catalogue runs against the test client and the real server alike.
-
-The server kit (``LiveServer``, the form client) lives in ``benchmarks/soak.py``.
+:func:`populate` fills an empty database with the every-type survey, the one-screen survey, an
+admin user and three invitations (open, used, expired).  The fixtures of tests/security/conftest.py
+serve that data through the Flask test client (``site``) and behind ``surveykit serve``
+(``live_site``, :class:`~tests.support.liveserver.LiveServer`).  Both speak through a
+:class:`Transport`, so one request catalogue runs against the test client and the real server alike.
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
-import sys
 import urllib.parse
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 
-HERE = Path(__file__).resolve().parent
-for _folder in (HERE.parent.parent / "benchmarks", HERE.parent / "webform"):
-    if str(_folder) not in sys.path:
-        sys.path.insert(0, str(_folder))
+from surveykit import load_questionnaire, storage
+from surveykit.database import drafts, invitations, responses, users
+from tests.support import liveserver
+from tests.support.formclient import ALL_TYPES, ONE_PAGE, write
 
-import soak  # noqa: E402
-from formclient import ALL_TYPES, ONE_PAGE, write  # noqa: E402
-
-from surveykit import load_questionnaire, storage  # noqa: E402
-from surveykit.database import drafts, invitations, responses, users  # noqa: E402
-
-SECRET = soak.SECRET
+SECRET = liveserver.SECRET
 PASSWORD = "correct horse battery staple 42"
 # Strings no response body may contain: stack traces, internal names, secrets.
 LEAKS = ("Traceback", 'File "', "sqlalchemy", "werkzeug", "jinja2", "psycopg", "postgresql://", "sqlite:///",
@@ -74,7 +62,7 @@ class LiveTransport(Transport):
     def send(self, method: str, path: str, body: bytes | str = b"", headers: dict[str, str] | None = None) -> Reply:
         # a browser sends spaces and quotes percent-encoded; http.client refuses them raw
         path = urllib.parse.quote(path, safe="/?=&%:;@!$()*+,~#[]")
-        status, msg, data = soak.request(self.port, method, path, body=body or None, headers=headers)
+        status, msg, data = liveserver.request(self.port, method, path, body=body or None, headers=headers)
         return Reply(status, msg, data.decode("utf-8", "replace"))
 
 
@@ -161,41 +149,3 @@ def secure_headers(reply: Reply, *, cache: bool = True) -> list[str]:
 def leaks(text: str) -> list[str]:
     lowered = text.lower()
     return [word for word in LEAKS if word.lower() in lowered]
-
-
-@pytest.fixture
-def site(db_url: str, tmp_path: Path) -> Iterator[Site]:
-    """The web form through the Flask test client on ``db_url`` (SQLite, then PostgreSQL)."""
-    from webform import create_app
-
-    paths, tokens = populate(db_url, tmp_path)
-    app = create_app({"TESTING": False, "DATABASE_URL": db_url, "QUESTIONNAIRES": paths, "SECRET_KEY": SECRET,
-                      "TOKEN_RATE_LIMIT": [100_000, 60], "LOGIN_RATE_LIMIT": [100_000, 60]})
-    engine = app.extensions["surveykit"].engine
-    yield Site(db_url, engine, tokens, ClientTransport(app), app=app)
-    engine.dispose()
-
-
-@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def live_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """The same data behind ``surveykit serve`` (2 workers) on 127.0.0.1, once per test session and backend."""
-    directory = tmp_path_factory.mktemp(f"live-{request.param}")
-    schema = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{directory}/live.sqlite3"
-    else:
-        schema = soak.PostgresSchema(request.getfixturevalue("postgres_server"))
-        url = schema.url
-    paths, tokens = populate(url, directory)
-    env = {"SURVEYKIT_TOKEN_RATE_LIMIT": "[100000, 60]", "SURVEYKIT_LOGIN_RATE_LIMIT": "[100000, 60]"}
-    server = soak.LiveServer(directory, paths, url, workers=2, env=env)
-    server.start()
-    engine = storage.make_engine(url)
-    try:
-        yield Site(url, engine, tokens, LiveTransport(server.port), server=server)
-    finally:
-        server.stop()
-        engine.dispose()
-        if schema is not None:
-            schema.drop()
-

@@ -1,8 +1,9 @@
-"""A throwaway PostgreSQL schema for a benchmark or soak run, dropped at the end.
+"""A throwaway PostgreSQL schema for a test, a soak or a benchmark run, dropped at the end.
 
-Runs share the one ``test`` database of the development and CI machines; each
-gets its own schema (``search_path`` in the URL), so runs never see each
-other's tables and nothing is left behind.
+Tests and runs share the one ``test`` database of the development and CI machines; each
+gets its own schema (``search_path`` in the URL), so they never see each other's tables
+and nothing is left behind.  Used by tests/conftest.py (``pg_url``), the security
+fixtures, the soak and ``benchmarks/``.
 """
 from __future__ import annotations
 
