@@ -65,6 +65,7 @@ from surveykit.database import (
 from surveykit.errors import SurveykitError
 from surveykit.invitations import Invitation, check_fields, token_hash
 from surveykit.model import Alert, Questionnaire, Text, text_of
+from surveykit.terms import TERMS
 
 __all__ = [
     "CASE_COLUMNS", "FINAL_STATES", "NEXT_STATE", "ROOT_CAUSES", "STATES", "STATE_LABELS", "Case", "CaseConflict",
@@ -79,15 +80,7 @@ FINAL_STATES = frozenset({"done_evaluated", "closed_without_action"})
 NEXT_STATE = {"open": "verified", "verified": "assigned", "assigned": "root_cause_found",
               "root_cause_found": "solution_agreed", "solution_agreed": "done_evaluated"}
 CLOSE = "closed_without_action"
-STATE_LABELS = {
-    "open": text_of(zh="已记录，待核实", en="Open"),
-    "verified": text_of(zh="已核实", en="Verified"),
-    "assigned": text_of(zh="已分派责任部门", en="Assigned"),
-    "root_cause_found": text_of(zh="已查明原因", en="Root cause found"),
-    "solution_agreed": text_of(zh="已商定方案", en="Solution agreed"),
-    "done_evaluated": text_of(zh="已实施并评价", en="Done and evaluated"),
-    "closed_without_action": text_of(zh="未处理关闭", en="Closed without action"),
-}
+STATE_LABELS = {state: TERMS[f"state_{state}"] for state in STATES}  # the steps' names: surveykit.terms
 # Root-cause categories a dealer's after-sales complaints fall into (the reasons customers give for
 # leaving in the training material, plus the usual workshop causes).
 ROOT_CAUSES = {
@@ -104,12 +97,11 @@ ROOT_CAUSES = {
     "expectation": text_of(zh="客户期望与实际不符（无过错）", en="Customer expectation (no fault found)"),
     "other": text_of(zh="其他", en="Other"),
 }
-ROLE_WORDS = {
-    "expectation": text_of(zh="期望", en="expected"), "perception": text_of(zh="感知", en="perceived"),
-    "importance": text_of(zh="重要性", en="importance"), "performance": text_of(zh="表现", en="performance"),
-    "functional": text_of(zh="提供时", en="if offered"), "dysfunctional": text_of(zh="不提供时", en="if not offered"),
-    "self_importance": text_of(zh="重要程度", en="importance"),
-}
+# After a paired item's shared label: which half it is, by its domain term.
+ROLE_WORDS = {role: TERMS[concept] for role, concept in (
+    ("expectation", "expectation"), ("perception", "perception"), ("importance", "importance"),
+    ("performance", "performance"), ("functional", "kano_functional"), ("dysfunctional", "kano_dysfunctional"),
+    ("self_importance", "importance"))}
 PRIORITY_RANK = {"urgent": 3, "high": 2, "normal": 1, "low": 0}
 MAX_NOTE = 4000
 SYSTEM = "system"

@@ -1,7 +1,9 @@
 """Languages: Accept-Language negotiation and the small catalogue of UI strings.
 
 Survey content (questions, options, titles) comes from the questionnaire in
-every declared language; only the fixed wording of the form itself lives here.
+every declared language; only the fixed wording of the form itself lives here,
+and domain terms (case states and priorities, the Kano halves...) come from
+:mod:`surveykit.terms`.
 The survey languages are keyed ``zh`` and ``en`` (as in the YAML); pages say
 ``lang="zh-Hans"`` for ``zh``.
 
@@ -18,6 +20,8 @@ from flask import g, request, session
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
+from surveykit.terms import term
+
 UI_LANGUAGES = ("zh", "en")
 BCP47 = {"zh": "zh-Hans", "en": "en"}
 BABEL_LOCALE = {"zh": "zh_Hans_CN", "en": "en"}
@@ -26,7 +30,7 @@ LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 _KEY_SCRIPT = {"zh": ("zh", "Hans"), "en": ("en", "Latn")}
 _MAX_HEADER = 500      # longer Accept-Language headers are cut, not parsed whole
 
-MESSAGES: dict[str, dict[str, str]] = {
+_OWN: dict[str, dict[str, str]] = {
     "en": {
         "next": "Next",
         "submit": "Submit",
@@ -63,9 +67,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "number_range": "A number from {min} to {max}",
         "number_min": "A number of at least {min}",
         "number_max": "A number of at most {max}",
-        "if_offered": "If offered",
-        "if_not_offered": "If not offered",
-        "kano_importance": "Importance",
         "scale_from_to": "From {low} to {high}",
         "err_400": "The request could not be processed",
         "err_400_text": "Something in the request was not as expected. Please go back and try again.",
@@ -127,12 +128,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "seconds": "{s} s",
         "none": "–",
         # follow-up cases (webform/cases.py)
-        "cases": "Cases", "case": "Case", "case_board": "Follow-up cases", "prio_low": "Low", "prio_normal": "Normal",
-        "prio_high": "High", "prio_urgent": "Urgent", "case_n": "Case #{n}", "state": "State",
-        "priority": "Priority", "dealer": "Dealer", "department": "Department", "rule": "Rule", "opened": "Opened",
-        "first_contact_due": "First contact due", "first_contact": "First contact", "overdue": "Overdue",
-        "late_contact": "contacted after the deadline", "any": "Any", "all_states": "All", "active": "Active",
-        "closed": "Closed", "filter": "Filter", "yes": "Yes", "no": "No", "no_cases": "No case matches these filters.",
+        "cases": "Cases", "case_n": "Case #{n}", "state": "State", "opened": "Opened",
+        "first_contact_due": "First contact due", "overdue": "Overdue",
+        "late_contact": "contacted after the deadline", "any": "Any", "all_states": "All",
+        "filter": "Filter", "yes": "Yes", "no": "No", "no_cases": "No case matches these filters.",
         "n_cases": "{n} cases", "showing_first": "Showing the {n} most urgent; narrow the filters to see the rest.",
         "download_cases": "Download these cases", "format_json": "JSON", "format_case_json": "Download this case (JSON)",
         "customer_comments": "What the customer wrote", "customer_answers": "All answers",
@@ -140,7 +139,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "what": "What", "note": "Note", "move_on": "Next step", "move_to": "Move to: {state}",
         "close_without_action": "Close without action", "close_reason": "Reason (required)",
         "note_optional": "Note (optional)", "note_solution": "The agreed solution (required)",
-        "note_evaluation": "How it was carried out and evaluated (required)", "root_cause": "Root cause",
+        "note_evaluation": "How it was carried out and evaluated (required)",
         "choose": "Choose…", "responsible_department": "Responsible department", "add_note": "Add a note",
         "contact_made": "I spoke to the customer (this records the first contact)", "save_note": "Save the note",
         "win_back": "Win-back", "send_recovery": "Create the recovery survey link",
@@ -151,7 +150,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "recovery_not_served": "The recovery survey is not served by this site, so no link can be made.",
         "notifications": "Notifications", "case_changed": "Someone changed this case meanwhile; this is its current state.",
         "ev_opened": "Opened by the rule", "ev_moved": "{from_state} → {to_state}", "ev_contact": "Contact with the customer",
-        "ev_note": "Note", "ev_overdue": "First contact overdue", "ev_recovery_sent": "Recovery survey sent",
+        "ev_note": "Note", "ev_recovery_sent": "Recovery survey sent",
         "ev_recovery_answered": "Recovery survey answered", "msg_pending": "waiting to be sent",
         "msg_sent": "sent to {to}", "msg_failed": "could not be sent", "kind_new_case": "New case",
         "kind_overdue": "Overdue", "final_state": "This case is closed.",
@@ -200,9 +199,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "number_range": "请输入 {min} 到 {max} 之间的数字",
         "number_min": "请输入不小于 {min} 的数字",
         "number_max": "请输入不大于 {max} 的数字",
-        "if_offered": "提供时",
-        "if_not_offered": "不提供时",
-        "kano_importance": "重要程度",
         "scale_from_to": "从 {low} 到 {high}",
         "err_400": "无法处理此请求",
         "err_400_text": "请求中的内容与预期不符。请返回后重试。",
@@ -262,18 +258,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "minutes": "{m} 分钟",
         "seconds": "{s} 秒",
         "none": "–",
-        "cases": "回访案件", "case": "案件", "case_board": "回访案件", "prio_low": "低", "prio_normal": "普通",
-        "prio_high": "高", "prio_urgent": "紧急", "case_n": "案件 #{n}", "state": "状态", "priority": "优先级",
-        "dealer": "经销商", "department": "部门", "rule": "触发规则", "opened": "创建时间", "first_contact_due": "首次联系期限",
-        "first_contact": "首次联系", "overdue": "已超时", "late_contact": "联系晚于期限", "any": "不限", "all_states": "全部",
-        "active": "处理中", "closed": "已关闭", "filter": "筛选", "yes": "是", "no": "否", "no_cases": "没有符合条件的案件。",
+        "cases": "回访案件", "case_n": "案件 #{n}", "state": "状态", "opened": "创建时间", "first_contact_due": "首次联系期限",
+        "overdue": "已超时", "late_contact": "联系晚于期限", "any": "不限", "all_states": "全部",
+        "filter": "筛选", "yes": "是", "no": "否", "no_cases": "没有符合条件的案件。",
         "n_cases": "共 {n} 个案件", "showing_first": "仅显示最紧急的 {n} 个案件；请缩小筛选范围查看其余案件。",
         "download_cases": "下载这些案件", "format_json": "JSON", "format_case_json": "下载此案件（JSON）",
         "customer_comments": "客户填写的意见", "customer_answers": "全部回答", "response_meta": "作答时间 {when}（{lang}）",
         "history": "处理记录", "when": "时间", "who": "操作人", "what": "事项", "note": "备注", "move_on": "下一步",
         "move_to": "推进到：{state}", "close_without_action": "不处理关闭", "close_reason": "原因（必填）",
         "note_optional": "备注（选填）", "note_solution": "商定的解决方案（必填）", "note_evaluation": "实施情况与评价（必填）",
-        "root_cause": "原因类别", "choose": "请选择…", "responsible_department": "责任部门", "add_note": "添加备注",
+        "choose": "请选择…", "responsible_department": "责任部门", "add_note": "添加备注",
         "contact_made": "已与客户联系（记录为首次联系）", "save_note": "保存备注", "win_back": "挽回回访",
         "send_recovery": "生成回访问卷链接", "recovery_link_once": "请把这个一次性链接发给客户。链接只显示这一次：",
         "recovery_sent": "已于 {when} 发送回访问卷，客户尚未回答。",
@@ -281,19 +275,29 @@ MESSAGES: dict[str, dict[str, str]] = {
         "not_recovered": "未挽回", "recovery_after_close": "案件关闭后，可以给客户发送只有一个问题的回访问卷。",
         "recovery_not_served": "本站点没有提供回访问卷，无法生成链接。", "notifications": "通知",
         "case_changed": "此案件刚刚被他人更新，以下是最新状态。", "ev_opened": "由规则创建",
-        "ev_moved": "{from_state} → {to_state}", "ev_contact": "联系客户", "ev_note": "备注", "ev_overdue": "首次联系超时",
+        "ev_moved": "{from_state} → {to_state}", "ev_contact": "联系客户", "ev_note": "备注",
         "ev_recovery_sent": "已发送回访问卷", "ev_recovery_answered": "客户已回答回访问卷", "msg_pending": "等待发送",
         "msg_sent": "已发送给 {to}", "msg_failed": "发送失败", "kind_new_case": "新案件", "kind_overdue": "超时提醒",
         "final_state": "此案件已关闭。", "err_not_allowed": "案件当前状态下不能执行这一步。",
         "err_closed": "此案件已关闭，不能再推进。", "err_unknown_state": "请选择存在的步骤。",
         "err_reason_required": "请填写不处理关闭的原因。", "err_department_required": "请选择责任部门。",
-        "err_root_cause_required": "请选择原因类别。", "err_note_required": "请填写备注。",
+        "err_root_cause_required": f"请选择{term('root_cause', 'zh')}。", "err_note_required": "请填写备注。",
         "err_note_invalid": "备注过长或含有无法保存的字符。", "err_department_not_yours": "只有管理员可以把案件交给其他部门。",
         "err_department_now": "责任部门在分派时选择。",
     },
 }
-
-
+# UI keys whose wording is a domain term (surveykit.terms), by the term's name: the case pages
+# and the Kano badges say what the report says.
+_TERM_KEYS = {
+    "if_offered": "kano_functional", "if_not_offered": "kano_dysfunctional", "prio_low": "priority_low",
+    "prio_normal": "priority_normal", "prio_high": "priority_high", "prio_urgent": "priority_urgent",
+    "priority": "priority", "dealer": "dealer", "department": "department", "rule": "alert_rule",
+    "first_contact": "first_contact", "ev_overdue": "first_contact_overdue", "active": "case_active",
+    "closed": "case_closed", "root_cause": "root_cause", "case": "case", "case_board": "follow_up_cases",
+}
+MESSAGES: dict[str, dict[str, str]] = {
+    lang: {key: term(concept, lang) for key, concept in _TERM_KEYS.items()} | own for lang, own in _OWN.items()
+}
 def translate(key: str, lang: str, **values: object) -> str:
     """The UI string ``key`` in ``lang`` (English when the language has none)."""
     text = MESSAGES.get(lang, MESSAGES["en"]).get(key) or MESSAGES["en"][key]
