@@ -1,96 +1,40 @@
 """The admin pages: login, surveys and versions, response counts, completion, CSV download.
 
-Every page needs a login; every state change (login, logout) is a POST with a
-CSRF token (CSRFProtect).  Logins are rate-limited per client address and per
-user name in the database (shared by all workers).  The session is cleared on
-login (a new cookie) and records the user's session generation; logout bumps
-that generation (:func:`surveykit.storage.end_sessions`), so a copied cookie
-stops working too.  Sessions also end after an idle time and a maximum age.
+Every page but the login needs a login, and the survey pages (answers, exports, report)
+the admin role (:mod:`webform.auth`); every state change (login, logout) is a POST with a
+CSRF token (CSRFProtect).
 """
 from __future__ import annotations
 
 import io
 import math
-import time
 import warnings
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, current_app, g, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
-from flask_wtf.csrf import CSRFError, generate_csrf
+from flask_wtf.csrf import CSRFError
 
-from surveykit import export, storage
+from surveykit import cases, export, storage
 from surveykit.model import Questionnaire
-from webform import db
+from webform import auth, db
+from webform.admin_pages import language_context
+from webform.admin_pages import render_page as _page
+from webform.auth import login_required, role_required
 from webform.errors import error_response, fail
-from webform.i18n import BCP47, LANGUAGE_NAMES, UI_LANGUAGES, choose_language, translate
+from webform.i18n import UI_LANGUAGES, choose_language, translate
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp.before_request(language_context)
 
-_PUBLIC = {"admin.login", "admin.login_post"}
 _MAX_FIELD = 1024
-
-
-@bp.before_request
-def _admin_context() -> BaseResponse | None:
-    g.lang = choose_language(UI_LANGUAGES, "en")
-    wanted = request.args.get("lang")
-    if request.method == "GET" and wanted is not None:
-        if wanted in UI_LANGUAGES:
-            session["lang"] = wanted
-        return redirect(url_for(request.endpoint or "admin.index", **(request.view_args or {})), 303)
-    if request.endpoint in _PUBLIC:
-        return None
-    user = _current_user()
-    if user is None:
-        return redirect(url_for("admin.login"), 303)
-    g.admin = user
-    return None
-
-
-def _current_user() -> dict[str, Any] | None:
-    info = session.get("admin")
-    if not isinstance(info, dict):
-        return None
-    try:
-        uid, generation, login_at, seen_at = int(info["uid"]), int(info["gen"]), float(info["at"]), float(info["seen"])
-    except (KeyError, TypeError, ValueError):
-        session.pop("admin", None)
-        return None
-    now = time.time()
-    config = current_app.config
-    if now - seen_at > 60 * float(config["ADMIN_IDLE_MINUTES"]) or now - login_at > 3600 * float(config["ADMIN_MAX_HOURS"]):
-        session.pop("admin", None)
-        return None
-    if db.session_generation(uid) != generation:
-        session.pop("admin", None)
-        return None
-    if now - seen_at > 60:
-        session["admin"] = {**info, "seen": now}
-    return {"uid": uid, "name": info.get("name", ""), "role": info.get("role")}
-
-
-def _page(template: str, status: int = 200, **context: Any) -> BaseResponse:
-    lang = g.lang
-    switch = [(BCP47[c], LANGUAGE_NAMES[c], url_for(request.endpoint or "admin.index", **(request.view_args or {}), lang=c))
-              for c in UI_LANGUAGES if c != lang] if request.method == "GET" else []
-    body = render_template(template, lang=lang, lang_tag=BCP47.get(lang, lang), ui=_ui(lang), csrf=generate_csrf(),
-                           user=g.get("admin"), switch=switch, switch_label=translate("lang_switch", lang), **context)
-    return Response(body, status=status, mimetype="text/html")
-
-
-def _ui(lang: str) -> Any:
-    class _Catalogue(dict):   # type: ignore[type-arg]
-        def __missing__(self, key: str) -> str:
-            return translate(key, lang)
-    return _Catalogue()
 
 
 # -- login / logout ------------------------------------------------------------------------------------
 
 @bp.get("/login")
 def login() -> BaseResponse:
-    if _current_user() is not None:
+    if auth.current_user() is not None:
         return redirect(url_for("admin.index"), 303)
     return _page("admin/login.html")
 
@@ -101,38 +45,22 @@ def login_post() -> BaseResponse:
     password = request.form.get("password", "")
     if len(username) > _MAX_FIELD or len(password) > _MAX_FIELD:
         return _page("admin/login.html", status=422, error=translate("bad_login", g.lang), username="")
-    limit, window = current_app.config["LOGIN_RATE_LIMIT"]
-    engine = db.engine()
-    ip = request.remote_addr or "unknown"
-    over_ip = storage.hit_rate_limit(engine, f"login:ip:{ip}", limit=int(limit), window_s=int(window))
-    over_user = storage.hit_rate_limit(engine, f"login:user:{username.casefold()}", limit=int(limit), window_s=int(window))
-    if over_ip or over_user:
+    if auth.login_rate_limited(username):
         current_app.logger.warning("admin login rate-limited")
         fail(429)
-    user = storage.verify_login(engine, username, password) if username and password else None
+    user = storage.verify_login(db.engine(), username, password) if username and password else None
     if user is None:
         current_app.logger.info("admin login failed")
         return _page("admin/login.html", status=422, error=translate("bad_login", g.lang), username=username)
     current_app.logger.info("admin login succeeded: user id %s", user.id)
-    lang = session.get("lang")
-    session.clear()                     # a fresh session (and CSRF secret) after login
-    if lang in UI_LANGUAGES:
-        session["lang"] = lang
-    now = time.time()
-    session["admin"] = {"uid": user.id, "gen": user.session_generation, "name": user.username, "role": user.role,
-                        "at": now, "seen": now}
+    auth.log_in(user)
     return redirect(url_for("admin.index"), 303)
 
 
 @bp.post("/logout")
+@login_required
 def logout() -> BaseResponse:
-    name = db.username_of(g.admin["uid"])
-    if name is not None:
-        storage.end_sessions(db.engine(), name)
-    lang = session.get("lang")
-    session.clear()
-    if lang in UI_LANGUAGES:
-        session["lang"] = lang
+    auth.log_out(g.admin)
     return redirect(url_for("admin.login"), 303)
 
 
@@ -147,9 +75,7 @@ def csrf_failed(exc: CSRFError) -> BaseResponse:
 # -- pages ---------------------------------------------------------------------------------------------------
 
 def _survey(survey_id: str) -> Questionnaire:
-    """The survey whose responses a page shows: admins only (a department user sees its cases, not answers)."""
-    if g.admin.get("role") != "admin":
-        fail(403)
+    """The survey whose responses a page shows (its views are for admins: a department user sees its cases, not answers)."""
     entry = db.registry().survey(survey_id)
     if entry is None:
         fail(404)
@@ -157,6 +83,7 @@ def _survey(survey_id: str) -> Questionnaire:
 
 
 @bp.get("/")
+@login_required
 def index() -> BaseResponse:
     lang = g.lang
     surveys = []
@@ -198,6 +125,7 @@ def survey_stats(q: Questionnaire, lang: str) -> dict[str, Any]:
 
 
 @bp.get("/s/<survey_id>")
+@role_required("admin")
 def survey(survey_id: str) -> BaseResponse:
     q = _survey(survey_id)
     lang = g.lang
@@ -220,6 +148,7 @@ def _content_language(q: Questionnaire) -> str | None:
 
 
 @bp.get("/s/<survey_id>/responses.<fmt>")
+@role_required("admin")
 def responses_file(survey_id: str, fmt: str) -> BaseResponse:
     """The responses in any export format, labelled in the admin's language (see surveykit.export)."""
     if fmt not in _FORMATS:
@@ -237,6 +166,7 @@ def responses_file(survey_id: str, fmt: str) -> BaseResponse:
 
 
 @bp.get("/s/<survey_id>/report")
+@role_required("admin")
 def report(survey_id: str) -> BaseResponse:
     """The management report of the stored responses, in the admin's language (analysis.report)."""
     from analysis.report import TooFewResponses, report_from_store

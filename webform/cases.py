@@ -1,4 +1,4 @@
-"""The case board and the case pages, under ``/admin/cases`` (a login is needed, as for every admin page).
+"""The case board and the case pages, under ``/admin/cases``: for admins and department users (:func:`_case_worker`).
 
 An admin sees every case; a department user only the cases of their
 department: another department's case answers 404 on every route (view, move,
@@ -13,24 +13,26 @@ id ``recovery`` already is), so that a closed case's win-back link works.
 """
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, Flask, Response, g, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from surveykit import cases, load_questionnaire, notify, storage
-from surveykit.database import users, utcnow
+from surveykit.database import utcnow
 from surveykit.errors import QuestionnaireError
 from surveykit.model import Questionnaire
-from webform import admin, db
+from webform import db
+from webform.admin_pages import language_context, render_page
+from webform.auth import View, role_required
 from webform.errors import fail
 from webform.i18n import LANGUAGE_NAMES, translate
 
 bp = Blueprint("cases", __name__, url_prefix="/admin/cases")
-bp.before_request(admin._admin_context)       # login, idle timeout, ?lang= switch: as on every admin page
+bp.before_request(language_context)           # the ?lang= switch, as on every admin page
 
 RECOVERY_SURVEY = "recovery"
 BOARD_LIMIT = 500
@@ -50,15 +52,20 @@ def init_app(app: Flask) -> None:
     registry.by_version[version_id] = q
 
 
-@bp.before_request
-def _scope() -> None:
-    """``g.scope``: None for an admin, the department's name for a department user."""
-    with db.engine().connect() as conn:
-        found = conn.execute(sa.select(users.c.role, users.c.department).where(users.c.id == g.admin["uid"])).first()
-    if found is None or found.role not in ("admin", "department") or (found.role == "department"
-                                                                      and not found.department):
-        fail(403)
-    g.scope = None if found.role == "admin" else found.department
+def _case_worker(view: View) -> View:
+    """Admins and department users only (:func:`webform.auth.role_required`), and ``g.scope`` for the view.
+
+    ``g.scope`` is None for an admin and the department's name for a department user; a
+    department user without a department sees no case at all (403).
+    """
+    @role_required("admin", "department")
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if g.admin.role == "department" and not g.admin.department:
+            fail(403)
+        g.scope = None if g.admin.role == "admin" else g.admin.department
+        return view(*args, **kwargs)
+    return wrapped  # type: ignore[return-value]
 
 
 def _case_or_404(case_id: int) -> cases.Case:
@@ -94,6 +101,7 @@ def _state(name: str) -> str:
 # -- the board -------------------------------------------------------------------------------------------
 
 @bp.get("/")
+@_case_worker
 def board() -> BaseResponse:
     filters = _filters()
     engine = db.engine()
@@ -102,7 +110,7 @@ def board() -> BaseResponse:
     rows = [{"case": c, "state": _state(c.state), "rule": c.label_text(g.lang), "overdue": c.overdue(now)}
             for c in found[:BOARD_LIMIT]]
     query: dict[str, Any] = {k: v for k, v in request.args.items() if k in ("dealer", "department", "state", "overdue")}
-    return admin._page(
+    return render_page(
         "cases/board.html", rows=rows, more=len(found) > BOARD_LIMIT, limit=BOARD_LIMIT, scope=g.scope,
         options=cases.filter_values(engine, scope=g.scope), states=[(s, _state(s)) for s in cases.STATES],
         chosen={"dealer": filters["dealer"] or "", "department": filters["department"] or "",
@@ -111,6 +119,7 @@ def board() -> BaseResponse:
 
 
 @bp.get("/export.<fmt>")
+@_case_worker
 def export(fmt: str) -> BaseResponse:
     """The board's cases (same filters, same scope) as CSV or JSON."""
     if fmt not in ("csv", "json"):
@@ -166,7 +175,7 @@ def _render_case(case: cases.Case, status: int = 200, **extra: Any) -> BaseRespo
     nxt = cases.NEXT_STATE.get(case.state)
     recovery = db.registry().survey(RECOVERY_SURVEY)
     departments = sorted(set(cases.filter_values(engine)["department"]) | ({case.department} if case.department else set()))
-    return admin._page(
+    return render_page(
         "cases/case.html", status=status, case=case, state=_state(case.state), rule=case.label_text(lang),
         overdue=case.overdue(), response=response, response_lang=LANGUAGE_NAMES.get(response.language, response.language),
         comments=[a for a in answers if a[2]], answers=answers, events=events, messages=messages,
@@ -177,11 +186,13 @@ def _render_case(case: cases.Case, status: int = 200, **extra: Any) -> BaseRespo
 
 
 @bp.get("/<int:case_id>")
+@_case_worker
 def case(case_id: int) -> BaseResponse:
     return _render_case(_case_or_404(case_id))
 
 
 @bp.get("/<int:case_id>.json")
+@_case_worker
 def case_json(case_id: int) -> BaseResponse:
     found = _case_or_404(case_id)
     engine = db.engine()
@@ -202,12 +213,13 @@ def _form(name: str, limit: int = cases.MAX_NOTE + 100) -> str:
 
 
 @bp.post("/<int:case_id>/move")
+@_case_worker
 def move(case_id: int) -> BaseResponse:
     found = _case_or_404(case_id)
     to, note = _form("to", 100), _form("note")
     department = _form("department", 200) if g.scope is None else None
     try:
-        cases.move(db.engine(), case_id, to, actor=g.admin["name"], note=note, root_cause=_form("root_cause", 100) or None,
+        cases.move(db.engine(), case_id, to, actor=g.admin.name, note=note, root_cause=_form("root_cause", 100) or None,
                    department=department or None, expected=_form("expected", 100) or None, scope=g.scope)
     except cases.CaseConflict:
         return _render_case(_case_or_404(case_id), status=409, error=translate("case_changed", g.lang))
@@ -218,11 +230,12 @@ def move(case_id: int) -> BaseResponse:
 
 
 @bp.post("/<int:case_id>/note")
+@_case_worker
 def note(case_id: int) -> BaseResponse:
     found = _case_or_404(case_id)
     text = _form("note")
     try:
-        cases.add_note(db.engine(), case_id, actor=g.admin["name"], note=text, contact=bool(request.form.get("contact")),
+        cases.add_note(db.engine(), case_id, actor=g.admin.name, note=text, contact=bool(request.form.get("contact")),
                        scope=g.scope)
     except cases.TransitionRefused as exc:
         return _render_case(found, status=422, error=translate(f"err_{exc.code}", g.lang), error_form="note",
@@ -231,6 +244,7 @@ def note(case_id: int) -> BaseResponse:
 
 
 @bp.post("/<int:case_id>/recovery")
+@_case_worker
 def recovery(case_id: int) -> BaseResponse:
     """A single-use link to the recovery survey, shown once on the page that made it (never stored in plain)."""
     found = _case_or_404(case_id)
@@ -238,7 +252,7 @@ def recovery(case_id: int) -> BaseResponse:
     if entry is None:
         return _render_case(found, status=409, error=translate("recovery_not_served", g.lang))
     try:
-        invitation = cases.send_recovery(db.engine(), case_id, entry[0], actor=g.admin["name"], scope=g.scope)
+        invitation = cases.send_recovery(db.engine(), case_id, entry[0], actor=g.admin.name, scope=g.scope)
     except cases.CaseError:
         return _render_case(_case_or_404(case_id), status=409, error=translate("recovery_after_close", g.lang))
     link = url_for("survey.start", survey_id=entry[0].survey, t=invitation.token, _external=True)

@@ -7,7 +7,7 @@ registers it as a survey version.  Several files may carry the same survey id
 drafts started on an earlier one finish on it.
 
 The few read-only queries the admin pages need beyond the storage API
-(counts of drafts, versions, a user's session generation) are here too.
+(counts of drafts, versions, a user's account) are here too.
 """
 from __future__ import annotations
 
@@ -78,15 +78,16 @@ def ping() -> bool:
         return False
 
 
-def session_generation(user_id: int) -> int | None:
-    """A user's current session generation (bumped by :func:`surveykit.storage.end_sessions`)."""
-    with engine().connect() as conn:
-        return conn.execute(sa.select(users.c.session_generation).where(users.c.id == user_id)).scalar()
+def account(user_id: int) -> Any:
+    """A user's name, role, department and session generation, or None when the user no longer exists.
 
-
-def username_of(user_id: int) -> str | None:
+    Read on every admin request, so that a logout elsewhere (which bumps the generation, see
+    :func:`surveykit.storage.end_sessions`) ends this session too.
+    """
+    u = users.c
+    stmt = sa.select(u.username, u.role, u.department, u.session_generation).where(u.id == user_id)
     with engine().connect() as conn:
-        return conn.execute(sa.select(users.c.username).where(users.c.id == user_id)).scalar()
+        return conn.execute(stmt).first()
 
 
 def versions(survey_id: str) -> list[dict[str, Any]]:
