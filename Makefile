@@ -1,10 +1,11 @@
 # Two commands do everything on a fresh clone: `make demo` and `make test`.
+# `make test-fast` is the edit loop: no live server, browser, timing assertion or soak.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test bench soak lint system-deps clean
+.PHONY: setup demo test test-fast bench soak lint system-deps clean
 
 # System packages the browser tests and the Chinese charts need (Debian).
 system-deps:
@@ -21,8 +22,12 @@ setup: $(STAMP) system-deps
 demo: setup
 	$(BIN)/surveykit demo
 
+# Everything but the long soaks (tiers: markers in pyproject.toml, README "Tests").
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not slow"
+
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not server and not browser and not timing and not slow"
 
 bench: setup
 	$(BIN)/python benchmarks/run_all.py
@@ -31,6 +36,8 @@ soak: setup
 	$(BIN)/python -m pytest -q -m slow --run-soak tests
 
 lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m mypy
 	# medium severity and up, as tests/security/test_static_analysis.py (T13); the low ones are
 	# asserts that narrow types for mypy and the fixed-argument Chromium call that prints the PDF
