@@ -20,7 +20,7 @@ _TERM_KEYS = {
     "low": "ipa_low", "overkill": "ipa_overkill", "A": "kano_A", "O": "kano_O", "M": "kano_M", "I": "kano_I",
     "R": "kano_R", "Q": "kano_Q", "nps_title": "nps", "loyalty_title": "loyalty_matrix", "loyalists": "loyalists",
     "mercenaries": "mercenaries", "hostages": "hostages", "defectors": "defectors", "satisfaction": "satisfaction",
-    "wave": "wave", "profile_title": "self_test",
+    "profile_title": "self_test",
 }
 
 
@@ -33,7 +33,7 @@ def _catalogue(lang: str) -> dict[str, str]:
     """The chart wording in ``lang``: the domain terms, phrases built from them, and the charts' own."""
     t = {concept: term(concept, lang) for concept in set(_TERM_KEYS.values()) | {
         "gap", "gap_formula", "ipa", "importance", "performance", "promoters", "passives", "detractors", "loyalty",
-        "unit_comparison", "funnel_plot", "lost_reasons", "pareto_chart"}}
+        "unit_comparison", "funnel_plot", "lost_reasons", "pareto_chart", "wave"}}
     built = {
         "gap_axis": _paren(t["gap"], t["gap_formula"], lang),
         "ipa_title": t["ipa"] if lang == "en" else _paren(t["ipa"], "IPA", lang),
