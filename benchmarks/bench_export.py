@@ -84,7 +84,8 @@ def main() -> None:
             path = os.path.join(tmp, f"out.{fmt}")
             with warnings.catch_warnings():
                 warnings.simplefilter("error", ExportWarning)      # a clean table needs no changes
-                seconds = min(timed(lambda: export(df, q, path, format=fmt, lang="zh")) for _ in range(repeat))
+                seconds = min(timed(lambda path=path, fmt=fmt: export(df, q, path, format=fmt, lang="zh"))
+                              for _ in range(repeat))
             results.append((f"export {fmt}", seconds, os.path.getsize(path)))
             os.remove(path)
     print(f"{'':24} {'seconds':>9} {'x to_parquet':>13} {'rows/s':>12} {'MB':>8}")

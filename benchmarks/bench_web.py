@@ -32,7 +32,6 @@ import os
 import secrets
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -48,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.support.pgschema import PG_URL, PostgresSchema  # noqa: E402
 
-SECRET = "bench-web-secret-key-0123456789abcdef"
+SECRET = "bench-web-secret-key-0123456789abcdef"  # noqa: S105 - a throwaway key for a server on 127.0.0.1
 CLIENT_PROCS, THREADS = 2, 8                      # 16 concurrent clients
 ITEMS = 40
 SURVEY_40 = "bench40"
@@ -132,7 +131,7 @@ def wsgi_app() -> Any:
     import flask
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-    from surveykit import load_questionnaire, storage
+    from surveykit import storage
     from webform import create_app
 
     url = os.environ["BENCH_DB_URL"]
@@ -454,8 +453,8 @@ def main() -> int:
     page_path = f"/s/{survey_id}"
     os.environ["BENCH_PAGE_PATH"] = page_path
 
-    print("web form benchmark: gunicorn -w %d -k sync on 127.0.0.1, %d clients (%d processes x %d threads), "
-          "%.0f s per window" % (args.workers, CLIENT_PROCS * THREADS, CLIENT_PROCS, THREADS, seconds))
+    print(f"web form benchmark: gunicorn -w {args.workers} -k sync on 127.0.0.1, {CLIENT_PROCS * THREADS} clients "
+          f"({CLIENT_PROCS} processes x {THREADS} threads), {seconds:.0f} s per window")
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs\n")
 
     print("1. First page of each shipped instrument (zh), bytes: HTML | HTML gzip -9 | + CSS + JS | all gzip")

@@ -45,7 +45,7 @@ def _nps_block(r: loyalty.NpsResult) -> dict[str, Any]:
 
 def _importance_blocks(df: pd.DataFrame, settings: dict[str, Any], xs: list[str], imps: list[str]) -> dict[str, Any]:
     fit = ipa.regression(df, TARGET, xs)
-    pairs = dict(zip(xs, zip(xs, imps)))
+    pairs = dict(zip(xs, zip(xs, imps, strict=True), strict=True))
     scale_grid = ipa.grid(df, pairs, crosshair="scale", performance_scale=tuple(settings["performance_scale"]),
                           importance_scale=tuple(settings["importance_scale"]))
     data_grid = ipa.grid(df, pairs, crosshair="data_mean")
@@ -67,8 +67,8 @@ def _importance_blocks(df: pd.DataFrame, settings: dict[str, Any], xs: list[str]
         }
     return {
         "n_complete_regression": fit.n,
-        "crosshairs": {"scale_centred": dict(zip(("imp", "perf"), scale_grid.crosshair)),
-                       "data_centred": dict(zip(("imp", "perf"), data_grid.crosshair)),
+        "crosshairs": {"scale_centred": dict(zip(("imp", "perf"), scale_grid.crosshair, strict=True)),
+                       "data_centred": dict(zip(("imp", "perf"), data_grid.crosshair, strict=True)),
                        "derived_rw_pct": rw_crosshair[0]},
         "regression": {"r_squared": fit.r_squared, "adj_r_squared": fit.adj_r_squared, "F": fit.F,
                        "df1": fit.df1, "df2": fit.df2, "intercept": fit.intercept,

@@ -31,7 +31,8 @@ def compute(case: dict[str, Any], reference_dir: Path) -> dict[str, Any]:
     coding = case["coding"]
     codes = {int(number): _surveykit_code(label) for number, label in coding["answers"].items()}
     order = [codes[number] for number in sorted(codes)]
-    table = {f: dict(zip(order, row)) for f, row in zip(order, coding["rows_functional_cols_dysfunctional"])}
+    table = {f: dict(zip(order, row, strict=True))
+             for f, row in zip(order, coding["rows_functional_cols_dysfunctional"], strict=True)}
     f_scores = {_surveykit_code(k): v for k, v in coding["dumouchel_functional"].items()}
     d_scores = {_surveykit_code(k): v for k, v in coding["dumouchel_dysfunctional"].items()}
 

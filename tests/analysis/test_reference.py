@@ -105,7 +105,7 @@ def _compare(expected: Any, actual: Any, tol: float, path: str, block: str, erro
             errors.append(f"{path}: expected a mapping, got {actual!r}")
             return
         for key, value in expected.items():
-            if key in META_KEYS or (block, key) in NOT_TO_MATCH and path == block:
+            if key in META_KEYS or ((block, key) in NOT_TO_MATCH and path == block):
                 continue
             if key not in actual:
                 errors.append(f"{path}.{key}: not computed")
@@ -115,7 +115,7 @@ def _compare(expected: Any, actual: Any, tol: float, path: str, block: str, erro
         if not isinstance(actual, (list, tuple)) or len(actual) != len(expected):
             errors.append(f"{path}: expected {expected!r}, got {actual!r}")
             return
-        for i, (e, a) in enumerate(zip(expected, actual)):
+        for i, (e, a) in enumerate(zip(expected, actual, strict=True)):
             _compare(e, a, tol, f"{path}[{i}]", block, errors)
     elif expected is None:
         if not (actual is None or (isinstance(actual, float) and math.isnan(actual))):

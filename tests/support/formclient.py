@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import html.parser
-import re
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path

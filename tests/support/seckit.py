@@ -81,10 +81,11 @@ class Site:
     def rows(self) -> tuple[int, ...]:
         """Everything a refused request must leave alone."""
         with self.engine.connect() as conn:
-            return tuple(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
-                         for t in (responses, drafts, users)) + (
-                conn.execute(sa.select(sa.func.count()).select_from(invitations)
-                             .where(invitations.c.used_at.is_not(None))).scalar_one(),)
+            counts = [conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+                      for t in (responses, drafts, users)]
+            used = conn.execute(sa.select(sa.func.count()).select_from(invitations)
+                                .where(invitations.c.used_at.is_not(None))).scalar_one()
+            return (*counts, used)
 
 
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
