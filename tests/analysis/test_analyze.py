@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from analysis import analyze, kano, servqual
+from analysis import analyze, ipa, kano, servqual
 from surveykit import load_questionnaire
 from surveykit.cli import main
 from surveykit.simulate import simulate
@@ -38,9 +38,13 @@ def test_servqual_sections(servqual_run):
     assert all(0 < r.alpha < 1 for r in result.reliability.values())
     assert result.satisfaction is not None and result.satisfaction.variable == "sat_overall"
     assert result.satisfaction.waves is not None and list(result.satisfaction.waves.waves.index) == ["2026Q1", "2026Q2"]
-    assert result.satisfaction.funnel is not None
+    funnel = result.satisfaction.funnel.units                 # by the first field, dealer
+    assert list(funnel.index) == ["A", "B", "C"] and funnel["n"].sum() == result.satisfaction.n
     assert "recommend" in result.nps and "recommend" in result.nps_segments
-    assert result.loyalty_matrix is not None
+    # sat_overall has 7 points: satisfied from 6; loyal from 9 of 0-10 (Jones & Sasser 1995)
+    matrix = result.loyalty_matrix
+    assert (matrix.satisfied_if_ge, matrix.loyal_if_ge) == (6, 9)
+    assert 0.9 * result.n_analysed < matrix.n <= min(result.nps["recommend"].n, result.satisfaction.n)  # both answered
     assert result.kano == {} and result.ipa == {} and result.scoring is None
     assert result.notes == ()
 
@@ -59,6 +63,18 @@ def test_exclusions_can_be_switched_off(servqual_run):
     q, df, _ = servqual_run
     kept = analyze(q, df, exclude=())
     assert kept.n_analysed == 600 and kept.excluded == {}
+    # Every row analysed, so the sections can be worked out from the table itself.
+    index = (100 * (df["sat_overall"] - 1) / 6).dropna()     # 0-100 index of a 7-point answer
+    by_dealer = index.groupby(df["dealer"])
+    funnel = kept.satisfaction.funnel
+    assert funnel.target == pytest.approx(index.mean()) and funnel.sd == pytest.approx(index.std())
+    assert funnel.units["n"].to_dict() == by_dealer.size().to_dict()
+    assert funnel.units["mean"].to_dict() == pytest.approx(by_dealer.mean().to_dict())
+    both = df[["sat_overall", "recommend"]].dropna()
+    satisfied, loyal = both["sat_overall"] >= 6, both["recommend"] >= 9
+    matrix = kept.loyalty_matrix
+    assert (matrix.loyalists, matrix.mercenaries, matrix.hostages, matrix.defectors) == (
+        (satisfied & loyal).sum(), (satisfied & ~loyal).sum(), (~satisfied & loyal).sum(), (~satisfied & ~loyal).sum())
 
 
 def test_straightliners_are_caught(servqual_run):
@@ -76,7 +92,8 @@ def test_json_ready_and_tidy(servqual_run):
     frame = result.to_frame()
     assert list(frame.columns) == ["section", "key", "statistic", "value"]
     assert np.isfinite(frame["value"]).all()
-    assert ((frame.section == "satisfaction") & (frame.statistic == "mean")).any()
+    mean = frame.loc[(frame.section == "satisfaction") & (frame.key == "") & (frame.statistic == "mean"), "value"]
+    assert mean.tolist() == pytest.approx([result.satisfaction.mean])
     assert "SERVQUAL gaps" in result.summary()
 
 
@@ -96,11 +113,19 @@ def test_every_shipped_instrument(name):
 
 def test_ipa_sections():
     q = load_questionnaire(ROOT / "dealer_aftersales_csi.yaml")
-    result = analyze(q, simulate(q, 500, seed=8))
+    df = simulate(q, 500, seed=8)
+    result = analyze(q, df, exclude=())
     block = result.ipa["steps"] if "steps" in result.ipa else next(iter(result.ipa.values()))
     assert len(block.grid.attributes) == 8
     assert block.derived is not None and block.derived.pct.sum() == pytest.approx(100)
-    assert block.penalty_reward is not None
+    # 5-point performance: low is 1-2, high 4-5 (thirds of the scale); the attributes' performance
+    # columns against sat_overall, as ipa.penalty_reward computes them on the whole table
+    performance = [f"{a}_p" for a in block.grid.attributes.index]
+    direct = ipa.penalty_reward(df, "sat_overall", performance, low_if_le=2, high_if_ge=4)
+    assert (block.penalty_reward.low_if_le, block.penalty_reward.high_if_ge) == (2, 4)
+    pd.testing.assert_frame_equal(block.penalty_reward.attributes, direct.attributes)
+    assert block.penalty_reward.attributes["n_low"].tolist() == [
+        int(((df[c] <= 2) & df["sat_overall"].notna()).sum()) for c in performance]
 
 
 def test_scoring_profile():

@@ -114,7 +114,7 @@ def test_holm_across_items_and_segments():
     order = np.argsort(p)
     expected = np.minimum(1, np.maximum.accumulate(p[order] * np.array([3, 2, 1])))  # Holm (1979)
     assert result.items["p_holm"].to_numpy()[order] == pytest.approx(expected)
-    assert result.segments is not None
+    assert result.segments.outcome == "unweighted_servqual"
     assert result.segments.groups["n"].tolist() == [3, 2]
     assert "SERVQUAL" in result.summary()
     assert list(result.to_frame()["item"]) == ["q1", "q2", "q3"]
@@ -123,7 +123,9 @@ def test_holm_across_items_and_segments():
 def test_one_item_dimension_has_no_alpha():
     result = servqual.gap_scores(_small(), PAIRS, DIMS)
     assert np.isnan(result.dimensions.loc["b", "alpha_gap"])  # alpha needs two items
-    assert not np.isnan(result.dimensions.loc["a", "alpha_P"])
+    # P of a: var(q1_p) = 1.3, var(q2_p) = 1.5, var(sum) = 2.8, so the items do not covary and
+    # alpha = 2 (1 - (1.3 + 1.5) / 2.8) = 0 (Cronbach 1951)
+    assert result.dimensions.loc["a", "alpha_P"] == pytest.approx(0.0, abs=1e-12)
 
 
 def test_alpha_matches_the_formula_with_complete_data():
