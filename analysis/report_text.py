@@ -45,7 +45,8 @@ _OWN: dict[str, dict[str, str]] = {
         "seed": "随机种子", "none": "无", "n": "样本量", "mean": "均值", "p": "p 值", "z": "z 值",
         "p_ipa": f"{_zh('importance')}高而{_zh('performance')}低：{{label}}（{_zh('importance')} {{importance:.2f}}，"
                  f"{_zh('performance')} {{performance:.2f}}，低于{_zh('performance')}中线 {{crosshair_performance:.2f}}）",
-        "p_servqual": f"服务{_zh('gap')}显著：{{label}}（{_zh('gap')} {{gap:+.2f}}，95% CI [{{ci_low:+.2f}}, {{ci_high:+.2f}}]，"
+        "p_servqual": f"服务{_zh('gap')}显著：{{label}}（{_zh('gap')} {{gap:+.2f}}，"
+                      "95% CI [{ci_low:+.2f}, {ci_high:+.2f}]，"
                       f"{_zh('expectation')} {{mean_E:.2f}}，{_zh('perception')} {{mean_P:.2f}}）",
         "p_kano": f"{_zh('kano_M')}：{{label}}（{{pct_M:.0f}}% 的顾客视为理所当然，Worse {{worse:.2f}}）——做不到就会引起不满",
         "p_penalty": "基本因素拖累满意度：{label}（低分惩罚 {penalty:+.2f}，p = {penalty_p:.3f}）",

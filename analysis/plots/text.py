@@ -42,7 +42,7 @@ def _catalogue(lang: str) -> dict[str, str]:
         "detractors": _paren(t["detractors"], "0–6", lang), "passives": _paren(t["passives"], "7–8", lang),
         "promoters": _paren(t["promoters"], "9–10", lang),
         "loyalty": _paren(t["loyalty"], "推荐/再次光顾" if lang == "zh" else "recommend / return", lang),
-        "funnel_title": _paren(t["unit_comparison"], t["funnel_plot"], lang),
+        "funnel_title": _paren(t["unit_comparison"], t["funnel_plot"].lower(), lang),
         "pareto_title": _paren(t["lost_reasons"], t["pareto_chart"], lang),
     }
     if lang == "zh":
