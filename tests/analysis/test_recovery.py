@@ -136,7 +136,7 @@ def test_the_report_has_the_section_only_when_the_survey_has_cases(analysed):
 
 @pytest.mark.parametrize(("lang", "texts"), [
     ("en", ["Service recovery", "Dissatisfied or detractor", "Customer at risk of leaving", "Repair quality",
-            "Mechanical repair", "Why customers left", "n = 80 customers", "1 of 2 recovery surveys satisfied"]),
+            "Mechanical repair", "Reasons for leaving", "n = 80 customers", "1 of 2 recovery surveys satisfied"]),
     ("zh", ["服务补救", "不满意或不愿推荐的客户", "维修质量", "机电维修", "客户流失原因", "n = 80 位客户"]),
 ])
 def test_the_section_with_causes_departments_and_lost_reasons(analysed, lang, texts):
