@@ -21,7 +21,7 @@ from webform.session_cookie import SessionInterface
 from webform.settings import DEV_SECRET_KEY, configure, uses_dev_secret
 from webform.static_urls import register_static_urls
 
-__all__ = ["create_app", "uses_dev_secret", "DEV_SECRET_KEY"]
+__all__ = ["DEV_SECRET_KEY", "create_app", "uses_dev_secret"]
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -51,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     @app.get("/healthz")
     def healthz() -> tuple[str, int, dict[str, str]]:
         ok = db.ping()
-        return ("ok\n" if ok else "store unreachable\n"), (200 if ok else 503), {"Content-Type": "text/plain; charset=utf-8"}
+        text, status = ("ok\n", 200) if ok else ("store unreachable\n", 503)
+        return text, status, {"Content-Type": "text/plain; charset=utf-8"}
 
     return app

@@ -12,8 +12,8 @@ import warnings
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, redirect, request, url_for
-from werkzeug.wrappers import Response as BaseResponse
 from flask_wtf.csrf import CSRFError
+from werkzeug.wrappers import Response as BaseResponse
 
 from surveykit import cases, export, storage
 from surveykit.model import Questionnaire
@@ -75,7 +75,7 @@ def csrf_failed(exc: CSRFError) -> BaseResponse:
 # -- pages ---------------------------------------------------------------------------------------------------
 
 def _survey(survey_id: str) -> Questionnaire:
-    """The survey whose responses a page shows (its views are for admins: a department user sees its cases, not answers)."""
+    """The survey whose responses a page shows; its views are for admins (a department user sees cases, not answers)."""
     entry = db.registry().survey(survey_id)
     if entry is None:
         fail(404)
@@ -88,7 +88,7 @@ def index() -> BaseResponse:
     lang = g.lang
     surveys = []
     for survey_id, (q, _version_id) in sorted(db.registry().current.items()):
-        started, submitted = db.draft_counts(survey_id)
+        started, _submitted = db.draft_counts(survey_id)
         total = sum(v["responses"] for v in db.versions(survey_id))
         surveys.append({"id": survey_id, "title": q.title.best(lang), "version": q.version, "responses": total,
                         "started": started})

@@ -32,8 +32,10 @@ def language_context() -> BaseResponse | None:
 def render_page(template: str, status: int = 200, **context: Any) -> BaseResponse:
     """An admin or case page in ``g.lang`` (language links only on GET pages, where they lead back here)."""
     lang = g.lang
-    switch = [(BCP47[c], LANGUAGE_NAMES[c], url_for(request.endpoint or "admin.index", **(request.view_args or {}), lang=c))
-              for c in UI_LANGUAGES if c != lang] if request.method == "GET" else []
+    switch: list[tuple[str, str, str]] = []
+    if request.method == "GET":
+        endpoint, args = request.endpoint or "admin.index", request.view_args or {}
+        switch = [(BCP47[c], LANGUAGE_NAMES[c], url_for(endpoint, **args, lang=c)) for c in UI_LANGUAGES if c != lang]
     body = render_template(template, lang=lang, lang_tag=BCP47.get(lang, lang), ui=_ui(lang), csrf=generate_csrf(),
                            user=g.get("admin"), switch=switch, switch_label=translate("lang_switch", lang), **context)
     return Response(body, status=status, mimetype="text/html")

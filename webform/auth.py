@@ -56,7 +56,8 @@ def current_user() -> User | None:
         return None
     now = time.time()
     config = current_app.config
-    if now - seen_at > 60 * float(config["ADMIN_IDLE_MINUTES"]) or now - login_at > 3600 * float(config["ADMIN_MAX_HOURS"]):
+    idle, age = now - seen_at, now - login_at
+    if idle > 60 * float(config["ADMIN_IDLE_MINUTES"]) or age > 3600 * float(config["ADMIN_MAX_HOURS"]):
         session.pop("admin", None)
         return None
     found = db.account(uid)
@@ -98,7 +99,8 @@ def login_rate_limited(username: str) -> bool:
     engine = db.engine()
     ip = request.remote_addr or "unknown"
     over_ip = storage.hit_rate_limit(engine, f"login:ip:{ip}", limit=int(limit), window_s=int(window))
-    over_user = storage.hit_rate_limit(engine, f"login:user:{username.casefold()}", limit=int(limit), window_s=int(window))
+    over_user = storage.hit_rate_limit(engine, f"login:user:{username.casefold()}", limit=int(limit),
+                                       window_s=int(window))
     return over_ip or over_user
 
 

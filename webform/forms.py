@@ -410,6 +410,15 @@ class ScreenForm(FlaskForm):
             out.update(fld.answers())
         return out
 
+    def valid_answers(self, question_ids: set[str]) -> dict[str, Any]:
+        """After validation: the answers of the fields without errors of the questions in ``question_ids``."""
+        out: dict[str, Any] = {}
+        for question_id in question_ids:
+            for fld in self.answer_fields(question_id):
+                if not fld.errors:
+                    out.update(fld.answers())
+        return out
+
     def question_variables(self, question_id: str) -> tuple[str, ...]:
         return tuple(v for fld in self.answer_fields(question_id) for v in fld.variables())
 

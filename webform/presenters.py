@@ -2,7 +2,9 @@
 
 The Jinja macros in ``templates/_fields.html`` take these objects, so that
 rendering a page is a loop over ready-made labels and ids (WTForms widgets are
-not used for rendering: 8.6x slower, see ``PERFORMANCE.md`` part B).
+not used for rendering: 8.6x slower, see ``PERFORMANCE.md`` part B).  The values
+shown in the inputs (from stored answers or from a posted form) and the error
+summary are made here too.
 """
 from __future__ import annotations
 
@@ -14,9 +16,9 @@ from markupsafe import Markup
 
 from surveykit.model import Question, Questionnaire, Scale, Screen, Text
 from surveykit.screens import NPS_LABELS
-from webform.forms import TEXT_MAX_DEFAULT, field_name
+from webform.forms import TEXT_MAX_DEFAULT, AnswerField, ConstantSumAnswer, MultiAnswer, ScreenForm, field_name
 from webform.i18n import translate
-from webform.skip_logic import plan
+from webform.skip_logic import plan, question_variables
 
 # A scale whose every point has a label, and at most this many points, is a vertical list of
 # labelled radios; otherwise a row of numbered cells with the end labels as captions.
@@ -237,3 +239,100 @@ def _with_fragments(qv: QuestionView, macros: Any, lang: str) -> QuestionView:
         qv = replace(qv, pristine=macros.question(qv, {}, {}, frozenset(), "", translate("optional", lang),
                                                   translate("sum_label", lang)))
     return qv
+
+
+def ready_questions(view: ScreenView, screen: Screen, shown: set[str], answers: dict[str, Any],
+                    values: dict[str, Any]) -> dict[str, Markup]:
+    """The finished HTML of each shown question of a page without errors (see :meth:`ScreenView.ready`)."""
+    ready: dict[str, Markup] = {}
+    for qv, question in zip(view.questions, screen.questions, strict=True):
+        if qv.id in shown:
+            answered = any(v in answers for v in question_variables(question))
+            html = view.ready(qv, answered, values.get(qv.id))
+            if html is not None:
+                ready[qv.id] = html
+    return ready
+
+
+def values_from_answers(screen: Screen, answers: dict[str, Any]) -> dict[str, Any]:
+    """The inputs' values from stored answers: the submitted text of each input, a list of codes for multi."""
+    values: dict[str, Any] = {}
+    for question in screen.questions:
+        qid = question.id
+        if question.type == "multi":
+            values[qid] = [o.code for o in question.options if answers.get(f"{qid}_{o.code}") == 1]
+        elif question.type == "constant_sum":
+            total = 0.0
+            for o in question.options:
+                value = answers.get(f"{qid}_{o.code}")
+                if value is not None:
+                    values[f"{qid}_{o.code}"] = _num(value)
+                    total += value
+            if any(f"{qid}_{o.code}" in values for o in question.options):
+                values[f"{qid}__total"] = _num(total)
+        elif question.type == "matrix":
+            for row in question.rows:
+                if row.id in answers:
+                    values[row.id] = str(answers[row.id])
+        elif qid in answers:
+            value = answers[qid]
+            values[qid] = _num(value) if isinstance(value, (int, float)) else value
+    return values
+
+
+def values_from_form(form: ScreenForm) -> tuple[dict[str, Any], set[str]]:
+    """The inputs' values as posted (shown again as typed), and the variables whose inputs are invalid."""
+    values: dict[str, Any] = {}
+    bad: set[str] = set()
+    for fld in form:
+        if not isinstance(fld, AnswerField):
+            continue
+        var = fld.short_name[2:]
+        if fld.errors:
+            bad.add(var)
+        if isinstance(fld, MultiAnswer):
+            values[var] = list(fld.raw_data or ())
+        elif isinstance(fld, ConstantSumAnswer):
+            total, any_number = 0.0, False
+            for code in fld.codes:
+                raw = fld.raw_value(code)
+                values[f"{var}_{code}"] = raw
+                if fld.data is not None:
+                    total += fld.data.get(code, 0)
+                    any_number = True
+            if any_number:
+                values[f"{var}__total"] = _num(total)
+        else:
+            values[var] = fld.raw_data[0] if fld.raw_data else ""
+    return values, bad
+
+
+def error_summary(form: ScreenForm, screen: Screen, lang: str, view: ScreenView) -> list[tuple[str, str]]:
+    """(input id, "label – messages") per question with errors, for the summary at the top of the page."""
+    items = []
+    views = {qv.id: qv for qv in view.questions}
+    for question in screen.questions:
+        messages: list[str] = []
+        href = None
+        for fld in form.answer_fields(question.id):
+            if fld.errors:
+                if href is None:
+                    qv = views[question.id]
+                    if question.type == "matrix":
+                        row = next(r for r in qv.rows if r.var == fld.short_name[2:])
+                        href = row.options[0].id
+                    else:
+                        href = qv.first_input
+                for message in fld.errors:
+                    if message not in messages:
+                        messages.append(message)
+        if messages and href:
+            label = (question.label or question.text).best(lang)
+            if len(label) > 80:
+                label = label[:78] + "…"
+            items.append((href, f"{label} – {' '.join(messages)}"))
+    return items
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))

@@ -28,7 +28,7 @@ from flask import Flask
 __all__ = ["DEFAULTS", "DEV_SECRET_KEY", "configure", "uses_dev_secret"]
 
 # loopback and tests only: `surveykit serve` refuses it on any other address
-DEV_SECRET_KEY = "surveykit-development-only-secret-key"  # nosec B105
+DEV_SECRET_KEY = "surveykit-development-only-secret-key"  # noqa: S105  # nosec B105
 
 DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,  # nosec B105 - no secret: the development key is used, and flagged

@@ -13,7 +13,7 @@ decided when the page is posted.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,6 +98,69 @@ def visible_screens(q: Questionnaire, answers: Mapping[str, Any], fields: Mappin
 
 def visible_questions(screen: Screen, context: Mapping[str, Any]) -> list[Question]:
     return [question for question in screen.questions if applies(question.visible_if, context)]
+
+
+def first_screen(q: Questionnaire, fields: Mapping[str, Any]) -> int | None:
+    """The index of the first screen that applies before any answer, or None when none does."""
+    visible = visible_screens(q, {}, fields)
+    return visible[0] if visible else None
+
+
+def next_screen(q: Questionnaire, index: int, answers: Mapping[str, Any], fields: Mapping[str, Any]) -> int | None:
+    """The index of the next screen after ``index`` that applies, or None when ``index`` is the last."""
+    return next((i for i in visible_screens(q, answers, fields) if i > index), None)
+
+
+def previous_screen(q: Questionnaire, index: int, answers: Mapping[str, Any], fields: Mapping[str, Any]) -> int | None:
+    """The index of the screen before ``index`` that applies, or None when ``index`` is the first."""
+    return next((i for i in reversed(visible_screens(q, answers, fields)) if i < index), None)
+
+
+def resume_screen(q: Questionnaire, answers: Mapping[str, Any], fields: Mapping[str, Any], reached: int) -> int:
+    """The screen to come back to: the one reached, or the next that applies, or the last that applies.
+
+    An earlier answer may have hidden the screen reached since; 0 when no screen applies.
+    """
+    visible = visible_screens(q, answers, fields)
+    if not visible:
+        return 0
+    return next((i for i in visible if i >= reached), visible[-1])
+
+
+def applying_questions(screen: Screen, context: Mapping[str, Any],
+                       answers_of: Callable[[str], Mapping[str, Any]]) -> set[str]:
+    """The ids of the questions of a posted screen that apply.
+
+    ``context`` holds the segment fields and the answers of earlier screens; ``answers_of(id)``
+    gives a question's answers as posted.  Walking the screen in order, each question that
+    applies adds its answers to the context, so a later question's condition may name it.
+    """
+    known = dict(context)
+    applying: set[str] = set()
+    for question in screen.questions:
+        if applies(question.visible_if, known):
+            applying.add(question.id)
+            known.update(answers_of(question.id))
+    return applying
+
+
+def shown_questions(q: Questionnaire, screen: Screen, context: Mapping[str, Any]) -> tuple[set[str], dict[str, str]]:
+    """The questions a screen renders, and the condition (as JSON) of each dynamic one among them.
+
+    A question whose condition names an answer on its own screen is rendered whatever the
+    answers (the optional script shows it while its condition holds); any other question is
+    rendered only when its condition holds for ``context`` (fields and answers so far).
+    """
+    dynamic = plan(q).dynamic
+    shown: set[str] = set()
+    conds: dict[str, str] = {}
+    for question in screen.questions:
+        if question.id in dynamic and question.visible_if is not None:
+            shown.add(question.id)
+            conds[question.id] = condition_json(question.visible_if, context)
+        elif applies(question.visible_if, context):
+            shown.add(question.id)
+    return shown, conds
 
 
 def missing_required(q: Questionnaire, answers: Mapping[str, Any], fields: Mapping[str, Any]) -> int | None:

@@ -12,38 +12,41 @@ Flow (POST/redirect/GET throughout):
   the thanks page.  A double-tapped or retried final submit carries the same
   key, so it returns the same thanks page and stores nothing new.
 * The session cookie holds, per survey, the draft id and the link that resumes
-  it (a resume or invitation link), plus the id of a finished response; the
-  answers themselves stay on the server.
+  it, plus the id of a finished response (:mod:`webform.respondent_session`).
 
 A one-screen survey (or one whose first screen is also its last) needs no draft:
 its form carries a signed submission key instead, and the submission is one
 transaction.
+
+The views read the request and the session; which questions apply, how answers
+merge and where a posted screen leads are Flask-free (:mod:`webform.skip_logic`,
+:mod:`webform.answers`).
 """
 from __future__ import annotations
 
-import datetime as dt
-from functools import lru_cache
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response as BaseResponse
-from flask_wtf.csrf import CSRFError, generate_csrf
-from itsdangerous import BadData, URLSafeTimedSerializer
 
 from surveykit import storage
 from surveykit.model import Questionnaire
-from webform import db
+from webform import db, drafts, respondent_session
+from webform.answers import Step, answers_before, declared_fields, merge_answers, next_step
 from webform.errors import error_response, fail
-from webform.forms import AnswerField, ConstantSumAnswer, MultiAnswer, ScreenForm, build_form
-from webform.i18n import BCP47, LANGUAGE_NAMES, MESSAGES, choose_language, translate
-from webform.skip_logic import (
-    applies, clean_answers, condition_json, missing_required, plan, question_variables, visible_screens,
-)
-from webform.presenters import screen_view
+from webform.forms import ScreenForm, build_form
+from webform.i18n import BCP47, choose_language, translate
+from webform.link_tokens import open_invitation, rate_limited
+from webform.respondent_session import key_serializer
+from webform.screen_page import Visit, language_links, render_screen
+from webform.skip_logic import applying_questions, first_screen, plan, resume_screen, visible_screens
+
+__all__ = ["bp", "key_serializer"]   # key_serializer: benchmarks/bench_web.py signs keys with it
 
 bp = Blueprint("survey", __name__, url_prefix="/s")
 
-KEY_MAX_AGE_S = 7 * 24 * 3600
 _FORM_META = frozenset({"csrf_token", "action", "k", "t"})
 
 
@@ -72,343 +75,55 @@ def _resolve_survey() -> None:
     g.lang = choose_language(g.q.languages, g.q.languages[0])
 
 
-def _engine() -> Any:
-    return db.engine()
-
-
-@lru_cache(maxsize=4)
-def _ui(lang: str) -> dict[str, str]:
-    return {key: translate(key, lang) for key in MESSAGES["en"]}
-
-
-KEY_SALT = "surveykit-submission-key"
-
-
-def key_serializer(secret_key: str | bytes) -> URLSafeTimedSerializer:
-    """Signs the submission key a draft-less form carries (``k``); the timestamp is the render time."""
-    return URLSafeTimedSerializer(secret_key, salt=KEY_SALT)
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return key_serializer(current_app.config["SECRET_KEY"])
-
-
-# -- the session: draft id + resume link per survey, finished response ids ------------------------
-
-def _session_entry(survey_id: str) -> tuple[str, str] | None:
-    entry = session.get("d", {}).get(survey_id)
-    if (isinstance(entry, list) and len(entry) == 2 and all(isinstance(x, str) for x in entry)
-            and len(entry[0]) <= 64):
-        return entry[0], entry[1]
-    return None
-
-
-def _remember(survey_id: str, draft_id: str, resume_url: str) -> None:
-    drafts = dict(session.get("d", {}))
-    drafts[survey_id] = [draft_id, resume_url]
-    session["d"] = drafts
-
-
-def _forget(survey_id: str) -> None:
-    drafts = dict(session.get("d", {}))
-    if drafts.pop(survey_id, None) is not None:
-        session["d"] = drafts
-
-
-def _done(survey_id: str) -> str | None:
-    value = session.get("done", {}).get(survey_id)
-    return value if isinstance(value, str) else None
-
-
-def _finish(survey_id: str, response_id: str) -> BaseResponse:
-    _forget(survey_id)
-    done = dict(session.get("done", {}))
-    done[survey_id] = response_id
-    session["done"] = done
-    return redirect(url_for("survey.thanks", survey_id=survey_id), 303)
-
-
-def _session_draft(survey_id: str) -> storage.Draft | None:
-    entry = _session_entry(survey_id)
-    if entry is None:
-        return None
-    draft = storage.load_draft(_engine(), draft_id=entry[0])
-    if draft is None or draft.survey != survey_id:
-        _forget(survey_id)
-        return None
-    return draft
-
-
-def _questionnaire(draft: storage.Draft | None) -> Questionnaire:
-    if draft is not None:
-        q = db.registry().version(draft.version_id)
-        if q is not None:
-            return q
-        g.draft_on_other_version = True
-    return g.q  # type: ignore[no-any-return]
-
-
-def _known(q: Questionnaire, answers: dict[str, Any]) -> dict[str, Any]:
-    """Draft answers restricted to the variables of ``q``.
-
-    A draft whose own version is no longer loaded finishes on the current one: its answers
-    are kept only where they still fit (same variable, a value the new version accepts).
-    """
-    names = _answer_names(q)
-    kept = {k: v for k, v in answers.items() if k in names}
-    if not g.get("draft_on_other_version"):
-        return kept
-    fitting = {}
-    for name, value in kept.items():
-        try:
-            fitting.update(storage.canonical_answers(q, {name: value}))
-        except ValueError:
-            continue
-    return fitting
-
-
-def _segment(q: Questionnaire, fields: dict[str, Any]) -> dict[str, Any]:
-    """Segment fields restricted to those ``q`` declares (an invitation may predate a version)."""
-    declared = {f.id for f in q.fields}
-    return {k: v for k, v in fields.items() if k in declared}
-
-
-def _save_draft(draft: storage.Draft, answers: dict[str, Any], page: int) -> BaseResponse | None:
-    """Save a page into the draft; a draft submitted meanwhile (a race with a double tap) ends at thanks."""
-    try:
-        storage.save_draft(_engine(), draft.id, _delta(draft.answers, answers), page)
-    except storage.StorageError:
-        current = storage.load_draft(_engine(), draft_id=draft.id)
-        if current is not None and current.response_id is not None:
-            return _finish(draft.survey, current.response_id)
-        _forget(draft.survey)
-        fail(409)
-    return None
-
-
-_NAMES: dict[int, tuple[Questionnaire, frozenset[str]]] = {}
-
-
-def _answer_names(q: Questionnaire) -> frozenset[str]:
-    hit = _NAMES.get(id(q))
-    if hit is None or hit[0] is not q:
-        hit = (q, frozenset(v.name for v in q.answer_variables()))
-        _NAMES[id(q)] = hit
-    return hit[1]
-
-
-# -- invitations ---------------------------------------------------------------------------------
-
-def _client_ip() -> str:
-    return request.remote_addr or "unknown"
-
-
-def _rate_limited(kind: str, count: bool = True) -> bool:
-    limit, window = current_app.config["TOKEN_RATE_LIMIT"]
-    return storage.hit_rate_limit(_engine(), f"{kind}:{_client_ip()}", limit=int(limit), window_s=int(window),
-                                  count=count)
-
-
-def _invitation(q: Questionnaire, token: str) -> storage.InvitationState:
-    """An open invitation of this survey, or an error page (404 unknown, 410 used/expired, 429).
-
-    Once an address is over the guessing limit every token is 429, a real one too: otherwise a
-    guesser would still tell a hit (200) from a miss (429).
-    """
-    state = storage.lookup_invitation(_engine(), token)
-    if state.status == "unknown" or state.survey != q.survey:
-        if _rate_limited("token"):
-            fail(429)
-        fail(404, "err_404", "invitation_unknown")
-    if _rate_limited("token", count=False):
-        fail(429)
-    if state.status == "used":
-        fail(410, "err_410", "invitation_used")
-    if state.status == "expired":
-        fail(410, "err_410", "invitation_expired")
-    return state
-
-
 # -- navigation ------------------------------------------------------------------------------------
 
-def _page_url(survey_id: str, q: Questionnaire, index: int) -> str:
-    return url_for("survey.page", survey_id=survey_id, screen_id=q.screens()[index].id)
+def _page_url(q: Questionnaire, index: int) -> str:
+    return url_for("survey.page", survey_id=q.survey, screen_id=q.screens()[index].id)
 
 
-def _resume_index(q: Questionnaire, draft: storage.Draft) -> int:
-    """The screen to come back to: the one reached, or the next that applies, or the last that applies."""
-    visible = visible_screens(q, _known(q, draft.answers), draft.fields)
-    if not visible:
-        return 0
-    for index in visible:
-        if index >= draft.page:
-            return index
-    return visible[-1]
-
-
-def _neighbour(q: Questionnaire, index: int, answers: dict[str, Any], fields: dict[str, Any], step: int) -> int | None:
-    visible = visible_screens(q, answers, fields)
-    if step > 0:
-        return next((i for i in visible if i > index), None)
-    return next((i for i in reversed(visible) if i < index), None)
-
-
-# -- rendering ---------------------------------------------------------------------------------------
-
-def _values_from_answers(q: Questionnaire, index: int, answers: dict[str, Any]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for question in q.screens()[index].questions:
-        qid = question.id
-        if question.type == "multi":
-            values[qid] = [o.code for o in question.options if answers.get(f"{qid}_{o.code}") == 1]
-        elif question.type == "constant_sum":
-            total = 0.0
-            for o in question.options:
-                value = answers.get(f"{qid}_{o.code}")
-                if value is not None:
-                    values[f"{qid}_{o.code}"] = _num(value)
-                    total += value
-            if any(f"{qid}_{o.code}" in values for o in question.options):
-                values[f"{qid}__total"] = _num(total)
-        elif question.type == "matrix":
-            for row in question.rows:
-                if row.id in answers:
-                    values[row.id] = str(answers[row.id])
-        elif qid in answers:
-            value = answers[qid]
-            values[qid] = _num(value) if isinstance(value, (int, float)) else value
-    return values
-
-
-def _values_from_form(form: ScreenForm) -> tuple[dict[str, Any], set[str]]:
-    values: dict[str, Any] = {}
-    bad: set[str] = set()
-    for fld in form:
-        if not isinstance(fld, AnswerField):
-            continue
-        var = fld.short_name[2:]
-        if fld.errors:
-            bad.add(var)
-        if isinstance(fld, MultiAnswer):
-            values[var] = list(fld.raw_data or ())
-        elif isinstance(fld, ConstantSumAnswer):
-            total, any_number = 0.0, False
-            for code in fld.codes:
-                raw = fld.raw_value(code)
-                values[f"{var}_{code}"] = raw
-                if fld.data is not None:
-                    total += fld.data.get(code, 0)
-                    any_number = True
-            if any_number:
-                values[f"{var}__total"] = _num(total)
-        else:
-            values[var] = fld.raw_data[0] if fld.raw_data else ""
-    return values, bad
-
-
-def _num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
-
-
-def _summary(form: ScreenForm, q: Questionnaire, index: int, lang: str, view: Any) -> list[tuple[str, str]]:
-    items = []
-    views = {qv.id: qv for qv in view.questions}
-    for question in q.screens()[index].questions:
-        messages = []
-        href = None
-        for fld in form.answer_fields(question.id):
-            if fld.errors:
-                if href is None:
-                    qv = views[question.id]
-                    if question.type == "matrix":
-                        row = next(r for r in qv.rows if r.var == fld.short_name[2:])
-                        href = row.options[0].id
-                    else:
-                        href = qv.first_input
-                for message in fld.errors:
-                    if message not in messages:
-                        messages.append(message)
-        if messages and href:
-            label = (question.label or question.text).best(lang)
-            if len(label) > 80:
-                label = label[:78] + "…"
-            items.append((href, f"{label} – {' '.join(messages)}"))
-    return items
-
-
-def _switch_links(q: Questionnaire, lang: str) -> list[tuple[str, str, str]]:
-    links = []
-    args: dict[str, Any] = {**(request.view_args or {}), **{k: v for k, v in request.args.items() if k != "lang"}}
-    endpoint = request.endpoint or "survey.start"
-    for code in q.languages:
-        if code != lang:
-            links.append((BCP47.get(code, code), LANGUAGE_NAMES.get(code, code), url_for(endpoint, **args, lang=code)))
-    return links
-
-
-def _render(q: Questionnaire, index: int, *, draft: storage.Draft | None, answers: dict[str, Any],
-            fields: dict[str, Any], form: ScreenForm | None = None, status: int = 200, notice: str | None = None,
-            token: str | None = None, key: str | None = None) -> BaseResponse:
-    lang = g.lang
-    survey_id = q.survey
-    screen = q.screens()[index]
-    view = screen_view(q, screen, lang)
-    dynamic = plan(q).dynamic
-    context = {**fields, **answers}
-    shown: set[str] = set()
-    conds: dict[str, str] = {}
-    for question in screen.questions:
-        if question.id in dynamic and question.visible_if is not None:
-            shown.add(question.id)
-            conds[question.id] = condition_json(question.visible_if, context)
-        elif applies(question.visible_if, context):
-            shown.add(question.id)
-    ready: dict[str, Any] = {}
-    if form is not None:
-        values, bad = _values_from_form(form)
-        errors = form.errors_by_question()
-        summary = _summary(form, q, index, lang, view)
-    else:
-        values, bad, errors, summary = _values_from_answers(q, index, answers), set(), {}, []
-        # questions without errors come ready-made from the view, rendered once by the same macros
-        for qv, question in zip(view.questions, screen.questions):
-            if qv.id in shown:
-                answered = any(v in answers for v in question_variables(question))
-                html = view.ready(qv, answered, values.get(qv.id))
-                if html is not None:
-                    ready[qv.id] = html
-    visible = visible_screens(q, answers, fields)
-    position = visible.index(index) + 1 if index in visible else 1
-    is_last = _neighbour(q, index, answers, fields, +1) is None
-    ui = _ui(lang)
-    resume_url = None
-    if draft is not None:
-        entry = _session_entry(survey_id)
-        if entry is not None:
-            resume_url = request.host_url.rstrip("/") + entry[1]
-    if draft is None:
-        # keep the key the form carried (a retry of the same submission), if it is genuine
-        key = _valid_key(key) or _serializer().dumps(storage.new_submission_key())
-    title = view.title or q.title.best(lang)
-    body = render_template(
-        "survey/page.html", lang=lang, lang_tag=BCP47.get(lang, lang), ui=ui, view=view, shown=shown, conds=conds,
-        values=values, errors=errors, bad=bad, summary=summary, notice=notice, ready=ready,
-        survey_title=q.title.best(lang), page_title=title,
-        description=q.description.best(lang) if (q.description and position == 1) else "",
-        progress=translate("progress", lang, n=position, m=max(len(visible), position)),
-        action=url_for("survey.page", survey_id=survey_id, screen_id=screen.id),
-        csrf=generate_csrf(), k=key if draft is None else None, t=token if draft is None else None,
-        next_label=ui["submit"] if is_last else ui["next"], back=bool(visible) and index > visible[0],
-        resume_url=resume_url, switch=_switch_links(q, lang), switch_label=ui["lang_switch"],
-    )
-    return Response(body, status=status, mimetype="text/html")
+def _screen_index(q: Questionnaire, screen_id: str) -> int:
+    index = plan(q).index.get(screen_id)
+    if index is None:
+        fail(404)
+    return index
 
 
 def _first_index(q: Questionnaire, fields: dict[str, Any]) -> int:
-    visible = visible_screens(q, {}, fields)
-    if not visible:
+    index = first_screen(q, fields)
+    if index is None:
         fail(410)
-    return visible[0]
+    return index
+
+
+def _resume(draft: storage.Draft) -> BaseResponse:
+    """To the thanks page when the draft was submitted, else to the screen to come back to."""
+    if draft.response_id is not None:
+        return drafts.finish(draft.survey, draft.response_id)
+    q = drafts.questionnaire_of(draft)
+    return redirect(_page_url(q, resume_screen(q, drafts.known(q, draft.answers), draft.fields, draft.page)), 303)
+
+
+def _draft_visit(q: Questionnaire, index: int, draft: storage.Draft) -> Visit | BaseResponse:
+    """The draft on screen ``index``, or a redirect when that screen does not apply or was not reached yet."""
+    answers = drafts.known(q, draft.answers)
+    if index not in visible_screens(q, answers, draft.fields) or index > draft.page:
+        return _resume(draft)
+    return Visit(q, index, draft, answers, draft.fields, invitation_id=draft.invitation_id)
+
+
+def _posted_visit(q: Questionnaire, index: int, draft: storage.Draft | None) -> Visit | BaseResponse:
+    """Who posts screen ``index``: the draft, or - without one - the first screen with the form's token and key."""
+    if draft is not None:
+        return _draft_visit(q, index, draft)
+    token = request.form.get("t")
+    fields: dict[str, Any] = {}
+    invitation_id = None
+    if token is not None:
+        state = open_invitation(q, token)
+        fields, invitation_id = state.fields, state.id
+    if index != _first_index(q, fields):
+        return redirect(url_for("survey.start", survey_id=q.survey), 303)
+    return Visit(q, index, None, {}, fields, token=token, key=request.form.get("k"), invitation_id=invitation_id)
 
 
 # -- views -------------------------------------------------------------------------------------------
@@ -418,145 +133,108 @@ def start(survey_id: str) -> BaseResponse:
     q = g.q
     token = request.args.get("t")
     if token is not None:
-        state = _invitation(q, token)
-        draft = storage.load_draft(_engine(), invitation_id=state.id)
+        state = open_invitation(q, token)
+        draft = storage.load_draft(db.engine(), invitation_id=state.id)
         if draft is not None and draft.response_id is None and draft.survey == survey_id:
-            _remember(survey_id, draft.id, url_for("survey.start", survey_id=survey_id, t=token))
-            q = _questionnaire(draft)
-            return redirect(_page_url(survey_id, q, _resume_index(q, draft)), 303)
+            respondent_session.remember(survey_id, draft.id, url_for("survey.start", survey_id=survey_id, t=token))
+            return _resume(draft)
         # this invitation's respondent starts afresh, whoever used this browser before
-        _forget(survey_id)
-        done = dict(session.get("done", {}))
-        if done.pop(survey_id, None) is not None:
-            session["done"] = done
-        return _render(q, _first_index(q, state.fields), draft=None, answers={}, fields=state.fields, token=token)
-    if _done(survey_id):
+        respondent_session.forget(survey_id)
+        respondent_session.clear_done(survey_id)
+        return render_screen(Visit(q, _first_index(q, state.fields), None, {}, state.fields, token=token))
+    if respondent_session.done(survey_id):
         return redirect(url_for("survey.thanks", survey_id=survey_id), 303)
-    draft = _session_draft(survey_id)
+    draft = drafts.from_session(survey_id)
     if draft is not None:
-        if draft.response_id is not None:
-            return _finish(survey_id, draft.response_id)
-        q = _questionnaire(draft)
-        return redirect(_page_url(survey_id, q, _resume_index(q, draft)), 303)
-    return _render(q, _first_index(q, {}), draft=None, answers={}, fields={})
+        return _resume(draft)
+    return render_screen(Visit(q, _first_index(q, {}), None, {}, {}))
 
 
 @bp.get("/<survey_id>/p/<screen_id>")
 def page(survey_id: str, screen_id: str) -> BaseResponse:
-    draft = _session_draft(survey_id)
-    q = _questionnaire(draft)
-    index = plan(q).index.get(screen_id)
-    if index is None:
-        fail(404)
+    draft = drafts.from_session(survey_id)
+    q = drafts.questionnaire_of(draft)
+    index = _screen_index(q, screen_id)
     if draft is None:
-        if _done(survey_id):
+        if respondent_session.done(survey_id):
             return redirect(url_for("survey.thanks", survey_id=survey_id), 303)
         if index != _first_index(q, {}):
             return redirect(url_for("survey.start", survey_id=survey_id), 303)
-        return _render(q, index, draft=None, answers={}, fields={})
+        return render_screen(Visit(q, index, None, {}, {}))
     if draft.response_id is not None:
-        return _finish(survey_id, draft.response_id)
-    answers = _known(q, draft.answers)
-    if index not in visible_screens(q, answers, draft.fields) or index > draft.page:
-        return redirect(_page_url(survey_id, q, _resume_index(q, draft)), 303)
-    return _render(q, index, draft=draft, answers=answers, fields=draft.fields)
+        return drafts.finish(survey_id, draft.response_id)
+    visit = _draft_visit(q, index, draft)
+    return render_screen(visit) if isinstance(visit, Visit) else visit
 
 
 @bp.post("/<survey_id>/p/<screen_id>")
 def page_post(survey_id: str, screen_id: str) -> BaseResponse:
-    draft = _session_draft(survey_id)
+    draft = drafts.from_session(survey_id)
     if draft is not None and draft.response_id is not None:
-        return _finish(survey_id, draft.response_id)           # a replayed final submit
-    if draft is None and _done(survey_id):
+        return drafts.finish(survey_id, draft.response_id)           # a replayed final submit
+    if draft is None and respondent_session.done(survey_id):
         return redirect(url_for("survey.thanks", survey_id=survey_id), 303)
-    q = _questionnaire(draft)
-    p = plan(q)
-    index = p.index.get(screen_id)
-    if index is None:
-        fail(404)
-    token = None
-    invitation_id = None
-    if draft is None:
-        token = request.form.get("t")
-        fields: dict[str, Any] = {}
-        if token is not None:
-            state = _invitation(q, token)
-            fields, invitation_id = state.fields, state.id
-        answers: dict[str, Any] = {}
-        if index != _first_index(q, fields):
-            return redirect(url_for("survey.start", survey_id=survey_id), 303)
-    else:
-        fields, invitation_id = draft.fields, draft.invitation_id
-        answers = _known(q, draft.answers)
-        if index not in visible_screens(q, answers, fields) or index > draft.page:
-            return redirect(_page_url(survey_id, q, _resume_index(q, draft)), 303)
-
-    screen = q.screens()[index]
-    form = build_form(q, screen, g.lang)()
+    q = drafts.questionnaire_of(draft)
+    visit = _posted_visit(q, _screen_index(q, screen_id), draft)
+    if not isinstance(visit, Visit):
+        return visit
+    form = build_form(q, visit.screen, g.lang)()
     action = request.form.get("action", "next")
-    posted_key = request.form.get("k") if draft is None else None
-    render: dict[str, Any] = dict(draft=draft, answers=answers, fields=fields, token=token, key=posted_key)
+    if not _well_formed(form, action):
+        return render_screen(visit, form=form, status=400, notice=translate("unexpected", g.lang))
+    context = {**visit.fields, **answers_before(q, visit.index, visit.answers)}
+    applying = applying_questions(visit.screen, context, form.question_answers)
+    valid = form.validate_visible(applying)
+    merged = merge_answers(q, visit.index, visit.answers, form.valid_answers(applying), visit.fields)
+    return _follow(next_step(q, visit.index, merged, visit.fields, action=action, valid=valid), visit, form, merged)
+
+
+def _well_formed(form: ScreenForm, action: str) -> bool:
+    """False for a post no page of ours sends: unknown or repeated fields, files, another action."""
     posted = set(request.form.keys()) | set(request.files.keys())
     repeated = any(len(request.form.getlist(name)) > 1 for name in _FORM_META)   # parameter pollution
-    if posted - _FORM_META - form.input_names() or request.files or action not in ("next", "back") or repeated:
-        return _render(q, index, form=form, status=400, notice=translate("unexpected", g.lang), **render)
+    return not (posted - _FORM_META - form.input_names() or request.files or action not in ("next", "back")
+                or repeated)
 
-    # which questions of this screen apply, given earlier answers and the answers on this screen
-    before = {k: v for k, v in answers.items() if k not in p.screen_variables[index]}
-    context = {**fields, **before}
-    applying: set[str] = set()
-    for question in screen.questions:
-        if applies(question.visible_if, context):
-            applying.add(question.id)
-            context.update(form.question_answers(question.id))
-    valid = form.validate_visible(applying)
-    page_answers: dict[str, Any] = {}
-    for qid in applying:
-        for fld in form.answer_fields(qid):
-            if not fld.errors:
-                page_answers.update(fld.answers())
-    merged = clean_answers(q, {**before, **page_answers}, fields)
 
-    if action == "back":
-        if draft is not None:
-            stopped = _save_draft(draft, merged, draft.page)
-            if stopped is not None:
-                return stopped
-        previous = _neighbour(q, index, merged, fields, -1)
-        if previous is None:
-            return redirect(url_for("survey.start", survey_id=survey_id), 303)
-        return redirect(_page_url(survey_id, q, previous), 303)
-    if not valid:
-        return _render(q, index, form=form, status=422, **render)
-
-    following = _neighbour(q, index, merged, fields, +1)
-    if following is not None:
+def _follow(step: Step, visit: Visit, form: ScreenForm, answers: dict[str, Any]) -> BaseResponse:
+    """Carry out :func:`webform.answers.next_step`: save the draft as needed, then redirect, re-render or submit."""
+    q, draft = visit.q, visit.draft
+    if step.kind == "invalid":
+        return render_screen(visit, form=form, status=422)
+    if step.kind == "submit":
+        return _submit(visit, form, answers)
+    if step.kind == "next" and step.screen is not None:
         if draft is None:
-            draft = _start_draft(q, fields, invitation_id, token)
-        stopped = _save_draft(draft, merged, max(draft.page, following))
-        return stopped or redirect(_page_url(survey_id, q, following), 303)
+            draft = drafts.start(visit)
+        stopped = drafts.save(draft, answers, max(draft.page, step.screen))
+        return stopped or redirect(_page_url(q, step.screen), 303)
+    # back, or to an earlier screen that lacks a required answer: this screen's answers are kept
+    if draft is not None:
+        stopped = drafts.save(draft, answers, draft.page)
+        if stopped is not None:
+            return stopped
+    if step.screen is None:
+        return redirect(url_for("survey.start", survey_id=q.survey), 303)
+    return redirect(_page_url(q, step.screen), 303)
 
-    incomplete = missing_required(q, merged, fields)
-    if incomplete is not None and incomplete != index:
-        # an earlier screen lacks a required answer (a crafted request): send the respondent there
-        if draft is not None:
-            stopped = _save_draft(draft, merged, draft.page)
-            if stopped is not None:
-                return stopped
-        return redirect(_page_url(survey_id, q, incomplete), 303)
+
+def _submit(visit: Visit, form: ScreenForm, answers: dict[str, Any]) -> BaseResponse:
+    """Store the response under the draft's key (or the form's signed key), then the thanks page."""
+    q, draft = visit.q, visit.draft
     if draft is not None:
         key, started = draft.key, draft.started_at
     else:
-        signed = _valid_key(posted_key, with_time=True)
+        signed = respondent_session.submission_key(visit.key)
         if signed is None:
-            return _render(q, index, form=form, status=400, notice=translate("expired_form", g.lang),
-                           **{**render, "key": None})
+            return render_screen(replace(visit, key=None), form=form, status=400,
+                                 notice=translate("expired_form", g.lang))
         key, started = signed
     try:
         result = storage.save_response(
-            _engine(), q, merged, key=key, language=g.lang,
-            fields=_segment(q, draft.fields) if draft is not None else None,
-            wave=current_app.config.get("WAVE"), started_at=started, invitation_id=invitation_id)
+            db.engine(), q, answers, key=key, language=g.lang,
+            fields=declared_fields(q, draft.fields) if draft is not None else None,
+            wave=current_app.config.get("WAVE"), started_at=started, invitation_id=visit.invitation_id)
     except storage.DuplicateSubmission:
         # the same submission key with other answers (a tampered or replayed form): refused, nothing stored
         fail(422)
@@ -566,75 +244,33 @@ def page_post(survey_id: str, screen_id: str) -> BaseResponse:
         # validation above makes every answer canonical; this is a bug, reported without a traceback page
         current_app.logger.exception("a validated submission was refused by the store")
         fail(422)
-    return _finish(survey_id, result.response_id)
-
-
-def _valid_key(signed: str | None, with_time: bool = False) -> Any:
-    """The submission key of a signed ``k`` field (and when the form was rendered), or None."""
-    if not signed or len(signed) > 200:
-        return None
-    try:
-        key, stamp = _serializer().loads(signed, max_age=KEY_MAX_AGE_S, return_timestamp=True)
-    except BadData:
-        return None
-    if not isinstance(key, str):
-        return None
-    if with_time:
-        return key, stamp.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return signed
-
-
-def _start_draft(q: Questionnaire, fields: dict[str, Any], invitation_id: int | None, token: str | None) -> storage.Draft:
-    engine = _engine()
-    if invitation_id is not None:
-        existing = storage.load_draft(engine, invitation_id=invitation_id)
-        if existing is not None and existing.response_id is None and existing.survey == q.survey:
-            _remember(q.survey, existing.id, url_for("survey.start", survey_id=q.survey, t=token))
-            return existing
-    # with an invitation the store takes its fields itself
-    draft = storage.start_draft(engine, q, language=g.lang, fields=None if invitation_id is not None else fields or None,
-                                invitation_id=invitation_id)
-    if token is not None:
-        link = url_for("survey.start", survey_id=q.survey, t=token)
-    else:
-        link = url_for("survey.resume", survey_id=q.survey, token=draft.resume_token)
-    _remember(q.survey, draft.id, link)
-    return draft
-
-
-def _delta(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """What :func:`storage.save_draft` must merge to turn ``old`` into ``new`` (None removes)."""
-    delta: dict[str, Any] = {k: v for k, v in new.items() if old.get(k) != v or type(old.get(k)) is not type(v)}
-    delta.update({k: None for k in old if k not in new})
-    return delta
+    return drafts.finish(q.survey, result.response_id)
 
 
 @bp.get("/<survey_id>/r/<token>")
 def resume(survey_id: str, token: str) -> BaseResponse:
-    draft = storage.load_draft(_engine(), resume_token=token) if len(token) <= 100 else None
+    draft = storage.load_draft(db.engine(), resume_token=token) if len(token) <= 100 else None
     if draft is None or draft.survey != survey_id:
-        if _rate_limited("resume"):
+        if rate_limited("resume"):
             fail(429)
         fail(404, "err_404", "resume_unknown")
-    if _rate_limited("resume", count=False):
+    if rate_limited("resume", count=False):
         fail(429)
-    if draft.response_id is not None:
-        return _finish(survey_id, draft.response_id)
-    _remember(survey_id, draft.id, url_for("survey.resume", survey_id=survey_id, token=token))
-    q = _questionnaire(draft)
-    return redirect(_page_url(survey_id, q, _resume_index(q, draft)), 303)
+    if draft.response_id is None:
+        respondent_session.remember(survey_id, draft.id, url_for("survey.resume", survey_id=survey_id, token=token))
+    return _resume(draft)
 
 
 @bp.get("/<survey_id>/thanks")
 def thanks(survey_id: str) -> BaseResponse:
-    if not _done(survey_id):
+    if not respondent_session.done(survey_id):
         return redirect(url_for("survey.start", survey_id=survey_id), 303)
     q = g.q
     lang = g.lang
     text = q.thanks.best(lang) if q.thanks else translate("thanks_default", lang)
     body = render_template("survey/thanks.html", lang=lang, lang_tag=BCP47.get(lang, lang),
                            title=translate("thanks_title", lang), text=text, survey_title=q.title.best(lang),
-                           switch=_switch_links(q, lang), switch_label=translate("lang_switch", lang))
+                           switch=language_links(q, lang), switch_label=translate("lang_switch", lang))
     return Response(body, mimetype="text/html")
 
 
@@ -645,16 +281,15 @@ def csrf_failed(exc: CSRFError) -> BaseResponse:
         return error_response(400)
     _resolve_survey()
     survey_id = (request.view_args or {}).get("survey_id", "")
-    draft = _session_draft(survey_id)
-    q = _questionnaire(draft)
+    draft = drafts.from_session(survey_id)
+    q = drafts.questionnaire_of(draft)
     index = plan(q).index.get((request.view_args or {}).get("screen_id", ""))
-    fields = draft.fields if draft is not None else {}
-    if index is None or (draft is None and index != _first_index(q, fields)) or \
+    if index is None or (draft is None and index != _first_index(q, {})) or \
             (draft is not None and draft.response_id is not None):
         return error_response(400, "err_400", "expired_form")
-    form = build_form(q, q.screens()[index], g.lang)()
-    token = request.form.get("t") if draft is None else None
-    answers = _known(q, draft.answers) if draft is not None else {}
-    return _render(q, index, draft=draft, answers=answers, fields=fields, form=form, status=400,
-                   notice=translate("expired_form", g.lang), token=token,
-                   key=request.form.get("k") if draft is None else None)
+    if draft is None:
+        visit = Visit(q, index, None, {}, {}, token=request.form.get("t"), key=request.form.get("k"))
+    else:
+        visit = Visit(q, index, draft, drafts.known(q, draft.answers), draft.fields)
+    form = build_form(q, visit.screen, g.lang)()
+    return render_screen(visit, form=form, status=400, notice=translate("expired_form", g.lang))
