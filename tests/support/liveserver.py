@@ -147,7 +147,8 @@ class LiveServer:
 
 
 
-def request(port: int, method: str, path: str, *, body: bytes | str | None = None, headers: dict[str, str] | None = None,
+def request(port: int, method: str, path: str, *, body: bytes | str | None = None,
+            headers: dict[str, str] | None = None,
             timeout: float = REQUEST_TIMEOUT_S) -> tuple[int, http.client.HTTPMessage, bytes]:
     """One HTTP/1.1 request on a new connection to 127.0.0.1 (gunicorn's sync workers close it anyway)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
@@ -172,7 +173,7 @@ def session_cookie(headers: http.client.HTTPMessage) -> str | None:
 
 
 def signed_payload(value: str) -> Any:
-    """The JSON inside an itsdangerous token (a Flask session cookie or the form's ``k``); the signature is not checked."""
+    """The JSON inside an itsdangerous token (a Flask session cookie or the form's ``k``); not verified."""
     compressed = value.startswith(".")
     data = value.lstrip(".").split(".", 1)[0]
     raw = base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))

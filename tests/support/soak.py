@@ -52,8 +52,8 @@ RETRIES = 20             # attempts per submission (with backoff) before the cli
 
 
 def soak_yaml(survey: str = SURVEY) -> str:
-    items = "\n".join(f"          - {{id: i{n:02d}, type: likert, scale: agree5, text: {{zh: 第{n}题。, en: Statement {n}.}}}}"
-                      for n in range(1, ITEMS + 1))
+    item = "          - {{id: i{n:02d}, type: likert, scale: agree5, text: {{zh: 第{n}题。, en: Statement {n}.}}}}"
+    items = "\n".join(item.format(n=n) for n in range(1, ITEMS + 1))
     return textwrap.dedent(f"""\
         survey: {survey}
         version: 1
@@ -68,7 +68,8 @@ def soak_yaml(survey: str = SURVEY) -> str:
         pages:
           - id: only
             questions:
-        """) + items + "\n          - {id: comment, type: text, required: false, max: 500, text: {zh: 意见, en: Comment}}\n"
+        """) + items + (
+        "\n          - {id: comment, type: text, required: false, max: 500, text: {zh: 意见, en: Comment}}\n")
 
 
 def answers(rng: random.Random, marker: str) -> dict[str, str]:
