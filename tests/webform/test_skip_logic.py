@@ -3,11 +3,21 @@ from __future__ import annotations
 
 import json
 
-from tests.support.formclient import ALL_TYPES
-
 from surveykit import load_questionnaire
+from tests.support.formclient import ALL_TYPES
 from webform.skip_logic import (
-    clean_answers, condition_json, missing_required, plan, question_variables, visible_screens,
+    applying_questions,
+    clean_answers,
+    condition_json,
+    first_screen,
+    missing_required,
+    next_screen,
+    plan,
+    previous_screen,
+    question_variables,
+    resume_screen,
+    shown_questions,
+    visible_screens,
 )
 
 
@@ -59,3 +69,51 @@ def test_condition_json_carries_earlier_answers():
     question = q.question("why_young")
     data = json.loads(condition_json(question.visible_if, {"sat": 3, "age": 20, "extras_wifi": 1}))
     assert data == {"t": ["c", "<", {"n": "age"}, {"l": 30.0}], "v": {"age": 20}}
+
+
+def test_neighbouring_screens_skip_those_that_do_not_apply():
+    q = _q()
+    ids = [s.id for s in q.screens()]
+    assert ids[first_screen(q, {})] == "p1"
+    assert ids[next_screen(q, 1, {"sat": 4}, {})] == "kano"
+    assert ids[next_screen(q, 1, {"sat": 2}, {})] == "p3"
+    assert next_screen(q, 3, {}, {}) is None
+    assert ids[previous_screen(q, 3, {"sat": 4}, {})] == "p2"
+    assert ids[previous_screen(q, 3, {"sat": 2}, {})] == "p3"
+    assert previous_screen(q, 0, {}, {}) is None
+
+
+def test_resume_screen_is_the_one_reached_or_the_next_that_applies():
+    q = _q()
+    ids = [s.id for s in q.screens()]
+    assert ids[resume_screen(q, {"sat": 2}, {}, 2)] == "p3"
+    assert ids[resume_screen(q, {"sat": 4}, {}, 2)] == "kano"    # p3 was reached, then hidden by a new answer
+    assert ids[resume_screen(q, {}, {}, 9)] == "kano"            # past the end: the last that applies
+
+
+def test_first_screen_is_none_when_no_screen_applies():
+    q = load_questionnaire(ALL_TYPES.replace("  - id: p1\n", "  - id: p1\n    visible_if: \"dealer == 'x'\"\n")
+                           .replace("  - id: p2\n", "  - id: p2\n    visible_if: \"dealer == 'x'\"\n")
+                           .replace("  - type: kano\n", "  - type: kano\n    visible_if: \"dealer == 'x'\"\n"))
+    assert first_screen(q, {"dealer": "y"}) is None
+    assert first_screen(q, {"dealer": "x"}) == 0
+
+
+def test_applying_questions_see_the_answers_posted_before_them_on_the_screen():
+    q = _q()
+    p2 = q.screens()[1]
+    posted = {"age": {"age": 20}}
+    applying = applying_questions(p2, {"channel": "phone"}, lambda qid: posted.get(qid, {}))
+    assert "why_young" in applying and "why_app" not in applying
+    older = {"age": {"age": 40}}
+    assert "why_young" not in applying_questions(p2, {"channel": "app"}, lambda qid: older.get(qid, {}))
+    assert "why_app" in applying_questions(p2, {"channel": "app"}, lambda qid: {})
+
+
+def test_shown_questions_render_dynamic_ones_with_their_condition():
+    q = _q()
+    p2 = q.screens()[1]
+    shown, conds = shown_questions(q, p2, {"channel": "phone", "age": 40})
+    assert "why_young" in shown and "why_app" not in shown     # dynamic: shown, hidden by the script
+    assert list(conds) == ["why_young"]
+    assert json.loads(conds["why_young"])["v"] == {"age": 40}
