@@ -20,16 +20,19 @@ recorded under ``notes`` instead of stopping the rest.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass
 from functools import partial
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from analysis import ipa, kano, loyalty, quality, reliability, segments, servqual
-from analysis.reliability import OmegaResult, ReliabilityResult  # by name: AnalysisResult's field `reliability` shadows the module
-from surveykit.model import Question, Questionnaire
+
+# by name: AnalysisResult's field `reliability` shadows the module
+from analysis.reliability import OmegaResult, ReliabilityResult
+from surveykit.model import Question, Questionnaire, Scoring
 
 DEFAULT_EXCLUDE = ("straightlining", "speeder", "duplicate_answers")
 MAX_PAIRWISE_GROUPS = 10   # beyond this, pairwise tests are noise and cost seconds; the funnel plot takes over
@@ -150,13 +153,15 @@ def analyze(q: Questionnaire, df: pd.DataFrame, *, exclude: Sequence[str] = DEFA
         omega=_by_dimension(q, data, notes, lambda items, rev, scale: reliability.omega(
             data[items], reverse=rev, scale=scale), min_items=3),
         servqual=_servqual(q, data, notes, conf_level),
-        kano={b.id: r for b in q.blocks("kano") if (r := _attempt(notes, f"kano {b.id}", partial(kano.evaluate, q, data, block=b.id)))},
+        kano={b.id: r for b in q.blocks("kano")
+              if (r := _attempt(notes, f"kano {b.id}", partial(kano.evaluate, q, data, block=b.id)))},
         ipa=_ipa(q, data, sat, notes),
         satisfaction=_attempt(notes, "satisfaction", lambda: _satisfaction(q, data, sat, conf_level)) if sat else None,
-        nps={n.id: r for n in _nps_questions(q) if (r := _attempt(notes, f"nps {n.id}", partial(loyalty.nps, data[n.id], conf_level=conf_level)))},
+        nps={n.id: r for n in _nps_questions(q)
+             if (r := _attempt(notes, f"nps {n.id}", partial(loyalty.nps, data[n.id], conf_level=conf_level)))},
         nps_segments=_nps_segments(q, data, notes, conf_level),
         loyalty_matrix=_loyalty_matrix(q, data, sat, notes),
-        scoring=_attempt(notes, "scoring", lambda: _scoring(q, data)) if q.scoring else None,
+        scoring=_attempt(notes, "scoring", partial(_scoring, q, q.scoring, data)) if q.scoring else None,
         frequencies=_frequencies(q, data),
         notes=tuple(notes),
     )
@@ -225,7 +230,7 @@ def _by_dimension(q: Questionnaire, df: pd.DataFrame, notes: list[str], compute:
         items = [v.name for v in variables]
         reverse = [v.name for v in variables if v.reverse]
         scale = (min(v.min for v in variables if v.min is not None), max(v.max for v in variables if v.max is not None))
-        result = _attempt(notes, f"reliability of {dimension.id}", lambda: compute(items, reverse, scale))
+        result = _attempt(notes, f"reliability of {dimension.id}", partial(compute, items, reverse, scale))
         if result is not None:
             results[dimension.id] = result
     return results
@@ -256,19 +261,18 @@ def _ipa(q: Questionnaire, df: pd.DataFrame, sat: Question | None, notes: list[s
     for block in q.blocks("importance_performance"):
         attrs = {item.id: (f"{item.id}_p", f"{item.id}_i") for item in block.items}
         perf = block.performance_scale.points
-        grid = _attempt(notes, f"ipa {block.id}", lambda: ipa.grid(
-            df, attrs, performance_scale=(1, block.performance_scale.points),
-            importance_scale=(1, block.importance_scale.points)))
+        grid = _attempt(notes, f"ipa {block.id}", partial(
+            ipa.grid, df, attrs, performance_scale=(1, perf), importance_scale=(1, block.importance_scale.points)))
         if grid is None:
             continue
         derived = penalty = None
         if sat is not None:
             performance = [p for p, _ in attrs.values()]
-            derived = _attempt(notes, f"derived importance {block.id}", lambda: ipa.derived_importance(
-                df, target=sat.id, attributes=performance, method="relative_weights"))
+            derived = _attempt(notes, f"derived importance {block.id}", partial(
+                ipa.derived_importance, df, target=sat.id, attributes=performance, method="relative_weights"))
             step = (perf - 1) // 3
-            penalty = _attempt(notes, f"penalty-reward {block.id}", lambda: ipa.penalty_reward(
-                df, sat.id, performance, low_if_le=1 + step, high_if_ge=perf - step))
+            penalty = _attempt(notes, f"penalty-reward {block.id}", partial(
+                ipa.penalty_reward, df, sat.id, performance, low_if_le=1 + step, high_if_ge=perf - step))
         out[block.id] = IPABlockResult(grid, derived, penalty)
     return out
 
@@ -333,11 +337,10 @@ def _loyalty_matrix(q: Questionnaire, df: pd.DataFrame, sat: Question | None, no
         df[sat.id], df[nps_questions[0].id], satisfied_if_ge=satisfied_if_ge, loyal_if_ge=9))
 
 
-def _scoring(q: Questionnaire, df: pd.DataFrame) -> ScoringResult:
-    assert q.scoring is not None
+def _scoring(q: Questionnaire, scoring: Scoring, df: pd.DataFrame) -> ScoringResult:
     per_respondent = {}
     rows = []
-    for category in q.scoring.categories:
+    for category in scoring.categories:
         keyed = []
         for item in category.items:
             variable = q.variable(item)
@@ -353,7 +356,7 @@ def _scoring(q: Questionnaire, df: pd.DataFrame) -> ScoringResult:
         per_respondent[f"{category.id}_score"] = score
         per_respondent[f"{category.id}_percent"] = percent
         mean_percent = float(percent.mean()) if complete.any() else math.nan
-        band = q.scoring.band(mean_percent) if not math.isnan(mean_percent) else None
+        band = scoring.band(mean_percent) if not math.isnan(mean_percent) else None
         rows.append({"category": category.id, "label_zh": category.label.get("zh"), "label_en": category.label.get("en"),
                      "method": category.method, "n": int(complete.sum()), "mean": float(score.mean()),
                      "maximum": category.maximum, "percent": mean_percent,

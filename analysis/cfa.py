@@ -101,10 +101,10 @@ class _Model:
         lam, phi, _ = self.unpack(theta)
         lam_phi = lam @ phi
         out = np.zeros((self.n_par, self.p, self.p))
-        for a, (i, f) in enumerate(zip(*np.nonzero(self.pattern))):
+        for a, (i, f) in enumerate(zip(*np.nonzero(self.pattern), strict=True)):
             out[a, i, :] += lam_phi[:, f]
             out[a, :, i] += lam_phi[:, f]
-        for b, (f, g) in enumerate(zip(*self.tri)):
+        for b, (f, g) in enumerate(zip(*self.tri, strict=True)):
             outer = np.outer(lam[:, f], lam[:, g])
             out[self.n_load + b] = outer + outer.T
         start = self.n_load + len(self.tri[0])

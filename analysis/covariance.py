@@ -197,7 +197,7 @@ class _Accumulator:
         return _Sums(
             gram=zz[:k, :k] + g, sums=zz[:k, k:] + s[:, None], counts=zz[k:, k:] + self.n_full,
             xt=zt[:k, 0] + g @ a / k, t=zt[k:, 0] + s @ a / k, tt=zt[k:, 1] + a @ g @ a / k**2,
-            score=self.score + (self.n_full, s @ a / k, a @ g @ a / k**2),
+            score=self.score + np.array([self.n_full, s @ a / k, a @ g @ a / k**2]),
         )
 
 

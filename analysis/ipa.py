@@ -20,11 +20,11 @@ from scipy import stats
 from analysis.quality import numeric_columns, require_variance
 
 __all__ = [
+    "LMG_MAX_ATTRIBUTES",
+    "QUADRANT_LABELS",
     "IPAResult",
     "ImportanceResult",
-    "LMG_MAX_ATTRIBUTES",
     "PenaltyRewardResult",
-    "QUADRANT_LABELS",
     "RegressionResult",
     "derived_importance",
     "grid",
@@ -60,7 +60,7 @@ def quadrants(importance: pd.Series, performance: pd.Series, crosshair: tuple[fl
     """
     imp_c, perf_c = crosshair
     perf = performance.reindex(importance.index)
-    return pd.Series([QUADRANT_LABELS[(bool(i >= imp_c), bool(p >= perf_c))] for i, p in zip(importance, perf)],
+    return pd.Series([QUADRANT_LABELS[(bool(i >= imp_c), bool(p >= perf_c))] for i, p in zip(importance, perf, strict=True)],
                      index=importance.index, name="quadrant")
 
 
@@ -82,7 +82,7 @@ class IPAResult:
         lines = [f"Importance-performance grid (crosshair {self.crosshair_rule}: importance {imp_c:.2f}, "
                  f"performance {perf_c:.2f})"]
         for attr, r in self.attributes.iterrows():
-            lines.append(f"  {str(attr):<16} importance {r['mean_importance']:6.2f}  performance "
+            lines.append(f"  {attr!s:<16} importance {r['mean_importance']:6.2f}  performance "
                          f"{r['mean_performance']:6.2f}  {r['quadrant']}")
         return "\n".join(lines)
 
@@ -272,7 +272,7 @@ class RegressionResult:
                  f"(adj. {self.adj_r_squared:.3f}), F({self.df1}, {self.df2}) = {self.F:.2f}, p = {self.F_p:.4g}",
                  "  attribute             b      p   beta      r   RW %  LMG %   VIF"]
         for attr, r in self.attributes.iterrows():
-            lines.append(f"  {str(attr):<14} {r['b']:+7.3f} {r['b_p']:6.4f} {r['beta_std']:+6.3f} {r['r']:+6.3f} "
+            lines.append(f"  {attr!s:<14} {r['b']:+7.3f} {r['b_p']:6.4f} {r['beta_std']:+6.3f} {r['r']:+6.3f} "
                          f"{r['relative_weight_pct']:6.1f} {r['lmg_pct']:6.1f} {r['vif']:5.2f}")
         return "\n".join(lines)
 
@@ -376,7 +376,7 @@ class ImportanceResult:
     def summary(self) -> str:
         lines = [f"Derived importance ({self.method}) for {self.target}, n = {self.n}, R² = {self.r_squared:.3f}"]
         for attr in self.importance.sort_values(ascending=False).index:
-            lines.append(f"  {str(attr):<16} {self.importance[attr]:+.4f}  {self.pct[attr]:5.1f} %")
+            lines.append(f"  {attr!s:<16} {self.importance[attr]:+.4f}  {self.pct[attr]:5.1f} %")
         return "\n".join(lines)
 
 
@@ -461,7 +461,7 @@ class PenaltyRewardResult:
         lines = [f"Penalty-reward contrast analysis of {self.target} (low <= {self.low_if_le:g}, "
                  f"high >= {self.high_if_ge:g}), n = {self.n}, R² = {self.r_squared:.3f}"]
         for attr, r in self.attributes.iterrows():
-            lines.append(f"  {str(attr):<16} penalty {r['penalty']:+.3f} (p {r['penalty_p']:.3f})  reward "
+            lines.append(f"  {attr!s:<16} penalty {r['penalty']:+.3f} (p {r['penalty_p']:.3f})  reward "
                          f"{r['reward']:+.3f} (p {r['reward_p']:.3f})  asymmetry {r['impact_asymmetry']:+.2f}")
         return "\n".join(lines)
 

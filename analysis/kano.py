@@ -40,7 +40,7 @@ TIE_ORDER = ("M", "O", "A", "I", "R", "Q")
 
 
 def _table(rows: Sequence[str]) -> Mapping[str, Mapping[str, str]]:
-    return MappingProxyType({f: MappingProxyType(dict(zip(ANSWERS, row.split()))) for f, row in zip(ANSWERS, rows)})
+    return MappingProxyType({f: MappingProxyType(dict(zip(ANSWERS, row.split(), strict=True))) for f, row in zip(ANSWERS, rows, strict=True)})
 
 
 # Berger et al. (1993), Matzler & Hinterhuber (1998): rows functional, columns dysfunctional.
@@ -51,8 +51,8 @@ KANO_TABLE: Mapping[str, Mapping[str, str]] = _table([
     "R I I I M",   # live_with
     "R R R R Q",   # dislike
 ])
-DUMOUCHEL_FUNCTIONAL: Mapping[str, float] = MappingProxyType(dict(zip(ANSWERS, (4, 2, 0, -1, -2))))
-DUMOUCHEL_DYSFUNCTIONAL: Mapping[str, float] = MappingProxyType(dict(zip(ANSWERS, (-2, -1, 0, 2, 4))))
+DUMOUCHEL_FUNCTIONAL: Mapping[str, float] = MappingProxyType(dict(zip(ANSWERS, (4, 2, 0, -1, -2), strict=True)))
+DUMOUCHEL_DYSFUNCTIONAL: Mapping[str, float] = MappingProxyType(dict(zip(ANSWERS, (-2, -1, 0, 2, 4), strict=True)))
 
 
 def _code(value: Any, where: str) -> str:
@@ -163,7 +163,7 @@ def categories(functional: pd.Series, dysfunctional: pd.Series, *,
 
 
 def _categorise(f: pd.Series, d: pd.Series, table: Mapping[str, Mapping[str, str]]) -> pd.Series:
-    result = [table[a][b] if a is not None and b is not None else None for a, b in zip(f.to_numpy(), d.to_numpy())]
+    result = [table[a][b] if a is not None and b is not None else None for a, b in zip(f.to_numpy(), d.to_numpy(), strict=True)]
     return pd.Series(result, index=f.index, dtype=object, name="kano")
 
 
@@ -185,7 +185,7 @@ class KanoResult:
             counts = " ".join(f"{int(r[c]):>4}" for c in CATEGORIES)
             dominant = f"{r['dominant']}{'*' if r['tie_at_top'] else ' '}/{r['second']}"
             fong = "sig." if r["fong_significant"] else "mixed"
-            lines.append(f"  {str(attr):<14} {int(r['n_valid']):>5} {counts}  {dominant:<8} {r['better']:7.3f} "
+            lines.append(f"  {attr!s:<14} {int(r['n_valid']):>5} {counts}  {dominant:<8} {r['better']:7.3f} "
                          f"{r['worse']:7.3f}  {fong}")
         if self.attributes["tie_at_top"].any():
             lines.append(f"  * tie at the top, broken by {' > '.join(self.tie_order)}")
@@ -337,12 +337,10 @@ def evaluate(q: Questionnaire, df: pd.DataFrame, *, block: str | None = None) ->
     Attributes are the block's (``<id>_f``, ``<id>_d`` and ``<id>_si`` when the
     block asks self-stated importance); answers are the stored codes.
     """
-    blocks = q.blocks("kano")
-    chosen = [b for b in blocks if block is None or b.id == block]
+    chosen = [b for b in q.blocks("kano") if isinstance(b, KanoBlock) and (block is None or b.id == block)]
     if not chosen:
         raise ValueError(f"{q.survey!r} has no Kano block{f' {block!r}' if block else ''}")
     kano_block = chosen[0]
-    assert isinstance(kano_block, KanoBlock)
     with_si = kano_block.importance_scale is not None
     attributes = {a.id: (f"{a.id}_f", f"{a.id}_d", f"{a.id}_si" if with_si else None) for a in kano_block.attributes}
     return evaluate_pairs(df, attributes)

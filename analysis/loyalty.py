@@ -94,7 +94,8 @@ class NpsResult:
     def summary(self) -> str:
         return (f"NPS {self.nps:+.1f} (n = {self.n}: {self.pct_promoters:.1f} % promoters, "
                 f"{self.pct_passives:.1f} % passives, {self.pct_detractors:.1f} % detractors); "
-                f"{100 * self.conf_level:g} % CI adjusted Wald [{self.adjusted_ci[0]:+.1f}, {self.adjusted_ci[1]:+.1f}], "
+                f"{100 * self.conf_level:g} % CI adjusted Wald "
+                f"[{self.adjusted_ci[0]:+.1f}, {self.adjusted_ci[1]:+.1f}], "
                 f"Wald [{self.wald_ci[0]:+.1f}, {self.wald_ci[1]:+.1f}]")
 
 

@@ -41,7 +41,7 @@ class Priority:
     evidence: dict[str, float | str]
 
 
-def improvement_priorities(q: "Questionnaire", result: "AnalysisResult", *, lang: str, limit: int = 8) -> list[Priority]:
+def improvement_priorities(q: Questionnaire, result: AnalysisResult, *, lang: str, limit: int = 8) -> list[Priority]:
     """The most pressing improvements, most severe first (at most ``limit``)."""
     found: list[Priority] = []
     for block_id, block in result.ipa.items():
@@ -60,7 +60,7 @@ def improvement_priorities(q: "Questionnaire", result: "AnalysisResult", *, lang
     return found[:limit]
 
 
-def _label(q: "Questionnaire", block_id: str, item_id: str, lang: str) -> str:
+def _label(q: Questionnaire, block_id: str, item_id: str, lang: str) -> str:
     block = next(b for b in q.pages if b.id == block_id)
     if isinstance(block, Page):
         return item_id
@@ -72,7 +72,7 @@ def _label(q: "Questionnaire", block_id: str, item_id: str, lang: str) -> str:
     return item_id
 
 
-def _ipa(q: "Questionnaire", block_id: str, block, lang: str) -> list[Priority]:
+def _ipa(q: Questionnaire, block_id: str, block, lang: str) -> list[Priority]:
     out = []
     grid = block.grid
     imp_cross, perf_cross = grid.crosshair
@@ -96,7 +96,7 @@ def _ipa(q: "Questionnaire", block_id: str, block, lang: str) -> list[Priority]:
     return out
 
 
-def _servqual(q: "Questionnaire", block_id: str, sq, lang: str) -> list[Priority]:
+def _servqual(q: Questionnaire, block_id: str, sq, lang: str) -> list[Priority]:
     block = next(b for b in q.blocks("servqual") if b.id == block_id)
     scale = block.scale.points - 1
     out = []
@@ -111,7 +111,7 @@ def _servqual(q: "Questionnaire", block_id: str, sq, lang: str) -> list[Priority
     return out[:5]
 
 
-def _kano(q: "Questionnaire", block_id: str, kn, lang: str) -> list[Priority]:
+def _kano(q: Questionnaire, block_id: str, kn, lang: str) -> list[Priority]:
     out = []
     for attr, row in kn.attributes.iterrows():
         if row["dominant"] == "M":

@@ -17,6 +17,7 @@ import pandas as pd
 
 __all__ = [
     "QualityResult",
+    "duplicates",
     "flags",
     "long_string",
     "numeric_columns",
@@ -24,7 +25,6 @@ __all__ = [
     "require_variance",
     "speeders",
     "straightlining",
-    "duplicates",
 ]
 
 

@@ -8,10 +8,10 @@ or 0-100 index over survey waves.
 """
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
-import warnings
 from typing import Any
 
 import numpy as np
@@ -169,10 +169,11 @@ class ComparisonResult:
     def summary(self) -> str:
         lines = [f"{self.outcome} by group"]
         for level, r in self.groups.iterrows():
-            lines.append(f"  {str(level):<20} n={int(r['n']):>5}  mean={r['mean']:.3f}  sd={r['sd']:.3f}")
+            lines.append(f"  {level!s:<20} n={int(r['n']):>5}  mean={r['mean']:.3f}  sd={r['sd']:.3f}")
         lines.append(f"  ANOVA F({self.anova_df1:.0f}, {self.anova_df2:.0f}) = {self.anova_F:.3f}, "
                      f"p = {self.anova_p:.4f}, eta^2 = {self.eta_squared:.3f}")
-        lines.append(f"  Welch F({self.welch_df1:.0f}, {self.welch_df2:.1f}) = {self.welch_F:.3f}, p = {self.welch_p:.4f}")
+        lines.append(f"  Welch F({self.welch_df1:.0f}, {self.welch_df2:.1f}) = {self.welch_F:.3f}, "
+                     f"p = {self.welch_p:.4f}")
         lines.append(f"  Kruskal-Wallis H({self.kruskal_df:.0f}) = {self.kruskal_H:.3f}, p = {self.kruskal_p:.4f}")
         for pair, r in self.pairs.iterrows():
             lines.append(f"  {pair:<24} diff={r['diff']:+.3f}  Welch-Holm p={r['welch_p_holm']:.4f}  "
@@ -333,7 +334,7 @@ class FunnelResult:
     def summary(self) -> str:
         lines = [f"{self.outcome}: funnel limits around {self.target:.3f} (sd {self.sd:.3f})"]
         for unit, r in self.units.iterrows():
-            lines.append(f"  {str(unit):<20} n={int(r['n']):>5}  mean={r['mean']:.3f}  z={r['z']:+.2f}  {r['position']}")
+            lines.append(f"  {unit!s:<20} n={int(r['n']):>5}  mean={r['mean']:.3f}  z={r['z']:+.2f}  {r['position']}")
         return "\n".join(lines)
 
 
@@ -435,7 +436,7 @@ class WaveResult:
         lines = [f"{self.outcome}: {what} by wave, {100 * self.conf_level:g} % CI"]
         for wave, r in self.waves.iterrows():
             change = "" if np.isnan(r["change"]) else f"  change {r['change']:+.2f} (p = {r['change_p']:.4f})"
-            lines.append(f"  {str(wave):<12} n={int(r['n']):>5}  {r['mean']:.2f} "
+            lines.append(f"  {wave!s:<12} n={int(r['n']):>5}  {r['mean']:.2f} "
                          f"[{r['ci_low']:.2f}, {r['ci_high']:.2f}]{change}")
         return "\n".join(lines)
 

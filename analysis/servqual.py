@@ -165,7 +165,7 @@ class ServqualResult:
     def summary(self) -> str:
         lines = ["SERVQUAL gaps (P - E)", "  dimension            n    mean E  mean P     gap       t        p   alpha gap"]
         for dim, r in self.dimensions.iterrows():
-            lines.append(f"  {str(dim):<16} {int(r['n']):>5}  {r['mean_E_score']:7.3f} {r['mean_P_score']:7.3f} "
+            lines.append(f"  {dim!s:<16} {int(r['n']):>5}  {r['mean_E_score']:7.3f} {r['mean_P_score']:7.3f} "
                          f"{r['mean']:+7.3f} {r['t']:+7.2f} {r['p_two_sided']:8.4f}  {r['alpha_gap']:7.3f}")
         for score, r in self.overall.iterrows():
             lines.append(f"  {score:<28} n={int(r['n']):>5}  mean={r['mean']:+.3f}  sd={r['sd']:.3f}")
@@ -301,7 +301,7 @@ def gap_scores(
         for score in ("unweighted_servqual", "item_average_gap", "weighted_servqual", "servperf")
         if score in scores
     }).T
-    alpha_all = pd.DataFrame({name: dict(zip(("raw_alpha", "std_alpha"), _pairwise_alpha(block)))
+    alpha_all = pd.DataFrame({name: dict(zip(("raw_alpha", "std_alpha"), _pairwise_alpha(block), strict=True))
                               for name, block in (("E", e), ("P", p), ("gap", g))}).T
     comparison = None
     if segment is not None:
@@ -341,7 +341,7 @@ def _dimension_table(e: pd.DataFrame, p: pd.DataFrame, g: pd.DataFrame, dim_gaps
         m = list(members)
         alphas = {f"{kind}_{name}": value
                   for name, block in (("E", e[m]), ("P", p[m]), ("gap", g[m]))
-                  for kind, value in zip(("alpha", "std_alpha"), _pairwise_alpha(block))}
+                  for kind, value in zip(("alpha", "std_alpha"), _pairwise_alpha(block), strict=True)}
         rows[d] = {
             "items": m,
             "mean_E_score": _row_mean(e[m]).mean(), "mean_P_score": _row_mean(p[m]).mean(),

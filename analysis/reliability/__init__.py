@@ -21,11 +21,22 @@ from __future__ import annotations
 
 from analysis.reliability.alpha import ReliabilityResult, cronbach_alpha
 from analysis.reliability.model_based import CompositeReliabilityResult, OmegaResult, composite_reliability, omega
-from analysis.reliability.spss import ItemTotalResult, SpssSplitHalfResult, spss_item_total, spss_split_half
 from analysis.reliability.splits import GuttmanResult, SplitHalfResult, guttman, split_half
+from analysis.reliability.spss import ItemTotalResult, SpssSplitHalfResult, spss_item_total, spss_split_half
 
 __all__ = [
-    "CompositeReliabilityResult", "GuttmanResult", "ItemTotalResult", "OmegaResult",
-    "ReliabilityResult", "SpssSplitHalfResult", "SplitHalfResult", "composite_reliability",
-    "cronbach_alpha", "guttman", "omega", "spss_item_total", "spss_split_half", "split_half",
+    "CompositeReliabilityResult",
+    "GuttmanResult",
+    "ItemTotalResult",
+    "OmegaResult",
+    "ReliabilityResult",
+    "SplitHalfResult",
+    "SpssSplitHalfResult",
+    "composite_reliability",
+    "cronbach_alpha",
+    "guttman",
+    "omega",
+    "split_half",
+    "spss_item_total",
+    "spss_split_half",
 ]

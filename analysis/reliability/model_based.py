@@ -162,7 +162,7 @@ def omega(items: pd.DataFrame, *, nfactors: int = 1, reverse: str | Iterable[str
         g6=(total - k + float(factor.smc(r).sum())) / total,
         ecv=float(np.sum(general**2) / (np.sum(general**2) + np.sum(group**2))),
         nfactors=nfactors, n_rows=data.x.shape[0],
-        flipped=tuple(n for n, s in zip(data.names, key) if s < 0),
+        flipped=tuple(n for n, s in zip(data.names, key, strict=True) if s < 0),
         loadings=loadings, groups=_omega_groups(r, general, group, omega_total),
     )
 
@@ -197,7 +197,8 @@ class CompositeReliabilityResult:
     def summary(self) -> str:
         """Fit line, the factor table and the standardized loadings."""
         head = (f"Composite reliability (ML CFA, std.lv, listwise N = {self.n_used}): chi2({self.df}) = "
-                f"{self.chisq:.3f}, CFI {self.cfi:.3f}, TLI {self.tli:.3f}, RMSEA {self.rmsea:.3f}, SRMR {self.srmr:.3f}")
+                f"{self.chisq:.3f}, CFI {self.cfi:.3f}, TLI {self.tli:.3f}, RMSEA {self.rmsea:.3f}, "
+                f"SRMR {self.srmr:.3f}")
         return f"{head}\n{self.factors.round(3).to_string()}\n{self.loadings.round(3).to_string(index=False)}"
 
 

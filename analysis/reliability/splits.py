@@ -202,8 +202,8 @@ def split_half(items: pd.DataFrame, *, reverse: str | Iterable[str] = (), scale:
     return SplitHalfResult(
         n_splits=splits.count, exhaustive=splits.exhaustive, max_split=splits.max,
         min_split=splits.min, mean_split=splits.mean,
-        best_half=tuple(n for n, inside in zip(data.names, splits.best) if inside),
-        worst_half=tuple(n for n, inside in zip(data.names, splits.worst) if inside),
+        best_half=tuple(n for n, inside in zip(data.names, splits.best, strict=True) if inside),
+        worst_half=tuple(n for n, inside in zip(data.names, splits.worst, strict=True) if inside),
         psych_lambda4=None if psych is None else psych.max, psych_beta=None if psych is None else psych.min,
         psych_n_splits=None if psych is None else psych.count,
         alpha_std=s.std, lambda2_std=_lambda2(r), lambda6_std=s.g6, n_rows=m.n_rows, missing=missing,

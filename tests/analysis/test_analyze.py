@@ -26,7 +26,7 @@ def servqual_run():
 
 
 def test_servqual_sections(servqual_run):
-    q, df, result = servqual_run
+    q, _, result = servqual_run
     assert result.n_total == 600 and result.n_analysed < 600
     assert set(result.excluded) <= {"straightlining", "speeder", "duplicate_answers"}
     assert sum(result.excluded.values()) >= 600 - result.n_analysed

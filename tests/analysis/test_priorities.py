@@ -32,7 +32,8 @@ pages:
     items:
       - {id: rel1, dimension: reliability, label: {en: On time, zh: 准时}, expectation: {en: E1, zh: 期望1},
          perception: {en: P1, zh: 感受1}}
-      - {id: rel2, dimension: reliability, expectation: {en: E2, zh: 期望2}, perception: {en: Kept the promise, zh: 守约}}
+      - {id: rel2, dimension: reliability, expectation: {en: E2, zh: 期望2},
+         perception: {en: Kept the promise, zh: 守约}}
       - {id: rel3, dimension: reliability, expectation: {en: E3, zh: 期望3}, perception: {en: P3, zh: 感受3}}
       - {id: rel4, dimension: reliability, expectation: {en: E4, zh: 期望4}, perception: {en: P4, zh: 感受4}}
       - {id: rel5, dimension: reliability, expectation: {en: E5, zh: 期望5}, perception: {en: P5, zh: 感受5}}
@@ -42,7 +43,8 @@ pages:
   - type: kano
     id: kano
     attributes:
-      - {id: loaner, label: {en: Loaner car, zh: 代步车}, functional: {en: Offered, zh: 提供}, dysfunctional: {en: Not offered, zh: 不提供}}
+      - {id: loaner, label: {en: Loaner car, zh: 代步车}, functional: {en: Offered, zh: 提供},
+         dysfunctional: {en: Not offered, zh: 不提供}}
       - {id: wifi, functional: {en: Wi-Fi, zh: 无线网}, dysfunctional: {en: No Wi-Fi, zh: 没有无线网}}
       - {id: coffee, functional: {en: Coffee, zh: 咖啡}, dysfunctional: {en: No coffee, zh: 没有咖啡}}
   - type: importance_performance

@@ -103,7 +103,7 @@ def _wilson_closed_form(k: int, n: int) -> tuple[float, float]:
 
 def test_wilson_is_the_closed_form_on_every_count_up_to_60():
     worst = max(abs(got - want) for n in range(1, 61) for k in range(n + 1)
-                for got, want in zip(_wilson(k, n), _wilson_closed_form(k, n)))
+                for got, want in zip(_wilson(k, n), _wilson_closed_form(k, n), strict=True))
     assert worst < 1e-12   # in percent; measured 2.8e-14
     assert all(math.isnan(v) for v in _wilson(0, 0))
 

@@ -465,5 +465,5 @@ def test_composite_reliability_refuses_an_improper_solution():
     f = rng.standard_normal(60)
     data = pd.DataFrame({"a": f + 0.05 * rng.standard_normal(60), "b": 0.1 * f + rng.standard_normal(60),
                          "c": 0.1 * f + rng.standard_normal(60), "d": 0.1 * f + rng.standard_normal(60)})
-    with pytest.raises(ValueError, match="improper|did not converge"):
+    with pytest.raises(ValueError, match=r"improper|did not converge"):
         reliability.composite_reliability(data, {"f": ["a", "b", "c", "d"]})

@@ -57,7 +57,7 @@ def _welch_t_p(a: np.ndarray, b: np.ndarray) -> float:
 ])
 def test_pairs_equal_the_textbook_formulas(seed, sizes, sds):
     rng = np.random.default_rng(seed)
-    by = [rng.normal(0.2 * i, sd, n).round(1) for i, (n, sd) in enumerate(zip(sizes, sds))]
+    by = [rng.normal(0.2 * i, sd, n).round(1) for i, (n, sd) in enumerate(zip(sizes, sds, strict=True))]
     names = "vwxyz"[:len(by)]
     values = pd.Series(np.concatenate(by), name="os")
     groups = pd.Series([names[i] for i, x in enumerate(by) for _ in x])
