@@ -14,7 +14,6 @@ character we refuse at its own line and column.  Only ``yaml.CSafeLoader``'s par
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from dataclasses import dataclass
 
@@ -282,16 +281,23 @@ def key_identity(key: Scalar) -> tuple[str, object]:
     keeps only one of ``1`` and ``1.0``, so a reader who wrote both meant one
     key twice, whatever the tags say.  Every NaN is one value.
     """
-    if not key.plain:
-        return ("str", key.value)
-    if len(key.value) > 64:
-        return _plain_identity.__wrapped__(key.value)
-    return _plain_identity(key.value)
+    text = key.value
+    if not key.plain or (text and text[0] not in _MAY_RESOLVE):
+        return ("str", text)  # most keys (id, scale, labels, zh, en): text whatever follows
+    identity = _IDENTITIES.get(text)
+    if identity is None:
+        identity = _resolve_identity(text)
+        if len(text) <= 64 and len(_IDENTITIES) < 4096:  # keys repeat; a long one is not worth keeping
+            _IDENTITIES[text] = identity
+    return identity
 
 
-@functools.lru_cache(maxsize=4096)
-def _plain_identity(text: str) -> tuple[str, object]:
-    # keys repeat (id, type, text, zh, en): resolving each short spelling once keeps compose fast
+# the first characters with which a plain scalar can resolve to anything but text
+_MAY_RESOLVE = frozenset(k for k in Resolver.yaml_implicit_resolvers if k)
+_IDENTITIES: dict[str, tuple[str, object]] = {}
+
+
+def _resolve_identity(text: str) -> tuple[str, object]:
     value = Scalar(0, 0, text, True, None).resolved()
     if value is None:
         return ("null", None)

@@ -441,6 +441,9 @@ pages:
     ("{id: w, type: matrix, scale: a5, text: {zh: a, en: b}, rows: []}", "a matrix needs at least one row"),
     ("{id: w, type: number, min: 5, max: 1, text: {zh: a, en: b}}", "min (5) is greater than max (1)"),
     ("{id: w, type: text, pattern: '[a-', text: {zh: a, en: b}}", "invalid regular expression"),
+    # OverflowError and (past the length cap) RecursionError from re.compile were tracebacks
+    ("{id: w, type: text, pattern: 'a{99999999999}', text: {zh: a, en: b}}", "a repetition count is too large"),
+    ("{id: w, type: text, pattern: '" + "(" * 1000 + ")" * 1000 + "', text: {zh: a, en: b}}", "at most 200 characters"),
     ("{id: w, type: multi, max: 3, text: {zh: a, en: b}, options: {x: {zh: a, en: b}}}", "max (3) is more than the 1 options"),
     ("{id: w, type: choice, text: {zh: a, en: b}, options: {'1': {zh: a, en: b}, x: {zh: a, en: b}}}", None),
     ("{id: w, type: date, min: 2026-13-45, text: {zh: a, en: b}}", "expected a date written YYYY-MM-DD"),
@@ -453,6 +456,12 @@ def test_question_rules(question, message):
     with pytest.raises(QuestionnaireError) as info:
         load(body)
     assert message in str(info.value)
+
+
+def test_an_unsupported_language_is_reported_once():
+    found = problems(ONE_PAGE, HEAD.replace("[zh, en]", "[zh, klingon]"))
+    assert [text for _, text in found].count(
+        "<string>:4:17: languages[1]: language 'klingon' is not supported (supported: zh, en)") == 1, found
 
 
 def test_scale_points_are_bounded():
