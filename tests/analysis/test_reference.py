@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.analysis import refcase_ipa, refcase_kano, refcase_reliability, refcase_servqual
+from tests.analysis import refcase_ipa, refcase_kano, refcase_pls, refcase_reliability, refcase_servqual
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 DEFAULT_DIR = REPOSITORY / "tests" / "reference"
@@ -33,6 +33,7 @@ ADAPTERS = {
     "servqual": refcase_servqual,
     "kano": refcase_kano,
     "ipa": refcase_ipa,
+    "pls_pm": refcase_pls,
 }
 
 # Top-level keys that are inputs or provenance, not expected output (README: "Inputs
