@@ -51,9 +51,12 @@ def check_screen_ids(reader: Reader, screens: tuple[Screen, ...], ids: IdSpace, 
     """
     seen: set[str] = set()
     for screen in screens:
+        if screen.id is None:
+            continue  # its missing id is reported where the page is written
         if not screen.questions:
             reader.problem(pages, "pages", f"page {screen.id!r} has no questions")
-        if screen.id in seen or (screen.block and screen.id != screen.block and screen.id in ids):
+        # two pages with one id are already an id clash; a block's derived screen names are not ids
+        if screen.block and screen.id != screen.block and (screen.id in seen or screen.id in ids):
             reader.problem(pages, "pages", f"page id {screen.id!r} is also the name of a page of "
                                            f"block {screen.block!r}; rename one")
         seen.add(screen.id)

@@ -458,6 +458,17 @@ def test_question_rules(question, message):
     assert message in str(info.value)
 
 
+def test_two_pages_with_one_id_are_one_clash():
+    page = "  - id: p1\n    questions:\n      - {id: QID, type: nps, text: {zh: a, en: b}}\n"
+    found = problems("pages:\n" + page.replace("QID", "q1") + page.replace("QID", "q2"))
+    assert [text for _, text in found] == ["<string>:17:9: pages[1].id: id 'p1' clashes with a page or block id (line 14)"]
+
+
+def test_a_page_without_id_is_reported_once():
+    found = problems("pages:\n  - questions:\n      - {id: q1, type: nps, text: {zh: a, en: b}}\n")
+    assert [text for _, text in found] == ["<string>:14:5: pages[0]: missing required key 'id'"]
+
+
 def test_an_unsupported_language_is_reported_once():
     found = problems(ONE_PAGE, HEAD.replace("[zh, en]", "[zh, klingon]"))
     assert [text for _, text in found].count(
