@@ -21,7 +21,14 @@ from typing import Any
 
 import pytest
 
-from tests.analysis import refcase_ipa, refcase_kano, refcase_pls, refcase_reliability, refcase_servqual
+from tests.analysis import (
+    refcase_ipa,
+    refcase_kano,
+    refcase_pls,
+    refcase_reliability,
+    refcase_servqual,
+    refcase_weighting,
+)
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 DEFAULT_DIR = REPOSITORY / "tests" / "reference"
@@ -34,6 +41,7 @@ ADAPTERS = {
     "kano": refcase_kano,
     "ipa": refcase_ipa,
     "pls_pm": refcase_pls,
+    "weighting": refcase_weighting,
 }
 
 # Top-level keys that are inputs or provenance, not expected output (README: "Inputs
