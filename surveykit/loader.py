@@ -19,6 +19,7 @@ them in one run, each as ``file:line:column: key.path: message``.
 """
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
 from pathlib import Path
@@ -70,11 +71,13 @@ def loads(data: bytes, *, name: str = "<string>", max_bytes: int = DEFAULT_MAX_B
     """Load a questionnaire from bytes (UTF-8, with or without a BOM)."""
     if len(data) > max_bytes:
         raise QuestionnaireError([Problem(name, 1, 1, "", f"the file has {len(data):,} bytes; the limit is {max_bytes:,}")])
+    # the BOM is cut off here rather than by the utf-8-sig codec, whose error positions skip it
+    body = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
     try:
-        text = data.decode("utf-8-sig")
+        text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         # everything before the bad byte decoded, so the column counts characters as an editor does
-        good = data[: exc.start].decode("utf-8-sig")
+        good = body[: exc.start].decode("utf-8")
         line, column = position(good + "?", len(good))
         raise QuestionnaireError([Problem(name, line, column, "", "the file is not valid UTF-8; save it as UTF-8")]) from None
     if refused := forbidden_characters(text):

@@ -65,7 +65,8 @@ def test_inert_content_is_kept_verbatim():
     ("nul_byte_line_3.yaml", 3, 14),            # once reported at 1:1
     ("c1_control_raw.yaml", 3, 23),
     ("bom_in_the_middle.yaml", 7, 1),
-    ("invalid_utf8_late.yaml", 10, 40),         # a character column, not a byte column
+    ("invalid_utf8_late.yaml", 10, 40),
+    ("bom_then_invalid_utf8.yaml", 1, 3),       # once a UnicodeDecodeError traceback         # a character column, not a byte column
     ("duplicate_scale_label_01.yaml", 10, 7),   # the second key; once a TypeError from sorting
     ("duplicate_hex_key_deep.yaml", 10, 111),
 ])

@@ -197,6 +197,10 @@ def test_invalid_utf8_column_counts_characters_not_bytes():
     with pytest.raises(QuestionnaireError) as info:
         loads("title: 满意".encode() + b"\xc3(\n", name="f.yaml")
     assert (info.value.line, info.value.column) == (1, 10)
+    # after a BOM: once a UnicodeDecodeError traceback (the utf-8-sig codec counts positions after the BOM)
+    with pytest.raises(QuestionnaireError) as info:
+        loads(b"\xef\xbb\xbfsu\xb6vey: x\n", name="f.yaml")
+    assert (info.value.line, info.value.column) == (1, 3)
 
 
 LABELS = HEAD.replace("      5: {zh: 很好", "      SECOND: {zh: 很好")

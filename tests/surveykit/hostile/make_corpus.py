@@ -72,6 +72,7 @@ CASES: list[tuple[str, bytes | str, str]] = [
     ("line_separator.yaml", HEAD.replace("en: Test", "en: Te\u2028st") + PAGE + Q, "line separator"),
     ("noncharacter.yaml", HEAD.replace("en: Test", "en: Te\uffffst") + PAGE + Q, "not a character"),
     ("invalid_utf8_late.yaml", (HEAD + PAGE).encode() + b"      - {id: q1, type: nps, text: {zh: \xe9\x97, en: Q}}\n", "not valid UTF-8"),
+    ("bom_then_invalid_utf8.yaml", b"\xef\xbb\xbfsu\xb6vey: hostile\n", "not valid UTF-8"),  # found by atheris
     ("lone_surrogate_encoded.yaml", HEAD.encode() + b"x: \xed\xa0\x80\n", "not valid UTF-8"),
     ("lone_surrogate_escape.yaml", HEAD.replace("en: Test", 'en: "\\ud800"') + PAGE + Q, "YAML"),
     ("utf16_bom.yaml", "survey: x\n".encode("utf-16"), "not valid UTF-8"),
