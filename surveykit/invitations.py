@@ -5,21 +5,30 @@ is stored, and it is looked up by that hash, so a copy of the database gives
 no working links.  Looking a token up never uses it (link scanners pre-fetch
 URLs); :func:`surveykit.storage.save_response` uses it up in the submission's
 own transaction.
+
+:func:`invite_contacts` is the whole of ``surveykit invite``: a contacts CSV in,
+the invitations stored, and the links written once to a file only the owner
+can read (with a QR code per link if asked).
 """
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import difflib
 import hashlib
+import os
 import re
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from surveykit.cells import escape_formula
 from surveykit.database import check_text, invitations, utcnow, write_transaction
+from surveykit.errors import SurveykitError
 from surveykit.model import Questionnaire
 
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,100}")
@@ -94,7 +103,7 @@ def create_invitations(engine: Engine, q: Questionnaire, contacts: Iterable[Mapp
     with write_transaction(engine) as conn:
         ids = conn.execute(sa.insert(invitations).returning(invitations.c.id, sort_by_parameter_order=True),
                            rows).scalars().all()
-    return [Invitation(id, token, seg, expires) for id, (token, seg) in zip(ids, made)]
+    return [Invitation(id, token, seg, expires) for id, (token, seg) in zip(ids, made, strict=True)]
 
 
 def lookup_invitation(engine: Engine, token: str) -> InvitationState:
@@ -115,3 +124,65 @@ def lookup_invitation(engine: Engine, token: str) -> InvitationState:
     else:
         status = "open"
     return InvitationState(status, found.id, found.survey, dict(found.fields), found.response_id)
+
+
+def invite_contacts(engine: Engine, q: Questionnaire, contacts: str | os.PathLike[str],
+                    output: str | os.PathLike[str], *, base_url: str, qr_dir: str | os.PathLike[str] | None = None,
+                    keep: Sequence[str] = (), expires_days: int | None = None) -> list[Invitation]:
+    """One invitation per row of a contacts CSV; the links go to ``output`` (and QR codes to ``qr_dir``).
+
+    The CSV (UTF-8, with or without a byte-order mark) has one column per
+    segment field of ``q``; a column named in ``keep`` is copied into the links
+    file without being stored, any other column is an error.  The links are
+    credentials shown only once, so ``output`` is created readable by the
+    owner only and never overwritten (an existing file is an error before any
+    invitation is made).  Its cells are escaped against spreadsheet formula
+    injection (:mod:`surveykit.cells`).
+    """
+    with open(contacts, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        columns = [c.strip() for c in reader.fieldnames or []]
+        rows = [{k.strip(): (v or "").strip() for k, v in row.items() if k is not None} for row in reader]
+    known = [f.id for f in q.fields]
+    for column in columns:
+        if column not in known and column not in keep:
+            hint = difflib.get_close_matches(column, known, 1)
+            raise SurveykitError(f"{contacts}: column {column!r} is no segment field of {q.survey}"
+                                 + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                                 + f"; fields: {', '.join(known) or 'none'}; pass --keep {column} to copy it "
+                                   "into the links file without storing it")
+    if not rows:
+        raise SurveykitError(f"{contacts}: no contacts")
+    if os.path.exists(output):
+        raise SurveykitError(f"{output} exists: links are shown only once, so it is never overwritten")
+    try:
+        made = create_invitations(engine, q, [{k: v for k, v in row.items() if k in known} for row in rows],
+                                  expires_days=expires_days)
+    except ValueError as exc:
+        raise SurveykitError(f"{contacts}: {exc}") from None
+    copied = [c for c in columns if c in known] + [c for c in columns if c in keep and c not in known]
+    _write_links(output, q, made, rows, copied, base_url=base_url, qr_dir=qr_dir)
+    return made
+
+
+def _write_links(output: str | os.PathLike[str], q: Questionnaire, made: list[Invitation],
+                 rows: list[dict[str, str]], copied: list[str], *, base_url: str,
+                 qr_dir: str | os.PathLike[str] | None) -> None:
+    """The links file: invitation number, the copied columns, the link (and the QR code's file)."""
+    if qr_dir:
+        os.makedirs(qr_dir, exist_ok=True)
+    # the links are credentials: readable by the owner only
+    with os.fdopen(os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8-sig",
+                   newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["invitation", *copied, "link"] + (["qr"] if qr_dir else []))
+        for row, inv in zip(rows, made, strict=True):
+            link = f"{base_url.rstrip('/')}/s/{q.survey}?t={inv.token}"
+            cells = [str(inv.id), *[row.get(c, "") for c in copied], link]
+            if qr_dir:
+                import segno  # only for QR codes
+
+                name = os.path.join(qr_dir, f"{q.survey}-{inv.id}.svg")
+                segno.make(link, error="m").save(name, kind="svg", scale=4, border=4, title=f"{q.survey} {inv.id}")
+                cells.append(name)
+            writer.writerow([escape_formula(c) for c in cells])

@@ -11,6 +11,8 @@ import sqlalchemy as sa
 
 from surveykit import storage
 from surveykit.database import invitations, responses
+from surveykit.errors import SurveykitError
+from surveykit.invitations import invite_contacts
 
 
 def _rows(engine, table):
@@ -113,3 +115,17 @@ def test_draft_of_an_invitation_resumes_from_the_link(engine, registered):
     storage.save_draft(engine, draft.id, {"sat_overall": 4}, page=1)
     resumed = storage.load_draft(engine, invitation_id=inv.id)
     assert resumed.id == draft.id and resumed.fields == {"dealer": "D3"} and resumed.answers == {"sat_overall": 4}
+
+
+def test_invite_contacts_writes_escaped_links_and_makes_none_when_the_file_exists(engine, registered, tmp_path):
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text("\ufeffdealer,note\nD1,+1 call back\nD2,\n", encoding="utf-8")
+    links = tmp_path / "links.csv"
+    made = invite_contacts(engine, registered, contacts, links, base_url="https://x.example/", keep=["note"])
+    assert [m.fields for m in made] == [{"dealer": "D1"}, {"dealer": "D2"}]       # kept columns are not stored
+    lines = links.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "invitation,dealer,note,link"
+    assert lines[1] == f"{made[0].id},D1,'+1 call back,https://x.example/s/dealer_service?t={made[0].token}"
+    with pytest.raises(SurveykitError, match="never overwritten"):
+        invite_contacts(engine, registered, contacts, links, base_url="https://x.example/", keep=["note"])
+    assert len(_rows(engine, invitations)) == 2                                     # refused before making any

@@ -1,0 +1,61 @@
+"""The ``surveykit`` command: thin wrappers over library calls, grouped as in ``surveykit --help``.
+
+=================  ==========================================  ===========================
+section            commands                                    module
+=================  ==========================================  ===========================
+questionnaire      validate, info, schema                      :mod:`.questionnaire`
+data               simulate, analyze, export, report           :mod:`.data`
+store              serve, invite, admin, notify, demo          :mod:`.store`
+cases              cases list | show | export | recovery       :mod:`.cases`
+=================  ==========================================  ===========================
+
+Exit codes: 0 success, 1 bad input (a :class:`SurveykitError`, printed without
+a traceback), 2 a wrong command line.  Any other exception is a bug and keeps
+its traceback.  Commands that need the web form or the analysis import them
+inside the command, so that the core never depends on them.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from surveykit import __version__
+from surveykit.cli import cases, data, questionnaire, store
+from surveykit.errors import QuestionnaireError, SurveykitError
+
+__all__ = ["main"]
+
+SECTIONS = (("Questionnaire", questionnaire.COMMANDS), ("Data", data.COMMANDS), ("Store", store.COMMANDS),
+            ("Cases", cases.COMMANDS))
+
+
+class _Group(click.Group):
+    """Prints SurveykitError as a message with exit code 1, and lists the commands by section."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except QuestionnaireError as exc:
+            click.echo(str(exc), err=True)
+            ctx.exit(1)
+        except SurveykitError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(1)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        limit = formatter.width - 6 - max(len(name) for name in self.commands)
+        for title, commands in SECTIONS:
+            with formatter.section(f"{title} commands"):
+                formatter.write_dl([(c.name or "", c.get_short_help_str(limit)) for c in commands])
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__, prog_name="surveykit")
+def main() -> None:
+    """Customer-satisfaction surveys: questionnaires, web form, analysis, reports."""
+
+
+for _title, _commands in SECTIONS:
+    for _command in _commands:
+        main.add_command(_command)
