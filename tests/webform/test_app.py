@@ -1,4 +1,5 @@
-"""The app factory: configuration, security headers, size limits, CSRF, health (webform/__init__.py, errors.py)."""
+"""The app factory and what it wires: configuration (settings.py), security headers (headers.py), size limits
+(limits.py), the origin check and CSRF, error pages (errors.py), health (webform/__init__.py)."""
 from __future__ import annotations
 
 import pytest
