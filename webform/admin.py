@@ -15,7 +15,7 @@ from flask import Blueprint, Response, current_app, g, redirect, request, url_fo
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response as BaseResponse
 
-from surveykit import cases, export, storage
+from surveykit import export, storage
 from surveykit.model import Questionnaire
 from webform import auth, db
 from webform.admin_pages import language_context
