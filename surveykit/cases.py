@@ -42,6 +42,11 @@ survey: a top-2-box answer on its satisfaction scale (9–10 for a 0–10 questi
 Department users see the cases of their department only: every function that
 reads or changes one case takes ``scope`` (the user's department, None for an
 admin) and answers :class:`CaseNotFound` for a case outside it.
+
+Why one module of about 660 lines: the state machine, the history, overdue
+marking and the win-back all lock and record a case through the same private
+helpers (:func:`_select_case`, :func:`_event`) inside one transaction each;
+split apart, the parts would import each other's private functions.
 """
 from __future__ import annotations
 

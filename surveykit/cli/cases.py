@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from surveykit.cli.inputs import load, store
 from surveykit.errors import QuestionnaireError
 from surveykit.loader import load_questionnaire
+
+if TYPE_CHECKING:   # the commands import surveykit.cases (pandas, SQLAlchemy) when they run
+    from surveykit.cases import Case, CaseEvent, CaseResponse
 
 
 @click.group("cases")
@@ -88,17 +91,29 @@ def cases_show(case_id: int, db_url: str, fmt: str, lang: str) -> None:
     except QuestionnaireError:   # a stored version the loader no longer accepts: raw answers
         answers = [(name, str(value), isinstance(value, str)) for name, value in response.answers.items()]
     if fmt == "json":
-        messages = [{k: (v.isoformat() + "Z" if hasattr(v, "isoformat") else v) for k, v in m.items()}
-                    for m in messages]
-        click.echo(json.dumps({**case.to_dict(), "response": {
-            "response_id": response.response_id, "language": response.language, "fields": response.fields,
-            "submitted_at": response.submitted_at.isoformat() + "Z", "answers": response.answers,
-        }, "events": [e.to_dict() for e in events], "messages": messages}, ensure_ascii=False, indent=1))
-        return
-    if fmt == "csv":
+        click.echo(_case_json(case, response, events, messages))
+    elif fmt == "csv":
         columns = ["id", "at", "actor", "kind", "from_state", "to_state", "note"]
         click.echo(cases.csv_text([e.to_dict() for e in events], columns), nl=False)
-        return
+    else:
+        _echo_case(case, response, answers, events, lang)
+
+
+def _case_json(case: Case, response: CaseResponse, events: list[CaseEvent], messages: list[dict[str, Any]]) -> str:
+    """``cases show --format json``: the case, the customer's response, the history and the notifications."""
+    messages = [{k: (v.isoformat() + "Z" if hasattr(v, "isoformat") else v) for k, v in m.items()}
+                for m in messages]
+    return json.dumps({**case.to_dict(), "response": {
+        "response_id": response.response_id, "language": response.language, "fields": response.fields,
+        "submitted_at": response.submitted_at.isoformat() + "Z", "answers": response.answers,
+    }, "events": [e.to_dict() for e in events], "messages": messages}, ensure_ascii=False, indent=1)
+
+
+def _echo_case(case: Case, response: CaseResponse, answers: list[tuple[str, str, bool]], events: list[CaseEvent],
+               lang: str) -> None:
+    """``cases show`` as text: the details, the labelled answers, the history."""
+    from surveykit import cases
+
     state = cases.STATE_LABELS[case.state].best(lang)
     click.echo(f"case #{case.id}: {case.label_text(lang)}  [{case.state} – {state}]")
     overdue = "  OVERDUE" if case.overdue() else ("  (first contact was late)" if case.late_contact else "")

@@ -1,11 +1,16 @@
 """Commands on a response store: serve, invite, admin, notify, demo."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from surveykit.cli.inputs import load, store
 from surveykit.errors import SurveykitError
 from surveykit.model import Questionnaire
+
+if TYPE_CHECKING:
+    from surveykit.notify import Routing, SmtpSettings
 
 
 @click.command()
@@ -164,8 +169,6 @@ def notify(db_url: str, once: bool, smtp_host: str | None, smtp_port: int, smtp_
     SMTP server, --once only marks overdue cases and counts what waits.
     """
     import os
-    import signal
-    import threading
 
     from surveykit import cases
     from surveykit import notify as outbox
@@ -185,6 +188,19 @@ def notify(db_url: str, once: bool, smtp_host: str | None, smtp_port: int, smtp_
         raise click.BadParameter(str(exc), param_hint="--to / --to-department") from None
     smtp = outbox.SmtpSettings(smtp_host, smtp_port, smtp_security, smtp_user,
                                os.environ.get("SURVEYKIT_SMTP_PASSWORD"), sender)
+    _notify_passes(db_url, smtp, routing, once=once, interval=interval, batch=batch, lease_s=lease_s,
+                   base_url=base_url)
+
+
+def _notify_passes(db_url: str, smtp: SmtpSettings, routing: Routing, *, once: bool, interval: float, batch: int,
+                   lease_s: float, base_url: str | None) -> None:
+    """Mark overdue cases and send what is pending, every ``interval`` seconds until SIGTERM/SIGINT (or once)."""
+    import signal
+    import threading
+
+    from surveykit import cases
+    from surveykit import notify as outbox
+
     stop = threading.Event()
     if not once:
         for sig in (signal.SIGTERM, signal.SIGINT):
