@@ -21,5 +21,6 @@ from __future__ import annotations
 
 from analysis.pls.ipma import IpmaResult, ipma
 from analysis.pls.model import PlsResult, fit
+from analysis.pls.resampling import PlsBootstrapResult, bootstrap
 
-__all__ = ["IpmaResult", "PlsResult", "fit", "ipma"]
+__all__ = ["IpmaResult", "PlsBootstrapResult", "PlsResult", "bootstrap", "fit", "ipma"]

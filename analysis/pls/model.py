@@ -153,7 +153,7 @@ def fit(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]], paths: Sequence
     >>> df = pd.DataFrame(np.hstack([f + rng.normal(size=(300, 3)), g + rng.normal(size=(300, 3))]),
     ...                   columns=["a1", "a2", "a3", "b1", "b2", "b3"])
     >>> res = fit(df, {"A": ["a1", "a2", "a3"], "B": ["b1", "b2", "b3"]}, [("A", "B")])
-    >>> 0.4 < res.path_matrix.loc["B", "A"] < 0.7
+    >>> bool(0.4 < res.path_matrix.loc["B", "A"] < 0.7)
     True
     """
     if scheme not in SCHEMES:

@@ -57,8 +57,8 @@ def alpha_std(r: np.ndarray) -> float:
 def rho_a(r: np.ndarray, weights: np.ndarray) -> float:
     r"""Dijkstra-Henseler's consistent reliability rho_A (Dijkstra & Henseler 2015, eq. 22).
 
-    .. math:: \rho_A = (\hat w'\hat w)^2 \,
-              \frac{\hat w'(S - \operatorname{diag} S)\hat w}{\hat w'(\hat w\hat w' - \operatorname{diag}(\hat w\hat w'))\hat w}
+    .. math:: \rho_A = (\hat w'\hat w)^2 \, \frac{\hat w'(S - \mathrm{diag}\, S)\hat w}
+              {\hat w'(\hat w\hat w' - \mathrm{diag}(\hat w\hat w'))\hat w}
 
     with S the block's item correlation matrix and \hat w its outer weights for standardized
     items, scaled so that the composite has variance 1 (\hat w' S \hat w = 1), as seminr

@@ -58,10 +58,10 @@ def _cycle(constructs: Sequence[str], adjacency: np.ndarray) -> list[str] | None
     def visit(k: int) -> list[int] | None:
         state[k] = 1
         stack.append(k)
-        for succ in np.flatnonzero(adjacency[:, k]):
+        for succ in map(int, np.flatnonzero(adjacency[:, k])):
             if state[succ] == 1:
-                return [*stack[stack.index(succ):], int(succ)]
-            if state[succ] == 0 and (found := visit(int(succ))) is not None:
+                return [*stack[stack.index(succ):], succ]
+            if state[succ] == 0 and (found := visit(succ)) is not None:
                 return found
         stack.pop()
         state[k] = 2
