@@ -111,3 +111,16 @@ def test_demo_prepares_surveys_reports_and_a_login(tmp_path):
     assert len(storage.responses_frame(engine, q)) == 30
     again = runner.invoke(main, ["demo", "--dir", str(tmp_path), "-n", "30", "--no-serve"])
     assert again.exit_code == 0 and "0 new simulated responses stored (30 in all)" in again.output
+
+
+def test_help_lists_every_command_once_under_its_section():
+    text = CliRunner().invoke(main, ["--help"]).output
+    sections = text.split("\n\n")
+    listed = {}
+    for title, names in [("Questionnaire", ["validate", "info", "schema"]),
+                         ("Data", ["simulate", "analyze", "export", "report"]),
+                         ("Store", ["serve", "invite", "admin", "notify", "demo"]), ("Cases", ["cases"])]:
+        (block,) = [s for s in sections if s.startswith(f"{title} commands:")]
+        listed[title] = [line.split()[0] for line in block.splitlines()[1:]]
+        assert listed[title] == names
+    assert sorted(name for names in listed.values() for name in names) == sorted(main.commands)
