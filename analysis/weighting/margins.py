@@ -189,9 +189,24 @@ class CellModel:
         return x
 
 
+def _compact(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Renumber integer keys in [0, size) to 0..k-1: (id per row, key per id), keys ascending.
+
+    A count over the key range when it is small (one pass, no hashing), else a hash table.
+    """
+    if size <= max(4 * len(key), 1 << 20):
+        present = np.flatnonzero(np.bincount(key, minlength=size))
+        ids = np.zeros(size, dtype=np.int64)
+        ids[present] = np.arange(len(present))
+        return ids[key], present
+    inverse, uniques = pd.factorize(key, sort=True)
+    return np.asarray(inverse, dtype=np.int64), np.asarray(uniques, dtype=np.int64)
+
+
 def _row_cells(df: pd.DataFrame, m: Margin, base: np.ndarray) -> np.ndarray:
     """Cell index of margin ``m`` for every row; raises on missing or unknown levels."""
     codes = np.zeros(len(df), dtype=np.int64)
+    size = 1
     labels: list[list[str]] = []
     for col in m.variables:
         c, uniques = pd.factorize(df[col], use_na_sentinel=True)
@@ -201,8 +216,9 @@ def _row_cells(df: pd.DataFrame, m: Margin, base: np.ndarray) -> np.ndarray:
                 f"margin {m.name!r}: column {col!r} is missing in {missing} row(s); every row needs a level "
                 "of every weighting column (recode the missing answers to a level that has a population cell)")
         codes = codes * len(uniques) + c
+        size *= len(uniques)
         labels.append([level_label(u) for u in uniques])
-    inverse, combos = pd.factorize(codes)
+    inverse, combos = _compact(codes, size)
     lookup = {lv: i for i, lv in enumerate(m.levels)}
     combo_cell = np.empty(len(combos), dtype=np.int64)
     for j, code in enumerate(combos):
@@ -240,19 +256,19 @@ def cell_model(df: pd.DataFrame, margins: Sequence[Margin], base: np.ndarray) ->
     if len(set(names)) != len(names):
         raise ValueError(f"two margins share a name: {names}; give them distinct names")
     require_columns(df, [v for m in margins for v in m.variables])
-    per_margin = np.column_stack([_row_cells(df, m, base) for m in margins])
+    per_margin = [_row_cells(df, m, base) for m in margins]
     sizes = np.array([len(m.levels) for m in margins], dtype=np.int64)
     if float(np.prod(sizes.astype(float))) < 2**62:
-        key = np.zeros(len(df), dtype=np.int64)
-        for j, size in enumerate(sizes):
-            key = key * size + per_margin[:, j]
-        profile, uniques = pd.factorize(key)
+        key = per_margin[0]
+        for j in range(1, len(margins)):
+            key = key * sizes[j] + per_margin[j]
+        profile, uniques = _compact(key, int(np.prod(sizes)))
         cells = np.zeros((len(uniques), len(margins)), dtype=np.int64)
-        rest = uniques.astype(np.int64)
+        rest = uniques
         for j in range(len(margins) - 1, -1, -1):
             rest, cells[:, j] = np.divmod(rest, sizes[j])
     else:
-        cells, profile = np.unique(per_margin, axis=0, return_inverse=True)
+        cells, profile = np.unique(np.column_stack(per_margin), axis=0, return_inverse=True)
         profile = profile.ravel()
     offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     return CellModel(

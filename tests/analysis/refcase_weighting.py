@@ -136,8 +136,7 @@ def _rake_function(df: pd.DataFrame, settings: dict[str, Any], design: wt.Survey
     }
 
 
-def _missing_checks(df: pd.DataFrame, settings: dict[str, Any], design: wt.SurveyDesign, w: wt.WeightingResult,
-                    v: str) -> dict[str, Any]:
+def _missing_checks(df: pd.DataFrame, settings: dict[str, Any], w: wt.WeightingResult, v: str) -> dict[str, Any]:
     """The SE of one mean under R's convention (three routes) and under four other conventions."""
     answered = df[v].notna()
     flagged = df.assign(_answered=answered.astype(float), _y0=df[v].fillna(0))
@@ -146,7 +145,8 @@ def _missing_checks(df: pd.DataFrame, settings: dict[str, Any], design: wt.Surve
     as_given = dict(weights="_given", strata=None, fpc=None)
     full = df.assign(_given=w.weights)
     responders = full[answered]
-    reweighted = _weigh(df[answered], settings, design)
+    # The peer re-weights the responders from svydesign(ids, weights): no strata, no fpc.
+    reweighted = _weigh(df[answered], settings, _design(settings, strata=None, fpc=None))
     m_re = wt.weighted_mean(df[answered], v, reweighted)
     return {
         "variable": v,
@@ -175,6 +175,5 @@ def compute(case: dict[str, Any], root: Path) -> dict[str, Any]:
     out["rake_function"] = _rake_function(df, settings, design, w, rake_block.get("control") or
                                           {"maxit": 1000, "epsilon": 1e-10})
     checks = case.get("missing_value_checks")
-    out["missing_value_checks"] = None if checks is None else _missing_checks(df, settings, design, w,
-                                                                              checks["variable"])
+    out["missing_value_checks"] = None if checks is None else _missing_checks(df, settings, w, checks["variable"])
     return out
