@@ -44,11 +44,13 @@ class SurveyDesign:
 class DesignArrays:
     """The design read from one frame: base weights per row, and PSU / stratum structure.
 
-    ``psu[i]`` is row i's PSU (0..m-1); ``psu_stratum[c]`` PSU c's stratum (0..H-1);
-    ``fraction[h]`` the first-stage sampling fraction m_h / M_h of stratum h (0 without fpc).
+    ``psu[i]`` is row i's PSU (0..m-1), ``psu[i] = i`` without clusters; ``psu_stratum[c]``
+    PSU c's stratum (0..H-1); ``fraction[h]`` the first-stage sampling fraction m_h / M_h of
+    stratum h (0 without fpc).
     """
 
     base: np.ndarray
+    clustered: bool
     psu: np.ndarray
     psu_stratum: np.ndarray
     fraction: np.ndarray
@@ -102,8 +104,8 @@ def design_arrays(df: pd.DataFrame, design: SurveyDesign) -> DesignArrays:
         base = 1.0 / fraction[np.asarray(stratum)]
     else:
         base = np.ones(n)
-    return DesignArrays(np.asarray(base, dtype=float), np.asarray(psu, dtype=np.int64), psu_stratum, fraction,
-                        stratum_labels)
+    return DesignArrays(np.asarray(base, dtype=float), design.ids is not None, np.asarray(psu, dtype=np.int64),
+                        psu_stratum, fraction, stratum_labels)
 
 
 def design_variance(u: np.ndarray, arrays: DesignArrays) -> np.ndarray:
@@ -119,8 +121,11 @@ def design_variance(u: np.ndarray, arrays: DesignArrays) -> np.ndarray:
     is R survey's ``svyrecvar`` / ``onestage`` for the first stage (Lumley 2010, ch. 2-3); a
     stratum with one PSU is an error, as with survey's default ``lonely.psu = "fail"``.
     """
-    totals = np.zeros((len(arrays.psu_stratum), u.shape[1]))
-    np.add.at(totals, arrays.psu, u)
+    if arrays.clustered:
+        totals = np.column_stack([np.bincount(arrays.psu, weights=u[:, j], minlength=len(arrays.psu_stratum))
+                                  for j in range(u.shape[1])])
+    else:
+        totals = u
     var = np.zeros(u.shape[1])
     for h, label in enumerate(arrays.stratum_labels):
         block = totals[arrays.psu_stratum == h]
