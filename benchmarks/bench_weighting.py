@@ -1,0 +1,142 @@
+"""Weighting benchmark: raking a million rows on three margins against ipfn and weightipy.
+
+Ratios against the other implementations timed in the same run, on the same input (issue 14,
+"Figures"):
+* ``analysis.weighting.rake`` on 1,000,000 respondents, margins dealer (10 levels), visit type
+  (3) and age band (5), which are associated in the sample so that IPF needs many sweeps;
+* ``ipfn`` 1.4.4 (pandas mode, the documented way to rake microdata) and ``weightipy`` 0.4.2
+  (``scheme_from_dict`` + ``weight``), when installed; neither is a dependency of surveykit
+  (``pip install ipfn weightipy`` into the venv to include them);
+* every pair must give the same weights within 1e-8 (largest absolute difference, weights
+  scaled to mean 1 as weightipy scales them), each run to its own convergence rule at its
+  tightest useful setting: surveykit and ipfn largest relative cell error < 1e-12, weightipy
+  until its sweeps stop improving (convcrit 1e-9);
+* a weighted mean with its calibration-aware SE against an unweighted mean and SE, which is
+  the price of honest standard errors per estimate.
+
+Ours and weightipy are timed warm, best of ``--repeat`` runs; ipfn once (about two minutes for
+a million rows). Run: ``python benchmarks/bench_weighting.py [--rows N] [--repeat R]``.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from analysis import weighting as wt  # noqa: E402
+
+DEALERS = [f"D{i:02d}" for i in range(10)]
+VISITS = ["repair", "sales", "service"]
+AGES = ["18-24", "25-34", "35-49", "50-64", "65+"]
+# Population shares: dealers equal, visits and ages as a customer base might be.
+POPULATION = {
+    "dealer": dict.fromkeys(DEALERS, 0.1),
+    "visit_type": {"repair": 0.3, "sales": 0.2, "service": 0.5},
+    "age_band": {"18-24": 0.15, "25-34": 0.2, "35-49": 0.25, "50-64": 0.25, "65+": 0.15},
+}
+
+
+def sample(n: int, seed: int = 14) -> pd.DataFrame:
+    """Dealers sampled 1:10, visit type and age band depending on the dealer (and age on the visit)."""
+    rng = np.random.default_rng(seed)
+    code = rng.choice(10, n, p=np.arange(1, 11) / 55)
+    k, u = code / 9, rng.random(n)
+    visit = np.where(u < 0.15 + 0.3 * k, 1, np.where(u < 0.45 + 0.2 * k, 0, 2))
+    age = np.clip(np.round(rng.normal(2 - 1.2 * k + (visit == 1), 1.1)), 0, 4).astype(int)
+    return pd.DataFrame({
+        "dealer": np.asarray(DEALERS, dtype=object)[code],
+        "visit_type": np.asarray(VISITS, dtype=object)[visit],
+        "age_band": np.asarray(AGES, dtype=object)[age],
+        "sat": np.where(rng.random(n) < 0.03, np.nan, np.clip(np.round(3 + k + rng.normal(size=n)), 1, 5)),
+    })
+
+
+def best(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
+    times, out = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - start)
+    return min(times), out
+
+
+def ours(df: pd.DataFrame) -> np.ndarray:
+    n = len(df)
+    margins = [wt.margin(col, {lv: s * n for lv, s in shares.items()}) for col, shares in POPULATION.items()]
+    return wt.rake(df, margins).weights.to_numpy()
+
+
+def with_ipfn(df: pd.DataFrame) -> np.ndarray:
+    from ipfn.ipfn import ipfn
+
+    n = len(df)
+    frame = df[list(POPULATION)].assign(total=1.0, row=np.arange(n))
+    aggregates = [pd.Series({lv: s * n for lv, s in shares.items()}).rename_axis(col)
+                  for col, shares in POPULATION.items()]
+    out = ipfn(frame, aggregates, [[col] for col in POPULATION], weight_col="total", convergence_rate=1e-12,
+               max_iteration=1000, rate_tolerance=0).iteration()
+    return out.sort_values("row")["total"].to_numpy()
+
+
+def with_weightipy(df: pd.DataFrame) -> np.ndarray:
+    import weightipy
+
+    scheme = weightipy.scheme_from_dict(
+        {col: {lv: 100 * s for lv, s in shares.items()} for col, shares in POPULATION.items()},
+        rim_params={"convcrit": 1e-9, "max_iterations": 1000})
+    return weightipy.weight(df[list(POPULATION)], scheme).to_numpy()
+
+
+def version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    df = sample(args.rows)
+    print(f"raking {len(df):,} rows on 3 margins ({', '.join(f'{c} {len(v)}' for c, v in POPULATION.items())})")
+    ours(df.head(1000))  # warm imports and caches
+    t_ours, w = best(lambda: ours(df), args.repeat)
+    print(f"  {'surveykit':<16} {t_ours:8.3f} s")
+    peers = [("weightipy", with_weightipy, args.repeat), ("ipfn", with_ipfn, 1)]
+    for name, fn, repeat in peers:
+        v = version(name)
+        if v is None:
+            print(f"  {name:<16} not installed (pip install {name} into the venv to compare)")
+            continue
+        t, other = best(lambda fn=fn: fn(df), repeat)
+        diff = float(np.max(np.abs(np.asarray(other) - w)))
+        verdict = "same weights" if diff <= 1e-8 else "DIFFERENT WEIGHTS"
+        print(f"  {name + ' ' + v:<16} {t:8.3f} s   {t / t_ours:7.1f}x slower than surveykit; "
+              f"max |w - w_surveykit| = {diff:.1e} ({verdict} at 1e-8)")
+
+    r = wt.rake(df, [wt.margin(c, {lv: s * len(df) for lv, s in sh.items()}) for c, sh in POPULATION.items()])
+    t_w, m = best(lambda: wt.weighted_mean(df, "sat", r), args.repeat)
+
+    def unweighted() -> tuple[float, float]:
+        y = df["sat"].dropna().to_numpy()
+        return float(y.mean()), float(y.std(ddof=1) / np.sqrt(len(y)))
+
+    t_u, _ = best(unweighted, args.repeat)
+    print(f"weighted mean with calibration-aware SE: {t_w:.3f} s; unweighted mean and SE {t_u:.3f} s "
+          f"({t_w / t_u:.1f}x); {r.iterations} raking sweeps, Kish deff {r.kish.deff:.3f}, "
+          f"mean {m.estimate:.4f} (SE {m.se:.5f})")
+
+
+if __name__ == "__main__":
+    main()
