@@ -357,3 +357,17 @@ def test_result_tables_and_summaries():
     assert props.to_frame()["category"].tolist() == ["f", "m"]
     with pytest.raises(AttributeError):
         r.method = "other"  # type: ignore[misc]
+
+
+def test_tolerance_and_iteration_cap_are_settable():
+    df = _sex_age({("f", "y"): 5, ("f", "o"): 1, ("m", "y"): 1, ("m", "o"): 3})
+    loose = wt.rake(df, [SEX, AGE], tol=1e-3)
+    tight = wt.rake(df, [SEX, AGE])
+    assert 1e-12 <= loose.max_rel_error < 1e-3 and tight.max_rel_error < 1e-12
+    assert loose.iterations < tight.iterations
+    with pytest.raises(ValueError, match="raking did not converge in 2 sweeps: margin 'sex'"):
+        wt.rake(df, [SEX, AGE], max_iter=2)
+    # R rake()'s rule: stop once no crossed cell moves by tol (here 1 % of the base total) in a sweep.
+    early = wt.rake(df, [SEX, AGE], criterion="change", tol=0.01, max_iter=100)
+    assert early.iterations < tight.iterations
+    assert early.weights.to_numpy() == pytest.approx(tight.weights.to_numpy(), rel=1e-2)
