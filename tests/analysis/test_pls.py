@@ -123,6 +123,19 @@ def test_fit_matches_plspm_transcription(data, scheme, modes, scaled):
     assert got.scores.std(ddof=1).to_numpy() == pytest.approx(np.ones(5), abs=1e-12)
 
 
+def test_single_item_block(data):
+    # plspm's and seminr's convention: weight 1, loading 1, every reliability 1; left out of GoF's mean
+    blocks = BLOCKS | {"L1": ["x10"]}
+    got = pls.fit(data, blocks, PATHS, scheme="path")
+    ref = _plspm_reference(data, blocks, PATHS, {}, "path", True)
+    np.testing.assert_allclose(got.path_matrix.to_numpy(), ref["paths"], atol=1e-12)
+    assert got.outer.loc["x10", ["weight", "loading"]].tolist() == pytest.approx([1, 1], abs=1e-12)
+    assert got.constructs.loc["L1", ["ave", "rho_c", "rho_a", "alpha", "dg_rho"]].tolist() == pytest.approx([1] * 5)
+    multi = got.outer.drop(index="x10")
+    assert got.gof == pytest.approx(np.sqrt(multi["communality"].mean() * got.constructs["r2"].mean()))
+    assert np.isnan(got.htmt.loc["L1", "L0"])
+
+
 def test_inner_model_and_effects_follow_from_the_scores(data):
     res = pls.fit(data, BLOCKS, PATHS, scheme="path")
     n = res.n_rows_used
@@ -262,8 +275,9 @@ def test_bad_models_are_clear_errors(data, blocks, paths, kwargs, message):
         pls.fit(df, blocks, paths, **kwargs)
 
 
-def test_ipma_definitions(data):
-    res = pls.fit(data, BLOCKS, PATHS, scheme="path")
+@pytest.mark.parametrize("scaled", [True, False])
+def test_ipma_definitions(data, scaled):
+    res = pls.fit(data, BLOCKS, PATHS, scheme="path", scaled=scaled)
     ip = pls.ipma(res, "L4", (0, 10))
     assert list(ip.table.index) == ["L0", "L1", "L2", "L3"]
     sums = ip.rescaled_weights.groupby(res.outer["construct"]).sum()
@@ -280,8 +294,9 @@ def test_ipma_definitions(data):
     # an item on another scale, declared as such, changes nothing
     wide = data.assign(x00=data["x00"] * 2 + 1)
     scales = dict.fromkeys(res.outer.index, (0, 10)) | {"x00": (1, 21)}
-    ip2 = pls.ipma(pls.fit(wide, BLOCKS, PATHS, scheme="path"), "L4", scales)
-    np.testing.assert_allclose(ip2.table.to_numpy(), ip.table.to_numpy(), atol=1e-10)
+    if scaled:  # centred items weigh by their variance, so only standardized ones are unchanged
+        ip2 = pls.ipma(pls.fit(wide, BLOCKS, PATHS, scheme="path"), "L4", scales)
+        np.testing.assert_allclose(ip2.table.to_numpy(), ip.table.to_numpy(), atol=1e-10)
 
 
 @pytest.mark.parametrize(("target", "scale", "message"), [
