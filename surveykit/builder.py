@@ -253,7 +253,6 @@ class Builder:
             pattern=pattern, total=obj.get("total"),
         )
 
-    # -- checks across objects ----------------------------------------------------
     def _pattern(self, obj: Obj, pattern: str) -> None:
         """A text answer's pattern: short, and a regular expression Python compiles.
 
@@ -273,6 +272,7 @@ class Builder:
             self.r.problem(obj.at("pattern"), obj.sub("pattern"), f"invalid regular expression {pattern!r}: "
                                                                   "a repetition count is too large")
 
+    # -- scoring and alerts ---------------------------------------------------
     def _scoring(self, screens: tuple) -> Scoring | None:
         obj = self.top.get("scoring")
         if obj is None:
@@ -353,6 +353,6 @@ class Builder:
         return tuple(alerts)
 
 
-
 def _defined(table: dict[str, Any]) -> str:
+    """What is defined, for a message about a name that is not: `` (defined: 'a5', 'a7')``."""
     return f" (defined: {', '.join(map(repr, table))})" if table else " (none is defined)"

@@ -249,21 +249,21 @@ def _attach(parent: _Open, node: Node, event: yaml.Event) -> None:
         if node.plain and node.value == "<<":
             raise _problem(event, "merge keys ('<<') are not allowed; write the keys out or use a plain alias")
         identity = key_identity(node)
-        if identity in parent.keys:
-            first, line = parent.keys[identity]
-            if first.value == node.value:
-                raise YamlProblem(node.line, node.column, f"duplicate key {node.value!r} (first at line {line})")
+        first = parent.keys.get(identity)
+        if first is not None:
+            if first.value == node.value or isinstance(identity, str):
+                raise YamlProblem(node.line, node.column, f"duplicate key {node.value!r} (first at line {first.line})")
             raise YamlProblem(node.line, node.column, f"duplicate key {node.value!r}: YAML reads it as {_reading(identity)}, "
-                                                      f"the same key as {first.value!r} (line {line})")
-        parent.keys[identity] = (node, node.line)
+                                                      f"the same key as {first.value!r} (line {first.line})")
+        parent.keys[identity] = node
         parent.pending_key = node
     else:
         container.pairs.append((parent.pending_key, node))
         parent.pending_key = None
 
 
-def key_identity(key: Scalar) -> tuple[str, object]:
-    """What makes two mapping keys the same key: (type family, resolved value).
+def key_identity(key: Scalar) -> str | tuple[str, object]:
+    """What makes two mapping keys the same key: the text, or (type family, resolved value).
 
     Keys are compared as the YAML values the safe loader resolves them to, not
     as text, so ``1`` and ``01``, ``0x1``, ``+1`` and ``1.0`` are one key (the
@@ -280,10 +280,13 @@ def key_identity(key: Scalar) -> tuple[str, object]:
     ``yaml.safe_load`` (like anything else that builds a dict from the file)
     keeps only one of ``1`` and ``1.0``, so a reader who wrote both meant one
     key twice, whatever the tags say.  Every NaN is one value.
+
+    A key that is text is its own identity (most keys: ``id``, ``scale``,
+    ``zh``; no tuple to build), anything else a (family, value) pair.
     """
     text = key.value
     if not key.plain or (text and text[0] not in _MAY_RESOLVE):
-        return ("str", text)  # most keys (id, scale, labels, zh, en): text whatever follows
+        return text
     identity = _IDENTITIES.get(text)
     if identity is None:
         identity = _resolve_identity(text)
@@ -294,10 +297,10 @@ def key_identity(key: Scalar) -> tuple[str, object]:
 
 # the first characters with which a plain scalar can resolve to anything but text
 _MAY_RESOLVE = frozenset(k for k in Resolver.yaml_implicit_resolvers if k)
-_IDENTITIES: dict[str, tuple[str, object]] = {}
+_IDENTITIES: dict[str, str | tuple[str, object]] = {}
 
 
-def _resolve_identity(text: str) -> tuple[str, object]:
+def _resolve_identity(text: str) -> str | tuple[str, object]:
     value = Scalar(0, 0, text, True, None).resolved()
     if value is None:
         return ("null", None)
@@ -307,7 +310,7 @@ def _resolve_identity(text: str) -> tuple[str, object]:
         return ("number", "nan" if value != value else value)
     if isinstance(value, (dt.date, dt.datetime)):
         return ("timestamp", value)
-    return ("str", value)
+    return text
 
 
 def _reading(identity: tuple[str, object]) -> str:
