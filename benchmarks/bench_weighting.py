@@ -14,12 +14,14 @@ Ratios against the other implementations timed in the same run, on the same inpu
 * a weighted mean with its calibration-aware SE against an unweighted mean and SE, which is
   the price of honest standard errors per estimate.
 
-Ours and weightipy are timed warm, best of ``--repeat`` runs; ipfn once (about two minutes for
-a million rows). Run: ``python benchmarks/bench_weighting.py [--rows N] [--repeat R]``.
+Ours and weightipy are timed warm and interleaved, best of ``--repeat`` runs; ipfn once (about
+four minutes for a million rows). Run: ``python benchmarks/bench_weighting.py [--rows N]
+[--repeat R]``.
 """
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import time
 from collections.abc import Callable
@@ -60,13 +62,10 @@ def sample(n: int, seed: int = 14) -> pd.DataFrame:
     })
 
 
-def best(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), out
+def timed(fn: Callable[[], object]) -> tuple[float, object]:
+    start = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - start, out
 
 
 def ours(df: pd.DataFrame) -> np.ndarray:
@@ -111,28 +110,40 @@ def main() -> None:
     df = sample(args.rows)
     print(f"raking {len(df):,} rows on 3 margins ({', '.join(f'{c} {len(v)}' for c, v in POPULATION.items())})")
     ours(df.head(1000))  # warm imports and caches
-    t_ours, w = best(lambda: ours(df), args.repeat)
-    print(f"  {'surveykit':<16} {t_ours:8.3f} s")
-    peers = [("weightipy", with_weightipy, args.repeat), ("ipfn", with_ipfn, 1)]
-    for name, fn, repeat in peers:
-        v = version(name)
-        if v is None:
+    installed = {name: version(name) for name in ("weightipy", "ipfn")}
+    peers = {name: fn for name, fn in (("weightipy", with_weightipy), ("ipfn", with_ipfn)) if installed[name]}
+    times: dict[str, list[float]] = {"surveykit": [], **{name: [] for name in peers}}
+    weights: dict[str, np.ndarray] = {}
+    # Interleaved, so that load from other work on the machine hits every implementation alike;
+    # ipfn (minutes for a million rows) runs once, in the middle.
+    for run in range(args.repeat):
+        for name, fn in (("surveykit", ours), *peers.items()):
+            if name == "ipfn" and run != args.repeat // 2:
+                continue
+            t, out = timed(functools.partial(fn, df))
+            times[name].append(t)
+            weights[name] = np.asarray(out)
+    t_ours = min(times["surveykit"])
+    print(f"  {'surveykit':<16} {t_ours:8.3f} s   (best of {len(times['surveykit'])})")
+    for name in ("weightipy", "ipfn"):
+        if name not in peers:
             print(f"  {name:<16} not installed (pip install {name} into the venv to compare)")
             continue
-        t, other = best(lambda fn=fn: fn(df), repeat)
-        diff = float(np.max(np.abs(np.asarray(other) - w)))
+        t = min(times[name])
+        diff = float(np.max(np.abs(weights[name] - weights["surveykit"])))
         verdict = "same weights" if diff <= 1e-8 else "DIFFERENT WEIGHTS"
-        print(f"  {name + ' ' + v:<16} {t:8.3f} s   {t / t_ours:7.1f}x slower than surveykit; "
-              f"max |w - w_surveykit| = {diff:.1e} ({verdict} at 1e-8)")
+        print(f"  {f'{name} {installed[name]}':<16} {t:8.3f} s   {t / t_ours:7.1f}x slower than surveykit "
+              f"(best of {len(times[name])}); max |w - w_surveykit| = {diff:.1e} ({verdict} at 1e-8)")
 
     r = wt.rake(df, [wt.margin(c, {lv: s * len(df) for lv, s in sh.items()}) for c, sh in POPULATION.items()])
-    t_w, m = best(lambda: wt.weighted_mean(df, "sat", r), args.repeat)
 
     def unweighted() -> tuple[float, float]:
         y = df["sat"].dropna().to_numpy()
         return float(y.mean()), float(y.std(ddof=1) / np.sqrt(len(y)))
 
-    t_u, _ = best(unweighted, args.repeat)
+    m = wt.weighted_mean(df, "sat", r)
+    t_w = min(timed(lambda: wt.weighted_mean(df, "sat", r))[0] for _ in range(args.repeat))
+    t_u = min(timed(unweighted)[0] for _ in range(args.repeat))
     print(f"weighted mean with calibration-aware SE: {t_w:.3f} s; unweighted mean and SE {t_u:.3f} s "
           f"({t_w / t_u:.1f}x); {r.iterations} raking sweeps, Kish deff {r.kish.deff:.3f}, "
           f"mean {m.estimate:.4f} (SE {m.se:.5f})")
