@@ -229,12 +229,12 @@ def _calibrate(df: pd.DataFrame, margins: Sequence[Margin], method: str, design:
     if not converged:
         j = int(np.argmax([e.max() for e in errors]))
         c = int(np.argmax(errors[j]))
-        got = targets[j][c] * (1 + errors[j][c])
+        got = np.bincount(model.cells[:, j], weights=model.base_total * factor, minlength=len(targets[j]))[c]
         raise ValueError(
             f"raking did not converge in {sweeps} sweeps: margin {margins[j].name!r}, cell {margins[j].cell_label(c)} "
-            f"stays {errors[j][c]:.3g} (relative) away from its target {targets[j][c]:.6g} (about {got:.6g}); the "
-            "margins cannot all be met with the cells that have respondents (e.g. a joint cell whose respondents "
-            "are needed elsewhere); merge cells or drop a margin, or raise max_iter")
+            f"stays {errors[j][c]:.3g} (relative) away from its target {targets[j][c]:.6g} (weighted total {got:.6g}); "
+            "the margins cannot all be met with the cells that have respondents (e.g. a joint cell whose "
+            "respondents are needed elsewhere); merge cells or drop a margin, or raise max_iter")
     w = arrays.base * factor[model.profile]
     return WeightingResult(
         method=method, weights=pd.Series(w, index=df.index, name="weight"), margins=tuple(margins),
