@@ -16,8 +16,23 @@ from typing import Any
 
 from surveykit.checks import IdSpace, all_questions, check_condition, check_conditions, check_screen_ids, variable_kinds
 from surveykit.model import (
-    Alert, Band, Dimension, Field, IPABlock, KanoBlock, Option, Page, PairedItem, Question, Questionnaire, Row, Scale,
-    Scoring, ScoringCategory, Section, ServqualBlock,
+    Alert,
+    Band,
+    Dimension,
+    Field,
+    IPABlock,
+    KanoBlock,
+    Option,
+    Page,
+    PairedItem,
+    Question,
+    Questionnaire,
+    Row,
+    Scale,
+    Scoring,
+    ScoringCategory,
+    Section,
+    ServqualBlock,
 )
 from surveykit.reader import BAD, Obj, Reader
 from surveykit.screens import build_screens, build_variables
@@ -87,7 +102,7 @@ class Builder:
             self.ids.claim(fid, "a segment field", key_node, f"fields.{fid}")
 
     def _scales(self) -> None:
-        for sid, obj, key_node in self.top.get("scales", []) or []:
+        for sid, obj, _key_node in self.top.get("scales", []) or []:
             if sid is BAD or obj is BAD:
                 continue
             points = obj.get("points")
@@ -128,7 +143,7 @@ class Builder:
     # -- pages and blocks -----------------------------------------------------
     def _sections(self) -> list[Section]:
         sections: list[Section] = []
-        for obj, node in self.top.get("pages", []) or []:
+        for obj, _node in self.top.get("pages", []) or []:
             if obj is BAD or obj is None:
                 continue
             qtype = obj.get("type")
@@ -179,7 +194,7 @@ class Builder:
     def _paired(self, obj: Obj, key: str, first: str, second: str, suffixes: tuple[str, str]) -> tuple[PairedItem, ...]:
         items = []
         roles = {"_e": "expectation", "_p": "perception", "_f": "functional", "_d": "dysfunctional", "_i": "importance"}
-        for item, node in obj.get(key, []) or []:
+        for item, _node in obj.get(key, []) or []:
             if item in (BAD, None):
                 continue
             iid = item.get("id")
@@ -288,7 +303,7 @@ class Builder:
                 elif question.type == "nps":
                     numeric[question.id] = 10
         categories = []
-        for cid, cat, key_node in obj.get("categories", []) or []:
+        for cid, cat, _key_node in obj.get("categories", []) or []:
             if cid is BAD or cat is BAD:
                 continue
             items = [i for i, _ in cat.get("items", []) or [] if i is not BAD]
@@ -312,7 +327,7 @@ class Builder:
             categories.append(ScoringCategory(cid, cat.get("label"), tuple(items), method, hi, lo))
         bands = []
         previous = None
-        for band, node in obj.get("bands", []) or []:
+        for band, _node in obj.get("bands", []) or []:
             if band in (BAD, None):
                 continue
             low = band.get("min")
@@ -330,7 +345,7 @@ class Builder:
         everything = {name: 0 for name in kinds}
         alerts = []
         seen_ids: set[str] = set()
-        for obj, node in self.top.get("alerts", []) or []:
+        for obj, _node in self.top.get("alerts", []) or []:
             if obj in (BAD, None) or obj.get("id") is None or obj.get("when") is None:
                 continue
             aid = obj.get("id")

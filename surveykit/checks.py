@@ -10,7 +10,8 @@ through the reader, at the node where the offending text is written.
 from __future__ import annotations
 
 import difflib
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from surveykit import expressions
 from surveykit.model import METADATA_COLUMNS, Field, Question, Screen

@@ -14,8 +14,9 @@ import datetime as dt
 import difflib
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from surveykit import expressions, spec
 from surveykit.errors import Problem

@@ -52,7 +52,7 @@ class YamlProblem(Exception):
 
 
 class Node:
-    __slots__ = ("line", "column", "size")
+    __slots__ = ("column", "line", "size")
     kind = "node"
 
     def __init__(self, line: int, column: int) -> None:
@@ -62,7 +62,7 @@ class Node:
 class Scalar(Node):
     """A scalar: ``value`` as written, ``plain`` if unquoted and untagged."""
 
-    __slots__ = ("value", "plain", "style")
+    __slots__ = ("plain", "style", "value")
     kind = "scalar"
 
     def __init__(self, line: int, column: int, value: str, plain: bool, style: str | None) -> None:

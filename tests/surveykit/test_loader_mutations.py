@@ -161,7 +161,7 @@ def test_validate_never_gives_a_traceback_for_a_mutated_instrument(folder, name,
 @given(name=st.sampled_from(sorted(INSTRUMENTS)), seed=st.integers(0, 2**32 - 1))
 def test_a_key_written_twice_in_an_equal_spelling_is_refused_at_the_second(name, seed):
     data = _mutated(name, seed, ["duplicate"])
-    added = next(i for i, (a, b) in enumerate(zip(INSTRUMENTS[name].split(b"\n"), data.split(b"\n"))) if a != b) + 1
+    added = next(i for i, (a, b) in enumerate(zip(INSTRUMENTS[name].split(b"\n"), data.split(b"\n"), strict=False)) if a != b) + 1
     with pytest.raises(QuestionnaireError) as info:
         loads(data, name=name)
     assert info.value.line == added and "duplicate key" in info.value.problems[0].message, str(info.value)
