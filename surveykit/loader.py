@@ -47,11 +47,15 @@ def load_questionnaire(source: str | os.PathLike[str], *, max_bytes: int = DEFAU
         name = str(source)
         try:
             size = path.stat().st_size
-            if size > max_bytes:
-                raise QuestionnaireError([Problem(name, 1, 1, "", f"the file has {size:,} bytes; the limit is {max_bytes:,}")])
-            data = path.read_bytes()
+            # never more than the limit allows: /dev/zero or a pipe reports size 0 and never ends
+            with path.open("rb") as file:
+                data = file.read(max_bytes + 1) if size <= max_bytes else b""
         except OSError as exc:
             raise QuestionnaireError([Problem(name, 1, 1, "", f"cannot read the file: {exc.strerror or exc}")]) from None
+        except ValueError as exc:  # a NUL in the name: os.stat refuses it before asking the system
+            raise QuestionnaireError([Problem(name.replace("\0", "\\0"), 1, 1, "", f"cannot read the file: {exc}")]) from None
+        if size > max_bytes:
+            raise QuestionnaireError([Problem(name, 1, 1, "", f"the file has {size:,} bytes; the limit is {max_bytes:,}")])
     else:
         name = "<string>"
         data = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else bytes(source)

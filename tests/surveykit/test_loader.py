@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
@@ -182,6 +183,18 @@ def test_size_cap_is_settable(tmp_path):
     with pytest.raises(QuestionnaireError, match="the limit is 1,000"):
         load_questionnaire(path, max_bytes=1000)
     assert load_questionnaire(path, max_bytes=10_000).survey == "demo"
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_an_endless_file_is_read_only_up_to_the_limit():
+    # /dev/zero reports size 0; reading it whole never ended
+    with pytest.raises(QuestionnaireError, match="the limit is 1,000"):
+        load_questionnaire(Path("/dev/zero"), max_bytes=1000)
+
+
+def test_a_nul_in_the_file_name_is_a_clean_error():
+    with pytest.raises(QuestionnaireError, match=r"a\\0b.yaml:1:1: cannot read the file: embedded null byte"):
+        load_questionnaire("a\0b.yaml")
 
 
 def test_invalid_utf8_reports_its_position():
