@@ -89,8 +89,10 @@ def ipma(result: PlsResult, target: str, scale: tuple[float, float] | Mapping[st
        the change in target performance per point of k. It equals the standardized total
        effect times sd(\tilde Y_target)/sd(\tilde Y_k).
 
-    A negative weight (possible in Mode B) lets \tilde Y leave 0-100; the values are then still
-    computed as defined, and a reader should check ``rescaled_weights``.
+    A negative weight (possible in Mode B, or in a block whose items disagree) lets \tilde Y
+    leave 0-100, and a block whose unstandardized weights sum below 0 turns \tilde Y against
+    Y (the identity above then changes sign); the values are still computed as defined, and a
+    reader should check ``rescaled_weights``.
 
     References
     ----------

@@ -24,6 +24,21 @@ def _num(value: float) -> float | None:
     return None if value != value else float(value)
 
 
+def _plain(value: Any) -> Any:
+    # an id read by pandas is a numpy scalar; the JSON holds plain numbers or strings
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _scale(settings: dict[str, Any], items: tuple[str, ...]) -> tuple[float, float] | dict[str, tuple[float, float]]:
+    """The IPMA scale ends: one pair for every item, or per item where the case gives mappings."""
+    low, high = settings["scale_min"], settings["scale_max"]
+    if isinstance(low, dict) or isinstance(high, dict):
+        def end(value: Any, item: str) -> float:
+            return float(value[item] if isinstance(value, dict) else value)
+        return {item: (end(low, item), end(high, item)) for item in items}
+    return (float(low), float(high))
+
+
 def _by_name(series: pd.Series) -> dict[str, float | None]:
     return {str(k): _num(v) for k, v in series.items()}
 
@@ -72,10 +87,10 @@ def compute(case: dict[str, Any], reference_dir: Path) -> dict[str, Any]:
              "scheme": settings["scheme"], "scaled": settings["scaled"]}
     res = pls.fit(data, **model, tol=settings["tol"], maxiter=settings["maxiter"])
     tight = pls.fit(data, **model, tol=FIXED_POINT_TOL, maxiter=10_000)
-    scale = (settings["scale_min"], settings["scale_max"])
+    scale = _scale(settings, res.spec.items)
     ip = pls.ipma(res, settings["ipma_target"], scale)
     ipx = pls.ipma(tight, settings["ipma_target"], scale)
-    endogenous = res.constructs["r2"].dropna().index
+    endogenous = res.constructs.index[res.spec.adjacency.any(axis=1)]
     table = res.constructs
     return {
         "n_rows_raw": res.n_rows_raw,
@@ -97,7 +112,7 @@ def compute(case: dict[str, Any], reference_dir: Path) -> dict[str, Any]:
         "dg_rho_pca": _by_name(table["dg_rho"]),
         "gof": res.gof,
         "lv_scores_head": _scores_head(res),
-        "lv_scores_head_ids": [int(v) for v in data.loc[res.scores.index[:10], settings["id_column"]]],
+        "lv_scores_head_ids": [_plain(v) for v in data.loc[res.scores.index[:10], settings["id_column"]]],
         "ipma": _ipma_block(ip),
         "ipma_target_performance": ip.target_performance,
         "ipma_rescaled_weights": _by_name(ip.rescaled_weights),
