@@ -92,7 +92,7 @@ def loads(data: bytes, *, name: str = "<string>", max_bytes: int = DEFAULT_MAX_B
         raise QuestionnaireError([Problem(name, exc.line, exc.column, "", exc.message)]) from None
     except RecursionError:  # pragma: no cover - compose is iterative; kept as a last guard
         raise QuestionnaireError([Problem(name, 1, 1, "", "the document is nested too deeply")]) from None
-    reader = Reader(name)
+    reader = Reader(name, text)
     q = _questionnaire(reader, root, hashlib.sha256(data).hexdigest())
     if reader.problems or q is None:
         raise QuestionnaireError(reader.problems or [Problem(name, 1, 1, "", "empty questionnaire")])

@@ -66,8 +66,9 @@ class Reader:
     them from the top-level ``languages:`` before anything else is read.
     """
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, text: str = "") -> None:
         self.name = name
+        self.text = text  # the source, to place a character inside a quoted scalar
         self.problems: list[Problem] = []
         self.languages: tuple[str, ...] = spec.LANGUAGES
 
@@ -177,9 +178,31 @@ class Reader:
             self.problem(node, path, f"expected {what}, got {describe(value)} {node.value!r}; quote it: '{node.value}'")
             return BAD
         if control := _CONTROL.search(value):
-            self.problem(node, path, f"control characters are not allowed in text (found U+{ord(control.group()):04X})")
+            self.problem(node, path, f"control characters are not allowed in text (found U+{ord(control.group()):04X})",
+                         self._escape_offset(node, control.start()))
             return BAD
         return value
+
+    def _escape_offset(self, node: Node, index: int) -> int:
+        """How far right of the scalar's start ``value[index]`` is written, for a one-line double-quoted scalar.
+
+        Only an escape (``"\\0"``, ``"\\x85"``) can put such a character into a
+        value, and only in double quotes; walking the escapes (``\\xXX`` is four
+        characters, ``\\uXXXX`` six, ``\\UXXXXXXXX`` ten, the rest two) maps
+        the value's index to the source column.  A scalar that spans lines
+        folds them, so it keeps its start.
+        """
+        if not isinstance(node, Scalar) or node.style != '"' or not self.text:
+            return 0
+        source = _line(self.text, node.line)
+        at = node.column  # 1-based column of the quote: the value's first character is at this 0-based index
+        starts = []  # where each character of the value is written
+        while at < len(source) and source[at] != '"':
+            starts.append(at)
+            at += {"x": 4, "u": 6, "U": 10}.get(source[at + 1:at + 2], 2) if source[at] == "\\" else 1
+        if at >= len(source) or index >= len(starts):
+            return 0  # no closing quote on this line: the scalar goes on
+        return starts[index] - node.column + 1
 
     def _scalar_id(self, node: Node, path: str) -> Any:
         value = self._scalar_string(node, path, "an id")
@@ -313,6 +336,11 @@ class Reader:
                 return BAD
         return Text(tuple((lang, unicodedata.normalize("NFC", value)) for lang, value in text.values))
 
+
+
+def _line(text: str, number: int) -> str:
+    """Line ``number`` (1-based) of ``text``, lines ending at LF, CR or CR LF as libyaml counts them."""
+    return re.split(r"\r\n|\r|\n", text, maxsplit=number)[number - 1] if number >= 1 else ""
 
 
 def _allowed(keys: tuple[spec.Key, ...]) -> str:

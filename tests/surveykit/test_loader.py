@@ -299,7 +299,23 @@ def test_a_bom_is_accepted_only_at_the_start():
 def test_escaped_control_characters_are_refused_in_text(escape):
     body = ONE_PAGE.replace("{zh: 满意吗", '{zh: "满意' + escape + '吗"')
     found = problems(body)
-    assert any(line == 19 and "control characters are not allowed in text (found U+" in text for line, text in found), found
+    # at the escape itself: the quote is at column 20, 满 at 21, 意 at 22
+    assert any(text.startswith("<string>:19:23: pages[0].questions[0].text.zh: control characters are not allowed "
+                               "in text (found U+") for _, text in found), found
+
+
+def test_an_escape_after_other_escapes_is_placed_by_walking_them():
+    body = ONE_PAGE.replace("{zh: 满意吗", '{zh: "\\x41\\u0041\\U00000041\\\\\\0"')
+    found = problems(body)
+    assert [text for _, text in found] == [
+        "<string>:19:43: pages[0].questions[0].text.zh: control characters are not allowed in text (found U+0000)"]
+
+
+def test_an_escape_in_a_scalar_over_two_lines_is_reported_at_its_start():
+    body = ONE_PAGE.replace("{zh: 满意吗", '{zh: "满意\\\n          \\0"')
+    found = problems(body)
+    assert [text for _, text in found] == [
+        "<string>:19:20: pages[0].questions[0].text.zh: control characters are not allowed in text (found U+0000)"]
 
 
 def test_a_lone_surrogate_in_a_python_string_is_reported_with_a_position():
