@@ -99,6 +99,20 @@ def ipma(result: PlsResult, target: str, scale: tuple[float, float] | Mapping[st
     .. [1] Ringle, C. M., & Sarstedt, M. (2016). Gain more insight from your PLS-SEM results: The
            importance-performance map analysis. Industrial Management & Data Systems, 116(9),
            1865-1886. https://doi.org/10.1108/IMDS-10-2015-0449
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from analysis import pls
+    >>> rng = np.random.default_rng(1)
+    >>> f = rng.normal(size=(300, 1))
+    >>> g = 0.6 * f + 0.8 * rng.normal(size=(300, 1))
+    >>> items = np.hstack([f + rng.normal(size=(300, 3)), g + rng.normal(size=(300, 3))])
+    >>> df = pd.DataFrame(np.clip(np.round(5.5 + 1.5 * items), 1, 10), columns=["a1", "a2", "a3", "b1", "b2", "b3"])
+    >>> res = pls.fit(df, {"A": ["a1", "a2", "a3"], "B": ["b1", "b2", "b3"]}, [("A", "B")])
+    >>> ip = ipma(res, "B", (1, 10))
+    >>> bool(0 < ip.table.loc["A", "importance"] < 1) and bool(0 <= ip.table.loc["A", "performance"] <= 100)
+    True
     """
     spec = result.spec
     if target not in spec.constructs:

@@ -78,12 +78,15 @@ def htmt(r: np.ndarray, blocks: list[np.ndarray]) -> np.ndarray:
 
     .. math:: HTMT_{ij} = \frac{\overline{r}_{ij}}{\sqrt{\overline{r}_{ii}\,\overline{r}_{jj}}}
 
-    \overline{r}_{ij} is the mean correlation between the items of block i and those of block
-    j (heterotrait-heteromethod), \overline{r}_{ii} the mean correlation among the items of
-    block i off the diagonal (monotrait-heteromethod). Correlations are used as they are, as
-    in the original definition: items must be keyed in one direction. NaN on the diagonal and
-    for a block of one item (no monotrait correlation) or a negative monotrait mean.
+    \overline{r}_{ij} is the mean absolute correlation between the items of block i and those
+    of block j (heterotrait-heteromethod), \overline{r}_{ii} the mean absolute correlation
+    among the items of block i off the diagonal (monotrait-heteromethod). The original
+    definition assumes items keyed in one direction; absolute values (as semTools' ``htmt``
+    and cSEM do by default) give the same number then and keep a reverse-keyed item from
+    cancelling its block's correlations otherwise. NaN on the diagonal and for a block of one
+    item (no monotrait correlation).
     """
+    r = np.abs(r)
     j = len(blocks)
     mono = np.full(j, np.nan)
     for k, idx in enumerate(blocks):
@@ -91,11 +94,10 @@ def htmt(r: np.ndarray, blocks: list[np.ndarray]) -> np.ndarray:
             sub = r[np.ix_(idx, idx)]
             mono[k] = (sub.sum() - np.trace(sub)) / (idx.size * (idx.size - 1))
     out = np.full((j, j), np.nan)
-    with np.errstate(invalid="ignore"):
-        for a in range(j):
-            for b in range(a + 1, j):
-                hetero = r[np.ix_(blocks[a], blocks[b])].mean()
-                out[a, b] = out[b, a] = hetero / np.sqrt(mono[a] * mono[b])
+    for a in range(j):
+        for b in range(a + 1, j):
+            hetero = r[np.ix_(blocks[a], blocks[b])].mean()
+            out[a, b] = out[b, a] = hetero / np.sqrt(mono[a] * mono[b])
     return out
 
 

@@ -237,6 +237,21 @@ def bootstrap(result: PlsResult, *, n_boot: int = 5000, seed: int | None = None,
     .. [4] Tenenhaus, M., Esposito Vinzi, V., Chatelin, Y.-M., & Lauro, C. (2005). PLS path
            modeling. Computational Statistics & Data Analysis, 48(1), 159-205.
            https://doi.org/10.1016/j.csda.2004.03.005
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from analysis import pls
+    >>> rng = np.random.default_rng(1)
+    >>> f = rng.normal(size=(300, 1))
+    >>> g = 0.6 * f + 0.8 * rng.normal(size=(300, 1))
+    >>> df = pd.DataFrame(np.hstack([f + rng.normal(size=(300, 3)), g + rng.normal(size=(300, 3))]),
+    ...                   columns=["a1", "a2", "a3", "b1", "b2", "b3"])
+    >>> res = pls.fit(df, {"A": ["a1", "a2", "a3"], "B": ["b1", "b2", "b3"]}, [("A", "B")])
+    >>> boot = bootstrap(res, n_boot=500, seed=7)
+    >>> row = boot.estimates.set_index(["kind", "name"]).loc[("path", "A->B")]
+    >>> bool(row["ci_low"] < row["estimate"] < row["ci_high"]) and bool(row["p_value"] < 0.001)
+    True
     """
     if int(n_boot) < 2:
         raise ValueError(f"n_boot must be at least 2 (got {n_boot!r})")

@@ -181,8 +181,8 @@ def test_measurement_quality_formulas(data):
     np.testing.assert_allclose(res.cross_loadings.to_numpy(), cross, atol=1e-12)
     endo = res.constructs["r2"].dropna()
     assert res.gof == pytest.approx(np.sqrt((outer["loading"] ** 2).mean() * endo.mean()), abs=1e-14)
-    # HTMT by its definition, one pair by hand
-    r = data.corr()
+    # HTMT by its definition (absolute correlations), one pair by hand
+    r = data.corr().abs()
     a, b = BLOCKS["L0"], BLOCKS["L2"]
     mono = [(r.loc[blk, blk].to_numpy().sum() - len(blk)) / (len(blk) * (len(blk) - 1)) for blk in (a, b)]
     assert res.htmt.loc["L0", "L2"] == pytest.approx(r.loc[a, b].to_numpy().mean() / np.sqrt(mono[0] * mono[1]))
@@ -235,6 +235,7 @@ def test_reversed_items_reverse_the_construct_and_its_paths(data):
     np.testing.assert_allclose(res.scores["L0"], -base.scores["L0"], atol=1e-12)
     assert res.path_matrix.loc["L1", "L0"] == pytest.approx(-base.path_matrix.loc["L1", "L0"], abs=1e-12)
     assert res.outer["loading"].to_numpy() == pytest.approx(base.outer["loading"].to_numpy(), abs=1e-12)
+    np.testing.assert_allclose(res.htmt.to_numpy(), base.htmt.to_numpy(), atol=1e-12)  # absolute correlations
 
 
 def test_listwise_deletion_and_score_index(data):
