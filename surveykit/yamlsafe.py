@@ -210,7 +210,8 @@ def compose(text: str) -> Node | None:
         message = " ".join(part for part in (exc.context, exc.problem) if part) or "invalid YAML"
         raise YamlProblem(mark.line + 1 if mark else 1, mark.column + 1 if mark else 1, f"YAML syntax error: {message}") from None
     except yaml.YAMLError as exc:
-        raise YamlProblem(1, 1, f"YAML error: {exc}") from None
+        # one line, as every problem is: PyYAML's unmarked errors append "in <unicode string>, position N" below
+        raise YamlProblem(1, 1, f"YAML error: {' '.join(str(exc).split())}") from None
     return root
 
 

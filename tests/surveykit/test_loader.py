@@ -9,6 +9,7 @@ import pytest
 
 from surveykit import QuestionnaireError, load_questionnaire
 from surveykit.loader import load_directory, loads
+from surveykit.yamlsafe import YamlProblem, compose
 
 HEAD = """\
 survey: demo
@@ -287,6 +288,13 @@ def test_every_forbidden_character_is_reported_up_to_a_cap():
     where = [(p.line, p.column) for p in info.value.problems]
     assert where[:3] == [(1, 10), (2, 8), (3, 4)]  # CR LF and a lone CR each end a line
     assert len(where) == 11 and "23 more characters like these" in info.value.problems[-1].message
+
+
+def test_compose_alone_keeps_pyyaml_errors_on_one_line():
+    # loads refuses the NUL before composing; compose on its own still gives a one-line message
+    with pytest.raises(YamlProblem) as info:
+        compose("a: b\x00\n")
+    assert "\n" not in info.value.message and "position 4" in info.value.message
 
 
 def test_a_bom_is_accepted_only_at_the_start():
