@@ -20,8 +20,8 @@ from analysis.pls.spec import Spec
 __all__ = ["PlsBootstrapResult", "bootstrap"]
 
 # Resamples are drawn and summarised in chunks of at most this many respondent draws, which
-# bounds the memory of a bootstrap (about 16 MB of counts per chunk) whatever n and B are.
-CHUNK_DRAWS = 2_000_000
+# bounds the memory of a bootstrap (8 MB of counts per chunk) whatever n and B are.
+CHUNK_DRAWS = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +205,7 @@ def bootstrap(result: PlsResult, *, n_boot: int = 5000, seed: int | None = None,
     seed : int, optional
         Seed of ``numpy.random.default_rng``: the same seed gives the same result. The draws
         are ``rng.integers(0, n, size=(chunk, n))`` for successive chunks of resamples, chunk =
-        max(1, 2,000,000 // n), so a seed's resamples do not depend on anything else.
+        max(1, 1,000,000 // n), so a seed's resamples do not depend on anything else.
     conf_level : float
         Level of the percentile and BCa intervals.
     bca : bool
@@ -271,8 +271,10 @@ def bootstrap(result: PlsResult, *, n_boot: int = 5000, seed: int | None = None,
     start = 0
     for size in _chunks(n_boot, n):
         idx = rng.integers(0, n, size=(size, n))
-        counts = np.bincount((idx + (np.arange(size) * n)[:, None]).ravel(), minlength=size * n)
-        s, usable = _moments(x, cross, counts.reshape(size, n).astype(float), result.scaled)
+        idx += (np.arange(size) * n)[:, None]  # row b counts into its own n bins
+        counts = np.bincount(idx.ravel(), minlength=size * n).reshape(size, n).astype(float)
+        del idx
+        s, usable = _moments(x, cross, counts, result.scaled)
         draws[start:start + size] = _fit_stack(result, s, usable, n, picks, n_par)
         start += size
     good = np.isfinite(draws).all(axis=1)
