@@ -89,7 +89,7 @@ def loads(data: bytes, *, name: str = "<string>", max_bytes: int = DEFAULT_MAX_B
     try:
         root = compose(text)
     except YamlProblem as exc:
-        raise QuestionnaireError([Problem(name, exc.line, exc.column, "", exc.message)]) from None
+        raise QuestionnaireError([Problem(name, p.line, p.column, "", p.message) for p in (exc, *exc.more)]) from None
     except RecursionError:  # pragma: no cover - compose is iterative; kept as a last guard
         raise QuestionnaireError([Problem(name, 1, 1, "", "the document is nested too deeply")]) from None
     reader = Reader(name, text)

@@ -44,11 +44,16 @@ _constructor = SafeConstructor()
 
 
 class YamlProblem(Exception):
-    """A problem found while composing: 1-based ``line``/``column`` and a message."""
+    """A problem found while composing: 1-based ``line``/``column`` and a message.
+
+    ``more`` holds the problems found along with it (every duplicate key of the
+    file is reported in one run, not one per run).
+    """
 
     def __init__(self, line: int, column: int, message: str) -> None:
         super().__init__(message)
         self.line, self.column, self.message = line, column, message
+        self.more: tuple[YamlProblem, ...] = ()
 
 
 class Node:
@@ -117,6 +122,7 @@ class _Open:
     anchor: str | None
     pending_key: Scalar | None = None
     keys: dict | None = None
+    duplicate: bool = False  # the pending key repeats an earlier one: its value is dropped
 
 
 def forbidden_characters(text: str) -> list[YamlProblem]:
@@ -165,8 +171,27 @@ def compose(text: str) -> Node | None:
     Raises :class:`YamlProblem` for syntax errors, disallowed tags, merge keys,
     duplicate or non-scalar keys, aliases that refer to their own ancestor or
     expand past ``MAX_NODES``, nesting deeper than ``MAX_DEPTH``, and a second
-    document.  Returns ``None`` for an empty document.
+    document.  Returns ``None`` for an empty document.  Duplicate keys do not
+    stop composing, so that all of them are reported at once (in ``more``),
+    together with whatever else stops it.
     """
+    duplicates: list[YamlProblem] = []
+    try:
+        root = _compose(text, duplicates)
+    except YamlProblem as exc:
+        raise _together([*duplicates, exc]) from None
+    if duplicates:
+        raise _together(duplicates)
+    return root
+
+
+def _together(problems: list[YamlProblem]) -> YamlProblem:
+    first = problems[0]
+    first.more = tuple(problems[1:])
+    return first
+
+
+def _compose(text: str, duplicates: list[YamlProblem]) -> Node | None:
     anchors: dict[str, Node] = {}
     stack: list[_Open] = []
     root: Node | None = None
@@ -204,7 +229,7 @@ def compose(text: str) -> Node | None:
             if not stack:
                 root = node
             else:
-                _attach(stack[-1], node, event)
+                _attach(stack[-1], node, event, duplicates)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(part for part in (exc.context, exc.problem) if part) or "invalid YAML"
@@ -237,7 +262,7 @@ def _leaf(event: yaml.Event, anchors: dict[str, Node], stack: list[_Open]) -> No
     return None
 
 
-def _attach(parent: _Open, node: Node, event: yaml.Event) -> None:
+def _attach(parent: _Open, node: Node, event: yaml.Event, duplicates: list[YamlProblem]) -> None:
     container = parent.node
     container.size += node.size
     if isinstance(container, Sequence):
@@ -253,14 +278,19 @@ def _attach(parent: _Open, node: Node, event: yaml.Event) -> None:
         first = parent.keys.get(identity)
         if first is not None:
             if first.value == node.value or isinstance(identity, str):
-                raise YamlProblem(node.line, node.column, f"duplicate key {node.value!r} (first at line {first.line})")
-            raise YamlProblem(node.line, node.column, f"duplicate key {node.value!r}: YAML reads it as {_reading(identity)}, "
-                                                      f"the same key as {first.value!r} (line {first.line})")
-        parent.keys[identity] = node
+                message = f"duplicate key {node.value!r} (first at line {first.line})"
+            else:
+                message = (f"duplicate key {node.value!r}: YAML reads it as {_reading(identity)}, "
+                           f"the same key as {first.value!r} (line {first.line})")
+            duplicates.append(YamlProblem(node.line, node.column, message))
+            parent.duplicate = True
+        else:
+            parent.keys[identity] = node
         parent.pending_key = node
     else:
-        container.pairs.append((parent.pending_key, node))
-        parent.pending_key = None
+        if not parent.duplicate:
+            container.pairs.append((parent.pending_key, node))
+        parent.pending_key, parent.duplicate = None, False
 
 
 def key_identity(key: Scalar) -> str | tuple[str, object]:

@@ -245,6 +245,17 @@ def test_keys_equal_as_yaml_values_are_duplicates_at_any_depth(first, second, re
     assert f"duplicate key {second!r}: YAML reads it as {reads}, the same key as {first!r} (line 3)" in str(info.value)
 
 
+def test_every_duplicate_key_is_reported_in_one_run_with_what_stops_composing():
+    with pytest.raises(QuestionnaireError) as info:
+        load_questionnaire("a: 1\nb: {x: 1, x: {y: 2}, 1: a, 01: b}\na: 3\nc: [\n")
+    assert [str(p) for p in info.value.problems] == [
+        "<string>:2:11: duplicate key 'x' (first at line 2)",
+        "<string>:2:28: duplicate key '01': YAML reads it as the number 1, the same key as '1' (line 2)",
+        "<string>:3:1: duplicate key 'a' (first at line 1)",
+        "<string>:5:1: YAML syntax error: while parsing a flow node did not find expected node content",
+    ]
+
+
 @pytest.mark.parametrize(("first", "second"), [("'1'", "1"), ("true", "1"), ("'yes'", "yes"), ("null", "'null'"),
                                                ("1", "2"), ("2024-01-02", "'2024-01-02'")])
 def test_keys_of_different_yaml_values_are_not_duplicates(first, second):
