@@ -26,16 +26,27 @@ Conditions (``visible_if``) are applied in questionnaire order, so answers of
 questions that would not have been shown are missing, exactly as the web form
 stores them.  Everything is vectorised: a million rows take seconds.  The same
 seed gives the same data.
+
+A :class:`~surveykit.scenario.Scenario` replaces the random segment shifts and
+the wave trend by planted effects in the units the report uses (see
+:func:`_Planted.build`): respondents are spread evenly over the dealer x wave
+cells, the satisfaction question sits at the scenario's index level, one dealer
+and each later wave are shifted on ``S`` by the amount that moves the expected
+index by the planted points, SERVQUAL expectations match perceptions except on
+the planted dimension, and one Kano attribute draws from the planted mix.
+Without a scenario nothing changes: the same seed gives the same bytes as before.
 """
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from surveykit.model import KANO_CODES, Question, Questionnaire
+from surveykit.scenario import Scenario, satisfaction_question
 
 _KANO_PAIRS = {  # category -> (functional, dysfunctional) answer pairs that classify into it
     "A": [("like", "must_be"), ("like", "neutral"), ("like", "live_with")],
@@ -45,6 +56,9 @@ _KANO_PAIRS = {  # category -> (functional, dysfunctional) answer pairs that cla
     "R": [("dislike", "like"), ("neutral", "like")],
     "Q": [("like", "like"), ("dislike", "dislike")],
 }
+# In a scenario the satisfaction question loads on S with this fixed loading, so that its
+# expected index can be solved for exactly (elsewhere loadings are drawn from U(0.6, 0.85)).
+SATISFACTION_LOADING = 0.8
 _COMMENTS = {
     "zh": ["等待时间太长了。", "服务顾问态度很好。", "价格不够透明。", "希望能提前告知维修进度。", "车辆交付时很干净。"],
     "en": ["The wait was too long.", "The advisor was friendly.", "The price was not clear.",
@@ -62,6 +76,7 @@ def simulate(
     waves: Sequence[str] | None = None,
     careless: float = 0.0,
     start: dt.datetime | None = None,
+    scenario: Scenario | None = None,
 ) -> pd.DataFrame:
     """Simulate ``n`` responses with exactly the columns of ``q.variables()``.
 
@@ -79,6 +94,10 @@ def simulate(
     careless : share of careless respondents: half straight-line every rating
         item, half are speeders (a fifth of the usual duration).
     start : timestamp of the first response (default 2026-01-05 09:00).
+    scenario : planted levels and effects (see the module docstring); its dealers and
+        waves, when it lists them, replace ``fields`` of the first segment field and ``waves``.
+        Row ``r`` belongs to dealer x wave cell ``r % (dealers * waves)``, so that every block
+        of rows whose length is a multiple of the number of cells is balanced.
     """
     if n < 0:
         raise ValueError(f"n must be 0 or more, got {n}")
@@ -95,16 +114,33 @@ def simulate(
 
     # segments, waves and the latent satisfaction
     segment_shift = np.zeros(n)
+    if scenario is not None and scenario.dealers and q.fields:
+        fields[q.fields[0].id] = list(scenario.dealers)
+    wave_labels = list(scenario.waves if scenario is not None and scenario.waves else waves or [None])
+    dealer_index = np.zeros(n, np.intp)
+    dealer_values: list[str] = []
     for index, field in enumerate(q.fields):
         values = list(fields.get(field.id) or [code for code, _ in field.values] or [f"{field.id}_{i}" for i in range(1, 6)])
+        if index == 0 and scenario is not None:
+            dealer_values = values
+            dealer_index = np.arange(n) % (len(values) * len(wave_labels)) // len(wave_labels)
+            columns[field.id] = np.array(values, dtype=object)[dealer_index]
+            continue
         draw = rng.integers(0, len(values), n)
         columns[field.id] = np.array(values, dtype=object)[draw]
         if index == 0:
             segment_shift = rng.normal(0, 0.35, len(values))[draw]
-    wave_labels = list(waves) if waves else [None]
-    wave_index = np.sort(rng.integers(0, len(wave_labels), n))
-    satisfaction = rng.standard_normal(n) + segment_shift + 0.12 * wave_index
+    planted = None
+    if scenario is None:
+        wave_index = np.sort(rng.integers(0, len(wave_labels), n))
+        satisfaction = rng.standard_normal(n) + segment_shift + 0.12 * wave_index
+    else:
+        planted = _Planted.build(q, scenario, rng, dealer_values, len(wave_labels))
+        wave_index = np.arange(n) % len(wave_labels)
+        satisfaction = rng.standard_normal(n) + planted.shift[dealer_index, wave_index]
     factors = {d.id: 0.7 * satisfaction + 0.71 * rng.standard_normal(n) for d in q.dimensions}
+    if planted is not None:
+        planted.expectation_factors = {d.id: 0.7 * satisfaction + 0.71 * rng.standard_normal(n) for d in q.dimensions}
 
     straight = np.zeros(n, bool)
     speeder = np.zeros(n, bool)
@@ -115,7 +151,7 @@ def simulate(
     straight_point = rng.random(n)  # position on the scale each straight-liner picks
 
     for question in q.questions():
-        columns.update(_answer(question, q, rng, n, satisfaction, factors, straight, straight_point))
+        columns.update(_answer(question, q, rng, n, satisfaction, factors, straight, straight_point, planted))
 
     # item nonresponse, question by question
     if missing > 0:
@@ -131,7 +167,10 @@ def simulate(
     duration = np.round(rng.lognormal(np.log(expected_s), 0.35, n))
     duration[speeder] = np.round(duration[speeder] / 5)
     start = start or dt.datetime(2026, 1, 5, 9, 0, 0)
-    offsets = np.sort(rng.uniform(0, 86400 * 30 * len(wave_labels), n))
+    if planted is None:
+        offsets = np.sort(rng.uniform(0, 86400 * 30 * len(wave_labels), n))
+    else:  # rows cycle through the waves: each wave keeps its own month
+        offsets = 86400 * 30 * wave_index + rng.uniform(0, 86400 * 30, n)
     started = (pd.Timestamp(start) + pd.to_timedelta(np.floor(offsets), unit="s")).as_unit("s")
     meta = {
         "response_id": np.array([f"sim-{seed}-{i:07d}" for i in range(n)], dtype=object),
@@ -178,12 +217,25 @@ def _rating(rng: np.random.Generator, points: int, latent: np.ndarray, mean: flo
 
 
 def _answer(question: Question, q: Questionnaire, rng: np.random.Generator, n: int, satisfaction: np.ndarray,
-            factors: dict[str, np.ndarray], straight: np.ndarray, straight_point: np.ndarray) -> dict[str, np.ndarray]:
+            factors: dict[str, np.ndarray], straight: np.ndarray, straight_point: np.ndarray,
+            planted: _Planted | None = None) -> dict[str, np.ndarray]:
     def factor(dimension: str | None, reverse: bool) -> np.ndarray:
         base = factors.get(dimension or "", satisfaction)
         return -base if reverse else base
 
     qtype = question.type
+    if planted is not None and question.scale is not None:
+        if question.id == planted.satisfaction_id:
+            return {question.id: _rating(rng, question.scale.points, satisfaction, planted.satisfaction_mean,
+                                         straight, straight_point, loading=SATISFACTION_LOADING)}
+        if question.pair is not None and (question.block, question.pair) in planted.servqual:
+            loading, mean, shift = planted.servqual[(question.block, question.pair)]
+            expected = question.role == "expectation"
+            latent = (planted.expectation_factors if expected else factors).get(question.dimension or "", satisfaction)
+            sign = -1.0 if question.reverse else 1.0
+            return {question.id: _rating(rng, question.scale.points, sign * latent,
+                                         sign * mean + (shift if expected else 0.0), straight, straight_point,
+                                         loading=loading)}
     if qtype == "likert" and question.scale is not None:
         points = question.scale.points
         if question.role == "expectation":
@@ -214,7 +266,8 @@ def _answer(question: Question, q: Questionnaire, rng: np.random.Generator, n: i
     if qtype == "kano":
         if question.role != "functional":
             return {}  # the dysfunctional half is drawn with the functional one
-        functional, dysfunctional = _draw_kano(rng, n)
+        mix = planted.kano_mix if planted is not None and planted.kano_attribute == question.pair else None
+        functional, dysfunctional = _draw_kano(rng, n, mix)
         return {question.id: functional, f"{question.pair}_d": dysfunctional}
     if qtype == "multi":
         k = len(question.options)
@@ -267,12 +320,16 @@ def _largest_remainder(shares: np.ndarray, total: float) -> np.ndarray:
     return floors + (rank < short[:, None])
 
 
-def _draw_kano(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+def _draw_kano(rng: np.random.Generator, n: int, mix: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Answer pairs of one attribute: categories from ``mix`` (shares in ``_KANO_PAIRS`` order), else a random one."""
     categories = list(_KANO_PAIRS)
-    dominant = rng.choice(["A", "O", "M", "I"])
-    weights = np.array([0.06 if c in ("R", "Q") else 0.12 for c in categories])
-    weights[categories.index(dominant)] = 0.5
-    weights /= weights.sum()
+    if mix is None:
+        dominant = rng.choice(["A", "O", "M", "I"])
+        weights = np.array([0.06 if c in ("R", "Q") else 0.12 for c in categories])
+        weights[categories.index(dominant)] = 0.5
+        weights /= weights.sum()
+    else:
+        weights = mix
     drawn = rng.choice(len(categories), n, p=weights)
     functional = np.empty(n, dtype=object)
     dysfunctional = np.empty(n, dtype=object)
@@ -310,3 +367,94 @@ def _comment_language(q: Questionnaire, frame: pd.DataFrame) -> None:
             values = column.to_numpy(dtype=object).copy()
             values[zh] = np.array(_COMMENTS["zh"], dtype=object)[picks]
             frame[question.id] = values
+
+
+def _cuts(points: int) -> np.ndarray:
+    return np.linspace(-1.9, 1.9, points - 1)
+
+
+def _expected_rating(mu: float, sd: float, points: int) -> float:
+    r"""Expected rating of :func:`_rating` for a latent :math:`y \sim N(\mu, \sigma^2)`.
+
+    The rating is 1 plus the number of cut points below y, so
+    :math:`E[\text{rating}] = 1 + \sum_c \Phi((\mu - c)/\sigma)`.
+    """
+    from scipy.special import ndtr
+
+    return float(1 + ndtr((mu - _cuts(points)) / sd).sum())
+
+
+def _solve_mean(expected: float, sd: float, points: int) -> float:
+    """The latent mean whose expected rating is ``expected`` (monotone in the mean: one root)."""
+    from scipy.optimize import brentq
+
+    return float(brentq(lambda mu: _expected_rating(mu, sd, points) - expected, -12.0, 12.0, xtol=1e-12))
+
+
+@dataclass(slots=True)
+class _Planted:
+    """A scenario turned into simulator parameters (see :meth:`build`)."""
+
+    shift: np.ndarray                   # dealer x wave -> shift of S
+    satisfaction_id: str | None
+    satisfaction_mean: float
+    servqual: dict[tuple[str | None, str], tuple[float, float, float]]  # (block, item) -> loading, mean, E shift
+    kano_attribute: str | None
+    kano_mix: np.ndarray | None
+    expectation_factors: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, q: Questionnaire, scenario: Scenario, rng: np.random.Generator, dealers: Sequence[str],
+              n_waves: int) -> _Planted:
+        r"""Solve the latent parameters that give the planted effects in the report's units.
+
+        Satisfaction: the question's latent is :math:`y = \lambda S + \sqrt{1-\lambda^2}u + m` with
+        :math:`\lambda` = ``SATISFACTION_LOADING`` and S ~ N(shift of the cell, 1), so within a cell
+        :math:`y \sim N(m + \lambda\,\text{shift}, 1)`.  With :math:`g(\mu)` the expected rating
+        (:func:`_expected_rating`) and the index :math:`100(g - 1)/(k - 1)` on k points, m solves
+        index = ``level`` and each cell's :math:`m + \lambda\,\text{shift}` solves index = level +
+        dealer effect + wave number x change.  The shift moves S, so every item follows it.
+
+        SERVQUAL: each item gets one loading and mean for both halves; the perception loads on
+        its dimension's factor, the expectation on a parallel expectation factor of the same
+        law, so P and E have the same distribution and a gap of 0 in every cell.  On the planted
+        dimension the expectation's latent mean is raised by s solving
+        :math:`g(m) - g(m + s) = \text{gap}` (latent sd
+        :math:`\sqrt{\lambda^2 (0.7^2 + 0.71^2) + 1 - \lambda^2}`), exact in the reference cell
+        and close (the cut is not linear) in a shifted one.
+        """
+        points = 5
+        sat = satisfaction_question(q)
+        shift = np.zeros((max(len(dealers), 1), n_waves))
+        sat_mean = 0.0
+        if sat is not None and sat.scale is not None:
+            points = sat.scale.points
+            sat_mean = _solve_mean(1 + (points - 1) * scenario.level / 100, 1.0, points)
+            for d in range(shift.shape[0]):
+                for w in range(n_waves):
+                    target = scenario.level + (scenario.change.index * w if scenario.change else 0.0)
+                    if scenario.dealer is not None and dealers and dealers[d] == scenario.dealer.dealer:
+                        target += scenario.dealer.index
+                    if target != scenario.level:
+                        cell_mean = _solve_mean(1 + (points - 1) * target / 100, 1.0, points)
+                        shift[d, w] = (cell_mean - sat_mean) / SATISFACTION_LOADING
+        servqual: dict[tuple[str | None, str], tuple[float, float, float]] = {}
+        for block in q.blocks("servqual"):
+            for item in block.items:
+                loading, mean = rng.uniform(0.6, 0.85), 0.35 + rng.normal(0, 0.2)
+                gap = scenario.servqual_gap
+                raise_e = 0.0
+                if gap is not None and item.dimension == gap.dimension:
+                    sd = float(np.sqrt(loading**2 * (0.7**2 + 0.71**2) + 1 - loading**2))
+                    m = -mean if item.reverse else mean
+                    raise_e = _solve_mean(_expected_rating(m, sd, block.scale.points) - gap.gap, sd,
+                                          block.scale.points) - m
+                servqual[(block.id, item.id)] = (loading, mean, raise_e)
+        mix = None
+        if scenario.kano_mix is not None:
+            shares = dict(scenario.kano_mix.mix)
+            mix = np.array([shares.get(c, 0.0) for c in _KANO_PAIRS])
+            mix = mix / mix.sum()
+        return cls(shift=shift, satisfaction_id=sat.id if sat is not None else None, satisfaction_mean=sat_mean,
+                   servqual=servqual, kano_attribute=scenario.kano_mix.attribute if scenario.kano_mix else None,
+                   kano_mix=mix)
