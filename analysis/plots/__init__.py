@@ -19,6 +19,7 @@ One module per chart family, and the helpers they share:
 ``segments``   :func:`funnel` (dealers, branches), :func:`waves_line`
 ``selftest``   :func:`profile_bars`
 ``recovery``   :func:`pareto` (why customers left or complained)
+``planning``   :func:`power_curve` (power of planted effects against n)
 ``generic``    :func:`bar`, :func:`line` (no fixed wording)
 ``embed``      :func:`to_svg`, :func:`to_png_base64` for a self-contained HTML page
 ``style``      palette (:data:`COLORS`, :data:`KANO_COLORS`), rc settings, figure set-up, legend
@@ -38,6 +39,7 @@ from analysis.plots.generic import bar, line
 from analysis.plots.ipa import ipa_grid
 from analysis.plots.kano import kano_scatter
 from analysis.plots.loyalty import loyalty_matrix, nps_bars
+from analysis.plots.planning import power_curve
 from analysis.plots.recovery import pareto
 from analysis.plots.segments import funnel, waves_line
 from analysis.plots.selftest import profile_bars
@@ -58,6 +60,7 @@ __all__ = [
     "loyalty_matrix",
     "nps_bars",
     "pareto",
+    "power_curve",
     "profile_bars",
     "quadrant_name",
     "radar",

@@ -7,6 +7,7 @@ questionnaire      validate, info, schema                      :mod:`.questionna
 data               simulate, analyze, export, report           :mod:`.data`
 store              serve, invite, admin, notify, demo          :mod:`.store`
 cases              cases list | show | export | recovery       :mod:`.cases`
+planning           plan size | power                           :mod:`.plan`
 =================  ==========================================  ===========================
 
 Exit codes: 0 success, 1 bad input (a :class:`SurveykitError`, printed without
@@ -21,13 +22,13 @@ from typing import Any
 import click
 
 from surveykit import __version__
-from surveykit.cli import cases, data, questionnaire, store
+from surveykit.cli import cases, data, plan, questionnaire, store
 from surveykit.errors import QuestionnaireError, SurveykitError
 
 __all__ = ["main"]
 
 SECTIONS = (("Questionnaire", questionnaire.COMMANDS), ("Data", data.COMMANDS), ("Store", store.COMMANDS),
-            ("Cases", cases.COMMANDS))
+            ("Cases", cases.COMMANDS), ("Planning", plan.COMMANDS))
 
 
 class _Group(click.Group):

@@ -119,7 +119,7 @@ def test_help_lists_every_command_once_under_its_section():
     listed = {}
     for title, names in [("Questionnaire", ["validate", "info", "schema"]),
                          ("Data", ["simulate", "analyze", "export", "report"]),
-                         ("Store", ["serve", "invite", "admin", "notify", "demo"]), ("Cases", ["cases"])]:
+                         ("Store", ["serve", "invite", "admin", "notify", "demo"]), ("Cases", ["cases"]), ("Planning", ["plan"])]:
         (block,) = [s for s in sections if s.startswith(f"{title} commands:")]
         listed[title] = [line.split()[0] for line in block.splitlines()[1:]]
         assert listed[title] == names
