@@ -158,3 +158,57 @@ def test_penalty_reward_without_low_answers_and_positive_penalty():
 def test_penalty_reward_cut_points():
     with pytest.raises(ValueError, match="must be below"):
         ipa.penalty_reward(_survey(), "os", ["x1"], low_if_le=8, high_if_ge=8)
+
+
+@pytest.mark.parametrize(("penalty", "penalty_p", "reward", "reward_p", "label"), [
+    (-0.8, 0.001, 0.1, 0.60, "basic"),          # Brandt (1987): penalty only, a minimum requirement
+    (-0.1, 0.400, 0.7, 0.01, "excitement"),     # reward only, value-enhancing
+    (-0.6, 0.010, 0.5, 0.02, "performance"),    # both ("hybrid")
+    (-0.1, 0.300, 0.1, 0.40, "unclassified"),   # neither
+    (-0.8, 0.050, 0.1, 0.60, "unclassified"),   # p = alpha is not significant (p < alpha)
+    (-0.8, 0.0499999, 0.1, 0.60, "basic"),      # just below the threshold
+    (-0.6, 0.010, 0.5, 0.05, "basic"),          # the reward sits on the threshold
+    (0.0, 0.001, 0.0, 0.001, "unclassified"),   # coefficients of 0 have no sign
+    (0.8, 0.001, 0.1, 0.60, "unclassified"),    # a significant positive penalty is no penalty
+    (-0.1, 0.600, -0.7, 0.01, "unclassified"),  # nor a significant negative reward a reward
+    (np.nan, np.nan, 0.7, 0.01, "excitement"),  # nobody rated it low: no penalty is defined
+])
+def test_brandt_label(penalty, penalty_p, reward, reward_p, label):
+    assert ipa.brandt_label(penalty, penalty_p, reward, reward_p) == label
+
+
+def test_brandt_label_threshold_is_a_parameter():
+    assert ipa.brandt_label(-0.8, 0.07, 0.1, 0.6) == "unclassified"
+    assert ipa.brandt_label(-0.8, 0.07, 0.1, 0.6, alpha=0.10) == "basic"
+    with pytest.raises(ValueError, match="alpha must lie"):
+        ipa.brandt_label(-0.8, 0.07, 0.1, 0.6, alpha=1.0)
+
+
+def _cells(low: float, high: float, seed: int) -> pd.DataFrame:
+    """One attribute rated 2 (low), 6 (middle) or 9 (high), 60 each; satisfaction = 6 + cell shift + noise."""
+    rng = np.random.default_rng(seed)
+    x = np.repeat([2.0, 6.0, 9.0], 60)
+    y = 6 + np.repeat([low, 0.0, high], 60) + rng.normal(0, 0.5, 180)
+    return pd.DataFrame({"x": x, "os": y})
+
+
+@pytest.mark.parametrize(("low", "high", "label"), [
+    (-1.5, 0.0, "basic"), (0.0, 1.5, "excitement"), (-1.5, 1.5, "performance"), (0.0, 0.0, "unclassified"),
+])
+def test_penalty_reward_labels_constructed_factors(low, high, label):
+    # Penalty and reward are the cell-mean differences from the middle (6): -1.5 is about 16 standard
+    # errors (0.5 * sqrt(2/60) = 0.09), 0 is noise, so each label is clear at alpha = 0.05.
+    result = ipa.penalty_reward(_cells(low, high, seed=3), "os", ["x"], low_if_le=4, high_if_ge=8)
+    frame = result.to_frame()
+    assert frame.loc[0, "label"] == label
+    assert result.alpha == 0.05 and "labels at p < 0.05" in result.summary() and label in result.summary()
+
+
+def test_penalty_reward_label_alpha_is_passed_through():
+    # a small penalty: significant at 0.10 but not at 0.001
+    df = _cells(-0.25, 0.0, seed=5)
+    loose = ipa.penalty_reward(df, "os", ["x"], low_if_le=4, high_if_ge=8, alpha=0.10)
+    strict = ipa.penalty_reward(df, "os", ["x"], low_if_le=4, high_if_ge=8, alpha=0.001)
+    p = loose.attributes.loc["x", "penalty_p"]
+    assert 0.001 < p < 0.10
+    assert loose.attributes.loc["x", "label"] == "basic" and strict.attributes.loc["x", "label"] == "unclassified"
