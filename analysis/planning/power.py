@@ -17,7 +17,8 @@ kano_mix       the attribute's dominant category (ties M > O > A > I > R > Q) is
                planted mix's largest
 =============  =====================================================================  ===================
 
-The same rules also give each effect's false-alarm rate: how often another dealer or another
+A planted effect of 0 accepts a finding on either side, so that its "power" is the rule's
+false-positive rate.  The same rules also give each effect's false-alarm rate: how often another dealer or another
 dimension is flagged although nothing was planted there.
 
 :func:`power` simulates all replicates in one call and applies the rules to every replicate at
@@ -82,7 +83,8 @@ def _wilson(k: int, n: int, conf_level: float = 0.95) -> tuple[float, float]:
     p = k / n
     centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
     half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-    return float(centre - half), float(centre + half)
+    # at k = 0 or k = n a bound is exactly 0 or 1; rounding would put it a hair inside
+    return (0.0 if k == 0 else float(centre - half)), (1.0 if k == n else float(centre + half))
 
 
 def _holm_rows(p: np.ndarray) -> np.ndarray:
@@ -210,7 +212,9 @@ def power(
     Under the null, the funnel's centre line is the mean of all dealers, the unit included, so
     with k equal dealers of equal n a dealer's z has SD :math:`\sqrt{1 - 1/k}` and the false-alarm
     rate on one side is :math:`\Phi(-z_c/\sqrt{1 - 1/k})`, below the nominal
-    :math:`(1 - c)/2` (Spiegelhalter 2005 discusses this conservatism).
+    :math:`(1 - c)/2` (Spiegelhalter 2005 discusses this conservatism). Conversely a planted
+    dealer pulls the centre line towards itself, so the other dealers' false alarms (on the
+    other side) rise with its effect: they are what the report would show.
 
     References
     ----------
@@ -294,7 +298,7 @@ def _vectorised(q: Questionnaire, design: _Design, scenario: Scenario, frame: pd
             mean = total / cnt
             half = _z(coverage) * sd[:, None] / np.sqrt(cnt)
         below, above = mean < centre[:, None] - half, mean > centre[:, None] + half
-        flagged = below if scenario.dealer.index < 0 else above
+        flagged = below if scenario.dealer.index < 0 else above if scenario.dealer.index > 0 else below | above
         planted = codes[scenario.dealer.dealer]
         others = np.delete(below | above, planted, axis=1)
         found["dealer"] = (flagged[:, planted], others.ravel())
@@ -311,7 +315,7 @@ def _vectorised(q: Questionnaire, design: _Design, scenario: Scenario, frame: pd
         var = np.bincount(cell[ok], (y[ok] - mean.ravel()[cell[ok]]) ** 2, minlength=reps * w).reshape(reps, w) / (cnt - 1)
         p = _welch_p(mean[:, -1], var[:, -1], cnt[:, -1], mean[:, -2], var[:, -2], cnt[:, -2])
         diff = mean[:, -1] - mean[:, -2]
-        found["change"] = (((np.sign(diff) == np.sign(scenario.change.index)) & (p < alpha)), None)
+        found["change"] = (_signed(diff, scenario.change.index) & (p < alpha), None)
     if scenario.servqual_gap is not None:
         names = list(design.dimensions)
         gaps = np.column_stack([_row_mean(frame, items) for items in design.dimensions.values()])
@@ -330,7 +334,7 @@ def _vectorised(q: Questionnaire, design: _Design, scenario: Scenario, frame: pd
             p_values[:, j], means[:, j] = p, mean
         adjusted = _holm_rows(p_values)
         j = names.index(scenario.servqual_gap.dimension)
-        hit = (np.sign(means[:, j]) == np.sign(scenario.servqual_gap.gap)) & (adjusted[:, j] < alpha)
+        hit = _signed(means[:, j], scenario.servqual_gap.gap) & (adjusted[:, j] < alpha)
         found["servqual_gap"] = (hit, np.delete(adjusted < alpha, j, axis=1).ravel())
     if scenario.kano_mix is not None:
         attr = scenario.kano_mix.attribute
@@ -346,6 +350,11 @@ def _vectorised(q: Questionnaire, design: _Design, scenario: Scenario, frame: pd
         dominant = counts.argmax(axis=1)  # the first maximum in tie order wins the tie, as kano.evaluate ranks
         found["kano_mix"] = (dominant == order.index(scenario.kano_mix.planted), None)
     return found
+
+
+def _signed(estimate: np.ndarray, planted: float) -> np.ndarray:
+    """The estimate lies on the planted side; a planted 0 (the null) accepts either side."""
+    return np.full(estimate.shape, True) if planted == 0 else np.sign(estimate) == np.sign(planted)
 
 
 def _row_mean(frame: pd.DataFrame, items: list[str]) -> np.ndarray:
@@ -388,19 +397,19 @@ def _loop(q: Questionnaire, design: _Design, scenario: Scenario, frame: pd.DataF
             units = segments.funnel_limits(index, part[design.dealer_field], coverage=(coverage,)).units
             below = units["mean"] < units[f"lower_{label}"]
             above = units["mean"] > units[f"upper_{label}"]
-            flagged = below if scenario.dealer.index < 0 else above
+            flagged = below if scenario.dealer.index < 0 else above if scenario.dealer.index > 0 else below | above
             hits["dealer"].append(bool(flagged[scenario.dealer.dealer]))
             alarms["dealer"].extend((below | above).drop(scenario.dealer.dealer).tolist())
         if scenario.change is not None:
             waves = segments.over_waves(index, part["wave"], scale=(0, 100), conf_level=conf_level).waves
             last = waves.iloc[-1]
-            hits["change"].append(bool(np.sign(last["change"]) == np.sign(scenario.change.index)
+            hits["change"].append(bool(_signed(np.array([last["change"]]), scenario.change.index)[0]
                                        and last["change_p"] < alpha))
         if scenario.servqual_gap is not None:
             dims = servqual.gaps(q, part, block=design.servqual_block, conf_level=conf_level, pairwise=False).dimensions
             gap = scenario.servqual_gap
             row = dims.loc[gap.dimension]
-            hits["servqual_gap"].append(bool(np.sign(row["mean"]) == np.sign(gap.gap) and row["p_holm"] < alpha))
+            hits["servqual_gap"].append(bool(_signed(np.array([row["mean"]]), gap.gap)[0] and row["p_holm"] < alpha))
             alarms["servqual_gap"].extend((dims["p_holm"].drop(gap.dimension) < alpha).tolist())
         if scenario.kano_mix is not None:
             block = next(b for b in q.blocks("kano") if isinstance(b, KanoBlock)
