@@ -5,6 +5,7 @@ One module per method family (``reliability``, ``servqual``, ``kano``, ``ipa``,
 result dataclasses with ``to_frame()`` and ``summary()``; :func:`analyze` runs
 everything a questionnaire declares.  Nothing here touches a database.
 """
+
 from __future__ import annotations
 
 from analysis import ipa, kano, loyalty, quality, reliability, segments, servqual

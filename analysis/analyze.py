@@ -17,6 +17,7 @@ instrument), else the first such question without a dimension.
 One section that cannot be computed (a constant item, too few answers) is
 recorded under ``notes`` instead of stopping the rest.
 """
+
 from __future__ import annotations
 
 import math
@@ -35,7 +36,7 @@ from analysis.reliability import OmegaResult, ReliabilityResult
 from surveykit.model import Question, Questionnaire, Scoring
 
 DEFAULT_EXCLUDE = ("straightlining", "speeder", "duplicate_answers")
-MAX_PAIRWISE_GROUPS = 10   # beyond this, pairwise tests are noise and cost seconds; the funnel plot takes over
+MAX_PAIRWISE_GROUPS = 10  # beyond this, pairwise tests are noise and cost seconds; the funnel plot takes over
 _PASSIVE_ROLES = {"expectation", "importance", "functional", "dysfunctional", "self_importance"}
 
 
@@ -48,7 +49,7 @@ class SatisfactionResult:
     n: int
     mean: float
     top_box: loyalty.TopBoxResult
-    index_mean: float                      # 100 (mean - min) / (max - min)
+    index_mean: float  # 100 (mean - min) / (max - min)
     by_field: dict[str, segments.ComparisonResult]
     funnel: segments.FunnelResult | None
     waves: segments.WaveResult | None
@@ -65,8 +66,8 @@ class IPABlockResult:
 class ScoringResult:
     """Category scores of a scored instrument, per respondent and summarised."""
 
-    categories: pd.DataFrame = field(compare=False)    # per category: label, n, mean, maximum, percent, band
-    respondents: pd.DataFrame = field(compare=False)   # per respondent: score and percent per category
+    categories: pd.DataFrame = field(compare=False)  # per category: label, n, mean, maximum, percent, band
+    respondents: pd.DataFrame = field(compare=False)  # per respondent: score and percent per category
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +105,11 @@ class AnalysisResult:
                 lines += ["", part.summary()]
         if self.satisfaction is not None:
             s = self.satisfaction
-            lines += ["", f"Overall satisfaction ({s.variable}): mean {s.mean:.2f} on {s.scale[0]}-{s.scale[1]}, "
-                          f"top-2-box {s.top_box.pct:.1f} %, index {s.index_mean:.1f}"]
+            lines += [
+                "",
+                f"Overall satisfaction ({s.variable}): mean {s.mean:.2f} on {s.scale[0]}-{s.scale[1]}, "
+                f"top-2-box {s.top_box.pct:.1f} %, index {s.index_mean:.1f}",
+            ]
         if self.scoring is not None:
             lines += ["", "Scores (percent of maximum)"]
             for cid, row in self.scoring.categories.iterrows():
@@ -124,8 +128,9 @@ class AnalysisResult:
         return pd.DataFrame(rows, columns=["section", "key", "statistic", "value"])
 
 
-def analyze(q: Questionnaire, df: pd.DataFrame, *, exclude: Sequence[str] = DEFAULT_EXCLUDE,
-            conf_level: float = 0.95) -> AnalysisResult:
+def analyze(
+    q: Questionnaire, df: pd.DataFrame, *, exclude: Sequence[str] = DEFAULT_EXCLUDE, conf_level: float = 0.95
+) -> AnalysisResult:
     """Run every analysis the questionnaire declares on its response table.
 
     Parameters
@@ -146,19 +151,39 @@ def analyze(q: Questionnaire, df: pd.DataFrame, *, exclude: Sequence[str] = DEFA
     data, excluded = _exclude(df, quality_result, exclude)
     sat = _satisfaction_question(q)
     return AnalysisResult(
-        survey=q.survey, version=q.version, questionnaire_sha256=q.sha256, n_total=len(df), n_analysed=len(data),
-        excluded=excluded, quality=quality_result,
-        reliability=_by_dimension(q, data, notes, lambda items, rev, scale: reliability.cronbach_alpha(
-            data[items], reverse=rev, scale=scale, ci=conf_level)),
-        omega=_by_dimension(q, data, notes, lambda items, rev, scale: reliability.omega(
-            data[items], reverse=rev, scale=scale), min_items=3),
+        survey=q.survey,
+        version=q.version,
+        questionnaire_sha256=q.sha256,
+        n_total=len(df),
+        n_analysed=len(data),
+        excluded=excluded,
+        quality=quality_result,
+        reliability=_by_dimension(
+            q,
+            data,
+            notes,
+            lambda items, rev, scale: reliability.cronbach_alpha(data[items], reverse=rev, scale=scale, ci=conf_level),
+        ),
+        omega=_by_dimension(
+            q,
+            data,
+            notes,
+            lambda items, rev, scale: reliability.omega(data[items], reverse=rev, scale=scale),
+            min_items=3,
+        ),
         servqual=_servqual(q, data, notes, conf_level),
-        kano={b.id: r for b in q.blocks("kano")
-              if (r := _attempt(notes, f"kano {b.id}", partial(kano.evaluate, q, data, block=b.id)))},
+        kano={
+            b.id: r
+            for b in q.blocks("kano")
+            if (r := _attempt(notes, f"kano {b.id}", partial(kano.evaluate, q, data, block=b.id)))
+        },
         ipa=_ipa(q, data, sat, notes),
         satisfaction=_attempt(notes, "satisfaction", lambda: _satisfaction(q, data, sat, conf_level)) if sat else None,
-        nps={n.id: r for n in _nps_questions(q)
-             if (r := _attempt(notes, f"nps {n.id}", partial(loyalty.nps, data[n.id], conf_level=conf_level)))},
+        nps={
+            n.id: r
+            for n in _nps_questions(q)
+            if (r := _attempt(notes, f"nps {n.id}", partial(loyalty.nps, data[n.id], conf_level=conf_level)))
+        },
         nps_segments=_nps_segments(q, data, notes, conf_level),
         loyalty_matrix=_loyalty_matrix(q, data, sat, notes),
         scoring=_attempt(notes, "scoring", partial(_scoring, q, q.scoring, data)) if q.scoring else None,
@@ -194,13 +219,21 @@ def _quality(q: Questionnaire, df: pd.DataFrame, notes: list[str]) -> quality.Qu
         if len(items) >= 5:
             batteries[screen.id] = items
     answers = [v.name for v in q.answer_variables() if v.type != "text"]
-    return _attempt(notes, "response quality", lambda: quality.flags(
-        df, batteries=batteries or None, duration="duration_s" if df["duration_s"].notna().sum() >= 3 else None,
-        answers=answers))
+    return _attempt(
+        notes,
+        "response quality",
+        lambda: quality.flags(
+            df,
+            batteries=batteries or None,
+            duration="duration_s" if df["duration_s"].notna().sum() >= 3 else None,
+            answers=answers,
+        ),
+    )
 
 
-def _exclude(df: pd.DataFrame, result: quality.QualityResult | None,
-             exclude: Sequence[str]) -> tuple[pd.DataFrame, dict[str, int]]:
+def _exclude(
+    df: pd.DataFrame, result: quality.QualityResult | None, exclude: Sequence[str]
+) -> tuple[pd.DataFrame, dict[str, int]]:
     if result is None or not exclude:
         return df, {}
     flagged = np.zeros(len(df), bool)
@@ -218,13 +251,20 @@ def _exclude(df: pd.DataFrame, result: quality.QualityResult | None,
     return df.loc[~flagged], counts
 
 
-def _by_dimension(q: Questionnaire, df: pd.DataFrame, notes: list[str], compute: Callable[..., Any],
-                  min_items: int = 2) -> dict[str, Any]:
+def _by_dimension(
+    q: Questionnaire, df: pd.DataFrame, notes: list[str], compute: Callable[..., Any], min_items: int = 2
+) -> dict[str, Any]:
     """Per dimension, over its perception and plain rating items (not expectations or importance)."""
     results = {}
     for dimension in q.dimensions:
-        variables = [v for v in q.answer_variables() if v.dimension == dimension.id and v.kind == "numeric"
-                     and v.scale is not None and v.role not in _PASSIVE_ROLES]
+        variables = [
+            v
+            for v in q.answer_variables()
+            if v.dimension == dimension.id
+            and v.kind == "numeric"
+            and v.scale is not None
+            and v.role not in _PASSIVE_ROLES
+        ]
         if len(variables) < min_items:
             continue
         items = [v.name for v in variables]
@@ -241,8 +281,11 @@ def _servqual(q: Questionnaire, df: pd.DataFrame, notes: list[str], conf_level: 
     out = {}
     for block in q.blocks("servqual"):
         few = segment is not None and df[segment].nunique() <= MAX_PAIRWISE_GROUPS
-        result = _attempt(notes, f"servqual {block.id}", partial(
-            servqual.gaps, q, df, block=block.id, segment=segment, conf_level=conf_level, pairwise=few))
+        result = _attempt(
+            notes,
+            f"servqual {block.id}",
+            partial(servqual.gaps, q, df, block=block.id, segment=segment, conf_level=conf_level, pairwise=few),
+        )
         if result is not None:
             out[block.id] = result
     return out
@@ -261,18 +304,29 @@ def _ipa(q: Questionnaire, df: pd.DataFrame, sat: Question | None, notes: list[s
     for block in q.blocks("importance_performance"):
         attrs = {item.id: (f"{item.id}_p", f"{item.id}_i") for item in block.items}
         perf = block.performance_scale.points
-        grid = _attempt(notes, f"ipa {block.id}", partial(
-            ipa.grid, df, attrs, performance_scale=(1, perf), importance_scale=(1, block.importance_scale.points)))
+        grid = _attempt(
+            notes,
+            f"ipa {block.id}",
+            partial(
+                ipa.grid, df, attrs, performance_scale=(1, perf), importance_scale=(1, block.importance_scale.points)
+            ),
+        )
         if grid is None:
             continue
         derived = penalty = None
         if sat is not None:
             performance = [p for p, _ in attrs.values()]
-            derived = _attempt(notes, f"derived importance {block.id}", partial(
-                ipa.derived_importance, df, target=sat.id, attributes=performance, method="relative_weights"))
+            derived = _attempt(
+                notes,
+                f"derived importance {block.id}",
+                partial(ipa.derived_importance, df, target=sat.id, attributes=performance, method="relative_weights"),
+            )
             step = (perf - 1) // 3
-            penalty = _attempt(notes, f"penalty-reward {block.id}", partial(
-                ipa.penalty_reward, df, sat.id, performance, low_if_le=1 + step, high_if_ge=perf - step))
+            penalty = _attempt(
+                notes,
+                f"penalty-reward {block.id}",
+                partial(ipa.penalty_reward, df, sat.id, performance, low_if_le=1 + step, high_if_ge=perf - step),
+            )
         out[block.id] = IPABlockResult(grid, derived, penalty)
     return out
 
@@ -296,18 +350,30 @@ def _satisfaction(q: Questionnaire, df: pd.DataFrame, sat: Question, conf_level:
         if (sizes >= 2).sum() >= 2:
             usable = groups.isin(sizes[sizes >= 2].index) & values.notna()
             try:
-                by_field[f.id] = segments.compare(values[usable], groups[usable], conf_level=conf_level,
-                                                  pairwise=(sizes >= 2).sum() <= MAX_PAIRWISE_GROUPS)
+                by_field[f.id] = segments.compare(
+                    values[usable],
+                    groups[usable],
+                    conf_level=conf_level,
+                    pairwise=(sizes >= 2).sum() <= MAX_PAIRWISE_GROUPS,
+                )
             except ValueError:
                 continue
     first = _first_field(q, df)
     funnel = segments.funnel_limits(index, df[first]) if first else None
     waves = df["wave"].dropna()
-    over = segments.over_waves(index, df["wave"], scale=(0, 100), conf_level=conf_level) if waves.nunique() >= 2 else None
+    over = (
+        segments.over_waves(index, df["wave"], scale=(0, 100), conf_level=conf_level) if waves.nunique() >= 2 else None
+    )
     return SatisfactionResult(
-        variable=sat.id, scale=(1, points), n=int(values.notna().sum()), mean=float(values.mean()),
-        top_box=loyalty.top_box(values, scale_max=points, boxes=2), index_mean=float(index.mean()),
-        by_field=by_field, funnel=funnel, waves=over,
+        variable=sat.id,
+        scale=(1, points),
+        n=int(values.notna().sum()),
+        mean=float(values.mean()),
+        top_box=loyalty.top_box(values, scale_max=points, boxes=2),
+        index_mean=float(index.mean()),
+        by_field=by_field,
+        funnel=funnel,
+        waves=over,
     )
 
 
@@ -321,8 +387,11 @@ def _nps_segments(q: Questionnaire, df: pd.DataFrame, notes: list[str], conf_lev
         return {}
     out = {}
     for question in _nps_questions(q):
-        result = _attempt(notes, f"nps {question.id} by {first}", partial(
-            loyalty.nps_by_segment, df[question.id], df[first], conf_level=conf_level))
+        result = _attempt(
+            notes,
+            f"nps {question.id} by {first}",
+            partial(loyalty.nps_by_segment, df[question.id], df[first], conf_level=conf_level),
+        )
         if result is not None:
             out[question.id] = result
     return out
@@ -333,8 +402,13 @@ def _loyalty_matrix(q: Questionnaire, df: pd.DataFrame, sat: Question | None, no
     if sat is None or not nps_questions or sat.scale is None:
         return None
     satisfied_if_ge = sat.scale.points - 1
-    return _attempt(notes, "satisfaction-loyalty matrix", lambda: loyalty.satisfaction_loyalty_matrix(
-        df[sat.id], df[nps_questions[0].id], satisfied_if_ge=satisfied_if_ge, loyal_if_ge=9))
+    return _attempt(
+        notes,
+        "satisfaction-loyalty matrix",
+        lambda: loyalty.satisfaction_loyalty_matrix(
+            df[sat.id], df[nps_questions[0].id], satisfied_if_ge=satisfied_if_ge, loyal_if_ge=9
+        ),
+    )
 
 
 def _scoring(q: Questionnaire, scoring: Scoring, df: pd.DataFrame) -> ScoringResult:
@@ -357,10 +431,19 @@ def _scoring(q: Questionnaire, scoring: Scoring, df: pd.DataFrame) -> ScoringRes
         per_respondent[f"{category.id}_percent"] = percent
         mean_percent = float(percent.mean()) if complete.any() else math.nan
         band = scoring.band(mean_percent) if not math.isnan(mean_percent) else None
-        rows.append({"category": category.id, "label_zh": category.label.get("zh"), "label_en": category.label.get("en"),
-                     "method": category.method, "n": int(complete.sum()), "mean": float(score.mean()),
-                     "maximum": category.maximum, "percent": mean_percent,
-                     "band": band.label.best(q.languages[0]) if band else None})
+        rows.append(
+            {
+                "category": category.id,
+                "label_zh": category.label.get("zh"),
+                "label_en": category.label.get("en"),
+                "method": category.method,
+                "n": int(complete.sum()),
+                "mean": float(score.mean()),
+                "maximum": category.maximum,
+                "percent": mean_percent,
+                "band": band.label.best(q.languages[0]) if band else None,
+            }
+        )
     categories = pd.DataFrame(rows).set_index("category")
     return ScoringResult(categories, pd.DataFrame(per_respondent))
 
@@ -380,10 +463,13 @@ def _frequencies(q: Questionnaire, df: pd.DataFrame) -> dict[str, pd.DataFrame]:
             counts = [int((df.loc[answered, c] == 1).sum()) for c in columns]
         else:
             continue
-        out[question.id] = pd.DataFrame({
-            "code": [o.code for o in question.options], "count": counts,
-            "percent": [100 * c / n if n else math.nan for c in counts],
-        })
+        out[question.id] = pd.DataFrame(
+            {
+                "code": [o.code for o in question.options],
+                "count": counts,
+                "percent": [100 * c / n if n else math.nan for c in counts],
+            }
+        )
     return out
 
 
@@ -418,8 +504,11 @@ def _flatten(value: Any, path: list[str], rows: list[tuple[str, str, str, float]
             _flatten(item, [*path, key], rows)
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            label = str(item.get("index", item.get("item", item.get("category", item.get("code", i))))) \
-                if isinstance(item, dict) else str(i)
+            label = (
+                str(item.get("index", item.get("item", item.get("category", item.get("code", i)))))
+                if isinstance(item, dict)
+                else str(i)
+            )
             _flatten(item, [*path, label], rows)
     elif isinstance(value, (int, float)) and not isinstance(value, bool) and len(path) >= 2:
         rows.append((path[0], ".".join(path[1:-1]), path[-1], float(value)))

@@ -4,6 +4,7 @@ Only what composite reliability needs: factors measured by listed items, factor 
 fixed to 1 (lavaan's ``std.lv = TRUE``), free factor correlations, free residual variances,
 no residual covariances and no mean structure.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -48,20 +49,25 @@ class CfaResult:
         rows = []
         for factor, indicators in self.model.items():
             for item in indicators:
-                rows.append({
-                    "factor": factor, "item": item,
-                    "loading": self.loadings.at[item, factor],
-                    "std_loading": self.std_loadings.at[item, factor],
-                    "residual_var": self.residual_var[item],
-                    "std_residual_var": self.std_residual_var[item],
-                })
+                rows.append(
+                    {
+                        "factor": factor,
+                        "item": item,
+                        "loading": self.loadings.at[item, factor],
+                        "std_loading": self.std_loadings.at[item, factor],
+                        "residual_var": self.residual_var[item],
+                        "std_residual_var": self.std_residual_var[item],
+                    }
+                )
         return pd.DataFrame(rows)
 
     def summary(self) -> str:
         """Fit indices and standardized loadings as plain text."""
-        head = (f"ML CFA (std.lv), n = {self.n_used}: chi2({self.df}) = {self.chisq:.3f}, "
-                f"p = {self.pvalue:.4f}, CFI = {self.cfi:.3f}, TLI = {self.tli:.3f}, "
-                f"RMSEA = {self.rmsea:.3f}, SRMR = {self.srmr:.3f}")
+        head = (
+            f"ML CFA (std.lv), n = {self.n_used}: chi2({self.df}) = {self.chisq:.3f}, "
+            f"p = {self.pvalue:.4f}, CFI = {self.cfi:.3f}, TLI = {self.tli:.3f}, "
+            f"RMSEA = {self.rmsea:.3f}, SRMR = {self.srmr:.3f}"
+        )
         body = self.to_frame().round(3).to_string(index=False)
         return f"{head}\n{body}"
 
@@ -88,9 +94,9 @@ class _Model:
         lam = np.zeros((self.p, self.m))
         lam[self.pattern] = theta[: self.n_load]
         phi = np.eye(self.m)
-        phi[self.tri] = theta[self.n_load: self.n_load + len(self.tri[0])]
+        phi[self.tri] = theta[self.n_load : self.n_load + len(self.tri[0])]
         phi = np.tril(phi) + np.tril(phi, -1).T
-        return lam, phi, theta[self.n_load + len(self.tri[0]):]
+        return lam, phi, theta[self.n_load + len(self.tri[0]) :]
 
     def sigma(self, theta: np.ndarray) -> np.ndarray:
         lam, phi, psi = self.unpack(theta)
@@ -233,10 +239,18 @@ def fit(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> CfaResult:
 
     factors = list(model)
     return CfaResult(
-        model={name: tuple(indicators) for name, indicators in model.items()}, n_used=n,
-        chisq=chisq, df=df, pvalue=float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan"),
-        cfi=cfi, tli=tli, rmsea=rmsea, srmr=_srmr(s, sigma),
-        baseline_chisq=baseline, baseline_df=baseline_df, converged=converged,
+        model={name: tuple(indicators) for name, indicators in model.items()},
+        n_used=n,
+        chisq=chisq,
+        df=df,
+        pvalue=float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan"),
+        cfi=cfi,
+        tli=tli,
+        rmsea=rmsea,
+        srmr=_srmr(s, sigma),
+        baseline_chisq=baseline,
+        baseline_df=baseline_df,
+        converged=converged,
         loadings=pd.DataFrame(lam, index=items, columns=factors),
         std_loadings=pd.DataFrame(lam * np.sqrt(np.diag(phi)) / sd[:, None], index=items, columns=factors),
         residual_var=pd.Series(psi, index=items),

@@ -6,6 +6,7 @@ statistic needs (:func:`moments`): pairwise-complete covariances as R's
 ``cov(x, use = "pairwise")``, item means, and the correlation of each item with the person
 score (the mean of the answered keyed items) as psych::alpha computes them.
 """
+
 from __future__ import annotations
 
 import math
@@ -70,8 +71,9 @@ def _column_range(x: np.ndarray, j: int) -> tuple[float, float]:
     return float(np.fmin.reduce(column)), float(np.fmax.reduce(column))
 
 
-def _keying(x: np.ndarray, names: tuple[str, ...], reverse: tuple[str, ...],
-            scale: tuple[float, float] | None, listwise: bool) -> tuple[np.ndarray, np.ndarray]:
+def _keying(
+    x: np.ndarray, names: tuple[str, ...], reverse: tuple[str, ...], scale: tuple[float, float] | None, listwise: bool
+) -> tuple[np.ndarray, np.ndarray]:
     sign = np.ones(len(names))
     offset = np.zeros(len(names))
     if not reverse:
@@ -90,14 +92,17 @@ def _keying(x: np.ndarray, names: tuple[str, ...], reverse: tuple[str, ...],
         j = names.index(name)
         lo, hi = _column_range(x, j)
         if lo < low or hi > high:
-            raise ValueError(f"reverse-keyed item {name!r} has values outside the scale {low:g}..{high:g} "
-                             f"(observed {lo:g}..{hi:g}); pass the right scale=(min, max)")
+            raise ValueError(
+                f"reverse-keyed item {name!r} has values outside the scale {low:g}..{high:g} "
+                f"(observed {lo:g}..{hi:g}); pass the right scale=(min, max)"
+            )
         sign[j], offset[j] = -1.0, low + high
     return sign, offset
 
 
-def prepare(items: pd.DataFrame, reverse: str | Iterable[str], scale: tuple[float, float] | None,
-            missing: Missing = "pairwise") -> ItemBlock:
+def prepare(
+    items: pd.DataFrame, reverse: str | Iterable[str], scale: tuple[float, float] | None, missing: Missing = "pairwise"
+) -> ItemBlock:
     """Check an item frame and its keying; the values are not copied when they are float64.
 
     Refuses, with ValueError naming the column: non-numeric or repeated columns, fewer than
@@ -128,11 +133,11 @@ def prepare(items: pd.DataFrame, reverse: str | Iterable[str], scale: tuple[floa
 class Moments:
     """Keyed item moments, pairwise or listwise."""
 
-    n_rows: int                # N of psych: every row (pairwise) or the complete rows (listwise)
-    pair_n: np.ndarray         # rows answering both items
-    cov: np.ndarray            # keyed covariance matrix C
+    n_rows: int  # N of psych: every row (pairwise) or the complete rows (listwise)
+    pair_n: np.ndarray  # rows answering both items
+    cov: np.ndarray  # keyed covariance matrix C
     means: np.ndarray
-    raw_r: np.ndarray          # r of each item with the person score (row mean of keyed items)
+    raw_r: np.ndarray  # r of each item with the person score (row mean of keyed items)
     score_mean: float
     score_sd: float
 
@@ -141,13 +146,13 @@ class Moments:
 class _Sums:
     """Raw sums of one pass, on the shifted data: all k x k or k vectors unless stated."""
 
-    gram: np.ndarray     # sum of x_i x_j over the rows answering both
-    sums: np.ndarray     # [i, j]: sum of x_i over the rows answering both
-    counts: np.ndarray   # rows answering both
-    xt: np.ndarray       # sum of x_i t over the rows answering i (t = centred person score)
-    t: np.ndarray        # sum of t over the rows answering i
-    tt: np.ndarray       # sum of t^2 over the rows answering i
-    score: np.ndarray    # rows with a score, sum of t, sum of t^2
+    gram: np.ndarray  # sum of x_i x_j over the rows answering both
+    sums: np.ndarray  # [i, j]: sum of x_i over the rows answering both
+    counts: np.ndarray  # rows answering both
+    xt: np.ndarray  # sum of x_i t over the rows answering i (t = centred person score)
+    t: np.ndarray  # sum of t over the rows answering i
+    tt: np.ndarray  # sum of t^2 over the rows answering i
+    score: np.ndarray  # rows with a score, sum of t, sum of t^2
 
 
 class _Accumulator:
@@ -161,8 +166,8 @@ class _Accumulator:
 
     def __init__(self, k: int, sign: np.ndarray, keyed_shift: np.ndarray) -> None:
         self.k, self.sign = k, sign
-        self.weights = np.concatenate([sign, keyed_shift])   # Z @ weights = keyed row sums
-        self.score_shift = float(keyed_shift.sum()) / k      # centres the person score
+        self.weights = np.concatenate([sign, keyed_shift])  # Z @ weights = keyed row sums
+        self.score_shift = float(keyed_shift.sum()) / k  # centres the person score
         self.gram_full, self.sum_full, self.n_full = np.zeros((k, k)), np.zeros(k), 0
         self.zz = np.zeros((2 * k, 2 * k))
         self.zt = np.zeros((2 * k, 2))
@@ -195,29 +200,31 @@ class _Accumulator:
         g, s, a, k = self.gram_full, self.sum_full, self.sign, self.k
         zz, zt = self.zz, self.zt
         return _Sums(
-            gram=zz[:k, :k] + g, sums=zz[:k, k:] + s[:, None], counts=zz[k:, k:] + self.n_full,
-            xt=zt[:k, 0] + g @ a / k, t=zt[k:, 0] + s @ a / k, tt=zt[k:, 1] + a @ g @ a / k**2,
+            gram=zz[:k, :k] + g,
+            sums=zz[:k, k:] + s[:, None],
+            counts=zz[k:, k:] + self.n_full,
+            xt=zt[:k, 0] + g @ a / k,
+            t=zt[k:, 0] + s @ a / k,
+            tt=zt[k:, 1] + a @ g @ a / k**2,
             score=self.score + np.array([self.n_full, s @ a / k, a @ g @ a / k**2]),
         )
 
 
-def _accumulate(x: np.ndarray, sign: np.ndarray, offset: np.ndarray, shift: np.ndarray,
-                listwise: bool) -> _Accumulator:
+def _accumulate(x: np.ndarray, sign: np.ndarray, offset: np.ndarray, shift: np.ndarray, listwise: bool) -> _Accumulator:
     # Infinite or huge values make the products overflow; they are reported by column name
     # once the sums are in (_checked_sums), so the floating-point warnings add nothing.
     with np.errstate(invalid="ignore", over="ignore"):
         return _blocks(x, sign, offset, shift, listwise)
 
 
-def _blocks(x: np.ndarray, sign: np.ndarray, offset: np.ndarray, shift: np.ndarray,
-            listwise: bool) -> _Accumulator:
+def _blocks(x: np.ndarray, sign: np.ndarray, offset: np.ndarray, shift: np.ndarray, listwise: bool) -> _Accumulator:
     k = x.shape[1]
     acc = _Accumulator(k, sign, sign * shift + offset)
     shifted = bool(np.any(shift))
     seen_missing = False
     rows = min(_BLOCK_ROWS, max(_MIN_BLOCK_ROWS, -(-x.shape[0] // 8)))
     for start in range(0, x.shape[0], rows):
-        block = x[start:start + rows]
+        block = x[start : start + rows]
         if shifted:
             block = block - shift
         if not seen_missing:
@@ -299,12 +306,12 @@ def _finish(acc: _Accumulator, sums: _Sums, data: ItemBlock, missing: Missing, s
     with np.errstate(divide="ignore", invalid="ignore"):
         # Undefined (NaN) where the person score does not vary among an item's respondents,
         # as when the items cancel out; the reliability functions refuse that case by name.
-        raw_r = a * (sums.xt - item_sum * t / n_item) / np.sqrt(
-            variance * (n_item - 1) * (sums.tt - t * t / n_item))
+        raw_r = a * (sums.xt - item_sum * t / n_item) / np.sqrt(variance * (n_item - 1) * (sums.tt - t * t / n_item))
     n_score, s1, s2 = sums.score
     return Moments(
         n_rows=data.x.shape[0] if missing == "pairwise" else acc.n_full,
-        pair_n=counts, cov=cov * np.outer(a, a),
+        pair_n=counts,
+        cov=cov * np.outer(a, a),
         means=a * (item_sum / n_item + shift) + data.offset,
         raw_r=raw_r,
         score_mean=float(s1 / n_score + acc.score_shift),
@@ -318,8 +325,10 @@ def _check_pairs(counts: np.ndarray, names: Sequence[str]) -> None:
         i, j = low[0]
         if i == j:
             raise ValueError(f"item {names[i]!r} has only {int(counts[i, i])} answer; a variance needs at least 2")
-        raise ValueError(f"items {names[j]!r} and {names[i]!r} are answered together by only "
-                         f"{int(counts[i, j])} rows; a covariance needs at least 2")
+        raise ValueError(
+            f"items {names[j]!r} and {names[i]!r} are answered together by only "
+            f"{int(counts[i, j])} rows; a covariance needs at least 2"
+        )
 
 
 def _check_constant(names: Sequence[str], variance: np.ndarray, mean_square: np.ndarray, missing: Missing) -> None:
@@ -356,7 +365,7 @@ def pairwise_pearson(data: ItemBlock) -> np.ndarray:
     m = answered.astype(np.float64)
     counts = m.T @ m
     x0 = np.where(answered, data.x - np.nanmean(data.x, axis=0), 0.0)
-    sums = x0.T @ m                   # sums[i, j]: item i over the rows that answer j
+    sums = x0.T @ m  # sums[i, j]: item i over the rows that answer j
     squares = (x0 * x0).T @ m
     cross = x0.T @ x0 - sums * sums.T / counts
     spread = squares - sums * sums / counts

@@ -4,6 +4,7 @@ Each function works on a correlation matrix and follows the psych 2.2.9 / GPArot
 2022.10-2 algorithms step by step (start values, convergence rules, sign and order
 conventions), so that omega computed from them matches psych::omega.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,8 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
-__all__ = ["MinresFit", "ObliqueRotation", "SchmidLeiman", "minres", "oblimin", "schmid_leiman",
-           "smc", "varimax"]
+__all__ = ["MinresFit", "ObliqueRotation", "SchmidLeiman", "minres", "oblimin", "schmid_leiman", "smc", "varimax"]
 
 # psych bounds every uniqueness to [0.005, 1] while fitting (fa.R, `fit`).
 _PSI_BOUNDS = (0.005, 1.0)
@@ -116,8 +116,12 @@ def minres(r: np.ndarray, nfactors: int) -> MinresFit:
     """
     start = 1.0 - smc(r)
     result = optimize.minimize(
-        _uls_objective, np.clip(start, *_PSI_BOUNDS), args=(r, nfactors), jac=True,
-        method="L-BFGS-B", bounds=[_PSI_BOUNDS] * r.shape[0],
+        _uls_objective,
+        np.clip(start, *_PSI_BOUNDS),
+        args=(r, nfactors),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[_PSI_BOUNDS] * r.shape[0],
         options={"ftol": 1e-15, "gtol": 1e-11, "maxiter": 10_000},
     )
     reduced = r.copy()

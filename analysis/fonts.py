@@ -9,6 +9,7 @@ installation). :func:`rc_params` puts DejaVu Sans first and the CJK family secon
 their usual look and Chinese characters come from the CJK font. Nothing happens at import time;
 the first chart that needs the font triggers the search, once per process.
 """
+
 from __future__ import annotations
 
 import os
@@ -68,9 +69,12 @@ class _FontRegistry:
             if self._warned:
                 return
             self._warned = True
-        warnings.warn(f"no CJK font found (looked for {', '.join(self.families)}): Chinese text in charts "
-                      f"will show as boxes; install one with `{INSTALL_HINT}`",
-                      MissingCJKFontWarning, stacklevel=2)
+        warnings.warn(
+            f"no CJK font found (looked for {', '.join(self.families)}): Chinese text in charts "
+            f"will show as boxes; install one with `{INSTALL_HINT}`",
+            MissingCJKFontWarning,
+            stacklevel=2,
+        )
 
     def _known(self) -> str | None:
         names = {entry.name for entry in font_manager.fontManager.ttflist}

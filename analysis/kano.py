@@ -5,6 +5,7 @@ columns, and :func:`evaluate_pairs` gives per attribute the category counts, the
 with the documented tie order, Better/Worse, Fong's test, category strength and the DuMouchel
 continuous scores.
 """
+
 from __future__ import annotations
 
 import math
@@ -40,17 +41,24 @@ TIE_ORDER = ("M", "O", "A", "I", "R", "Q")
 
 
 def _table(rows: Sequence[str]) -> Mapping[str, Mapping[str, str]]:
-    return MappingProxyType({f: MappingProxyType(dict(zip(ANSWERS, row.split(), strict=True))) for f, row in zip(ANSWERS, rows, strict=True)})
+    return MappingProxyType(
+        {
+            f: MappingProxyType(dict(zip(ANSWERS, row.split(), strict=True)))
+            for f, row in zip(ANSWERS, rows, strict=True)
+        }
+    )
 
 
 # Berger et al. (1993), Matzler & Hinterhuber (1998): rows functional, columns dysfunctional.
-KANO_TABLE: Mapping[str, Mapping[str, str]] = _table([
-    "Q A A A O",   # like
-    "R I I I M",   # must_be
-    "R I I I M",   # neutral
-    "R I I I M",   # live_with
-    "R R R R Q",   # dislike
-])
+KANO_TABLE: Mapping[str, Mapping[str, str]] = _table(
+    [
+        "Q A A A O",  # like
+        "R I I I M",  # must_be
+        "R I I I M",  # neutral
+        "R I I I M",  # live_with
+        "R R R R Q",  # dislike
+    ]
+)
 DUMOUCHEL_FUNCTIONAL: Mapping[str, float] = MappingProxyType(dict(zip(ANSWERS, (4, 2, 0, -1, -2), strict=True)))
 DUMOUCHEL_DYSFUNCTIONAL: Mapping[str, float] = MappingProxyType(dict(zip(ANSWERS, (-2, -1, 0, 2, 4), strict=True)))
 
@@ -63,8 +71,11 @@ def _code(value: Any, where: str) -> str:
         raise ValueError(f"{where}: unknown Kano answer {value!r} (allowed: {', '.join(ANSWERS)} or 1-5)")
     if isinstance(value, (bool, np.bool_)):
         raise ValueError(f"{where}: Kano answer {value!r} is a boolean, not a code")
-    if isinstance(value, (int, float, np.integer, np.floating)) and float(value).is_integer() \
-            and 1 <= value <= len(ANSWERS):
+    if (
+        isinstance(value, (int, float, np.integer, np.floating))
+        and float(value).is_integer()
+        and 1 <= value <= len(ANSWERS)
+    ):
         return ANSWERS[int(value) - 1]
     raise ValueError(f"{where}: unknown Kano answer {value!r} (allowed: {', '.join(ANSWERS)} or 1-5)")
 
@@ -145,8 +156,9 @@ def _codes(column: pd.Series, name: str) -> pd.Series:
     return pd.Series(out, index=column.index, dtype=object).where(present, None)
 
 
-def categories(functional: pd.Series, dysfunctional: pd.Series, *,
-               table: Mapping[str, Mapping[str, str]] = KANO_TABLE) -> pd.Series:
+def categories(
+    functional: pd.Series, dysfunctional: pd.Series, *, table: Mapping[str, Mapping[str, str]] = KANO_TABLE
+) -> pd.Series:
     """Vectorised :func:`classify`: the category per respondent, ``None`` where either answer is missing.
 
     Examples
@@ -163,7 +175,10 @@ def categories(functional: pd.Series, dysfunctional: pd.Series, *,
 
 
 def _categorise(f: pd.Series, d: pd.Series, table: Mapping[str, Mapping[str, str]]) -> pd.Series:
-    result = [table[a][b] if a is not None and b is not None else None for a, b in zip(f.to_numpy(), d.to_numpy(), strict=True)]
+    result = [
+        table[a][b] if a is not None and b is not None else None
+        for a, b in zip(f.to_numpy(), d.to_numpy(), strict=True)
+    ]
     return pd.Series(result, index=f.index, dtype=object, name="kano")
 
 
@@ -180,13 +195,18 @@ class KanoResult:
         return self.attributes.reset_index()
 
     def summary(self) -> str:
-        lines = ["Kano evaluation", "  attribute          n    A    O    M    I    R    Q  dominant  better   worse  Fong"]
+        lines = [
+            "Kano evaluation",
+            "  attribute          n    A    O    M    I    R    Q  dominant  better   worse  Fong",
+        ]
         for attr, r in self.attributes.iterrows():
             counts = " ".join(f"{int(r[c]):>4}" for c in CATEGORIES)
             dominant = f"{r['dominant']}{'*' if r['tie_at_top'] else ' '}/{r['second']}"
             fong = "sig." if r["fong_significant"] else "mixed"
-            lines.append(f"  {attr!s:<14} {int(r['n_valid']):>5} {counts}  {dominant:<8} {r['better']:7.3f} "
-                         f"{r['worse']:7.3f}  {fong}")
+            lines.append(
+                f"  {attr!s:<14} {int(r['n_valid']):>5} {counts}  {dominant:<8} {r['better']:7.3f} "
+                f"{r['worse']:7.3f}  {fong}"
+            )
         if self.attributes["tie_at_top"].any():
             lines.append(f"  * tie at the top, broken by {' > '.join(self.tie_order)}")
         return "\n".join(lines)
@@ -196,9 +216,17 @@ def _ranked(counts: Mapping[str, int], tie_order: Sequence[str]) -> list[str]:
     return sorted(CATEGORIES, key=lambda c: (-counts[c], tie_order.index(c)))
 
 
-def _attribute_row(cats: pd.Series, f: pd.Series, d: pd.Series, si: pd.Series | None, *,
-                   tie_order: Sequence[str], fong_z: float, f_scores: Mapping[str, float],
-                   d_scores: Mapping[str, float]) -> dict[str, Any]:
+def _attribute_row(
+    cats: pd.Series,
+    f: pd.Series,
+    d: pd.Series,
+    si: pd.Series | None,
+    *,
+    tie_order: Sequence[str],
+    fong_z: float,
+    f_scores: Mapping[str, float],
+    d_scores: Mapping[str, float],
+) -> dict[str, Any]:
     valid = cats.notna()
     n = int(valid.sum())
     counts = {c: int((cats[valid] == c).sum()) for c in CATEGORIES}
@@ -212,18 +240,29 @@ def _attribute_row(cats: pd.Series, f: pd.Series, d: pd.Series, si: pd.Series | 
     critical = fong_z * math.sqrt((a + b) * (2 * n - a - b) / (2 * n))
     func_scores = f[valid].map(f_scores).astype(float)
     dys_scores = d[valid].map(d_scores).astype(float)
-    row: dict[str, Any] = {"n_valid": n} | counts | {f"pct_{c}": 100 * counts[c] / n for c in CATEGORIES} | {
-        "dominant": top, "second": second, "tie_at_top": sum(v == a for v in counts.values()) > 1,
-        "better": better, "worse": worse,
-        "fong_a": a, "fong_b": b, "fong_abs_diff": abs(a - b), "fong_critical": critical,
-        "fong_significant": abs(a - b) >= critical,
-        "category_strength_pct": 100 * (a - b) / n,
-        "total_strength_pct": 100 * (counts["A"] + counts["O"] + counts["M"]) / n,
-        "dumouchel_functional_mean": float(func_scores.mean()),
-        "dumouchel_functional_sd": float(func_scores.std()) if n > 1 else np.nan,
-        "dumouchel_dysfunctional_mean": float(dys_scores.mean()),
-        "dumouchel_dysfunctional_sd": float(dys_scores.std()) if n > 1 else np.nan,
-    }
+    row: dict[str, Any] = (
+        {"n_valid": n}
+        | counts
+        | {f"pct_{c}": 100 * counts[c] / n for c in CATEGORIES}
+        | {
+            "dominant": top,
+            "second": second,
+            "tie_at_top": sum(v == a for v in counts.values()) > 1,
+            "better": better,
+            "worse": worse,
+            "fong_a": a,
+            "fong_b": b,
+            "fong_abs_diff": abs(a - b),
+            "fong_critical": critical,
+            "fong_significant": abs(a - b) >= critical,
+            "category_strength_pct": 100 * (a - b) / n,
+            "total_strength_pct": 100 * (counts["A"] + counts["O"] + counts["M"]) / n,
+            "dumouchel_functional_mean": float(func_scores.mean()),
+            "dumouchel_functional_sd": float(func_scores.std()) if n > 1 else np.nan,
+            "dumouchel_dysfunctional_mean": float(dys_scores.mean()),
+            "dumouchel_dysfunctional_sd": float(dys_scores.std()) if n > 1 else np.nan,
+        }
+    )
     si_valid = si[valid].dropna() if si is not None else pd.Series(dtype=float)
     row["self_stated_importance_mean"] = float(si_valid.mean()) if len(si_valid) else np.nan
     return row
@@ -323,12 +362,21 @@ def evaluate_pairs(
         if cats[attr].notna().sum() == 0:
             raise ValueError(f"attribute {attr!r}: no respondent answered both {f_col!r} and {d_col!r}")
         si = numeric_columns(df, [si_col])[si_col] if si_col else None
-        rows[attr] = _attribute_row(cats[attr], f, d, si, tie_order=tuple(tie_order), fong_z=fong_z,
-                                    f_scores=functional_scores, d_scores=dysfunctional_scores)
+        rows[attr] = _attribute_row(
+            cats[attr],
+            f,
+            d,
+            si,
+            tie_order=tuple(tie_order),
+            fong_z=fong_z,
+            f_scores=functional_scores,
+            d_scores=dysfunctional_scores,
+        )
     table_out = pd.DataFrame.from_dict(rows, orient="index")
     table_out.index.name = "attribute"
-    return KanoResult(attributes=table_out, categories=pd.DataFrame(cats, index=df.index),
-                      tie_order=tuple(tie_order), fong_z=fong_z)
+    return KanoResult(
+        attributes=table_out, categories=pd.DataFrame(cats, index=df.index), tie_order=tuple(tie_order), fong_z=fong_z
+    )
 
 
 def evaluate(q: Questionnaire, df: pd.DataFrame, *, block: str | None = None) -> KanoResult:

@@ -4,6 +4,7 @@ Arithmetic on a yearly margin and a churn rate (constant retention, optional dis
 horizon), the business case that satisfaction and loyalty figures feed.  ``analysis.loyalty``
 re-exports both functions under their former names.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,14 +31,22 @@ class ClvResult:
         return pd.DataFrame([{k: getattr(self, k) for k in self.__slots__}])  # type: ignore[attr-defined]
 
     def summary(self) -> str:
-        return (f"CLV {self.value:,.2f}: {self.expected_lifetime_years:g} expected years x "
-                f"({self.annual_margin:g} - {self.annual_cost:g}) a year, discount {100 * self.discount_rate:g} %, "
-                f"minus {self.acquisition_cost:g} to acquire")
+        return (
+            f"CLV {self.value:,.2f}: {self.expected_lifetime_years:g} expected years x "
+            f"({self.annual_margin:g} - {self.annual_cost:g}) a year, discount {100 * self.discount_rate:g} %, "
+            f"minus {self.acquisition_cost:g} to acquire"
+        )
 
 
-def customer_lifetime_value(annual_margin: float, churn_rate: float, *, acquisition_cost: float = 0.0,
-                            annual_cost: float = 0.0, discount_rate: float = 0.0,
-                            horizon_years: int | None = None) -> ClvResult:
+def customer_lifetime_value(
+    annual_margin: float,
+    churn_rate: float,
+    *,
+    acquisition_cost: float = 0.0,
+    annual_cost: float = 0.0,
+    discount_rate: float = 0.0,
+    horizon_years: int | None = None,
+) -> ClvResult:
     r"""Customer lifetime value with constant yearly churn, simple or discounted.
 
     Parameters
@@ -95,9 +104,16 @@ def customer_lifetime_value(annual_margin: float, churn_rate: float, *, acquisit
         factor *= 1 - ((1 - churn_rate) / (1 + discount_rate)) ** horizon_years
         lifetime *= 1 - (1 - churn_rate) ** horizon_years
     margin = annual_margin - annual_cost
-    return ClvResult(annual_margin=annual_margin, annual_cost=annual_cost, churn_rate=churn_rate,
-                     discount_rate=discount_rate, acquisition_cost=acquisition_cost, horizon_years=horizon_years,
-                     expected_lifetime_years=lifetime, value=margin * factor - acquisition_cost)
+    return ClvResult(
+        annual_margin=annual_margin,
+        annual_cost=annual_cost,
+        churn_rate=churn_rate,
+        discount_rate=discount_rate,
+        acquisition_cost=acquisition_cost,
+        horizon_years=horizon_years,
+        expected_lifetime_years=lifetime,
+        value=margin * factor - acquisition_cost,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,8 +133,15 @@ class RetentionProgrammeResult:
         return f"Before: {self.before.summary()}\nAfter:  {self.after.summary()}\nGain per customer: {self.gain:,.2f}"
 
 
-def retention_programme(annual_margin: float, churn_rate: float, *, new_churn_rate: float, programme_cost: float,
-                        acquisition_cost: float = 0.0, discount_rate: float = 0.0) -> RetentionProgrammeResult:
+def retention_programme(
+    annual_margin: float,
+    churn_rate: float,
+    *,
+    new_churn_rate: float,
+    programme_cost: float,
+    acquisition_cost: float = 0.0,
+    discount_rate: float = 0.0,
+) -> RetentionProgrammeResult:
     """Gain in customer lifetime value from a programme that lowers churn at a yearly cost per customer.
 
     Both values come from :func:`customer_lifetime_value`; the programme's cost is paid every year
@@ -134,8 +157,14 @@ def retention_programme(annual_margin: float, churn_rate: float, *, new_churn_ra
     >>> retention_programme(100, 0.10, new_churn_rate=0.05, programme_cost=20, acquisition_cost=75).gain
     600.0
     """
-    before = customer_lifetime_value(annual_margin, churn_rate, acquisition_cost=acquisition_cost,
-                                     discount_rate=discount_rate)
-    after = customer_lifetime_value(annual_margin, new_churn_rate, acquisition_cost=acquisition_cost,
-                                    annual_cost=programme_cost, discount_rate=discount_rate)
+    before = customer_lifetime_value(
+        annual_margin, churn_rate, acquisition_cost=acquisition_cost, discount_rate=discount_rate
+    )
+    after = customer_lifetime_value(
+        annual_margin,
+        new_churn_rate,
+        acquisition_cost=acquisition_cost,
+        annual_cost=programme_cost,
+        discount_rate=discount_rate,
+    )
     return RetentionProgrammeResult(before=before, after=after, gain=after.value - before.value)

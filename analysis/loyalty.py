@@ -5,6 +5,7 @@ What a kept customer is worth (customer lifetime value, the gain from a retentio
 arithmetic on margins and churn rates, not on answers: it lives in :mod:`analysis.lifetime_value`
 and is re-exported here under its former names.
 """
+
 from __future__ import annotations
 
 import math
@@ -83,20 +84,24 @@ class NpsResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per interval method."""
-        return pd.DataFrame({
-            "method": ["wald", "adjusted_wald", "trinomial_mean"],
-            "estimate": [self.nps, self.adjusted_nps, self.nps],
-            "se": [self.wald_se, self.adjusted_se, self.trinomial_se],
-            "ci_low": [self.wald_ci[0], self.adjusted_ci[0], self.trinomial_ci[0]],
-            "ci_high": [self.wald_ci[1], self.adjusted_ci[1], self.trinomial_ci[1]],
-        })
+        return pd.DataFrame(
+            {
+                "method": ["wald", "adjusted_wald", "trinomial_mean"],
+                "estimate": [self.nps, self.adjusted_nps, self.nps],
+                "se": [self.wald_se, self.adjusted_se, self.trinomial_se],
+                "ci_low": [self.wald_ci[0], self.adjusted_ci[0], self.trinomial_ci[0]],
+                "ci_high": [self.wald_ci[1], self.adjusted_ci[1], self.trinomial_ci[1]],
+            }
+        )
 
     def summary(self) -> str:
-        return (f"NPS {self.nps:+.1f} (n = {self.n}: {self.pct_promoters:.1f} % promoters, "
-                f"{self.pct_passives:.1f} % passives, {self.pct_detractors:.1f} % detractors); "
-                f"{100 * self.conf_level:g} % CI adjusted Wald "
-                f"[{self.adjusted_ci[0]:+.1f}, {self.adjusted_ci[1]:+.1f}], "
-                f"Wald [{self.wald_ci[0]:+.1f}, {self.wald_ci[1]:+.1f}]")
+        return (
+            f"NPS {self.nps:+.1f} (n = {self.n}: {self.pct_promoters:.1f} % promoters, "
+            f"{self.pct_passives:.1f} % passives, {self.pct_detractors:.1f} % detractors); "
+            f"{100 * self.conf_level:g} % CI adjusted Wald "
+            f"[{self.adjusted_ci[0]:+.1f}, {self.adjusted_ci[1]:+.1f}], "
+            f"Wald [{self.wald_ci[0]:+.1f}, {self.wald_ci[1]:+.1f}]"
+        )
 
 
 def _net_se(p: float, d: float, n: float) -> float:
@@ -154,12 +159,24 @@ def nps(values: pd.Series, *, conf_level: float = 0.95) -> NpsResult:
     scores = np.where(x >= 9, 1.0, np.where(x <= 6, -1.0, 0.0))
     se3 = 100 * float(scores.std(ddof=1)) / math.sqrt(n) if n > 1 else np.nan
     return NpsResult(
-        n=n, n_promoters=n_p, n_passives=n - n_p - n_d, n_detractors=n_d,
-        pct_promoters=100 * p, pct_passives=100 * (n - n_p - n_d) / n, pct_detractors=100 * d,
-        nps=score, mean_ltr=float(x.mean()), conf_level=conf_level, z=z,
-        wald_se=se, wald_ci=(score - z * se, score + z * se),
-        adjusted_nps=adj, adjusted_se=se2, adjusted_ci=(adj - z * se2, adj + z * se2),
-        trinomial_se=se3, trinomial_ci=(score - z * se3, score + z * se3),
+        n=n,
+        n_promoters=n_p,
+        n_passives=n - n_p - n_d,
+        n_detractors=n_d,
+        pct_promoters=100 * p,
+        pct_passives=100 * (n - n_p - n_d) / n,
+        pct_detractors=100 * d,
+        nps=score,
+        mean_ltr=float(x.mean()),
+        conf_level=conf_level,
+        z=z,
+        wald_se=se,
+        wald_ci=(score - z * se, score + z * se),
+        adjusted_nps=adj,
+        adjusted_se=se2,
+        adjusted_ci=(adj - z * se2, adj + z * se2),
+        trinomial_se=se3,
+        trinomial_ci=(score - z * se3, score + z * se3),
     )
 
 
@@ -175,12 +192,24 @@ class NpsDifferenceResult:
     conf_level: float
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([{"diff": self.diff, "se": self.se, "z": self.z, "p_two_sided": self.p_two_sided,
-                              "ci_low": self.ci[0], "ci_high": self.ci[1]}])
+        return pd.DataFrame(
+            [
+                {
+                    "diff": self.diff,
+                    "se": self.se,
+                    "z": self.z,
+                    "p_two_sided": self.p_two_sided,
+                    "ci_low": self.ci[0],
+                    "ci_high": self.ci[1],
+                }
+            ]
+        )
 
     def summary(self) -> str:
-        return (f"NPS difference {self.diff:+.1f} (SE {self.se:.1f}), z = {self.z:.2f}, p = {self.p_two_sided:.4f}, "
-                f"{100 * self.conf_level:g} % CI [{self.ci[0]:+.1f}, {self.ci[1]:+.1f}]")
+        return (
+            f"NPS difference {self.diff:+.1f} (SE {self.se:.1f}), z = {self.z:.2f}, p = {self.p_two_sided:.4f}, "
+            f"{100 * self.conf_level:g} % CI [{self.ci[0]:+.1f}, {self.ci[1]:+.1f}]"
+        )
 
 
 def nps_difference(first: NpsResult, second: NpsResult) -> NpsDifferenceResult:
@@ -200,8 +229,9 @@ def nps_difference(first: NpsResult, second: NpsResult) -> NpsDifferenceResult:
     se = math.hypot(first.wald_se, second.wald_se)
     z = diff / se if se > 0 else np.nan
     p = float(2 * stats.norm.sf(abs(z))) if se > 0 else np.nan
-    return NpsDifferenceResult(diff=diff, se=se, z=z, p_two_sided=p,
-                               ci=(diff - first.z * se, diff + first.z * se), conf_level=first.conf_level)
+    return NpsDifferenceResult(
+        diff=diff, se=se, z=z, p_two_sided=p, ci=(diff - first.z * se, diff + first.z * se), conf_level=first.conf_level
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,8 +246,16 @@ class NpsSegmentsResult:
     correction: bool
 
     def to_frame(self) -> pd.DataFrame:
-        rows = [{"segment": s, "n": r.n, "nps": r.nps, "adjusted_ci_low": r.adjusted_ci[0],
-                 "adjusted_ci_high": r.adjusted_ci[1]} for s, r in self.segments.items()]
+        rows = [
+            {
+                "segment": s,
+                "n": r.n,
+                "nps": r.nps,
+                "adjusted_ci_low": r.adjusted_ci[0],
+                "adjusted_ci_high": r.adjusted_ci[1],
+            }
+            for s, r in self.segments.items()
+        ]
         return pd.DataFrame(rows)
 
     def summary(self) -> str:
@@ -226,8 +264,9 @@ class NpsSegmentsResult:
         return "\n".join(lines)
 
 
-def nps_by_segment(values: pd.Series, segments: pd.Series, *, conf_level: float = 0.95,
-                   correction: bool = False) -> NpsSegmentsResult:
+def nps_by_segment(
+    values: pd.Series, segments: pd.Series, *, conf_level: float = 0.95, correction: bool = False
+) -> NpsSegmentsResult:
     """NPS per segment (sorted) and Pearson's chi-square test of segment x NPS category.
 
     Parameters
@@ -262,18 +301,23 @@ def nps_by_segment(values: pd.Series, segments: pd.Series, *, conf_level: float 
     if len(levels) < 2:
         raise ValueError(f"column {name!r}: comparing NPS needs at least 2 segments with answers, got {len(levels)}")
     by_segment = {str(s): nps(x[keep & (segments == s)], conf_level=conf_level) for s in levels}
-    counts = pd.DataFrame({"detractor": [r.n_detractors for r in by_segment.values()],
-                           "passive": [r.n_passives for r in by_segment.values()],
-                           "promoter": [r.n_promoters for r in by_segment.values()]},
-                          index=pd.Index(list(by_segment), name="segment"))
+    counts = pd.DataFrame(
+        {
+            "detractor": [r.n_detractors for r in by_segment.values()],
+            "passive": [r.n_passives for r in by_segment.values()],
+            "promoter": [r.n_promoters for r in by_segment.values()],
+        },
+        index=pd.Index(list(by_segment), name="segment"),
+    )
     used = counts.loc[:, counts.sum() > 0]
     if used.shape[1] < 2:
         chi2, dof, p = np.nan, 0, np.nan
     else:
         test = stats.chi2_contingency(used.to_numpy(), correction=correction)
         chi2, dof, p = float(test.statistic), int(test.dof), float(test.pvalue)
-    return NpsSegmentsResult(segments=by_segment, counts=counts, chi2=chi2, chi2_df=dof, chi2_p=p,
-                             correction=correction)
+    return NpsSegmentsResult(
+        segments=by_segment, counts=counts, chi2=chi2, chi2_df=dof, chi2_p=p, correction=correction
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,10 +374,19 @@ class LoyaltyMatrixResult:
         return self.loyalists + self.mercenaries + self.hostages + self.defectors
 
     def to_frame(self) -> pd.DataFrame:
-        cells = {"loyalists": self.loyalists, "mercenaries": self.mercenaries, "hostages": self.hostages,
-                 "defectors": self.defectors}
-        return pd.DataFrame({"segment": list(cells), "n": list(cells.values()),
-                             "pct": [100 * v / self.n if self.n else np.nan for v in cells.values()]})
+        cells = {
+            "loyalists": self.loyalists,
+            "mercenaries": self.mercenaries,
+            "hostages": self.hostages,
+            "defectors": self.defectors,
+        }
+        return pd.DataFrame(
+            {
+                "segment": list(cells),
+                "n": list(cells.values()),
+                "pct": [100 * v / self.n if self.n else np.nan for v in cells.values()],
+            }
+        )
 
     def summary(self) -> str:
         lines = [f"Satisfaction-loyalty matrix (satisfied >= {self.satisfied_if_ge:g}, loyal >= {self.loyal_if_ge:g})"]
@@ -341,8 +394,9 @@ class LoyaltyMatrixResult:
         return "\n".join(lines)
 
 
-def satisfaction_loyalty_matrix(satisfaction: pd.Series, loyalty: pd.Series, *, satisfied_if_ge: float,
-                                loyal_if_ge: float) -> LoyaltyMatrixResult:
+def satisfaction_loyalty_matrix(
+    satisfaction: pd.Series, loyalty: pd.Series, *, satisfied_if_ge: float, loyal_if_ge: float
+) -> LoyaltyMatrixResult:
     """Jones & Sasser's four customer types from satisfaction and loyalty thresholds.
 
     Notes
@@ -364,9 +418,14 @@ def satisfaction_loyalty_matrix(satisfaction: pd.Series, loyalty: pd.Series, *, 
     ok = sat_values.notna().to_numpy() & loy_values.notna().to_numpy()
     sat = sat_values.to_numpy()[ok] >= satisfied_if_ge
     loy = loy_values.to_numpy()[ok] >= loyal_if_ge
-    return LoyaltyMatrixResult(loyalists=int((sat & loy).sum()), mercenaries=int((sat & ~loy).sum()),
-                               hostages=int((~sat & loy).sum()), defectors=int((~sat & ~loy).sum()),
-                               satisfied_if_ge=satisfied_if_ge, loyal_if_ge=loyal_if_ge)
+    return LoyaltyMatrixResult(
+        loyalists=int((sat & loy).sum()),
+        mercenaries=int((sat & ~loy).sum()),
+        hostages=int((~sat & loy).sum()),
+        defectors=int((~sat & ~loy).sum()),
+        satisfied_if_ge=satisfied_if_ge,
+        loyal_if_ge=loyal_if_ge,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,23 +433,31 @@ class IndexResult:
     """ACSI-style 0-100 index (see :func:`acsi_index`)."""
 
     item_index: pd.Series = field(compare=False)  # per item: 100 (mean - a)/(b - a)
-    weights: pd.Series = field(compare=False)     # normalised to sum 1
+    weights: pd.Series = field(compare=False)  # normalised to sum 1
     weighted_index: float
-    respondent_mean_index: float                  # equal weights, per respondent, then averaged
+    respondent_mean_index: float  # equal weights, per respondent, then averaged
     n_complete: int
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame({"item": self.item_index.index, "index": self.item_index.to_numpy(),
-                             "weight": self.weights.to_numpy()})
+        return pd.DataFrame(
+            {"item": self.item_index.index, "index": self.item_index.to_numpy(), "weight": self.weights.to_numpy()}
+        )
 
     def summary(self) -> str:
         items = ", ".join(f"{k} {v:.1f}" for k, v in self.item_index.items())
-        return (f"Satisfaction index (0-100): {self.weighted_index:.1f} weighted; {self.respondent_mean_index:.1f} "
-                f"mean of {self.n_complete} respondents; items: {items}")
+        return (
+            f"Satisfaction index (0-100): {self.weighted_index:.1f} weighted; {self.respondent_mean_index:.1f} "
+            f"mean of {self.n_complete} respondents; items: {items}"
+        )
 
 
-def acsi_index(df: pd.DataFrame, items: Sequence[str], *, scale: tuple[float, float] = (1, 10),
-               weights: Sequence[float] | Mapping[str, float] | None = None) -> IndexResult:
+def acsi_index(
+    df: pd.DataFrame,
+    items: Sequence[str],
+    *,
+    scale: tuple[float, float] = (1, 10),
+    weights: Sequence[float] | Mapping[str, float] | None = None,
+) -> IndexResult:
     r"""ACSI-style satisfaction index on 0-100 from satisfaction items on a common scale.
 
     Parameters
@@ -443,8 +510,13 @@ def acsi_index(df: pd.DataFrame, items: Sequence[str], *, scale: tuple[float, fl
     if complete.empty:
         raise ValueError(f"no respondent answered all of {list(items)!r}")
     respondent = 100 * (complete.mean(axis=1) - low) / (high - low)
-    return IndexResult(item_index=item_index, weights=w, weighted_index=float((w * item_index).sum()),
-                       respondent_mean_index=float(respondent.mean()), n_complete=len(complete))
+    return IndexResult(
+        item_index=item_index,
+        weights=w,
+        weighted_index=float((w * item_index).sum()),
+        respondent_mean_index=float(respondent.mean()),
+        n_complete=len(complete),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -452,14 +524,15 @@ class RepurchaseBandsResult:
     """Respondents per repurchase-probability band (see :func:`repurchase_bands`)."""
 
     n: int
-    high: int      # > 70 %
-    medium: int    # 30-70 %
-    low: int       # < 30 %
+    high: int  # > 70 %
+    medium: int  # 30-70 %
+    low: int  # < 30 %
 
     def to_frame(self) -> pd.DataFrame:
         counts = {"high (>70 %)": self.high, "medium (30-70 %)": self.medium, "low (<30 %)": self.low}
-        return pd.DataFrame({"band": list(counts), "n": list(counts.values()),
-                             "pct": [100 * v / self.n for v in counts.values()]})
+        return pd.DataFrame(
+            {"band": list(counts), "n": list(counts.values()), "pct": [100 * v / self.n for v in counts.values()]}
+        )
 
     def summary(self) -> str:
         return "Repurchase probability: " + ", ".join(f"{r.band} {r.pct:.1f} %" for r in self.to_frame().itertuples())
@@ -483,5 +556,9 @@ def repurchase_bands(values: pd.Series, *, maximum: float = 100) -> RepurchaseBa
     share = s.dropna().to_numpy() / maximum
     if ((share < 0) | (share > 1)).any():
         raise ValueError(f"column {name!r} holds a value outside 0-{maximum:g}")
-    return RepurchaseBandsResult(n=len(share), high=int((share > 0.7).sum()),
-                                 medium=int(((share >= 0.3) & (share <= 0.7)).sum()), low=int((share < 0.3).sum()))
+    return RepurchaseBandsResult(
+        n=len(share),
+        high=int((share > 0.7).sum()),
+        medium=int(((share >= 0.3) & (share <= 0.7)).sum()),
+        low=int((share < 0.3).sum()),
+    )

@@ -20,6 +20,7 @@ list:
 
 Labels come from the questionnaire (the item's short label, else its text).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,10 +35,10 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class Priority:
-    kind: str          # ipa, servqual, kano, penalty, funnel
-    subject: str       # the item, attribute or segment id
-    label: str         # its label in the report's language
-    severity: float    # orders the list; comparable only roughly across kinds
+    kind: str  # ipa, servqual, kano, penalty, funnel
+    subject: str  # the item, attribute or segment id
+    label: str  # its label in the report's language
+    severity: float  # orders the list; comparable only roughly across kinds
     evidence: dict[str, float | str]
 
 
@@ -53,9 +54,20 @@ def improvement_priorities(q: Questionnaire, result: AnalysisResult, *, lang: st
     if result.satisfaction is not None and result.satisfaction.funnel is not None:
         for unit, row in result.satisfaction.funnel.units.iterrows():
             if row["mean"] < row["lower_99_8"]:
-                found.append(Priority("funnel", str(unit), str(unit), abs(float(row["z"])) / 10,
-                                      {"index": float(row["mean"]), "n": int(row["n"]),
-                                       "lower_99_8": float(row["lower_99_8"]), "z": float(row["z"])}))
+                found.append(
+                    Priority(
+                        "funnel",
+                        str(unit),
+                        str(unit),
+                        abs(float(row["z"])) / 10,
+                        {
+                            "index": float(row["mean"]),
+                            "n": int(row["n"]),
+                            "lower_99_8": float(row["lower_99_8"]),
+                            "z": float(row["z"]),
+                        },
+                    )
+                )
     found.sort(key=lambda p: -p.severity)
     return found[:limit]
 
@@ -79,9 +91,11 @@ def _ipa(q: Questionnaire, block_id: str, block, lang: str) -> list[Priority]:
     scale = next(b for b in q.blocks("importance_performance") if b.id == block_id).performance_scale.points - 1
     for attr, row in grid.attributes.iterrows():
         if row["mean_importance"] >= imp_cross and row["mean_performance"] < perf_cross:
-            evidence: dict[str, float | str] = {"importance": float(row["mean_importance"]),
-                                                "performance": float(row["mean_performance"]),
-                                                "crosshair_performance": float(perf_cross)}
+            evidence: dict[str, float | str] = {
+                "importance": float(row["mean_importance"]),
+                "performance": float(row["mean_performance"]),
+                "crosshair_performance": float(perf_cross),
+            }
             if block.derived is not None and f"{attr}_p" in block.derived.pct.index:
                 evidence["derived_importance_pct"] = float(block.derived.pct[f"{attr}_p"])
             severity = (row["mean_importance"] - imp_cross + perf_cross - row["mean_performance"]) / scale
@@ -89,10 +103,19 @@ def _ipa(q: Questionnaire, block_id: str, block, lang: str) -> list[Priority]:
         if block.penalty_reward is not None and f"{attr}_p" in block.penalty_reward.attributes.index:
             pr = block.penalty_reward.attributes.loc[f"{attr}_p"]
             if pr["penalty"] < 0 and pr["penalty_p"] < 0.05 and not pr["reward_p"] < 0.05:
-                out.append(Priority("penalty", str(attr), _label(q, block_id, str(attr), lang),
-                                    float(abs(pr["penalty"]) / scale),
-                                    {"penalty": float(pr["penalty"]), "penalty_p": float(pr["penalty_p"]),
-                                     "n_low": int(pr["n_low"])}))
+                out.append(
+                    Priority(
+                        "penalty",
+                        str(attr),
+                        _label(q, block_id, str(attr), lang),
+                        float(abs(pr["penalty"]) / scale),
+                        {
+                            "penalty": float(pr["penalty"]),
+                            "penalty_p": float(pr["penalty_p"]),
+                            "n_low": int(pr["n_low"]),
+                        },
+                    )
+                )
     return out
 
 
@@ -102,11 +125,23 @@ def _servqual(q: Questionnaire, block_id: str, sq, lang: str) -> list[Priority]:
     out = []
     for item, row in sq.items.iterrows():
         if row["mean"] < 0 and row["p_holm"] < 0.05:
-            out.append(Priority("servqual", str(item), _label(q, block_id, str(item), lang),
-                                float(abs(row["mean"]) / scale),
-                                {"gap": float(row["mean"]), "ci_low": float(row["ci_low"]), "ci_high": float(row["ci_high"]),
-                                 "mean_E": float(row["mean_E_paired"]), "mean_P": float(row["mean_P_paired"]),
-                                 "dimension": str(row["dimension"]), "p_holm": float(row["p_holm"])}))
+            out.append(
+                Priority(
+                    "servqual",
+                    str(item),
+                    _label(q, block_id, str(item), lang),
+                    float(abs(row["mean"]) / scale),
+                    {
+                        "gap": float(row["mean"]),
+                        "ci_low": float(row["ci_low"]),
+                        "ci_high": float(row["ci_high"]),
+                        "mean_E": float(row["mean_E_paired"]),
+                        "mean_P": float(row["mean_P_paired"]),
+                        "dimension": str(row["dimension"]),
+                        "p_holm": float(row["p_holm"]),
+                    },
+                )
+            )
     out.sort(key=lambda p: -p.severity)
     return out[:5]
 
@@ -115,7 +150,18 @@ def _kano(q: Questionnaire, block_id: str, kn, lang: str) -> list[Priority]:
     out = []
     for attr, row in kn.attributes.iterrows():
         if row["dominant"] == "M":
-            out.append(Priority("kano", str(attr), _label(q, block_id, str(attr), lang), float(abs(row["worse"])),
-                                {"pct_M": float(row["pct_M"]), "worse": float(row["worse"]), "better": float(row["better"]),
-                                 "n": int(row["n_valid"])}))
+            out.append(
+                Priority(
+                    "kano",
+                    str(attr),
+                    _label(q, block_id, str(attr), lang),
+                    float(abs(row["worse"])),
+                    {
+                        "pct_M": float(row["pct_M"]),
+                        "worse": float(row["worse"]),
+                        "better": float(row["better"]),
+                        "n": int(row["n_valid"]),
+                    },
+                )
+            )
     return out

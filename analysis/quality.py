@@ -5,6 +5,7 @@ repeated responses (:func:`flags` and its parts), and :func:`numeric_columns`, t
 analysis function runs on the columns it is given so that bad input fails with a message that
 names the column instead of producing NaN further down.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -326,6 +327,6 @@ def flags(
         columns["duplicate_key"] = duplicates(df, [key])
     frame = pd.DataFrame(columns, index=df.index).astype(bool)
     frame["any"] = frame.any(axis=1)
-    return QualityResult(flags=frame, long_strings=pd.DataFrame(runs, index=df.index),
-                         long_string_min=thresholds, speed_cutoff_s=cutoff)
-
+    return QualityResult(
+        flags=frame, long_strings=pd.DataFrame(runs, index=df.index), long_string_min=thresholds, speed_cutoff_s=cutoff
+    )

@@ -39,6 +39,7 @@ Examples
 >>> (r.n_cases, r.n_overdue, r.contact_hours_median, r.close_hours_median, r.n_recovered)
 (2, 1, 3.0, 50.0, 1)
 """
+
 from __future__ import annotations
 
 import math
@@ -50,8 +51,21 @@ from scipy import stats
 
 __all__ = ["RecoveryResult", "service_recovery"]
 
-REQUIRED = ("case_id", "alert", "department", "state", "root_cause", "created_at", "first_contact_due",
-            "first_contact_at", "closed_at", "overdue", "recovery_sent_at", "recovery_answered_at", "recovered")
+REQUIRED = (
+    "case_id",
+    "alert",
+    "department",
+    "state",
+    "root_cause",
+    "created_at",
+    "first_contact_due",
+    "first_contact_at",
+    "closed_at",
+    "overdue",
+    "recovery_sent_at",
+    "recovery_answered_at",
+    "recovered",
+)
 FINAL = ("done_evaluated", "closed_without_action")
 
 
@@ -60,37 +74,39 @@ class RecoveryResult:
     n_cases: int
     n_active: int
     n_overdue: int
-    n_done: int                      # done and evaluated
+    n_done: int  # done and evaluated
     n_closed_without_action: int
     n_contacted: int
     n_not_contacted: int
     contact_hours_median: float
     contact_hours_p90: float
-    contacted_on_time_pct: float     # of the contacted cases
+    contacted_on_time_pct: float  # of the contacted cases
     close_hours_median: float
     n_recovery_sent: int
     n_recovery_answered: int
     n_recovered: int
     recovered_pct: float
     recovered_ci: tuple[float, float]
-    by_cause: pd.DataFrame = field(compare=False)        # per rule: n, active, overdue, closed
-    by_root_cause: pd.DataFrame = field(compare=False)   # per root-cause category: n
-    by_department: pd.DataFrame = field(compare=False)   # per department: n, active, overdue, hours, recovered
+    by_cause: pd.DataFrame = field(compare=False)  # per rule: n, active, overdue, closed
+    by_root_cause: pd.DataFrame = field(compare=False)  # per root-cause category: n
+    by_department: pd.DataFrame = field(compare=False)  # per department: n, active, overdue, hours, recovered
 
     def to_frame(self) -> pd.DataFrame:
         """One row per department (``(none)`` for cases without one)."""
         return self.by_department.copy()
 
     def summary(self) -> str:
-        lines = [f"cases: {self.n_cases} ({self.n_active} active, {self.n_overdue} overdue, {self.n_done} done, "
-                 f"{self.n_closed_without_action} closed without action)",
-                 f"first contact: median {_h(self.contact_hours_median)}, 90th percentile "
-                 f"{_h(self.contact_hours_p90)}, on time {_pct(self.contacted_on_time_pct)} "
-                 f"({self.n_contacted} contacted, {self.n_not_contacted} not yet)",
-                 f"to close: median {_h(self.close_hours_median)}",
-                 f"recovered: {self.n_recovered} of {self.n_recovery_answered} answered recovery surveys "
-                 f"({_pct(self.recovered_pct)}, 95 % CI {_ci(self.recovered_ci)}); "
-                 f"{self.n_recovery_sent} sent"]
+        lines = [
+            f"cases: {self.n_cases} ({self.n_active} active, {self.n_overdue} overdue, {self.n_done} done, "
+            f"{self.n_closed_without_action} closed without action)",
+            f"first contact: median {_h(self.contact_hours_median)}, 90th percentile "
+            f"{_h(self.contact_hours_p90)}, on time {_pct(self.contacted_on_time_pct)} "
+            f"({self.n_contacted} contacted, {self.n_not_contacted} not yet)",
+            f"to close: median {_h(self.close_hours_median)}",
+            f"recovered: {self.n_recovered} of {self.n_recovery_answered} answered recovery surveys "
+            f"({_pct(self.recovered_pct)}, 95 % CI {_ci(self.recovered_ci)}); "
+            f"{self.n_recovery_sent} sent",
+        ]
         return "\n".join(lines)
 
 
@@ -150,33 +166,54 @@ def service_recovery(cases: pd.DataFrame) -> RecoveryResult:
     recovered = df["recovered"].astype("boolean").fillna(False).astype(bool) & answered
     n_answered, n_recovered = int(answered.sum()), int(recovered.sum())
     overdue = df["overdue"].astype(bool)
-    df = df.assign(_active=~final, _overdue=overdue, _closed=final, _contact_h=contact_h, _close_h=close_h,
-                   _answered=answered, _recovered=recovered)
-    by_cause = (df.groupby("alert", sort=False)
-                .agg(n=("case_id", "size"), active=("_active", "sum"), overdue=("_overdue", "sum"),
-                     closed=("_closed", "sum")).sort_values("n", ascending=False, kind="stable"))
+    df = df.assign(
+        _active=~final,
+        _overdue=overdue,
+        _closed=final,
+        _contact_h=contact_h,
+        _close_h=close_h,
+        _answered=answered,
+        _recovered=recovered,
+    )
+    by_cause = (
+        df.groupby("alert", sort=False)
+        .agg(n=("case_id", "size"), active=("_active", "sum"), overdue=("_overdue", "sum"), closed=("_closed", "sum"))
+        .sort_values("n", ascending=False, kind="stable")
+    )
     root = df.loc[df["root_cause"].notna(), "root_cause"].astype(str)
     by_root = root.value_counts().rename_axis("root_cause").to_frame("n")
-    by_department = (df.groupby("department", sort=True)
-                     .agg(n=("case_id", "size"), active=("_active", "sum"), overdue=("_overdue", "sum"),
-                          contact_hours_median=("_contact_h", "median"), close_hours_median=("_close_h", "median"),
-                          recovery_answered=("_answered", "sum"), recovered=("_recovered", "sum")))
-    by_department["recovered_pct"] = np.where(by_department["recovery_answered"] > 0,
-                                              100 * by_department["recovered"] / by_department["recovery_answered"],
-                                              np.nan)
+    by_department = df.groupby("department", sort=True).agg(
+        n=("case_id", "size"),
+        active=("_active", "sum"),
+        overdue=("_overdue", "sum"),
+        contact_hours_median=("_contact_h", "median"),
+        close_hours_median=("_close_h", "median"),
+        recovery_answered=("_answered", "sum"),
+        recovered=("_recovered", "sum"),
+    )
+    by_department["recovered_pct"] = np.where(
+        by_department["recovery_answered"] > 0,
+        100 * by_department["recovered"] / by_department["recovery_answered"],
+        np.nan,
+    )
     return RecoveryResult(
-        n_cases=len(df), n_active=int((~final).sum()), n_overdue=int(overdue.sum()),
+        n_cases=len(df),
+        n_active=int((~final).sum()),
+        n_overdue=int(overdue.sum()),
         n_done=int((df["state"] == "done_evaluated").sum()),
         n_closed_without_action=int((df["state"] == "closed_without_action").sum()),
-        n_contacted=int(contacted.sum()), n_not_contacted=int((~contacted).sum()),
+        n_contacted=int(contacted.sum()),
+        n_not_contacted=int((~contacted).sum()),
         contact_hours_median=_median(contact_h),
         contact_hours_p90=float(contact_h.dropna().quantile(0.9)) if contacted.any() else math.nan,
         contacted_on_time_pct=100 * float(on_time.sum()) / int(contacted.sum()) if contacted.any() else math.nan,
         close_hours_median=_median(close_h),
-        n_recovery_sent=int(df["recovery_sent_at"].notna().sum()), n_recovery_answered=n_answered,
-        n_recovered=n_recovered, recovered_pct=100 * n_recovered / n_answered if n_answered else math.nan,
+        n_recovery_sent=int(df["recovery_sent_at"].notna().sum()),
+        n_recovery_answered=n_answered,
+        n_recovered=n_recovered,
+        recovered_pct=100 * n_recovered / n_answered if n_answered else math.nan,
         recovered_ci=_wilson(n_recovered, n_answered),
-        by_cause=by_cause.astype({"active": int, "overdue": int, "closed": int}), by_root_cause=by_root,
-        by_department=by_department.astype({"active": int, "overdue": int, "recovery_answered": int,
-                                            "recovered": int}),
+        by_cause=by_cause.astype({"active": int, "overdue": int, "closed": int}),
+        by_root_cause=by_root,
+        by_department=by_department.astype({"active": int, "overdue": int, "recovery_answered": int, "recovered": int}),
     )

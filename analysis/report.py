@@ -8,6 +8,7 @@ Content-Security-Policy forbids any request to another host).  The footer
 states the questionnaire hash, a hash of the data, the package version, the
 filters and the seed, so the same inputs give the same report.
 """
+
 from __future__ import annotations
 
 import base64
@@ -17,9 +18,10 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import pandas as pd
@@ -38,7 +40,10 @@ if TYPE_CHECKING:
 
 _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
 )
 _HTML_LANG = {"zh": "zh-Hans", "en": "en"}
 
@@ -59,17 +64,27 @@ def data_sha256(df: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
-def write_report(q: Questionnaire, df: pd.DataFrame, path: str | Path, *, lang: str | None = None,
-                 pdf: str | Path | None = None, exclude: Sequence[str] = DEFAULT_EXCLUDE,
-                 filters: str = "", seed: int | None = None, cases: pd.DataFrame | None = None,
-                 lost: tuple[Questionnaire, pd.DataFrame] | None = None) -> ReportTimings:
+def write_report(
+    q: Questionnaire,
+    df: pd.DataFrame,
+    path: str | Path,
+    *,
+    lang: str | None = None,
+    pdf: str | Path | None = None,
+    exclude: Sequence[str] = DEFAULT_EXCLUDE,
+    filters: str = "",
+    seed: int | None = None,
+    cases: pd.DataFrame | None = None,
+    lost: tuple[Questionnaire, pd.DataFrame] | None = None,
+) -> ReportTimings:
     """Analyse ``df`` and write the report to ``path`` (and ``pdf`` if given); ``cases`` and ``lost`` as in
     :func:`render_report`."""
     began = time.perf_counter()
     result = analyze(q, df, exclude=exclude)
     statistics = time.perf_counter() - began
-    html, charts_s = render_report(q, result, lang=lang, data_hash=data_sha256(df), filters=filters, seed=seed,
-                                   cases=cases, lost=lost)
+    html, charts_s = render_report(
+        q, result, lang=lang, data_hash=data_sha256(df), filters=filters, seed=seed, cases=cases, lost=lost
+    )
     Path(path).write_text(html, encoding="utf-8")
     if pdf is not None:
         print_pdf(Path(path), Path(pdf))
@@ -77,7 +92,7 @@ def write_report(q: Questionnaire, df: pd.DataFrame, path: str | Path, *, lang: 
     return ReportTimings(statistics, charts_s, total - statistics - charts_s)
 
 
-MIN_RESPONSES = 3   # fewer stored responses make no report: no statistic of the report is defined on them
+MIN_RESPONSES = 3  # fewer stored responses make no report: no statistic of the report is defined on them
 
 
 class TooFewResponses(ValueError):
@@ -93,9 +108,17 @@ class StoreReport:
     timings: ReportTimings
 
 
-def report_from_store(engine: Engine, q: Questionnaire, *, lang: str | None = None,
-                      exclude: Sequence[str] = DEFAULT_EXCLUDE, source: str = "database", seed: int | None = None,
-                      output: str | Path | None = None, pdf: str | Path | None = None) -> StoreReport:
+def report_from_store(
+    engine: Engine,
+    q: Questionnaire,
+    *,
+    lang: str | None = None,
+    exclude: Sequence[str] = DEFAULT_EXCLUDE,
+    source: str = "database",
+    seed: int | None = None,
+    output: str | Path | None = None,
+    pdf: str | Path | None = None,
+) -> StoreReport:
     """The management report of ``q``'s stored responses, with the service-recovery section when there are cases.
 
     The one way every caller (``surveykit report --db``, ``surveykit demo``, the
@@ -111,20 +134,28 @@ def report_from_store(engine: Engine, q: Questionnaire, *, lang: str | None = No
     TooFewResponses
         With fewer than :data:`MIN_RESPONSES` stored responses.
     """
-    from surveykit.reports import report_data   # the store (SQLAlchemy) loads only for callers that have one
+    from surveykit.reports import report_data  # the store (SQLAlchemy) loads only for callers that have one
 
     if pdf is not None and output is None:
         raise ValueError("the PDF is printed from the written HTML: give output as well")
     began = time.perf_counter()
     data = report_data(engine, q)
     if len(data.responses) < MIN_RESPONSES:
-        raise TooFewResponses(f"survey {q.survey!r} has {len(data.responses)} stored response(s); "
-                              f"a report needs at least {MIN_RESPONSES}")
+        raise TooFewResponses(
+            f"survey {q.survey!r} has {len(data.responses)} stored response(s); a report needs at least {MIN_RESPONSES}"
+        )
     result = analyze(q, data.responses, exclude=exclude)
     statistics = time.perf_counter() - began
-    html, charts_s = render_report(q, result, lang=lang, data_hash=data_sha256(data.responses),
-                                   filters=f"{source}, survey {q.survey}; excluded: {', '.join(exclude) or 'none'}",
-                                   seed=seed, cases=data.cases, lost=data.lost)
+    html, charts_s = render_report(
+        q,
+        result,
+        lang=lang,
+        data_hash=data_sha256(data.responses),
+        filters=f"{source}, survey {q.survey}; excluded: {', '.join(exclude) or 'none'}",
+        seed=seed,
+        cases=data.cases,
+        lost=data.lost,
+    )
     if output is not None:
         Path(output).write_text(html, encoding="utf-8")
         if pdf is not None:
@@ -133,9 +164,17 @@ def report_from_store(engine: Engine, q: Questionnaire, *, lang: str | None = No
     return StoreReport(html, len(data.responses), ReportTimings(statistics, charts_s, total - statistics - charts_s))
 
 
-def render_report(q: Questionnaire, result: AnalysisResult, *, lang: str | None = None, data_hash: str = "",
-                  filters: str = "", seed: int | None = None, cases: pd.DataFrame | None = None,
-                  lost: tuple[Questionnaire, pd.DataFrame] | None = None) -> tuple[str, float]:
+def render_report(
+    q: Questionnaire,
+    result: AnalysisResult,
+    *,
+    lang: str | None = None,
+    data_hash: str = "",
+    filters: str = "",
+    seed: int | None = None,
+    cases: pd.DataFrame | None = None,
+    lost: tuple[Questionnaire, pd.DataFrame] | None = None,
+) -> tuple[str, float]:
     """The report as HTML text, and the seconds spent drawing charts.
 
     ``cases`` (the table of :func:`surveykit.cases.cases_frame`) adds the service-recovery section when
@@ -148,10 +187,16 @@ def render_report(q: Questionnaire, result: AnalysisResult, *, lang: str | None 
     w = WORDS[lang]
     charts = _Charts(lang)
     context: dict[str, Any] = {
-        "w": w, "html_lang": _HTML_LANG[lang], "title": q.title.best(lang), "survey": q.survey, "version": q.version,
-        "n_total": result.n_total, "n_analysed": result.n_analysed,
-        "priorities": [w[f"p_{p.kind}"].format(label=p.label, **p.evidence)
-                       for p in improvement_priorities(q, result, lang=lang)],
+        "w": w,
+        "html_lang": _HTML_LANG[lang],
+        "title": q.title.best(lang),
+        "survey": q.survey,
+        "version": q.version,
+        "n_total": result.n_total,
+        "n_analysed": result.n_analysed,
+        "priorities": [
+            w[f"p_{p.kind}"].format(label=p.label, **p.evidence) for p in improvement_priorities(q, result, lang=lang)
+        ],
         "excluded": [(w.get(reason, reason), count) for reason, count in result.excluded.items()],
         "satisfaction": _satisfaction(result),
         "nps": _nps(q, result, lang),
@@ -168,8 +213,10 @@ def render_report(q: Questionnaire, result: AnalysisResult, *, lang: str | None 
         "recovery": _recovery(q, cases, lost, lang, charts),
         "notes": list(result.notes),
         "methods": METHODS,
-        "questionnaire_sha256": result.questionnaire_sha256, "data_sha256": data_hash or w["none"],
-        "package_version": __version__, "filters": filters or w["none"],
+        "questionnaire_sha256": result.questionnaire_sha256,
+        "data_sha256": data_hash or w["none"],
+        "package_version": __version__,
+        "filters": filters or w["none"],
         "seed": w["none"] if seed is None else seed,
     }
     return _ENV.get_template("report.html").render(**context), charts.seconds
@@ -182,10 +229,23 @@ def print_pdf(html: Path, pdf: Path) -> None:
         raise RuntimeError("the PDF is printed by Chromium, which is not installed (apt-get install chromium)")
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run(
-            [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-             "--no-pdf-header-footer", f"--print-to-pdf={pdf.resolve()}", html.resolve().as_uri()],
-            check=True, capture_output=True, timeout=120,
+            [
+                browser,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                f"--user-data-dir={profile}",
+                "--no-pdf-header-footer",
+                f"--print-to-pdf={pdf.resolve()}",
+                html.resolve().as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
         )
     if not pdf.exists() or pdf.stat().st_size == 0:
         raise RuntimeError("Chromium did not write the PDF")
@@ -241,9 +301,17 @@ def _nps(q: Questionnaire, result: AnalysisResult, lang: str) -> list[dict[str, 
     out = []
     for qid, n in result.nps.items():
         question = q.question(qid)
-        out.append({"label": (question.label or question.text).best(lang), "n": n.n, "nps": n.nps,
-                    "ci": n.adjusted_ci, "promoters": n.pct_promoters, "passives": n.pct_passives,
-                    "detractors": n.pct_detractors})
+        out.append(
+            {
+                "label": (question.label or question.text).best(lang),
+                "n": n.n,
+                "nps": n.nps,
+                "ci": n.adjusted_ci,
+                "promoters": n.pct_promoters,
+                "passives": n.pct_passives,
+                "detractors": n.pct_detractors,
+            }
+        )
     return out
 
 
@@ -251,8 +319,15 @@ def _reliability(q: Questionnaire, result: AnalysisResult, lang: str) -> list[di
     rows = []
     for did, r in result.reliability.items():
         omega = result.omega.get(did)
-        rows.append({"label": _dimension_label(q, did, lang), "k": r.k, "alpha": r.alpha, "ci": r.ci,
-                     "omega": _fmt(omega.omega_total) if omega is not None else "–"})
+        rows.append(
+            {
+                "label": _dimension_label(q, did, lang),
+                "k": r.k,
+                "alpha": r.alpha,
+                "ci": r.ci,
+                "omega": _fmt(omega.omega_total) if omega is not None else "–",
+            }
+        )
     return rows
 
 
@@ -265,23 +340,56 @@ def _servqual(q: Questionnaire, block_id: str, sq: Any, lang: str, charts: _Char
     scale_points = next(b.scale.points for b in q.blocks("servqual") if b.id == block_id)
     scores = []
     overall = sq.overall
-    for key, word in (("unweighted_servqual", "unweighted"), ("weighted_servqual", "weighted"), ("servperf", "servperf")):
+    for key, word in (
+        ("unweighted_servqual", "unweighted"),
+        ("weighted_servqual", "weighted"),
+        ("servperf", "servperf"),
+    ):
         if key in overall.index and not math.isnan(overall.loc[key, "mean"]):
             scores.append((w[word], f"{overall.loc[key, 'mean']:+.3f} (n = {int(overall.loc[key, 'n'])})"))
     return {
         "id": block_id,
         "charts": [
-            charts(w["servqual"], plots.radar, labels, dims["mean_E_score"].tolist(), dims["mean_P_score"].tolist(),
-                   scale=(1, scale_points)),
-            charts(w["gap"], plots.gap_bars, sq.to_frame(),
-                   labels={**dict(zip(map(str, items.index), item_labels)), **dict(zip(map(str, dims.index), labels))}),
+            charts(
+                w["servqual"],
+                plots.radar,
+                labels,
+                dims["mean_E_score"].tolist(),
+                dims["mean_P_score"].tolist(),
+                scale=(1, scale_points),
+            ),
+            charts(
+                w["gap"],
+                plots.gap_bars,
+                sq.to_frame(),
+                labels={**dict(zip(map(str, items.index), item_labels)), **dict(zip(map(str, dims.index), labels))},
+            ),
         ],
-        "dimensions": [{"label": label, "e": r["mean_E_score"], "p": r["mean_P_score"], "gap": r["mean"],
-                        "lo": r["ci_low"], "hi": r["ci_high"], "pval": _p(r["p_two_sided"])}
-                       for label, (_, r) in zip(labels, dims.iterrows())],
-        "item_rows": [{"label": label, "dimension": _dimension_label(q, str(r["dimension"]), lang), "e": r["mean_E_paired"],
-                   "p": r["mean_P_paired"], "gap": r["mean"], "lo": r["ci_low"], "hi": r["ci_high"], "pval": _p(r["p_holm"])}
-                  for label, (_, r) in zip(item_labels, items.iterrows())],
+        "dimensions": [
+            {
+                "label": label,
+                "e": r["mean_E_score"],
+                "p": r["mean_P_score"],
+                "gap": r["mean"],
+                "lo": r["ci_low"],
+                "hi": r["ci_high"],
+                "pval": _p(r["p_two_sided"]),
+            }
+            for label, (_, r) in zip(labels, dims.iterrows())
+        ],
+        "item_rows": [
+            {
+                "label": label,
+                "dimension": _dimension_label(q, str(r["dimension"]), lang),
+                "e": r["mean_E_paired"],
+                "p": r["mean_P_paired"],
+                "gap": r["mean"],
+                "lo": r["ci_low"],
+                "hi": r["ci_high"],
+                "pval": _p(r["p_holm"]),
+            }
+            for label, (_, r) in zip(item_labels, items.iterrows())
+        ],
         "scores": scores,
     }
 
@@ -291,25 +399,60 @@ def _ipa(q: Questionnaire, block_id: str, block: Any, lang: str, charts: _Charts
     grid = block.grid.attributes
     labels = [_label_of(q, block_id, str(a), lang) for a in grid.index]
     derived = block.derived.pct if block.derived is not None else None
-    rows = [{"label": label, "importance": r["mean_importance"], "performance": r["mean_performance"],
-             "quadrant": plots.quadrant_name(r["quadrant"], lang),
-             "derived": _fmt(derived.get(f"{a}_p", math.nan), "{:.1f} %") if derived is not None else "–"}
-            for label, (a, r) in zip(labels, grid.iterrows())]
-    return {"id": block_id, "rows": rows, "charts": [
-        charts(w["ipa"], plots.ipa_grid, grid["mean_importance"].tolist(), grid["mean_performance"].tolist(), labels,
-               block.grid.crosshair)]}
+    rows = [
+        {
+            "label": label,
+            "importance": r["mean_importance"],
+            "performance": r["mean_performance"],
+            "quadrant": plots.quadrant_name(r["quadrant"], lang),
+            "derived": _fmt(derived.get(f"{a}_p", math.nan), "{:.1f} %") if derived is not None else "–",
+        }
+        for label, (a, r) in zip(labels, grid.iterrows())
+    ]
+    return {
+        "id": block_id,
+        "rows": rows,
+        "charts": [
+            charts(
+                w["ipa"],
+                plots.ipa_grid,
+                grid["mean_importance"].tolist(),
+                grid["mean_performance"].tolist(),
+                labels,
+                block.grid.crosshair,
+            )
+        ],
+    }
 
 
 def _kano(q: Questionnaire, block_id: str, kn: Any, lang: str, charts: _Charts) -> dict[str, Any]:
     w = WORDS[lang]
     attrs = kn.attributes
     labels = [_label_of(q, block_id, str(a), lang) for a in attrs.index]
-    rows = [{"label": label, "counts": [int(r[c]) for c in "AOMIRQ"],
-             "category": plots.kano_category_name(str(r["dominant"]), lang), "better": _fmt(r["better"]),
-             "worse": _fmt(r["worse"])} for label, (_, r) in zip(labels, attrs.iterrows())]
-    return {"id": block_id, "rows": rows, "charts": [
-        charts(w["kano"], plots.kano_scatter, attrs["better"].tolist(), attrs["worse"].tolist(), labels,
-               attrs["dominant"].tolist())]}
+    rows = [
+        {
+            "label": label,
+            "counts": [int(r[c]) for c in "AOMIRQ"],
+            "category": plots.kano_category_name(str(r["dominant"]), lang),
+            "better": _fmt(r["better"]),
+            "worse": _fmt(r["worse"]),
+        }
+        for label, (_, r) in zip(labels, attrs.iterrows())
+    ]
+    return {
+        "id": block_id,
+        "rows": rows,
+        "charts": [
+            charts(
+                w["kano"],
+                plots.kano_scatter,
+                attrs["better"].tolist(),
+                attrs["worse"].tolist(),
+                labels,
+                attrs["dominant"].tolist(),
+            )
+        ],
+    }
 
 
 def _loyalty(q: Questionnaire, result: AnalysisResult, lang: str, charts: _Charts) -> dict[str, Any] | None:
@@ -323,16 +466,35 @@ def _loyalty(q: Questionnaire, result: AnalysisResult, lang: str, charts: _Chart
             drawn.append(charts(f"{w['nps']} · {qid}", plots.nps_bars, n.n_promoters, n.n_passives, n.n_detractors))
         else:
             counts = seg.counts
-            drawn.append(charts(f"{w['nps']} · {qid}", plots.nps_bars, counts["promoter"].tolist(),
-                                counts["passive"].tolist(), counts["detractor"].tolist(), [str(i) for i in counts.index]))
+            drawn.append(
+                charts(
+                    f"{w['nps']} · {qid}",
+                    plots.nps_bars,
+                    counts["promoter"].tolist(),
+                    counts["passive"].tolist(),
+                    counts["detractor"].tolist(),
+                    [str(i) for i in counts.index],
+                )
+            )
     matrix = None
     m = result.loyalty_matrix
     if m is not None:
         total = m.loyalists + m.mercenaries + m.hostages + m.defectors
-        matrix = [(w[k], getattr(m, k), 100 * getattr(m, k) / total if total else math.nan)
-                  for k in ("loyalists", "mercenaries", "hostages", "defectors")]
-        drawn.append(charts(w["loyalty_matrix"], plots.loyalty_matrix, m.loyalists, m.mercenaries, m.hostages,
-                            m.defectors, thresholds=(m.satisfied_if_ge, m.loyal_if_ge)))
+        matrix = [
+            (w[k], getattr(m, k), 100 * getattr(m, k) / total if total else math.nan)
+            for k in ("loyalists", "mercenaries", "hostages", "defectors")
+        ]
+        drawn.append(
+            charts(
+                w["loyalty_matrix"],
+                plots.loyalty_matrix,
+                m.loyalists,
+                m.mercenaries,
+                m.hostages,
+                m.defectors,
+                thresholds=(m.satisfied_if_ge, m.loyal_if_ge),
+            )
+        )
     return {"charts": drawn, "matrix": matrix}
 
 
@@ -343,16 +505,39 @@ def _segments(q: Questionnaire, result: AnalysisResult, lang: str, charts: _Char
     w = WORDS[lang]
     units = s.funnel.units
     field_id = next(iter(s.by_field), "")
-    tests = [f"{fid}: ANOVA F = {c.anova_F:.2f}, p = {_p(c.anova_p)}; Welch p = {_p(c.welch_p)}; "
-             f"Kruskal–Wallis p = {_p(c.kruskal_p)}" for fid, c in s.by_field.items()]
+    tests = [
+        f"{fid}: ANOVA F = {c.anova_F:.2f}, p = {_p(c.anova_p)}; Welch p = {_p(c.welch_p)}; "
+        f"Kruskal–Wallis p = {_p(c.kruskal_p)}"
+        for fid, c in s.by_field.items()
+    ]
     rows = []
     for unit, r in units.iterrows():
         below = r["mean"] < r["lower_95"]
-        position = w["position_below"] if below else (w["position_above"] if r["mean"] > r["upper_95"] else w["position_within"])
-        rows.append({"unit": str(unit), "n": int(r["n"]), "mean": r["mean"], "z": r["z"], "below": below, "position": position})
-    return {"field": field_id, "units": rows, "tests": tests, "charts": [
-        charts(w["segments"], plots.funnel, units["mean"].tolist(), units["n"].tolist(), s.funnel.target,
-               s.funnel.limits, [str(u) for u in units.index], ylabel=w["index"])]}
+        position = (
+            w["position_below"]
+            if below
+            else (w["position_above"] if r["mean"] > r["upper_95"] else w["position_within"])
+        )
+        rows.append(
+            {"unit": str(unit), "n": int(r["n"]), "mean": r["mean"], "z": r["z"], "below": below, "position": position}
+        )
+    return {
+        "field": field_id,
+        "units": rows,
+        "tests": tests,
+        "charts": [
+            charts(
+                w["segments"],
+                plots.funnel,
+                units["mean"].tolist(),
+                units["n"].tolist(),
+                s.funnel.target,
+                s.funnel.limits,
+                [str(u) for u in units.index],
+                ylabel=w["index"],
+            )
+        ],
+    }
 
 
 def _waves(result: AnalysisResult, lang: str, charts: _Charts) -> dict[str, Any] | None:
@@ -361,11 +546,25 @@ def _waves(result: AnalysisResult, lang: str, charts: _Charts) -> dict[str, Any]
         return None
     w = WORDS[lang]
     frame = s.waves.waves
-    rows = [{"wave": str(i), "n": int(r["n"]), "mean": r["mean"], "lo": r["ci_low"], "hi": r["ci_high"]}
-            for i, r in frame.iterrows()]
-    return {"rows": rows, "charts": [charts(w["waves"], plots.waves_line, [str(i) for i in frame.index],
-                                            frame["mean"].tolist(), frame["ci_low"].tolist(), frame["ci_high"].tolist(),
-                                            n=frame["n"].tolist(), ylabel=w["index"])]}
+    rows = [
+        {"wave": str(i), "n": int(r["n"]), "mean": r["mean"], "lo": r["ci_low"], "hi": r["ci_high"]}
+        for i, r in frame.iterrows()
+    ]
+    return {
+        "rows": rows,
+        "charts": [
+            charts(
+                w["waves"],
+                plots.waves_line,
+                [str(i) for i in frame.index],
+                frame["mean"].tolist(),
+                frame["ci_low"].tolist(),
+                frame["ci_high"].tolist(),
+                n=frame["n"].tolist(),
+                ylabel=w["index"],
+            )
+        ],
+    }
 
 
 def _scoring(q: Questionnaire, result: AnalysisResult, lang: str, charts: _Charts) -> dict[str, Any] | None:
@@ -378,10 +577,27 @@ def _scoring(q: Questionnaire, result: AnalysisResult, lang: str, charts: _Chart
     rows = []
     for cid, r in frame.iterrows():
         band = q.scoring.band(r["percent"]) if not math.isnan(r["percent"]) else None
-        rows.append({"label": labels[str(cid)], "mean": r["mean"], "maximum": f"{r['maximum']:g}", "percent": r["percent"],
-                     "band": band.label.best(lang) if band else "–"})
-    return {"rows": rows, "charts": [charts(w["scoring"], plots.profile_bars, [labels[str(c)] for c in frame.index],
-                                            frame["percent"].tolist(), bands)]}
+        rows.append(
+            {
+                "label": labels[str(cid)],
+                "mean": r["mean"],
+                "maximum": f"{r['maximum']:g}",
+                "percent": r["percent"],
+                "band": band.label.best(lang) if band else "–",
+            }
+        )
+    return {
+        "rows": rows,
+        "charts": [
+            charts(
+                w["scoring"],
+                plots.profile_bars,
+                [labels[str(c)] for c in frame.index],
+                frame["percent"].tolist(),
+                bands,
+            )
+        ],
+    }
 
 
 def _frequencies(q: Questionnaire, result: AnalysisResult, lang: str) -> list[dict[str, Any]]:
@@ -389,27 +605,46 @@ def _frequencies(q: Questionnaire, result: AnalysisResult, lang: str) -> list[di
     for qid, frame in result.frequencies.items():
         question = q.question(qid)
         texts = {o.code: o.text.best(lang) for o in question.options}
-        out.append({"label": (question.label or question.text).best(lang), "rows": [
-            {"label": texts[r["code"]], "count": int(r["count"]), "percent": _fmt(r["percent"], "{:.1f} %")}
-            for r in frame.to_dict(orient="records")]})
+        out.append(
+            {
+                "label": (question.label or question.text).best(lang),
+                "rows": [
+                    {"label": texts[r["code"]], "count": int(r["count"]), "percent": _fmt(r["percent"], "{:.1f} %")}
+                    for r in frame.to_dict(orient="records")
+                ],
+            }
+        )
     return out
 
 
-def _pareto(q: Questionnaire, frequencies: dict[str, pd.DataFrame], lang: str, charts: _Charts,
-            note: str | None = None) -> list[dict[str, str]]:
+def _pareto(
+    q: Questionnaire, frequencies: dict[str, pd.DataFrame], lang: str, charts: _Charts, note: str | None = None
+) -> list[dict[str, str]]:
     """A Pareto chart for every multiple-choice question about reasons (ids containing 'reason')."""
     drawn = []
     for qid, frame in frequencies.items():
         question = q.question(qid)
         if question.type == "multi" and "reason" in qid and frame["count"].sum() > 0:
             texts = {o.code: o.text.best(lang) for o in question.options}
-            drawn.append(charts(WORDS[lang]["pareto"], plots.pareto, [texts[c] for c in frame["code"]],
-                                frame["count"].tolist(), note=note))
+            drawn.append(
+                charts(
+                    WORDS[lang]["pareto"],
+                    plots.pareto,
+                    [texts[c] for c in frame["code"]],
+                    frame["count"].tolist(),
+                    note=note,
+                )
+            )
     return drawn
 
 
-def _recovery(q: Questionnaire, cases: pd.DataFrame | None, lost: tuple[Questionnaire, pd.DataFrame] | None,
-              lang: str, charts: _Charts) -> dict[str, Any] | None:
+def _recovery(
+    q: Questionnaire,
+    cases: pd.DataFrame | None,
+    lost: tuple[Questionnaire, pd.DataFrame] | None,
+    lang: str,
+    charts: _Charts,
+) -> dict[str, Any] | None:
     """The service-recovery section: this survey's cases, and why lost customers left."""
     from surveykit.cases import ROOT_CAUSES
 
@@ -420,8 +655,10 @@ def _recovery(q: Questionnaire, cases: pd.DataFrame | None, lost: tuple[Question
     rules = {a.id: a.label.best(lang) if a.label else a.id for a in q.alerts}
     routed_by = {a.department_field for a in q.alerts if a.department_field}
     named = {code: text.best(lang) for f in q.fields if f.id in routed_by for code, text in f.values}
-    roots = [(ROOT_CAUSES[str(c)].best(lang) if c in ROOT_CAUSES else str(c), int(n))
-             for c, n in r.by_root_cause["n"].items()]
+    roots = [
+        (ROOT_CAUSES[str(c)].best(lang) if c in ROOT_CAUSES else str(c), int(n))
+        for c, n in r.by_root_cause["n"].items()
+    ]
 
     def hours(h: float) -> str:
         return "–" if math.isnan(h) else w["hours"].format(h=h)
@@ -436,20 +673,45 @@ def _recovery(q: Questionnaire, cases: pd.DataFrame | None, lost: tuple[Question
         for chart in lost_charts:
             chart["alt"] = w["lost_reasons"]
     return {
-        "n": r.n_cases, "active": r.n_active, "overdue": r.n_overdue, "contact": hours(r.contact_hours_median),
-        "on_time": _fmt(r.contacted_on_time_pct, "{:.0f} %"), "close": hours(r.close_hours_median),
+        "n": r.n_cases,
+        "active": r.n_active,
+        "overdue": r.n_overdue,
+        "contact": hours(r.contact_hours_median),
+        "on_time": _fmt(r.contacted_on_time_pct, "{:.0f} %"),
+        "close": hours(r.close_hours_median),
         "not_contacted": w["not_contacted"].format(n=r.n_not_contacted) if r.n_not_contacted else "",
         "recovered": _fmt(r.recovered_pct, "{:.0f} %"),
-        "recovered_detail": w["recovered_detail"].format(k=r.n_recovered, n=r.n_recovery_answered, ci=ci,
-                                                         sent=r.n_recovery_sent),
-        "causes": [{"label": rules.get(str(a), str(a)), "n": int(row["n"]), "active": int(row["active"]),
-                    "overdue": int(row["overdue"]), "closed": int(row["closed"])} for a, row in r.by_cause.iterrows()],
+        "recovered_detail": w["recovered_detail"].format(
+            k=r.n_recovered, n=r.n_recovery_answered, ci=ci, sent=r.n_recovery_sent
+        ),
+        "causes": [
+            {
+                "label": rules.get(str(a), str(a)),
+                "n": int(row["n"]),
+                "active": int(row["active"]),
+                "overdue": int(row["overdue"]),
+                "closed": int(row["closed"]),
+            }
+            for a, row in r.by_cause.iterrows()
+        ],
         "roots": roots,
-        "root_charts": [charts(w["root_causes"], plots.pareto, [t for t, _ in roots], [n for _, n in roots],
-                               title=w["root_causes"])] if roots else [],
-        "departments": [{"label": named.get(str(d), str(d)), "n": int(row["n"]), "active": int(row["active"]),
-                         "overdue": int(row["overdue"]), "contact": hours(row["contact_hours_median"]),
-                         "close": hours(row["close_hours_median"]), "recovered": _fmt(row["recovered_pct"], "{:.0f} %")}
-                        for d, row in r.by_department.iterrows()],
-        "lost_charts": lost_charts, "lost_note": lost_note,
+        "root_charts": [
+            charts(w["root_causes"], plots.pareto, [t for t, _ in roots], [n for _, n in roots], title=w["root_causes"])
+        ]
+        if roots
+        else [],
+        "departments": [
+            {
+                "label": named.get(str(d), str(d)),
+                "n": int(row["n"]),
+                "active": int(row["active"]),
+                "overdue": int(row["overdue"]),
+                "contact": hours(row["contact_hours_median"]),
+                "close": hours(row["close_hours_median"]),
+                "recovered": _fmt(row["recovered_pct"], "{:.0f} %"),
+            }
+            for d, row in r.by_department.iterrows()
+        ],
+        "lost_charts": lost_charts,
+        "lost_note": lost_note,
     }

@@ -6,6 +6,7 @@ Welch t with Holm adjustment and Tukey HSD. :func:`funnel_limits` puts control l
 overall mean so that small dealers are not ranked on noise, and :func:`over_waves` tracks a score
 or 0-100 index over survey waves.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -111,8 +112,9 @@ def _welch_t_p(a: np.ndarray, b: np.ndarray) -> float:
     """
     if a.var(ddof=1) + b.var(ddof=1) == 0:
         return np.nan
-    result = stats.ttest_ind_from_stats(a.mean(), a.std(ddof=1), len(a), b.mean(), b.std(ddof=1), len(b),
-                                        equal_var=False)
+    result = stats.ttest_ind_from_stats(
+        a.mean(), a.std(ddof=1), len(a), b.mean(), b.std(ddof=1), len(b), equal_var=False
+    )
     return float(result.pvalue)
 
 
@@ -140,49 +142,84 @@ class ComparisonResult:
     def to_frame(self) -> pd.DataFrame:
         """One row per test: the three omnibus tests, then each pair (Welch-Holm and Tukey)."""
         rows = [
-            {"test": "anova", "comparison": "all", "statistic": self.anova_F, "df1": self.anova_df1,
-             "df2": self.anova_df2, "p": self.anova_p},
-            {"test": "welch_anova", "comparison": "all", "statistic": self.welch_F, "df1": self.welch_df1,
-             "df2": self.welch_df2, "p": self.welch_p},
-            {"test": "kruskal_wallis", "comparison": "all", "statistic": self.kruskal_H,
-             "df1": self.kruskal_df, "df2": np.nan, "p": self.kruskal_p},
+            {
+                "test": "anova",
+                "comparison": "all",
+                "statistic": self.anova_F,
+                "df1": self.anova_df1,
+                "df2": self.anova_df2,
+                "p": self.anova_p,
+            },
+            {
+                "test": "welch_anova",
+                "comparison": "all",
+                "statistic": self.welch_F,
+                "df1": self.welch_df1,
+                "df2": self.welch_df2,
+                "p": self.welch_p,
+            },
+            {
+                "test": "kruskal_wallis",
+                "comparison": "all",
+                "statistic": self.kruskal_H,
+                "df1": self.kruskal_df,
+                "df2": np.nan,
+                "p": self.kruskal_p,
+            },
         ]
         for pair, r in self.pairs.iterrows():
             rows.append({"test": "welch_t_holm", "comparison": pair, "diff": r["diff"], "p": r["welch_p_holm"]})
-            rows.append({"test": "tukey_hsd", "comparison": pair, "diff": r["diff"], "lwr": r["tukey_lwr"],
-                         "upr": r["tukey_upr"], "p": r["tukey_p_adj"]})
+            rows.append(
+                {
+                    "test": "tukey_hsd",
+                    "comparison": pair,
+                    "diff": r["diff"],
+                    "lwr": r["tukey_lwr"],
+                    "upr": r["tukey_upr"],
+                    "p": r["tukey_p_adj"],
+                }
+            )
         return pd.DataFrame(rows)
 
     def to_dict(self) -> dict[str, Any]:
         """Nested plain dict with R's names (as in the reference cases): groups, anova, welch, ..."""
         return {
-            "groups": {str(level): {"n": int(r["n"]), "mean": r["mean"], "sd": r["sd"]}
-                       for level, r in self.groups.iterrows()},
+            "groups": {
+                str(level): {"n": int(r["n"]), "mean": r["mean"], "sd": r["sd"]} for level, r in self.groups.iterrows()
+            },
             "anova": {"F": self.anova_F, "df1": self.anova_df1, "df2": self.anova_df2, "p": self.anova_p},
             "welch": {"F": self.welch_F, "df1": self.welch_df1, "df2": self.welch_df2, "p": self.welch_p},
             "kruskal": {"H": self.kruskal_H, "df": self.kruskal_df, "p": self.kruskal_p},
             "pairwise_welch_holm_p": {pair: r["welch_p_holm"] for pair, r in self.pairs.iterrows()},
-            "tukey_hsd": {pair: {"diff": r["diff"], "lwr": r["tukey_lwr"], "upr": r["tukey_upr"],
-                                 "p_adj": r["tukey_p_adj"]} for pair, r in self.pairs.iterrows()},
+            "tukey_hsd": {
+                pair: {"diff": r["diff"], "lwr": r["tukey_lwr"], "upr": r["tukey_upr"], "p_adj": r["tukey_p_adj"]}
+                for pair, r in self.pairs.iterrows()
+            },
         }
 
     def summary(self) -> str:
         lines = [f"{self.outcome} by group"]
         for level, r in self.groups.iterrows():
             lines.append(f"  {level!s:<20} n={int(r['n']):>5}  mean={r['mean']:.3f}  sd={r['sd']:.3f}")
-        lines.append(f"  ANOVA F({self.anova_df1:.0f}, {self.anova_df2:.0f}) = {self.anova_F:.3f}, "
-                     f"p = {self.anova_p:.4f}, eta^2 = {self.eta_squared:.3f}")
-        lines.append(f"  Welch F({self.welch_df1:.0f}, {self.welch_df2:.1f}) = {self.welch_F:.3f}, "
-                     f"p = {self.welch_p:.4f}")
+        lines.append(
+            f"  ANOVA F({self.anova_df1:.0f}, {self.anova_df2:.0f}) = {self.anova_F:.3f}, "
+            f"p = {self.anova_p:.4f}, eta^2 = {self.eta_squared:.3f}"
+        )
+        lines.append(
+            f"  Welch F({self.welch_df1:.0f}, {self.welch_df2:.1f}) = {self.welch_F:.3f}, p = {self.welch_p:.4f}"
+        )
         lines.append(f"  Kruskal-Wallis H({self.kruskal_df:.0f}) = {self.kruskal_H:.3f}, p = {self.kruskal_p:.4f}")
         for pair, r in self.pairs.iterrows():
-            lines.append(f"  {pair:<24} diff={r['diff']:+.3f}  Welch-Holm p={r['welch_p_holm']:.4f}  "
-                         f"Tukey [{r['tukey_lwr']:+.3f}, {r['tukey_upr']:+.3f}] p={r['tukey_p_adj']:.4f}")
+            lines.append(
+                f"  {pair:<24} diff={r['diff']:+.3f}  Welch-Holm p={r['welch_p_holm']:.4f}  "
+                f"Tukey [{r['tukey_lwr']:+.3f}, {r['tukey_upr']:+.3f}] p={r['tukey_p_adj']:.4f}"
+            )
         return "\n".join(lines)
 
 
-def compare(values: pd.Series, groups: pd.Series, *, conf_level: float = 0.95,
-            pairwise: bool = True) -> ComparisonResult:
+def compare(
+    values: pd.Series, groups: pd.Series, *, conf_level: float = 0.95, pairwise: bool = True
+) -> ComparisonResult:
     r"""Compare a metric outcome across two or more groups.
 
     Parameters
@@ -260,24 +297,34 @@ def compare(values: pd.Series, groups: pd.Series, *, conf_level: float = 0.95,
     kruskal = stats.kruskal(*[np.round(x, RANK_DECIMALS) for x in parts])
     welch = _welch_anova(parts)
     groups_frame = pd.DataFrame(
-        {"n": [len(x) for x in parts], "mean": [x.mean() for x in parts],
-         "sd": [x.std(ddof=1) for x in parts]},
+        {"n": [len(x) for x in parts], "mean": [x.mean() for x in parts], "sd": [x.std(ddof=1) for x in parts]},
         index=pd.Index(list(by_level), name="group"),
     )
     return ComparisonResult(
-        outcome=name, groups=groups_frame,
-        anova_F=float(anova_f), anova_df1=float(g - 1), anova_df2=float(n_total - g),
+        outcome=name,
+        groups=groups_frame,
+        anova_F=float(anova_f),
+        anova_df1=float(g - 1),
+        anova_df2=float(n_total - g),
         anova_p=float(stats.f.sf(anova_f, g - 1, n_total - g)),
         eta_squared=ss_between / ss_total,
         omega_squared=(ss_between - (g - 1) * ms_within) / (ss_total + ms_within),
-        welch_F=welch[0], welch_df1=welch[1], welch_df2=welch[2], welch_p=welch[3],
-        kruskal_H=float(kruskal.statistic), kruskal_df=float(g - 1), kruskal_p=float(kruskal.pvalue),
+        welch_F=welch[0],
+        welch_df1=welch[1],
+        welch_df2=welch[2],
+        welch_p=welch[3],
+        kruskal_H=float(kruskal.statistic),
+        kruskal_df=float(g - 1),
+        kruskal_p=float(kruskal.pvalue),
         pairs=_pairs(by_level, conf_level) if pairwise else _NO_PAIRS.copy(),
     )
 
 
-_NO_PAIRS = pd.DataFrame(columns=["diff", "welch_p", "welch_p_holm", "tukey_lwr", "tukey_upr", "tukey_p_adj"],
-                         index=pd.Index([], name="pair"), dtype=float)
+_NO_PAIRS = pd.DataFrame(
+    columns=["diff", "welch_p", "welch_p_holm", "tukey_lwr", "tukey_upr", "tukey_p_adj"],
+    index=pd.Index([], name="pair"),
+    dtype=float,
+)
 
 
 def _pairs(by_level: dict[Any, np.ndarray], conf_level: float) -> pd.DataFrame:
@@ -300,9 +347,16 @@ def _pairs(by_level: dict[Any, np.ndarray], conf_level: float) -> pd.DataFrame:
         ci = tukey.confidence_interval(conf_level)
     rows = []
     for i, j in combinations(range(len(levels)), 2):
-        rows.append({"pair": f"{levels[j]}-{levels[i]}", "diff": float(tukey.statistic[j, i]),
-                     "welch_p": _welch_t_p(parts[j], parts[i]), "tukey_lwr": float(ci.low[j, i]),
-                     "tukey_upr": float(ci.high[j, i]), "tukey_p_adj": float(tukey.pvalue[j, i])})
+        rows.append(
+            {
+                "pair": f"{levels[j]}-{levels[i]}",
+                "diff": float(tukey.statistic[j, i]),
+                "welch_p": _welch_t_p(parts[j], parts[i]),
+                "tukey_lwr": float(ci.low[j, i]),
+                "tukey_upr": float(ci.high[j, i]),
+                "tukey_p_adj": float(tukey.pvalue[j, i]),
+            }
+        )
     frame = pd.DataFrame(rows).set_index("pair")
     frame.insert(2, "welch_p_holm", holm(frame["welch_p"].to_numpy()))
     return frame
@@ -406,8 +460,9 @@ def funnel_limits(
             row[f"upper_{_label(c)}"] = centre + _z(c) * se
         row["position"] = _position(row["z"], coverage)
         rows.append(row)
-    return FunnelResult(outcome=name, target=centre, sd=sd, coverage=coverage,
-                        units=pd.DataFrame(rows).set_index("unit"))
+    return FunnelResult(
+        outcome=name, target=centre, sd=sd, coverage=coverage, units=pd.DataFrame(rows).set_index("unit")
+    )
 
 
 def _position(z: float, coverage: tuple[float, ...]) -> str:
@@ -436,8 +491,9 @@ class WaveResult:
         lines = [f"{self.outcome}: {what} by wave, {100 * self.conf_level:g} % CI"]
         for wave, r in self.waves.iterrows():
             change = "" if np.isnan(r["change"]) else f"  change {r['change']:+.2f} (p = {r['change_p']:.4f})"
-            lines.append(f"  {wave!s:<12} n={int(r['n']):>5}  {r['mean']:.2f} "
-                         f"[{r['ci_low']:.2f}, {r['ci_high']:.2f}]{change}")
+            lines.append(
+                f"  {wave!s:<12} n={int(r['n']):>5}  {r['mean']:.2f} [{r['ci_low']:.2f}, {r['ci_high']:.2f}]{change}"
+            )
         return "\n".join(lines)
 
 
@@ -493,9 +549,18 @@ def over_waves(
             raise ValueError(f"column {name!r}: wave {wave!r} has {len(x)} value(s); a CI needs at least 2")
         se = x.std(ddof=1) / np.sqrt(len(x))
         half = stats.t.ppf(1 - (1 - conf_level) / 2, len(x) - 1) * se
-        rows.append({"wave": wave, "n": len(x), "mean": x.mean(), "sd": x.std(ddof=1), "se": se,
-                     "ci_low": x.mean() - half, "ci_high": x.mean() + half,
-                     "change": np.nan if previous is None else x.mean() - previous.mean(),
-                     "change_p": np.nan if previous is None else _welch_t_p(x, previous)})
+        rows.append(
+            {
+                "wave": wave,
+                "n": len(x),
+                "mean": x.mean(),
+                "sd": x.std(ddof=1),
+                "se": se,
+                "ci_low": x.mean() - half,
+                "ci_high": x.mean() + half,
+                "change": np.nan if previous is None else x.mean() - previous.mean(),
+                "change_p": np.nan if previous is None else _welch_t_p(x, previous),
+            }
+        )
         previous = x
     return WaveResult(outcome=name, conf_level=conf_level, scale=scale, waves=pd.DataFrame(rows).set_index("wave"))

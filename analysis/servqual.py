@@ -4,6 +4,7 @@ The column-level entry point is :func:`gap_scores`; an instrument-aware wrapper 
 the expectation/perception column pairs, the dimensions and the 100-point allocation from the
 questionnaire and pass them on.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -23,15 +24,27 @@ __all__ = ["ServqualResult", "gap_scores", "gap_test"]
 # Wording of the per-respondent scores; kept with the result so reports say which score is meant.
 DEFINITIONS = {
     "unweighted_servqual": "per respondent: mean of the {k} dimension gaps (NA if any dimension has no complete "
-                           "pair); then averaged",
+    "pair); then averaged",
     "item_average_gap": "per respondent: mean of all available item gaps (P_j - E_j)",
     "weighted_servqual": "per respondent: sum_d (W_d/100) * dimension gap_d; respondents with missing weights or "
-                         "any missing dimension excluded",
+    "any missing dimension excluded",
     "servperf": "per respondent: mean of available P items",
 }
 
-TEST_FIELDS = ("n", "mean", "sd", "se", "t", "df", "p_two_sided", "ci_low", "ci_high", "cohen_dz",
-               "wilcoxon_V", "wilcoxon_p")
+TEST_FIELDS = (
+    "n",
+    "mean",
+    "sd",
+    "se",
+    "t",
+    "df",
+    "p_two_sided",
+    "ci_low",
+    "ci_high",
+    "cohen_dz",
+    "wilcoxon_V",
+    "wilcoxon_p",
+)
 
 
 def _wilcoxon_signed_rank(g: np.ndarray) -> tuple[float, float]:
@@ -97,8 +110,13 @@ def gap_test(gaps: np.ndarray | pd.Series, *, conf_level: float = 0.95) -> dict[
         return out | {"t": np.nan, "p_two_sided": np.nan, "ci_low": np.nan, "ci_high": np.nan, "cohen_dz": np.nan}
     t = mean / se
     half = float(stats.t.ppf(1 - (1 - conf_level) / 2, n - 1)) * se
-    return out | {"t": t, "p_two_sided": float(2 * stats.t.sf(abs(t), n - 1)), "ci_low": mean - half,
-                  "ci_high": mean + half, "cohen_dz": mean / sd}
+    return out | {
+        "t": t,
+        "p_two_sided": float(2 * stats.t.sf(abs(t), n - 1)),
+        "ci_low": mean - half,
+        "ci_high": mean + half,
+        "cohen_dz": mean / sd,
+    }
 
 
 def _pairwise_alpha(items: pd.DataFrame) -> tuple[float, float]:
@@ -141,19 +159,22 @@ def _row_mean(frame: pd.DataFrame) -> pd.Series:
 
 def _describe(values: pd.Series) -> dict[str, float]:
     v = values.dropna()
-    return {"n": len(v), "mean": float(v.mean()) if len(v) else np.nan,
-            "sd": float(v.std(ddof=1)) if len(v) > 1 else np.nan}
+    return {
+        "n": len(v),
+        "mean": float(v.mean()) if len(v) else np.nan,
+        "sd": float(v.std(ddof=1)) if len(v) > 1 else np.nan,
+    }
 
 
 @dataclass(frozen=True, slots=True)
 class ServqualResult:
     """Gap scores per item, per dimension and overall (see :func:`gap_scores`)."""
 
-    items: pd.DataFrame = field(compare=False)       # per item: dimension, E/P descriptives, gap test, p_holm
+    items: pd.DataFrame = field(compare=False)  # per item: dimension, E/P descriptives, gap test, p_holm
     dimensions: pd.DataFrame = field(compare=False)  # per dimension: E/P scores, gap test, alphas
-    scores: pd.DataFrame = field(compare=False)      # per respondent: dimension gaps, overall scores
-    overall: pd.DataFrame = field(compare=False)     # per score: n, mean, sd, definition
-    alpha_all: pd.DataFrame = field(compare=False)   # rows E, P, gap over all items: raw_alpha, std_alpha
+    scores: pd.DataFrame = field(compare=False)  # per respondent: dimension gaps, overall scores
+    overall: pd.DataFrame = field(compare=False)  # per score: n, mean, sd, definition
+    alpha_all: pd.DataFrame = field(compare=False)  # rows E, P, gap over all items: raw_alpha, std_alpha
     mean_weights: Mapping[str, float] | None
     aggregate_weighted_servqual: float | None
     segments: ComparisonResult | None
@@ -163,10 +184,15 @@ class ServqualResult:
         return self.items.reset_index()
 
     def summary(self) -> str:
-        lines = ["SERVQUAL gaps (P - E)", "  dimension            n    mean E  mean P     gap       t        p   alpha gap"]
+        lines = [
+            "SERVQUAL gaps (P - E)",
+            "  dimension            n    mean E  mean P     gap       t        p   alpha gap",
+        ]
         for dim, r in self.dimensions.iterrows():
-            lines.append(f"  {dim!s:<16} {int(r['n']):>5}  {r['mean_E_score']:7.3f} {r['mean_P_score']:7.3f} "
-                         f"{r['mean']:+7.3f} {r['t']:+7.2f} {r['p_two_sided']:8.4f}  {r['alpha_gap']:7.3f}")
+            lines.append(
+                f"  {dim!s:<16} {int(r['n']):>5}  {r['mean_E_score']:7.3f} {r['mean_P_score']:7.3f} "
+                f"{r['mean']:+7.3f} {r['t']:+7.2f} {r['p_two_sided']:8.4f}  {r['alpha_gap']:7.3f}"
+            )
         for score, r in self.overall.iterrows():
             lines.append(f"  {score:<28} n={int(r['n']):>5}  mean={r['mean']:+.3f}  sd={r['sd']:.3f}")
         if self.aggregate_weighted_servqual is not None:
@@ -176,8 +202,9 @@ class ServqualResult:
         return "\n".join(lines)
 
 
-def _validate_structure(pairs: Mapping[str, tuple[str, str]], dimensions: Mapping[str, Sequence[str]],
-                        weights: Mapping[str, str] | None) -> None:
+def _validate_structure(
+    pairs: Mapping[str, tuple[str, str]], dimensions: Mapping[str, Sequence[str]], weights: Mapping[str, str] | None
+) -> None:
     if not pairs:
         raise ValueError("pairs is empty: give at least one item -> (expectation column, perception column)")
     if not dimensions:
@@ -296,36 +323,62 @@ def gap_scores(
         mean_weights = {d: float(w[d].mean()) for d in dimensions}
         aggregate = float(sum(mean_weights[d] / weight_total * dims.loc[d, "mean"] for d in dimensions))
 
-    overall = pd.DataFrame({
-        score: _describe(scores[score]) | {"definition": DEFINITIONS[score].format(k=len(dimensions))}
-        for score in ("unweighted_servqual", "item_average_gap", "weighted_servqual", "servperf")
-        if score in scores
-    }).T
-    alpha_all = pd.DataFrame({name: dict(zip(("raw_alpha", "std_alpha"), _pairwise_alpha(block), strict=True))
-                              for name, block in (("E", e), ("P", p), ("gap", g))}).T
+    overall = pd.DataFrame(
+        {
+            score: _describe(scores[score]) | {"definition": DEFINITIONS[score].format(k=len(dimensions))}
+            for score in ("unweighted_servqual", "item_average_gap", "weighted_servqual", "servperf")
+            if score in scores
+        }
+    ).T
+    alpha_all = pd.DataFrame(
+        {
+            name: dict(zip(("raw_alpha", "std_alpha"), _pairwise_alpha(block), strict=True))
+            for name, block in (("E", e), ("P", p), ("gap", g))
+        }
+    ).T
     comparison = None
     if segment is not None:
         require_columns(df, [segment])
-        comparison = compare(scores["unweighted_servqual"].rename("unweighted_servqual"), df[segment],
-                             conf_level=conf_level, pairwise=pairwise)
-    return ServqualResult(items=items, dimensions=dims, scores=scores, overall=overall, alpha_all=alpha_all,
-                          mean_weights=mean_weights, aggregate_weighted_servqual=aggregate, segments=comparison)
+        comparison = compare(
+            scores["unweighted_servqual"].rename("unweighted_servqual"),
+            df[segment],
+            conf_level=conf_level,
+            pairwise=pairwise,
+        )
+    return ServqualResult(
+        items=items,
+        dimensions=dims,
+        scores=scores,
+        overall=overall,
+        alpha_all=alpha_all,
+        mean_weights=mean_weights,
+        aggregate_weighted_servqual=aggregate,
+        segments=comparison,
+    )
 
 
-def _item_table(e: pd.DataFrame, p: pd.DataFrame, g: pd.DataFrame, dimensions: Mapping[str, Sequence[str]],
-                conf_level: float) -> pd.DataFrame:
+def _item_table(
+    e: pd.DataFrame, p: pd.DataFrame, g: pd.DataFrame, dimensions: Mapping[str, Sequence[str]], conf_level: float
+) -> pd.DataFrame:
     dimension_of = {item: d for d, members in dimensions.items() for item in members}
     rows: dict[str, dict[str, Any]] = {}
     for item in g.columns:
         complete = g[item].notna()
         if complete.sum() < 2:
-            raise ValueError(f"item {item!r}: {int(complete.sum())} complete (expectation, perception) pair(s); "
-                             "at least 2 are needed")
+            raise ValueError(
+                f"item {item!r}: {int(complete.sum())} complete (expectation, perception) pair(s); "
+                "at least 2 are needed"
+            )
         rows[item] = {
             "dimension": dimension_of.get(item),
-            "n_E": int(e[item].notna().sum()), "mean_E": e[item].mean(), "sd_E": e[item].std(),
-            "n_P": int(p[item].notna().sum()), "mean_P": p[item].mean(), "sd_P": p[item].std(),
-            "mean_E_paired": e[item][complete].mean(), "mean_P_paired": p[item][complete].mean(),
+            "n_E": int(e[item].notna().sum()),
+            "mean_E": e[item].mean(),
+            "sd_E": e[item].std(),
+            "n_P": int(p[item].notna().sum()),
+            "mean_P": p[item].mean(),
+            "sd_P": p[item].std(),
+            "mean_E_paired": e[item][complete].mean(),
+            "mean_P_paired": p[item][complete].mean(),
         } | gap_test(g[item], conf_level=conf_level)
     table = pd.DataFrame.from_dict(rows, orient="index")
     table["p_holm"] = holm(table["p_two_sided"].to_numpy(dtype=float))
@@ -334,27 +387,47 @@ def _item_table(e: pd.DataFrame, p: pd.DataFrame, g: pd.DataFrame, dimensions: M
     return table
 
 
-def _dimension_table(e: pd.DataFrame, p: pd.DataFrame, g: pd.DataFrame, dim_gaps: pd.DataFrame,
-                     dimensions: Mapping[str, Sequence[str]], conf_level: float) -> pd.DataFrame:
+def _dimension_table(
+    e: pd.DataFrame,
+    p: pd.DataFrame,
+    g: pd.DataFrame,
+    dim_gaps: pd.DataFrame,
+    dimensions: Mapping[str, Sequence[str]],
+    conf_level: float,
+) -> pd.DataFrame:
     rows: dict[str, dict[str, Any]] = {}
     for d, members in dimensions.items():
         m = list(members)
-        alphas = {f"{kind}_{name}": value
-                  for name, block in (("E", e[m]), ("P", p[m]), ("gap", g[m]))
-                  for kind, value in zip(("alpha", "std_alpha"), _pairwise_alpha(block), strict=True)}
-        rows[d] = {
-            "items": m,
-            "mean_E_score": _row_mean(e[m]).mean(), "mean_P_score": _row_mean(p[m]).mean(),
-            "gap_from_item_means": float(np.mean([g[i].mean() for i in m])),
-        } | gap_test(dim_gaps[d], conf_level=conf_level) | alphas
+        alphas = {
+            f"{kind}_{name}": value
+            for name, block in (("E", e[m]), ("P", p[m]), ("gap", g[m]))
+            for kind, value in zip(("alpha", "std_alpha"), _pairwise_alpha(block), strict=True)
+        }
+        rows[d] = (
+            {
+                "items": m,
+                "mean_E_score": _row_mean(e[m]).mean(),
+                "mean_P_score": _row_mean(p[m]).mean(),
+                "gap_from_item_means": float(np.mean([g[i].mean() for i in m])),
+            }
+            | gap_test(dim_gaps[d], conf_level=conf_level)
+            | alphas
+        )
     table = pd.DataFrame.from_dict(rows, orient="index")
     table["p_holm"] = holm(table["p_two_sided"].to_numpy(dtype=float))
     table.index.name = "dimension"
     return table
 
 
-def gaps(q: Questionnaire, df: pd.DataFrame, *, block: str | None = None, segment: str | None = None,
-         conf_level: float = 0.95, pairwise: bool = True) -> ServqualResult:
+def gaps(
+    q: Questionnaire,
+    df: pd.DataFrame,
+    *,
+    block: str | None = None,
+    segment: str | None = None,
+    conf_level: float = 0.95,
+    pairwise: bool = True,
+) -> ServqualResult:
     """:func:`gap_scores` for a questionnaire's SERVQUAL block, read from the model.
 
     The pairs are the block's items (``<id>_e``, ``<id>_p``), the dimensions those
@@ -386,5 +459,13 @@ def gaps(q: Questionnaire, df: pd.DataFrame, *, block: str | None = None, segmen
             weights = {d: f"{question.id}_{d}" for d in dimensions}
             total = float(question.total or 100.0)
             break
-    return gap_scores(df, pairs, dimensions, weights=weights, weight_total=total, segment=segment,
-                      conf_level=conf_level, pairwise=pairwise)
+    return gap_scores(
+        df,
+        pairs,
+        dimensions,
+        weights=weights,
+        weight_total=total,
+        segment=segment,
+        conf_level=conf_level,
+        pairwise=pairwise,
+    )

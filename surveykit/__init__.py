@@ -3,6 +3,7 @@
 The core: the questionnaire model and its loader, the condition language, the
 response store, the simulator, the exports and the ``surveykit`` command.
 """
+
 from __future__ import annotations
 
 from surveykit.errors import QuestionnaireError, StorageError, SurveykitError

@@ -5,6 +5,7 @@ named in ``department``).  Passwords follow OWASP ASVS 6.2: at least
 :data:`MIN_PASSWORD_LENGTH` characters, not a common password, no composition
 rules, compared exactly as typed (no trimming), long ones allowed.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,7 +24,8 @@ MAX_PASSWORD_LENGTH = 1024
 ROLES = ("admin", "department")
 # Common passwords of 10+ characters (shorter ones fail the length rule anyway), after the
 # SecLists top lists; compared case-insensitively.
-COMMON_PASSWORDS = frozenset("""
+COMMON_PASSWORDS = frozenset(
+    """
 1234567890 0123456789 1234567891 0987654321 1111111111 0000000000 1q2w3e4r5t 1qaz2wsx3edc qwertyuiop
 qwerty1234 qwerty12345 qwerty123456 asdfghjkl1 asdfghjkl; zxcvbnm123 password12 password123 password1234
 password12345 password01 passw0rd123 p@ssw0rd12 p@ssword123 iloveyou12 iloveyou123 administrator admin12345
@@ -32,7 +34,8 @@ superman123 trustno1234 sunshine123 princess123 1q2w3e4r5t6y qazwsxedcrfv abcdef
 aaaaaaaaaa 123123123123 1212121212 5555555555 9876543210 qwertyuiop123 q1w2e3r4t5 a1b2c3d4e5 mypassword
 mypassword1 secret1234 iloveyou1234 monkey12345 dragon12345 master12345 computer123 internet123 whatever123
 surveykit123 surveykit12 passwordpassword 12345678910 123456789a 123456789q a123456789 q123456789
-""".split())
+""".split()
+)
 
 
 class PasswordRejected(SurveykitError, ValueError):
@@ -48,7 +51,7 @@ class User:
     session_generation: int
 
 
-_hasher = PasswordHasher()   # argon2id with argon2-cffi's RFC 9106 low-memory profile
+_hasher = PasswordHasher()  # argon2id with argon2-cffi's RFC 9106 low-memory profile
 
 
 @lru_cache(maxsize=1)
@@ -68,8 +71,9 @@ def check_password(password: str, username: str = "") -> None:
         raise PasswordRejected("this password is too easy to guess; choose a longer or less common one")
 
 
-def create_user(engine: Engine, username: str, password: str, *, role: str = "admin",
-                department: str | None = None) -> None:
+def create_user(
+    engine: Engine, username: str, password: str, *, role: str = "admin", department: str | None = None
+) -> None:
     """Add an admin user with an argon2id password hash.
 
     Raises
@@ -91,8 +95,14 @@ def create_user(engine: Engine, username: str, password: str, *, role: str = "ad
     if role == "admin" and department:
         raise ValueError("an admin user has no department")
     check_password(password, username)
-    row = dict(username=username, password_hash=_hasher.hash(password), role=role, department=department,
-               session_generation=0, created_at=utcnow())
+    row = dict(
+        username=username,
+        password_hash=_hasher.hash(password),
+        role=role,
+        department=department,
+        session_generation=0,
+        created_at=utcnow(),
+    )
     try:
         with write_transaction(engine) as conn:
             conn.execute(sa.insert(users).values(row))
@@ -108,13 +118,16 @@ def verify_login(engine: Engine, username: str, password: str) -> User | None:
     u = users.c
     found = None
     try:
-        check_text("username", username)     # NUL would make PostgreSQL fail the query: no such user
+        check_text("username", username)  # NUL would make PostgreSQL fail the query: no such user
     except ValueError:
         username = ""
     if username:
         with engine.connect() as conn:
-            found = conn.execute(sa.select(u.id, u.username, u.password_hash, u.role, u.department,
-                                           u.session_generation).where(u.username == username)).first()
+            found = conn.execute(
+                sa.select(u.id, u.username, u.password_hash, u.role, u.department, u.session_generation).where(
+                    u.username == username
+                )
+            ).first()
     if found is None:
         try:
             _hasher.verify(_dummy_hash(), password)
@@ -135,9 +148,12 @@ def end_sessions(engine: Engine, username: str) -> int:
     """Bump the user's session generation so every session that recorded the old one is refused; returns the new one."""
     u = users.c
     with write_transaction(engine) as conn:
-        new = conn.execute(sa.update(users).where(u.username == username)
-                           .values(session_generation=u.session_generation + 1)
-                           .returning(u.session_generation)).scalar()
+        new = conn.execute(
+            sa.update(users)
+            .where(u.username == username)
+            .values(session_generation=u.session_generation + 1)
+            .returning(u.session_generation)
+        ).scalar()
     if new is None:
         raise StorageError(f"no user {username!r}")
     return int(new)

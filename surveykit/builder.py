@@ -7,6 +7,7 @@ question type (options, rows, min and max, a pattern, a constant sum's total),
 and builds scoring and alerts.  What spans objects (the id namespace, screen
 ids, conditions) lives in :mod:`surveykit.checks`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -71,11 +72,18 @@ class Builder:
         self._dimensions()
         sections = self._sections()
         draft = Questionnaire(
-            survey=top.get("survey"), version=version, title=top.get("title"),
-            languages=self.r.languages, fields=tuple(self.fields.values()),
-            scales=tuple(self.scales.values()), dimensions=tuple(self.dimensions.values()),
-            pages=tuple(sections), description=top.get("description"), thanks=top.get("thanks"),
-            sha256=sha256, source=self.r.name,
+            survey=top.get("survey"),
+            version=version,
+            title=top.get("title"),
+            languages=self.r.languages,
+            fields=tuple(self.fields.values()),
+            scales=tuple(self.scales.values()),
+            dimensions=tuple(self.dimensions.values()),
+            pages=tuple(sections),
+            description=top.get("description"),
+            thanks=top.get("thanks"),
+            sha256=sha256,
+            source=self.r.name,
         )
         screens = build_screens(draft)
         check_screen_ids(self.r, screens, self.ids, self.top.at("pages"))
@@ -86,10 +94,27 @@ class Builder:
             return None
         variables = build_variables(draft, screens)
         return Questionnaire(
-            **{name: getattr(draft, name) for name in (
-                "survey", "version", "title", "languages", "fields", "scales", "dimensions", "pages",
-                "description", "thanks", "sha256", "source")},
-            scoring=scoring, alerts=alerts, _screens=screens, _variables=variables,
+            **{
+                name: getattr(draft, name)
+                for name in (
+                    "survey",
+                    "version",
+                    "title",
+                    "languages",
+                    "fields",
+                    "scales",
+                    "dimensions",
+                    "pages",
+                    "description",
+                    "thanks",
+                    "sha256",
+                    "source",
+                )
+            },
+            scoring=scoring,
+            alerts=alerts,
+            _screens=screens,
+            _variables=variables,
         )
 
     # -- declarations -------------------------------------------------------
@@ -114,7 +139,9 @@ class Builder:
                 if point is BAD or text is BAD:
                     continue
                 if isinstance(points, int) and not 1 <= point <= points:
-                    self.r.problem(node, f"scales.{sid}.labels.{point}", f"point {point} is outside the scale 1..{points}")
+                    self.r.problem(
+                        node, f"scales.{sid}.labels.{point}", f"point {point} is outside the scale 1..{points}"
+                    )
                     continue
                 labels.append((point, text))
             if isinstance(points, int):
@@ -137,7 +164,11 @@ class Builder:
     def _dimension(self, obj: Obj) -> str | None:
         did = obj.get("dimension")
         if did is not None and did not in self.dimensions:
-            self.r.problem(obj.at("dimension"), obj.sub("dimension"), f"dimension {did!r} is not defined{_defined(self.dimensions)}")
+            self.r.problem(
+                obj.at("dimension"),
+                obj.sub("dimension"),
+                f"dimension {did!r} is not defined{_defined(self.dimensions)}",
+            )
         return did
 
     # -- pages and blocks -----------------------------------------------------
@@ -154,7 +185,11 @@ class Builder:
             if sid:
                 self.conditions[sid] = (obj.sub("visible_if"), obj.at("visible_if"))
             if qtype is None:
-                questions = [q for q in (self._question(o) for o, _ in obj.get("questions", []) or [] if o not in (BAD, None)) if q]
+                questions = [
+                    q
+                    for q in (self._question(o) for o, _ in obj.get("questions", []) or [] if o not in (BAD, None))
+                    if q
+                ]
                 if not obj.get("questions") and "questions" in obj.nodes:
                     self.r.problem(obj.at("questions"), obj.sub("questions"), "a page needs at least one question")
                 sections.append(Page(questions=tuple(questions), **common))
@@ -168,23 +203,42 @@ class Builder:
                 scale = self._scale(obj, "importance_scale")
                 for item in items:
                     if scale is not None and item.importance is None:
-                        self.r.problem(obj.at("attributes"), obj.sub("attributes"),
-                                       f"attribute {item.id!r} needs an importance: question, because the block sets importance_scale")
+                        self.r.problem(
+                            obj.at("attributes"),
+                            obj.sub("attributes"),
+                            f"attribute {item.id!r} needs an importance: question, because the block sets importance_scale",
+                        )
                     elif scale is None and item.importance is not None:
-                        self.r.problem(obj.at("attributes"), obj.sub("attributes"),
-                                       f"attribute {item.id!r} has an importance: question but the block sets no importance_scale")
+                        self.r.problem(
+                            obj.at("attributes"),
+                            obj.sub("attributes"),
+                            f"attribute {item.id!r} has an importance: question but the block sets no importance_scale",
+                        )
                     if scale is not None:
-                        self.ids.claim(f"{item.id}_si", f"the self-stated importance variable of {item.id!r}", obj.at("attributes"), obj.sub("attributes"))
+                        self.ids.claim(
+                            f"{item.id}_si",
+                            f"the self-stated importance variable of {item.id!r}",
+                            obj.at("attributes"),
+                            obj.sub("attributes"),
+                        )
                 sections.append(KanoBlock(attributes=items, importance_scale=scale, **common))
             elif qtype == "importance_performance":
                 items = self._paired(obj, "items", "importance", "performance", ("_i", "_p"))
                 both = self._scale(obj, "scale")
                 imp, perf = self._scale(obj, "importance_scale"), self._scale(obj, "performance_scale")
                 if both and (imp or perf):
-                    self.r.problem(obj.at("scale"), obj.sub("scale"), "give either scale or importance_scale and performance_scale, not both")
+                    self.r.problem(
+                        obj.at("scale"),
+                        obj.sub("scale"),
+                        "give either scale or importance_scale and performance_scale, not both",
+                    )
                 imp, perf = imp or both, perf or both
                 if not (imp and perf) and not self.r.problems:
-                    self.r.problem(obj.node, obj.path, "an importance_performance block needs scale (or importance_scale and performance_scale)")
+                    self.r.problem(
+                        obj.node,
+                        obj.path,
+                        "an importance_performance block needs scale (or importance_scale and performance_scale)",
+                    )
                 if imp and perf:
                     sections.append(IPABlock(importance_scale=imp, performance_scale=perf, items=items, **common))
         if not sections and not self.r.problems:
@@ -204,11 +258,18 @@ class Builder:
             for suffix in suffixes:
                 role = "performance" if suffix == "_p" and first == "importance" else roles[suffix]
                 self.ids.claim(f"{iid}{suffix}", f"the {role} variable of {iid!r}", item.at("id"), item.sub("id"))
-            items.append(PairedItem(
-                id=iid, first=item.get(first), second=item.get(second), dimension=self._dimension(item),
-                reverse=bool(item.get("reverse", False)), label=item.get("label"), help=item.get("help"),
-                importance=item.get("importance"),
-            ))
+            items.append(
+                PairedItem(
+                    id=iid,
+                    first=item.get(first),
+                    second=item.get(second),
+                    dimension=self._dimension(item),
+                    reverse=bool(item.get("reverse", False)),
+                    label=item.get("label"),
+                    help=item.get("help"),
+                    importance=item.get("importance"),
+                )
+            )
         if not items and key in obj.nodes:
             self.r.problem(obj.at(key), obj.sub(key), f"a block needs at least one item under {key}:")
         return tuple(items)
@@ -234,7 +295,12 @@ class Builder:
                 seen.add(code)
                 options += (Option(code, text),)
                 if qtype in ("multi", "constant_sum"):
-                    self.ids.claim(f"{qid}_{code}", f"the variable of option {code!r} of {qid!r}", node, f"{obj.sub('options')}.{code}")
+                    self.ids.claim(
+                        f"{qid}_{code}",
+                        f"the variable of option {code!r} of {qid!r}",
+                        node,
+                        f"{obj.sub('options')}.{code}",
+                    )
         elif "options" in obj.nodes and obj.values.get("options") is not BAD:
             self.r.problem(obj.at("options"), obj.sub("options"), "give at least one option")
         rows: tuple[Row, ...] = ()
@@ -242,7 +308,15 @@ class Builder:
             if row in (BAD, None) or row.get("id") is None:
                 continue
             self.ids.claim(row.get("id"), "a matrix row", row.at("id"), row.sub("id"))
-            rows += (Row(row.get("id"), row.get("text"), self._dimension(row), bool(row.get("reverse", False)), row.get("label")),)
+            rows += (
+                Row(
+                    row.get("id"),
+                    row.get("text"),
+                    self._dimension(row),
+                    bool(row.get("reverse", False)),
+                    row.get("label"),
+                ),
+            )
         if qtype == "matrix" and not rows and obj.values.get("rows") not in (BAD, None):
             self.r.problem(obj.at("rows"), obj.sub("rows"), "a matrix needs at least one row")
         low, high = obj.get("min"), obj.get("max")
@@ -261,11 +335,23 @@ class Builder:
             low = low.isoformat() if isinstance(low, dt.date) else low
             high = high.isoformat() if isinstance(high, dt.date) else high
         return Question(
-            id=qid, type=qtype, text=obj.get("text"), required=obj.get("required", True),
-            help=obj.get("help"), label=obj.get("label"), visible_if=obj.get("visible_if"),
-            dimension=self._dimension(obj), reverse=bool(obj.get("reverse", False)), scale=scale,
-            options=options, rows=rows, min=low, max=high, integer=obj.get("integer", True),
-            pattern=pattern, total=obj.get("total"),
+            id=qid,
+            type=qtype,
+            text=obj.get("text"),
+            required=obj.get("required", True),
+            help=obj.get("help"),
+            label=obj.get("label"),
+            visible_if=obj.get("visible_if"),
+            dimension=self._dimension(obj),
+            reverse=bool(obj.get("reverse", False)),
+            scale=scale,
+            options=options,
+            rows=rows,
+            min=low,
+            max=high,
+            integer=obj.get("integer", True),
+            pattern=pattern,
+            total=obj.get("total"),
         )
 
     def _pattern(self, obj: Obj, pattern: str) -> None:
@@ -284,8 +370,11 @@ class Builder:
         except re.error as exc:
             self.r.problem(obj.at("pattern"), obj.sub("pattern"), f"invalid regular expression {pattern!r}: {exc}")
         except OverflowError:
-            self.r.problem(obj.at("pattern"), obj.sub("pattern"), f"invalid regular expression {pattern!r}: "
-                                                                  "a repetition count is too large")
+            self.r.problem(
+                obj.at("pattern"),
+                obj.sub("pattern"),
+                f"invalid regular expression {pattern!r}: a repetition count is too large",
+            )
 
     # -- scoring and alerts ---------------------------------------------------
     def _scoring(self, screens: tuple) -> Scoring | None:
@@ -314,10 +403,16 @@ class Builder:
                 if item_id not in numeric:
                     close = difflib.get_close_matches(item_id, list(numeric), n=1, cutoff=0.6)
                     hint = f" (did you mean {close[0]!r}?)" if close else ""
-                    self.r.problem(item_node, f"scoring.categories.{cid}.items", f"{item_id!r} is no rating question{hint}")
+                    self.r.problem(
+                        item_node, f"scoring.categories.{cid}.items", f"{item_id!r} is no rating question{hint}"
+                    )
                     continue
                 hi += numeric[item_id] or 0
-                lo += 0 if numeric[item_id] == 10 and item_id in {q.id for q in all_questions(screens) if q.type == "nps"} else 1
+                lo += (
+                    0
+                    if numeric[item_id] == 10 and item_id in {q.id for q in all_questions(screens) if q.type == "nps"}
+                    else 1
+                )
             if not items:
                 self.r.problem(cat.at("items"), f"scoring.categories.{cid}.items", "a category needs at least one item")
                 continue
@@ -333,9 +428,15 @@ class Builder:
             low = band.get("min")
             if isinstance(low, (int, float)):
                 if not 0 <= low <= 100:
-                    self.r.problem(band.at("min"), band.sub("min"), f"a band minimum is a percent (0 to 100), got {low}")
+                    self.r.problem(
+                        band.at("min"), band.sub("min"), f"a band minimum is a percent (0 to 100), got {low}"
+                    )
                 if previous is not None and low >= previous:
-                    self.r.problem(band.at("min"), band.sub("min"), f"bands go from the highest minimum down; {low} follows {previous}")
+                    self.r.problem(
+                        band.at("min"),
+                        band.sub("min"),
+                        f"bands go from the highest minimum down; {low} follows {previous}",
+                    )
                 previous = low
                 bands.append(Band(float(low), band.get("label")))
         return Scoring(tuple(categories), tuple(bands))
@@ -360,11 +461,21 @@ class Builder:
                 if (field_id is None) == (value is None):
                     self.r.problem(obj.at("department"), obj.sub("department"), "give exactly one of field: or value:")
                 elif field_id is not None and field_id not in self.fields:
-                    self.r.problem(dept.at("field"), dept.sub("field"), f"field {field_id!r} is not defined{_defined(self.fields)}")
+                    self.r.problem(
+                        dept.at("field"), dept.sub("field"), f"field {field_id!r} is not defined{_defined(self.fields)}"
+                    )
             hours = obj.get("first_contact_hours", 24)
             if isinstance(hours, (int, float)) and hours <= 0:
-                self.r.problem(obj.at("first_contact_hours"), obj.sub("first_contact_hours"), "first_contact_hours must be positive")
-            alerts.append(Alert(aid, obj.get("when"), field_id, value, obj.get("priority", "normal"), float(hours), obj.get("label")))
+                self.r.problem(
+                    obj.at("first_contact_hours"),
+                    obj.sub("first_contact_hours"),
+                    "first_contact_hours must be positive",
+                )
+            alerts.append(
+                Alert(
+                    aid, obj.get("when"), field_id, value, obj.get("priority", "normal"), float(hours), obj.get("label")
+                )
+            )
         return tuple(alerts)
 
 

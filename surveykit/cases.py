@@ -48,6 +48,7 @@ marking and the win-back all lock and record a case through the same private
 helpers (:func:`_select_case`, :func:`_event`) inside one transaction each;
 split apart, the parts would import each other's private functions.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -65,7 +66,14 @@ from sqlalchemy.engine import Connection, Engine
 from surveykit import notify
 from surveykit.cells import escape_formula
 from surveykit.database import (
-    case_events, cases, check_text, invitations, responses, survey_versions, utcnow, write_transaction,
+    case_events,
+    cases,
+    check_text,
+    invitations,
+    responses,
+    survey_versions,
+    utcnow,
+    write_transaction,
 )
 from surveykit.errors import SurveykitError
 from surveykit.invitations import Invitation, check_fields, token_hash
@@ -73,17 +81,54 @@ from surveykit.model import Alert, Questionnaire, Text, text_of
 from surveykit.terms import TERMS
 
 __all__ = [
-    "CASE_COLUMNS", "FINAL_STATES", "NEXT_STATE", "ROOT_CAUSES", "STATES", "STATE_LABELS", "Case", "CaseConflict",
-    "CaseError", "CaseEvent", "CaseNotFound", "CaseResponse", "TransitionRefused", "add_note", "allowed_moves",
-    "case_response", "cases_frame", "check_move", "csv_text", "events_of", "filter_values", "get_case", "labelled_answers",
-    "list_cases", "mark_overdue", "move", "on_submit", "recovery_questionnaire_path", "send_recovery",
+    "CASE_COLUMNS",
+    "FINAL_STATES",
+    "NEXT_STATE",
+    "ROOT_CAUSES",
+    "STATES",
+    "STATE_LABELS",
+    "Case",
+    "CaseConflict",
+    "CaseError",
+    "CaseEvent",
+    "CaseNotFound",
+    "CaseResponse",
+    "TransitionRefused",
+    "add_note",
+    "allowed_moves",
+    "case_response",
+    "cases_frame",
+    "check_move",
+    "csv_text",
+    "events_of",
+    "filter_values",
+    "get_case",
+    "labelled_answers",
+    "list_cases",
+    "mark_overdue",
+    "move",
+    "on_submit",
+    "recovery_questionnaire_path",
+    "send_recovery",
 ]
 
-STATES = ("open", "verified", "assigned", "root_cause_found", "solution_agreed", "done_evaluated",
-          "closed_without_action")
+STATES = (
+    "open",
+    "verified",
+    "assigned",
+    "root_cause_found",
+    "solution_agreed",
+    "done_evaluated",
+    "closed_without_action",
+)
 FINAL_STATES = frozenset({"done_evaluated", "closed_without_action"})
-NEXT_STATE = {"open": "verified", "verified": "assigned", "assigned": "root_cause_found",
-              "root_cause_found": "solution_agreed", "solution_agreed": "done_evaluated"}
+NEXT_STATE = {
+    "open": "verified",
+    "verified": "assigned",
+    "assigned": "root_cause_found",
+    "root_cause_found": "solution_agreed",
+    "solution_agreed": "done_evaluated",
+}
 CLOSE = "closed_without_action"
 STATE_LABELS = {state: TERMS[f"state_{state}"] for state in STATES}  # the steps' names: surveykit.terms
 # Root-cause categories a dealer's after-sales complaints fall into (the reasons customers give for
@@ -103,18 +148,44 @@ ROOT_CAUSES = {
     "other": text_of(zh="其他", en="Other"),
 }
 # After a paired item's shared label: which half it is, by its domain term.
-ROLE_WORDS = {role: TERMS[concept] for role, concept in (
-    ("expectation", "expectation"), ("perception", "perception"), ("importance", "importance"),
-    ("performance", "performance"), ("functional", "kano_functional"), ("dysfunctional", "kano_dysfunctional"),
-    ("self_importance", "importance"))}
+ROLE_WORDS = {
+    role: TERMS[concept]
+    for role, concept in (
+        ("expectation", "expectation"),
+        ("perception", "perception"),
+        ("importance", "importance"),
+        ("performance", "performance"),
+        ("functional", "kano_functional"),
+        ("dysfunctional", "kano_dysfunctional"),
+        ("self_importance", "importance"),
+    )
+}
 PRIORITY_RANK = {"urgent": 3, "high": 2, "normal": 1, "low": 0}
 MAX_NOTE = 4000
 SYSTEM = "system"
 CUSTOMER = "customer"
 CASE_COLUMNS = (
-    "case_id", "survey", "response_id", "alert", "label", "dealer", "department", "priority", "state",
-    "created_at", "first_contact_due", "first_contact_at", "overdue_at", "closed_at", "overdue", "root_cause",
-    "recovery_sent_at", "recovery_answered_at", "recovery_score", "recovery_points", "recovered",
+    "case_id",
+    "survey",
+    "response_id",
+    "alert",
+    "label",
+    "dealer",
+    "department",
+    "priority",
+    "state",
+    "created_at",
+    "first_contact_due",
+    "first_contact_at",
+    "overdue_at",
+    "closed_at",
+    "overdue",
+    "root_cause",
+    "recovery_sent_at",
+    "recovery_answered_at",
+    "recovery_score",
+    "recovery_points",
+    "recovered",
 )
 
 
@@ -200,7 +271,7 @@ class CaseEvent:
     case_id: int
     at: dt.datetime
     actor: str
-    kind: str            # opened, moved, contact, note, overdue, recovery_sent, recovery_answered
+    kind: str  # opened, moved, contact, note, overdue, recovery_sent, recovery_answered
     from_state: str | None
     to_state: str | None
     note: str
@@ -225,6 +296,7 @@ class CaseResponse:
 
 # -- the state machine ---------------------------------------------------------------------------------
 
+
 def allowed_moves(state: str) -> tuple[str, ...]:
     """The states a case in ``state`` may move to (none from a final state)."""
     if state not in STATES:
@@ -234,8 +306,9 @@ def allowed_moves(state: str) -> tuple[str, ...]:
     return (NEXT_STATE[state], CLOSE)
 
 
-def check_move(state: str, to: str, *, note: str = "", root_cause: str | None = None,
-               department: str | None = None) -> None:
+def check_move(
+    state: str, to: str, *, note: str = "", root_cause: str | None = None, department: str | None = None
+) -> None:
     """Raise :class:`TransitionRefused` unless a case in ``state`` may move to ``to`` with these details."""
     if to not in STATES:
         raise TransitionRefused(f"unknown state {to!r} (states: {', '.join(STATES)})", "unknown_state")
@@ -243,21 +316,26 @@ def check_move(state: str, to: str, *, note: str = "", root_cause: str | None = 
     if to not in allowed:
         if not allowed:
             raise TransitionRefused(f"the case is closed ({state!r}); it cannot move to {to!r}", "closed")
-        raise TransitionRefused(f"a case cannot move from {state!r} to {to!r}; from {state!r} it can move to "
-                                + " or ".join(repr(s) for s in allowed))
+        raise TransitionRefused(
+            f"a case cannot move from {state!r} to {to!r}; from {state!r} it can move to "
+            + " or ".join(repr(s) for s in allowed)
+        )
     if to == CLOSE and not note.strip():
         raise TransitionRefused("closing a case without action needs the reason", "reason_required")
     if to == "assigned" and not department:
         raise TransitionRefused("assigning a case needs the responsible department", "department_required")
     if to == "root_cause_found" and root_cause not in ROOT_CAUSES:
-        raise TransitionRefused(f"a root cause needs its category (one of {', '.join(ROOT_CAUSES)}), "
-                                f"not {root_cause!r}", "root_cause_required")
+        raise TransitionRefused(
+            f"a root cause needs its category (one of {', '.join(ROOT_CAUSES)}), not {root_cause!r}",
+            "root_cause_required",
+        )
     if to in ("solution_agreed", "done_evaluated") and not note.strip():
         what = "the agreed solution" if to == "solution_agreed" else "how it was carried out and evaluated"
         raise TransitionRefused(f"moving a case to {to!r} needs a note: {what}", "note_required")
 
 
 # -- opening cases at submit time ----------------------------------------------------------------------
+
 
 def on_submit(conn: Connection, q: Questionnaire, row: Mapping[str, Any]) -> list[int]:
     """Open the cases a newly stored response calls for, and record a recovery answer.
@@ -280,26 +358,41 @@ def on_submit(conn: Connection, q: Questionnaire, row: Mapping[str, Any]) -> lis
 def _open(conn: Connection, alert: Alert, row: Mapping[str, Any], now: dt.datetime) -> int:
     fields = row["fields"]
     department = fields.get(alert.department_field) if alert.department_field else alert.department_value
-    values = dict(survey=row["survey"], response_id=row["response_id"], alert=alert.id,
-                  label=alert.label.as_dict() if alert.label else None, dealer=fields.get("dealer"),
-                  department=department, priority=alert.priority, state="open", created_at=now, updated_at=now,
-                  first_contact_due=now + dt.timedelta(hours=alert.first_contact_hours))
+    values = dict(
+        survey=row["survey"],
+        response_id=row["response_id"],
+        alert=alert.id,
+        label=alert.label.as_dict() if alert.label else None,
+        dealer=fields.get("dealer"),
+        department=department,
+        priority=alert.priority,
+        state="open",
+        created_at=now,
+        updated_at=now,
+        first_contact_due=now + dt.timedelta(hours=alert.first_contact_hours),
+    )
     case_id = int(conn.execute(sa.insert(cases).values(values).returning(cases.c.id)).scalar_one())
     _event(conn, case_id, now, SYSTEM, "opened", None, "open", f"{alert.id}: {alert.when}")
     notify.queue(conn, dict(values, id=case_id), "new_case")
     return case_id
 
 
-def _record_recovery(conn: Connection, q: Questionnaire, row: Mapping[str, Any], opened: list[int],
-                     now: dt.datetime) -> None:
+def _record_recovery(
+    conn: Connection, q: Questionnaire, row: Mapping[str, Any], opened: list[int], now: dt.datetime
+) -> None:
     c = cases.c
     case_id = conn.execute(sa.select(c.id).where(c.recovery_invitation_id == row["invitation_id"])).scalar()
     if case_id is None:
         return
     score, points, threshold = _recovery_answer(q, row["answers"])
     recovered = None if score is None else score >= threshold
-    conn.execute(sa.update(cases).where(c.id == case_id).values(
-        recovery_answered_at=now, recovery_score=score, recovery_points=points, recovered=recovered, updated_at=now))
+    conn.execute(
+        sa.update(cases)
+        .where(c.id == case_id)
+        .values(
+            recovery_answered_at=now, recovery_score=score, recovery_points=points, recovered=recovered, updated_at=now
+        )
+    )
     if score is None:
         note = "recovery survey answered without a satisfaction rating"
     else:
@@ -360,8 +453,16 @@ def events_of(engine: Engine, case_id: int, *, scope: str | None = None) -> list
     return [CaseEvent(**r._mapping) for r in rows]
 
 
-def _filters(*, scope: str | None, dealer: str | None, department: str | None, state: str | None,
-             overdue: bool | None, survey: str | None, now: dt.datetime) -> list[Any]:
+def _filters(
+    *,
+    scope: str | None,
+    dealer: str | None,
+    department: str | None,
+    state: str | None,
+    overdue: bool | None,
+    survey: str | None,
+    now: dt.datetime,
+) -> list[Any]:
     c = cases.c
     where: list[Any] = []
     if scope is not None:
@@ -388,9 +489,18 @@ def _filters(*, scope: str | None, dealer: str | None, department: str | None, s
     return where
 
 
-def list_cases(engine: Engine, *, scope: str | None = None, dealer: str | None = None,
-               department: str | None = None, state: str | None = None, overdue: bool | None = None,
-               survey: str | None = None, limit: int | None = None, now: dt.datetime | None = None) -> list[Case]:
+def list_cases(
+    engine: Engine,
+    *,
+    scope: str | None = None,
+    dealer: str | None = None,
+    department: str | None = None,
+    state: str | None = None,
+    overdue: bool | None = None,
+    survey: str | None = None,
+    limit: int | None = None,
+    now: dt.datetime | None = None,
+) -> list[Case]:
     """Cases matching every filter given, the most urgent first.
 
     ``state`` is a state, ``active`` (not final) or ``closed`` (final);
@@ -400,8 +510,9 @@ def list_cases(engine: Engine, *, scope: str | None = None, dealer: str | None =
     """
     c = cases.c
     now = now or utcnow()
-    where = _filters(scope=scope, dealer=dealer, department=department, state=state, overdue=overdue,
-                     survey=survey, now=now)
+    where = _filters(
+        scope=scope, dealer=dealer, department=department, state=state, overdue=overdue, survey=survey, now=now
+    )
     rank = sa.case(PRIORITY_RANK, value=c.priority, else_=1)
     closed = sa.case((c.state.in_(_FINAL), 1), else_=0)
     stmt = sa.select(cases).where(*where).order_by(closed, rank.desc(), c.first_contact_due, c.id)
@@ -427,12 +538,23 @@ def filter_values(engine: Engine, *, scope: str | None = None) -> dict[str, list
 def case_response(engine: Engine, case: Case) -> CaseResponse:
     """The response that opened ``case`` (the caller has checked the case is in scope)."""
     r, v = responses.c, survey_versions.c
-    stmt = (sa.select(r.response_id, r.survey, r.language, r.submitted_at, r.fields, r.answers, r.version_id,
-                      v.yaml_text).join_from(responses, survey_versions).where(r.response_id == case.response_id))
+    stmt = (
+        sa.select(r.response_id, r.survey, r.language, r.submitted_at, r.fields, r.answers, r.version_id, v.yaml_text)
+        .join_from(responses, survey_versions)
+        .where(r.response_id == case.response_id)
+    )
     with engine.connect() as conn:
         row = conn.execute(stmt).one()
-    return CaseResponse(row.response_id, row.survey, row.language, row.submitted_at, dict(row.fields),
-                        dict(row.answers), row.version_id, row.yaml_text)
+    return CaseResponse(
+        row.response_id,
+        row.survey,
+        row.language,
+        row.submitted_at,
+        dict(row.fields),
+        dict(row.answers),
+        row.version_id,
+        row.yaml_text,
+    )
 
 
 def labelled_answers(q: Questionnaire, answers: Mapping[str, Any], lang: str) -> list[tuple[str, str, bool]]:
@@ -450,16 +572,20 @@ def labelled_answers(q: Questionnaire, answers: Mapping[str, Any], lang: str) ->
             continue
         words = {code: text for code, text in var.value_labels}
         text = words.get(value)
-        shown_value = f"{value} – {text.best(lang)}" if isinstance(text, Text) and var.kind == "numeric" else (
-            text.best(lang) if isinstance(text, Text) else str(value))
+        shown_value = (
+            f"{value} – {text.best(lang)}"
+            if isinstance(text, Text) and var.kind == "numeric"
+            else (text.best(lang) if isinstance(text, Text) else str(value))
+        )
         label = var.label.best(lang)
-        if var.role in ROLE_WORDS:       # the two halves of a paired item share their label
+        if var.role in ROLE_WORDS:  # the two halves of a paired item share their label
             label = f"{label} ({ROLE_WORDS[var.role].best(lang)})"
         out.append((label, shown_value, var.type == "text"))
     return out
 
 
 # -- changing ------------------------------------------------------------------------------------------
+
 
 def _clean(note: str | None) -> str:
     note = (note or "").strip()
@@ -472,16 +598,37 @@ def _clean(note: str | None) -> str:
     return note
 
 
-def _event(conn: Connection, case_id: int, at: dt.datetime, actor: str, kind: str, from_state: str | None,
-           to_state: str | None, note: str) -> None:
+def _event(
+    conn: Connection,
+    case_id: int,
+    at: dt.datetime,
+    actor: str,
+    kind: str,
+    from_state: str | None,
+    to_state: str | None,
+    note: str,
+) -> None:
     # the only statement that touches case_events: an INSERT
-    conn.execute(sa.insert(case_events).values(case_id=case_id, at=at, actor=actor[:150], kind=kind,
-                                               from_state=from_state, to_state=to_state, note=note))
+    conn.execute(
+        sa.insert(case_events).values(
+            case_id=case_id, at=at, actor=actor[:150], kind=kind, from_state=from_state, to_state=to_state, note=note
+        )
+    )
 
 
-def move(engine: Engine, case_id: int, to: str, *, actor: str, note: str = "", root_cause: str | None = None,
-         department: str | None = None, expected: str | None = None, scope: str | None = None,
-         now: dt.datetime | None = None) -> Case:
+def move(
+    engine: Engine,
+    case_id: int,
+    to: str,
+    *,
+    actor: str,
+    note: str = "",
+    root_cause: str | None = None,
+    department: str | None = None,
+    expected: str | None = None,
+    scope: str | None = None,
+    now: dt.datetime | None = None,
+) -> Case:
     """Move a case to the state ``to`` and record who did it, when, and the note.
 
     Parameters
@@ -510,7 +657,9 @@ def move(engine: Engine, case_id: int, to: str, *, actor: str, note: str = "", r
         if department is not None and to != "assigned" and department != case.department:
             raise TransitionRefused("the department is chosen when the case is assigned", "department_now")
         if department is not None and scope is not None and department != scope:
-            raise TransitionRefused("a department user cannot hand a case to another department", "department_not_yours")
+            raise TransitionRefused(
+                "a department user cannot hand a case to another department", "department_not_yours"
+            )
         if department is not None and len(department) > 100:
             raise TransitionRefused("a department name has at most 100 characters", "department_required")
         check_move(case.state, to, note=note, root_cause=root_cause, department=department or case.department)
@@ -534,16 +683,25 @@ def move(engine: Engine, case_id: int, to: str, *, actor: str, note: str = "", r
         return _select_case(conn, case_id, None)
 
 
-def add_note(engine: Engine, case_id: int, *, actor: str, note: str, contact: bool = False,
-             scope: str | None = None, now: dt.datetime | None = None) -> Case:
+def add_note(
+    engine: Engine,
+    case_id: int,
+    *,
+    actor: str,
+    note: str,
+    contact: bool = False,
+    scope: str | None = None,
+    now: dt.datetime | None = None,
+) -> Case:
     """Add a note to a case's history; ``contact=True`` records a contact with the customer.
 
     The first contact note sets ``first_contact_at`` (see the module notes).
     """
     note = _clean(note)
     if not note:
-        raise TransitionRefused("a note cannot be empty" if not contact else "say how the customer was contacted",
-                                "note_required")
+        raise TransitionRefused(
+            "a note cannot be empty" if not contact else "say how the customer was contacted", "note_required"
+        )
     now = now or utcnow()
     with write_transaction(engine) as conn:
         case = _select_case(conn, case_id, scope, lock=True)
@@ -564,18 +722,31 @@ def mark_overdue(engine: Engine, *, now: dt.datetime | None = None) -> list[int]
     c = cases.c
     with write_transaction(engine) as conn:
         rows = conn.execute(
-            sa.update(cases).where(c.overdue_at.is_(None), c.first_contact_at.is_(None),
-                                   c.state.not_in(_FINAL), c.first_contact_due <= now)
-            .values(overdue_at=now).returning(*cases.c)).all()
+            sa.update(cases)
+            .where(
+                c.overdue_at.is_(None), c.first_contact_at.is_(None), c.state.not_in(_FINAL), c.first_contact_due <= now
+            )
+            .values(overdue_at=now)
+            .returning(*cases.c)
+        ).all()
         for r in sorted(rows, key=lambda r: r.id):
             hours = (now - r.first_contact_due).total_seconds() / 3600
-            _event(conn, r.id, now, SYSTEM, "overdue", r.state, r.state,
-                   f"no first contact by {r.first_contact_due:%Y-%m-%d %H:%M} UTC ({hours:.1f} h ago)")
+            _event(
+                conn,
+                r.id,
+                now,
+                SYSTEM,
+                "overdue",
+                r.state,
+                r.state,
+                f"no first contact by {r.first_contact_due:%Y-%m-%d %H:%M} UTC ({hours:.1f} h ago)",
+            )
             notify.queue(conn, dict(r._mapping), "overdue")
     return sorted(r.id for r in rows)
 
 
 # -- win-back ------------------------------------------------------------------------------------------
+
 
 def recovery_questionnaire_path() -> Path:
     """The shipped recovery survey: questionnaires/ of a checkout, or the copy inside the wheel."""
@@ -586,8 +757,16 @@ def recovery_questionnaire_path() -> Path:
     raise SurveykitError("the shipped recovery questionnaire (recovery.yaml) is not installed")
 
 
-def send_recovery(engine: Engine, case_id: int, q: Questionnaire, *, actor: str, scope: str | None = None,
-                  expires_days: int = 30, now: dt.datetime | None = None) -> Invitation:
+def send_recovery(
+    engine: Engine,
+    case_id: int,
+    q: Questionnaire,
+    *,
+    actor: str,
+    scope: str | None = None,
+    expires_days: int = 30,
+    now: dt.datetime | None = None,
+) -> Invitation:
     """A single-use invitation to the recovery survey ``q`` for a closed case; the token is returned once.
 
     The invitation carries the case number (field ``case_id``) and the case's
@@ -610,20 +789,41 @@ def send_recovery(engine: Engine, case_id: int, q: Questionnaire, *, actor: str,
         fields = check_fields(q, {k: v for k, v in wanted.items() if k in declared})
         if case.recovery_invitation_id is not None:
             i = invitations.c
-            conn.execute(sa.update(invitations).where(i.id == case.recovery_invitation_id, i.used_at.is_(None))
-                         .values(expires_at=now))
-        invitation_id = int(conn.execute(sa.insert(invitations).values(
-            survey=q.survey, token_hash=token_hash(token), fields=fields, created_at=now, expires_at=expires)
-            .returning(invitations.c.id)).scalar_one())
-        conn.execute(sa.update(cases).where(cases.c.id == case_id).values(
-            recovery_invitation_id=invitation_id, recovery_sent_at=now, updated_at=now))
+            conn.execute(
+                sa.update(invitations)
+                .where(i.id == case.recovery_invitation_id, i.used_at.is_(None))
+                .values(expires_at=now)
+            )
+        invitation_id = int(
+            conn.execute(
+                sa.insert(invitations)
+                .values(
+                    survey=q.survey, token_hash=token_hash(token), fields=fields, created_at=now, expires_at=expires
+                )
+                .returning(invitations.c.id)
+            ).scalar_one()
+        )
+        conn.execute(
+            sa.update(cases)
+            .where(cases.c.id == case_id)
+            .values(recovery_invitation_id=invitation_id, recovery_sent_at=now, updated_at=now)
+        )
         again = " (replaces the earlier link)" if case.recovery_invitation_id is not None else ""
-        _event(conn, case_id, now, actor, "recovery_sent", case.state, case.state,
-               f"recovery survey {q.survey!r}: invitation #{invitation_id}, valid until {expires:%Y-%m-%d}{again}")
+        _event(
+            conn,
+            case_id,
+            now,
+            actor,
+            "recovery_sent",
+            case.state,
+            case.state,
+            f"recovery survey {q.survey!r}: invitation #{invitation_id}, valid until {expires:%Y-%m-%d}{again}",
+        )
     return Invitation(invitation_id, token, fields, expires)
 
 
 # -- for the report and for scripts --------------------------------------------------------------------
+
 
 def csv_text(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
     """CSV of ``rows`` (None as empty) with spreadsheet formula injection defused, as the exports do."""
@@ -638,8 +838,14 @@ def csv_text(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
     return out.getvalue()
 
 
-def cases_frame(engine: Engine, *, survey: str | None = None, lang: str = "en", scope: str | None = None,
-                now: dt.datetime | None = None) -> pd.DataFrame:
+def cases_frame(
+    engine: Engine,
+    *,
+    survey: str | None = None,
+    lang: str = "en",
+    scope: str | None = None,
+    now: dt.datetime | None = None,
+) -> pd.DataFrame:
     """Every case (of ``survey``, in ``scope``) as a table with the columns :data:`CASE_COLUMNS`.
 
     Timestamps are naive UTC; ``label`` is the rule's label in ``lang`` (else
@@ -657,8 +863,15 @@ def cases_frame(engine: Engine, *, survey: str | None = None, lang: str = "en", 
         record = {name: getattr(case, name) for name in CASE_COLUMNS if name not in ("case_id", "label", "overdue")}
         records.append(dict(record, case_id=case.id, label=case.label_text(lang), overdue=case.overdue(now)))
     df = pd.DataFrame.from_records(records, columns=list(CASE_COLUMNS))
-    for name in ("created_at", "first_contact_due", "first_contact_at", "overdue_at", "closed_at",
-                 "recovery_sent_at", "recovery_answered_at"):
+    for name in (
+        "created_at",
+        "first_contact_due",
+        "first_contact_at",
+        "overdue_at",
+        "closed_at",
+        "recovery_sent_at",
+        "recovery_answered_at",
+    ):
         df[name] = pd.to_datetime(df[name]).astype("datetime64[us]")
     for name in ("survey", "response_id", "alert", "label", "dealer", "department", "priority", "state", "root_cause"):
         df[name] = df[name].astype("str")

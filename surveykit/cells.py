@@ -14,6 +14,7 @@ data exports, the XLSX writer), :func:`unescape_formulas` for a pandas column
 read back from such a CSV.  Only CSV and XLSX are escaped; every other format
 keeps text verbatim.
 """
+
 from __future__ import annotations
 
 import re

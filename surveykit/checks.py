@@ -7,6 +7,7 @@ or a variable that a paired block derives from another id (``rel1`` gives
 never its own, and only with values of their type.  Each check reports
 through the reader, at the node where the offending text is written.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -58,13 +59,21 @@ def check_screen_ids(reader: Reader, screens: tuple[Screen, ...], ids: IdSpace, 
             reader.problem(pages, "pages", f"page {screen.id!r} has no questions")
         # two pages with one id are already an id clash; a block's derived screen names are not ids
         if screen.block and screen.id != screen.block and (screen.id in seen or screen.id in ids):
-            reader.problem(pages, "pages", f"page id {screen.id!r} is also the name of a page of "
-                                           f"block {screen.block!r}; rename one")
+            reader.problem(
+                pages,
+                "pages",
+                f"page id {screen.id!r} is also the name of a page of block {screen.block!r}; rename one",
+            )
         seen.add(screen.id)
 
 
-def check_conditions(reader: Reader, screens: tuple[Screen, ...], fields: dict[str, Field],
-                     conditions: dict[str, tuple[str, Node]], top: Node) -> None:
+def check_conditions(
+    reader: Reader,
+    screens: tuple[Screen, ...],
+    fields: dict[str, Field],
+    conditions: dict[str, tuple[str, Node]],
+    top: Node,
+) -> None:
     """Every ``visible_if`` uses only fields and answers asked before it, with values of their type.
 
     ``conditions`` maps a question, page or block id to the key path and node
@@ -87,8 +96,15 @@ def check_conditions(reader: Reader, screens: tuple[Screen, ...], fields: dict[s
             order += 1
 
 
-def check_condition(reader: Reader, cond: expressions.Condition, path: str, node: Node, seen: dict[str, int],
-                    kinds: dict[str, tuple[str, tuple[str, ...]]], question: Question | None) -> None:
+def check_condition(
+    reader: Reader,
+    cond: expressions.Condition,
+    path: str,
+    node: Node,
+    seen: dict[str, int],
+    kinds: dict[str, tuple[str, tuple[str, ...]]],
+    question: Question | None,
+) -> None:
     """One condition: no name of its own question, none unknown (with a did-you-mean), none not yet ``seen``.
 
     The column points at the name inside the condition when the condition is
@@ -104,15 +120,26 @@ def check_condition(reader: Reader, cond: expressions.Condition, path: str, node
         elif name not in kinds:
             close = difflib.get_close_matches(name, list(kinds), n=1, cutoff=0.6)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            reader.problem(node, path, f"the condition {cond.source!r} refers to {name!r}, which is no answer or field{hint}", offset)
+            reader.problem(
+                node,
+                path,
+                f"the condition {cond.source!r} refers to {name!r}, which is no answer or field{hint}",
+                offset,
+            )
         elif name not in seen:
-            reader.problem(node, path, f"the condition {cond.source!r} refers to {name!r}, which comes later; "
-                                       "conditions may only use earlier answers", offset)
+            reader.problem(
+                node,
+                path,
+                f"the condition {cond.source!r} refers to {name!r}, which comes later; "
+                "conditions may only use earlier answers",
+                offset,
+            )
     _check_types(reader, cond.tree, cond.source, path, node, kinds)
 
 
-def _check_types(reader: Reader, tree: Any, source: str, path: str, node: Node,
-                 kinds: dict[str, tuple[str, tuple[str, ...]]]) -> None:
+def _check_types(
+    reader: Reader, tree: Any, source: str, path: str, node: Node, kinds: dict[str, tuple[str, tuple[str, ...]]]
+) -> None:
     """Comparisons that can never hold: a number with text, a code with a number or an unknown code, ..."""
     if isinstance(tree, expressions.Compare):
         sides = (tree.left, tree.right)
@@ -123,23 +150,41 @@ def _check_types(reader: Reader, tree: Any, source: str, path: str, node: Node,
             if not isinstance(other, expressions.Literal):
                 continue
             if kind == "number" and isinstance(other.value, str):
-                reader.problem(node, path, f"in {source!r}, {name.name!r} is a number; compare it with a number, not {other.value!r}")
+                reader.problem(
+                    node,
+                    path,
+                    f"in {source!r}, {name.name!r} is a number; compare it with a number, not {other.value!r}",
+                )
             elif kind == "code" and isinstance(other.value, float):
-                reader.problem(node, path, f"in {source!r}, {name.name!r} holds option codes; quote the code: '{other.value:g}'")
+                reader.problem(
+                    node, path, f"in {source!r}, {name.name!r} holds option codes; quote the code: '{other.value:g}'"
+                )
             elif kind == "code" and codes and other.value not in codes:
-                reader.problem(node, path, f"in {source!r}, {other.value!r} is not an option of {name.name!r} "
-                                           f"(options: {', '.join(map(repr, codes))})")
+                reader.problem(
+                    node,
+                    path,
+                    f"in {source!r}, {other.value!r} is not an option of {name.name!r} "
+                    f"(options: {', '.join(map(repr, codes))})",
+                )
             elif kind == "code" and tree.op not in ("==", "!="):
                 reader.problem(node, path, f"in {source!r}, option codes can only be compared with == or !=")
             elif kind == "set":
-                reader.problem(node, path, f"in {source!r}, {name.name!r} is a multiple-choice question; use 'code' in {name.name}")
+                reader.problem(
+                    node, path, f"in {source!r}, {name.name!r} is a multiple-choice question; use 'code' in {name.name}"
+                )
     elif isinstance(tree, expressions.Contains):
         kind, codes = kinds.get(tree.name.name, ("", ()))
         if tree.name.name in kinds and kind != "set":
-            reader.problem(node, path, f"in {source!r}, 'in' needs a multiple-choice question; {tree.name.name!r} is not one")
+            reader.problem(
+                node, path, f"in {source!r}, 'in' needs a multiple-choice question; {tree.name.name!r} is not one"
+            )
         elif kind == "set" and tree.code not in codes:
-            reader.problem(node, path, f"in {source!r}, {tree.code!r} is not an option of {tree.name.name!r} "
-                                       f"(options: {', '.join(map(repr, codes))})")
+            reader.problem(
+                node,
+                path,
+                f"in {source!r}, {tree.code!r} is not an option of {tree.name.name!r} "
+                f"(options: {', '.join(map(repr, codes))})",
+            )
     elif isinstance(tree, (expressions.And, expressions.Or)):
         for part in tree.parts:
             _check_types(reader, part, source, path, node, kinds)

@@ -13,6 +13,7 @@ are coded (a string answer with declared codes becomes the integers 1..n in
 declared order), which carry the skip/not-answered missing codes, and the
 display condition of each answer variable.
 """
+
 from __future__ import annotations
 
 import html
@@ -43,8 +44,27 @@ SAV_NAME_BYTES = 64
 # counter (``q1`` -> ``q10``, ``q11``...), and that name has the same limit: 4 characters stay free.
 DTA_NAME_CHARS = 28
 _SPSS_RESERVED = {"all", "and", "by", "eq", "ge", "gt", "le", "lt", "ne", "not", "or", "to", "with"}
-_STATA_RESERVED = {"byte", "double", "float", "if", "in", "int", "long", "using", "with", "_all", "_b", "_coef",
-                   "_cons", "_n", "_pi", "_pred", "_rc", "_skip", "strL"}
+_STATA_RESERVED = {
+    "byte",
+    "double",
+    "float",
+    "if",
+    "in",
+    "int",
+    "long",
+    "using",
+    "with",
+    "_all",
+    "_b",
+    "_coef",
+    "_cons",
+    "_n",
+    "_pi",
+    "_pred",
+    "_rc",
+    "_skip",
+    "strL",
+}
 
 
 class ExportError(SurveykitError, ValueError):
@@ -113,7 +133,8 @@ def format_names(columns: list[str] | tuple[str, ...], fmt: str) -> dict[str, st
         if not new or not new[0].isalpha():
             new = "v" + new
         if (fmt == "sav" and new.lower() in _SPSS_RESERVED) or (
-                fmt != "sav" and (new in _STATA_RESERVED or re.fullmatch(r"str\d+", new))):
+            fmt != "sav" and (new in _STATA_RESERVED or re.fullmatch(r"str\d+", new))
+        ):
             new += "_"
         new = base = new[:limit]
         number = 1
@@ -208,8 +229,11 @@ def codebook(q: Questionnaire, lang: str | None = None) -> pd.DataFrame:
     for v in q.variables():
         screen_if, question_if, question = conds.get(v.name, (None, None, None))
         row: dict[str, object] = {
-            "variable": v.name, "question": v.question or "", "block": v.block or "",
-            "dimension": v.dimension or "", "role": v.role or "",
+            "variable": v.name,
+            "question": v.question or "",
+            "block": v.block or "",
+            "dimension": v.dimension or "",
+            "role": v.role or "",
         }
         for lg in langs:
             row[f"label_{lg}"] = v.label.best(lg)
@@ -219,22 +243,32 @@ def codebook(q: Questionnaire, lang: str | None = None) -> pd.DataFrame:
         for lg in langs:
             row[f"values_{lg}"] = _values(v, lg)
         row["integer_codes"] = "; ".join(f"{i} = {code}" for code, i in integer_codes(v).items()) if is_coded(v) else ""
-        row.update({
-            "missing": _missing(v), "reverse": v.reverse, "required": v.required,
-            "visible_if": display_condition(screen_if, question_if), "min": _number(v.min), "max": _number(v.max),
-            "scale": v.scale or "", "survey": q.survey, "version": q.version, "sha256": q.sha256,
-        })
+        row.update(
+            {
+                "missing": _missing(v),
+                "reverse": v.reverse,
+                "required": v.required,
+                "visible_if": display_condition(screen_if, question_if),
+                "min": _number(v.min),
+                "max": _number(v.max),
+                "scale": v.scale or "",
+                "survey": q.survey,
+                "version": q.version,
+                "sha256": q.sha256,
+            }
+        )
         rows.append(row)
     frame = pd.DataFrame(rows)
-    for fmt in ("sav", "dta"):      # only when a name had to change
+    for fmt in ("sav", "dta"):  # only when a name had to change
         names = format_names(list(frame["variable"]), fmt)
         if any(new != name for name, new in names.items()):
             frame.insert(1, f"{fmt}_name", [names[name] for name in frame["variable"]])
     return frame
 
 
-def write_codebook(q: Questionnaire, path: str | os.PathLike[str] | IO[bytes], *, format: str = "csv",
-                   lang: str | None = None) -> None:
+def write_codebook(
+    q: Questionnaire, path: str | os.PathLike[str] | IO[bytes], *, format: str = "csv", lang: str | None = None
+) -> None:
     """Write :func:`codebook` as CSV (UTF-8 with BOM, for Excel) or as one self-contained HTML page.
 
     Text cells of the CSV that start with ``=``, ``+``, ``-``, ``@``, tab or CR
@@ -254,7 +288,9 @@ def write_codebook(q: Questionnaire, path: str | os.PathLike[str] | IO[bytes], *
     """
     frame = codebook(q, lang)
     if format == "csv":
-        text = frame.select_dtypes(exclude="number").columns   # as in data exports: no cell a spreadsheet takes for a formula
+        text = frame.select_dtypes(
+            exclude="number"
+        ).columns  # as in data exports: no cell a spreadsheet takes for a formula
         frame[text] = frame[text].map(lambda v: escape_formula(v) if isinstance(v, str) else v)
         data = frame.to_csv(index=False).encode("utf-8-sig")
     elif format == "html":
@@ -276,7 +312,9 @@ th{background:#f0f0f0;position:sticky;top:0}td.values{white-space:pre-line}code{
 
 def _html(q: Questionnaire, frame: pd.DataFrame, lang: str) -> str:
     esc = html.escape
-    head = "".join(f"<th scope=\"col\">{esc(str(c))}</th>" for c in frame.columns if c not in ("survey", "version", "sha256"))
+    head = "".join(
+        f'<th scope="col">{esc(str(c))}</th>' for c in frame.columns if c not in ("survey", "version", "sha256")
+    )
     body = []
     for record in frame.to_dict("records"):
         cells = []
@@ -285,18 +323,20 @@ def _html(q: Questionnaire, frame: pd.DataFrame, lang: str) -> str:
                 continue
             text = "" if value is None or (isinstance(value, float) and value != value) else str(value)
             if column.startswith("values_") or column == "integer_codes":
-                cells.append(f"<td class=\"values\">{esc(text.replace('; ', chr(10)))}</td>")
+                cells.append(f'<td class="values">{esc(text.replace("; ", chr(10)))}</td>')
             else:
                 cells.append(f"<td>{esc(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     title = q.title.best(lang)
     return (
-        f"<!DOCTYPE html>\n<html lang=\"{_HTML_LANG.get(lang, lang)}\">\n<head>\n<meta charset=\"utf-8\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        f'<!DOCTYPE html>\n<html lang="{_HTML_LANG.get(lang, lang)}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{esc(title)} – codebook</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
         f"<h1>{esc(title)}</h1>\n<p>Codebook of <code>{esc(q.survey)}</code> version {q.version}, "
         f"questionnaire sha256 <code>{esc(q.sha256)}</code>, {len(frame)} variables.</p>\n"
         f"<p>Missing values: {esc(MISSING_NOTE)} {SKIPPED_SAV} / .{SKIPPED_DTA} = {esc(builtin(SKIPPED, lang))}; "
         f"{NOT_ANSWERED_SAV} / .{NOT_ANSWERED_DTA} = {esc(builtin(NOT_ANSWERED, lang))}.</p>\n"
-        f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody>\n</table>\n</body>\n</html>\n"
+        f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n"
+        + "\n".join(body)
+        + "\n</tbody>\n</table>\n</body>\n</html>\n"
     )

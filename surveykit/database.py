@@ -15,12 +15,13 @@ submission relies on:
 Every table lives in :data:`metadata`; :mod:`surveykit.storage`, :mod:`surveykit.cases`, :mod:`surveykit.notify`,
 :mod:`surveykit.invitations` and :mod:`surveykit.accounts` hold the functions.
 """
+
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,7 +39,8 @@ _json = sa.JSON().with_variant(JSONB(), "postgresql")
 _ts = sa.DateTime()
 
 survey_versions = sa.Table(
-    "survey_versions", metadata,
+    "survey_versions",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("survey", sa.String(100), nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
@@ -49,7 +51,8 @@ survey_versions = sa.Table(
 )
 
 invitations = sa.Table(
-    "invitations", metadata,
+    "invitations",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("survey", sa.String(100), nullable=False),
     sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
@@ -61,12 +64,13 @@ invitations = sa.Table(
 )
 
 responses = sa.Table(
-    "responses", metadata,
-    sa.Column("id", sa.Integer, primary_key=True),            # insertion order
+    "responses",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),  # insertion order
     sa.Column("response_id", sa.String(32), nullable=False, unique=True),  # public, unguessable
     sa.Column("survey", sa.String(100), nullable=False),
     sa.Column("version_id", sa.Integer, sa.ForeignKey("survey_versions.id"), nullable=False),
-    sa.Column("key", sa.String(128), nullable=False),         # the submission key
+    sa.Column("key", sa.String(128), nullable=False),  # the submission key
     sa.Column("answers_hash", sa.String(64), nullable=False),
     sa.Column("language", sa.String(16), nullable=False),
     sa.Column("wave", sa.String(100)),
@@ -82,11 +86,12 @@ responses = sa.Table(
 )
 
 drafts = sa.Table(
-    "drafts", metadata,
+    "drafts",
+    metadata,
     sa.Column("id", sa.String(32), primary_key=True),
     sa.Column("survey", sa.String(100), nullable=False),
     sa.Column("version_id", sa.Integer, sa.ForeignKey("survey_versions.id"), nullable=False),
-    sa.Column("key", sa.String(128), nullable=False),         # the submission key of the final submit
+    sa.Column("key", sa.String(128), nullable=False),  # the submission key of the final submit
     sa.Column("resume_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("language", sa.String(16), nullable=False),
     sa.Column("fields", _json, nullable=False),
@@ -95,12 +100,13 @@ drafts = sa.Table(
     sa.Column("page", sa.Integer, nullable=False),
     sa.Column("started_at", _ts, nullable=False),
     sa.Column("updated_at", _ts, nullable=False),
-    sa.Column("response_id", sa.String(32)),                  # set when submitted
+    sa.Column("response_id", sa.String(32)),  # set when submitted
     sa.Index("ix_drafts_survey_key", "survey", "key"),
 )
 
 users = sa.Table(
-    "users", metadata,
+    "users",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("username", sa.String(150), nullable=False, unique=True),
     sa.Column("password_hash", sa.String(255), nullable=False),
@@ -112,7 +118,8 @@ users = sa.Table(
 )
 
 rate_limits = sa.Table(
-    "rate_limits", metadata,
+    "rate_limits",
+    metadata,
     sa.Column("bucket", sa.String(200), primary_key=True),
     sa.Column("window_start", sa.BigInteger, primary_key=True),
     sa.Column("hits", sa.Integer, nullable=False),
@@ -121,12 +128,13 @@ rate_limits = sa.Table(
 # -- follow-up cases (surveykit.cases) and their notifications (surveykit.notify) ----------------
 
 cases = sa.Table(
-    "cases", metadata,
-    sa.Column("id", sa.Integer, primary_key=True),                # the case number people quote
+    "cases",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),  # the case number people quote
     sa.Column("survey", sa.String(100), nullable=False),
     sa.Column("response_id", sa.String(32), sa.ForeignKey("responses.response_id"), nullable=False),
-    sa.Column("alert", sa.String(63), nullable=False),           # the rule that opened it (the cause)
-    sa.Column("label", _json),                                    # the rule's label, {lang: text}
+    sa.Column("alert", sa.String(63), nullable=False),  # the rule that opened it (the cause)
+    sa.Column("label", _json),  # the rule's label, {lang: text}
     sa.Column("dealer", sa.String(200)),
     sa.Column("department", sa.String(100)),
     sa.Column("priority", sa.String(20), nullable=False),
@@ -135,7 +143,7 @@ cases = sa.Table(
     sa.Column("updated_at", _ts, nullable=False),
     sa.Column("first_contact_due", _ts, nullable=False),
     sa.Column("first_contact_at", _ts),
-    sa.Column("overdue_at", _ts),                                 # when the deadline was found passed
+    sa.Column("overdue_at", _ts),  # when the deadline was found passed
     sa.Column("closed_at", _ts),
     sa.Column("root_cause", sa.String(40)),
     sa.Column("recovery_invitation_id", sa.Integer, sa.ForeignKey("invitations.id"), unique=True),
@@ -151,11 +159,12 @@ cases = sa.Table(
 
 # Append-only: the triggers below refuse UPDATE and DELETE on both backends.
 case_events = sa.Table(
-    "case_events", metadata,
+    "case_events",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id"), nullable=False, index=True),
     sa.Column("at", _ts, nullable=False),
-    sa.Column("actor", sa.String(150), nullable=False),           # a user name, or "system"
+    sa.Column("actor", sa.String(150), nullable=False),  # a user name, or "system"
     sa.Column("kind", sa.String(20), nullable=False),
     sa.Column("from_state", sa.String(30)),
     sa.Column("to_state", sa.String(30)),
@@ -163,40 +172,61 @@ case_events = sa.Table(
 )
 
 outbox = sa.Table(
-    "outbox", metadata,
+    "outbox",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("message_id", sa.String(255), nullable=False, unique=True),   # fixed when written
+    sa.Column("message_id", sa.String(255), nullable=False, unique=True),  # fixed when written
     sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id"), nullable=False),
-    sa.Column("kind", sa.String(20), nullable=False),             # new_case or overdue
+    sa.Column("kind", sa.String(20), nullable=False),  # new_case or overdue
     sa.Column("department", sa.String(100)),
     sa.Column("subject", sa.Text, nullable=False),
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("created_at", _ts, nullable=False),
-    sa.Column("status", sa.String(10), nullable=False),           # pending, sent or failed
+    sa.Column("status", sa.String(10), nullable=False),  # pending, sent or failed
     sa.Column("attempts", sa.Integer, nullable=False),
     sa.Column("claimed_by", sa.String(100)),
     sa.Column("lease_until", _ts),
     sa.Column("sent_at", _ts),
     sa.Column("recipients", sa.Text),
     sa.Column("last_error", sa.Text),
-    sa.UniqueConstraint("case_id", "kind", name="uq_outbox_case_kind"),   # each message once
+    sa.UniqueConstraint("case_id", "kind", name="uq_outbox_case_kind"),  # each message once
     sa.Index("ix_outbox_status_lease", "status", "lease_until"),
 )
 
 _APPEND_ONLY = "case_events is append-only: UPDATE and DELETE are refused"
 for _op in ("UPDATE", "DELETE"):
-    sa.event.listen(case_events, "after_create", sa.DDL(
-        f"CREATE TRIGGER case_events_no_{_op.lower()} BEFORE {_op} ON case_events "
-        f"BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END").execute_if(dialect="sqlite"))
-sa.event.listen(case_events, "after_create", sa.DDL(
-    "CREATE OR REPLACE FUNCTION case_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-    f"BEGIN RAISE EXCEPTION '{_APPEND_ONLY}'; END $$").execute_if(dialect="postgresql"))
-sa.event.listen(case_events, "after_create", sa.DDL(
-    "CREATE TRIGGER case_events_append_only BEFORE UPDATE OR DELETE ON case_events "
-    "FOR EACH ROW EXECUTE FUNCTION case_events_append_only()").execute_if(dialect="postgresql"))
-sa.event.listen(case_events, "after_create", sa.DDL(
-    "CREATE TRIGGER case_events_no_truncate BEFORE TRUNCATE ON case_events "
-    "FOR EACH STATEMENT EXECUTE FUNCTION case_events_append_only()").execute_if(dialect="postgresql"))
+    sa.event.listen(
+        case_events,
+        "after_create",
+        sa.DDL(
+            f"CREATE TRIGGER case_events_no_{_op.lower()} BEFORE {_op} ON case_events "
+            f"BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END"
+        ).execute_if(dialect="sqlite"),
+    )
+sa.event.listen(
+    case_events,
+    "after_create",
+    sa.DDL(
+        "CREATE OR REPLACE FUNCTION case_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN RAISE EXCEPTION '{_APPEND_ONLY}'; END $$"
+    ).execute_if(dialect="postgresql"),
+)
+sa.event.listen(
+    case_events,
+    "after_create",
+    sa.DDL(
+        "CREATE TRIGGER case_events_append_only BEFORE UPDATE OR DELETE ON case_events "
+        "FOR EACH ROW EXECUTE FUNCTION case_events_append_only()"
+    ).execute_if(dialect="postgresql"),
+)
+sa.event.listen(
+    case_events,
+    "after_create",
+    sa.DDL(
+        "CREATE TRIGGER case_events_no_truncate BEFORE TRUNCATE ON case_events "
+        "FOR EACH STATEMENT EXECUTE FUNCTION case_events_append_only()"
+    ).execute_if(dialect="postgresql"),
+)
 
 
 def _dumps(value: Any) -> str:
@@ -240,7 +270,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def _sqlite_connect(dbapi_connection: Any, memory: bool) -> None:
-    dbapi_connection.isolation_level = None   # BEGIN is ours (see _sqlite_begin)
+    dbapi_connection.isolation_level = None  # BEGIN is ours (see _sqlite_begin)
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -251,8 +281,10 @@ def _sqlite_connect(dbapi_connection: Any, memory: bool) -> None:
     finally:
         cursor.close()
     if not memory and (str(mode).lower() != "wal" or synchronous != 2):
-        raise StorageError(f"SQLite refused journal_mode=WAL / synchronous=FULL (got {mode!r}, {synchronous}); "
-                           "put the database file on a local disk")
+        raise StorageError(
+            f"SQLite refused journal_mode=WAL / synchronous=FULL (got {mode!r}, {synchronous}); "
+            "put the database file on a local disk"
+        )
 
 
 def _sqlite_begin(conn: Connection) -> None:
@@ -289,13 +321,13 @@ def init_db(engine: Engine) -> None:
 
 def utcnow() -> datetime:
     """Now, as the naive UTC datetime every table stores."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def as_utc(value: datetime) -> datetime:
     """A datetime as naive UTC (a naive one is taken to be UTC already)."""
     if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(UTC).replace(tzinfo=None)
     return value
 
 

@@ -8,6 +8,7 @@ folder, it adds nothing twice (the same seed gives the same submission keys)
 and keeps the password.  The reports come from :mod:`analysis`, imported inside
 :func:`prepare` only: the core does not depend on it.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -76,7 +77,7 @@ def prepare(folder: str | Path, count: int, *, progress: Callable[[str], None] =
         for q in surveys:
             fields = {f.id: [f"{f.id.upper()[:2]}{i:02d}" for i in range(1, 6)] for f in q.fields[:1]}
             df = simulate(q, count, seed=SEED, missing=0.02, careless=0.03, fields=fields, waves=WAVES)
-            if "case_id" in df.columns:   # real recovery answers come through a closed case's link
+            if "case_id" in df.columns:  # real recovery answers come through a closed case's link
                 df["case_id"] = None
             created = sum(r.created for r in storage.save_frame(engine, q, df))
             stored = len(storage.responses_frame(engine, q))

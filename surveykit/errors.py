@@ -3,6 +3,7 @@
 One base class, so that a caller can catch everything that is the user's fault
 and let everything else (a bug) keep its traceback.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

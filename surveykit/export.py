@@ -28,6 +28,7 @@ Nothing is cut or renamed silently: labels past a format's limit are cut on
 a character boundary and every such change is reported as an
 :class:`ExportWarning` naming the variables; the codebook keeps the full text.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,9 @@ import os
 import shutil
 import tempfile
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any, Callable
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -45,8 +47,22 @@ import pyarrow.compute as pc
 
 from surveykit.cells import escape_formulas, unescape_formulas
 from surveykit.codebook import (
-    MISSING_NOTE, NOT_ANSWERED, NOT_ANSWERED_DTA, NOT_ANSWERED_SAV, SKIPPED, SKIPPED_DTA, SKIPPED_SAV, ExportError,
-    builtin, codebook, conditions, format_names, has_missing_codes, integer_codes, is_coded, language,
+    MISSING_NOTE,
+    NOT_ANSWERED,
+    NOT_ANSWERED_DTA,
+    NOT_ANSWERED_SAV,
+    SKIPPED,
+    SKIPPED_DTA,
+    SKIPPED_SAV,
+    ExportError,
+    builtin,
+    codebook,
+    conditions,
+    format_names,
+    has_missing_codes,
+    integer_codes,
+    is_coded,
+    language,
     sav_missing_codes,
 )
 from surveykit.model import Questionnaire, Variable
@@ -59,8 +75,8 @@ FORMATS = ("csv", "xlsx", "sav", "dta", "parquet")
 SAV_VARIABLE_LABEL_BYTES = 256
 SAV_VALUE_LABEL_BYTES = 120
 SAV_FILE_LABEL_BYTES = 64
-DTA_VARIABLE_LABEL_CHARS = 80       # longer raises "A provided label is too long"
-DTA_VALUE_LABEL_BYTES = 32000       # cut mid-character by ReadStat, which then cannot read it back
+DTA_VARIABLE_LABEL_CHARS = 80  # longer raises "A provided label is too long"
+DTA_VALUE_LABEL_BYTES = 32000  # cut mid-character by ReadStat, which then cannot read it back
 DTA_FILE_LABEL_CHARS = 80
 
 
@@ -68,8 +84,14 @@ class ExportWarning(UserWarning):
     """A change an export had to make: a cut label, a renamed variable, an undeclared code..."""
 
 
-def export(df: pd.DataFrame, q: Questionnaire, path_or_buffer: str | os.PathLike[str] | IO[bytes], *,
-           format: str, lang: str | None = None) -> list[str]:
+def export(
+    df: pd.DataFrame,
+    q: Questionnaire,
+    path_or_buffer: str | os.PathLike[str] | IO[bytes],
+    *,
+    format: str,
+    lang: str | None = None,
+) -> list[str]:
     """Write responses in an analyst's format, with labels from the questionnaire.
 
     Parameters
@@ -121,8 +143,13 @@ def export(df: pd.DataFrame, q: Questionnaire, path_or_buffer: str | os.PathLike
     lang = language(q, lang)
     notes: list[str] = []
     frame, variables = _prepare(df, q, notes)
-    writer: Callable[..., None] = {"csv": _write_csv, "xlsx": _write_xlsx, "sav": _write_sav, "dta": _write_dta,
-                                   "parquet": _write_parquet}[format]
+    writer: Callable[..., None] = {
+        "csv": _write_csv,
+        "xlsx": _write_xlsx,
+        "sav": _write_sav,
+        "dta": _write_dta,
+        "parquet": _write_parquet,
+    }[format]
     if format in ("sav", "dta"):
         _via_path(lambda path: writer(frame, variables, q, lang, path, notes), path_or_buffer, format)
     else:
@@ -186,7 +213,9 @@ def _prepare(df: pd.DataFrame, q: Questionnaire, notes: list[str]) -> tuple[pd.D
         raise ExportError(f"the frame lacks {len(lacking)} column(s) of {q.survey} v{q.version}: {', '.join(lacking)}")
     extra = [c for c in df.columns if c not in variables]
     if extra:
-        notes.append(f"{len(extra)} column(s) not in the codebook are exported without labels: {', '.join(map(str, extra))}")
+        notes.append(
+            f"{len(extra)} column(s) not in the codebook are exported without labels: {', '.join(map(str, extra))}"
+        )
     columns = {name: _coerce(df[name], v) for name, v in variables.items()}
     for name in extra:
         columns[str(name)] = _coerce_extra(df[name])
@@ -202,24 +231,26 @@ def _coerce(series: pd.Series, v: Variable) -> pd.Series:
         values = pd.to_numeric(series, errors="coerce")
         bad = values.isna() & series.notna()
         if bad.any():
-            raise ExportError(f"column {v.name!r} is numeric but holds {series[bad].iloc[0]!r} "
-                              f"({int(bad.sum())} value(s) in all)")
+            raise ExportError(
+                f"column {v.name!r} is numeric but holds {series[bad].iloc[0]!r} ({int(bad.sum())} value(s) in all)"
+            )
         return values.astype("float64")
     if v.kind == "datetime":
         if pd.api.types.is_datetime64_any_dtype(series):
             values = series
         else:
-            values = pd.to_datetime(series.where(series.notna() & (series.astype(str) != "")), errors="coerce",
-                                    format="ISO8601")
+            values = pd.to_datetime(
+                series.where(series.notna() & (series.astype(str) != "")), errors="coerce", format="ISO8601"
+            )
             bad = values.isna() & series.notna() & (series.astype(str) != "")
             if bad.any():
                 raise ExportError(f"column {v.name!r} holds {series[bad].iloc[0]!r}, which is not an ISO date-time")
         if getattr(values.dt, "tz", None) is not None:
             values = values.dt.tz_convert("UTC").dt.tz_localize(None)
-        return values.astype("datetime64[us]")       # pyreadstat writes datetime64[s] as 1970-01-01
+        return values.astype("datetime64[us]")  # pyreadstat writes datetime64[s] as 1970-01-01
     if v.kind == "date" and pd.api.types.is_datetime64_any_dtype(series):
         return series.dt.strftime("%Y-%m-%d").astype("str")
-    if pd.api.types.is_float_dtype(series):           # codes read as numbers: 1.0 -> "1"
+    if pd.api.types.is_float_dtype(series):  # codes read as numbers: 1.0 -> "1"
         whole = series.notna() & (series == np.floor(series))
         text = series.astype(object).where(~whole, series.where(whole).astype("Int64").astype(object))
         series = text.where(series.notna())
@@ -281,16 +312,24 @@ def _names(columns: list[str], fmt: str, notes: list[str]) -> dict[str, str]:
     out = format_names(columns, fmt)
     changed = [f"{name} -> {new}" for name, new in out.items() if new != name]
     if changed:
-        notes.append(f"{fmt}: {len(changed)} variable name(s) changed to fit the format "
-                     f"(the codebook lists both): {', '.join(changed)}")
+        notes.append(
+            f"{fmt}: {len(changed)} variable name(s) changed to fit the format "
+            f"(the codebook lists both): {', '.join(changed)}"
+        )
     return out
 
 
 class _Labels:
     """Variable and value labels cut to a format's limits, with the cuts recorded per variable."""
 
-    def __init__(self, fmt: str, variable_cut: Callable[[str], tuple[str, bool]],
-                 value_cut: Callable[[str], tuple[str, bool]], variable_limit: str, value_limit: str) -> None:
+    def __init__(
+        self,
+        fmt: str,
+        variable_cut: Callable[[str], tuple[str, bool]],
+        value_cut: Callable[[str], tuple[str, bool]],
+        variable_limit: str,
+        value_limit: str,
+    ) -> None:
         self.fmt, self.variable_cut, self.value_cut = fmt, variable_cut, value_cut
         self.variable_limit, self.value_limit = variable_limit, value_limit
         self.cut_variables: list[str] = []
@@ -313,11 +352,15 @@ class _Labels:
 
     def report(self, notes: list[str]) -> None:
         if self.cut_variables:
-            notes.append(f"{self.fmt}: variable labels cut to {self.variable_limit} for {len(self.cut_variables)} "
-                         f"variable(s): {', '.join(self.cut_variables)} (the codebook keeps the full text)")
+            notes.append(
+                f"{self.fmt}: variable labels cut to {self.variable_limit} for {len(self.cut_variables)} "
+                f"variable(s): {', '.join(self.cut_variables)} (the codebook keeps the full text)"
+            )
         if self.cut_values:
-            notes.append(f"{self.fmt}: value labels cut to {self.value_limit} for {len(self.cut_values)} "
-                         f"variable(s) (number of labels): {', '.join(self.cut_values)} (the codebook keeps the full text)")
+            notes.append(
+                f"{self.fmt}: value labels cut to {self.value_limit} for {len(self.cut_values)} "
+                f"variable(s) (number of labels): {', '.join(self.cut_values)} (the codebook keeps the full text)"
+            )
 
 
 def _integers(series: pd.Series, v: Variable, fmt: str, notes: list[str]) -> tuple[np.ndarray, dict[int, str]]:
@@ -330,8 +373,10 @@ def _integers(series: pd.Series, v: Variable, fmt: str, notes: list[str]) -> tup
         new = sorted(set(series[unknown]))
         extra = {len(codes) + i: str(code) for i, code in enumerate(new, start=1)}
         positions = pd.Index(codes + new, dtype=object).get_indexer(series.astype(object))
-        notes.append(f"{fmt}: {v.name}: code(s) not declared in the questionnaire numbered after the declared ones: "
-                     + ", ".join(f"{code!r} = {i}" for i, code in extra.items()))
+        notes.append(
+            f"{fmt}: {v.name}: code(s) not declared in the questionnaire numbered after the declared ones: "
+            + ", ".join(f"{code!r} = {i}" for i, code in extra.items())
+        )
     numbers = positions.astype("float64") + 1
     numbers[positions == -1] = np.nan
     return numbers, extra
@@ -342,8 +387,10 @@ def _dates(series: pd.Series, name: str, fmt: str, notes: list[str]) -> pd.Serie
     parsed = pd.to_datetime(series, format="%Y-%m-%d", errors="coerce")
     bad = parsed.isna() & series.notna()
     if bad.any():
-        notes.append(f"{fmt}: {name}: {int(bad.sum())} value(s) that are not ISO dates written as missing, "
-                     f"e.g. {series[bad].iloc[0]!r}")
+        notes.append(
+            f"{fmt}: {name}: {int(bad.sum())} value(s) that are not ISO dates written as missing, "
+            f"e.g. {series[bad].iloc[0]!r}"
+        )
     return pd.Series(np.where(parsed.isna(), None, parsed.dt.date.to_numpy(dtype=object)), dtype=object)
 
 
@@ -369,13 +416,18 @@ def _via_path(write: Callable[[str], None], target: Any, fmt: str) -> None:
             shutil.copyfileobj(fh, target)
 
 
-def _write_sav(frame: pd.DataFrame, variables: dict[str, Variable], q: Questionnaire, lang: str, path: str,
-               notes: list[str]) -> None:
+def _write_sav(
+    frame: pd.DataFrame, variables: dict[str, Variable], q: Questionnaire, lang: str, path: str, notes: list[str]
+) -> None:
     import pyreadstat
 
-    labels = _Labels("sav", lambda t: _cut_bytes(t, SAV_VARIABLE_LABEL_BYTES),
-                     lambda t: _cut_bytes(t, SAV_VALUE_LABEL_BYTES),
-                     f"{SAV_VARIABLE_LABEL_BYTES} bytes", f"{SAV_VALUE_LABEL_BYTES} bytes")
+    labels = _Labels(
+        "sav",
+        lambda t: _cut_bytes(t, SAV_VARIABLE_LABEL_BYTES),
+        lambda t: _cut_bytes(t, SAV_VALUE_LABEL_BYTES),
+        f"{SAV_VARIABLE_LABEL_BYTES} bytes",
+        f"{SAV_VALUE_LABEL_BYTES} bytes",
+    )
     names = _names(list(frame.columns), "sav", notes)
     shown = _shown(frame, q)
     skipped_label, not_answered_label = builtin(SKIPPED, lang), builtin(NOT_ANSWERED, lang)
@@ -424,22 +476,40 @@ def _write_sav(frame: pd.DataFrame, variables: dict[str, Variable], q: Questionn
     if cut:
         notes.append(f"sav: the file label (survey title) was cut to {SAV_FILE_LABEL_BYTES} bytes: {title!r}")
     labels.report(notes)
-    note = [_cut_bytes(line, 80)[0] for line in (     # SPSS document lines hold 80 bytes
-        f"surveykit {q.survey} v{q.version}", f"sha256 {q.sha256}",
-        f"missing: {SKIPPED_SAV} = not shown (skip logic), {NOT_ANSWERED_SAV} = not answered")]
-    pyreadstat.write_sav(pd.DataFrame(data), path, file_label=title, column_labels=column_labels,
-                         variable_value_labels=value_labels, missing_ranges=missing_ranges,
-                         variable_measure=measure, variable_format=formats, note=note,
-                         row_compress=True)       # SPSS's own default: a third of the size, any SPSS reads it
+    note = [
+        _cut_bytes(line, 80)[0]
+        for line in (  # SPSS document lines hold 80 bytes
+            f"surveykit {q.survey} v{q.version}",
+            f"sha256 {q.sha256}",
+            f"missing: {SKIPPED_SAV} = not shown (skip logic), {NOT_ANSWERED_SAV} = not answered",
+        )
+    ]
+    pyreadstat.write_sav(
+        pd.DataFrame(data),
+        path,
+        file_label=title,
+        column_labels=column_labels,
+        variable_value_labels=value_labels,
+        missing_ranges=missing_ranges,
+        variable_measure=measure,
+        variable_format=formats,
+        note=note,
+        row_compress=True,
+    )  # SPSS's own default: a third of the size, any SPSS reads it
 
 
-def _write_dta(frame: pd.DataFrame, variables: dict[str, Variable], q: Questionnaire, lang: str, path: str,
-               notes: list[str]) -> None:
+def _write_dta(
+    frame: pd.DataFrame, variables: dict[str, Variable], q: Questionnaire, lang: str, path: str, notes: list[str]
+) -> None:
     import pyreadstat
 
-    labels = _Labels("dta", lambda t: _cut_chars(t, DTA_VARIABLE_LABEL_CHARS),
-                     lambda t: _cut_bytes(t, DTA_VALUE_LABEL_BYTES),
-                     f"{DTA_VARIABLE_LABEL_CHARS} characters", f"{DTA_VALUE_LABEL_BYTES} bytes")
+    labels = _Labels(
+        "dta",
+        lambda t: _cut_chars(t, DTA_VARIABLE_LABEL_CHARS),
+        lambda t: _cut_bytes(t, DTA_VALUE_LABEL_BYTES),
+        f"{DTA_VARIABLE_LABEL_CHARS} characters",
+        f"{DTA_VALUE_LABEL_BYTES} bytes",
+    )
     names = _names(list(frame.columns), "dta", notes)
     shown = _shown(frame, q)
     skipped_label, not_answered_label = builtin(SKIPPED, lang), builtin(NOT_ANSWERED, lang)
@@ -466,7 +536,7 @@ def _write_dta(frame: pd.DataFrame, variables: dict[str, Variable], q: Questionn
         elif v.kind == "datetime":
             data[name] = series
             continue
-        else:      # Stata has no missing string; and pyreadstat fails on missing cells of strL columns
+        else:  # Stata has no missing string; and pyreadstat fails on missing cells of strL columns
             data[name] = _plain(series, "")
             continue
         if has_missing_codes(v):
@@ -487,8 +557,15 @@ def _write_dta(frame: pd.DataFrame, variables: dict[str, Variable], q: Questionn
     if cut:
         notes.append(f"dta: the data label (survey title) was cut to {DTA_FILE_LABEL_CHARS} characters: {title!r}")
     labels.report(notes)
-    pyreadstat.write_dta(pd.DataFrame(data), path, version=14, file_label=title, column_labels=column_labels,
-                         variable_value_labels=value_labels, missing_user_values=missing_user)
+    pyreadstat.write_dta(
+        pd.DataFrame(data),
+        path,
+        version=14,
+        file_label=title,
+        column_labels=column_labels,
+        variable_value_labels=value_labels,
+        missing_user_values=missing_user,
+    )
 
 
 # -- Parquet and CSV ---------------------------------------------------------------------------------
@@ -496,27 +573,42 @@ def _write_dta(frame: pd.DataFrame, variables: dict[str, Variable], q: Questionn
 
 def _field_metadata(v: Variable, lang: str) -> dict[bytes, bytes]:
     values = {str(code): text.best(lang) for code, text in v.value_labels}
-    return {b"label": v.label.best(lang).encode(), b"measure": v.level.encode(), b"kind": v.kind.encode(),
-            b"value_labels": json.dumps(values, ensure_ascii=False).encode()}
+    return {
+        b"label": v.label.best(lang).encode(),
+        b"measure": v.level.encode(),
+        b"kind": v.kind.encode(),
+        b"value_labels": json.dumps(values, ensure_ascii=False).encode(),
+    }
 
 
 def _survey_metadata(q: Questionnaire, lang: str) -> bytes:
     book = codebook(q)
     book = book.astype(object).where(book.notna(), None)
-    return json.dumps({
-        "survey": q.survey, "version": q.version, "sha256": q.sha256, "title": q.title.as_dict(),
-        "languages": list(q.languages), "label_language": lang, "missing": MISSING_NOTE,
-        "codebook": book.to_dict("records"),
-    }, ensure_ascii=False, default=lambda value: value.item() if hasattr(value, "item") else str(value)).encode()
+    return json.dumps(
+        {
+            "survey": q.survey,
+            "version": q.version,
+            "sha256": q.sha256,
+            "title": q.title.as_dict(),
+            "languages": list(q.languages),
+            "label_language": lang,
+            "missing": MISSING_NOTE,
+            "codebook": book.to_dict("records"),
+        },
+        ensure_ascii=False,
+        default=lambda value: value.item() if hasattr(value, "item") else str(value),
+    ).encode()
 
 
-def _write_parquet(frame: pd.DataFrame, variables: dict[str, Variable], q: Questionnaire, lang: str, target: Any,
-                   notes: list[str]) -> None:
+def _write_parquet(
+    frame: pd.DataFrame, variables: dict[str, Variable], q: Questionnaire, lang: str, target: Any, notes: list[str]
+) -> None:
     import pyarrow.parquet as pq
 
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    fields = [f.with_metadata(_field_metadata(variables[f.name], lang)) if f.name in variables else f
-              for f in table.schema]
+    fields = [
+        f.with_metadata(_field_metadata(variables[f.name], lang)) if f.name in variables else f for f in table.schema
+    ]
     metadata = dict(table.schema.metadata or {})
     metadata[b"surveykit"] = _survey_metadata(q, lang)
     pq.write_table(pa.Table.from_arrays(table.columns, schema=pa.schema(fields, metadata=metadata)), target)
@@ -529,8 +621,9 @@ def _timestamp_text(array: pa.Array) -> pa.Array:
     return pc.strftime(seconds if exact else array, format="%Y-%m-%d %H:%M:%S")
 
 
-def _write_csv(frame: pd.DataFrame, variables: dict[str, Variable], q: Questionnaire, lang: str, target: Any,
-               notes: list[str]) -> None:
+def _write_csv(
+    frame: pd.DataFrame, variables: dict[str, Variable], q: Questionnaire, lang: str, target: Any, notes: list[str]
+) -> None:
     import pyarrow.csv as pcsv
 
     table = pa.Table.from_pandas(frame, preserve_index=False)
@@ -551,12 +644,18 @@ def _write_csv(frame: pd.DataFrame, variables: dict[str, Variable], q: Questionn
             pcsv.write_csv(table, fh)
 
 
-def _write_xlsx(frame: pd.DataFrame, variables: dict[str, Variable], q: Questionnaire, lang: str, target: Any,
-                notes: list[str]) -> None:
+def _write_xlsx(
+    frame: pd.DataFrame, variables: dict[str, Variable], q: Questionnaire, lang: str, target: Any, notes: list[str]
+) -> None:
     if len(frame) + 1 > XLSX_MAX_ROWS:
-        raise ExportError(f"XLSX holds at most {XLSX_MAX_ROWS - 1:,} data rows; this table has {len(frame):,} "
-                          "(export csv, sav, dta or parquet instead)")
+        raise ExportError(
+            f"XLSX holds at most {XLSX_MAX_ROWS - 1:,} data rows; this table has {len(frame):,} "
+            "(export csv, sav, dta or parquet instead)"
+        )
     book = codebook(q)
     dates = {name for name, v in variables.items() if v.kind == "date"}
-    write_xlsx(target, [("data", frame, dates, True), ("codebook", book.astype({"reverse": str, "required": str}),
-                                                        set(), True)], notes)
+    write_xlsx(
+        target,
+        [("data", frame, dates, True), ("codebook", book.astype({"reverse": str, "required": str}), set(), True)],
+        notes,
+    )

@@ -18,12 +18,14 @@ Kleene's three-valued logic, and a condition holds only when it is known to be
 true.  So ``not (x > 3)`` is unknown, and the item it guards stays hidden, while
 ``x`` is unanswered.
 """
+
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping, Union
+from typing import Any, Union
 
 import numpy as np
 import pandas as pd
@@ -65,8 +67,8 @@ class Literal:
 @dataclass(frozen=True, slots=True)
 class Compare:
     op: str
-    left: "Node"
-    right: "Node"
+    left: Node
+    right: Node
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,17 +80,17 @@ class Contains:
 
 @dataclass(frozen=True, slots=True)
 class And:
-    parts: tuple["Node", ...]
+    parts: tuple[Node, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Or:
-    parts: tuple["Node", ...]
+    parts: tuple[Node, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Not:
-    part: "Node"
+    part: Node
 
 
 Node = Union[Name, Literal, Compare, Contains, And, Or, Not]
@@ -195,7 +197,12 @@ class _Parser:
             self.pos += 1
             return Compare(text, left, self.value())
         negate = False
-        if kind == "keyword" and text == "not" and self.pos + 1 < len(self.tokens) and self.tokens[self.pos + 1][1] == "in":
+        if (
+            kind == "keyword"
+            and text == "not"
+            and self.pos + 1 < len(self.tokens)
+            and self.tokens[self.pos + 1][1] == "in"
+        ):
             self.pos += 1
             negate = True
             kind, text, offset = self.tokens[self.pos]
@@ -206,8 +213,9 @@ class _Parser:
             token = self.peek()
             target = self.value()
             if not isinstance(target, Name):
-                raise ExpressionError("'in' needs the id of a multiple-choice question on its right",
-                                      token[2] if token else self.end)
+                raise ExpressionError(
+                    "'in' needs the id of a multiple-choice question on its right", token[2] if token else self.end
+                )
             return Contains(left.value, target, negate)
         return left
 
@@ -247,7 +255,9 @@ def _tokenize(source: str) -> list[tuple[str, str, int]]:
         if kind == "name" and text in _KEYWORDS:
             kind = "keyword"
         elif kind == "name" and text in ("True", "False", "true", "false", "None", "null"):
-            raise ExpressionError(f"{text!r} is not part of the language; compare answers with numbers or quoted codes", offset)
+            raise ExpressionError(
+                f"{text!r} is not part of the language; compare answers with numbers or quoted codes", offset
+            )
         tokens.append((kind, text, offset))
         pos = match.end()
     return tokens
@@ -365,8 +375,14 @@ def _eval_frame(node: Node, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         if num_a and num_b:
             a_f, b_f = np.asarray(a, float), np.asarray(b, float)
             with np.errstate(invalid="ignore"):
-                result = {"==": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
-                          ">": np.greater, ">=": np.greater_equal}[node.op](a_f, b_f)
+                result = {
+                    "==": np.equal,
+                    "!=": np.not_equal,
+                    "<": np.less,
+                    "<=": np.less_equal,
+                    ">": np.greater,
+                    ">=": np.greater_equal,
+                }[node.op](a_f, b_f)
             return np.asarray(result, bool) & known, known
         for i in np.flatnonzero(known):
             outcome = _compare(node.op, a[i], b[i])

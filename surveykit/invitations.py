@@ -10,6 +10,7 @@ own transaction.
 the invitations stored, and the links written once to a file only the owner
 can read (with a QR code per link if asked).
 """
+
 from __future__ import annotations
 
 import csv
@@ -69,8 +70,10 @@ def check_fields(q: Questionnaire, fields: Mapping[str, str | None]) -> dict[str
     known = [f.id for f in q.fields]
     unknown = sorted(set(fields) - set(known))
     if unknown:
-        raise ValueError(f"unknown segment fields for survey {q.survey!r}: {', '.join(map(repr, unknown))} "
-                         f"(fields: {', '.join(known) or 'none declared'})")
+        raise ValueError(
+            f"unknown segment fields for survey {q.survey!r}: {', '.join(map(repr, unknown))} "
+            f"(fields: {', '.join(known) or 'none declared'})"
+        )
     out = {}
     for name, value in fields.items():
         if value is None or value == "":
@@ -84,8 +87,9 @@ def check_fields(q: Questionnaire, fields: Mapping[str, str | None]) -> dict[str
     return out
 
 
-def create_invitations(engine: Engine, q: Questionnaire, contacts: Iterable[Mapping[str, str]], *,
-                       expires_days: int | None = None) -> list[Invitation]:
+def create_invitations(
+    engine: Engine, q: Questionnaire, contacts: Iterable[Mapping[str, str]], *, expires_days: int | None = None
+) -> list[Invitation]:
     """One single-use invitation per contact, carrying its segment fields; all in one transaction.
 
     Each contact maps field ids of ``q.fields`` to values (an unknown id is a
@@ -98,11 +102,16 @@ def create_invitations(engine: Engine, q: Questionnaire, contacts: Iterable[Mapp
     made = [(secrets.token_urlsafe(32), check_fields(q, contact)) for contact in contacts]
     if not made:
         return []
-    rows = [dict(survey=q.survey, token_hash=token_hash(token), fields=seg, created_at=now, expires_at=expires)
-            for token, seg in made]
+    rows = [
+        dict(survey=q.survey, token_hash=token_hash(token), fields=seg, created_at=now, expires_at=expires)
+        for token, seg in made
+    ]
     with write_transaction(engine) as conn:
-        ids = conn.execute(sa.insert(invitations).returning(invitations.c.id, sort_by_parameter_order=True),
-                           rows).scalars().all()
+        ids = (
+            conn.execute(sa.insert(invitations).returning(invitations.c.id, sort_by_parameter_order=True), rows)
+            .scalars()
+            .all()
+        )
     return [Invitation(id, token, seg, expires) for id, (token, seg) in zip(ids, made, strict=True)]
 
 
@@ -112,8 +121,11 @@ def lookup_invitation(engine: Engine, token: str) -> InvitationState:
         return InvitationState("unknown")
     i = invitations.c
     with engine.connect() as conn:
-        found = conn.execute(sa.select(i.id, i.survey, i.fields, i.expires_at, i.used_at, i.response_id)
-                             .where(i.token_hash == token_hash(token))).first()
+        found = conn.execute(
+            sa.select(i.id, i.survey, i.fields, i.expires_at, i.used_at, i.response_id).where(
+                i.token_hash == token_hash(token)
+            )
+        ).first()
     if found is None:
         return InvitationState("unknown")
     status: Literal["used", "expired", "open"]
@@ -126,9 +138,17 @@ def lookup_invitation(engine: Engine, token: str) -> InvitationState:
     return InvitationState(status, found.id, found.survey, dict(found.fields), found.response_id)
 
 
-def invite_contacts(engine: Engine, q: Questionnaire, contacts: str | os.PathLike[str],
-                    output: str | os.PathLike[str], *, base_url: str, qr_dir: str | os.PathLike[str] | None = None,
-                    keep: Sequence[str] = (), expires_days: int | None = None) -> list[Invitation]:
+def invite_contacts(
+    engine: Engine,
+    q: Questionnaire,
+    contacts: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    *,
+    base_url: str,
+    qr_dir: str | os.PathLike[str] | None = None,
+    keep: Sequence[str] = (),
+    expires_days: int | None = None,
+) -> list[Invitation]:
     """One invitation per row of a contacts CSV; the links go to ``output`` (and QR codes to ``qr_dir``).
 
     The CSV (UTF-8, with or without a byte-order mark) has one column per
@@ -147,17 +167,20 @@ def invite_contacts(engine: Engine, q: Questionnaire, contacts: str | os.PathLik
     for column in columns:
         if column not in known and column not in keep:
             hint = difflib.get_close_matches(column, known, 1)
-            raise SurveykitError(f"{contacts}: column {column!r} is no segment field of {q.survey}"
-                                 + (f" (did you mean {hint[0]!r}?)" if hint else "")
-                                 + f"; fields: {', '.join(known) or 'none'}; pass --keep {column} to copy it "
-                                   "into the links file without storing it")
+            raise SurveykitError(
+                f"{contacts}: column {column!r} is no segment field of {q.survey}"
+                + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                + f"; fields: {', '.join(known) or 'none'}; pass --keep {column} to copy it "
+                "into the links file without storing it"
+            )
     if not rows:
         raise SurveykitError(f"{contacts}: no contacts")
     if os.path.exists(output):
         raise SurveykitError(f"{output} exists: links are shown only once, so it is never overwritten")
     try:
-        made = create_invitations(engine, q, [{k: v for k, v in row.items() if k in known} for row in rows],
-                                  expires_days=expires_days)
+        made = create_invitations(
+            engine, q, [{k: v for k, v in row.items() if k in known} for row in rows], expires_days=expires_days
+        )
     except ValueError as exc:
         raise SurveykitError(f"{contacts}: {exc}") from None
     copied = [c for c in columns if c in known] + [c for c in columns if c in keep and c not in known]
@@ -165,15 +188,23 @@ def invite_contacts(engine: Engine, q: Questionnaire, contacts: str | os.PathLik
     return made
 
 
-def _write_links(output: str | os.PathLike[str], q: Questionnaire, made: list[Invitation],
-                 rows: list[dict[str, str]], copied: list[str], *, base_url: str,
-                 qr_dir: str | os.PathLike[str] | None) -> None:
+def _write_links(
+    output: str | os.PathLike[str],
+    q: Questionnaire,
+    made: list[Invitation],
+    rows: list[dict[str, str]],
+    copied: list[str],
+    *,
+    base_url: str,
+    qr_dir: str | os.PathLike[str] | None,
+) -> None:
     """The links file: invitation number, the copied columns, the link (and the QR code's file)."""
     if qr_dir:
         os.makedirs(qr_dir, exist_ok=True)
     # the links are credentials: readable by the owner only
-    with os.fdopen(os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8-sig",
-                   newline="") as fh:
+    with os.fdopen(
+        os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8-sig", newline=""
+    ) as fh:
         writer = csv.writer(fh)
         writer.writerow(["invitation", *copied, "link"] + (["qr"] if qr_dir else []))
         for row, inv in zip(rows, made, strict=True):

@@ -17,6 +17,7 @@ pyxform keeps reading, building and its validators apart):
 Problems are collected rather than raised, so that a researcher sees all of
 them in one run, each as ``file:line:column: key.path: message``.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -41,8 +42,9 @@ def load_questionnaire(source: str | os.PathLike[str], *, max_bytes: int = DEFAU
     file; any other string is the YAML itself.  Raises
     :class:`~surveykit.errors.QuestionnaireError` listing every problem.
     """
-    if isinstance(source, os.PathLike) or (isinstance(source, str) and "\n" not in source
-                                           and source.strip().endswith((".yaml", ".yml"))):
+    if isinstance(source, os.PathLike) or (
+        isinstance(source, str) and "\n" not in source and source.strip().endswith((".yaml", ".yml"))
+    ):
         path = Path(source)
         name = str(source)
         try:
@@ -51,11 +53,17 @@ def load_questionnaire(source: str | os.PathLike[str], *, max_bytes: int = DEFAU
             with path.open("rb") as file:
                 data = file.read(max_bytes + 1) if size <= max_bytes else b""
         except OSError as exc:
-            raise QuestionnaireError([Problem(name, 1, 1, "", f"cannot read the file: {exc.strerror or exc}")]) from None
+            raise QuestionnaireError(
+                [Problem(name, 1, 1, "", f"cannot read the file: {exc.strerror or exc}")]
+            ) from None
         except ValueError as exc:  # a NUL in the name: os.stat refuses it before asking the system
-            raise QuestionnaireError([Problem(name.replace("\0", "\\0"), 1, 1, "", f"cannot read the file: {exc}")]) from None
+            raise QuestionnaireError(
+                [Problem(name.replace("\0", "\\0"), 1, 1, "", f"cannot read the file: {exc}")]
+            ) from None
         if size > max_bytes:
-            raise QuestionnaireError([Problem(name, 1, 1, "", f"the file has {size:,} bytes; the limit is {max_bytes:,}")])
+            raise QuestionnaireError(
+                [Problem(name, 1, 1, "", f"the file has {size:,} bytes; the limit is {max_bytes:,}")]
+            )
     else:
         name = "<string>"
         data = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else bytes(source)
@@ -74,16 +82,20 @@ def load_directory(directory: str | os.PathLike[str], **kwargs: Any) -> dict[str
 def loads(data: bytes, *, name: str = "<string>", max_bytes: int = DEFAULT_MAX_BYTES) -> Questionnaire:
     """Load a questionnaire from bytes (UTF-8, with or without a BOM)."""
     if len(data) > max_bytes:
-        raise QuestionnaireError([Problem(name, 1, 1, "", f"the file has {len(data):,} bytes; the limit is {max_bytes:,}")])
+        raise QuestionnaireError(
+            [Problem(name, 1, 1, "", f"the file has {len(data):,} bytes; the limit is {max_bytes:,}")]
+        )
     # the BOM is cut off here rather than by the utf-8-sig codec, whose error positions skip it
-    body = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
+    body = data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         # everything before the bad byte decoded, so the column counts characters as an editor does
         good = body[: exc.start].decode("utf-8")
         line, column = position(good + "?", len(good))
-        raise QuestionnaireError([Problem(name, line, column, "", "the file is not valid UTF-8; save it as UTF-8")]) from None
+        raise QuestionnaireError(
+            [Problem(name, line, column, "", "the file is not valid UTF-8; save it as UTF-8")]
+        ) from None
     if refused := forbidden_characters(text):
         raise QuestionnaireError([Problem(name, p.line, p.column, "", p.message) for p in refused])
     try:

@@ -12,22 +12,36 @@ The loader builds it; everything else reads it.  Two views matter downstream:
 * :meth:`Questionnaire.variables` – the codebook: every column of a response
   row, so that variable naming lives in this one place.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator, Literal, Union, overload
+from typing import Literal, Union, overload
 
 from surveykit.expressions import Condition
 
 METADATA_COLUMNS = (
-    "response_id", "survey", "version", "wave", "language", "started_at", "submitted_at", "duration_s",
+    "response_id",
+    "survey",
+    "version",
+    "wave",
+    "language",
+    "started_at",
+    "submitted_at",
+    "duration_s",
 )
 QUESTION_TYPES = ("likert", "matrix", "choice", "multi", "nps", "number", "text", "date", "constant_sum")
 BLOCK_TYPES = ("servqual", "kano", "importance_performance")
 KANO_CODES = ("like", "must_be", "neutral", "live_with", "dislike")
 ROLE_SUFFIX = {
-    "expectation": "_e", "perception": "_p", "importance": "_i", "performance": "_p",
-    "functional": "_f", "dysfunctional": "_d", "self_importance": "_si",
+    "expectation": "_e",
+    "perception": "_p",
+    "importance": "_i",
+    "performance": "_p",
+    "functional": "_f",
+    "dysfunctional": "_d",
+    "self_importance": "_si",
 }
 
 
@@ -60,7 +74,7 @@ class Text:
     def as_dict(self) -> dict[str, str]:
         return dict(self.values)
 
-    def join(self, other: "Text", sep: str = " ") -> "Text":
+    def join(self, other: Text, sep: str = " ") -> Text:
         """Language-wise concatenation (for labels such as question + option)."""
         return Text(tuple((lang, f"{value}{sep}{other.best(lang)}") for lang, value in self.values))
 
@@ -177,13 +191,13 @@ class PairedItem:
     """An item of a paired block, as written (``rel1``), before role suffixes."""
 
     id: str
-    first: Text                # expectation / functional / importance
-    second: Text               # perception / dysfunctional / performance
+    first: Text  # expectation / functional / importance
+    second: Text  # perception / dysfunctional / performance
     dimension: str | None = None
     reverse: bool = False
     label: Text | None = None
     help: Text | None = None
-    importance: Text | None = None   # Kano self-stated importance question
+    importance: Text | None = None  # Kano self-stated importance question
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,8 +255,8 @@ class ScoringCategory:
     id: str
     label: Text
     items: tuple[str, ...]
-    method: str           # "sum" or "mean"
-    maximum: float        # highest possible score: points x items for sum, points for mean
+    method: str  # "sum" or "mean"
+    maximum: float  # highest possible score: points x items for sum, points for mean
     minimum: float
 
 
@@ -284,11 +298,11 @@ class Variable:
 
     name: str
     label: Text
-    kind: str                        # numeric, string, date or datetime
-    level: str                       # nominal, ordinal or scale
-    type: str                        # question type, "field" or "metadata"
-    question: str | None = None      # question, matrix, paired item or field id
-    block: str | None = None         # page or block id
+    kind: str  # numeric, string, date or datetime
+    level: str  # nominal, ordinal or scale
+    type: str  # question type, "field" or "metadata"
+    question: str | None = None  # question, matrix, paired item or field id
+    block: str | None = None  # page or block id
     role: str | None = None
     dimension: str | None = None
     reverse: bool = False

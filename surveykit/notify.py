@@ -24,6 +24,7 @@ every recipient refused) marks it failed at once.  ``last_error`` says why.
 The mail names the case, its rule, dealer, department and deadline, and links
 to the case page; it carries none of the customer's answers.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -44,8 +45,20 @@ from sqlalchemy.engine import Connection, Engine
 
 from surveykit.database import outbox, utcnow, write_transaction
 
-__all__ = ["KINDS", "Message", "Routing", "SendStats", "SmtpSettings", "claim", "counts", "email_of", "messages_of",
-           "queue", "send_pending", "worker_name"]
+__all__ = [
+    "KINDS",
+    "Message",
+    "Routing",
+    "SendStats",
+    "SmtpSettings",
+    "claim",
+    "counts",
+    "email_of",
+    "messages_of",
+    "queue",
+    "send_pending",
+    "worker_name",
+]
 
 KINDS = ("new_case", "overdue")
 # Message-IDs are fixed when the message is written, before anyone knows the sending host.
@@ -81,7 +94,7 @@ class Routing:
         return self.departments.get(department or "", ()) or self.default
 
     @classmethod
-    def parse(cls, default: Iterable[str], pairs: Iterable[str]) -> "Routing":
+    def parse(cls, default: Iterable[str], pairs: Iterable[str]) -> Routing:
         """From addresses (``a@x,b@y``) and ``DEPARTMENT=ADDRESS[,ADDRESS]`` pairs."""
         departments = {}
         for pair in pairs:
@@ -98,7 +111,7 @@ class Routing:
 def _addresses(text: str) -> tuple[str, ...]:
     found = tuple(a.strip() for a in text.split(",") if a.strip())
     for address in found:
-        if "@" not in address or any(ch in address for ch in "\r\n<>\" "):
+        if "@" not in address or any(ch in address for ch in '\r\n<>" '):
             raise ValueError(f"{address!r} is not an e-mail address")
     return found
 
@@ -130,6 +143,7 @@ def worker_name() -> str:
 
 # -- writing -------------------------------------------------------------------------------------------
 
+
 def _one_line(text: Any) -> str:
     return " ".join(str(text).split())[:200]
 
@@ -140,20 +154,29 @@ def _compose(case: Mapping[str, Any], kind: str) -> tuple[str, str]:
     due = f"{case['first_contact_due']:%Y-%m-%d %H:%M} UTC"
     if kind == "new_case":
         subject = f"[surveykit] 新回访案件 #{number} / New case #{number} ({case['priority']}): {rule}"
-        opening = (f"一位客户的答卷触发了回访规则，需要在 {due} 之前首次联系客户。\n"
-                   f"A customer's answers met a follow-up rule; the first contact is due by {due}.")
+        opening = (
+            f"一位客户的答卷触发了回访规则，需要在 {due} 之前首次联系客户。\n"
+            f"A customer's answers met a follow-up rule; the first contact is due by {due}."
+        )
     elif kind == "overdue":
         subject = f"[surveykit] 超时未联系 #{number} / Overdue: no first contact on case #{number}"
-        opening = (f"案件 #{number} 的首次联系期限（{due}）已过，仍未记录与客户的联系。\n"
-                   f"The first-contact deadline of case #{number} ({due}) has passed with no contact recorded.")
+        opening = (
+            f"案件 #{number} 的首次联系期限（{due}）已过，仍未记录与客户的联系。\n"
+            f"The first-contact deadline of case #{number} ({due}) has passed with no contact recorded."
+        )
     else:
         raise ValueError(f"unknown message kind {kind!r} (kinds: {', '.join(KINDS)})")
-    lines = [opening, "",
-             f"案件 Case: #{number}", f"规则 Rule: {case['alert']} – {rule}",
-             f"优先级 Priority: {case['priority']}", f"问卷 Survey: {case['survey']}",
-             f"经销商 Dealer: {_one_line(case.get('dealer') or '–')}",
-             f"部门 Department: {_one_line(case.get('department') or '–')}",
-             f"首次联系期限 First contact due: {due}"]
+    lines = [
+        opening,
+        "",
+        f"案件 Case: #{number}",
+        f"规则 Rule: {case['alert']} – {rule}",
+        f"优先级 Priority: {case['priority']}",
+        f"问卷 Survey: {case['survey']}",
+        f"经销商 Dealer: {_one_line(case.get('dealer') or '–')}",
+        f"部门 Department: {_one_line(case.get('department') or '–')}",
+        f"首次联系期限 First contact due: {due}",
+    ]
     return subject, "\n".join(lines) + "\n"
 
 
@@ -166,16 +189,26 @@ def queue(conn: Connection, case: Mapping[str, Any], kind: str) -> None:
     subject, body = _compose(case, kind)
     # short enough that the header is never folded; unique by (case, kind) already, the random part across stores
     message_id = f"<{secrets.token_hex(8)}.case{case['id']}.{kind}@{MESSAGE_ID_DOMAIN}>"
-    values = dict(message_id=message_id,
-                  case_id=case["id"], kind=kind, department=case.get("department"), subject=subject, body=body,
-                  created_at=utcnow(), status="pending", attempts=0)
+    values = dict(
+        message_id=message_id,
+        case_id=case["id"],
+        kind=kind,
+        department=case.get("department"),
+        subject=subject,
+        body=body,
+        created_at=utcnow(),
+        status="pending",
+        attempts=0,
+    )
     conn.execute(_insert(conn).values(values).on_conflict_do_nothing(index_elements=["case_id", "kind"]))
 
 
 # -- sending -------------------------------------------------------------------------------------------
 
-def claim(engine: Engine, worker: str, *, batch: int = 20, lease_s: float = 300,
-          now: dt.datetime | None = None) -> list[Message]:
+
+def claim(
+    engine: Engine, worker: str, *, batch: int = 20, lease_s: float = 300, now: dt.datetime | None = None
+) -> list[Message]:
     """Claim up to ``batch`` sendable messages (pending, lease free or run out) for ``lease_s`` seconds."""
     now = now or utcnow()
     o = outbox.c
@@ -190,10 +223,11 @@ def claim(engine: Engine, worker: str, *, batch: int = 20, lease_s: float = 300,
         if not ids:
             return []
         rows = conn.execute(
-            sa.update(outbox).where(o.id.in_(ids), ready)
+            sa.update(outbox)
+            .where(o.id.in_(ids), ready)
             .values(claimed_by=worker[:100], lease_until=now + dt.timedelta(seconds=lease_s), attempts=o.attempts + 1)
-            .returning(o.id, o.message_id, o.case_id, o.kind, o.department, o.subject, o.body, o.created_at,
-                       o.attempts)).all()
+            .returning(o.id, o.message_id, o.case_id, o.kind, o.department, o.subject, o.body, o.created_at, o.attempts)
+        ).all()
     return sorted((Message(**r._mapping) for r in rows), key=lambda m: m.id)
 
 
@@ -201,14 +235,17 @@ def email_of(message: Message, sender: str, recipients: Iterable[str], base_url:
     """The mail of an outbox message: the same Message-ID and Date on every attempt."""
     mail = EmailMessage()
     mail["Message-ID"] = message.message_id
-    mail["Date"] = format_datetime(message.created_at.replace(tzinfo=dt.timezone.utc))
+    mail["Date"] = format_datetime(message.created_at.replace(tzinfo=dt.UTC))
     mail["From"] = sender
     mail["To"] = ", ".join(recipients)
     mail["Subject"] = message.subject
-    mail["Auto-Submitted"] = "auto-generated"          # RFC 3834: no vacation replies
+    mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies
     mail["X-Surveykit-Case"] = str(message.case_id)
-    where = (f"{base_url.rstrip('/')}/admin/cases/{message.case_id}" if base_url
-             else f"surveykit cases show {message.case_id} --db ...")
+    where = (
+        f"{base_url.rstrip('/')}/admin/cases/{message.case_id}"
+        if base_url
+        else f"surveykit cases show {message.case_id} --db ..."
+    )
     mail.set_content(f"{message.body}\n案件页面 Case page: {where}\n")
     return mail
 
@@ -229,12 +266,16 @@ def _connect(smtp: SmtpSettings) -> smtplib.SMTP:
 def _record_sent(engine: Engine, message: Message, recipients: Iterable[str], now: dt.datetime) -> None:
     o = outbox.c
     with write_transaction(engine) as conn:
-        conn.execute(sa.update(outbox).where(o.id == message.id, o.status == "pending").values(
-            status="sent", sent_at=now, lease_until=None, recipients=", ".join(recipients), last_error=None))
+        conn.execute(
+            sa.update(outbox)
+            .where(o.id == message.id, o.status == "pending")
+            .values(status="sent", sent_at=now, lease_until=None, recipients=", ".join(recipients), last_error=None)
+        )
 
 
-def _record_failure(engine: Engine, message: Message, error: str, *, permanent: bool, max_attempts: int,
-                    now: dt.datetime) -> bool:
+def _record_failure(
+    engine: Engine, message: Message, error: str, *, permanent: bool, max_attempts: int, now: dt.datetime
+) -> bool:
     """Record a failed attempt; True when the message is given up (failed), False when it will be retried."""
     o = outbox.c
     give_up = permanent or message.attempts >= max_attempts
@@ -256,9 +297,18 @@ def _error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def send_pending(engine: Engine, smtp: SmtpSettings, routing: Routing, *, worker: str | None = None,
-                 batch: int = 20, lease_s: float = 300, base_url: str | None = None, max_attempts: int = 8,
-                 now: Any = utcnow) -> SendStats:
+def send_pending(
+    engine: Engine,
+    smtp: SmtpSettings,
+    routing: Routing,
+    *,
+    worker: str | None = None,
+    batch: int = 20,
+    lease_s: float = 300,
+    base_url: str | None = None,
+    max_attempts: int = 8,
+    now: Any = utcnow,
+) -> SendStats:
     """Send every message that can be claimed now; return what happened.
 
     ``lease_s`` must comfortably exceed the time to send ``batch`` messages.
@@ -281,8 +331,9 @@ def send_pending(engine: Engine, smtp: SmtpSettings, routing: Routing, *, worker
                 except (smtplib.SMTPException, OSError) as exc:
                     # the server is unreachable: every message of the batch waits for the next try
                     for left in claimed[n:]:
-                        given_up = _record_failure(engine, left, _error(exc), permanent=False,
-                                                   max_attempts=max_attempts, now=now())
+                        given_up = _record_failure(
+                            engine, left, _error(exc), permanent=False, max_attempts=max_attempts, now=now()
+                        )
                         stats.failed += given_up
                         stats.retried += not given_up
                     return stats
@@ -292,13 +343,20 @@ def send_pending(engine: Engine, smtp: SmtpSettings, routing: Routing, *, worker
                     _record_failure(engine, message, _error(exc), permanent=True, max_attempts=max_attempts, now=now())
                     stats.failed += 1
                 except smtplib.SMTPResponseException as exc:
-                    given_up = _record_failure(engine, message, _error(exc), permanent=exc.smtp_code >= 500,
-                                               max_attempts=max_attempts, now=now())
+                    given_up = _record_failure(
+                        engine,
+                        message,
+                        _error(exc),
+                        permanent=exc.smtp_code >= 500,
+                        max_attempts=max_attempts,
+                        now=now(),
+                    )
                     stats.failed += given_up
                     stats.retried += not given_up
                 except (smtplib.SMTPException, OSError) as exc:
-                    given_up = _record_failure(engine, message, _error(exc), permanent=False,
-                                               max_attempts=max_attempts, now=now())
+                    given_up = _record_failure(
+                        engine, message, _error(exc), permanent=False, max_attempts=max_attempts, now=now()
+                    )
                     stats.failed += given_up
                     stats.retried += not given_up
                     _close(client)
@@ -321,6 +379,7 @@ def _close(client: smtplib.SMTP | None) -> None:
 
 # -- reading -------------------------------------------------------------------------------------------
 
+
 def counts(engine: Engine) -> dict[str, int]:
     """Messages by status (pending, sent, failed)."""
     o = outbox.c
@@ -332,7 +391,10 @@ def counts(engine: Engine) -> dict[str, int]:
 def messages_of(engine: Engine, case_id: int) -> list[dict[str, Any]]:
     """A case's messages: kind, status, when written and sent, to whom, the last error."""
     o = outbox.c
-    stmt = (sa.select(o.kind, o.status, o.created_at, o.sent_at, o.recipients, o.attempts, o.last_error,
-                      o.message_id).where(o.case_id == case_id).order_by(o.id))
+    stmt = (
+        sa.select(o.kind, o.status, o.created_at, o.sent_at, o.recipients, o.attempts, o.last_error, o.message_id)
+        .where(o.case_id == case_id)
+        .order_by(o.id)
+    )
     with engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(stmt)]

@@ -8,6 +8,7 @@ where YAML 1.1 turned text into a number, a boolean or a null.  Nothing here
 knows what a scale or a page means; :mod:`surveykit.builder` does.  Problems
 are collected, not raised, so that one run shows them all.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -148,7 +149,9 @@ class Reader:
             close = difflib.get_close_matches(qtype, list(table), n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             extra = " (paired blocks go directly under pages:)" if qtype in BLOCK_TYPES else ""
-            self.problem(type_node, f"{path}.type", f"unknown {what} type {qtype!r}{hint}{extra} (allowed: {', '.join(types)})")
+            self.problem(
+                type_node, f"{path}.type", f"unknown {what} type {qtype!r}{hint}{extra} (allowed: {', '.join(types)})"
+            )
             return None
         return self.read(node, qtype, path, table[qtype])
 
@@ -156,7 +159,11 @@ class Reader:
         if isinstance(node, Mapping) and any(k.value == "type" for k, _ in node.pairs):
             type_node = next(v for k, v in node.pairs if k.value == "type")
             if isinstance(type_node, Scalar) and type_node.value in QUESTION_TYPES:
-                self.problem(type_node, f"{path}.type", "a question cannot stand directly under pages:; put it in a page's questions: list")
+                self.problem(
+                    type_node,
+                    f"{path}.type",
+                    "a question cannot stand directly under pages:; put it in a page's questions: list",
+                )
                 return None
             blocks = {k: v for k, v in spec.SECTION_KEYS.items() if k != "page"}
             return self._typed(node, path, blocks, "paired block", BLOCK_TYPES)
@@ -178,8 +185,12 @@ class Reader:
             self.problem(node, path, f"expected {what}, got {describe(value)} {node.value!r}; quote it: '{node.value}'")
             return BAD
         if control := _CONTROL.search(value):
-            self.problem(node, path, f"control characters are not allowed in text (found U+{ord(control.group()):04X})",
-                         self._escape_offset(node, control.start()))
+            self.problem(
+                node,
+                path,
+                f"control characters are not allowed in text (found U+{ord(control.group()):04X})",
+                self._escape_offset(node, control.start()),
+            )
             return BAD
         return value
 
@@ -199,7 +210,7 @@ class Reader:
         starts = []  # where each character of the value is written
         while at < len(source) and source[at] != '"':
             starts.append(at)
-            at += {"x": 4, "u": 6, "U": 10}.get(source[at + 1:at + 2], 2) if source[at] == "\\" else 1
+            at += {"x": 4, "u": 6, "U": 10}.get(source[at + 1 : at + 2], 2) if source[at] == "\\" else 1
         if at >= len(source) or index >= len(starts):
             return 0  # no closing quote on this line: the scalar goes on
         return starts[index] - node.column + 1
@@ -250,7 +261,12 @@ class Reader:
         value = self._scalar(node, path, "a number")
         if value is BAD:
             return BAD
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or abs(value) == float("inf"):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or value != value
+            or abs(value) == float("inf")
+        ):
             self.problem(node, path, f"expected a number, got {describe(value)} {getattr(node, 'value', '')!r}")
             return BAD
         return value
@@ -298,8 +314,12 @@ class Reader:
             if value is BAD:
                 return BAD
             if len(self.languages) > 1:
-                self.problem(node, path, f"text needs every declared language ({', '.join(self.languages)}), "
-                                         f"e.g. {{{', '.join(f'{lang}: ...' for lang in self.languages)}}}")
+                self.problem(
+                    node,
+                    path,
+                    f"text needs every declared language ({', '.join(self.languages)}), "
+                    f"e.g. {{{', '.join(f'{lang}: ...' for lang in self.languages)}}}",
+                )
                 return BAD
             return self._check_text(node, path, Text(((self.languages[0], value),)))
         if not isinstance(node, Mapping):
@@ -310,7 +330,11 @@ class Reader:
         for key_node, value_node in node.pairs:
             lang = key_node.value
             if lang not in self.languages:
-                self.problem(key_node, f"{path}.{lang}", f"language {lang!r} is not declared (languages: {', '.join(self.languages)})")
+                self.problem(
+                    key_node,
+                    f"{path}.{lang}",
+                    f"language {lang!r} is not declared (languages: {', '.join(self.languages)})",
+                )
                 ok = False
                 continue
             value = self._scalar_string(value_node, f"{path}.{lang}")
@@ -318,7 +342,9 @@ class Reader:
                 ok = False
             else:
                 values[lang] = value
-        missing = [lang for lang in self.languages if lang not in values and lang not in {k.value for k, _ in node.pairs}]
+        missing = [
+            lang for lang in self.languages if lang not in values and lang not in {k.value for k, _ in node.pairs}
+        ]
         if missing:
             self.problem(node, path, f"text is missing the declared language(s) {', '.join(map(repr, missing))}")
             ok = False
@@ -335,7 +361,6 @@ class Reader:
                 self.problem(node, path, f"text in {lang!r} has {len(value)} characters; at most {MAX_TEXT}")
                 return BAD
         return Text(tuple((lang, unicodedata.normalize("NFC", value)) for lang, value in text.values))
-
 
 
 def _line(text: str, number: int) -> str:

@@ -7,6 +7,7 @@ than in :mod:`surveykit.cases` because it reads responses too, and
 :mod:`surveykit.storage` imports :mod:`surveykit.cases` (a submission opens its
 cases in the same transaction): dependencies stay one-way.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -45,14 +46,15 @@ class ReportData:
 def report_data(engine: Engine, q: Questionnaire) -> ReportData:
     """Read the responses of ``q`` and what the report's service-recovery section needs besides them."""
     responses = responses_frame(engine, q)
-    if not sa.inspect(engine).has_table("cases"):      # a store from before cases: nothing to add, nothing written
+    if not sa.inspect(engine).has_table("cases"):  # a store from before cases: nothing to add, nothing written
         return ReportData(responses, None, None)
     lost = None
     if q.survey != LOST_SURVEY:
         v = survey_versions.c
         with engine.connect() as conn:
-            text = conn.execute(sa.select(v.yaml_text).where(v.survey == LOST_SURVEY).order_by(v.id.desc())
-                                .limit(1)).scalar()
+            text = conn.execute(
+                sa.select(v.yaml_text).where(v.survey == LOST_SURVEY).order_by(v.id.desc()).limit(1)
+            ).scalar()
         if text is not None:
             lost_q = load_questionnaire(text)
             df = responses_frame(engine, lost_q)

@@ -5,6 +5,7 @@ editors (through ``# yaml-language-server: $schema=``) complete and flag exactly
 the keys the loader accepts.  The schema checks shape and types; the loader
 also checks what a schema cannot express (references, id clashes, conditions).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,8 +23,12 @@ def json_schema(languages: tuple[str, ...] = spec.LANGUAGES) -> dict[str, Any]:
             "description": spec.SCALAR_KINDS["text"],
             "oneOf": [
                 {"type": "string", "minLength": 1},
-                {"type": "object", "properties": {lang: {"type": "string", "minLength": 1} for lang in languages},
-                 "additionalProperties": False, "minProperties": 1},
+                {
+                    "type": "object",
+                    "properties": {lang: {"type": "string", "minLength": 1} for lang in languages},
+                    "additionalProperties": False,
+                    "minProperties": 1,
+                },
             ],
         },
     }
@@ -34,7 +39,9 @@ def json_schema(languages: tuple[str, ...] = spec.LANGUAGES) -> dict[str, Any]:
     for name, keys in spec.SECTION_KEYS.items():
         defs[f"section_{name}"] = _object(keys, type_const=None if name == "page" else name)
     defs["question"] = {"oneOf": [{"$ref": f"#/$defs/question_{t}"} for t in QUESTION_TYPES]}
-    defs["section"] = {"oneOf": [{"$ref": "#/$defs/section_page"}] + [{"$ref": f"#/$defs/section_{t}"} for t in BLOCK_TYPES]}
+    defs["section"] = {
+        "oneOf": [{"$ref": "#/$defs/section_page"}] + [{"$ref": f"#/$defs/section_{t}"} for t in BLOCK_TYPES]
+    }
     root = defs.pop("questionnaire")
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

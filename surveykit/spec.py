@@ -8,6 +8,7 @@ A kind is one of the names in :data:`SCALAR_KINDS`, or a tuple:
 ``("object", name)``, ``("section",)`` (a page or a paired block, chosen by
 ``type``) or ``("question",)`` (a question, chosen by ``type``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -66,11 +67,18 @@ QUESTION_KEYS: dict[str, tuple[Key, ...]] = {
     "likert": _common(_SCALE),
     "matrix": _common(_SCALE, Key("rows", ("list", ("object", "row")), True, "the items, one variable each")),
     "choice": _common(_OPTIONS),
-    "multi": _common(_OPTIONS, Key("min", "int", doc="fewest options to tick"), Key("max", "int", doc="most options to tick")),
+    "multi": _common(
+        _OPTIONS, Key("min", "int", doc="fewest options to tick"), Key("max", "int", doc="most options to tick")
+    ),
     "nps": _common(),
-    "number": _common(Key("min", "number"), Key("max", "number"), Key("integer", "bool", doc="whole numbers only (default true)")),
-    "text": _common(Key("min", "int", doc="fewest characters"), Key("max", "int", doc="most characters (default 2000)"),
-                    Key("pattern", "string", doc="a regular expression the whole answer must match")),
+    "number": _common(
+        Key("min", "number"), Key("max", "number"), Key("integer", "bool", doc="whole numbers only (default true)")
+    ),
+    "text": _common(
+        Key("min", "int", doc="fewest characters"),
+        Key("max", "int", doc="most characters (default 2000)"),
+        Key("pattern", "string", doc="a regular expression the whole answer must match"),
+    ),
     "date": _common(Key("min", "date"), Key("max", "date")),
     "constant_sum": _common(_OPTIONS, Key("total", "number", True, "the points to share, e.g. 100")),
 }
@@ -83,15 +91,18 @@ SECTION_KEYS: dict[str, tuple[Key, ...]] = {
         Key("visible_if", "condition", doc="skip the whole page unless this holds"),
         Key("questions", ("list", ("question",)), True),
     ),
-    "servqual": _BLOCK + (
+    "servqual": _BLOCK
+    + (
         Key("scale", "id", True, "the agreement scale of both halves"),
         Key("items", ("list", ("object", "servqual_item")), True),
     ),
-    "kano": _BLOCK + (
+    "kano": _BLOCK
+    + (
         Key("importance_scale", "id", doc="ask self-stated importance of each attribute on this scale"),
         Key("attributes", ("list", ("object", "kano_attribute")), True),
     ),
-    "importance_performance": _BLOCK + (
+    "importance_performance": _BLOCK
+    + (
         Key("scale", "id", doc="one scale for both halves"),
         Key("importance_scale", "id", doc="the importance scale (instead of scale)"),
         Key("performance_scale", "id", doc="the performance scale (instead of scale)"),

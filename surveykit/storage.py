@@ -15,6 +15,7 @@ in :mod:`surveykit.database`; invitations and admin users in
 :mod:`surveykit.invitations` and :mod:`surveykit.accounts`.  This module
 re-exports their functions so that callers need one import.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -44,20 +45,54 @@ from sqlalchemy.engine import Connection, Engine
 from surveykit import cases
 from surveykit.accounts import User, create_user, end_sessions, verify_login
 from surveykit.database import (
-    as_utc, check_text, drafts, init_db, invitations, make_engine, rate_limits, responses, survey_versions, utcnow,
+    as_utc,
+    check_text,
+    drafts,
+    init_db,
+    invitations,
+    make_engine,
+    rate_limits,
+    responses,
+    survey_versions,
+    utcnow,
     write_transaction,
 )
 from surveykit.errors import StorageError
 from surveykit.invitations import (
-    Invitation, InvitationState, check_fields, create_invitations, lookup_invitation,
+    Invitation,
+    InvitationState,
+    check_fields,
+    create_invitations,
+    lookup_invitation,
 )
 from surveykit.model import Questionnaire, Variable
 
 __all__ = [
-    "Draft", "DuplicateSubmission", "Invitation", "InvitationState", "InvitationUnavailable", "SaveResult", "User",
-    "answers_hash", "canonical_answers", "create_invitations", "create_user", "end_sessions", "hit_rate_limit",
-    "init_db", "load_draft", "lookup_invitation", "make_engine", "new_submission_key", "register_version",
-    "responses_frame", "save_draft", "save_frame", "save_response", "start_draft", "verify_login",
+    "Draft",
+    "DuplicateSubmission",
+    "Invitation",
+    "InvitationState",
+    "InvitationUnavailable",
+    "SaveResult",
+    "User",
+    "answers_hash",
+    "canonical_answers",
+    "create_invitations",
+    "create_user",
+    "end_sessions",
+    "hit_rate_limit",
+    "init_db",
+    "load_draft",
+    "lookup_invitation",
+    "make_engine",
+    "new_submission_key",
+    "register_version",
+    "responses_frame",
+    "save_draft",
+    "save_frame",
+    "save_response",
+    "start_draft",
+    "verify_login",
 ]
 
 MAX_KEY_LENGTH = 128
@@ -124,15 +159,21 @@ def _statements(dialect: str) -> SimpleNamespace:
     return SimpleNamespace(
         version_id=sa.select(v.id).where(v.survey == p("p_survey"), v.sha256 == p("p_sha256")),
         register=insert(survey_versions).on_conflict_do_nothing(index_elements=["survey", "sha256"]),
-        insert_response=(insert(responses).on_conflict_do_nothing(index_elements=["survey", "key"])
-                         .returning(r.response_id)),
+        insert_response=(
+            insert(responses).on_conflict_do_nothing(index_elements=["survey", "key"]).returning(r.response_id)
+        ),
         replay=sa.select(r.response_id, r.answers_hash).where(r.survey == p("p_survey"), r.key == p("p_key")),
         invitation_fields=sa.select(i.fields).where(i.id == p("p_invitation")),
-        use_invitation=sa.update(invitations).where(
-            i.id == p("p_invitation"), i.survey == p("p_survey"), i.used_at.is_(None),
-            sa.or_(i.expires_at.is_(None), i.expires_at > p("p_now"))).values(used_at=p("p_now"),
-                                                                             response_id=p("p_response")),
-        close_draft=sa.update(drafts).where(d.survey == p("p_survey"), d.key == p("p_key"), d.response_id.is_(None))
+        use_invitation=sa.update(invitations)
+        .where(
+            i.id == p("p_invitation"),
+            i.survey == p("p_survey"),
+            i.used_at.is_(None),
+            sa.or_(i.expires_at.is_(None), i.expires_at > p("p_now")),
+        )
+        .values(used_at=p("p_now"), response_id=p("p_response")),
+        close_draft=sa.update(drafts)
+        .where(d.survey == p("p_survey"), d.key == p("p_key"), d.response_id.is_(None))
         .values(response_id=p("p_response"), updated_at=p("p_now")),
     )
 
@@ -142,6 +183,7 @@ _version_ids: weakref.WeakKeyDictionary[Engine, dict[tuple[str, str], int]] = we
 
 
 # -- survey versions -------------------------------------------------------------------------
+
 
 def register_version(engine: Engine, q: Questionnaire, yaml_text: str) -> int:
     """Store a questionnaire version, keyed by ``(survey, sha256 of the YAML)``; returns its id.
@@ -154,8 +196,10 @@ def register_version(engine: Engine, q: Questionnaire, yaml_text: str) -> int:
 
 def _register(conn: Connection, q: Questionnaire, yaml_text: str) -> int:
     sql = _statements(conn.dialect.name)
-    conn.execute(sql.register, dict(survey=q.survey, version=q.version, sha256=q.sha256, yaml_text=yaml_text,
-                                    created_at=utcnow()))
+    conn.execute(
+        sql.register,
+        dict(survey=q.survey, version=q.version, sha256=q.sha256, yaml_text=yaml_text, created_at=utcnow()),
+    )
     return conn.execute(sql.version_id, dict(p_survey=q.survey, p_sha256=q.sha256)).scalar_one()
 
 
@@ -163,8 +207,9 @@ def _version_id(conn: Connection, q: Questionnaire) -> int:
     known = _version_ids.setdefault(conn.engine, {})
     found = known.get((q.survey, q.sha256))
     if found is None:
-        found = conn.execute(_statements(conn.dialect.name).version_id,
-                             dict(p_survey=q.survey, p_sha256=q.sha256)).scalar()
+        found = conn.execute(
+            _statements(conn.dialect.name).version_id, dict(p_survey=q.survey, p_sha256=q.sha256)
+        ).scalar()
     if found is not None:
         known[q.survey, q.sha256] = int(found)
         return int(found)
@@ -173,11 +218,14 @@ def _version_id(conn: Connection, q: Questionnaire) -> int:
         data = path.read_bytes()
         if hashlib.sha256(data).hexdigest() == q.sha256:
             return _register(conn, q, data.decode("utf-8-sig"))
-    raise StorageError(f"questionnaire {q.survey!r} (sha256 {q.sha256[:12]}...) is not registered; "
-                       "call register_version() with its YAML first")
+    raise StorageError(
+        f"questionnaire {q.survey!r} (sha256 {q.sha256[:12]}...) is not registered; "
+        "call register_version() with its YAML first"
+    )
 
 
 # -- answers ------------------------------------------------------------------------------------
+
 
 def canonical_answers(q: Questionnaire, answers: Mapping[str, Any]) -> dict[str, Any]:
     """Answers checked against the codebook and in canonical form.
@@ -218,8 +266,11 @@ def _canonical_value(var: Variable, value: Any) -> Any:
         else:
             value = number
         if (var.min is not None and value < var.min) or (var.max is not None and value > var.max):
-            raise ValueError(f"{var.name}: {value!r} is outside {var.min:g}..{var.max:g}" if var.min is not None
-                             and var.max is not None else f"{var.name}: {value!r} is out of range")
+            raise ValueError(
+                f"{var.name}: {value!r} is outside {var.min:g}..{var.max:g}"
+                if var.min is not None and var.max is not None
+                else f"{var.name}: {value!r} is out of range"
+            )
         return value
     if var.kind == "date":
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
@@ -257,10 +308,20 @@ def _check_language(q: Questionnaire, language: str) -> None:
 
 # -- responses ---------------------------------------------------------------------------------
 
-def save_response(engine: Engine, q: Questionnaire, answers: Mapping[str, Any], *, key: str, language: str,
-                  fields: Mapping[str, str] | None = None, wave: str | None = None,
-                  started_at: dt.datetime | None = None, submitted_at: dt.datetime | None = None,
-                  invitation_id: int | None = None) -> SaveResult:
+
+def save_response(
+    engine: Engine,
+    q: Questionnaire,
+    answers: Mapping[str, Any],
+    *,
+    key: str,
+    language: str,
+    fields: Mapping[str, str] | None = None,
+    wave: str | None = None,
+    started_at: dt.datetime | None = None,
+    submitted_at: dt.datetime | None = None,
+    invitation_id: int | None = None,
+) -> SaveResult:
     """Store one submission in one transaction; return only after it has committed.
 
     Parameters
@@ -289,9 +350,18 @@ def save_response(engine: Engine, q: Questionnaire, answers: Mapping[str, Any], 
     started = as_utc(started_at) if started_at is not None else None
     digest = answers_hash(canonical)
     row: dict[str, Any] = dict(
-        response_id=uuid.uuid4().hex, survey=q.survey, key=key, answers_hash=digest, language=language, wave=wave,
-        started_at=started, submitted_at=submitted, answers=canonical, invitation_id=invitation_id,
-        duration_s=(submitted - started).total_seconds() if started is not None else None)
+        response_id=uuid.uuid4().hex,
+        survey=q.survey,
+        key=key,
+        answers_hash=digest,
+        language=language,
+        wave=wave,
+        started_at=started,
+        submitted_at=submitted,
+        answers=canonical,
+        invitation_id=invitation_id,
+        duration_s=(submitted - started).total_seconds() if started is not None else None,
+    )
     try:
         with write_transaction(engine) as conn:
             return _record(conn, q, row, seg)
@@ -323,11 +393,19 @@ def save_frame(engine: Engine, q: Questionnaire, df: pd.DataFrame) -> list[SaveR
     field_cols = [n for n, t in names.items() if t == "field"]
     results = []
     for record in df.to_dict("records"):
-        results.append(save_response(
-            engine, q, {n: _value(record[n]) for n in answer_cols}, key=str(record["response_id"]),
-            language=record["language"], fields={n: _value(record[n]) for n in field_cols},
-            wave=_value(record["wave"]), started_at=_value(record["started_at"]),
-            submitted_at=_value(record["submitted_at"])))
+        results.append(
+            save_response(
+                engine,
+                q,
+                {n: _value(record[n]) for n in answer_cols},
+                key=str(record["response_id"]),
+                language=record["language"],
+                fields={n: _value(record[n]) for n in field_cols},
+                wave=_value(record["wave"]),
+                started_at=_value(record["started_at"]),
+                submitted_at=_value(record["submitted_at"]),
+            )
+        )
     return results
 
 
@@ -399,13 +477,20 @@ def responses_frame(engine: Engine, q: Questionnaire, *, version: int | None = N
     row instead and such values become missing.
     """
     r, v = responses.c, survey_versions.c
-    meta = [("response_id", r.response_id), ("version", v.version), ("wave", r.wave), ("language", r.language),
-            ("started_at", r.started_at), ("submitted_at", r.submitted_at), ("duration_s", r.duration_s)]
+    meta = [
+        ("response_id", r.response_id),
+        ("version", v.version),
+        ("wave", r.wave),
+        ("language", r.language),
+        ("started_at", r.started_at),
+        ("submitted_at", r.submitted_at),
+        ("duration_s", r.duration_s),
+    ]
     pairs = [x for name, column in meta for x in (sa.literal(name), column)]
     docs: list[Any]
-    if engine.dialect.name == "postgresql":   # text (bytea would travel hex-encoded)
+    if engine.dialect.name == "postgresql":  # text (bytea would travel hex-encoded)
         docs = [sa.cast(x, sa.Text) for x in (sa.func.jsonb_build_object(*pairs), r.fields, r.answers)]
-    else:   # UTF-8 bytes straight from the database: no decoding and re-encoding of every row
+    else:  # UTF-8 bytes straight from the database: no decoding and re-encoding of every row
         docs = [sa.cast(x, sa.LargeBinary()) for x in (sa.func.json_object(*pairs), r.fields, r.answers)]
     stmt = sa.select(*docs).join_from(responses, survey_versions).where(r.survey == q.survey).order_by(r.id)
     if version is not None:
@@ -414,9 +499,11 @@ def responses_frame(engine: Engine, q: Questionnaire, *, version: int | None = N
         rows = conn.execute(stmt).all()
     texts = list(zip(*rows)) if rows else [(), (), ()]
     variables = q.variables()
-    groups = ([x for x in variables if x.type == "metadata" and x.name != "survey"],
-              [x for x in variables if x.type == "field"],
-              [x for x in variables if x.type not in ("metadata", "field")])
+    groups = (
+        [x for x in variables if x.type == "metadata" and x.name != "survey"],
+        [x for x in variables if x.type == "field"],
+        [x for x in variables if x.type not in ("metadata", "field")],
+    )
     df = pd.concat([_parse_rows(lines, group) for lines, group in zip(texts, groups)], axis=1)
     out = {"survey": pd.Series(q.survey, index=df.index, dtype="str")}
     for x in variables:
@@ -437,24 +524,42 @@ def _parse_rows(lines: tuple[bytes, ...] | tuple[str, ...], variables: list[Vari
     schema = pa.schema([(x.name, pa.float64() if x.kind == "numeric" else pa.string()) for x in variables])
     try:
         data = b"\n".join(lines) if isinstance(lines[0], bytes) else "\n".join(lines).encode("utf-8")
-        table = pa_json.read_json(io.BytesIO(data), parse_options=pa_json.ParseOptions(
-            explicit_schema=schema, unexpected_field_behavior="ignore"))
-    except pa.ArrowInvalid:   # a value of another type (a variable retyped between versions)
+        table = pa_json.read_json(
+            io.BytesIO(data),
+            parse_options=pa_json.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore"),
+        )
+    except pa.ArrowInvalid:  # a value of another type (a variable retyped between versions)
         return pd.DataFrame.from_records([json.loads(line) for line in lines], columns=names)
     return table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=float("nan"))}.get)
 
 
 # -- drafts (save and resume) ------------------------------------------------------------------
 
-def start_draft(engine: Engine, q: Questionnaire, *, language: str, fields: Mapping[str, str] | None = None,
-                invitation_id: int | None = None) -> Draft:
+
+def start_draft(
+    engine: Engine,
+    q: Questionnaire,
+    *,
+    language: str,
+    fields: Mapping[str, str] | None = None,
+    invitation_id: int | None = None,
+) -> Draft:
     """Open a draft; the returned one carries the plain ``resume_token`` (shown once, stored hashed)."""
     _check_language(q, language)
     seg = check_fields(q, fields) if fields is not None else None
     token, now = secrets.token_urlsafe(32), utcnow()
-    row: dict[str, Any] = dict(id=uuid.uuid4().hex, survey=q.survey, key=new_submission_key(),
-                               resume_hash=_sha256(token), language=language, invitation_id=invitation_id, answers={},
-                               page=0, started_at=now, updated_at=now)
+    row: dict[str, Any] = dict(
+        id=uuid.uuid4().hex,
+        survey=q.survey,
+        key=new_submission_key(),
+        resume_hash=_sha256(token),
+        language=language,
+        invitation_id=invitation_id,
+        answers={},
+        page=0,
+        started_at=now,
+        updated_at=now,
+    )
     with write_transaction(engine) as conn:
         row["version_id"] = _version_id(conn, q)
         if seg is None and invitation_id is not None:
@@ -483,12 +588,14 @@ def save_draft(engine: Engine, draft_id: str, answers: Mapping[str, Any], page: 
             raise StorageError("this draft has already been submitted")
         merged = {**found.answers, **answers}
         merged = {k: v for k, v in merged.items() if v is not None}
-        conn.execute(sa.update(drafts).where(drafts.c.id == draft_id)
-                     .values(answers=merged, page=page, updated_at=utcnow()))
+        conn.execute(
+            sa.update(drafts).where(drafts.c.id == draft_id).values(answers=merged, page=page, updated_at=utcnow())
+        )
 
 
-def load_draft(engine: Engine, *, draft_id: str | None = None, resume_token: str | None = None,
-               invitation_id: int | None = None) -> Draft | None:
+def load_draft(
+    engine: Engine, *, draft_id: str | None = None, resume_token: str | None = None, invitation_id: int | None = None
+) -> Draft | None:
     """A draft by id, by resume token, or the latest one of an invitation; None if there is none."""
     if sum(x is not None for x in (draft_id, resume_token, invitation_id)) != 1:
         raise ValueError("give exactly one of draft_id, resume_token, invitation_id")
@@ -507,13 +614,25 @@ def load_draft(engine: Engine, *, draft_id: str | None = None, resume_token: str
 
 
 def _draft(row: Mapping[str, Any], resume_token: str | None = None) -> Draft:
-    return Draft(id=row["id"], key=row["key"], survey=row["survey"], version_id=row["version_id"],
-                 language=row["language"], fields=dict(row["fields"]), answers=dict(row["answers"]),
-                 page=row["page"], started_at=row["started_at"], updated_at=row["updated_at"],
-                 invitation_id=row["invitation_id"], response_id=row.get("response_id"), resume_token=resume_token)
+    return Draft(
+        id=row["id"],
+        key=row["key"],
+        survey=row["survey"],
+        version_id=row["version_id"],
+        language=row["language"],
+        fields=dict(row["fields"]),
+        answers=dict(row["answers"]),
+        page=row["page"],
+        started_at=row["started_at"],
+        updated_at=row["updated_at"],
+        invitation_id=row["invitation_id"],
+        response_id=row.get("response_id"),
+        resume_token=resume_token,
+    )
 
 
 # -- rate limiting -----------------------------------------------------------------------------
+
 
 def hit_rate_limit(engine: Engine, bucket: str, *, limit: int, window_s: int, count: bool = True) -> bool:
     """Count one hit in ``bucket``; True when the bucket is over ``limit`` hits per ``window_s`` seconds.
@@ -534,16 +653,22 @@ def hit_rate_limit(engine: Engine, bucket: str, *, limit: int, window_s: int, co
     t = rate_limits.c
     if not count:
         with engine.connect() as conn:
-            hits, previous = (conn.execute(sa.select(t.hits).where(t.bucket == bucket, t.window_start == w)).scalar()
-                              for w in (window, window - window_s))
+            hits, previous = (
+                conn.execute(sa.select(t.hits).where(t.bucket == bucket, t.window_start == w)).scalar()
+                for w in (window, window - window_s)
+            )
         return (hits or 0) + (previous or 0) * (1 - (now - window) / window_s) > limit
     with write_transaction(engine) as conn:
-        stmt = (_insert(conn, rate_limits).values(bucket=bucket, window_start=window, hits=1)
-                .on_conflict_do_update(index_elements=["bucket", "window_start"], set_={"hits": t.hits + 1})
-                .returning(t.hits))
+        stmt = (
+            _insert(conn, rate_limits)
+            .values(bucket=bucket, window_start=window, hits=1)
+            .on_conflict_do_update(index_elements=["bucket", "window_start"], set_={"hits": t.hits + 1})
+            .returning(t.hits)
+        )
         hits = conn.execute(stmt).scalar_one()
-        previous = conn.execute(sa.select(t.hits).where(t.bucket == bucket,
-                                                        t.window_start == window - window_s)).scalar()
+        previous = conn.execute(
+            sa.select(t.hits).where(t.bucket == bucket, t.window_start == window - window_s)
+        ).scalar()
         conn.execute(sa.delete(rate_limits).where(t.bucket == bucket, t.window_start < window - window_s))
     estimate = hits + (previous or 0) * (1 - (now - window) / window_s)
     return estimate > limit

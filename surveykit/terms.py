@@ -15,6 +15,7 @@ and 必要 for Kano's attractive and must-be requirements (魅力条件, 必要�
 root cause (责任部门分析投诉原因); elsewhere it takes the established translation of the
 method's source.  English words are written as they stand at the start of a label.
 """
+
 from __future__ import annotations
 
 from surveykit.model import Text, text_of

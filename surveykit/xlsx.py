@@ -13,11 +13,13 @@ frozen bold header row, real dates (``yyyy-mm-dd``) and date-times
 (``yyyy-mm-dd hh:mm:ss``) as serial numbers with a number format, and empty
 cells left out.
 """
+
 from __future__ import annotations
 
 import re
 import zipfile
-from typing import IO, Any, Iterator
+from collections.abc import Iterator
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -34,7 +36,7 @@ _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _CT = "application/vnd.openxmlformats-officedocument.spreadsheetml"
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _STYLES = (
-    f'{_XML_HEAD}<styleSheet {_NS}>'
+    f"{_XML_HEAD}<styleSheet {_NS}>"
     '<numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>'
     '<numFmt numFmtId="165" formatCode="yyyy-mm-dd hh:mm:ss"/></numFmts>'
     '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
@@ -53,7 +55,7 @@ _EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "us")
 _DAY = np.timedelta64(86_400_000_000, "us")
 _CHUNK_ROWS = 20_000
 
-Sheet = tuple[str, pd.DataFrame, set[str], bool]   # name, frame, ISO-date columns, escape formulas
+Sheet = tuple[str, pd.DataFrame, set[str], bool]  # name, frame, ISO-date columns, escape formulas
 
 
 def write_xlsx(target: str | IO[bytes] | Any, sheets: list[Sheet], notes: list[str]) -> None:
@@ -77,20 +79,32 @@ def write_xlsx(target: str | IO[bytes] | Any, sheets: list[Sheet], notes: list[s
             '<Default Extension="xml" ContentType="application/xml"/>'
             f'<Override PartName="/xl/workbook.xml" ContentType="{_CT}.sheet.main+xml"/>'
             f'<Override PartName="/xl/styles.xml" ContentType="{_CT}.styles+xml"/>'
-            + "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{_CT}.worksheet+xml"/>'
-                      for i in range(1, count + 1)) + "</Types>"),
+            + "".join(
+                f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{_CT}.worksheet+xml"/>'
+                for i in range(1, count + 1)
+            )
+            + "</Types>"
+        ),
         "_rels/.rels": (
             f'{_XML_HEAD}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            f'<Relationship Id="rId1" Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+            f'<Relationship Id="rId1" Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+        ),
         "xl/workbook.xml": (
             f'{_XML_HEAD}<workbook {_NS} xmlns:r="{_REL}"><bookViews><workbookView activeTab="0"/></bookViews><sheets>'
-            + "".join(f'<sheet name="{_xml(name)}" sheetId="{i}" r:id="rId{i}"/>'
-                      for i, (name, _, _, _) in enumerate(sheets, 1)) + "</sheets></workbook>"),
+            + "".join(
+                f'<sheet name="{_xml(name)}" sheetId="{i}" r:id="rId{i}"/>'
+                for i, (name, _, _, _) in enumerate(sheets, 1)
+            )
+            + "</sheets></workbook>"
+        ),
         "xl/_rels/workbook.xml.rels": (
             f'{_XML_HEAD}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            + "".join(f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" Target="worksheets/sheet{i}.xml"/>'
-                      for i in range(1, count + 1))
-            + f'<Relationship Id="rId{count + 1}" Type="{_REL}/styles" Target="styles.xml"/></Relationships>'),
+            + "".join(
+                f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+                for i in range(1, count + 1)
+            )
+            + f'<Relationship Id="rId{count + 1}" Type="{_REL}/styles" Target="styles.xml"/></Relationships>'
+        ),
         "xl/styles.xml": _STYLES,
     }
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
@@ -131,7 +145,7 @@ def _bytes(array: pa.Array) -> memoryview:
     data = array.buffers()[2]
     if data is None:
         return memoryview(b"")
-    return memoryview(data)[offsets[array.offset]: offsets[array.offset + len(array)]]
+    return memoryview(data)[offsets[array.offset] : offsets[array.offset + len(array)]]
 
 
 class _Sheet:
@@ -144,21 +158,28 @@ class _Sheet:
         self.cleaned: list[str] = []
 
     def parts(self) -> Iterator[bytes | memoryview]:
-        header = "".join(f'<c r="{letter}1" t="inlineStr" s="{_HEADER_STYLE}"><is><t>{_xml(str(name))}</t></is></c>'
-                         for letter, name in zip(self.letters, self.frame.columns))
-        yield (f'{_XML_HEAD}<worksheet {_NS}><sheetViews><sheetView workbookViewId="0">'
-               '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
-               '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
-               f'<sheetFormatPr defaultRowHeight="15"/><sheetData><row r="1">{header}</row>').encode()
+        header = "".join(
+            f'<c r="{letter}1" t="inlineStr" s="{_HEADER_STYLE}"><is><t>{_xml(str(name))}</t></is></c>'
+            for letter, name in zip(self.letters, self.frame.columns)
+        )
+        yield (
+            f'{_XML_HEAD}<worksheet {_NS}><sheetViews><sheetView workbookViewId="0">'
+            '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+            '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
+            f'<sheetFormatPr defaultRowHeight="15"/><sheetData><row r="1">{header}</row>'
+        ).encode()
         n = len(self.frame)
         for start in range(0, n, _CHUNK_ROWS):
             stop = min(n, start + _CHUNK_ROWS)
             rows = pc.cast(pa.array(np.arange(start + 2, stop + 2, dtype=np.int64)), pa.string())
             part = self.frame.iloc[start:stop]
-            cells = [self._cells(letter, column, rows, part[column])
-                     for letter, column in zip(self.letters, self.frame.columns)]
-            yield _bytes(pc.binary_join_element_wise('<row r="', rows, '">', *cells, "</row>", "",
-                                                     null_handling="replace"))     # an empty cell is left out
+            cells = [
+                self._cells(letter, column, rows, part[column])
+                for letter, column in zip(self.letters, self.frame.columns)
+            ]
+            yield _bytes(
+                pc.binary_join_element_wise('<row r="', rows, '">', *cells, "</row>", "", null_handling="replace")
+            )  # an empty cell is left out
         yield b"</sheetData></worksheet>"
 
     def _cells(self, letter: str, column: str, rows: pa.Array, chunk: pd.Series) -> pa.Array:
@@ -202,8 +223,12 @@ class _Sheet:
 
     def report(self, sheet: str, notes: list[str]) -> None:
         if self.cleaned:
-            notes.append(f"xlsx: control characters that XML cannot hold were removed from {sheet} column(s): "
-                         f"{', '.join(self.cleaned)}")
+            notes.append(
+                f"xlsx: control characters that XML cannot hold were removed from {sheet} column(s): "
+                f"{', '.join(self.cleaned)}"
+            )
         if self.cut:
-            notes.append(f"xlsx: text longer than Excel's {XLSX_CELL_CHARS:,} characters a cell was cut in {sheet} "
-                         f"column(s): {', '.join(self.cut)}")
+            notes.append(
+                f"xlsx: text longer than Excel's {XLSX_CELL_CHARS:,} characters a cell was cut in {sheet} "
+                f"column(s): {', '.join(self.cut)}"
+            )

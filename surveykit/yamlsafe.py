@@ -11,6 +11,7 @@ constructed.  :func:`forbidden_characters` runs first and places every
 character we refuse at its own line and column.  Only ``yaml.CSafeLoader``'s parser is used
 (``SafeLoader`` where libyaml is missing): nothing here can run code.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,7 +28,7 @@ except AttributeError:  # pragma: no cover - libyaml missing
     _Loader = yaml.SafeLoader
 
 MAX_DEPTH = 20
-MAX_NODES = 1_000_000          # after alias expansion
+MAX_NODES = 1_000_000  # after alias expansion
 ALLOWED_TAGS = {None, "!", "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 # Refused anywhere in the file, before libyaml sees it (libyaml refuses most of them
@@ -140,8 +141,13 @@ def forbidden_characters(text: str) -> list[YamlProblem]:
         problems.append(YamlProblem(line, column, _character_message(text[index])))
     if len(found) > MAX_REPORTED_CHARACTERS:
         line, column = position(text, found[MAX_REPORTED_CHARACTERS])
-        problems.append(YamlProblem(line, column, f"{len(found) - MAX_REPORTED_CHARACTERS} more characters like these "
-                                                  "follow; is this a text file?"))
+        problems.append(
+            YamlProblem(
+                line,
+                column,
+                f"{len(found) - MAX_REPORTED_CHARACTERS} more characters like these follow; is this a text file?",
+            )
+        )
     return problems
 
 
@@ -219,7 +225,9 @@ def _compose(text: str, duplicates: list[YamlProblem]) -> Node | None:
                 if isinstance(node, (Mapping, Sequence)) and not isinstance(event, yaml.AliasEvent):
                     if len(stack) >= MAX_DEPTH:
                         raise _problem(event, f"nesting deeper than {MAX_DEPTH} levels is not allowed")
-                    stack.append(_Open(node, getattr(event, "anchor", None), keys={} if isinstance(node, Mapping) else None))
+                    stack.append(
+                        _Open(node, getattr(event, "anchor", None), keys={} if isinstance(node, Mapping) else None)
+                    )
                     continue
                 if isinstance(event, yaml.ScalarEvent) and event.anchor is not None:
                     anchors[event.anchor] = node
@@ -233,7 +241,9 @@ def _compose(text: str, duplicates: list[YamlProblem]) -> Node | None:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(part for part in (exc.context, exc.problem) if part) or "invalid YAML"
-        raise YamlProblem(mark.line + 1 if mark else 1, mark.column + 1 if mark else 1, f"YAML syntax error: {message}") from None
+        raise YamlProblem(
+            mark.line + 1 if mark else 1, mark.column + 1 if mark else 1, f"YAML syntax error: {message}"
+        ) from None
     except yaml.YAMLError as exc:
         # one line, as every problem is: PyYAML's unmarked errors append "in <unicode string>, position N" below
         raise YamlProblem(1, 1, f"YAML error: {' '.join(str(exc).split())}") from None
@@ -251,7 +261,10 @@ def _leaf(event: yaml.Event, anchors: dict[str, Node], stack: list[_Open]) -> No
         return target
     tag = getattr(event, "tag", None)
     if tag not in ALLOWED_TAGS:
-        raise _problem(event, f"YAML tag {tag!r} is not allowed; a questionnaire holds only plain text, numbers, lists and mappings")
+        raise _problem(
+            event,
+            f"YAML tag {tag!r} is not allowed; a questionnaire holds only plain text, numbers, lists and mappings",
+        )
     if isinstance(event, yaml.ScalarEvent):
         plain = bool(event.implicit[0]) and not event.style
         return Scalar(line, column, event.value, plain, event.style)
@@ -280,8 +293,10 @@ def _attach(parent: _Open, node: Node, event: yaml.Event, duplicates: list[YamlP
             if first.value == node.value or isinstance(identity, str):
                 message = f"duplicate key {node.value!r} (first at line {first.line})"
             else:
-                message = (f"duplicate key {node.value!r}: YAML reads it as {_reading(identity)}, "
-                           f"the same key as {first.value!r} (line {first.line})")
+                message = (
+                    f"duplicate key {node.value!r}: YAML reads it as {_reading(identity)}, "
+                    f"the same key as {first.value!r} (line {first.line})"
+                )
             duplicates.append(YamlProblem(node.line, node.column, message))
             parent.duplicate = True
         else:

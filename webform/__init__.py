@@ -6,6 +6,7 @@ caching headers), :mod:`webform.origin` (the origin check behind the CSRF
 token), :mod:`webform.limits` (request-size limits), :mod:`webform.session_cookie`
 (the signed session cookie), :mod:`webform.compression` (gzip for pages).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -32,7 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.before_request(origin.same_origin)
-    app.before_request(limits.limit_form_parts)    # before CSRFProtect's hook, which parses the form
+    app.before_request(limits.limit_form_parts)  # before CSRFProtect's hook, which parses the form
     CSRFProtect(app)
     Babel(app, locale_selector=babel_locale, configure_jinja=False)
     db.init_app(app)
@@ -41,7 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(survey.bp)
     app.register_blueprint(admin.bp)
-    cases.init_app(app)                            # the case board under /admin/cases
+    cases.init_app(app)  # the case board under /admin/cases
     register_error_handlers(app)
     register_static_urls(app)
     app.after_request(headers.security_headers)

@@ -4,6 +4,7 @@ Every page but the login needs a login, and the survey pages (answers, exports, 
 the admin role (:mod:`webform.auth`); every state change (login, logout) is a POST with a
 CSRF token (CSRFProtect).
 """
+
 from __future__ import annotations
 
 import io
@@ -31,6 +32,7 @@ _MAX_FIELD = 1024
 
 
 # -- login / logout ------------------------------------------------------------------------------------
+
 
 @bp.get("/login")
 def login() -> BaseResponse:
@@ -74,6 +76,7 @@ def csrf_failed(exc: CSRFError) -> BaseResponse:
 
 # -- pages ---------------------------------------------------------------------------------------------------
 
+
 def _survey(survey_id: str) -> Questionnaire:
     """The survey whose responses a page shows; its views are for admins (a department user sees cases, not answers)."""
     entry = db.registry().survey(survey_id)
@@ -90,8 +93,9 @@ def index() -> BaseResponse:
     for survey_id, (q, _version_id) in sorted(db.registry().current.items()):
         started, _submitted = db.draft_counts(survey_id)
         total = sum(v["responses"] for v in db.versions(survey_id))
-        surveys.append({"id": survey_id, "title": q.title.best(lang), "version": q.version, "responses": total,
-                        "started": started})
+        surveys.append(
+            {"id": survey_id, "title": q.title.best(lang), "version": q.version, "responses": total, "started": started}
+        )
     return _page("admin/index.html", surveys=surveys)
 
 
@@ -111,16 +115,19 @@ def survey_stats(q: Questionnaire, lang: str) -> dict[str, Any]:
     for f in q.fields:
         labels = {code: text.best(lang) for code, text in f.values}
         rows = []
-        for value, count in (df[f.id].value_counts(dropna=False).items() if len(df) else ()):
+        for value, count in df[f.id].value_counts(dropna=False).items() if len(df) else ():
             missing = value is None or (isinstance(value, float) and math.isnan(value))
             shown = translate("missing", lang) if missing else labels.get(value, str(value))
             rows.append((shown, int(count)))
         segments.append({"label": f.label.best(lang), "rows": rows})
     median = float(df["duration_s"].median()) if len(df) and df["duration_s"].notna().any() else None
     return {
-        "responses": len(df), "started": started, "submitted_drafts": submitted,
+        "responses": len(df),
+        "started": started,
+        "submitted_drafts": submitted,
         "completion": f"{100 * submitted / started:.0f} %" if started else translate("none", lang),
-        "median": _duration(median, lang), "segments": segments,
+        "median": _duration(median, lang),
+        "segments": segments,
     }
 
 
@@ -129,15 +136,25 @@ def survey_stats(q: Questionnaire, lang: str) -> dict[str, Any]:
 def survey(survey_id: str) -> BaseResponse:
     q = _survey(survey_id)
     lang = g.lang
-    return _page("admin/survey.html", q=q, title=q.title.best(lang), versions=db.versions(survey_id),
-                 stats=survey_stats(q, lang), report_url=url_for("admin.report", survey_id=survey_id),
-                 respondent_url=url_for("survey.start", survey_id=survey_id, _external=True), formats=_FORMATS)
+    return _page(
+        "admin/survey.html",
+        q=q,
+        title=q.title.best(lang),
+        versions=db.versions(survey_id),
+        stats=survey_stats(q, lang),
+        report_url=url_for("admin.report", survey_id=survey_id),
+        respondent_url=url_for("survey.start", survey_id=survey_id, _external=True),
+        formats=_FORMATS,
+    )
 
 
-_FORMATS = {"csv": "text/csv; charset=utf-8",
-            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "sav": "application/x-spss-sav", "dta": "application/x-stata-dta",
-            "parquet": "application/vnd.apache.parquet"}
+_FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "sav": "application/x-spss-sav",
+    "dta": "application/x-stata-dta",
+    "parquet": "application/vnd.apache.parquet",
+}
 # The report's own CSP: its charts are data: images and its style is inline; nothing else loads.
 REPORT_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
@@ -156,7 +173,7 @@ def responses_file(survey_id: str, fmt: str) -> BaseResponse:
     q = _survey(survey_id)
     df = storage.responses_frame(db.engine(), q)
     buffer = io.BytesIO()
-    with warnings.catch_warnings():          # returned as a list as well: logged, never fatal here
+    with warnings.catch_warnings():  # returned as a list as well: logged, never fatal here
         warnings.simplefilter("ignore")
         notes = export.export(df, q, buffer, format=fmt, lang=_content_language(q))
     for note in notes:
@@ -175,9 +192,18 @@ def report(survey_id: str) -> BaseResponse:
     try:
         html = report_from_store(db.engine(), q, lang=_content_language(q)).html
     except TooFewResponses:
-        return _page("admin/survey.html", status=409, q=q, title=q.title.best(g.lang), versions=db.versions(survey_id),
-                     stats=survey_stats(q, g.lang), report_url=None, error=translate("report_needs_data", g.lang),
-                     respondent_url=url_for("survey.start", survey_id=survey_id, _external=True), formats=_FORMATS)
+        return _page(
+            "admin/survey.html",
+            status=409,
+            q=q,
+            title=q.title.best(g.lang),
+            versions=db.versions(survey_id),
+            stats=survey_stats(q, g.lang),
+            report_url=None,
+            error=translate("report_needs_data", g.lang),
+            respondent_url=url_for("survey.start", survey_id=survey_id, _external=True),
+            formats=_FORMATS,
+        )
     response = Response(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = REPORT_CSP
     return response

@@ -5,6 +5,7 @@ Both blueprints (:mod:`webform.admin`, :mod:`webform.cases`) register
 which gives every template the catalogue (``ui``), the CSRF token, the logged-in user
 and the links to the other interface languages.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -36,13 +37,23 @@ def render_page(template: str, status: int = 200, **context: Any) -> BaseRespons
     if request.method == "GET":
         endpoint, args = request.endpoint or "admin.index", request.view_args or {}
         switch = [(BCP47[c], LANGUAGE_NAMES[c], url_for(endpoint, **args, lang=c)) for c in UI_LANGUAGES if c != lang]
-    body = render_template(template, lang=lang, lang_tag=BCP47.get(lang, lang), ui=_ui(lang), csrf=generate_csrf(),
-                           user=g.get("admin"), switch=switch, switch_label=translate("lang_switch", lang), **context)
+    body = render_template(
+        template,
+        lang=lang,
+        lang_tag=BCP47.get(lang, lang),
+        ui=_ui(lang),
+        csrf=generate_csrf(),
+        user=g.get("admin"),
+        switch=switch,
+        switch_label=translate("lang_switch", lang),
+        **context,
+    )
     return Response(body, status=status, mimetype="text/html")
 
 
 def _ui(lang: str) -> Any:
-    class _Catalogue(dict):   # type: ignore[type-arg]
+    class _Catalogue(dict):  # type: ignore[type-arg]
         def __missing__(self, key: str) -> str:
             return translate(key, lang)
+
     return _Catalogue()

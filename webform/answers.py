@@ -11,6 +11,7 @@ without an app or a request.
 * :func:`known_answers`, :func:`declared_fields` - what a draft started on another
   version keeps; :func:`draft_delta` - what a draft save must change.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -43,8 +44,9 @@ def answers_before(q: Questionnaire, index: int, answers: Mapping[str, Any]) -> 
     return {k: v for k, v in answers.items() if k not in own}
 
 
-def merge_answers(q: Questionnaire, index: int, answers: Mapping[str, Any], page_answers: Mapping[str, Any],
-                  fields: Mapping[str, Any]) -> dict[str, Any]:
+def merge_answers(
+    q: Questionnaire, index: int, answers: Mapping[str, Any], page_answers: Mapping[str, Any], fields: Mapping[str, Any]
+) -> dict[str, Any]:
     """The answers after screen ``index`` is posted with ``page_answers``.
 
     This screen's earlier answers are replaced as a whole (an answer left out now is removed),
@@ -53,8 +55,9 @@ def merge_answers(q: Questionnaire, index: int, answers: Mapping[str, Any], page
     return clean_answers(q, {**answers_before(q, index, answers), **page_answers}, fields)
 
 
-def next_step(q: Questionnaire, index: int, answers: Mapping[str, Any], fields: Mapping[str, Any], *,
-              action: str, valid: bool) -> Step:
+def next_step(
+    q: Questionnaire, index: int, answers: Mapping[str, Any], fields: Mapping[str, Any], *, action: str, valid: bool
+) -> Step:
     """Where the respondent goes after posting screen ``index`` (``answers``: after :func:`merge_answers`).
 
     Back needs no valid answers (what is valid is kept); forward needs them.  The last screen

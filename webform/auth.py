@@ -10,6 +10,7 @@ Views say what they need: :func:`login_required` (any logged-in user) or
 :func:`role_required` (one of the given roles; others get 403).  Without a valid session
 both redirect to the login page (303).  Either decorator sets ``g.admin`` to the :class:`User`.
 """
+
 from __future__ import annotations
 
 import functools
@@ -71,6 +72,7 @@ def current_user() -> User | None:
 
 def login_required(view: View) -> View:
     """The view runs for a logged-in user (``g.admin``); anyone else is sent to the login page (303)."""
+
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         user = current_user()
@@ -78,18 +80,22 @@ def login_required(view: View) -> View:
             return redirect(url_for("admin.login"), 303)
         g.admin = user
         return view(*args, **kwargs)
+
     return wrapped  # type: ignore[return-value]
 
 
 def role_required(*roles: str) -> Callable[[View], View]:
     """Like :func:`login_required`, and a logged-in user whose role is not in ``roles`` gets 403."""
+
     def decorator(view: View) -> View:
         @functools.wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if g.admin.role not in roles:
                 fail(403)
             return view(*args, **kwargs)
+
         return login_required(wrapped)  # type: ignore[return-value]
+
     return decorator
 
 
@@ -99,8 +105,9 @@ def login_rate_limited(username: str) -> bool:
     engine = db.engine()
     ip = request.remote_addr or "unknown"
     over_ip = storage.hit_rate_limit(engine, f"login:ip:{ip}", limit=int(limit), window_s=int(window))
-    over_user = storage.hit_rate_limit(engine, f"login:user:{username.casefold()}", limit=int(limit),
-                                       window_s=int(window))
+    over_user = storage.hit_rate_limit(
+        engine, f"login:user:{username.casefold()}", limit=int(limit), window_s=int(window)
+    )
     return over_ip or over_user
 
 

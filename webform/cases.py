@@ -11,6 +11,7 @@ When a served questionnaire has alert rules, the shipped recovery survey
 (``questionnaires/recovery.yaml``) is served too (unless one with the survey
 id ``recovery`` already is), so that a closed case's win-back link works.
 """
+
 from __future__ import annotations
 
 import functools
@@ -32,7 +33,7 @@ from webform.errors import fail
 from webform.i18n import LANGUAGE_NAMES, translate
 
 bp = Blueprint("cases", __name__, url_prefix="/admin/cases")
-bp.before_request(language_context)           # the ?lang= switch, as on every admin page
+bp.before_request(language_context)  # the ?lang= switch, as on every admin page
 
 RECOVERY_SURVEY = "recovery"
 BOARD_LIMIT = 500
@@ -58,6 +59,7 @@ def _case_worker(view: View) -> View:
     ``g.scope`` is None for an admin and the department's name for a department user; a
     department user without a department sees no case at all (403).
     """
+
     @role_required("admin", "department")
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
@@ -65,6 +67,7 @@ def _case_worker(view: View) -> View:
             fail(403)
         g.scope = None if g.admin.role == "admin" else g.admin.department
         return view(*args, **kwargs)
+
     return wrapped  # type: ignore[return-value]
 
 
@@ -90,8 +93,12 @@ def _filters() -> dict[str, Any]:
     overdue = request.args.get("overdue", "")
     if overdue not in ("", "yes", "no"):
         fail(400)
-    return {"dealer": _arg("dealer"), "department": None if g.scope is not None else _arg("department"),
-            "state": state or None, "overdue": {"yes": True, "no": False}.get(overdue)}
+    return {
+        "dealer": _arg("dealer"),
+        "department": None if g.scope is not None else _arg("department"),
+        "state": state or None,
+        "overdue": {"yes": True, "no": False}.get(overdue),
+    }
 
 
 def _state(name: str) -> str:
@@ -100,6 +107,7 @@ def _state(name: str) -> str:
 
 # -- the board -------------------------------------------------------------------------------------------
 
+
 @bp.get("/")
 @_case_worker
 def board() -> BaseResponse:
@@ -107,15 +115,27 @@ def board() -> BaseResponse:
     engine = db.engine()
     now = utcnow()
     found = cases.list_cases(engine, scope=g.scope, limit=BOARD_LIMIT + 1, now=now, **filters)
-    rows = [{"case": c, "state": _state(c.state), "rule": c.label_text(g.lang), "overdue": c.overdue(now)}
-            for c in found[:BOARD_LIMIT]]
+    rows = [
+        {"case": c, "state": _state(c.state), "rule": c.label_text(g.lang), "overdue": c.overdue(now)}
+        for c in found[:BOARD_LIMIT]
+    ]
     query: dict[str, Any] = {k: v for k, v in request.args.items() if k in ("dealer", "department", "state", "overdue")}
     return render_page(
-        "cases/board.html", rows=rows, more=len(found) > BOARD_LIMIT, limit=BOARD_LIMIT, scope=g.scope,
-        options=cases.filter_values(engine, scope=g.scope), states=[(s, _state(s)) for s in cases.STATES],
-        chosen={"dealer": filters["dealer"] or "", "department": filters["department"] or "",
-                "state": request.args.get("state", "active"), "overdue": request.args.get("overdue", "")},
-        downloads=[(fmt, url_for("cases.export", fmt=fmt, **query)) for fmt in ("csv", "json")])
+        "cases/board.html",
+        rows=rows,
+        more=len(found) > BOARD_LIMIT,
+        limit=BOARD_LIMIT,
+        scope=g.scope,
+        options=cases.filter_values(engine, scope=g.scope),
+        states=[(s, _state(s)) for s in cases.STATES],
+        chosen={
+            "dealer": filters["dealer"] or "",
+            "department": filters["department"] or "",
+            "state": request.args.get("state", "active"),
+            "overdue": request.args.get("overdue", ""),
+        },
+        downloads=[(fmt, url_for("cases.export", fmt=fmt, **query)) for fmt in ("csv", "json")],
+    )
 
 
 @bp.get("/export.<fmt>")
@@ -128,18 +148,19 @@ def export(fmt: str) -> BaseResponse:
     now = utcnow()
     found = cases.list_cases(db.engine(), scope=g.scope, now=now, **filters)
     if fmt == "json":
-        body = json.dumps([{**c.to_dict(now), "label": c.label_text(g.lang)} for c in found], ensure_ascii=False,
-                          indent=1)
+        body = json.dumps(
+            [{**c.to_dict(now), "label": c.label_text(g.lang)} for c in found], ensure_ascii=False, indent=1
+        )
         mimetype = "application/json"
     else:
         rows = [{**c.to_dict(now), "case_id": c.id, "label": c.label_text(g.lang)} for c in found]
-        body = "\ufeff" + cases.csv_text(rows, list(cases.CASE_COLUMNS))   # BOM: Excel reads it as UTF-8
+        body = "\ufeff" + cases.csv_text(rows, list(cases.CASE_COLUMNS))  # BOM: Excel reads it as UTF-8
         mimetype = "text/csv"
-    return Response(body, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="cases.{fmt}"'})
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="cases.{fmt}"'})
 
 
 # -- one case ---------------------------------------------------------------------------------------------
+
 
 def _questionnaire(response: cases.CaseResponse) -> Questionnaire | None:
     q = db.registry().version(response.version_id)
@@ -170,19 +191,41 @@ def _render_case(case: cases.Case, status: int = 200, **extra: Any) -> BaseRespo
     messages = []
     for m in notify.messages_of(engine, case.id):
         state = translate(f"msg_{m['status']}", lang, to=m["recipients"] or "")
-        messages.append({"kind": translate(f"kind_{m['kind']}", lang), "state": state, "error": m["last_error"],
-                         "at": m["sent_at"] or m["created_at"]})
+        messages.append(
+            {
+                "kind": translate(f"kind_{m['kind']}", lang),
+                "state": state,
+                "error": m["last_error"],
+                "at": m["sent_at"] or m["created_at"],
+            }
+        )
     nxt = cases.NEXT_STATE.get(case.state)
     recovery = db.registry().survey(RECOVERY_SURVEY)
-    departments = sorted(set(cases.filter_values(engine)["department"]) | ({case.department} if case.department else set()))
+    departments = sorted(
+        set(cases.filter_values(engine)["department"]) | ({case.department} if case.department else set())
+    )
     return render_page(
-        "cases/case.html", status=status, case=case, state=_state(case.state), rule=case.label_text(lang),
-        overdue=case.overdue(), response=response, response_lang=LANGUAGE_NAMES.get(response.language, response.language),
-        comments=[a for a in answers if a[2]], answers=answers, events=events, messages=messages,
-        next_state=nxt, next_label=_state(nxt) if nxt else None, scope=g.scope, departments=departments,
+        "cases/case.html",
+        status=status,
+        case=case,
+        state=_state(case.state),
+        rule=case.label_text(lang),
+        overdue=case.overdue(),
+        response=response,
+        response_lang=LANGUAGE_NAMES.get(response.language, response.language),
+        comments=[a for a in answers if a[2]],
+        answers=answers,
+        events=events,
+        messages=messages,
+        next_state=nxt,
+        next_label=_state(nxt) if nxt else None,
+        scope=g.scope,
+        departments=departments,
         root_causes=[(code, text.best(lang)) for code, text in cases.ROOT_CAUSES.items()],
         root_cause=cases.ROOT_CAUSES[case.root_cause].best(lang) if case.root_cause else None,
-        recovery_served=recovery is not None, **extra)
+        recovery_served=recovery is not None,
+        **extra,
+    )
 
 
 @bp.get("/<int:case_id>")
@@ -197,12 +240,22 @@ def case_json(case_id: int) -> BaseResponse:
     found = _case_or_404(case_id)
     engine = db.engine()
     response = cases.case_response(engine, found)
-    body = {**found.to_dict(), "response": {"response_id": response.response_id, "language": response.language,
-                                            "submitted_at": response.submitted_at.isoformat() + "Z",
-                                            "fields": response.fields, "answers": response.answers},
-            "events": [e.to_dict() for e in cases.events_of(engine, case_id)]}
-    return Response(json.dumps(body, ensure_ascii=False, indent=1), mimetype="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="case-{case_id}.json"'})
+    body = {
+        **found.to_dict(),
+        "response": {
+            "response_id": response.response_id,
+            "language": response.language,
+            "submitted_at": response.submitted_at.isoformat() + "Z",
+            "fields": response.fields,
+            "answers": response.answers,
+        },
+        "events": [e.to_dict() for e in cases.events_of(engine, case_id)],
+    }
+    return Response(
+        json.dumps(body, ensure_ascii=False, indent=1),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="case-{case_id}.json"'},
+    )
 
 
 def _form(name: str, limit: int = cases.MAX_NOTE + 100) -> str:
@@ -219,8 +272,17 @@ def move(case_id: int) -> BaseResponse:
     to, note = _form("to", 100), _form("note")
     department = _form("department", 200) if g.scope is None else None
     try:
-        cases.move(db.engine(), case_id, to, actor=g.admin.name, note=note, root_cause=_form("root_cause", 100) or None,
-                   department=department or None, expected=_form("expected", 100) or None, scope=g.scope)
+        cases.move(
+            db.engine(),
+            case_id,
+            to,
+            actor=g.admin.name,
+            note=note,
+            root_cause=_form("root_cause", 100) or None,
+            department=department or None,
+            expected=_form("expected", 100) or None,
+            scope=g.scope,
+        )
     except cases.CaseConflict:
         return _render_case(_case_or_404(case_id), status=409, error=translate("case_changed", g.lang))
     except cases.TransitionRefused as exc:
@@ -235,11 +297,18 @@ def note(case_id: int) -> BaseResponse:
     found = _case_or_404(case_id)
     text = _form("note")
     try:
-        cases.add_note(db.engine(), case_id, actor=g.admin.name, note=text, contact=bool(request.form.get("contact")),
-                       scope=g.scope)
+        cases.add_note(
+            db.engine(),
+            case_id,
+            actor=g.admin.name,
+            note=text,
+            contact=bool(request.form.get("contact")),
+            scope=g.scope,
+        )
     except cases.TransitionRefused as exc:
-        return _render_case(found, status=422, error=translate(f"err_{exc.code}", g.lang), error_form="note",
-                            draft=text)
+        return _render_case(
+            found, status=422, error=translate(f"err_{exc.code}", g.lang), error_form="note", draft=text
+        )
     return redirect(url_for("cases.case", case_id=case_id), 303)
 
 

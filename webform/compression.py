@@ -1,4 +1,5 @@
 """gzip for HTML pages (``COMPRESS_HTML``): a 33-question page goes from ~29 KB to ~4 KB on the wire."""
+
 from __future__ import annotations
 
 import gzip
@@ -15,8 +16,12 @@ def compress_html(response: Response) -> Response:
     page changes on every render (it is signed with a timestamp), which keeps BREACH-style
     guessing from converging.
     """
-    if (response.mimetype != "text/html" or response.direct_passthrough or "Content-Encoding" in response.headers
-            or "gzip" not in request.headers.get("Accept-Encoding", "")):
+    if (
+        response.mimetype != "text/html"
+        or response.direct_passthrough
+        or "Content-Encoding" in response.headers
+        or "gzip" not in request.headers.get("Accept-Encoding", "")
+    ):
         return response
     data = response.get_data()
     if len(data) < 1400:

@@ -9,6 +9,7 @@ drafts started on an earlier one finish on it.
 The few read-only queries the admin pages need beyond the storage API
 (counts of drafts, versions, a user's account) are here too.
 """
+
 from __future__ import annotations
 
 import os
@@ -28,7 +29,7 @@ from surveykit.model import Questionnaire
 @dataclass
 class Registry:
     engine: Engine
-    current: dict[str, tuple[Questionnaire, int]] = field(default_factory=dict)   # survey id -> (q, version id)
+    current: dict[str, tuple[Questionnaire, int]] = field(default_factory=dict)  # survey id -> (q, version id)
     by_version: dict[int, Questionnaire] = field(default_factory=dict)
 
     def survey(self, survey_id: str) -> tuple[Questionnaire, int] | None:
@@ -93,10 +94,13 @@ def account(user_id: int) -> Any:
 def versions(survey_id: str) -> list[dict[str, Any]]:
     """Every stored version of a survey with its response count, newest first."""
     v, r = survey_versions.c, responses.c
-    stmt = (sa.select(v.id, v.version, v.sha256, v.created_at, sa.func.count(r.id).label("responses"))
-            .select_from(survey_versions.outerjoin(responses, r.version_id == v.id))
-            .where(v.survey == survey_id).group_by(v.id, v.version, v.sha256, v.created_at)
-            .order_by(v.created_at.desc(), v.id.desc()))
+    stmt = (
+        sa.select(v.id, v.version, v.sha256, v.created_at, sa.func.count(r.id).label("responses"))
+        .select_from(survey_versions.outerjoin(responses, r.version_id == v.id))
+        .where(v.survey == survey_id)
+        .group_by(v.id, v.version, v.sha256, v.created_at)
+        .order_by(v.created_at.desc(), v.id.desc())
+    )
     with engine().connect() as conn:
         return [dict(row._mapping) for row in conn.execute(stmt)]
 

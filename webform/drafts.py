@@ -5,6 +5,7 @@ The answers of a multi-screen survey are kept in a draft on the server
 (:mod:`webform.respondent_session`).  A draft started on a version that is no
 longer loaded finishes on the current one (:func:`questionnaire_of`, :func:`known`).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -77,8 +78,13 @@ def start(visit: Visit) -> storage.Draft:
             respondent_session.remember(q.survey, existing.id, url_for("survey.start", survey_id=q.survey, t=token))
             return existing
     # with an invitation the store takes its fields itself
-    draft = storage.start_draft(db.engine(), q, language=g.lang, invitation_id=invitation_id,
-                                fields=None if invitation_id is not None else visit.fields or None)
+    draft = storage.start_draft(
+        db.engine(),
+        q,
+        language=g.lang,
+        invitation_id=invitation_id,
+        fields=None if invitation_id is not None else visit.fields or None,
+    )
     if token is not None:
         link = url_for("survey.start", survey_id=q.survey, t=token)
     else:

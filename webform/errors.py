@@ -4,6 +4,7 @@ The security headers are added by the app's ``after_request`` hook, which also
 runs for these responses.  A 500 page shows a short reference that is logged
 with the exception (and nothing the respondent typed).
 """
+
 from __future__ import annotations
 
 import secrets
@@ -19,14 +20,21 @@ from webform.i18n import BCP47, current_language, translate
 HANDLED = (400, 401, 403, 404, 405, 409, 410, 413, 415, 422, 429, 431, 500, 501, 503)
 
 
-def error_response(status: int, title: str | None = None, text: str | None = None, *,
-                   ref: str | None = None) -> Response:
+def error_response(
+    status: int, title: str | None = None, text: str | None = None, *, ref: str | None = None
+) -> Response:
     """An error page: ``title``/``text`` are catalogue keys (default: those of the status)."""
     lang = current_language()
-    known = status if status in (400, 403, 404, 405, 409, 410, 413, 422, 429, 500, 503) else (500 if status >= 500 else 400)
+    known = (
+        status if status in (400, 403, 404, 405, 409, 410, 413, 422, 429, 500, 503) else (500 if status >= 500 else 400)
+    )
     body = render_template(
-        "error.html", lang=lang, lang_tag=BCP47.get(lang, lang), status=status,
-        title=translate(title or f"err_{known}", lang), text=translate(text or f"err_{known}_text", lang),
+        "error.html",
+        lang=lang,
+        lang_tag=BCP47.get(lang, lang),
+        status=status,
+        title=translate(title or f"err_{known}", lang),
+        text=translate(text or f"err_{known}_text", lang),
         ref=translate("err_ref", lang, ref=ref) if ref else "",
     )
     return Response(body, status=status, mimetype="text/html")
@@ -39,8 +47,8 @@ def fail(status: int, title: str | None = None, text: str | None = None) -> NoRe
 
 def register_error_handlers(app: Flask) -> None:
     def http_error(exc: HTTPException) -> Response:
-        if exc.response is not None:       # an abort() that already carries its page
-            return exc.response             # type: ignore[return-value]
+        if exc.response is not None:  # an abort() that already carries its page
+            return exc.response  # type: ignore[return-value]
         code = exc.code or 500
         return error_response(code)
 

@@ -16,6 +16,7 @@ HTML input names are ``q_<question id>`` (``q_<id>-<code>`` for the parts of a
 constant sum), so that no question id can collide with a form attribute or
 with ``csrf_token``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -53,9 +54,21 @@ class AnswerField(Field):
 
     question: Question
 
-    def __init__(self, label: str = "", validators: Any = None, *, question: Question, lang: str, required: bool,
-                 name: str = "", _form: Any = None, _prefix: str = "", _translations: Any = None, _meta: Any = None,
-                 **_unused: Any) -> None:
+    def __init__(
+        self,
+        label: str = "",
+        validators: Any = None,
+        *,
+        question: Question,
+        lang: str,
+        required: bool,
+        name: str = "",
+        _form: Any = None,
+        _prefix: str = "",
+        _translations: Any = None,
+        _meta: Any = None,
+        **_unused: Any,
+    ) -> None:
         # Field.__init__ without what only rendering needs (label, widget, flags, render_kw): these
         # fields never render, and binding 40 of them per request is most of a submission's CPU.
         self.meta = _meta if _meta is not None else _form.meta
@@ -95,12 +108,12 @@ class AnswerField(Field):
         self.parse_error = None
         self.data = None
         self.raw_data = []
-        if formdata is None:          # never pre-filled from objects: answers come from the draft
+        if formdata is None:  # never pre-filled from objects: answers come from the draft
             return
         self.raw_data = formdata.getlist(self.name)
         try:
             for value in self.raw_data:
-                if type(value) is not str:     # an uploaded file in place of an answer
+                if type(value) is not str:  # an uploaded file in place of an answer
                     self.raw_data = []
                     raise ValueError(self._msg("invalid_choice"))
             self.data = self.parse(self.raw_data)
@@ -131,7 +144,7 @@ class AnswerField(Field):
         if not self.answered():
             if self.required:
                 raise StopValidation(self._required_message())
-            raise StopValidation()       # optional and blank: nothing else to check
+            raise StopValidation()  # optional and blank: nothing else to check
 
     def _required_message(self) -> str:
         return self._msg("required")
@@ -299,7 +312,7 @@ class ConstantSumAnswer(AnswerField):
         self.part_errors = {}
         self.raw_parts = {}
         self.data = None
-        if formdata is None:          # never pre-filled from objects: answers come from the draft
+        if formdata is None:  # never pre-filled from objects: answers come from the draft
             return
         parts: dict[str, int | float] = {}
         for code in self.codes:
@@ -369,8 +382,12 @@ def _fields_for(question: Question, lang: str) -> Iterable[tuple[str, AnswerFiel
     elif qtype == "multi":
         low = int(question.min) if question.min is not None else None
         high = int(question.max) if question.max is not None else None
-        yield question.id, MultiAnswer(codes=tuple(o.code for o in question.options), low=low, high=high,
-                                       validators=[_check_ticks], **common)
+        yield (
+            question.id,
+            MultiAnswer(
+                codes=tuple(o.code for o in question.options), low=low, high=high, validators=[_check_ticks], **common
+            ),
+        )
     elif qtype == "number":
         bounds = {k: v for k, v in (("min", question.min), ("max", question.max)) if v is not None}
         validators = [NumberRange(**bounds)] if bounds else []
@@ -378,15 +395,24 @@ def _fields_for(question: Question, lang: str) -> Iterable[tuple[str, AnswerFiel
     elif qtype == "text":
         high = int(question.max) if question.max is not None else TEXT_MAX_DEFAULT
         low = int(question.min) if question.min is not None else -1
-        yield question.id, TextAnswer(pattern=question.pattern, validators=[Length(min=low, max=high), _check_pattern],
-                                      **common)
+        yield (
+            question.id,
+            TextAnswer(pattern=question.pattern, validators=[Length(min=low, max=high), _check_pattern], **common),
+        )
     elif qtype == "date":
-        low_date = str(question.min) if question.min is not None else None     # ISO dates for a date question
+        low_date = str(question.min) if question.min is not None else None  # ISO dates for a date question
         high_date = str(question.max) if question.max is not None else None
         yield question.id, DateAnswer(low=low_date, high=high_date, validators=[_check_date_range], **common)
     elif qtype == "constant_sum":
-        yield question.id, ConstantSumAnswer(codes=tuple(o.code for o in question.options),
-                                             total=float(question.total or 0), validators=[_check_total], **common)
+        yield (
+            question.id,
+            ConstantSumAnswer(
+                codes=tuple(o.code for o in question.options),
+                total=float(question.total or 0),
+                validators=[_check_total],
+                **common,
+            ),
+        )
     else:  # pragma: no cover - the loader admits no other type
         raise ValueError(f"unknown question type {qtype!r}")
 

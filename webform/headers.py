@@ -1,12 +1,15 @@
 """The security and caching headers every response carries (pages, errors, downloads, static files)."""
+
 from __future__ import annotations
 
 from flask import Response, current_app, request
 
 __all__ = ["CSP", "security_headers"]
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
-       "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
 
 
 def security_headers(response: Response) -> Response:

@@ -3,6 +3,7 @@
 The other limits are Flask's own settings (``MAX_CONTENT_LENGTH``, ``MAX_FORM_MEMORY_SIZE``,
 ``MAX_FORM_PARTS`` for multipart bodies; defaults in :mod:`webform.settings`).
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -3,6 +3,7 @@
 Unknown tokens are counted per client address (``TOKEN_RATE_LIMIT``, in the store, so
 every worker sees the same count); an address over the limit gets 429 for every token.
 """
+
 from __future__ import annotations
 
 from flask import current_app, request
@@ -18,8 +19,9 @@ __all__ = ["open_invitation", "rate_limited"]
 def rate_limited(kind: str, count: bool = True) -> bool:
     """True when this address is over the limit for ``kind`` ("token", "resume"); ``count`` adds this request."""
     limit, window = current_app.config["TOKEN_RATE_LIMIT"]
-    return storage.hit_rate_limit(db.engine(), f"{kind}:{request.remote_addr or 'unknown'}", limit=int(limit),
-                                  window_s=int(window), count=count)
+    return storage.hit_rate_limit(
+        db.engine(), f"{kind}:{request.remote_addr or 'unknown'}", limit=int(limit), window_s=int(window), count=count
+    )
 
 
 def open_invitation(q: Questionnaire, token: str) -> storage.InvitationState:

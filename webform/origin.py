@@ -1,4 +1,5 @@
 """The origin check: the second layer behind the CSRF token for every state-changing request."""
+
 from __future__ import annotations
 
 from typing import Any

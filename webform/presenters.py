@@ -6,6 +6,7 @@ not used for rendering: 8.6x slower, see ``PERFORMANCE.md`` part B).  The values
 shown in the inputs (from stored answers or from a posted form) and the error
 summary are made here too.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -30,10 +31,10 @@ LINE_MAX = 120
 @dataclass(frozen=True, slots=True)
 class OptionView:
     value: str
-    label: str           # visible text
-    extra: str           # visually hidden text completing the accessible name ("1" -> "1 Strongly disagree")
+    label: str  # visible text
+    extra: str  # visually hidden text completing the accessible name ("1" -> "1 Strongly disagree")
     id: str
-    off: Markup = Markup()   # the option macro's output, unticked and ticked (see _with_fragments)
+    off: Markup = Markup()  # the option macro's output, unticked and ticked (see _with_fragments)
     on: Markup = Markup()
 
 
@@ -43,11 +44,11 @@ class GroupView:
 
     name: str
     var: str
-    id: str              # fieldset id
+    id: str  # fieldset id
     legend: str
-    layout: str          # "scale" (a row of numbered cells) or "list" (a column of labelled options)
+    layout: str  # "scale" (a row of numbered cells) or "list" (a column of labelled options)
     options: tuple[OptionView, ...]
-    low: str             # caption under the first cell ("" when none)
+    low: str  # caption under the first cell ("" when none)
     high: str
     numeric: bool
 
@@ -56,23 +57,23 @@ class GroupView:
 class QuestionView:
     id: str
     type: str
-    kind: str            # the macro: radios, matrix, checks, number, text, textarea, date, sum
+    kind: str  # the macro: radios, matrix, checks, number, text, textarea, date, sum
     text: str
     help: str
     optional: bool
-    first_input: str     # the id the error summary links to
+    first_input: str  # the id the error summary links to
     group: GroupView | None = None
     rows: tuple[GroupView, ...] = ()
     options: tuple[OptionView, ...] = ()
     name: str = ""
     attrs: tuple[tuple[str, str], ...] = ()
-    badge: str = ""      # Kano: "If offered" / "If not offered"
-    pair: str = ""       # Kano: the attribute id, to keep a pair together
+    badge: str = ""  # Kano: "If offered" / "If not offered"
+    pair: str = ""  # Kano: the attribute id, to keep a pair together
     total: str = ""
-    of_label: str = ""   # constant sum: "of 100"
-    hint: str = ""       # number range, date format
+    of_label: str = ""  # constant sum: "of 100"
+    hint: str = ""  # number range, date format
     dynamic: bool = False
-    pristine: Markup | None = None   # the question macro's output with no answer and no error
+    pristine: Markup | None = None  # the question macro's output with no answer and no error
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +99,15 @@ class ScreenView:
         html = self.answered.get(key)
         if html is None:
             macros: Any = current_app.jinja_env.get_template("_fields.html").module
-            html = macros.question(qv, {qv.id: value}, {}, frozenset(), "", translate("optional", self.lang),
-                                   translate("sum_label", self.lang))
+            html = macros.question(
+                qv,
+                {qv.id: value},
+                {},
+                frozenset(),
+                "",
+                translate("optional", self.lang),
+                translate("sum_label", self.lang),
+            )
             if len(self.answered) < 5000:
                 self.answered[key] = html
         return html
@@ -109,7 +117,9 @@ def _t(text: Text | None, lang: str) -> str:
     return text.best(lang) if text is not None else ""
 
 
-def _scale_options(prefix: str, points: tuple[int, ...], labels: dict[int, str], as_list: bool) -> tuple[OptionView, ...]:
+def _scale_options(
+    prefix: str, points: tuple[int, ...], labels: dict[int, str], as_list: bool
+) -> tuple[OptionView, ...]:
     out = []
     for p in points:
         label = labels.get(p, "")
@@ -124,10 +134,16 @@ def _scale_group(var: str, legend: str, points: tuple[int, ...], scale_labels: d
     as_list = len(points) <= LIST_MAX_POINTS and all(p in scale_labels for p in points)
     prefix = f"i-{var}"
     return GroupView(
-        name=field_name(var), var=var, id=f"f-{var}", legend=legend, layout="list" if as_list else "scale",
+        name=field_name(var),
+        var=var,
+        id=f"f-{var}",
+        legend=legend,
+        layout="list" if as_list else "scale",
         options=_scale_options(prefix, points, scale_labels, as_list),
         low="" if as_list else scale_labels.get(points[0], ""),
-        high="" if as_list else scale_labels.get(points[-1], ""), numeric=True)
+        high="" if as_list else scale_labels.get(points[-1], ""),
+        numeric=True,
+    )
 
 
 def _labels(scale: Scale | None, lang: str) -> dict[int, str]:
@@ -139,8 +155,15 @@ def question_view(question: Question, lang: str, dynamic: bool) -> QuestionView:
     text = _t(question.text, lang)
     # the questions of one Kano attribute (functional, dysfunctional, self-stated importance) stay together
     pair = question.pair or "" if question.role in ("functional", "dysfunctional", "self_importance") else ""
-    common: dict[str, Any] = dict(id=qid, type=question.type, text=text, help=_t(question.help, lang),
-                                  optional=not question.required, dynamic=dynamic, pair=pair)
+    common: dict[str, Any] = dict(
+        id=qid,
+        type=question.type,
+        text=text,
+        help=_t(question.help, lang),
+        optional=not question.required,
+        dynamic=dynamic,
+        pair=pair,
+    )
     qtype = question.type
     if qtype in ("likert", "nps"):
         labels = {p: t.best(lang) for p, t in NPS_LABELS} if qtype == "nps" else _labels(question.scale, lang)
@@ -152,8 +175,17 @@ def question_view(question: Question, lang: str, dynamic: bool) -> QuestionView:
         return QuestionView(kind="matrix", first_input=rows[0].options[0].id, rows=rows, **common)
     if qtype in ("choice", "kano"):
         options = tuple(OptionView(o.code, o.text.best(lang), "", f"i-{qid}-{o.code}") for o in question.options)
-        group = GroupView(name=field_name(qid), var=qid, id=f"f-{qid}", legend=text, layout="list", options=options,
-                          low="", high="", numeric=False)
+        group = GroupView(
+            name=field_name(qid),
+            var=qid,
+            id=f"f-{qid}",
+            legend=text,
+            layout="list",
+            options=options,
+            low="",
+            high="",
+            numeric=False,
+        )
         badge = ""
         if question.role == "functional":
             badge = translate("if_offered", lang)
@@ -173,24 +205,44 @@ def question_view(question: Question, lang: str, dynamic: bool) -> QuestionView:
             hint = translate("number_max", lang, max=f"{high:g}")
         else:
             hint = ""
-        return QuestionView(kind="number", first_input=f"i-{qid}", name=field_name(qid),
-                            attrs=(("inputmode", "numeric" if question.integer else "decimal"),), hint=hint, **common)
+        return QuestionView(
+            kind="number",
+            first_input=f"i-{qid}",
+            name=field_name(qid),
+            attrs=(("inputmode", "numeric" if question.integer else "decimal"),),
+            hint=hint,
+            **common,
+        )
     if qtype == "text":
         high = int(question.max) if question.max is not None else TEXT_MAX_DEFAULT
         kind = "text" if high <= LINE_MAX else "textarea"
-        return QuestionView(kind=kind, first_input=f"i-{qid}", name=field_name(qid),
-                            attrs=(("maxlength", str(high)),), **common)
+        return QuestionView(
+            kind=kind, first_input=f"i-{qid}", name=field_name(qid), attrs=(("maxlength", str(high)),), **common
+        )
     if qtype == "date":
         bounds = [("min", str(question.min))] if question.min else []
         if question.max:
             bounds.append(("max", str(question.max)))
-        return QuestionView(kind="date", first_input=f"i-{qid}", name=field_name(qid), attrs=tuple(bounds),
-                            hint=translate("date_hint", lang), **common)
+        return QuestionView(
+            kind="date",
+            first_input=f"i-{qid}",
+            name=field_name(qid),
+            attrs=tuple(bounds),
+            hint=translate("date_hint", lang),
+            **common,
+        )
     if qtype == "constant_sum":
         options = tuple(OptionView(o.code, o.text.best(lang), "", f"i-{qid}-{o.code}") for o in question.options)
         total = question.total or 0
-        return QuestionView(kind="sum", first_input=options[0].id, options=options, name=field_name(qid),
-                            total=f"{total:g}", of_label=translate("sum_of", lang, total=f"{total:g}"), **common)
+        return QuestionView(
+            kind="sum",
+            first_input=options[0].id,
+            options=options,
+            name=field_name(qid),
+            total=f"{total:g}",
+            of_label=translate("sum_of", lang, total=f"{total:g}"),
+            **common,
+        )
     raise ValueError(f"unknown question type {qtype!r}")  # pragma: no cover
 
 
@@ -204,8 +256,9 @@ def screen_view(q: Questionnaire, screen: Screen, lang: str) -> ScreenView:
     if hit is None or hit[0] is not q:
         dynamic = plan(q).dynamic
         macros: Any = current_app.jinja_env.get_template("_fields.html").module
-        questions = tuple(_with_fragments(question_view(x, lang, x.id in dynamic), macros, lang)
-                          for x in screen.questions)
+        questions = tuple(
+            _with_fragments(question_view(x, lang, x.id in dynamic), macros, lang) for x in screen.questions
+        )
         view = ScreenView(screen.id, _t(screen.title, lang), _t(screen.intro, lang), questions, lang)
         if len(_VIEWS) > 2000:
             _VIEWS.clear()
@@ -215,8 +268,14 @@ def screen_view(q: Questionnaire, screen: Screen, lang: str) -> ScreenView:
 
 
 def _options(options: tuple[OptionView, ...], kind: str, name: str, macros: Any) -> tuple[OptionView, ...]:
-    return tuple(replace(o, off=macros.option(kind, name, o, i == 0, False, False),
-                         on=macros.option(kind, name, o, i == 0, True, False)) for i, o in enumerate(options))
+    return tuple(
+        replace(
+            o,
+            off=macros.option(kind, name, o, i == 0, False, False),
+            on=macros.option(kind, name, o, i == 0, True, False),
+        )
+        for i, o in enumerate(options)
+    )
 
 
 def _group(group: GroupView, macros: Any) -> GroupView:
@@ -236,13 +295,18 @@ def _with_fragments(qv: QuestionView, macros: Any, lang: str) -> QuestionView:
     if qv.kind == "checks":
         qv = replace(qv, options=_options(qv.options, "checkbox", qv.name, macros))
     if not qv.dynamic:
-        qv = replace(qv, pristine=macros.question(qv, {}, {}, frozenset(), "", translate("optional", lang),
-                                                  translate("sum_label", lang)))
+        qv = replace(
+            qv,
+            pristine=macros.question(
+                qv, {}, {}, frozenset(), "", translate("optional", lang), translate("sum_label", lang)
+            ),
+        )
     return qv
 
 
-def ready_questions(view: ScreenView, screen: Screen, shown: set[str], answers: dict[str, Any],
-                    values: dict[str, Any]) -> dict[str, Markup]:
+def ready_questions(
+    view: ScreenView, screen: Screen, shown: set[str], answers: dict[str, Any], values: dict[str, Any]
+) -> dict[str, Markup]:
     """The finished HTML of each shown question of a page without errors (see :meth:`ScreenView.ready`)."""
     ready: dict[str, Markup] = {}
     for qv, question in zip(view.questions, screen.questions, strict=True):

@@ -9,6 +9,7 @@ A one-screen survey needs no draft: its form carries a submission key signed wit
 app's ``SECRET_KEY`` and timestamped at render time (``k``), so a double-tapped or
 retried submit carries the same key and stores nothing new.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,8 +19,20 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 
 from surveykit import storage
 
-__all__ = ["KEY_MAX_AGE_S", "KEY_SALT", "clear_done", "done", "draft_entry", "forget", "key_serializer", "mark_done",
-           "new_signed_key", "remember", "submission_key", "valid_signed_key"]
+__all__ = [
+    "KEY_MAX_AGE_S",
+    "KEY_SALT",
+    "clear_done",
+    "done",
+    "draft_entry",
+    "forget",
+    "key_serializer",
+    "mark_done",
+    "new_signed_key",
+    "remember",
+    "submission_key",
+    "valid_signed_key",
+]
 
 KEY_SALT = "surveykit-submission-key"
 KEY_MAX_AGE_S = 7 * 24 * 3600
@@ -28,8 +41,7 @@ KEY_MAX_AGE_S = 7 * 24 * 3600
 def draft_entry(survey_id: str) -> tuple[str, str] | None:
     """(draft id, resume link) of this survey's draft in the session, or None."""
     entry = session.get("d", {}).get(survey_id)
-    if (isinstance(entry, list) and len(entry) == 2 and all(isinstance(x, str) for x in entry)
-            and len(entry[0]) <= 64):
+    if isinstance(entry, list) and len(entry) == 2 and all(isinstance(x, str) for x in entry) and len(entry[0]) <= 64:
         return entry[0], entry[1]
     return None
 

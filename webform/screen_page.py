@@ -4,6 +4,7 @@ A :class:`Visit` is what the respondent views know about one respondent on one
 screen; :func:`render_screen` turns it (and, after a post, the form with its
 errors) into the page.  The labels and fragments come from :mod:`webform.presenters`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -47,8 +48,9 @@ class Visit:
         return self.q.screens()[self.index]
 
 
-def render_screen(visit: Visit, *, form: ScreenForm | None = None, status: int = 200,
-                  notice: str | None = None) -> BaseResponse:
+def render_screen(
+    visit: Visit, *, form: ScreenForm | None = None, status: int = 200, notice: str | None = None
+) -> BaseResponse:
     """The screen of ``visit``: with the posted values and errors of ``form``, else with the stored answers."""
     q, index, screen, lang = visit.q, visit.index, visit.screen, g.lang
     view = screen_view(q, screen, lang)
@@ -73,15 +75,32 @@ def render_screen(visit: Visit, *, form: ScreenForm | None = None, status: int =
         # keep the key the form carried (a retry of the same submission), if it is genuine
         key = respondent_session.valid_signed_key(visit.key) or respondent_session.new_signed_key()
     body = render_template(
-        "survey/page.html", lang=lang, lang_tag=BCP47.get(lang, lang), ui=ui, view=view, shown=shown, conds=conds,
-        values=values, errors=errors, bad=bad, summary=summary, notice=notice, ready=ready,
-        survey_title=q.title.best(lang), page_title=view.title or q.title.best(lang),
+        "survey/page.html",
+        lang=lang,
+        lang_tag=BCP47.get(lang, lang),
+        ui=ui,
+        view=view,
+        shown=shown,
+        conds=conds,
+        values=values,
+        errors=errors,
+        bad=bad,
+        summary=summary,
+        notice=notice,
+        ready=ready,
+        survey_title=q.title.best(lang),
+        page_title=view.title or q.title.best(lang),
         description=q.description.best(lang) if (q.description and position == 1) else "",
         progress=translate("progress", lang, n=position, m=max(len(visible), position)),
         action=url_for("survey.page", survey_id=q.survey, screen_id=screen.id),
-        csrf=generate_csrf(), k=key, t=visit.token if visit.draft is None else None,
-        next_label=ui["submit"] if is_last else ui["next"], back=bool(visible) and index > visible[0],
-        resume_url=resume_url, switch=language_links(q, lang), switch_label=ui["lang_switch"],
+        csrf=generate_csrf(),
+        k=key,
+        t=visit.token if visit.draft is None else None,
+        next_label=ui["submit"] if is_last else ui["next"],
+        back=bool(visible) and index > visible[0],
+        resume_url=resume_url,
+        switch=language_links(q, lang),
+        switch_label=ui["lang_switch"],
     )
     return Response(body, status=status, mimetype="text/html")
 

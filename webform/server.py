@@ -6,6 +6,7 @@ cookies anyone could forge, so off the loopback address a real
 worker creates its own app after the fork, so no database connection is shared
 between processes.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -47,8 +48,10 @@ def check_secret(host: str, secret: str) -> None:
     if secret and not real_secret(secret):
         raise SurveykitError("SURVEYKIT_SECRET_KEY is too short or a placeholder: use 32+ random characters")
     if not secret and not is_loopback(host):
-        raise SurveykitError(f"refusing to serve on {host}, a non-loopback address, without SURVEYKIT_SECRET_KEY "
-                             "(32+ random characters); the development key would let anyone forge sessions")
+        raise SurveykitError(
+            f"refusing to serve on {host}, a non-loopback address, without SURVEYKIT_SECRET_KEY "
+            "(32+ random characters); the development key would let anyone forge sessions"
+        )
 
 
 def shown_host(host: str) -> str:
@@ -68,14 +71,15 @@ def access_logger() -> Any:
 
     class AccessLogger(Logger):  # type: ignore[misc]
         def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
-            return {name: _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", value) if isinstance(value, str)
-                    else value for name, value in super().atoms(resp, req, environ, request_time).items()}
+            return {
+                name: _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", value) if isinstance(value, str) else value
+                for name, value in super().atoms(resp, req, environ, request_time).items()
+            }
 
     return AccessLogger
 
 
-def run(questionnaires: Sequence[str], *, db_url: str | None, host: str, port: int, workers: int,
-        secret: str) -> None:
+def run(questionnaires: Sequence[str], *, db_url: str | None, host: str, port: int, workers: int, secret: str) -> None:
     """gunicorn with one webform app per worker (created after the fork), until it is stopped."""
     from gunicorn.app.base import BaseApplication
 
@@ -89,8 +93,13 @@ def run(questionnaires: Sequence[str], *, db_url: str | None, host: str, port: i
         def load_config(self) -> None:
             bind = f"[{host.strip('[]')}]:{port}" if ":" in host else f"{host}:{port}"
             for key, value in {
-                "bind": [bind], "workers": workers, "worker_class": "sync", "timeout": 30, "graceful_timeout": 30,
-                "accesslog": "-", "control_socket_disable": True,   # one shared path per user: two servers clash
+                "bind": [bind],
+                "workers": workers,
+                "worker_class": "sync",
+                "timeout": 30,
+                "graceful_timeout": 30,
+                "accesslog": "-",
+                "control_socket_disable": True,  # one shared path per user: two servers clash
                 # the path only: invitation tokens travel in query strings and never reach a log
                 "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
                 "logger_class": access_logger(),

@@ -1,4 +1,5 @@
 """The session cookie: Flask's signed cookie, with plain JSON and a signer built once."""
+
 from __future__ import annotations
 
 import json

@@ -18,6 +18,7 @@ limits ``MAX_CONTENT_LENGTH`` / ``MAX_FORM_PARTS`` / ``MAX_FORM_MEMORY_SIZE``
 and the rate limits ``LOGIN_RATE_LIMIT`` / ``TOKEN_RATE_LIMIT`` (``[hits,
 seconds]``).
 """
+
 from __future__ import annotations
 
 import os

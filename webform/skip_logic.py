@@ -10,6 +10,7 @@ A question whose condition names an answer on its own screen is *dynamic*: it is
 rendered (the optional script hides it while the condition does not hold) and
 decided when the page is posted.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,7 +42,7 @@ class Plan:
     screens: tuple[Screen, ...]
     index: dict[str, int]
     screen_variables: tuple[frozenset[str], ...]
-    dynamic: frozenset[str]              # question ids decided on their own page
+    dynamic: frozenset[str]  # question ids decided on their own page
 
 
 _PLANS: dict[int, tuple[Questionnaire, Plan]] = {}
@@ -127,8 +128,9 @@ def resume_screen(q: Questionnaire, answers: Mapping[str, Any], fields: Mapping[
     return next((i for i in visible if i >= reached), visible[-1])
 
 
-def applying_questions(screen: Screen, context: Mapping[str, Any],
-                       answers_of: Callable[[str], Mapping[str, Any]]) -> set[str]:
+def applying_questions(
+    screen: Screen, context: Mapping[str, Any], answers_of: Callable[[str], Mapping[str, Any]]
+) -> set[str]:
     """The ids of the questions of a posted screen that apply.
 
     ``context`` holds the segment fields and the answers of earlier screens; ``answers_of(id)``
@@ -187,7 +189,7 @@ def condition_json(condition: Condition, known: Mapping[str, Any]) -> str:
     for name in condition.names():
         if name.name in known:
             values[name.name] = known[name.name]
-        prefix = name.name + "_"            # the 0/1 variables of a multi question
+        prefix = name.name + "_"  # the 0/1 variables of a multi question
         values.update({var: value for var, value in known.items() if var.startswith(prefix)})
     return json.dumps({"t": _tree(condition.tree), "v": values}, ensure_ascii=False, separators=(",", ":"))
 

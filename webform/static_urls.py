@@ -1,4 +1,5 @@
 """``static_url(name)`` for templates: a static file's URL with a content hash, so it can be cached for long."""
+
 from __future__ import annotations
 
 import hashlib

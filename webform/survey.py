@@ -22,6 +22,7 @@ The views read the request and the session; which questions apply, how answers
 merge and where a posted screen leads are Flask-free (:mod:`webform.skip_logic`,
 :mod:`webform.answers`).
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -43,7 +44,7 @@ from webform.respondent_session import key_serializer
 from webform.screen_page import Visit, language_links, render_screen
 from webform.skip_logic import applying_questions, first_screen, plan, resume_screen, visible_screens
 
-__all__ = ["bp", "key_serializer"]   # key_serializer: benchmarks/bench_web.py signs keys with it
+__all__ = ["bp", "key_serializer"]  # key_serializer: benchmarks/bench_web.py signs keys with it
 
 bp = Blueprint("survey", __name__, url_prefix="/s")
 
@@ -51,6 +52,7 @@ _FORM_META = frozenset({"csrf_token", "action", "k", "t"})
 
 
 # -- request context -----------------------------------------------------------------------------
+
 
 @bp.before_request
 def _survey_context() -> BaseResponse | None:
@@ -76,6 +78,7 @@ def _resolve_survey() -> None:
 
 
 # -- navigation ------------------------------------------------------------------------------------
+
 
 def _page_url(q: Questionnaire, index: int) -> str:
     return url_for("survey.page", survey_id=q.survey, screen_id=q.screens()[index].id)
@@ -128,6 +131,7 @@ def _posted_visit(q: Questionnaire, index: int, draft: storage.Draft | None) -> 
 
 # -- views -------------------------------------------------------------------------------------------
 
+
 @bp.get("/<survey_id>")
 def start(survey_id: str) -> BaseResponse:
     q = g.q
@@ -171,7 +175,7 @@ def page(survey_id: str, screen_id: str) -> BaseResponse:
 def page_post(survey_id: str, screen_id: str) -> BaseResponse:
     draft = drafts.from_session(survey_id)
     if draft is not None and draft.response_id is not None:
-        return drafts.finish(survey_id, draft.response_id)           # a replayed final submit
+        return drafts.finish(survey_id, draft.response_id)  # a replayed final submit
     if draft is None and respondent_session.done(survey_id):
         return redirect(url_for("survey.thanks", survey_id=survey_id), 303)
     q = drafts.questionnaire_of(draft)
@@ -192,9 +196,8 @@ def page_post(survey_id: str, screen_id: str) -> BaseResponse:
 def _well_formed(form: ScreenForm, action: str) -> bool:
     """False for a post no page of ours sends: unknown or repeated fields, files, another action."""
     posted = set(request.form.keys()) | set(request.files.keys())
-    repeated = any(len(request.form.getlist(name)) > 1 for name in _FORM_META)   # parameter pollution
-    return not (posted - _FORM_META - form.input_names() or request.files or action not in ("next", "back")
-                or repeated)
+    repeated = any(len(request.form.getlist(name)) > 1 for name in _FORM_META)  # parameter pollution
+    return not (posted - _FORM_META - form.input_names() or request.files or action not in ("next", "back") or repeated)
 
 
 def _follow(step: Step, visit: Visit, form: ScreenForm, answers: dict[str, Any]) -> BaseResponse:
@@ -227,14 +230,22 @@ def _submit(visit: Visit, form: ScreenForm, answers: dict[str, Any]) -> BaseResp
     else:
         signed = respondent_session.submission_key(visit.key)
         if signed is None:
-            return render_screen(replace(visit, key=None), form=form, status=400,
-                                 notice=translate("expired_form", g.lang))
+            return render_screen(
+                replace(visit, key=None), form=form, status=400, notice=translate("expired_form", g.lang)
+            )
         key, started = signed
     try:
         result = storage.save_response(
-            db.engine(), q, answers, key=key, language=g.lang,
+            db.engine(),
+            q,
+            answers,
+            key=key,
+            language=g.lang,
             fields=declared_fields(q, draft.fields) if draft is not None else None,
-            wave=current_app.config.get("WAVE"), started_at=started, invitation_id=visit.invitation_id)
+            wave=current_app.config.get("WAVE"),
+            started_at=started,
+            invitation_id=visit.invitation_id,
+        )
     except storage.DuplicateSubmission:
         # the same submission key with other answers (a tampered or replayed form): refused, nothing stored
         fail(422)
@@ -268,9 +279,16 @@ def thanks(survey_id: str) -> BaseResponse:
     q = g.q
     lang = g.lang
     text = q.thanks.best(lang) if q.thanks else translate("thanks_default", lang)
-    body = render_template("survey/thanks.html", lang=lang, lang_tag=BCP47.get(lang, lang),
-                           title=translate("thanks_title", lang), text=text, survey_title=q.title.best(lang),
-                           switch=language_links(q, lang), switch_label=translate("lang_switch", lang))
+    body = render_template(
+        "survey/thanks.html",
+        lang=lang,
+        lang_tag=BCP47.get(lang, lang),
+        title=translate("thanks_title", lang),
+        text=text,
+        survey_title=q.title.best(lang),
+        switch=language_links(q, lang),
+        switch_label=translate("lang_switch", lang),
+    )
     return Response(body, mimetype="text/html")
 
 
@@ -284,8 +302,11 @@ def csrf_failed(exc: CSRFError) -> BaseResponse:
     draft = drafts.from_session(survey_id)
     q = drafts.questionnaire_of(draft)
     index = plan(q).index.get((request.view_args or {}).get("screen_id", ""))
-    if index is None or (draft is None and index != _first_index(q, {})) or \
-            (draft is not None and draft.response_id is not None):
+    if (
+        index is None
+        or (draft is None and index != _first_index(q, {}))
+        or (draft is not None and draft.response_id is not None)
+    ):
         return error_response(400, "err_400", "expired_form")
     if draft is None:
         visit = Visit(q, index, None, {}, {}, token=request.form.get("t"), key=request.form.get("k"))

@@ -6,6 +6,7 @@
 * :mod:`analysis.planning.power`: power by simulation, how often the report's own rules find the
   effects a scenario plants (:mod:`surveykit.scenario`).
 """
+
 from __future__ import annotations
 
 from analysis.planning.power import EFFECTS, PowerResult, power

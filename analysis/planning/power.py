@@ -26,6 +26,7 @@ once (grouped sums over replicate x unit); ``method="loop"`` runs the report's o
 each replicate in turn, on the same data.  Both give the same decisions (checked in the tests),
 so the vectorised path is the report's rule, not an approximation of it.
 """
+
 from __future__ import annotations
 
 import time
@@ -65,12 +66,15 @@ class PowerResult:
         return self.table.copy()
 
     def summary(self) -> str:
-        lines = [f"Power by simulation: {self.reps} replicates per n (seed {self.seed}, {self.method}, "
-                 f"{self.seconds:.2f} s)"]
+        lines = [
+            f"Power by simulation: {self.reps} replicates per n (seed {self.seed}, {self.method}, {self.seconds:.2f} s)"
+        ]
         for _, r in self.table.iterrows():
             alarm = "" if np.isnan(r["false_alarm"]) else f"  false alarms {100 * r['false_alarm']:.1f} %"
-            lines.append(f"  {r['effect']:<13} {r['subject']!s:<16} {r['planted']:<12} n/dealer {int(r['n_per_dealer']):>5}"
-                         f"  power {100 * r['power']:5.1f} % [{100 * r['ci_low']:.1f}, {100 * r['ci_high']:.1f}]{alarm}")
+            lines.append(
+                f"  {r['effect']:<13} {r['subject']!s:<16} {r['planted']:<12} n/dealer {int(r['n_per_dealer']):>5}"
+                f"  power {100 * r['power']:5.1f} % [{100 * r['ci_low']:.1f}, {100 * r['ci_high']:.1f}]{alarm}"
+            )
         return "\n".join(lines)
 
 
@@ -115,38 +119,54 @@ class _Design:
     dealers: tuple[str, ...]
     waves: tuple[str, ...]
     servqual_block: str | None
-    dimensions: dict[str, list[str]]          # dimension -> items (ids as written) of the first SERVQUAL block
+    dimensions: dict[str, list[str]]  # dimension -> items (ids as written) of the first SERVQUAL block
     kano_attribute: str | None
 
     @classmethod
     def of(cls, q: Questionnaire, scenario: Scenario) -> _Design:
         sat = satisfaction_question(q)
         field0 = q.fields[0] if q.fields else None
-        dealers = scenario.dealers or (tuple(c for c, _ in field0.values) if field0 else ()) \
+        dealers = (
+            scenario.dealers
+            or (tuple(c for c, _ in field0.values) if field0 else ())
             or ((tuple(f"{field0.id}_{i}" for i in range(1, 6))) if field0 else ())
+        )
         dims: dict[str, list[str]] = {}
         blocks = q.blocks("servqual")
         if blocks:
             for item in blocks[0].items:
                 if item.dimension:
                     dims.setdefault(item.dimension, []).append(item.id)
-        return cls(satisfaction=sat.id if sat is not None else None,
-                   points=sat.scale.points if sat is not None and sat.scale is not None else 5,
-                   dealer_field=field0.id if field0 else None, dealers=tuple(dealers), waves=scenario.waves,
-                   servqual_block=blocks[0].id if blocks else None, dimensions=dims,
-                   kano_attribute=scenario.kano_mix.attribute if scenario.kano_mix else None)
+        return cls(
+            satisfaction=sat.id if sat is not None else None,
+            points=sat.scale.points if sat is not None and sat.scale is not None else 5,
+            dealer_field=field0.id if field0 else None,
+            dealers=tuple(dealers),
+            waves=scenario.waves,
+            servqual_block=blocks[0].id if blocks else None,
+            dimensions=dims,
+            kano_attribute=scenario.kano_mix.attribute if scenario.kano_mix else None,
+        )
 
 
 def _effects(scenario: Scenario) -> list[tuple[str, str, str, float]]:
     """(effect, subject, planted as text, planted sign) of each planted effect."""
     out = []
     if scenario.dealer is not None:
-        out.append(("dealer", scenario.dealer.dealer, f"{scenario.dealer.index:+g} index", np.sign(scenario.dealer.index)))
+        out.append(
+            ("dealer", scenario.dealer.dealer, f"{scenario.dealer.index:+g} index", np.sign(scenario.dealer.index))
+        )
     if scenario.change is not None:
         out.append(("change", scenario.waves[-1], f"{scenario.change.index:+g} index", np.sign(scenario.change.index)))
     if scenario.servqual_gap is not None:
-        out.append(("servqual_gap", scenario.servqual_gap.dimension, f"gap {scenario.servqual_gap.gap:+g}",
-                    np.sign(scenario.servqual_gap.gap)))
+        out.append(
+            (
+                "servqual_gap",
+                scenario.servqual_gap.dimension,
+                f"gap {scenario.servqual_gap.gap:+g}",
+                np.sign(scenario.servqual_gap.gap),
+            )
+        )
     if scenario.kano_mix is not None:
         out.append(("kano_mix", scenario.kano_mix.attribute, f"dominant {scenario.kano_mix.planted}", 0.0))
     return out
@@ -238,8 +258,10 @@ def power(
     waves = max(len(design.waves), 1)
     for n in grid:
         if n < 2 * waves or n % waves:
-            raise ValueError(f"n per dealer must be a multiple of the {waves} wave(s) and give each wave at least "
-                             f"2 responses per dealer, got {n}")
+            raise ValueError(
+                f"n per dealer must be a multiple of the {waves} wave(s) and give each wave at least "
+                f"2 responses per dealer, got {n}"
+            )
     if list(design.waves) != sorted(design.waves):
         raise ValueError(f"the report compares waves in label order; list them sorted: {sorted(design.waves)}")
     effects = _effects(scenario)
@@ -253,14 +275,43 @@ def power(
         for effect, subject, planted, _ in effects:
             hits, alarms = found[effect]
             low, high = _wilson(int(hits.sum()), reps)
-            rows.append({"effect": effect, "subject": subject, "planted": planted, "rule": RULES[effect],
-                         "n_per_dealer": n, "reps": reps, "detected": int(hits.sum()), "power": float(hits.mean()),
-                         "ci_low": low, "ci_high": high,
-                         "false_alarm": float(alarms.mean()) if alarms is not None and alarms.size else np.nan})
-    columns = ["effect", "subject", "planted", "rule", "n_per_dealer", "reps", "detected", "power", "ci_low",
-               "ci_high", "false_alarm"]
-    return PowerResult(reps=reps, seed=seed, conf_level=conf_level, funnel_coverage=funnel_coverage, method=method,
-                       seconds=time.perf_counter() - started, table=pd.DataFrame(rows, columns=columns))
+            rows.append(
+                {
+                    "effect": effect,
+                    "subject": subject,
+                    "planted": planted,
+                    "rule": RULES[effect],
+                    "n_per_dealer": n,
+                    "reps": reps,
+                    "detected": int(hits.sum()),
+                    "power": float(hits.mean()),
+                    "ci_low": low,
+                    "ci_high": high,
+                    "false_alarm": float(alarms.mean()) if alarms is not None and alarms.size else np.nan,
+                }
+            )
+    columns = [
+        "effect",
+        "subject",
+        "planted",
+        "rule",
+        "n_per_dealer",
+        "reps",
+        "detected",
+        "power",
+        "ci_low",
+        "ci_high",
+        "false_alarm",
+    ]
+    return PowerResult(
+        reps=reps,
+        seed=seed,
+        conf_level=conf_level,
+        funnel_coverage=funnel_coverage,
+        method=method,
+        seconds=time.perf_counter() - started,
+        table=pd.DataFrame(rows, columns=columns),
+    )
 
 
 _Found = dict[str, tuple[np.ndarray, np.ndarray | None]]
@@ -275,8 +326,16 @@ def _z(coverage: float) -> float:
     return float(stats.norm.ppf(1 - (1 - coverage) / 2))
 
 
-def _vectorised(q: Questionnaire, design: _Design, scenario: Scenario, frame: pd.DataFrame, reps: int, size: int,
-                conf_level: float, coverage: float) -> _Found:
+def _vectorised(
+    q: Questionnaire,
+    design: _Design,
+    scenario: Scenario,
+    frame: pd.DataFrame,
+    reps: int,
+    size: int,
+    conf_level: float,
+    coverage: float,
+) -> _Found:
     """Every rule on every replicate at once: sums over replicate x unit with ``np.bincount``."""
     rep = np.arange(len(frame)) // size
     found: _Found = {}
@@ -312,7 +371,9 @@ def _vectorised(q: Questionnaire, design: _Design, scenario: Scenario, frame: pd
         cell = rep * w + wave
         cnt = np.bincount(cell[ok], minlength=reps * w).reshape(reps, w).astype(float)
         mean = np.bincount(cell[ok], y[ok], minlength=reps * w).reshape(reps, w) / cnt
-        var = np.bincount(cell[ok], (y[ok] - mean.ravel()[cell[ok]]) ** 2, minlength=reps * w).reshape(reps, w) / (cnt - 1)
+        var = np.bincount(cell[ok], (y[ok] - mean.ravel()[cell[ok]]) ** 2, minlength=reps * w).reshape(reps, w) / (
+            cnt - 1
+        )
         p = _welch_p(mean[:, -1], var[:, -1], cnt[:, -1], mean[:, -2], var[:, -2], cnt[:, -2])
         diff = mean[:, -1] - mean[:, -2]
         found["change"] = (_signed(diff, scenario.change.index) & (p < alpha), None)
@@ -341,7 +402,7 @@ def _vectorised(q: Questionnaire, design: _Design, scenario: Scenario, frame: pd
         # classify each distinct answer pair once (at most 36) with kano.categories, then map back
         f, d = frame[f"{attr}_f"], frame[f"{attr}_d"]
         row_code = pd.factorize(f.astype(str) + "\x1f" + d.astype(str))[0]
-        first = np.unique(row_code, return_index=True)[1]   # the first row of each pair, in code order
+        first = np.unique(row_code, return_index=True)[1]  # the first row of each pair, in code order
         distinct = kano.categories(f.iloc[first].reset_index(drop=True), d.iloc[first].reset_index(drop=True))
         order = list(kano.TIE_ORDER)
         code = np.array([order.index(c) if c is not None else -1 for c in distinct], dtype=np.intp)[row_code]
@@ -367,8 +428,9 @@ def _row_mean(frame: pd.DataFrame, items: list[str]) -> np.ndarray:
         return np.where(present, g, 0.0).sum(axis=1) / present.sum(axis=1)
 
 
-def _welch_p(m1: np.ndarray, v1: np.ndarray, n1: np.ndarray, m2: np.ndarray, v2: np.ndarray,
-             n2: np.ndarray) -> np.ndarray:
+def _welch_p(
+    m1: np.ndarray, v1: np.ndarray, n1: np.ndarray, m2: np.ndarray, v2: np.ndarray, n2: np.ndarray
+) -> np.ndarray:
     r"""Two-sided Welch p per replicate, as ``segments._welch_t_p`` (NaN when both groups are constant).
 
     :math:`t = (\bar a - \bar b)/\sqrt{s_a^2/n_a + s_b^2/n_b}`, Welch-Satterthwaite df.
@@ -382,15 +444,23 @@ def _welch_p(m1: np.ndarray, v1: np.ndarray, n1: np.ndarray, m2: np.ndarray, v2:
     return p
 
 
-def _loop(q: Questionnaire, design: _Design, scenario: Scenario, frame: pd.DataFrame, reps: int, size: int,
-          conf_level: float, coverage: float) -> _Found:
+def _loop(
+    q: Questionnaire,
+    design: _Design,
+    scenario: Scenario,
+    frame: pd.DataFrame,
+    reps: int,
+    size: int,
+    conf_level: float,
+    coverage: float,
+) -> _Found:
     """The report's own functions, one replicate at a time (the reference for :func:`_vectorised`)."""
     alpha = 1 - conf_level
     label = f"{100 * coverage:g}".replace(".", "_")
     hits: dict[str, list[Any]] = {e: [] for e in EFFECTS}
     alarms: dict[str, list[Any]] = {e: [] for e in EFFECTS}
     for r in range(reps):
-        part = frame.iloc[r * size:(r + 1) * size]
+        part = frame.iloc[r * size : (r + 1) * size]
         if scenario.dealer is not None or scenario.change is not None:
             index = pd.Series(_index(part, design), index=part.index, name=design.satisfaction)
         if scenario.dealer is not None:
@@ -403,8 +473,9 @@ def _loop(q: Questionnaire, design: _Design, scenario: Scenario, frame: pd.DataF
         if scenario.change is not None:
             waves = segments.over_waves(index, part["wave"], scale=(0, 100), conf_level=conf_level).waves
             last = waves.iloc[-1]
-            hits["change"].append(bool(_signed(np.array([last["change"]]), scenario.change.index)[0]
-                                       and last["change_p"] < alpha))
+            hits["change"].append(
+                bool(_signed(np.array([last["change"]]), scenario.change.index)[0] and last["change_p"] < alpha)
+            )
         if scenario.servqual_gap is not None:
             dims = servqual.gaps(q, part, block=design.servqual_block, conf_level=conf_level, pairwise=False).dimensions
             gap = scenario.servqual_gap
@@ -412,8 +483,11 @@ def _loop(q: Questionnaire, design: _Design, scenario: Scenario, frame: pd.DataF
             hits["servqual_gap"].append(bool(_signed(np.array([row["mean"]]), gap.gap)[0] and row["p_holm"] < alpha))
             alarms["servqual_gap"].extend((dims["p_holm"].drop(gap.dimension) < alpha).tolist())
         if scenario.kano_mix is not None:
-            block = next(b for b in q.blocks("kano") if isinstance(b, KanoBlock)
-                         and any(a.id == scenario.kano_mix.attribute for a in b.attributes))
+            block = next(
+                b
+                for b in q.blocks("kano")
+                if isinstance(b, KanoBlock) and any(a.id == scenario.kano_mix.attribute for a in b.attributes)
+            )
             attrs = kano.evaluate(q, part, block=block.id).attributes
             hits["kano_mix"].append(attrs.loc[scenario.kano_mix.attribute, "dominant"] == scenario.kano_mix.planted)
     return {e: (np.array(hits[e], bool), np.array(alarms[e], bool) if alarms[e] else None) for e in EFFECTS if hits[e]}

@@ -4,6 +4,7 @@ Every measure reduces to the standard deviation of one response in the unit of t
 (:func:`sd_proportion`, :func:`sd_nps`, :func:`sd_index`, or a rating's SD), and then to one
 formula, :func:`sample_size` and its inverse :func:`margin_of_error`.
 """
+
 from __future__ import annotations
 
 import math
@@ -25,7 +26,6 @@ __all__ = [
     "sd_nps",
     "sd_proportion",
 ]
-
 
 
 def _z(conf_level: float) -> float:
@@ -88,8 +88,9 @@ def pilot_sd(values: pd.Series) -> float:
     return float(x.std(ddof=1))
 
 
-def margin_of_error(n: float, sd: float, *, conf_level: float = 0.95, deff: float = 1.0,
-                    population: float | None = None) -> float:
+def margin_of_error(
+    n: float, sd: float, *, conf_level: float = 0.95, deff: float = 1.0, population: float | None = None
+) -> float:
     r"""Half-width of the confidence interval of a mean (or share, NPS, index) from n responses.
 
     Notes
@@ -139,24 +140,33 @@ class SampleSizeResult:
     margin: float
     conf_level: float
     deff: float
-    sd: float                 # SD of one response in the unit of the margin
-    n_infinite: float         # z^2 deff sd^2 / e^2, before the fpc and rounding
+    sd: float  # SD of one response in the unit of the margin
+    n_infinite: float  # z^2 deff sd^2 / e^2, before the fpc and rounding
     units: pd.DataFrame = field(compare=False)  # per unit: population, n, margin_at_n
 
     def to_frame(self) -> pd.DataFrame:
         return self.units.reset_index()
 
     def summary(self) -> str:
-        lines = [f"Sample size for a {self.measure} within ±{self.margin:g} at {100 * self.conf_level:g} % "
-                 f"(SD {self.sd:.4g}, design effect {self.deff:g}; {self.n_infinite:.1f} before the fpc)"]
+        lines = [
+            f"Sample size for a {self.measure} within ±{self.margin:g} at {100 * self.conf_level:g} % "
+            f"(SD {self.sd:.4g}, design effect {self.deff:g}; {self.n_infinite:.1f} before the fpc)"
+        ]
         for unit, r in self.units.iterrows():
             pop = "" if np.isnan(r["population"]) else f" of {int(r['population']):,}"
             lines.append(f"  {unit!s:<24} n = {int(r['n']):>6,}{pop}  margin ±{r['margin_at_n']:.4g}")
         return "\n".join(lines)
 
 
-def sample_size(margin: float, sd: float, *, measure: str = "mean", conf_level: float = 0.95, deff: float = 1.0,
-                population: float | Mapping[str, float] | None = None) -> SampleSizeResult:
+def sample_size(
+    margin: float,
+    sd: float,
+    *,
+    measure: str = "mean",
+    conf_level: float = 0.95,
+    deff: float = 1.0,
+    population: float | Mapping[str, float] | None = None,
+) -> SampleSizeResult:
     r"""Responses needed so that the CI half-width is at most ``margin``.
 
     Parameters
@@ -222,23 +232,56 @@ def sample_size(margin: float, sd: float, *, measure: str = "mean", conf_level: 
             if not size >= 1:
                 raise ValueError(f"dealer {unit!r}: the population must be at least 1, got {size!r}")
             n = max(_n_for(n0, size), 1)
-            rows.append({"unit": unit, "population": size, "n": n,
-                         "margin_at_n": margin_of_error(n, sd, conf_level=conf_level, deff=deff, population=size)})
+            rows.append(
+                {
+                    "unit": unit,
+                    "population": size,
+                    "n": n,
+                    "margin_at_n": margin_of_error(n, sd, conf_level=conf_level, deff=deff, population=size),
+                }
+            )
         total_pop = sum(sizes.values())
-        var = sum((size / total_pop) ** 2 * (1 - r["n"] / size) * sd**2 / r["n"]
-                  for size, r in zip(sizes.values(), rows, strict=True))
-        rows.append({"unit": "total", "population": total_pop, "n": sum(r["n"] for r in rows),
-                     "margin_at_n": z * math.sqrt(deff * var)})
+        var = sum(
+            (size / total_pop) ** 2 * (1 - r["n"] / size) * sd**2 / r["n"]
+            for size, r in zip(sizes.values(), rows, strict=True)
+        )
+        rows.append(
+            {
+                "unit": "total",
+                "population": total_pop,
+                "n": sum(r["n"] for r in rows),
+                "margin_at_n": z * math.sqrt(deff * var),
+            }
+        )
         n_net = max(_n_for(n0, total_pop), 1)
-        rows.append({"unit": "network", "population": total_pop, "n": n_net,
-                     "margin_at_n": margin_of_error(n_net, sd, conf_level=conf_level, deff=deff, population=total_pop)})
+        rows.append(
+            {
+                "unit": "network",
+                "population": total_pop,
+                "n": n_net,
+                "margin_at_n": margin_of_error(n_net, sd, conf_level=conf_level, deff=deff, population=total_pop),
+            }
+        )
     else:
         if population is not None and not population >= 1:
             raise ValueError(f"the population must be at least 1, got {population!r}")
         n = max(_n_for(n0, population), 1)
-        rows.append({"unit": "all", "population": np.nan if population is None else float(population), "n": n,
-                     "margin_at_n": margin_of_error(n, sd, conf_level=conf_level, deff=deff, population=population)})
+        rows.append(
+            {
+                "unit": "all",
+                "population": np.nan if population is None else float(population),
+                "n": n,
+                "margin_at_n": margin_of_error(n, sd, conf_level=conf_level, deff=deff, population=population),
+            }
+        )
     units = pd.DataFrame(rows).set_index("unit")
     units["n"] = units["n"].astype(np.int64)
-    return SampleSizeResult(measure=measure, margin=float(margin), conf_level=conf_level, deff=deff, sd=float(sd),
-                            n_infinite=n0, units=units)
+    return SampleSizeResult(
+        measure=measure,
+        margin=float(margin),
+        conf_level=conf_level,
+        deff=deff,
+        sd=float(sd),
+        n_infinite=n0,
+        units=units,
+    )

@@ -1,4 +1,5 @@
 """Checks of chart inputs: numbers, labels, matching lengths; each error names the argument."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

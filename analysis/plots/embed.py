@@ -5,6 +5,7 @@ a phone) is the smaller choice; :func:`to_svg` (vector, text drawn as paths so n
 25-140 KB, the Chinese glyph outlines being most of it) zooms and prints sharper. Neither refers
 to anything outside itself.
 """
+
 from __future__ import annotations
 
 import base64
@@ -46,7 +47,7 @@ def to_svg(fig: Figure) -> str:
     with _LOCK, mpl.rc_context(settings):
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
     text = buf.getvalue()
-    text = text[text.index("<svg"):].strip()
+    text = text[text.index("<svg") :].strip()
     label = fig.get_suptitle()
     attrs = 'role="img"' + (f' aria-label="{html.escape(label, quote=True)}"' if label else "")
     return f"<svg {attrs}{text[4:]}"
@@ -75,8 +76,9 @@ def to_png_base64(fig: Figure, dpi: int = 150, *, colors: int | None = 128) -> s
     data = buf.getvalue()
     if colors is not None:
         with Image.open(io.BytesIO(data)) as image:
-            palette = image.convert("RGB").quantize(colors=colors, method=Image.Quantize.MEDIANCUT,
-                                                    dither=Image.Dither.NONE)
+            palette = image.convert("RGB").quantize(
+                colors=colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+            )
         out = io.BytesIO()
         palette.save(out, format="png", optimize=True)
         data = out.getvalue()

@@ -1,4 +1,5 @@
 """Charts with no fixed wording: a plain bar chart and lines over categories."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -14,9 +15,18 @@ from analysis.plots.text import _words, _wrap
 __all__ = ["bar", "line"]
 
 
-def bar(labels: Sequence[str], values: Sequence[float], *, lang: str = "zh", title: str | None = None,
-        axis_label: str | None = None, horizontal: bool = True, sort: bool = False, fmt: str = "{:.1f}",
-        note: str | None = None) -> Figure:
+def bar(
+    labels: Sequence[str],
+    values: Sequence[float],
+    *,
+    lang: str = "zh",
+    title: str | None = None,
+    axis_label: str | None = None,
+    horizontal: bool = True,
+    sort: bool = False,
+    fmt: str = "{:.1f}",
+    note: str | None = None,
+) -> Figure:
     """A plain bar chart with the value at each bar (e.g. answer shares of one question).
 
     Parameters
@@ -73,8 +83,16 @@ def bar(labels: Sequence[str], values: Sequence[float], *, lang: str = "zh", tit
     return fig
 
 
-def line(x: Sequence[Any], series: Mapping[str, Sequence[float]], *, lang: str = "zh", title: str | None = None,
-         xlabel: str | None = None, ylabel: str | None = None, note: str | None = None) -> Figure:
+def line(
+    x: Sequence[Any],
+    series: Mapping[str, Sequence[float]],
+    *,
+    lang: str = "zh",
+    title: str | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    note: str | None = None,
+) -> Figure:
     """Lines of one or more series over categories (waves, months), each with its own colour and dash.
 
     Parameters

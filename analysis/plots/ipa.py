@@ -1,4 +1,5 @@
 """The importance-performance grid (Martilla & James 1977)."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -15,9 +16,18 @@ from analysis.plots.text import _words, _wrap
 __all__ = ["ipa_grid"]
 
 
-def ipa_grid(importance: Sequence[float], performance: Sequence[float], labels: Sequence[str],
-             crosshair: tuple[float, float], *, lang: str = "zh", importance_label: str | None = None,
-             performance_label: str | None = None, title: str | None = None, note: str | None = None) -> Figure:
+def ipa_grid(
+    importance: Sequence[float],
+    performance: Sequence[float],
+    labels: Sequence[str],
+    crosshair: tuple[float, float],
+    *,
+    lang: str = "zh",
+    importance_label: str | None = None,
+    performance_label: str | None = None,
+    title: str | None = None,
+    note: str | None = None,
+) -> Figure:
     """Importance-performance grid with Martilla & James's four quadrants.
 
     Parameters
@@ -52,8 +62,10 @@ def ipa_grid(importance: Sequence[float], performance: Sequence[float], labels: 
         raise ValueError(f"crosshair must be (importance, performance), got {crosshair!r}")
     c_imp, c_perf = _floats("crosshair", crosshair)
     quadrant_style = {
-        (True, False): ("concentrate", COLORS["vermillion"], "s"), (True, True): ("keep", COLORS["green"], "o"),
-        (False, False): ("low", COLORS["grey"], "D"), (False, True): ("overkill", COLORS["orange"], "^"),
+        (True, False): ("concentrate", COLORS["vermillion"], "s"),
+        (True, True): ("keep", COLORS["green"], "o"),
+        (False, False): ("low", COLORS["grey"], "D"),
+        (False, True): ("overkill", COLORS["orange"], "^"),
     }
     wrapped = [_wrap(n, 18) for n in names]
     with _chart(lang, wrapped, (6.4, 5.4)) as (fig, ax):
@@ -71,13 +83,32 @@ def ipa_grid(importance: Sequence[float], performance: Sequence[float], labels: 
             mask = (imp >= c_imp) == high_imp
             mask &= (perf >= c_perf) == high_perf
             if mask.any():
-                ax.scatter(perf[mask], imp[mask], s=46, color=color, marker=marker, edgecolor="white",
-                           linewidth=0.6, zorder=3, label=t[key])
+                ax.scatter(
+                    perf[mask],
+                    imp[mask],
+                    s=46,
+                    color=color,
+                    marker=marker,
+                    edgecolor="white",
+                    linewidth=0.6,
+                    zorder=3,
+                    label=t[key],
+                )
         corners = []
         for (high_imp, high_perf), (key, color, _) in quadrant_style.items():
-            corners.append(ax.text(0.98 if high_perf else 0.02, 0.98 if high_imp else 0.02, t[key],
-                                   transform=ax.transAxes, ha="right" if high_perf else "left",
-                                   va="top" if high_imp else "bottom", fontsize=10, fontweight="bold", color=_ink(color)))
+            corners.append(
+                ax.text(
+                    0.98 if high_perf else 0.02,
+                    0.98 if high_imp else 0.02,
+                    t[key],
+                    transform=ax.transAxes,
+                    ha="right" if high_perf else "left",
+                    va="top" if high_imp else "bottom",
+                    fontsize=10,
+                    fontweight="bold",
+                    color=_ink(color),
+                )
+            )
         ax.set_xlabel(performance_label or t["performance"])
         ax.set_ylabel(importance_label or t["importance"])
         _decorate(fig, title, t["ipa_title"], note)

@@ -1,4 +1,5 @@
 """The Kano Better-Worse scatter (Berger et al. 1993)."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -14,9 +15,16 @@ from analysis.plots.text import _words, _wrap
 __all__ = ["kano_scatter"]
 
 
-def kano_scatter(better: Sequence[float], worse: Sequence[float], labels: Sequence[str],
-                 categories: Sequence[str], *, lang: str = "zh", title: str | None = None,
-                 note: str | None = None) -> Figure:
+def kano_scatter(
+    better: Sequence[float],
+    worse: Sequence[float],
+    labels: Sequence[str],
+    categories: Sequence[str],
+    *,
+    lang: str = "zh",
+    title: str | None = None,
+    note: str | None = None,
+) -> Figure:
     """Better vs |Worse| scatter of Kano attributes, coloured by their category.
 
     Parameters
@@ -62,15 +70,39 @@ def kano_scatter(better: Sequence[float], worse: Sequence[float], labels: Sequen
         ax.set_ylim(-0.03, 1.03)
         ax.axvline(0.5, color="0.4", lw=1, ls="--")
         ax.axhline(0.5, color="0.4", lw=1, ls="--")
-        corners = [ax.text(x, y, t[c], transform=ax.transAxes, ha=ha, va=va, fontsize=10, fontweight="bold",
-                           color=_ink(KANO_COLORS[c]))
-                   for c, x, y, ha, va in (("A", 0.02, 0.98, "left", "top"), ("O", 0.98, 0.98, "right", "top"),
-                                           ("M", 0.98, 0.02, "right", "bottom"), ("I", 0.02, 0.02, "left", "bottom"))]
+        corners = [
+            ax.text(
+                x,
+                y,
+                t[c],
+                transform=ax.transAxes,
+                ha=ha,
+                va=va,
+                fontsize=10,
+                fontweight="bold",
+                color=_ink(KANO_COLORS[c]),
+            )
+            for c, x, y, ha, va in (
+                ("A", 0.02, 0.98, "left", "top"),
+                ("O", 0.98, 0.98, "right", "top"),
+                ("M", 0.98, 0.02, "right", "bottom"),
+                ("I", 0.02, 0.02, "left", "bottom"),
+            )
+        ]
         for c in "AOMIRQ":
             mask = shown & (np.asarray(cats) == c)
             if mask.any():
-                ax.scatter(w[mask], b[mask], s=50, color=KANO_COLORS[c], marker=_KANO_MARKERS[c], edgecolor="white",
-                           linewidth=0.6, zorder=3, label=f"{c} {t[c]}")
+                ax.scatter(
+                    w[mask],
+                    b[mask],
+                    s=50,
+                    color=KANO_COLORS[c],
+                    marker=_KANO_MARKERS[c],
+                    edgecolor="white",
+                    linewidth=0.6,
+                    zorder=3,
+                    label=f"{c} {t[c]}",
+                )
         ax.set_xlabel(t["kano_x"])
         ax.set_ylabel(t["kano_y"])
         _legend(fig, ax, ncols=4, fontsize=9)

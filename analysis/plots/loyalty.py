@@ -1,4 +1,5 @@
 """Loyalty charts: NPS groups as stacked bars, and the satisfaction-loyalty matrix."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -15,9 +16,16 @@ from analysis.plots.text import _words, _wrap
 __all__ = ["loyalty_matrix", "nps_bars"]
 
 
-def nps_bars(promoters: Sequence[float] | float, passives: Sequence[float] | float,
-             detractors: Sequence[float] | float, labels: Sequence[str] | None = None, *, lang: str = "zh",
-             title: str | None = None, note: str | None = None) -> Figure:
+def nps_bars(
+    promoters: Sequence[float] | float,
+    passives: Sequence[float] | float,
+    detractors: Sequence[float] | float,
+    labels: Sequence[str] | None = None,
+    *,
+    lang: str = "zh",
+    title: str | None = None,
+    note: str | None = None,
+) -> Figure:
     """Stacked 100 % bars of detractors, passives and promoters, with the NPS and n of each bar.
 
     Parameters
@@ -59,12 +67,15 @@ def nps_bars(promoters: Sequence[float] | float, passives: Sequence[float] | flo
     with _chart(lang, wrapped, (6.4, 1.7 + 0.5 * len(names))) as (fig, ax):
         y = np.arange(len(names))
         left = np.zeros(len(names))
-        for j, (key, color) in enumerate((("detractors", COLORS["vermillion"]), ("passives", "#C8C8C8"),
-                                          ("promoters", COLORS["green"]))):
+        for j, (key, color) in enumerate(
+            (("detractors", COLORS["vermillion"]), ("passives", "#C8C8C8"), ("promoters", COLORS["green"]))
+        ):
             ax.barh(y, pct[:, j], left=left, color=color, height=0.6, label=t[key], edgecolor="white", lw=0.6)
             for yi, l, v in zip(y, left, pct[:, j]):
                 if v >= 7:
-                    ax.text(float(l + v / 2), float(yi), f"{v:.0f}%", ha="center", va="center", fontsize=8.5, color="0.05")
+                    ax.text(
+                        float(l + v / 2), float(yi), f"{v:.0f}%", ha="center", va="center", fontsize=8.5, color="0.05"
+                    )
             left += pct[:, j]
         for yi, s, k in zip(y, score, n):
             ax.text(101.5, float(yi), f"NPS {s:+.0f}\nn={int(k)}", va="center", ha="left", fontsize=9)
@@ -78,9 +89,17 @@ def nps_bars(promoters: Sequence[float] | float, passives: Sequence[float] | flo
     return fig
 
 
-def loyalty_matrix(loyalists: int, mercenaries: int, hostages: int, defectors: int, *, lang: str = "zh",
-                   thresholds: tuple[float, float] | None = None, title: str | None = None,
-                   note: str | None = None) -> Figure:
+def loyalty_matrix(
+    loyalists: int,
+    mercenaries: int,
+    hostages: int,
+    defectors: int,
+    *,
+    lang: str = "zh",
+    thresholds: tuple[float, float] | None = None,
+    title: str | None = None,
+    note: str | None = None,
+) -> Figure:
     """Jones & Sasser's satisfaction-loyalty matrix: four cells with their count and share.
 
     Parameters
@@ -115,8 +134,15 @@ def loyalty_matrix(loyalists: int, mercenaries: int, hostages: int, defectors: i
             ink = "white" if 0.12 + 0.7 * share > 0.55 else "0.1"
             ax.text(cx + 0.5, cy + 0.62, t[key], ha="center", va="center", fontsize=13, fontweight="bold", color=ink)
             ax.text(cx + 0.5, cy + 0.42, t[f"{key}_sub"], ha="center", va="center", fontsize=9, color=ink)
-            ax.text(cx + 0.5, cy + 0.2, f"{100 * share:.1f}%  (n={int(k)})", ha="center", va="center",
-                    fontsize=11, color=ink)
+            ax.text(
+                cx + 0.5,
+                cy + 0.2,
+                f"{100 * share:.1f}%  (n={int(k)})",
+                ha="center",
+                va="center",
+                fontsize=11,
+                color=ink,
+            )
         ax.set_xlim(0, 2)
         ax.set_ylim(0, 2)
         ax.set_aspect("equal")

@@ -1,4 +1,5 @@
 """Point labels that avoid the markers, each other and the quadrant names."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -24,8 +25,16 @@ def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float,
     return w * h if w > 0 and h > 0 else 0.0
 
 
-def _place_labels(ax: Axes, x: np.ndarray, y: np.ndarray, labels: Sequence[str], *, size: float = 9,
-                  avoid: Sequence[Text] = (), color: str = "0.15") -> None:
+def _place_labels(
+    ax: Axes,
+    x: np.ndarray,
+    y: np.ndarray,
+    labels: Sequence[str],
+    *,
+    size: float = 9,
+    avoid: Sequence[Text] = (),
+    color: str = "0.15",
+) -> None:
     """Label points, each at the nearest of 24 spots around it that collides least.
 
     Spots lie at three distances in eight directions; a label is compared with the markers and
@@ -63,9 +72,18 @@ def _place_labels(ax: Axes, x: np.ndarray, y: np.ndarray, labels: Sequence[str],
         assert best is not None
         _, cx, cy, ring = best
         arrow = {"arrowstyle": "-", "color": "0.55", "lw": 0.6, "shrinkA": 0, "shrinkB": 4} if ring else None
-        ann = ax.annotate(label, (float(x_data), float(y_data)), xytext=((cx - X) / px, (cy - Y) / px),
-                          textcoords="offset points", ha="center", va="center", fontsize=size, color=color,
-                          arrowprops=arrow, annotation_clip=False,
-                          bbox={"boxstyle": "square,pad=0.05", "facecolor": "white", "edgecolor": "none", "alpha": 0.75})
+        ann = ax.annotate(
+            label,
+            (float(x_data), float(y_data)),
+            xytext=((cx - X) / px, (cy - Y) / px),
+            textcoords="offset points",
+            ha="center",
+            va="center",
+            fontsize=size,
+            color=color,
+            arrowprops=arrow,
+            annotation_clip=False,
+            bbox={"boxstyle": "square,pad=0.05", "facecolor": "white", "edgecolor": "none", "alpha": 0.75},
+        )
         ann.set_in_layout(False)
         taken.append((cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2))

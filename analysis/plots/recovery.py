@@ -1,4 +1,5 @@
 """Service recovery: the Pareto chart of why customers left or complained."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -13,8 +14,15 @@ from analysis.plots.text import _fits, _words, _wrap
 __all__ = ["pareto"]
 
 
-def pareto(reasons: Sequence[str], counts: Sequence[float], *, lang: str = "zh", cutoff: float = 80.0,
-           title: str | None = None, note: str | None = None) -> Figure:
+def pareto(
+    reasons: Sequence[str],
+    counts: Sequence[float],
+    *,
+    lang: str = "zh",
+    cutoff: float = 80.0,
+    title: str | None = None,
+    note: str | None = None,
+) -> Figure:
     """Pareto chart: reasons sorted by count with the cumulative percent and a reference line.
 
     Parameters

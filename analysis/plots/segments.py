@@ -1,4 +1,5 @@
 """Units and waves: the funnel plot of dealers or branches, and an index over survey waves."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -15,9 +16,18 @@ from analysis.plots.text import _level, _words, _wrap
 __all__ = ["funnel", "waves_line"]
 
 
-def funnel(values: Sequence[float], n: Sequence[float], centre: float,
-           limits: Callable[[np.ndarray], pd.DataFrame], labels: Sequence[str], *, lang: str = "zh",
-           ylabel: str | None = None, title: str | None = None, note: str | None = None) -> Figure:
+def funnel(
+    values: Sequence[float],
+    n: Sequence[float],
+    centre: float,
+    limits: Callable[[np.ndarray], pd.DataFrame],
+    labels: Sequence[str],
+    *,
+    lang: str = "zh",
+    ylabel: str | None = None,
+    title: str | None = None,
+    note: str | None = None,
+) -> Figure:
     """Funnel plot of unit means (dealers, branches) against their size, with control limits.
 
     Parameters
@@ -67,13 +77,29 @@ def funnel(values: Sequence[float], n: Sequence[float], centre: float,
             ax.plot(grid, lo, color=COLORS["blue"], ls=ls, lw=1.3, label=t["limits"].format(level=level))
             ax.plot(grid, hi, color=COLORS["blue"], ls=ls, lw=1.3)
         kinds = [(0, COLORS["grey"], "o", t["within"])]
-        kinds += [(k + 1, COLORS["orange"] if k + 1 < len(levels) else COLORS["vermillion"],
-                   "^" if k + 1 < len(levels) else "s", t["outside"].format(level=levels[k])) for k in range(len(levels))]
+        kinds += [
+            (
+                k + 1,
+                COLORS["orange"] if k + 1 < len(levels) else COLORS["vermillion"],
+                "^" if k + 1 < len(levels) else "s",
+                t["outside"].format(level=levels[k]),
+            )
+            for k in range(len(levels))
+        ]
         for k, color, marker, label in kinds:
             mask = outside == k
             if mask.any():
-                ax.scatter(size[mask], y[mask], s=40, color=color, marker=marker, edgecolor="white",
-                           linewidth=0.5, zorder=3, label=label)
+                ax.scatter(
+                    size[mask],
+                    y[mask],
+                    s=40,
+                    color=color,
+                    marker=marker,
+                    edgecolor="white",
+                    linewidth=0.5,
+                    zorder=3,
+                    label=label,
+                )
         outer_lo, outer_hi = curves[levels[-1]]
         low = min(y.min(), float(np.nanmin(outer_lo)))
         high = max(y.max(), float(np.nanmax(outer_hi)))
@@ -92,7 +118,9 @@ def funnel(values: Sequence[float], n: Sequence[float], centre: float,
     return fig
 
 
-def _limit_table(limits: Callable[[np.ndarray], pd.DataFrame], n: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def _limit_table(
+    limits: Callable[[np.ndarray], pd.DataFrame], n: np.ndarray
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Limits by coverage label ("95", "99.8"), innermost first, from ``limits(n)``."""
     if not callable(limits):
         raise ValueError("limits must be a function of n returning lower_/upper_ columns, e.g. FunnelResult.limits")
@@ -105,14 +133,26 @@ def _limit_table(limits: Callable[[np.ndarray], pd.DataFrame], n: np.ndarray) ->
             key = str(col)[6:]
             out[key.replace("_", ".")] = (_floats(str(col), table[col]), _floats(f"upper_{key}", table[f"upper_{key}"]))
     if not out:
-        raise ValueError(f"limits(n) has no lower_<coverage>/upper_<coverage> column pair (columns: "
-                         f"{', '.join(map(str, table.columns))})")
+        raise ValueError(
+            f"limits(n) has no lower_<coverage>/upper_<coverage> column pair (columns: "
+            f"{', '.join(map(str, table.columns))})"
+        )
     return dict(sorted(out.items(), key=lambda kv: float(np.mean(kv[1][1] - kv[1][0]))))
 
 
-def waves_line(waves: Sequence[str], index: Sequence[float], ci_low: Sequence[float], ci_high: Sequence[float], *,
-               lang: str = "zh", n: Sequence[float] | None = None, conf_level: float = 0.95,
-               ylabel: str | None = None, title: str | None = None, note: str | None = None) -> Figure:
+def waves_line(
+    waves: Sequence[str],
+    index: Sequence[float],
+    ci_low: Sequence[float],
+    ci_high: Sequence[float],
+    *,
+    lang: str = "zh",
+    n: Sequence[float] | None = None,
+    conf_level: float = 0.95,
+    ylabel: str | None = None,
+    title: str | None = None,
+    note: str | None = None,
+) -> Figure:
     """Line of an index (or mean) over survey waves with its confidence band.
 
     Parameters
@@ -146,8 +186,9 @@ def waves_line(waves: Sequence[str], index: Sequence[float], ci_low: Sequence[fl
         ax.fill_between(x, lo, hi, color=COLORS["blue"], alpha=0.16, lw=0, label=t["ci"].format(level=level))
         ax.plot(x, v, color=COLORS["blue"], marker="o", ms=6, label=ylabel or t["index"])
         for xi, vi in zip(x, v):
-            ax.annotate(f"{vi:.1f}", (xi, vi), xytext=(0, 8), textcoords="offset points", ha="center",
-                        fontsize=9, color="0.15")
+            ax.annotate(
+                f"{vi:.1f}", (xi, vi), xytext=(0, 8), textcoords="offset points", ha="center", fontsize=9, color="0.15"
+            )
         ax.set_xticks(x, labels=ticks)
         ax.set_xlim(-0.4, len(names) - 0.6)
         bounds = np.concatenate([v, lo[~np.isnan(lo)], hi[~np.isnan(hi)]])

@@ -1,4 +1,5 @@
 """The scored self-test profile against its bands."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -13,8 +14,15 @@ from analysis.plots.text import _words, _wrap
 __all__ = ["profile_bars"]
 
 
-def profile_bars(categories: Sequence[str], percent: Sequence[float], bands: Sequence[tuple[float, str]], *,
-                 lang: str = "zh", title: str | None = None, note: str | None = None) -> Figure:
+def profile_bars(
+    categories: Sequence[str],
+    percent: Sequence[float],
+    bands: Sequence[tuple[float, str]],
+    *,
+    lang: str = "zh",
+    title: str | None = None,
+    note: str | None = None,
+) -> Figure:
     """Scored self-test profile: percent of the maximum per category against the band thresholds.
 
     Parameters
@@ -51,12 +59,22 @@ def profile_bars(categories: Sequence[str], percent: Sequence[float], bands: Seq
             ax.axvspan(m, edges[k + 1], color="0.5", alpha=0.05 if k % 2 else 0.12, lw=0)
             if m > 0:
                 ax.axvline(m, color="0.35", lw=1, ls="--")
-            ax.text((m + edges[k + 1]) / 2, 1.01, label, transform=ax.get_xaxis_transform(), ha="center",
-                    va="bottom", fontsize=9, color="0.3")
+            ax.text(
+                (m + edges[k + 1]) / 2,
+                1.01,
+                label,
+                transform=ax.get_xaxis_transform(),
+                ha="center",
+                va="bottom",
+                fontsize=9,
+                color="0.3",
+            )
         y = np.arange(len(names))
         ax.barh(y, pct, color=COLORS["blue"], height=0.6)
         for yi, p, band in zip(y, pct, band_of):
-            ax.text(float(p + 1), float(yi), f"{p:.0f}%" + (f"  {band}" if band else ""), va="center", ha="left", fontsize=9)
+            ax.text(
+                float(p + 1), float(yi), f"{p:.0f}%" + (f"  {band}" if band else ""), va="center", ha="left", fontsize=9
+            )
         ax.set_xlim(0, 100)
         ax.set_yticks(y, labels=wrapped)
         ax.set_ylim(len(names) - 0.5, -0.5)

@@ -1,4 +1,5 @@
 """SERVQUAL charts: expectation against perception per dimension, and the gaps with their intervals."""
+
 from __future__ import annotations
 
 import math
@@ -19,9 +20,16 @@ from analysis.plots.text import _level, _words, _wrap
 __all__ = ["gap_bars", "radar"]
 
 
-def radar(dimensions: Sequence[str], expectation: Sequence[float], perception: Sequence[float], *,
-          lang: str = "zh", scale: tuple[float, float] | None = None, title: str | None = None,
-          note: str | None = None) -> Figure:
+def radar(
+    dimensions: Sequence[str],
+    expectation: Sequence[float],
+    perception: Sequence[float],
+    *,
+    lang: str = "zh",
+    scale: tuple[float, float] | None = None,
+    title: str | None = None,
+    note: str | None = None,
+) -> Figure:
     """Radar chart of SERVQUAL dimension scores: expectation (dashed) vs perception (solid).
 
     Parameters
@@ -67,10 +75,10 @@ def radar(dimensions: Sequence[str], expectation: Sequence[float], perception: S
         ax = cast(PolarAxes, axes)
         ax.set_theta_offset(np.pi / 2)
         ax.set_theta_direction(-1)
-        ax.plot(closed, np.append(e, e[0]), color=COLORS["black"], ls="--", lw=1.6, marker="o", ms=5,
-                label=t["expectation"])
-        ax.plot(closed, np.append(p, p[0]), color=COLORS["blue"], lw=2.2, marker="s", ms=5,
-                label=t["perception"])
+        ax.plot(
+            closed, np.append(e, e[0]), color=COLORS["black"], ls="--", lw=1.6, marker="o", ms=5, label=t["expectation"]
+        )
+        ax.plot(closed, np.append(p, p[0]), color=COLORS["blue"], lw=2.2, marker="s", ms=5, label=t["perception"])
         ax.fill(closed, np.append(p, p[0]), color=COLORS["blue"], alpha=0.12)
         ax.set_ylim(low, high)
         step = 1.0 if high - low <= 8 else float(math.ceil((high - low) / 6))
@@ -89,9 +97,17 @@ def radar(dimensions: Sequence[str], expectation: Sequence[float], perception: S
     return fig
 
 
-def gap_bars(frame: pd.DataFrame, *, lang: str = "zh", labels: Mapping[str, str] | None = None,
-             id_column: str | None = None, gap_column: str = "mean", conf_level: float = 0.95,
-             title: str | None = None, note: str | None = None) -> Figure:
+def gap_bars(
+    frame: pd.DataFrame,
+    *,
+    lang: str = "zh",
+    labels: Mapping[str, str] | None = None,
+    id_column: str | None = None,
+    gap_column: str = "mean",
+    conf_level: float = 0.95,
+    title: str | None = None,
+    note: str | None = None,
+) -> Figure:
     """Horizontal bars of SERVQUAL gaps with confidence intervals, negative gaps highlighted.
 
     Parameters
@@ -124,7 +140,9 @@ def gap_bars(frame: pd.DataFrame, *, lang: str = "zh", labels: Mapping[str, str]
         id_column = "item" if "item" in frame.columns else "dimension"
     missing = [c for c in (id_column, gap_column, "ci_low", "ci_high") if c not in frame.columns]
     if missing:
-        raise ValueError(f"frame lacks column(s) {', '.join(map(repr, missing))} (has {', '.join(map(str, frame.columns))})")
+        raise ValueError(
+            f"frame lacks column(s) {', '.join(map(repr, missing))} (has {', '.join(map(str, frame.columns))})"
+        )
     if frame.empty:
         raise ValueError("frame is empty")
     names = labels or {}
@@ -134,7 +152,9 @@ def gap_bars(frame: pd.DataFrame, *, lang: str = "zh", labels: Mapping[str, str]
     high = _floats("ci_high", frame["ci_high"], allow_nan=True)
     for i, item in enumerate(ids):
         if (not np.isnan(low[i]) and low[i] > gap[i] + 1e-12) or (not np.isnan(high[i]) and high[i] < gap[i] - 1e-12):
-            raise ValueError(f"{id_column} {item!r}: the interval [{low[i]:g}, {high[i]:g}] does not contain the gap {gap[i]:g}")
+            raise ValueError(
+                f"{id_column} {item!r}: the interval [{low[i]:g}, {high[i]:g}] does not contain the gap {gap[i]:g}"
+            )
     groups: list[str | None] = [None] * len(ids)
     if id_column != "dimension" and "dimension" in frame.columns:
         groups = [None if pd.isna(d) else str(d) for d in frame["dimension"]]
@@ -161,8 +181,15 @@ def gap_bars(frame: pd.DataFrame, *, lang: str = "zh", labels: Mapping[str, str]
                 patch.set_alpha(0.45)
         ok = ~(np.isnan(lo) | np.isnan(hi))
         if ok.any():
-            ax.errorbar(g[ok], np.asarray(at)[ok], xerr=[g[ok] - lo[ok], hi[ok] - g[ok]], fmt="none",
-                        ecolor="0.15", elinewidth=1, capsize=2.5)
+            ax.errorbar(
+                g[ok],
+                np.asarray(at)[ok],
+                xerr=[g[ok] - lo[ok], hi[ok] - g[ok]],
+                fmt="none",
+                ecolor="0.15",
+                elinewidth=1,
+                capsize=2.5,
+            )
         ends = np.column_stack([g, np.where(np.isnan(lo), g, lo), np.where(np.isnan(hi), g, hi)])
         left, right = min(0.0, float(ends.min())), max(0.0, float(ends.max()))
         pad = 0.03 * (right - left or 1.0)
@@ -181,9 +208,11 @@ def gap_bars(frame: pd.DataFrame, *, lang: str = "zh", labels: Mapping[str, str]
         ax.grid(axis="x")
         ax.set_axisbelow(True)
         ax.set_xlabel(t["gap_axis"])
-        handles: list[Any] = [Patch(color=COLORS["vermillion"], label=t["gap_negative"]),
-                              Patch(color=COLORS["blue"], label=t["gap_positive"]),
-                              Line2D([], [], color="0.15", lw=1, marker="|", ms=8, label=t["ci"].format(level=level))]
+        handles: list[Any] = [
+            Patch(color=COLORS["vermillion"], label=t["gap_negative"]),
+            Patch(color=COLORS["blue"], label=t["gap_positive"]),
+            Line2D([], [], color="0.15", lw=1, marker="|", ms=8, label=t["ci"].format(level=level)),
+        ]
         if uncertain.any():
             handles.append(Patch(color="0.6", alpha=0.45, label=t["ci_zero"]))
         _legend(fig, ax, handles, ncols=2, fontsize=8.5)

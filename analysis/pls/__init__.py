@@ -17,6 +17,7 @@ and loadings; :func:`ipma` draws the importance-performance map of a target cons
 ``ipma``        :func:`ipma` and :class:`IpmaResult`
 ==============  ============================================================
 """
+
 from __future__ import annotations
 
 from analysis.pls.ipma import IpmaResult, ipma

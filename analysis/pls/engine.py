@@ -11,6 +11,7 @@ With S the correlation matrix (``scaled``) or the divisor-n covariance matrix (c
 only) the raw outer weights of every iteration are exactly R plspm's, which computes them
 from data with divisor n throughout (Sanchez 2013, ch. 2; PLS.md of the reference cases).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -86,8 +87,9 @@ def _inner_weights(c: np.ndarray, adjacency: np.ndarray, scheme: str) -> np.ndar
     return e
 
 
-def _iterate(s: np.ndarray, spec: Spec, scheme: str, tol: float, maxiter: int, n_obs: int
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _iterate(
+    s: np.ndarray, spec: Spec, scheme: str, tol: float, maxiter: int, n_obs: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""Outer weights at plspm's stopping point for every sample, the iteration reached, the trace.
 
     Start w(0) = 1 per item, normalised; then for t = 1, 2, ...: Y = XW standardized,

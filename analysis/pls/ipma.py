@@ -1,4 +1,5 @@
 r"""Importance-performance map analysis (IPMA) of a PLS path model: :func:`ipma` -> :class:`IpmaResult`."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -41,8 +42,9 @@ class IpmaResult:
         return f"{head}\n{body}"
 
 
-def _ranges(scale: tuple[float, float] | Mapping[str, tuple[float, float]], items: tuple[str, ...]
-            ) -> tuple[np.ndarray, np.ndarray]:
+def _ranges(
+    scale: tuple[float, float] | Mapping[str, tuple[float, float]], items: tuple[str, ...]
+) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(scale, Mapping):
         missing = [item for item in items if item not in scale]
         if missing:
@@ -58,8 +60,7 @@ def _ranges(scale: tuple[float, float] | Mapping[str, tuple[float, float]], item
     return low, high
 
 
-def ipma(result: PlsResult, target: str, scale: tuple[float, float] | Mapping[str, tuple[float, float]]
-         ) -> IpmaResult:
+def ipma(result: PlsResult, target: str, scale: tuple[float, float] | Mapping[str, tuple[float, float]]) -> IpmaResult:
     r"""Importance-performance map for a target construct (Ringle & Sarstedt 2016).
 
     Parameters
@@ -146,10 +147,14 @@ def ipma(result: PlsResult, target: str, scale: tuple[float, float] | Mapping[st
             b[k, pred] = coef[1:]
     total = np.linalg.inv(np.eye(j) - b) - np.eye(j)
     drivers = np.flatnonzero(reach[t])
-    table = pd.DataFrame({"importance": total[t, drivers], "performance": performance[drivers]},
-                         index=pd.Index([names[k] for k in drivers], name="construct"))
+    table = pd.DataFrame(
+        {"importance": total[t, drivers], "performance": performance[drivers]},
+        index=pd.Index([names[k] for k in drivers], name="construct"),
+    )
     return IpmaResult(
-        target=target, target_performance=float(performance[t]), table=table,
+        target=target,
+        target_performance=float(performance[t]),
+        table=table,
         performance=pd.Series(performance, index=names, name="performance"),
         rescaled_weights=pd.Series(wr, index=list(spec.items), name="rescaled_weight"),
         rescaled_scores=pd.DataFrame(scores, index=result.data.index, columns=names),

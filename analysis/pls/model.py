@@ -1,4 +1,5 @@
 r"""PLS path modelling (Wold-Lohmöller), as R plspm computes it: :func:`fit` -> :class:`PlsResult`."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -55,8 +56,10 @@ class PlsResult:
 
     def summary(self) -> str:
         """Paths, R² and measurement quality as plain text."""
-        head = (f"PLS path model ({self.scheme} scheme, {'standardized' if self.scaled else 'centred'} "
-                f"indicators), n = {self.n_rows_used}, {self.iterations} iterations, GoF = {self.gof:.3f}")
+        head = (
+            f"PLS path model ({self.scheme} scheme, {'standardized' if self.scaled else 'centred'} "
+            f"indicators), n = {self.n_rows_used}, {self.iterations} iterations, GoF = {self.gof:.3f}"
+        )
         paths = self.paths.round(3).to_string(index=False)
         table = self.to_frame().drop(columns=["items"]).round(3).to_string(index=False)
         return f"{head}\n\nPaths\n{paths}\n\nConstructs\n{table}"
@@ -82,13 +85,23 @@ def _check_mode_b(spec: Spec, s: np.ndarray) -> None:
         idx = np.flatnonzero(spec.membership[:, k])
         sub = s[np.ix_(idx, idx)]
         if np.linalg.matrix_rank(sub / np.sqrt(np.outer(np.diag(sub), np.diag(sub)))) < idx.size:
-            raise ValueError(f"construct {spec.constructs[k]!r} (Mode B): its indicators are linearly dependent, "
-                             "so the regression weights are not defined")
+            raise ValueError(
+                f"construct {spec.constructs[k]!r} (Mode B): its indicators are linearly dependent, "
+                "so the regression weights are not defined"
+            )
 
 
-def fit(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]], paths: Sequence[Sequence[str]], *,
-        modes: Mapping[str, str] | None = None, scheme: str = "centroid", scaled: bool = True,
-        tol: float = 1e-6, maxiter: int = 100) -> PlsResult:
+def fit(
+    data: pd.DataFrame,
+    blocks: Mapping[str, Sequence[str]],
+    paths: Sequence[Sequence[str]],
+    *,
+    modes: Mapping[str, str] | None = None,
+    scheme: str = "centroid",
+    scaled: bool = True,
+    tol: float = 1e-6,
+    maxiter: int = 100,
+) -> PlsResult:
     r"""Fit a PLS path model by the Wold-Lohmöller algorithm, matching R plspm.
 
     Parameters
@@ -167,8 +180,10 @@ def fit(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]], paths: Sequence
     est = estimate(s[None], spec, scheme, tol, int(maxiter), len(frame))
     if est.iterations[0] == 0:
         last = est.trace[-1, 0]
-        raise ValueError(f"the PLS algorithm did not converge in {maxiter} iterations (last change {last:.3g} "
-                         f">= tol {tol:g}); raise maxiter or check the model")
+        raise ValueError(
+            f"the PLS algorithm did not converge in {maxiter} iterations (last change {last:.3g} "
+            f">= tol {tol:g}); raise maxiter or check the model"
+        )
     n = len(frame)
     # weights for sd(Y) = 1 with divisor n - 1; the moment matrix of centred data has divisor n
     weights = est.weights[0] * (1.0 if scaled else np.sqrt((n - 1) / n))
@@ -176,8 +191,18 @@ def fit(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]], paths: Sequence
     return _result(spec, frame, x, w_matrix, est, len(data), scheme, scaled, tol, int(maxiter))
 
 
-def _result(spec: Spec, frame: pd.DataFrame, x: np.ndarray, w_matrix: np.ndarray, est: Estimates,
-            n_raw: int, scheme: str, scaled: bool, tol: float, maxiter: int) -> PlsResult:
+def _result(
+    spec: Spec,
+    frame: pd.DataFrame,
+    x: np.ndarray,
+    w_matrix: np.ndarray,
+    est: Estimates,
+    n_raw: int,
+    scheme: str,
+    scaled: bool,
+    tol: float,
+    maxiter: int,
+) -> PlsResult:
     names, items = list(spec.constructs), list(spec.items)
     n, j = len(frame), len(names)
     scores = pd.DataFrame(x @ w_matrix, index=frame.index, columns=names)
@@ -200,39 +225,71 @@ def _result(spec: Spec, frame: pd.DataFrame, x: np.ndarray, w_matrix: np.ndarray
         r_block = r_items[np.ix_(idx, idx)]
         # rho_A needs weights of standardized items: w_i sd_i when the items were only centred
         w_std = weights[idx] * (1.0 if scaled else values[:, idx].std(axis=0, ddof=1))
-        rows.append({
-            "construct": name, "mode": spec.modes[name], "items": spec.blocks[name], "n_items": idx.size,
-            "r2": r2[k], "r2_adj": r2_adj[k] if n_pred[k] else np.nan,
-            "ave": quality.ave(loadings[idx]) if reflective else np.nan,
-            "rho_c": quality.rho_c(loadings[idx]) if reflective else np.nan,
-            "rho_a": quality.rho_a(r_block, w_std) if reflective else np.nan,
-            "alpha": quality.alpha_std(r_block) if reflective else np.nan,
-            "dg_rho": quality.dg_rho(r_block) if reflective else np.nan,
-        })
+        rows.append(
+            {
+                "construct": name,
+                "mode": spec.modes[name],
+                "items": spec.blocks[name],
+                "n_items": idx.size,
+                "r2": r2[k],
+                "r2_adj": r2_adj[k] if n_pred[k] else np.nan,
+                "ave": quality.ave(loadings[idx]) if reflective else np.nan,
+                "rho_c": quality.rho_c(loadings[idx]) if reflective else np.nan,
+                "rho_a": quality.rho_a(r_block, w_std) if reflective else np.nan,
+                "alpha": quality.alpha_std(r_block) if reflective else np.nan,
+                "dg_rho": quality.dg_rho(r_block) if reflective else np.nan,
+            }
+        )
     constructs = pd.DataFrame(rows).set_index("construct")
-    outer = pd.DataFrame({
-        "construct": [names[k] for k in spec.block_of], "weight": weights, "loading": loadings,
-        "communality": loadings**2,
-    }, index=pd.Index(items, name="item"))
+    outer = pd.DataFrame(
+        {
+            "construct": [names[k] for k in spec.block_of],
+            "weight": weights,
+            "loading": loadings,
+            "communality": loadings**2,
+        },
+        index=pd.Index(items, name="item"),
+    )
     reach = spec.reach()
     total = est.total[0]
-    effects = pd.DataFrame([
-        {"from": names[a], "to": names[c], "direct": b[c, a], "indirect": total[c, a] - b[c, a], "total": total[c, a]}
-        for a in range(j) for c in range(j) if reach[c, a]
-    ], columns=["from", "to", "direct", "indirect", "total"])
+    effects = pd.DataFrame(
+        [
+            {
+                "from": names[a],
+                "to": names[c],
+                "direct": b[c, a],
+                "indirect": total[c, a] - b[c, a],
+                "total": total[c, a],
+            }
+            for a in range(j)
+            for c in range(j)
+            if reach[c, a]
+        ],
+        columns=["from", "to", "direct", "indirect", "total"],
+    )
     index = {name: k for k, name in enumerate(names)}
     path_rows = pd.DataFrame([{"from": f, "to": t, "estimate": b[index[t], index[f]]} for f, t in spec.paths])
     multi = np.array([len(spec.blocks[names[k]]) > 1 for k in spec.block_of])
     return PlsResult(
-        spec=spec, scheme=scheme, scaled=scaled, tol=tol, maxiter=maxiter, n_rows_raw=n_raw, n_rows_used=n,
+        spec=spec,
+        scheme=scheme,
+        scaled=scaled,
+        tol=tol,
+        maxiter=maxiter,
+        n_rows_raw=n_raw,
+        n_rows_used=n,
         iterations=int(est.iterations[0]),
         convergence_trace=tuple(float(v) for v in est.trace[:, 0]),
         sign_flipped=tuple(name for k, name in enumerate(names) if est.flipped[0, k]),
         gof=quality.gof(loadings**2, multi, r2[n_pred > 0]),
-        constructs=constructs, outer=outer,
+        constructs=constructs,
+        outer=outer,
         cross_loadings=pd.DataFrame(cross, index=pd.Index(items, name="item"), columns=names),
-        paths=path_rows, path_matrix=pd.DataFrame(b, index=names, columns=names), effects=effects,
+        paths=path_rows,
+        path_matrix=pd.DataFrame(b, index=names, columns=names),
+        effects=effects,
         lv_correlations=pd.DataFrame(est.lv_cor[0], index=names, columns=names),
         htmt=pd.DataFrame(quality.htmt(r_items, block_idx), index=names, columns=names),
-        scores=scores, data=frame,
+        scores=scores,
+        data=frame,
     )

@@ -6,6 +6,7 @@ are reported for reflective (Mode A) blocks only, as R plspm does (it prints 0 o
 Mode B); a single-item block has every reliability equal to 1 (plspm's and seminr's
 convention).
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -4,6 +4,7 @@ A resample is summarised by its moment matrix (engine module), so B resamples ar
 matrix product (resample counts times the rows' cross-products) followed by the batched
 PLS iteration: 5,000 resamples of 800 respondents by 17 items take seconds, not minutes.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -50,8 +51,10 @@ class PlsBootstrapResult:
     def summary(self) -> str:
         """Paths and indirect effects with their SE, p-value and percentile interval."""
         level = f"{100 * self.conf_level:g}%"
-        head = (f"PLS bootstrap: {self.n_boot - self.n_failed} of {self.n_boot} resamples used, "
-                f"seed {self.seed}, {level} intervals")
+        head = (
+            f"PLS bootstrap: {self.n_boot - self.n_failed} of {self.n_boot} resamples used, "
+            f"seed {self.seed}, {level} intervals"
+        )
         shown = self.estimates[self.estimates["kind"].isin(["path", "indirect"])]
         cols = ["kind", "name", "estimate", "se", "p_value", "ci_low", "ci_high", "bca_low", "bca_high"]
         return f"{head}\n{shown[cols].round(4).to_string(index=False)}"
@@ -68,11 +71,14 @@ def _labels(spec: Spec) -> tuple[list[tuple[str, str]], dict[str, np.ndarray]]:
     pairs = [(c, a) for a in range(len(names)) for c in range(len(names)) if reach[c, a]]
     indirect = [(c, a) for c, a in pairs if longer[c, a]]
     endogenous = np.flatnonzero(spec.adjacency.any(axis=1))
-    labels = ([("path", f"{f}->{t}") for f, t in spec.paths]
-              + [("indirect", f"{names[a]}->{names[c]}") for c, a in indirect]
-              + [("total", f"{names[a]}->{names[c]}") for c, a in pairs]
-              + [("weight", item) for item in spec.items] + [("loading", item) for item in spec.items]
-              + [("r2", names[k]) for k in endogenous])
+    labels = (
+        [("path", f"{f}->{t}") for f, t in spec.paths]
+        + [("indirect", f"{names[a]}->{names[c]}") for c, a in indirect]
+        + [("total", f"{names[a]}->{names[c]}") for c, a in pairs]
+        + [("weight", item) for item in spec.items]
+        + [("loading", item) for item in spec.items]
+        + [("r2", names[k]) for k in endogenous]
+    )
     picks = {
         "path": np.array([(index[t], index[f]) for f, t in spec.paths]).reshape(-1, 2),
         "indirect": np.array(indirect, dtype=int).reshape(-1, 2),
@@ -89,8 +95,7 @@ def _parameters(est: Estimates, spec: Spec, picks: dict[str, np.ndarray], weight
     indirect = ind[:, picks["indirect"][:, 0], picks["indirect"][:, 1]]
     total = est.total[:, picks["total"][:, 0], picks["total"][:, 1]]
     loadings = (est.loadings * spec.membership).sum(axis=2)
-    return np.hstack([direct, indirect, total, est.weights * weight_factor, loadings,
-                      est.r2[:, picks["endogenous"]]])
+    return np.hstack([direct, indirect, total, est.weights * weight_factor, loadings, est.r2[:, picks["endogenous"]]])
 
 
 def _moments(x: np.ndarray, cross: np.ndarray, counts: np.ndarray, scaled: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -126,8 +131,9 @@ def _chunks(total: int, n: int) -> Iterator[int]:
         done += step
 
 
-def _fit_stack(result: PlsResult, s: np.ndarray, usable: np.ndarray, n_obs: int, picks: dict[str, np.ndarray],
-               n_par: int) -> np.ndarray:
+def _fit_stack(
+    result: PlsResult, s: np.ndarray, usable: np.ndarray, n_obs: int, picks: dict[str, np.ndarray], n_par: int
+) -> np.ndarray:
     out = np.full((s.shape[0], n_par), np.nan)
     if usable.any():
         est = estimate(s[usable], result.spec, result.scheme, result.tol, result.maxiter, n_obs)
@@ -138,8 +144,9 @@ def _fit_stack(result: PlsResult, s: np.ndarray, usable: np.ndarray, n_obs: int,
     return out
 
 
-def _jackknife(result: PlsResult, x: np.ndarray, cross: np.ndarray, picks: dict[str, np.ndarray],
-               n_par: int) -> np.ndarray:
+def _jackknife(
+    result: PlsResult, x: np.ndarray, cross: np.ndarray, picks: dict[str, np.ndarray], n_par: int
+) -> np.ndarray:
     """Leave-one-out estimates, from the full cross-products minus one row at a time."""
     n, p = x.shape
     upper = np.triu_indices(p)
@@ -191,8 +198,9 @@ def _bca(draws: np.ndarray, theta: np.ndarray, jack: np.ndarray, conf_level: flo
     return low, high
 
 
-def bootstrap(result: PlsResult, *, n_boot: int = 5000, seed: int | None = None, conf_level: float = 0.95,
-              bca: bool = True) -> PlsBootstrapResult:
+def bootstrap(
+    result: PlsResult, *, n_boot: int = 5000, seed: int | None = None, conf_level: float = 0.95, bca: bool = True
+) -> PlsBootstrapResult:
     r"""Nonparametric bootstrap of a fitted PLS path model.
 
     Parameters
@@ -275,12 +283,13 @@ def bootstrap(result: PlsResult, *, n_boot: int = 5000, seed: int | None = None,
         counts = np.bincount(idx.ravel(), minlength=size * n).reshape(size, n).astype(float)
         del idx
         s, usable = _moments(x, cross, counts, result.scaled)
-        draws[start:start + size] = _fit_stack(result, s, usable, n, picks, n_par)
+        draws[start : start + size] = _fit_stack(result, s, usable, n, picks, n_par)
         start += size
     good = np.isfinite(draws).all(axis=1)
     if good.sum() < 2:
-        raise ValueError(f"only {int(good.sum())} of {n_boot} resamples could be estimated; "
-                         "the bootstrap is not defined")
+        raise ValueError(
+            f"only {int(good.sum())} of {n_boot} resamples could be estimated; the bootstrap is not defined"
+        )
     kept = draws[good]
     se = kept.std(axis=0, ddof=1)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -292,12 +301,27 @@ def bootstrap(result: PlsResult, *, n_boot: int = 5000, seed: int | None = None,
         bca_low, bca_high = _bca(kept, full, _jackknife(result, x, cross, picks, n_par), conf_level)
     else:
         bca_low = bca_high = np.full(n_par, np.nan)
-    table = pd.DataFrame({
-        "kind": [k for k, _ in labels], "name": [nm for _, nm in labels], "estimate": full,
-        "boot_mean": kept.mean(axis=0), "se": se, "t": t, "p_value": p_value, "p_percentile": p_pct,
-        "ci_low": ci[0], "ci_high": ci[1], "bca_low": bca_low, "bca_high": bca_high,
-    })
+    table = pd.DataFrame(
+        {
+            "kind": [k for k, _ in labels],
+            "name": [nm for _, nm in labels],
+            "estimate": full,
+            "boot_mean": kept.mean(axis=0),
+            "se": se,
+            "t": t,
+            "p_value": p_value,
+            "p_percentile": p_pct,
+            "ci_low": ci[0],
+            "ci_high": ci[1],
+            "bca_low": bca_low,
+            "bca_high": bca_high,
+        }
+    )
     return PlsBootstrapResult(
-        n_boot=n_boot, n_failed=int((~good).sum()), seed=seed, conf_level=conf_level, estimates=table,
+        n_boot=n_boot,
+        n_failed=int((~good).sum()),
+        seed=seed,
+        conf_level=conf_level,
+        estimates=table,
         draws=pd.DataFrame(kept, columns=[f"{k}:{nm}" for k, nm in labels]),
     )

@@ -4,6 +4,7 @@ Everything the user states about a model is checked here, once, with an error th
 the construct, the path or the column at fault; the estimation modules then work on plain
 arrays and never see a name.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -60,7 +61,7 @@ def _cycle(constructs: Sequence[str], adjacency: np.ndarray) -> list[str] | None
         stack.append(k)
         for succ in map(int, np.flatnonzero(adjacency[:, k])):
             if state[succ] == 1:
-                return [*stack[stack.index(succ):], succ]
+                return [*stack[stack.index(succ) :], succ]
             if state[succ] == 0 and (found := visit(succ)) is not None:
                 return found
         stack.pop()
@@ -73,8 +74,9 @@ def _cycle(constructs: Sequence[str], adjacency: np.ndarray) -> list[str] | None
     return None
 
 
-def specify(blocks: Mapping[str, Sequence[str]], paths: Sequence[Sequence[str]],
-            modes: Mapping[str, str] | None = None) -> Spec:
+def specify(
+    blocks: Mapping[str, Sequence[str]], paths: Sequence[Sequence[str]], modes: Mapping[str, str] | None = None
+) -> Spec:
     """Check a model and return it as arrays; every problem is a ``ValueError`` that names it."""
     if not isinstance(blocks, Mapping) or len(blocks) < 2:
         raise ValueError("blocks: a PLS path model needs at least two constructs, given as {construct: [items]}")
@@ -112,8 +114,10 @@ def specify(blocks: Mapping[str, Sequence[str]], paths: Sequence[Sequence[str]],
         source, target = str(path[0]), str(path[1])
         for end in (source, target):
             if end not in index:
-                raise ValueError(f"paths: {source!r} -> {target!r}: unknown construct {end!r} "
-                                 f"(constructs: {', '.join(map(repr, constructs))})")
+                raise ValueError(
+                    f"paths: {source!r} -> {target!r}: unknown construct {end!r} "
+                    f"(constructs: {', '.join(map(repr, constructs))})"
+                )
         if source == target:
             raise ValueError(f"paths: {source!r} -> {target!r} points a construct at itself")
         if adjacency[index[target], index[source]]:
@@ -133,8 +137,16 @@ def specify(blocks: Mapping[str, Sequence[str]], paths: Sequence[Sequence[str]],
     for k, construct in enumerate(constructs):
         for item in clean_blocks[construct]:
             membership[items.index(item), k] = True
-    return Spec(constructs, clean_blocks, clean_modes, tuple(clean_paths), tuple(items), membership, adjacency,
-                np.array([clean_modes[c] == "B" for c in constructs]))
+    return Spec(
+        constructs,
+        clean_blocks,
+        clean_modes,
+        tuple(clean_paths),
+        tuple(items),
+        membership,
+        adjacency,
+        np.array([clean_modes[c] == "B" for c in constructs]),
+    )
 
 
 def indicators(data: pd.DataFrame, spec: Spec) -> pd.DataFrame:
@@ -163,6 +175,8 @@ def indicators(data: pd.DataFrame, spec: Spec) -> pd.DataFrame:
     spread = np.ptp(values, axis=0)
     if (spread == 0).any():
         bad = spec.items[int(np.flatnonzero(spread == 0)[0])]
-        raise ValueError(f"column {bad!r} is constant over the {len(frame)} complete rows; "
-                         "a constant indicator carries no information and cannot be standardized")
+        raise ValueError(
+            f"column {bad!r} is constant over the {len(frame)} complete rows; "
+            "a constant indicator carries no information and cannot be standardized"
+        )
     return frame

@@ -17,6 +17,7 @@ The package has one module per method family; every public name is re-exported h
 ``model_based``           :func:`omega` (Schmid-Leiman), :func:`composite_reliability` (CFA)
 ========================  ==========================================================
 """
+
 from __future__ import annotations
 
 from analysis.reliability.alpha import ReliabilityResult, cronbach_alpha

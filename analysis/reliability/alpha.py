@@ -5,6 +5,7 @@ tables and the split-half coefficients share (:func:`_alpha_stats`, alpha if an 
 corrected item-total r), so that every module computes them one way. Definitions follow
 psych 2.2.9 ``alpha``.
 """
+
 from __future__ import annotations
 
 import math
@@ -22,6 +23,7 @@ __all__ = ["ReliabilityResult", "cronbach_alpha"]
 
 
 # --------------------------------------------------------------------------- statistics of C and R
+
 
 def _signal_noise(k: int, average_r: float) -> float:
     return k * average_r / (1.0 - average_r) if average_r < 1.0 else math.inf
@@ -59,8 +61,9 @@ def _alpha_stats(c: np.ndarray) -> _AlphaStats:
 
 def _check_total_variance(c: np.ndarray, names: Sequence[str]) -> None:
     if c.sum() <= 1e-12 * np.trace(c):
-        raise ValueError(f"the items {list(names)} cancel out: their sum has no variance; "
-                         "check which items are reverse-keyed")
+        raise ValueError(
+            f"the items {list(names)} cancel out: their sum has no variance; check which items are reverse-keyed"
+        )
 
 
 def _drop_one(c: np.ndarray, i: int) -> np.ndarray:
@@ -117,24 +120,29 @@ def _item_table(m: Moments, names: Sequence[str], reversed_items: Sequence[str])
         # A total that is not positive (unrelated or opposed items) leaves these undefined: NaN, as in psych.
         std_r = r.sum(axis=0) / np.sqrt(r.sum())
         r_cor = r_smc.sum(axis=0) / np.sqrt(r_smc.sum())
-    return pd.DataFrame({
-        "n": np.diagonal(m.pair_n).astype(np.int64),
-        "raw_r": m.raw_r,
-        "std_r": std_r,
-        "r_cor": r_cor,
-        "r_drop": _r_drop(c),
-        "mean": m.means,
-        "sd": np.sqrt(np.diag(c)),
-        **{f"{key}_if_deleted": value for key, value in dropped.items()},
-        "reversed": [name in reversed_items for name in names],
-    }, index=pd.Index(list(names), name="item"))
+    return pd.DataFrame(
+        {
+            "n": np.diagonal(m.pair_n).astype(np.int64),
+            "raw_r": m.raw_r,
+            "std_r": std_r,
+            "r_cor": r_cor,
+            "r_drop": _r_drop(c),
+            "mean": m.means,
+            "sd": np.sqrt(np.diag(c)),
+            **{f"{key}_if_deleted": value for key, value in dropped.items()},
+            "reversed": [name in reversed_items for name in names],
+        },
+        index=pd.Index(list(names), name="item"),
+    )
 
 
 def _feldt(alpha: float, n: int, k: int, level: float) -> tuple[float, float]:
     tail = (1 - level) / 2
     df1, df2 = n - 1, (n - 1) * (k - 1)
-    return (1 - (1 - alpha) * float(stats.f.ppf(1 - tail, df1, df2)),
-            1 - (1 - alpha) * float(stats.f.ppf(tail, df1, df2)))
+    return (
+        1 - (1 - alpha) * float(stats.f.ppf(1 - tail, df1, df2)),
+        1 - (1 - alpha) * float(stats.f.ppf(tail, df1, df2)),
+    )
 
 
 def _check_level(ci: float) -> None:
@@ -144,7 +152,10 @@ def _check_level(ci: float) -> None:
 
 # --------------------------------------------------------------------------- bootstrap
 
-def _bootstrap_alphas(data: ItemBlock, missing: Missing, n_boot: int, seed: int | np.random.Generator | None) -> np.ndarray:
+
+def _bootstrap_alphas(
+    data: ItemBlock, missing: Missing, n_boot: int, seed: int | np.random.Generator | None
+) -> np.ndarray:
     x = data.x
     if missing == "listwise":
         x = x[~np.isnan(x).any(axis=1)]
@@ -169,6 +180,7 @@ def _bootstrap_alphas(data: ItemBlock, missing: Missing, n_boot: int, seed: int 
 
 
 # --------------------------------------------------------------------------- Cronbach's alpha
+
 
 @dataclass(frozen=True, slots=True)
 class ReliabilityResult:
@@ -216,16 +228,24 @@ class ReliabilityResult:
             f"  person score (mean of answered items): mean {self.scale_mean:.3f}, sd {self.scale_sd:.3f}",
         ]
         if self.ci_bootstrap is not None:
-            lines.append(f"  bootstrap percentile {pct} CI [{self.ci_bootstrap[0]:.3f}, {self.ci_bootstrap[1]:.3f}]"
-                         f" over {self.n_boot_used} resamples")
+            lines.append(
+                f"  bootstrap percentile {pct} CI [{self.ci_bootstrap[0]:.3f}, {self.ci_bootstrap[1]:.3f}]"
+                f" over {self.n_boot_used} resamples"
+            )
         lines.append(self.items.drop(columns="reversed").round(3).to_string())
         return "\n".join(lines)
 
 
-def cronbach_alpha(items: pd.DataFrame, *, reverse: str | Iterable[str] = (),
-                   scale: tuple[float, float] | None = None, missing: Missing = "pairwise",
-                   ci: float = 0.95, n_boot: int = 0,
-                   seed: int | np.random.Generator | None = None) -> ReliabilityResult:
+def cronbach_alpha(
+    items: pd.DataFrame,
+    *,
+    reverse: str | Iterable[str] = (),
+    scale: tuple[float, float] | None = None,
+    missing: Missing = "pairwise",
+    ci: float = 0.95,
+    n_boot: int = 0,
+    seed: int | np.random.Generator | None = None,
+) -> ReliabilityResult:
     r"""Cronbach's alpha for items that measure one construct, with psych::alpha's statistics.
 
     Parameters
@@ -314,11 +334,24 @@ def cronbach_alpha(items: pd.DataFrame, *, reverse: str | Iterable[str] = (),
         low, mid, high = np.quantile(alphas, [(1 - ci) / 2, 0.5, 1 - (1 - ci) / 2])
         boot_ci, boot_median, boot_used = (float(low), float(high)), float(mid), int(alphas.size)
     return ReliabilityResult(
-        alpha=s.raw, std_alpha=s.std, ci=_feldt(s.raw, m.n_rows, len(data.names), ci),
+        alpha=s.raw,
+        std_alpha=s.std,
+        ci=_feldt(s.raw, m.n_rows, len(data.names), ci),
         ci_duhachek=(s.raw - z * ase, s.raw + z * ase),
-        ci_bootstrap=boot_ci, bootstrap_median=boot_median, n_boot_used=boot_used,
-        ase=ase, g6_smc=s.g6, average_r=s.average_r, median_r=s.median_r, signal_noise=s.signal_noise,
-        scale_mean=m.score_mean, scale_sd=m.score_sd, n_rows=m.n_rows, k=len(data.names),
-        level=ci, missing=missing, reversed=data.reversed,
+        ci_bootstrap=boot_ci,
+        bootstrap_median=boot_median,
+        n_boot_used=boot_used,
+        ase=ase,
+        g6_smc=s.g6,
+        average_r=s.average_r,
+        median_r=s.median_r,
+        signal_noise=s.signal_noise,
+        scale_mean=m.score_mean,
+        scale_sd=m.score_sd,
+        n_rows=m.n_rows,
+        k=len(data.names),
+        level=ci,
+        missing=missing,
+        reversed=data.reversed,
         items=_item_table(m, data.names, data.reversed),
     )

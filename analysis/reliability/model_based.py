@@ -4,6 +4,7 @@ McDonald's omega from an exploratory solution with a Schmid-Leiman general facto
 psych 2.2.9 ``omega``), and composite reliability with the average variance extracted from a
 confirmatory one (as lavaan 0.6 / semTools 0.5-6).
 """
+
 from __future__ import annotations
 
 import math
@@ -20,6 +21,7 @@ __all__ = ["CompositeReliabilityResult", "OmegaResult", "composite_reliability",
 
 
 # --------------------------------------------------------------------------- omega
+
 
 @dataclass(frozen=True, slots=True)
 class OmegaResult:
@@ -50,19 +52,23 @@ class OmegaResult:
     def summary(self) -> str:
         """The omega coefficients, the loadings and the subscale table."""
         flipped = f"; reflected: {', '.join(self.flipped)}" if self.flipped else ""
-        head = (f"Omega ({self.nfactors} group factor{'s' * (self.nfactors > 1)}, minres + oblimin + "
-                f"Schmid-Leiman, N = {self.n_rows}{flipped})\n"
-                f"  omega_h {self.omega_h:.3f}  omega_total {self.omega_total:.3f}  omega_limit "
-                f"{self.omega_limit:.3f}  model-based {self.omega_model_based:.3f}  alpha {self.alpha_std:.3f}"
-                f"  G6 {self.g6:.3f}  ECV {self.ecv:.3f}")
+        head = (
+            f"Omega ({self.nfactors} group factor{'s' * (self.nfactors > 1)}, minres + oblimin + "
+            f"Schmid-Leiman, N = {self.n_rows}{flipped})\n"
+            f"  omega_h {self.omega_h:.3f}  omega_total {self.omega_total:.3f}  omega_limit "
+            f"{self.omega_limit:.3f}  model-based {self.omega_model_based:.3f}  alpha {self.alpha_std:.3f}"
+            f"  G6 {self.g6:.3f}  ECV {self.ecv:.3f}"
+        )
         return f"{head}\n{self.loadings.round(3).to_string()}\n{self.groups.round(3).to_string()}"
 
 
 def _check_nfactors(nfactors: int, k: int) -> None:
     # Ledermann bound: the factor model has no degrees of freedom left beyond it.
     if not isinstance(nfactors, (int, np.integer)) or nfactors < 1 or (k - nfactors) ** 2 < k + nfactors:
-        raise ValueError(f"nfactors={nfactors!r} cannot be identified from {k} items "
-                         f"(need (k - nfactors)^2 >= k + nfactors, e.g. 3 items per factor)")
+        raise ValueError(
+            f"nfactors={nfactors!r} cannot be identified from {k} items "
+            f"(need (k - nfactors)^2 >= k + nfactors, e.g. 3 items per factor)"
+        )
 
 
 def _omega_groups(r: np.ndarray, general: np.ndarray, group: np.ndarray, omega_total: float) -> pd.DataFrame:
@@ -83,8 +89,14 @@ def _omega_groups(r: np.ndarray, general: np.ndarray, group: np.ndarray, omega_t
     return pd.DataFrame.from_dict(rows, orient="index", columns=["total", "general", "group"])
 
 
-def omega(items: pd.DataFrame, *, nfactors: int = 1, reverse: str | Iterable[str] = (),
-          scale: tuple[float, float] | None = None, flip: bool = True) -> OmegaResult:
+def omega(
+    items: pd.DataFrame,
+    *,
+    nfactors: int = 1,
+    reverse: str | Iterable[str] = (),
+    scale: tuple[float, float] | None = None,
+    flip: bool = True,
+) -> OmegaResult:
     r"""McDonald's omega (total, hierarchical, limit) following psych::omega.
 
     Parameters
@@ -153,21 +165,29 @@ def omega(items: pd.DataFrame, *, nfactors: int = 1, reverse: str | Iterable[str
     gsq = float(general.sum() ** 2)
     explained = gsq + float(np.sum(group.sum(axis=0) ** 2))
     omega_total = (total - unique) / total
-    loadings = pd.DataFrame(np.column_stack([general, group, sl.h2, sl.u2]), index=pd.Index(list(data.names), name="item"),
-                            columns=["g", *(f"F{f + 1}*" for f in range(nfactors)), "h2", "u2"])
+    loadings = pd.DataFrame(
+        np.column_stack([general, group, sl.h2, sl.u2]),
+        index=pd.Index(list(data.names), name="item"),
+        columns=["g", *(f"F{f + 1}*" for f in range(nfactors)), "h2", "u2"],
+    )
     return OmegaResult(
-        omega_h=gsq / total, omega_total=omega_total, omega_limit=gsq / (total - unique),
+        omega_h=gsq / total,
+        omega_total=omega_total,
+        omega_limit=gsq / (total - unique),
         omega_model_based=explained / (explained + unique),
         alpha_std=k / (k - 1) * (1 - k / total),
         g6=(total - k + float(factor.smc(r).sum())) / total,
         ecv=float(np.sum(general**2) / (np.sum(general**2) + np.sum(group**2))),
-        nfactors=nfactors, n_rows=data.x.shape[0],
+        nfactors=nfactors,
+        n_rows=data.x.shape[0],
         flipped=tuple(n for n, s in zip(data.names, key, strict=True) if s < 0),
-        loadings=loadings, groups=_omega_groups(r, general, group, omega_total),
+        loadings=loadings,
+        groups=_omega_groups(r, general, group, omega_total),
     )
 
 
 # --------------------------------------------------------------------------- composite reliability
+
 
 @dataclass(frozen=True, slots=True)
 class CompositeReliabilityResult:
@@ -196,9 +216,11 @@ class CompositeReliabilityResult:
 
     def summary(self) -> str:
         """Fit line, the factor table and the standardized loadings."""
-        head = (f"Composite reliability (ML CFA, std.lv, listwise N = {self.n_used}): chi2({self.df}) = "
-                f"{self.chisq:.3f}, CFI {self.cfi:.3f}, TLI {self.tli:.3f}, RMSEA {self.rmsea:.3f}, "
-                f"SRMR {self.srmr:.3f}")
+        head = (
+            f"Composite reliability (ML CFA, std.lv, listwise N = {self.n_used}): chi2({self.df}) = "
+            f"{self.chisq:.3f}, CFI {self.cfi:.3f}, TLI {self.tli:.3f}, RMSEA {self.rmsea:.3f}, "
+            f"SRMR {self.srmr:.3f}"
+        )
         return f"{head}\n{self.factors.round(3).to_string()}\n{self.loadings.round(3).to_string(index=False)}"
 
 
@@ -217,29 +239,39 @@ def _check_model(model: Mapping[str, Sequence[str]], columns: Sequence[str]) -> 
     p, m = len(items), len(model)
     parameters = sum(len(v) for v in model.values()) + m * (m - 1) // 2 + p
     if parameters > p * (p + 1) // 2:
-        raise ValueError(f"the model has {parameters} free parameters but its {p} items give only "
-                         f"{p * (p + 1) // 2} variances and covariances; it is not identified (add items)")
+        raise ValueError(
+            f"the model has {parameters} free parameters but its {p} items give only "
+            f"{p * (p + 1) // 2} variances and covariances; it is not identified (add items)"
+        )
     return items
 
 
 def _check_proper(fit: cfa.CfaResult) -> None:
     negative = fit.std_residual_var[fit.std_residual_var < 0]
     if not negative.empty:
-        raise ValueError(f"the CFA solution is improper: item {negative.index[0]!r} has a negative residual "
-                         "variance (a Heywood case); CR and AVE would be meaningless; check the model and the item")
+        raise ValueError(
+            f"the CFA solution is improper: item {negative.index[0]!r} has a negative residual "
+            "variance (a Heywood case); CR and AVE would be meaningless; check the model and the item"
+        )
     phi = fit.factor_correlations
     over = np.argwhere(np.triu(np.abs(phi.to_numpy()) >= 1, 1))
     if over.size:
         a, b = phi.index[over[0][0]], phi.index[over[0][1]]
-        raise ValueError(f"the CFA solution is improper: factors {a!r} and {b!r} correlate at 1 or beyond; "
-                         "they are not distinct, or the model is not identified by these data")
+        raise ValueError(
+            f"the CFA solution is improper: factors {a!r} and {b!r} correlate at 1 or beyond; "
+            "they are not distinct, or the model is not identified by these data"
+        )
     if not fit.converged:
         raise ValueError("the ML estimation of the CFA did not converge; the model may not be identified by these data")
 
 
-def composite_reliability(data: pd.DataFrame, model: Mapping[str, Sequence[str]], *,
-                          reverse: str | Iterable[str] = (),
-                          scale: tuple[float, float] | None = None) -> CompositeReliabilityResult:
+def composite_reliability(
+    data: pd.DataFrame,
+    model: Mapping[str, Sequence[str]],
+    *,
+    reverse: str | Iterable[str] = (),
+    scale: tuple[float, float] | None = None,
+) -> CompositeReliabilityResult:
     r"""Composite reliability (CR) and average variance extracted (AVE) from an ML CFA.
 
     Parameters
@@ -292,11 +324,15 @@ def composite_reliability(data: pd.DataFrame, model: Mapping[str, Sequence[str]]
     block = prepare(data[items], reverse, scale, "listwise")
     complete = int((~np.isnan(block.x)).all(axis=1).sum())
     if complete <= len(items):
-        raise ValueError(f"only {complete} rows answer every item of the model; a CFA of {len(items)} items "
-                         f"needs more than {len(items)}")
+        raise ValueError(
+            f"only {complete} rows answer every item of the model; a CFA of {len(items)} items "
+            f"needs more than {len(items)}"
+        )
     moments(block, "listwise")  # refuses items that are constant among the complete rows
     keyed = pd.DataFrame(block.x * block.sign + block.offset, columns=list(block.names))
-    model = {name: [indicators] if isinstance(indicators, str) else list(indicators) for name, indicators in model.items()}
+    model = {
+        name: [indicators] if isinstance(indicators, str) else list(indicators) for name, indicators in model.items()
+    }
     s = np.cov(keyed.dropna().to_numpy(), rowvar=False, bias=True)
     if np.linalg.eigvalsh(s)[0] <= 1e-12 * np.trace(s):
         raise ValueError(f"the items {items} are linearly dependent among the complete rows; drop a redundant item")
@@ -320,8 +356,15 @@ def composite_reliability(data: pd.DataFrame, model: Mapping[str, Sequence[str]]
             "max_r": float(np.max(np.abs(others))) if others.size else math.nan,
         }
     return CompositeReliabilityResult(
-        n_used=fit.n_used, chisq=fit.chisq, df=fit.df, pvalue=fit.pvalue, cfi=fit.cfi, tli=fit.tli,
-        rmsea=fit.rmsea, srmr=fit.srmr,
+        n_used=fit.n_used,
+        chisq=fit.chisq,
+        df=fit.df,
+        pvalue=fit.pvalue,
+        cfi=fit.cfi,
+        tli=fit.tli,
+        rmsea=fit.rmsea,
+        srmr=fit.srmr,
         factors=pd.DataFrame.from_dict(factors, orient="index").rename_axis("factor"),
-        loadings=fit.to_frame(), factor_correlations=fit.factor_correlations,
+        loadings=fit.to_frame(),
+        factor_correlations=fit.factor_correlations,
     )

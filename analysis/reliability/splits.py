@@ -3,6 +3,7 @@
 Both scan the splits of the items into two halves (:func:`_all_splits`): split-half on R,
 Guttman's lambda4 on C. Definitions follow psych 2.2.9 ``splitHalf`` and ``guttman``.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -25,6 +26,7 @@ _PSYCH_MAX_SPLITS = 10_000
 
 # --------------------------------------------------------------------------- split halves
 
+
 @dataclass(frozen=True, slots=True)
 class _Splits:
     count: int
@@ -32,7 +34,7 @@ class _Splits:
     max: float
     min: float
     mean: float
-    best: np.ndarray   # 0/1 membership of half A at the maximum
+    best: np.ndarray  # 0/1 membership of half A at the maximum
     worst: np.ndarray
 
 
@@ -128,23 +130,39 @@ class SplitHalfResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per statistic."""
-        names = ["max_split", "min_split", "mean_split", "psych_lambda4", "psych_beta",
-                 "alpha_std", "lambda2_std", "lambda6_std"]
+        names = [
+            "max_split",
+            "min_split",
+            "mean_split",
+            "psych_lambda4",
+            "psych_beta",
+            "alpha_std",
+            "lambda2_std",
+            "lambda6_std",
+        ]
         return pd.DataFrame({"statistic": names, "value": [getattr(self, n) for n in names]})
 
     def summary(self) -> str:
         """Max, min and mean over the splits, with the best and worst halves."""
         how = "all" if self.exhaustive else "a random sample of"
-        return (f"Split-half reliability ({self.missing}, N = {self.n_rows}; {how} {self.n_splits} splits, "
-                f"standardized): max (lambda4) {self.max_split:.3f}, min (beta) {self.min_split:.3f}, "
-                f"mean {self.mean_split:.3f}\n  best half: {', '.join(self.best_half)}; worst half: "
-                f"{', '.join(self.worst_half)}\n  alpha {self.alpha_std:.3f}, lambda2 {self.lambda2_std:.3f}, "
-                f"lambda6 (smc) {self.lambda6_std:.3f}")
+        return (
+            f"Split-half reliability ({self.missing}, N = {self.n_rows}; {how} {self.n_splits} splits, "
+            f"standardized): max (lambda4) {self.max_split:.3f}, min (beta) {self.min_split:.3f}, "
+            f"mean {self.mean_split:.3f}\n  best half: {', '.join(self.best_half)}; worst half: "
+            f"{', '.join(self.worst_half)}\n  alpha {self.alpha_std:.3f}, lambda2 {self.lambda2_std:.3f}, "
+            f"lambda6 (smc) {self.lambda6_std:.3f}"
+        )
 
 
-def split_half(items: pd.DataFrame, *, reverse: str | Iterable[str] = (), scale: tuple[float, float] | None = None,
-               missing: Missing = "pairwise", max_splits: int = 1_000_000,
-               seed: int | np.random.Generator | None = None) -> SplitHalfResult:
+def split_half(
+    items: pd.DataFrame,
+    *,
+    reverse: str | Iterable[str] = (),
+    scale: tuple[float, float] | None = None,
+    missing: Missing = "pairwise",
+    max_splits: int = 1_000_000,
+    seed: int | np.random.Generator | None = None,
+) -> SplitHalfResult:
     r"""Split-half reliability over every split of the items into two halves.
 
     Parameters
@@ -200,17 +218,26 @@ def split_half(items: pd.DataFrame, *, reverse: str | Iterable[str] = (), scale:
     psych = _psych_splits(r)
     s = _alpha_stats(m.cov)
     return SplitHalfResult(
-        n_splits=splits.count, exhaustive=splits.exhaustive, max_split=splits.max,
-        min_split=splits.min, mean_split=splits.mean,
+        n_splits=splits.count,
+        exhaustive=splits.exhaustive,
+        max_split=splits.max,
+        min_split=splits.min,
+        mean_split=splits.mean,
         best_half=tuple(n for n, inside in zip(data.names, splits.best, strict=True) if inside),
         worst_half=tuple(n for n, inside in zip(data.names, splits.worst, strict=True) if inside),
-        psych_lambda4=None if psych is None else psych.max, psych_beta=None if psych is None else psych.min,
+        psych_lambda4=None if psych is None else psych.max,
+        psych_beta=None if psych is None else psych.min,
         psych_n_splits=None if psych is None else psych.count,
-        alpha_std=s.std, lambda2_std=_lambda2(r), lambda6_std=s.g6, n_rows=m.n_rows, missing=missing,
+        alpha_std=s.std,
+        lambda2_std=_lambda2(r),
+        lambda6_std=s.g6,
+        n_rows=m.n_rows,
+        missing=missing,
     )
 
 
 # --------------------------------------------------------------------------- Guttman's lambdas
+
 
 @dataclass(frozen=True, slots=True)
 class GuttmanResult:
@@ -238,9 +265,15 @@ class GuttmanResult:
         return f"Guttman's lower bounds ({self.missing}, N = {self.n_rows}, covariance metric): {values}"
 
 
-def guttman(items: pd.DataFrame, *, reverse: str | Iterable[str] = (), scale: tuple[float, float] | None = None,
-            missing: Missing = "pairwise", max_splits: int = 1_000_000,
-            seed: int | np.random.Generator | None = None) -> GuttmanResult:
+def guttman(
+    items: pd.DataFrame,
+    *,
+    reverse: str | Iterable[str] = (),
+    scale: tuple[float, float] | None = None,
+    missing: Missing = "pairwise",
+    max_splits: int = 1_000_000,
+    seed: int | np.random.Generator | None = None,
+) -> GuttmanResult:
     r"""Guttman's (1945) lower bounds :math:`\lambda_1`-:math:`\lambda_6` of reliability.
 
     Parameters
@@ -288,8 +321,14 @@ def guttman(items: pd.DataFrame, *, reverse: str | Iterable[str] = (), scale: tu
     smc = factor.smc(cov2cor(c))
     splits = _all_splits(c, max_splits, seed)
     return GuttmanResult(
-        lambda1=lambda1, lambda2=_lambda2(c), lambda3=k / (k - 1) * lambda1, lambda4=splits.max,
+        lambda1=lambda1,
+        lambda2=_lambda2(c),
+        lambda3=k / (k - 1) * lambda1,
+        lambda4=splits.max,
         lambda5=lambda1 + 2 * math.sqrt(float(np.max(np.sum(off**2, axis=0)))) / total,
         lambda6=1 - float(np.sum(np.diag(c) * (1 - smc))) / total,
-        lambda6_std=_alpha_stats(c).g6, lambda4_exhaustive=splits.exhaustive, n_rows=m.n_rows, missing=missing,
+        lambda6_std=_alpha_stats(c).g6,
+        lambda4_exhaustive=splits.exhaustive,
+        n_rows=m.n_rows,
+        missing=missing,
     )

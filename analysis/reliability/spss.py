@@ -3,6 +3,7 @@
 Complete cases and sum scores, as SPSS computes them; the statistics of C come from
 :mod:`analysis.reliability.alpha`.
 """
+
 from __future__ import annotations
 
 import math
@@ -45,14 +46,17 @@ class ItemTotalResult:
 
     def summary(self) -> str:
         """The SPSS tables as plain text."""
-        head = (f"Item-total statistics (listwise, N = {self.n}, k = {self.k}): alpha {self.alpha:.3f}, "
-                f"based on standardized items {self.std_alpha:.3f}, mean inter-item r {self.mean_inter_item_r:.3f}\n"
-                f"Scale (sum): mean {self.scale_mean:.3f}, variance {self.scale_variance:.3f}, sd {self.scale_sd:.3f}")
+        head = (
+            f"Item-total statistics (listwise, N = {self.n}, k = {self.k}): alpha {self.alpha:.3f}, "
+            f"based on standardized items {self.std_alpha:.3f}, mean inter-item r {self.mean_inter_item_r:.3f}\n"
+            f"Scale (sum): mean {self.scale_mean:.3f}, variance {self.scale_variance:.3f}, sd {self.scale_sd:.3f}"
+        )
         return f"{head}\n{self.items.round(3).to_string()}"
 
 
-def spss_item_total(items: pd.DataFrame, *, reverse: str | Iterable[str] = (),
-                    scale: tuple[float, float] | None = None) -> ItemTotalResult:
+def spss_item_total(
+    items: pd.DataFrame, *, reverse: str | Iterable[str] = (), scale: tuple[float, float] | None = None
+) -> ItemTotalResult:
     r"""SPSS RELIABILITY /MODEL=ALPHA /SUMMARY=TOTAL: the item-total table on complete cases.
 
     Parameters
@@ -88,18 +92,28 @@ def spss_item_total(items: pd.DataFrame, *, reverse: str | Iterable[str] = (),
     m = moments(data, "listwise")
     c = m.cov
     _check_total_variance(c, data.names)
-    table = pd.DataFrame({
-        "scale_mean_if_deleted": m.means.sum() - m.means,
-        "scale_variance_if_deleted": _rest_variance(c),
-        "corrected_item_total_r": _r_drop(c),
-        "squared_multiple_correlation": factor.smc(cov2cor(c)),
-        "alpha_if_deleted": _if_deleted(c, m.n_rows)["alpha"],
-    }, index=pd.Index(list(data.names), name="item"))
+    table = pd.DataFrame(
+        {
+            "scale_mean_if_deleted": m.means.sum() - m.means,
+            "scale_variance_if_deleted": _rest_variance(c),
+            "corrected_item_total_r": _r_drop(c),
+            "squared_multiple_correlation": factor.smc(cov2cor(c)),
+            "alpha_if_deleted": _if_deleted(c, m.n_rows)["alpha"],
+        },
+        index=pd.Index(list(data.names), name="item"),
+    )
     s = _alpha_stats(c)
     return ItemTotalResult(
-        n=m.n_rows, k=c.shape[0], scale_mean=float(m.means.sum()), scale_variance=float(c.sum()),
-        scale_sd=math.sqrt(c.sum()), alpha=s.raw, std_alpha=s.std, mean_inter_item_r=s.average_r,
-        reversed=data.reversed, items=table,
+        n=m.n_rows,
+        k=c.shape[0],
+        scale_mean=float(m.means.sum()),
+        scale_variance=float(c.sum()),
+        scale_sd=math.sqrt(c.sum()),
+        alpha=s.raw,
+        std_alpha=s.std,
+        mean_inter_item_r=s.average_r,
+        reversed=data.reversed,
+        items=table,
     )
 
 
@@ -119,23 +133,37 @@ class SpssSplitHalfResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per part: items, number of items and alpha."""
-        return pd.DataFrame({"part": [1, 2], "items": [", ".join(self.part1), ", ".join(self.part2)],
-                             "k": [len(self.part1), len(self.part2)],
-                             "alpha": [self.alpha_part1, self.alpha_part2]})
+        return pd.DataFrame(
+            {
+                "part": [1, 2],
+                "items": [", ".join(self.part1), ", ".join(self.part2)],
+                "k": [len(self.part1), len(self.part2)],
+                "alpha": [self.alpha_part1, self.alpha_part2],
+            }
+        )
 
     def summary(self) -> str:
         """The SPSS split-half table as plain text."""
+
         def fmt(a: float | None) -> str:
             return "n/a" if a is None else f"{a:.3f}"
-        return (f"Split-half (SPSS, listwise, N = {self.n}): part 1 = {', '.join(self.part1)} "
-                f"(alpha {fmt(self.alpha_part1)}), part 2 = {', '.join(self.part2)} (alpha {fmt(self.alpha_part2)})\n"
-                f"  correlation between forms {self.correlation_between_forms:.3f}; Spearman-Brown equal "
-                f"{self.spearman_brown_equal:.3f}, unequal {self.spearman_brown_unequal:.3f}; "
-                f"Guttman split-half {self.guttman_split_half:.3f}")
+
+        return (
+            f"Split-half (SPSS, listwise, N = {self.n}): part 1 = {', '.join(self.part1)} "
+            f"(alpha {fmt(self.alpha_part1)}), part 2 = {', '.join(self.part2)} (alpha {fmt(self.alpha_part2)})\n"
+            f"  correlation between forms {self.correlation_between_forms:.3f}; Spearman-Brown equal "
+            f"{self.spearman_brown_equal:.3f}, unequal {self.spearman_brown_unequal:.3f}; "
+            f"Guttman split-half {self.guttman_split_half:.3f}"
+        )
 
 
-def spss_split_half(items: pd.DataFrame, *, reverse: str | Iterable[str] = (),
-                    scale: tuple[float, float] | None = None, first: int | None = None) -> SpssSplitHalfResult:
+def spss_split_half(
+    items: pd.DataFrame,
+    *,
+    reverse: str | Iterable[str] = (),
+    scale: tuple[float, float] | None = None,
+    first: int | None = None,
+) -> SpssSplitHalfResult:
     r"""SPSS RELIABILITY /MODEL=SPLIT: the two halves in the order the items are listed.
 
     Parameters
@@ -189,9 +217,13 @@ def spss_split_half(items: pd.DataFrame, *, reverse: str | Iterable[str] = (),
     # undefined for r = -1).
     equal = 2 * r / (1 + r) if r > -1 else math.nan
     return SpssSplitHalfResult(
-        n=m.n_rows, part1=data.names[a], part2=data.names[b],
-        alpha_part1=_alpha_of(c[a, a]), alpha_part2=_alpha_of(c[b, b]),
-        correlation_between_forms=r, spearman_brown_equal=equal,
+        n=m.n_rows,
+        part1=data.names[a],
+        part2=data.names[b],
+        alpha_part1=_alpha_of(c[a, a]),
+        alpha_part2=_alpha_of(c[b, b]),
+        correlation_between_forms=r,
+        spearman_brown_equal=equal,
         spearman_brown_unequal=(math.sqrt(r**4 + 4 * r**2 * t) - r**2) / (2 * t) if t > 0 else equal,
         guttman_split_half=4 * c12 / (v1 + v2 + 2 * c12),
     )

@@ -22,6 +22,7 @@ Example
 >>> round(weighting.weighted_mean(df, "sat", w).estimate, 4)
 3.0
 """
+
 from __future__ import annotations
 
 from analysis.weighting.calibration import (

@@ -8,6 +8,7 @@ post-stratification is its one-margin case, w_i = d_i·N_h/Σ_{j∈h} d_j. Becau
 depends only on a row's cells, IPF runs on the profiles of :mod:`.margins` (a few dozen
 numbers) instead of the rows, and the weights are the base weights times the profile's factor.
 """
+
 from __future__ import annotations
 
 import math
@@ -53,8 +54,10 @@ class KishResult:
         return pd.DataFrame([{f: getattr(self, f) for f in self.__dataclass_fields__}])
 
     def summary(self) -> str:
-        return (f"n = {self.n}, weights {self.min:.4g} to {self.max:.4g} (sum {self.sum:.6g}, CV {self.cv:.3f}); "
-                f"Kish deff = {self.deff:.3f}, effective n = {self.n_eff:.1f}, efficiency = {self.efficiency_pct:.1f}%")
+        return (
+            f"n = {self.n}, weights {self.min:.4g} to {self.max:.4g} (sum {self.sum:.6g}, CV {self.cv:.3f}); "
+            f"Kish deff = {self.deff:.3f}, effective n = {self.n_eff:.1f}, efficiency = {self.efficiency_pct:.1f}%"
+        )
 
 
 def kish_design_effect(weights: Sequence[float] | np.ndarray | pd.Series) -> KishResult:
@@ -148,25 +151,51 @@ class WeightingResult:
                 base_cell = np.bincount(cells, weights=self.model.base_total, minlength=len(m.levels))
                 w_cell = np.bincount(cells, weights=w_profile, minlength=len(m.levels))
                 for c in range(len(m.levels)):
-                    rows.append({"margin": m.name, "cell": m.cell_label(c), "target": targets[j][c],
-                                 "n": int(n_cell[c]), "base_total": base_cell[c], "weighted_total": w_cell[c],
-                                 "target_share": targets[j][c] / self.population_total,
-                                 "unweighted_share": n_cell[c] / len(w), "weighted_share": w_cell[c] / w.sum(),
-                                 "mean_weight": w_cell[c] / n_cell[c] if n_cell[c] else math.nan})
-        return pd.DataFrame(rows, columns=["margin", "cell", "target", "n", "base_total", "weighted_total",
-                                           "target_share", "unweighted_share", "weighted_share", "mean_weight"])
+                    rows.append(
+                        {
+                            "margin": m.name,
+                            "cell": m.cell_label(c),
+                            "target": targets[j][c],
+                            "n": int(n_cell[c]),
+                            "base_total": base_cell[c],
+                            "weighted_total": w_cell[c],
+                            "target_share": targets[j][c] / self.population_total,
+                            "unweighted_share": n_cell[c] / len(w),
+                            "weighted_share": w_cell[c] / w.sum(),
+                            "mean_weight": w_cell[c] / n_cell[c] if n_cell[c] else math.nan,
+                        }
+                    )
+        return pd.DataFrame(
+            rows,
+            columns=[
+                "margin",
+                "cell",
+                "target",
+                "n",
+                "base_total",
+                "weighted_total",
+                "target_share",
+                "unweighted_share",
+                "weighted_share",
+                "mean_weight",
+            ],
+        )
 
     def summary(self) -> str:
         lines = [f"Weighting: {self.method}; design: {self.design.describe()}"]
         for m in self.margins:
             lines.append(f"  {m.summary()}")
         if self.model is not None:
-            lines.append(f"  population total {self.population_total:.6g}; {self.iterations} sweep(s), "
-                         f"largest relative cell error {self.max_rel_error:.2g}")
+            lines.append(
+                f"  population total {self.population_total:.6g}; {self.iterations} sweep(s), "
+                f"largest relative cell error {self.max_rel_error:.2g}"
+            )
         if self.trim is not None:
             t = self.trim
-            lines.append(f"  trimmed to [{t.lower:g}, {t.upper:g}]: {t.n_trimmed} weight(s), {t.trimmed_excess:.6g} "
-                         f"redistributed, +{t.added_to_each_untrimmed:.6g} to each other weight ({t.passes} pass(es))")
+            lines.append(
+                f"  trimmed to [{t.lower:g}, {t.upper:g}]: {t.n_trimmed} weight(s), {t.trimmed_excess:.6g} "
+                f"redistributed, +{t.added_to_each_untrimmed:.6g} to each other weight ({t.passes} pass(es))"
+            )
         lines.append("  " + self.kish.summary())
         return "\n".join(lines)
 
@@ -186,8 +215,9 @@ def _cell_errors(model: CellModel, factor: np.ndarray, targets: list[np.ndarray]
     return errors
 
 
-def _ipf(model: CellModel, targets: list[np.ndarray], *, tol: float, max_iter: int,
-         criterion: str) -> tuple[np.ndarray, int, bool]:
+def _ipf(
+    model: CellModel, targets: list[np.ndarray], *, tol: float, max_iter: int, criterion: str
+) -> tuple[np.ndarray, int, bool]:
     """Raking factor per profile by iterative proportional fitting, margin after margin.
 
     criterion "margins": stop when every cell of every margin is within ``tol`` relative of its
@@ -214,8 +244,16 @@ def _ipf(model: CellModel, targets: list[np.ndarray], *, tol: float, max_iter: i
     return factor, max_iter, False
 
 
-def _calibrate(df: pd.DataFrame, margins: Sequence[Margin], method: str, design: SurveyDesign,
-               population_total: float | None, tol: float, max_iter: int, criterion: str) -> WeightingResult:
+def _calibrate(
+    df: pd.DataFrame,
+    margins: Sequence[Margin],
+    method: str,
+    design: SurveyDesign,
+    population_total: float | None,
+    tol: float,
+    max_iter: int,
+    criterion: str,
+) -> WeightingResult:
     _frame(df)
     if not (tol > 0 and math.isfinite(tol)) or int(max_iter) < 1:
         raise ValueError(f"tol must be a positive number and max_iter at least 1, got {tol!r} and {max_iter!r}")
@@ -234,13 +272,23 @@ def _calibrate(df: pd.DataFrame, margins: Sequence[Margin], method: str, design:
             f"raking did not converge in {sweeps} sweeps: margin {margins[j].name!r}, cell {margins[j].cell_label(c)} "
             f"stays {errors[j][c]:.3g} (relative) away from its target {targets[j][c]:.6g} (weighted total {got:.6g}); "
             "the margins cannot all be met with the cells that have respondents (e.g. a joint cell whose "
-            "respondents are needed elsewhere); merge cells or drop a margin, or raise max_iter")
+            "respondents are needed elsewhere); merge cells or drop a margin, or raise max_iter"
+        )
     w = arrays.base * factor[model.profile]
     return WeightingResult(
-        method=method, weights=pd.Series(w, index=df.index, name="weight"), margins=tuple(margins),
-        population_total=float(sum(targets[0])), design=design, iterations=sweeps,
-        max_rel_error=max(float(e.max()) for e in errors), kish=kish_design_effect(w), trim=None,
-        calibrated_weights=w, model=model, arrays=arrays)
+        method=method,
+        weights=pd.Series(w, index=df.index, name="weight"),
+        margins=tuple(margins),
+        population_total=float(sum(targets[0])),
+        design=design,
+        iterations=sweeps,
+        max_rel_error=max(float(e.max()) for e in errors),
+        kish=kish_design_effect(w),
+        trim=None,
+        calibrated_weights=w,
+        model=model,
+        arrays=arrays,
+    )
 
 
 def rake(
@@ -360,8 +408,9 @@ def poststratify(
     """
     if not isinstance(poststrata, Margin):
         raise TypeError("poststrata must be one Margin (see weighting.margin)")
-    return _calibrate(df, [poststrata], "poststratification", design or SurveyDesign(), population_total,
-                      1e-12, 1, "margins")
+    return _calibrate(
+        df, [poststrata], "poststratification", design or SurveyDesign(), population_total, 1e-12, 1, "margins"
+    )
 
 
 def design_weights(df: pd.DataFrame, design: SurveyDesign | None = None) -> WeightingResult:
@@ -382,13 +431,24 @@ def design_weights(df: pd.DataFrame, design: SurveyDesign | None = None) -> Weig
     arrays = design_arrays(df, design)
     w = arrays.base
     return WeightingResult(
-        method="design weights", weights=pd.Series(w, index=df.index, name="weight"), margins=(),
-        population_total=float(w.sum()), design=design, iterations=0, max_rel_error=0.0,
-        kish=kish_design_effect(w), trim=None, calibrated_weights=w, model=None, arrays=arrays)
+        method="design weights",
+        weights=pd.Series(w, index=df.index, name="weight"),
+        margins=(),
+        population_total=float(w.sum()),
+        design=design,
+        iterations=0,
+        max_rel_error=0.0,
+        kish=kish_design_effect(w),
+        trim=None,
+        calibrated_weights=w,
+        model=None,
+        arrays=arrays,
+    )
 
 
-def trim_weights(weighting: WeightingResult, *, upper: float = math.inf, lower: float = -math.inf,
-                 strict: bool = False) -> WeightingResult:
+def trim_weights(
+    weighting: WeightingResult, *, upper: float = math.inf, lower: float = -math.inf, strict: bool = False
+) -> WeightingResult:
     r"""Cap the weights and share what was cut off equally among the others, as R's ``trimWeights``.
 
     Parameters
@@ -459,6 +519,10 @@ def trim_weights(weighting: WeightingResult, *, upper: float = math.inf, lower: 
             break
     n_trimmed, excess, added = first if first is not None else (0, 0.0, 0.0)
     info = TrimInfo(upper, lower, bool(strict), n_trimmed, excess, added, passes)
-    return replace(weighting, method=f"{weighting.method}, trimmed",
-                   weights=pd.Series(w, index=weighting.weights.index, name="weight"),
-                   kish=kish_design_effect(w), trim=info)
+    return replace(
+        weighting,
+        method=f"{weighting.method}, trimmed",
+        weights=pd.Series(w, index=weighting.weights.index, name="weight"),
+        kish=kish_design_effect(w),
+        trim=info,
+    )

@@ -6,6 +6,7 @@ into the variance of an estimate, as R survey's ``svyrecvar`` does for a one-sta
 (with-replacement approximation of the ultimate clusters, finite-population correction from
 the first stage).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -94,7 +95,8 @@ def design_arrays(df: pd.DataFrame, design: SurveyDesign) -> DesignArrays:
             if population < m_h[h]:
                 raise ValueError(
                     f"design column {design.fpc!r}: stratum {stratum_labels[h]!r} has {int(m_h[h])} sampled PSUs "
-                    f"but a population of {values[0]:g}")
+                    f"but a population of {values[0]:g}"
+                )
             fraction[h] = m_h[h] / population
     if design.weights is not None:
         base = numeric_columns(df, [design.weights])[design.weights].to_numpy()
@@ -104,8 +106,14 @@ def design_arrays(df: pd.DataFrame, design: SurveyDesign) -> DesignArrays:
         base = 1.0 / fraction[np.asarray(stratum)]
     else:
         base = np.ones(n)
-    return DesignArrays(np.asarray(base, dtype=float), design.ids is not None, np.asarray(psu, dtype=np.int64),
-                        psu_stratum, fraction, stratum_labels)
+    return DesignArrays(
+        np.asarray(base, dtype=float),
+        design.ids is not None,
+        np.asarray(psu, dtype=np.int64),
+        psu_stratum,
+        fraction,
+        stratum_labels,
+    )
 
 
 def design_variance(u: np.ndarray, arrays: DesignArrays) -> np.ndarray:
@@ -122,8 +130,9 @@ def design_variance(u: np.ndarray, arrays: DesignArrays) -> np.ndarray:
     stratum with one PSU is an error, as with survey's default ``lonely.psu = "fail"``.
     """
     if arrays.clustered:
-        totals = np.column_stack([np.bincount(arrays.psu, weights=u[:, j], minlength=len(arrays.psu_stratum))
-                                  for j in range(u.shape[1])])
+        totals = np.column_stack(
+            [np.bincount(arrays.psu, weights=u[:, j], minlength=len(arrays.psu_stratum)) for j in range(u.shape[1])]
+        )
     else:
         totals = u
     var = np.zeros(u.shape[1])

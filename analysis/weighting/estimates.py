@@ -20,6 +20,7 @@ weights were trimmed), base weights d and the cell indicators x_i of the calibra
 This is what R survey 4.1-1 computes after ``calibrate()``, ``postStratify()`` and
 ``trimWeights()`` (its ``svyrecvar``: ``qr.resid`` of the scaled influence values).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -55,7 +56,8 @@ def _check(df: pd.DataFrame, weighting: WeightingResult, columns: Sequence[str])
     if len(df) != len(weighting.weights) or not df.index.equals(weighting.weights.index):
         raise ValueError(
             f"the frame ({len(df)} rows) is not the one that was weighted ({len(weighting.weights)} rows, "
-            "same index); estimates need every weighted row, answered or not")
+            "same index); estimates need every weighted row, answered or not"
+        )
 
 
 def _z(ci: float) -> float:
@@ -64,8 +66,9 @@ def _z(ci: float) -> float:
     return float(stats.norm.ppf(0.5 + ci / 2))
 
 
-def _ratio(weighting: WeightingResult, num: np.ndarray, den: np.ndarray,
-           total: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _ratio(
+    weighting: WeightingResult, num: np.ndarray, den: np.ndarray, total: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Estimates, SEs and Σ w·den for k ratios Σ w·num / Σ w·den at once (n × k arrays).
 
     A domain mean is the ratio with num = δ·y and den = δ; a total has no denominator
@@ -90,8 +93,9 @@ def _ratio(weighting: WeightingResult, num: np.ndarray, den: np.ndarray,
         r = (w / w_cal)[:, None] * z / scale
         base = weighting.arrays.base
         k = len(model.cells)
-        sums = np.column_stack([np.bincount(model.profile, weights=base * r[:, j], minlength=k)
-                                for j in range(r.shape[1])])
+        sums = np.column_stack(
+            [np.bincount(model.profile, weights=base * r[:, j], minlength=k) for j in range(r.shape[1])]
+        )
         root = np.sqrt(model.base_total)[:, None]
         x = model.indicators()
         coef = np.linalg.lstsq(x * root, sums / root, rcond=None)[0]
@@ -100,8 +104,9 @@ def _ratio(weighting: WeightingResult, num: np.ndarray, den: np.ndarray,
     return estimate, se, sum_den
 
 
-def _domain(weighting: WeightingResult, y: np.ndarray, answered: np.ndarray,
-            total: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _domain(
+    weighting: WeightingResult, y: np.ndarray, answered: np.ndarray, total: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Means (or totals) of ``y`` over the domains ``answered`` (n × k): ratios of δ·y to δ."""
     return _ratio(weighting, np.where(answered, y, 0.0), answered.astype(float), total)
 
@@ -120,13 +125,26 @@ class WeightedEstimateResult:
     conf_level: float
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([{"variable": self.variable, "statistic": self.statistic, "n": self.n,
-                              "sum_weights": self.sum_weights, "estimate": self.estimate, "se": self.se,
-                              "ci_low": self.ci[0], "ci_high": self.ci[1]}])
+        return pd.DataFrame(
+            [
+                {
+                    "variable": self.variable,
+                    "statistic": self.statistic,
+                    "n": self.n,
+                    "sum_weights": self.sum_weights,
+                    "estimate": self.estimate,
+                    "se": self.se,
+                    "ci_low": self.ci[0],
+                    "ci_high": self.ci[1],
+                }
+            ]
+        )
 
     def summary(self) -> str:
-        return (f"weighted {self.statistic} of {self.variable}: {self.estimate:.4g} (SE {self.se:.3g}, "
-                f"{self.conf_level:.0%} CI {self.ci[0]:.4g} to {self.ci[1]:.4g}), n = {self.n}")
+        return (
+            f"weighted {self.statistic} of {self.variable}: {self.estimate:.4g} (SE {self.se:.3g}, "
+            f"{self.conf_level:.0%} CI {self.ci[0]:.4g} to {self.ci[1]:.4g}), n = {self.n}"
+        )
 
 
 def _numeric(df: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
@@ -134,19 +152,22 @@ def _numeric(df: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
     return y, ~np.isnan(y)
 
 
-def _single(df: pd.DataFrame, column: str, weighting: WeightingResult, ci: float,
-            total: bool) -> WeightedEstimateResult:
+def _single(
+    df: pd.DataFrame, column: str, weighting: WeightingResult, ci: float, total: bool
+) -> WeightedEstimateResult:
     _check(df, weighting, [column])
     z = _z(ci)
     y, answered = _numeric(df, column)
     est, se, sum_w = _domain(weighting, y[:, None], answered[:, None], total)
     e, s = float(est[0]), float(se[0])
-    return WeightedEstimateResult(column, "total" if total else "mean", int(answered.sum()), float(sum_w[0]), e, s,
-                                  (e - z * s, e + z * s), ci)
+    return WeightedEstimateResult(
+        column, "total" if total else "mean", int(answered.sum()), float(sum_w[0]), e, s, (e - z * s, e + z * s), ci
+    )
 
 
-def weighted_mean(df: pd.DataFrame, column: str, weighting: WeightingResult, *,
-                  ci: float = 0.95) -> WeightedEstimateResult:
+def weighted_mean(
+    df: pd.DataFrame, column: str, weighting: WeightingResult, *, ci: float = 0.95
+) -> WeightedEstimateResult:
     r"""Weighted mean of a numeric column over those who answered, with a calibration-aware SE.
 
     Parameters
@@ -186,8 +207,9 @@ def weighted_mean(df: pd.DataFrame, column: str, weighting: WeightingResult, *,
     return _single(df, column, weighting, ci, total=False)
 
 
-def weighted_total(df: pd.DataFrame, column: str, weighting: WeightingResult, *,
-                   ci: float = 0.95) -> WeightedEstimateResult:
+def weighted_total(
+    df: pd.DataFrame, column: str, weighting: WeightingResult, *, ci: float = 0.95
+) -> WeightedEstimateResult:
     r"""Weighted population total Σ_D w_i y_i of a numeric column (R ``svytotal(na.rm = TRUE)``).
 
     The SE uses z_i = δ_i y_i without centring; with weights calibrated to counts it is the
@@ -203,8 +225,9 @@ def weighted_total(df: pd.DataFrame, column: str, weighting: WeightingResult, *,
     return _single(df, column, weighting, ci, total=True)
 
 
-def weighted_ratio(df: pd.DataFrame, numerator: str, denominator: str, weighting: WeightingResult, *,
-                   ci: float = 0.95) -> WeightedEstimateResult:
+def weighted_ratio(
+    df: pd.DataFrame, numerator: str, denominator: str, weighting: WeightingResult, *, ci: float = 0.95
+) -> WeightedEstimateResult:
     r"""Ratio of weighted totals R̂ = Σ w_i y_i / Σ w_i x_i over the rows where both are present.
 
     Notes
@@ -227,8 +250,9 @@ def weighted_ratio(df: pd.DataFrame, numerator: str, denominator: str, weighting
     both = y_ok & x_ok
     est, se, sum_den = _ratio(weighting, np.where(both, y, 0.0)[:, None], np.where(both, x, 0.0)[:, None], False)
     e, s = float(est[0]), float(se[0])
-    return WeightedEstimateResult(f"{numerator}/{denominator}", "ratio", int(both.sum()), float(sum_den[0]), e, s,
-                                  (e - z * s, e + z * s), ci)
+    return WeightedEstimateResult(
+        f"{numerator}/{denominator}", "ratio", int(both.sum()), float(sum_den[0]), e, s, (e - z * s, e + z * s), ci
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,17 +268,25 @@ class WeightedProportionsResult:
     conf_level: float
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame({"variable": self.variable, "category": list(self.categories), "p": list(self.p),
-                             "se": list(self.se), "ci_low": [c[0] for c in self.ci],
-                             "ci_high": [c[1] for c in self.ci]})
+        return pd.DataFrame(
+            {
+                "variable": self.variable,
+                "category": list(self.categories),
+                "p": list(self.p),
+                "se": list(self.se),
+                "ci_low": [c[0] for c in self.ci],
+                "ci_high": [c[1] for c in self.ci],
+            }
+        )
 
     def summary(self) -> str:
         parts = [f"{c}: {p:.1%} (SE {s:.3g})" for c, p, s in zip(self.categories, self.p, self.se, strict=True)]
         return f"weighted shares of {self.variable} (n = {self.n}): " + "; ".join(parts)
 
 
-def weighted_proportions(df: pd.DataFrame, column: str, weighting: WeightingResult, *,
-                         ci: float = 0.95) -> WeightedProportionsResult:
+def weighted_proportions(
+    df: pd.DataFrame, column: str, weighting: WeightingResult, *, ci: float = 0.95
+) -> WeightedProportionsResult:
     """Weighted proportion of each category among those who answered (R ``svymean(~factor(v))``).
 
     Each share is the weighted mean of the category's 0/1 indicator over D, with the SE of
@@ -278,9 +310,15 @@ def weighted_proportions(df: pd.DataFrame, column: str, weighting: WeightingResu
     y = (codes[:, None] == np.arange(len(uniques))[None, :]).astype(float)
     est, se, _ = _domain(weighting, y, np.repeat(answered[:, None], len(uniques), axis=1), total=False)
     cats = tuple(u.item() if hasattr(u, "item") else u for u in uniques)
-    return WeightedProportionsResult(column, int(answered.sum()), cats, tuple(map(float, est)), tuple(map(float, se)),
-                                     tuple((float(e - z * s), float(e + z * s)) for e, s in zip(est, se, strict=True)),
-                                     ci)
+    return WeightedProportionsResult(
+        column,
+        int(answered.sum()),
+        cats,
+        tuple(map(float, est)),
+        tuple(map(float, se)),
+        tuple((float(e - z * s), float(e + z * s)) for e, s in zip(est, se, strict=True)),
+        ci,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,18 +335,38 @@ class WeightedNpsResult:
     conf_level: float
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([{"variable": self.variable, "n": self.n, "nps": self.nps, "se": self.se,
-                              "ci_low": self.ci[0], "ci_high": self.ci[1], "promoters_share": self.promoters_share,
-                              "detractors_share": self.detractors_share}])
+        return pd.DataFrame(
+            [
+                {
+                    "variable": self.variable,
+                    "n": self.n,
+                    "nps": self.nps,
+                    "se": self.se,
+                    "ci_low": self.ci[0],
+                    "ci_high": self.ci[1],
+                    "promoters_share": self.promoters_share,
+                    "detractors_share": self.detractors_share,
+                }
+            ]
+        )
 
     def summary(self) -> str:
-        return (f"weighted NPS of {self.variable}: {self.nps:.1f} (SE {self.se:.2f}, {self.conf_level:.0%} CI "
-                f"{self.ci[0]:.1f} to {self.ci[1]:.1f}); promoters {self.promoters_share:.1%}, detractors "
-                f"{self.detractors_share:.1%}, n = {self.n}")
+        return (
+            f"weighted NPS of {self.variable}: {self.nps:.1f} (SE {self.se:.2f}, {self.conf_level:.0%} CI "
+            f"{self.ci[0]:.1f} to {self.ci[1]:.1f}); promoters {self.promoters_share:.1%}, detractors "
+            f"{self.detractors_share:.1%}, n = {self.n}"
+        )
 
 
-def weighted_nps(df: pd.DataFrame, column: str, weighting: WeightingResult, *, promoter_min: int = 9,
-                 detractor_max: int = 6, ci: float = 0.95) -> WeightedNpsResult:
+def weighted_nps(
+    df: pd.DataFrame,
+    column: str,
+    weighting: WeightingResult,
+    *,
+    promoter_min: int = 9,
+    detractor_max: int = 6,
+    ci: float = 0.95,
+) -> WeightedNpsResult:
     r"""Weighted NPS: the weighted mean of +100 (promoters), 0 (passives), −100 (detractors).
 
     Notes
@@ -337,15 +395,24 @@ def weighted_nps(df: pd.DataFrame, column: str, weighting: WeightingResult, *, p
     x, answered = _numeric(df, column)
     xs = x[answered]
     if ((xs < 0) | (xs > 10) | (xs != np.round(xs))).any():
-        raise ValueError(f"column {column!r} holds {xs[(xs < 0) | (xs > 10) | (xs != np.round(xs))][0]:g}; "
-                         "likelihood to recommend is a whole number 0-10")
+        raise ValueError(
+            f"column {column!r} holds {xs[(xs < 0) | (xs > 10) | (xs != np.round(xs))][0]:g}; "
+            "likelihood to recommend is a whole number 0-10"
+        )
     score = np.where(x >= promoter_min, 100.0, np.where(x <= detractor_max, -100.0, 0.0))
     est, se, sum_w = _domain(weighting, score[:, None], answered[:, None], total=False)
     w = weighting.weights.to_numpy()
     e, s = float(est[0]), float(se[0])
-    return WeightedNpsResult(column, int(answered.sum()), e, s, (e - z * s, e + z * s),
-                             float(w[answered & (x >= promoter_min)].sum() / sum_w[0]),
-                             float(w[answered & (x <= detractor_max)].sum() / sum_w[0]), ci)
+    return WeightedNpsResult(
+        column,
+        int(answered.sum()),
+        e,
+        s,
+        (e - z * s, e + z * s),
+        float(w[answered & (x >= promoter_min)].sum() / sum_w[0]),
+        float(w[answered & (x <= detractor_max)].sum() / sum_w[0]),
+        ci,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,8 +433,9 @@ class WeightedSegmentsResult:
         return "\n".join(f"{self.segment} = {lv}: {r.summary()}" for lv, r in zip(self.levels, self.rows, strict=True))
 
 
-def weighted_means_by(df: pd.DataFrame, column: str, by: str, weighting: WeightingResult, *,
-                      ci: float = 0.95) -> WeightedSegmentsResult:
+def weighted_means_by(
+    df: pd.DataFrame, column: str, by: str, weighting: WeightingResult, *, ci: float = 0.95
+) -> WeightedSegmentsResult:
     """Weighted mean of ``column`` in every segment of ``by`` (R ``svyby(~y, ~by, svymean, na.rm = TRUE)``).
 
     Each segment is a domain: D = answered and in the segment, and every other row stays in
@@ -392,10 +460,21 @@ def weighted_means_by(df: pd.DataFrame, column: str, by: str, weighting: Weighti
     est, se, sum_w = np.full(len(uniques), np.nan), np.full(len(uniques), np.nan), np.zeros(len(uniques))
     live = member.any(axis=0)  # a segment where nobody answered gets NaN, not an error
     if live.any():
-        est[live], se[live], sum_w[live] = _domain(weighting, np.repeat(y[:, None], int(live.sum()), axis=1),
-                                                   member[:, live], total=False)
-    rows = tuple(WeightedEstimateResult(column, "mean", int(member[:, j].sum()), float(sum_w[j]), float(est[j]),
-                                        float(se[j]), (float(est[j] - z * se[j]), float(est[j] + z * se[j])), ci)
-                 for j in range(len(uniques)))
+        est[live], se[live], sum_w[live] = _domain(
+            weighting, np.repeat(y[:, None], int(live.sum()), axis=1), member[:, live], total=False
+        )
+    rows = tuple(
+        WeightedEstimateResult(
+            column,
+            "mean",
+            int(member[:, j].sum()),
+            float(sum_w[j]),
+            float(est[j]),
+            float(se[j]),
+            (float(est[j] - z * se[j]), float(est[j] + z * se[j])),
+            ci,
+        )
+        for j in range(len(uniques))
+    )
     levels = tuple(u.item() if hasattr(u, "item") else u for u in uniques)
     return WeightedSegmentsResult(column, by, rows, levels)

@@ -12,6 +12,7 @@ population cell with no respondents, a respondent whose level has no population 
 missing value in a weighting column, a cell with respondents but a population count of 0,
 and margins whose totals disagree.
 """
+
 from __future__ import annotations
 
 import math
@@ -132,7 +133,8 @@ def margin(
         value = float(target)
         if not math.isfinite(value) or value < 0:
             raise ValueError(
-                f"margin {label!r}: cell {cell!r} has target {target!r}; targets are counts or shares >= 0")
+                f"margin {label!r}: cell {cell!r} has target {target!r}; targets are counts or shares >= 0"
+            )
         levels.append(cell)
         values.append(value)
     if shares and abs(sum(values) - 1) > SHARE_SUM_TOL:
@@ -140,8 +142,9 @@ def margin(
     return Margin(label, cols, tuple(levels), tuple(values), shares)
 
 
-def population_targets(margins: Sequence[Margin], population_total: float | None,
-                       base_total: float) -> list[np.ndarray]:
+def population_targets(
+    margins: Sequence[Margin], population_total: float | None, base_total: float
+) -> list[np.ndarray]:
     """The count every cell must reach, with shares turned into counts.
 
     N is ``population_total`` if given, else the common total of the count margins, else the
@@ -157,7 +160,8 @@ def population_targets(margins: Sequence[Margin], population_total: float | None
             first = "population_total" if population_total is not None else repr(counts[0].name)
             raise ValueError(
                 f"margin totals disagree: margin {m.name!r} sums to {s:.10g}, {first} to {total:.10g}; "
-                "every margin must describe the same population")
+                "every margin must describe the same population"
+            )
     if total is None:
         total = base_total
     if not math.isfinite(total) or total <= 0:
@@ -214,7 +218,8 @@ def _row_cells(df: pd.DataFrame, m: Margin, base: np.ndarray) -> np.ndarray:
         if missing:
             raise ValueError(
                 f"margin {m.name!r}: column {col!r} is missing in {missing} row(s); every row needs a level "
-                "of every weighting column (recode the missing answers to a level that has a population cell)")
+                "of every weighting column (recode the missing answers to a level that has a population cell)"
+            )
         codes = codes * len(uniques) + c
         size *= len(uniques)
         labels.append([level_label(u) for u in uniques])
@@ -232,7 +237,8 @@ def _row_cells(df: pd.DataFrame, m: Margin, base: np.ndarray) -> np.ndarray:
             shown = " × ".join(f"{v}={lv}" for v, lv in zip(m.variables, cell, strict=True))
             raise ValueError(
                 f"margin {m.name!r}: {shown} occurs in the data ({count} respondent(s)) but the margin has no "
-                "population cell for it; add the cell or merge the level into another")
+                "population cell for it; add the cell or merge the level into another"
+            )
         combo_cell[j] = lookup[cell]
     rows = combo_cell[inverse]
     base_in_cell = np.bincount(rows, weights=base, minlength=len(m.levels))
@@ -240,11 +246,13 @@ def _row_cells(df: pd.DataFrame, m: Margin, base: np.ndarray) -> np.ndarray:
         if target > 0 and base_in_cell[index] == 0:
             raise ValueError(
                 f"margin {m.name!r}: population cell {m.cell_label(index)} has a target of {target:g} but no "
-                "respondents, so no weights can reach it; merge it with a neighbouring cell")
+                "respondents, so no weights can reach it; merge it with a neighbouring cell"
+            )
         if target == 0 and base_in_cell[index] > 0:
             raise ValueError(
                 f"margin {m.name!r}: cell {m.cell_label(index)} has respondents but a population target of 0; "
-                "drop those respondents or correct the target")
+                "drop those respondents or correct the target"
+            )
     return rows
 
 

@@ -1,4 +1,5 @@
 """Commands on response tables: simulate, analyze, export, report."""
+
 from __future__ import annotations
 
 import json
@@ -27,22 +28,44 @@ def _parse_fields(values: tuple[str, ...]) -> dict[str, list[str]]:
 @click.option("-n", "count", type=click.IntRange(0), default=200, show_default=True, help="number of responses")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="out.csv or out.parquet")
-@click.option("--missing", type=click.FloatRange(0, 1), default=0.0, show_default=True,
-              help="share of unanswered items")
+@click.option(
+    "--missing", type=click.FloatRange(0, 1), default=0.0, show_default=True, help="share of unanswered items"
+)
 @click.option("--field", "fields", multiple=True, metavar="FIELD=A,B,C", help="values of a segment field (repeatable)")
 @click.option("--waves", default="", metavar="W1,W2", help="wave labels, comma-separated")
-@click.option("--careless", type=click.FloatRange(0, 1), default=0.0, show_default=True,
-              help="share of straight-liners and speeders")
+@click.option(
+    "--careless",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="share of straight-liners and speeders",
+)
 @click.option("--db", "db_url", metavar="URL", help="store them in this database, as real submissions are")
-def simulate(file: str, count: int, seed: int, output: str | None, missing: float, fields: tuple[str, ...],
-             waves: str, careless: float, db_url: str | None) -> None:
+def simulate(
+    file: str,
+    count: int,
+    seed: int,
+    output: str | None,
+    missing: float,
+    fields: tuple[str, ...],
+    waves: str,
+    careless: float,
+    db_url: str | None,
+) -> None:
     """Simulate responses from a latent-variable model of the instrument."""
     from surveykit.simulate import simulate as run
 
     q = load(file)
     try:
-        df = run(q, count, seed=seed, missing=missing, fields=_parse_fields(fields),
-                 waves=[w.strip() for w in waves.split(",") if w.strip()] or None, careless=careless)
+        df = run(
+            q,
+            count,
+            seed=seed,
+            missing=missing,
+            fields=_parse_fields(fields),
+            waves=[w.strip() for w in waves.split(",") if w.strip()] or None,
+            careless=careless,
+        )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     if db_url is not None:
@@ -85,17 +108,31 @@ def analyze(questionnaire: str, data: str, as_json: bool, keep_all: bool) -> Non
 @click.command("export")
 @click.argument("questionnaire", type=click.Path(dir_okay=False))
 @click.argument("data", required=False, type=click.Path(dir_okay=False, exists=True))
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "sav", "dta", "parquet"]),
-              help="default: from the output file's suffix")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xlsx", "sav", "dta", "parquet"]),
+    help="default: from the output file's suffix",
+)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="the file to write")
 @click.option("--lang", default=None, help="language of the labels (default: the survey's first)")
-@click.option("--codebook", "codebook_path", type=click.Path(dir_okay=False),
-              help="also write the codebook (.csv or .html)")
+@click.option(
+    "--codebook", "codebook_path", type=click.Path(dir_okay=False), help="also write the codebook (.csv or .html)"
+)
 @click.option("--db", "db_url", metavar="URL", help="read the responses from this database instead of DATA")
-@click.option("--survey", "survey_id", metavar="ID",
-              help="with --db: the stored survey id (default: the questionnaire's)")
-def export_responses(questionnaire: str, data: str | None, fmt: str | None, output: str, lang: str | None,
-                     codebook_path: str | None, db_url: str | None, survey_id: str | None) -> None:
+@click.option(
+    "--survey", "survey_id", metavar="ID", help="with --db: the stored survey id (default: the questionnaire's)"
+)
+def export_responses(
+    questionnaire: str,
+    data: str | None,
+    fmt: str | None,
+    output: str,
+    lang: str | None,
+    codebook_path: str | None,
+    db_url: str | None,
+    survey_id: str | None,
+) -> None:
     """Write responses (a CSV/Parquet file or a database) as CSV, XLSX, SPSS, Stata or Parquet with labels."""
     import dataclasses
     import warnings
@@ -116,7 +153,7 @@ def export_responses(questionnaire: str, data: str | None, fmt: str | None, outp
             q = dataclasses.replace(q, survey=survey_id)
         with reading(db_url) as engine:
             frame = storage.responses_frame(engine, q)
-    elif data is not None:   # the usage check above: exactly one of DATA and --db
+    elif data is not None:  # the usage check above: exactly one of DATA and --db
         frame = read_table(data, q)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ExportWarning)
@@ -138,8 +175,15 @@ def export_responses(questionnaire: str, data: str | None, fmt: str | None, outp
 @click.option("--pdf", type=click.Path(dir_okay=False), default=None, help="also print a PDF (needs chromium)")
 @click.option("--db", "db_url", default=None, help="read the responses from this database instead of DATA")
 @click.option("--keep-all", is_flag=True, help="do not exclude speeders, straight-liners and duplicates")
-def report(questionnaire: str, data: str | None, output: str, lang: str | None, pdf: str | None,
-           db_url: str | None, keep_all: bool) -> None:
+def report(
+    questionnaire: str,
+    data: str | None,
+    output: str,
+    lang: str | None,
+    pdf: str | None,
+    db_url: str | None,
+    keep_all: bool,
+) -> None:
     """Write the management report (one self-contained HTML file) for DATA or --db."""
     from analysis.analyze import DEFAULT_EXCLUDE
     from analysis.report import report_from_store, write_report
@@ -153,17 +197,27 @@ def report(questionnaire: str, data: str | None, output: str, lang: str | None, 
             with reading(db_url) as engine:
                 made = report_from_store(engine, q, lang=lang, exclude=exclude, output=output, pdf=pdf)
             count, timings = made.responses, made.timings
-        elif data is not None:   # the usage check above: exactly one of DATA and --db
+        elif data is not None:  # the usage check above: exactly one of DATA and --db
             from surveykit.export import read_table
 
             df = read_table(data, q)
             count = len(df)
-            timings = write_report(q, df, output, lang=lang, pdf=pdf, exclude=exclude,
-                                   filters=f"{Path(data).name}; excluded: {', '.join(exclude) or 'none'}")
+            timings = write_report(
+                q,
+                df,
+                output,
+                lang=lang,
+                pdf=pdf,
+                exclude=exclude,
+                filters=f"{Path(data).name}; excluded: {', '.join(exclude) or 'none'}",
+            )
     except ValueError as exc:
         raise SurveykitError(str(exc)) from None
-    click.echo(f"wrote {output}" + (f" and {pdf}" if pdf else "") +
-               f" ({count:,} responses; statistics {timings.statistics_s:.1f} s, charts {timings.charts_s:.1f} s)")
+    click.echo(
+        f"wrote {output}"
+        + (f" and {pdf}" if pdf else "")
+        + f" ({count:,} responses; statistics {timings.statistics_s:.1f} s, charts {timings.charts_s:.1f} s)"
+    )
 
 
 def _store_simulated(q: Questionnaire, df: Any, db_url: str) -> None:
@@ -173,11 +227,13 @@ def _store_simulated(q: Questionnaire, df: Any, db_url: str) -> None:
     created = 0
     with store(db_url, q) as engine, click.progressbar(length=len(df), label=f"storing {q.survey}") as bar:
         for start in range(0, len(df), 500):
-            chunk = df.iloc[start:start + 500]
+            chunk = df.iloc[start : start + 500]
             created += sum(r.created for r in storage.save_frame(engine, q, chunk))
             bar.update(len(chunk))
-    click.echo(f"stored {created:,} simulated responses of {q.survey} in the database"
-               + (f" ({len(df) - created:,} were there already)" if created < len(df) else ""))
+    click.echo(
+        f"stored {created:,} simulated responses of {q.survey} in the database"
+        + (f" ({len(df) - created:,} were there already)" if created < len(df) else "")
+    )
 
 
 COMMANDS = (simulate, analyze, export_responses, report)

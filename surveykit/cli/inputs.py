@@ -1,4 +1,5 @@
 """What the commands read: questionnaire files and response stores."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -46,4 +47,3 @@ def reading(db_url: str) -> Iterator[Any]:
         yield engine
     finally:
         engine.dispose()
-

@@ -1,4 +1,5 @@
 """Commands on questionnaire files: validate, info, schema."""
+
 from __future__ import annotations
 
 import json
@@ -14,14 +15,25 @@ from surveykit.loader import DEFAULT_MAX_BYTES
 # Seconds a respondent needs, per answer of each type (for `info`'s estimate):
 # about 3 words/s reading speed plus the time to choose; Likert items in a
 # battery go faster than stand-alone ones.
-_SECONDS = {"likert": 6, "matrix": 4, "choice": 8, "multi": 10, "nps": 6, "number": 8, "text": 40,
-            "date": 8, "constant_sum": 30, "kano": 7}
+_SECONDS = {
+    "likert": 6,
+    "matrix": 4,
+    "choice": 8,
+    "multi": 10,
+    "nps": 6,
+    "number": 8,
+    "text": 40,
+    "date": 8,
+    "constant_sum": 30,
+    "kano": 7,
+}
 
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              help="json: machine-readable problems")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="json: machine-readable problems"
+)
 @click.option("--max-bytes", type=click.IntRange(1), default=DEFAULT_MAX_BYTES, show_default=True, help="file size cap")
 def validate(files: tuple[str, ...], fmt: str, max_bytes: int) -> None:
     """Check questionnaire files; exit 1 if any is invalid."""
@@ -31,8 +43,15 @@ def validate(files: tuple[str, ...], fmt: str, max_bytes: int) -> None:
             q = load(name, max_bytes)
             report.append({"file": name, "valid": True, "survey": q.survey, "problems": []})
         except QuestionnaireError as exc:
-            report.append({"file": name, "valid": False, "problems": [
-                {"line": p.line, "column": p.column, "key": p.key, "message": p.message} for p in exc.problems]})
+            report.append(
+                {
+                    "file": name,
+                    "valid": False,
+                    "problems": [
+                        {"line": p.line, "column": p.column, "key": p.key, "message": p.message} for p in exc.problems
+                    ],
+                }
+            )
             if fmt == "text":
                 click.echo(str(exc), err=True)
     if fmt == "json":

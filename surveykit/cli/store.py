@@ -1,4 +1,5 @@
 """Commands on a response store: serve, invite, admin, notify, demo."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -15,8 +16,13 @@ if TYPE_CHECKING:
 
 @click.command()
 @click.argument("questionnaires", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
-@click.option("--db", "db_url", envvar="SURVEYKIT_DATABASE_URL", metavar="URL",
-              help="default: a SQLite file in the instance folder (env SURVEYKIT_DATABASE_URL)")
+@click.option(
+    "--db",
+    "db_url",
+    envvar="SURVEYKIT_DATABASE_URL",
+    metavar="URL",
+    help="default: a SQLite file in the instance folder (env SURVEYKIT_DATABASE_URL)",
+)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="gunicorn sync workers")
@@ -38,8 +44,15 @@ def serve(questionnaires: tuple[str, ...], db_url: str | None, host: str, port: 
     _serve(questionnaires, surveys, db_url, host, port, workers, secret)
 
 
-def _serve(paths: tuple[str, ...], surveys: list[Questionnaire] | tuple[Questionnaire, ...], db_url: str | None,
-           host: str, port: int, workers: int, secret: str) -> None:
+def _serve(
+    paths: tuple[str, ...],
+    surveys: list[Questionnaire] | tuple[Questionnaire, ...],
+    db_url: str | None,
+    host: str,
+    port: int,
+    workers: int,
+    secret: str,
+) -> None:
     """Name the URLs to open, then run gunicorn until it is stopped."""
     from webform import server
 
@@ -52,27 +65,53 @@ def _serve(paths: tuple[str, ...], surveys: list[Questionnaire] | tuple[Question
 
 @click.command()
 @click.argument("questionnaire", type=click.Path(dir_okay=False, exists=True))
-@click.option("--contacts", required=True, type=click.Path(dir_okay=False, exists=True),
-              help="CSV (UTF-8), one row per invitation, columns = segment fields")
+@click.option(
+    "--contacts",
+    required=True,
+    type=click.Path(dir_okay=False, exists=True),
+    help="CSV (UTF-8), one row per invitation, columns = segment fields",
+)
 @click.option("--db", "db_url", required=True, envvar="SURVEYKIT_DATABASE_URL", metavar="URL")
 @click.option("--base-url", default="http://127.0.0.1:8000", show_default=True, help="where the survey is served")
-@click.option("-o", "--output", default="links.csv", show_default=True, type=click.Path(dir_okay=False),
-              help="the links (never overwritten: tokens are shown only once)")
+@click.option(
+    "-o",
+    "--output",
+    default="links.csv",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="the links (never overwritten: tokens are shown only once)",
+)
 @click.option("--qr-dir", type=click.Path(file_okay=False), help="also write one QR code per link (SVG)")
-@click.option("--keep", "keep", multiple=True, metavar="COLUMN",
-              help="a contacts column to copy into the links file without storing it (repeatable)")
+@click.option(
+    "--keep",
+    "keep",
+    multiple=True,
+    metavar="COLUMN",
+    help="a contacts column to copy into the links file without storing it (repeatable)",
+)
 @click.option("--expires-days", type=click.IntRange(1), default=None, help="links stop working after N days")
-def invite(questionnaire: str, contacts: str, db_url: str, base_url: str, output: str, qr_dir: str | None,
-           keep: tuple[str, ...], expires_days: int | None) -> None:
+def invite(
+    questionnaire: str,
+    contacts: str,
+    db_url: str,
+    base_url: str,
+    output: str,
+    qr_dir: str | None,
+    keep: tuple[str, ...],
+    expires_days: int | None,
+) -> None:
     """Create single-use invitation links carrying each contact's segment fields."""
     from surveykit.invitations import invite_contacts
 
     q = load(questionnaire)
     with store(db_url, q) as engine:
-        made = invite_contacts(engine, q, contacts, output, base_url=base_url, qr_dir=qr_dir, keep=keep,
-                               expires_days=expires_days)
-    click.echo(f"created {len(made):,} invitations for {q.survey}; links in {output}"
-               + (f", QR codes in {qr_dir}" if qr_dir else ""))
+        made = invite_contacts(
+            engine, q, contacts, output, base_url=base_url, qr_dir=qr_dir, keep=keep, expires_days=expires_days
+        )
+    click.echo(
+        f"created {len(made):,} invitations for {q.survey}; links in {output}"
+        + (f", QR codes in {qr_dir}" if qr_dir else "")
+    )
 
 
 @click.group("admin")
@@ -92,7 +131,8 @@ def create_user(username: str, db_url: str, role: str, department: str | None) -
     from surveykit import storage
 
     password = os.environ.get("SURVEYKIT_ADMIN_PASSWORD") or click.prompt(
-        "password (10+ characters)", hide_input=True, confirmation_prompt=True)
+        "password (10+ characters)", hide_input=True, confirmation_prompt=True
+    )
     try:
         with store(db_url) as engine:
             storage.create_user(engine, username, password, role=role, department=department)
@@ -114,10 +154,17 @@ def end_sessions(username: str, db_url: str) -> None:
 
 
 @click.command()
-@click.option("--dir", "folder", type=click.Path(file_okay=False), default="surveykit-demo", show_default=True,
-              help="where the demo keeps its database and reports")
-@click.option("-n", "count", type=click.IntRange(0), default=400, show_default=True,
-              help="simulated responses per survey")
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False),
+    default="surveykit-demo",
+    show_default=True,
+    help="where the demo keeps its database and reports",
+)
+@click.option(
+    "-n", "count", type=click.IntRange(0), default=400, show_default=True, help="simulated responses per survey"
+)
 @click.option("--port", type=int, default=5077, show_default=True)
 @click.option("--serve/--no-serve", default=True, help="start the web server after preparing")
 def demo(folder: str, count: int, port: int, serve: bool) -> None:
@@ -131,8 +178,10 @@ def demo(folder: str, count: int, port: int, serve: bool) -> None:
     for target in made.reports:
         click.echo(f"report: {target.as_uri()}")
     click.echo(f"admin login: {USER} / {made.password}   (reports are one click away on each survey's admin page)")
-    click.echo(f"follow-up cases opened by the alert rules: {made.active_cases} active "
-               f"(the case board: http://127.0.0.1:{port}/admin/cases/)")
+    click.echo(
+        f"follow-up cases opened by the alert rules: {made.active_cases} active "
+        f"(the case board: http://127.0.0.1:{port}/admin/cases/)"
+    )
     if serve:
         # a fresh random key per run: no development-key warning, sessions last as long as the demo
         _serve(made.paths, made.surveys, made.db_url, "127.0.0.1", port, 2, secrets.token_urlsafe(32))
@@ -142,26 +191,78 @@ def demo(folder: str, count: int, port: int, serve: bool) -> None:
 @click.option("--db", "db_url", required=True, envvar="SURVEYKIT_DATABASE_URL", metavar="URL")
 @click.option("--once", is_flag=True, help="one pass (mark overdue cases, send what is pending), then exit")
 @click.option("--smtp-host", envvar="SURVEYKIT_SMTP_HOST", default=None, help="env SURVEYKIT_SMTP_HOST")
-@click.option("--smtp-port", envvar="SURVEYKIT_SMTP_PORT", type=click.IntRange(1, 65535), default=587,
-              show_default=True, help="env SURVEYKIT_SMTP_PORT")
-@click.option("--smtp-security", envvar="SURVEYKIT_SMTP_SECURITY", type=click.Choice(["starttls", "ssl", "none"]),
-              default="starttls", show_default=True, help="env SURVEYKIT_SMTP_SECURITY")
-@click.option("--smtp-user", envvar="SURVEYKIT_SMTP_USER", default=None,
-              help="env SURVEYKIT_SMTP_USER; the password only from SURVEYKIT_SMTP_PASSWORD")
-@click.option("--from", "sender", envvar="SURVEYKIT_SMTP_FROM", default="surveykit@localhost", show_default=True,
-              help="env SURVEYKIT_SMTP_FROM")
-@click.option("--to", "default_to", envvar="SURVEYKIT_NOTIFY_TO", multiple=True, metavar="ADDRESS[,ADDRESS]",
-              help="who gets every case's mail unless its department has addresses (env SURVEYKIT_NOTIFY_TO)")
-@click.option("--to-department", "department_to", envvar="SURVEYKIT_NOTIFY_DEPARTMENTS", multiple=True,
-              metavar="DEPARTMENT=ADDRESS[,ADDRESS]", help="a department's addresses (repeatable)")
+@click.option(
+    "--smtp-port",
+    envvar="SURVEYKIT_SMTP_PORT",
+    type=click.IntRange(1, 65535),
+    default=587,
+    show_default=True,
+    help="env SURVEYKIT_SMTP_PORT",
+)
+@click.option(
+    "--smtp-security",
+    envvar="SURVEYKIT_SMTP_SECURITY",
+    type=click.Choice(["starttls", "ssl", "none"]),
+    default="starttls",
+    show_default=True,
+    help="env SURVEYKIT_SMTP_SECURITY",
+)
+@click.option(
+    "--smtp-user",
+    envvar="SURVEYKIT_SMTP_USER",
+    default=None,
+    help="env SURVEYKIT_SMTP_USER; the password only from SURVEYKIT_SMTP_PASSWORD",
+)
+@click.option(
+    "--from",
+    "sender",
+    envvar="SURVEYKIT_SMTP_FROM",
+    default="surveykit@localhost",
+    show_default=True,
+    help="env SURVEYKIT_SMTP_FROM",
+)
+@click.option(
+    "--to",
+    "default_to",
+    envvar="SURVEYKIT_NOTIFY_TO",
+    multiple=True,
+    metavar="ADDRESS[,ADDRESS]",
+    help="who gets every case's mail unless its department has addresses (env SURVEYKIT_NOTIFY_TO)",
+)
+@click.option(
+    "--to-department",
+    "department_to",
+    envvar="SURVEYKIT_NOTIFY_DEPARTMENTS",
+    multiple=True,
+    metavar="DEPARTMENT=ADDRESS[,ADDRESS]",
+    help="a department's addresses (repeatable)",
+)
 @click.option("--base-url", envvar="SURVEYKIT_BASE_URL", default=None, help="the admin site, for links to the cases")
 @click.option("--interval", type=click.FloatRange(1), default=60, show_default=True, help="seconds between passes")
-@click.option("--lease", "lease_s", type=click.FloatRange(1), default=300, show_default=True,
-              help="seconds a claimed message stays with this worker before another may take it")
+@click.option(
+    "--lease",
+    "lease_s",
+    type=click.FloatRange(1),
+    default=300,
+    show_default=True,
+    help="seconds a claimed message stays with this worker before another may take it",
+)
 @click.option("--batch", type=click.IntRange(1, 1000), default=20, show_default=True)
-def notify(db_url: str, once: bool, smtp_host: str | None, smtp_port: int, smtp_security: str,
-           smtp_user: str | None, sender: str, default_to: tuple[str, ...], department_to: tuple[str, ...],
-           base_url: str | None, interval: float, lease_s: float, batch: int) -> None:
+def notify(
+    db_url: str,
+    once: bool,
+    smtp_host: str | None,
+    smtp_port: int,
+    smtp_security: str,
+    smtp_user: str | None,
+    sender: str,
+    default_to: tuple[str, ...],
+    department_to: tuple[str, ...],
+    base_url: str | None,
+    interval: float,
+    lease_s: float,
+    batch: int,
+) -> None:
     """Mark overdue cases and mail the outbox (new and overdue cases) over SMTP.
 
     Safe to kill at any moment and to run several at once: a message claimed by
@@ -179,21 +280,31 @@ def notify(db_url: str, once: bool, smtp_host: str | None, smtp_port: int, smtp_
         with store(db_url) as engine:
             marked = cases.mark_overdue(engine)
             waiting = outbox.counts(engine)["pending"]
-        click.echo(f"{len(marked)} case(s) newly overdue; no SMTP server given, "
-                   f"{waiting} message(s) wait in the outbox")
+        click.echo(
+            f"{len(marked)} case(s) newly overdue; no SMTP server given, {waiting} message(s) wait in the outbox"
+        )
         return
     try:
         routing = outbox.Routing.parse(default_to, department_to)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--to / --to-department") from None
-    smtp = outbox.SmtpSettings(smtp_host, smtp_port, smtp_security, smtp_user,
-                               os.environ.get("SURVEYKIT_SMTP_PASSWORD"), sender)
-    _notify_passes(db_url, smtp, routing, once=once, interval=interval, batch=batch, lease_s=lease_s,
-                   base_url=base_url)
+    smtp = outbox.SmtpSettings(
+        smtp_host, smtp_port, smtp_security, smtp_user, os.environ.get("SURVEYKIT_SMTP_PASSWORD"), sender
+    )
+    _notify_passes(db_url, smtp, routing, once=once, interval=interval, batch=batch, lease_s=lease_s, base_url=base_url)
 
 
-def _notify_passes(db_url: str, smtp: SmtpSettings, routing: Routing, *, once: bool, interval: float, batch: int,
-                   lease_s: float, base_url: str | None) -> None:
+def _notify_passes(
+    db_url: str,
+    smtp: SmtpSettings,
+    routing: Routing,
+    *,
+    once: bool,
+    interval: float,
+    batch: int,
+    lease_s: float,
+    base_url: str | None,
+) -> None:
     """Mark overdue cases and send what is pending, every ``interval`` seconds until SIGTERM/SIGINT (or once)."""
     import signal
     import threading
@@ -209,11 +320,14 @@ def _notify_passes(db_url: str, smtp: SmtpSettings, routing: Routing, *, once: b
     with store(db_url) as engine:
         while True:
             marked = cases.mark_overdue(engine)
-            stats = outbox.send_pending(engine, smtp, routing, worker=worker, batch=batch, lease_s=lease_s,
-                                        base_url=base_url)
+            stats = outbox.send_pending(
+                engine, smtp, routing, worker=worker, batch=batch, lease_s=lease_s, base_url=base_url
+            )
             if marked or stats.sent or stats.retried or stats.failed or once:
-                click.echo(f"{len(marked)} case(s) newly overdue; sent {stats.sent}, to retry {stats.retried}, "
-                           f"failed {stats.failed}")
+                click.echo(
+                    f"{len(marked)} case(s) newly overdue; sent {stats.sent}, to retry {stats.retried}, "
+                    f"failed {stats.failed}"
+                )
             if once or stop.wait(interval):
                 return
 

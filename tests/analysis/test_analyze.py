@@ -1,4 +1,5 @@
 """analyze(q, df): every section the questionnaire declares, quality exclusions, JSON-ready output."""
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,9 @@ ROOT = Path(__file__).resolve().parents[2] / "questionnaires"
 @pytest.fixture(scope="module")
 def servqual_run():
     q = load_questionnaire(ROOT / "servqual.yaml")
-    df = simulate(q, 600, seed=11, careless=0.06, missing=0.02, fields={"dealer": ["A", "B", "C"]},
-                  waves=["2026Q1", "2026Q2"])
+    df = simulate(
+        q, 600, seed=11, careless=0.06, missing=0.02, fields={"dealer": ["A", "B", "C"]}, waves=["2026Q1", "2026Q2"]
+    )
     return q, df, analyze(q, df)
 
 
@@ -32,13 +34,13 @@ def test_servqual_sections(servqual_run):
     assert sum(result.excluded.values()) >= 600 - result.n_analysed
     sq = result.servqual["sq"]
     assert list(sq.dimensions.index) == ["tangibles", "reliability", "responsiveness", "assurance", "empathy"]
-    assert (sq.dimensions["mean"] < 0).all()                  # the simulator puts E above P
+    assert (sq.dimensions["mean"] < 0).all()  # the simulator puts E above P
     assert sq.mean_weights is not None and abs(sum(sq.mean_weights.values()) - 100) < 1e-6
-    assert set(result.reliability) == {d.id for d in q.dimensions}   # perception items per dimension
+    assert set(result.reliability) == {d.id for d in q.dimensions}  # perception items per dimension
     assert all(0 < r.alpha < 1 for r in result.reliability.values())
     assert result.satisfaction is not None and result.satisfaction.variable == "sat_overall"
     assert result.satisfaction.waves is not None and list(result.satisfaction.waves.waves.index) == ["2026Q1", "2026Q2"]
-    funnel = result.satisfaction.funnel.units                 # by the first field, dealer
+    funnel = result.satisfaction.funnel.units  # by the first field, dealer
     assert list(funnel.index) == ["A", "B", "C"] and funnel["n"].sum() == result.satisfaction.n
     assert "recommend" in result.nps and "recommend" in result.nps_segments
     # sat_overall has 7 points: satisfied from 6; loyal from 9 of 0-10 (Jones & Sasser 1995)
@@ -51,8 +53,11 @@ def test_servqual_sections(servqual_run):
 
 def test_wrappers_read_the_questionnaire(servqual_run):
     q, df, _ = servqual_run
-    direct = servqual.gap_scores(df, {i.id: (f"{i.id}_e", f"{i.id}_p") for i in q.blocks("servqual")[0].items},
-                                 {"reliability": ["rel1", "rel2", "rel3", "rel4", "rel5"]})
+    direct = servqual.gap_scores(
+        df,
+        {i.id: (f"{i.id}_e", f"{i.id}_p") for i in q.blocks("servqual")[0].items},
+        {"reliability": ["rel1", "rel2", "rel3", "rel4", "rel5"]},
+    )
     wrapped = servqual.gaps(q, df)
     assert wrapped.items.loc["rel1", "mean"] == pytest.approx(direct.items.loc["rel1", "mean"])
     with pytest.raises(ValueError, match="no Kano block"):
@@ -64,7 +69,7 @@ def test_exclusions_can_be_switched_off(servqual_run):
     kept = analyze(q, df, exclude=())
     assert kept.n_analysed == 600 and kept.excluded == {}
     # Every row analysed, so the sections can be worked out from the table itself.
-    index = (100 * (df["sat_overall"] - 1) / 6).dropna()     # 0-100 index of a 7-point answer
+    index = (100 * (df["sat_overall"] - 1) / 6).dropna()  # 0-100 index of a 7-point answer
     by_dealer = index.groupby(df["dealer"])
     funnel = kept.satisfaction.funnel
     assert funnel.target == pytest.approx(index.mean()) and funnel.sd == pytest.approx(index.std())
@@ -74,14 +79,19 @@ def test_exclusions_can_be_switched_off(servqual_run):
     satisfied, loyal = both["sat_overall"] >= 6, both["recommend"] >= 9
     matrix = kept.loyalty_matrix
     assert (matrix.loyalists, matrix.mercenaries, matrix.hostages, matrix.defectors) == (
-        (satisfied & loyal).sum(), (satisfied & ~loyal).sum(), (~satisfied & loyal).sum(), (~satisfied & ~loyal).sum())
+        (satisfied & loyal).sum(),
+        (satisfied & ~loyal).sum(),
+        (~satisfied & loyal).sum(),
+        (~satisfied & ~loyal).sum(),
+    )
 
 
 def test_straightliners_are_caught(servqual_run):
     q, df, result = servqual_run
     batteries = [[v.name for v in q.answer_variables() if v.role == role] for role in ("expectation", "perception")]
-    straight = np.logical_and.reduce([df[cols].nunique(axis=1).eq(1) & df[cols].notna().sum(axis=1).ge(2)
-                                      for cols in batteries])
+    straight = np.logical_and.reduce(
+        [df[cols].nunique(axis=1).eq(1) & df[cols].notna().sum(axis=1).ge(2) for cols in batteries]
+    )
     assert result.excluded["straightlining"] == int(straight.sum()) > 0
 
 
@@ -97,8 +107,9 @@ def test_json_ready_and_tidy(servqual_run):
     assert "SERVQUAL gaps" in result.summary()
 
 
-@pytest.mark.parametrize("name", ["kano_dealer", "dealer_aftersales_csi", "sales_csi",
-                                  "customer_orientation_selftest", "lost_customer"])
+@pytest.mark.parametrize(
+    "name", ["kano_dealer", "dealer_aftersales_csi", "sales_csi", "customer_orientation_selftest", "lost_customer"]
+)
 def test_every_shipped_instrument(name):
     q = load_questionnaire(ROOT / f"{name}.yaml")
     result = analyze(q, simulate(q, 400, seed=5, careless=0.03))
@@ -125,7 +136,8 @@ def test_ipa_sections():
     assert (block.penalty_reward.low_if_le, block.penalty_reward.high_if_ge) == (2, 4)
     pd.testing.assert_frame_equal(block.penalty_reward.attributes, direct.attributes)
     assert block.penalty_reward.attributes["n_low"].tolist() == [
-        int(((df[c] <= 2) & df["sat_overall"].notna()).sum()) for c in performance]
+        int(((df[c] <= 2) & df["sat_overall"].notna()).sum()) for c in performance
+    ]
 
 
 def test_scoring_profile():

@@ -1,4 +1,5 @@
 """analysis.kano: the Berger table, classification, tie order, per-attribute statistics."""
+
 from __future__ import annotations
 
 import math
@@ -66,22 +67,31 @@ def _frame(pairs: list[tuple[str, str]], si: list[float] | None = None) -> pd.Da
 
 # Counts per category from one cell each: O like/dislike, A like/neutral, M neutral/dislike,
 # I neutral/neutral, R dislike/like, Q like/like.
-CELL = {"O": ("like", "dislike"), "A": ("like", "neutral"), "M": ("neutral", "dislike"),
-        "I": ("neutral", "neutral"), "R": ("dislike", "like"), "Q": ("like", "like")}
+CELL = {
+    "O": ("like", "dislike"),
+    "A": ("like", "neutral"),
+    "M": ("neutral", "dislike"),
+    "I": ("neutral", "neutral"),
+    "R": ("dislike", "like"),
+    "Q": ("like", "like"),
+}
 
 
 def _counts(**counts: int) -> pd.DataFrame:
     return _frame([CELL[c] for c, n in counts.items() for _ in range(n)])
 
 
-@pytest.mark.parametrize(("counts", "dominant", "second", "tie"), [
-    ({"O": 5, "A": 5, "I": 2}, "O", "A", True),            # reference kano_tie_dev attr1: O = A -> O
-    ({"M": 4, "I": 4, "A": 1, "O": 1, "R": 2}, "M", "I", True),  # kano_tie_dev attr2: M = I -> M
-    ({"A": 3, "O": 3, "M": 3, "I": 3, "R": 3, "Q": 3}, "M", "O", True),  # M > O > A > I > R > Q
-    ({"I": 3, "R": 3, "Q": 3}, "I", "R", True),
-    ({"A": 6, "I": 2}, "A", "I", False),
-    ({"R": 1}, "R", "M", False),                           # the second is the next in tie order (count 0)
-])
+@pytest.mark.parametrize(
+    ("counts", "dominant", "second", "tie"),
+    [
+        ({"O": 5, "A": 5, "I": 2}, "O", "A", True),  # reference kano_tie_dev attr1: O = A -> O
+        ({"M": 4, "I": 4, "A": 1, "O": 1, "R": 2}, "M", "I", True),  # kano_tie_dev attr2: M = I -> M
+        ({"A": 3, "O": 3, "M": 3, "I": 3, "R": 3, "Q": 3}, "M", "O", True),  # M > O > A > I > R > Q
+        ({"I": 3, "R": 3, "Q": 3}, "I", "R", True),
+        ({"A": 6, "I": 2}, "A", "I", False),
+        ({"R": 1}, "R", "M", False),  # the second is the next in tie order (count 0)
+    ],
+)
 def test_tie_order(counts, dominant, second, tie):
     row = kano.evaluate_pairs(_counts(**counts), {"x": ("f", "d")}).attributes.loc["x"]
     assert (row["dominant"], row["second"], bool(row["tie_at_top"])) == (dominant, second, tie)
@@ -132,15 +142,18 @@ def test_custom_table_and_result_methods():
     assert result.categories["x"].tolist() == ["A", "A", "A", "O"]
 
 
-@pytest.mark.parametrize(("df", "attributes", "kwargs", "message"), [
-    (_counts(A=2), {"x": ("f", "dd")}, {}, "column 'dd' not found"),
-    (_frame([("like", None), (None, "like")]), {"x": ("f", "d")}, {}, "attribute 'x': no respondent answered both"),
-    (_frame([("like", "maybe")]), {"x": ("f", "d")}, {}, r"column 'd' \(row 0\): unknown Kano answer 'maybe'"),
-    (_frame([("like", "like")], si=["high"]), {"x": ("f", "d", "si")}, {}, "column 'si' holds a non-numeric value"),
-    (_counts(A=2), {"x": ("f", "d")}, {"tie_order": "MOAI"}, "tie_order must list each"),
-    (_counts(A=2), {}, {}, "attributes is empty"),
-    (_counts(A=2), {"x": ("f", "d")}, {"table": {"like": {}}}, "Kano table"),
-])
+@pytest.mark.parametrize(
+    ("df", "attributes", "kwargs", "message"),
+    [
+        (_counts(A=2), {"x": ("f", "dd")}, {}, "column 'dd' not found"),
+        (_frame([("like", None), (None, "like")]), {"x": ("f", "d")}, {}, "attribute 'x': no respondent answered both"),
+        (_frame([("like", "maybe")]), {"x": ("f", "d")}, {}, r"column 'd' \(row 0\): unknown Kano answer 'maybe'"),
+        (_frame([("like", "like")], si=["high"]), {"x": ("f", "d", "si")}, {}, "column 'si' holds a non-numeric value"),
+        (_counts(A=2), {"x": ("f", "d")}, {"tie_order": "MOAI"}, "tie_order must list each"),
+        (_counts(A=2), {}, {}, "attributes is empty"),
+        (_counts(A=2), {"x": ("f", "d")}, {"table": {"like": {}}}, "Kano table"),
+    ],
+)
 def test_bad_input(df, attributes, kwargs, message):
     with pytest.raises(ValueError, match=message):
         kano.evaluate_pairs(df, attributes, **kwargs)

@@ -1,4 +1,5 @@
 """analysis.lifetime_value: customer lifetime value and the retention programme."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,7 +15,9 @@ def test_clv_worked_example_from_the_seed():
     before = lifetime_value.customer_lifetime_value(100, 0.10, acquisition_cost=75)
     assert before.expected_lifetime_years == pytest.approx(10)
     assert before.value == pytest.approx(925)
-    programme = lifetime_value.retention_programme(100, 0.10, new_churn_rate=0.05, programme_cost=20, acquisition_cost=75)
+    programme = lifetime_value.retention_programme(
+        100, 0.10, new_churn_rate=0.05, programme_cost=20, acquisition_cost=75
+    )
     assert programme.after.expected_lifetime_years == pytest.approx(20)
     assert programme.after.value == pytest.approx(1525)
     assert programme.gain == pytest.approx(600)
@@ -33,12 +36,15 @@ def test_discounted_clv_is_the_geometric_sum():
     assert result.expected_lifetime_years == pytest.approx(1 + 0.8 + 0.64)
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"churn_rate": 0.0}, "churn_rate must be in"),
-    ({"churn_rate": 1.5}, "churn_rate must be in"),
-    ({"churn_rate": 0.1, "discount_rate": -0.1}, "discount_rate must be"),
-    ({"churn_rate": 0.1, "horizon_years": 0}, "horizon_years must be"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"churn_rate": 0.0}, "churn_rate must be in"),
+        ({"churn_rate": 1.5}, "churn_rate must be in"),
+        ({"churn_rate": 0.1, "discount_rate": -0.1}, "discount_rate must be"),
+        ({"churn_rate": 0.1, "horizon_years": 0}, "horizon_years must be"),
+    ],
+)
 def test_clv_bad_input(kwargs, message):
     with pytest.raises(ValueError, match=message):
         lifetime_value.customer_lifetime_value(100, **kwargs)

@@ -1,4 +1,5 @@
 """analysis.loyalty: NPS and its intervals, matrix, index, repurchase bands."""
+
 from __future__ import annotations
 
 import math
@@ -40,13 +41,19 @@ def test_nps_all_promoters_and_single_answer():
     assert np.isnan(one.trinomial_se)  # an SD needs two answers: not defined
 
 
-@pytest.mark.parametrize(("values", "message"), [
-    (pd.Series([3, 11], name="recommend"), "column 'recommend' holds 11; likelihood to recommend is a whole number"),
-    (pd.Series([3, -1], name="recommend"), "column 'recommend' holds -1"),
-    (pd.Series([3, 8.5], name="recommend"), "column 'recommend' holds 8.5"),
-    (pd.Series([np.nan, None], name="recommend"), "column 'recommend' has no values"),
-    (pd.Series(["9", "ten"], name="recommend"), "column 'recommend' holds a non-numeric value 'ten'"),
-])
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (
+            pd.Series([3, 11], name="recommend"),
+            "column 'recommend' holds 11; likelihood to recommend is a whole number",
+        ),
+        (pd.Series([3, -1], name="recommend"), "column 'recommend' holds -1"),
+        (pd.Series([3, 8.5], name="recommend"), "column 'recommend' holds 8.5"),
+        (pd.Series([np.nan, None], name="recommend"), "column 'recommend' has no values"),
+        (pd.Series(["9", "ten"], name="recommend"), "column 'recommend' holds a non-numeric value 'ten'"),
+    ],
+)
 def test_nps_bad_input(values, message):
     with pytest.raises(ValueError, match=message):
         loyalty.nps(values)

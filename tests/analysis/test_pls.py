@@ -8,6 +8,7 @@ matrices; the quality measures against their textbook formulas and large-sample 
 the bootstrap by its own properties (same seed, a resample is a fit of those rows, BCa
 from a hand jackknife, interval coverage on data simulated from a known model).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -43,8 +44,15 @@ def data() -> pd.DataFrame:
     return _simulate(400, np.random.default_rng(20261203))
 
 
-def _plspm_reference(df: pd.DataFrame, blocks: dict[str, list[str]], paths: list[tuple[str, str]],
-                     modes: dict[str, str], scheme: str, scaled: bool, tol: float = 1e-6) -> dict[str, np.ndarray]:
+def _plspm_reference(
+    df: pd.DataFrame,
+    blocks: dict[str, list[str]],
+    paths: list[tuple[str, str]],
+    modes: dict[str, str],
+    scheme: str,
+    scaled: bool,
+    tol: float = 1e-6,
+) -> dict[str, np.ndarray]:
     """generate_pls.R's pls_fit, transcribed: plspm's algorithm on the data (divisor n inside)."""
     lvs = list(blocks)
     mvs = [i for b in blocks.values() for i in b]
@@ -91,7 +99,7 @@ def _plspm_reference(df: pd.DataFrame, blocks: dict[str, list[str]], paths: list
         w_old = w_new
     w = w / (x @ w).std(axis=0)
     lv = x @ w
-    s = np.sign((np.sign(np.corrcoef(x, lv, rowvar=False)[: len(mvs), len(mvs):]) * odm).sum(axis=0))
+    s = np.sign((np.sign(np.corrcoef(x, lv, rowvar=False)[: len(mvs), len(mvs) :]) * odm).sum(axis=0))
     s[s == 0] = -1
     lv, w = lv * s, w * s
     scores = lv * sdv
@@ -105,8 +113,13 @@ def _plspm_reference(df: pd.DataFrame, blocks: dict[str, list[str]], paths: list
             b[k, pred] = coef[1:]
             resid = scores[:, k] - design @ coef
             r2[k] = 1 - (resid**2).sum() / ((scores[:, k] - scores[:, k].mean()) ** 2).sum()
-    return {"weights": (w * sdv if not scaled else w).sum(axis=1), "scores": scores, "paths": b, "r2": r2,
-            "iterations": np.array(iterations)}
+    return {
+        "weights": (w * sdv if not scaled else w).sum(axis=1),
+        "scores": scores,
+        "paths": b,
+        "r2": r2,
+        "iterations": np.array(iterations),
+    }
 
 
 @pytest.mark.parametrize("scheme", ["centroid", "factorial", "path"])
@@ -154,8 +167,10 @@ def test_inner_model_and_effects_follow_from_the_scores(data):
     effects = res.effects.set_index(["from", "to"])
     # L0 -> L2: direct, plus L0 -> L1 -> L2; L0 -> L4 only through chains
     assert effects.loc[("L0", "L2"), "indirect"] == pytest.approx(b.loc["L1", "L0"] * b.loc["L2", "L1"], abs=1e-12)
-    chains = (b.loc["L1", "L0"] * b.loc["L4", "L1"]
-              + (b.loc["L2", "L0"] + b.loc["L1", "L0"] * b.loc["L2", "L1"]) * b.loc["L3", "L2"] * b.loc["L4", "L3"])
+    chains = (
+        b.loc["L1", "L0"] * b.loc["L4", "L1"]
+        + (b.loc["L2", "L0"] + b.loc["L1", "L0"] * b.loc["L2", "L1"]) * b.loc["L3", "L2"] * b.loc["L4", "L3"]
+    )
     assert effects.loc[("L0", "L4"), "total"] == pytest.approx(chains, abs=1e-12)
     assert effects.loc[("L0", "L4"), "direct"] == 0
     assert (effects["total"] - effects["direct"] - effects["indirect"]).abs().max() < 1e-15
@@ -214,10 +229,15 @@ def test_sign_rule_reflects_a_construct_whose_items_mostly_disagree():
     rng = np.random.default_rng(11)
     n = 500
     f = rng.normal(size=n)
-    df = pd.DataFrame({
-        "a": f + 0.5 * rng.normal(size=n), "b": -0.3 * f + rng.normal(size=n), "c": -0.3 * f + rng.normal(size=n),
-        "d1": 0.7 * f + rng.normal(size=n), "d2": 0.7 * f + rng.normal(size=n),
-    })
+    df = pd.DataFrame(
+        {
+            "a": f + 0.5 * rng.normal(size=n),
+            "b": -0.3 * f + rng.normal(size=n),
+            "c": -0.3 * f + rng.normal(size=n),
+            "d1": 0.7 * f + rng.normal(size=n),
+            "d2": 0.7 * f + rng.normal(size=n),
+        }
+    )
     res = pls.fit(df, {"F": ["a", "b", "c"], "D": ["d1", "d2"]}, [("F", "D")])
     assert res.sign_flipped == ("F",)
     loadings = res.outer["loading"]
@@ -251,25 +271,40 @@ def test_listwise_deletion_and_score_index(data):
     np.testing.assert_allclose(res.scores.to_numpy(), complete.scores.to_numpy(), atol=1e-13)
 
 
-@pytest.mark.parametrize(("blocks", "paths", "kwargs", "message"), [
-    ({"A": [], "B": ["x10"]}, [("A", "B")], {}, "construct 'A' has no indicators"),
-    ({"A": ["x00"], "B": ["x10"], "C": ["x20"]}, [("A", "B"), ("B", "C"), ("C", "A")], {},
-     "cycle A -> B -> C -> A"),
-    ({"A": ["x00", "nope"], "B": ["x10"]}, [("A", "B")], {}, "column 'nope' is not in the data"),
-    ({"A": ["x00"], "B": ["x10"]}, [("A", "Z")], {}, "unknown construct 'Z'"),
-    ({"A": ["x00"], "B": ["x10"]}, [("A", "A")], {}, "points a construct at itself"),
-    ({"A": ["x00"], "B": ["x10"], "C": ["x20"]}, [("A", "B")], {}, "construct 'C' is on no path"),
-    ({"A": ["x00"], "B": ["x00"]}, [("A", "B")], {}, "item 'x00' is listed under both 'A' and 'B'"),
-    ({"A": ["x00"], "B": ["x10"]}, [("A", "B")], {"modes": {"A": "C"}}, "mode 'C'"),
-    ({"A": ["x00"], "B": ["x10"]}, [("A", "B")], {"scheme": "horst"}, "scheme 'horst' is not known"),
-    ({"A": ["x00"], "B": ["x10"]}, [], {}, "no structural path"),
-    ({"A": ["x00", "const"], "B": ["x10"]}, [("A", "B")], {}, "column 'const' is constant"),
-    ({"A": ["x00", "text"], "B": ["x10"]}, [("A", "B")], {}, "column 'text' is not numeric"),
-    ({"A": ["x00", "x01", "dup"], "B": ["x10"]}, [("A", "B")], {"modes": {"A": "B"}},
-     "construct 'A' (Mode B): its indicators are linearly dependent"),
-    ({"A": ["x00", "x01"], "B": ["x10", "x11"]}, [("A", "B")], {"tol": 1e-30, "maxiter": 2},
-     "did not converge in 2 iterations"),
-])
+@pytest.mark.parametrize(
+    ("blocks", "paths", "kwargs", "message"),
+    [
+        ({"A": [], "B": ["x10"]}, [("A", "B")], {}, "construct 'A' has no indicators"),
+        (
+            {"A": ["x00"], "B": ["x10"], "C": ["x20"]},
+            [("A", "B"), ("B", "C"), ("C", "A")],
+            {},
+            "cycle A -> B -> C -> A",
+        ),
+        ({"A": ["x00", "nope"], "B": ["x10"]}, [("A", "B")], {}, "column 'nope' is not in the data"),
+        ({"A": ["x00"], "B": ["x10"]}, [("A", "Z")], {}, "unknown construct 'Z'"),
+        ({"A": ["x00"], "B": ["x10"]}, [("A", "A")], {}, "points a construct at itself"),
+        ({"A": ["x00"], "B": ["x10"], "C": ["x20"]}, [("A", "B")], {}, "construct 'C' is on no path"),
+        ({"A": ["x00"], "B": ["x00"]}, [("A", "B")], {}, "item 'x00' is listed under both 'A' and 'B'"),
+        ({"A": ["x00"], "B": ["x10"]}, [("A", "B")], {"modes": {"A": "C"}}, "mode 'C'"),
+        ({"A": ["x00"], "B": ["x10"]}, [("A", "B")], {"scheme": "horst"}, "scheme 'horst' is not known"),
+        ({"A": ["x00"], "B": ["x10"]}, [], {}, "no structural path"),
+        ({"A": ["x00", "const"], "B": ["x10"]}, [("A", "B")], {}, "column 'const' is constant"),
+        ({"A": ["x00", "text"], "B": ["x10"]}, [("A", "B")], {}, "column 'text' is not numeric"),
+        (
+            {"A": ["x00", "x01", "dup"], "B": ["x10"]},
+            [("A", "B")],
+            {"modes": {"A": "B"}},
+            "construct 'A' (Mode B): its indicators are linearly dependent",
+        ),
+        (
+            {"A": ["x00", "x01"], "B": ["x10", "x11"]},
+            [("A", "B")],
+            {"tol": 1e-30, "maxiter": 2},
+            "did not converge in 2 iterations",
+        ),
+    ],
+)
 def test_bad_models_are_clear_errors(data, blocks, paths, kwargs, message):
     df = data.assign(const=3.0, text="a", dup=data["x00"] + data["x01"])
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
@@ -285,7 +320,8 @@ def test_ipma_definitions(data, scaled):
     assert sums.to_numpy() == pytest.approx(np.ones(5), abs=1e-14)
     rescaled = data * 10
     assert ip.performance.to_numpy() == pytest.approx(
-        [(rescaled[items] @ ip.rescaled_weights[items]).mean() for items in BLOCKS.values()], abs=1e-10)
+        [(rescaled[items] @ ip.rescaled_weights[items]).mean() for items in BLOCKS.values()], abs=1e-10
+    )
     # importance = standardized total effect x sd(target) / sd(driver) (Ringle & Sarstedt 2016)
     sd = ip.rescaled_scores.std()
     total = res.effects.set_index(["from", "to"])["total"]
@@ -300,13 +336,16 @@ def test_ipma_definitions(data, scaled):
         np.testing.assert_allclose(ip2.table.to_numpy(), ip.table.to_numpy(), atol=1e-10)
 
 
-@pytest.mark.parametrize(("target", "scale", "message"), [
-    ("L9", (0, 10), "target 'L9' is not a construct"),
-    ("L0", (0, 10), "target 'L0' has no construct leading to it"),
-    ("L4", (0, 5), "item 'x00' has values outside \\[0, 5\\]"),
-    ("L4", (5, 5), "min 5 not below max 5"),
-    ("L4", {"x00": (0, 10)}, "no \\(min, max\\) for item 'x01'"),
-])
+@pytest.mark.parametrize(
+    ("target", "scale", "message"),
+    [
+        ("L9", (0, 10), "target 'L9' is not a construct"),
+        ("L0", (0, 10), "target 'L0' has no construct leading to it"),
+        ("L4", (0, 5), "item 'x00' has values outside \\[0, 5\\]"),
+        ("L4", (5, 5), "min 5 not below max 5"),
+        ("L4", {"x00": (0, 10)}, "no \\(min, max\\) for item 'x01'"),
+    ],
+)
 def test_ipma_errors(data, target, scale, message):
     res = pls.fit(data, BLOCKS, PATHS)
     with pytest.raises(ValueError, match=message):
@@ -325,7 +364,8 @@ def test_bootstrap_is_seeded_and_each_resample_is_a_fit_of_its_rows(data):
         refit = pls.fit(data.iloc[rows[b]].reset_index(drop=True), BLOCKS, PATHS, scheme="factorial", modes={"L0": "B"})
         draw = one.draws.iloc[b]
         assert draw[[f"path:{f}->{t}" for f, t in PATHS]].to_numpy() == pytest.approx(
-            refit.paths["estimate"].to_numpy(), abs=1e-12)
+            refit.paths["estimate"].to_numpy(), abs=1e-12
+        )
         assert draw.filter(like="weight:").to_numpy() == pytest.approx(refit.outer["weight"].to_numpy(), abs=1e-12)
         r2 = refit.constructs["r2"].dropna().to_numpy()
         assert draw.filter(like="r2:").to_numpy() == pytest.approx(r2, abs=1e-12)
@@ -351,8 +391,12 @@ def test_bca_interval_from_a_hand_jackknife():
     res = pls.fit(df, blocks, paths)
     boot = pls.bootstrap(res, n_boot=300, seed=9, conf_level=0.9)
     theta = res.effects.set_index(["from", "to"]).loc[("L0", "L3"), "indirect"]
-    jack = np.array([pls.fit(df.drop(index=i), blocks, paths).effects.set_index(["from", "to"])
-                     .loc[("L0", "L3"), "indirect"] for i in df.index])
+    jack = np.array(
+        [
+            pls.fit(df.drop(index=i), blocks, paths).effects.set_index(["from", "to"]).loc[("L0", "L3"), "indirect"]
+            for i in df.index
+        ]
+    )
     draws = boot.draws["indirect:L0->L3"].to_numpy()
     z0 = stats.norm.ppf((draws < theta).mean())
     dev = jack.mean() - jack
@@ -385,10 +429,13 @@ def test_percentile_intervals_cover_the_population_paths():
     assert ((ratio > 0.75) & (ratio < 1.33)).all(), ratio
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"n_boot": 1}, "n_boot must be at least 2"),
-    ({"conf_level": 1.0}, "conf_level must be between 0 and 1"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"n_boot": 1}, "n_boot must be at least 2"),
+        ({"conf_level": 1.0}, "conf_level must be between 0 and 1"),
+    ],
+)
 def test_bootstrap_arguments(data, kwargs, message):
     res = pls.fit(data, BLOCKS, PATHS)
     with pytest.raises(ValueError, match=message):

@@ -4,6 +4,7 @@ The analysis results are built by hand (only the fields the rules read), so ever
 severity is worked out in the comments from the rule in the module docstring; the questionnaire
 is real, since labels come from it. Every scale has 7 points, so "scaled to the scale" divides by 6.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -67,40 +68,65 @@ def q(tmp_path_factory: pytest.TempPathFactory):
 
 def _ipa(derived: dict[str, float] | None = None, penalty: pd.DataFrame | None = None) -> SimpleNamespace:
     # Crosshair (importance 5, performance 5).
-    attributes = pd.DataFrame({"mean_importance": [6.0, 5.0, 4.9, 6.5], "mean_performance": [4.0, 4.7, 3.0, 5.0]},
-                              index=pd.Index(["speed", "price", "clean", "wait"], name="attribute"))
-    return SimpleNamespace(grid=SimpleNamespace(crosshair=(5.0, 5.0), attributes=attributes),
-                           derived=None if derived is None else SimpleNamespace(pct=pd.Series(derived)),
-                           penalty_reward=None if penalty is None else SimpleNamespace(attributes=penalty))
+    attributes = pd.DataFrame(
+        {"mean_importance": [6.0, 5.0, 4.9, 6.5], "mean_performance": [4.0, 4.7, 3.0, 5.0]},
+        index=pd.Index(["speed", "price", "clean", "wait"], name="attribute"),
+    )
+    return SimpleNamespace(
+        grid=SimpleNamespace(crosshair=(5.0, 5.0), attributes=attributes),
+        derived=None if derived is None else SimpleNamespace(pct=pd.Series(derived)),
+        penalty_reward=None if penalty is None else SimpleNamespace(attributes=penalty),
+    )
 
 
 def _penalty() -> pd.DataFrame:
-    return pd.DataFrame({"penalty": [-0.9, -0.5, -0.6, 0.3, -0.45],
-                         "penalty_p": [0.01, 0.01, 0.2, 0.01, 0.03],
-                         "reward_p": [0.5, 0.01, 0.5, 0.5, np.nan],
-                         "n_low": [12, 30, 8, 9, 5]},
-                        index=["speed_p", "price_p", "clean_p", "wait_p", "not_in_the_grid_p"])
+    return pd.DataFrame(
+        {
+            "penalty": [-0.9, -0.5, -0.6, 0.3, -0.45],
+            "penalty_p": [0.01, 0.01, 0.2, 0.01, 0.03],
+            "reward_p": [0.5, 0.01, 0.5, 0.5, np.nan],
+            "n_low": [12, 30, 8, 9, 5],
+        },
+        index=["speed_p", "price_p", "clean_p", "wait_p", "not_in_the_grid_p"],
+    )
 
 
 def _servqual(means: list[float], p_holm: list[float]) -> SimpleNamespace:
     ids = [f"rel{i + 1}" for i in range(len(means))]
-    items = pd.DataFrame({"mean": means, "p_holm": p_holm, "ci_low": [m - 0.2 for m in means],
-                          "ci_high": [m + 0.2 for m in means], "mean_E_paired": [6.0] * len(means),
-                          "mean_P_paired": [6.0 + m for m in means], "dimension": ["reliability"] * len(means)},
-                         index=pd.Index(ids, name="item"))
+    items = pd.DataFrame(
+        {
+            "mean": means,
+            "p_holm": p_holm,
+            "ci_low": [m - 0.2 for m in means],
+            "ci_high": [m + 0.2 for m in means],
+            "mean_E_paired": [6.0] * len(means),
+            "mean_P_paired": [6.0 + m for m in means],
+            "dimension": ["reliability"] * len(means),
+        },
+        index=pd.Index(ids, name="item"),
+    )
     return SimpleNamespace(items=items)
 
 
 def _kano() -> SimpleNamespace:
-    attributes = pd.DataFrame({"dominant": ["M", "A", "M"], "worse": [-0.8, -0.1, -0.35], "better": [0.2, 0.7, 0.1],
-                               "pct_M": [55.0, 10.0, 40.0], "n_valid": [40, 40, 38]},
-                              index=pd.Index(["loaner", "wifi", "coffee"], name="attribute"))
+    attributes = pd.DataFrame(
+        {
+            "dominant": ["M", "A", "M"],
+            "worse": [-0.8, -0.1, -0.35],
+            "better": [0.2, 0.7, 0.1],
+            "pct_M": [55.0, 10.0, 40.0],
+            "n_valid": [40, 40, 38],
+        },
+        index=pd.Index(["loaner", "wifi", "coffee"], name="attribute"),
+    )
     return SimpleNamespace(attributes=attributes)
 
 
 def _funnel() -> SimpleNamespace:
-    units = pd.DataFrame({"n": [20, 50, 30], "mean": [60.0, 70.0, 65.0], "lower_99_8": [62.0, 65.0, 65.0],
-                          "z": [-4.2, 1.0, -3.09]}, index=pd.Index(["D1", "D2", "D3"], name="unit"))
+    units = pd.DataFrame(
+        {"n": [20, 50, 30], "mean": [60.0, 70.0, 65.0], "lower_99_8": [62.0, 65.0, 65.0], "z": [-4.2, 1.0, -3.09]},
+        index=pd.Index(["D1", "D2", "D3"], name="unit"),
+    )
     return SimpleNamespace(funnel=SimpleNamespace(units=units))
 
 
@@ -130,7 +156,7 @@ def test_ipa_concentrate_here(q):
 def test_ipa_evidence_carries_the_derived_importance_when_there_is_one(q):
     found = improvement_priorities(q, _result(ipa={"ipa": _ipa(derived={"speed_p": 40.0})}), lang="en")
     assert found[0].evidence["derived_importance_pct"] == 40.0
-    assert "derived_importance_pct" not in found[1].evidence   # price has no derived importance
+    assert "derived_importance_pct" not in found[1].evidence  # price has no derived importance
 
 
 def test_penalty_reward_basic_factor(q):
@@ -151,7 +177,9 @@ def test_penalty_without_a_reward_test_still_counts_as_basic(q):
     penalty = _penalty().rename(index={"not_in_the_grid_p": "wait_p", "wait_p": "unused_p"})
     found = improvement_priorities(q, _result(ipa={"ipa": _ipa(penalty=penalty)}), lang="en")
     assert [(p.subject, round(p.severity, 6)) for p in found if p.kind == "penalty"] == [
-        ("speed", round(0.9 / 6, 6)), ("wait", round(0.45 / 6, 6))]
+        ("speed", round(0.9 / 6, 6)),
+        ("wait", round(0.45 / 6, 6)),
+    ]
 
 
 def test_servqual_significant_negative_gaps_at_most_five(q):
@@ -162,10 +190,16 @@ def test_servqual_significant_negative_gaps_at_most_five(q):
     # rel3 is not significant after Holm (.06), rel4 is a positive gap. Only the five largest stay.
     assert [p.subject for p in found] == ["rel1", "rel5", "rel7", "rel6", "rel8"]
     assert [p.severity for p in found] == pytest.approx([0.2, 0.1, 0.08, 0.07, 0.06])
-    assert found[0].label == "On time"                # the item's label
-    assert found[0].evidence == {"gap": -1.2, "ci_low": pytest.approx(-1.4), "ci_high": pytest.approx(-1.0),
-                                 "mean_E": 6.0, "mean_P": pytest.approx(4.8), "dimension": "reliability",
-                                 "p_holm": 0.001}
+    assert found[0].label == "On time"  # the item's label
+    assert found[0].evidence == {
+        "gap": -1.2,
+        "ci_low": pytest.approx(-1.4),
+        "ci_high": pytest.approx(-1.0),
+        "mean_E": 6.0,
+        "mean_P": pytest.approx(4.8),
+        "dimension": "reliability",
+        "p_holm": 0.001,
+    }
 
 
 def test_servqual_label_falls_back_to_the_perception_text(q):
@@ -195,12 +229,29 @@ def test_no_funnel_without_segments(q):
 
 
 def test_all_rules_together_most_severe_first_and_limited(q):
-    result = _result(ipa={"ipa": _ipa(penalty=_penalty())}, kano={"kano": _kano()}, satisfaction=_funnel(),
-                     servqual={"sq": _servqual([-1.2, -0.3, -0.9, 0.5, -0.6, -0.42, -0.48, -0.36],
-                                               [0.001, 0.04, 0.06, 0.001, 0.01, 0.01, 0.01, 0.01])})
-    everything = [("kano", "loaner"), ("funnel", "D1"), ("kano", "coffee"), ("ipa", "speed"), ("servqual", "rel1"),
-                  ("penalty", "speed"), ("servqual", "rel5"), ("servqual", "rel7"), ("servqual", "rel6"),
-                  ("servqual", "rel8"), ("ipa", "price")]
+    result = _result(
+        ipa={"ipa": _ipa(penalty=_penalty())},
+        kano={"kano": _kano()},
+        satisfaction=_funnel(),
+        servqual={
+            "sq": _servqual(
+                [-1.2, -0.3, -0.9, 0.5, -0.6, -0.42, -0.48, -0.36], [0.001, 0.04, 0.06, 0.001, 0.01, 0.01, 0.01, 0.01]
+            )
+        },
+    )
+    everything = [
+        ("kano", "loaner"),
+        ("funnel", "D1"),
+        ("kano", "coffee"),
+        ("ipa", "speed"),
+        ("servqual", "rel1"),
+        ("penalty", "speed"),
+        ("servqual", "rel5"),
+        ("servqual", "rel7"),
+        ("servqual", "rel6"),
+        ("servqual", "rel8"),
+        ("ipa", "price"),
+    ]
     # severities .8, .42, .35, .333, .2, .15, .1, .08, .07, .06, .05
     assert [(p.kind, p.subject) for p in improvement_priorities(q, result, lang="en", limit=20)] == everything
     assert [(p.kind, p.subject) for p in improvement_priorities(q, result, lang="en")] == everything[:8]

@@ -1,4 +1,5 @@
 """analysis.quality: response-quality flags and the input checks every analysis runs."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -9,14 +10,16 @@ from analysis import quality
 
 
 def _responses() -> pd.DataFrame:
-    return pd.DataFrame({
-        "q1": [4, 5, 3, 3, 4, np.nan],
-        "q2": [4, 5, 2, 3, 4, np.nan],
-        "q3": [4, 5, 5, 3, 4, 2],
-        "q4": [4, 1, 5, 3, 4, np.nan],
-        "email": ["a@x", "b@x", "a@x", None, "c@x", None],
-        "duration_s": [400, 380, 90, 410, 400, np.nan],
-    })
+    return pd.DataFrame(
+        {
+            "q1": [4, 5, 3, 3, 4, np.nan],
+            "q2": [4, 5, 2, 3, 4, np.nan],
+            "q3": [4, 5, 5, 3, 4, 2],
+            "q4": [4, 1, 5, 3, 4, np.nan],
+            "email": ["a@x", "b@x", "a@x", None, "c@x", None],
+            "duration_s": [400, 380, 90, 410, 400, np.nan],
+        }
+    )
 
 
 def test_straightlining():
@@ -48,15 +51,32 @@ def test_duplicates_keep_the_first():
 
 
 def test_flags_frame_and_counts():
-    result = quality.flags(_responses(), batteries={"grid": ["q1", "q2", "q3", "q4"]}, duration="duration_s",
-                           answers=["q1", "q2", "q3", "q4"], key="email")
-    assert list(result.flags.columns) == ["straightlining_grid", "long_string_grid", "speeder",
-                                          "duplicate_answers", "duplicate_key", "any"]
+    result = quality.flags(
+        _responses(),
+        batteries={"grid": ["q1", "q2", "q3", "q4"]},
+        duration="duration_s",
+        answers=["q1", "q2", "q3", "q4"],
+        key="email",
+    )
+    assert list(result.flags.columns) == [
+        "straightlining_grid",
+        "long_string_grid",
+        "speeder",
+        "duplicate_answers",
+        "duplicate_key",
+        "any",
+    ]
     assert result.flags.dtypes.eq(bool).all()
     assert result.long_string_min == {"grid": 4}  # default: half the battery, at least 5, at most its length
     counts = result.counts()
-    assert counts.to_dict() == {"straightlining_grid": 3, "long_string_grid": 3, "speeder": 1,
-                                "duplicate_answers": 1, "duplicate_key": 1, "any": 4}
+    assert counts.to_dict() == {
+        "straightlining_grid": 3,
+        "long_string_grid": 3,
+        "speeder": 1,
+        "duplicate_answers": 1,
+        "duplicate_key": 1,
+        "any": 4,
+    }
     assert result.speed_cutoff_s == pytest.approx(400 / 3)
     assert "speeder" in result.summary()
     assert result.to_frame().set_index("flag").loc["any", "pct"] == pytest.approx(400 / 6)
@@ -69,13 +89,24 @@ def test_long_string_threshold_per_battery():
         quality.flags(_responses(), batteries={"one": ["q1"]})
 
 
-@pytest.mark.parametrize(("frame", "columns", "message"), [
-    (pd.DataFrame({"score": [1, 2]}), ["scroe"], r"column 'scroe' not found in the data \(did you mean 'score'\?\)"),
-    (pd.DataFrame({"score": ["1", "two"]}), ["score"], "column 'score' holds a non-numeric value 'two' \\(row 1\\)"),
-    (pd.DataFrame({"score": [True, False]}), ["score"], "column 'score' holds True/False values"),
-    (pd.DataFrame({"score": [np.nan, np.nan]}), ["score"], "column 'score' has no values"),
-    (pd.DataFrame({"score": [1.0, np.inf]}), ["score"], "column 'score' holds an infinite value"),
-])
+@pytest.mark.parametrize(
+    ("frame", "columns", "message"),
+    [
+        (
+            pd.DataFrame({"score": [1, 2]}),
+            ["scroe"],
+            r"column 'scroe' not found in the data \(did you mean 'score'\?\)",
+        ),
+        (
+            pd.DataFrame({"score": ["1", "two"]}),
+            ["score"],
+            "column 'score' holds a non-numeric value 'two' \\(row 1\\)",
+        ),
+        (pd.DataFrame({"score": [True, False]}), ["score"], "column 'score' holds True/False values"),
+        (pd.DataFrame({"score": [np.nan, np.nan]}), ["score"], "column 'score' has no values"),
+        (pd.DataFrame({"score": [1.0, np.inf]}), ["score"], "column 'score' holds an infinite value"),
+    ],
+)
 def test_numeric_columns_bad_input(frame, columns, message):
     with pytest.raises(ValueError, match=message):
         quality.numeric_columns(frame, columns)

@@ -1,4 +1,5 @@
 """Service recovery (analysis/recovery.py) and the report's service-recovery section."""
+
 from __future__ import annotations
 
 import math
@@ -35,16 +36,31 @@ def frame(survey: str = "dealer_aftersales_csi") -> pd.DataFrame:
     ]
     records = []
     for cid, alert, dept, state, root, contact, closed, overdue, sent, recovered in rows:
-        records.append({
-            "case_id": cid, "survey": survey, "response_id": f"r{cid}", "alert": alert, "label": alert,
-            "dealer": "D1", "department": dept, "priority": "high", "state": state, "created_at": T,
-            "first_contact_due": _h(24), "first_contact_at": _h(contact) if contact is not None else pd.NaT,
-            "overdue_at": pd.NaT, "closed_at": _h(closed) if closed is not None else pd.NaT, "overdue": overdue,
-            "root_cause": root, "recovery_sent_at": _h(80) if sent else pd.NaT,
-            "recovery_answered_at": _h(90) if recovered is not None else pd.NaT,
-            "recovery_score": {True: 5.0, False: 2.0}.get(recovered, math.nan),
-            "recovery_points": 5 if recovered is not None else pd.NA,
-            "recovered": recovered})
+        records.append(
+            {
+                "case_id": cid,
+                "survey": survey,
+                "response_id": f"r{cid}",
+                "alert": alert,
+                "label": alert,
+                "dealer": "D1",
+                "department": dept,
+                "priority": "high",
+                "state": state,
+                "created_at": T,
+                "first_contact_due": _h(24),
+                "first_contact_at": _h(contact) if contact is not None else pd.NaT,
+                "overdue_at": pd.NaT,
+                "closed_at": _h(closed) if closed is not None else pd.NaT,
+                "overdue": overdue,
+                "root_cause": root,
+                "recovery_sent_at": _h(80) if sent else pd.NaT,
+                "recovery_answered_at": _h(90) if recovered is not None else pd.NaT,
+                "recovery_score": {True: 5.0, False: 2.0}.get(recovered, math.nan),
+                "recovery_points": 5 if recovered is not None else pd.NA,
+                "recovered": recovered,
+            }
+        )
     df = pd.DataFrame.from_records(records, columns=list(CASE_COLUMNS))
     df["recovered"] = df["recovered"].astype("boolean")
     return df
@@ -56,15 +72,19 @@ def test_counts_times_and_recovered_share():
     assert (r.n_cases, r.n_active, r.n_overdue, r.n_done, r.n_closed_without_action) == (5, 2, 1, 2, 1)
     assert (r.n_contacted, r.n_not_contacted) == (3, 2)
     assert r.contact_hours_median == 10.0
-    assert r.contact_hours_p90 == pytest.approx(26.0)          # numpy linear: 10 + 0.8 * (30 - 10)
+    assert r.contact_hours_p90 == pytest.approx(26.0)  # numpy linear: 10 + 0.8 * (30 - 10)
     assert r.contacted_on_time_pct == pytest.approx(200 / 3)
-    assert r.close_hours_median == 30.0                        # closed after 30, 70 and 5 h
+    assert r.close_hours_median == 30.0  # closed after 30, 70 and 5 h
     assert (r.n_recovery_sent, r.n_recovery_answered, r.n_recovered, r.recovered_pct) == (2, 2, 1, 50.0)
     assert r.by_cause.loc["unhappy"].tolist() == [4, 1, 1, 3]
     assert r.by_root_cause["n"].to_dict() == {"repair_quality": 1, "parts": 1}
     dept = r.to_frame()
     assert dept.loc["mechanical", ["n", "contact_hours_median", "close_hours_median", "recovered_pct"]].tolist() == [
-        2, 16.0, 50.0, 50.0]
+        2,
+        16.0,
+        50.0,
+        50.0,
+    ]
     assert dept.loc["(none)", "overdue"] == 1 and math.isnan(dept.loc["body_paint", "recovered_pct"])
     assert "recovered: 1 of 2 answered recovery surveys (50.0 %" in r.summary()
 
@@ -81,11 +101,14 @@ def test_a_missing_column_is_named():
         service_recovery(frame().drop(columns=["recovered"]))
 
 
-@pytest.mark.parametrize(("k", "n", "low", "high"), [
-    (81, 263, 25.53, 36.62),    # Newcombe (1998), Statistics in Medicine 17, 857-872, Table I, method 3
-    (15, 148, 6.24, 16.05),
-    (0, 20, 0.0, 16.11),
-])
+@pytest.mark.parametrize(
+    ("k", "n", "low", "high"),
+    [
+        (81, 263, 25.53, 36.62),  # Newcombe (1998), Statistics in Medicine 17, 857-872, Table I, method 3
+        (15, 148, 6.24, 16.05),
+        (0, 20, 0.0, 16.11),
+    ],
+)
 def test_wilson_interval(k, n, low, high):
     got = _wilson(k, n)
     assert got == pytest.approx((low, high), abs=0.01)
@@ -102,9 +125,13 @@ def _wilson_closed_form(k: int, n: int) -> tuple[float, float]:
 
 
 def test_wilson_is_the_closed_form_on_every_count_up_to_60():
-    worst = max(abs(got - want) for n in range(1, 61) for k in range(n + 1)
-                for got, want in zip(_wilson(k, n), _wilson_closed_form(k, n), strict=True))
-    assert worst < 1e-12   # in percent; measured 2.8e-14
+    worst = max(
+        abs(got - want)
+        for n in range(1, 61)
+        for k in range(n + 1)
+        for got, want in zip(_wilson(k, n), _wilson_closed_form(k, n), strict=True)
+    )
+    assert worst < 1e-12  # in percent; measured 2.8e-14
     assert all(math.isnan(v) for v in _wilson(0, 0))
 
 
@@ -130,19 +157,33 @@ def test_the_report_has_the_section_only_when_the_survey_has_cases(analysed):
 
     q, _ = analysed
     assert _section(_report(analysed, "en", None)) == ""
-    assert _recovery(q, frame(survey="servqual"), None, "en", None) is None      # another survey's cases
+    assert _recovery(q, frame(survey="servqual"), None, "en", None) is None  # another survey's cases
     assert _recovery(q, frame().iloc[:0], None, "en", None) is None
 
 
-@pytest.mark.parametrize(("lang", "texts"), [
-    ("en", ["Service recovery", "Dissatisfied or detractor", "Customer at risk of leaving", "Repair quality",
-            "Mechanical repair", "Reasons for leaving", "n = 80 customers", "1 of 2 recovery surveys satisfied"]),
-    ("zh", ["服务补救", "不满意或不愿推荐的客户", "维修质量", "机电维修", "客户流失原因", "n = 80 位客户"]),
-])
+@pytest.mark.parametrize(
+    ("lang", "texts"),
+    [
+        (
+            "en",
+            [
+                "Service recovery",
+                "Dissatisfied or detractor",
+                "Customer at risk of leaving",
+                "Repair quality",
+                "Mechanical repair",
+                "Reasons for leaving",
+                "n = 80 customers",
+                "1 of 2 recovery surveys satisfied",
+            ],
+        ),
+        ("zh", ["服务补救", "不满意或不愿推荐的客户", "维修质量", "机电维修", "客户流失原因", "n = 80 位客户"]),
+    ],
+)
 def test_the_section_with_causes_departments_and_lost_reasons(analysed, lang, texts):
     lost_q = load_questionnaire(ROOT / "lost_customer.yaml")
     section = _section(_report(analysed, lang, frame(), lost=(lost_q, simulate(lost_q, 80, seed=2))))
     for text in texts:
         assert text in section, text
-    assert section.count("<img") == 2                      # root causes, lost-customer reasons
+    assert section.count("<img") == 2  # root causes, lost-customer reasons
     assert 'src="data:image/svg+xml;base64,' in section

@@ -4,6 +4,7 @@ The peer's numbers (psych, lavaan, semTools) are checked case by case in test_re
 the expectations here follow from the definitions (STATISTICS.md section 1) or from
 algebra, stated next to each test.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -35,6 +36,7 @@ def manual_alpha(c: np.ndarray) -> float:
 
 # --------------------------------------------------------------------------- bad input
 
+
 def _frame(**columns: object) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
@@ -42,27 +44,43 @@ def _frame(**columns: object) -> pd.DataFrame:
 GOOD = {"q1": [1, 2, 3, 4, 5, 2], "q2": [2, 2, 3, 5, 4, 1], "q3": [1, 3, 3, 4, 5, 2]}
 
 
-@pytest.mark.parametrize(("data", "kwargs", "message"), [
-    (_frame(**GOOD, q4=["a", "b", "c", "d", "e", "f"]), {}, "item 'q4' is not numeric"),
-    (_frame(**GOOD, q4=[3, 3, 3, 3, 3, 3]), {}, "item 'q4' is constant"),
-    (_frame(q1=GOOD["q1"]), {}, "at least two items"),
-    (_frame(**GOOD, q4=[np.nan] * 6), {}, "item 'q4' has no answers"),
-    (_frame(q1=[1, 2], q2=[2, 1]), {}, "at least 3 rows"),
-    (_frame(**GOOD), {"reverse": ["q9"]}, "reverse-keyed item 'q9' is not one of the items"),
-    (_frame(**GOOD, q4=[1, 2, np.inf, 4, 5, 1]), {}, "item 'q4' contains an infinite value"),
-    (_frame(**GOOD, q4=[1, 2, 3, np.nan, np.nan, np.nan], q5=[np.nan, np.nan, np.nan, 4, 5, 1]), {},
-     "items 'q4' and 'q5' are answered together by only 0 rows"),
-    (_frame(**GOOD, q4=[1, np.nan, 3, np.nan, np.nan, np.nan]), {"missing": "listwise"}, "only 2 rows answer every item"),
-    (_frame(**GOOD, q4=[1e200, 2, 3, 4, 5, 1]), {}, "item 'q4' has values too large to square"),
-    (_frame(**GOOD, q4=[1, np.nan, 1, np.nan, 1, 1]), {"missing": "listwise"},
-     "item 'q4' is constant among the rows that answer every item"),
-    (_frame(**GOOD, q4=[1, 2, 3, 4, 7, 1]), {"reverse": ["q4"], "scale": (1, 5)},
-     "reverse-keyed item 'q4' has values outside the scale 1..5"),
-    (_frame(**GOOD), {"scale": (5, 1)}, "scale must be (min, max)"),
-    (_frame(**GOOD), {"missing": "everything"}, "missing must be 'pairwise' or 'listwise'"),
-    (_frame(**GOOD), {"ci": 95}, "ci must be a confidence level"),
-    (_frame(q1=[1, 2, 3, 4], q2=[4, 3, 2, 1]), {"reverse": []}, "cancel out"),
-])
+@pytest.mark.parametrize(
+    ("data", "kwargs", "message"),
+    [
+        (_frame(**GOOD, q4=["a", "b", "c", "d", "e", "f"]), {}, "item 'q4' is not numeric"),
+        (_frame(**GOOD, q4=[3, 3, 3, 3, 3, 3]), {}, "item 'q4' is constant"),
+        (_frame(q1=GOOD["q1"]), {}, "at least two items"),
+        (_frame(**GOOD, q4=[np.nan] * 6), {}, "item 'q4' has no answers"),
+        (_frame(q1=[1, 2], q2=[2, 1]), {}, "at least 3 rows"),
+        (_frame(**GOOD), {"reverse": ["q9"]}, "reverse-keyed item 'q9' is not one of the items"),
+        (_frame(**GOOD, q4=[1, 2, np.inf, 4, 5, 1]), {}, "item 'q4' contains an infinite value"),
+        (
+            _frame(**GOOD, q4=[1, 2, 3, np.nan, np.nan, np.nan], q5=[np.nan, np.nan, np.nan, 4, 5, 1]),
+            {},
+            "items 'q4' and 'q5' are answered together by only 0 rows",
+        ),
+        (
+            _frame(**GOOD, q4=[1, np.nan, 3, np.nan, np.nan, np.nan]),
+            {"missing": "listwise"},
+            "only 2 rows answer every item",
+        ),
+        (_frame(**GOOD, q4=[1e200, 2, 3, 4, 5, 1]), {}, "item 'q4' has values too large to square"),
+        (
+            _frame(**GOOD, q4=[1, np.nan, 1, np.nan, 1, 1]),
+            {"missing": "listwise"},
+            "item 'q4' is constant among the rows that answer every item",
+        ),
+        (
+            _frame(**GOOD, q4=[1, 2, 3, 4, 7, 1]),
+            {"reverse": ["q4"], "scale": (1, 5)},
+            "reverse-keyed item 'q4' has values outside the scale 1..5",
+        ),
+        (_frame(**GOOD), {"scale": (5, 1)}, "scale must be (min, max)"),
+        (_frame(**GOOD), {"missing": "everything"}, "missing must be 'pairwise' or 'listwise'"),
+        (_frame(**GOOD), {"ci": 95}, "ci must be a confidence level"),
+        (_frame(q1=[1, 2, 3, 4], q2=[4, 3, 2, 1]), {"reverse": []}, "cancel out"),
+    ],
+)
 def test_alpha_refuses_bad_input(data, kwargs, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         reliability.cronbach_alpha(data, **kwargs)
@@ -79,15 +97,25 @@ def test_not_a_frame_is_a_type_error():
         reliability.cronbach_alpha(np.ones((5, 3)))
 
 
-@pytest.mark.parametrize("function", [
-    reliability.cronbach_alpha, reliability.guttman, reliability.split_half, reliability.omega,
-    reliability.spss_item_total, reliability.spss_split_half,
-])
-@pytest.mark.parametrize(("extra", "message"), [
-    (["x"] * 300, "item 'bad' is not numeric"),
-    ([2.0] * 300, "item 'bad' is constant"),
-    ([np.nan] * 300, "item 'bad' has no answers"),
-])
+@pytest.mark.parametrize(
+    "function",
+    [
+        reliability.cronbach_alpha,
+        reliability.guttman,
+        reliability.split_half,
+        reliability.omega,
+        reliability.spss_item_total,
+        reliability.spss_split_half,
+    ],
+)
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["x"] * 300, "item 'bad' is not numeric"),
+        ([2.0] * 300, "item 'bad' is constant"),
+        ([np.nan] * 300, "item 'bad' has no answers"),
+    ],
+)
 def test_every_function_names_the_bad_column(function, extra, message):
     data = likert(k=4).assign(bad=extra)
     with pytest.raises(ValueError, match=message):
@@ -101,12 +129,15 @@ def test_omega_refuses_unidentified_factor_count():
         reliability.omega(likert(k=2))
 
 
-@pytest.mark.parametrize(("model", "message"), [
-    ({"f": ["q1", "q2", "q9"]}, "item 'q9' of factor 'f' is not a column"),
-    ({"f": ["q1"], "g": ["q2", "q3", "q4"]}, "factor 'f' needs at least two items"),
-    ({"f": ["q1", "q2"]}, "not identified"),
-    ({}, "model must map each factor"),
-])
+@pytest.mark.parametrize(
+    ("model", "message"),
+    [
+        ({"f": ["q1", "q2", "q9"]}, "item 'q9' of factor 'f' is not a column"),
+        ({"f": ["q1"], "g": ["q2", "q3", "q4"]}, "factor 'f' needs at least two items"),
+        ({"f": ["q1", "q2"]}, "not identified"),
+        ({}, "model must map each factor"),
+    ],
+)
 def test_composite_reliability_refuses_bad_models(model, message):
     with pytest.raises(ValueError, match=message):
         reliability.composite_reliability(likert(k=5), model)
@@ -121,6 +152,7 @@ def test_no_runtime_warning_on_degenerate_but_valid_data():
 
 
 # --------------------------------------------------------------------------- keying
+
 
 def test_reverse_keying_recodes_with_the_scale():
     data = likert(seed=2)
@@ -150,6 +182,7 @@ def test_reversed_item_lowers_alpha_until_keyed():
 
 
 # --------------------------------------------------------------------------- missing data
+
 
 def test_pairwise_covariance_matches_pandas_and_keeps_every_row():
     data = likert(n=400, missing=0.08, seed=6)
@@ -182,7 +215,8 @@ def test_many_blocks_give_the_same_moments_as_one():
     shuffled = reliability.cronbach_alpha(data.sample(frac=1.0, random_state=1))
     assert res.alpha == pytest.approx(manual_alpha(data.cov().to_numpy()), abs=1e-12)
     assert res.items.drop(columns="reversed").to_numpy() == pytest.approx(
-        shuffled.items.drop(columns="reversed").to_numpy(), abs=1e-10)
+        shuffled.items.drop(columns="reversed").to_numpy(), abs=1e-10
+    )
 
 
 def test_rows_answering_nothing_count_in_n_only():
@@ -193,6 +227,7 @@ def test_rows_answering_nothing_count_in_n_only():
 
 
 # --------------------------------------------------------------------------- bootstrap
+
 
 def test_seeded_bootstrap_is_reproducible():
     data = likert(n=200, missing=0.03, seed=10)
@@ -213,6 +248,7 @@ def test_bootstrap_interval_brackets_alpha_like_feldt():
 
 
 # --------------------------------------------------------------------------- properties
+
 
 def test_perfectly_parallel_items_have_alpha_one_without_warnings():
     x = np.array([1, 2, 3, 4, 5, 3, 2], dtype=float)
@@ -275,9 +311,12 @@ def test_item_statistics_follow_their_definitions():
         assert res.items.loc[item, "r_drop"] == pytest.approx(data[item].corr(rest.sum(axis=1)), abs=1e-12)
         assert res.items.loc[item, "alpha_if_deleted"] == pytest.approx(manual_alpha(rest.cov().to_numpy()), abs=1e-12)
         assert res.items.loc[item, "std_alpha_if_deleted"] == pytest.approx(
-            reliability.cronbach_alpha(rest).std_alpha, abs=1e-12)
+            reliability.cronbach_alpha(rest).std_alpha, abs=1e-12
+        )
         assert res.items.loc[item, "ase_if_deleted"] == pytest.approx(reliability.cronbach_alpha(rest).ase, abs=1e-12)
-        assert res.items.loc[item, "g6_smc_if_deleted"] == pytest.approx(reliability.cronbach_alpha(rest).g6_smc, abs=1e-12)
+        assert res.items.loc[item, "g6_smc_if_deleted"] == pytest.approx(
+            reliability.cronbach_alpha(rest).g6_smc, abs=1e-12
+        )
 
 
 def test_duhachek_interval_uses_the_normal_quantile():
@@ -292,6 +331,7 @@ def test_two_items_have_no_alpha_if_deleted():
 
 
 # --------------------------------------------------------------------------- Guttman, split-half, SPSS
+
 
 def test_guttman_lambdas_order_and_alpha():
     data = likert(k=6, seed=20, missing=0.03)
@@ -355,6 +395,7 @@ def test_spss_split_half_forms():
 
 # --------------------------------------------------------------------------- omega and CFA
 
+
 def test_one_factor_omega_bounds_and_flip():
     data = likert(k=6, seed=26, n=600)
     res = reliability.omega(data)
@@ -398,8 +439,10 @@ def test_composite_reliability_of_a_known_two_factor_model():
     n = 5000
     f = rng.multivariate_normal([0, 0], [[1, 0.3], [0.3, 1]], n)
     lam = 0.7
-    data = pd.DataFrame({f"a{j}": lam * f[:, 0] + np.sqrt(1 - lam**2) * rng.standard_normal(n) for j in range(3)}
-                        | {f"b{j}": lam * f[:, 1] + np.sqrt(1 - lam**2) * rng.standard_normal(n) for j in range(3)})
+    data = pd.DataFrame(
+        {f"a{j}": lam * f[:, 0] + np.sqrt(1 - lam**2) * rng.standard_normal(n) for j in range(3)}
+        | {f"b{j}": lam * f[:, 1] + np.sqrt(1 - lam**2) * rng.standard_normal(n) for j in range(3)}
+    )
     res = reliability.composite_reliability(data, {"A": ["a0", "a1", "a2"], "B": ["b0", "b1", "b2"]})
     expected_cr = (3 * lam) ** 2 / ((3 * lam) ** 2 + 3 * (1 - lam**2))
     assert res.factors["cr"].to_numpy() == pytest.approx(expected_cr, abs=0.02)
@@ -420,11 +463,16 @@ def test_cfa_reverse_keyed_item_loads_positively_once_recoded():
 
 # --------------------------------------------------------------------------- result objects
 
+
 def test_results_are_frozen_and_print():
     data = likert(k=4, seed=30)
     results = [
-        reliability.cronbach_alpha(data), reliability.guttman(data), reliability.split_half(data),
-        reliability.spss_item_total(data), reliability.spss_split_half(data), reliability.omega(data),
+        reliability.cronbach_alpha(data),
+        reliability.guttman(data),
+        reliability.split_half(data),
+        reliability.spss_item_total(data),
+        reliability.spss_split_half(data),
+        reliability.omega(data),
         reliability.composite_reliability(data, {"f": list(data.columns)}),
     ]
     for res in results:
@@ -463,7 +511,13 @@ def test_composite_reliability_refuses_an_improper_solution():
     # One strong item and two noise items: ML pushes the strong item's residual variance below 0.
     rng = np.random.default_rng(33)
     f = rng.standard_normal(60)
-    data = pd.DataFrame({"a": f + 0.05 * rng.standard_normal(60), "b": 0.1 * f + rng.standard_normal(60),
-                         "c": 0.1 * f + rng.standard_normal(60), "d": 0.1 * f + rng.standard_normal(60)})
+    data = pd.DataFrame(
+        {
+            "a": f + 0.05 * rng.standard_normal(60),
+            "b": 0.1 * f + rng.standard_normal(60),
+            "c": 0.1 * f + rng.standard_normal(60),
+            "d": 0.1 * f + rng.standard_normal(60),
+        }
+    )
     with pytest.raises(ValueError, match=r"improper|did not converge"):
         reliability.composite_reliability(data, {"f": ["a", "b", "c", "d"]})

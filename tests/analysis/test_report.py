@@ -1,4 +1,5 @@
 """The HTML report: sections the questionnaire implies, both languages, self-contained, inert, reproducible."""
+
 from __future__ import annotations
 
 import base64
@@ -38,8 +39,15 @@ class _Page(HTMLParser):
 
 def _render(tmp_path, name: str, lang: str, n: int = 500, **sim) -> tuple[str, _Page]:
     q = load_questionnaire(ROOT / f"{name}.yaml")
-    df = simulate(q, n, seed=3, careless=0.03, fields={q.fields[0].id: ["D1", "D2", "D3", "D4"]},
-                  waves=["2026Q1", "2026Q2"], **sim)
+    df = simulate(
+        q,
+        n,
+        seed=3,
+        careless=0.03,
+        fields={q.fields[0].id: ["D1", "D2", "D3", "D4"]},
+        waves=["2026Q1", "2026Q2"],
+        **sim,
+    )
     out = tmp_path / f"{name}-{lang}.html"
     write_report(q, df, out, lang=lang, seed=3)
     html = out.read_text(encoding="utf-8")
@@ -52,7 +60,16 @@ def _render(tmp_path, name: str, lang: str, n: int = 500, **sim) -> tuple[str, _
 def test_servqual_report_sections(tmp_path, lang):
     html, page = _render(tmp_path, "servqual", lang)
     assert page.sections[0] == "priorities"
-    for section in ("sample", "reliability", "servqual-sq", "loyalty", "segments", "waves", "methods", "reproducibility"):
+    for section in (
+        "sample",
+        "reliability",
+        "servqual-sq",
+        "loyalty",
+        "segments",
+        "waves",
+        "methods",
+        "reproducibility",
+    ):
         assert section in page.sections, section
     assert ('<html lang="zh-Hans">' if lang == "zh" else '<html lang="en">') in html
     images = [a["src"] for tag, a in page.tags if tag == "img"]
@@ -64,12 +81,15 @@ def test_servqual_report_sections(tmp_path, lang):
     assert ("可靠性" if lang == "zh" else "Reliability") in text
 
 
-@pytest.mark.parametrize(("name", "sections"), [
-    ("dealer_aftersales_csi", ["ipa-steps", "loyalty", "segments"]),
-    ("kano_dealer", ["kano-features"]),
-    ("customer_orientation_selftest", ["scoring"]),
-    ("lost_customer", ["frequencies"]),
-])
+@pytest.mark.parametrize(
+    ("name", "sections"),
+    [
+        ("dealer_aftersales_csi", ["ipa-steps", "loyalty", "segments"]),
+        ("kano_dealer", ["kano-features"]),
+        ("customer_orientation_selftest", ["scoring"]),
+        ("lost_customer", ["frequencies"]),
+    ],
+)
 def test_sections_follow_the_questionnaire(tmp_path, name, sections):
     _, page = _render(tmp_path, name, "en", n=400)
     for section in sections:
@@ -124,8 +144,9 @@ def test_report_command_and_bad_language(tmp_path):
     q = load_questionnaire(ROOT / "servqual.yaml")
     simulate(q, 150, seed=5).to_parquet(data, index=False)
     runner = CliRunner()
-    result = runner.invoke(main, ["report", str(ROOT / "servqual.yaml"), str(data), "-o", str(tmp_path / "r.html"),
-                                  "--lang", "en"])
+    result = runner.invoke(
+        main, ["report", str(ROOT / "servqual.yaml"), str(data), "-o", str(tmp_path / "r.html"), "--lang", "en"]
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "r.html").read_text(encoding="utf-8").count("<section") >= 5
     neither = runner.invoke(main, ["report", str(ROOT / "servqual.yaml"), "-o", str(tmp_path / "r.html")])

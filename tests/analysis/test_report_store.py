@@ -1,4 +1,5 @@
 """analysis.report.report_from_store: the one way a report is drawn from the response store."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -36,10 +37,11 @@ def test_report_from_store_writes_what_it_read(store, tmp_path):
     target = tmp_path / "r.html"
     made = report_from_store(engine, q, lang="en", source="demo database", seed=7, output=target)
     assert made.responses == 40 and target.read_text(encoding="utf-8") == made.html
-    assert "demo database, survey dealer_aftersales_csi; excluded: straightlining, speeder, duplicate_answers" \
-        in made.html
+    assert (
+        "demo database, survey dealer_aftersales_csi; excluded: straightlining, speeder, duplicate_answers" in made.html
+    )
     assert data_sha256(storage.responses_frame(engine, q)) in made.html
-    assert '<section id="recovery">' in made.html                  # the rules opened cases: the recovery section
+    assert '<section id="recovery">' in made.html  # the rules opened cases: the recovery section
     kept = report_from_store(engine, q, lang="en", exclude=())
     assert "excluded: none" in kept.html and kept.timings.statistics_s > 0
 

@@ -1,4 +1,5 @@
 """analysis.segments: comparison block, Holm, funnel limits, waves."""
+
 from __future__ import annotations
 
 from itertools import combinations
@@ -33,8 +34,9 @@ def test_compare_two_groups_by_hand():
     assert pair["tukey_p_adj"] == pytest.approx(result.anova_p, abs=1e-9)
 
 
-def _tukey_kramer(a: np.ndarray, b: np.ndarray, ms_within: float, df_within: int, g: int,
-                  level: float = 0.95) -> tuple[float, float, float]:
+def _tukey_kramer(
+    a: np.ndarray, b: np.ndarray, ms_within: float, df_within: int, g: int, level: float = 0.95
+) -> tuple[float, float, float]:
     # Kramer (1956): b - a +/- q(level; g, N - g) sqrt(MS_W / 2 (1/n_a + 1/n_b)), p = P(Q > |b - a| / se);
     # the hand-written loop that scipy.stats.tukey_hsd replaced in segments._pairs.
     diff = b.mean() - a.mean()
@@ -52,13 +54,18 @@ def _welch_t_p(a: np.ndarray, b: np.ndarray) -> float:
     return float(2 * stats.t.sf(abs(t), df))
 
 
-@pytest.mark.parametrize(("seed", "sizes", "sds"), [
-    (7, (12, 20, 9), (1, 2, 0.5)), (1, (5, 5, 5, 5), (1, 1, 1, 1)), (2, (3, 40, 8, 15, 6), (0.3, 2, 1, 1, 4)),
-])
+@pytest.mark.parametrize(
+    ("seed", "sizes", "sds"),
+    [
+        (7, (12, 20, 9), (1, 2, 0.5)),
+        (1, (5, 5, 5, 5), (1, 1, 1, 1)),
+        (2, (3, 40, 8, 15, 6), (0.3, 2, 1, 1, 4)),
+    ],
+)
 def test_pairs_equal_the_textbook_formulas(seed, sizes, sds):
     rng = np.random.default_rng(seed)
     by = [rng.normal(0.2 * i, sd, n).round(1) for i, (n, sd) in enumerate(zip(sizes, sds, strict=True))]
-    names = "vwxyz"[:len(by)]
+    names = "vwxyz"[: len(by)]
     values = pd.Series(np.concatenate(by), name="os")
     groups = pd.Series([names[i] for i, x in enumerate(by) for _ in x])
     result = segments.compare(values, groups)
@@ -85,14 +92,14 @@ def test_tukey_with_every_group_constant():
     result = segments.compare(values, pd.Series(list("aaabbbccc")))
     assert result.pairs.loc["b-a", ["diff", "tukey_lwr", "tukey_upr", "tukey_p_adj"]].tolist() == [1.0, 1.0, 1.0, 0.0]
     assert np.isnan(result.pairs.loc["c-b", "tukey_p_adj"])
-    assert np.isnan(result.pairs.loc["c-b", "welch_p"])   # two constant groups: t undefined
+    assert np.isnan(result.pairs.loc["c-b", "welch_p"])  # two constant groups: t undefined
 
 
 def test_welch_t_with_one_constant_group_is_exact_not_a_warning():
     # pytest turns warnings into errors: scipy's ttest_ind would warn of precision loss here
     a, b = np.array([2.0, 2, 2]), np.array([1.0, 2, 4, 5])
     p = segments._welch_t_p(b, a)
-    t = (b.mean() - 2) / np.sqrt(b.var(ddof=1) / 4)   # the constant group adds no variance; df = n_b - 1
+    t = (b.mean() - 2) / np.sqrt(b.var(ddof=1) / 4)  # the constant group adds no variance; df = n_b - 1
     assert p == pytest.approx(2 * stats.t.sf(abs(t), 3), abs=1e-14)
 
 
@@ -132,13 +139,20 @@ def test_missing_rows_are_dropped():
     assert result.groups["n"].tolist() == [3, 2]
 
 
-@pytest.mark.parametrize(("values", "groups", "message"), [
-    (pd.Series(["1", "x", "3", "4"], name="score"), pd.Series(list("aabb")), "column 'score' holds a non-numeric value 'x'"),
-    (pd.Series([2.0, 2, 2, 2], name="score"), pd.Series(list("aabb")), "column 'score' is constant"),
-    (pd.Series([np.nan] * 4, name="score"), pd.Series(list("aabb")), "column 'score' has no values"),
-    (pd.Series([1.0, 2, 3], name="score"), pd.Series(list("aab")), "group 'b' has 1 value"),
-    (pd.Series([1.0, 2, 3], name="score"), pd.Series(list("aaa")), "at least 2 groups"),
-])
+@pytest.mark.parametrize(
+    ("values", "groups", "message"),
+    [
+        (
+            pd.Series(["1", "x", "3", "4"], name="score"),
+            pd.Series(list("aabb")),
+            "column 'score' holds a non-numeric value 'x'",
+        ),
+        (pd.Series([2.0, 2, 2, 2], name="score"), pd.Series(list("aabb")), "column 'score' is constant"),
+        (pd.Series([np.nan] * 4, name="score"), pd.Series(list("aabb")), "column 'score' has no values"),
+        (pd.Series([1.0, 2, 3], name="score"), pd.Series(list("aab")), "group 'b' has 1 value"),
+        (pd.Series([1.0, 2, 3], name="score"), pd.Series(list("aaa")), "at least 2 groups"),
+    ],
+)
 def test_compare_bad_input(values, groups, message):
     with pytest.raises(ValueError, match=message):
         segments.compare(values, groups)

@@ -1,4 +1,5 @@
 """analysis.servqual: gap scores, paired tests, weighted scores, bad input."""
+
 from __future__ import annotations
 
 import json
@@ -14,7 +15,7 @@ from analysis import servqual
 
 
 def _reference_dir() -> Path:
-    default = Path(__file__).resolve().parents[1] / "reference"   # the cases shipped in tests/reference
+    default = Path(__file__).resolve().parents[1] / "reference"  # the cases shipped in tests/reference
     return Path(os.environ.get("SURVEYKIT_REFERENCE_DIR", default))
 
 
@@ -76,13 +77,19 @@ def test_constant_gap_has_undefined_t_not_a_warning():
 
 
 def _small() -> pd.DataFrame:
-    return pd.DataFrame({
-        "q1_e": [6, 7, 5, 6, np.nan], "q1_p": [5, 7, 6, 4, 5],
-        "q2_e": [7, 6, 6, 5, 6], "q2_p": [5, 5, 6, 6, 3],
-        "q3_e": [6, 6, 7, 7, 5], "q3_p": [6, 4, 7, 5, 5],
-        "w_a": [60, 50, np.nan, 40, 30], "w_b": [40, 50, np.nan, 60, 70],
-        "seg": ["x", "y", "x", "y", "x"],
-    })
+    return pd.DataFrame(
+        {
+            "q1_e": [6, 7, 5, 6, np.nan],
+            "q1_p": [5, 7, 6, 4, 5],
+            "q2_e": [7, 6, 6, 5, 6],
+            "q2_p": [5, 5, 6, 6, 3],
+            "q3_e": [6, 6, 7, 7, 5],
+            "q3_p": [6, 4, 7, 5, 5],
+            "w_a": [60, 50, np.nan, 40, 30],
+            "w_b": [40, 50, np.nan, 60, 70],
+            "seg": ["x", "y", "x", "y", "x"],
+        }
+    )
 
 
 PAIRS = {"q1": ("q1_e", "q1_p"), "q2": ("q2_e", "q2_p"), "q3": ("q3_e", "q3_p")}
@@ -131,8 +138,9 @@ def test_one_item_dimension_has_no_alpha():
 def test_alpha_matches_the_formula_with_complete_data():
     rng = np.random.default_rng(2)
     latent = rng.normal(size=80)
-    df = pd.DataFrame({f"{r}{j}": np.clip(np.round(4 + latent + rng.normal(size=80)), 1, 7)
-                       for r in "ep" for j in range(1, 5)})
+    df = pd.DataFrame(
+        {f"{r}{j}": np.clip(np.round(4 + latent + rng.normal(size=80)), 1, 7) for r in "ep" for j in range(1, 5)}
+    )
     pairs = {f"i{j}": (f"e{j}", f"p{j}") for j in range(1, 5)}
     result = servqual.gap_scores(df, pairs, {"d": list(pairs)})
     c = df[[f"p{j}" for j in range(1, 5)]].cov().to_numpy()
@@ -142,26 +150,32 @@ def test_alpha_matches_the_formula_with_complete_data():
     assert result.dimensions.loc["d", "std_alpha_P"] == pytest.approx(4 / 3 * (1 - 4 / r.sum()), abs=1e-12)
 
 
-@pytest.mark.parametrize(("change", "kwargs", "message"), [
-    (lambda d: d.drop(columns="q2_p"), {}, "column 'q2_p' not found"),
-    (lambda d: d.assign(q1_e=["6", "7", "n/a", "6", None]), {}, "column 'q1_e' holds a non-numeric value 'n/a'"),
-    (lambda d: d.assign(q3_p=np.nan), {}, "column 'q3_p' has no values"),
-    (lambda d: d.assign(q2_e=[7, np.nan, np.nan, np.nan, np.nan]), {}, "item 'q2': 1 complete"),
-    (lambda d: d, {"weights": {"a": "w_a"}}, "weights must name exactly the dimensions"),
-    (lambda d: d, {"weights": {"a": "w_a", "b": "w_x"}}, "column 'w_x' not found"),
-    (lambda d: d, {"segment": "sge"}, "column 'sge' not found in the data \\(did you mean 'seg'\\?\\)"),
-])
+@pytest.mark.parametrize(
+    ("change", "kwargs", "message"),
+    [
+        (lambda d: d.drop(columns="q2_p"), {}, "column 'q2_p' not found"),
+        (lambda d: d.assign(q1_e=["6", "7", "n/a", "6", None]), {}, "column 'q1_e' holds a non-numeric value 'n/a'"),
+        (lambda d: d.assign(q3_p=np.nan), {}, "column 'q3_p' has no values"),
+        (lambda d: d.assign(q2_e=[7, np.nan, np.nan, np.nan, np.nan]), {}, "item 'q2': 1 complete"),
+        (lambda d: d, {"weights": {"a": "w_a"}}, "weights must name exactly the dimensions"),
+        (lambda d: d, {"weights": {"a": "w_a", "b": "w_x"}}, "column 'w_x' not found"),
+        (lambda d: d, {"segment": "sge"}, "column 'sge' not found in the data \\(did you mean 'seg'\\?\\)"),
+    ],
+)
 def test_bad_input_names_the_column(change, kwargs, message):
     with pytest.raises(ValueError, match=message):
         servqual.gap_scores(change(_small()), PAIRS, DIMS, **kwargs)
 
 
-@pytest.mark.parametrize(("dims", "message"), [
-    ({"a": ["q1", "q2"], "b": ["q2", "q3"]}, "item 'q2' is in two dimensions"),
-    ({"a": ["q1", "q9"]}, "item 'q9' has no"),
-    ({"a": []}, "dimension 'a' has no items"),
-    ({}, "dimensions is empty"),
-])
+@pytest.mark.parametrize(
+    ("dims", "message"),
+    [
+        ({"a": ["q1", "q2"], "b": ["q2", "q3"]}, "item 'q2' is in two dimensions"),
+        ({"a": ["q1", "q9"]}, "item 'q9' has no"),
+        ({"a": []}, "dimension 'a' has no items"),
+        ({}, "dimensions is empty"),
+    ],
+)
 def test_bad_structure(dims, message):
     with pytest.raises(ValueError, match=message):
         servqual.gap_scores(_small(), PAIRS, dims)

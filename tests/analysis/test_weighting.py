@@ -2,6 +2,7 @@
 
 The match with R survey 4.1-1 on every field is in test_reference.py (kind = weighting).
 """
+
 from __future__ import annotations
 
 import math
@@ -42,8 +43,9 @@ def test_raked_weights_are_exponential_in_the_cells():
     # Deville & Särndal (1992): raking weights are d·exp(x'λ), so log(w/d) lies in the span
     # of the cell indicators; a non-raking calibration meeting the same margins would not.
     rng = np.random.default_rng(7)
-    df = pd.DataFrame({"a": rng.choice(["a1", "a2", "a3"], 300), "b": rng.choice(["b1", "b2"], 300),
-                       "d": rng.uniform(0.5, 2, 300)})
+    df = pd.DataFrame(
+        {"a": rng.choice(["a1", "a2", "a3"], 300), "b": rng.choice(["b1", "b2"], 300), "d": rng.uniform(0.5, 2, 300)}
+    )
     margins = [wt.margin("a", {"a1": 500, "a2": 300, "a3": 200}), wt.margin("b", {"b1": 450, "b2": 550})]
     r = wt.rake(df, margins, design=wt.SurveyDesign(weights="d"))
     x = pd.get_dummies(df[["a", "b"]]).to_numpy(float)
@@ -84,20 +86,37 @@ def _dealers() -> pd.DataFrame:
     return pd.DataFrame({"dealer": ["D1", "D1", "D2", "D2", "D3"], "sex": ["f", "m", "f", "m", "f"]})
 
 
-@pytest.mark.parametrize(("margins", "message"), [
-    ([wt.margin("dealer", {"D1": 10, "D2": 10, "D3": 10, "D5": 30})],
-     "margin 'dealer': population cell dealer=D5 has a target of 30 but no respondents"),
-    ([wt.margin("dealer", {"D1": 10, "D2": 10})],
-     "margin 'dealer': dealer=D3 occurs in the data (1 respondent(s)) but the margin has no population cell"),
-    ([wt.margin("dealer", {"D1": 10, "D2": 10, "D3": 10}), wt.margin("sex", {"f": 10, "m": 10})],
-     "margin totals disagree: margin 'sex' sums to 20, 'dealer' to 30"),
-    ([wt.margin("dealer", {"D1": 10, "D2": 10, "D3": 0})],
-     "margin 'dealer': cell dealer=D3 has respondents but a population target of 0"),
-    ([wt.margin("sex", {"f": 60, "m": 40}),
-      wt.margin(["dealer", "sex"], {("D1", "f"): 10, ("D1", "m"): 30, ("D2", "f"): 10, ("D2", "m"): 30,
-                                    ("D3", "f"): 20})],
-     "raking did not converge in 10000 sweeps: margin 'sex', cell sex="),
-])
+@pytest.mark.parametrize(
+    ("margins", "message"),
+    [
+        (
+            [wt.margin("dealer", {"D1": 10, "D2": 10, "D3": 10, "D5": 30})],
+            "margin 'dealer': population cell dealer=D5 has a target of 30 but no respondents",
+        ),
+        (
+            [wt.margin("dealer", {"D1": 10, "D2": 10})],
+            "margin 'dealer': dealer=D3 occurs in the data (1 respondent(s)) but the margin has no population cell",
+        ),
+        (
+            [wt.margin("dealer", {"D1": 10, "D2": 10, "D3": 10}), wt.margin("sex", {"f": 10, "m": 10})],
+            "margin totals disagree: margin 'sex' sums to 20, 'dealer' to 30",
+        ),
+        (
+            [wt.margin("dealer", {"D1": 10, "D2": 10, "D3": 0})],
+            "margin 'dealer': cell dealer=D3 has respondents but a population target of 0",
+        ),
+        (
+            [
+                wt.margin("sex", {"f": 60, "m": 40}),
+                wt.margin(
+                    ["dealer", "sex"],
+                    {("D1", "f"): 10, ("D1", "m"): 30, ("D2", "f"): 10, ("D2", "m"): 30, ("D3", "f"): 20},
+                ),
+            ],
+            "raking did not converge in 10000 sweeps: margin 'sex', cell sex=",
+        ),
+    ],
+)
 def test_impossible_margins_name_the_margin_and_the_cell(margins, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         wt.rake(_dealers(), margins)
@@ -109,13 +128,16 @@ def test_a_missing_level_of_a_weighting_column_is_an_error():
         wt.rake(df, [wt.margin("sex", {"f": 1, "m": 1})])
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"variables": "sex", "targets": {"f": 0.5, "m": 0.4}, "shares": True}, "the shares sum to 0.9, not 1"),
-    ({"variables": "sex", "targets": {"f": -1}}, "targets are counts or shares >= 0"),
-    ({"variables": ["sex", "age"], "targets": {"f": 1}}, "does not give one level for each of ['sex', 'age']"),
-    ({"variables": "sex", "targets": {}}, "margin 'sex' has no cells"),
-    ({"variables": "sex", "targets": {1: 2, "1": 3}}, "cell ('1',) is given twice"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"variables": "sex", "targets": {"f": 0.5, "m": 0.4}, "shares": True}, "the shares sum to 0.9, not 1"),
+        ({"variables": "sex", "targets": {"f": -1}}, "targets are counts or shares >= 0"),
+        ({"variables": ["sex", "age"], "targets": {"f": 1}}, "does not give one level for each of ['sex', 'age']"),
+        ({"variables": "sex", "targets": {}}, "margin 'sex' has no cells"),
+        ({"variables": "sex", "targets": {1: 2, "1": 3}}, "cell ('1',) is given twice"),
+    ],
+)
 def test_margin_checks(kwargs, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         wt.margin(**kwargs)
@@ -129,11 +151,14 @@ def test_numeric_levels_match_cells_written_as_text():
 
 def test_shares_give_the_same_estimates_as_counts():
     rng = np.random.default_rng(3)
-    df = pd.DataFrame({"a": rng.choice(["x", "y"], 200), "b": rng.choice(["u", "v", "w"], 200),
-                       "y": rng.normal(size=200)})
+    df = pd.DataFrame(
+        {"a": rng.choice(["x", "y"], 200), "b": rng.choice(["u", "v", "w"], 200), "y": rng.normal(size=200)}
+    )
     counts = [wt.margin("a", {"x": 700, "y": 300}), wt.margin("b", {"u": 200, "v": 300, "w": 500})]
-    shares = [wt.margin("a", {"x": 0.7, "y": 0.3}, shares=True),
-              wt.margin("b", {"u": 0.2, "v": 0.3, "w": 0.5}, shares=True)]
+    shares = [
+        wt.margin("a", {"x": 0.7, "y": 0.3}, shares=True),
+        wt.margin("b", {"u": 0.2, "v": 0.3, "w": 0.5}, shares=True),
+    ]
     by_count, by_share = wt.rake(df, counts), wt.rake(df, shares)
     assert by_share.weights.sum() == pytest.approx(200, rel=1e-12)  # shares alone: the weights sum to n
     assert (by_count.weights / by_share.weights).to_numpy() == pytest.approx(np.full(200, 5.0), rel=1e-12)
@@ -174,16 +199,23 @@ def test_overlapping_margins_rank_deficient_model():
     # Dealers nested in regions: a dealer margin and a region × age margin share sub-totals.
     rng = np.random.default_rng(5)
     dealer = rng.choice(["D1", "D2", "D3", "D4"], 400, p=[0.4, 0.3, 0.2, 0.1])
-    df = pd.DataFrame({"dealer": dealer, "region": np.where(np.isin(dealer, ["D1", "D2"]), "n", "s"),
-                       "age": rng.choice(["y", "o"], 400), "y": rng.normal(size=400)})
+    df = pd.DataFrame(
+        {
+            "dealer": dealer,
+            "region": np.where(np.isin(dealer, ["D1", "D2"]), "n", "s"),
+            "age": rng.choice(["y", "o"], 400),
+            "y": rng.normal(size=400),
+        }
+    )
     df.loc[df.index[:7], "y"] = np.nan
     dealers = wt.margin("dealer", {"D1": 200, "D2": 300, "D3": 250, "D4": 250})
     region_age = wt.margin(["region", "age"], {("n", "y"): 200, ("n", "o"): 300, ("s", "y"): 300, ("s", "o"): 200})
     r = wt.rake(df, [dealers, region_age])
     # Independent route: the same SE from a dense row-level pseudo-inverse (LS with d = 1).
     w = r.weights.to_numpy()
-    x = np.column_stack([pd.get_dummies(df["dealer"]).to_numpy(float),
-                         pd.get_dummies(df["region"] + df["age"]).to_numpy(float)])
+    x = np.column_stack(
+        [pd.get_dummies(df["dealer"]).to_numpy(float), pd.get_dummies(df["region"] + df["age"]).to_numpy(float)]
+    )
     assert np.linalg.matrix_rank(x) < x.shape[1]
     answered = df["y"].notna().to_numpy()
     mean = np.sum(w[answered] * df["y"][answered]) / w[answered].sum()
@@ -201,8 +233,9 @@ def test_domain_mean_equals_the_ratio_of_y0_to_answered():
     df.loc[df.index[::9], "y"] = np.nan
     r = wt.rake(df, [wt.margin("a", {"x": 10, "y": 30})])
     mean = wt.weighted_mean(df, "y", r)
-    ratio = wt.weighted_ratio(df.assign(y0=df["y"].fillna(0), answered=df["y"].notna().astype(float)),
-                              "y0", "answered", r)
+    ratio = wt.weighted_ratio(
+        df.assign(y0=df["y"].fillna(0), answered=df["y"].notna().astype(float)), "y0", "answered", r
+    )
     assert (mean.estimate, mean.se) == pytest.approx((ratio.estimate, ratio.se), rel=1e-12)
     assert mean.n == int(df["y"].notna().sum())
 
@@ -267,8 +300,9 @@ def test_trimmed_se_keeps_the_calibration_residual():
     resid = (w_star / w) * (y - mean) / w_star.sum()
     u = w * (resid - pd.Series(resid).groupby(df["a"]).transform("mean").to_numpy())
     got = wt.weighted_mean(df, "y", t)
-    assert (got.estimate, got.se) == pytest.approx((mean, math.sqrt(200 / 199 * ((u - u.mean()) ** 2).sum())),
-                                                   rel=1e-12)
+    assert (got.estimate, got.se) == pytest.approx(
+        (mean, math.sqrt(200 / 199 * ((u - u.mean()) ** 2).sum())), rel=1e-12
+    )
     given = wt.design_weights(df.assign(w=t.weights), wt.SurveyDesign(weights="w"))
     # y is mostly explained by the margin, so forgetting the calibration inflates the SE.
     assert got.se < 0.6 * wt.weighted_mean(df, "y", given).se
@@ -287,14 +321,16 @@ def test_cluster_design_by_hand():
 
 
 def test_stratified_design_centres_within_strata():
-    df = pd.DataFrame({"h": ["a"] * 4 + ["b"] * 4, "psu": [1, 1, 2, 2, 1, 1, 2, 2],
-                       "y": [1.0, 1.0, 3.0, 3.0, 10.0, 10.0, 10.0, 12.0]})
+    df = pd.DataFrame(
+        {"h": ["a"] * 4 + ["b"] * 4, "psu": [1, 1, 2, 2, 1, 1, 2, 2], "y": [1.0, 1.0, 3.0, 3.0, 10.0, 10.0, 10.0, 12.0]}
+    )
     m = wt.weighted_total(df, "y", wt.design_weights(df, wt.SurveyDesign(ids="psu", strata="h")))
     # PSU totals: a 2, 6; b 20, 22; var = 2/1·(2² + 2²) + 2/1·(1² + 1²) = 20.
     assert m.estimate == 50 and m.se == pytest.approx(math.sqrt(20), rel=1e-12)
     with pytest.raises(ValueError, match="stratum 'b' has only 1 PSU"):
-        wt.weighted_total(df, "y", wt.design_weights(df.assign(psu=[1, 1, 2, 2, 1, 1, 1, 1]),
-                                                       wt.SurveyDesign(ids="psu", strata="h")))
+        wt.weighted_total(
+            df, "y", wt.design_weights(df.assign(psu=[1, 1, 2, 2, 1, 1, 1, 1]), wt.SurveyDesign(ids="psu", strata="h"))
+        )
 
 
 def test_every_row_its_own_psu_is_the_unclustered_design():
@@ -312,8 +348,9 @@ def test_calibration_aware_se_is_right_by_simulation():
     # calibration is well above it (Deville & Särndal 1992; Lumley 2010, ch. 7).
     rng = np.random.default_rng(2026)
     size = 20_000
-    pop = pd.DataFrame({"a": rng.choice(["x", "y", "z"], size, p=[0.5, 0.3, 0.2]),
-                        "b": rng.choice(["u", "v"], size, p=[0.4, 0.6])})
+    pop = pd.DataFrame(
+        {"a": rng.choice(["x", "y", "z"], size, p=[0.5, 0.3, 0.2]), "b": rng.choice(["u", "v"], size, p=[0.4, 0.6])}
+    )
     pop["y"] = pop["a"].map({"x": 0.0, "y": 2.0, "z": 4.0}) + pop["b"].map({"u": 0.0, "v": 1.5})
     pop["y"] += rng.normal(size=size)
     margins = [wt.margin("a", pop["a"].value_counts().to_dict()), wt.margin("b", pop["b"].value_counts().to_dict())]

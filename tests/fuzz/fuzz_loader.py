@@ -8,6 +8,7 @@ exception, a crash or an input slower than libFuzzer's -timeout is a finding.
 CI runs it for a bounded time from tests/surveykit/test_fuzz.py, seeded with
 the hostile corpus and the shipped instruments.
 """
+
 from __future__ import annotations
 
 import sys

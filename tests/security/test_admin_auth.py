@@ -7,16 +7,17 @@ data only for a logged-in admin (a department user, who works on cases, gets
 403), and a spoofed Host header refused once ``TRUSTED_HOSTS`` is configured.
 There are no password-reset links: the CLI sets passwords (``surveykit admin``).
 """
+
 from __future__ import annotations
 
 import re
 
 import pytest
 import sqlalchemy as sa
-from tests.support.seckit import PASSWORD
 
 from surveykit import accounts, storage
 from surveykit.database import users
+from tests.support.seckit import PASSWORD
 
 FORMATS = ("csv", "xlsx", "sav", "dta", "parquet")
 
@@ -28,8 +29,12 @@ def _csrf(text: str) -> str:
 def _login(client, username="alice", password=PASSWORD, ip="192.0.2.1", **kw):
     env = {"REMOTE_ADDR": ip}
     page = client.get("/admin/login", environ_base=env, **kw)
-    return client.post("/admin/login", data={"csrf_token": _csrf(page.get_data(as_text=True)), "username": username,
-                                             "password": password}, environ_base=env, **kw)
+    return client.post(
+        "/admin/login",
+        data={"csrf_token": _csrf(page.get_data(as_text=True)), "username": username, "password": password},
+        environ_base=env,
+        **kw,
+    )
 
 
 def test_passwords_are_stored_as_argon2id(site):
@@ -40,14 +45,22 @@ def test_passwords_are_stored_as_argon2id(site):
     assert "another long passphrase 7" not in str(stored) and PASSWORD not in str(stored)
 
 
-@pytest.mark.parametrize(("password", "ok"), [
-    ("short1234", False),                       # 9 characters
-    ("password1234", False), ("qwertyuiop", False), ("Administrator", False),
-    ("carol-is-my-name-42", False),             # contains the user name
-    ("aaaaaaaaaaaaaaaa", False),                # fewer than 3 distinct characters
-    ("ten chars!", True), ("x" * 20 + "yz", True), ("p" * 63 + "q!", True), ("長い合言葉ですよね、本当に", True),
-    ("a" * 1023 + "bc", False),                 # over 1 024
-])
+@pytest.mark.parametrize(
+    ("password", "ok"),
+    [
+        ("short1234", False),  # 9 characters
+        ("password1234", False),
+        ("qwertyuiop", False),
+        ("Administrator", False),
+        ("carol-is-my-name-42", False),  # contains the user name
+        ("aaaaaaaaaaaaaaaa", False),  # fewer than 3 distinct characters
+        ("ten chars!", True),
+        ("x" * 20 + "yz", True),
+        ("p" * 63 + "q!", True),
+        ("長い合言葉ですよね、本当に", True),
+        ("a" * 1023 + "bc", False),  # over 1 024
+    ],
+)
 def test_password_rules(password, ok):
     if ok:
         accounts.check_password(password, "carol")
@@ -77,10 +90,11 @@ def test_failed_logins_are_limited_per_account_and_per_address(make_app_on):
     # one account, a different address for every try: the account's bucket fills
     statuses = [_login(client, password="wrong password here", ip=f"198.51.100.{i}").status_code for i in range(12)]
     assert statuses[:10] == [422] * 10 and statuses[10:] == [429, 429], statuses
-    assert _login(client, ip="198.51.100.99").status_code == 429          # even the right password waits
+    assert _login(client, ip="198.51.100.99").status_code == 429  # even the right password waits
     # one address, a different (unknown) account every try: the address's bucket fills
-    statuses = [_login(client, username=f"user{i}", password="wrong password", ip="203.0.113.7").status_code
-                for i in range(12)]
+    statuses = [
+        _login(client, username=f"user{i}", password="wrong password", ip="203.0.113.7").status_code for i in range(12)
+    ]
     assert statuses[:10] == [422] * 10 and statuses[-1] == 429, statuses
 
 
@@ -132,15 +146,15 @@ def test_spoofed_host_is_refused_with_trusted_hosts(make_app_on):
 @pytest.fixture
 def make_app_on(db_url, tmp_path):
     from tests.support.seckit import SECRET, populate
-
     from webform import create_app
 
     made = []
 
     def make(**config):
         paths, _ = populate(db_url, tmp_path)
-        app = create_app({"TESTING": True, "DATABASE_URL": db_url, "QUESTIONNAIRES": paths, "SECRET_KEY": SECRET,
-                          **config})
+        app = create_app(
+            {"TESTING": True, "DATABASE_URL": db_url, "QUESTIONNAIRES": paths, "SECRET_KEY": SECRET, **config}
+        )
         made.append(app)
         return app
 

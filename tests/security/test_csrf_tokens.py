@@ -7,6 +7,7 @@ guesses with the default limit, and the count lives in the database: still 429
 after every gunicorn worker was killed and replaced.  Tokens carry 256 random
 bits and only their SHA-256 is stored.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -18,12 +19,12 @@ import urllib.parse
 
 import pytest
 import sqlalchemy as sa
-from tests.support import liveserver
-from tests.support.pgschema import PostgresSchema
-from tests.support.seckit import fetch, populate
 
 from surveykit import storage
 from surveykit.database import drafts, invitations, responses
+from tests.support import liveserver
+from tests.support.pgschema import PostgresSchema
+from tests.support.seckit import fetch, populate
 
 URLENC = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -38,37 +39,55 @@ def _responses(site):
         return conn.execute(sa.select(sa.func.count()).select_from(responses)).scalar_one()
 
 
-@pytest.mark.parametrize("change", [
-    {"fields": {"csrf_token": ""}}, {"fields": {"csrf_token": "x" * 40}},
-    {"headers": {"Origin": "https://evil.example"}}, {"headers": {"Sec-Fetch-Site": "cross-site"}},
-    {"headers": {"Origin": "null"}}, {"headers": {"Origin": "https://localhost.evil.example"}},
-    {"headers": {"Origin": "http://localhost", "Sec-Fetch-Site": "cross-site"}},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"fields": {"csrf_token": ""}},
+        {"fields": {"csrf_token": "x" * 40}},
+        {"headers": {"Origin": "https://evil.example"}},
+        {"headers": {"Sec-Fetch-Site": "cross-site"}},
+        {"headers": {"Origin": "null"}},
+        {"headers": {"Origin": "https://localhost.evil.example"}},
+        {"headers": {"Origin": "http://localhost", "Sec-Fetch-Site": "cross-site"}},
+    ],
+)
 def test_bad_csrf_or_cross_site_post_is_400_and_stores_nothing(site, change):
     before = _responses(site)
     assert _post(site, fetch(site.transport), **change).status == 400
     assert _responses(site) == before
 
 
-@pytest.mark.parametrize("headers", [
-    {"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"}, {"Origin": "http://localhost"},
-    {"Origin": "https://localhost"},                                  # TLS ended at a proxy: the app sees http
-    {"Origin": "https://survey.example.org", "Sec-Fetch-Site": "same-origin"},   # a proxy that rewrote Host
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"},
+        {"Origin": "http://localhost"},
+        {"Origin": "https://localhost"},  # TLS ended at a proxy: the app sees http
+        {"Origin": "https://survey.example.org", "Sec-Fetch-Site": "same-origin"},  # a proxy that rewrote Host
+    ],
+)
 def test_same_origin_post_is_accepted(site, headers):
     before = _responses(site)
     reply = _post(site, fetch(site.transport), headers=headers)
     assert reply.status == 303 and _responses(site) == before + 1
 
 
-@pytest.mark.parametrize(("body", "content_type"), [
-    ('{"q_sat": 3}', "application/json"), ('{"q_sat": ', "application/json"), ("q_sat=3", "text/plain"),
-])
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ('{"q_sat": 3}', "application/json"),
+        ('{"q_sat": ', "application/json"),
+        ("q_sat=3", "text/plain"),
+    ],
+)
 def test_a_non_form_body_is_415(site, body, content_type):
     form = fetch(site.transport)
-    reply = site.transport.send("POST", "/s/quick/p/only", body,
-                                {"Content-Type": content_type, "Cookie": form.cookie,
-                                 "X-CSRFToken": form.hidden["csrf_token"]})
+    reply = site.transport.send(
+        "POST",
+        "/s/quick/p/only",
+        body,
+        {"Content-Type": content_type, "Cookie": form.cookie, "X-CSRFToken": form.hidden["csrf_token"]},
+    )
     assert reply.status == 415 and "Traceback" not in reply.text
 
 
@@ -84,13 +103,13 @@ def test_a_repeated_form_field_is_400(site, name):
 
 def test_link_scanner_get_leaves_the_invitation_usable_and_replay_is_410(site):
     token = site.tokens["open"]
-    for _ in range(3):                                   # scanners, previews, the respondent
+    for _ in range(3):  # scanners, previews, the respondent
         assert site.transport.send("GET", f"/s/quick?t={token}").status == 200
     assert storage.lookup_invitation(site.engine, token).status == "open"
     form = fetch(site.transport, f"/s/quick?t={token}")
     assert _post(site, form).status == 303
     before = _responses(site)
-    assert _post(site, form, {"q_sat": "5"}).status in (303, 410)   # the same form again: replay or gone
+    assert _post(site, form, {"q_sat": "5"}).status in (303, 410)  # the same form again: replay or gone
     assert site.transport.send("GET", f"/s/quick?t={token}").status == 410
     assert _post(site, fetch(site.transport), {"t": token}).status == 410
     assert _responses(site) == before
@@ -101,22 +120,33 @@ def test_tokens_carry_256_bits_and_are_stored_hashed(site):
         rows = [dict(r._mapping) for r in conn.execute(sa.select(invitations))]
     hashes = {r["token_hash"] for r in rows}
     for token in site.tokens.values():
-        assert len(token) >= 43                                         # token_urlsafe(32): 256 bits
+        assert len(token) >= 43  # token_urlsafe(32): 256 bits
         assert hashlib.sha256(token.encode()).hexdigest() in hashes
         assert token not in json.dumps(rows, default=str)
-    page = fetch(site.transport, "/s/alltypes")                         # a draft's resume token, hashed too
-    answers = {"q_sat": "4", "q_mood": "3", "q_g1": "5", "q_g2": "2", "q_channel": "app", "q_extras": "wifi",
-               "q_rec": "9", "action": "next"}
-    site.transport.send("POST", "/s/alltypes/p/p1", urllib.parse.urlencode({**page.hidden, **answers}),
-                        {**URLENC, "Cookie": page.cookie})
+    page = fetch(site.transport, "/s/alltypes")  # a draft's resume token, hashed too
+    answers = {
+        "q_sat": "4",
+        "q_mood": "3",
+        "q_g1": "5",
+        "q_g2": "2",
+        "q_channel": "app",
+        "q_extras": "wifi",
+        "q_rec": "9",
+        "action": "next",
+    }
+    site.transport.send(
+        "POST",
+        "/s/alltypes/p/p1",
+        urllib.parse.urlencode({**page.hidden, **answers}),
+        {**URLENC, "Cookie": page.cookie},
+    )
     with site.engine.connect() as conn:
         draft = conn.execute(sa.select(drafts)).one()._mapping
-    assert len(draft["resume_hash"]) == 64 and len(storage.new_submission_key()) >= 32   # 192-bit keys
+    assert len(draft["resume_hash"]) == 64 and len(storage.new_submission_key()) >= 32  # 192-bit keys
 
 
 def test_twenty_bad_tokens_in_a_minute_are_429_with_the_defaults(tmp_path):
     from tests.support.formclient import Respondent
-
     from webform import create_app
 
     paths, _ = populate(f"sqlite:///{tmp_path}/t.sqlite3", tmp_path)
@@ -137,7 +167,7 @@ def test_over_the_limit_a_real_token_is_429_too(site):
     statuses = [client.get(f"/s/quick?t={'K' * 43}", environ_base=guesser).status_code for _ in range(7)]
     assert statuses[-1] == 429, statuses
     assert client.get(good, environ_base=guesser).status_code == 429
-    assert client.get(good, environ_base=other).status_code == 200        # another address is not affected
+    assert client.get(good, environ_base=other).status_code == 200  # another address is not affected
     assert storage.lookup_invitation(site.engine, site.tokens["open"]).status == "open"
 
 
@@ -160,7 +190,7 @@ def test_the_guessing_limit_is_shared_by_workers_and_survives_them(backend, tmp_
                 time.sleep(0.1)
             again = [liveserver.request(server.port, "GET", f"/s/quick?t={'J' * 43}")[0] for _ in range(4)]
             assert again == [429] * 4, again
-            assert liveserver.request(server.port, "GET", "/s/quick")[0] == 200      # respondents are not blocked
+            assert liveserver.request(server.port, "GET", "/s/quick")[0] == 200  # respondents are not blocked
     finally:
         if schema:
             schema.drop()

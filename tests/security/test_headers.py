@@ -8,13 +8,14 @@ that exist are the one cacheable thing).  With ``SESSION_COOKIE_SECURE`` (the
 HTTPS configuration) the session cookie is ``__Host-session``: Secure, HttpOnly,
 SameSite=Lax, Path=/, no Domain; HSTS is sent over HTTPS.
 """
+
 from __future__ import annotations
 
 import re
 
 import pytest
-from tests.support.seckit import PASSWORD, SECRET, Reply, populate, secure_headers
 
+from tests.support.seckit import PASSWORD, SECRET, Reply, populate, secure_headers
 from webform import create_app
 
 CONCRETE = {"survey_id": "quick", "screen_id": "only", "token": "x" * 43, "fmt": "csv", "filename": "nope.css"}
@@ -27,8 +28,15 @@ def _reply(response) -> Reply:
 @pytest.fixture
 def https_app(tmp_path):
     paths, _ = populate(f"sqlite:///{tmp_path}/h.sqlite3", tmp_path)
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/h.sqlite3", "QUESTIONNAIRES": paths,
-                      "SECRET_KEY": SECRET, "SESSION_COOKIE_SECURE": True, "MAX_CONTENT_LENGTH": 64 * 1024})
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path}/h.sqlite3",
+            "QUESTIONNAIRES": paths,
+            "SECRET_KEY": SECRET,
+            "SESSION_COOKIE_SECURE": True,
+            "MAX_CONTENT_LENGTH": 64 * 1024,
+        }
+    )
 
     def boom():
         raise RuntimeError("a bug with a secret inside: " + SECRET)
@@ -57,8 +65,14 @@ class _https:
 def _login(client):
     page = client.get("/admin/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    assert client.post("/admin/login", data={"csrf_token": token, "username": "alice", "password": PASSWORD},
-                       headers={"Referer": "https://localhost/admin/login"}).status_code == 303
+    assert (
+        client.post(
+            "/admin/login",
+            data={"csrf_token": token, "username": "alice", "password": PASSWORD},
+            headers={"Referer": "https://localhost/admin/login"},
+        ).status_code
+        == 303
+    )
 
 
 def _urls(app):
@@ -87,27 +101,38 @@ def test_every_route_as_respondent_and_admin(https_app, caplog):
         assert seen >= {200, 303, 400, 404}, seen
 
 
-@pytest.mark.parametrize(("method", "url", "kwargs", "status"), [
-    ("GET", "/nowhere", {}, 404), ("GET", "/static/nope.js", {}, 404), ("PUT", "/s/quick", {}, 405),
-    ("POST", "/s/quick/p/only", {"data": {"q_note": "x" * 70_000}}, 413),
-    ("POST", "/s/quick/p/only", {"data": "{}", "content_type": "application/json"}, 415),
-    ("GET", "/boom", {}, 500),
-])
+@pytest.mark.parametrize(
+    ("method", "url", "kwargs", "status"),
+    [
+        ("GET", "/nowhere", {}, 404),
+        ("GET", "/static/nope.js", {}, 404),
+        ("PUT", "/s/quick", {}, 405),
+        ("POST", "/s/quick/p/only", {"data": {"q_note": "x" * 70_000}}, 413),
+        ("POST", "/s/quick/p/only", {"data": "{}", "content_type": "application/json"}, 415),
+        ("GET", "/boom", {}, 500),
+    ],
+)
 def test_error_statuses_carry_the_headers(https_app, caplog, method, url, kwargs, status):
     response = _https(https_app).open(url, method=method, **kwargs)
     reply = _reply(response)
     assert reply.status == status
     assert not secure_headers(reply), secure_headers(reply)
     assert SECRET not in reply.text and "Traceback" not in reply.text and "RuntimeError" not in reply.text
-    if status == 500:                    # T15: the page names a reference, and the log line carries the same
+    if status == 500:  # T15: the page names a reference, and the log line carries the same
         ref = re.search(r"\b([0-9a-f]{8})\b", reply.text).group(1)
         assert ref in caplog.text and SECRET not in caplog.text
 
 
 def test_429_carries_the_headers(tmp_path):
     paths, _ = populate(f"sqlite:///{tmp_path}/r.sqlite3", tmp_path)
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/r.sqlite3", "QUESTIONNAIRES": paths,
-                      "SECRET_KEY": SECRET, "TOKEN_RATE_LIMIT": [1, 60]})
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path}/r.sqlite3",
+            "QUESTIONNAIRES": paths,
+            "SECRET_KEY": SECRET,
+            "TOKEN_RATE_LIMIT": [1, 60],
+        }
+    )
     client = app.test_client()
     replies = [_reply(client.get(f"/s/quick?t={'Z' * 43}")) for _ in range(3)]
     app.extensions["surveykit"].engine.dispose()
@@ -124,8 +149,11 @@ def test_cookies_under_the_https_configuration(https_app):
     client = _https(https_app)
     page = client.get("/admin/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    login = client.post("/admin/login", data={"csrf_token": token, "username": "alice", "password": PASSWORD},
-                        headers={"Referer": "https://localhost/admin/login"})
+    login = client.post(
+        "/admin/login",
+        data={"csrf_token": token, "username": "alice", "password": PASSWORD},
+        headers={"Referer": "https://localhost/admin/login"},
+    )
     assert login.status_code == 303
     cookie = login.headers["Set-Cookie"]
     assert cookie.startswith("__Host-session=") and "Secure" in cookie and "HttpOnly" in cookie

@@ -8,6 +8,7 @@ of a pair are acknowledged with the same response id.  The same key with other
 answers is 422 and stores nothing; after success, refresh and back never post
 again (POST/redirect/GET).
 """
+
 from __future__ import annotations
 
 import threading
@@ -25,8 +26,9 @@ PAIRS = 200
 
 def _count(site):
     with site.engine.connect() as conn:
-        return conn.execute(sa.select(sa.func.count()).select_from(responses)
-                            .where(responses.c.survey == "quick")).scalar_one()
+        return conn.execute(
+            sa.select(sa.func.count()).select_from(responses).where(responses.c.survey == "quick")
+        ).scalar_one()
 
 
 def test_200_concurrent_double_taps_through_the_server_store_200_rows(live_site):
@@ -44,7 +46,7 @@ def test_200_concurrent_double_taps_through_the_server_store_200_rows(live_site)
             acks[i].append(acknowledged_id(status, headers, "quick"))
 
     def pair_runner(chunk: range) -> None:
-        for i in chunk:          # the two taps of a pair race each other; 8 pairs at a time
+        for i in chunk:  # the two taps of a pair race each other; 8 pairs at a time
             a = threading.Thread(target=tap, args=(i,))
             b = threading.Thread(target=tap, args=(i,))
             a.start()
@@ -57,8 +59,9 @@ def test_200_concurrent_double_taps_through_the_server_store_200_rows(live_site)
         t.start()
     for t in runners:
         t.join(timeout=120)
-    assert all(len(a) == 2 and a[0] is not None and a[0] == a[1] for a in acks), \
-        [a for a in acks if len(a) != 2 or a[0] != a[1] or a[0] is None][:5]
+    assert all(len(a) == 2 and a[0] is not None and a[0] == a[1] for a in acks), [
+        a for a in acks if len(a) != 2 or a[0] != a[1] or a[0] is None
+    ][:5]
     assert len({a[0] for a in acks}) == PAIRS
     assert _count(live_site) == before + PAIRS
 
@@ -74,8 +77,9 @@ def test_same_key_with_other_answers_is_422_and_refresh_never_posts_again(site):
     again = t.send("POST", "/s/quick/p/only", urllib.parse.urlencode(body), {**URLENC, "Cookie": form.cookie})
     assert again.status == 303 and again.headers["Location"] == first.headers["Location"]
     # the same key with other answers (an edited or tampered form under the pre-submit cookie)
-    changed = t.send("POST", "/s/quick/p/only", urllib.parse.urlencode({**body, "q_sat": "1"}),
-                     {**URLENC, "Cookie": form.cookie})
+    changed = t.send(
+        "POST", "/s/quick/p/only", urllib.parse.urlencode({**body, "q_sat": "1"}), {**URLENC, "Cookie": form.cookie}
+    )
     assert changed.status == 422 and "Traceback" not in changed.text
     assert _count(site) == before
     # PRG: the browser now holds the thanks page; refresh and back are GETs, a finished respondent stays there
@@ -84,7 +88,8 @@ def test_same_key_with_other_answers_is_422_and_refresh_never_posts_again(site):
         assert t.send("GET", "/s/quick/thanks", headers={"Cookie": cookie}).status == 200
     start = t.send("GET", "/s/quick", headers={"Cookie": cookie})
     assert start.status == 303 and start.headers["Location"].endswith("/s/quick/thanks")
-    resubmit = t.send("POST", "/s/quick/p/only", urllib.parse.urlencode({**body, "q_sat": "2"}),
-                      {**URLENC, "Cookie": cookie})
+    resubmit = t.send(
+        "POST", "/s/quick/p/only", urllib.parse.urlencode({**body, "q_sat": "2"}), {**URLENC, "Cookie": cookie}
+    )
     assert resubmit.status == 303 and resubmit.headers["Location"].endswith("/s/quick/thanks")
     assert _count(site) == before

@@ -10,6 +10,7 @@
   front: every sync worker a slow client holds is blocked until the timeout (README,
   "Reliability").
 """
+
 from __future__ import annotations
 
 import socket
@@ -49,7 +50,7 @@ def test_ten_concurrent_10_mib_bodies_are_413(live_site):
         t.join(30)
     assert len(results) == 10
     assert all(line.startswith(b"HTTP/1.1 413") for _, line in results), results
-    assert set(server.worker_pids()) == workers            # no worker died or was recycled
+    assert set(server.worker_pids()) == workers  # no worker died or was recycled
     assert request(server.port, "GET", "/healthz")[0] == 200
     assert _count(live_site.engine) == before
 
@@ -57,12 +58,17 @@ def test_ten_concurrent_10_mib_bodies_are_413(live_site):
 def test_a_thousand_part_form_is_413(live_site):
     form = fetch(live_site.transport)
     fields = [*form.hidden.items(), ("q_sat", "3"), ("action", "next")] + [(f"x{i}", "1") for i in range(1000)]
-    reply = live_site.transport.send("POST", "/s/quick/p/only", urllib.parse.urlencode(fields),
-                                     {"Content-Type": "application/x-www-form-urlencoded", "Cookie": form.cookie})
+    reply = live_site.transport.send(
+        "POST",
+        "/s/quick/p/only",
+        urllib.parse.urlencode(fields),
+        {"Content-Type": "application/x-www-form-urlencoded", "Cookie": form.cookie},
+    )
     assert reply.status == 413
     body = "".join(f'--b\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n' for k, v in fields) + "--b--\r\n"
-    reply = live_site.transport.send("POST", "/s/quick/p/only", body,
-                                     {"Content-Type": "multipart/form-data; boundary=b", "Cookie": form.cookie})
+    reply = live_site.transport.send(
+        "POST", "/s/quick/p/only", body, {"Content-Type": "multipart/form-data; boundary=b", "Cookie": form.cookie}
+    )
     assert reply.status == 413
 
 
@@ -70,28 +76,35 @@ def test_a_thousand_part_form_is_413(live_site):
 def test_gunicorn_timeout_recycles_a_stuck_worker(tmp_path):
     url = f"sqlite:///{tmp_path}/stuck.sqlite3"
     paths, _ = populate(url, tmp_path)
-    server = LiveServer(tmp_path, paths, url, workers=2,
-                        gunicorn_args=["--timeout", "2", "--graceful-timeout", "2", "--log-level", "info"])
+    server = LiveServer(
+        tmp_path,
+        paths,
+        url,
+        workers=2,
+        gunicorn_args=["--timeout", "2", "--graceful-timeout", "2", "--log-level", "info"],
+    )
     with server:
         before = set(server.worker_pids())
         stuck = socket.create_connection(("127.0.0.1", server.port), timeout=30)
-        stuck.sendall(b"POST /s/quick/p/only HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-                      b"Content-Length: 1000\r\n\r\nq_sat=3")      # 993 bytes never follow
+        stuck.sendall(
+            b"POST /s/quick/p/only HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: 1000\r\n\r\nq_sat=3"
+        )  # 993 bytes never follow
         started = time.monotonic()
         served = 0
         while time.monotonic() - started < 15 and not (set(server.worker_pids()) - before):
             served += request(server.port, "GET", "/healthz", timeout=5)[0] == 200
             time.sleep(0.2)
         stuck.settimeout(5)
-        try:                    # the aborted worker answers gunicorn's plain 500 or just closes
+        try:  # the aborted worker answers gunicorn's plain 500 or just closes
             answer = stuck.recv(4096)
             closed = answer == b"" or (answer.startswith(b"HTTP/1.1 500") and b"Traceback" not in answer)
         except OSError:
             closed = True
         stuck.close()
         replaced = set(server.worker_pids()) - before
-        assert replaced, server.log_text()[-2000:]                 # within the loop's 15 s bound
-        assert served > 0                                          # the other worker kept serving
+        assert replaced, server.log_text()[-2000:]  # within the loop's 15 s bound
+        assert served > 0  # the other worker kept serving
         assert closed
         assert "WORKER TIMEOUT" in server.log_text()
         assert request(server.port, "GET", "/healthz")[0] == 200

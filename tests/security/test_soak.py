@@ -17,6 +17,7 @@ The figures that depend on the machine's load - the soak's >= 1 500 acks and p95
 p99 < 1 s and >= 50 submissions/s - are targets of ``benchmarks/soak.py``, which runs the
 same code and prints the figures; the runs here print them too.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -75,8 +76,9 @@ def test_kill9_soak_quick(backend, soak_url, tmp_path, capsys):
 
 
 def test_steady_quick(tmp_path, capsys):
-    result, server = soak.run(f"sqlite:///{tmp_path}/steady.sqlite3", tmp_path, seconds=4, clients=8, workers=4,
-                              kill_every=None)
+    result, server = soak.run(
+        f"sqlite:///{tmp_path}/steady.sqlite3", tmp_path, seconds=4, clients=8, workers=4, kill_every=None
+    )
     _figures(result, capsys)
     assert result.acks > 0
     assert not result.failures(no_errors=True), result.line()
@@ -87,8 +89,9 @@ def test_steady_quick(tmp_path, capsys):
 @pytest.mark.parametrize("restart_at", [None, 30.0], ids=["kills", "kills+restart"])
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_kill9_soak_full(full_runs, backend, restart_at, soak_url, tmp_path: Path, capsys):
-    result, server = soak.run(soak_url, tmp_path, seconds=60, clients=16, workers=4, kill_every=3.0,
-                              restart_at=restart_at)
+    result, server = soak.run(
+        soak_url, tmp_path, seconds=60, clients=16, workers=4, kill_every=3.0, restart_at=restart_at
+    )
     _figures(result, capsys)
     bad = result.failures(min_kills=15)
     assert not bad, (bad, result.samples)
@@ -98,8 +101,9 @@ def test_kill9_soak_full(full_runs, backend, restart_at, soak_url, tmp_path: Pat
 
 @pytest.mark.slow
 def test_steady_minute_full(full_runs, tmp_path, capsys):
-    result, server = soak.run(f"sqlite:///{tmp_path}/steady.sqlite3", tmp_path, seconds=60, clients=16, workers=4,
-                              kill_every=None)
+    result, server = soak.run(
+        f"sqlite:///{tmp_path}/steady.sqlite3", tmp_path, seconds=60, clients=16, workers=4, kill_every=None
+    )
     _figures(result, capsys)
     assert result.acks > 0
     assert not result.failures(no_errors=True), result.line()

@@ -11,6 +11,7 @@
 * Every dependency of pyproject.toml is pinned in constraints.txt.  pip-audit
   cannot reach its vulnerability services from here; run it where a network is.
 """
+
 from __future__ import annotations
 
 import ast
@@ -28,12 +29,17 @@ PACKAGES = ("surveykit", "webform", "analysis")
 
 
 def test_bandit_finds_nothing_at_medium_and_up():
-    run = subprocess.run([sys.executable, "-m", "bandit", "-r", *PACKAGES, "-ll", "-f", "json", "-q"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-m", "bandit", "-r", *PACKAGES, "-ll", "-f", "json", "-q"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     report = json.loads(run.stdout)
     findings = [f"{r['filename']}:{r['line_number']} {r['test_id']} {r['issue_text']}" for r in report["results"]]
     assert not findings, findings
-    assert report["metrics"]["_totals"]["loc"] > 5000          # it did scan the packages
+    assert report["metrics"]["_totals"]["loc"] > 5000  # it did scan the packages
 
 
 def test_every_nosec_gives_its_reason():
@@ -65,8 +71,11 @@ def _name(node: ast.AST) -> str:
 
 
 def _formatted(node: ast.AST) -> bool:
-    return isinstance(node, ast.JoinedStr) or isinstance(node, ast.BinOp) or (
-        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format")
+    return (
+        isinstance(node, ast.JoinedStr)
+        or isinstance(node, ast.BinOp)
+        or (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format")
+    )
 
 
 def python_findings(source: str) -> list[str]:
@@ -79,12 +88,22 @@ def python_findings(source: str) -> list[str]:
             names = [a.name for a in node.names] + ([node.module] if isinstance(node, ast.ImportFrom) else [])
             if {"pickle", "marshal", "shelve"} & {str(n).split(".")[0] for n in names}:
                 found.append(f"{line}: unsafe-deserialisation")
-            if isinstance(node, ast.ImportFrom) and node.module == "yaml" and \
-                    {a.name for a in node.names} & _YAML_UNSAFE:
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module == "yaml"
+                and {a.name for a in node.names} & _YAML_UNSAFE
+            ):
                 found.append(f"{line}: yaml-unsafe-load import")
-        if isinstance(node, ast.Assign) and any(_name(t) == "DEBUG" or (
-                isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Constant) and t.slice.value == "DEBUG")
-                for t in node.targets) and isinstance(node.value, ast.Constant) and node.value.value is True:
+        if (
+            isinstance(node, ast.Assign)
+            and any(
+                _name(t) == "DEBUG"
+                or (isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Constant) and t.slice.value == "DEBUG")
+                for t in node.targets
+            )
+            and isinstance(node.value, ast.Constant)
+            and node.value.value is True
+        ):
             found.append(f"{line}: debug-on")
         if not isinstance(node, ast.Call):
             continue
@@ -94,27 +113,34 @@ def python_findings(source: str) -> list[str]:
             found.append(f"{line}: markup-on-content")
         if last in ("render_template_string", "from_string") or func in ("jinja2.Template", "Template"):
             found.append(f"{line}: template-from-string {func}")
-        if (func in ("text", "sa.text", "sqlalchemy.text") or last == "exec_driver_sql") and node.args and \
-                _formatted(node.args[0]):
+        if (
+            (func in ("text", "sa.text", "sqlalchemy.text") or last == "exec_driver_sql")
+            and node.args
+            and _formatted(node.args[0])
+        ):
             found.append(f"{line}: sql-text-formatted {func}")
         if func in ("eval", "exec"):
             found.append(f"{line}: eval-exec")
         if any(k.arg == "debug" and isinstance(k.value, ast.Constant) and k.value.value is True for k in node.keywords):
             found.append(f"{line}: debug-on")
         if func in ("jinja2.Environment", "Environment") and not any(
-                k.arg == "autoescape" and isinstance(k.value, ast.Constant) and k.value.value is True
-                for k in node.keywords):
+            k.arg == "autoescape" and isinstance(k.value, ast.Constant) and k.value.value is True for k in node.keywords
+        ):
             found.append(f"{line}: jinja-autoescape-off")
-        if any(k.arg == "shell" and isinstance(k.value, ast.Constant) and k.value.value is True
-               for k in node.keywords) or func in ("os.system", "os.popen"):
+        if any(
+            k.arg == "shell" and isinstance(k.value, ast.Constant) and k.value.value is True for k in node.keywords
+        ) or func in ("os.system", "os.popen"):
             found.append(f"{line}: shell")
     return found
 
 
 def template_findings(text: str) -> list[str]:
     rules = {"template-safe-filter": r"\|\s*safe\b", "autoescape-off": r"autoescape\s+false", "markup": r"\bMarkup\b"}
-    return [f"{text[:m.start()].count(chr(10)) + 1}: {rule}" for rule, pattern in rules.items()
-            for m in re.finditer(pattern, text)]
+    return [
+        f"{text[: m.start()].count(chr(10)) + 1}: {rule}"
+        for rule, pattern in rules.items()
+        for m in re.finditer(pattern, text)
+    ]
 
 
 def _sources() -> list[Path]:
@@ -125,7 +151,7 @@ def _templates() -> list[Path]:
     return sorted(p for package in PACKAGES for p in (ROOT / package).rglob("*.html"))
 
 
-BAD = '''
+BAD = """
 import yaml, pickle, jinja2, subprocess, os
 import sqlalchemy as sa
 from markupsafe import Markup
@@ -143,17 +169,27 @@ app.config["DEBUG"] = True
 jinja2.Environment()
 subprocess.run("ls", shell=True)
 os.system("ls")
-'''
+"""
 
 
 def test_the_rules_catch_a_planted_file():
     rules = {f.split(": ", 1)[1].split()[0] for f in python_findings(BAD)}
-    assert rules == {"yaml-unsafe-load", "unsafe-deserialisation", "markup-on-content", "template-from-string",
-                     "sql-text-formatted", "eval-exec", "debug-on", "jinja-autoescape-off", "shell"}, rules
+    assert rules == {
+        "yaml-unsafe-load",
+        "unsafe-deserialisation",
+        "markup-on-content",
+        "template-from-string",
+        "sql-text-formatted",
+        "eval-exec",
+        "debug-on",
+        "jinja-autoescape-off",
+        "shell",
+    }, rules
     assert len(python_findings(BAD)) >= 15
     assert template_findings("<p>{{ x|safe }}</p>\n{% autoescape false %}{{ Markup(y) }}") != []
     assert python_findings("Markup()\nsa.text('SELECT 1')\nyaml.load(x, Loader=yaml.CSafeLoader)") == [
-        "3: yaml-unsafe-load yaml.load"]
+        "3: yaml-unsafe-load yaml.load"
+    ]
 
 
 @pytest.mark.parametrize("package", PACKAGES)
@@ -169,8 +205,18 @@ def test_no_rule_matches_in_the_packages(package):
 def test_semgrep_rule_file_lists_the_same_rules():
     text = (Path(__file__).parent / "semgrep.yml").read_text(encoding="utf-8")
     ids = set(re.findall(r"^\s*- id: ([\w-]+)", text, re.M))
-    assert ids == {"yaml-unsafe-load", "markup-on-content", "template-from-string", "sql-text-formatted", "eval-exec",
-                   "debug-on", "jinja-autoescape-off", "unsafe-deserialisation", "shell", "template-safe-filter"}
+    assert ids == {
+        "yaml-unsafe-load",
+        "markup-on-content",
+        "template-from-string",
+        "sql-text-formatted",
+        "eval-exec",
+        "debug-on",
+        "jinja-autoescape-off",
+        "unsafe-deserialisation",
+        "shell",
+        "template-safe-filter",
+    }
 
 
 def _name_of(requirement: str) -> str:

@@ -14,6 +14,7 @@ as text, ``{{7*7}}`` literally.  CSV and XLSX exports carry each formula-like
 cell with a leading ``'`` and no formula cell.  A headless Chromium opens the
 same pages and sees no dialog.
 """
+
 from __future__ import annotations
 
 import base64
@@ -30,46 +31,46 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-from tests.support.seckit import PASSWORD, SECRET, fetch, populate
 
 from surveykit import storage
+from tests.support.seckit import PASSWORD, SECRET, populate
 
 PAYLOADS = [
     "<script>alert(1)</script>",
-    "\"><img src=x onerror=alert(2)>",
+    '"><img src=x onerror=alert(2)>',
     "'><svg onload=alert(3)>",
     "</textarea><script>alert(4)</script>",
     "</title><script>alert(5)</script>",
     "javascript:alert(6)",
-    "<a href=\"javascript:alert(7)\">click</a>",
+    '<a href="javascript:alert(7)">click</a>',
     "{{7*7}}",
     "{% if true %}jinja{% endif %}",
-    "<iframe src=\"javascript:alert(10)\"></iframe>",
+    '<iframe src="javascript:alert(10)"></iframe>',
     "<body onload=alert(11)>",
     "<style>*{background:url(https://evil.example/x)}</style>",
     "<math><mtext></p><script>alert(13)</script>",
     "<xmp><script>alert(14)</script></xmp>",
     "<!--<script>alert(15)//-->",
-    "<base href=\"https://evil.example/\">",
-    "<meta http-equiv=\"refresh\" content=\"0;url=https://evil.example\">",
+    '<base href="https://evil.example/">',
+    '<meta http-equiv="refresh" content="0;url=https://evil.example">',
     "<input autofocus onfocus=alert(18)>",
     "<details open ontoggle=alert(19)>",
     "\u202egnp.exe",
-    "=HYPERLINK(\"https://evil.example\",\"x\")",
+    '=HYPERLINK("https://evil.example","x")',
     "+cmd|' /C calc'!A0",
     "-2+3+cmd|' /C calc'!A0",
     "@SUM(1+1)*cmd|' /C calc'!A0",
     "\t=1+1",
-    "<object data=\"data:text/html,<script>alert(26)</script>\"></object>",
+    '<object data="data:text/html,<script>alert(26)</script>"></object>',
     "${7*7}",
-    "<img src=\"x\" onerror=\"&#97;lert(28)\">",
+    '<img src="x" onerror="&#97;lert(28)">',
 ]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BORN = {"iframe", "object", "embed", "base", "xmp", "math", "mtext", "details", "svg", "frame", "frameset", "applet"}
 
 
 def _q(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)     # a JSON string is a YAML double-quoted scalar
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
 
 
 def xss_yaml() -> str:
@@ -78,9 +79,9 @@ def xss_yaml() -> str:
     rows = "\n".join(f"          - {{id: r{i}, text: {_q(t)}}}" for i, t in enumerate(p[10:16]))
     return f"""survey: xss
 version: 1
-title: {_q(p[0] + ' ' + p[7])}
-description: {_q(p[1] + ' ' + p[8])}
-thanks: {_q(p[7] + ' ' + p[3])}
+title: {_q(p[0] + " " + p[7])}
+description: {_q(p[1] + " " + p[8])}
+thanks: {_q(p[7] + " " + p[3])}
 languages: [en]
 fields:
   branch: {{label: {_q(p[2])}}}
@@ -126,8 +127,9 @@ class _Audit(html.parser.HTMLParser):
         for name, value in a.items():
             if name.startswith("on"):
                 self.found.append(f"<{tag} {name}>")
-            if name in ("href", "src", "action", "formaction", "data", "xlink:href") and \
-                    re.sub(r"[\s\x00-\x1f]", "", value).lower().startswith(("javascript:", "vbscript:")):
+            if name in ("href", "src", "action", "formaction", "data", "xlink:href") and re.sub(
+                r"[\s\x00-\x1f]", "", value
+            ).lower().startswith(("javascript:", "vbscript:")):
                 self.found.append(f"<{tag} {name}={value[:30]}>")
         if tag in BORN:
             self.found.append(f"<{tag}>")
@@ -179,8 +181,14 @@ def xss(tmp_path_factory):
     paths, _ = populate(url, folder)
     path = folder / "xss.yaml"
     path.write_text(xss_yaml(), encoding="utf-8")
-    app = create_app({"DATABASE_URL": url, "QUESTIONNAIRES": [*paths, str(path)], "SECRET_KEY": SECRET,
-                      "TOKEN_RATE_LIMIT": [100_000, 60]})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "QUESTIONNAIRES": [*paths, str(path)],
+            "SECRET_KEY": SECRET,
+            "TOKEN_RATE_LIMIT": [100_000, 60],
+        }
+    )
     engine = app.extensions["surveykit"].engine
     log = io.StringIO()
     handler = logging.StreamHandler(log)
@@ -195,9 +203,15 @@ def xss(tmp_path_factory):
         page = client.get(f"/s/xss{token}").get_data(as_text=True)
         pages.setdefault("form", page)
         hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
-        data = {**{k: html.unescape(v) for k, v in hidden.items()}, "q_sat": str(1 + i % 5), "q_pick": f"o{i % 10}",
-                **{f"q_r{r}": str(1 + (i + r) % 5) for r in range(6)}, "q_comment": payload, "action": "next"}
-        if i == 0:     # a re-render with an error: the typed payload comes back in the textarea
+        data = {
+            **{k: html.unescape(v) for k, v in hidden.items()},
+            "q_sat": str(1 + i % 5),
+            "q_pick": f"o{i % 10}",
+            **{f"q_r{r}": str(1 + (i + r) % 5) for r in range(6)},
+            "q_comment": payload,
+            "action": "next",
+        }
+        if i == 0:  # a re-render with an error: the typed payload comes back in the textarea
             bad = client.post("/s/xss/p/only", data={**data, "q_sat": "9"})
             assert bad.status_code == 422
             pages["form with errors"] = bad.get_data(as_text=True)
@@ -207,23 +221,38 @@ def xss(tmp_path_factory):
     anonymous = app.test_client()
     for payload in PAYLOADS[:8]:
         quoted = urllib.parse.quote(payload, safe="")
-        for probe in (f"/s/xss?t={quoted}", f"/s/{quoted}", f"/s/xss/p/{quoted}", f"/s/xss/r/{quoted}",
-                      f"/s/xss?lang={quoted}", f"/admin/login?next={quoted}"):
+        for probe in (
+            f"/s/xss?t={quoted}",
+            f"/s/{quoted}",
+            f"/s/xss/p/{quoted}",
+            f"/s/xss/r/{quoted}",
+            f"/s/xss?lang={quoted}",
+            f"/admin/login?next={quoted}",
+        ):
             response = anonymous.get(probe, follow_redirects=True)
             pages[f"url {probe[:40]}"] = response.get_data(as_text=True)
     admin = app.test_client()
     login = admin.get("/admin/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', login).group(1)
-    assert admin.post("/admin/login", data={"csrf_token": token, "username": "alice",
-                                            "password": PASSWORD}).status_code == 303
+    assert (
+        admin.post("/admin/login", data={"csrf_token": token, "username": "alice", "password": PASSWORD}).status_code
+        == 303
+    )
     pages["admin list"] = admin.get("/admin/").get_data(as_text=True)
     pages["admin survey"] = admin.get("/admin/s/xss").get_data(as_text=True)
     report = admin.get("/admin/s/xss/report")
     assert report.status_code == 200
     pages["admin report"] = report.get_data(as_text=True)
     exports = {fmt: admin.get(f"/admin/s/xss/responses.{fmt}").data for fmt in ("csv", "xlsx")}
-    yield {"app": app, "pages": pages, "exports": exports, "admin": admin, "folder": folder, "log": log,
-           "tokens": [i.token for i in invitations]}
+    yield {
+        "app": app,
+        "pages": pages,
+        "exports": exports,
+        "admin": admin,
+        "folder": folder,
+        "log": log,
+        "tokens": [i.token for i in invitations],
+    }
     app.logger.removeHandler(handler)
     engine.dispose()
 
@@ -281,7 +310,7 @@ def test_csv_export_neutralises_formulas(xss):
     assert not dangerous, dangerous[:5]
     for payload in PAYLOADS[20:25]:
         assert "'" + payload in cells, payload
-    assert "<script>alert(1)</script>" in cells        # text stays text, byte for byte
+    assert "<script>alert(1)</script>" in cells  # text stays text, byte for byte
 
 
 def test_xlsx_export_has_no_formula(xss):
@@ -320,18 +349,26 @@ def test_headless_chromium_sees_no_dialog(xss):
     dialogs: list[str] = []
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu",
-                                                                          "--disable-dev-shm-usage"])
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM,
+                args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+            )
             context = browser.new_context()
             cookie = xss["admin"].get_cookie("session")
             context.add_cookies([{"name": "session", "value": cookie.value, "url": base}])
             page = context.new_page()
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            for path in ("/s/xss", "/admin/", "/admin/s/xss", "/admin/s/xss/report",
-                         "/s/xss?t=" + urllib.parse.quote(PAYLOADS[1]), "/s/" + urllib.parse.quote(PAYLOADS[0])):
+            for path in (
+                "/s/xss",
+                "/admin/",
+                "/admin/s/xss",
+                "/admin/s/xss/report",
+                "/s/xss?t=" + urllib.parse.quote(PAYLOADS[1]),
+                "/s/" + urllib.parse.quote(PAYLOADS[0]),
+            ):
                 page.goto(base + path)
                 page.wait_for_timeout(150)
-            page.goto(base + "/s/xss")                  # a respondent submitting a payload, then the thanks page
+            page.goto(base + "/s/xss")  # a respondent submitting a payload, then the thanks page
             page.fill("textarea", PAYLOADS[3])
             page.click("button[type=submit]")
             page.wait_for_timeout(300)

@@ -1,4 +1,5 @@
 """Hypothesis runs derandomized in CI, so a red build is reproducible from its log."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Admin users on SQLite and PostgreSQL: argon2id hashes, password rules, roles, ending sessions."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,7 +17,7 @@ def test_login_with_the_right_password_only(engine):
     user = storage.verify_login(engine, "alice", GOOD)
     assert user == storage.User(user.id, "alice", "admin", None, 0)
     assert storage.verify_login(engine, "alice", GOOD + "!") is None
-    assert storage.verify_login(engine, "alice", " " + GOOD) is None      # compared exactly as typed
+    assert storage.verify_login(engine, "alice", " " + GOOD) is None  # compared exactly as typed
     assert storage.verify_login(engine, "bob", GOOD) is None
 
 
@@ -27,14 +28,17 @@ def test_passwords_are_stored_as_argon2id_hashes(engine):
     assert stored.startswith("$argon2id$") and GOOD not in stored
 
 
-@pytest.mark.parametrize(("password", "message"), [
-    ("short", "at least 10"),
-    ("Password123", "too easy"),
-    ("1234567890", "too easy"),
-    ("aaaaaaaaaaaa", "too easy"),
-    ("alice-is-my-name", "too easy"),                # contains the user name
-    ("x" * 1025, "at most 1024"),
-])
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("short", "at least 10"),
+        ("Password123", "too easy"),
+        ("1234567890", "too easy"),
+        ("aaaaaaaaaaaa", "too easy"),
+        ("alice-is-my-name", "too easy"),  # contains the user name
+        ("x" * 1025, "at most 1024"),
+    ],
+)
 def test_weak_passwords_are_refused(engine, password, message):
     with pytest.raises(accounts.PasswordRejected, match=message):
         storage.create_user(engine, "alice", password)
@@ -51,12 +55,15 @@ def test_department_users_carry_their_department(engine):
     assert storage.verify_login(engine, "wang", GOOD).department == "service"
 
 
-@pytest.mark.parametrize(("kwargs", "error", "message"), [
-    ({"role": "root"}, ValueError, "role must be one of"),
-    ({"role": "department"}, ValueError, "needs a department"),
-    ({"department": "service"}, ValueError, "no department"),
-    ({"username": " alice"}, ValueError, "user name"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"role": "root"}, ValueError, "role must be one of"),
+        ({"role": "department"}, ValueError, "needs a department"),
+        ({"department": "service"}, ValueError, "no department"),
+        ({"username": " alice"}, ValueError, "user name"),
+    ],
+)
 def test_bad_user_definitions_are_refused(engine, kwargs, error, message):
     kwargs = dict(kwargs)
     with pytest.raises(error, match=message):

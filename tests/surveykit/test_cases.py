@@ -1,5 +1,6 @@
 """Follow-up cases (surveykit/cases.py) on SQLite and PostgreSQL: the state machine, opening cases in the
 submit transaction, the append-only history, overdue marking, win-back and the cases table."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -51,8 +52,11 @@ UNHAPPY = {"sat": 2, "recommend": 8, "comment": "The car came back dirty."}
 HAPPY = {"sat": 5, "recommend": 10}
 # what each step needs besides the target state
 DETAILS: dict[str, dict[str, Any]] = {
-    "verified": {}, "assigned": {}, "root_cause_found": {"root_cause": "repair_quality"},
-    "solution_agreed": {"note": "free rework and a courtesy car"}, "done_evaluated": {"note": "fixed; customer happy"},
+    "verified": {},
+    "assigned": {},
+    "root_cause_found": {"root_cause": "repair_quality"},
+    "solution_agreed": {"note": "free rework and a courtesy car"},
+    "done_evaluated": {"note": "fixed; customer happy"},
     "closed_without_action": {"note": "test response"},
 }
 PATH = ["open", "verified", "assigned", "root_cause_found", "solution_agreed", "done_evaluated"]
@@ -71,11 +75,20 @@ def store(engine: Any, follow_up: Any) -> Any:
     return engine
 
 
-def submit(engine: Any, q: Any, answers: dict[str, Any], *, key: str | None = None, dealer: str = "D01",
-           department: str | None = "service", **kwargs: Any) -> storage.SaveResult:
+def submit(
+    engine: Any,
+    q: Any,
+    answers: dict[str, Any],
+    *,
+    key: str | None = None,
+    dealer: str = "D01",
+    department: str | None = "service",
+    **kwargs: Any,
+) -> storage.SaveResult:
     fields = {"dealer": dealer, **({"department": department} if department else {})}
-    return storage.save_response(engine, q, answers, key=key or uuid.uuid4().hex, language="en",
-                                 fields=kwargs.pop("fields", fields), **kwargs)
+    return storage.save_response(
+        engine, q, answers, key=key or uuid.uuid4().hex, language="en", fields=kwargs.pop("fields", fields), **kwargs
+    )
 
 
 def count(engine: Any, table: sa.Table) -> int:
@@ -86,11 +99,14 @@ def count(engine: Any, table: sa.Table) -> int:
 def new_case(engine: Any, q: Any, state: str = "open") -> cases.Case:
     """A case brought to ``state`` along the process (or closed without action)."""
     submit(engine, q, UNHAPPY)
-    case = cases.list_cases(engine)[0] if count(engine, cases_table) == 1 else max(cases.list_cases(engine),
-                                                                                    key=lambda c: c.id)
+    case = (
+        cases.list_cases(engine)[0]
+        if count(engine, cases_table) == 1
+        else max(cases.list_cases(engine), key=lambda c: c.id)
+    )
     if state == "closed_without_action":
         return cases.move(engine, case.id, state, actor="alice", **DETAILS[state])
-    for step in PATH[1:PATH.index(state) + 1]:
+    for step in PATH[1 : PATH.index(state) + 1]:
         case = cases.move(engine, case.id, step, actor="alice", **DETAILS[step])
     return case
 
@@ -98,7 +114,8 @@ def new_case(engine: Any, q: Any, state: str = "open") -> cases.Case:
 # -- the state machine ----------------------------------------------------------------------------
 
 ALLOWED = {(a, b) for a, b in cases.NEXT_STATE.items()} | {
-    (s, "closed_without_action") for s in cases.STATES if s not in cases.FINAL_STATES}
+    (s, "closed_without_action") for s in cases.STATES if s not in cases.FINAL_STATES
+}
 
 
 @pytest.mark.parametrize(("state", "to"), list(itertools.product(cases.STATES, cases.STATES)))
@@ -114,22 +131,24 @@ def test_every_transition_is_allowed_or_refused(state, to):
 
 
 def test_the_states_are_the_seeds_complaint_steps():
-    assert cases.STATES[:6] == ("open", "verified", "assigned", "root_cause_found", "solution_agreed",
-                                "done_evaluated")
+    assert cases.STATES[:6] == ("open", "verified", "assigned", "root_cause_found", "solution_agreed", "done_evaluated")
     assert len(ALLOWED) == 5 + 5
 
 
-@pytest.mark.parametrize(("state", "to", "details", "message"), [
-    ("open", "closed_without_action", {}, "needs the reason"),
-    ("solution_agreed", "closed_without_action", {"note": "  "}, "needs the reason"),
-    ("verified", "assigned", {}, "needs the responsible department"),
-    ("assigned", "root_cause_found", {}, "needs its category"),
-    ("assigned", "root_cause_found", {"root_cause": "bad luck"}, "needs its category"),
-    ("root_cause_found", "solution_agreed", {}, "the agreed solution"),
-    ("solution_agreed", "done_evaluated", {}, "carried out and evaluated"),
-    ("open", "paused", {}, "unknown state 'paused'"),
-    ("done_evaluated", "open", {}, "the case is closed"),
-])
+@pytest.mark.parametrize(
+    ("state", "to", "details", "message"),
+    [
+        ("open", "closed_without_action", {}, "needs the reason"),
+        ("solution_agreed", "closed_without_action", {"note": "  "}, "needs the reason"),
+        ("verified", "assigned", {}, "needs the responsible department"),
+        ("assigned", "root_cause_found", {}, "needs its category"),
+        ("assigned", "root_cause_found", {"root_cause": "bad luck"}, "needs its category"),
+        ("root_cause_found", "solution_agreed", {}, "the agreed solution"),
+        ("solution_agreed", "done_evaluated", {}, "carried out and evaluated"),
+        ("open", "paused", {}, "unknown state 'paused'"),
+        ("done_evaluated", "open", {}, "the case is closed"),
+    ],
+)
 def test_a_move_without_what_it_needs_is_refused(state, to, details, message):
     with pytest.raises(cases.TransitionRefused, match=message):
         cases.check_move(state, to, **details)
@@ -166,8 +185,9 @@ def test_root_cause_and_department_are_kept_and_logged(store, follow_up):
     case = new_case(store, follow_up, "verified")
     case = cases.move(store, case.id, "assigned", actor="alice", department="body_paint")
     assert case.department == "body_paint"
-    case = cases.move(store, case.id, "root_cause_found", actor="alice", root_cause="communication",
-                      note="estimate not explained")
+    case = cases.move(
+        store, case.id, "root_cause_found", actor="alice", root_cause="communication", note="estimate not explained"
+    )
     assert case.root_cause == "communication"
     notes = [e.note for e in cases.events_of(store, case.id)]
     assert "department: service → body_paint" in notes[2]
@@ -203,17 +223,20 @@ def test_notes_are_checked(store, follow_up):
 
 # -- department scope ------------------------------------------------------------------------------
 
+
 def test_a_department_sees_its_own_cases_only(store, follow_up):
     ours = new_case(store, follow_up)
     submit(store, follow_up, UNHAPPY, department="sales")
     theirs = max(cases.list_cases(store), key=lambda c: c.id)
     assert [c.id for c in cases.list_cases(store, scope="service")] == [ours.id]
     assert cases.get_case(store, ours.id, scope="service").id == ours.id
-    for call in (lambda: cases.get_case(store, theirs.id, scope="service"),
-                 lambda: cases.events_of(store, theirs.id, scope="service"),
-                 lambda: cases.move(store, theirs.id, "verified", actor="dora", scope="service"),
-                 lambda: cases.add_note(store, theirs.id, actor="dora", note="hi", scope="service"),
-                 lambda: cases.get_case(store, 99999)):
+    for call in (
+        lambda: cases.get_case(store, theirs.id, scope="service"),
+        lambda: cases.events_of(store, theirs.id, scope="service"),
+        lambda: cases.move(store, theirs.id, "verified", actor="dora", scope="service"),
+        lambda: cases.add_note(store, theirs.id, actor="dora", note="hi", scope="service"),
+        lambda: cases.get_case(store, 99999),
+    ):
         with pytest.raises(cases.CaseNotFound):
             call()
     assert cases.get_case(store, theirs.id).state == "open"
@@ -223,19 +246,26 @@ def test_a_department_sees_its_own_cases_only(store, follow_up):
 
 # -- opening cases at submit time ------------------------------------------------------------------
 
+
 def test_a_response_meeting_a_rule_opens_a_case_with_its_details(store, follow_up):
     result = submit(store, follow_up, {"sat": 1, "recommend": 3, "comment": "rude"}, dealer="D07")
     opened = sorted(cases.list_cases(store), key=lambda c: c.alert)
     assert [(c.alert, c.priority, c.department, c.dealer, c.state) for c in opened] == [
-        ("unhappy", "high", "service", "D07", "open"), ("very_unhappy", "urgent", "customer_care", "D07", "open")]
+        ("unhappy", "high", "service", "D07", "open"),
+        ("very_unhappy", "urgent", "customer_care", "D07", "open"),
+    ]
     unhappy = opened[0]
     assert unhappy.response_id == result.response_id
     assert unhappy.first_contact_due - unhappy.created_at == dt.timedelta(hours=24)
     assert opened[1].first_contact_due - opened[1].created_at == dt.timedelta(hours=4)
     assert unhappy.label == {"zh": "不满意", "en": "Unhappy"} and unhappy.label_text("en") == "Unhappy"
     [event] = cases.events_of(store, unhappy.id)
-    assert (event.actor, event.kind, event.to_state, event.note) == ("system", "opened", "open",
-                                                                     "unhappy: sat <= 2 or recommend <= 6")
+    assert (event.actor, event.kind, event.to_state, event.note) == (
+        "system",
+        "opened",
+        "open",
+        "unhappy: sat <= 2 or recommend <= 6",
+    )
     response = cases.case_response(store, unhappy)
     assert response.answers["comment"] == "rude" and response.fields["dealer"] == "D07"
     shown = cases.labelled_answers(follow_up, response.answers, "en")
@@ -245,7 +275,7 @@ def test_a_response_meeting_a_rule_opens_a_case_with_its_details(store, follow_u
 
 def test_a_happy_response_opens_nothing(store, follow_up):
     submit(store, follow_up, HAPPY)
-    submit(store, follow_up, {"sat": 3})           # recommend unanswered: the rule is unknown, not true
+    submit(store, follow_up, {"sat": 3})  # recommend unanswered: the rule is unknown, not true
     assert count(store, cases_table) == 0 and count(store, outbox) == 0
 
 
@@ -267,6 +297,7 @@ def test_concurrent_double_submits_open_one_case(store, follow_up):
 
 def test_a_rolled_back_submit_leaves_no_case(store, follow_up, monkeypatch):
     """The case and its message are written in the submit's transaction: a failure after them undoes all."""
+
     def broken(conn, case, kind):
         raise RuntimeError("disk full")
 
@@ -275,7 +306,7 @@ def test_a_rolled_back_submit_leaves_no_case(store, follow_up, monkeypatch):
         submit(store, follow_up, UNHAPPY, key="k1")
     assert count(store, responses) == 0 and count(store, cases_table) == 0 and count(store, case_events) == 0
     monkeypatch.undo()
-    assert submit(store, follow_up, UNHAPPY, key="k1").created       # the retry stores both
+    assert submit(store, follow_up, UNHAPPY, key="k1").created  # the retry stores both
     assert count(store, responses) == 1 and count(store, cases_table) == 1 and count(store, outbox) == 1
 
 
@@ -312,7 +343,7 @@ def test_a_submitter_killed_mid_write_leaves_every_stored_response_with_its_case
         opened = conn.execute(sa.select(cases_table.c.response_id, cases_table.c.id)).all()
         events = conn.execute(sa.select(case_events.c.case_id).where(case_events.c.kind == "opened")).scalars().all()
         messages = conn.execute(sa.select(outbox.c.case_id)).scalars().all()
-    assert sorted(r for r, _ in opened) == sorted(unhappy)          # none lost, none without its response
+    assert sorted(r for r, _ in opened) == sorted(unhappy)  # none lost, none without its response
     assert sorted(events) == sorted(messages) == sorted(i for _, i in opened)
 
 
@@ -336,7 +367,7 @@ def test_simulated_responses_open_cases_like_real_ones(store, follow_up):
 
     df = simulate(follow_up, 60, seed=3, fields={"dealer": ["D1", "D2"], "department": ["service", "sales"]})
     storage.save_frame(store, follow_up, df)
-    storage.save_frame(store, follow_up, df)                  # stored again: nothing new
+    storage.save_frame(store, follow_up, df)  # stored again: nothing new
     stored = storage.responses_frame(store, follow_up)
     expected = int(follow_up.alerts[0].when.evaluate_frame(stored).sum())
     assert 0 < expected < 60
@@ -345,10 +376,14 @@ def test_simulated_responses_open_cases_like_real_ones(store, follow_up):
 
 # -- the audit trail -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("statement", [
-    sa.update(case_events).values(note="rewritten"),
-    sa.delete(case_events),
-])
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        sa.update(case_events).values(note="rewritten"),
+        sa.delete(case_events),
+    ],
+)
 def test_the_history_cannot_be_edited_or_deleted(store, follow_up, statement):
     new_case(store, follow_up, "verified")
     with pytest.raises(sa.exc.DatabaseError, match="append-only"):
@@ -378,6 +413,7 @@ def test_the_module_never_updates_or_deletes_events():
 
 # -- first contact and overdue ---------------------------------------------------------------------
 
+
 def test_first_contact_is_the_first_contact_note_or_the_verification(store, follow_up):
     a = new_case(store, follow_up)
     t0 = utcnow()
@@ -386,13 +422,13 @@ def test_first_contact_is_the_first_contact_note_or_the_verification(store, foll
     a = cases.add_note(store, a.id, actor="alice", note="called, left a message", contact=True, now=t0)
     assert a.first_contact_at == t0
     a = cases.move(store, a.id, "verified", actor="alice", now=t0 + dt.timedelta(hours=2))
-    assert a.first_contact_at == t0                          # the first one counts
+    assert a.first_contact_at == t0  # the first one counts
     b = new_case(store, follow_up)
     b = cases.move(store, b.id, "verified", actor="alice", now=t0)
     assert b.first_contact_at == t0
     c = new_case(store, follow_up)
     c = cases.move(store, c.id, "closed_without_action", actor="alice", note="duplicate", now=t0)
-    assert c.first_contact_at is None                         # closing is no contact
+    assert c.first_contact_at is None  # closing is no contact
     assert [e.kind for e in cases.events_of(store, a.id)] == ["opened", "note", "contact", "moved"]
 
 
@@ -409,23 +445,28 @@ def test_overdue_cases_are_marked_once_with_a_message(store, follow_up):
     assert cases.mark_overdue(store, now=after + dt.timedelta(hours=1)) == []
     event = cases.events_of(store, late.id)[-1]
     assert (event.actor, event.kind) == ("system", "overdue") and "no first contact by" in event.note
-    assert [(m["kind"], m["status"]) for m in notify.messages_of(store, late.id)] == [("new_case", "pending"),
-                                                                                    ("overdue", "pending")]
-    late = cases.add_note(store, late.id, actor="alice", note="finally reached", contact=True,
-                          now=after + dt.timedelta(hours=2))
+    assert [(m["kind"], m["status"]) for m in notify.messages_of(store, late.id)] == [
+        ("new_case", "pending"),
+        ("overdue", "pending"),
+    ]
+    late = cases.add_note(
+        store, late.id, actor="alice", note="finally reached", contact=True, now=after + dt.timedelta(hours=2)
+    )
     assert late.late_contact and not late.overdue(after + dt.timedelta(hours=3)) and late.overdue_at == after
 
 
 def test_the_board_filters_and_orders(store, follow_up):
-    submit(store, follow_up, {"sat": 1, "recommend": 9}, dealer="D02")     # unhappy (high) + very_unhappy (urgent)
+    submit(store, follow_up, {"sat": 1, "recommend": 9}, dealer="D02")  # unhappy (high) + very_unhappy (urgent)
     submit(store, follow_up, UNHAPPY, dealer="D01", department="sales")
-    urgent, high, sales = sorted(cases.list_cases(store), key=lambda c: c.id)[1], *sorted(
-        cases.list_cases(store), key=lambda c: c.id)[::2]
+    urgent, high, sales = (
+        sorted(cases.list_cases(store), key=lambda c: c.id)[1],
+        *sorted(cases.list_cases(store), key=lambda c: c.id)[::2],
+    )
     assert [c.priority for c in cases.list_cases(store)] == ["urgent", "high", "high"]
     assert [c.id for c in cases.list_cases(store, dealer="D01")] == [sales.id]
     assert [c.id for c in cases.list_cases(store, department="customer_care")] == [urgent.id]
     cases.move(store, high.id, "closed_without_action", actor="a", note="dup")
-    assert cases.list_cases(store)[-1].id == high.id                     # closed cases last
+    assert cases.list_cases(store)[-1].id == high.id  # closed cases last
     assert {c.id for c in cases.list_cases(store, state="active")} == {urgent.id, sales.id}
     assert [c.id for c in cases.list_cases(store, state="closed")] == [high.id]
     assert [c.id for c in cases.list_cases(store, state="closed_without_action")] == [high.id]
@@ -434,6 +475,7 @@ def test_the_board_filters_and_orders(store, follow_up):
 
 
 # -- win-back --------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def recovery(store: Any) -> Any:
@@ -452,14 +494,12 @@ def test_win_back_survey_after_closing_records_the_result(store, follow_up, reco
     assert invitation.fields == {"case_id": str(case.id), "dealer": "D01", "department": "service"}
     state = storage.lookup_invitation(store, invitation.token)
     assert state.open and state.survey == "recovery"
-    storage.save_response(store, recovery, {"recovery_sat": 4}, key="r1", language="zh",
-                          invitation_id=invitation.id)
+    storage.save_response(store, recovery, {"recovery_sat": 4}, key="r1", language="zh", invitation_id=invitation.id)
     case = cases.get_case(store, case.id)
     assert (case.recovery_score, case.recovery_points, case.recovered) == (4.0, 5, True)
     event = cases.events_of(store, case.id)[-1]
-    assert (event.actor, event.kind, event.note) == ("customer", "recovery_answered",
-                                                     "satisfaction 4 of 5: recovered")
-    assert count(store, cases_table) == 1                      # satisfied: no new case
+    assert (event.actor, event.kind, event.note) == ("customer", "recovery_answered", "satisfaction 4 of 5: recovered")
+    assert count(store, cases_table) == 1  # satisfied: no new case
     with pytest.raises(cases.CaseError, match="already answered"):
         cases.send_recovery(store, case.id, recovery, actor="alice")
 
@@ -467,14 +507,19 @@ def test_win_back_survey_after_closing_records_the_result(store, follow_up, reco
 def test_still_unhappy_after_recovery_opens_an_urgent_case(store, follow_up, recovery):
     case = new_case(store, follow_up, "closed_without_action")
     first = cases.send_recovery(store, case.id, recovery, actor="alice")
-    second = cases.send_recovery(store, case.id, recovery, actor="alice")     # a new link replaces the first
+    second = cases.send_recovery(store, case.id, recovery, actor="alice")  # a new link replaces the first
     assert storage.lookup_invitation(store, first.token).status == "expired"
     storage.save_response(store, recovery, {"recovery_sat": 1}, key="r2", language="en", invitation_id=second.id)
     old = cases.get_case(store, case.id)
     assert old.recovered is False
     new = max(cases.list_cases(store), key=lambda c: c.id)
     assert (new.survey, new.alert, new.priority, new.department, new.dealer) == (
-        "recovery", "still_unhappy", "urgent", "service", "D01")
+        "recovery",
+        "still_unhappy",
+        "urgent",
+        "service",
+        "D01",
+    )
     assert cases.events_of(store, case.id)[-1].note == f"satisfaction 1 of 5: not recovered; opened case #{new.id}"
 
 
@@ -487,8 +532,7 @@ def test_cases_frame_for_the_report(store, follow_up, recovery):
     done = new_case(store, follow_up, "done_evaluated")
     new_case(store, follow_up)
     invitation = cases.send_recovery(store, done.id, recovery, actor="alice")
-    storage.save_response(store, recovery, {"recovery_sat": 5}, key="r3", language="en",
-                          invitation_id=invitation.id)
+    storage.save_response(store, recovery, {"recovery_sat": 5}, key="r3", language="en", invitation_id=invitation.id)
     df = cases.cases_frame(store, survey="follow_up")
     assert list(df.columns) == list(cases.CASE_COLUMNS)
     assert list(df["state"]) == ["done_evaluated", "open"]

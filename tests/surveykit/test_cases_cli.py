@@ -1,4 +1,5 @@
 """`surveykit cases list | show | export | recovery` on SQLite and PostgreSQL, and cases from `simulate --db`."""
+
 from __future__ import annotations
 
 import csv
@@ -16,7 +17,7 @@ from surveykit.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 CSI = ROOT / "questionnaires" / "dealer_aftersales_csi.yaml"
-UNHAPPY = {"sat_overall": 1, "recommend": 3, "complaint": "=HYPERLINK(\"http://evil\") the car is still noisy"}
+UNHAPPY = {"sat_overall": 1, "recommend": 3, "complaint": '=HYPERLINK("http://evil") the car is still noisy'}
 
 
 def run(*args: str) -> Any:
@@ -32,8 +33,9 @@ def csi(engine: Any) -> Any:
 
 
 def submit(engine: Any, q: Any, department: str = "mechanical", dealer: str = "D01") -> None:
-    storage.save_response(engine, q, UNHAPPY, key=uuid.uuid4().hex, language="zh",
-                          fields={"dealer": dealer, "department": department})
+    storage.save_response(
+        engine, q, UNHAPPY, key=uuid.uuid4().hex, language="zh", fields={"dealer": dealer, "department": department}
+    )
 
 
 def test_list_show_and_export(db_url, engine, csi):
@@ -88,8 +90,9 @@ def test_recovery_link_for_a_closed_case(db_url, engine, csi):
     result = CliRunner().invoke(main, ["cases", "recovery", "1", "--db", db_url, "--by", "alice"])
     assert result.exit_code == 1 and "still 'open'" in result.output
     cases.move(engine, 1, "closed_without_action", actor="alice", note="customer could not be reached")
-    result = CliRunner().invoke(main, ["cases", "recovery", "1", "--db", db_url, "--by", "alice",
-                                       "--base-url", "https://cx.example.com/"])
+    result = CliRunner().invoke(
+        main, ["cases", "recovery", "1", "--db", db_url, "--by", "alice", "--base-url", "https://cx.example.com/"]
+    )
     assert result.exit_code == 0
     link = result.stdout.strip()
     assert link.startswith("https://cx.example.com/s/recovery?t=")
@@ -102,14 +105,38 @@ def test_simulate_into_the_database_opens_cases(tmp_path):
     # SQLite only: the simulate command leaves its engine to the garbage collector, which psycopg
     # would report; save_frame's path is the one save_response takes, tested on both backends
     db_url = f"sqlite:///{tmp_path}/sim.sqlite3"
-    result = run("simulate", str(CSI), "-n", "40", "--seed", "5", "--db", db_url,
-                 "--field", "dealer=D1,D2", "--field", "department=mechanical,express")
+    result = run(
+        "simulate",
+        str(CSI),
+        "-n",
+        "40",
+        "--seed",
+        "5",
+        "--db",
+        db_url,
+        "--field",
+        "dealer=D1,D2",
+        "--field",
+        "department=mechanical,express",
+    )
     assert result.exit_code == 0
     listed = json.loads(run("cases", "list", "--db", db_url, "--format", "json").output)
     assert listed and {c["survey"] for c in listed} == {"dealer_aftersales_csi"}
     assert {c["department"] for c in listed if c["alert"] == "unhappy"} <= {"mechanical", "express"}
-    again = run("simulate", str(CSI), "-n", "40", "--seed", "5", "--db", db_url,
-                "--field", "dealer=D1,D2", "--field", "department=mechanical,express")
+    again = run(
+        "simulate",
+        str(CSI),
+        "-n",
+        "40",
+        "--seed",
+        "5",
+        "--db",
+        db_url,
+        "--field",
+        "dealer=D1,D2",
+        "--field",
+        "department=mechanical,express",
+    )
     assert "were there already" in again.output
     assert len(json.loads(run("cases", "list", "--db", db_url, "--format", "json").output)) == len(listed)
 

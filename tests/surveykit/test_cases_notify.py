@@ -5,6 +5,7 @@ answer a message with an error, and it can SIGKILL the worker after it has taken
 before it replies: the crash between send and record, which is the one case where a message may
 go out twice, with the same Message-ID.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -101,7 +102,7 @@ class _Handler(socketserver.StreamRequestHandler):
                     self.wfile.write(b"250 OK\r\n")
                 else:
                     self.wfile.write(b"502 not implemented\r\n")
-        except OSError:         # the worker was killed mid-conversation
+        except OSError:  # the worker was killed mid-conversation
             return
 
 
@@ -136,8 +137,14 @@ def store(engine: Any, q: Any) -> Any:
 
 def open_cases(engine: Any, q: Any, n: int, department: str = "workshop") -> None:
     for _ in range(n):
-        storage.save_response(engine, q, {"sat": 1}, key=uuid.uuid4().hex, language="en",
-                              fields={"dealer": "D01", "department": department})
+        storage.save_response(
+            engine,
+            q,
+            {"sat": 1},
+            key=uuid.uuid4().hex,
+            language="en",
+            fields={"dealer": "D01", "department": department},
+        )
 
 
 def rows(engine: Any) -> list[Any]:
@@ -165,7 +172,7 @@ def test_each_new_case_writes_one_message(store, q):
 def test_the_worker_sends_and_records(store, q, sink):
     box, port = sink
     open_cases(store, q, 2)
-    open_cases(store, q, 1, department="sales")          # no addresses of its own: the default ones
+    open_cases(store, q, 1, department="sales")  # no addresses of its own: the default ones
     stats = notify.send_pending(store, settings(port), ROUTING, base_url="https://cx.example.com")
     assert (stats.sent, stats.retried, stats.failed) == (3, 0, 0)
     got = rows(store)
@@ -177,7 +184,7 @@ def test_the_worker_sends_and_records(store, q, sink):
     assert message["Subject"] == got[0].subject and message["Auto-Submitted"] == "auto-generated"
     assert message["X-Surveykit-Case"] == "1"
     assert "Case page: https://cx.example.com/admin/cases/1" in message.get_content()
-    assert notify.send_pending(store, settings(port), ROUTING).sent == 0          # nothing left
+    assert notify.send_pending(store, settings(port), ROUTING).sent == 0  # nothing left
     assert notify.counts(store) == {"pending": 0, "sent": 3, "failed": 0}
 
 
@@ -189,7 +196,10 @@ def test_overdue_cases_are_mailed_once(store, q, sink):
     assert cases.mark_overdue(store, now=later) == [1]
     assert cases.mark_overdue(store, now=later) == []
     notify.send_pending(store, settings(port), ROUTING)
-    assert [m["Subject"].split(" #")[0] for _, _, m in box.messages] == ["[surveykit] 新回访案件", "[surveykit] 超时未联系"]
+    assert [m["Subject"].split(" #")[0] for _, _, m in box.messages] == [
+        "[surveykit] 新回访案件",
+        "[surveykit] 超时未联系",
+    ]
 
 
 def test_a_temporary_error_is_retried_with_the_same_message_id(store, q, sink):
@@ -201,7 +211,7 @@ def test_a_temporary_error_is_retried_with_the_same_message_id(store, q, sink):
     assert (stats.sent, stats.retried) == (0, 1)
     [row] = rows(store)
     assert row.status == "pending" and "451 try again later" in row.last_error
-    assert row.lease_until == t0 + dt.timedelta(minutes=1)                 # back-off
+    assert row.lease_until == t0 + dt.timedelta(minutes=1)  # back-off
     assert notify.send_pending(store, settings(port), ROUTING, now=lambda: t0).sent == 0
     assert notify.send_pending(store, settings(port), ROUTING, now=lambda: t0 + dt.timedelta(minutes=2)).sent == 1
     assert box.message_ids() == [row.message_id, row.message_id]
@@ -214,7 +224,9 @@ def test_a_permanent_error_fails_the_message(store, q, sink):
     stats = notify.send_pending(store, settings(port), ROUTING)
     assert (stats.sent, stats.failed) == (1, 1)
     assert [(r.status, (r.last_error or "")[:38]) for r in rows(store)] == [
-        ("failed", "SMTPDataError: 550 mailbox unavailable"), ("sent", "")]
+        ("failed", "SMTPDataError: 550 mailbox unavailable"),
+        ("sent", ""),
+    ]
 
 
 def test_an_unreachable_server_loses_nothing(store, q, sink):
@@ -253,9 +265,12 @@ def test_concurrent_workers_claim_each_message_once(store, q):
 
 def test_routing_and_settings_are_checked():
     assert notify.Routing.parse(["a@x.org, b@x.org"], ["paint=p@x.org"]).recipients("paint") == ("p@x.org",)
-    for default, pairs, message in (([], [], "at least one default"), (["a@x.org"], ["paint"], "DEPARTMENT=ADDRESS"),
-                                    (["not-an-address"], [], "not an e-mail address"),
-                                    (["a@x.org\r\nBcc: evil@x.org"], [], "not an e-mail address")):
+    for default, pairs, message in (
+        ([], [], "at least one default"),
+        (["a@x.org"], ["paint"], "DEPARTMENT=ADDRESS"),
+        (["not-an-address"], [], "not an e-mail address"),
+        (["a@x.org\r\nBcc: evil@x.org"], [], "not an e-mail address"),
+    ):
         with pytest.raises(ValueError, match=message):
             notify.Routing.parse(default, pairs)
     with pytest.raises(ValueError, match="starttls, ssl or none"):
@@ -264,11 +279,33 @@ def test_routing_and_settings_are_checked():
 
 def _worker(db_url: str, port: int, output: int = subprocess.PIPE) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-c", "from surveykit.cli import main; main()", "notify", "--db", db_url, "--once",
-         "--smtp-host", "127.0.0.1", "--smtp-port", str(port), "--smtp-security", "none",
-         "--to", "care@example.com", "--to-department", "workshop=workshop@example.com", "--batch", "5",
-         "--lease", "1"],
-        stdout=output, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        [
+            sys.executable,
+            "-c",
+            "from surveykit.cli import main; main()",
+            "notify",
+            "--db",
+            db_url,
+            "--once",
+            "--smtp-host",
+            "127.0.0.1",
+            "--smtp-port",
+            str(port),
+            "--smtp-security",
+            "none",
+            "--to",
+            "care@example.com",
+            "--to-department",
+            "workshop=workshop@example.com",
+            "--batch",
+            "5",
+            "--lease",
+            "1",
+        ],
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
 
 
 def test_a_worker_killed_mid_run_loses_no_message(db_url, store, q, sink):
@@ -294,7 +331,7 @@ def test_a_worker_killed_mid_run_loses_no_message(db_url, store, q, sink):
     before = rows(store)
     assert [r.status for r in before] == ["sent"] * 3 + ["pending"] * 9
     assert [r.attempts for r in before] == [1] * 5 + [0] * 7
-    time.sleep(1.1)                                   # the killed worker's lease runs out
+    time.sleep(1.1)  # the killed worker's lease runs out
     second = _worker(db_url, port)
     out, _ = second.communicate(timeout=60)
     assert second.returncode == 0, out.decode()
@@ -303,8 +340,8 @@ def test_a_worker_killed_mid_run_loses_no_message(db_url, store, q, sink):
     assert [r.status for r in after] == ["sent"] * 12
     assert [r.attempts for r in after] == [1, 1, 1, 2, 2] + [1] * 7
     received = box.message_ids()
-    assert sorted(set(received)) == sorted(r.message_id for r in after)          # nothing lost
-    assert len(received) == 13 and received.count(after[3].message_id) == 2       # one copy, same Message-ID
+    assert sorted(set(received)) == sorted(r.message_id for r in after)  # nothing lost
+    assert len(received) == 13 and received.count(after[3].message_id) == 2  # one copy, same Message-ID
     assert {tuple(r) for _, r, _ in box.messages} == {("workshop@example.com",)}
 
 

@@ -1,5 +1,6 @@
 """DESIGN.md's one-way dependencies, read from the source with ``ast``: no import cycle among the modules of
 surveykit, webform and analysis, and surveykit imports neither of the others at module level."""
+
 from __future__ import annotations
 
 import ast
@@ -85,7 +86,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
                 done.add(path.pop())
                 stack.pop()
             elif following in path:
-                return [*path[path.index(following):], following]
+                return [*path[path.index(following) :], following]
             elif following not in done:
                 path.append(following)
                 stack.append(iter(sorted(graph[following])))
@@ -100,8 +101,8 @@ def test_find_cycle_finds_one_and_only_one():
 
 def test_the_graph_sees_the_imports_it_should():
     graph = import_graph(lazy=False)
-    assert "surveykit.cases" in graph["surveykit.storage"]          # storage opens cases on submit
-    assert "surveykit.reports" not in graph["analysis.report"]      # imported inside report_from_store only
+    assert "surveykit.cases" in graph["surveykit.storage"]  # storage opens cases on submit
+    assert "surveykit.reports" not in graph["analysis.report"]  # imported inside report_from_store only
     assert "surveykit.reports" in import_graph(lazy=True)["analysis.report"]
 
 
@@ -112,6 +113,11 @@ def test_no_import_cycle(lazy):
 
 def test_surveykit_imports_neither_webform_nor_analysis_at_module_level():
     graph = import_graph(lazy=False)
-    wrong = {(source, target) for source, targets in graph.items() if source.startswith("surveykit")
-             for target in targets if target.split(".")[0] in ("webform", "analysis")}
+    wrong = {
+        (source, target)
+        for source, targets in graph.items()
+        if source.startswith("surveykit")
+        for target in targets
+        if target.split(".")[0] in ("webform", "analysis")
+    }
     assert not wrong

@@ -3,6 +3,7 @@
 Files are read back with independent readers (pyreadstat for .sav/.dta, openpyxl
 and pandas for .xlsx, pyarrow for .parquet), never with our own writer's code.
 """
+
 from __future__ import annotations
 
 import io
@@ -74,8 +75,8 @@ pages:
       - {id: courtesy_car, functional: {zh: 提供, en: Offered}, dysfunctional: {zh: 不提供, en: Not offered}}
 """
 
-LONG = "很" * 100            # 300 bytes: past SPSS's 256-byte variable label and Stata's 80 characters
-LONG_OPTION = "选" * 50       # 150 bytes: past SPSS's 120-byte value label
+LONG = "很" * 100  # 300 bytes: past SPSS's 256-byte variable label and Stata's 80 characters
+LONG_OPTION = "选" * 50  # 150 bytes: past SPSS's 120-byte value label
 LONG_SURVEY = f"""\
 survey: long_labels
 version: 1
@@ -105,24 +106,85 @@ def q(tmp_path: Path):
 def _frame(q) -> pd.DataFrame:
     """Four responses by hand: answered, skipped by logic, not answered, formula-looking text."""
     rows = [
-        dict(sat=1.0, channel="app", extras_wash=1.0, extras_coffee=0.0, recommend=3.0, visit_date="2026-01-05",
-             km=-5.5, visits=2.0, comment="太慢了", app_ease=4.0, rel1_e=5.0, rel1_p=3.0,
-             courtesy_car_f="like", courtesy_car_d="dislike", dealer="01", advisor="张三"),
-        dict(sat=5.0, channel="phone", extras_wash=0.0, extras_coffee=1.0, recommend=10.0, visit_date=None,
-             km=None, visits=None, comment=None, app_ease=None, rel1_e=4.0, rel1_p=4.0,
-             courtesy_car_f="must_be", courtesy_car_d="neutral", dealer="02", advisor=None),
-        dict(sat=2.0, channel=None, extras_wash=None, extras_coffee=None, recommend=None, visit_date="2026-02-28",
-             km=120.0, visits=0.0, comment=None, app_ease=None, rel1_e=None, rel1_p=2.0,
-             courtesy_car_f=None, courtesy_car_d="like", dealer="01", advisor="Li"),
-        dict(sat=2.0, channel="10", extras_wash=0.0, extras_coffee=0.0, recommend=0.0, visit_date=None,
-             km=None, visits=None, comment="=HYPERLINK(\"http://x\")", app_ease=None, rel1_e=1.0, rel1_p=1.0,
-             courtesy_car_f="dislike", courtesy_car_d="like", dealer=None, advisor="-minus"),
+        dict(
+            sat=1.0,
+            channel="app",
+            extras_wash=1.0,
+            extras_coffee=0.0,
+            recommend=3.0,
+            visit_date="2026-01-05",
+            km=-5.5,
+            visits=2.0,
+            comment="太慢了",
+            app_ease=4.0,
+            rel1_e=5.0,
+            rel1_p=3.0,
+            courtesy_car_f="like",
+            courtesy_car_d="dislike",
+            dealer="01",
+            advisor="张三",
+        ),
+        dict(
+            sat=5.0,
+            channel="phone",
+            extras_wash=0.0,
+            extras_coffee=1.0,
+            recommend=10.0,
+            visit_date=None,
+            km=None,
+            visits=None,
+            comment=None,
+            app_ease=None,
+            rel1_e=4.0,
+            rel1_p=4.0,
+            courtesy_car_f="must_be",
+            courtesy_car_d="neutral",
+            dealer="02",
+            advisor=None,
+        ),
+        dict(
+            sat=2.0,
+            channel=None,
+            extras_wash=None,
+            extras_coffee=None,
+            recommend=None,
+            visit_date="2026-02-28",
+            km=120.0,
+            visits=0.0,
+            comment=None,
+            app_ease=None,
+            rel1_e=None,
+            rel1_p=2.0,
+            courtesy_car_f=None,
+            courtesy_car_d="like",
+            dealer="01",
+            advisor="Li",
+        ),
+        dict(
+            sat=2.0,
+            channel="10",
+            extras_wash=0.0,
+            extras_coffee=0.0,
+            recommend=0.0,
+            visit_date=None,
+            km=None,
+            visits=None,
+            comment='=HYPERLINK("http://x")',
+            app_ease=None,
+            rel1_e=1.0,
+            rel1_p=1.0,
+            courtesy_car_f="dislike",
+            courtesy_car_d="like",
+            dealer=None,
+            advisor="-minus",
+        ),
     ]
     meta = dict(survey="dealer_service", version=3.0, wave="2026-01", language="zh")
     frame = pd.DataFrame([{**meta, **row} for row in rows])
     frame["response_id"] = [f"r{i}" for i in range(len(rows))]
-    frame["started_at"] = pd.to_datetime(["2026-01-05 09:00:00", "2026-01-06 10:30:00", "2026-01-07 11:00:05",
-                                          "2026-01-08 12:00:00"]).as_unit("s")
+    frame["started_at"] = pd.to_datetime(
+        ["2026-01-05 09:00:00", "2026-01-06 10:30:00", "2026-01-07 11:00:05", "2026-01-08 12:00:00"]
+    ).as_unit("s")
     frame["submitted_at"] = frame["started_at"] + pd.to_timedelta([60, 90, 120, 30], unit="s")
     frame["duration_s"] = [60.0, 90.0, 120.0, 30.0]
     return frame[list(q.columns())]
@@ -145,7 +207,7 @@ def test_codebook_has_every_column_with_codes_and_conditions(q):
     assert row.loc["sat", "measure"] == "ordinal"
     assert row.loc["rel1_e", "dimension"] == "reliability" and row.loc["rel1_e", "role"] == "expectation"
     assert "-1 / -2" in row.loc["sat", "missing"] and ".a / .b" in row.loc["sat", "missing"]
-    assert "system-missing" in row.loc["km", "missing"]          # no declared minimum: -1 could be an answer
+    assert "system-missing" in row.loc["km", "missing"]  # no declared minimum: -1 could be an answer
     assert "-1 / -2" in row.loc["visits", "missing"]
     assert row.loc["extras_wash", "question_text_en"] == "Extras"
     assert set(book["sha256"]) == {q.sha256}
@@ -178,9 +240,13 @@ def test_codebook_csv_has_bom_and_html_is_escaped(q, tmp_path):
 # -- SPSS ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("lang", "sat_label", "phone", "skipped"), [
-    ("zh", "总体满意", "电话", "未显示（跳题）"), ("en", "Overall satisfied", "Phone", "Not shown (skip logic)"),
-])
+@pytest.mark.parametrize(
+    ("lang", "sat_label", "phone", "skipped"),
+    [
+        ("zh", "总体满意", "电话", "未显示（跳题）"),
+        ("en", "Overall satisfied", "Phone", "Not shown (skip logic)"),
+    ],
+)
 def test_sav_round_trip_with_labels_and_user_missing(q, tmp_path, lang, sat_label, phone, skipped):
     assert export(_frame(q), q, tmp_path / "x.sav", format="sav", lang=lang) == []
     data, meta = pyreadstat.read_sav(tmp_path / "x.sav", user_missing=True)
@@ -193,13 +259,16 @@ def test_sav_round_trip_with_labels_and_user_missing(q, tmp_path, lang, sat_labe
     assert meta.variable_value_labels["channel"][1] == phone
     assert meta.variable_value_labels["channel"][-1] == skipped
     assert data["courtesy_car_f"].tolist() == [1.0, 2.0, -2.0, 5.0]
-    assert data["dealer"].tolist()[:3] == [1.0, 2.0, 1.0] and math.isnan(data["dealer"][3])   # fields: no -1/-2
-    assert meta.variable_value_labels["sat"] == {1: ("非常不同意" if lang == "zh" else "Strongly disagree"),
-                                                 5: ("非常同意" if lang == "zh" else "Strongly agree"),
-                                                 -1: skipped, -2: ("未作答" if lang == "zh" else "Not answered")}
+    assert data["dealer"].tolist()[:3] == [1.0, 2.0, 1.0] and math.isnan(data["dealer"][3])  # fields: no -1/-2
+    assert meta.variable_value_labels["sat"] == {
+        1: ("非常不同意" if lang == "zh" else "Strongly disagree"),
+        5: ("非常同意" if lang == "zh" else "Strongly agree"),
+        -1: skipped,
+        -2: ("未作答" if lang == "zh" else "Not answered"),
+    }
     # skipped by logic (-1) vs shown and not answered (-2)
-    assert data["app_ease"].tolist() == [4.0, -1.0, -1.0, -1.0]           # the app page is shown for channel == app
-    assert data["recommend"].tolist() == [3.0, 10.0, -2.0, 0.0]            # 0 is an answer, missing is -2
+    assert data["app_ease"].tolist() == [4.0, -1.0, -1.0, -1.0]  # the app page is shown for channel == app
+    assert data["recommend"].tolist() == [3.0, 10.0, -2.0, 0.0]  # 0 is an answer, missing is -2
     assert data["rel1_e"].tolist() == [5.0, 4.0, -2.0, 1.0]
     assert data["visits"].tolist()[:3] == [2.0, -2.0, 0.0]
     assert meta.missing_ranges["app_ease"] == [{"lo": -1.0, "hi": -1.0}, {"lo": -2.0, "hi": -2.0}]
@@ -210,7 +279,7 @@ def test_sav_round_trip_with_labels_and_user_missing(q, tmp_path, lang, sat_labe
     assert data["comment"].tolist() == ["太慢了", "", "", '=HYPERLINK("http://x")']
     assert data["advisor"].tolist() == ["张三", "", "Li", "-minus"]
     assert str(data["visit_date"][0]) == "2026-01-05"
-    assert data["started_at"][2] == pd.Timestamp("2026-01-07 11:00:05")    # datetime64[s] input is not 1970
+    assert data["started_at"][2] == pd.Timestamp("2026-01-07 11:00:05")  # datetime64[s] input is not 1970
     assert meta.original_variable_types["visit_date"].startswith("DATE")
     assert any(q.sha256 in note for note in meta.notes)
     # read the SPSS default way: every missing code is missing, never 0
@@ -236,8 +305,8 @@ def test_dta_round_trip_with_labels_and_extended_missing(q, tmp_path, lang):
     assert labels[2] == ("应用" if lang == "zh" else "App")
     assert labels["a"] == ("未显示（跳题）" if lang == "zh" else "Not shown (skip logic)")
     assert labels["b"] == ("未作答" if lang == "zh" else "Not answered")
-    assert meta.missing_user_values["app_ease"] == ["a"]          # ReadStat lists the letters in use
-    assert data["km"].tolist()[0] == -5.5 and data["km"].tolist()[1] == "b"     # .a/.b never collide
+    assert meta.missing_user_values["app_ease"] == ["a"]  # ReadStat lists the letters in use
+    assert data["km"].tolist()[0] == -5.5 and data["km"].tolist()[1] == "b"  # .a/.b never collide
     plain, _ = pyreadstat.read_dta(tmp_path / "x.dta")
     assert plain["recommend"].isna().tolist() == [False, False, True, False]
     assert plain["recommend"].tolist()[3] == 0.0
@@ -253,7 +322,7 @@ def test_csv_starts_with_bom_and_reads_back_equal(q, tmp_path):
     assert export(frame, q, tmp_path / "x.csv", format="csv") == []
     assert (tmp_path / "x.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     back = read_table(tmp_path / "x.csv", q, unescape=True)
-    assert back["dealer"].tolist()[:3] == ["01", "02", "01"]        # codes that look numeric stay strings
+    assert back["dealer"].tolist()[:3] == ["01", "02", "01"]  # codes that look numeric stay strings
     assert back["channel"].tolist()[3] == "10"
     _assert_same(back, frame)
 
@@ -270,7 +339,7 @@ def test_parquet_metadata_and_round_trip(q, tmp_path):
     assert [row["variable"] for row in survey["codebook"]] == list(q.columns())
     assert survey["codebook"][list(q.columns()).index("sat")]["label_zh"] == "总体满意"
     back = pd.read_parquet(tmp_path / "x.parquet")
-    assert back["comment"].tolist()[3] == '=HYPERLINK("http://x")'      # verbatim outside CSV/XLSX
+    assert back["comment"].tolist()[3] == '=HYPERLINK("http://x")'  # verbatim outside CSV/XLSX
     _assert_same(read_table(tmp_path / "x.parquet", q), frame)
 
 
@@ -284,7 +353,7 @@ def test_xlsx_has_data_and_codebook_sheets(q, tmp_path):
     assert [c.value for c in data[1]] == list(q.columns())
     header = {name: i for i, name in enumerate(q.columns())}
     second = [c.value for c in data[3]]
-    assert second[header["comment"]] is None and second[header["km"]] is None          # missing: empty cell
+    assert second[header["comment"]] is None and second[header["km"]] is None  # missing: empty cell
     assert second[header["channel"]] == "phone" and second[header["recommend"]] == 10
     assert second[header["started_at"]] == pd.Timestamp("2026-01-06 10:30:00").to_pydatetime()
     first = [c.value for c in data[2]]
@@ -295,7 +364,7 @@ def test_xlsx_has_data_and_codebook_sheets(q, tmp_path):
     back = pd.read_excel(tmp_path / "x.xlsx", sheet_name="data", dtype={"dealer": str, "channel": str})
     assert back["dealer"].tolist()[:3] == ["01", "02", "01"]
     assert back["km"].isna().tolist() == [False, True, False, True]
-    assert back["comment"].tolist()[3] == "'=HYPERLINK(\"http://x\")"
+    assert back["comment"].tolist()[3] == '\'=HYPERLINK("http://x")'
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
@@ -322,9 +391,10 @@ def test_xlsx_escapes_text_for_xml(q, tmp_path):
         export(frame, q, tmp_path / "x.xlsx", format="xlsx")
     assert [str(w.message) for w in record] == [
         "xlsx: control characters that XML cannot hold were removed from data column(s): comment",
-        "xlsx: text longer than Excel's 32,767 characters a cell was cut in data column(s): comment"]
+        "xlsx: text longer than Excel's 32,767 characters a cell was cut in data column(s): comment",
+    ]
     sheet = zipfile.ZipFile(tmp_path / "x.xlsx").read("xl/worksheets/sheet1.xml").decode()
-    assert "a_x005F_x0041_b" in sheet      # Excel reads _x005F_ as "_" (ECMA-376 ST_Xstring); openpyxl does not
+    assert "a_x005F_x0041_b" in sheet  # Excel reads _x005F_ as "_" (ECMA-376 ST_Xstring); openpyxl does not
     got = pd.read_excel(tmp_path / "x.xlsx", sheet_name="data")["comment"].tolist()
     assert got[1:3] == ["xy", "1 < 2 & 3"] and got[3] == "é" * 32_767
 
@@ -354,7 +424,7 @@ def test_missing_never_becomes_zero_or_empty_string(q, tmp_path, fmt):
         back = (pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta)(tmp_path / f"x.{fmt}")[0]
     for name in ("sat", "channel", "recommend", "visits", "km", "app_ease", "rel1_e", "courtesy_car_f", "extras_wash"):
         assert back[name].isna().tolist() == frame[name].isna().tolist(), name
-    if fmt not in ("sav", "dta"):      # SPSS and Stata have no missing string: text is "" there
+    if fmt not in ("sav", "dta"):  # SPSS and Stata have no missing string: text is "" there
         assert back["comment"].isna().tolist() == frame["comment"].isna().tolist()
         assert back["advisor"].isna().tolist() == frame["advisor"].isna().tolist()
 
@@ -409,7 +479,7 @@ def test_sav_label_limits_cut_on_a_character_boundary_and_warn(long_q, tmp_path)
     option = meta.variable_value_labels["long_choice"][1]
     assert option.endswith("…") and len(option.encode()) <= 120 and set(option[:-1]) == {"选"}
     assert meta.column_names_to_labels["short_q"] == "短"
-    assert codebook(long_q).set_index("variable").loc["long_q", "label_zh"] == LONG     # full text kept
+    assert codebook(long_q).set_index("variable").loc["long_q", "label_zh"] == LONG  # full text kept
 
 
 def test_dta_label_limit_is_80_characters(long_q, tmp_path):
@@ -417,7 +487,7 @@ def test_dta_label_limit_is_80_characters(long_q, tmp_path):
         export(_long_frame(long_q), long_q, tmp_path / "x.dta", format="dta", lang="zh")
     _, meta = pyreadstat.read_dta(tmp_path / "x.dta")
     assert len(meta.column_names_to_labels["long_q"]) == 80
-    assert meta.variable_value_labels["long_choice"][1] == LONG_OPTION     # 32,000 bytes is room enough
+    assert meta.variable_value_labels["long_choice"][1] == LONG_OPTION  # 32,000 bytes is room enough
     assert export(_long_frame(long_q), long_q, tmp_path / "en.dta", format="dta", lang="en") == []
 
 
@@ -435,9 +505,10 @@ def test_names_stata_and_spss_cannot_take_are_changed_with_a_warning(q, tmp_path
 
 
 def test_long_ids_get_short_names_listed_in_the_codebook(tmp_path):
-    long_id = "how_satisfied_were_you_with_the_waiting_area"        # 44 characters: past Stata's 32 (28)
+    long_id = "how_satisfied_were_you_with_the_waiting_area"  # 44 characters: past Stata's 32 (28)
     path = tmp_path / "names.yaml"
-    path.write_text(f"""\
+    path.write_text(
+        f"""\
 survey: names
 version: 1
 title: {{en: Names}}
@@ -448,11 +519,13 @@ pages:
     questions:
       - {{id: {long_id}, type: likert, scale: s, text: "=1+1 is not a formula here"}}
       - {{id: {long_id[:28]}_other, type: likert, scale: s, text: Other}}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     q = load_questionnaire(path)
     book = codebook(q).set_index("variable")
     assert "sav_name" not in book and book.loc[long_id, "dta_name"] == long_id[:28]
-    assert book.loc[long_id[:28] + "_other", "dta_name"] == long_id[:26] + "_2"     # cut, clashed, numbered
+    assert book.loc[long_id[:28] + "_other", "dta_name"] == long_id[:26] + "_2"  # cut, clashed, numbered
     assert book.loc["survey", "dta_name"] == "survey"
     frame = pd.DataFrame({name: [None] for name in q.columns()}).assign(**{long_id: [1.0]})
     with pytest.warns(ExportWarning, match=f"dta: 2 variable name.*{long_id} -> {long_id[:28]}"):
@@ -460,7 +533,7 @@ pages:
     data, meta = pyreadstat.read_dta(tmp_path / "x.dta")
     assert data[long_id[:28]].tolist() == [1.0] and meta.column_names_to_labels[long_id[:28]].startswith("=1+1")
     assert export(frame, q, tmp_path / "x.sav", format="sav") == []
-    write_codebook(q, tmp_path / "cb.csv")       # codebook cells are escaped like data cells
+    write_codebook(q, tmp_path / "cb.csv")  # codebook cells are escaped like data cells
     back = pd.read_csv(tmp_path / "cb.csv", encoding="utf-8-sig", keep_default_na=False).set_index("variable")
     assert back.loc[long_id, "label_en"] == "'=1+1 is not a formula here"
 
@@ -496,7 +569,7 @@ def test_empty_strings_and_numeric_looking_codes_are_normalised(q, tmp_path):
     frame = _frame(q)
     frame["comment"] = ["", None, "ok", ""]
     frame["channel"] = frame["channel"].astype(object)
-    frame.loc[3, "channel"] = 10          # a code read as a number
+    frame.loc[3, "channel"] = 10  # a code read as a number
     export(frame, q, tmp_path / "x.parquet", format="parquet")
     back = pd.read_parquet(tmp_path / "x.parquet")
     assert back["comment"].isna().tolist() == [True, True, False, True]
@@ -530,15 +603,30 @@ def test_cli_exports_a_csv_file_with_a_codebook(q, tmp_path):
     path = tmp_path / "survey.yaml"
     frame = _frame(q)
     frame.to_csv(tmp_path / "data.csv", index=False)
-    result = CliRunner().invoke(main, ["export", str(path), str(tmp_path / "data.csv"), "--format", "sav",
-                                       "-o", str(tmp_path / "out.sav"), "--lang", "en",
-                                       "--codebook", str(tmp_path / "cb.html")])
+    result = CliRunner().invoke(
+        main,
+        [
+            "export",
+            str(path),
+            str(tmp_path / "data.csv"),
+            "--format",
+            "sav",
+            "-o",
+            str(tmp_path / "out.sav"),
+            "--lang",
+            "en",
+            "--codebook",
+            str(tmp_path / "cb.html"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     _, meta = pyreadstat.read_sav(tmp_path / "out.sav")
     assert meta.column_names_to_labels["sat"] == "Overall satisfied"
     assert "Overall satisfied" in (tmp_path / "cb.html").read_text(encoding="utf-8")
     frame.to_parquet(tmp_path / "data.parquet", index=False)
-    result = CliRunner().invoke(main, ["export", str(path), str(tmp_path / "data.parquet"), "-o", str(tmp_path / "out.dta")])
+    result = CliRunner().invoke(
+        main, ["export", str(path), str(tmp_path / "data.parquet"), "-o", str(tmp_path / "out.dta")]
+    )
     assert result.exit_code == 0, result.output
     assert pyreadstat.read_dta(tmp_path / "out.dta")[1].column_names_to_labels["sat"] == "总体满意"
 
@@ -570,13 +658,21 @@ def test_cli_reads_responses_from_the_store(q, tmp_path):
     engine = storage.make_engine(url)
     storage.init_db(engine)
     storage.register_version(engine, q, SURVEY)
-    storage.save_response(engine, q, {"sat": 2, "channel": "app", "recommend": 9, "app_ease": 5, "comment": "=bad"},
-                          key=storage.new_submission_key(), language="zh", fields={"dealer": "01"})
-    storage.save_response(engine, q, {"sat": 5, "channel": "phone", "recommend": 10},
-                          key=storage.new_submission_key(), language="en")
+    storage.save_response(
+        engine,
+        q,
+        {"sat": 2, "channel": "app", "recommend": 9, "app_ease": 5, "comment": "=bad"},
+        key=storage.new_submission_key(),
+        language="zh",
+        fields={"dealer": "01"},
+    )
+    storage.save_response(
+        engine, q, {"sat": 5, "channel": "phone", "recommend": 10}, key=storage.new_submission_key(), language="en"
+    )
     engine.dispose()
-    result = CliRunner().invoke(main, ["export", str(tmp_path / "survey.yaml"), "--db", url,
-                                       "-o", str(tmp_path / "out.sav")])
+    result = CliRunner().invoke(
+        main, ["export", str(tmp_path / "survey.yaml"), "--db", url, "-o", str(tmp_path / "out.sav")]
+    )
     assert result.exit_code == 0, result.output
     data, meta = pyreadstat.read_sav(tmp_path / "out.sav", user_missing=True)
     assert data["channel"].tolist() == [2.0, 1.0]

@@ -1,4 +1,5 @@
 """T2: a bounded atheris run of the loader fuzz target (longer runs by hand, see tests/fuzz)."""
+
 from __future__ import annotations
 
 import os
@@ -21,9 +22,19 @@ def test_loader_survives_fuzzing(tmp_path):
         if source.stat().st_size < 64 * 1024:
             shutil.copy(source, corpus / source.name)
     result = subprocess.run(
-        [sys.executable, str(ROOT / "tests/fuzz/fuzz_loader.py"), f"-max_total_time={SECONDS}", "-timeout=2",
-         "-rss_limit_mb=2048", f"-artifact_prefix={tmp_path}/", str(corpus)],
-        capture_output=True, text=True, timeout=SECONDS + 120, cwd=ROOT,
+        [
+            sys.executable,
+            str(ROOT / "tests/fuzz/fuzz_loader.py"),
+            f"-max_total_time={SECONDS}",
+            "-timeout=2",
+            "-rss_limit_mb=2048",
+            f"-artifact_prefix={tmp_path}/",
+            str(corpus),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=SECONDS + 120,
+        cwd=ROOT,
     )
     tail = "\n".join(result.stderr.splitlines()[-30:])
     assert result.returncode == 0, f"the fuzzer found a failing input:\n{tail}"

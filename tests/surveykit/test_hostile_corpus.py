@@ -4,6 +4,7 @@ Every file either loads (legal content that must stay inert) or raises
 QuestionnaireError with a position and the expected message; no other
 exception, within 2 s and 64 MiB of allocations per file.
 """
+
 from __future__ import annotations
 
 import time
@@ -61,15 +62,22 @@ def test_inert_content_is_kept_verbatim():
     assert q.question("q1").text["zh"] == "{{7*7}}"
 
 
-@pytest.mark.parametrize(("name", "line", "column"), [
-    ("nul_byte_line_3.yaml", 3, 14),            # once reported at 1:1
-    ("c1_control_raw.yaml", 3, 23),
-    ("bom_in_the_middle.yaml", 7, 1),
-    ("invalid_utf8_late.yaml", 10, 40),
-    ("bom_then_invalid_utf8.yaml", 1, 3),       # once a UnicodeDecodeError traceback         # a character column, not a byte column
-    ("duplicate_scale_label_01.yaml", 10, 7),   # the second key; once a TypeError from sorting
-    ("duplicate_hex_key_deep.yaml", 10, 111),
-])
+@pytest.mark.parametrize(
+    ("name", "line", "column"),
+    [
+        ("nul_byte_line_3.yaml", 3, 14),  # once reported at 1:1
+        ("c1_control_raw.yaml", 3, 23),
+        ("bom_in_the_middle.yaml", 7, 1),
+        ("invalid_utf8_late.yaml", 10, 40),
+        (
+            "bom_then_invalid_utf8.yaml",
+            1,
+            3,
+        ),  # once a UnicodeDecodeError traceback         # a character column, not a byte column
+        ("duplicate_scale_label_01.yaml", 10, 7),  # the second key; once a TypeError from sorting
+        ("duplicate_hex_key_deep.yaml", 10, 111),
+    ],
+)
 def test_hostile_file_position(name, line, column):
     with pytest.raises(QuestionnaireError) as info:
         load_questionnaire(HERE / name)

@@ -5,13 +5,15 @@ with 4/5/4/4/5 items (Parasuraman, Berry & Zeithaml 1991, Journal of Retailing 6
 the customer-orientation self-test's seven categories with 7/5/4/7/4/7/6 items scored 1-5, whose
 maxima the source states as 35/25/20/35/20/35/30.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import re
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import yaml
@@ -22,8 +24,14 @@ from surveykit.model import Text
 FOLDER = Path(__file__).resolve().parents[2] / "questionnaires"
 FILES = sorted(FOLDER.glob("*.yaml"))
 SCHEMA_LINE = "# yaml-language-server: $schema=../surveykit.schema.json"
-INSTRUMENTS = ("servqual", "kano_dealer", "dealer_aftersales_csi", "sales_csi",
-               "customer_orientation_selftest", "lost_customer")
+INSTRUMENTS = (
+    "servqual",
+    "kano_dealer",
+    "dealer_aftersales_csi",
+    "sales_csi",
+    "customer_orientation_selftest",
+    "lost_customer",
+)
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -115,11 +123,13 @@ def test_servqual_importance_is_100_points_over_the_dimensions() -> None:
     comment = q.question("comment")
     assert comment.type == "text" and not comment.required and comment.visible_if is not None
     assert "dealer" in {f.id for f in q.fields}
-    assert any(alert.first_contact_hours == 24 and (alert.department_value or alert.department_field)
-               for alert in q.alerts)
+    assert any(
+        alert.first_contact_hours == 24 and (alert.department_value or alert.department_field) for alert in q.alerts
+    )
 
 
 # -- Kano -----------------------------------------------------------------------------------
+
 
 def test_kano_has_at_least_eight_attributes_with_importance() -> None:
     q = _load("kano_dealer")
@@ -137,10 +147,26 @@ def test_kano_has_at_least_eight_attributes_with_importance() -> None:
 # -- CSI ------------------------------------------------------------------------------------
 
 CSI_STEPS = {
-    "dealer_aftersales_csi": ["appointment", "reception", "diagnosis", "repair_order", "in_progress",
-                              "work_quality", "delivery", "follow_up"],
-    "sales_csi": ["greeting", "needs_analysis", "presentation", "test_drive", "negotiation", "paperwork",
-                  "handover", "follow_up"],
+    "dealer_aftersales_csi": [
+        "appointment",
+        "reception",
+        "diagnosis",
+        "repair_order",
+        "in_progress",
+        "work_quality",
+        "delivery",
+        "follow_up",
+    ],
+    "sales_csi": [
+        "greeting",
+        "needs_analysis",
+        "presentation",
+        "test_drive",
+        "negotiation",
+        "paperwork",
+        "handover",
+        "follow_up",
+    ],
 }
 
 
@@ -170,8 +196,11 @@ def test_csi_complaint_is_asked_only_of_dissatisfied_customers(name: str) -> Non
 @pytest.mark.parametrize("name", sorted(CSI_STEPS))
 def test_csi_loyalty_questions_and_alert(name: str) -> None:
     q = _load(name)
-    bands = next(question for question in q.questions() if question.type == "choice" and len(question.options) == 3
-                 and "70%" in question.options[0].text["zh"])
+    bands = next(
+        question
+        for question in q.questions()
+        if question.type == "choice" and len(question.options) == 3 and "70%" in question.options[0].text["zh"]
+    )
     assert [o.code for o in bands.options] == ["high", "medium", "low"]
     assert q.question("recommend").type == "nps"
     (alert,) = [a for a in q.alerts if a.id == "unhappy"]
@@ -190,8 +219,15 @@ def test_aftersales_csi_segments_and_alert_routing() -> None:
 
 # -- Customer-orientation self-test ---------------------------------------------------------
 
-SELFTEST_MAXIMA = {"climate": 35, "partnering": 25, "problem_solving": 20, "customer_information": 35,
-                   "accessibility": 20, "empowerment": 35, "improvement": 30}
+SELFTEST_MAXIMA = {
+    "climate": 35,
+    "partnering": 25,
+    "problem_solving": 20,
+    "customer_information": 35,
+    "accessibility": 20,
+    "empowerment": 35,
+    "improvement": 30,
+}
 
 
 def test_selftest_category_maxima_match_the_source() -> None:
@@ -222,6 +258,7 @@ def test_selftest_bands_cover_every_percent() -> None:
 
 # -- Lost customers -------------------------------------------------------------------------
 
+
 def test_lost_customer_reasons_and_win_back() -> None:
     q = _load("lost_customer")
     reasons, main = q.question("reasons"), q.question("main_reason")
@@ -229,13 +266,34 @@ def test_lost_customer_reasons_and_win_back() -> None:
     assert [o.code for o in main.options] == [o.code for o in reasons.options]
     codes = {o.code for o in reasons.options}
     # the seeds' reasons, including staff indifference (the customer felt nobody cared)
-    assert {"moved", "habit", "cheaper", "better_offer", "car_unhappy", "repair_quality", "uncared",
-            "advisor_left", "complaint_unresolved"} <= codes
+    assert {
+        "moved",
+        "habit",
+        "cheaper",
+        "better_offer",
+        "car_unhappy",
+        "repair_quality",
+        "uncared",
+        "advisor_left",
+        "complaint_unresolved",
+    } <= codes
     assert q.question("winback").type == "multi"
     assert q.question("contact_ok").type == "choice"
     assert {"dealer", "branch"} <= {f.id for f in q.fields}
-    fired = {a.id for a in q.alerts if a.when.evaluate(
-        {"contact_ok": "phone", "reasons_uncared": 1, "reasons_moved": 0, "reasons_complaint_unresolved": 0,
-         "reasons_repair_quality": 0, "reasons_pushy_billing": 0, "return_if_fixed": "probably"})}
+    fired = {
+        a.id
+        for a in q.alerts
+        if a.when.evaluate(
+            {
+                "contact_ok": "phone",
+                "reasons_uncared": 1,
+                "reasons_moved": 0,
+                "reasons_complaint_unresolved": 0,
+                "reasons_repair_quality": 0,
+                "reasons_pushy_billing": 0,
+                "return_if_fixed": "probably",
+            }
+        )
+    }
     assert fired == {"service_failure"}
     assert not any(a.when.evaluate({"contact_ok": "none", "reasons_uncared": 1}) for a in q.alerts)

@@ -1,4 +1,5 @@
 """The loader: the format of DESIGN.md, and every refusal with its message and line."""
+
 from __future__ import annotations
 
 import textwrap
@@ -58,15 +59,34 @@ def test_minimal_questionnaire_loads():
 
 
 def test_design_example_loads_with_every_variable(tmp_path):
-    design = (tmp_path / "d.yaml")
+    design = tmp_path / "d.yaml"
     design.write_text(DESIGN_EXAMPLE, encoding="utf-8")
     q = load_questionnaire(design)
     answers = [v.name for v in q.answer_variables()]
     assert answers == [
-        "sat_overall", "channel", "fac_clean", "fac_crowded", "weights_reliability", "weights_responsiveness",
-        "recommend", "comment", "rel1_e", "rel1_p", "courtesy_car_f", "courtesy_car_d", "speed_i", "speed_p",
+        "sat_overall",
+        "channel",
+        "fac_clean",
+        "fac_crowded",
+        "weights_reliability",
+        "weights_responsiveness",
+        "recommend",
+        "comment",
+        "rel1_e",
+        "rel1_p",
+        "courtesy_car_f",
+        "courtesy_car_d",
+        "speed_i",
+        "speed_p",
     ]
-    assert [s.id for s in q.screens()] == ["visit", "sq_expectation", "sq_perception", "kano", "ipa_importance", "ipa_performance"]
+    assert [s.id for s in q.screens()] == [
+        "visit",
+        "sq_expectation",
+        "sq_perception",
+        "kano",
+        "ipa_importance",
+        "ipa_performance",
+    ]
     assert q.variable("rel1_e").role == "expectation" and q.variable("rel1_p").dimension == "reliability"
     assert q.variable("fac_crowded").reverse is True
     assert q.variable("courtesy_car_d").codes == ("like", "must_be", "neutral", "live_with", "dislike")
@@ -76,13 +96,17 @@ def test_design_example_loads_with_every_variable(tmp_path):
 
 
 def test_bom_and_aliases_are_accepted():
-    text = "\ufeff" + HEAD + textwrap.dedent("""\
+    text = (
+        "\ufeff"
+        + HEAD
+        + textwrap.dedent("""\
         pages:
           - id: p1
             title: &t {zh: 第一页, en: Page one}
             questions:
               - {id: q1, type: likert, scale: a5, text: *t}
         """)
+    )
     q = load_questionnaire(text.encode("utf-8").decode("utf-8"))
     assert q.question("q1").text["en"] == "Page one"
 
@@ -93,29 +117,47 @@ def test_one_language_survey_takes_plain_strings():
     assert q.question("a").text["en"] == "How likely?"
 
 
-@pytest.mark.parametrize(("body", "line", "message"), [
-    # unknown keys with a did-you-mean
-    (ONE_PAGE.replace("scale: a5", "scale: a5\n        dimention: rel"), 19,
-     "pages[0].questions[0].dimention: unknown key 'dimention'; did you mean 'dimension'?"),
-    # a missing scale, quoted with what is defined
-    (ONE_PAGE.replace("scale: a5", "scale: likert9"), 18, "scale 'likert9' is not defined (defined: 'a5')"),
-    # wrong types
-    (ONE_PAGE.replace("scale: a5", "scale: a5\n        required: 'yes'"), 19, "required: expected true or false, got the text 'yes'"),
-    (ONE_PAGE.replace("scale: a5", "scale: 5"), 18, "expected an id, got the number '5'; quote it: '5'"),
-    # missing required keys
-    (ONE_PAGE.replace("        text: {zh: 满意吗, en: Satisfied?}\n", ""), 16, "missing required key 'text'"),
-    # text in an undeclared language / missing a declared one
-    (ONE_PAGE.replace("en: Satisfied?", "en: Satisfied?, fr: Satisfait"), 19, "language 'fr' is not declared"),
-    (ONE_PAGE.replace(", en: Satisfied?", ""), 19, "text is missing the declared language(s) 'en'"),
-    # a NUL in text
-    (ONE_PAGE.replace("满意吗", 'x\\0y').replace("{zh: x\\0y", '{zh: "x\\0y"'), 19, "control characters are not allowed"),
-    # ids
-    (ONE_PAGE.replace("id: q1", "id: Q1"), 16, "'Q1' is not a valid id"),
-    (ONE_PAGE.replace("id: q1", "id: " + "q" * 64), 16, "ids have at most 63"),
-    (ONE_PAGE.replace("id: q1", "id: wave"), 16, "id 'wave' clashes with a metadata column"),
-    # unknown question type with a hint
-    (ONE_PAGE.replace("type: likert", "type: likret"), 17, "unknown question type 'likret'; did you mean 'likert'?"),
-])
+@pytest.mark.parametrize(
+    ("body", "line", "message"),
+    [
+        # unknown keys with a did-you-mean
+        (
+            ONE_PAGE.replace("scale: a5", "scale: a5\n        dimention: rel"),
+            19,
+            "pages[0].questions[0].dimention: unknown key 'dimention'; did you mean 'dimension'?",
+        ),
+        # a missing scale, quoted with what is defined
+        (ONE_PAGE.replace("scale: a5", "scale: likert9"), 18, "scale 'likert9' is not defined (defined: 'a5')"),
+        # wrong types
+        (
+            ONE_PAGE.replace("scale: a5", "scale: a5\n        required: 'yes'"),
+            19,
+            "required: expected true or false, got the text 'yes'",
+        ),
+        (ONE_PAGE.replace("scale: a5", "scale: 5"), 18, "expected an id, got the number '5'; quote it: '5'"),
+        # missing required keys
+        (ONE_PAGE.replace("        text: {zh: 满意吗, en: Satisfied?}\n", ""), 16, "missing required key 'text'"),
+        # text in an undeclared language / missing a declared one
+        (ONE_PAGE.replace("en: Satisfied?", "en: Satisfied?, fr: Satisfait"), 19, "language 'fr' is not declared"),
+        (ONE_PAGE.replace(", en: Satisfied?", ""), 19, "text is missing the declared language(s) 'en'"),
+        # a NUL in text
+        (
+            ONE_PAGE.replace("满意吗", "x\\0y").replace("{zh: x\\0y", '{zh: "x\\0y"'),
+            19,
+            "control characters are not allowed",
+        ),
+        # ids
+        (ONE_PAGE.replace("id: q1", "id: Q1"), 16, "'Q1' is not a valid id"),
+        (ONE_PAGE.replace("id: q1", "id: " + "q" * 64), 16, "ids have at most 63"),
+        (ONE_PAGE.replace("id: q1", "id: wave"), 16, "id 'wave' clashes with a metadata column"),
+        # unknown question type with a hint
+        (
+            ONE_PAGE.replace("type: likert", "type: likret"),
+            17,
+            "unknown question type 'likret'; did you mean 'likert'?",
+        ),
+    ],
+)
 def test_refusals(body, line, message):
     found = problems(body)
     assert any(line == got_line and message in text for got_line, text in found), found
@@ -123,13 +165,17 @@ def test_refusals(body, line, message):
 
 def test_every_problem_is_reported_at_once_with_file_line_column(tmp_path):
     path = tmp_path / "bad.yaml"
-    path.write_text(HEAD + textwrap.dedent("""\
+    path.write_text(
+        HEAD
+        + textwrap.dedent("""\
         pages:
           - id: p1
             questions:
               - {id: q1, type: likert, scale: nope, text: {zh: a, en: b}}
               - {id: q2, type: nps, text: {zh: a}, lable: x}
-        """), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     with pytest.raises(QuestionnaireError) as info:
         load_questionnaire(path)
     lines = str(info.value).splitlines()
@@ -140,20 +186,23 @@ def test_every_problem_is_reported_at_once_with_file_line_column(tmp_path):
     assert info.value.line == 16 and info.value.path == str(path)
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("survey: [unclosed", "YAML syntax error"),
-    ("a: 1\na: 2\n", "duplicate key 'a' (first at line 1)"),
-    ("pages:\n  - id: p\n    id: q\n", "duplicate key 'id' (first at line 2)"),
-    ("a: !!python/object/apply:os.system [echo hi]\n", "YAML tag"),
-    ("a: !!binary aGVsbG8=\n", "YAML tag"),
-    ("a: !!set {x, y}\n", "YAML tag"),
-    ("base: &b {x: 1}\nother:\n  <<: *b\n", "merge keys ('<<') are not allowed"),
-    ("a: &x [*x]\n", "refers to a node that contains it"),
-    ("a: 1\n---\nb: 2\n", "one YAML document"),
-    ("[" * 50 + "]" * 50, "nesting deeper than 20 levels"),
-    ("", "the file is empty"),
-    ("- just\n- a list\n", "expected a mapping of keys"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("survey: [unclosed", "YAML syntax error"),
+        ("a: 1\na: 2\n", "duplicate key 'a' (first at line 1)"),
+        ("pages:\n  - id: p\n    id: q\n", "duplicate key 'id' (first at line 2)"),
+        ("a: !!python/object/apply:os.system [echo hi]\n", "YAML tag"),
+        ("a: !!binary aGVsbG8=\n", "YAML tag"),
+        ("a: !!set {x, y}\n", "YAML tag"),
+        ("base: &b {x: 1}\nother:\n  <<: *b\n", "merge keys ('<<') are not allowed"),
+        ("a: &x [*x]\n", "refers to a node that contains it"),
+        ("a: 1\n---\nb: 2\n", "one YAML document"),
+        ("[" * 50 + "]" * 50, "nesting deeper than 20 levels"),
+        ("", "the file is empty"),
+        ("- just\n- a list\n", "expected a mapping of keys"),
+    ],
+)
 def test_hostile_yaml(text, message):
     with pytest.raises(QuestionnaireError) as info:
         load_questionnaire(text + ("\n" if "\n" not in text else ""))
@@ -220,22 +269,39 @@ def test_invalid_utf8_column_counts_characters_not_bytes():
 LABELS = HEAD.replace("      5: {zh: 很好", "      SECOND: {zh: 很好")
 
 
-@pytest.mark.parametrize(("second", "reads"), [
-    ("01", "the number 1"), ("0x1", "the number 1"), ("+1", "the number 1"), ("0b1", "the number 1"),
-    ("1.0", "the number 1.0"), ("1_", "the number 1"),
-])
+@pytest.mark.parametrize(
+    ("second", "reads"),
+    [
+        ("01", "the number 1"),
+        ("0x1", "the number 1"),
+        ("+1", "the number 1"),
+        ("0b1", "the number 1"),
+        ("1.0", "the number 1.0"),
+        ("1_", "the number 1"),
+    ],
+)
 def test_scale_labels_equal_as_numbers_are_duplicate_keys(second, reads):
     # 1: and 01: are both the integer 1: once a TypeError from sorting Text objects, now line 10
     found = problems(ONE_PAGE, LABELS.replace("SECOND", second))
-    assert found == [(10, f"<string>:10:7: duplicate key {second!r}: YAML reads it as {reads}, the same key as '1' (line 9)")]
+    assert found == [
+        (10, f"<string>:10:7: duplicate key {second!r}: YAML reads it as {reads}, the same key as '1' (line 9)")
+    ]
 
 
-@pytest.mark.parametrize(("first", "second", "reads"), [
-    ("yes", "true", "the YAML boolean true"), ("on", "Yes", "the YAML boolean true"), ("no", "off", "the YAML boolean false"),
-    ("~", "null", "the YAML null"), ("NULL", "Null", "the YAML null"), (".nan", ".NaN", "the number .nan"),
-    ("1.0e+3", "1000", "the number 1000"), ("010", "8", "the number 8"),
-    ("2001-12-15T02:59:43.1Z", "2001-12-14t21:59:43.10-05:00", "the YAML date 2001-12-14 21:59:43.100000-05:00"),
-])
+@pytest.mark.parametrize(
+    ("first", "second", "reads"),
+    [
+        ("yes", "true", "the YAML boolean true"),
+        ("on", "Yes", "the YAML boolean true"),
+        ("no", "off", "the YAML boolean false"),
+        ("~", "null", "the YAML null"),
+        ("NULL", "Null", "the YAML null"),
+        (".nan", ".NaN", "the number .nan"),
+        ("1.0e+3", "1000", "the number 1000"),
+        ("010", "8", "the number 8"),
+        ("2001-12-15T02:59:43.1Z", "2001-12-14t21:59:43.10-05:00", "the YAML date 2001-12-14 21:59:43.100000-05:00"),
+    ],
+)
 def test_keys_equal_as_yaml_values_are_duplicates_at_any_depth(first, second, reads):
     # a mapping inside a list inside a mapping inside a list: the second key's own line and column
     text = f"a:\n  - b:\n      - {{x: 1, {first}: 2,\n         {second}: 3}}\n"
@@ -256,8 +322,10 @@ def test_every_duplicate_key_is_reported_in_one_run_with_what_stops_composing():
     ]
 
 
-@pytest.mark.parametrize(("first", "second"), [("'1'", "1"), ("true", "1"), ("'yes'", "yes"), ("null", "'null'"),
-                                               ("1", "2"), ("2024-01-02", "'2024-01-02'")])
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("'1'", "1"), ("true", "1"), ("'yes'", "yes"), ("null", "'null'"), ("1", "2"), ("2024-01-02", "'2024-01-02'")],
+)
 def test_keys_of_different_yaml_values_are_not_duplicates(first, second):
     # true and 1 are a boolean and a number: YAML 1.1 keeps them apart, and so do we
     text = f"a: {{{first}: x, {second}: y}}\n"
@@ -267,23 +335,28 @@ def test_keys_of_different_yaml_values_are_not_duplicates(first, second):
 
 
 def test_option_codes_equal_as_booleans_are_duplicates_not_a_traceback():
-    body = ONE_PAGE.replace("type: likert\n        scale: a5", "type: choice\n        options:\n"
-                            "          yes: {zh: 是, en: 'Yes'}\n          true: {zh: 对, en: 'True'}")
+    body = ONE_PAGE.replace(
+        "type: likert\n        scale: a5",
+        "type: choice\n        options:\n          yes: {zh: 是, en: 'Yes'}\n          true: {zh: 对, en: 'True'}",
+    )
     found = problems(body)
     assert found[0][0] == 20 and "duplicate key 'true': YAML reads it as the YAML boolean true" in found[0][1]
 
 
-@pytest.mark.parametrize(("char", "shown"), [
-    ("\x00", "control characters are not allowed (found U+0000)"),
-    ("\x07", "control characters are not allowed (found U+0007)"),
-    ("\x1b", "control characters are not allowed (found U+001B)"),
-    ("\x7f", "control characters are not allowed (found U+007F)"),
-    ("\x85", "control characters are not allowed (found U+0085)"),
-    ("\x9f", "control characters are not allowed (found U+009F)"),
-    ("\u2028", "the Unicode line separator U+2028 is not allowed"),
-    ("\ufeff", "a byte-order mark (U+FEFF) is only allowed at the very start"),
-    ("\uffff", "U+FFFF is not a character"),
-])
+@pytest.mark.parametrize(
+    ("char", "shown"),
+    [
+        ("\x00", "control characters are not allowed (found U+0000)"),
+        ("\x07", "control characters are not allowed (found U+0007)"),
+        ("\x1b", "control characters are not allowed (found U+001B)"),
+        ("\x7f", "control characters are not allowed (found U+007F)"),
+        ("\x85", "control characters are not allowed (found U+0085)"),
+        ("\x9f", "control characters are not allowed (found U+009F)"),
+        ("\u2028", "the Unicode line separator U+2028 is not allowed"),
+        ("\ufeff", "a byte-order mark (U+FEFF) is only allowed at the very start"),
+        ("\uffff", "U+FFFF is not a character"),
+    ],
+)
 def test_forbidden_characters_are_reported_at_their_own_line_and_column(char, shown):
     text = HEAD + ONE_PAGE.replace("满意吗", "满意" + char + "吗")
     with pytest.raises(QuestionnaireError) as info:
@@ -319,22 +392,28 @@ def test_escaped_control_characters_are_refused_in_text(escape):
     body = ONE_PAGE.replace("{zh: 满意吗", '{zh: "满意' + escape + '吗"')
     found = problems(body)
     # at the escape itself: the quote is at column 20, 满 at 21, 意 at 22
-    assert any(text.startswith("<string>:19:23: pages[0].questions[0].text.zh: control characters are not allowed "
-                               "in text (found U+") for _, text in found), found
+    assert any(
+        text.startswith(
+            "<string>:19:23: pages[0].questions[0].text.zh: control characters are not allowed in text (found U+"
+        )
+        for _, text in found
+    ), found
 
 
 def test_an_escape_after_other_escapes_is_placed_by_walking_them():
     body = ONE_PAGE.replace("{zh: 满意吗", '{zh: "\\x41\\u0041\\U00000041\\\\\\0"')
     found = problems(body)
     assert [text for _, text in found] == [
-        "<string>:19:43: pages[0].questions[0].text.zh: control characters are not allowed in text (found U+0000)"]
+        "<string>:19:43: pages[0].questions[0].text.zh: control characters are not allowed in text (found U+0000)"
+    ]
 
 
 def test_an_escape_in_a_scalar_over_two_lines_is_reported_at_its_start():
     body = ONE_PAGE.replace("{zh: 满意吗", '{zh: "满意\\\n          \\0"')
     found = problems(body)
     assert [text for _, text in found] == [
-        "<string>:19:20: pages[0].questions[0].text.zh: control characters are not allowed in text (found U+0000)"]
+        "<string>:19:20: pages[0].questions[0].text.zh: control characters are not allowed in text (found U+0000)"
+    ]
 
 
 def test_a_lone_surrogate_in_a_python_string_is_reported_with_a_position():
@@ -343,16 +422,26 @@ def test_a_lone_surrogate_in_a_python_string_is_reported_with_a_position():
     assert (info.value.line, info.value.column) == (2, 9) and "not valid UTF-8" in str(info.value)
 
 
-@pytest.mark.parametrize(("value", "shown"), [("no", "the YAML boolean 'no'"), ("1.10", "the number '1.10'"),
-                                              ("on", "the YAML boolean 'on'"), ("~", "the YAML null '~'")])
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("no", "the YAML boolean 'no'"),
+        ("1.10", "the number '1.10'"),
+        ("on", "the YAML boolean 'on'"),
+        ("~", "the YAML null '~'"),
+    ],
+)
 def test_yaml11_coercions_are_refused_with_a_hint_to_quote(value, shown):
-    body = ONE_PAGE.replace("type: likert\n        scale: a5", "type: choice\n        options:\n"
-                            f"          a: {{zh: {value}, en: x}}")
+    body = ONE_PAGE.replace(
+        "type: likert\n        scale: a5", f"type: choice\n        options:\n          a: {{zh: {value}, en: x}}"
+    )
     found = problems(body)
     assert any(shown in text and "quote it" in text for _, text in found), found
 
 
-SKIP = HEAD + """\
+SKIP = (
+    HEAD
+    + """\
 fields:
   dealer: {label: {zh: 经销商, en: Dealer}}
 pages:
@@ -373,31 +462,41 @@ pages:
         visible_if: COND
         text: {zh: a, en: b}
 """
+)
 
 
-@pytest.mark.parametrize("condition", [
-    "sat <= 2", "sat <= 2 or (channel == 'app' and not 'wifi' in extras)", "'coffee' not in extras",
-    "dealer == 'x' and extras_wifi == 1", "not (sat > 3)",
-])
+@pytest.mark.parametrize(
+    "condition",
+    [
+        "sat <= 2",
+        "sat <= 2 or (channel == 'app' and not 'wifi' in extras)",
+        "'coffee' not in extras",
+        "dealer == 'x' and extras_wifi == 1",
+        "not (sat > 3)",
+    ],
+)
 def test_conditions_on_earlier_answers_and_fields_are_accepted(condition):
     q = load_questionnaire(SKIP.replace("COND", f'"{condition}"'))
     assert str(q.question("why").visible_if) == condition
 
 
-@pytest.mark.parametrize(("condition", "message"), [
-    ("why == 'x'", "refers to its own question 'why'"),
-    ("later > 1", "refers to 'later', which comes later"),
-    ("satt > 1", "refers to 'satt', which is no answer or field (did you mean 'sat'?)"),
-    ("sat == 'high'", "'sat' is a number; compare it with a number, not 'high'"),
-    ("channel == 1", "holds option codes; quote the code"),
-    ("channel == 'email'", "'email' is not an option of 'channel'"),
-    ("'tea' in extras", "'tea' is not an option of 'extras'"),
-    ("'app' in channel", "'in' needs a multiple-choice question"),
-    ("sat = 2", "unexpected character '=' (use == to compare)"),
-    ("sat <= ", "the condition ends too early"),
-    ("(sat > 2", "a '(' is not closed"),
-    ("x" * 1001, "at most 1000 characters"),
-])
+@pytest.mark.parametrize(
+    ("condition", "message"),
+    [
+        ("why == 'x'", "refers to its own question 'why'"),
+        ("later > 1", "refers to 'later', which comes later"),
+        ("satt > 1", "refers to 'satt', which is no answer or field (did you mean 'sat'?)"),
+        ("sat == 'high'", "'sat' is a number; compare it with a number, not 'high'"),
+        ("channel == 1", "holds option codes; quote the code"),
+        ("channel == 'email'", "'email' is not an option of 'channel'"),
+        ("'tea' in extras", "'tea' is not an option of 'extras'"),
+        ("'app' in channel", "'in' needs a multiple-choice question"),
+        ("sat = 2", "unexpected character '=' (use == to compare)"),
+        ("sat <= ", "the condition ends too early"),
+        ("(sat > 2", "a '(' is not closed"),
+        ("x" * 1001, "at most 1000 characters"),
+    ],
+)
 def test_bad_conditions(condition, message):
     text = SKIP.replace("COND", f'"{condition}"') + "      - {id: later, type: nps, text: {zh: a, en: b}}\n"
     with pytest.raises(QuestionnaireError) as info:
@@ -428,43 +527,64 @@ def test_page_condition_may_not_use_its_own_answers():
         load_questionnaire(text)
 
 
-@pytest.mark.parametrize(("block", "message"), [
-    ("""\
+@pytest.mark.parametrize(
+    ("block", "message"),
+    [
+        (
+            """\
   - type: servqual
     id: sq
     scale: a5
     items:
       - {id: q1, dimension: rel, expectation: {zh: a, en: b}, perception: {zh: a, en: b}}
-""", "id 'q1_e' clashes with a question"),
-    ("""\
+""",
+            "id 'q1_e' clashes with a question",
+        ),
+        (
+            """\
   - type: servqual
     id: sq
     scale: a5
     items:
       - {id: x, dimension: nodim, expectation: {zh: a, en: b}, perception: {zh: a, en: b}}
-""", "dimension 'nodim' is not defined (defined: 'rel')"),
-    ("""\
+""",
+            "dimension 'nodim' is not defined (defined: 'rel')",
+        ),
+        (
+            """\
   - type: kano
     id: kn
     importance_scale: a5
     attributes:
       - {id: car, functional: {zh: a, en: b}, dysfunctional: {zh: a, en: b}}
-""", "needs an importance: question"),
-    ("""\
+""",
+            "needs an importance: question",
+        ),
+        (
+            """\
   - type: importance_performance
     id: ip
     items:
       - {id: speed, importance: {zh: a, en: b}, performance: {zh: a, en: b}}
-""", "needs scale"),
-    ("""\
+""",
+            "needs scale",
+        ),
+        (
+            """\
   - type: likert
     id: x
-""", "a question cannot stand directly under pages:"),
-    ("""\
+""",
+            "a question cannot stand directly under pages:",
+        ),
+        (
+            """\
   - type: servqal
     id: x
-""", "did you mean 'servqual'?"),
-])
+""",
+            "did you mean 'servqual'?",
+        ),
+    ],
+)
 def test_paired_block_rules(block, message):
     body = ONE_PAGE.replace("id: q1", "id: q1_e") + block
     with pytest.raises(QuestionnaireError) as info:
@@ -488,18 +608,30 @@ pages:
         load(body)
 
 
-@pytest.mark.parametrize(("question", "message"), [
-    ("{id: w, type: constant_sum, text: {zh: a, en: b}, options: {x: {zh: a, en: b}}}", "missing required key 'total'"),
-    ("{id: w, type: matrix, scale: a5, text: {zh: a, en: b}, rows: []}", "a matrix needs at least one row"),
-    ("{id: w, type: number, min: 5, max: 1, text: {zh: a, en: b}}", "min (5) is greater than max (1)"),
-    ("{id: w, type: text, pattern: '[a-', text: {zh: a, en: b}}", "invalid regular expression"),
-    # OverflowError and (past the length cap) RecursionError from re.compile were tracebacks
-    ("{id: w, type: text, pattern: 'a{99999999999}', text: {zh: a, en: b}}", "a repetition count is too large"),
-    ("{id: w, type: text, pattern: '" + "(" * 1000 + ")" * 1000 + "', text: {zh: a, en: b}}", "at most 200 characters"),
-    ("{id: w, type: multi, max: 3, text: {zh: a, en: b}, options: {x: {zh: a, en: b}}}", "max (3) is more than the 1 options"),
-    ("{id: w, type: choice, text: {zh: a, en: b}, options: {'1': {zh: a, en: b}, x: {zh: a, en: b}}}", None),
-    ("{id: w, type: date, min: 2026-13-45, text: {zh: a, en: b}}", "expected a date written YYYY-MM-DD"),
-])
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [
+        (
+            "{id: w, type: constant_sum, text: {zh: a, en: b}, options: {x: {zh: a, en: b}}}",
+            "missing required key 'total'",
+        ),
+        ("{id: w, type: matrix, scale: a5, text: {zh: a, en: b}, rows: []}", "a matrix needs at least one row"),
+        ("{id: w, type: number, min: 5, max: 1, text: {zh: a, en: b}}", "min (5) is greater than max (1)"),
+        ("{id: w, type: text, pattern: '[a-', text: {zh: a, en: b}}", "invalid regular expression"),
+        # OverflowError and (past the length cap) RecursionError from re.compile were tracebacks
+        ("{id: w, type: text, pattern: 'a{99999999999}', text: {zh: a, en: b}}", "a repetition count is too large"),
+        (
+            "{id: w, type: text, pattern: '" + "(" * 1000 + ")" * 1000 + "', text: {zh: a, en: b}}",
+            "at most 200 characters",
+        ),
+        (
+            "{id: w, type: multi, max: 3, text: {zh: a, en: b}, options: {x: {zh: a, en: b}}}",
+            "max (3) is more than the 1 options",
+        ),
+        ("{id: w, type: choice, text: {zh: a, en: b}, options: {'1': {zh: a, en: b}, x: {zh: a, en: b}}}", None),
+        ("{id: w, type: date, min: 2026-13-45, text: {zh: a, en: b}}", "expected a date written YYYY-MM-DD"),
+    ],
+)
 def test_question_rules(question, message):
     body = f"pages:\n  - id: p\n    questions:\n      - {question}\n"
     if message is None:
@@ -513,7 +645,9 @@ def test_question_rules(question, message):
 def test_two_pages_with_one_id_are_one_clash():
     page = "  - id: p1\n    questions:\n      - {id: QID, type: nps, text: {zh: a, en: b}}\n"
     found = problems("pages:\n" + page.replace("QID", "q1") + page.replace("QID", "q2"))
-    assert [text for _, text in found] == ["<string>:17:9: pages[1].id: id 'p1' clashes with a page or block id (line 14)"]
+    assert [text for _, text in found] == [
+        "<string>:17:9: pages[1].id: id 'p1' clashes with a page or block id (line 14)"
+    ]
 
 
 def test_a_page_without_id_is_reported_once():
@@ -524,7 +658,8 @@ def test_a_page_without_id_is_reported_once():
 def test_an_unsupported_language_is_reported_once():
     found = problems(ONE_PAGE, HEAD.replace("[zh, en]", "[zh, klingon]"))
     assert [text for _, text in found].count(
-        "<string>:4:17: languages[1]: language 'klingon' is not supported (supported: zh, en)") == 1, found
+        "<string>:4:17: languages[1]: language 'klingon' is not supported (supported: zh, en)"
+    ) == 1, found
 
 
 def test_scale_points_are_bounded():
@@ -694,14 +829,18 @@ alerts:
 
 
 def test_long_kano_blocks_are_split_into_screens_of_four():
-    attributes = "".join(f"      - {{id: f{i}, functional: {{zh: a, en: b}}, dysfunctional: {{zh: a, en: b}}}}\n"
-                         for i in range(9))
+    attributes = "".join(
+        f"      - {{id: f{i}, functional: {{zh: a, en: b}}, dysfunctional: {{zh: a, en: b}}}}\n" for i in range(9)
+    )
     q = load("pages:\n  - type: kano\n    id: kn\n    attributes:\n" + attributes)
     screens = q.screens()
     assert [s.id for s in screens] == ["kn", "kn_2", "kn_3"]
     assert [len(s.questions) for s in screens] == [8, 8, 2]
     assert {s.block for s in screens} == {"kn"}
-    clash = "pages:\n  - type: kano\n    id: kn\n    attributes:\n" + attributes + ONE_PAGE.replace(
-        "pages:\n  - id: p1", "  - id: kn_2")
+    clash = (
+        "pages:\n  - type: kano\n    id: kn\n    attributes:\n"
+        + attributes
+        + ONE_PAGE.replace("pages:\n  - id: p1", "  - id: kn_2")
+    )
     with pytest.raises(QuestionnaireError, match="'kn_2' is also the name of a page of block 'kn'"):
         load(clash)

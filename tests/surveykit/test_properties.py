@@ -1,4 +1,5 @@
 """T3: properties of the loader, the dumper and the simulator over generated questionnaires."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -51,24 +52,46 @@ def questionnaires(draw):
                 cond = f", visible_if: '{draw(st.sampled_from(numeric))} >= {draw(st.integers(0, 6))}'"
             opts = "{" + ", ".join(f"o{i}: {text()}" for i in range(draw(st.integers(1, 4)))) + "}"
             extra = {
-                "likert": "scale: a5", "nps": "", "number": "min: 0, max: 9", "text": "required: false", "date": "",
-                "choice": f"options: {opts}", "multi": f"options: {opts}", "constant_sum": f"total: 10, options: {opts}",
-                "matrix": "scale: a7, rows: [" + ", ".join(
-                    f"{{id: {qid}r{i}, text: {text()}}}" for i in range(draw(st.integers(1, 3)))) + "]",
+                "likert": "scale: a5",
+                "nps": "",
+                "number": "min: 0, max: 9",
+                "text": "required: false",
+                "date": "",
+                "choice": f"options: {opts}",
+                "multi": f"options: {opts}",
+                "constant_sum": f"total: 10, options: {opts}",
+                "matrix": "scale: a7, rows: ["
+                + ", ".join(f"{{id: {qid}r{i}, text: {text()}}}" for i in range(draw(st.integers(1, 3))))
+                + "]",
             }[qtype]
             body = ", ".join(part for part in (f"id: {qid}", f"type: {qtype}", extra, f"text: {text()}") if part)
             lines.append(f"      - {{{body}{cond}}}")
             if qtype in ("likert", "nps", "number"):
                 numeric.append(qid)
     if draw(st.booleans()):
-        lines += ["  - type: servqual", "    id: sqb", "    scale: a7", "    items:",
-                  f"      - {{id: s1, dimension: rel, expectation: {text()}, perception: {text()}}}"]
+        lines += [
+            "  - type: servqual",
+            "    id: sqb",
+            "    scale: a7",
+            "    items:",
+            f"      - {{id: s1, dimension: rel, expectation: {text()}, perception: {text()}}}",
+        ]
     if draw(st.booleans()):
-        lines += ["  - type: kano", "    id: knb", "    importance_scale: a5", "    attributes:",
-                  f"      - {{id: k1, functional: {text()}, dysfunctional: {text()}, importance: {text()}}}"]
+        lines += [
+            "  - type: kano",
+            "    id: knb",
+            "    importance_scale: a5",
+            "    attributes:",
+            f"      - {{id: k1, functional: {text()}, dysfunctional: {text()}, importance: {text()}}}",
+        ]
     if draw(st.booleans()):
-        lines += ["  - type: importance_performance", "    id: ipb", "    scale: a7", "    items:",
-                  f"      - {{id: sp, importance: {text()}, performance: {text()}}}"]
+        lines += [
+            "  - type: importance_performance",
+            "    id: ipb",
+            "    scale: a7",
+            "    items:",
+            f"      - {{id: sp, importance: {text()}, performance: {text()}}}",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -107,7 +130,9 @@ def test_dump_then_load_gives_an_equal_questionnaire(text):
 def skip_graphs(draw):
     """n questions in a written order, each maybe conditional on a few others."""
     n = draw(st.integers(2, 8))
-    edges = {i: sorted(draw(st.sets(st.integers(0, n - 1).filter(lambda j, i=i: j != i), max_size=3))) for i in range(n)}
+    edges = {
+        i: sorted(draw(st.sets(st.integers(0, n - 1).filter(lambda j, i=i: j != i), max_size=3))) for i in range(n)
+    }
     return n, edges
 
 

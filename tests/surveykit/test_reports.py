@@ -1,4 +1,5 @@
 """What a report of a stored survey reads from the store (surveykit/reports.py), on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import uuid
@@ -43,8 +44,9 @@ def follow_up(tmp_path: Path) -> Any:
 
 
 def _submit(engine: Any, q: Any, sat: int) -> None:
-    storage.save_response(engine, q, {"sat": sat}, key=uuid.uuid4().hex, language="en",
-                          fields={"department": "service"})
+    storage.save_response(
+        engine, q, {"sat": sat}, key=uuid.uuid4().hex, language="en", fields={"department": "service"}
+    )
 
 
 def test_report_data_reads_responses_cases_and_the_lost_customers(engine, follow_up):
@@ -62,8 +64,8 @@ def test_report_data_reads_responses_cases_and_the_lost_customers(engine, follow
     got = report_data(engine, follow_up)
     assert got.lost[0].survey == LOST_SURVEY and len(got.lost[1]) == 12
     own = report_data(engine, lost)
-    assert len(own.responses) == 12 and own.lost is None        # its own report draws the reasons
-    assert set(own.cases["survey"]) <= {LOST_SURVEY}                # only its own cases
+    assert len(own.responses) == 12 and own.lost is None  # its own report draws the reasons
+    assert set(own.cases["survey"]) <= {LOST_SURVEY}  # only its own cases
 
 
 def test_report_data_of_a_store_from_before_cases(tmp_path, follow_up):

@@ -1,4 +1,5 @@
 """The JSON Schema: valid Draft 2020-12, in step with the loader, and accepting every shipped instrument."""
+
 from __future__ import annotations
 
 import json
@@ -41,13 +42,24 @@ def test_schema_accepts_shipped_instrument(path):
     assert path.read_text(encoding="utf-8").startswith("# yaml-language-server: $schema=../surveykit.schema.json")
 
 
-@pytest.mark.parametrize(("document", "fragment"), [
-    ({"survey": "x", "version": 1, "title": "t", "languages": ["en"], "pages": [], "lable": 1}, "lable"),
-    ({"survey": "x", "version": "one", "title": "t", "languages": ["en"], "pages": []}, "'one'"),
-    ({"survey": "x", "version": 1, "title": "t", "languages": ["fr"], "pages": []}, "'fr'"),
-    ({"survey": "x", "version": 1, "title": "t", "languages": ["en"],
-      "pages": [{"id": "p", "questions": [{"id": "q", "type": "likret", "text": "x"}]}]}, "likret"),
-])
+@pytest.mark.parametrize(
+    ("document", "fragment"),
+    [
+        ({"survey": "x", "version": 1, "title": "t", "languages": ["en"], "pages": [], "lable": 1}, "lable"),
+        ({"survey": "x", "version": "one", "title": "t", "languages": ["en"], "pages": []}, "'one'"),
+        ({"survey": "x", "version": 1, "title": "t", "languages": ["fr"], "pages": []}, "'fr'"),
+        (
+            {
+                "survey": "x",
+                "version": 1,
+                "title": "t",
+                "languages": ["en"],
+                "pages": [{"id": "p", "questions": [{"id": "q", "type": "likret", "text": "x"}]}],
+            },
+            "likret",
+        ),
+    ],
+)
 def test_schema_flags_what_the_loader_refuses(document, fragment):
     messages = " ".join(e.message for e in _validator().iter_errors(document))
     assert fragment in messages

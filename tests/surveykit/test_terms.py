@@ -1,4 +1,5 @@
 """surveykit.terms: one word per domain concept in each language, used by every catalogue and in the report."""
+
 from __future__ import annotations
 
 from html.parser import HTMLParser
@@ -42,11 +43,14 @@ def test_unknown_concept_or_language_is_refused():
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-@pytest.mark.parametrize(("name", "catalogue", "keys"), [
-    ("report", report_text.WORDS, report_text._TERM_KEYS),
-    ("charts", chart_text._TEXT, chart_text._TERM_KEYS),
-    ("web form", i18n.MESSAGES, i18n._TERM_KEYS),
-])
+@pytest.mark.parametrize(
+    ("name", "catalogue", "keys"),
+    [
+        ("report", report_text.WORDS, report_text._TERM_KEYS),
+        ("charts", chart_text._TEXT, chart_text._TERM_KEYS),
+        ("web form", i18n.MESSAGES, i18n._TERM_KEYS),
+    ],
+)
 def test_catalogues_take_domain_terms_from_the_vocabulary(name, catalogue, keys, lang):
     # A catalogue's own entry under the same key would silently win over the term: none may exist.
     assert {key: catalogue[lang][key] for key in keys} == {key: term(c, lang) for key, c in keys.items()}, name
@@ -54,7 +58,8 @@ def test_catalogues_take_domain_terms_from_the_vocabulary(name, catalogue, keys,
 
 def test_case_labels_are_the_vocabulary():
     assert {s: t.as_dict() for s, t in cases.STATE_LABELS.items()} == {
-        s: TERMS[f"state_{s}"].as_dict() for s in cases.STATES}
+        s: TERMS[f"state_{s}"].as_dict() for s in cases.STATES
+    }
     assert cases.ROLE_WORDS["perception"] is TERMS["perception"]
     assert cases.ROLE_WORDS["self_importance"] is cases.ROLE_WORDS["importance"]
 

@@ -1,4 +1,5 @@
 """The admin pages (webform/admin.py): login, rate limit, logout, survey statistics, CSV download."""
+
 from __future__ import annotations
 
 import io
@@ -6,9 +7,9 @@ import re
 
 import pandas as pd
 import pytest
-from tests.support.formclient import ONE_PAGE, Respondent, engine_of, no_traceback, questionnaire
 
 from surveykit import storage
+from tests.support.formclient import ONE_PAGE, Respondent, engine_of, no_traceback, questionnaire
 
 PASSWORD = "a long enough passphrase 42"
 
@@ -19,8 +20,11 @@ def _csrf(text: str) -> str:
 
 def _login(client, username="alice", password=PASSWORD, headers=None):
     page = client.get("/admin/login", headers=headers or {})
-    return client.post("/admin/login", data={"csrf_token": _csrf(page.get_data(as_text=True)), "username": username,
-                                             "password": password}, headers=headers or {})
+    return client.post(
+        "/admin/login",
+        data={"csrf_token": _csrf(page.get_data(as_text=True)), "username": username, "password": password},
+        headers=headers or {},
+    )
 
 
 @pytest.fixture
@@ -43,8 +47,10 @@ def test_login_page_is_accessible_markup(admin_app):
 
 
 def response_headers_ok(response) -> bool:
-    return response.headers["Cache-Control"] == "no-store" and "frame-ancestors 'none'" in \
-        response.headers["Content-Security-Policy"]
+    return (
+        response.headers["Cache-Control"] == "no-store"
+        and "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    )
 
 
 def test_wrong_password_is_refused_without_saying_which_part(admin_app):
@@ -67,7 +73,7 @@ def test_login_is_rate_limited(admin_app):
     client = admin_app.test_client()
     statuses = [_login(client, "alice", "wrong password here").status_code for _ in range(7)]
     assert statuses[:5] == [422] * 5 and statuses[-1] == 429
-    response = _login(client)                       # even the right password waits
+    response = _login(client)  # even the right password waits
     assert response.status_code == 429
     assert "Too many attempts" in response.get_data(as_text=True) and response_headers_ok(response)
 
@@ -88,7 +94,7 @@ def test_login_rotates_the_session_and_logout_ends_it_everywhere(admin_app):
     page = client.get("/admin/").get_data(as_text=True)
     assert client.post("/admin/logout", data={"csrf_token": _csrf(page)}).status_code == 303
     assert client.get("/admin/").status_code == 303
-    assert thief.get("/admin/").status_code == 303       # logout is real: the copy no longer works
+    assert thief.get("/admin/").status_code == 303  # logout is real: the copy no longer works
 
 
 def test_logout_needs_csrf(admin_app):
@@ -137,7 +143,7 @@ def test_survey_page_shows_counts_by_segment_and_timing(admin_app):
 
 
 def test_csv_download_opens_in_excel_and_neutralises_formulas(admin_app):
-    _answer(admin_app, 1, note="=HYPERLINK(\"http://x\")")
+    _answer(admin_app, 1, note='=HYPERLINK("http://x")')
     _answer(admin_app, 1, note="中文意见")
     client = admin_app.test_client()
     _login(client)

@@ -1,4 +1,5 @@
 """The Flask-free rules of a posted screen (webform/answers.py): no app, no request context."""
+
 from __future__ import annotations
 
 import ast
@@ -19,11 +20,20 @@ from webform.answers import (
     next_step,
 )
 
-P1 = {"sat": 4, "mood": 1, "g1": 1, "g2": 1, "channel": "phone", "extras_wifi": 1, "extras_coffee": 0,
-      "extras_tv": 0, "rec": 3}
+P1 = {
+    "sat": 4,
+    "mood": 1,
+    "g1": 1,
+    "g2": 1,
+    "channel": "phone",
+    "extras_wifi": 1,
+    "extras_coffee": 0,
+    "extras_tv": 0,
+    "rec": 3,
+}
 P2 = {"age": 40, "visit": "2024-01-01", "weights_speed": 50, "weights_price": 50}
 KANO = {"wifi_kano_f": "like", "wifi_kano_d": "like"}
-P1_, P2_, P3_, KANO_ = 0, 1, 2, 3     # screen indexes of ALL_TYPES
+P1_, P2_, P3_, KANO_ = 0, 1, 2, 3  # screen indexes of ALL_TYPES
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +62,7 @@ def test_merge_replaces_the_screen_and_drops_what_no_longer_applies(q):
     # p1 posted again with another channel: why_app (on p2, shown for the app only) goes; comment (p2) stays
     merged = merge_answers(q, P1_, earlier, {**P1, "channel": "phone"}, {})
     assert merged == {**P1, **P2, "comment": "fine"}
-    assert list(merged) == [*P1, "age", "comment", "visit", "weights_speed", "weights_price"]   # questionnaire order
+    assert list(merged) == [*P1, "age", "comment", "visit", "weights_speed", "weights_price"]  # questionnaire order
     # p2 posted without the comment: the earlier comment is removed, not kept
     assert "comment" not in merge_answers(q, P2_, earlier, {**P2, "why_app": "quick"}, {})
 
@@ -64,17 +74,20 @@ def test_merge_keeps_a_dynamic_answer_only_while_its_condition_holds(q):
     assert "why_young" not in old
 
 
-@pytest.mark.parametrize(("index", "answers", "action", "valid", "step"), [
-    (P2_, {**P1, **P2}, "back", False, Step("back", P1_)),           # back needs no valid answers
-    (P1_, P1, "back", True, Step("back", None)),                     # back from the first screen: the start
-    (P2_, {**P1, **P2}, "next", False, Step("invalid")),
-    (P1_, P1, "next", True, Step("next", P2_)),
-    (P2_, {**P1, **P2}, "next", True, Step("next", KANO_)),          # p3 does not apply (sat 4)
-    (P2_, {**P1, "sat": 1, **P2}, "next", True, Step("next", P3_)),  # p3 applies (sat 1)
-    (KANO_, {**P1, **P2, **KANO}, "next", True, Step("submit")),
-    (KANO_, {**P1, "sat": 1, **P2, **KANO}, "next", True, Step("earlier", P3_)),   # p3 skipped by a crafted post
-    (KANO_, {**P2, **KANO}, "next", True, Step("earlier", P1_)),
-])
+@pytest.mark.parametrize(
+    ("index", "answers", "action", "valid", "step"),
+    [
+        (P2_, {**P1, **P2}, "back", False, Step("back", P1_)),  # back needs no valid answers
+        (P1_, P1, "back", True, Step("back", None)),  # back from the first screen: the start
+        (P2_, {**P1, **P2}, "next", False, Step("invalid")),
+        (P1_, P1, "next", True, Step("next", P2_)),
+        (P2_, {**P1, **P2}, "next", True, Step("next", KANO_)),  # p3 does not apply (sat 4)
+        (P2_, {**P1, "sat": 1, **P2}, "next", True, Step("next", P3_)),  # p3 applies (sat 1)
+        (KANO_, {**P1, **P2, **KANO}, "next", True, Step("submit")),
+        (KANO_, {**P1, "sat": 1, **P2, **KANO}, "next", True, Step("earlier", P3_)),  # p3 skipped by a crafted post
+        (KANO_, {**P2, **KANO}, "next", True, Step("earlier", P1_)),
+    ],
+)
 def test_next_step(q, index, answers, action, valid, step):
     assert next_step(q, index, answers, {}, action=action, valid=valid) == step
 
@@ -97,4 +110,4 @@ def test_draft_delta_sets_changes_and_removes_with_none():
     old = {"sat": 4, "age": 40, "comment": "x"}
     assert draft_delta(old, {"sat": 4, "age": 41, "rec": 9}) == {"age": 41, "rec": 9, "comment": None}
     assert draft_delta(old, dict(old)) == {}
-    assert draft_delta({"spend": 1}, {"spend": 1.0}) == {"spend": 1.0}   # a type change is a change
+    assert draft_delta({"spend": 1}, {"spend": 1.0}) == {"spend": 1.0}  # a type change is a change

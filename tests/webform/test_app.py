@@ -1,10 +1,11 @@
 """The app factory and what it wires: configuration (settings.py), security headers (headers.py), size limits
 (limits.py), the origin check and CSRF, error pages (errors.py), health (webform/__init__.py)."""
+
 from __future__ import annotations
 
 import pytest
-from tests.support.formclient import ONE_PAGE, P1, Respondent, count, no_traceback, write
 
+from tests.support.formclient import ONE_PAGE, P1, Respondent, count, no_traceback, write
 from webform import create_app, uses_dev_secret
 
 HEADERS = {
@@ -35,8 +36,9 @@ def test_config_order_defaults_env_then_test_config(tmp_path, monkeypatch):
     assert app.config["WAVE"] == "env-wave" and "quick" in app.extensions["surveykit"].current
     assert app.config["MAX_CONTENT_LENGTH"] == 64 * 1024
     assert uses_dev_secret(app)
-    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path}/e.sqlite3", "WAVE": "w2",
-                      "SECRET_KEY": "x" * 32})
+    app = create_app(
+        {"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path}/e.sqlite3", "WAVE": "w2", "SECRET_KEY": "x" * 32}
+    )
     assert app.config["WAVE"] == "w2" and not uses_dev_secret(app)
     app.extensions["surveykit"].engine.dispose()
 
@@ -60,11 +62,19 @@ def test_session_cookie_flags(make_app):
     assert "HttpOnly" in plain and "SameSite=Lax" in plain
 
 
-@pytest.mark.parametrize(("method", "url", "status"), [
-    ("get", "/s/quick", 200), ("get", "/nowhere", 404), ("get", "/s/nope", 404), ("put", "/s/quick", 405),
-    ("delete", "/s/quick/p/only", 405), ("get", "/admin/", 303), ("post", "/s/quick/p/only", 400),
-    ("get", "/healthz", 200),
-])
+@pytest.mark.parametrize(
+    ("method", "url", "status"),
+    [
+        ("get", "/s/quick", 200),
+        ("get", "/nowhere", 404),
+        ("get", "/s/nope", 404),
+        ("put", "/s/quick", 405),
+        ("delete", "/s/quick/p/only", 405),
+        ("get", "/admin/", 303),
+        ("post", "/s/quick/p/only", 400),
+        ("get", "/healthz", 200),
+    ],
+)
 def test_security_headers_on_every_response(client, method, url, status):
     response = getattr(client, method)(url)
     assert response.status_code == status
@@ -108,9 +118,11 @@ def test_multipart_upload_is_refused_or_limited(app, respondent):
     import io
 
     page = respondent.get("/s/quick")
-    response = respondent.client.post(page.action, data={**page.hidden, "q_sat": "3", "action": "next",
-                                                         "q_note": (io.BytesIO(b"x" * 10), "f.txt")},
-                                      content_type="multipart/form-data")
+    response = respondent.client.post(
+        page.action,
+        data={**page.hidden, "q_sat": "3", "action": "next", "q_note": (io.BytesIO(b"x" * 10), "f.txt")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code in (400, 422)
     assert count(app, "quick") == 0
 
@@ -121,12 +133,13 @@ def test_bad_csrf_token_is_400_with_a_fresh_form_and_nothing_stored(app, respond
     data = {k: v for k, v in page.hidden.items() if k != "csrf_token"}
     if token is not None:
         data["csrf_token"] = token
-    response = respondent.client.post(page.action, data={**data, "q_sat": "4", "q_note": "keep me", "action": "next"},
-                                      headers=respondent.headers)
+    response = respondent.client.post(
+        page.action, data={**data, "q_sat": "4", "q_note": "keep me", "action": "next"}, headers=respondent.headers
+    )
     assert response.status_code == 400
     text = response.get_data(as_text=True)
     assert "This page had expired" in text and 'role="alert"' in text
-    assert 'value="4" checked' in text and "keep me" in text          # what was typed comes back
+    assert 'value="4" checked' in text and "keep me" in text  # what was typed comes back
     assert 'name="csrf_token" value="' in text
     _secure(response)
     assert count(app, "quick") == 0
@@ -183,8 +196,9 @@ def test_store_failure_during_a_request_is_503_not_a_traceback(app, tmp_path, mo
 
     respondent = Respondent(app.test_client())
     page = respondent.get("/s/quick")
-    monkeypatch.setattr(app.extensions["surveykit"], "engine",
-                        storage.make_engine(f"sqlite:///{tmp_path}/missing-dir/x.sqlite3"))
+    monkeypatch.setattr(
+        app.extensions["surveykit"], "engine", storage.make_engine(f"sqlite:///{tmp_path}/missing-dir/x.sqlite3")
+    )
     got = respondent.post(page, {"q_sat": "4"})
     assert got.status == 503 and no_traceback(got.text) and "Reference:" in got.text
 
@@ -222,6 +236,7 @@ def test_html_is_gzipped_for_clients_that_accept_it(make_app):
     body = gzip.decompress(zipped.get_data()).decode()
     assert body.startswith("<!doctype html>") and len(zipped.get_data()) < len(plain.get_data()) / 2
     _secure(zipped)
-    with client.get(plain.get_data(as_text=True).split('href="', 2)[1].split('"')[0],
-                    headers={"Accept-Encoding": "gzip"}) as css:
+    with client.get(
+        plain.get_data(as_text=True).split('href="', 2)[1].split('"')[0], headers={"Accept-Encoding": "gzip"}
+    ) as css:
         assert "Content-Encoding" not in css.headers

@@ -1,4 +1,5 @@
 """The login decorators (webform/auth.py) on their own routes and on every admin and case route."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -45,10 +46,18 @@ def test_login_required_gives_the_view_the_user(app):
     assert _login(app, "dora").get("/t/anyone").get_data(as_text=True) == "hello dora (department)"
 
 
-@pytest.mark.parametrize(("username", "url", "status"), [
-    ("dora", "/t/admins", 403), ("alice", "/t/admins", 200), ("dora", "/t/both", 200), ("alice", "/t/both", 200),
-    ("dora", "/admin/s/quick", 403), ("dora", "/admin/s/quick/responses.csv", 403), ("alice", "/admin/s/quick", 200),
-])
+@pytest.mark.parametrize(
+    ("username", "url", "status"),
+    [
+        ("dora", "/t/admins", 403),
+        ("alice", "/t/admins", 200),
+        ("dora", "/t/both", 200),
+        ("alice", "/t/both", 200),
+        ("dora", "/admin/s/quick", 403),
+        ("dora", "/admin/s/quick/responses.csv", 403),
+        ("alice", "/admin/s/quick", 200),
+    ],
+)
 def test_role_required_refuses_other_roles(app, username, url, status):
     assert _login(app, username).get(url).status_code == status
 
@@ -78,8 +87,9 @@ def test_a_department_user_without_a_department_sees_no_case(app):
 
 
 def _example_url(app: Any, rule: Any) -> str:
-    values = {name: (1 if f"<int:{name}>" in rule.rule else "csv" if name == "fmt" else "quick")
-              for name in rule.arguments}
+    values = {
+        name: (1 if f"<int:{name}>" in rule.rule else "csv" if name == "fmt" else "quick") for name in rule.arguments
+    }
     with app.test_request_context():
         return url_for(rule.endpoint, **values)
 

@@ -8,6 +8,7 @@ violation of WCAG 2.0/2.1 A and AA or 2.2 AA.  The stored row is compared with w
 Browser downloads are blocked here: ``playwright install`` is never run; ``/usr/bin/chromium`` is
 used.  Without it the tests skip, except under ``CI=true``, where they fail.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,22 +19,33 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from tests.support.formclient import ALL_TYPES, ONE_PAGE, write
 
 from surveykit import load_questionnaire, storage
 from surveykit.model import Question, Questionnaire
+from tests.support.formclient import ALL_TYPES, ONE_PAGE, write
 from webform import create_app
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 ROOT = Path(__file__).resolve().parents[2]
 INSTRUMENTS = sorted((ROOT / "questionnaires").glob("*.yaml"))
-VIEWPORTS = [({"width": 390, "height": 844}, "zh-CN,zh;q=0.9,en;q=0.8", "zh"),
-             ({"width": 320, "height": 640}, "en-US,en;q=0.9", "en")]
+VIEWPORTS = [
+    ({"width": 390, "height": 844}, "zh-CN,zh;q=0.9,en;q=0.8", "zh"),
+    ({"width": 320, "height": 640}, "en-US,en;q=0.9", "en"),
+]
 
 
 def _unavailable(reason: str) -> None:
@@ -61,9 +73,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]
     from werkzeug.serving import make_server
 
     folder = tmp_path_factory.mktemp("browser")
-    paths = [str(p) for p in INSTRUMENTS] + [write(folder, "alltypes.yaml", ALL_TYPES), write(folder, "quick.yaml", ONE_PAGE)]
-    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{folder}/b.sqlite3", "QUESTIONNAIRES": paths,
-                      "SECRET_KEY": "browser-test-secret-key-0123456789"})
+    paths = [str(p) for p in INSTRUMENTS] + [
+        write(folder, "alltypes.yaml", ALL_TYPES),
+        write(folder, "quick.yaml", ONE_PAGE),
+    ]
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{folder}/b.sqlite3",
+            "QUESTIONNAIRES": paths,
+            "SECRET_KEY": "browser-test-secret-key-0123456789",
+        }
+    )
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -76,11 +97,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]
 
 
 def _context(browser: Any, viewport: dict[str, int], accept_language: str, **extra: Any) -> Any:
-    return browser.new_context(viewport=viewport, device_scale_factor=2, is_mobile=True, has_touch=True,
-                               extra_http_headers={"Accept-Language": accept_language}, **extra)
+    return browser.new_context(
+        viewport=viewport,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        extra_http_headers={"Accept-Language": accept_language},
+        **extra,
+    )
 
 
 # -- checks on every page ------------------------------------------------------------------------
+
 
 def check_layout(page: Any) -> None:
     width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
@@ -106,6 +134,7 @@ def check_axe(page: Any) -> None:
 
 
 # -- filling a page from the model -----------------------------------------------------------------
+
 
 def _number(question: Question) -> int | float:
     low = question.min if question.min is not None else 0
@@ -185,7 +214,7 @@ def complete(page: Any, base: str, q: Questionnaire, *, checks: bool = True) -> 
         fill(page, q, screen_id, expected, js=checks)
         with page.expect_navigation():
             page.locator('button[value="next"]').click()
-        assert "role=\"alert\"" not in page.content(), f"{q.survey}/{screen_id} was refused: {page.content()[:2000]}"
+        assert 'role="alert"' not in page.content(), f"{q.survey}/{screen_id} was refused: {page.content()[:2000]}"
     raise AssertionError(f"{q.survey}: did not reach the thanks page")
 
 
@@ -202,6 +231,7 @@ def check_row(app: Any, q: Questionnaire, expected: dict[str, Any], lang: str) -
 
 
 # -- tests ---------------------------------------------------------------------------------------------
+
 
 def test_shipped_instruments_exist():
     assert INSTRUMENTS, "no questionnaire in questionnaires/"
@@ -250,7 +280,7 @@ def test_every_question_type_and_error_state(browser, server):
                     page.locator('button[value="next"]').click()
                 why = page.locator("#f-why_young")
                 page.fill("#i-age", "25")
-                assert why.is_visible()                     # same-page condition: age < 30
+                assert why.is_visible()  # same-page condition: age < 30
                 page.fill("#i-age", "40")
                 assert not why.is_visible()
                 page.fill("#i-weights-speed", "30")

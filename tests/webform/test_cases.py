@@ -1,5 +1,6 @@
 """The case board and case pages (webform/cases.py): roles, department isolation by every route, moving a
 case on with CSRF, refusals in the admin's language, the win-back link, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import csv
@@ -12,10 +13,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from tests.support.formclient import Respondent, engine_of, no_traceback, questionnaire
 
 from surveykit import cases, storage
 from surveykit.database import users, utcnow
+from tests.support.formclient import Respondent, engine_of, no_traceback, questionnaire
 
 PASSWORD = "a long enough passphrase 42"
 SURVEY = """\
@@ -51,16 +52,24 @@ def _csrf(text: str) -> str:
 def login(app: Any, username: str) -> Any:
     client = app.test_client()
     page = client.get("/admin/login")
-    response = client.post("/admin/login", data={"csrf_token": _csrf(page.get_data(as_text=True)),
-                                                 "username": username, "password": PASSWORD})
+    response = client.post(
+        "/admin/login",
+        data={"csrf_token": _csrf(page.get_data(as_text=True)), "username": username, "password": PASSWORD},
+    )
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
     return client
 
 
 def submit(app: Any, department: str, dealer: str = "D01", comment: str = "Still noisy <b>after</b> the repair") -> int:
     q = questionnaire(app, "aftersales")
-    storage.save_response(engine_of(app), q, {"sat": 1, "comment": comment}, key=uuid.uuid4().hex, language="en",
-                          fields={"dealer": dealer, "department": department})
+    storage.save_response(
+        engine_of(app),
+        q,
+        {"sat": 1, "comment": comment},
+        key=uuid.uuid4().hex,
+        language="en",
+        fields={"dealer": dealer, "department": department},
+    )
     return max(c.id for c in cases.list_cases(engine_of(app)))
 
 
@@ -68,15 +77,26 @@ def submit(app: Any, department: str, dealer: str = "D01", comment: str = "Still
 def _password_hash() -> str:
     from surveykit.accounts import _hasher
 
-    return _hasher.hash(PASSWORD)          # argon2id once per run, not three times per test
+    return _hasher.hash(PASSWORD)  # argon2id once per run, not three times per test
 
 
 def _with_users(app: Any) -> Any:
     """alice (admin), dora (department service), sam (department sales)."""
-    rows = [dict(username=name, password_hash=_password_hash(), role=role, department=department,
-                 session_generation=0, created_at=utcnow())
-            for name, role, department in (("alice", "admin", None), ("dora", "department", "service"),
-                                           ("sam", "department", "sales"))]
+    rows = [
+        dict(
+            username=name,
+            password_hash=_password_hash(),
+            role=role,
+            department=department,
+            session_generation=0,
+            created_at=utcnow(),
+        )
+        for name, role, department in (
+            ("alice", "admin", None),
+            ("dora", "department", "service"),
+            ("sam", "department", "sales"),
+        )
+    ]
     with engine_of(app).begin() as conn:
         conn.execute(sa.insert(users), rows)
     return app
@@ -101,6 +121,7 @@ def post(client: Any, url: str, data: dict[str, str]) -> Any:
 
 # -- access ---------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("url", ["/admin/cases/", "/admin/cases/1", "/admin/cases/1.json", "/admin/cases/export.csv"])
 def test_every_case_page_needs_a_login(case_app, url):
     response = case_app.test_client().get(url)
@@ -119,11 +140,14 @@ def test_the_recovery_survey_is_served_when_a_survey_has_alerts(case_app):
 
 # -- department isolation -----------------------------------------------------------------------------------
 
-ROUTES = [("GET", "/admin/cases/{id}", None), ("GET", "/admin/cases/{id}.json", None),
-          ("POST", "/admin/cases/{id}/move", {"to": "verified", "expected": "open"}),
-          ("POST", "/admin/cases/{id}/move", {"to": "closed_without_action", "note": "not ours"}),
-          ("POST", "/admin/cases/{id}/note", {"note": "peek", "contact": "1"}),
-          ("POST", "/admin/cases/{id}/recovery", {})]
+ROUTES = [
+    ("GET", "/admin/cases/{id}", None),
+    ("GET", "/admin/cases/{id}.json", None),
+    ("POST", "/admin/cases/{id}/move", {"to": "verified", "expected": "open"}),
+    ("POST", "/admin/cases/{id}/move", {"to": "closed_without_action", "note": "not ours"}),
+    ("POST", "/admin/cases/{id}/note", {"note": "peek", "contact": "1"}),
+    ("POST", "/admin/cases/{id}/recovery", {}),
+]
 
 
 @pytest.mark.parametrize(("method", "route", "data"), ROUTES, ids=lambda x: str(x))
@@ -151,7 +175,7 @@ def test_a_department_user_lists_and_downloads_its_own_cases_only(both_app):
     client = login(both_app, "dora")
     board = client.get("/admin/cases/?department=sales&state=").get_data(as_text=True)
     assert f'href="/admin/cases/{ours}"' in board and f'href="/admin/cases/{theirs}"' not in board
-    assert 'id="f-department"' not in board and "D02" not in board      # not even in the filters
+    assert 'id="f-department"' not in board and "D02" not in board  # not even in the filters
     exported = client.get("/admin/cases/export.csv?department=sales&state=")
     rows = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
     assert [r["case_id"] for r in rows] == [str(ours)]
@@ -169,6 +193,7 @@ def test_a_department_user_cannot_reach_survey_answers(case_app):
 
 # -- the board --------------------------------------------------------------------------------------------------
 
+
 def test_the_board_filters_by_dealer_department_state_and_overdue(case_app):
     a = submit(case_app, "service", dealer="D01")
     b = submit(case_app, "sales", dealer="D02")
@@ -179,7 +204,8 @@ def test_the_board_filters_by_dealer_department_state_and_overdue(case_app):
 
     from surveykit.database import cases as table
     from surveykit.database import utcnow
-    with engine.begin() as conn:           # make case a overdue
+
+    with engine.begin() as conn:  # make case a overdue
         conn.execute(update(table).where(table.c.id == a).values(first_contact_due=utcnow()))
     client = login(case_app, "alice")
 
@@ -187,7 +213,7 @@ def test_the_board_filters_by_dealer_department_state_and_overdue(case_app):
         text = client.get(f"/admin/cases/?{query}").get_data(as_text=True)
         return {int(n) for n in re.findall(r'href="/admin/cases/(\d+)"', text)}
 
-    assert shown("") == {a, b}                                   # active by default
+    assert shown("") == {a, b}  # active by default
     assert shown("state=") == {a, b, c}
     assert shown("state=closed") == {c} == shown("state=closed_without_action")
     assert shown("state=&dealer=D01") == {a, c}
@@ -201,6 +227,7 @@ def test_the_board_filters_by_dealer_department_state_and_overdue(case_app):
 
 
 # -- the case page ------------------------------------------------------------------------------------------------
+
 
 def test_the_case_page_shows_the_response_and_history(case_app):
     case_id = submit(case_app, "service")
@@ -230,10 +257,13 @@ def walk(client: Any, case_id: int, to: str, **data: str) -> Any:
 def test_moving_a_case_through_every_step(both_app):
     case_id = submit(both_app, "service")
     client = login(both_app, "dora")
-    for to, data in (("verified", {"note": "called the customer"}), ("assigned", {}),
-                     ("root_cause_found", {"root_cause": "repair_quality", "note": "bearing not replaced"}),
-                     ("solution_agreed", {"note": "replace the bearing free of charge"}),
-                     ("done_evaluated", {"note": "customer confirmed it is quiet now"})):
+    for to, data in (
+        ("verified", {"note": "called the customer"}),
+        ("assigned", {}),
+        ("root_cause_found", {"root_cause": "repair_quality", "note": "bearing not replaced"}),
+        ("solution_agreed", {"note": "replace the bearing free of charge"}),
+        ("done_evaluated", {"note": "customer confirmed it is quiet now"}),
+    ):
         response = walk(client, case_id, to, **data)
         assert response.status_code == 303, response.get_data(as_text=True)[:300]
     case = cases.get_case(engine_of(both_app), case_id)
@@ -245,12 +275,15 @@ def test_moving_a_case_through_every_step(both_app):
     assert "Move to:" not in text
 
 
-@pytest.mark.parametrize(("to", "data", "message"), [
-    ("closed_without_action", {"note": " "}, "Give the reason for closing the case without action."),
-    ("assigned", {}, "That step is not possible from the case"),
-    ("done_evaluated", {"note": "x"}, "That step is not possible from the case"),
-    ("paused", {}, "Choose a step that exists."),
-])
+@pytest.mark.parametrize(
+    ("to", "data", "message"),
+    [
+        ("closed_without_action", {"note": " "}, "Give the reason for closing the case without action."),
+        ("assigned", {}, "That step is not possible from the case"),
+        ("done_evaluated", {"note": "x"}, "That step is not possible from the case"),
+        ("paused", {}, "Choose a step that exists."),
+    ],
+)
 def test_a_refused_move_is_explained_and_changes_nothing(case_app, to, data, message):
     case_id = submit(case_app, "service")
     response = walk(login(case_app, "alice"), case_id, to, **data)
@@ -293,7 +326,7 @@ def test_only_an_admin_hands_a_case_to_another_department(case_app):
     case_id = submit(case_app, "service")
     dora = login(case_app, "dora")
     walk(dora, case_id, "verified")
-    assert walk(dora, case_id, "assigned", department="sales").status_code == 303   # the field is ignored
+    assert walk(dora, case_id, "assigned", department="sales").status_code == 303  # the field is ignored
     assert cases.get_case(engine_of(case_app), case_id).department == "service"
     other = submit(case_app, "service")
     alice = login(case_app, "alice")
@@ -302,7 +335,7 @@ def test_only_an_admin_hands_a_case_to_another_department(case_app):
     assert 'id="department"' in page and 'name="department" value="service"' in page
     assert walk(alice, other, "assigned", department="body_paint").status_code == 303
     assert cases.get_case(engine_of(case_app), other).department == "body_paint"
-    assert dora.get(f"/admin/cases/{other}").status_code == 404                  # no longer hers
+    assert dora.get(f"/admin/cases/{other}").status_code == 404  # no longer hers
 
 
 def test_a_contact_note_records_the_first_contact(case_app):
@@ -321,7 +354,7 @@ def test_win_back_link_and_answer(case_app):
     case_id = submit(case_app, "service")
     client = login(case_app, "alice")
     response = post(client, f"/admin/cases/{case_id}/recovery", {})
-    assert response.status_code == 409                              # still open
+    assert response.status_code == 409  # still open
     walk(client, case_id, "closed_without_action", note="customer asked not to be called")
     response = post(client, f"/admin/cases/{case_id}/recovery", {})
     text = response.get_data(as_text=True)

@@ -5,6 +5,7 @@ The board and the case page are checked like every page (no sideways scroll, 44 
 finds no WCAG 2.x A/AA violation).  Same browser rules as test_browser.py: Debian's chromium, no
 downloads; skipped without it, failed under CI=true.
 """
+
 from __future__ import annotations
 
 import threading
@@ -13,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.support.formclient import write
-from tests.webform.test_browser import ARGS, CHROMIUM, _context, _unavailable, check_axe, check_layout
 
 from surveykit import cases, storage
+from tests.support.formclient import write
+from tests.webform.test_browser import ARGS, CHROMIUM, _context, _unavailable, check_axe, check_layout
 from webform import create_app
 
 pytestmark = pytest.mark.browser
@@ -64,9 +65,14 @@ def browser() -> Iterator[Any]:
 def server(tmp_path: Path) -> Iterator[tuple[str, Any]]:
     from werkzeug.serving import make_server
 
-    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path}/c.sqlite3",
-                      "QUESTIONNAIRES": [write(tmp_path, "followup.yaml", SURVEY)],
-                      "SECRET_KEY": "browser-cases-secret-key-0123456789"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{tmp_path}/c.sqlite3",
+            "QUESTIONNAIRES": [write(tmp_path, "followup.yaml", SURVEY)],
+            "SECRET_KEY": "browser-cases-secret-key-0123456789",
+        }
+    )
     storage.create_user(app.extensions["surveykit"].engine, "manager", PASSWORD)
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
@@ -150,4 +156,5 @@ def test_walk_one_case_from_open_to_evaluated_and_win_back(browser, server):
     done = cases.get_case(engine, case.id)
     assert (done.state, done.root_cause, done.recovered) == ("done_evaluated", "repair_quality", True)
     assert [e.to_state for e in cases.events_of(engine, case.id) if e.kind in ("opened", "moved")] == list(
-        cases.STATES[:6])
+        cases.STATES[:6]
+    )

@@ -1,10 +1,11 @@
 """Validation of every question type on the server, and hostile values (webform/forms.py)."""
+
 from __future__ import annotations
 
 import pandas as pd
 import pytest
-from tests.support.formclient import KANO, P1, P2, Respondent, count, frame, no_traceback
 
+from tests.support.formclient import KANO, P1, P2, Respondent, count, frame, no_traceback
 from webform.forms import parse_number
 
 
@@ -19,15 +20,15 @@ def test_every_type_renders_native_inputs_without_preselection(respondent):
     text = page.text
     for qid in ("sat", "mood", "grid", "channel", "extras", "rec"):
         assert f'<fieldset class="q" id="f-{qid}"' in text
-    assert text.count("<legend>") == 8          # 6 questions + 2 matrix rows
+    assert text.count("<legend>") == 8  # 6 questions + 2 matrix rows
     assert page.inputs["q_sat"][0]["type"] == "radio" and len(page.inputs["q_sat"]) == 5
     assert len(page.inputs["q_rec"]) == 11 and page.inputs["q_rec"][0]["value"] == "0"
     assert [i["value"] for i in page.inputs["q_extras"]] == ["wifi", "coffee", "tv"]
     assert page.inputs["q_extras"][0]["id"] == "i-extras-wifi" and "id" not in page.inputs["q_extras"][1]
     assert page.inputs["q_extras"][0]["type"] == "checkbox"
     assert "q_grid" not in page.inputs and len(page.inputs["q_g1"]) == 5
-    assert page.checked == {}                     # never pre-selected
-    assert 'novalidate' in text
+    assert page.checked == {}  # never pre-selected
+    assert "novalidate" in text
     # every radio and checkbox is wrapped by its label (the whole row is the tap target)
     assert text.count("<label><input type=") == sum(len(v) for v in page.inputs.values())
     page2 = respondent.post(page, P1)
@@ -37,14 +38,14 @@ def test_every_type_renders_native_inputs_without_preselection(respondent):
     assert page2.inputs["q_visit"][0]["type"] == "date"
     assert page2.inputs["q_age"][0]["inputmode"] == "numeric"
     assert page2.inputs["q_spend"][0]["inputmode"] == "decimal"
-    assert '<output for=' in page2.text and 'data-total="100"' in page2.text
+    assert "<output for=" in page2.text and 'data-total="100"' in page2.text
 
 
 def test_fully_labelled_scale_is_a_list_and_partly_labelled_a_row(respondent):
     text = respondent.get("/s/alltypes").text
-    mood = text[text.index('id="f-mood"'):text.index('id="f-grid"')]
+    mood = text[text.index('id="f-mood"') : text.index('id="f-grid"')]
     assert '<div class="list">' in mood and 'value="1">Very dissatisfied</label>' in mood
-    sat = text[text.index('id="f-sat"'):text.index('id="f-mood"')]
+    sat = text[text.index('id="f-sat"') : text.index('id="f-mood"')]
     assert '<div class="scale">' in sat and '<span class="vh"> Strongly disagree</span>' in sat
 
 
@@ -61,8 +62,8 @@ def test_complete_survey_stores_canonical_values(app, respondent):
     assert row["visit"] == "2024-05-31"
     assert (row["weights_speed"], row["weights_price"]) == (70, 30)
     assert row["why_app"] == "quick"
-    assert pd.isna(row["why_young"])              # age 42: the question did not apply
-    assert pd.isna(row["fix"])                     # sat 4: page p3 skipped
+    assert pd.isna(row["why_young"])  # age 42: the question did not apply
+    assert pd.isna(row["fix"])  # sat 4: page p3 skipped
     assert (row["wifi_kano_f"], row["wifi_kano_d"]) == ("like", "must_be")
     assert row["language"] == "en" and row["duration_s"] >= 0
 
@@ -87,7 +88,9 @@ def test_missing_required_answer_is_422_with_summary_and_inline_message(app, res
     qid = name[2:]
     question = {"g2": "grid"}.get(qid, qid)
     assert f'id="e-{question}"' in got.text and 'aria-invalid="true"' in got.text
-    first = {"q_extras": "i-extras-wifi", "q_g2": "i-g2-1", "q_channel": "i-channel-phone"}.get(name, f"i-{qid}-" + ("0" if qid == "rec" else "1"))
+    first = {"q_extras": "i-extras-wifi", "q_g2": "i-g2-1", "q_channel": "i-channel-phone"}.get(
+        name, f"i-{qid}-" + ("0" if qid == "rec" else "1")
+    )
     assert f'<a href="#{first}">' in got.text
     # what was answered is kept
     kept = {k: v for k, v in answers.items() if isinstance(v, str)}
@@ -98,11 +101,29 @@ def test_missing_required_answer_is_422_with_summary_and_inline_message(app, res
 
 
 BAD_P1 = [
-    ("q_sat", "0"), ("q_sat", "6"), ("q_sat", "-1"), ("q_sat", "3.0"), ("q_sat", "+3"), ("q_sat", " 3"),
-    ("q_sat", "٣"), ("q_sat", "९"), ("q_sat", "3_0"), ("q_sat", "1e0"), ("q_sat", "9" * 5000), ("q_sat", "3\x00"),
-    ("q_sat", ["3", "4"]), ("q_rec", "11"), ("q_rec", "010"), ("q_g1", "x"), ("q_channel", "fax"),
-    ("q_channel", ["phone", "app"]), ("q_channel", "APP"), ("q_extras", ["wifi", "wifi"]), ("q_extras", ["beer"]),
-    ("q_extras", ["wifi", "coffee", "tv"]), ("q_mood", "\ufffd"),
+    ("q_sat", "0"),
+    ("q_sat", "6"),
+    ("q_sat", "-1"),
+    ("q_sat", "3.0"),
+    ("q_sat", "+3"),
+    ("q_sat", " 3"),
+    ("q_sat", "٣"),
+    ("q_sat", "९"),
+    ("q_sat", "3_0"),
+    ("q_sat", "1e0"),
+    ("q_sat", "9" * 5000),
+    ("q_sat", "3\x00"),
+    ("q_sat", ["3", "4"]),
+    ("q_rec", "11"),
+    ("q_rec", "010"),
+    ("q_g1", "x"),
+    ("q_channel", "fax"),
+    ("q_channel", ["phone", "app"]),
+    ("q_channel", "APP"),
+    ("q_extras", ["wifi", "wifi"]),
+    ("q_extras", ["beer"]),
+    ("q_extras", ["wifi", "coffee", "tv"]),
+    ("q_mood", "\ufffd"),
 ]
 
 
@@ -162,8 +183,9 @@ def test_hostile_and_wrong_typed_values_are_refused(app, respondent, name, value
 def test_undecodable_bytes_and_encoded_surrogates_are_refused(app, respondent, raw):
     page = _page2(respondent)
     body = "&".join(f"{k}={v}" for k, v in {**page.hidden, **P2, "action": "next"}.items() if k != "q_comment")
-    got = respondent.client.post(page.action, data=body.encode() + b"&q_comment=x" + raw,
-                                 content_type="application/x-www-form-urlencoded")
+    got = respondent.client.post(
+        page.action, data=body.encode() + b"&q_comment=x" + raw, content_type="application/x-www-form-urlencoded"
+    )
     # Werkzeug keeps an undecodable escape as literal text, replaces it with U+FFFD (refused), or - for raw
     # non-UTF-8 bytes - drops the whole form (a 400: the CSRF token is missing)
     assert got.status_code in (303, 400, 422)
@@ -221,15 +243,23 @@ def test_validator_messages_follow_the_language(client):
     page = zh.post(zh.get("/s/alltypes"), P1)
     got = zh.post(page, {**P2, "q_age": "17", "q_comment": "x" * 51, "q_visit": ""})
     assert got.status == 422
-    assert "数值大小必须介于 18 到 99 之间。" in got.text         # WTForms' own catalogue, through Flask-Babel
+    assert "数值大小必须介于 18 到 99 之间。" in got.text  # WTForms' own catalogue, through Flask-Babel
     assert "字段长度不能超过 50 个字符。" in got.text
     assert "请回答此题。" in got.text and "请修改以下问题" in got.text
     assert "Please" not in got.text
 
 
-@pytest.mark.parametrize(("raw", "integer", "expected"), [
-    ("3", True, 3), ("-3", True, -3), ("007", True, 7), (" 12 ", True, 12), ("12.50", False, 12.5), ("12.0", False, 12),
-])
+@pytest.mark.parametrize(
+    ("raw", "integer", "expected"),
+    [
+        ("3", True, 3),
+        ("-3", True, -3),
+        ("007", True, 7),
+        (" 12 ", True, 12),
+        ("12.50", False, 12.5),
+        ("12.0", False, 12),
+    ],
+)
 def test_parse_number_accepts_plain_ascii(raw, integer, expected):
     got = parse_number(raw, integer)
     assert got == expected and type(got) is type(expected)

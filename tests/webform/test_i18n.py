@@ -1,22 +1,39 @@
 """Language negotiation and the UI catalogue (webform/i18n.py)."""
+
 from __future__ import annotations
 
 import pytest
-from tests.support.formclient import P1, Respondent
 
+from tests.support.formclient import P1, Respondent
 from webform.i18n import MESSAGES, negotiate
 
 
-@pytest.mark.parametrize(("header", "expected"), [
-    ("zh-CN,zh;q=0.9,en;q=0.8", "zh"),          # Werkzeug's best_match gives en here
-    ("zh-CN", "zh"), ("zh", "zh"), ("zh-SG", "zh"), ("zh-Hans", "zh"), ("zh-Hans-CN", "zh"),
-    ("zh_CN", "zh"), ("ZH-cn", "zh"),
-    ("en;q=0.5,zh-CN;q=0.6", "zh"), ("en-US,en;q=0.9", "en"), ("en-GB", "en"),
-    ("zh-TW", "zh"),                             # same language, other script: second pass
-    ("zh-TW,en;q=0.8", "en"),                    # ... but an exact match wins
-    ("fr-FR,fr;q=0.9", "zh"), ("", "zh"), (None, "zh"), ("*", "zh"), ("zh;q=0", "zh"),
-    ("xx-invalid-tag-123456789, ;;;,,", "zh"), ("en" + ",zh" * 5000, "en"), ("\x00", "zh"),
-])
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("zh-CN,zh;q=0.9,en;q=0.8", "zh"),  # Werkzeug's best_match gives en here
+        ("zh-CN", "zh"),
+        ("zh", "zh"),
+        ("zh-SG", "zh"),
+        ("zh-Hans", "zh"),
+        ("zh-Hans-CN", "zh"),
+        ("zh_CN", "zh"),
+        ("ZH-cn", "zh"),
+        ("en;q=0.5,zh-CN;q=0.6", "zh"),
+        ("en-US,en;q=0.9", "en"),
+        ("en-GB", "en"),
+        ("zh-TW", "zh"),  # same language, other script: second pass
+        ("zh-TW,en;q=0.8", "en"),  # ... but an exact match wins
+        ("fr-FR,fr;q=0.9", "zh"),
+        ("", "zh"),
+        (None, "zh"),
+        ("*", "zh"),
+        ("zh;q=0", "zh"),
+        ("xx-invalid-tag-123456789, ;;;,,", "zh"),
+        ("en" + ",zh" * 5000, "en"),
+        ("\x00", "zh"),
+    ],
+)
 def test_negotiate(header, expected):
     assert negotiate(header, ("zh", "en"), "zh") == expected
 

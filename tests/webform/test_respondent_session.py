@@ -1,4 +1,5 @@
 """What the session keeps for a respondent, and the signed submission key (webform/respondent_session.py)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -55,5 +56,5 @@ def test_a_key_signed_with_another_secret_is_refused(ctx):
     forged = rs.key_serializer("another-secret").dumps("k" * 32)
     assert rs.submission_key(forged) is None
     signed = rs.new_signed_key()
-    tampered = ("A" if signed[0] != "A" else "B") + signed[1:]      # another payload under the same signature
+    tampered = ("A" if signed[0] != "A" else "B") + signed[1:]  # another payload under the same signature
     assert rs.valid_signed_key(tampered) is None

@@ -1,4 +1,5 @@
 """Skip logic on the server (webform/skip_logic.py)."""
+
 from __future__ import annotations
 
 import json
@@ -54,9 +55,23 @@ def test_clean_answers_drops_what_no_longer_applies():
 def test_missing_required_finds_the_first_incomplete_screen():
     q = _q()
     ids = [s.id for s in q.screens()]
-    full = {"sat": 4, "mood": 1, "g1": 1, "g2": 1, "channel": "phone", "extras_wifi": 1, "extras_coffee": 0,
-            "extras_tv": 0, "rec": 3, "age": 40, "visit": "2024-01-01", "weights_speed": 50, "weights_price": 50,
-            "wifi_kano_f": "like", "wifi_kano_d": "like"}
+    full = {
+        "sat": 4,
+        "mood": 1,
+        "g1": 1,
+        "g2": 1,
+        "channel": "phone",
+        "extras_wifi": 1,
+        "extras_coffee": 0,
+        "extras_tv": 0,
+        "rec": 3,
+        "age": 40,
+        "visit": "2024-01-01",
+        "weights_speed": 50,
+        "weights_price": 50,
+        "wifi_kano_f": "like",
+        "wifi_kano_d": "like",
+    }
     assert missing_required(q, full, {}) is None
     assert ids[missing_required(q, {**full, "sat": 1}, {})] == "p3"
     partial = dict(full)
@@ -87,14 +102,16 @@ def test_resume_screen_is_the_one_reached_or_the_next_that_applies():
     q = _q()
     ids = [s.id for s in q.screens()]
     assert ids[resume_screen(q, {"sat": 2}, {}, 2)] == "p3"
-    assert ids[resume_screen(q, {"sat": 4}, {}, 2)] == "kano"    # p3 was reached, then hidden by a new answer
-    assert ids[resume_screen(q, {}, {}, 9)] == "kano"            # past the end: the last that applies
+    assert ids[resume_screen(q, {"sat": 4}, {}, 2)] == "kano"  # p3 was reached, then hidden by a new answer
+    assert ids[resume_screen(q, {}, {}, 9)] == "kano"  # past the end: the last that applies
 
 
 def test_first_screen_is_none_when_no_screen_applies():
-    q = load_questionnaire(ALL_TYPES.replace("  - id: p1\n", "  - id: p1\n    visible_if: \"dealer == 'x'\"\n")
-                           .replace("  - id: p2\n", "  - id: p2\n    visible_if: \"dealer == 'x'\"\n")
-                           .replace("  - type: kano\n", "  - type: kano\n    visible_if: \"dealer == 'x'\"\n"))
+    q = load_questionnaire(
+        ALL_TYPES.replace("  - id: p1\n", "  - id: p1\n    visible_if: \"dealer == 'x'\"\n")
+        .replace("  - id: p2\n", "  - id: p2\n    visible_if: \"dealer == 'x'\"\n")
+        .replace("  - type: kano\n", "  - type: kano\n    visible_if: \"dealer == 'x'\"\n")
+    )
     assert first_screen(q, {"dealer": "y"}) is None
     assert first_screen(q, {"dealer": "x"}) == 0
 
@@ -114,6 +131,6 @@ def test_shown_questions_render_dynamic_ones_with_their_condition():
     q = _q()
     p2 = q.screens()[1]
     shown, conds = shown_questions(q, p2, {"channel": "phone", "age": 40})
-    assert "why_young" in shown and "why_app" not in shown     # dynamic: shown, hidden by the script
+    assert "why_young" in shown and "why_app" not in shown  # dynamic: shown, hidden by the script
     assert list(conds) == ["why_young"]
     assert json.loads(conds["why_young"])["v"] == {"age": 40}

@@ -1,19 +1,32 @@
 """The respondent flow (webform/survey.py): pages, skip logic, back, resume, invitations, submission keys."""
+
 from __future__ import annotations
 
 import threading
 
 import pandas as pd
 import pytest
-from tests.support.formclient import ALL_TYPES, KANO, P1, P2, ONE_PAGE, Respondent, count, engine_of, frame, no_traceback, questionnaire
 
 from surveykit import storage
+from tests.support.formclient import (
+    ALL_TYPES,
+    KANO,
+    ONE_PAGE,
+    P1,
+    P2,
+    Respondent,
+    count,
+    engine_of,
+    frame,
+    no_traceback,
+    questionnaire,
+)
 
 
 def test_get_stores_nothing_and_progress_counts_applicable_pages(app, respondent):
     page = respondent.get("/s/alltypes")
     assert page.status == 200 and page.screen == "p1"
-    assert "Page 1 of 3" in page.text              # p3 does not apply until sat is answered low
+    assert "Page 1 of 3" in page.text  # p3 does not apply until sat is answered low
     assert "A test survey." in page.text
     assert storage.load_draft(engine_of(app), draft_id="x") is None
     page2 = respondent.post(page, P1)
@@ -31,8 +44,8 @@ def test_post_redirect_get(respondent):
 def test_skipped_page_and_question_are_not_shown_and_not_stored(app, respondent):
     page = respondent.get("/s/alltypes")
     page = respondent.post(page, {**P1, "q_sat": "1", "q_channel": "phone"})
-    assert "Page 2 of 4" in page.text              # p3 now applies
-    assert "q_why_app" not in page.inputs          # channel is phone: not rendered
+    assert "Page 2 of 4" in page.text  # p3 now applies
+    assert "q_why_app" not in page.inputs  # channel is phone: not rendered
     # a crafted answer to the hidden question is dropped, not stored
     page = respondent.post(page, {**P2, "q_why_app": "sneaky"})
     assert page.screen == "p3"
@@ -44,10 +57,10 @@ def test_skipped_page_and_question_are_not_shown_and_not_stored(app, respondent)
 
 def test_same_page_condition_is_decided_on_submit(app, respondent):
     page = respondent.post(respondent.get("/s/alltypes"), P1)
-    cond = page.text[page.text.index('id="f-why_young"'):][:400]
-    assert 'data-show-if="' in cond and "&#34;age&#34;" in cond     # for the optional script
+    cond = page.text[page.text.index('id="f-why_young"') :][:400]
+    assert 'data-show-if="' in cond and "&#34;age&#34;" in cond  # for the optional script
     got = respondent.post(page, {**P2, "q_age": "25", "q_why_young": ""})
-    assert got.status == 422 and 'id="e-why_young"' in got.text    # applies now, and is required
+    assert got.status == 422 and 'id="e-why_young"' in got.text  # applies now, and is required
     got = respondent.post(got, {**P2, "q_age": "25", "q_why_young": "students"})
     respondent.post(got, KANO)
     assert frame(app, "alltypes").iloc[0]["why_young"] == "students"
@@ -55,16 +68,16 @@ def test_same_page_condition_is_decided_on_submit(app, respondent):
 
 def test_changing_an_earlier_answer_drops_answers_that_no_longer_apply(app, respondent):
     page = respondent.post(respondent.get("/s/alltypes"), {**P1, "q_sat": "1"})
-    page = respondent.post(page, P2)                 # why_app answered (channel app)
+    page = respondent.post(page, P2)  # why_app answered (channel app)
     assert page.screen == "p3"
     page = respondent.post(page, {"q_fix": "queues"}, action="back")
     page = respondent.post(page, P2, action="back")
     assert page.screen == "p1" and page.checked["q_sat"] == ["1"]
     page = respondent.post(page, {**P1, "q_sat": "5", "q_channel": "phone"})
     assert "Page 2 of 3" in page.text and "q_why_app" not in page.inputs
-    assert page.values["q_age"] == "42"             # kept
+    assert page.values["q_age"] == "42"  # kept
     page = respondent.post(page, P2)
-    assert page.screen == "kano"                     # p3 skipped now
+    assert page.screen == "kano"  # p3 skipped now
     respondent.post(page, KANO)
     row = frame(app, "alltypes").iloc[0]
     assert pd.isna(row["why_app"]) and pd.isna(row["fix"]) and row["sat"] == 5
@@ -82,9 +95,9 @@ def test_back_keeps_answers_of_both_pages(respondent):
 
 def test_pages_cannot_be_skipped_by_url_or_post(app, respondent):
     page = respondent.get("/s/alltypes/p/kano")
-    assert page.screen == "p1"                       # no draft: back to the start
+    assert page.screen == "p1"  # no draft: back to the start
     page2 = respondent.post(respondent.get("/s/alltypes"), P1)
-    assert respondent.get("/s/alltypes/p/kano").screen == "p2"   # not reached yet
+    assert respondent.get("/s/alltypes/p/kano").screen == "p2"  # not reached yet
     response = respondent.client.post("/s/alltypes/p/kano", data={**page2.hidden, **KANO, "action": "next"})
     assert response.status_code == 303 and response.headers["Location"].endswith("/p/p2")
     assert count(app, "alltypes") == 0
@@ -115,7 +128,7 @@ def test_double_tapped_final_submit_stores_one_response(app, respondent):
     data = {**page.hidden, **KANO, "action": "next"}
     cookie = respondent.client.get_cookie("session")
     first = respondent.client.post(page.action, data=data)
-    respondent.client.set_cookie("session", cookie.value)      # the second tap left with the old cookie
+    respondent.client.set_cookie("session", cookie.value)  # the second tap left with the old cookie
     second = respondent.client.post(page.action, data=data)
     assert first.status_code == second.status_code == 303
     assert first.headers["Location"] == second.headers["Location"]
@@ -129,7 +142,7 @@ def test_one_page_survey_needs_no_draft_and_is_idempotent(app, respondent):
     responses = [respondent.client.post(page.action, data=data) for _ in range(3)]
     assert all(r.status_code == 303 for r in responses)
     assert count(app, "quick") == 1
-    assert "Thank" in respondent.get("/s/quick").text   # a finished respondent sees the thanks page
+    assert "Thank" in respondent.get("/s/quick").text  # a finished respondent sees the thanks page
 
 
 def test_concurrent_double_taps_give_one_row_each(app):
@@ -166,7 +179,7 @@ def test_invitation_fields_are_attached_and_get_never_consumes(app, client):
     q = questionnaire(app, "quick")
     [inv] = storage.create_invitations(engine_of(app), q, [{"branch": "Shanghai-3"}])
     respondent = Respondent(client)
-    for _ in range(2):                                          # link scanners pre-fetch
+    for _ in range(2):  # link scanners pre-fetch
         page = respondent.get(f"/s/quick?t={inv.token}")
         assert page.status == 200 and page.hidden["t"] == inv.token
     assert storage.lookup_invitation(engine_of(app), inv.token).status == "open"
@@ -183,7 +196,7 @@ def test_invitation_resumes_its_draft_on_another_device(app):
     [inv] = storage.create_invitations(engine_of(app), q, [{"dealer": "D42"}])
     first = Respondent(app.test_client())
     page = first.post(first.get(f"/s/alltypes?t={inv.token}"), P1)
-    assert page.screen == "p2" and f"?t={inv.token}" in page.text       # the invitation link resumes
+    assert page.screen == "p2" and f"?t={inv.token}" in page.text  # the invitation link resumes
     second = Respondent(app.test_client())
     page = second.get(f"/s/alltypes?t={inv.token}")
     assert page.screen == "p2" and page.values["q_age"] == ""
@@ -209,6 +222,7 @@ def test_invitation_guessing_is_rate_limited(make_app):
 
 def test_expired_invitation_is_410(app, respondent):
     import sqlalchemy as sa
+
     from surveykit.database import invitations
 
     [inv] = storage.create_invitations(engine_of(app), questionnaire(app, "quick"), [{}], expires_days=1)
@@ -255,15 +269,17 @@ def test_a_draft_whose_version_is_gone_finishes_on_the_current_one(make_app):
     first = Respondent(app1.test_client())
     first.post(first.get(f"/s/alltypes?t={inv.token}"), {**P1, "q_sat": "5"})
     # version 2: 'sat' has 4 points now (5 no longer fits), the segment field is gone
-    v2 = (ALL_TYPES.replace("version: 1", "version: 2")
-          .replace("{id: sat, type: likert, scale: agree5", "{id: sat, type: likert, scale: sat4")
-          .replace("fields:\n  dealer: {label: {zh: 经销商, en: Dealer}}\n", ""))
+    v2 = (
+        ALL_TYPES.replace("version: 1", "version: 2")
+        .replace("{id: sat, type: likert, scale: agree5", "{id: sat, type: likert, scale: sat4")
+        .replace("fields:\n  dealer: {label: {zh: 经销商, en: Dealer}}\n", "")
+    )
     app2 = make_app(v2)
     again = Respondent(app2.test_client())
     page = again.get(f"/s/alltypes?t={inv.token}")
     assert page.screen == "p2"
     page = again.post(again.post(page, P2), KANO)
-    assert page.screen == "p1" and page.checked.get("q_g1") == ["5"]     # sat must be answered again
+    assert page.screen == "p1" and page.checked.get("q_g1") == ["5"]  # sat must be answered again
     page = again.post(page, {**P1, "q_sat": "4"})
     page = again.post(again.post(page, P2), KANO)
     assert "Thanks a lot!" in page.text
@@ -279,8 +295,9 @@ def test_a_draft_submitted_meanwhile_ends_at_thanks(app, respondent, monkeypatch
     def submitted_meanwhile(engine, draft_id, answers, page):
         draft = storage.load_draft(engine, draft_id=draft_id)
         q = questionnaire(app, "alltypes")
-        storage.save_response(engine, q, {**draft.answers, "wifi_kano_f": "like", "wifi_kano_d": "like"},
-                              key=draft.key, language="en")
+        storage.save_response(
+            engine, q, {**draft.answers, "wifi_kano_f": "like", "wifi_kano_d": "like"}, key=draft.key, language="en"
+        )
         return real_save(engine, draft_id, answers, page)
 
     monkeypatch.setattr(storage, "save_draft", submitted_meanwhile)
@@ -294,11 +311,11 @@ def test_an_invitation_on_a_shared_device_starts_its_own_response(app, responden
     a, b = storage.create_invitations(engine_of(app), q, [{"dealer": "A"}, {"dealer": "B"}])
     page = respondent.post(respondent.get(f"/s/alltypes?t={a.token}"), P1)
     assert page.screen == "p2"
-    page = respondent.get(f"/s/alltypes?t={b.token}")          # the next customer, same tablet
+    page = respondent.get(f"/s/alltypes?t={b.token}")  # the next customer, same tablet
     assert page.screen == "p1" and page.checked == {}
     page = respondent.post(respondent.post(respondent.post(page, P1), P2), KANO)
     assert "Thanks a lot!" in page.text
     assert frame(app, "alltypes")["dealer"].tolist() == ["B"]
-    assert storage.load_draft(engine_of(app), invitation_id=a.id).response_id is None   # A can still finish
+    assert storage.load_draft(engine_of(app), invitation_id=a.id).response_id is None  # A can still finish
     page = respondent.get(f"/s/alltypes?t={a.token}")
     assert page.screen == "p2"
