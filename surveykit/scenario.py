@@ -119,9 +119,10 @@ def load_scenario(source: str | os.PathLike[str], q: Questionnaire) -> Scenario:
         try:
             with Path(source).open("rb") as file:
                 data = file.read(MAX_BYTES + 1)
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
+            reason = getattr(exc, "strerror", None) or exc
             raise QuestionnaireError([Problem(name.replace("\0", "\\0"), 1, 1, "",
-                                              f"cannot read the file: {getattr(exc, 'strerror', None) or exc}")]) from None
+                                              f"cannot read the file: {reason}")]) from None
     else:
         name, data = "<string>", str(source).encode("utf-8", "surrogatepass")
     if len(data) > MAX_BYTES:
@@ -268,7 +269,8 @@ class _Reader:
             return None
         if set(fields) != {"dimension", "gap"}:
             if isinstance(node, Mapping):
-                self.problem(node, "effects.servqual_gap", "give dimension and gap, e.g. {dimension: reliability, gap: -0.3}")
+                self.problem(node, "effects.servqual_gap",
+                             "give dimension and gap, e.g. {dimension: reliability, gap: -0.3}")
             return None
         dims = sorted({item.dimension for item in blocks[0].items if item.dimension})
         span = blocks[0].scale.points - 1
@@ -292,7 +294,8 @@ class _Reader:
             return None
         if set(fields) != {"attribute", "mix"}:
             if isinstance(node, Mapping):
-                self.problem(node, "effects.kano_mix", "give attribute and mix, e.g. {attribute: car, mix: {M: 0.6, I: 0.4}}")
+                self.problem(node, "effects.kano_mix",
+                             "give attribute and mix, e.g. {attribute: car, mix: {M: 0.6, I: 0.4}}")
             return None
         name = self.text(fields["attribute"][1], "effects.kano_mix.attribute")
         if name is not None and name not in attributes:

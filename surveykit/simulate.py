@@ -38,14 +38,14 @@ Without a scenario nothing changes: the same seed gives the same bytes as before
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from surveykit.model import KANO_CODES, Question, Questionnaire
+from surveykit.model import Question, Questionnaire
 from surveykit.scenario import Scenario, satisfaction_question
 
 _KANO_PAIRS = {  # category -> (functional, dysfunctional) answer pairs that classify into it
@@ -116,7 +116,9 @@ def simulate(
     segment_shift = np.zeros(n)
     if scenario is not None and scenario.dealers and q.fields:
         fields[q.fields[0].id] = list(scenario.dealers)
-    wave_labels = list(scenario.waves if scenario is not None and scenario.waves else waves or [None])
+    if scenario is not None and scenario.waves:
+        waves = scenario.waves
+    wave_labels: list[str | None] = list(waves) if waves else [None]
     dealer_index = np.zeros(n, np.intp)
     dealer_values: list[str] = []
     for index, field in enumerate(q.fields):
@@ -391,7 +393,7 @@ def _solve_mean(expected: float, sd: float, points: int) -> float:
     return float(brentq(lambda mu: _expected_rating(mu, sd, points) - expected, -12.0, 12.0, xtol=1e-12))
 
 
-@dataclass(slots=True)
+@dataclasses.dataclass(slots=True)
 class _Planted:
     """A scenario turned into simulator parameters (see :meth:`build`)."""
 
@@ -401,7 +403,7 @@ class _Planted:
     servqual: dict[tuple[str | None, str], tuple[float, float, float]]  # (block, item) -> loading, mean, E shift
     kano_attribute: str | None
     kano_mix: np.ndarray | None
-    expectation_factors: dict[str, np.ndarray] = field(default_factory=dict)
+    expectation_factors: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def build(cls, q: Questionnaire, scenario: Scenario, rng: np.random.Generator, dealers: Sequence[str],

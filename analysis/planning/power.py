@@ -318,7 +318,9 @@ _Found = dict[str, tuple[np.ndarray, np.ndarray | None]]
 
 
 def _index(frame: pd.DataFrame, design: _Design) -> np.ndarray:
-    values = numeric_columns(frame, [design.satisfaction])[design.satisfaction].to_numpy()
+    """The satisfaction index 100 (x - 1)/(k - 1) of each response, as analysis.analyze computes it."""
+    column = design.satisfaction or ""  # the scenario loader refused index effects without the question
+    values = numeric_columns(frame, [column])[column].to_numpy()
     return 100 * (values - 1) / (design.points - 1)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -223,7 +224,7 @@ def sample_size(
     z = _z(conf_level)
     deff = _check_deff(deff)
     n0 = z**2 * deff * sd**2 / margin**2
-    rows = []
+    rows: list[dict[str, Any]] = []
     if isinstance(population, Mapping):
         if not population:
             raise ValueError("population is an empty mapping: give each dealer's population size")

@@ -56,7 +56,8 @@ def power_curve(table: pd.DataFrame, *, lang: str = "zh", target: float = 0.8, t
             x = rows["n_per_dealer"].to_numpy(dtype=float)
             ax.fill_between(x, 100 * rows["ci_low"].to_numpy(dtype=float), 100 * rows["ci_high"].to_numpy(dtype=float),
                             color=color, alpha=0.15, lw=0)
-            ax.plot(x, 100 * rows["power"].to_numpy(dtype=float), color=color, marker=marker, ls=style, ms=5, label=name)
+            ax.plot(x, 100 * rows["power"].to_numpy(dtype=float), color=color, marker=marker, ls=style, ms=5,
+                    label=name)
         ax.axhline(100 * target, color="0.4", ls="--", lw=1)
         ax.text(float(np.nanmax(table["n_per_dealer"])), 100 * target, t["target"], va="bottom", ha="right",
                 fontsize=8.5, color="0.3")

@@ -25,11 +25,12 @@ def _dealers(values: tuple[str, ...]) -> dict[str, float]:
     for value in values:
         name, sep, size = value.partition("=")
         try:
-            out[name.strip()] = float(size)
+            population = float(size)
         except ValueError:
-            raise click.BadParameter(f"{value!r}: write DEALER=POPULATION, e.g. D1=1200", param_hint="--dealer") from None
-        if not sep or not name.strip():
+            population = None
+        if not sep or not name.strip() or population is None:
             raise click.BadParameter(f"{value!r}: write DEALER=POPULATION, e.g. D1=1200", param_hint="--dealer")
+        out[name.strip()] = population
     return out
 
 
@@ -61,10 +62,13 @@ def plan() -> None:
               help="target half-width: scale points (mean), a share such as 0.05 (top2), NPS or index points")
 @click.option("--n", "n", type=click.IntRange(min=1), help="instead of --margin: the margin this many responses give")
 @click.option("--sd", type=click.FloatRange(min=0), help="SD of one rating (mean, index)")
-@click.option("--pilot", type=click.Path(dir_okay=False, exists=True), help="pilot data (.csv or .parquet) to take the SD from")
+@click.option("--pilot", type=click.Path(dir_okay=False, exists=True),
+              help="pilot data (.csv or .parquet) to take the SD from")
 @click.option("--column", help="the pilot's rating column")
-@click.option("--p", "share", type=click.FloatRange(0, 1), default=0.5, show_default=True, help="expected top-2-box share")
-@click.option("--promoters", type=click.FloatRange(0, 1), default=0.5, show_default=True, help="expected share of promoters")
+@click.option("--p", "share", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+              help="expected top-2-box share")
+@click.option("--promoters", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+              help="expected share of promoters")
 @click.option("--detractors", type=click.FloatRange(0, 1), default=0.2, show_default=True,
               help="expected share of detractors")
 @click.option("--scale", default="1,10", show_default=True, metavar="LOW,HIGH", help="rating scale of the index")
@@ -140,7 +144,8 @@ def power(questionnaire: str, scenario_path: str, n_per_dealer: int, n_grid: str
     try:
         grid = sorted({int(v) for v in n_grid.split(",") if v.strip()}) or [n_per_dealer]
     except ValueError:
-        raise click.BadParameter(f"{n_grid!r}: write whole numbers separated by commas", param_hint="--n-grid") from None
+        raise click.BadParameter(f"{n_grid!r}: write whole numbers separated by commas",
+                                 param_hint="--n-grid") from None
     if chart is not None and not chart.endswith((".svg", ".png")):
         raise click.BadParameter("write the chart to a .svg or .png file", param_hint="--chart")
     try:

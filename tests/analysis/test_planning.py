@@ -136,7 +136,7 @@ def test_index_and_pilot_sd():
     assert planning.sd_index(1.8, (1, 10)) == pytest.approx(20.0)
     pilot = pd.Series([3, 4, 5, 4, None, 2], name="sat")
     assert planning.pilot_sd(pilot) == pytest.approx(np.std([3, 4, 5, 4, 2], ddof=1))
-    with pytest.raises(ValueError, match="'sat'.*at least 2"):
+    with pytest.raises(ValueError, match=r"'sat'.*at least 2"):
         planning.pilot_sd(pd.Series([3, None], name="sat"))
 
 
@@ -146,7 +146,7 @@ def test_index_and_pilot_sd():
     ({"margin": 0.1, "sd": 1, "deff": 0}, "design effect must be positive"),
     ({"margin": 0.1, "sd": 1, "conf_level": 1.0}, "conf_level"),
     ({"margin": 0.1, "sd": 1, "population": {}}, "empty mapping"),
-    ({"margin": 0.1, "sd": 1, "population": {"D1": 0}}, "'D1'.*at least 1"),
+    ({"margin": 0.1, "sd": 1, "population": {"D1": 0}}, r"'D1'.*at least 1"),
 ])
 def test_sample_size_refuses_bad_input(kwargs, message):
     with pytest.raises(ValueError, match=message):

@@ -43,7 +43,7 @@ effects:
 """
 
 
-@pytest.fixture()
+@pytest.fixture
 def files(tmp_path):
     q, s = tmp_path / "q.yaml", tmp_path / "s.yaml"
     q.write_text(INSTRUMENT, encoding="utf-8")

@@ -84,9 +84,12 @@ def test_planted_kano_category_breaks_ties_as_kano_does():
 
 @pytest.mark.parametrize(("text", "where", "message"), [
     (SCENARIO.replace("effects:", "efects:"), "<string>:4:1: efects", "unknown key 'efects'; did you mean 'effects'?"),
-    (SCENARIO.replace("dealer: D3", "dealer: D9"), "<string>:5:20: effects.dealer.dealer", "'D9' is not one of the dealers"),
-    (SCENARIO.replace("index: -5", "index: -75"), "<string>:5:31: effects.dealer.index", "level + index must stay between 0 and 100"),
-    (SCENARIO.replace("index: 3", "index: many"), "<string>:6:19: effects.change.index", "expected a number, got 'many'"),
+    (SCENARIO.replace("dealer: D3", "dealer: D9"), "<string>:5:20: effects.dealer.dealer",
+     "'D9' is not one of the dealers"),
+    (SCENARIO.replace("index: -5", "index: -75"), "<string>:5:31: effects.dealer.index",
+     "level + index must stay between 0 and 100"),
+    (SCENARIO.replace("index: 3", "index: many"), "<string>:6:19: effects.change.index",
+     "expected a number, got 'many'"),
     (SCENARIO.replace("dimension: emp", "dimension: empathy"), "<string>:7:29: effects.servqual_gap.dimension",
      "no SERVQUAL item has dimension 'empathy'"),
     (SCENARIO.replace("gap: -0.3", "gap: -4"), "<string>:7:39: effects.servqual_gap.gap", "below half the scale range"),
