@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -9,11 +10,13 @@ import pytest
 from matplotlib.figure import Figure
 from scipy import stats
 
-from analysis import planning, plots
+from analysis import analyze, planning, plots
 from analysis.planning.power import _holm_rows
+from analysis.priorities import improvement_priorities
 from analysis.segments import holm
 from surveykit import load_questionnaire
 from surveykit.scenario import load_scenario
+from surveykit.simulate import simulate
 
 # A dealer instrument with everything a scenario can plant on: overall satisfaction, a dealer field,
 # a SERVQUAL block over two dimensions and a Kano block.
@@ -244,3 +247,24 @@ def test_waves_must_be_listed_in_the_reports_order(q):
     s = load_scenario(scenario_text().replace("[W1, W2]", "[W2, W1]"), q)
     with pytest.raises(ValueError, match="label order"):
         planning.power(q, s, n_per_dealer=40, reps=5)
+
+
+def test_the_report_finds_what_a_scenario_plants():
+    # End to end through analyze() and the report's improvement priorities, on the shipped SERVQUAL
+    # instrument at a generous n (200 per dealer): the planted dealer is the one funnel priority and
+    # the planted dimension's items are the SERVQUAL priorities; nothing else was planted.
+    sq = load_questionnaire(Path(__file__).resolve().parents[2] / "questionnaires" / "servqual.yaml")
+    s = load_scenario("""\
+dealers: [D1, D2, D3, D4, D5]
+effects:
+  dealer: {dealer: D3, index: -10}
+  servqual_gap: {dimension: responsiveness, gap: -0.4}
+""", sq)
+    result = analyze(sq, simulate(sq, 1000, seed=1, scenario=s))
+    found = improvement_priorities(sq, result, lang="en", limit=20)
+    assert [(p.kind, p.subject) for p in found if p.kind == "funnel"] == [("funnel", "D3")]
+    gaps = [p for p in found if p.kind == "servqual"]
+    responsiveness = [item.id for item in sq.blocks("servqual")[0].items if item.dimension == "responsiveness"]
+    assert sorted(p.subject for p in gaps) == sorted(responsiveness)
+    dims = result.servqual["sq"].dimensions
+    assert list(dims.index[dims["p_holm"] < 0.05]) == ["responsiveness"]
