@@ -204,7 +204,7 @@ def power(
     reps : int
         Replicates per n.
     seed : int
-        The n-th value of ``n_per_dealer`` simulates with seed ``seed + n``'s position.
+        The i-th value of ``n_per_dealer`` (from 0) is simulated with seed ``seed + i``.
     conf_level : float
         1 - alpha of the change and gap tests (the report's 0.95).
     funnel_coverage : float
