@@ -149,26 +149,17 @@ class _Design:
         )
 
 
-def _effects(scenario: Scenario) -> list[tuple[str, str, str, float]]:
-    """(effect, subject, planted as text, planted sign) of each planted effect."""
+def _effects(scenario: Scenario) -> list[tuple[str, str, str]]:
+    """(effect, subject, what was planted) of each planted effect, in the order of :data:`EFFECTS`."""
     out = []
     if scenario.dealer is not None:
-        out.append(
-            ("dealer", scenario.dealer.dealer, f"{scenario.dealer.index:+g} index", np.sign(scenario.dealer.index))
-        )
+        out.append(("dealer", scenario.dealer.dealer, f"{scenario.dealer.index:+g} index"))
     if scenario.change is not None:
-        out.append(("change", scenario.waves[-1], f"{scenario.change.index:+g} index", np.sign(scenario.change.index)))
+        out.append(("change", scenario.waves[-1], f"{scenario.change.index:+g} index"))
     if scenario.servqual_gap is not None:
-        out.append(
-            (
-                "servqual_gap",
-                scenario.servqual_gap.dimension,
-                f"gap {scenario.servqual_gap.gap:+g}",
-                np.sign(scenario.servqual_gap.gap),
-            )
-        )
+        out.append(("servqual_gap", scenario.servqual_gap.dimension, f"gap {scenario.servqual_gap.gap:+g}"))
     if scenario.kano_mix is not None:
-        out.append(("kano_mix", scenario.kano_mix.attribute, f"dominant {scenario.kano_mix.planted}", 0.0))
+        out.append(("kano_mix", scenario.kano_mix.attribute, f"dominant {scenario.kano_mix.planted}"))
     return out
 
 
@@ -267,12 +258,12 @@ def power(
     effects = _effects(scenario)
     started = time.perf_counter()
     rows = []
-    for position, n in enumerate(grid):
+    for position, n in enumerate(grid if effects else []):  # nothing planted: nothing to simulate
         size = n * max(len(design.dealers), 1)
         frame = simulate(q, size * reps, seed=seed + position, scenario=scenario)
         decide = _vectorised if method == "vectorised" else _loop
         found = decide(q, design, scenario, frame, reps, size, conf_level, funnel_coverage)
-        for effect, subject, planted, _ in effects:
+        for effect, subject, planted in effects:
             hits, alarms = found[effect]
             low, high = _wilson(int(hits.sum()), reps)
             rows.append(
