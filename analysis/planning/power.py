@@ -48,6 +48,7 @@ __all__ = ["EFFECTS", "PowerResult", "power"]
 
 EFFECTS = ("dealer", "change", "servqual_gap", "kano_mix")
 METHODS = ("vectorised", "loop")
+POWER_TARGET = 0.8  # the conventional target power (Cohen 1988), named in the summary of a grid
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,12 @@ class PowerResult:
                 f"  {r['effect']:<13} {r['subject']!s:<16} {r['planted']:<12} n/dealer {int(r['n_per_dealer']):>5}"
                 f"  power {100 * r['power']:5.1f} % [{100 * r['ci_low']:.1f}, {100 * r['ci_high']:.1f}]{alarm}"
             )
+        if self.table["n_per_dealer"].nunique() > 1:
+            for (effect, subject), rows in self.table.groupby(["effect", "subject"], sort=False):
+                enough = rows.loc[rows["power"] >= POWER_TARGET, "n_per_dealer"]
+                reached = (f"reached at n = {int(enough.min())} per dealer" if len(enough)
+                           else f"not reached up to n = {int(rows['n_per_dealer'].max())} per dealer")
+                lines.append(f"  {100 * POWER_TARGET:g} % power for {effect} {subject}: {reached}")
         return "\n".join(lines)
 
 

@@ -52,7 +52,7 @@ def _pilot(path: str, column: str | None) -> float:
 
 @click.group()
 def plan() -> None:
-    """Plan a study: sample size for a margin of error, and power by simulation."""
+    """Plan a study: sample size and power by simulation."""
 
 
 @plan.command()

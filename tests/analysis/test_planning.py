@@ -221,6 +221,12 @@ def test_power_grid_chart_and_result(q):
     result = planning.power(q, s, n_per_dealer=[20, 60], reps=30, seed=1)
     table = result.to_frame()
     assert list(table["n_per_dealer"].unique()) == [20, 60]
+    # the smallest n of the grid with at least 80 % power, per effect
+    for effect, rows in table.groupby("effect"):
+        enough = rows.loc[rows["power"] >= 0.8, "n_per_dealer"]
+        subject = rows["subject"].iloc[0]
+        expected = f"reached at n = {enough.min()} per dealer" if len(enough) else "not reached up to n = 60"
+        assert f"80 % power for {effect} {subject}: {expected}" in result.summary()
     assert len(table) == 8 and (table["ci_low"] <= table["power"]).all() and (table["power"] <= table["ci_high"]).all()
     fig = plots.power_curve(table, lang="en")
     assert isinstance(fig, Figure)
