@@ -36,7 +36,7 @@ def _z(conf_level: float) -> float:
 
 
 def sd_proportion(p: float) -> float:
-    r"""SD of one 0/1 response (top-2-box) with share ``p``: :math:`\sqrt{p(1-p)}` (Cochran 1977, 3.2).
+    r"""SD of one 0/1 response (top-2-box) with share ``p``: :math:`\sqrt{p(1-p)}` (Cochran 1977, ch. 3).
 
     ``p = 0.5`` is the conservative choice when nothing is known.
     """
@@ -52,7 +52,7 @@ def sd_nps(promoters: float, detractors: float) -> float:
     -----
     A response scores +1 (promoter), 0 (passive) or -1 (detractor); with shares p and d the
     variance is :math:`E[X^2] - E[X]^2 = p + d - (p - d)^2` (a trinomial), so on the NPS scale
-    :math:`100\sqrt{p + d - (p - d)^2}` (Rocks 2016; Marsh & Rocks' derivation).
+    :math:`100\sqrt{p + d - (p - d)^2}` (Rocks 2016).
 
     References
     ----------
@@ -81,7 +81,7 @@ def sd_index(sd: float, scale: tuple[float, float]) -> float:
 
 
 def pilot_sd(values: pd.Series) -> float:
-    """The sample SD (n - 1) of a pilot column, the planning SD when none is known (Cochran 1977, 4.7)."""
+    """The sample SD (n - 1) of a pilot column, the planning SD when none is known (Cochran 1977, ch. 4)."""
     name = str(values.name) if values.name is not None else "pilot"
     x = numeric_columns(values.to_frame(name), [name])[name].dropna()
     if len(x) < 2:
@@ -98,15 +98,15 @@ def margin_of_error(
     -----
     .. math:: e = z_{1-\alpha/2}\sqrt{\mathrm{deff}\,(1 - n/N)\,\sigma^2/n}
 
-    with the finite-population correction :math:`1 - n/N` (Cochran 1977, eq. 2.12; no
+    with the finite-population correction :math:`1 - n/N` (Cochran 1977, ch. 2; no
     correction when N is not given) and Kish's design effect deff, the variance of the actual
     design over that of simple random sampling (Kish 1965).  Inverse of :func:`sample_size`.
 
     References
     ----------
-    .. [1] Cochran, W. G. (1977). Sampling Techniques (3rd ed.). Wiley. Sections 2.5 and 4.4
-           (sample size with the finite-population correction).
-    .. [2] Kish, L. (1965). Survey Sampling. Wiley. Section 8.2 (the design effect).
+    .. [1] Cochran, W. G. (1977). Sampling Techniques (3rd ed.). Wiley. Chapters 2 (the
+           finite-population correction), 4 (sample size) and 5 (stratified sampling).
+    .. [2] Kish, L. (1965). Survey Sampling. Wiley. The design effect (deff).
 
     Examples
     --------
@@ -200,17 +200,17 @@ def sample_size(
     .. math:: n_0 = \frac{z^2_{1-\alpha/2}\,\mathrm{deff}\,\sigma^2}{e^2}, \qquad
               n = \Bigl\lceil\frac{n_0}{1 + n_0/N}\Bigr\rceil
 
-    (Cochran 1977, eq. 4.2 with the fpc of 2.12, written for a mean; the same with
-    :math:`\sigma^2 = PQ` for a proportion, Cochran 4.4, up to his :math:`(n_0-1)/N` from the
+    (Cochran 1977, ch. 4, with the fpc of ch. 2, written for a mean; the same with
+    :math:`\sigma^2 = PQ` for a proportion, where Cochran has :math:`(n_0-1)/N` from the
     :math:`N/(N-1)` factor). ``margin_at_n`` is :func:`margin_of_error` at the rounded n. The
     ``total`` row's margin treats dealers as strata with weights :math:`W_h = N_h/N`:
-    :math:`e = z\sqrt{\mathrm{deff}\sum_h W_h^2 (1 - n_h/N_h)\sigma^2/n_h}` (Cochran 1977, 5.9).
+    :math:`e = z\sqrt{\mathrm{deff}\sum_h W_h^2 (1 - n_h/N_h)\sigma^2/n_h}` (Cochran 1977, ch. 5).
 
     References
     ----------
-    .. [1] Cochran, W. G. (1977). Sampling Techniques (3rd ed.). Wiley. Sections 2.5 and 4.4
-           (sample size with the finite-population correction).
-    .. [2] Kish, L. (1965). Survey Sampling. Wiley. Section 8.2 (the design effect).
+    .. [1] Cochran, W. G. (1977). Sampling Techniques (3rd ed.). Wiley. Chapters 2 (the
+           finite-population correction), 4 (sample size) and 5 (stratified sampling).
+    .. [2] Kish, L. (1965). Survey Sampling. Wiley. The design effect (deff).
 
     Examples
     --------
