@@ -37,6 +37,7 @@ from surveykit.model import (
 )
 from surveykit.reader import BAD, Obj, Reader
 from surveykit.screens import build_screens, build_variables
+from surveykit.weights import build_weighting, weighting_targets
 from surveykit.yamlsafe import Node
 
 MAX_OPTIONS = 100
@@ -90,6 +91,9 @@ class Builder:
         check_conditions(self.r, screens, self.fields, self.conditions, self.top.node)
         scoring = self._scoring(screens)
         alerts = self._alerts(screens)
+        weighting = build_weighting(
+            self.r, self.top.get("weighting"), weighting_targets(self.fields.values(), all_questions(screens))
+        )
         if self.r.problems:
             return None
         variables = build_variables(draft, screens)
@@ -113,6 +117,7 @@ class Builder:
             },
             scoring=scoring,
             alerts=alerts,
+            weighting=weighting,
             _screens=screens,
             _variables=variables,
         )

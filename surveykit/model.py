@@ -293,6 +293,39 @@ class Alert:
 
 
 @dataclass(frozen=True, slots=True)
+class WeightingMargin:
+    """Population cells over one field or a crossing of fields (``weighting.margins[]``).
+
+    ``cells`` pairs each cell's values (one per field, in the order of ``fields``) with its
+    population count, or its share when ``shares`` is true.
+    """
+
+    name: str
+    fields: tuple[str, ...]
+    cells: tuple[tuple[tuple[str, ...], float], ...]
+    shares: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Weighting:
+    """The ``weighting:`` section (or a ``--weights`` file): what the responses are weighted to.
+
+    ``analysis.weighted`` turns it into weights with :mod:`analysis.weighting`; ``source`` names
+    where it was declared, for the report.
+    """
+
+    method: str  # "raking" or "poststratification"
+    margins: tuple[WeightingMargin, ...]
+    population_total: float | None = None
+    trim_upper: float | None = None
+    trim_lower: float | None = None
+    trim_strict: bool = False
+    tolerance: float = 1e-10
+    max_iterations: int = 100
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Variable:
     """One column of the response table (an entry of the codebook)."""
 
@@ -332,6 +365,7 @@ class Questionnaire:
     thanks: Text | None = None
     scoring: Scoring | None = None
     alerts: tuple[Alert, ...] = ()
+    weighting: Weighting | None = None
     sha256: str = ""
     source: str = "<string>"
     _screens: tuple[Screen, ...] = field(default=(), repr=False, compare=False)

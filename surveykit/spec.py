@@ -29,6 +29,7 @@ SCALAR_KINDS = {
 }
 LANGUAGES = ("zh", "en")
 PRIORITIES = ("low", "normal", "high", "urgent")
+WEIGHTING_METHODS = ("raking", "poststratification")
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +125,7 @@ OBJECT_KEYS: dict[str, tuple[Key, ...]] = {
         Key("pages", ("list", ("section",)), True),
         Key("scoring", ("object", "scoring"), doc="category scores of a scored instrument"),
         Key("alerts", ("list", ("object", "alert")), doc="rules that open follow-up cases"),
+        Key("weighting", ("object", "weighting"), doc="population margins the responses are weighted to"),
     ),
     "field": (
         Key("label", "text", True),
@@ -190,6 +192,31 @@ OBJECT_KEYS: dict[str, tuple[Key, ...]] = {
     "department": (
         Key("field", "id", doc="take the department from this segment field"),
         Key("value", "code", doc="a fixed department"),
+    ),
+    "weighting": (
+        Key("method", ("enum", WEIGHTING_METHODS), doc="raking (default) or poststratification (one margin)"),
+        Key("margins", ("list", ("object", "weighting_margin")), True, "the population margins"),
+        Key("population_total", "number", doc="N, the population size; needed only when every margin gives shares"),
+        Key("trim", ("object", "weighting_trim"), doc="bounds on the weights, as R survey's trimWeights"),
+        Key("tolerance", "number", doc="largest relative cell error at convergence (default 1e-10)"),
+        Key("max_iterations", "int", doc="most raking sweeps (default 100)"),
+    ),
+    "weighting_margin": (
+        Key("name", "id", doc="how tables call the margin (default: the fields joined by _x_)"),
+        Key("fields", ("list", "id"), True, "segment fields or choice questions; two or more cross into cells"),
+        Key("counts", ("map", "code", "number"), doc="value -> population count (one field)"),
+        Key("shares", ("map", "code", "number"), doc="value -> population share, summing to 1 (one field)"),
+        Key("cells", ("list", ("object", "weighting_cell")), doc="crossed cells, one value per field"),
+    ),
+    "weighting_cell": (
+        Key("values", ("list", "code"), True, "one value of each of the margin's fields, in their order"),
+        Key("count", "number", doc="the cell's population count"),
+        Key("share", "number", doc="the cell's population share"),
+    ),
+    "weighting_trim": (
+        Key("upper", "number", doc="largest weight"),
+        Key("lower", "number", doc="smallest weight"),
+        Key("strict", "bool", doc="repeat until no weight is outside (default false: one pass, as R)"),
     ),
 }
 
