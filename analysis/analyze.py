@@ -33,7 +33,9 @@ from analysis import ipa, kano, loyalty, quality, reliability, segments, servqua
 
 # by name: AnalysisResult's field `reliability` shadows the module
 from analysis.reliability import OmegaResult, ReliabilityResult
-from surveykit.model import Question, Questionnaire, Scoring
+from analysis.weighted import WeightingSection, weigh
+from surveykit.model import Question, Questionnaire, Scoring, Weighting
+from surveykit.weights import WEIGHT_COLUMN, weight_variable
 
 DEFAULT_EXCLUDE = ("straightlining", "speeder", "duplicate_answers")
 MAX_PAIRWISE_GROUPS = 10  # beyond this, pairwise tests are noise and cost seconds; the funnel plot takes over
@@ -91,6 +93,7 @@ class AnalysisResult:
     scoring: ScoringResult | None
     frequencies: dict[str, pd.DataFrame] = field(compare=False)
     notes: tuple[str, ...] = ()
+    weighting: WeightingSection | None = None  # with a weighting: section or analyze(weighting=...)
 
     def summary(self) -> str:
         lines = [f"{self.survey} v{self.version}: {self.n_analysed} of {self.n_total} responses analysed"]
@@ -114,6 +117,8 @@ class AnalysisResult:
             lines += ["", "Scores (percent of maximum)"]
             for cid, row in self.scoring.categories.iterrows():
                 lines.append(f"  {cid:<24} {row['percent']:6.1f} %  {row['band'] or ''}")
+        if self.weighting is not None:
+            lines += ["", self.weighting.summary()]
         lines += [f"note: {note}" for note in self.notes]
         return "\n".join(lines)
 
@@ -129,7 +134,12 @@ class AnalysisResult:
 
 
 def analyze(
-    q: Questionnaire, df: pd.DataFrame, *, exclude: Sequence[str] = DEFAULT_EXCLUDE, conf_level: float = 0.95
+    q: Questionnaire,
+    df: pd.DataFrame,
+    *,
+    exclude: Sequence[str] = DEFAULT_EXCLUDE,
+    conf_level: float = 0.95,
+    weighting: Weighting | None = None,
 ) -> AnalysisResult:
     """Run every analysis the questionnaire declares on its response table.
 
@@ -142,6 +152,13 @@ def analyze(
         names of :func:`analysis.quality.flags`: ``straightlining``, ``long_string``,
         ``speeder``, ``duplicate_answers``); ``()`` keeps everyone.
     conf_level : level of every confidence interval.
+    weighting : population margins to weight to (a ``--weights`` file read by
+        :func:`surveykit.weights.load_weights`); default the questionnaire's
+        ``weighting:``. The weights are computed once on the analysed frame
+        (after the exclusions) and added to it as the labelled column ``weight``;
+        ``AnalysisResult.weighting`` has them, the margins achieved, Kish's design
+        effect and the weighted estimates (:mod:`analysis.weighted`). Impossible
+        margins raise ``ValueError`` rather than leave the figures unweighted.
     """
     missing = [c for c in q.columns() if c not in df.columns]
     if missing:
@@ -150,6 +167,18 @@ def analyze(
     quality_result = _quality(q, df, notes)
     data, excluded = _exclude(df, quality_result, exclude)
     sat = _satisfaction_question(q)
+    spec = weighting if weighting is not None else q.weighting
+    weighted = None
+    if spec is not None:
+        weighted = weigh(spec, data, sat, _nps_questions(q), conf_level)
+        if WEIGHT_COLUMN in data.columns:
+            notes.append(f"weighting: the data's own {WEIGHT_COLUMN!r} column was replaced by the weights computed now")
+        data = data.assign(**{WEIGHT_COLUMN: weighted.weights})
+        data.attrs["variable_labels"] = {WEIGHT_COLUMN: weight_variable().label.as_dict()}
+        notes.append(
+            "weighting: the satisfaction mean, top-2-box and index and the NPS are weighted (weighting section); "
+            f"not yet weighted: {', '.join(weighted.unweighted_sections)}"
+        )
     return AnalysisResult(
         survey=q.survey,
         version=q.version,
@@ -189,6 +218,7 @@ def analyze(
         scoring=_attempt(notes, "scoring", partial(_scoring, q, q.scoring, data)) if q.scoring else None,
         frequencies=_frequencies(q, data),
         notes=tuple(notes),
+        weighting=weighted,
     )
 
 

@@ -106,6 +106,14 @@ TERMS: dict[str, Text] = {
     "first_contact_overdue": text_of(zh="首次联系超时", en="First contact overdue"),
     "root_cause": text_of(zh="投诉原因", en="Root cause"),
     "recovered": text_of(zh="已挽回", en="Recovered"),
+    # Survey weights: Kish (1965) for the design effect and the effective sample size.
+    "weight": text_of(zh="权重", en="Weight"),
+    "weighting": text_of(zh="加权", en="Weighting"),
+    "weighted_estimate": text_of(zh="加权估计", en="Weighted"),
+    "unweighted_estimate": text_of(zh="未加权估计", en="Unweighted"),
+    "design_effect": text_of(zh="设计效应", en="Design effect"),
+    "effective_n": text_of(zh="有效样本量", en="Effective sample size"),
+    "weighting_efficiency": text_of(zh="加权效率", en="Weighting efficiency"),
 }
 
 

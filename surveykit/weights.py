@@ -33,15 +33,26 @@ from pathlib import Path
 from typing import Any
 
 from surveykit.errors import Problem, QuestionnaireError
-from surveykit.model import Questionnaire, Weighting, WeightingMargin
+from surveykit.model import Questionnaire, Variable, Weighting, WeightingMargin
 from surveykit.reader import BAD, Obj, Reader
+from surveykit.terms import TERMS
 from surveykit.yamlsafe import YamlProblem, compose, forbidden_characters
 
-__all__ = ["build_weighting", "load_weights", "weighting_targets"]
+__all__ = ["WEIGHT_COLUMN", "build_weighting", "load_weights", "weight_variable", "weighting_targets"]
+
+WEIGHT_COLUMN = "weight"
 
 MAX_BYTES = 256 * 1024
 SHARE_SUM_TOL = 1e-6  # as analysis.weighting.margins: shares must sum to 1 within this
 TOTAL_REL_TOL = 1e-9  # count margins must agree on N within this relative difference
+
+
+def weight_variable() -> Variable:
+    """The codebook entry of the ``weight`` column that weighted analyses and exports add.
+
+    Its label is the vocabulary's word for a weight (:data:`surveykit.terms.TERMS`), in every language.
+    """
+    return Variable(WEIGHT_COLUMN, TERMS["weight"], "numeric", "scale", "weight")
 
 
 def weighting_targets(q_fields: Any, questions: Any) -> dict[str, tuple[str, ...] | None]:
@@ -117,7 +128,7 @@ def build_weighting(reader: Reader, obj: Obj | None, targets: dict[str, tuple[st
         reader.problem(
             obj.at("tolerance"), obj.sub("tolerance"), f"the tolerance is between 0 and 1, got {tolerance:g}"
         )
-    iterations = obj.get("max_iterations", 100)
+    iterations = obj.get("max_iterations", 1000)
     if iterations < 1:
         reader.problem(obj.at("max_iterations"), obj.sub("max_iterations"), "max_iterations must be at least 1")
     return Weighting(
