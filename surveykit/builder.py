@@ -35,6 +35,7 @@ from surveykit.model import (
     Section,
     ServqualBlock,
 )
+from surveykit.pathmodel import build_model
 from surveykit.reader import BAD, Obj, Reader
 from surveykit.screens import build_screens, build_variables
 from surveykit.weights import build_weighting, weighting_targets
@@ -97,6 +98,9 @@ class Builder:
         if self.r.problems:
             return None
         variables = build_variables(draft, screens)
+        model = build_model(self.r, self.top.get("model"), variables, self.dimensions)
+        if self.r.problems:
+            return None
         return Questionnaire(
             **{
                 name: getattr(draft, name)
@@ -117,6 +121,7 @@ class Builder:
             },
             scoring=scoring,
             alerts=alerts,
+            model=model,
             weighting=weighting,
             _screens=screens,
             _variables=variables,

@@ -326,6 +326,35 @@ class Weighting:
 
 
 @dataclass(frozen=True, slots=True)
+class Construct:
+    """A construct of the path model: its indicators (rating variables) and its measurement mode."""
+
+    id: str
+    items: tuple[str, ...]
+    mode: str = "A"  # A reflective, B formative
+    label: Text | None = None
+    dimension: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PathModel:
+    """The satisfaction-index model (``model:``): constructs, paths (from, to) and how to estimate it."""
+
+    constructs: tuple[Construct, ...]
+    paths: tuple[tuple[str, str], ...]
+    scheme: str = "path"
+    bootstrap: int = 1000
+    seed: int = 1
+    target: str | None = None
+
+    def construct(self, cid: str) -> Construct:
+        for construct in self.constructs:
+            if construct.id == cid:
+                return construct
+        raise KeyError(cid)
+
+
+@dataclass(frozen=True, slots=True)
 class Variable:
     """One column of the response table (an entry of the codebook)."""
 
@@ -365,6 +394,7 @@ class Questionnaire:
     thanks: Text | None = None
     scoring: Scoring | None = None
     alerts: tuple[Alert, ...] = ()
+    model: PathModel | None = None
     weighting: Weighting | None = None
     sha256: str = ""
     source: str = "<string>"

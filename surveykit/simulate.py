@@ -35,6 +35,10 @@ and each later wave are shifted on ``S`` by the amount that moves the expected
 index by the planted points, SERVQUAL expectations match perceptions except on
 the planted dimension, and one Kano attribute draws from the planted mix.
 Without a scenario nothing changes: the same seed gives the same bytes as before.
+
+A questionnaire with a path model (``model:``) has that model's items drawn from it, with
+planted paths, by :mod:`surveykit.structural` (not under a scenario, which plants its own
+levels on the satisfaction question).
 """
 from __future__ import annotations
 
@@ -45,6 +49,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from surveykit import structural
 from surveykit.model import Question, Questionnaire
 from surveykit.scenario import Scenario, satisfaction_question
 
@@ -154,6 +159,8 @@ def simulate(
 
     for question in q.questions():
         columns.update(_answer(question, q, rng, n, satisfaction, factors, straight, straight_point, planted))
+    if q.model is not None and planted is None:  # the items of a path model follow its planted paths
+        columns.update(structural.draw(q, rng, satisfaction, straight, straight_point))
 
     # item nonresponse, question by question
     if missing > 0:

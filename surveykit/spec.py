@@ -125,6 +125,7 @@ OBJECT_KEYS: dict[str, tuple[Key, ...]] = {
         Key("pages", ("list", ("section",)), True),
         Key("scoring", ("object", "scoring"), doc="category scores of a scored instrument"),
         Key("alerts", ("list", ("object", "alert")), doc="rules that open follow-up cases"),
+        Key("model", ("object", "model"), doc="a satisfaction-index path model (PLS) over the rating items"),
         Key("weighting", ("object", "weighting"), doc="population margins the responses are weighted to"),
     ),
     "field": (
@@ -188,6 +189,20 @@ OBJECT_KEYS: dict[str, tuple[Key, ...]] = {
         Key("priority", ("enum", PRIORITIES), doc="default normal"),
         Key("first_contact_hours", "number", doc="time limit for the first contact (default 24)"),
         Key("label", "text"),
+    ),
+    "model": (
+        Key("constructs", ("map", "id", ("object", "construct")), True, "construct id -> its indicators"),
+        Key("paths", ("map", "id", ("list", "id")), True, "construct -> the constructs with a path into it"),
+        Key("scheme", ("enum", ("path", "centroid", "factorial")), doc="inner weighting scheme (default path)"),
+        Key("bootstrap", "int", doc="bootstrap resamples for significance (default 1000; 0 skips it)"),
+        Key("seed", "int", doc="seed of the bootstrap (default 1)"),
+        Key("target", "id", doc="the construct of the importance-performance map (IPMA)"),
+    ),
+    "construct": (
+        Key("label", "text", doc="the construct's name in reports"),
+        Key("dimension", "id", doc="take the rating items of this dimension as indicators"),
+        Key("items", ("list", "id"), doc="the rating items (one or more) that measure it"),
+        Key("mode", ("enum", ("A", "B")), doc="A reflective (default) or B formative"),
     ),
     "department": (
         Key("field", "id", doc="take the department from this segment field"),

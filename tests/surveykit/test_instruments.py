@@ -31,6 +31,7 @@ INSTRUMENTS = (
     "sales_csi",
     "customer_orientation_selftest",
     "lost_customer",
+    "acsi_aftersales",
 )
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -297,3 +298,35 @@ def test_lost_customer_reasons_and_win_back() -> None:
     }
     assert fired == {"service_failure"}
     assert not any(a.when.evaluate({"contact_ok": "none", "reasons_uncared": 1}) for a in q.alerts)
+
+
+def test_acsi_aftersales_has_the_acsi_structure() -> None:
+    """Fornell et al. (1996): expectation, quality and value drive satisfaction; satisfaction drives complaints
+    and loyalty; complaints drive loyalty; every item on ten points."""
+    q = _load("acsi_aftersales")
+    assert q.model is not None
+    assert [c.id for c in q.model.constructs] == [
+        "expectation",
+        "quality",
+        "value",
+        "satisfaction",
+        "complaints",
+        "loyalty",
+    ]
+    assert set(q.model.paths) == {
+        ("expectation", "quality"),
+        ("expectation", "value"),
+        ("quality", "value"),
+        ("expectation", "satisfaction"),
+        ("quality", "satisfaction"),
+        ("value", "satisfaction"),
+        ("satisfaction", "complaints"),
+        ("satisfaction", "loyalty"),
+        ("complaints", "loyalty"),
+    }
+    assert q.model.target == "loyalty"
+    items = [item for c in q.model.constructs for item in c.items]
+    assert len(items) == len(set(items)) == 14
+    assert all(q.variable(item).min == 1 and q.variable(item).max == 10 for item in items)
+    assert [item for item in items if q.variable(item).reverse] == ["exp_problems"]
+    assert "Fornell" in (FOLDER / "acsi_aftersales.yaml").read_text(encoding="utf-8")
