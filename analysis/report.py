@@ -33,7 +33,7 @@ from analysis.priorities import improvement_priorities
 from analysis.recovery import service_recovery
 from analysis.report_text import METHODS, WORDS
 from surveykit import __version__
-from surveykit.model import Questionnaire
+from surveykit.model import Questionnaire, Weighting
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -76,11 +76,12 @@ def write_report(
     seed: int | None = None,
     cases: pd.DataFrame | None = None,
     lost: tuple[Questionnaire, pd.DataFrame] | None = None,
+    weighting: Weighting | None = None,
 ) -> ReportTimings:
     """Analyse ``df`` and write the report to ``path`` (and ``pdf`` if given); ``cases`` and ``lost`` as in
-    :func:`render_report`."""
+    :func:`render_report`, ``weighting`` (margins of a ``--weights`` file) as in :func:`analysis.analyze`."""
     began = time.perf_counter()
-    result = analyze(q, df, exclude=exclude)
+    result = analyze(q, df, exclude=exclude, weighting=weighting)
     statistics = time.perf_counter() - began
     html, charts_s = render_report(
         q, result, lang=lang, data_hash=data_sha256(df), filters=filters, seed=seed, cases=cases, lost=lost
@@ -118,6 +119,7 @@ def report_from_store(
     seed: int | None = None,
     output: str | Path | None = None,
     pdf: str | Path | None = None,
+    weighting: Weighting | None = None,
 ) -> StoreReport:
     """The management report of ``q``'s stored responses, with the service-recovery section when there are cases.
 
@@ -144,7 +146,7 @@ def report_from_store(
         raise TooFewResponses(
             f"survey {q.survey!r} has {len(data.responses)} stored response(s); a report needs at least {MIN_RESPONSES}"
         )
-    result = analyze(q, data.responses, exclude=exclude)
+    result = analyze(q, data.responses, exclude=exclude, weighting=weighting)
     statistics = time.perf_counter() - began
     html, charts_s = render_report(
         q,
@@ -200,6 +202,7 @@ def render_report(
         "excluded": [(w.get(reason, reason), count) for reason, count in result.excluded.items()],
         "satisfaction": _satisfaction(result),
         "nps": _nps(q, result, lang),
+        "weighting": _weighting(q, result, lang),
         "reliability": _reliability(q, result, lang),
         "servqual": [_servqual(q, block_id, sq, lang, charts) for block_id, sq in result.servqual.items()],
         "ipa": [_ipa(q, block_id, block, lang, charts) for block_id, block in result.ipa.items()],
@@ -295,6 +298,60 @@ def _satisfaction(result: AnalysisResult) -> dict[str, Any] | None:
     if s is None:
         return None
     return {"mean": s.mean, "scale": f"{s.scale[0]}–{s.scale[1]}", "top2": s.top_box.pct, "index": s.index_mean}
+
+
+def _weighting(q: Questionnaire, result: AnalysisResult, lang: str) -> dict[str, Any] | None:
+    """The weighting section: target, margins achieved, Kish deff and effective n, weighted beside unweighted."""
+    wg = result.weighting
+    if wg is None:
+        return None
+    w = WORDS[lang]
+    margins = wg.margins
+    names = {
+        "satisfaction_mean": f"{w['satisfaction']} · {w['mean']}",
+        "top2": w["top2"],
+        "satisfaction_index": w["index"],
+    }
+    estimates = []
+    for e in wg.estimates:
+        if e.statistic == "nps":
+            question = q.question(e.variable)
+            name = f"{w['nps']} · {(question.label or question.text).best(lang)}"
+        else:
+            name = names[e.statistic]
+        estimates.append(
+            {
+                "name": name,
+                "n": e.n,
+                "w": e.weighted,
+                "w_ci": e.weighted_ci,
+                "u": e.unweighted,
+                "u_ci": e.unweighted_ci,
+                "differs": e.differs,
+            }
+        )
+    sections = [f"{w['nps']} · {w['segments']}" if s == "nps_segments" else w.get(s, s) for s in wg.unweighted_sections]
+    trim = None
+    if wg.trim is not None:
+        trim = w["trimmed"].format(lower=f"{wg.trim.lower:g}", upper=f"{wg.trim.upper:g}", n=wg.trim.n_trimmed)
+    return {
+        "target": w["weighting_target"].format(
+            method=w.get(wg.method, wg.method),
+            margins=", ".join(dict.fromkeys(margins["margin"])),
+            total=f"{wg.population_total:,.0f}",
+            source=Path(wg.source).name or wg.source,
+        ),
+        "trim": trim,
+        "n": wg.kish.n,
+        "deff": wg.kish.deff,
+        "n_eff": wg.kish.n_eff,
+        "efficiency": wg.kish.efficiency_pct,
+        "margins": margins[["margin", "cell", "n", "target_share", "unweighted_share", "weighted_share"]].to_dict(
+            "records"
+        ),
+        "estimates": estimates,
+        "unweighted_note": w["unweighted_note"].format(sections=", ".join(sections)),
+    }
 
 
 def _nps(q: Questionnaire, result: AnalysisResult, lang: str) -> list[dict[str, Any]]:

@@ -41,6 +41,14 @@ _TERM_KEYS = {
     "rule": "alert_rule",
     "department": "department",
     "closed": "case_closed",
+    "weighting": "weighting",
+    "weight": "weight",
+    "weighted_estimate": "weighted_estimate",
+    "unweighted_estimate": "unweighted_estimate",
+    "deff": "design_effect",
+    "n_eff": "effective_n",
+    "efficiency": "weighting_efficiency",
+    "funnel": "funnel_plot",
 }
 
 
@@ -128,6 +136,18 @@ _OWN: dict[str, dict[str, str]] = {
         "recovery_note": f"{_zh('first_contact')}：记录与客户联系或核实投诉的时间；按期：在规则规定的时限内；"
         "挽回：结案后的回访问卷中选择前两级满意。",
         "lost_note": "提及次数：一位客户可以选择多个原因（n = {n} 位客户）。",
+        "raking": "迭代比例拟合（raking）",
+        "poststratification": "事后分层",
+        "weighting_target": "目标：按 {margins} 的总体分布{method}，总体规模 {total}；来源 {source}",
+        "margin": "边际",
+        "cell": "单元",
+        "target_share": "目标比例",
+        "unweighted_share": "样本比例",
+        "weighted_share": "加权后比例",
+        "estimate": "指标",
+        "differs": "差异超出置信区间",
+        "unweighted_note": "本报告中以下部分尚未加权：{sections}。",
+        "trimmed": "权重截断至 [{lower}, {upper}]：{n} 个权重",
     },
     "en": {
         "report": "Customer satisfaction report",
@@ -200,6 +220,19 @@ _OWN: dict[str, dict[str, str]] = {
         "not_contacted": "{n} cases without contact yet",
         "recovery_note": "First contact: when a contact with the customer, or the verification of the complaint, was recorded; on time: within the rule's limit; recovered: satisfied (top two levels) in the recovery survey sent after closing.",
         "lost_note": "Mentions: a customer may give several reasons (n = {n} customers).",
+        "raking": "raking",
+        "poststratification": "post-stratification",
+        "weighting_target": "Target: {method} to the population distribution of {margins}, "
+        "population {total}; from {source}",
+        "margin": "Margin",
+        "cell": "Cell",
+        "target_share": "Target share",
+        "unweighted_share": "Sample share",
+        "weighted_share": "Weighted share",
+        "estimate": "Estimate",
+        "differs": "differs by more than the CI",
+        "unweighted_note": "Not yet weighted in this report: {sections}.",
+        "trimmed": "weights trimmed to [{lower}, {upper}]: {n} weight(s)",
     },
 }
 WORDS: dict[str, dict[str, str]] = {
@@ -274,5 +307,12 @@ METHODS: list[tuple[str, str, str]] = [
         "recovered = top-2-box in the recovery survey, Wilson 95 % CI",
         "Hart, C. W. L., Heskett, J. L., & Sasser, W. E. (1990). Harvard Business Review, 68(4), 148–156; "
         "Wilson, E. B. (1927). JASA, 22(158), 209–212.",
+    ),
+    (
+        "Weighting",
+        "raking (IPF) or post-stratification to population margins; deff = n·Σw²/(Σw)², effective n = n/deff, "
+        "efficiency = 100/deff; SEs by linearisation with the calibration residuals, normal CIs",
+        "Deming, W. E., & Stephan, F. F. (1940). Ann. Math. Stat., 11(4), 427–444; Kish, L. (1965). Survey "
+        "Sampling, 11.7; Deville, J.-C., & Särndal, C.-E. (1992). JASA, 87(418), 376–382; Lumley, T. (2010).",
     ),
 ]

@@ -27,6 +27,7 @@ from surveykit.cells import escape_formula
 from surveykit.errors import SurveykitError
 from surveykit.expressions import Condition
 from surveykit.model import Question, Questionnaire, Text, Variable, text_of
+from surveykit.weights import weight_variable
 
 SKIPPED_SAV, NOT_ANSWERED_SAV = -1, -2
 SKIPPED_DTA, NOT_ANSWERED_DTA = "a", "b"
@@ -103,7 +104,7 @@ def has_missing_codes(v: Variable) -> bool:
     declared minimum is -1 or lower (or undeclared) could collide with -1 and
     -2, so it keeps plain system-missing in SPSS; Stata's ``.a``/``.b`` never collide.
     """
-    if v.type in ("metadata", "field") or not (v.kind == "numeric" or is_coded(v)):
+    if v.type in ("metadata", "field", "weight") or not (v.kind == "numeric" or is_coded(v)):
         return False
     return True
 
@@ -192,7 +193,7 @@ def _number(value: float | None) -> float | None:
     return None if value is None else float(value)
 
 
-def codebook(q: Questionnaire, lang: str | None = None) -> pd.DataFrame:
+def codebook(q: Questionnaire, lang: str | None = None, *, weighted: bool = False) -> pd.DataFrame:
     """The codebook of ``q``: one row per column of the response table, in order.
 
     Parameters
@@ -202,6 +203,9 @@ def codebook(q: Questionnaire, lang: str | None = None) -> pd.DataFrame:
     lang
         Only this language's labels, texts and value labels; by default every
         language of the survey (columns ``label_zh``, ``label_en``...).
+    weighted
+        The table carries survey weights: add the ``weight`` column's entry
+        (:func:`surveykit.weights.weight_variable`) after the questionnaire's.
 
     Returns
     -------
@@ -226,7 +230,7 @@ def codebook(q: Questionnaire, lang: str | None = None) -> pd.DataFrame:
     langs = q.languages if lang is None else (language(q, lang),)
     conds = conditions(q)
     rows = []
-    for v in q.variables():
+    for v in (*q.variables(), *((weight_variable(),) if weighted else ())):
         screen_if, question_if, question = conds.get(v.name, (None, None, None))
         row: dict[str, object] = {
             "variable": v.name,
@@ -267,7 +271,12 @@ def codebook(q: Questionnaire, lang: str | None = None) -> pd.DataFrame:
 
 
 def write_codebook(
-    q: Questionnaire, path: str | os.PathLike[str] | IO[bytes], *, format: str = "csv", lang: str | None = None
+    q: Questionnaire,
+    path: str | os.PathLike[str] | IO[bytes],
+    *,
+    format: str = "csv",
+    lang: str | None = None,
+    weighted: bool = False,
 ) -> None:
     """Write :func:`codebook` as CSV (UTF-8 with BOM, for Excel) or as one self-contained HTML page.
 
@@ -285,8 +294,10 @@ def write_codebook(
     lang
         One language only; by default all of the survey's languages.  The
         HTML page is in this language (default: the survey's first).
+    weighted
+        Include the ``weight`` column's entry, as :func:`codebook`.
     """
-    frame = codebook(q, lang)
+    frame = codebook(q, lang, weighted=weighted)
     if format == "csv":
         text = frame.select_dtypes(
             exclude="number"

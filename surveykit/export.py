@@ -66,6 +66,7 @@ from surveykit.codebook import (
     sav_missing_codes,
 )
 from surveykit.model import Questionnaire, Variable
+from surveykit.weights import WEIGHT_COLUMN, weight_variable
 from surveykit.xlsx import XLSX_MAX_ROWS, write_xlsx
 
 __all__ = ["FORMATS", "ExportError", "ExportWarning", "export", "read_table"]
@@ -209,6 +210,8 @@ def _prepare(df: pd.DataFrame, q: Questionnaire, notes: list[str]) -> tuple[pd.D
         raise ExportError(f"duplicate column names: {', '.join(map(str, df.columns[df.columns.duplicated()]))}")
     variables = {v.name: v for v in q.variables()}
     lacking = [name for name in variables if name not in df.columns]
+    if WEIGHT_COLUMN in df.columns and WEIGHT_COLUMN not in variables:  # survey weights: labelled, not "extra"
+        variables[WEIGHT_COLUMN] = weight_variable()
     if lacking:
         raise ExportError(f"the frame lacks {len(lacking)} column(s) of {q.survey} v{q.version}: {', '.join(lacking)}")
     extra = [c for c in df.columns if c not in variables]
@@ -581,8 +584,8 @@ def _field_metadata(v: Variable, lang: str) -> dict[bytes, bytes]:
     }
 
 
-def _survey_metadata(q: Questionnaire, lang: str) -> bytes:
-    book = codebook(q)
+def _survey_metadata(q: Questionnaire, lang: str, weighted: bool = False) -> bytes:
+    book = codebook(q, weighted=weighted)
     book = book.astype(object).where(book.notna(), None)
     return json.dumps(
         {
@@ -610,7 +613,7 @@ def _write_parquet(
         f.with_metadata(_field_metadata(variables[f.name], lang)) if f.name in variables else f for f in table.schema
     ]
     metadata = dict(table.schema.metadata or {})
-    metadata[b"surveykit"] = _survey_metadata(q, lang)
+    metadata[b"surveykit"] = _survey_metadata(q, lang, WEIGHT_COLUMN in variables)
     pq.write_table(pa.Table.from_arrays(table.columns, schema=pa.schema(fields, metadata=metadata)), target)
 
 
@@ -652,7 +655,7 @@ def _write_xlsx(
             f"XLSX holds at most {XLSX_MAX_ROWS - 1:,} data rows; this table has {len(frame):,} "
             "(export csv, sav, dta or parquet instead)"
         )
-    book = codebook(q)
+    book = codebook(q, weighted=WEIGHT_COLUMN in variables)
     dates = {name for name, v in variables.items() if v.kind == "date"}
     write_xlsx(
         target,

@@ -321,7 +321,7 @@ class Weighting:
     trim_lower: float | None = None
     trim_strict: bool = False
     tolerance: float = 1e-10
-    max_iterations: int = 100
+    max_iterations: int = 1000
     source: str = ""
 
 

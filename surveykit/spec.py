@@ -214,7 +214,7 @@ OBJECT_KEYS: dict[str, tuple[Key, ...]] = {
         Key("population_total", "number", doc="N, the population size; needed only when every margin gives shares"),
         Key("trim", ("object", "weighting_trim"), doc="bounds on the weights, as R survey's trimWeights"),
         Key("tolerance", "number", doc="largest relative cell error at convergence (default 1e-10)"),
-        Key("max_iterations", "int", doc="most raking sweeps (default 100)"),
+        Key("max_iterations", "int", doc="most raking sweeps (default 1000)"),
     ),
     "weighting_margin": (
         Key("name", "id", doc="how tables call the margin (default: the fields joined by _x_)"),

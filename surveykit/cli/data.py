@@ -12,6 +12,23 @@ from surveykit.cli.inputs import load, reading, store
 from surveykit.errors import SurveykitError
 from surveykit.model import Questionnaire
 
+_WEIGHTS = click.option(
+    "--weights",
+    "weights_path",
+    type=click.Path(dir_okay=False, exists=True),
+    metavar="MARGINS.yaml",
+    help="weight to these population margins (the keys of weighting:; replaces the questionnaire's)",
+)
+
+
+def _weights(q: Questionnaire, path: str | None) -> Any:
+    """The margins of ``--weights``, read at file:line:col like the questionnaire; None without it."""
+    if path is None:
+        return None
+    from surveykit.weights import load_weights
+
+    return load_weights(path, q)
+
 
 def _parse_fields(values: tuple[str, ...]) -> dict[str, list[str]]:
     fields: dict[str, list[str]] = {}
@@ -88,15 +105,17 @@ def simulate(
 @click.argument("data", type=click.Path(dir_okay=False, exists=True))
 @click.option("--json", "as_json", is_flag=True, help="print the whole result as JSON")
 @click.option("--keep-all", is_flag=True, help="do not exclude speeders, straight-liners and duplicates")
-def analyze(questionnaire: str, data: str, as_json: bool, keep_all: bool) -> None:
+@_WEIGHTS
+def analyze(questionnaire: str, data: str, as_json: bool, keep_all: bool, weights_path: str | None) -> None:
     """Run every analysis the questionnaire declares on a CSV or Parquet table."""
     from analysis import analyze as run
     from analysis.analyze import DEFAULT_EXCLUDE
     from surveykit.export import read_table
 
     q = load(questionnaire)
+    weighting = _weights(q, weights_path)
     try:
-        result = run(q, read_table(data, q), exclude=() if keep_all else DEFAULT_EXCLUDE)
+        result = run(q, read_table(data, q), exclude=() if keep_all else DEFAULT_EXCLUDE, weighting=weighting)
     except ValueError as exc:
         raise SurveykitError(str(exc)) from None
     if as_json:
@@ -123,6 +142,8 @@ def analyze(questionnaire: str, data: str, as_json: bool, keep_all: bool) -> Non
 @click.option(
     "--survey", "survey_id", metavar="ID", help="with --db: the stored survey id (default: the questionnaire's)"
 )
+@_WEIGHTS
+@click.option("--keep-all", is_flag=True, help="with weights: weight every response (no quality exclusions)")
 def export_responses(
     questionnaire: str,
     data: str | None,
@@ -132,8 +153,14 @@ def export_responses(
     codebook_path: str | None,
     db_url: str | None,
     survey_id: str | None,
+    weights_path: str | None,
+    keep_all: bool,
 ) -> None:
-    """Write responses (a CSV/Parquet file or a database) as CSV, XLSX, SPSS, Stata or Parquet with labels."""
+    """Write responses (a CSV/Parquet file or a database) as CSV, XLSX, SPSS, Stata or Parquet with labels.
+
+    With --weights, or a questionnaire that declares weighting:, the table gets the labelled weight
+    column of ``analyze()`` (responses its quality rules exclude get none, unless --keep-all).
+    """
     import dataclasses
     import warnings
 
@@ -155,6 +182,19 @@ def export_responses(
             frame = storage.responses_frame(engine, q)
     elif data is not None:  # the usage check above: exactly one of DATA and --db
         frame = read_table(data, q)
+    weighting = _weights(q, weights_path)
+    if weighting is not None or q.weighting is not None:
+        from analysis.analyze import DEFAULT_EXCLUDE
+        from analysis.weighted import weights_for
+
+        try:
+            weights = weights_for(q, frame, weighting, exclude=() if keep_all else DEFAULT_EXCLUDE)
+        except ValueError as exc:
+            raise SurveykitError(str(exc)) from None
+        frame = frame.assign(weight=weights)
+        unweighted = int(weights.isna().sum())
+        if unweighted:
+            click.echo(f"{unweighted:,} excluded response(s) have no weight (use --keep-all to weight them)", err=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ExportWarning)
         messages = export(frame, q, output, format=fmt, lang=lang)
@@ -163,7 +203,13 @@ def export_responses(
     click.echo(f"wrote {len(frame):,} responses of {q.survey} to {output} ({fmt})")
     if codebook_path:
         kind = Path(codebook_path).suffix.lower().lstrip(".")
-        write_codebook(q, codebook_path, format="html" if kind in ("html", "htm") else "csv", lang=lang)
+        write_codebook(
+            q,
+            codebook_path,
+            format="html" if kind in ("html", "htm") else "csv",
+            lang=lang,
+            weighted="weight" in frame.columns,
+        )
         click.echo(f"wrote the codebook to {codebook_path}")
 
 
@@ -175,6 +221,7 @@ def export_responses(
 @click.option("--pdf", type=click.Path(dir_okay=False), default=None, help="also print a PDF (needs chromium)")
 @click.option("--db", "db_url", default=None, help="read the responses from this database instead of DATA")
 @click.option("--keep-all", is_flag=True, help="do not exclude speeders, straight-liners and duplicates")
+@_WEIGHTS
 def report(
     questionnaire: str,
     data: str | None,
@@ -183,6 +230,7 @@ def report(
     pdf: str | None,
     db_url: str | None,
     keep_all: bool,
+    weights_path: str | None,
 ) -> None:
     """Write the management report (one self-contained HTML file) for DATA or --db."""
     from analysis.analyze import DEFAULT_EXCLUDE
@@ -192,10 +240,13 @@ def report(
     if (data is None) == (db_url is None):
         raise click.UsageError("give either DATA (a CSV or Parquet file) or --db URL")
     exclude = () if keep_all else DEFAULT_EXCLUDE
+    weighting = _weights(q, weights_path)
     try:
         if db_url is not None:
             with reading(db_url) as engine:
-                made = report_from_store(engine, q, lang=lang, exclude=exclude, output=output, pdf=pdf)
+                made = report_from_store(
+                    engine, q, lang=lang, exclude=exclude, output=output, pdf=pdf, weighting=weighting
+                )
             count, timings = made.responses, made.timings
         elif data is not None:  # the usage check above: exactly one of DATA and --db
             from surveykit.export import read_table
@@ -210,6 +261,7 @@ def report(
                 pdf=pdf,
                 exclude=exclude,
                 filters=f"{Path(data).name}; excluded: {', '.join(exclude) or 'none'}",
+                weighting=weighting,
             )
     except ValueError as exc:
         raise SurveykitError(str(exc)) from None
