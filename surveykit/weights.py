@@ -198,7 +198,7 @@ def _margin(reader: Reader, m: Obj, targets: dict[str, tuple[str, ...] | None]) 
             return None
         shares = kinds == {"share"}
     if not cells:
-        if m.get(key) is not None:
+        if m.get(key) == []:  # an empty list or mapping; cells that failed to read are reported already
             reader.problem(m.at(key), m.sub(key), "a margin needs at least one cell")
         return None
     seen: set[tuple[str, ...]] = set()
