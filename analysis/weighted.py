@@ -202,7 +202,7 @@ def weigh(
             )
         )
     return WeightingSection(
-        method=result.method,
+        method=spec.method,
         source=spec.source,
         population_total=result.population_total,
         iterations=result.iterations,
