@@ -4,9 +4,11 @@ The questionnaire says what to compute: dimensions (reliability), paired
 blocks (SERVQUAL gaps, Kano categories, importance–performance), a
 ``constant_sum`` over a SERVQUAL block's dimensions (the weighted score),
 segment fields (comparisons and a funnel plot), waves (the index over time),
-``scoring:`` (category profiles), NPS questions and the overall-satisfaction
-question (loyalty).  Response quality is always reported; flagged responses
-are excluded by default and the result says how many and why: speeders,
+``scoring:`` (category profiles), NPS questions, the overall-satisfaction
+question (loyalty) and ``model:`` (the satisfaction-index path model with its
+bootstrap and importance-performance map, :mod:`analysis.pathmodel`).
+Response quality is always reported; flagged responses are excluded by
+default and the result says how many and why: speeders,
 duplicate answer vectors, and straight-liners — respondents who gave one
 answer throughout every rating battery of at least five items.
 
@@ -29,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis import ipa, kano, loyalty, quality, reliability, segments, servqual
+from analysis import ipa, kano, loyalty, pathmodel, quality, reliability, segments, servqual
 
 # by name: AnalysisResult's field `reliability` shadows the module
 from analysis.reliability import OmegaResult, ReliabilityResult
@@ -92,6 +94,7 @@ class AnalysisResult:
     loyalty_matrix: loyalty.LoyaltyMatrixResult | None
     scoring: ScoringResult | None
     frequencies: dict[str, pd.DataFrame] = field(compare=False)
+    path_model: pathmodel.PathModelResult | None = None
     notes: tuple[str, ...] = ()
     weighting: WeightingSection | None = None  # with a weighting: section or analyze(weighting=...)
 
@@ -102,7 +105,7 @@ class AnalysisResult:
         parts: list[Any] = [self.quality, *self.reliability.values(), *self.servqual.values(), *self.kano.values()]
         for block in self.ipa.values():
             parts += [block.grid, block.derived, block.penalty_reward]
-        parts += [*self.nps.values(), self.loyalty_matrix]
+        parts += [*self.nps.values(), self.loyalty_matrix, self.path_model]
         for part in parts:
             if part is not None and hasattr(part, "summary"):
                 lines += ["", part.summary()]
@@ -217,6 +220,11 @@ def analyze(
         loyalty_matrix=_loyalty_matrix(q, data, sat, notes),
         scoring=_attempt(notes, "scoring", partial(_scoring, q, q.scoring, data)) if q.scoring else None,
         frequencies=_frequencies(q, data),
+        path_model=(
+            _attempt(notes, "path model", partial(pathmodel.fit_model, q, data, conf_level=conf_level))
+            if q.model
+            else None
+        ),
         notes=tuple(notes),
         weighting=weighted,
     )

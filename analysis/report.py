@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import pandas as pd
 
-from analysis import plots
+from analysis import plots, report_pls
 from analysis.analyze import DEFAULT_EXCLUDE, AnalysisResult, analyze
 from analysis.analyze import _frequencies as _choice_counts
 from analysis.priorities import improvement_priorities
@@ -207,6 +207,7 @@ def render_report(
         "servqual": [_servqual(q, block_id, sq, lang, charts) for block_id, sq in result.servqual.items()],
         "ipa": [_ipa(q, block_id, block, lang, charts) for block_id, block in result.ipa.items()],
         "kano": [_kano(q, block_id, kn, lang, charts) for block_id, kn in result.kano.items()],
+        "path_model": report_pls.section(q, result.path_model, lang, charts),
         "loyalty": _loyalty(q, result, lang, charts),
         "segments": _segments(q, result, lang, charts),
         "waves": _waves(result, lang, charts),

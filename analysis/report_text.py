@@ -272,6 +272,19 @@ METHODS: list[tuple[str, str, str]] = [
         "Martilla, J. A., & James, J. C. (1977). Journal of Marketing, 41(1), 77–79.",
     ),
     (
+        "PLS path model",
+        "Wold–Lohmöller iteration (Mode A/B; path, centroid or factorial scheme), standardised indicators; "
+        "bootstrap SE and t-test p-values (Chin 1998); AVE, ρc, ρA (Dijkstra & Henseler 2015), HTMT",
+        "Wold, H. (1982); Lohmöller, J.-B. (1989); Fornell, C. et al. (1996). Journal of Marketing, 60(4), 7–18; "
+        "Henseler, J., Ringle, C. M., & Sarstedt, M. (2015). JAMS, 43(1), 115–135.",
+    ),
+    (
+        "IPMA",
+        "importance = unstandardised total effect on the target; performance = mean 0–100 score; "
+        "quadrants at the means",
+        "Ringle, C. M., & Sarstedt, M. (2016). Industrial Management & Data Systems, 116(9), 1865–1886.",
+    ),
+    (
         "Relative weights",
         "ε = (L∘L)(β*∘β*), L = R_xx^½, β* = L⁻¹ r_xy; Σε = R²",
         "Johnson, J. W. (2000). Multivariate Behavioral Research, 35(1), 1–19.",

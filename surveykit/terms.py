@@ -106,6 +106,20 @@ TERMS: dict[str, Text] = {
     "first_contact_overdue": text_of(zh="首次联系超时", en="First contact overdue"),
     "root_cause": text_of(zh="投诉原因", en="Root cause"),
     "recovered": text_of(zh="已挽回", en="Recovered"),
+    # The satisfaction-index path model: PLS path modelling (Wold 1982; Fornell et al. 1996 for the
+    # ACSI), its measurement quality (Fornell & Larcker 1981; Henseler et al. 2015) and the IPMA
+    # (Ringle & Sarstedt 2016).
+    "path_model": text_of(zh="满意度指数模型（PLS 路径模型）", en="Satisfaction-index model (PLS path model)"),
+    "construct": text_of(zh="潜变量", en="Construct"),
+    "indicator": text_of(zh="测量题项", en="Indicator"),
+    "path_coefficient": text_of(zh="路径系数", en="Path coefficient"),
+    "r_squared": text_of(zh="解释度 R²", en="R²"),
+    "total_effect": text_of(zh="总效应", en="Total effect"),
+    "measurement_quality": text_of(zh="测量质量", en="Measurement quality"),
+    "ave": text_of(zh="平均方差抽取量（AVE）", en="Average variance extracted (AVE)"),
+    "composite_reliability": text_of(zh="组合信度", en="Composite reliability"),
+    "htmt": text_of(zh="异质–单质比（HTMT）", en="Heterotrait–monotrait ratio (HTMT)"),
+    "ipma": text_of(zh="重要性–表现矩阵分析（IPMA）", en="Importance–performance map (IPMA)"),
     # Survey weights: Kish (1965) for the design effect and the effective sample size.
     "weight": text_of(zh="权重", en="Weight"),
     "weighting": text_of(zh="加权", en="Weighting"),

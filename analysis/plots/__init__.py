@@ -20,6 +20,7 @@ One module per chart family, and the helpers they share:
 ``selftest``   :func:`profile_bars`
 ``recovery``   :func:`pareto` (why customers left or complained)
 ``planning``   :func:`power_curve` (power of planted effects against n)
+``pls``        :func:`path_diagram`, :func:`ipma_map` (the satisfaction-index path model)
 ``generic``    :func:`bar`, :func:`line` (no fixed wording)
 ``embed``      :func:`to_svg`, :func:`to_png_base64` for a self-contained HTML page
 ``style``      palette (:data:`COLORS`, :data:`KANO_COLORS`), rc settings, figure set-up, legend
@@ -32,6 +33,7 @@ One module per chart family, and the helpers they share:
 The helpers' names start with ``_``: they are shared inside this package only. Every public
 name is importable from ``analysis.plots`` as before the split.
 """
+
 from __future__ import annotations
 
 from analysis.plots.embed import to_png_base64, to_svg
@@ -40,6 +42,7 @@ from analysis.plots.ipa import ipa_grid
 from analysis.plots.kano import kano_scatter
 from analysis.plots.loyalty import loyalty_matrix, nps_bars
 from analysis.plots.planning import power_curve
+from analysis.plots.pls import ipma_map, path_diagram
 from analysis.plots.recovery import pareto
 from analysis.plots.segments import funnel, waves_line
 from analysis.plots.selftest import profile_bars
@@ -54,12 +57,14 @@ __all__ = [
     "funnel",
     "gap_bars",
     "ipa_grid",
+    "ipma_map",
     "kano_category_name",
     "kano_scatter",
     "line",
     "loyalty_matrix",
     "nps_bars",
     "pareto",
+    "path_diagram",
     "power_curve",
     "profile_bars",
     "quadrant_name",
