@@ -202,15 +202,15 @@ def _margin(reader: Reader, m: Obj, targets: dict[str, tuple[str, ...] | None]) 
             reader.problem(m.at(key), m.sub(key), "a margin needs at least one cell")
         return None
     seen: set[tuple[str, ...]] = set()
-    for values, target, node, path in cells:
-        if values in seen:
-            reader.problem(node, path, f"the cell {' × '.join(values)} is given twice")
+    for cell_values, target, node, path in cells:
+        if cell_values in seen:
+            reader.problem(node, path, f"the cell {' × '.join(cell_values)} is given twice")
             ok = False
-        seen.add(values)
+        seen.add(cell_values)
         if not math.isfinite(target) or target < 0:
             reader.problem(node, path, f"a population {'share' if shares else 'count'} is >= 0, got {target!r}")
             ok = False
-        for (f, _), value in zip(fields, values, strict=False):
+        for (f, _), value in zip(fields, cell_values, strict=False):
             declared = targets.get(f)
             if declared is not None and value not in declared:
                 close = difflib.get_close_matches(value, declared, n=1, cutoff=0.6)
