@@ -101,7 +101,9 @@ def fit_model(
     reversed_items = []
     for item in items:
         variable = q.variable(item)
-        low, high = float(variable.min), float(variable.max)  # indicators have both (surveykit.pathmodel)
+        if variable.min is None or variable.max is None:  # the loader admits only indicators with both
+            raise ValueError(f"item {item!r} has no scale ends")
+        low, high = float(variable.min), float(variable.max)
         scales[item] = (low, high)
         if variable.reverse:
             data[item] = low + high - data[item]

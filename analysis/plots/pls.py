@@ -245,8 +245,8 @@ def ipma_map(
     perf = _floats("performance", performance)
     own = _OWN[lang]
     return ipa_grid(
-        imp,
-        perf,
+        imp.tolist(),
+        perf.tolist(),
         labels,
         (float(np.mean(imp)), float(np.mean(perf))),
         lang=lang,
