@@ -90,6 +90,11 @@ pages:
 """
 
 
+# With --doctest-modules pytest imports every module under tests/; the atheris fuzz target is a
+# script (tests/surveykit/test_fuzz.py runs it in a subprocess) that needs atheris to import.
+collect_ignore = ["fuzz"]
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--run-soak", action="store_true", default=False,
                      help="run the long kill -9 soak tests (make soak)")
