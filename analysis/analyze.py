@@ -35,7 +35,7 @@ from analysis import ipa, kano, loyalty, pathmodel, quality, reliability, segmen
 
 # by name: AnalysisResult's field `reliability` shadows the module
 from analysis.reliability import OmegaResult, ReliabilityResult
-from analysis.weighted import WeightingSection, weigh
+from analysis.weighted import WeightingSection, compute_weights, weigh
 from surveykit.model import Question, Questionnaire, Scoring, Weighting
 from surveykit.weights import WEIGHT_COLUMN, weight_variable
 
@@ -228,6 +228,25 @@ def analyze(
         notes=tuple(notes),
         weighting=weighted,
     )
+
+
+def weights_for(
+    q: Questionnaire, df: pd.DataFrame, weighting: Weighting | None = None, *, exclude: Sequence[str] | None = None
+) -> pd.Series:
+    """The ``weight`` column for a whole response table, as ``analyze()`` computes it, for exports.
+
+    The weights are those of the analysed rows (after the same quality exclusions as
+    ``analyze(q, df, exclude=exclude)``, default its own); excluded rows get no weight (missing),
+    because they are not part of the weighted sample. ``weighting`` defaults to the
+    questionnaire's ``weighting:``.
+    """
+    spec = weighting if weighting is not None else q.weighting
+    if spec is None:
+        raise ValueError(f"{q.survey!r} declares no weighting: and no margins were given")
+    notes: list[str] = []
+    data, _ = _exclude(df, _quality(q, df, notes), DEFAULT_EXCLUDE if exclude is None else exclude)
+    weights = compute_weights(spec, data).weights
+    return weights.reindex(df.index).rename(WEIGHT_COLUMN)
 
 
 def _attempt(notes: list[str], what: str, compute: Callable[[], Any]) -> Any:

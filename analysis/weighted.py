@@ -18,7 +18,6 @@ a note, so that no figure is weighted or unweighted silently.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,10 +25,10 @@ import numpy as np
 import pandas as pd
 
 from analysis import weighting as wt
-from surveykit.model import Question, Questionnaire, Weighting
+from surveykit.model import Question, Weighting
 from surveykit.weights import WEIGHT_COLUMN
 
-__all__ = ["UNWEIGHTED_SECTIONS", "WeightedEstimate", "WeightingSection", "compute_weights", "weigh", "weights_for"]
+__all__ = ["UNWEIGHTED_SECTIONS", "WeightedEstimate", "WeightingSection", "compute_weights", "weigh"]
 
 UNWEIGHTED_SECTIONS = (
     "reliability",
@@ -213,24 +212,3 @@ def weigh(
         estimates=tuple(estimates),
         weights=result.weights.rename(WEIGHT_COLUMN),
     )
-
-
-def weights_for(
-    q: Questionnaire, df: pd.DataFrame, weighting: Weighting | None = None, *, exclude: Sequence[str] | None = None
-) -> pd.Series:
-    """The ``weight`` column for a whole response table, as ``analyze()`` computes it, for exports.
-
-    The weights are those of the analysed rows (after the same quality exclusions as
-    ``analyze(q, df, exclude=exclude)``, default its own); excluded rows get no weight (missing),
-    because they are not part of the weighted sample. ``weighting`` defaults to the
-    questionnaire's ``weighting:``.
-    """
-    from analysis.analyze import DEFAULT_EXCLUDE, _exclude, _quality  # analyze imports this module
-
-    spec = weighting if weighting is not None else q.weighting
-    if spec is None:
-        raise ValueError(f"{q.survey!r} declares no weighting: and no margins were given")
-    notes: list[str] = []
-    data, _ = _exclude(df, _quality(q, df, notes), DEFAULT_EXCLUDE if exclude is None else exclude)
-    weights = compute_weights(spec, data).weights
-    return weights.reindex(df.index).rename(WEIGHT_COLUMN)

@@ -184,8 +184,7 @@ def export_responses(
         frame = read_table(data, q)
     weighting = _weights(q, weights_path)
     if weighting is not None or q.weighting is not None:
-        from analysis.analyze import DEFAULT_EXCLUDE
-        from analysis.weighted import weights_for
+        from analysis.analyze import DEFAULT_EXCLUDE, weights_for
 
         try:
             weights = weights_for(q, frame, weighting, exclude=() if keep_all else DEFAULT_EXCLUDE)

@@ -14,8 +14,9 @@ from click.testing import CliRunner
 
 from analysis import analyze, loyalty
 from analysis import weighting as wt
+from analysis.analyze import weights_for
 from analysis.report import render_report
-from analysis.weighted import UNWEIGHTED_SECTIONS, weights_for
+from analysis.weighted import UNWEIGHTED_SECTIONS
 from surveykit import load_questionnaire
 from surveykit.cli import main
 from surveykit.export import export, read_table
