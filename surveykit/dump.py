@@ -15,6 +15,7 @@ from surveykit.model import (
     KanoBlock,
     Page,
     PairedItem,
+    PathModel,
     Question,
     Questionnaire,
     ServqualBlock,
@@ -70,8 +71,35 @@ def dump_questionnaire(q: Questionnaire) -> str:
             )
             for a in q.alerts
         ]
+    if q.model:
+        doc["model"] = _model(q.model)
     return "# yaml-language-server: $schema=../surveykit.schema.json\n" + yaml.safe_dump(
         doc, allow_unicode=True, sort_keys=False, width=120
+    )
+
+
+def _model(model: PathModel) -> dict[str, Any]:
+    """The ``model:`` section: a construct by its dimension when it came from one, else by its items."""
+    targets = dict.fromkeys(t for _, t in model.paths)  # in the order they were written
+    return _clean(
+        {
+            "constructs": {
+                c.id: _clean(
+                    {
+                        "label": _text(c.label),
+                        "dimension": c.dimension,
+                        "items": None if c.dimension else list(c.items),
+                        "mode": c.mode,
+                    }
+                )
+                for c in model.constructs
+            },
+            "paths": {t: [f for f, to in model.paths if to == t] for t in targets},
+            "scheme": model.scheme,
+            "bootstrap": model.bootstrap,
+            "seed": model.seed,
+            "target": model.target,
+        }
     )
 
 

@@ -180,3 +180,13 @@ def test_simulated_model_items_follow_the_planted_paths():
     assert set(got) == set(beta)
     assert all(abs(got[p] - beta[p]) < 0.1 for p in beta), {p: (round(got[p], 3), round(beta[p], 3)) for p in beta}
     assert data[["exp_overall", "exp_problems"]].corr().iloc[0, 1] > 0.5  # the reverse-keyed item, recoded
+
+
+def test_model_survives_dump_and_load():
+    from surveykit.dump import dump_questionnaire
+
+    q = load_questionnaire(ROOT / "questionnaires" / "acsi_aftersales.yaml")
+    again = load_questionnaire(dump_questionnaire(q))
+    assert again.model == q.model
+    single = load(MODEL)
+    assert load_questionnaire(dump_questionnaire(single)).model == single.model
