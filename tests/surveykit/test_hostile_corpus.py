@@ -2,12 +2,14 @@
 
 Every file either loads (legal content that must stay inert) or raises
 QuestionnaireError with a position and the expected message; no other
-exception, within 2 s and 64 MiB of allocations per file.
+exception, within 64 MiB of allocations per file.  How long each file takes
+(aim: under 2 s; an oversized file refused in under 0.5 s) is measured by
+``benchmarks/bench_hostile.py``, not asserted here: a loaded machine would
+make such an assertion flaky.
 """
 
 from __future__ import annotations
 
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -26,7 +28,6 @@ def test_corpus_has_at_least_sixty_hostile_files():
 @pytest.mark.parametrize(("name", "fragment"), CASES, ids=[c[0] for c in CASES])
 def test_hostile_file(name, fragment):
     tracemalloc.start()
-    began = time.perf_counter()
     try:
         if fragment == "-":
             q = load_questionnaire(HERE / name)
@@ -39,20 +40,22 @@ def test_hostile_file(name, fragment):
             assert error.line >= 1 and error.column >= 1
             assert str(error).startswith(f"{HERE / name}:{error.line}:{error.column}: ")
     finally:
-        elapsed = time.perf_counter() - began
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-    assert elapsed < 2.0, f"{name} took {elapsed:.2f} s"
     assert peak < 64 * 2**20, f"{name} allocated {peak / 2**20:.0f} MiB"
 
 
 def test_oversized_files_are_refused_before_parsing(tmp_path):
     huge = tmp_path / "huge.yaml"
     huge.write_bytes(b"survey: " + b"a" * 700_000 + b"\n")
-    began = time.perf_counter()
-    with pytest.raises(QuestionnaireError, match="the limit is 524,288"):
-        load_questionnaire(huge)
-    assert time.perf_counter() - began < 0.5
+    tracemalloc.start()
+    try:
+        with pytest.raises(QuestionnaireError, match="the limit is 524,288"):
+            load_questionnaire(huge)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 * 700_000  # read up to the limit and refused: never parsed into nodes
 
 
 def test_inert_content_is_kept_verbatim():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -209,16 +208,14 @@ def test_hostile_yaml(text, message):
     assert message in str(info.value)
 
 
-def test_alias_bomb_is_refused_quickly():
+def test_alias_bomb_is_refused():
     lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
     for i in range(1, 10):
         prev, cur = chr(96 + i), chr(97 + i)
         lines.append(f"{cur}: &{cur} [" + ", ".join([f"*{prev}"] * 9) + "]")
-    began = time.perf_counter()
     with pytest.raises(QuestionnaireError) as info:
         load_questionnaire("\n".join(lines) + "\n")
-    assert "alias bomb" in str(info.value)
-    assert time.perf_counter() - began < 2
+    assert "alias bomb" in str(info.value)  # by its node budget; bench_hostile.py times it
 
 
 def test_deep_nesting_that_crashes_libyaml_is_refused():
