@@ -4,8 +4,9 @@
   and every ``# nosec`` says why (on its line or the comment line above).
 * The rules of ``semgrep.yml`` (yaml.load, Markup on content, templates from
   strings, formatted SQL text, eval/exec, debug on, Jinja without autoescape,
-  pickle, shell; ``|safe`` in templates) as an AST and template check, with a
-  self-test on a planted bad file so a rule that silently matches nothing fails.
+  pickle, shell; ``|safe`` in templates): ruff's S and TID251 rules where they
+  exist, and an AST and template check for the rest, each with a self-test on a
+  planted bad file so a rule that silently matches nothing fails.
   semgrep itself (1.182.0) runs the same file offline (checked: 0 findings), but it
   cannot join the test extras: it pins click~=8.4 against the project's click 8.5.
 * Every dependency of pyproject.toml is pinned in constraints.txt.  pip-audit
@@ -57,9 +58,16 @@ def test_every_nosec_gives_its_reason():
     assert not unexplained, unexplained
 
 
-# -- the semgrep.yml rules, as an AST check ------------------------------------------------------------
+# -- the semgrep.yml rules ---------------------------------------------------------------------------
+# ruff (make lint, and the two tests below) carries the rules it has: yaml-unsafe-load (S506, and
+# TID251 bans yaml.load & co.), unsafe-deserialisation (TID251: pickle, marshal, shelve),
+# markup-on-content (S704), eval-exec (S307, S102), jinja-autoescape-off (S701), shell (S602, S604,
+# S605, TID251 os.system/os.popen), template-from-string for render_template_string and
+# jinja2.Template (TID251).  The AST check keeps only what ruff cannot see: env.from_string(...),
+# formatted SQL text given to text()/exec_driver_sql (S608 only guesses by SQL keywords), DEBUG set
+# to True (S201 sees only app.run(debug=True) on a Flask() it can resolve), and |safe in templates.
 
-_YAML_UNSAFE = {"load", "load_all", "full_load", "unsafe_load", "FullLoader", "UnsafeLoader", "Loader", "CLoader"}
+RUFF_RULES = ("S102", "S307", "S506", "S602", "S604", "S605", "S701", "S704", "TID251")
 
 
 def _name(node: ast.AST) -> str:
@@ -78,22 +86,14 @@ def _formatted(node: ast.AST) -> bool:
     )
 
 
+def _is_true(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
+
+
 def python_findings(source: str) -> list[str]:
     found = []
     for node in ast.walk(ast.parse(source)):
         line = getattr(node, "lineno", 0)
-        if isinstance(node, ast.Attribute) and _name(node.value) == "yaml" and node.attr in _YAML_UNSAFE:
-            found.append(f"{line}: yaml-unsafe-load yaml.{node.attr}")
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            names = [a.name for a in node.names] + ([node.module] if isinstance(node, ast.ImportFrom) else [])
-            if {"pickle", "marshal", "shelve"} & {str(n).split(".")[0] for n in names}:
-                found.append(f"{line}: unsafe-deserialisation")
-            if (
-                isinstance(node, ast.ImportFrom)
-                and node.module == "yaml"
-                and {a.name for a in node.names} & _YAML_UNSAFE
-            ):
-                found.append(f"{line}: yaml-unsafe-load import")
         if (
             isinstance(node, ast.Assign)
             and any(
@@ -101,36 +101,22 @@ def python_findings(source: str) -> list[str]:
                 or (isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Constant) and t.slice.value == "DEBUG")
                 for t in node.targets
             )
-            and isinstance(node.value, ast.Constant)
-            and node.value.value is True
+            and _is_true(node.value)
         ):
             found.append(f"{line}: debug-on")
         if not isinstance(node, ast.Call):
             continue
         func = _name(node.func)
-        last = func.rsplit(".", 1)[-1]
-        if last == "Markup" and (node.args or node.keywords):
-            found.append(f"{line}: markup-on-content")
-        if last in ("render_template_string", "from_string") or func in ("jinja2.Template", "Template"):
+        if func.rsplit(".", 1)[-1] == "from_string":
             found.append(f"{line}: template-from-string {func}")
         if (
-            (func in ("text", "sa.text", "sqlalchemy.text") or last == "exec_driver_sql")
+            (func in ("text", "sa.text", "sqlalchemy.text") or func.endswith("exec_driver_sql"))
             and node.args
             and _formatted(node.args[0])
         ):
             found.append(f"{line}: sql-text-formatted {func}")
-        if func in ("eval", "exec"):
-            found.append(f"{line}: eval-exec")
-        if any(k.arg == "debug" and isinstance(k.value, ast.Constant) and k.value.value is True for k in node.keywords):
+        if any(k.arg == "debug" and _is_true(k.value) for k in node.keywords):
             found.append(f"{line}: debug-on")
-        if func in ("jinja2.Environment", "Environment") and not any(
-            k.arg == "autoescape" and isinstance(k.value, ast.Constant) and k.value.value is True for k in node.keywords
-        ):
-            found.append(f"{line}: jinja-autoescape-off")
-        if any(
-            k.arg == "shell" and isinstance(k.value, ast.Constant) and k.value.value is True for k in node.keywords
-        ) or func in ("os.system", "os.popen"):
-            found.append(f"{line}: shell")
     return found
 
 
@@ -172,24 +158,48 @@ os.system("ls")
 """
 
 
-def test_the_rules_catch_a_planted_file():
+def _ruff(*paths: Path | str) -> list[str]:
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--config",
+            str(ROOT / "pyproject.toml"),
+            "--no-cache",
+            "--select",
+            ",".join(RUFF_RULES),
+            "--output-format",
+            "concise",
+            *map(str, paths),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode in (0, 1), run.stderr
+    return [line for line in run.stdout.splitlines() if re.match(r".+:\d+:\d+: [A-Z]+\d+ ", line)]
+
+
+def test_the_rules_catch_a_planted_file(tmp_path):
     rules = {f.split(": ", 1)[1].split()[0] for f in python_findings(BAD)}
-    assert rules == {
-        "yaml-unsafe-load",
-        "unsafe-deserialisation",
-        "markup-on-content",
-        "template-from-string",
-        "sql-text-formatted",
-        "eval-exec",
-        "debug-on",
-        "jinja-autoescape-off",
-        "shell",
-    }, rules
-    assert len(python_findings(BAD)) >= 15
+    assert rules == {"template-from-string", "sql-text-formatted", "debug-on"}, rules
+    assert len(python_findings(BAD)) == 5
     assert template_findings("<p>{{ x|safe }}</p>\n{% autoescape false %}{{ Markup(y) }}") != []
-    assert python_findings("Markup()\nsa.text('SELECT 1')\nyaml.load(x, Loader=yaml.CSafeLoader)") == [
-        "3: yaml-unsafe-load yaml.load"
-    ]
+    assert python_findings("Markup()\nsa.text('SELECT 1')\nenv.get_template('a.html')") == []
+    planted = tmp_path / "planted.py"
+    planted.write_text(BAD, encoding="utf-8")
+    codes = {line.split(": ", 1)[1].split()[0] for line in _ruff(planted)}
+    assert codes == set(RUFF_RULES) - {"S604"}, codes  # S604 (a shell=True to any call) has no line here
+    lines = {int(line.split(":")[1]) for line in _ruff(planted)}
+    # the pickle and render_template_string imports, yaml.load, Markup, eval, exec, Environment, shell=True, os.system
+    assert {2, 5, 6, 7, 12, 13, 16, 17, 18} <= lines
+
+
+def test_ruff_security_rules_find_nothing_in_the_packages():
+    assert _ruff(*PACKAGES) == []
 
 
 @pytest.mark.parametrize("package", PACKAGES)
