@@ -148,6 +148,7 @@ _OWN: dict[str, dict[str, str]] = {
         "differs": "差异超出置信区间",
         "unweighted_note": "本报告中以下部分尚未加权：{sections}。",
         "trimmed": "权重截断至 [{lower}, {upper}]：{n} 个权重",
+        "kpi_unweighted": "以下数字未加权；加权结果见",
     },
     "en": {
         "report": "Customer satisfaction report",
@@ -233,6 +234,7 @@ _OWN: dict[str, dict[str, str]] = {
         "differs": "differs by more than the CI",
         "unweighted_note": "Not yet weighted in this report: {sections}.",
         "trimmed": "weights trimmed to [{lower}, {upper}]: {n} weight(s)",
+        "kpi_unweighted": "The figures below are unweighted; the weighted ones are under",
     },
 }
 WORDS: dict[str, dict[str, str]] = {
