@@ -7,7 +7,9 @@ import json
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pandas as pd
+import pyarrow.parquet as pq
 import pyreadstat
 import pytest
 from click.testing import CliRunner
@@ -167,6 +169,13 @@ def test_exports_carry_the_labelled_weight_column(q, df, tmp_path):
     export(table, q, tmp_path / "w.dta", format="dta", lang="en")
     _, meta = pyreadstat.read_dta(tmp_path / "w.dta")
     assert meta.column_names_to_labels["weight"] == "Weight"
+    export(table, q, tmp_path / "w.parquet", format="parquet", lang="en")
+    assert pq.read_schema(tmp_path / "w.parquet").field("weight").metadata[b"label"] == b"Weight"
+    export(table, q, tmp_path / "w.xlsx", format="xlsx", lang="zh")
+    book = openpyxl.load_workbook(tmp_path / "w.xlsx", read_only=True)
+    last = list(book["codebook"].values)[-1]
+    book.close()
+    assert (last[0], "权重" in last, "Weight" in last) == ("weight", True, True)
 
 
 def test_cli_weights_option(q, df, tmp_path):
