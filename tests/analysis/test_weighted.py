@@ -200,3 +200,17 @@ def test_cli_weights_option(q, df, tmp_path):
     assert out.exit_code == 1
     assert f"{margins}:4:14: weighting.margins[0].fields: 'dealr' is no segment field" in out.output
     assert "did you mean 'dealer'?" in out.output
+
+
+def test_a_weighted_figure_outside_the_ci_is_flagged_in_the_report(q, df):
+    # dealer_1's customers are the satisfied ones; weighting dealer_1 up to half the population moves the mean
+    skewed = df.assign(sat_overall=np.where(df["dealer"] == "dealer_1", 5.0, 2.0))
+    result = analyze(q, skewed, exclude=())
+    by = {e.statistic: e for e in result.weighting.estimates}
+    mean = by["satisfaction_mean"]
+    share = (skewed["dealer"] == "dealer_1").mean()
+    assert mean.unweighted == pytest.approx(2 + 3 * share, abs=1e-12)
+    assert mean.weighted == pytest.approx(2 + 3 * 0.5, abs=1e-9)  # dealer_1 is 5000 of 10000
+    assert mean.differs
+    html, _ = render_report(q, result, lang="en")
+    assert html.count('<td class="neg">differs by more than the CI</td>') == sum(e.differs for e in by.values())
