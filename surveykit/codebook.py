@@ -100,7 +100,7 @@ def has_missing_codes(v: Variable) -> bool:
     """Whether skipped and not answered get distinct codes in SPSS and Stata.
 
     Answer variables that are numeric or coded do; text and dates cannot hold
-    them, and metadata and segment fields are never "skipped".  A number whose
+    them, and metadata, segment fields and survey weights are never "skipped".  A number whose
     declared minimum is -1 or lower (or undeclared) could collide with -1 and
     -2, so it keeps plain system-missing in SPSS; Stata's ``.a``/``.b`` never collide.
     """
