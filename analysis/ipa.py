@@ -6,6 +6,7 @@
 returns one importance measure, and :func:`penalty_reward` is Brandt's penalty-reward contrast
 analysis.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -44,8 +45,20 @@ QUADRANT_LABELS = {
 # Exact LMG evaluates 2^p subset regressions; 2^15 = 32,768 is still well under a second.
 LMG_MAX_ATTRIBUTES = 15
 # Column order of RegressionResult.attributes.
-TABLE_ORDER = ("r", "b", "b_se", "b_t", "b_p", "beta_std", "pratt", "vif", "relative_weight",
-               "relative_weight_pct", "lmg", "lmg_pct")
+TABLE_ORDER = (
+    "r",
+    "b",
+    "b_se",
+    "b_t",
+    "b_p",
+    "beta_std",
+    "pratt",
+    "vif",
+    "relative_weight",
+    "relative_weight_pct",
+    "lmg",
+    "lmg_pct",
+)
 
 
 def quadrants(importance: pd.Series, performance: pd.Series, crosshair: tuple[float, float]) -> pd.Series:
@@ -61,18 +74,21 @@ def quadrants(importance: pd.Series, performance: pd.Series, crosshair: tuple[fl
     """
     imp_c, perf_c = crosshair
     perf = performance.reindex(importance.index)
-    return pd.Series([QUADRANT_LABELS[(bool(i >= imp_c), bool(p >= perf_c))] for i, p in zip(importance, perf, strict=True)],
-                     index=importance.index, name="quadrant")
+    return pd.Series(
+        [QUADRANT_LABELS[(bool(i >= imp_c), bool(p >= perf_c))] for i, p in zip(importance, perf, strict=True)],
+        index=importance.index,
+        name="quadrant",
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class IPAResult:
     """Importance-performance grid (see :func:`grid`)."""
 
-    crosshair: tuple[float, float]          # (importance, performance) used for the quadrants
+    crosshair: tuple[float, float]  # (importance, performance) used for the quadrants
     crosshair_rule: str
     scale_crosshair: tuple[float, float] | None
-    data_crosshair: tuple[float, float]     # mean of the attribute means
+    data_crosshair: tuple[float, float]  # mean of the attribute means
     attributes: pd.DataFrame = field(compare=False)  # per attribute: means, sds, n, quadrant
 
     def to_frame(self) -> pd.DataFrame:
@@ -80,11 +96,15 @@ class IPAResult:
 
     def summary(self) -> str:
         imp_c, perf_c = self.crosshair
-        lines = [f"Importance-performance grid (crosshair {self.crosshair_rule}: importance {imp_c:.2f}, "
-                 f"performance {perf_c:.2f})"]
+        lines = [
+            f"Importance-performance grid (crosshair {self.crosshair_rule}: importance {imp_c:.2f}, "
+            f"performance {perf_c:.2f})"
+        ]
         for attr, r in self.attributes.iterrows():
-            lines.append(f"  {attr!s:<16} importance {r['mean_importance']:6.2f}  performance "
-                         f"{r['mean_performance']:6.2f}  {r['quadrant']}")
+            lines.append(
+                f"  {attr!s:<16} importance {r['mean_importance']:6.2f}  performance "
+                f"{r['mean_performance']:6.2f}  {r['quadrant']}"
+            )
         return "\n".join(lines)
 
 
@@ -136,9 +156,16 @@ def grid(
     names = list(attributes)
     perf = values[perf_cols].set_axis(names, axis=1)
     imp = values[imp_cols].set_axis(names, axis=1)
-    table = pd.DataFrame({"mean_performance": perf.mean(), "sd_performance": perf.std(),
-                          "n_performance": perf.notna().sum(), "mean_importance": imp.mean(),
-                          "sd_importance": imp.std(), "n_importance": imp.notna().sum()})
+    table = pd.DataFrame(
+        {
+            "mean_performance": perf.mean(),
+            "sd_performance": perf.std(),
+            "n_performance": perf.notna().sum(),
+            "mean_importance": imp.mean(),
+            "sd_importance": imp.std(),
+            "n_importance": imp.notna().sum(),
+        }
+    )
     table.index.name = "attribute"
     data_c = (float(table["mean_importance"].mean()), float(table["mean_performance"].mean()))
     scale_c = None
@@ -155,12 +182,14 @@ def grid(
     elif isinstance(crosshair, tuple) and len(crosshair) == 2:
         chosen = (float(crosshair[0]), float(crosshair[1]))
     else:
-        raise ValueError(f"crosshair must be 'data_mean', 'data_median', 'scale' or (importance, performance), "
-                         f"got {crosshair!r}")
+        raise ValueError(
+            f"crosshair must be 'data_mean', 'data_median', 'scale' or (importance, performance), got {crosshair!r}"
+        )
     table["quadrant"] = quadrants(table["mean_importance"], table["mean_performance"], chosen)
     rule = crosshair if isinstance(crosshair, str) else "fixed"
-    return IPAResult(crosshair=chosen, crosshair_rule=rule, scale_crosshair=scale_c, data_crosshair=data_c,
-                     attributes=table)
+    return IPAResult(
+        crosshair=chosen, crosshair_rule=rule, scale_crosshair=scale_c, data_crosshair=data_c, attributes=table
+    )
 
 
 def _complete(df: pd.DataFrame, target: str, attributes: Sequence[str], min_extra: int) -> pd.DataFrame:
@@ -174,8 +203,10 @@ def _complete(df: pd.DataFrame, target: str, attributes: Sequence[str], min_extr
     data = numeric_columns(df, [target, *attributes]).dropna()
     needed = len(attributes) + 1 + min_extra
     if len(data) < needed:
-        raise ValueError(f"{len(data)} complete rows of {target!r} and the attributes; at least {needed} are needed "
-                         f"for {len(attributes)} attributes")
+        raise ValueError(
+            f"{len(data)} complete rows of {target!r} and the attributes; at least {needed} are needed "
+            f"for {len(attributes)} attributes"
+        )
     return data
 
 
@@ -197,8 +228,10 @@ def _ols(x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> _Fit:
     if rank < design.shape[1]:
         for j in range(1, design.shape[1]):
             if np.linalg.matrix_rank(design[:, : j + 1]) <= j:
-                raise ValueError(f"column {names[j - 1]!r} is a linear combination of the columns before it "
-                                 "(perfect collinearity); drop it or combine the attributes")
+                raise ValueError(
+                    f"column {names[j - 1]!r} is a linear combination of the columns before it "
+                    "(perfect collinearity); drop it or combine the attributes"
+                )
     coef = np.linalg.solve(r, q.T @ y)
     resid = y - design @ coef
     df_resid = len(y) - design.shape[1]
@@ -207,8 +240,14 @@ def _ols(x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> _Fit:
     se = np.sqrt(sigma2 * (r_inv**2).sum(axis=1))
     t = coef / se
     tss = float(((y - y.mean()) ** 2).sum())
-    return _Fit(coef=coef, se=se, t=t, p=2 * stats.t.sf(np.abs(t), df_resid),
-                r_squared=1 - float(resid @ resid) / tss, df_resid=df_resid)
+    return _Fit(
+        coef=coef,
+        se=se,
+        t=t,
+        p=2 * stats.t.sf(np.abs(t), df_resid),
+        r_squared=1 - float(resid @ resid) / tss,
+        df_resid=df_resid,
+    )
 
 
 def _relative_weights(rxx: np.ndarray, rxy: np.ndarray) -> np.ndarray:
@@ -236,8 +275,10 @@ def _subset_r2(rxx: np.ndarray, rxy: np.ndarray) -> np.ndarray:
 def _lmg(rxx: np.ndarray, rxy: np.ndarray) -> np.ndarray:
     p = len(rxy)
     if p > LMG_MAX_ATTRIBUTES:
-        raise ValueError(f"exact LMG enumerates 2^p subsets and is limited to {LMG_MAX_ATTRIBUTES} attributes, "
-                         f"got {p}; use method='relative_weights' (Johnson 2000), which approximates it closely")
+        raise ValueError(
+            f"exact LMG enumerates 2^p subsets and is limited to {LMG_MAX_ATTRIBUTES} attributes, "
+            f"got {p}; use method='relative_weights' (Johnson 2000), which approximates it closely"
+        )
     r2 = _subset_r2(rxx, rxy)
     masks = np.arange(2**p)
     sizes = np.bitwise_count(masks)
@@ -269,12 +310,16 @@ class RegressionResult:
         return self.attributes.reset_index()
 
     def summary(self) -> str:
-        lines = [f"OLS of {self.target} on {len(self.attributes)} attributes, n = {self.n}: R² = {self.r_squared:.3f} "
-                 f"(adj. {self.adj_r_squared:.3f}), F({self.df1}, {self.df2}) = {self.F:.2f}, p = {self.F_p:.4g}",
-                 "  attribute             b      p   beta      r   RW %  LMG %   VIF"]
+        lines = [
+            f"OLS of {self.target} on {len(self.attributes)} attributes, n = {self.n}: R² = {self.r_squared:.3f} "
+            f"(adj. {self.adj_r_squared:.3f}), F({self.df1}, {self.df2}) = {self.F:.2f}, p = {self.F_p:.4g}",
+            "  attribute             b      p   beta      r   RW %  LMG %   VIF",
+        ]
         for attr, r in self.attributes.iterrows():
-            lines.append(f"  {attr!s:<14} {r['b']:+7.3f} {r['b_p']:6.4f} {r['beta_std']:+6.3f} {r['r']:+6.3f} "
-                         f"{r['relative_weight_pct']:6.1f} {r['lmg_pct']:6.1f} {r['vif']:5.2f}")
+            lines.append(
+                f"  {attr!s:<14} {r['b']:+7.3f} {r['b_p']:6.4f} {r['beta_std']:+6.3f} {r['r']:+6.3f} "
+                f"{r['relative_weight_pct']:6.1f} {r['lmg_pct']:6.1f} {r['vif']:5.2f}"
+            )
         return "\n".join(lines)
 
 
@@ -342,10 +387,20 @@ def regression(df: pd.DataFrame, target: str, attributes: Sequence[str], *, lmg:
     b = fit.coef[1:]
     beta = b * x.std(axis=0, ddof=1) / y.std(ddof=1)
     rw = _relative_weights(rxx, rxy)
-    table = pd.DataFrame({"r": rxy, "b": b, "b_se": fit.se[1:], "b_t": fit.t[1:], "b_p": fit.p[1:],
-                          "beta_std": beta, "pratt": beta * rxy, "vif": np.diag(np.linalg.inv(rxx)),
-                          "relative_weight": rw},
-                         index=pd.Index(attributes, name="attribute"))
+    table = pd.DataFrame(
+        {
+            "r": rxy,
+            "b": b,
+            "b_se": fit.se[1:],
+            "b_t": fit.t[1:],
+            "b_p": fit.p[1:],
+            "beta_std": beta,
+            "pratt": beta * rxy,
+            "vif": np.diag(np.linalg.inv(rxx)),
+            "relative_weight": rw,
+        },
+        index=pd.Index(attributes, name="attribute"),
+    )
     if lmg:
         table["lmg"] = _lmg(rxx, rxy)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -354,9 +409,19 @@ def regression(df: pd.DataFrame, target: str, attributes: Sequence[str], *, lmg:
             table[f"{raw}_pct"] = 100 * table[raw] / table[raw].sum()
     table = table[[c for c in TABLE_ORDER if c in table.columns]]
     f = (r2 / k) / ((1 - r2) / (n - k - 1)) if r2 < 1 else np.inf
-    return RegressionResult(target=target, n=n, r_squared=r2, adj_r_squared=1 - (1 - r2) * (n - 1) / (n - k - 1),
-                            F=float(f), df1=k, df2=n - k - 1, F_p=float(stats.f.sf(f, k, n - k - 1)),
-                            intercept=float(fit.coef[0]), intercept_se=float(fit.se[0]), attributes=table)
+    return RegressionResult(
+        target=target,
+        n=n,
+        r_squared=r2,
+        adj_r_squared=1 - (1 - r2) * (n - 1) / (n - k - 1),
+        F=float(f),
+        df1=k,
+        df2=n - k - 1,
+        F_p=float(stats.f.sf(f, k, n - k - 1)),
+        intercept=float(fit.coef[0]),
+        intercept_se=float(fit.se[0]),
+        attributes=table,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,11 +433,17 @@ class ImportanceResult:
     n: int
     r_squared: float
     importance: pd.Series = field(compare=False)  # raw measure
-    pct: pd.Series = field(compare=False)         # share in percent
+    pct: pd.Series = field(compare=False)  # share in percent
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame({"attribute": self.importance.index, "importance": self.importance.to_numpy(),
-                             "pct": self.pct.to_numpy(), "rank": self.importance.rank(ascending=False).to_numpy()})
+        return pd.DataFrame(
+            {
+                "attribute": self.importance.index,
+                "importance": self.importance.to_numpy(),
+                "pct": self.pct.to_numpy(),
+                "rank": self.importance.rank(ascending=False).to_numpy(),
+            }
+        )
 
     def summary(self) -> str:
         lines = [f"Derived importance ({self.method}) for {self.target}, n = {self.n}, R² = {self.r_squared:.3f}"]
@@ -381,12 +452,18 @@ class ImportanceResult:
         return "\n".join(lines)
 
 
-IMPORTANCE_METHODS = {"correlation": "r", "beta": "beta_std", "pratt": "pratt",
-                      "relative_weights": "relative_weight", "lmg": "lmg"}
+IMPORTANCE_METHODS = {
+    "correlation": "r",
+    "beta": "beta_std",
+    "pratt": "pratt",
+    "relative_weights": "relative_weight",
+    "lmg": "lmg",
+}
 
 
-def derived_importance(df: pd.DataFrame, *, target: str, attributes: Sequence[str],
-                       method: str = "lmg") -> ImportanceResult:
+def derived_importance(
+    df: pd.DataFrame, *, target: str, attributes: Sequence[str], method: str = "lmg"
+) -> ImportanceResult:
     r"""Derived (implicit) importance of attributes for overall satisfaction.
 
     Parameters
@@ -438,9 +515,14 @@ def derived_importance(df: pd.DataFrame, *, target: str, attributes: Sequence[st
     fit = regression(df, target, attributes, lmg=method == "lmg")
     raw = fit.attributes[IMPORTANCE_METHODS[method]].rename("importance")
     total = raw.sum() if method in ("lmg", "relative_weights", "pratt") else raw.abs().sum()
-    return ImportanceResult(method=method, target=target, n=fit.n, r_squared=fit.r_squared, importance=raw,
-                            pct=(100 * (raw if method in ("lmg", "relative_weights", "pratt") else raw.abs())
-                                 / total).rename("pct"))
+    return ImportanceResult(
+        method=method,
+        target=target,
+        n=fit.n,
+        r_squared=fit.r_squared,
+        importance=raw,
+        pct=(100 * (raw if method in ("lmg", "relative_weights", "pratt") else raw.abs()) / total).rename("pct"),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -454,18 +536,22 @@ class PenaltyRewardResult:
     r_squared: float
     intercept: float
     attributes: pd.DataFrame = field(compare=False)  # n_low, n_high, penalty(_p), reward(_p), range, asymmetry, label
-    alpha: float = 0.05                              # significance level of the labels
+    alpha: float = 0.05  # significance level of the labels
 
     def to_frame(self) -> pd.DataFrame:
         return self.attributes.reset_index()
 
     def summary(self) -> str:
-        lines = [f"Penalty-reward contrast analysis of {self.target} (low <= {self.low_if_le:g}, "
-                 f"high >= {self.high_if_ge:g}), n = {self.n}, R² = {self.r_squared:.3f}; labels at p < {self.alpha:g}"]
+        lines = [
+            f"Penalty-reward contrast analysis of {self.target} (low <= {self.low_if_le:g}, "
+            f"high >= {self.high_if_ge:g}), n = {self.n}, R² = {self.r_squared:.3f}; labels at p < {self.alpha:g}"
+        ]
         for attr, r in self.attributes.iterrows():
-            lines.append(f"  {attr!s:<16} penalty {r['penalty']:+.3f} (p {r['penalty_p']:.3f})  reward "
-                         f"{r['reward']:+.3f} (p {r['reward_p']:.3f})  asymmetry {r['impact_asymmetry']:+.2f}  "
-                         f"{r['label']}")
+            lines.append(
+                f"  {attr!s:<16} penalty {r['penalty']:+.3f} (p {r['penalty_p']:.3f})  reward "
+                f"{r['reward']:+.3f} (p {r['reward_p']:.3f})  asymmetry {r['impact_asymmetry']:+.2f}  "
+                f"{r['label']}"
+            )
         return "\n".join(lines)
 
 
@@ -524,8 +610,15 @@ def brandt_label(penalty: float, penalty_p: float, reward: float, reward_p: floa
     return "unclassified"
 
 
-def penalty_reward(df: pd.DataFrame, target: str, attributes: Sequence[str], *,
-                   low_if_le: float, high_if_ge: float, alpha: float = 0.05) -> PenaltyRewardResult:
+def penalty_reward(
+    df: pd.DataFrame,
+    target: str,
+    attributes: Sequence[str],
+    *,
+    low_if_le: float,
+    high_if_ge: float,
+    alpha: float = 0.05,
+) -> PenaltyRewardResult:
     r"""Penalty-reward contrast analysis (Brandt 1987, 1988) with impact asymmetry.
 
     Parameters
@@ -586,20 +679,37 @@ def penalty_reward(df: pd.DataFrame, target: str, attributes: Sequence[str], *,
         dummies[("low", a)] = (data[a] <= low_if_le).astype(float)
         dummies[("high", a)] = (data[a] >= high_if_ge).astype(float)
     used = [key for key, d in dummies.items() if d.sum() > 0]
-    fit = _ols(np.column_stack([dummies[key] for key in used]), data[target].to_numpy(),
-               [f"{kind} dummy of {a}" for kind, a in used])
+    fit = _ols(
+        np.column_stack([dummies[key] for key in used]),
+        data[target].to_numpy(),
+        [f"{kind} dummy of {a}" for kind, a in used],
+    )
     coef = {key: (fit.coef[i + 1], fit.p[i + 1]) for i, key in enumerate(used)}
     rows = {}
     for a in attributes:
         pen, pen_p = coef.get(("low", a), (np.nan, np.nan))
         rew, rew_p = coef.get(("high", a), (np.nan, np.nan))
         asym = (rew + pen) / (rew - pen) if rew > 0 and pen < 0 else np.nan
-        rows[a] = {"n_low": int(dummies[("low", a)].sum()), "n_high": int(dummies[("high", a)].sum()),
-                   "penalty": pen, "penalty_p": pen_p, "reward": rew, "reward_p": rew_p,
-                   "range_of_impact": rew - pen, "impact_asymmetry": asym,
-                   "label": brandt_label(pen, pen_p, rew, rew_p, alpha=alpha)}
+        rows[a] = {
+            "n_low": int(dummies[("low", a)].sum()),
+            "n_high": int(dummies[("high", a)].sum()),
+            "penalty": pen,
+            "penalty_p": pen_p,
+            "reward": rew,
+            "reward_p": rew_p,
+            "range_of_impact": rew - pen,
+            "impact_asymmetry": asym,
+            "label": brandt_label(pen, pen_p, rew, rew_p, alpha=alpha),
+        }
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "attribute"
-    return PenaltyRewardResult(target=target, n=len(data), low_if_le=low_if_le, high_if_ge=high_if_ge,
-                               r_squared=float(fit.r_squared), intercept=float(fit.coef[0]), attributes=table,
-                               alpha=alpha)
+    return PenaltyRewardResult(
+        target=target,
+        n=len(data),
+        low_if_le=low_if_le,
+        high_if_ge=high_if_ge,
+        r_squared=float(fit.r_squared),
+        intercept=float(fit.coef[0]),
+        attributes=table,
+        alpha=alpha,
+    )

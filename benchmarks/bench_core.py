@@ -8,6 +8,7 @@ Ratios against a baseline run in the same process:
 
 Run: ``python benchmarks/bench_core.py [--quick]``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,15 +28,29 @@ from surveykit.simulate import simulate  # noqa: E402
 
 
 def generated_questionnaire(pages: int = 100, per_page: int = 50) -> str:
-    lines = ["survey: big", "version: 1", "title: {zh: 大问卷, en: Big}", "languages: [zh, en]",
-             "scales:", "  a5:", "    points: 5", "    labels:", "      1: {zh: 很差, en: Poor}",
-             "      5: {zh: 很好, en: Excellent}", "pages:"]
+    lines = [
+        "survey: big",
+        "version: 1",
+        "title: {zh: 大问卷, en: Big}",
+        "languages: [zh, en]",
+        "scales:",
+        "  a5:",
+        "    points: 5",
+        "    labels:",
+        "      1: {zh: 很差, en: Poor}",
+        "      5: {zh: 很好, en: Excellent}",
+        "pages:",
+    ]
     for p in range(pages):
         lines += [f"  - id: p{p}", f"    title: {{zh: 第{p}页, en: Page {p}}}", "    questions:"]
         for i in range(per_page):
             cond = f"\n        visible_if: q{p}_{i - 1} >= 2" if i % 10 == 9 else ""
-            lines += [f"      - id: q{p}_{i}", "        type: likert", "        scale: a5",
-                      f"        text: {{zh: 第{p}页第{i}题，您满意吗？, en: \"Page {p} item {i}: are you satisfied?\"}}{cond}"]
+            lines += [
+                f"      - id: q{p}_{i}",
+                "        type: likert",
+                "        scale: a5",
+                f'        text: {{zh: 第{p}页第{i}题，您满意吗？, en: "Page {p} item {i}: are you satisfied?"}}{cond}',
+            ]
     return "\n".join(lines) + "\n"
 
 

@@ -10,6 +10,7 @@ exit status says whether the targets were met.
 
 Run: ``python benchmarks/bench_hostile.py [--quick]`` (best of 3; ``--quick`` best of 1).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,8 +57,9 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="best of 1 instead of 3")
     args = parser.parse_args()
     repeat = 1 if args.quick else 3
-    times = {path.name: best_of(lambda path=path: load_questionnaire(path), repeat)
-             for path in sorted(CORPUS.glob("*.yaml"))}
+    times = {
+        path.name: best_of(lambda path=path: load_questionnaire(path), repeat) for path in sorted(CORPUS.glob("*.yaml"))
+    }
     bomb = alias_bomb()
     times["(alias bomb, in memory)"] = best_of(lambda: load_questionnaire(bomb), repeat)
     with tempfile.TemporaryDirectory(prefix="sk-hostile-") as tmp:

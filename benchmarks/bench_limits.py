@@ -9,6 +9,7 @@ slowest and median answer per round; the exit status says whether the target was
 
 Run: ``python benchmarks/bench_limits.py [--quick]`` (5 rounds; ``--quick`` 2).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,7 +27,7 @@ from tests.support.seckit import LiveTransport, fetch, populate  # noqa: E402
 
 TEN_MIB = 10 * 1024 * 1024
 CLIENTS = 10
-TARGET_S = 1.0        # RELIABILITY.md §6: each 413 within 1 s
+TARGET_S = 1.0  # RELIABILITY.md §6: each 413 within 1 s
 
 
 def one_round(server: LiveServer) -> list[tuple[float, bytes]]:
@@ -63,8 +64,11 @@ def main() -> int:
                 times = [elapsed for elapsed, _ in results]
                 refused = sum(line.startswith(b"HTTP/1.1 413") for _, line in results)
                 slowest = max(times) if times else float("nan")
-                print(f"round {n}: {refused}/{CLIENTS} answered 413; slowest {1000 * slowest:.0f} ms, "
-                      f"median {1000 * statistics.median(times):.0f} ms", flush=True)
+                print(
+                    f"round {n}: {refused}/{CLIENTS} answered 413; slowest {1000 * slowest:.0f} ms, "
+                    f"median {1000 * statistics.median(times):.0f} ms",
+                    flush=True,
+                )
                 if refused != CLIENTS or not slowest < TARGET_S:
                     missed.append(n)
     print("  target met (each 413 within 1 s)" if not missed else f"  NOT MET in rounds {missed}")

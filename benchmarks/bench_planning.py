@@ -20,6 +20,7 @@ Best of ``--repeat`` runs for the vectorised path, one run of each loop (about t
 all, almost all of it in the loops). Run:
 ``python benchmarks/bench_planning.py [--reps 500] [--n-per-dealer 60] [--repeat 3]``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,8 +57,10 @@ effects:
 
 
 def _plain_loop(q, scenario, n_per_dealer: int, reps: int, seed: int) -> pd.DataFrame:
-    rows = [planning.power(q, scenario, n_per_dealer=n_per_dealer, reps=1, seed=seed + r, method="loop").table
-            for r in range(reps)]
+    rows = [
+        planning.power(q, scenario, n_per_dealer=n_per_dealer, reps=1, seed=seed + r, method="loop").table
+        for r in range(reps)
+    ]
     stacked = pd.concat(rows)
     return stacked.groupby("effect", sort=False)["detected"].sum().div(reps).rename("power").to_frame()
 
@@ -81,26 +84,32 @@ def main() -> None:
             fast = planning.power(q, scenario, n_per_dealer=args.n_per_dealer, reps=args.reps, seed=args.seed)
             best = min(best, time.perf_counter() - started)
         started = time.perf_counter()
-        same = planning.power(q, scenario, n_per_dealer=args.n_per_dealer, reps=args.reps, seed=args.seed,
-                              method="loop")
+        same = planning.power(
+            q, scenario, n_per_dealer=args.n_per_dealer, reps=args.reps, seed=args.seed, method="loop"
+        )
         loop_s = time.perf_counter() - started
         started = time.perf_counter()
         plain = _plain_loop(q, scenario, args.n_per_dealer, args.reps, args.seed)
         plain_s = time.perf_counter() - started
         assert fast is not None
         if not fast.table.equals(same.table):
-            raise SystemExit(f"{name}: the vectorised rules and the report's functions disagree:\n"
-                             f"{fast.table}\n{same.table}")
+            raise SystemExit(
+                f"{name}: the vectorised rules and the report's functions disagree:\n{fast.table}\n{same.table}"
+            )
 
         def powers(values: pd.Series) -> str:
             return "  ".join(f"{effect} {100 * p:.1f} %" for effect, p in values.items())
 
         fast_power = fast.table.set_index("effect")["power"]
-        for method, seconds, shown in [("vectorised", best, fast_power),
-                                       ("loop, same data", loop_s, same.table.set_index("effect")["power"]),
-                                       ("plain loop", plain_s, plain["power"])]:
-            print(f"{name:<18} {method:<16} {seconds:8.2f} {args.reps / seconds:9.1f} {seconds / best:6.1f}x  "
-                  f"{powers(shown)}")
+        for method, seconds, shown in [
+            ("vectorised", best, fast_power),
+            ("loop, same data", loop_s, same.table.set_index("effect")["power"]),
+            ("plain loop", plain_s, plain["power"]),
+        ]:
+            print(
+                f"{name:<18} {method:<16} {seconds:8.2f} {args.reps / seconds:9.1f} {seconds / best:6.1f}x  "
+                f"{powers(shown)}"
+            )
     print("vectorised rules and the report's functions on the same data: same detections and false alarms")
 
 

@@ -22,6 +22,7 @@ interpreter the script prints analysis.pls alone.
 Run: ``PLSPM_PYTHON=~/plspm-venv/bin/python python benchmarks/bench_pls.py [--quick]`` (about
 2 minutes with the peer; ``--quick`` uses 20,000 rows, 1,000 resamples, 100 peer resamples).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -129,8 +130,13 @@ def peer(python: str | None, folder: Path, task: str, resamples: int, repeats: i
         print("  Python plspm not run (give its interpreter with --plspm-python or PLSPM_PYTHON)")
         return None
     try:
-        done = subprocess.run([python, "-c", PEER, str(folder), task, str(resamples), str(repeats)],
-                              capture_output=True, text=True, check=True, timeout=1800)
+        done = subprocess.run(
+            [python, "-c", PEER, str(folder), task, str(resamples), str(repeats)],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=1800,
+        )
     except (OSError, subprocess.SubprocessError) as exc:
         print(f"  Python plspm not run ({type(exc).__name__}: {str(exc).strip()[:200]})")
         return None
@@ -141,8 +147,11 @@ def peer(python: str | None, folder: Path, task: str, resamples: int, repeats: i
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--plspm-python", default=os.environ.get("PLSPM_PYTHON"),
-                        help="interpreter with plspm 0.5.7 installed (default: $PLSPM_PYTHON)")
+    parser.add_argument(
+        "--plspm-python",
+        default=os.environ.get("PLSPM_PYTHON"),
+        help="interpreter with plspm 0.5.7 installed (default: $PLSPM_PYTHON)",
+    )
     parser.add_argument("--plspm-resamples", type=int, default=None)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
@@ -158,28 +167,36 @@ def main() -> None:
         (folder / "model.json").write_text(json.dumps({"blocks": BLOCKS, "paths": PATHS}))
 
         secs, peak, res = measure(lambda: pls.fit(big, BLOCKS, PATHS), args.repeat)
-        print(f"\nfit, {n_fit:,} x 17: analysis.pls {secs:.3f} s, peak {peak / 2**20:.1f} MiB "
-              f"(data {big.memory_usage(index=False).sum() / 2**20:.1f} MiB)")
+        print(
+            f"\nfit, {n_fit:,} x 17: analysis.pls {secs:.3f} s, peak {peak / 2**20:.1f} MiB "
+            f"(data {big.memory_usage(index=False).sum() / 2**20:.1f} MiB)"
+        )
         other = peer(args.plspm_python, folder, "fit", 0, args.repeat)
         if other:
             gap = max(abs(other["paths"][f"{f}->{t}"] - res.path_matrix.loc[t, f]) for f, t in PATHS)
-            print(f"  Python plspm {other['versions']['plspm']} (pandas {other['versions']['pandas']}): "
-                  f"{other['seconds']:.3f} s, peak {other['peak'] / 2**20:.1f} MiB; "
-                  f"ratio plspm / analysis.pls = {other['seconds'] / secs:.1f}x; max |path difference| {gap:.1e}")
+            print(
+                f"  Python plspm {other['versions']['plspm']} (pandas {other['versions']['pandas']}): "
+                f"{other['seconds']:.3f} s, peak {other['peak'] / 2**20:.1f} MiB; "
+                f"ratio plspm / analysis.pls = {other['seconds'] / secs:.1f}x; max |path difference| {gap:.1e}"
+            )
 
         fitted = pls.fit(small, BLOCKS, PATHS)
         secs, peak, boot = measure(lambda: pls.bootstrap(fitted, n_boot=n_boot, seed=1), args.repeat)
-        print(f"\nbootstrap, {n_boot:,} resamples of 800 x 17 (with BCa): analysis.pls {secs:.3f} s "
-              f"({n_boot / secs:,.0f} resamples/s), peak {peak / 2**20:.1f} MiB, {boot.n_failed} failed")
+        print(
+            f"\nbootstrap, {n_boot:,} resamples of 800 x 17 (with BCa): analysis.pls {secs:.3f} s "
+            f"({n_boot / secs:,.0f} resamples/s), peak {peak / 2**20:.1f} MiB, {boot.n_failed} failed"
+        )
         secs_plain, _, _ = measure(lambda: pls.bootstrap(fitted, n_boot=n_boot, seed=1, bca=False), args.repeat)
         print(f"  without BCa: {secs_plain:.3f} s")
         other = peer(args.plspm_python, folder, "boot", peer_boot, 1)
         if other:
             scaled = other["seconds"] * n_boot / peer_boot
-            print(f"  Python plspm, {peer_boot} resamples on 2 processes: {other['seconds']:.2f} s "
-                  f"({peer_boot / other['seconds']:,.1f} resamples/s), largest worker resident set "
-                  f"{other['peak'] / 2**20:.0f} MiB; {n_boot:,} resamples about {scaled:.0f} s; "
-                  f"ratio plspm / analysis.pls = {scaled / secs:.0f}x")
+            print(
+                f"  Python plspm, {peer_boot} resamples on 2 processes: {other['seconds']:.2f} s "
+                f"({peer_boot / other['seconds']:,.1f} resamples/s), largest worker resident set "
+                f"{other['peak'] / 2**20:.0f} MiB; {n_boot:,} resamples about {scaled:.0f} s; "
+                f"ratio plspm / analysis.pls = {scaled / secs:.0f}x"
+            )
 
 
 if __name__ == "__main__":

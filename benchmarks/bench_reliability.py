@@ -14,6 +14,7 @@ stops repeating after a time budget, so a loaded machine still finishes in about
 
 Run: ``python benchmarks/bench_reliability.py [--quick]`` (about 15 s; ``--quick`` about 5 s).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -120,7 +121,7 @@ def main() -> int:
     args = parser.parse_args()
     n_complete, n_missing, repeat = (200_000, 100_000, 3) if args.quick else (1_000_000, 100_000, 7)
     rng = np.random.default_rng(20261123)
-    missed = _complete_section(n_complete, rng, repeat)   # its 1M-row data is freed on return
+    missed = _complete_section(n_complete, rng, repeat)  # its 1M-row data is freed on return
     missed += _missing_section(n_missing, rng, repeat)
     if missed:
         print("\naims missed (timings on a shared machine are noisy; rerun to confirm):\n  " + "\n  ".join(missed))
@@ -136,23 +137,33 @@ def _complete_section(n_complete: int, rng: np.random.Generator, repeat: int) ->
     x = complete.to_numpy()
     full = reliability.cronbach_alpha(complete)
     assert abs(full.alpha - alpha_np_cov(x)) < 1e-10
-    times = best_ms({
-        "floor np.cov": lambda: alpha_np_cov(x),
-        "floor X'X": lambda: alpha_gram(x),
-        "cronbach_alpha (full)": lambda: reliability.cronbach_alpha(complete),
-        "pingouin.cronbach_alpha": lambda: pingouin.cronbach_alpha(complete),
-    }, repeat, budget_s=15.0)
-    missed += report(f"{n_complete:,} x {K} complete, alpha {full.alpha:.4f}", times, "floor np.cov",
-                     {"cronbach_alpha (full)": ("<= 2x", 2.0)})
+    times = best_ms(
+        {
+            "floor np.cov": lambda: alpha_np_cov(x),
+            "floor X'X": lambda: alpha_gram(x),
+            "cronbach_alpha (full)": lambda: reliability.cronbach_alpha(complete),
+            "pingouin.cronbach_alpha": lambda: pingouin.cronbach_alpha(complete),
+        },
+        repeat,
+        budget_s=15.0,
+    )
+    missed += report(
+        f"{n_complete:,} x {K} complete, alpha {full.alpha:.4f}",
+        times,
+        "floor np.cov",
+        {"cronbach_alpha (full)": ("<= 2x", 2.0)},
+    )
     vs_pingouin = times["cronbach_alpha (full)"] / times["pingouin.cronbach_alpha"]
     print(f"  full / pingouin = {vs_pingouin:.2f}x   aim < 1x {'ok' if vs_pingouin < 1 else 'MISSED'}")
     if vs_pingouin >= 1:
         missed.append(f"complete: full / pingouin {vs_pingouin:.2f}x (< 1x)")
     peak = peak_bytes(lambda: reliability.cronbach_alpha(complete))
     total = (x.nbytes + peak) / x.nbytes
-    print(f"  memory: data {x.nbytes / 2**20:.0f} MiB, peak allocated in the call {peak / 2**20:.1f} MiB "
-          f"= {peak / x.nbytes:.2f}x data; data + peak = {total:.2f}x data   aim <= 1.5x "
-          f"{'ok' if total <= 1.5 else 'MISSED'}")
+    print(
+        f"  memory: data {x.nbytes / 2**20:.0f} MiB, peak allocated in the call {peak / 2**20:.1f} MiB "
+        f"= {peak / x.nbytes:.2f}x data; data + peak = {total:.2f}x data   aim <= 1.5x "
+        f"{'ok' if total <= 1.5 else 'MISSED'}"
+    )
     if total > 1.5:
         missed.append(f"complete: memory {total:.2f}x data (<= 1.5x)")
     return missed
@@ -167,19 +178,29 @@ def _missing_section(n_missing: int, rng: np.random.Generator, repeat: int) -> l
     y = gappy.to_numpy()
     pairwise = reliability.cronbach_alpha(gappy)
     assert abs(pairwise.alpha - alpha_pairwise(y)) < 1e-10
-    times = best_ms({
-        "floor pairwise (3 BLAS)": lambda: alpha_pairwise(y),
-        "cronbach_alpha (full)": lambda: reliability.cronbach_alpha(gappy),
-        "pingouin.cronbach_alpha": lambda: pingouin.cronbach_alpha(gappy),
-    }, 3 * repeat, budget_s=10.0)  # cheap calls: more runs to get one undisturbed by other work
+    times = best_ms(
+        {
+            "floor pairwise (3 BLAS)": lambda: alpha_pairwise(y),
+            "cronbach_alpha (full)": lambda: reliability.cronbach_alpha(gappy),
+            "pingouin.cronbach_alpha": lambda: pingouin.cronbach_alpha(gappy),
+        },
+        3 * repeat,
+        budget_s=10.0,
+    )  # cheap calls: more runs to get one undisturbed by other work
     print()
-    missed += report(f"{n_missing:,} x {K}, {np.isnan(y).mean():.1%} missing (pairwise), alpha {pairwise.alpha:.4f}",
-                     times, "floor pairwise (3 BLAS)", {"cronbach_alpha (full)": ("<= 2x", 2.0)})
+    missed += report(
+        f"{n_missing:,} x {K}, {np.isnan(y).mean():.1%} missing (pairwise), alpha {pairwise.alpha:.4f}",
+        times,
+        "floor pairwise (3 BLAS)",
+        {"cronbach_alpha (full)": ("<= 2x", 2.0)},
+    )
     peak = peak_bytes(lambda: reliability.cronbach_alpha(gappy))
     total = (y.nbytes + peak) / y.nbytes
-    print(f"  memory: data {y.nbytes / 2**20:.1f} MiB, peak allocated in the call {peak / 2**20:.1f} MiB "
-          f"= {peak / y.nbytes:.2f}x data; data + peak = {total:.2f}x data   aim <= 1.5x "
-          f"{'ok' if total <= 1.5 else 'MISSED'}")
+    print(
+        f"  memory: data {y.nbytes / 2**20:.1f} MiB, peak allocated in the call {peak / 2**20:.1f} MiB "
+        f"= {peak / y.nbytes:.2f}x data; data + peak = {total:.2f}x data   aim <= 1.5x "
+        f"{'ok' if total <= 1.5 else 'MISSED'}"
+    )
     if total > 1.5:
         missed.append(f"missing: memory {total:.2f}x data (<= 1.5x)")
     return missed

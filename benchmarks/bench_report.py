@@ -7,6 +7,7 @@ matrix of the same table (the least any analysis of these data must do).
 
 Run: ``python benchmarks/bench_report.py [--quick]`` (100,000 rows; --quick 20,000).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,8 +35,15 @@ def main() -> None:
     args = parser.parse_args()
     n = 20_000 if args.quick else 100_000
     q = load_questionnaire(ROOT / "questionnaires" / "servqual.yaml")
-    df = simulate(q, n, seed=1, missing=0.02, careless=0.03, fields={"dealer": [f"D{i:02d}" for i in range(1, 31)]},
-                  waves=["2026Q1", "2026Q2", "2026Q3", "2026Q4"])
+    df = simulate(
+        q,
+        n,
+        seed=1,
+        missing=0.02,
+        careless=0.03,
+        fields={"dealer": [f"D{i:02d}" for i in range(1, 31)]},
+        waves=["2026Q1", "2026Q2", "2026Q3", "2026Q4"],
+    )
     items = [v.name for v in q.answer_variables() if v.role in ("expectation", "perception")]
     began = time.perf_counter()
     x = df[items].to_numpy(float)
@@ -49,11 +57,16 @@ def main() -> None:
     analyze(q, df)
     profile.disable()
     stats_s = time.perf_counter() - began
-    print(f"analyze on {n:,} SERVQUAL responses: {stats_s:.2f} s  ({stats_s / base:.0f}x the numpy baseline of {base * 1000:.0f} ms)")
+    print(
+        f"analyze on {n:,} SERVQUAL responses: {stats_s:.2f} s  ({stats_s / base:.0f}x the numpy baseline of {base * 1000:.0f} ms)"
+    )
     print("  where it goes (cumulative, top sections):")
     table = pstats.Stats(profile).stats  # type: ignore[attr-defined]
-    sections = {name: cum for (path, _, name), (_, _, _, cum, _) in table.items()
-                if path.endswith("analysis/analyze.py") and name.startswith("_") and name != "_attempt"}
+    sections = {
+        name: cum
+        for (path, _, name), (_, _, _, cum, _) in table.items()
+        if path.endswith("analysis/analyze.py") and name.startswith("_") and name != "_attempt"
+    }
     for name, cum in sorted(sections.items(), key=lambda kv: -kv[1])[:8]:
         print(f"    {name:<22} {cum:6.2f} s  {100 * cum / stats_s:5.1f} %")
 
@@ -63,7 +76,11 @@ def main() -> None:
         total = time.perf_counter() - began
         size = (Path(tmp) / "report.html").stat().st_size
     print(f"report (zh) on {n:,} responses: {total:.2f} s, {size / 1024:.0f} KB")
-    for part, seconds in (("statistics", timings.statistics_s), ("charts", timings.charts_s), ("render", timings.render_s)):
+    for part, seconds in (
+        ("statistics", timings.statistics_s),
+        ("charts", timings.charts_s),
+        ("render", timings.render_s),
+    ):
         print(f"    {part:<12} {seconds:6.2f} s  {100 * seconds / total:5.1f} %")
 
 

@@ -15,6 +15,7 @@ Run: ``python benchmarks/bench_store.py [--quick] [--pg URL]``.  PostgreSQL
 runs in a throwaway schema that is dropped at the end; it is left out (with a
 note) when the server does not answer.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,8 +44,20 @@ from tests.support.pgschema import PG_URL, PostgresSchema  # noqa: E402
 
 QUESTIONNAIRE = ROOT / "questionnaires" / "servqual.yaml"
 CLIENTS = 16
-BARE_COLUMNS = ("response_id", "survey", "version_id", "key", "answers_hash", "language", "wave", "started_at",
-                "submitted_at", "duration_s", "fields", "answers")
+BARE_COLUMNS = (
+    "response_id",
+    "survey",
+    "version_id",
+    "key",
+    "answers_hash",
+    "language",
+    "wave",
+    "started_at",
+    "submitted_at",
+    "duration_s",
+    "fields",
+    "answers",
+)
 BARE_DDL = """CREATE TABLE bare_responses (id {serial} PRIMARY KEY, response_id VARCHAR(32) NOT NULL,
   survey VARCHAR(100) NOT NULL, version_id INTEGER NOT NULL, key VARCHAR(128) NOT NULL,
   answers_hash VARCHAR(64) NOT NULL, language VARCHAR(16) NOT NULL, wave VARCHAR(100), started_at TIMESTAMP,
@@ -140,7 +153,9 @@ class SQLiteBackend(Backend):
             def work(i: int) -> None:
                 row = row_for(i)
                 conn.execute(sql, [row[c] for c in BARE_COLUMNS])
+
             return work
+
         return make
 
 
@@ -168,7 +183,9 @@ class PostgresBackend(Backend):
             def work(i: int) -> None:
                 row = row_for(i)
                 conn.execute(sql, [row[c] for c in BARE_COLUMNS], prepare=True)
+
             return work
+
         return make
 
     def close(self) -> None:
@@ -179,30 +196,45 @@ def bench_submissions(backend: Backend, q: Any, yaml_text: str, pool: list, seco
     engine = storage.make_engine(backend.url)
     storage.init_db(engine)
     version_id = storage.register_version(engine, q, yaml_text)
-    engine.dispose()   # no connection may cross the fork into the clients
+    engine.dispose()  # no connection may cross the fork into the clients
     backend.create_bare()
 
     def bare_row(i: int) -> dict[str, Any]:
         answers, fields = pool[i % len(pool)]
         now = utcnow()
-        return dict(response_id=uuid.uuid4().hex, survey=q.survey, version_id=version_id, key=f"bare-{i}",
-                    answers_hash=storage.answers_hash(answers), language=q.languages[0], wave=None, started_at=None,
-                    submitted_at=now, duration_s=None, fields=json.dumps(fields, ensure_ascii=False),
-                    answers=json.dumps(answers, ensure_ascii=False))
+        return dict(
+            response_id=uuid.uuid4().hex,
+            survey=q.survey,
+            version_id=version_id,
+            key=f"bare-{i}",
+            answers_hash=storage.answers_hash(answers),
+            language=q.languages[0],
+            wave=None,
+            started_at=None,
+            submitted_at=now,
+            duration_s=None,
+            fields=json.dumps(fields, ensure_ascii=False),
+            answers=json.dumps(answers, ensure_ascii=False),
+        )
 
     def store_worker() -> Callable[[int], None]:
-        own = storage.make_engine(backend.url)   # in the client process
+        own = storage.make_engine(backend.url)  # in the client process
 
         def work(i: int) -> None:
             answers, fields = pool[i % len(pool)]
             storage.save_response(own, q, answers, key=f"store-{i}", language=q.languages[0], fields=fields)
+
         return work
 
     bare1, e1 = _run_clients(seconds, backend.bare_worker(bare_row))
     store, e2 = _run_clients(seconds, store_worker)
     bare2, e3 = _run_clients(seconds, backend.bare_worker(bare_row))
-    return {"bare": (bare1 + bare2) / 2, "bare_spread": abs(bare1 - bare2) / max(bare1, bare2), "store": store,
-            "errors": f"{e1 + e3} / {e2}"}
+    return {
+        "bare": (bare1 + bare2) / 2,
+        "bare_spread": abs(bare1 - bare2) / max(bare1, bare2),
+        "store": store,
+        "errors": f"{e1 + e3} / {e2}",
+    }
 
 
 def bench_frame(backend: Backend, q: Any, yaml_text: str, pool: list, n: int) -> dict[str, float]:
@@ -213,13 +245,25 @@ def bench_frame(backend: Backend, q: Any, yaml_text: str, pool: list, n: int) ->
     rows = []
     for i in range(n):
         answers, fields = pool[i % len(pool)]
-        rows.append(dict(response_id=uuid.uuid4().hex, survey=q.survey, version_id=version_id, key=f"frame-{i}",
-                         answers_hash=hashlib.sha256(str(i).encode()).hexdigest(), language=q.languages[i % 2],
-                         wave=None, started_at=now, submitted_at=now, duration_s=300.0, fields=fields,
-                         answers=answers))
-    with write_transaction(engine) as conn:   # loading only: one bulk transaction, not the timed path
+        rows.append(
+            dict(
+                response_id=uuid.uuid4().hex,
+                survey=q.survey,
+                version_id=version_id,
+                key=f"frame-{i}",
+                answers_hash=hashlib.sha256(str(i).encode()).hexdigest(),
+                language=q.languages[i % 2],
+                wave=None,
+                started_at=now,
+                submitted_at=now,
+                duration_s=300.0,
+                fields=fields,
+                answers=answers,
+            )
+        )
+    with write_transaction(engine) as conn:  # loading only: one bulk transaction, not the timed path
         for start in range(0, n, 5000):
-            conn.execute(responses.insert(), rows[start:start + 5000])
+            conn.execute(responses.insert(), rows[start : start + 5000])
     frame_times, raw_times = [], []
     for _ in range(3):
         t0 = time.perf_counter()
@@ -258,15 +302,21 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             for backend in backends:
                 backend.close()
-    print(f"\nresponse store, {q.survey} ({len(q.answer_variables())} answer variables), {CLIENTS} client processes, "
-          f"{seconds:g} s per run\n")
-    print(f"| backend | bare insert /s | save_response /s | ratio | bare spread | failed bare / store "
-          f"| responses_frame {frame_rows:,} rows | raw fetch | frame / raw |")
+    print(
+        f"\nresponse store, {q.survey} ({len(q.answer_variables())} answer variables), {CLIENTS} client processes, "
+        f"{seconds:g} s per run\n"
+    )
+    print(
+        f"| backend | bare insert /s | save_response /s | ratio | bare spread | failed bare / store "
+        f"| responses_frame {frame_rows:,} rows | raw fetch | frame / raw |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for name, sub, frame in results:
-        print(f"| {name} | {sub['bare']:,.0f} | {sub['store']:,.0f} | **{sub['store'] / sub['bare']:.2f}** "
-              f"| {sub['bare_spread']:.0%} | {sub['errors']} | {frame['frame']:.2f} s | {frame['raw']:.2f} s "
-              f"| {frame['frame'] / frame['raw']:.1f} |")
+        print(
+            f"| {name} | {sub['bare']:,.0f} | {sub['store']:,.0f} | **{sub['store'] / sub['bare']:.2f}** "
+            f"| {sub['bare_spread']:.0%} | {sub['errors']} | {frame['frame']:.2f} s | {frame['raw']:.2f} s "
+            f"| {frame['frame'] / frame['raw']:.1f} |"
+        )
     return 0
 
 

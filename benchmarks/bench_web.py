@@ -22,6 +22,7 @@ Run: ``python benchmarks/bench_web.py [--quick] [--pg URL] [--no-pg] [--seconds 
 PostgreSQL runs in a throwaway schema that is dropped at the end; it is left out (with a note)
 when the server does not answer.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,16 +49,19 @@ sys.path.insert(0, str(ROOT))
 from tests.support.pgschema import PG_URL, PostgresSchema  # noqa: E402
 
 SECRET = "bench-web-secret-key-0123456789abcdef"  # noqa: S105 - a throwaway key for a server on 127.0.0.1
-CLIENT_PROCS, THREADS = 2, 8                      # 16 concurrent clients
+CLIENT_PROCS, THREADS = 2, 8  # 16 concurrent clients
 ITEMS = 40
 SURVEY_40 = "bench40"
 STATUS = {"bare_insert": 201, "submit": 303, "jinja": 200, "page": 200, "hello": 200}
 
 
 def _questionnaire_40() -> str:
-    items = "\n".join(f"          - {{id: i{n:02d}, type: likert, scale: agree7, text: {{zh: 第{n}题陈述。, en: Statement {n}.}}}}"
-                      for n in range(1, ITEMS + 1))
-    return textwrap.dedent("""\
+    items = "\n".join(
+        f"          - {{id: i{n:02d}, type: likert, scale: agree7, text: {{zh: 第{n}题陈述。, en: Statement {n}.}}}}"
+        for n in range(1, ITEMS + 1)
+    )
+    return (
+        textwrap.dedent("""\
         survey: bench40
         version: 1
         title: {zh: 四十题, en: Forty items}
@@ -71,7 +75,10 @@ def _questionnaire_40() -> str:
         pages:
           - id: only
             questions:
-        """) + items + "\n"
+        """)
+        + items
+        + "\n"
+    )
 
 
 def instruments() -> list[Path]:
@@ -114,8 +121,11 @@ def _plain_questions(q: Any, screen_id: str, lang: str) -> list[dict[str, Any]]:
     screen = next(s for s in q.screens() if s.id == screen_id)
     out = []
     for question in screen.questions:
-        groups = [(r.id, r.text.best(lang)) for r in question.rows] if question.type == "matrix" else \
-            [(question.id, question.text.best(lang))]
+        groups = (
+            [(r.id, r.text.best(lang)) for r in question.rows]
+            if question.type == "matrix"
+            else [(question.id, question.text.best(lang))]
+        )
         for name, text in groups:
             if question.options:
                 options = [(o.code, o.text.best(lang)) for o in question.options]
@@ -168,6 +178,7 @@ def wsgi_app() -> Any:
 
 # -- minted credentials for the real submit ------------------------------------------------------------
 
+
 def mint(n: int) -> list[tuple[str, str, str]]:
     """n distinct (session cookie, CSRF token, signed submission key), as the GET of the page would give."""
     import flask
@@ -192,6 +203,7 @@ def mint(n: int) -> list[tuple[str, str, str]]:
 
 # -- load generation ---------------------------------------------------------------------------------------
 
+
 def _client_proc(port: int, kind: str, seconds: float, creds: list[tuple[str, str, str]], out: Any) -> None:
     """8 client threads on raw sockets: one pre-built request each, read to EOF (sync workers close)."""
     answers = "&".join(f"q_i{n:02d}={(n % 7) + 1}" for n in range(1, ITEMS + 1))
@@ -209,8 +221,12 @@ def _client_proc(port: int, kind: str, seconds: float, creds: list[tuple[str, st
             head += f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n"
         return (head + "\r\n" + body).encode()
 
-    fixed = {"bare_insert": build("POST", "/bare/insert", bare_body), "hello": build("GET", "/bare/hello"),
-             "jinja": build("GET", "/bare/jinja"), "page": build("GET", page_path)}
+    fixed = {
+        "bare_insert": build("POST", "/bare/insert", bare_body),
+        "hello": build("GET", "/bare/hello"),
+        "jinja": build("GET", "/bare/jinja"),
+        "page": build("GET", page_path),
+    }
 
     def request() -> bytes:
         if kind in fixed:
@@ -254,15 +270,24 @@ def _client_proc(port: int, kind: str, seconds: float, creds: list[tuple[str, st
         t.start()
     for t in threads:
         t.join()
-    out.put((sum(r[0] for r in results), [x for r in results for x in r[1]], sum(r[2] for r in results),
-             sum(r[3] for r in results), cursor[0]))
+    out.put(
+        (
+            sum(r[0] for r in results),
+            [x for r in results for x in r[1]],
+            sum(r[2] for r in results),
+            sum(r[3] for r in results),
+            cursor[0],
+        )
+    )
 
 
 def load(port: int, kind: str, seconds: float, creds: list[list[tuple[str, str, str]]] | None = None) -> dict[str, Any]:
     ctx = multiprocessing.get_context("fork")
     out = ctx.Queue()
-    procs = [ctx.Process(target=_client_proc, args=(port, kind, seconds, creds[i] if creds else [], out))
-             for i in range(CLIENT_PROCS)]
+    procs = [
+        ctx.Process(target=_client_proc, args=(port, kind, seconds, creds[i] if creds else [], out))
+        for i in range(CLIENT_PROCS)
+    ]
     for p in procs:
         p.start()
     parts = [out.get(timeout=seconds + 120) for _ in procs]
@@ -276,11 +301,20 @@ def load(port: int, kind: str, seconds: float, creds: list[list[tuple[str, str, 
     def pct(f: float) -> float:
         return 1000 * latencies[min(len(latencies) - 1, int(f * len(latencies)))] if latencies else float("nan")
 
-    return {"rps": ok / seconds, "ok": ok, "bad": sum(p[2] for p in parts), "errors": sum(p[3] for p in parts),
-            "p50": pct(0.50), "p95": pct(0.95), "p99": pct(0.99), "reused": max(0, used - pool)}
+    return {
+        "rps": ok / seconds,
+        "ok": ok,
+        "bad": sum(p[2] for p in parts),
+        "errors": sum(p[3] for p in parts),
+        "p50": pct(0.50),
+        "p95": pct(0.95),
+        "p99": pct(0.99),
+        "reused": max(0, used - pool),
+    }
 
 
 # -- servers ---------------------------------------------------------------------------------------------
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -291,12 +325,33 @@ def _free_port() -> int:
 class Gunicorn:
     def __init__(self, url: str, paths: list[str], workers: int) -> None:
         self.port = _free_port()
-        env = {**os.environ, "BENCH_DB_URL": url, "BENCH_QUESTIONNAIRES": os.pathsep.join(paths),
-               "PYTHONPATH": os.pathsep.join([str(ROOT), str(Path(__file__).parent)])}
+        env = {
+            **os.environ,
+            "BENCH_DB_URL": url,
+            "BENCH_QUESTIONNAIRES": os.pathsep.join(paths),
+            "PYTHONPATH": os.pathsep.join([str(ROOT), str(Path(__file__).parent)]),
+        }
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "sync", "-b", f"127.0.0.1:{self.port}",
-             "--backlog", "256", "--log-level", "warning", "bench_web:wsgi_app()"],
-            cwd=str(Path(__file__).parent), env=env, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-w",
+                str(workers),
+                "-k",
+                "sync",
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "--backlog",
+                "256",
+                "--log-level",
+                "warning",
+                "bench_web:wsgi_app()",
+            ],
+            cwd=str(Path(__file__).parent),
+            env=env,
+            start_new_session=True,
+        )
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
@@ -335,6 +390,7 @@ def _rows(url: str) -> int:
 
 # -- the parts -------------------------------------------------------------------------------------------
 
+
 def page_weights(paths: list[str]) -> list[tuple[str, int, int, int, int]]:
     from webform import create_app
 
@@ -343,15 +399,23 @@ def page_weights(paths: list[str]) -> list[tuple[str, int, int, int, int]]:
         client = app.test_client()
         static = Path(app.static_folder or "")
         assets = (static / "surveykit.css").read_bytes() + (static / "surveykit.js").read_bytes()
-        assets_gz = len(gzip.compress((static / "surveykit.css").read_bytes(), 9)) + \
-            len(gzip.compress((static / "surveykit.js").read_bytes(), 9))
+        assets_gz = len(gzip.compress((static / "surveykit.css").read_bytes(), 9)) + len(
+            gzip.compress((static / "surveykit.js").read_bytes(), 9)
+        )
         out = []
         for survey_id in sorted(app.extensions["surveykit"].current):
             if survey_id == SURVEY_40:
                 continue
             html = client.get(f"/s/{survey_id}", headers={"Accept-Language": "zh-CN"}).get_data()
-            out.append((survey_id, len(html), len(gzip.compress(html, 9)), len(html) + len(assets),
-                        len(gzip.compress(html, 9)) + assets_gz))
+            out.append(
+                (
+                    survey_id,
+                    len(html),
+                    len(gzip.compress(html, 9)),
+                    len(html) + len(assets),
+                    len(gzip.compress(html, 9)) + assets_gz,
+                )
+            )
         app.extensions["surveykit"].engine.dispose()
     return out
 
@@ -368,7 +432,7 @@ def _answered_page(client: Any, page_path: str) -> str:
     text = client.get(page_path).get_data(as_text=True)
     data = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', text))
     for question in screen.questions:
-        for name in ([r.id for r in question.rows] if question.type == "matrix" else [question.id]):
+        for name in [r.id for r in question.rows] if question.type == "matrix" else [question.id]:
             if question.options:
                 data[f"q_{name}"] = question.options[0].code
             elif question.points:
@@ -402,8 +466,11 @@ def in_process(paths: list[str], page_path: str, rounds: int) -> dict[str, float
         def submit() -> None:
             cookie, csrf, key = next(it)
             client.set_cookie("session", cookie)
-            r = client.post(f"/s/{SURVEY_40}/p/only", data={**answers, "csrf_token": csrf, "k": key, "action": "next"},
-                            environ_base=environ_base)
+            r = client.post(
+                f"/s/{SURVEY_40}/p/only",
+                data={**answers, "csrf_token": csrf, "k": key, "action": "next"},
+                environ_base=environ_base,
+            )
             assert r.status_code == 303, r.status_code
 
         def insert() -> None:
@@ -453,8 +520,10 @@ def main() -> int:
     page_path = f"/s/{survey_id}"
     os.environ["BENCH_PAGE_PATH"] = page_path
 
-    print(f"web form benchmark: gunicorn -w {args.workers} -k sync on 127.0.0.1, {CLIENT_PROCS * THREADS} clients "
-          f"({CLIENT_PROCS} processes x {THREADS} threads), {seconds:.0f} s per window")
+    print(
+        f"web form benchmark: gunicorn -w {args.workers} -k sync on 127.0.0.1, {CLIENT_PROCS * THREADS} clients "
+        f"({CLIENT_PROCS} processes x {THREADS} threads), {seconds:.0f} s per window"
+    )
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs\n")
 
     print("1. First page of each shipped instrument (zh), bytes: HTML | HTML gzip -9 | + CSS + JS | all gzip")
@@ -477,7 +546,7 @@ def main() -> int:
         for name, url, _schema in backends:
             server = Gunicorn(url, paths, args.workers)
             try:
-                load(server.port, "hello", 1.0)                      # warm-up
+                load(server.port, "hello", 1.0)  # warm-up
                 load(server.port, "bare_insert", 1.0)
                 rows0 = _rows(url)
                 pool = int(seconds * 1500) + 1000
@@ -506,27 +575,42 @@ def main() -> int:
     print(f"\n2. Submissions/s, 16 clients; a submission = final POST of a one-screen {ITEMS}-item survey")
     print(f"   {'db':9} {'endpoint':38} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'non-2xx/3xx':>11}")
     for name, label, r, note in table:
-        print(f"   {name:9} {label:38} {r['rps']:7.0f} {r['p50']:7.1f} {r['p95']:7.1f} {r['p99']:7.1f} "
-              f"{r['bad'] + r['errors']:11d}  {note}" + (f"  ({r['reused']} credentials reused)" if r.get("reused") else ""))
+        print(
+            f"   {name:9} {label:38} {r['rps']:7.0f} {r['p50']:7.1f} {r['p95']:7.1f} {r['p99']:7.1f} "
+            f"{r['bad'] + r['errors']:11d}  {note}"
+            + (f"  ({r['reused']} credentials reused)" if r.get("reused") else "")
+        )
 
     if pages:
         j, p = pages["jinja"], pages["page"]
         print(f"\n3. Pages/s, largest first page: {survey_id}/{screen_id} ({inputs} inputs), GET without gzip")
         print(f"   {'endpoint':38} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}")
-        print(f"   {'plain Jinja loop (mean before/after)':38} {j['rps']:7.0f} {j['p50']:7.1f} {j['p95']:7.1f} {j['p99']:7.1f}")
-        print(f"   {'survey page':38} {p['rps']:7.0f} {p['p50']:7.1f} {p['p95']:7.1f} {p['p99']:7.1f}"
-              f"  ratio {p['rps'] / j['rps']:.2f}")
+        print(
+            f"   {'plain Jinja loop (mean before/after)':38} {j['rps']:7.0f} {j['p50']:7.1f} {j['p95']:7.1f} {j['p99']:7.1f}"
+        )
+        print(
+            f"   {'survey page':38} {p['rps']:7.0f} {p['p50']:7.1f} {p['p95']:7.1f} {p['p99']:7.1f}"
+            f"  ratio {p['rps'] / j['rps']:.2f}"
+        )
 
     res = in_process(paths, page_path, rounds)
     print("\n4. In-process CPU per request (Flask test client, fastest of 5 batches), microseconds")
-    print(f"   render {survey_id} first page: {res['page']:8.0f}   plain Jinja loop: {res['jinja']:8.0f}   "
-          f"ratio {res['jinja'] / res['page']:.2f}")
-    print(f"   the same page revisited with every question answered (draft loaded from SQLite): {res['revisit']:8.0f}"
-          f"   ratio {res['jinja'] / res['revisit']:.2f}")
-    print(f"   submit, store stubbed:   {res['submit_nodb']:8.0f}   bare insert, store stubbed: {res['insert_nodb']:8.0f}"
-          f"   web form layer: +{res['submit_nodb'] - res['insert_nodb']:.0f}")
-    print("   (with the store, a submission adds one durable commit to both; its fsync time varies too much in-process"
-          " to compare here: see part 2)")
+    print(
+        f"   render {survey_id} first page: {res['page']:8.0f}   plain Jinja loop: {res['jinja']:8.0f}   "
+        f"ratio {res['jinja'] / res['page']:.2f}"
+    )
+    print(
+        f"   the same page revisited with every question answered (draft loaded from SQLite): {res['revisit']:8.0f}"
+        f"   ratio {res['jinja'] / res['revisit']:.2f}"
+    )
+    print(
+        f"   submit, store stubbed:   {res['submit_nodb']:8.0f}   bare insert, store stubbed: {res['insert_nodb']:8.0f}"
+        f"   web form layer: +{res['submit_nodb'] - res['insert_nodb']:.0f}"
+    )
+    print(
+        "   (with the store, a submission adds one durable commit to both; its fsync time varies too much in-process"
+        " to compare here: see part 2)"
+    )
     tmp.cleanup()
     return 0
 

@@ -18,6 +18,7 @@ Ours and weightipy are timed warm and interleaved, best of ``--repeat`` runs; ip
 four minutes for a million rows). Run: ``python benchmarks/bench_weighting.py [--rows N]
 [--repeat R]``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,12 +55,14 @@ def sample(n: int, seed: int = 14) -> pd.DataFrame:
     k, u = code / 9, rng.random(n)
     visit = np.where(u < 0.15 + 0.3 * k, 1, np.where(u < 0.45 + 0.2 * k, 0, 2))
     age = np.clip(np.round(rng.normal(2 - 1.2 * k + (visit == 1), 1.1)), 0, 4).astype(int)
-    return pd.DataFrame({
-        "dealer": np.asarray(DEALERS, dtype=object)[code],
-        "visit_type": np.asarray(VISITS, dtype=object)[visit],
-        "age_band": np.asarray(AGES, dtype=object)[age],
-        "sat": np.where(rng.random(n) < 0.03, np.nan, np.clip(np.round(3 + k + rng.normal(size=n)), 1, 5)),
-    })
+    return pd.DataFrame(
+        {
+            "dealer": np.asarray(DEALERS, dtype=object)[code],
+            "visit_type": np.asarray(VISITS, dtype=object)[visit],
+            "age_band": np.asarray(AGES, dtype=object)[age],
+            "sat": np.where(rng.random(n) < 0.03, np.nan, np.clip(np.round(3 + k + rng.normal(size=n)), 1, 5)),
+        }
+    )
 
 
 def timed(fn: Callable[[], object]) -> tuple[float, object]:
@@ -79,10 +82,18 @@ def with_ipfn(df: pd.DataFrame) -> np.ndarray:
 
     n = len(df)
     frame = df[list(POPULATION)].assign(total=1.0, row=np.arange(n))
-    aggregates = [pd.Series({lv: s * n for lv, s in shares.items()}).rename_axis(col)
-                  for col, shares in POPULATION.items()]
-    out = ipfn(frame, aggregates, [[col] for col in POPULATION], weight_col="total", convergence_rate=1e-12,
-               max_iteration=1000, rate_tolerance=0).iteration()
+    aggregates = [
+        pd.Series({lv: s * n for lv, s in shares.items()}).rename_axis(col) for col, shares in POPULATION.items()
+    ]
+    out = ipfn(
+        frame,
+        aggregates,
+        [[col] for col in POPULATION],
+        weight_col="total",
+        convergence_rate=1e-12,
+        max_iteration=1000,
+        rate_tolerance=0,
+    ).iteration()
     return out.sort_values("row")["total"].to_numpy()
 
 
@@ -91,7 +102,8 @@ def with_weightipy(df: pd.DataFrame) -> np.ndarray:
 
     scheme = weightipy.scheme_from_dict(
         {col: {lv: 100 * s for lv, s in shares.items()} for col, shares in POPULATION.items()},
-        rim_params={"convcrit": 1e-9, "max_iterations": 1000})
+        rim_params={"convcrit": 1e-9, "max_iterations": 1000},
+    )
     return weightipy.weight(df[list(POPULATION)], scheme).to_numpy()
 
 
@@ -132,8 +144,10 @@ def main() -> None:
         t = min(times[name])
         diff = float(np.max(np.abs(weights[name] - weights["surveykit"])))
         verdict = "same weights" if diff <= 1e-8 else "DIFFERENT WEIGHTS"
-        print(f"  {f'{name} {installed[name]}':<16} {t:8.3f} s   {t / t_ours:7.1f}x slower than surveykit "
-              f"(best of {len(times[name])}); max |w - w_surveykit| = {diff:.1e} ({verdict} at 1e-8)")
+        print(
+            f"  {f'{name} {installed[name]}':<16} {t:8.3f} s   {t / t_ours:7.1f}x slower than surveykit "
+            f"(best of {len(times[name])}); max |w - w_surveykit| = {diff:.1e} ({verdict} at 1e-8)"
+        )
 
     r = wt.rake(df, [wt.margin(c, {lv: s * len(df) for lv, s in sh.items()}) for c, sh in POPULATION.items()])
 
@@ -144,9 +158,11 @@ def main() -> None:
     m = wt.weighted_mean(df, "sat", r)
     t_w = min(timed(lambda: wt.weighted_mean(df, "sat", r))[0] for _ in range(args.repeat))
     t_u = min(timed(unweighted)[0] for _ in range(args.repeat))
-    print(f"weighted mean with calibration-aware SE: {t_w:.3f} s; unweighted mean and SE {t_u:.3f} s "
-          f"({t_w / t_u:.1f}x); {r.iterations} raking sweeps, Kish deff {r.kish.deff:.3f}, "
-          f"mean {m.estimate:.4f} (SE {m.se:.5f})")
+    print(
+        f"weighted mean with calibration-aware SE: {t_w:.3f} s; unweighted mean and SE {t_u:.3f} s "
+        f"({t_w / t_u:.1f}x); {r.iterations} raking sweeps, Kish deff {r.kish.deff:.3f}, "
+        f"mean {m.estimate:.4f} (SE {m.se:.5f})"
+    )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 Each script prints its own table of ratios against a baseline measured in the
 same run.  ``--quick`` is passed through for a shorter run.
 """
+
 from __future__ import annotations
 
 import subprocess

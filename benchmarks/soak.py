@@ -13,6 +13,7 @@ and count, the server binds 127.0.0.1 only and is stopped at the end.  Run::
     python benchmarks/soak.py --steady --backend sqlite   # T11
     python benchmarks/soak.py --seconds 5 --clients 8     # a short run
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,7 +28,7 @@ if str(ROOT) not in sys.path:
 from tests.support.pgschema import PG_URL, PostgresSchema  # noqa: E402
 from tests.support.soak import run  # noqa: E402
 
-TARGETS = {            # RELIABILITY.md §6
+TARGETS = {  # RELIABILITY.md §6
     "soak": {"acks": 1500, "p95_ms": 1500.0},
     "steady": {"per_s": 50.0, "p95_ms": 500.0, "p99_ms": 1000.0},
 }
@@ -53,9 +54,15 @@ def main() -> int:
             schema = PostgresSchema(args.pg) if backend == "postgresql" else None
             url = schema.url if schema else f"sqlite:///{tmp}/soak.sqlite3"
             try:
-                result, _ = run(url, Path(tmp), seconds=args.seconds, clients=args.clients, workers=args.workers,
-                                kill_every=None if args.steady else args.kill_every,
-                                restart_at=None if args.steady else args.restart_at)
+                result, _ = run(
+                    url,
+                    Path(tmp),
+                    seconds=args.seconds,
+                    clients=args.clients,
+                    workers=args.workers,
+                    kill_every=None if args.steady else args.kill_every,
+                    restart_at=None if args.steady else args.restart_at,
+                )
             finally:
                 if schema:
                     schema.drop()
@@ -66,8 +73,11 @@ def main() -> int:
             bad = result.failures(p95_ms=t["p95_ms"], p99_ms=t["p99_ms"], per_s=t["per_s"], no_errors=True)
         else:
             t = TARGETS["soak"]
-            bad = result.failures(min_acks=int(t["acks"] * scale), p95_ms=t["p95_ms"],
-                                  min_kills=int(args.seconds / args.kill_every * 0.75) if args.kill_every else 0)
+            bad = result.failures(
+                min_acks=int(t["acks"] * scale),
+                p95_ms=t["p95_ms"],
+                min_kills=int(args.seconds / args.kill_every * 0.75) if args.kill_every else 0,
+            )
         print("  targets met" if not bad else "  NOT MET: " + "; ".join(bad), flush=True)
         if result.samples:
             print("  e.g. " + "; ".join(result.samples), flush=True)

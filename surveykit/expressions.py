@@ -25,7 +25,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -93,7 +93,7 @@ class Not:
     part: Node
 
 
-Node = Union[Name, Literal, Compare, Contains, And, Or, Not]
+Node = Name | Literal | Compare | Contains | And | Or | Not
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,7 +411,7 @@ def _eval_frame(node: Node, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(node, Not):
         value, known = _eval_frame(node.part, df)
         return ~value & known, known
-    values, known, numeric = _frame_operand(node, df)
+    values, known, _ = _frame_operand(node, df)
     truth = np.zeros(n, bool)
     for i in np.flatnonzero(known):
         truth[i] = bool(values[i])

@@ -20,6 +20,7 @@ SERVQUAL item has, a Kano attribute the instrument lacks), is reported at once
 as ``file:line:column: key.path: message`` by a
 :class:`~surveykit.errors.QuestionnaireError`.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -33,8 +34,7 @@ from surveykit.errors import Problem, QuestionnaireError
 from surveykit.model import KanoBlock, Question, Questionnaire
 from surveykit.yamlsafe import Mapping, Node, Scalar, Sequence, YamlProblem, compose, forbidden_characters
 
-__all__ = ["DealerEffect", "GapEffect", "KanoMix", "Scenario", "WaveChange", "load_scenario",
-           "satisfaction_question"]
+__all__ = ["DealerEffect", "GapEffect", "KanoMix", "Scenario", "WaveChange", "load_scenario", "satisfaction_question"]
 
 MAX_BYTES = 64 * 1024
 KANO_CATEGORIES = ("A", "O", "M", "I", "R", "Q")
@@ -113,16 +113,18 @@ def load_scenario(source: str | os.PathLike[str], q: Questionnaire) -> Scenario:
     other string is the YAML itself.  Raises :class:`~surveykit.errors.QuestionnaireError`
     listing every problem, each as ``file:line:column: key.path: message``.
     """
-    if isinstance(source, os.PathLike) or (isinstance(source, str) and "\n" not in source
-                                           and source.strip().endswith((".yaml", ".yml"))):
+    if isinstance(source, os.PathLike) or (
+        isinstance(source, str) and "\n" not in source and source.strip().endswith((".yaml", ".yml"))
+    ):
         name = str(source)
         try:
             with Path(source).open("rb") as file:
                 data = file.read(MAX_BYTES + 1)
         except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
             reason = getattr(exc, "strerror", None) or exc
-            raise QuestionnaireError([Problem(name.replace("\0", "\\0"), 1, 1, "",
-                                              f"cannot read the file: {reason}")]) from None
+            raise QuestionnaireError(
+                [Problem(name.replace("\0", "\\0"), 1, 1, "", f"cannot read the file: {reason}")]
+            ) from None
     else:
         name, data = "<string>", str(source).encode("utf-8", "surrogatepass")
     if len(data) > MAX_BYTES:
@@ -212,7 +214,9 @@ class _Reader:
         if "effects" not in top and top:
             self.problem(root, "effects", "missing: plant at least one of " + ", ".join(_EFFECT_KEYS))
         return Scenario(
-            level=level, dealers=dealers, waves=waves,
+            level=level,
+            dealers=dealers,
+            waves=waves,
             dealer=self.dealer(effects["dealer"], dealers, level) if "dealer" in effects else None,
             change=self.change(effects["change"], waves, level) if "change" in effects else None,
             servqual_gap=self.gap(effects["servqual_gap"]) if "servqual_gap" in effects else None,
@@ -221,8 +225,12 @@ class _Reader:
 
     def _needs_satisfaction(self, key_node: Scalar, key: str) -> None:
         if satisfaction_question(self.q) is None:
-            self.problem(key_node, key, f"{self.q.survey!r} has no overall-satisfaction question (a likert "
-                                        "question outside the paired blocks) to plant an index effect on")
+            self.problem(
+                key_node,
+                key,
+                f"{self.q.survey!r} has no overall-satisfaction question (a likert "
+                "question outside the paired blocks) to plant an index effect on",
+            )
 
     def dealer(self, pair: tuple[Scalar, Node], dealers: tuple[str, ...], level: float) -> DealerEffect | None:
         key_node, node = pair
@@ -235,12 +243,17 @@ class _Reader:
                 self.problem(node, "effects.dealer", "give both dealer and index, e.g. {dealer: D3, index: -5}")
             return None
         name = self.text(fields["dealer"][1], "effects.dealer.dealer")
-        index = self.number(fields["index"][1], "effects.dealer.index", lambda v: 0 < level + v < 100,
-                            f"level + index must stay between 0 and 100 (level {level:g})")
+        index = self.number(
+            fields["index"][1],
+            "effects.dealer.index",
+            lambda v: 0 < level + v < 100,
+            f"level + index must stay between 0 and 100 (level {level:g})",
+        )
         known = dealers or (tuple(code for code, _ in self.q.fields[0].values) if self.q.fields else ())
         if name is not None and known and name not in known:
-            self.problem(fields["dealer"][1], "effects.dealer.dealer",
-                         f"{name!r} is not one of the dealers ({', '.join(known)})")
+            self.problem(
+                fields["dealer"][1], "effects.dealer.dealer", f"{name!r} is not one of the dealers ({', '.join(known)})"
+            )
         if name is not None and not known:
             self.problem(fields["dealer"][1], "effects.dealer.dealer", "list the dealers (dealers: [...]) to name one")
         return None if name is None or index is None else DealerEffect(name, index)
@@ -256,8 +269,12 @@ class _Reader:
                 self.problem(node, "effects.change", "give index, e.g. {index: 3}")
             return None
         steps = max(len(waves) - 1, 1)
-        index = self.number(fields["index"][1], "effects.change.index", lambda v: 0 < level + steps * v < 100,
-                            f"the last wave's index must stay between 0 and 100 (level {level:g})")
+        index = self.number(
+            fields["index"][1],
+            "effects.change.index",
+            lambda v: 0 < level + steps * v < 100,
+            f"the last wave's index must stay between 0 and 100 (level {level:g})",
+        )
         return None if index is None else WaveChange(index)
 
     def gap(self, pair: tuple[Scalar, Node]) -> GapEffect | None:
@@ -269,19 +286,27 @@ class _Reader:
             return None
         if set(fields) != {"dimension", "gap"}:
             if isinstance(node, Mapping):
-                self.problem(node, "effects.servqual_gap",
-                             "give dimension and gap, e.g. {dimension: reliability, gap: -0.3}")
+                self.problem(
+                    node, "effects.servqual_gap", "give dimension and gap, e.g. {dimension: reliability, gap: -0.3}"
+                )
             return None
         dims = sorted({item.dimension for item in blocks[0].items if item.dimension})
         span = blocks[0].scale.points - 1
         name = self.text(fields["dimension"][1], "effects.servqual_gap.dimension")
-        gap = self.number(fields["gap"][1], "effects.servqual_gap.gap", lambda v: abs(v) < span / 2,
-                          f"|gap| below half the scale range ({span / 2:g} points)")
+        gap = self.number(
+            fields["gap"][1],
+            "effects.servqual_gap.gap",
+            lambda v: abs(v) < span / 2,
+            f"|gap| below half the scale range ({span / 2:g} points)",
+        )
         if name is not None and name not in dims:
             close = difflib.get_close_matches(name, dims, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            self.problem(fields["dimension"][1], "effects.servqual_gap.dimension",
-                         f"no SERVQUAL item has dimension {name!r}{hint} (dimensions: {', '.join(dims) or 'none'})")
+            self.problem(
+                fields["dimension"][1],
+                "effects.servqual_gap.dimension",
+                f"no SERVQUAL item has dimension {name!r}{hint} (dimensions: {', '.join(dims) or 'none'})",
+            )
             return None
         return None if name is None or gap is None else GapEffect(name, gap)
 
@@ -294,15 +319,19 @@ class _Reader:
             return None
         if set(fields) != {"attribute", "mix"}:
             if isinstance(node, Mapping):
-                self.problem(node, "effects.kano_mix",
-                             "give attribute and mix, e.g. {attribute: car, mix: {M: 0.6, I: 0.4}}")
+                self.problem(
+                    node, "effects.kano_mix", "give attribute and mix, e.g. {attribute: car, mix: {M: 0.6, I: 0.4}}"
+                )
             return None
         name = self.text(fields["attribute"][1], "effects.kano_mix.attribute")
         if name is not None and name not in attributes:
             close = difflib.get_close_matches(name, attributes, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            self.problem(fields["attribute"][1], "effects.kano_mix.attribute",
-                         f"{name!r} is not a Kano attribute{hint} (attributes: {', '.join(attributes)})")
+            self.problem(
+                fields["attribute"][1],
+                "effects.kano_mix.attribute",
+                f"{name!r} is not a Kano attribute{hint} (attributes: {', '.join(attributes)})",
+            )
         mix_node = fields["mix"][1]
         shares = self.mapping(mix_node, "effects.kano_mix.mix", KANO_CATEGORIES)
         mix = []

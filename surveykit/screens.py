@@ -39,6 +39,7 @@ KANO_OPTIONS = tuple(
             text_of(zh="勉强可以接受", en="I can live with it"),
             text_of(zh="我不喜欢这样", en="I dislike it that way"),
         ),
+        strict=True,
     )
 )
 NPS_LABELS = (

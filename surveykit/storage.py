@@ -497,14 +497,14 @@ def responses_frame(engine: Engine, q: Questionnaire, *, version: int | None = N
         stmt = stmt.where(v.version == version)
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
-    texts = list(zip(*rows)) if rows else [(), (), ()]
+    texts = list(zip(*rows, strict=True)) if rows else [(), (), ()]
     variables = q.variables()
     groups = (
         [x for x in variables if x.type == "metadata" and x.name != "survey"],
         [x for x in variables if x.type == "field"],
         [x for x in variables if x.type not in ("metadata", "field")],
     )
-    df = pd.concat([_parse_rows(lines, group) for lines, group in zip(texts, groups)], axis=1)
+    df = pd.concat([_parse_rows(lines, group) for lines, group in zip(texts, groups, strict=True)], axis=1)
     out = {"survey": pd.Series(q.survey, index=df.index, dtype="str")}
     for x in variables:
         if x.kind == "numeric":

@@ -160,7 +160,7 @@ class _Sheet:
     def parts(self) -> Iterator[bytes | memoryview]:
         header = "".join(
             f'<c r="{letter}1" t="inlineStr" s="{_HEADER_STYLE}"><is><t>{_xml(str(name))}</t></is></c>'
-            for letter, name in zip(self.letters, self.frame.columns)
+            for letter, name in zip(self.letters, self.frame.columns, strict=True)
         )
         yield (
             f'{_XML_HEAD}<worksheet {_NS}><sheetViews><sheetView workbookViewId="0">'
@@ -175,7 +175,7 @@ class _Sheet:
             part = self.frame.iloc[start:stop]
             cells = [
                 self._cells(letter, column, rows, part[column])
-                for letter, column in zip(self.letters, self.frame.columns)
+                for letter, column in zip(self.letters, self.frame.columns, strict=True)
             ]
             yield _bytes(
                 pc.binary_join_element_wise('<row r="', rows, '">', *cells, "</row>", "", null_handling="replace")

@@ -10,6 +10,7 @@ Tiers (markers in pyproject.toml): a test that uses a live-server fixture is mar
 ``server`` and one that uses a browser fixture ``browser`` here, by fixture name, so
 ``make test-fast`` can leave them out without a marker in every test file.
 """
+
 from __future__ import annotations
 
 import os
@@ -96,14 +97,15 @@ collect_ignore = ["fuzz"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--run-soak", action="store_true", default=False,
-                     help="run the long kill -9 soak tests (make soak)")
+    parser.addoption(
+        "--run-soak", action="store_true", default=False, help="run the long kill -9 soak tests (make soak)"
+    )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark each test with the tier of the fixtures it uses (``TIER_FIXTURES``)."""
     for item in items:
-        for name in getattr(item, "fixturenames", ()):   # doctest items have none
+        for name in getattr(item, "fixturenames", ()):  # doctest items have none
             tier = TIER_FIXTURES.get(name)
             if tier is not None and item.get_closest_marker(tier) is None:
                 item.add_marker(tier)
@@ -117,8 +119,9 @@ def postgres_server() -> str:
 
     u = make_url(PG_URL)
     try:
-        psycopg.connect(host=u.host, port=u.port or 5432, user=u.username, password=u.password,
-                        dbname=u.database, connect_timeout=3).close()
+        psycopg.connect(
+            host=u.host, port=u.port or 5432, user=u.username, password=u.password, dbname=u.database, connect_timeout=3
+        ).close()
     except psycopg.OperationalError as exc:
         reason = f"PostgreSQL is not reachable at {u.render_as_string(hide_password=True)}: {exc}".strip()
         if os.environ.get("CI") == "true":

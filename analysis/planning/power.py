@@ -79,8 +79,11 @@ class PowerResult:
         if self.table["n_per_dealer"].nunique() > 1:
             for (effect, subject), rows in self.table.groupby(["effect", "subject"], sort=False):
                 enough = rows.loc[rows["power"] >= POWER_TARGET, "n_per_dealer"]
-                reached = (f"reached at n = {int(enough.min())} per dealer" if len(enough)
-                           else f"not reached up to n = {int(rows['n_per_dealer'].max())} per dealer")
+                reached = (
+                    f"reached at n = {int(enough.min())} per dealer"
+                    if len(enough)
+                    else f"not reached up to n = {int(rows['n_per_dealer'].max())} per dealer"
+                )
                 lines.append(f"  {100 * POWER_TARGET:g} % power for {effect} {subject}: {reached}")
         return "\n".join(lines)
 

@@ -54,7 +54,7 @@ def bar(
         v, names = v[order], [names[i] for i in order]
     ticks = [_wrap(s, 24 if horizontal else 12) for s in names]
     height = 1.5 + 0.42 * len(names) if horizontal else 4.2
-    with _chart(lang, ticks + [title or "", axis_label or ""], (6.4, height)) as (fig, ax):
+    with _chart(lang, [*ticks, title or "", axis_label or ""], (6.4, height)) as (fig, ax):
         pos = np.arange(len(names))
         colors = [COLORS["vermillion"] if x < 0 else COLORS["blue"] for x in v]
         if horizontal:
@@ -115,7 +115,7 @@ def line(
         raise ValueError(f"at most {len(_SERIES_STYLES)} series can be told apart, got {len(data)}")
     with _chart(lang, ticks + list(data) + [title or "", xlabel or "", ylabel or ""], (6.4, 4.0)) as (fig, ax):
         pos = np.arange(len(ticks))
-        for (name, v), (color, marker, ls) in zip(data.items(), _SERIES_STYLES):
+        for (name, v), (color, marker, ls) in zip(data.items(), _SERIES_STYLES[: len(data)], strict=True):
             ax.plot(pos, v, color=color, marker=marker, ls=ls, ms=5, label=name)
         ax.set_xticks(pos, labels=ticks)
         if xlabel:

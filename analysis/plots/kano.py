@@ -106,8 +106,8 @@ def kano_scatter(
         ax.set_xlabel(t["kano_x"])
         ax.set_ylabel(t["kano_y"])
         _legend(fig, ax, ncols=4, fontsize=9)
-        missing = [n for n, s in zip(names, shown) if not s]
+        missing = [n for n, s in zip(names, shown, strict=True) if not s]
         extra = t["not_plotted"].format(items=", ".join(missing)) if missing else None
         _decorate(fig, title, t["kano_title"], "\n".join(x for x in (note, extra) if x) or None)
-        _place_labels(ax, w[shown], b[shown], [n for n, s in zip(wrapped, shown) if s], avoid=corners)
+        _place_labels(ax, w[shown], b[shown], [n for n, s in zip(wrapped, shown, strict=True) if s], avoid=corners)
     return fig

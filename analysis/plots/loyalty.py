@@ -71,13 +71,19 @@ def nps_bars(
             (("detractors", COLORS["vermillion"]), ("passives", "#C8C8C8"), ("promoters", COLORS["green"]))
         ):
             ax.barh(y, pct[:, j], left=left, color=color, height=0.6, label=t[key], edgecolor="white", lw=0.6)
-            for yi, l, v in zip(y, left, pct[:, j]):
+            for yi, start, v in zip(y, left, pct[:, j], strict=True):
                 if v >= 7:
                     ax.text(
-                        float(l + v / 2), float(yi), f"{v:.0f}%", ha="center", va="center", fontsize=8.5, color="0.05"
+                        float(start + v / 2),
+                        float(yi),
+                        f"{v:.0f}%",
+                        ha="center",
+                        va="center",
+                        fontsize=8.5,
+                        color="0.05",
                     )
             left += pct[:, j]
-        for yi, s, k in zip(y, score, n):
+        for yi, s, k in zip(y, score, n, strict=True):
             ax.text(101.5, float(yi), f"NPS {s:+.0f}\nn={int(k)}", va="center", ha="left", fontsize=9)
         ax.set_xlim(0, 100)
         ax.set_yticks(y, labels=wrapped)
@@ -128,7 +134,7 @@ def loyalty_matrix(
     cells = {"loyalists": (1, 1), "mercenaries": (1, 0), "hostages": (0, 1), "defectors": (0, 0)}
     cmap = mpl.colormaps["Blues"]
     with _chart(lang, [], (5.6, 5.0)) as (fig, ax):
-        for (key, (cx, cy)), k in zip(cells.items(), counts):
+        for (key, (cx, cy)), k in zip(cells.items(), counts, strict=True):
             share = k / total
             ax.add_patch(Rectangle((cx, cy), 1, 1, facecolor=cmap(0.12 + 0.7 * share), edgecolor="white", lw=3))
             ink = "white" if 0.12 + 0.7 * share > 0.55 else "0.1"
@@ -149,9 +155,9 @@ def loyalty_matrix(
         ticks = [t["lo"], t["hi"]]
         xt, yt = ticks, ticks
         if thresholds is not None:
-            s, l = _floats("thresholds", thresholds)
-            xt = [f"{t['lo']} (< {s:g})", f"{t['hi']} (≥ {s:g})"]
-            yt = [f"{t['lo']} (< {l:g})", f"{t['hi']} (≥ {l:g})"]
+            sat_cut, loyal_cut = _floats("thresholds", thresholds)
+            xt = [f"{t['lo']} (< {sat_cut:g})", f"{t['hi']} (≥ {sat_cut:g})"]
+            yt = [f"{t['lo']} (< {loyal_cut:g})", f"{t['hi']} (≥ {loyal_cut:g})"]
         ax.set_xticks([0.5, 1.5], labels=xt)
         ax.set_yticks([0.5, 1.5], labels=yt, rotation=90, va="center")
         ax.tick_params(length=0)

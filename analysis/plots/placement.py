@@ -52,7 +52,7 @@ def _place_labels(
     r_mark = 4.5 * px
     taken = [(X - r_mark, Y - r_mark, X + r_mark, Y + r_mark) for X, Y in pts] + _boxes(avoid, renderer)
     steps = [(1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1)]
-    for (X, Y), x_data, y_data, label in zip(pts, x, y, labels):
+    for (X, Y), x_data, y_data, label in zip(pts, x, y, labels, strict=True):
         probe = Text(0, 0, label, fontsize=size)
         probe.set_figure(fig)
         bb = probe.get_window_extent(renderer)

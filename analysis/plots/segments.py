@@ -72,7 +72,7 @@ def funnel(
     with _chart(lang, names, (6.4, 4.8)) as (fig, ax):
         ax.axhline(target, color="0.15", lw=1.2, label=f"{t['centre']} {target:.2f}")
         styles = ["--", ":", "-."]
-        for level, ls in zip(levels, styles):
+        for level, ls in zip(levels, styles[: len(levels)], strict=True):  # at most three levels are drawn
             lo, hi = curves[level]
             ax.plot(grid, lo, color=COLORS["blue"], ls=ls, lw=1.3, label=t["limits"].format(level=level))
             ax.plot(grid, hi, color=COLORS["blue"], ls=ls, lw=1.3)
@@ -114,7 +114,9 @@ def funnel(
         _decorate(fig, title, t["funnel_title"], note)
         flagged = outside > 0
         if flagged.any():
-            _place_labels(ax, size[flagged], y[flagged], [_wrap(s, 16) for s, f in zip(names, flagged) if f])
+            _place_labels(
+                ax, size[flagged], y[flagged], [_wrap(s, 16) for s, f in zip(names, flagged, strict=True) if f]
+            )
     return fig
 
 
@@ -180,12 +182,12 @@ def waves_line(
     if n is not None:
         base = _floats("n", n)
         _same_length(waves=names, n=base)
-        ticks = [f"{s}\nn={int(k)}" for s, k in zip(ticks, base)]
+        ticks = [f"{s}\nn={int(k)}" for s, k in zip(ticks, base, strict=True)]
     with _chart(lang, ticks, (6.4, 4.0)) as (fig, ax):
         x = np.arange(len(names))
         ax.fill_between(x, lo, hi, color=COLORS["blue"], alpha=0.16, lw=0, label=t["ci"].format(level=level))
         ax.plot(x, v, color=COLORS["blue"], marker="o", ms=6, label=ylabel or t["index"])
-        for xi, vi in zip(x, v):
+        for xi, vi in zip(x, v, strict=True):
             ax.annotate(
                 f"{vi:.1f}", (xi, vi), xytext=(0, 8), textcoords="offset points", ha="center", fontsize=9, color="0.15"
             )

@@ -71,7 +71,7 @@ def profile_bars(
             )
         y = np.arange(len(names))
         ax.barh(y, pct, color=COLORS["blue"], height=0.6)
-        for yi, p, band in zip(y, pct, band_of):
+        for yi, p, band in zip(y, pct, band_of, strict=True):
             ax.text(
                 float(p + 1), float(yi), f"{p:.0f}%" + (f"  {band}" if band else ""), va="center", ha="left", fontsize=9
             )

@@ -85,8 +85,8 @@ def radar(
         ax.set_yticks(np.arange(math.ceil(low), high + 1e-9, step))
         ax.tick_params(axis="y", labelsize=8.5, labelcolor="0.45")
         ax.set_rlabel_position(180 / len(names))
-        ax.set_xticks(angles, labels=[f"{_wrap(n, 16)}\n{g:+.2f}" for n, g in zip(names, p - e)])
-        for lab, a in zip(ax.get_xticklabels(), angles):
+        ax.set_xticks(angles, labels=[f"{_wrap(n, 16)}\n{g:+.2f}" for n, g in zip(names, p - e, strict=True)])
+        for lab, a in zip(ax.get_xticklabels(), angles, strict=True):
             s = math.sin(a)
             lab.set_horizontalalignment("center" if abs(s) < 0.2 else ("left" if s > 0 else "right"))
         ax.tick_params(axis="x", pad=8)
@@ -169,14 +169,14 @@ def gap_bars(
     texts = [text for text, _ in rows]
     with _chart(lang, texts, (6.4, 1.6 + 0.2 * lines + 0.12 * len(rows))) as (fig, ax):
         ypos = np.arange(len(rows))
-        at = [float(y) for y, (_, i) in zip(ypos, rows) if i is not None]
+        at = [float(y) for y, (_, i) in zip(ypos, rows, strict=True) if i is not None]
         idx = [i for _, i in rows if i is not None]
         g = gap[idx]
         lo, hi = low[idx], high[idx]
         uncertain = ~((lo > 0) | (hi < 0))
         colors = [COLORS["vermillion"] if v < 0 else COLORS["blue"] for v in g]
         bars = ax.barh(at, g, color=colors, height=0.62)
-        for patch, u in zip(bars.patches, uncertain):
+        for patch, u in zip(bars.patches, uncertain, strict=True):
             if u:
                 patch.set_alpha(0.45)
         ok = ~(np.isnan(lo) | np.isnan(hi))
@@ -193,14 +193,14 @@ def gap_bars(
         ends = np.column_stack([g, np.where(np.isnan(lo), g, lo), np.where(np.isnan(hi), g, hi)])
         left, right = min(0.0, float(ends.min())), max(0.0, float(ends.max()))
         pad = 0.03 * (right - left or 1.0)
-        for y, v, row in zip(at, g, ends):
+        for y, v, row in zip(at, g, ends, strict=True):
             x = row.max() + pad if v >= 0 else row.min() - pad
             ax.text(float(x), y, f"{v:+.2f}", va="center", ha="left" if v >= 0 else "right", fontsize=8.5, color="0.2")
         span = right - left or 1.0
         ax.set_xlim(left - 0.16 * span, right + 0.16 * span)
         ax.axvline(0, color="0.2", lw=0.9)
         ax.set_yticks(ypos, labels=texts)
-        for lab, (_, where) in zip(ax.get_yticklabels(), rows):
+        for lab, (_, where) in zip(ax.get_yticklabels(), rows, strict=True):
             if where is None:
                 lab.set_fontweight("bold")
         ax.set_ylim(len(rows) - 0.4, -0.6)

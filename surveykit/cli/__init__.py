@@ -15,6 +15,7 @@ a traceback), 2 a wrong command line.  Any other exception is a bug and keeps
 its traceback.  Commands that need the web form or the analysis import them
 inside the command, so that the core never depends on them.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -27,8 +28,13 @@ from surveykit.errors import QuestionnaireError, SurveykitError
 
 __all__ = ["main"]
 
-SECTIONS = (("Questionnaire", questionnaire.COMMANDS), ("Data", data.COMMANDS), ("Store", store.COMMANDS),
-            ("Cases", cases.COMMANDS), ("Planning", plan.COMMANDS))
+SECTIONS = (
+    ("Questionnaire", questionnaire.COMMANDS),
+    ("Data", data.COMMANDS),
+    ("Store", store.COMMANDS),
+    ("Cases", cases.COMMANDS),
+    ("Planning", plan.COMMANDS),
+)
 
 
 class _Group(click.Group):

@@ -5,6 +5,7 @@ scale_min/scale_max, ipma_target, id_column), calls the public ``analysis.pls`` 
 returns every output block under the peer's field names. Nothing here knows a particular
 file, construct or value.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -33,8 +34,10 @@ def _scale(settings: dict[str, Any], items: tuple[str, ...]) -> tuple[float, flo
     """The IPMA scale ends: one pair for every item, or per item where the case gives mappings."""
     low, high = settings["scale_min"], settings["scale_max"]
     if isinstance(low, dict) or isinstance(high, dict):
+
         def end(value: Any, item: str) -> float:
             return float(value[item] if isinstance(value, dict) else value)
+
         return {item: (end(low, item), end(high, item)) for item in items}
     return (float(low), float(high))
 
@@ -57,8 +60,10 @@ def _paths(res: pls.PlsResult) -> dict[str, float]:
 
 
 def _ipma_block(ip: pls.IpmaResult) -> dict[str, dict[str, float]]:
-    return {str(name): {"importance": float(row["importance"]), "performance": float(row["performance"])}
-            for name, row in ip.table.iterrows()}
+    return {
+        str(name): {"importance": float(row["importance"]), "performance": float(row["performance"])}
+        for name, row in ip.table.iterrows()
+    }
 
 
 def _scores_head(res: pls.PlsResult) -> dict[str, list[float]]:
@@ -83,8 +88,13 @@ def _gaps(main: pls.PlsResult, tight: pls.PlsResult, ip: pls.IpmaResult, ipx: pl
 def compute(case: dict[str, Any], reference_dir: Path) -> dict[str, Any]:
     settings = case["settings"]
     data = pd.read_csv(Path(reference_dir) / case["data_file"])
-    model = {"blocks": settings["blocks"], "paths": settings["paths"], "modes": settings["modes"],
-             "scheme": settings["scheme"], "scaled": settings["scaled"]}
+    model = {
+        "blocks": settings["blocks"],
+        "paths": settings["paths"],
+        "modes": settings["modes"],
+        "scheme": settings["scheme"],
+        "scaled": settings["scaled"],
+    }
     res = pls.fit(data, **model, tol=settings["tol"], maxiter=settings["maxiter"])
     tight = pls.fit(data, **model, tol=FIXED_POINT_TOL, maxiter=10_000)
     scale = _scale(settings, res.spec.items)

@@ -5,6 +5,7 @@ Reads a case's data and inputs (``data_file``, ``items``, ``reverse_keyed``, ``s
 returns every output block under the peer's field names (README.md of the reference folder).
 Nothing here knows a particular file, item count or value.
 """
+
 from __future__ import annotations
 
 import re
@@ -31,9 +32,16 @@ def _none_if_nan(value: float | None) -> float | None:
 
 # peer field -> column of ReliabilityResult.items
 _ITEM_FIELDS = {
-    "raw_r": "raw_r", "std_r": "std_r", "r_cor": "r_cor", "r_drop": "r_drop", "mean": "mean", "sd": "sd",
-    "alpha_if_deleted": "alpha_if_deleted", "std_alpha_if_deleted": "std_alpha_if_deleted",
-    "G6_smc_if_deleted": "g6_smc_if_deleted", "average_r_if_deleted": "average_r_if_deleted",
+    "raw_r": "raw_r",
+    "std_r": "std_r",
+    "r_cor": "r_cor",
+    "r_drop": "r_drop",
+    "mean": "mean",
+    "sd": "sd",
+    "alpha_if_deleted": "alpha_if_deleted",
+    "std_alpha_if_deleted": "std_alpha_if_deleted",
+    "G6_smc_if_deleted": "g6_smc_if_deleted",
+    "average_r_if_deleted": "average_r_if_deleted",
     "ase_if_deleted": "ase_if_deleted",
 }
 
@@ -41,10 +49,17 @@ _ITEM_FIELDS = {
 def _alpha_block(res: reliability.ReliabilityResult) -> dict[str, Any]:
     # psych prints Duhachek's interval with z = 1.96 (README); the library's uses the exact quantile.
     return {
-        "n_rows": res.n_rows, "k": res.k, "raw_alpha": res.alpha, "std_alpha": res.std_alpha,
-        "G6_smc": res.g6_smc, "average_r": res.average_r, "median_r": res.median_r,
-        "signal_noise": res.signal_noise, "ase_duhachek": res.ase,
-        "scale_score_mean": res.scale_mean, "scale_score_sd": res.scale_sd,
+        "n_rows": res.n_rows,
+        "k": res.k,
+        "raw_alpha": res.alpha,
+        "std_alpha": res.std_alpha,
+        "G6_smc": res.g6_smc,
+        "average_r": res.average_r,
+        "median_r": res.median_r,
+        "signal_noise": res.signal_noise,
+        "ase_duhachek": res.ase,
+        "scale_score_mean": res.scale_mean,
+        "scale_score_sd": res.scale_sd,
         "feldt_ci_95": list(res.ci),
         "duhachek_ci_95": [res.alpha - 1.96 * res.ase, res.alpha + 1.96 * res.ase],
         "items": {
@@ -76,44 +91,66 @@ def _reliability(case: dict[str, Any], x: pd.DataFrame) -> dict[str, Any]:
         "guttman_raw_pairwise": _guttman_block(reliability.guttman(x, **keys)),
         "guttman_raw_listwise": _guttman_block(reliability.guttman(x, **keys, missing="listwise")),
         "split_half_psych": {
-            "lambda4_max": halves.psych_lambda4, "beta_min": halves.psych_beta,
-            "n_splits_examined": halves.psych_n_splits, "lambda2_std": halves.lambda2_std,
-            "lambda6_std": halves.lambda6_std, "alpha_std": halves.alpha_std,
+            "lambda4_max": halves.psych_lambda4,
+            "beta_min": halves.psych_beta,
+            "n_splits_examined": halves.psych_n_splits,
+            "lambda2_std": halves.lambda2_std,
+            "lambda6_std": halves.lambda6_std,
+            "alpha_std": halves.alpha_std,
         },
-        "split_half_all_std": {"n_splits": halves.n_splits, "max": halves.max_split,
-                               "min": halves.min_split, "mean": halves.mean_split},
+        "split_half_all_std": {
+            "n_splits": halves.n_splits,
+            "max": halves.max_split,
+            "min": halves.min_split,
+            "mean": halves.mean_split,
+        },
         "split_half_spss_listwise": {
-            "k_part1": len(spss_split.part1), "k_part2": len(spss_split.part2), "n": spss_split.n,
-            "alpha_part1": spss_split.alpha_part1, "alpha_part2": spss_split.alpha_part2,
+            "k_part1": len(spss_split.part1),
+            "k_part2": len(spss_split.part2),
+            "n": spss_split.n,
+            "alpha_part1": spss_split.alpha_part1,
+            "alpha_part2": spss_split.alpha_part2,
             "correlation_between_forms": spss_split.correlation_between_forms,
             "spearman_brown_equal": spss_split.spearman_brown_equal,
             "spearman_brown_unequal": spss_split.spearman_brown_unequal,
             "guttman_split_half": spss_split.guttman_split_half,
         },
         "spss_item_total_listwise": {
-            "n": spss.n, "n_items": spss.k, "scale_mean": spss.scale_mean,
-            "scale_variance": spss.scale_variance, "scale_sd": spss.scale_sd,
-            "cronbach_alpha": spss.alpha, "alpha_standardized": spss.std_alpha,
+            "n": spss.n,
+            "n_items": spss.k,
+            "scale_mean": spss.scale_mean,
+            "scale_variance": spss.scale_variance,
+            "scale_sd": spss.scale_sd,
+            "cronbach_alpha": spss.alpha,
+            "alpha_standardized": spss.std_alpha,
             "mean_inter_item_r": spss.mean_inter_item_r,
-            "items": {str(name): {col: _none_if_nan(v) for col, v in row.items()}
-                      for name, row in spss.items.iterrows()},
+            "items": {
+                str(name): {col: _none_if_nan(v) for col, v in row.items()} for name, row in spss.items.iterrows()
+            },
         },
         "omega_1factor": {
-            "omega_total_psych": om1.omega_total, "omega_h_psych": om1.omega_h,
+            "omega_total_psych": om1.omega_total,
+            "omega_h_psych": om1.omega_h,
             "omega_model_based": om1.omega_model_based,
-            "loadings": _by_item(om1.loadings["g"]), "uniquenesses": _by_item(om1.loadings["u2"]),
+            "loadings": _by_item(om1.loadings["g"]),
+            "uniquenesses": _by_item(om1.loadings["u2"]),
         },
     }
 
 
 def _omega(case: dict[str, Any], x: pd.DataFrame) -> dict[str, Any]:
-    res = reliability.omega(x, nfactors=case["nfactors"], reverse=case.get("reverse_keyed") or (),
-                            scale=_scale(case))
+    res = reliability.omega(x, nfactors=case["nfactors"], reverse=case.get("reverse_keyed") or (), scale=_scale(case))
     groups = res.groups
     return {
-        "omega_h": res.omega_h, "omega_total": res.omega_total, "omega_limit": res.omega_limit,
-        "alpha_std": res.alpha_std, "G6": res.g6, "ECV": res.ecv, "flipped_items": list(res.flipped),
-        "g_loadings": _by_item(res.loadings["g"]), "u2": _by_item(res.loadings["u2"]),
+        "omega_h": res.omega_h,
+        "omega_total": res.omega_total,
+        "omega_limit": res.omega_limit,
+        "alpha_std": res.alpha_std,
+        "G6": res.g6,
+        "ECV": res.ecv,
+        "flipped_items": list(res.flipped),
+        "g_loadings": _by_item(res.loadings["g"]),
+        "u2": _by_item(res.loadings["u2"]),
         "omega_group": {col: {str(k): _none_if_nan(v) for k, v in groups[col].items()} for col in groups.columns},
     }
 
@@ -134,8 +171,7 @@ def parse_lavaan(syntax: str) -> dict[str, list[str]]:
 
 def _cfa(case: dict[str, Any], data: pd.DataFrame) -> dict[str, Any]:
     model = parse_lavaan(case["model"])
-    res = reliability.composite_reliability(data, model, reverse=case.get("reverse_keyed") or (),
-                                            scale=_scale(case))
+    res = reliability.composite_reliability(data, model, reverse=case.get("reverse_keyed") or (), scale=_scale(case))
     loadings = res.loadings
     factors = {}
     for name, items in model.items():
@@ -152,8 +188,7 @@ def _cfa(case: dict[str, Any], data: pd.DataFrame) -> dict[str, Any]:
         "factors": factors,
         "semTools_compRelSEM": _by_item(res.factors["cr_semtools"]),
         "semTools_AVE": _by_item(res.factors["ave_semtools"]),
-        "fit": {"chisq": res.chisq, "df": res.df, "cfi": res.cfi, "tli": res.tli,
-                "rmsea": res.rmsea, "srmr": res.srmr},
+        "fit": {"chisq": res.chisq, "df": res.df, "cfi": res.cfi, "tli": res.tli, "rmsea": res.rmsea, "srmr": res.srmr},
     }
 
 

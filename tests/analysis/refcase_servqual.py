@@ -4,6 +4,7 @@ Reads the case's data, calls :func:`analysis.servqual.gap_scores` and returns ev
 under the peer's field names.  Everything is taken from the case (dimensions_definition) and the
 data's columns, so other item counts, dimensions or segments need no change here.
 """
+
 from __future__ import annotations
 
 import math
@@ -52,22 +53,33 @@ def compute(case: dict[str, Any], reference_dir: Path) -> dict[str, Any]:
     result = servqual.gap_scores(df, pairs, dimensions, weights=weights, segment=segment)
 
     items = {
-        item: {key: _plain(row[key]) for key in ("dimension", "n_E", "mean_E", "sd_E", "n_P", "mean_P", "sd_P",
-                                                 "mean_E_paired", "mean_P_paired")} | {"gap": _test_block(row)}
+        item: {
+            key: _plain(row[key])
+            for key in ("dimension", "n_E", "mean_E", "sd_E", "n_P", "mean_P", "sd_P", "mean_E_paired", "mean_P_paired")
+        }
+        | {"gap": _test_block(row)}
         for item, row in result.items.iterrows()
     }
     dims = {
-        d: {"items": list(row["items"]),
-            "mean_E_score": _plain(row["mean_E_score"]), "mean_P_score": _plain(row["mean_P_score"]),
-            "gap_from_item_means": _plain(row["gap_from_item_means"]), "gap": _test_block(row),
+        d: {
+            "items": list(row["items"]),
+            "mean_E_score": _plain(row["mean_E_score"]),
+            "mean_P_score": _plain(row["mean_P_score"]),
+            "gap_from_item_means": _plain(row["gap_from_item_means"]),
+            "gap": _test_block(row),
             "alpha_E": _alpha(row["alpha_E"], row["std_alpha_E"]),
             "alpha_P": _alpha(row["alpha_P"], row["std_alpha_P"]),
-            "alpha_gap": _alpha(row["alpha_gap"], row["std_alpha_gap"])}
+            "alpha_gap": _alpha(row["alpha_gap"], row["std_alpha_gap"]),
+        }
         for d, row in result.dimensions.iterrows()
     }
     overall: dict[str, Any] = {
-        score: {"n": int(row["n"]), "mean": _plain(row["mean"]), "sd": _plain(row["sd"]),
-                "definition": row["definition"]}
+        score: {
+            "n": int(row["n"]),
+            "mean": _plain(row["mean"]),
+            "sd": _plain(row["sd"]),
+            "definition": row["definition"],
+        }
         for score, row in result.overall.iterrows()
     }
     if result.mean_weights is not None:

@@ -5,6 +5,7 @@ Everything comes from the case's ``settings``: the design columns (``ids``, ``we
 bounds, the variables of each block and the NPS coding. The weights are computed once with
 the package's own convergence rule and defaults; nothing here is tuned to a case.
 """
+
 from __future__ import annotations
 
 import math
@@ -42,20 +43,37 @@ def _design(settings: dict[str, Any], **override: str | None) -> wt.SurveyDesign
     return wt.SurveyDesign(**fields)
 
 
-def _weigh(df: pd.DataFrame, settings: dict[str, Any], design: wt.SurveyDesign,
-           **rake_options: Any) -> wt.WeightingResult:
+def _weigh(
+    df: pd.DataFrame, settings: dict[str, Any], design: wt.SurveyDesign, **rake_options: Any
+) -> wt.WeightingResult:
     if settings["method"] == "raking":
-        return wt.rake(df, [_margin(m) for m in settings["margins"]], design=design,
-                       population_total=settings["population_total"], **rake_options)
-    return wt.poststratify(df, _margin(settings["poststrata"]), design=design,
-                           population_total=settings["population_total"])
+        return wt.rake(
+            df,
+            [_margin(m) for m in settings["margins"]],
+            design=design,
+            population_total=settings["population_total"],
+            **rake_options,
+        )
+    return wt.poststratify(
+        df, _margin(settings["poststrata"]), design=design, population_total=settings["population_total"]
+    )
 
 
 def _summary(w: wt.WeightingResult) -> dict[str, Any]:
     k = w.kish
-    return {"values": list(w.weights), "summary": {
-        "n": k.n, "min": k.min, "max": k.max, "mean": k.mean, "sum": k.sum, "deff_kish": k.deff,
-        "n_eff": k.n_eff, "efficiency_pct": k.efficiency_pct}}
+    return {
+        "values": list(w.weights),
+        "summary": {
+            "n": k.n,
+            "min": k.min,
+            "max": k.max,
+            "mean": k.mean,
+            "sum": k.sum,
+            "deff_kish": k.deff,
+            "n_eff": k.n_eff,
+            "efficiency_pct": k.efficiency_pct,
+        },
+    }
 
 
 def _mean(df: pd.DataFrame, v: str, w: wt.WeightingResult) -> dict[str, Any]:
@@ -75,13 +93,20 @@ def _estimates(df: pd.DataFrame, settings: dict[str, Any], w: wt.WeightingResult
         out["nps"] = {}
         for v in variables["nps"]:
             r = wt.weighted_nps(df, v, w, promoter_min=coding["promoter"][0], detractor_max=coding["detractor"][1])
-            out["nps"][v] = {"n": r.n, "nps": r.nps, "se": r.se, "ci_95": list(r.ci),
-                             "promoters_share": r.promoters_share, "detractors_share": r.detractors_share}
+            out["nps"][v] = {
+                "n": r.n,
+                "nps": r.nps,
+                "se": r.se,
+                "ci_95": list(r.ci),
+                "promoters_share": r.promoters_share,
+                "detractors_share": r.detractors_share,
+            }
     out["by_segment"] = {}
     for segment, y in (variables["by_segment"] or {}).items():
         b = wt.weighted_means_by(df, y, segment, w)
-        out["by_segment"][segment] = {_key(lv): {"n": r.n, "mean": r.estimate, "se": r.se}
-                                      for lv, r in zip(b.levels, b.rows, strict=True)}
+        out["by_segment"][segment] = {
+            _key(lv): {"n": r.n, "mean": r.estimate, "se": r.se} for lv, r in zip(b.levels, b.rows, strict=True)
+        }
     out["totals"] = None
     if variables.get("totals"):
         out["totals"] = {}
@@ -106,13 +131,21 @@ def _trimmed(df: pd.DataFrame, settings: dict[str, Any], w: wt.WeightingResult) 
         means[v] = _mean(df, v, t) | {"se_weights_as_given": wt.weighted_mean(given_df, v, given).se}
     info = t.trim
     assert info is not None
-    return {"upper": trim.get("upper"), "lower": trim.get("lower"), "strict": info.strict,
-            "n_trimmed": info.n_trimmed, "trimmed_excess": info.trimmed_excess,
-            "added_to_each_untrimmed": info.added_to_each_untrimmed, "weights": _summary(t), "means": means}
+    return {
+        "upper": trim.get("upper"),
+        "lower": trim.get("lower"),
+        "strict": info.strict,
+        "n_trimmed": info.n_trimmed,
+        "trimmed_excess": info.trimmed_excess,
+        "added_to_each_untrimmed": info.added_to_each_untrimmed,
+        "weights": _summary(t),
+        "means": means,
+    }
 
 
-def _rake_function(df: pd.DataFrame, settings: dict[str, Any], design: wt.SurveyDesign, w: wt.WeightingResult,
-                   control: dict[str, Any]) -> dict[str, Any] | None:
+def _rake_function(
+    df: pd.DataFrame, settings: dict[str, Any], design: wt.SurveyDesign, w: wt.WeightingResult, control: dict[str, Any]
+) -> dict[str, Any] | None:
     """R's rake(): IPF with its stop rule (largest change of a crossed cell), tight and default control."""
     if settings["method"] != "raking":
         return None
@@ -124,15 +157,19 @@ def _rake_function(df: pd.DataFrame, settings: dict[str, Any], design: wt.Survey
         "control": {"maxit": control["maxit"], "epsilon": control["epsilon"]},
         "weights_max_abs_rel_diff_vs_calibrate": float(np.max(np.abs(tight.weights.to_numpy() / base - 1))),
         "default_control": {"maxit": 10, "epsilon": 1},
-        "weights_max_abs_rel_diff_default_control_vs_calibrate":
-            float(np.max(np.abs(default.weights.to_numpy() / base - 1))),
+        "weights_max_abs_rel_diff_default_control_vs_calibrate": float(
+            np.max(np.abs(default.weights.to_numpy() / base - 1))
+        ),
         "means": {v: {"mean": b["mean"], "se": b["se"]} for v, b in est["means"].items()},
         "proportions": est["proportions"],
         "nps": None if est["nps"] is None else {v: {"nps": b["nps"], "se": b["se"]} for v, b in est["nps"].items()},
-        "by_segment": {s: {lv: {"mean": b["mean"], "se": b["se"]} for lv, b in levels.items()}
-                       for s, levels in est["by_segment"].items()},
-        "totals": None if est["totals"] is None else {v: {"total": b["total"], "se": b["se"]}
-                                                      for v, b in est["totals"].items()},
+        "by_segment": {
+            s: {lv: {"mean": b["mean"], "se": b["se"]} for lv, b in levels.items()}
+            for s, levels in est["by_segment"].items()
+        },
+        "totals": None
+        if est["totals"] is None
+        else {v: {"total": b["total"], "se": b["se"]} for v, b in est["totals"].items()},
     }
 
 
@@ -153,10 +190,12 @@ def _missing_checks(df: pd.DataFrame, settings: dict[str, Any], w: wt.WeightingR
         "se_na_rm": wt.weighted_mean(df, v, w).se,
         "se_subset_domain": subset_se,
         "se_svyratio_y0_over_answered": wt.weighted_ratio(flagged, "_y0", "_answered", w).se,
-        "se_responders_only_weights_as_given":
-            wt.weighted_mean(responders, v, wt.design_weights(responders, _design(settings, **as_given))).se,
-        "se_full_sample_weights_as_given_no_calibration":
-            wt.weighted_mean(full, v, wt.design_weights(full, _design(settings, **as_given))).se,
+        "se_responders_only_weights_as_given": wt.weighted_mean(
+            responders, v, wt.design_weights(responders, _design(settings, **as_given))
+        ).se,
+        "se_full_sample_weights_as_given_no_calibration": wt.weighted_mean(
+            full, v, wt.design_weights(full, _design(settings, **as_given))
+        ).se,
         "recalibrated_on_responders": {"mean": m_re.estimate, "se": m_re.se},
     }
 
@@ -172,8 +211,9 @@ def compute(case: dict[str, Any], root: Path) -> dict[str, Any]:
     out |= _estimates(df, settings, w)
     out["trimmed"] = _trimmed(df, settings, w)
     rake_block = case.get("rake_function") or {}
-    out["rake_function"] = _rake_function(df, settings, design, w, rake_block.get("control") or
-                                          {"maxit": 1000, "epsilon": 1e-10})
+    out["rake_function"] = _rake_function(
+        df, settings, design, w, rake_block.get("control") or {"maxit": 1000, "epsilon": 1e-10}
+    )
     checks = case.get("missing_value_checks")
     out["missing_value_checks"] = None if checks is None else _missing_checks(df, settings, w, checks["variable"])
     return out

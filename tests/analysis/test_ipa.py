@@ -1,4 +1,5 @@
 """analysis.ipa: grid, regression and importance decompositions, penalty-reward analysis."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,8 +14,9 @@ def _survey(n: int = 120, k: int = 3, seed: int = 4) -> pd.DataFrame:
     q = rng.normal(size=n)
     x = {f"x{j}": np.clip(np.round(6.5 + 1.3 * (0.6 * q + 0.8 * rng.normal(size=n))), 1, 10) for j in range(1, k + 1)}
     df = pd.DataFrame(x)
-    df["os"] = np.clip(np.round(2 + sum((j / k) * 0.5 * df[f"x{j}"] for j in range(1, k + 1))
-                                + rng.normal(0, 0.8, n)), 1, 10)
+    df["os"] = np.clip(
+        np.round(2 + sum((j / k) * 0.5 * df[f"x{j}"] for j in range(1, k + 1)) + rng.normal(0, 0.8, n)), 1, 10
+    )
     for j in range(1, k + 1):
         df[f"i{j}"] = np.clip(np.round(4 + j * 0.5 + rng.normal(0, 1, n)), 1, 7)
     return df
@@ -80,20 +82,27 @@ def test_lmg_refuses_more_than_fifteen_attributes():
     df = pd.DataFrame(rng.normal(size=(60, 17)), columns=[f"a{j}" for j in range(17)])
     with pytest.raises(ValueError, match="limited to 15 attributes, got 16"):
         ipa.derived_importance(df, target="a0", attributes=[f"a{j}" for j in range(1, 17)], method="lmg")
-    weights = ipa.derived_importance(df, target="a0", attributes=[f"a{j}" for j in range(1, 17)],
-                                     method="relative_weights")
+    weights = ipa.derived_importance(
+        df, target="a0", attributes=[f"a{j}" for j in range(1, 17)], method="relative_weights"
+    )
     assert weights.importance.sum() == pytest.approx(weights.r_squared)
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (lambda d: d.assign(x2=5.0), "column 'x2' is constant"),
-    (lambda d: d.assign(os=7.0), "column 'os' is constant"),
-    (lambda d: d.assign(x3=d["x1"] * 2 - 1), "column 'x3' is a linear combination"),
-    (lambda d: d.assign(x1=d["x1"].astype(str).where(d.index != 3, "ten")), "column 'x1' holds a non-numeric value 'ten'"),
-    (lambda d: d.assign(x2=np.nan), "column 'x2' has no values"),
-    (lambda d: d.head(4), "4 complete rows"),
-    (lambda d: d.drop(columns="x3"), "column 'x3' not found"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.assign(x2=5.0), "column 'x2' is constant"),
+        (lambda d: d.assign(os=7.0), "column 'os' is constant"),
+        (lambda d: d.assign(x3=d["x1"] * 2 - 1), "column 'x3' is a linear combination"),
+        (
+            lambda d: d.assign(x1=d["x1"].astype(str).where(d.index != 3, "ten")),
+            "column 'x1' holds a non-numeric value 'ten'",
+        ),
+        (lambda d: d.assign(x2=np.nan), "column 'x2' has no values"),
+        (lambda d: d.head(4), "4 complete rows"),
+        (lambda d: d.drop(columns="x3"), "column 'x3' not found"),
+    ],
+)
 def test_regression_bad_input(change, message):
     with pytest.raises(ValueError, match=message):
         ipa.regression(change(_survey()), "os", ["x1", "x2", "x3"])
@@ -160,19 +169,22 @@ def test_penalty_reward_cut_points():
         ipa.penalty_reward(_survey(), "os", ["x1"], low_if_le=8, high_if_ge=8)
 
 
-@pytest.mark.parametrize(("penalty", "penalty_p", "reward", "reward_p", "label"), [
-    (-0.8, 0.001, 0.1, 0.60, "basic"),          # Brandt (1987): penalty only, a minimum requirement
-    (-0.1, 0.400, 0.7, 0.01, "excitement"),     # reward only, value-enhancing
-    (-0.6, 0.010, 0.5, 0.02, "performance"),    # both ("hybrid")
-    (-0.1, 0.300, 0.1, 0.40, "unclassified"),   # neither
-    (-0.8, 0.050, 0.1, 0.60, "unclassified"),   # p = alpha is not significant (p < alpha)
-    (-0.8, 0.0499999, 0.1, 0.60, "basic"),      # just below the threshold
-    (-0.6, 0.010, 0.5, 0.05, "basic"),          # the reward sits on the threshold
-    (0.0, 0.001, 0.0, 0.001, "unclassified"),   # coefficients of 0 have no sign
-    (0.8, 0.001, 0.1, 0.60, "unclassified"),    # a significant positive penalty is no penalty
-    (-0.1, 0.600, -0.7, 0.01, "unclassified"),  # nor a significant negative reward a reward
-    (np.nan, np.nan, 0.7, 0.01, "excitement"),  # nobody rated it low: no penalty is defined
-])
+@pytest.mark.parametrize(
+    ("penalty", "penalty_p", "reward", "reward_p", "label"),
+    [
+        (-0.8, 0.001, 0.1, 0.60, "basic"),  # Brandt (1987): penalty only, a minimum requirement
+        (-0.1, 0.400, 0.7, 0.01, "excitement"),  # reward only, value-enhancing
+        (-0.6, 0.010, 0.5, 0.02, "performance"),  # both ("hybrid")
+        (-0.1, 0.300, 0.1, 0.40, "unclassified"),  # neither
+        (-0.8, 0.050, 0.1, 0.60, "unclassified"),  # p = alpha is not significant (p < alpha)
+        (-0.8, 0.0499999, 0.1, 0.60, "basic"),  # just below the threshold
+        (-0.6, 0.010, 0.5, 0.05, "basic"),  # the reward sits on the threshold
+        (0.0, 0.001, 0.0, 0.001, "unclassified"),  # coefficients of 0 have no sign
+        (0.8, 0.001, 0.1, 0.60, "unclassified"),  # a significant positive penalty is no penalty
+        (-0.1, 0.600, -0.7, 0.01, "unclassified"),  # nor a significant negative reward a reward
+        (np.nan, np.nan, 0.7, 0.01, "excitement"),  # nobody rated it low: no penalty is defined
+    ],
+)
 def test_brandt_label(penalty, penalty_p, reward, reward_p, label):
     assert ipa.brandt_label(penalty, penalty_p, reward, reward_p) == label
 
@@ -192,9 +204,15 @@ def _cells(low: float, high: float, seed: int) -> pd.DataFrame:
     return pd.DataFrame({"x": x, "os": y})
 
 
-@pytest.mark.parametrize(("low", "high", "label"), [
-    (-1.5, 0.0, "basic"), (0.0, 1.5, "excitement"), (-1.5, 1.5, "performance"), (0.0, 0.0, "unclassified"),
-])
+@pytest.mark.parametrize(
+    ("low", "high", "label"),
+    [
+        (-1.5, 0.0, "basic"),
+        (0.0, 1.5, "excitement"),
+        (-1.5, 1.5, "performance"),
+        (0.0, 0.0, "unclassified"),
+    ],
+)
 def test_penalty_reward_labels_constructed_factors(low, high, label):
     # Penalty and reward are the cell-mean differences from the middle (6): -1.5 is about 16 standard
     # errors (0.5 * sqrt(2/60) = 0.09), 0 is noise, so each label is clear at alpha = 0.05.

@@ -1,4 +1,5 @@
 """analysis.planning: sample size and margin of error, and power by simulation of planted effects."""
+
 from __future__ import annotations
 
 import math
@@ -120,8 +121,10 @@ def test_per_dealer_and_total():
     assert units.loc["total", "n"] == units.loc[["D1", "D2", "D3"], "n"].sum()
     # stratified margin of the network estimate (Cochran 1977, 5.9), by hand
     big_n = sum(pops.values())
-    var = sum((size / big_n) ** 2 * (1 - units.loc[d, "n"] / size) * result.sd**2 / units.loc[d, "n"]
-              for d, size in pops.items())
+    var = sum(
+        (size / big_n) ** 2 * (1 - units.loc[d, "n"] / size) * result.sd**2 / units.loc[d, "n"]
+        for d, size in pops.items()
+    )
     assert units.loc["total", "margin_at_n"] == pytest.approx(stats.norm.ppf(0.975) * math.sqrt(var))
     assert units.loc["network", "n"] == math.ceil(n0 / (1 + n0 / big_n))
 
@@ -143,14 +146,17 @@ def test_index_and_pilot_sd():
         planning.pilot_sd(pd.Series([3, None], name="sat"))
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"margin": 0, "sd": 1}, "margin must be positive"),
-    ({"margin": 0.1, "sd": -1}, "SD must be 0 or more"),
-    ({"margin": 0.1, "sd": 1, "deff": 0}, "design effect must be positive"),
-    ({"margin": 0.1, "sd": 1, "conf_level": 1.0}, "conf_level"),
-    ({"margin": 0.1, "sd": 1, "population": {}}, "empty mapping"),
-    ({"margin": 0.1, "sd": 1, "population": {"D1": 0}}, r"'D1'.*at least 1"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"margin": 0, "sd": 1}, "margin must be positive"),
+        ({"margin": 0.1, "sd": -1}, "SD must be 0 or more"),
+        ({"margin": 0.1, "sd": 1, "deff": 0}, "design effect must be positive"),
+        ({"margin": 0.1, "sd": 1, "conf_level": 1.0}, "conf_level"),
+        ({"margin": 0.1, "sd": 1, "population": {}}, "empty mapping"),
+        ({"margin": 0.1, "sd": 1, "population": {"D1": 0}}, r"'D1'.*at least 1"),
+    ],
+)
 def test_sample_size_refuses_bad_input(kwargs, message):
     with pytest.raises(ValueError, match=message):
         planning.sample_size(**kwargs)
@@ -238,12 +244,15 @@ def test_power_grid_chart_and_result(q):
         plots.power_curve(table.drop(columns="power"))
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"n_per_dealer": 41}, "multiple of the 2 wave"),
-    ({"n_per_dealer": 40, "method": "fast"}, "method must be one of"),
-    ({"n_per_dealer": 40, "reps": 0}, "reps must be at least 1"),
-    ({"n_per_dealer": 40, "funnel_coverage": 1.0}, "between 0 and 1"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"n_per_dealer": 41}, "multiple of the 2 wave"),
+        ({"n_per_dealer": 40, "method": "fast"}, "method must be one of"),
+        ({"n_per_dealer": 40, "reps": 0}, "reps must be at least 1"),
+        ({"n_per_dealer": 40, "funnel_coverage": 1.0}, "between 0 and 1"),
+    ],
+)
 def test_power_refuses_bad_input(q, kwargs, message):
     with pytest.raises(ValueError, match=message):
         planning.power(q, load_scenario(scenario_text(), q), **kwargs)
@@ -260,12 +269,15 @@ def test_the_report_finds_what_a_scenario_plants():
     # instrument at a generous n (200 per dealer): the planted dealer is the one funnel priority and
     # the planted dimension's items are the SERVQUAL priorities; nothing else was planted.
     sq = load_questionnaire(Path(__file__).resolve().parents[2] / "questionnaires" / "servqual.yaml")
-    s = load_scenario("""\
+    s = load_scenario(
+        """\
 dealers: [D1, D2, D3, D4, D5]
 effects:
   dealer: {dealer: D3, index: -10}
   servqual_gap: {dimension: responsiveness, gap: -0.4}
-""", sq)
+""",
+        sq,
+    )
     result = analyze(sq, simulate(sq, 1000, seed=1, scenario=s))
     found = improvement_priorities(sq, result, lang="en", limit=20)
     assert [(p.kind, p.subject) for p in found if p.kind == "funnel"] == [("funnel", "D3")]

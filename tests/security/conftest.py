@@ -5,6 +5,7 @@ SQLite file and on PostgreSQL (``db_url`` from tests/conftest.py).  ``live_site`
 behind ``surveykit serve`` (gunicorn, 2 sync workers) on 127.0.0.1, once per test session and
 backend; tests that use it are marked ``server`` (tests/conftest.py).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -24,8 +25,16 @@ def site(db_url: str, tmp_path: Path) -> Iterator[Site]:
     from webform import create_app
 
     paths, tokens = populate(db_url, tmp_path)
-    app = create_app({"TESTING": False, "DATABASE_URL": db_url, "QUESTIONNAIRES": paths, "SECRET_KEY": SECRET,
-                      "TOKEN_RATE_LIMIT": [100_000, 60], "LOGIN_RATE_LIMIT": [100_000, 60]})
+    app = create_app(
+        {
+            "TESTING": False,
+            "DATABASE_URL": db_url,
+            "QUESTIONNAIRES": paths,
+            "SECRET_KEY": SECRET,
+            "TOKEN_RATE_LIMIT": [100_000, 60],
+            "LOGIN_RATE_LIMIT": [100_000, 60],
+        }
+    )
     engine = app.extensions["surveykit"].engine
     yield Site(db_url, engine, tokens, ClientTransport(app), app=app)
     engine.dispose()

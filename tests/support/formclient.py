@@ -1,4 +1,5 @@
 """Test kit for the web form: inline questionnaires, an HTML form parser and a respondent that fills pages in."""
+
 from __future__ import annotations
 
 import html.parser
@@ -104,10 +105,26 @@ ONE_PAGE = textwrap.dedent("""\
     """)
 
 # Answers that complete ALL_TYPES, page by page (input name -> value or list of values).
-P1 = {"q_sat": "4", "q_mood": "3", "q_g1": "5", "q_g2": "2", "q_channel": "app", "q_extras": ["wifi", "tv"],
-      "q_rec": "9"}
-P2 = {"q_age": "42", "q_spend": "12.5", "q_comment": "fine", "q_plate": "AB123", "q_visit": "2024-05-31",
-      "q_weights-speed": "70", "q_weights-price": "30", "q_why_app": "quick", "q_why_young": ""}
+P1 = {
+    "q_sat": "4",
+    "q_mood": "3",
+    "q_g1": "5",
+    "q_g2": "2",
+    "q_channel": "app",
+    "q_extras": ["wifi", "tv"],
+    "q_rec": "9",
+}
+P2 = {
+    "q_age": "42",
+    "q_spend": "12.5",
+    "q_comment": "fine",
+    "q_plate": "AB123",
+    "q_visit": "2024-05-31",
+    "q_weights-speed": "70",
+    "q_weights-price": "30",
+    "q_why_app": "quick",
+    "q_why_young": "",
+}
 KANO = {"q_wifi_kano_f": "like", "q_wifi_kano_d": "must_be"}
 
 
@@ -170,8 +187,17 @@ def parse(response: Any, url: str = "") -> Page:
     text = response.get_data(as_text=True)
     parser = _FormParser()
     parser.feed(text)
-    return Page(response.status_code, text, url, parser.action, parser.hidden, parser.inputs, parser.checked,
-                parser.values, response.headers)
+    return Page(
+        response.status_code,
+        text,
+        url,
+        parser.action,
+        parser.hidden,
+        parser.inputs,
+        parser.checked,
+        parser.values,
+        response.headers,
+    )
 
 
 class Respondent:
@@ -188,8 +214,16 @@ class Respondent:
             response = self.client.get(url, headers=self.headers)
         return parse(response, url)
 
-    def post(self, page: Page, answers: dict[str, Any], action: str = "next", *, csrf: str | None = None,
-             follow: bool = True, extra: dict[str, Any] | None = None) -> Page:
+    def post(
+        self,
+        page: Page,
+        answers: dict[str, Any],
+        action: str = "next",
+        *,
+        csrf: str | None = None,
+        follow: bool = True,
+        extra: dict[str, Any] | None = None,
+    ) -> Page:
         data: dict[str, Any] = dict(page.hidden)
         if csrf is not None:
             data["csrf_token"] = csrf

@@ -9,6 +9,7 @@ the 303-to-thanks names in its session cookie.  Everything here binds or connect
 only.  Used by tests/security (the real-server checks), the soak in :mod:`tests.support.soak`
 and the scripts in ``benchmarks/``.
 """
+
 from __future__ import annotations
 
 import base64
@@ -65,8 +66,16 @@ class LiveServer:
     settings ``serve`` does not expose, such as ``--timeout``.
     """
 
-    def __init__(self, directory: Path, questionnaires: list[str], db_url: str, *, workers: int = 4,
-                 env: dict[str, str] | None = None, gunicorn_args: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        questionnaires: list[str],
+        db_url: str,
+        *,
+        workers: int = 4,
+        env: dict[str, str] | None = None,
+        gunicorn_args: list[str] | None = None,
+    ) -> None:
         self.directory, self.questionnaires, self.db_url, self.workers = directory, questionnaires, db_url, workers
         self.port = free_port()
         self.extra_env = env or {}
@@ -76,12 +85,35 @@ class LiveServer:
 
     def command(self) -> list[str]:
         if self.gunicorn_args is None:
-            return [sys.executable, "-c", "from surveykit.cli import main; main()", "serve", *self.questionnaires,
-                    "--db", self.db_url, "--host", "127.0.0.1", "--port", str(self.port),
-                    "--workers", str(self.workers)]
-        return [sys.executable, "-m", "gunicorn", "--workers", str(self.workers), "--worker-class", "sync",
-                "--bind", f"127.0.0.1:{self.port}", "--no-control-socket", *self.gunicorn_args,
-                "webform:create_app()"]
+            return [
+                sys.executable,
+                "-c",
+                "from surveykit.cli import main; main()",
+                "serve",
+                *self.questionnaires,
+                "--db",
+                self.db_url,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(self.workers),
+            ]
+        return [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(self.workers),
+            "--worker-class",
+            "sync",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--no-control-socket",
+            *self.gunicorn_args,
+            "webform:create_app()",
+        ]
 
     def start(self, timeout_s: float = 60.0) -> None:
         env = {**os.environ, "SURVEYKIT_SECRET_KEY": SECRET, "PYTHONPATH": str(ROOT), **self.extra_env}
@@ -89,8 +121,15 @@ class LiveServer:
             env["SURVEYKIT_QUESTIONNAIRES"] = json.dumps(self.questionnaires)
             env["SURVEYKIT_DATABASE_URL"] = self.db_url
         with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(self.command(), cwd=str(self.directory), env=env, start_new_session=True,
-                                         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            self.proc = subprocess.Popen(
+                self.command(),
+                cwd=str(self.directory),
+                env=env,
+                start_new_session=True,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -146,10 +185,15 @@ class LiveServer:
         self.stop()
 
 
-
-def request(port: int, method: str, path: str, *, body: bytes | str | None = None,
-            headers: dict[str, str] | None = None,
-            timeout: float = REQUEST_TIMEOUT_S) -> tuple[int, http.client.HTTPMessage, bytes]:
+def request(
+    port: int,
+    method: str,
+    path: str,
+    *,
+    body: bytes | str | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = REQUEST_TIMEOUT_S,
+) -> tuple[int, http.client.HTTPMessage, bytes]:
     """One HTTP/1.1 request on a new connection to 127.0.0.1 (gunicorn's sync workers close it anyway)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
@@ -207,12 +251,23 @@ def fetch_form(port: int, survey: str, query: str = "") -> Form:
     return Form(cookie, dict(_HIDDEN.findall(text)), action.group(1))
 
 
-def post_form(port: int, form: Form, data: dict[str, str], *, timeout: float = REQUEST_TIMEOUT_S,
-              ) -> tuple[int, http.client.HTTPMessage, bytes]:
+def post_form(
+    port: int,
+    form: Form,
+    data: dict[str, str],
+    *,
+    timeout: float = REQUEST_TIMEOUT_S,
+) -> tuple[int, http.client.HTTPMessage, bytes]:
     """POST ``data`` with the page's hidden fields and cookie, as the page's Next/Submit button does."""
     body = urllib.parse.urlencode({**form.hidden, **data, "action": "next"})
-    return request(port, "POST", form.action, body=body, timeout=timeout,
-                   headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": form.cookie})
+    return request(
+        port,
+        "POST",
+        form.action,
+        body=body,
+        timeout=timeout,
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": form.cookie},
+    )
 
 
 def acknowledged_id(status: int, headers: http.client.HTTPMessage, survey: str) -> str | None:
@@ -227,7 +282,6 @@ def acknowledged_id(status: int, headers: http.client.HTTPMessage, survey: str) 
     return value if isinstance(value, str) else None
 
 
-
 def post_declared_body(port: int, path: str, cookie: str, size: int) -> tuple[float, bytes]:
     """POST a form declaring ``Content-Length: size`` and stream the body until the server answers.
 
@@ -237,8 +291,10 @@ def post_declared_body(port: int, path: str, cookie: str, size: int) -> tuple[fl
     """
     started = time.monotonic()
     sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-    head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-            f"Content-Length: {size}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n").encode()
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {size}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+    ).encode()
     answer = b""
     stop = threading.Event()
 
@@ -251,7 +307,7 @@ def post_declared_body(port: int, path: str, cookie: str, size: int) -> tuple[fl
                 sock.sendall(chunk)
                 sent += len(chunk)
         except OSError:
-            pass          # the server answered and closed: the rest of the body is refused
+            pass  # the server answered and closed: the rest of the body is refused
 
     sender = threading.Thread(target=send)
     sender.start()

@@ -6,6 +6,7 @@ serve that data through the Flask test client (``site``) and behind ``surveykit 
 (``live_site``, :class:`~tests.support.liveserver.LiveServer`).  Both speak through a
 :class:`Transport`, so one request catalogue runs against the test client and the real server alike.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,15 +26,25 @@ from tests.support.formclient import ALL_TYPES, ONE_PAGE, write
 SECRET = liveserver.SECRET
 PASSWORD = "correct horse battery staple 42"
 # Strings no response body may contain: stack traces, internal names, secrets.
-LEAKS = ("Traceback", 'File "', "sqlalchemy", "werkzeug", "jinja2", "psycopg", "postgresql://", "sqlite:///",
-         SECRET, PASSWORD)
+LEAKS = (
+    "Traceback",
+    'File "',
+    "sqlalchemy",
+    "werkzeug",
+    "jinja2",
+    "psycopg",
+    "postgresql://",
+    "sqlite:///",
+    SECRET,
+    PASSWORD,
+)
 CSP_PARTS = ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'")
 
 
 @dataclass
 class Reply:
     status: int
-    headers: Any          # case-insensitive .get()
+    headers: Any  # case-insensitive .get()
     text: str
 
 
@@ -72,7 +83,7 @@ class Site:
 
     db_url: str
     engine: Any
-    tokens: dict[str, str]                     # open / used / expired invitation tokens of "quick"
+    tokens: dict[str, str]  # open / used / expired invitation tokens of "quick"
     transport: Transport | None = None
     app: Any = None
     server: Any = None
@@ -81,10 +92,12 @@ class Site:
     def rows(self) -> tuple[int, ...]:
         """Everything a refused request must leave alone."""
         with self.engine.connect() as conn:
-            counts = [conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
-                      for t in (responses, drafts, users)]
-            used = conn.execute(sa.select(sa.func.count()).select_from(invitations)
-                                .where(invitations.c.used_at.is_not(None))).scalar_one()
+            counts = [
+                conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one() for t in (responses, drafts, users)
+            ]
+            used = conn.execute(
+                sa.select(sa.func.count()).select_from(invitations).where(invitations.c.used_at.is_not(None))
+            ).scalar_one()
             return (*counts, used)
 
 
@@ -118,13 +131,14 @@ def populate(db_url: str, directory: Path) -> tuple[list[str], dict[str, str]]:
     for path in paths:
         storage.register_version(engine, load_questionnaire(Path(path)), Path(path).read_text(encoding="utf-8"))
     storage.create_user(engine, "alice", PASSWORD)
-    open_, used, expired = storage.create_invitations(engine, quick, [{"branch": "B1"}, {"branch": "B2"},
-                                                                      {"branch": "B3"}])
-    storage.save_response(engine, quick, {"sat": 4}, key="used-invitation", language="en",
-                          invitation_id=used.id)
+    open_, used, expired = storage.create_invitations(
+        engine, quick, [{"branch": "B1"}, {"branch": "B2"}, {"branch": "B3"}]
+    )
+    storage.save_response(engine, quick, {"sat": 4}, key="used-invitation", language="en", invitation_id=used.id)
     with storage.write_transaction(engine) as conn:
-        conn.execute(sa.update(invitations).where(invitations.c.id == expired.id)
-                     .values(expires_at=dt.datetime(2001, 1, 1)))
+        conn.execute(
+            sa.update(invitations).where(invitations.c.id == expired.id).values(expires_at=dt.datetime(2001, 1, 1))
+        )
     engine.dispose()
     return paths, {"open": open_.token, "used": used.token, "expired": expired.token}
 

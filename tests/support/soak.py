@@ -26,6 +26,7 @@ throughput targets.  The tests (tests/security/test_soak.py) check the correctne
 ``benchmarks/soak.py`` runs the same code as a script with the RELIABILITY.md targets.
 Every loop is bounded by time and count.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -48,13 +49,14 @@ from tests.support.liveserver import (
 
 SURVEY = "soak"
 ITEMS = 20
-RETRIES = 20             # attempts per submission (with backoff) before the client gives up on it
+RETRIES = 20  # attempts per submission (with backoff) before the client gives up on it
 
 
 def soak_yaml(survey: str = SURVEY) -> str:
     item = "          - {{id: i{n:02d}, type: likert, scale: agree5, text: {{zh: 第{n}题。, en: Statement {n}.}}}}"
     items = "\n".join(item.format(n=n) for n in range(1, ITEMS + 1))
-    return textwrap.dedent(f"""\
+    return (
+        textwrap.dedent(f"""\
         survey: {survey}
         version: 1
         title: {{zh: 耐久测试, en: Soak survey}}
@@ -68,8 +70,10 @@ def soak_yaml(survey: str = SURVEY) -> str:
         pages:
           - id: only
             questions:
-        """) + items + (
-        "\n          - {id: comment, type: text, required: false, max: 500, text: {zh: 意见, en: Comment}}\n")
+        """)
+        + items
+        + ("\n          - {id: comment, type: text, required: false, max: 500, text: {zh: 意见, en: Comment}}\n")
+    )
 
 
 def answers(rng: random.Random, marker: str) -> dict[str, str]:
@@ -88,8 +92,18 @@ def _client_proc(port: int, seconds: float, threads: int, seed: int, out: Any) -
     deadline = time.monotonic() + seconds
     rng_master = random.Random(seed)
     lock = threading.Lock()
-    result: dict[str, Any] = {"acks": [], "post_ms": [], "get_ms": [], "ack_ms": [], "retries": 0, "replays": 0,
-                              "gave_up": [], "unexpected": [], "get_failures": 0, "errors": {}}
+    result: dict[str, Any] = {
+        "acks": [],
+        "post_ms": [],
+        "get_ms": [],
+        "ack_ms": [],
+        "retries": 0,
+        "replays": 0,
+        "gave_up": [],
+        "unexpected": [],
+        "get_failures": 0,
+        "errors": {},
+    }
 
     def error(kind: str) -> None:
         with lock:
@@ -148,7 +162,7 @@ def _client_proc(port: int, seconds: float, threads: int, seed: int, out: Any) -
                     with lock:
                         result["gave_up"].append(key)
                     break
-                time.sleep(backoff(attempt))   # then the same request again: same cookie, same key, same answers
+                time.sleep(backoff(attempt))  # then the same request again: same cookie, same key, same answers
 
     workers = [threading.Thread(target=run, args=(slot,)) for slot in range(threads)]
     for t in workers:
@@ -164,8 +178,9 @@ def load(port: int, clients: int, seconds: float, seed: int = 1) -> dict[str, An
     ctx = multiprocessing.get_context("fork")
     queue = ctx.Queue()
     per = [clients // procs_n + (1 if i < clients % procs_n else 0) for i in range(procs_n)]
-    procs = [ctx.Process(target=_client_proc, args=(port, seconds, per[i], seed * 100 + i, queue))
-             for i in range(procs_n)]
+    procs = [
+        ctx.Process(target=_client_proc, args=(port, seconds, per[i], seed * 100 + i, queue)) for i in range(procs_n)
+    ]
     for p in procs:
         p.start()
     merged: dict[str, Any] = {}
@@ -195,6 +210,7 @@ def percentile(values: list[float], q: float) -> float:
 
 # -- checks on the store ---------------------------------------------------------------------------------
 
+
 def stored(db_url: str, survey: str = SURVEY) -> dict[str, Any]:
     import sqlalchemy as sa
 
@@ -206,16 +222,22 @@ def stored(db_url: str, survey: str = SURVEY) -> dict[str, Any]:
         with engine.connect() as conn:
             r = responses.c
             rows = conn.execute(sa.select(r.key, r.response_id, r.answers).where(r.survey == survey)).all()
-            integrity = (conn.exec_driver_sql("PRAGMA integrity_check").scalar()
-                         if engine.dialect.name == "sqlite" else "n/a")
+            integrity = (
+                conn.exec_driver_sql("PRAGMA integrity_check").scalar() if engine.dialect.name == "sqlite" else "n/a"
+            )
     finally:
         engine.dispose()
-    return {"rows": len(rows), "by_key": {row.key: row.response_id for row in rows},
-            "distinct_keys": len({row.key for row in rows}), "integrity": integrity,
-            "comments": [row.answers.get("comment") for row in rows]}
+    return {
+        "rows": len(rows),
+        "by_key": {row.key: row.response_id for row in rows},
+        "distinct_keys": len({row.key for row in rows}),
+        "integrity": integrity,
+        "comments": [row.answers.get("comment") for row in rows],
+    }
 
 
 # -- a run -----------------------------------------------------------------------------------------------
+
 
 @dataclass
 class RunResult:
@@ -247,16 +269,26 @@ class RunResult:
 
     def line(self) -> str:
         errors = ", ".join(f"{k} {v}" for k, v in sorted(self.errors.items())) or "none"
-        return (f"{self.backend} {self.mode}: {self.clients} clients x {self.seconds:.0f} s, {self.workers} workers, "
-                f"kills {self.kills}, restarts {self.restarts} | acks {self.acks} ({self.per_s:.1f}/s), lost "
-                f"{self.lost}, id mismatches {self.mismatched}, duplicate keys {self.duplicates}, rows without ack "
-                f"{self.unacknowledged_rows}, gave up {self.gave_up}, unexpected 4xx {self.unexpected}, "
-                f"integrity {self.integrity} | POST p50/p95/p99 {self.post_p50_ms:.0f}/{self.post_p95_ms:.0f}/"
-                f"{self.post_p99_ms:.0f} ms, ack p95/p99 {self.ack_p95_ms:.0f}/{self.ack_p99_ms:.0f} ms (with "
-                f"retries), GET p95 {self.get_p95_ms:.0f} ms | retries {self.retries}, failed requests: {errors}")
+        return (
+            f"{self.backend} {self.mode}: {self.clients} clients x {self.seconds:.0f} s, {self.workers} workers, "
+            f"kills {self.kills}, restarts {self.restarts} | acks {self.acks} ({self.per_s:.1f}/s), lost "
+            f"{self.lost}, id mismatches {self.mismatched}, duplicate keys {self.duplicates}, rows without ack "
+            f"{self.unacknowledged_rows}, gave up {self.gave_up}, unexpected 4xx {self.unexpected}, "
+            f"integrity {self.integrity} | POST p50/p95/p99 {self.post_p50_ms:.0f}/{self.post_p95_ms:.0f}/"
+            f"{self.post_p99_ms:.0f} ms, ack p95/p99 {self.ack_p95_ms:.0f}/{self.ack_p99_ms:.0f} ms (with "
+            f"retries), GET p95 {self.get_p95_ms:.0f} ms | retries {self.retries}, failed requests: {errors}"
+        )
 
-    def failures(self, *, min_acks: int = 0, p95_ms: float | None = None, p99_ms: float | None = None,
-                 per_s: float | None = None, min_kills: int = 0, no_errors: bool = False) -> list[str]:
+    def failures(
+        self,
+        *,
+        min_acks: int = 0,
+        p95_ms: float | None = None,
+        p99_ms: float | None = None,
+        per_s: float | None = None,
+        min_kills: int = 0,
+        no_errors: bool = False,
+    ) -> list[str]:
         bad = []
         for name in ("lost", "mismatched", "duplicates", "unacknowledged_rows", "gave_up", "unexpected"):
             if getattr(self, name):
@@ -280,9 +312,18 @@ class RunResult:
         return bad
 
 
-def run(db_url: str, directory: Path, *, seconds: float = 60.0, clients: int = 16, workers: int = 4,
-        kill_every: float | None = 3.0, restart_at: float | None = None, seed: int = 7,
-        server_env: dict[str, str] | None = None) -> tuple[RunResult, LiveServer]:
+def run(
+    db_url: str,
+    directory: Path,
+    *,
+    seconds: float = 60.0,
+    clients: int = 16,
+    workers: int = 4,
+    kill_every: float | None = 3.0,
+    restart_at: float | None = None,
+    seed: int = 7,
+    server_env: dict[str, str] | None = None,
+) -> tuple[RunResult, LiveServer]:
     """One soak (``kill_every`` set) or steady (``kill_every=None``) run; the server log stays in ``directory``."""
     path = directory / "soak.yaml"
     path.write_text(soak_yaml(), encoding="utf-8")
@@ -333,4 +374,3 @@ def run(db_url: str, directory: Path, *, seconds: float = 60.0, clients: int = 1
     result.ack_p95_ms, result.ack_p99_ms = percentile(ack, 95), percentile(ack, 99)
     result.get_p95_ms = percentile(get, 95)
     return result, server
-

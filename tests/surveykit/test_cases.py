@@ -125,7 +125,7 @@ def test_every_transition_is_allowed_or_refused(state, to):
         cases.check_move(state, to, **details)
         assert to in cases.allowed_moves(state)
     else:
-        with pytest.raises(cases.TransitionRefused, match="cannot move|is closed"):
+        with pytest.raises(cases.TransitionRefused, match=r"cannot move|is closed"):
             cases.check_move(state, to, **details)
         assert to not in cases.allowed_moves(state)
 

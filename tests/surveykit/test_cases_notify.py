@@ -179,7 +179,7 @@ def test_the_worker_sends_and_records(store, q, sink):
     assert [r.status for r in got] == ["sent"] * 3 and all(r.sent_at is not None for r in got)
     assert [r.recipients for r in got] == ["workshop@example.com, boss@example.com"] * 2 + ["care@example.com"]
     assert box.message_ids() == [r.message_id for r in got]
-    sender, recipients, message = box.messages[0]
+    _, recipients, message = box.messages[0]
     assert recipients == ["workshop@example.com", "boss@example.com"]
     assert message["Subject"] == got[0].subject and message["Auto-Submitted"] == "auto-generated"
     assert message["X-Surveykit-Case"] == "1"

@@ -1,4 +1,5 @@
 """``surveykit plan size | power``: the command line over analysis.planning."""
+
 from __future__ import annotations
 
 import json
@@ -63,12 +64,26 @@ def test_size_of_a_proportion():
 
 
 def test_size_per_dealer_as_json():
-    result = run("size", "--measure", "nps", "--margin", "10", "--promoters", "0.5", "--detractors", "0.2",
-                 "--dealer", "D1=500", "--dealer", "D2=2000", "--json")
+    result = run(
+        "size",
+        "--measure",
+        "nps",
+        "--margin",
+        "10",
+        "--promoters",
+        "0.5",
+        "--detractors",
+        "0.2",
+        "--dealer",
+        "D1=500",
+        "--dealer",
+        "D2=2000",
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     rows = {r["unit"]: r for r in json.loads(result.output)}
     assert set(rows) == {"D1", "D2", "total", "network"}
-    n0 = 1.959963984540054**2 * (100**2 * (0.7 - 0.3**2)) / 10**2   # Rocks (2016) variance
+    n0 = 1.959963984540054**2 * (100**2 * (0.7 - 0.3**2)) / 10**2  # Rocks (2016) variance
     assert rows["D1"]["n"] == math.ceil(n0 / (1 + n0 / 500))
     assert rows["total"]["n"] == rows["D1"]["n"] + rows["D2"]["n"]
 
@@ -76,8 +91,21 @@ def test_size_per_dealer_as_json():
 def test_size_from_a_pilot_and_the_inverse(tmp_path):
     pilot = tmp_path / "pilot.csv"
     pd.DataFrame({"sat": [3, 4, 5, 4, 2, 5, 4]}).to_csv(pilot, index=False)
-    result = run("size", "--measure", "index", "--pilot", str(pilot), "--column", "sat", "--scale", "1,5",
-                 "--margin", "5", "--deff", "1.5")
+    result = run(
+        "size",
+        "--measure",
+        "index",
+        "--pilot",
+        str(pilot),
+        "--column",
+        "sat",
+        "--scale",
+        "1,5",
+        "--margin",
+        "5",
+        "--deff",
+        "1.5",
+    )
     assert result.exit_code == 0, result.output
     assert "design effect 1.5" in result.output
     inverse = run("size", "--measure", "mean", "--sd", "1.2", "--n", "100")
@@ -85,14 +113,17 @@ def test_size_from_a_pilot_and_the_inverse(tmp_path):
     assert inverse.exit_code == 0 and "within ±0.2352" in inverse.output
 
 
-@pytest.mark.parametrize(("args", "code", "message"), [
-    (["size", "--measure", "top2"], 2, "give --margin"),
-    (["size", "--margin", "0.1", "--n", "10", "--measure", "top2"], 2, "not both"),
-    (["size", "--measure", "mean", "--margin", "0.1"], 2, "needs the SD"),
-    (["size", "--measure", "nps", "--margin", "5", "--promoters", "0.8", "--detractors", "0.3"], 2, "more than 1"),
-    (["size", "--measure", "top2", "--margin", "0.1", "--dealer", "D1"], 2, "DEALER=POPULATION"),
-    (["size", "--measure", "top2", "--n", "100", "--population", "50"], 2, "exceeds the population"),
-])
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["size", "--measure", "top2"], 2, "give --margin"),
+        (["size", "--margin", "0.1", "--n", "10", "--measure", "top2"], 2, "not both"),
+        (["size", "--measure", "mean", "--margin", "0.1"], 2, "needs the SD"),
+        (["size", "--measure", "nps", "--margin", "5", "--promoters", "0.8", "--detractors", "0.3"], 2, "more than 1"),
+        (["size", "--measure", "top2", "--margin", "0.1", "--dealer", "D1"], 2, "DEALER=POPULATION"),
+        (["size", "--measure", "top2", "--n", "100", "--population", "50"], 2, "exceeds the population"),
+    ],
+)
 def test_size_usage_errors(args, code, message):
     result = run(*args)
     assert result.exit_code == code and message in result.output
@@ -101,13 +132,27 @@ def test_size_usage_errors(args, code, message):
 def test_power_with_a_grid_and_a_chart(files, tmp_path):
     q, s = files
     chart = tmp_path / "power.svg"
-    result = run("power", str(q), "--scenario", str(s), "--reps", "40", "--n-grid", "20,60", "--seed", "3",
-                 "--chart", str(chart), "--json")
+    result = run(
+        "power",
+        str(q),
+        "--scenario",
+        str(s),
+        "--reps",
+        "40",
+        "--n-grid",
+        "20,60",
+        "--seed",
+        "3",
+        "--chart",
+        str(chart),
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     body, _, tail = result.output.rpartition("]")
     rows = json.loads(body + "]")
     assert {(r["effect"], r["n_per_dealer"]) for r in rows} == {
-        (e, n) for e in ("dealer", "change", "servqual_gap") for n in (20, 60)}
+        (e, n) for e in ("dealer", "change", "servqual_gap") for n in (20, 60)
+    }
     assert "wrote the power curve" in tail and chart.read_text(encoding="utf-8").lstrip().startswith("<?xml")
 
 
@@ -133,11 +178,14 @@ def test_power_bad_scenario_is_reported_at_its_line(files, tmp_path):
     assert f"{bad}:4:20: effects.dealer.dealer: 'D7' is not one of the dealers" in result.output
 
 
-@pytest.mark.parametrize(("args", "code", "message"), [
-    (["--n-per-dealer", "41"], 1, "multiple of the 2 wave"),
-    (["--n-grid", "20,x"], 2, "whole numbers"),
-    (["--chart", "power.pdf"], 2, ".svg or .png"),
-])
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--n-per-dealer", "41"], 1, "multiple of the 2 wave"),
+        (["--n-grid", "20,x"], 2, "whole numbers"),
+        (["--chart", "power.pdf"], 2, ".svg or .png"),
+    ],
+)
 def test_power_usage_errors(files, args, code, message):
     q, s = files
     result = run("power", str(q), "--scenario", str(s), "--reps", "5", *args)

@@ -64,7 +64,7 @@ def test_invite_writes_links_and_qr_codes(survey, survey_path, sqlite_url, tmp_p
     assert [r["name"] for r in rows] == ["Wang", "Zhang"]
     assert rows[0]["advisor"] == "'=HYPERLINK(1)"  # neutralised for spreadsheets
     engine = storage.make_engine(sqlite_url)
-    for row, fields in zip(rows, [{"dealer": "D1", "advisor": "=HYPERLINK(1)"}, {"dealer": "D2"}]):
+    for row, fields in zip(rows, [{"dealer": "D1", "advisor": "=HYPERLINK(1)"}, {"dealer": "D2"}], strict=True):
         prefix = "https://survey.example.com/s/dealer_service?t="
         assert row["link"].startswith(prefix)
         state = storage.lookup_invitation(engine, row["link"][len(prefix) :])

@@ -165,7 +165,7 @@ def test_skip_graphs_backward_accepted_cycles_rejected(graph):
         q = _load(text)  # a DAG written in order: accepted, and every path ends (the simulator walks it)
         assert len(simulate(q, 5, seed=1)) == 5
     else:
-        with pytest.raises(QuestionnaireError, match="comes later|its own question"):
+        with pytest.raises(QuestionnaireError, match=r"comes later|its own question"):
             load_questionnaire(text)
     if _has_cycle(n, edges):
         assert not backward_only  # so every cycle was rejected above

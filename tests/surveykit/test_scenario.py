@@ -1,4 +1,5 @@
 """surveykit.scenario: reading planted effects, and the simulator planting them."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -82,29 +83,59 @@ def test_planted_kano_category_breaks_ties_as_kano_does():
     assert KanoMix("x", (("A", 0.4), ("O", 0.4), ("I", 0.2))).planted == "O"
 
 
-@pytest.mark.parametrize(("text", "where", "message"), [
-    (SCENARIO.replace("effects:", "efects:"), "<string>:4:1: efects", "unknown key 'efects'; did you mean 'effects'?"),
-    (SCENARIO.replace("dealer: D3", "dealer: D9"), "<string>:5:20: effects.dealer.dealer",
-     "'D9' is not one of the dealers"),
-    (SCENARIO.replace("index: -5", "index: -75"), "<string>:5:31: effects.dealer.index",
-     "level + index must stay between 0 and 100"),
-    (SCENARIO.replace("index: 3", "index: many"), "<string>:6:19: effects.change.index",
-     "expected a number, got 'many'"),
-    (SCENARIO.replace("dimension: emp", "dimension: empathy"), "<string>:7:29: effects.servqual_gap.dimension",
-     "no SERVQUAL item has dimension 'empathy'"),
-    (SCENARIO.replace("gap: -0.3", "gap: -4"), "<string>:7:39: effects.servqual_gap.gap", "below half the scale range"),
-    (SCENARIO.replace("attribute: car", "attribute: cars"), "<string>:8:25: effects.kano_mix.attribute",
-     "'cars' is not a Kano attribute; did you mean 'car'?"),
-    (SCENARIO.replace("I: 0.2}", "I: 0.3}"), "<string>:8:35: effects.kano_mix.mix", "the shares add up to 1.1, not 1"),
-    (SCENARIO.replace("M: 0.5", "X: 0.5"), "<string>:8:36: effects.kano_mix.mix.X", "unknown key 'X'"),
-    (SCENARIO.replace("waves: [W1, W2]", "waves: [W1]"), "<string>:6:3: effects.change", "at least 2 waves"),
-    (SCENARIO.replace("level: 70", "level: 100"), "<string>:1:8: level", "between 0 and 100"),
-    (SCENARIO.replace("[D1, D2, D3, D4, D5]", "[D1, D1, D3]"), "<string>:2:15: dealers", "'D1' is listed twice"),
-    (SCENARIO + "level: 60\n", "<string>:9:1", "duplicate key"),
-    ("level: 70\n", "<string>:1:1: effects", "missing: plant at least one of"),
-    ("", "<string>:1:1", "the file is empty"),
-    ("level: !!python/object:os.system 1\neffects: {}\n", "<string>:1:8", "tag"),
-])
+@pytest.mark.parametrize(
+    ("text", "where", "message"),
+    [
+        (
+            SCENARIO.replace("effects:", "efects:"),
+            "<string>:4:1: efects",
+            "unknown key 'efects'; did you mean 'effects'?",
+        ),
+        (
+            SCENARIO.replace("dealer: D3", "dealer: D9"),
+            "<string>:5:20: effects.dealer.dealer",
+            "'D9' is not one of the dealers",
+        ),
+        (
+            SCENARIO.replace("index: -5", "index: -75"),
+            "<string>:5:31: effects.dealer.index",
+            "level + index must stay between 0 and 100",
+        ),
+        (
+            SCENARIO.replace("index: 3", "index: many"),
+            "<string>:6:19: effects.change.index",
+            "expected a number, got 'many'",
+        ),
+        (
+            SCENARIO.replace("dimension: emp", "dimension: empathy"),
+            "<string>:7:29: effects.servqual_gap.dimension",
+            "no SERVQUAL item has dimension 'empathy'",
+        ),
+        (
+            SCENARIO.replace("gap: -0.3", "gap: -4"),
+            "<string>:7:39: effects.servqual_gap.gap",
+            "below half the scale range",
+        ),
+        (
+            SCENARIO.replace("attribute: car", "attribute: cars"),
+            "<string>:8:25: effects.kano_mix.attribute",
+            "'cars' is not a Kano attribute; did you mean 'car'?",
+        ),
+        (
+            SCENARIO.replace("I: 0.2}", "I: 0.3}"),
+            "<string>:8:35: effects.kano_mix.mix",
+            "the shares add up to 1.1, not 1",
+        ),
+        (SCENARIO.replace("M: 0.5", "X: 0.5"), "<string>:8:36: effects.kano_mix.mix.X", "unknown key 'X'"),
+        (SCENARIO.replace("waves: [W1, W2]", "waves: [W1]"), "<string>:6:3: effects.change", "at least 2 waves"),
+        (SCENARIO.replace("level: 70", "level: 100"), "<string>:1:8: level", "between 0 and 100"),
+        (SCENARIO.replace("[D1, D2, D3, D4, D5]", "[D1, D1, D3]"), "<string>:2:15: dealers", "'D1' is listed twice"),
+        (SCENARIO + "level: 60\n", "<string>:9:1", "duplicate key"),
+        ("level: 70\n", "<string>:1:1: effects", "missing: plant at least one of"),
+        ("", "<string>:1:1", "the file is empty"),
+        ("level: !!python/object:os.system 1\neffects: {}\n", "<string>:1:8", "tag"),
+    ],
+)
 def test_problems_name_line_and_column(q, text, where, message):
     with pytest.raises(QuestionnaireError) as caught:
         load_scenario(text, q)
@@ -155,8 +186,10 @@ def test_cells_are_balanced_and_columns_unchanged(q, planted):
     head = planted.iloc[:10]
     assert (head.groupby(["dealer", "wave"]).size() == 1).all()
     assert (planted.groupby(["dealer", "wave"]).size() == 10_000).all()
-    assert planted["started_at"].where(planted["wave"] == "W1").max() < planted["started_at"].where(
-        planted["wave"] == "W2").min()
+    assert (
+        planted["started_at"].where(planted["wave"] == "W1").max()
+        < planted["started_at"].where(planted["wave"] == "W2").min()
+    )
 
 
 def test_planted_index_effects(planted):

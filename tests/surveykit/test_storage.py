@@ -228,7 +228,7 @@ def double_taps(submit: Callable[[str, dict], str], pairs: int = 200, threads: i
 
     with ThreadPoolExecutor(threads) as pool:
         ids = list(pool.map(tap, range(2 * pairs)))
-    return list(zip(ids[::2], ids[1::2]))
+    return list(zip(ids[::2], ids[1::2], strict=True))
 
 
 def test_200_concurrent_double_taps_store_200_rows(engine, registered, db_url):

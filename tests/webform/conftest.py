@@ -1,4 +1,5 @@
 """Fixtures for the web form: an app on a SQLite file per test, a test client, a respondent."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,8 +17,12 @@ def make_app(tmp_path: Path) -> Any:
 
     def _make(*yaml_texts: str, **config: Any) -> Any:
         paths = [write(tmp_path, f"q{i}.yaml", text) for i, text in enumerate(yaml_texts or (ALL_TYPES, ONE_PAGE))]
-        settings = {"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path}/t.sqlite3", "QUESTIONNAIRES": paths,
-                    "SECRET_KEY": "test-secret-key-0123456789"}
+        settings = {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{tmp_path}/t.sqlite3",
+            "QUESTIONNAIRES": paths,
+            "SECRET_KEY": "test-secret-key-0123456789",
+        }
         settings.update(config)
         app = create_app(settings)
         made.append(app)
