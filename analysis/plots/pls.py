@@ -102,6 +102,22 @@ def _layout(names: list[str], paths: list[tuple[str, str]]) -> dict[str, tuple[f
     return best
 
 
+def _label_spot(
+    a: tuple[float, float], b: tuple[float, float], placed: list[tuple[float, float]]
+) -> tuple[float, float]:
+    """Where an arrow's coefficient goes: its midpoint, else the nearest point along it clear of other labels.
+
+    Two arrows that cross at their midpoints (an ACSI diagram has such a pair) would put their
+    labels on top of each other; positions at 50, 35, 65, 25 and 75 % of the arrow are tried in
+    turn, and the first at least 0.45 x 0.3 units from every placed label is taken.
+    """
+    for t in (0.5, 0.35, 0.65, 0.25, 0.75):
+        x, y = a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])
+        if all(abs(x - px) > 0.45 or abs(y - py) > 0.3 for px, py in placed):
+            return x, y
+    return 0.5 * (a[0] + b[0]), 0.5 * (a[1] + b[1])
+
+
 def path_diagram(
     constructs: Sequence[str],
     labels: Sequence[str],
@@ -180,6 +196,7 @@ def path_diagram(
             boxes[name] = box
             body = text if not math.isfinite(value) else f"{text}\n{r2_word} = {value:.2f}"
             ax.text(x, y, body, ha="center", va="center", fontsize=9, zorder=4, linespacing=1.25)
+        placed: list[tuple[float, float]] = []
         for k, ((source, target), coef) in enumerate(zip(edges, coefs, strict=True)):
             p = ps[k] if ps is not None else math.nan
             weak = ps is not None and not p < 0.05
@@ -197,10 +214,11 @@ def path_diagram(
                 zorder=2,
             )
             ax.add_patch(arrow)
-            (x0, y0), (x1, y1) = pos[source], pos[target]
+            lx, ly = _label_spot(pos[source], pos[target], placed)
+            placed.append((lx, ly))
             ax.text(
-                0.5 * (x0 + x1),
-                0.5 * (y0 + y1),
+                lx,
+                ly,
                 f"{coef:.2f}{stars(p)}",
                 ha="center",
                 va="center",

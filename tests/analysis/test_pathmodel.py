@@ -116,6 +116,9 @@ def test_charts_draw_in_both_languages(acsi, result, lang):
     )
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert any(t.endswith("***") for t in texts) and any("R²" in t for t in texts)
+    spots = [t.get_position() for t in fig.axes[0].texts if "R²" not in t.get_text() and "." in t.get_text()]
+    assert len(spots) == len(pm.paths)  # every coefficient drawn, none on top of another
+    assert all(abs(a[0] - b[0]) > 0.4 or abs(a[1] - b[1]) > 0.25 for i, a in enumerate(spots) for b in spots[i + 1 :])
     assert plots.to_svg(fig).startswith("<svg")
     fig = plots.ipma_map(pm.ipma["importance"], pm.ipma["performance"], list(pm.ipma.index), "loyalty", lang=lang)
     assert plots.to_svg(fig)
