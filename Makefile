@@ -30,6 +30,7 @@ test-fast: setup
 	$(BIN)/python -m pytest -q -m "not server and not browser and not timing and not slow"
 
 bench: setup
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,bench]"
 	$(BIN)/python benchmarks/run_all.py
 
 soak: setup

@@ -8,9 +8,16 @@ The baseline is ``df.to_parquet(path)`` of the same frame in the same run;
 ``surveykit.export.export`` adds the dtype checks, the skip logic, the labels
 and the format's own writer on top.
 
-Run: ``python benchmarks/bench_export.py [--quick] [--rows N]`` (1,000,000 rows;
-``--quick``: 100,000 rows, best of three runs).  Prints one table of seconds, ratios
-and file sizes.
+Run: ``python benchmarks/bench_export.py [--quick] [--rows N] [--writer-rows N]``
+(1,000,000 rows; ``--quick``: 100,000 rows, best of three runs).  Prints one table
+of seconds, ratios and file sizes.
+
+A second table measures the case for our own XLSX writer (``surveykit.xlsx``):
+the same frame, cells only, written by it, by XlsxWriter in ``constant_memory``
+mode and by openpyxl's ``write_only`` mode with lxml installed (the fastest way
+each library offers for a large sheet), on ``--writer-rows`` rows (default
+200,000: openpyxl needs minutes for a million).  Both libraries are the ``bench``
+extra (``pip install -e ".[bench]"``); a missing one is reported, not faked.
 """
 
 from __future__ import annotations
@@ -88,10 +95,68 @@ def timed(fn) -> float:
     return time.perf_counter() - began
 
 
+def _cells(df) -> list[list]:
+    """The frame as rows of plain Python values (None for missing), as the peer writers take them."""
+    frame = df.astype(object).where(df.notna(), None)
+    return frame.to_numpy().tolist()
+
+
+def _xlsxwriter(df, path: str) -> None:
+    import xlsxwriter
+
+    with xlsxwriter.Workbook(path, {"constant_memory": True}) as book:
+        sheet = book.add_worksheet("data")
+        sheet.write_row(0, 0, list(df.columns))
+        for r, row in enumerate(_cells(df), start=1):
+            sheet.write_row(r, 0, row)
+
+
+def _openpyxl(df, path: str) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("data")
+    sheet.append(list(df.columns))
+    for row in _cells(df):
+        sheet.append(row)
+    book.save(path)
+
+
+def _ours(df, path: str) -> None:
+    from surveykit.xlsx import write_xlsx
+
+    write_xlsx(path, [("data", df, set(), False)], [])
+
+
+def compare_xlsx_writers(df, tmp: str, repeat: int) -> None:
+    """Seconds to write the same cells with our writer and with the two libraries' streaming modes."""
+    import importlib.util
+
+    print(f"\nXLSX writers, the same {len(df):,} x {df.shape[1]} cells (no labels, no escaping)")
+    print(f"{'':34} {'seconds':>9} {'x ours':>8} {'MB':>8}")
+    ours = None
+    for name, write, module in (
+        ("surveykit.xlsx", _ours, None),
+        ("XlsxWriter constant_memory", _xlsxwriter, "xlsxwriter"),
+        ("openpyxl write_only + lxml", _openpyxl, "openpyxl"),
+    ):
+        if module and importlib.util.find_spec(module) is None:
+            print(f"{name:34} not installed (pip install -e '.[bench]')")
+            continue
+        if module == "openpyxl" and importlib.util.find_spec("lxml") is None:
+            name = "openpyxl write_only (no lxml)"
+        path = os.path.join(tmp, f"{name.split()[0]}.xlsx")
+        seconds = min(timed(lambda write=write, path=path: write(df, path)) for _ in range(repeat))
+        ours = ours or seconds
+        print(f"{name:34} {seconds:9.2f} {seconds / ours:8.1f} {os.path.getsize(path) / 1e6:8.1f}")
+        os.remove(path)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100,000 rows")
     parser.add_argument("--rows", type=int, default=None, help="number of rows (default 1,000,000)")
+    parser.add_argument("--writer-rows", type=int, default=200_000, help="rows for the XLSX writer comparison")
     args = parser.parse_args()
     rows = args.rows or (100_000 if args.quick else 1_000_000)
     q = load_questionnaire(servqual_yaml())
@@ -115,9 +180,10 @@ def main() -> None:
                 )
             results.append((f"export {fmt}", seconds, os.path.getsize(path)))
             os.remove(path)
-    print(f"{'':24} {'seconds':>9} {'x to_parquet':>13} {'rows/s':>12} {'MB':>8}")
-    for name, seconds, size in results:
-        print(f"{name:24} {seconds:9.2f} {seconds / baseline:13.1f} {rows / seconds:12,.0f} {size / 1e6:8.1f}")
+        print(f"{'':24} {'seconds':>9} {'x to_parquet':>13} {'rows/s':>12} {'MB':>8}")
+        for name, seconds, size in results:
+            print(f"{name:24} {seconds:9.2f} {seconds / baseline:13.1f} {rows / seconds:12,.0f} {size / 1e6:8.1f}")
+        compare_xlsx_writers(df.head(min(rows, args.writer_rows)), tmp, repeat)
 
 
 if __name__ == "__main__":
