@@ -153,7 +153,7 @@ def _section(html: str) -> str:
 
 
 def test_the_report_has_the_section_only_when_the_survey_has_cases(analysed):
-    from analysis.report import _recovery
+    from analysis.report_sections import recovery as _recovery
 
     q, _ = analysed
     assert _section(_report(analysed, "en", None)) == ""
