@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Literal, Union, overload
+from typing import Literal, overload
 
 from surveykit.expressions import Condition
 
@@ -234,7 +234,7 @@ class IPABlock:
     type: str = "importance_performance"
 
 
-Section = Union[Page, ServqualBlock, KanoBlock, IPABlock]
+Section = Page | ServqualBlock | KanoBlock | IPABlock
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,7 @@ A questionnaire with a path model (``model:``) has that model's items drawn from
 planted paths, by :mod:`surveykit.structural` (not under a scenario, which plants its own
 levels on the satisfaction question).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -65,9 +66,20 @@ _KANO_PAIRS = {  # category -> (functional, dysfunctional) answer pairs that cla
 # expected index can be solved for exactly (elsewhere loadings are drawn from U(0.6, 0.85)).
 SATISFACTION_LOADING = 0.8
 _COMMENTS = {
-    "zh": ["等待时间太长了。", "服务顾问态度很好。", "价格不够透明。", "希望能提前告知维修进度。", "车辆交付时很干净。"],
-    "en": ["The wait was too long.", "The advisor was friendly.", "The price was not clear.",
-           "Please keep me informed about the repair.", "The car was clean on delivery."],
+    "zh": [
+        "等待时间太长了。",
+        "服务顾问态度很好。",
+        "价格不够透明。",
+        "希望能提前告知维修进度。",
+        "车辆交付时很干净。",
+    ],
+    "en": [
+        "The wait was too long.",
+        "The advisor was friendly.",
+        "The price was not clear.",
+        "Please keep me informed about the repair.",
+        "The car was clean on delivery.",
+    ],
 }
 
 
@@ -113,8 +125,10 @@ def simulate(
     fields = dict(fields or {})
     unknown = set(fields) - {f.id for f in q.fields}
     if unknown:
-        raise ValueError(f"unknown segment field(s) {', '.join(sorted(unknown))}; the questionnaire declares "
-                         f"{', '.join(f.id for f in q.fields) or 'none'}")
+        raise ValueError(
+            f"unknown segment field(s) {', '.join(sorted(unknown))}; the questionnaire declares "
+            f"{', '.join(f.id for f in q.fields) or 'none'}"
+        )
     columns: dict[str, np.ndarray] = {}
 
     # segments, waves and the latent satisfaction
@@ -127,7 +141,9 @@ def simulate(
     dealer_index = np.zeros(n, np.intp)
     dealer_values: list[str] = []
     for index, field in enumerate(q.fields):
-        values = list(fields.get(field.id) or [code for code, _ in field.values] or [f"{field.id}_{i}" for i in range(1, 6)])
+        values = list(
+            fields.get(field.id) or [code for code, _ in field.values] or [f"{field.id}_{i}" for i in range(1, 6)]
+        )
         if index == 0 and scenario is not None:
             dealer_values = values
             dealer_index = np.arange(n) % (len(values) * len(wave_labels)) // len(wave_labels)
@@ -213,8 +229,15 @@ def _blank(columns: dict[str, np.ndarray], name: str, mask: np.ndarray) -> None:
         values[mask] = np.nan
 
 
-def _rating(rng: np.random.Generator, points: int, latent: np.ndarray, mean: float,
-            straight: np.ndarray, straight_point: np.ndarray, loading: float | None = None) -> np.ndarray:
+def _rating(
+    rng: np.random.Generator,
+    points: int,
+    latent: np.ndarray,
+    mean: float,
+    straight: np.ndarray,
+    straight_point: np.ndarray,
+    loading: float | None = None,
+) -> np.ndarray:
     """Cut a latent normal into 1..points, skewed to the positive end as CSAT data are."""
     n = latent.shape[0]
     lam = rng.uniform(0.6, 0.85) if loading is None else loading
@@ -225,9 +248,17 @@ def _rating(rng: np.random.Generator, points: int, latent: np.ndarray, mean: flo
     return values
 
 
-def _answer(question: Question, q: Questionnaire, rng: np.random.Generator, n: int, satisfaction: np.ndarray,
-            factors: dict[str, np.ndarray], straight: np.ndarray, straight_point: np.ndarray,
-            planted: _Planted | None = None) -> dict[str, np.ndarray]:
+def _answer(
+    question: Question,
+    q: Questionnaire,
+    rng: np.random.Generator,
+    n: int,
+    satisfaction: np.ndarray,
+    factors: dict[str, np.ndarray],
+    straight: np.ndarray,
+    straight_point: np.ndarray,
+    planted: _Planted | None = None,
+) -> dict[str, np.ndarray]:
     def factor(dimension: str | None, reverse: bool) -> np.ndarray:
         base = factors.get(dimension or "", satisfaction)
         return -base if reverse else base
@@ -235,16 +266,33 @@ def _answer(question: Question, q: Questionnaire, rng: np.random.Generator, n: i
     qtype = question.type
     if planted is not None and question.scale is not None:
         if question.id == planted.satisfaction_id:
-            return {question.id: _rating(rng, question.scale.points, satisfaction, planted.satisfaction_mean,
-                                         straight, straight_point, loading=SATISFACTION_LOADING)}
+            return {
+                question.id: _rating(
+                    rng,
+                    question.scale.points,
+                    satisfaction,
+                    planted.satisfaction_mean,
+                    straight,
+                    straight_point,
+                    loading=SATISFACTION_LOADING,
+                )
+            }
         if question.pair is not None and (question.block, question.pair) in planted.servqual:
             loading, mean, shift = planted.servqual[(question.block, question.pair)]
             expected = question.role == "expectation"
             latent = (planted.expectation_factors if expected else factors).get(question.dimension or "", satisfaction)
             sign = -1.0 if question.reverse else 1.0
-            return {question.id: _rating(rng, question.scale.points, sign * latent,
-                                         sign * mean + (shift if expected else 0.0), straight, straight_point,
-                                         loading=loading)}
+            return {
+                question.id: _rating(
+                    rng,
+                    question.scale.points,
+                    sign * latent,
+                    sign * mean + (shift if expected else 0.0),
+                    straight,
+                    straight_point,
+                    loading=loading,
+                )
+            }
     if qtype == "likert" and question.scale is not None:
         points = question.scale.points
         if question.role == "expectation":
@@ -254,16 +302,34 @@ def _answer(question: Question, q: Questionnaire, rng: np.random.Generator, n: i
             latent = rng.standard_normal(n)
             return {question.id: _rating(rng, points, latent, rng.uniform(0.3, 1.4), straight, straight_point)}
         if question.role == "self_importance":
-            return {question.id: _rating(rng, points, rng.standard_normal(n), rng.uniform(0.2, 1.2), straight, straight_point)}
+            return {
+                question.id: _rating(
+                    rng, points, rng.standard_normal(n), rng.uniform(0.2, 1.2), straight, straight_point
+                )
+            }
         mean = 0.35 + rng.normal(0, 0.2)
-        return {question.id: _rating(rng, points, factor(question.dimension, question.reverse),
-                                     -mean if question.reverse else mean, straight, straight_point)}
+        return {
+            question.id: _rating(
+                rng,
+                points,
+                factor(question.dimension, question.reverse),
+                -mean if question.reverse else mean,
+                straight,
+                straight_point,
+            )
+        }
     if qtype == "matrix" and question.scale is not None:
         out = {}
         for row in question.rows:
             mean = 0.35 + rng.normal(0, 0.2)
-            out[row.id] = _rating(rng, question.scale.points, factor(row.dimension or question.dimension, row.reverse),
-                                  -mean if row.reverse else mean, straight, straight_point)
+            out[row.id] = _rating(
+                rng,
+                question.scale.points,
+                factor(row.dimension or question.dimension, row.reverse),
+                -mean if row.reverse else mean,
+                straight,
+                straight_point,
+            )
         return out
     if qtype == "nps":
         score = np.clip(np.rint(7.6 + 2.0 * (0.8 * satisfaction + 0.6 * rng.standard_normal(n))), 0, 10)
@@ -311,7 +377,7 @@ def _answer(question: Question, q: Questionnaire, rng: np.random.Generator, n: i
 
 def _bound_ticks(rng: np.random.Generator, ticked: np.ndarray, low: int, high: int) -> np.ndarray:
     """Make every row tick between ``low`` and ``high`` options."""
-    n, k = ticked.shape
+    k = ticked.shape[1]
     counts = ticked.sum(axis=1)
     for row in np.flatnonzero((counts < low) | (counts > high)):
         target = min(max(counts[row], low), high)
@@ -404,7 +470,7 @@ def _solve_mean(expected: float, sd: float, points: int) -> float:
 class _Planted:
     """A scenario turned into simulator parameters (see :meth:`build`)."""
 
-    shift: np.ndarray                   # dealer x wave -> shift of S
+    shift: np.ndarray  # dealer x wave -> shift of S
     satisfaction_id: str | None
     satisfaction_mean: float
     servqual: dict[tuple[str | None, str], tuple[float, float, float]]  # (block, item) -> loading, mean, E shift
@@ -413,8 +479,9 @@ class _Planted:
     expectation_factors: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
 
     @classmethod
-    def build(cls, q: Questionnaire, scenario: Scenario, rng: np.random.Generator, dealers: Sequence[str],
-              n_waves: int) -> _Planted:
+    def build(
+        cls, q: Questionnaire, scenario: Scenario, rng: np.random.Generator, dealers: Sequence[str], n_waves: int
+    ) -> _Planted:
         r"""Solve the latent parameters that give the planted effects in the report's units.
 
         Satisfaction: the question's latent is :math:`y = \lambda S + \sqrt{1-\lambda^2}u + m` with
@@ -456,14 +523,20 @@ class _Planted:
                 if gap is not None and item.dimension == gap.dimension:
                     sd = float(np.sqrt(loading**2 * (0.7**2 + 0.71**2) + 1 - loading**2))
                     m = -mean if item.reverse else mean
-                    raise_e = _solve_mean(_expected_rating(m, sd, block.scale.points) - gap.gap, sd,
-                                          block.scale.points) - m
+                    raise_e = (
+                        _solve_mean(_expected_rating(m, sd, block.scale.points) - gap.gap, sd, block.scale.points) - m
+                    )
                 servqual[(block.id, item.id)] = (loading, mean, raise_e)
         mix = None
         if scenario.kano_mix is not None:
             shares = dict(scenario.kano_mix.mix)
             mix = np.array([shares.get(c, 0.0) for c in _KANO_PAIRS])
             mix = mix / mix.sum()
-        return cls(shift=shift, satisfaction_id=sat.id if sat is not None else None, satisfaction_mean=sat_mean,
-                   servqual=servqual, kano_attribute=scenario.kano_mix.attribute if scenario.kano_mix else None,
-                   kano_mix=mix)
+        return cls(
+            shift=shift,
+            satisfaction_id=sat.id if sat is not None else None,
+            satisfaction_mean=sat_mean,
+            servqual=servqual,
+            kano_attribute=scenario.kano_mix.attribute if scenario.kano_mix else None,
+            kano_mix=mix,
+        )

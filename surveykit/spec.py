@@ -51,7 +51,8 @@ def _common(*extra: Key) -> tuple[Key, ...]:
         Key("visible_if", "condition", doc="show only when this holds for earlier answers"),
         Key("dimension", "id", doc="the dimension (construct) the item measures"),
         Key("reverse", "bool", doc="reverse-keyed: recoded as min + max - x before scoring"),
-    ) + extra
+        *extra,
+    )
 
 
 _SCALE = Key("scale", "id", True, "the answer scale, defined under scales:")
@@ -92,18 +93,18 @@ SECTION_KEYS: dict[str, tuple[Key, ...]] = {
         Key("visible_if", "condition", doc="skip the whole page unless this holds"),
         Key("questions", ("list", ("question",)), True),
     ),
-    "servqual": _BLOCK
-    + (
+    "servqual": (
+        *_BLOCK,
         Key("scale", "id", True, "the agreement scale of both halves"),
         Key("items", ("list", ("object", "servqual_item")), True),
     ),
-    "kano": _BLOCK
-    + (
+    "kano": (
+        *_BLOCK,
         Key("importance_scale", "id", doc="ask self-stated importance of each attribute on this scale"),
         Key("attributes", ("list", ("object", "kano_attribute")), True),
     ),
-    "importance_performance": _BLOCK
-    + (
+    "importance_performance": (
+        *_BLOCK,
         Key("scale", "id", doc="one scale for both halves"),
         Key("importance_scale", "id", doc="the importance scale (instead of scale)"),
         Key("performance_scale", "id", doc="the performance scale (instead of scale)"),

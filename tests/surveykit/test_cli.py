@@ -1,4 +1,5 @@
 """The command line: exit codes, machine-readable errors, the outline, simulation to files."""
+
 from __future__ import annotations
 
 import json
@@ -77,8 +78,25 @@ def test_simulate_to_csv_and_parquet(tmp_path):
     runner = CliRunner()
     for name in ("out.csv", "out.parquet"):
         out = tmp_path / name
-        result = runner.invoke(main, ["simulate", str(good), "-n", "40", "--seed", "2", "--field", "dealer=A,B",
-                                      "--waves", "w1,w2", "--careless", "0.1", "-o", str(out)])
+        result = runner.invoke(
+            main,
+            [
+                "simulate",
+                str(good),
+                "-n",
+                "40",
+                "--seed",
+                "2",
+                "--field",
+                "dealer=A,B",
+                "--waves",
+                "w1,w2",
+                "--careless",
+                "0.1",
+                "-o",
+                str(out),
+            ],
+        )
         assert result.exit_code == 0, result.output
         df = pd.read_csv(out) if name.endswith(".csv") else pd.read_parquet(out)
         assert len(df) == 40 and set(df["dealer"]) <= {"A", "B"} and set(df["wave"]) == {"w1", "w2"}
@@ -117,9 +135,13 @@ def test_help_lists_every_command_once_under_its_section():
     text = CliRunner().invoke(main, ["--help"]).output
     sections = text.split("\n\n")
     listed = {}
-    for title, names in [("Questionnaire", ["validate", "info", "schema"]),
-                         ("Data", ["simulate", "analyze", "export", "report"]),
-                         ("Store", ["serve", "invite", "admin", "notify", "demo"]), ("Cases", ["cases"]), ("Planning", ["plan"])]:
+    for title, names in [
+        ("Questionnaire", ["validate", "info", "schema"]),
+        ("Data", ["simulate", "analyze", "export", "report"]),
+        ("Store", ["serve", "invite", "admin", "notify", "demo"]),
+        ("Cases", ["cases"]),
+        ("Planning", ["plan"]),
+    ]:
         (block,) = [s for s in sections if s.startswith(f"{title} commands:")]
         listed[title] = [line.split()[0] for line in block.splitlines()[1:]]
         assert listed[title] == names

@@ -1,7 +1,7 @@
 """The simulator: exact columns, determinism, structure, conditions, careless respondents."""
+
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -23,7 +23,9 @@ dimensions:
   emp: {zh: 移情性, en: Empathy}
 """
 
-FULL = HEAD + """\
+FULL = (
+    HEAD
+    + """\
 pages:
   - id: p1
     questions:
@@ -59,6 +61,7 @@ pages:
     attributes:
       - {id: car, functional: {zh: a, en: b}, dysfunctional: {zh: a, en: b}, importance: {zh: a, en: b}}
 """
+)
 
 
 @pytest.fixture(scope="module")
