@@ -1,4 +1,4 @@
-"""The response store: survey versions, responses, drafts and a shared rate-limit counter.
+"""The response store: survey versions, submitted responses and drafts.
 
 A submission is acknowledged only after its transaction has committed, and a
 submission key makes a retried or double-tapped submit harmless: the table
@@ -12,8 +12,11 @@ answers call for) happens in :func:`_record`, inside that one transaction.
 
 The engine settings (WAL, ``synchronous=FULL``, ``BEGIN IMMEDIATE``...) live
 in :mod:`surveykit.database`; invitations and admin users in
-:mod:`surveykit.invitations` and :mod:`surveykit.accounts`.  This module
-re-exports their functions so that callers need one import.
+:mod:`surveykit.invitations` and :mod:`surveykit.accounts`; the canonical
+form and hash of answers in :mod:`surveykit.canonical`; the response table
+read back for analysis in :mod:`surveykit.response_table`; the shared
+rate-limit counter in :mod:`surveykit.ratelimit`.  This module re-exports
+their functions so that callers need one import.
 """
 
 from __future__ import annotations
@@ -21,12 +24,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import io
-import json
 import math
-import numbers
 import secrets
-import time
 import uuid
 import weakref
 from collections.abc import Mapping
@@ -36,14 +35,13 @@ from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.json as pa_json
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from surveykit import cases
 from surveykit.accounts import User, create_user, end_sessions, verify_login
+from surveykit.canonical import answers_hash, canonical_answers
 from surveykit.database import (
     as_utc,
     check_text,
@@ -51,7 +49,6 @@ from surveykit.database import (
     init_db,
     invitations,
     make_engine,
-    rate_limits,
     responses,
     survey_versions,
     utcnow,
@@ -65,7 +62,9 @@ from surveykit.invitations import (
     create_invitations,
     lookup_invitation,
 )
-from surveykit.model import Questionnaire, Variable
+from surveykit.model import Questionnaire
+from surveykit.ratelimit import hit_rate_limit
+from surveykit.response_table import responses_frame
 
 __all__ = [
     "Draft",
@@ -147,10 +146,6 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _insert(conn: Connection, table: sa.Table) -> Any:
-    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
-
-
 @functools.cache
 def _statements(dialect: str) -> SimpleNamespace:
     """The statements of a submission, built once per dialect (building one costs more than running it)."""
@@ -182,7 +177,7 @@ def _statements(dialect: str) -> SimpleNamespace:
 _version_ids: weakref.WeakKeyDictionary[Engine, dict[tuple[str, str], int]] = weakref.WeakKeyDictionary()
 
 
-# -- survey versions -------------------------------------------------------------------------
+# -- survey versions ---------------------------------------------------------------------------
 
 
 def register_version(engine: Engine, q: Questionnaire, yaml_text: str) -> int:
@@ -224,75 +219,7 @@ def _version_id(conn: Connection, q: Questionnaire) -> int:
     )
 
 
-# -- answers ------------------------------------------------------------------------------------
-
-
-def canonical_answers(q: Questionnaire, answers: Mapping[str, Any]) -> dict[str, Any]:
-    """Answers checked against the codebook and in canonical form.
-
-    Missing answers (None or NaN) are dropped; integral numbers become ``int``
-    (``3.0`` -> ``3``); dates are ISO ``YYYY-MM-DD`` strings.
-
-    Raises
-    ------
-    ValueError
-        For a name that is no answer variable of ``q``, a value of the wrong
-        type, an option code that does not exist, a number outside the
-        variable's range, or text with NUL characters or lone surrogates.
-    """
-    spec = {v.name: v for v in q.answer_variables()}
-    unknown = sorted(set(answers) - spec.keys())
-    if unknown:
-        raise ValueError(f"unknown answer variables for survey {q.survey!r}: {', '.join(map(repr, unknown))}")
-    out: dict[str, Any] = {}
-    for name, value in answers.items():
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            continue
-        out[name] = _canonical_value(spec[name], value)
-    return out
-
-
-def _canonical_value(var: Variable, value: Any) -> Any:
-    if var.kind == "numeric":
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise ValueError(f"{var.name}: expected a number, got {value!r}")
-        number = float(value)
-        if not math.isfinite(number):
-            raise ValueError(f"{var.name}: {value!r} is not a finite number")
-        if number.is_integer():
-            value = int(number)
-        elif var.type in ("likert", "matrix", "nps", "multi"):
-            raise ValueError(f"{var.name}: expected a whole number, got {value!r}")
-        else:
-            value = number
-        if (var.min is not None and value < var.min) or (var.max is not None and value > var.max):
-            raise ValueError(
-                f"{var.name}: {value!r} is outside {var.min:g}..{var.max:g}"
-                if var.min is not None and var.max is not None
-                else f"{var.name}: {value!r} is out of range"
-            )
-        return value
-    if var.kind == "date":
-        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            return value.isoformat()
-        if not isinstance(value, str) or len(value) != 10:
-            raise ValueError(f"{var.name}: expected a date as YYYY-MM-DD, got {value!r}")
-        try:
-            dt.date.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"{var.name}: {value!r} is not a valid date (YYYY-MM-DD)") from None
-        return value
-    if not isinstance(value, str):
-        raise ValueError(f"{var.name}: expected text, got {value!r}")
-    check_text(var.name, value)
-    if var.value_labels and value not in var.codes:
-        raise ValueError(f"{var.name}: {value!r} is not an option (options: {', '.join(map(repr, var.codes))})")
-    return value
-
-
-def answers_hash(canonical: Mapping[str, Any]) -> str:
-    """SHA-256 of canonical answers (sorted keys, compact JSON): equal answers, equal hash."""
-    return _sha256(json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":")))
+# -- checks of a submission --------------------------------------------------------------------
 
 
 def _check_key(key: str) -> None:
@@ -453,86 +380,6 @@ def _replay(conn: Connection, survey: str, key: str, digest: str) -> SaveResult 
     return SaveResult(found.response_id, False)
 
 
-def responses_frame(engine: Engine, q: Questionnaire, *, version: int | None = None) -> pd.DataFrame:
-    """The analysis table: one row per response of ``q.survey``, columns exactly ``q.columns()``.
-
-    Parameters
-    ----------
-    version
-        Only responses to this declared questionnaire version (``q.version``
-        numbering); by default every version of the survey.
-
-    Notes
-    -----
-    Rows are in submission order.  The dtypes are those of
-    :func:`surveykit.simulate.simulate`: numeric variables are float64; text,
-    codes and ISO dates are pandas strings; ``started_at`` and ``submitted_at``
-    are naive UTC datetimes.  Missing stays missing (NaN/NaT), never 0 or "".
-    Answers of other versions that ``q`` does not have are left out.
-
-    The database hands over three JSON objects per response (metadata,
-    fields, answers) and pyarrow parses each kind for all rows at once into
-    typed columns, so no Python code runs per cell.  Should a variable hold
-    values of another type in an older version, that part is parsed row by
-    row instead and such values become missing.
-    """
-    r, v = responses.c, survey_versions.c
-    meta = [
-        ("response_id", r.response_id),
-        ("version", v.version),
-        ("wave", r.wave),
-        ("language", r.language),
-        ("started_at", r.started_at),
-        ("submitted_at", r.submitted_at),
-        ("duration_s", r.duration_s),
-    ]
-    pairs = [x for name, column in meta for x in (sa.literal(name), column)]
-    docs: list[Any]
-    if engine.dialect.name == "postgresql":  # text (bytea would travel hex-encoded)
-        docs = [sa.cast(x, sa.Text) for x in (sa.func.jsonb_build_object(*pairs), r.fields, r.answers)]
-    else:  # UTF-8 bytes straight from the database: no decoding and re-encoding of every row
-        docs = [sa.cast(x, sa.LargeBinary()) for x in (sa.func.json_object(*pairs), r.fields, r.answers)]
-    stmt = sa.select(*docs).join_from(responses, survey_versions).where(r.survey == q.survey).order_by(r.id)
-    if version is not None:
-        stmt = stmt.where(v.version == version)
-    with engine.connect() as conn:
-        rows = conn.execute(stmt).all()
-    texts = list(zip(*rows, strict=True)) if rows else [(), (), ()]
-    variables = q.variables()
-    groups = (
-        [x for x in variables if x.type == "metadata" and x.name != "survey"],
-        [x for x in variables if x.type == "field"],
-        [x for x in variables if x.type not in ("metadata", "field")],
-    )
-    df = pd.concat([_parse_rows(lines, group) for lines, group in zip(texts, groups, strict=True)], axis=1)
-    out = {"survey": pd.Series(q.survey, index=df.index, dtype="str")}
-    for x in variables:
-        if x.kind == "numeric":
-            out[x.name] = pd.to_numeric(df[x.name], errors="coerce").astype("float64")
-        elif x.kind == "datetime":
-            out[x.name] = pd.to_datetime(df[x.name], format="ISO8601").astype("datetime64[us]")
-        elif x.name != "survey":
-            out[x.name] = df[x.name].astype("str")
-    return pd.DataFrame(out, columns=list(q.columns()))
-
-
-def _parse_rows(lines: tuple[bytes, ...] | tuple[str, ...], variables: list[Variable]) -> pd.DataFrame:
-    """JSON objects, one per row -> typed columns, parsed by pyarrow in one call."""
-    names = [x.name for x in variables]
-    if not lines or not names:
-        return pd.DataFrame(index=pd.RangeIndex(len(lines)), columns=names)
-    schema = pa.schema([(x.name, pa.float64() if x.kind == "numeric" else pa.string()) for x in variables])
-    try:
-        data = b"\n".join(lines) if isinstance(lines[0], bytes) else "\n".join(lines).encode("utf-8")
-        table = pa_json.read_json(
-            io.BytesIO(data),
-            parse_options=pa_json.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore"),
-        )
-    except pa.ArrowInvalid:  # a value of another type (a variable retyped between versions)
-        return pd.DataFrame.from_records([json.loads(line) for line in lines], columns=names)
-    return table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=float("nan"))}.get)
-
-
 # -- drafts (save and resume) ------------------------------------------------------------------
 
 
@@ -629,46 +476,3 @@ def _draft(row: Mapping[str, Any], resume_token: str | None = None) -> Draft:
         response_id=row.get("response_id"),
         resume_token=resume_token,
     )
-
-
-# -- rate limiting -----------------------------------------------------------------------------
-
-
-def hit_rate_limit(engine: Engine, bucket: str, *, limit: int, window_s: int, count: bool = True) -> bool:
-    """Count one hit in ``bucket``; True when the bucket is over ``limit`` hits per ``window_s`` seconds.
-
-    The counter lives in the database, so every worker process shares it.
-    Sliding-window estimate: the current fixed window's hits plus the previous
-    window's, weighted by how much of it still overlaps the last ``window_s``
-    seconds.  Older windows of the bucket are deleted as it goes.  With
-    ``count=False`` the bucket is only read (is it over the limit already?).
-    """
-    if limit < 0 or window_s <= 0:
-        raise ValueError("limit must be >= 0 and window_s > 0")
-    now = time.time()
-    window = int(now // window_s) * window_s
-    if len(bucket) > 200 or not bucket.isprintable():
-        # NUL (PostgreSQL refuses it) or lone surrogates in a login name must not reach the insert
-        bucket = "sha256:" + hashlib.sha256(bucket.encode("utf-8", "surrogatepass")).hexdigest()
-    t = rate_limits.c
-    if not count:
-        with engine.connect() as conn:
-            hits, previous = (
-                conn.execute(sa.select(t.hits).where(t.bucket == bucket, t.window_start == w)).scalar()
-                for w in (window, window - window_s)
-            )
-        return (hits or 0) + (previous or 0) * (1 - (now - window) / window_s) > limit
-    with write_transaction(engine) as conn:
-        stmt = (
-            _insert(conn, rate_limits)
-            .values(bucket=bucket, window_start=window, hits=1)
-            .on_conflict_do_update(index_elements=["bucket", "window_start"], set_={"hits": t.hits + 1})
-            .returning(t.hits)
-        )
-        hits = conn.execute(stmt).scalar_one()
-        previous = conn.execute(
-            sa.select(t.hits).where(t.bucket == bucket, t.window_start == window - window_s)
-        ).scalar()
-        conn.execute(sa.delete(rate_limits).where(t.bucket == bucket, t.window_start < window - window_s))
-    estimate = hits + (previous or 0) * (1 - (now - window) / window_s)
-    return estimate > limit
