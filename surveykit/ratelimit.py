@@ -1,8 +1,8 @@
 """A rate-limit counter shared by every worker process, kept in the database.
 
-:func:`hit_rate_limit` counts hits per bucket (logins per address and per user, token guesses per address) in the
-``rate_limits`` table. It is apart from :mod:`surveykit.storage` because it stores nothing of a
-survey and changes with the limiting rule alone; :mod:`surveykit.storage` re-exports it.
+:func:`hit_rate_limit` counts hits per bucket (logins per address and per user, token guesses per
+address) in the ``rate_limits`` table. It is apart from :mod:`surveykit.storage` because it stores
+nothing of a survey and changes with the limiting rule alone; :mod:`surveykit.storage` re-exports it.
 """
 
 from __future__ import annotations
