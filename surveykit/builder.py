@@ -38,7 +38,7 @@ from surveykit.model import (
 from surveykit.pathmodel import build_model
 from surveykit.reader import BAD, Obj, Reader
 from surveykit.screens import build_screens, build_variables
-from surveykit.weights import build_weighting, weighting_targets
+from surveykit.weights import build_weighting, design_columns, weighting_targets
 from surveykit.yamlsafe import Node
 
 MAX_OPTIONS = 100
@@ -93,7 +93,10 @@ class Builder:
         scoring = self._scoring(screens)
         alerts = self._alerts(screens)
         weighting = build_weighting(
-            self.r, self.top.get("weighting"), weighting_targets(self.fields.values(), all_questions(screens))
+            self.r,
+            self.top.get("weighting"),
+            weighting_targets(self.fields.values(), all_questions(screens)),
+            design_columns(self.fields.values(), all_questions(screens)),
         )
         if self.r.problems:
             return None

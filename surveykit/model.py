@@ -307,6 +307,24 @@ class WeightingMargin:
 
 
 @dataclass(frozen=True, slots=True)
+class WeightingDesign:
+    """How the responses were sampled (``weighting.design``), as R survey's ``svydesign``.
+
+    Each setting names a column of the response table: ``ids`` the primary sampling unit (a
+    sample drawn dealer by dealer has the dealer as its cluster), ``weights`` the base weights,
+    ``strata`` the design strata, ``fpc`` the population number of PSUs per stratum (or the
+    sampling fraction). All None is a simple random sample of responses. The standard errors of
+    the weighted estimates depend on it (Lumley 2010, ch. 2-3); ``analysis.weighting.SurveyDesign``
+    is the same four settings on the analysis side.
+    """
+
+    ids: str | None = None
+    weights: str | None = None
+    strata: str | None = None
+    fpc: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Weighting:
     """The ``weighting:`` section (or a ``--weights`` file): what the responses are weighted to.
 
@@ -323,6 +341,7 @@ class Weighting:
     tolerance: float = 1e-10
     max_iterations: int = 1000
     source: str = ""
+    design: WeightingDesign = WeightingDesign()
 
 
 @dataclass(frozen=True, slots=True)

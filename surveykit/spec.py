@@ -216,6 +216,13 @@ OBJECT_KEYS: dict[str, tuple[Key, ...]] = {
         Key("trim", ("object", "weighting_trim"), doc="bounds on the weights, as R survey's trimWeights"),
         Key("tolerance", "number", doc="largest relative cell error at convergence (default 1e-10)"),
         Key("max_iterations", "int", doc="most raking sweeps (default 1000)"),
+        Key("design", ("object", "weighting_design"), doc="how the responses were sampled (clusters, strata, fpc)"),
+    ),
+    "weighting_design": (
+        Key("ids", "id", doc="the primary sampling unit: a segment field, choice question or metadata column"),
+        Key("weights", "id", doc="base (design) weights: a segment field or number question"),
+        Key("strata", "id", doc="design strata: a segment field, choice question or metadata column"),
+        Key("fpc", "id", doc="population number of PSUs per stratum, or the sampling fraction (needs ids)"),
     ),
     "weighting_margin": (
         Key("name", "id", doc="how tables call the margin (default: the fields joined by _x_)"),

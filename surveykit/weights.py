@@ -33,14 +33,22 @@ from pathlib import Path
 from typing import Any
 
 from surveykit.errors import Problem, QuestionnaireError
-from surveykit.model import Questionnaire, Variable, Weighting, WeightingMargin
+from surveykit.model import METADATA_COLUMNS, Questionnaire, Variable, Weighting, WeightingDesign, WeightingMargin
 from surveykit.reader import BAD, Obj, Reader
 from surveykit.terms import TERMS
 from surveykit.yamlsafe import YamlProblem, compose, forbidden_characters
 
-__all__ = ["WEIGHT_COLUMN", "build_weighting", "load_weights", "weight_variable", "weighting_targets"]
+__all__ = [
+    "WEIGHT_COLUMN",
+    "build_weighting",
+    "design_columns",
+    "load_weights",
+    "weight_variable",
+    "weighting_targets",
+]
 
 WEIGHT_COLUMN = "weight"
+GROUP_METADATA = ("survey", "version", "wave", "language")  # metadata that can name a PSU or stratum
 
 MAX_BYTES = 256 * 1024
 SHARE_SUM_TOL = 1e-6  # as analysis.weighting.margins: shares must sum to 1 within this
@@ -67,8 +75,35 @@ def weighting_targets(q_fields: Any, questions: Any) -> dict[str, tuple[str, ...
     return targets
 
 
-def build_weighting(reader: Reader, obj: Obj | None, targets: dict[str, tuple[str, ...] | None]) -> Weighting | None:
-    """The :class:`~surveykit.model.Weighting` of a read ``weighting`` object; problems go to ``reader``."""
+def design_columns(q_fields: Any, questions: Any) -> dict[str, str]:
+    """What ``weighting.design`` may name, each as ``"group"`` or ``"number"``.
+
+    Groups (for ``ids`` and ``strata``) are segment fields, single-choice questions and the
+    metadata columns (a wave, say); numbers (for ``weights`` and ``fpc``) are segment fields,
+    which carry what the invitation link gives, and number questions.
+    """
+    columns = {name: "group" for name in METADATA_COLUMNS if name in GROUP_METADATA}
+    for f in q_fields:
+        columns[f.id] = "both"
+    for question in questions:
+        if question.type == "choice":
+            columns[question.id] = "group"
+        elif question.type == "number":
+            columns[question.id] = "number"
+    return columns
+
+
+def build_weighting(
+    reader: Reader,
+    obj: Obj | None,
+    targets: dict[str, tuple[str, ...] | None],
+    columns: dict[str, str],
+) -> Weighting | None:
+    """The :class:`~surveykit.model.Weighting` of a read ``weighting`` object; problems go to ``reader``.
+
+    ``targets`` is what a margin may weight on (:func:`weighting_targets`), ``columns`` what
+    ``design:`` may name (:func:`design_columns`).
+    """
     if obj is None or obj is BAD:
         return None
     margins: list[WeightingMargin] = []
@@ -141,7 +176,51 @@ def build_weighting(reader: Reader, obj: Obj | None, targets: dict[str, tuple[st
         tolerance=float(tolerance),
         max_iterations=int(iterations),
         source=reader.name,
+        design=_design(reader, obj.get("design"), columns),
     )
+
+
+def _design(reader: Reader, obj: Obj | None, columns: dict[str, str]) -> WeightingDesign:
+    """``weighting.design``: each setting names a column of the right kind; ``fpc`` needs ``ids``.
+
+    A cluster design is R's ``svydesign(ids = ~dealer, fpc = ~n_dealers)``: the fpc counts PSUs,
+    so without ids it has nothing to count here (a sample of single responses is described by
+    the margins' population total instead).
+    """
+    if obj is None or obj is BAD:
+        return WeightingDesign()
+    kinds = {"ids": "group", "strata": "group", "weights": "number", "fpc": "number"}
+    settings: dict[str, str | None] = {}
+    for key, kind in kinds.items():
+        name = obj.get(key)
+        settings[key] = None
+        if name is None or name is BAD:
+            continue
+        allowed = [c for c, k in columns.items() if k in (kind, "both")]
+        if name not in allowed:
+            close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            what = (
+                "segment field, choice question or metadata column"
+                if kind == "group"
+                else "segment field or number question"
+            )
+            if name in columns:
+                message = f"{name!r} is not a {what}{hint}"
+            else:
+                message = f"{name!r} is no {what}{hint} (possible: {', '.join(map(repr, allowed)) or 'none'})"
+            reader.problem(obj.at(key), obj.sub(key), message)
+            continue
+        settings[key] = name
+    if obj.get("fpc") not in (None, BAD) and obj.get("ids") in (None, BAD):
+        reader.problem(
+            obj.at("fpc"),
+            obj.sub("fpc"),
+            "fpc: counts the sampled units (PSUs) of the population; name them with ids: (e.g. ids: dealer)",
+        )
+    if settings["ids"] is not None and settings["ids"] == settings["strata"]:
+        reader.problem(obj.at("strata"), obj.sub("strata"), f"ids: and strata: both name {settings['ids']!r}")
+    return WeightingDesign(**settings)
 
 
 def _margin(reader: Reader, m: Obj, targets: dict[str, tuple[str, ...] | None]) -> WeightingMargin | None:
@@ -261,7 +340,9 @@ def load_weights(source: str | os.PathLike[str], q: Questionnaire) -> Weighting:
     if root is None:
         raise QuestionnaireError([Problem(name, 1, 1, "", "the file is empty; it needs margins:")])
     obj = reader.read(root, "weighting", "weighting")
-    weighting = build_weighting(reader, obj, weighting_targets(q.fields, q.questions()))
+    weighting = build_weighting(
+        reader, obj, weighting_targets(q.fields, q.questions()), design_columns(q.fields, q.questions())
+    )
     if reader.problems or weighting is None:
         raise QuestionnaireError(reader.problems or [Problem(name, 1, 1, "", "no weighting read")])
     return weighting

@@ -35,7 +35,7 @@ from analysis.weighting.calibration import (
     rake,
     trim_weights,
 )
-from analysis.weighting.design import SurveyDesign
+from analysis.weighting.design import SurveyDesign, design_of
 from analysis.weighting.estimates import (
     WeightedEstimateResult,
     WeightedNpsResult,
@@ -60,6 +60,7 @@ __all__ = [
     "WeightedProportionsResult",
     "WeightedSegmentsResult",
     "WeightingResult",
+    "design_of",
     "design_weights",
     "kish_design_effect",
     "margin",

@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 
 from analysis.quality import numeric_columns, require_columns
+from surveykit.model import Weighting
 
-__all__ = ["SurveyDesign"]
+__all__ = ["SurveyDesign", "design_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,16 @@ class SurveyDesign:
     def describe(self) -> str:
         parts = [f"{k}={getattr(self, k)}" for k in ("ids", "weights", "strata", "fpc") if getattr(self, k)]
         return "one stage, " + (", ".join(parts) if parts else "no clusters, equal base weights, no fpc")
+
+
+def design_of(spec: Weighting) -> SurveyDesign:
+    """The design a questionnaire's ``weighting.design:`` (or a ``--weights`` file) declares.
+
+    The same four settings (:class:`surveykit.model.WeightingDesign`), checked against the
+    questionnaire when it was read; no ``design:`` is R's ``ids = ~1`` with equal base weights.
+    """
+    d = spec.design
+    return SurveyDesign(ids=d.ids, weights=d.weights, strata=d.strata, fpc=d.fpc)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from surveykit import QuestionnaireError, load_questionnaire
-from surveykit.model import Weighting, WeightingMargin
+from surveykit.model import Weighting, WeightingDesign, WeightingMargin
 from surveykit.weights import load_weights
 
 HEAD = """\
@@ -203,10 +203,77 @@ def test_a_margins_file_is_read_like_the_section(tmp_path):
         load_weights(path, q)
     assert [str(p) for p in info.value.problems] == [
         f"{path}:1:1: weighting.methods: unknown key 'methods'; did you mean 'method'? "
-        "(allowed: method, margins, population_total, trim, tolerance, max_iterations)",
+        "(allowed: method, margins, population_total, trim, tolerance, max_iterations, design)",
         f"{path}:6:9: weighting.margins[0].cells[1]: 'servise' is not a value of 'visit'; did you mean 'service'? "
         "(values: 'repair', 'service')",
     ]
     path.write_text("margins: [\n", encoding="utf-8")
     with pytest.raises(QuestionnaireError, match=r"margins.yaml:2:1"):
         load_weights(path, q)
+
+
+def test_a_design_is_read_into_the_model():
+    w = load("""\
+weighting:
+  design: {ids: dealer, strata: region, weights: dealer, fpc: dealer}
+  margins:
+    - {fields: [visit], shares: {repair: 0.5, service: 0.5}}
+""").weighting
+    assert w.design == WeightingDesign(ids="dealer", weights="dealer", strata="region", fpc="dealer")
+    assert load("weighting:\n  design: {strata: wave}\n  margins:\n    - {fields: [region], shares: {north: 1}}\n")
+    assert load(MARGINS_SECTION).weighting.design == WeightingDesign()
+
+
+MARGINS_SECTION = "weighting:\n  margins:\n    - {fields: [region], shares: {north: 0.5, south: 0.5}}\n"
+
+
+def test_design_problems_are_placed():
+    found = problems("""\
+weighting:
+  design:
+    ids: delaer
+    weights: visit
+    strata: started_at
+    fpc: dealer
+  margins:
+    - {fields: [region], shares: {north: 0.5, south: 0.5}}
+""")
+    assert found == [
+        "<string>:22:10: weighting.design.ids: 'delaer' is no segment field, choice question or metadata column; "
+        "did you mean 'dealer'? (possible: 'survey', 'version', 'wave', 'language', 'dealer', 'region', 'visit')",
+        "<string>:23:14: weighting.design.weights: 'visit' is not a segment field or number question",
+        "<string>:24:13: weighting.design.strata: 'started_at' is no segment field, choice question or metadata "
+        "column (possible: 'survey', 'version', 'wave', 'language', 'dealer', 'region', 'visit')",
+    ]
+    found = problems("""\
+weighting:
+  design: {fpc: dealer, strata: region}
+  margins:
+    - {fields: [region], shares: {north: 0.5, south: 0.5}}
+""")
+    assert found == [
+        "<string>:21:17: weighting.design.fpc: fpc: counts the sampled units (PSUs) of the population; name them "
+        "with ids: (e.g. ids: dealer)"
+    ]
+    found = problems("""\
+weighting:
+  design: {ids: region, strata: region, wieghts: dealer}
+  margins:
+    - {fields: [region], shares: {north: 0.5, south: 0.5}}
+""")
+    assert found[0] == "<string>:21:33: weighting.design.strata: ids: and strata: both name 'region'"
+    assert found[1].startswith(
+        "<string>:21:41: weighting.design.wieghts: unknown key 'wieghts'; did you mean 'weights'?"
+    )
+
+
+def test_a_margins_file_takes_a_design(tmp_path):
+    path = tmp_path / "margins.yaml"
+    path.write_text(MARGINS + "design:\n  ids: dealer\n  fpc: visit\n", encoding="utf-8")
+    with pytest.raises(QuestionnaireError) as info:
+        load_weights(path, load(""))
+    assert [str(p) for p in info.value.problems] == [
+        f"{path}:11:8: weighting.design.fpc: 'visit' is not a segment field or number question"
+    ]
+    path.write_text(MARGINS + "design:\n  ids: dealer\n", encoding="utf-8")
+    assert load_weights(path, load("")).design == WeightingDesign(ids="dealer")
