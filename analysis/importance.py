@@ -49,8 +49,12 @@ TABLE_ORDER = (
 )
 
 
-def _complete(df: pd.DataFrame, target: str, attributes: Sequence[str], min_extra: int) -> pd.DataFrame:
-    """Complete cases of target and attributes, validated for a regression."""
+def complete_cases(df: pd.DataFrame, target: str, attributes: Sequence[str], min_extra: int) -> pd.DataFrame:
+    """Complete cases of target and attributes, validated for a regression.
+
+    Shared with :mod:`analysis.penalty_reward` (as :func:`ols_fit` is), which regresses on dummies
+    of the same complete cases; neither is part of the analysis API, so neither is in ``__all__``.
+    """
     if not attributes:
         raise ValueError("attributes is empty: give at least one attribute column")
     if target in attributes:
@@ -68,7 +72,7 @@ def _complete(df: pd.DataFrame, target: str, attributes: Sequence[str], min_extr
 
 
 @dataclass(frozen=True, slots=True)
-class _Fit:
+class OLSFit:
     coef: np.ndarray  # intercept first
     se: np.ndarray
     t: np.ndarray
@@ -77,7 +81,7 @@ class _Fit:
     df_resid: int
 
 
-def _ols(x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> _Fit:
+def ols_fit(x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> OLSFit:
     """OLS with intercept via QR: coefficients, standard errors, t, p, R², residual df."""
     design = np.column_stack([np.ones(len(y)), x])
     q, r = np.linalg.qr(design)
@@ -97,7 +101,7 @@ def _ols(x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> _Fit:
     se = np.sqrt(sigma2 * (r_inv**2).sum(axis=1))
     t = coef / se
     tss = float(((y - y.mean()) ** 2).sum())
-    return _Fit(
+    return OLSFit(
         coef=coef,
         se=se,
         t=t,
@@ -233,10 +237,10 @@ def regression(df: pd.DataFrame, target: str, attributes: Sequence[str], *, lmg:
            Marketing Management, 33(4), 271-277. https://doi.org/10.1016/S0019-8501(03)00055-5
     """
     attributes = list(attributes)
-    data = _complete(df, target, attributes, min_extra=1)
+    data = complete_cases(df, target, attributes, min_extra=1)
     require_variance(data, "a regression")
     x, y = data[attributes].to_numpy(), data[target].to_numpy()
-    fit = _ols(x, y, attributes)
+    fit = ols_fit(x, y, attributes)
     corr = np.corrcoef(np.column_stack([x, y]), rowvar=False)
     rxx, rxy = corr[:-1, :-1], corr[:-1, -1]
     k, n = len(attributes), len(y)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analysis.importance import _complete, _ols
+from analysis.importance import complete_cases, ols_fit
 from analysis.quality import require_variance
 
 __all__ = ["PenaltyRewardResult", "brandt_label", "penalty_reward"]
@@ -169,14 +169,14 @@ def penalty_reward(
     if not low_if_le < high_if_ge:
         raise ValueError(f"low_if_le ({low_if_le!r}) must be below high_if_ge ({high_if_ge!r})")
     attributes = list(attributes)
-    data = _complete(df, target, attributes, min_extra=len(attributes) + 1)
+    data = complete_cases(df, target, attributes, min_extra=len(attributes) + 1)
     require_variance(data[[target]], "a regression")
     dummies = {}
     for a in attributes:
         dummies[("low", a)] = (data[a] <= low_if_le).astype(float)
         dummies[("high", a)] = (data[a] >= high_if_ge).astype(float)
     used = [key for key, d in dummies.items() if d.sum() > 0]
-    fit = _ols(
+    fit = ols_fit(
         np.column_stack([dummies[key] for key in used]),
         data[target].to_numpy(),
         [f"{kind} dummy of {a}" for kind, a in used],

@@ -549,7 +549,7 @@ def test_undeclared_codes_are_numbered_after_the_declared_ones(q, tmp_path):
 
 def test_bad_input_is_refused_with_the_column_named(q, tmp_path):
     frame = _frame(q)
-    with pytest.raises(ExportError, match="lacks 1 column.*sat"):
+    with pytest.raises(ExportError, match=r"lacks 1 column.*sat"):
         export(frame.drop(columns="sat"), q, tmp_path / "x.csv", format="csv")
     with pytest.raises(ExportError, match="'recommend' is numeric but holds 'ten'"):
         export(frame.assign(recommend=["ten", 1, 2, 3]), q, tmp_path / "x.csv", format="csv")
@@ -586,7 +586,7 @@ def test_simulated_responses_round_trip_in_every_format(q, tmp_path):
         export(frame, q, tmp_path / f"s.{fmt}", format=fmt)
     _assert_same(read_table(tmp_path / "s.csv", q, unescape=True), frame)
     _assert_same(read_table(tmp_path / "s.parquet", q), frame)
-    data, meta = pyreadstat.read_sav(tmp_path / "s.sav", user_missing=True)
+    data, _ = pyreadstat.read_sav(tmp_path / "s.sav", user_missing=True)
     codes = {"phone": 1.0, "app": 2.0, "10": 3.0}
     shown = frame["channel"].notna()
     assert data["channel"][shown].tolist() == frame["channel"][shown].map(codes).tolist()
@@ -674,7 +674,7 @@ def test_cli_reads_responses_from_the_store(q, tmp_path):
         main, ["export", str(tmp_path / "survey.yaml"), "--db", url, "-o", str(tmp_path / "out.sav")]
     )
     assert result.exit_code == 0, result.output
-    data, meta = pyreadstat.read_sav(tmp_path / "out.sav", user_missing=True)
+    data, _ = pyreadstat.read_sav(tmp_path / "out.sav", user_missing=True)
     assert data["channel"].tolist() == [2.0, 1.0]
     assert data["app_ease"].tolist() == [5.0, -1.0]
     assert data["comment"].tolist() == ["=bad", ""]
