@@ -170,17 +170,28 @@ def analyze(
     quality_result = _quality(q, df, notes)
     data, excluded = _exclude(df, quality_result, exclude)
     sat = _satisfaction_question(q)
+    servqual_results = _servqual(q, data, notes, conf_level)
     spec = weighting if weighting is not None else q.weighting
     weighted = None
     if spec is not None:
-        weighted = weigh(spec, data, sat, _nps_questions(q), conf_level)
+        weighted = weigh(
+            spec,
+            data,
+            sat,
+            _nps_questions(q),
+            conf_level,
+            q=q,
+            servqual_scores={block: r.scores for block, r in servqual_results.items()},
+            funnel_field=_first_field(q, data),
+        )
         if WEIGHT_COLUMN in data.columns:
             notes.append(f"weighting: the data's own {WEIGHT_COLUMN!r} column was replaced by the weights computed now")
         data = data.assign(**{WEIGHT_COLUMN: weighted.weights})
         data.attrs["variable_labels"] = {WEIGHT_COLUMN: weight_variable().label.as_dict()}
         notes.append(
-            "weighting: the satisfaction mean, top-2-box and index and the NPS are weighted (weighting section); "
-            f"not yet weighted: {', '.join(weighted.unweighted_sections)}"
+            "weighting: the satisfaction mean, top-2-box and index, the NPS, SERVQUAL, the segments, the funnel "
+            "plot, the waves and the IPA means are weighted (weighting section); "
+            f"not weighted: {', '.join(weighted.unweighted_sections)}"
         )
     return AnalysisResult(
         survey=q.survey,
@@ -203,7 +214,7 @@ def analyze(
             lambda items, rev, scale: reliability.omega(data[items], reverse=rev, scale=scale),
             min_items=3,
         ),
-        servqual=_servqual(q, data, notes, conf_level),
+        servqual=servqual_results,
         kano={
             b.id: r
             for b in q.blocks("kano")
