@@ -149,6 +149,11 @@ _OWN: dict[str, dict[str, str]] = {
         "unweighted_note": "本报告中以下部分尚未加权：{sections}。",
         "trimmed": "权重截断至 [{lower}, {upper}]：{n} 个权重",
         "kpi_unweighted": "以下数字未加权；加权结果见",
+        "weighted_results": "加权结果（与未加权并列）",
+        "change": "较上一期变化",
+        "position": "位置",
+        "derived_importance": f"推导{_zh('importance')}",
+        "penalty_reward": "惩罚–奖励分析",
     },
     "en": {
         "report": "Customer satisfaction report",
@@ -235,6 +240,11 @@ _OWN: dict[str, dict[str, str]] = {
         "unweighted_note": "Not yet weighted in this report: {sections}.",
         "trimmed": "weights trimmed to [{lower}, {upper}]: {n} weight(s)",
         "kpi_unweighted": "The figures below are unweighted; the weighted ones are under",
+        "weighted_results": "Weighted results (beside the unweighted)",
+        "change": "Change from the previous wave",
+        "position": "Position",
+        "derived_importance": f"Derived {_en('importance').lower()}",
+        "penalty_reward": "Penalty-reward analysis",
     },
 }
 WORDS: dict[str, dict[str, str]] = {

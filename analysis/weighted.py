@@ -356,7 +356,8 @@ def funnel_weighted(
     ``position`` read as in :func:`analysis.segments.funnel_limits` (Spiegelhalter 2005). Under
     the weights the unit's SE is its own linearisation SE instead of the pooled s/√n_u, so the
     limits follow both the unit's size and its weights. Units with fewer than 2 respondents
-    (no SE) are left out.
+    (no SE) are left out. ``ci_low``/``ci_high`` are the unit mean's own 95 % interval, and
+    ``unweighted``/``differs`` the equal-weight unit mean and whether it falls outside it.
 
     References
     ----------
@@ -377,7 +378,7 @@ def funnel_weighted(
             out[f"lower_{100 * c:g}"], out[f"upper_{100 * c:g}"] = centre - q * row["se"], centre + q * row["se"]
             if abs(z) > q:
                 position = f"{'above' if z > 0 else 'below'} {100 * c:g} %"
-        rows.append(out | {"position": position, "unweighted": row["unweighted"]})
+        rows.append(out | {"position": position} | {k: row[k] for k in ("ci_low", "ci_high", "unweighted", "differs")})
     return pd.DataFrame(rows)
 
 

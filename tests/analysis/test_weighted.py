@@ -213,4 +213,10 @@ def test_a_weighted_figure_outside_the_ci_is_flagged_in_the_report(q, df):
     assert mean.weighted == pytest.approx(2 + 3 * 0.5, abs=1e-9)  # dealer_1 is 5000 of 10000
     assert mean.differs
     html, _ = render_report(q, result, lang="en")
-    assert html.count('<td class="neg">differs by more than the CI</td>') == sum(e.differs for e in by.values())
+    start = html.index('<section id="weighting">')
+    section = html[start : html.index("</section>", start)]
+    assert section.count('<td class="neg">differs by more than the CI</td>') == sum(e.differs for e in by.values())
+    # the segment and funnel tables are weighted too: dealer_1's mean is the same weighted or not
+    start = html.index('<section id="weighted-results">')
+    tables = html[start : html.index("</section>", start)]
+    assert "Dealer = dealer_1 · Overall satisfaction · Mean" in tables

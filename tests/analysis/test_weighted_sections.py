@@ -12,6 +12,7 @@ from scipy import stats
 
 from analysis import analyze, loyalty, servqual
 from analysis import weighting as wt
+from analysis.report import render_report
 from analysis.weighted import funnel_weighted, servqual_weighted, waves_weighted
 from surveykit import load_questionnaire
 from surveykit.simulate import simulate
@@ -244,3 +245,27 @@ def _rake(frame: pd.DataFrame) -> wt.WeightingResult:
         ],
         tol=1e-10,
     )
+
+
+def test_the_report_shows_the_weighted_tables(q_raked, sq, sq_result):
+    frame = simulate(q_raked, 300, seed=3, fields={"dealer": DEALERS}, waves=["2025Q1", "2025Q2"])
+    result = analyze(q_raked, frame, exclude=())
+    html, _ = render_report(q_raked, result, lang="en")
+    start = html.index('<section id="weighted-results">')
+    tables = html[start : html.index("</section>", start)]
+    wg = result.weighting
+    assert tables.count("<h3>") == 3 + len(wg.ipa)  # segments, funnel, waves, one per IPA block
+    second = wg.waves.iloc[1]
+    assert f"{second['weighted']:.2f}" in tables and f"{second['change']:+.2f} (p " in tables
+    assert "Position" in tables and "Change from the previous wave" in tables
+    assert tables.count("<tr>") == 4 + len(wg.segments) + len(wg.funnel) + len(wg.waves) + sum(
+        map(len, wg.ipa.values())
+    )
+    assert tables.count('class="neg"') == sum(
+        int(t["differs"].sum()) for t in (wg.segments, wg.funnel, wg.waves, *wg.ipa.values())
+    )
+    html, _ = render_report(sq, sq_result, lang="zh")
+    start = html.index('<section id="weighted-results">')
+    tables = html[start : html.index("</section>", start)]
+    score = sq_result.weighting.servqual["sq"].set_index("name").loc["weighted_servqual"]
+    assert "加权结果" in tables and f"{score['weighted']:.2f}" in tables and "加权 SERVQUAL 得分" in tables
