@@ -16,15 +16,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 from sqlalchemy.engine import Engine
 
 from surveykit import cases, storage
 from surveykit.errors import SurveykitError
 from surveykit.loader import load_questionnaire
 from surveykit.model import Questionnaire
+from surveykit.scenario import Scenario, load_scenario
 from surveykit.simulate import simulate
 
-__all__ = ["SEED", "USER", "WAVES", "Demo", "prepare", "shipped_dir"]
+__all__ = ["SEED", "USER", "WAVES", "Demo", "demo_responses", "demo_scenario", "prepare", "shipped_dir"]
 
 SEED = 2026
 USER = "demo"
@@ -52,11 +54,36 @@ def shipped_dir() -> Path:
     raise SurveykitError("the shipped questionnaires are not installed")
 
 
+def demo_scenario(q: Questionnaire) -> Scenario | None:
+    """The levels and planted effects the demo simulates ``q`` with: ``scenarios/demo_<survey>.yaml``
+    beside the shipped questionnaires, or None (the simulator's defaults) when there is none.
+
+    The planted effects (a dealer below the rest, a SERVQUAL dimension short of expectations, a
+    change between waves) are what the demo's report should find, so that the tour shows the
+    analysis finding something real rather than noise.
+    """
+    path = shipped_dir() / "scenarios" / f"demo_{q.survey}.yaml"
+    return load_scenario(path, q) if path.is_file() else None
+
+
+def demo_responses(q: Questionnaire, count: int) -> pd.DataFrame:
+    """The demo's ``count`` simulated responses of ``q``: its scenario, 3 % careless, 2 % missing.
+
+    The first segment field gets five codes (``DE01``...) and the answers spread over three
+    waves, unless the survey's scenario lists its own dealers and waves.
+    """
+    fields = {f.id: [f"{f.id.upper()[:2]}{i:02d}" for i in range(1, 6)] for f in q.fields[:1]}
+    return simulate(
+        q, count, seed=SEED, missing=0.02, careless=0.03, fields=fields, waves=WAVES, scenario=demo_scenario(q)
+    )
+
+
 def prepare(folder: str | Path, count: int, *, progress: Callable[[str], None] = lambda _: None) -> Demo:
     """Fill ``folder`` with the demo database, ``count`` simulated responses per survey and the reports.
 
-    Each survey gets its first segment field filled with five codes (``DE01``...),
-    3 % careless and 2 % missing answers over three waves; recovery answers get
+    Each survey's answers are :func:`demo_responses`: five dealers, three waves, 3 % careless
+    and 2 % missing answers, and the levels and planted effects of its scenario
+    (:func:`demo_scenario`) where it has one; recovery answers get
     no case number (real ones arrive through a closed case's link).  A report
     needs :data:`analysis.report.MIN_RESPONSES` stored responses.  ``progress``
     receives one line per survey as it is stored.
@@ -75,8 +102,7 @@ def prepare(folder: str | Path, count: int, *, progress: Callable[[str], None] =
             storage.register_version(engine, q, Path(path).read_text(encoding="utf-8"))
         reports = []
         for q in surveys:
-            fields = {f.id: [f"{f.id.upper()[:2]}{i:02d}" for i in range(1, 6)] for f in q.fields[:1]}
-            df = simulate(q, count, seed=SEED, missing=0.02, careless=0.03, fields=fields, waves=WAVES)
+            df = demo_responses(q, count)
             if "case_id" in df.columns:  # real recovery answers come through a closed case's link
                 df["case_id"] = None
             created = sum(r.created for r in storage.save_frame(engine, q, df))

@@ -58,6 +58,13 @@ def _parse_fields(values: tuple[str, ...]) -> dict[str, list[str]]:
     help="share of straight-liners and speeders",
 )
 @click.option("--db", "db_url", metavar="URL", help="store them in this database, as real submissions are")
+@click.option(
+    "--scenario",
+    "scenario_path",
+    type=click.Path(dir_okay=False),
+    metavar="S.yaml",
+    help="levels and planted effects (its dealers and waves replace --field of the first field and --waves)",
+)
 def simulate(
     file: str,
     count: int,
@@ -68,11 +75,14 @@ def simulate(
     waves: str,
     careless: float,
     db_url: str | None,
+    scenario_path: str | None,
 ) -> None:
     """Simulate responses from a latent-variable model of the instrument."""
+    from surveykit.scenario import load_scenario
     from surveykit.simulate import simulate as run
 
     q = load(file)
+    scenario = load_scenario(Path(scenario_path), q) if scenario_path is not None else None
     try:
         df = run(
             q,
@@ -82,6 +92,7 @@ def simulate(
             fields=_parse_fields(fields),
             waves=[w.strip() for w in waves.split(",") if w.strip()] or None,
             careless=careless,
+            scenario=scenario,
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None

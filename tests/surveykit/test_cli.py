@@ -104,6 +104,25 @@ def test_simulate_to_csv_and_parquet(tmp_path):
     assert bad.exit_code == 2 and "unknown segment field" in bad.output
 
 
+def test_simulate_with_a_scenario_plants_its_effect(tmp_path):
+    good, _ = _files(tmp_path)
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(
+        "level: 60\ndealers: [A, B, C]\nwaves: [w1, w2]\neffects:\n  dealer: {dealer: C, index: -30}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.csv"
+    result = CliRunner().invoke(main, ["simulate", str(good), "-n", "600", "--scenario", str(scenario), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    df = pd.read_csv(out)
+    assert set(df["dealer"]) == {"A", "B", "C"} and set(df["wave"]) == {"w1", "w2"}
+    means = df.groupby("dealer")["sat"].mean()
+    assert means["C"] < min(means["A"], means["B"]) - 0.8  # 30 index points are 1.2 points on a 5-point scale
+    scenario.write_text("effects:\n  dealer: {dealer: Z, index: -5}\n", encoding="utf-8")
+    bad = CliRunner().invoke(main, ["simulate", str(good), "--scenario", str(scenario)])
+    assert bad.exit_code == 1 and f"{scenario}:2:" in bad.output
+
+
 def test_schema_command(tmp_path):
     out = tmp_path / "s.json"
     result = CliRunner().invoke(main, ["schema", "-o", str(out)])
