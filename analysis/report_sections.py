@@ -23,6 +23,7 @@ from analysis.analyze import AnalysisResult
 from analysis.analyze import _frequencies as _choice_counts
 from analysis.recovery import service_recovery
 from analysis.report_text import WORDS
+from analysis.report_weighted import weighted_tables
 from surveykit.model import Questionnaire
 
 
@@ -125,112 +126,6 @@ def weighting(q: Questionnaire, result: AnalysisResult, lang: str) -> dict[str, 
         "tables": weighted_tables(q, wg, lang),
         "unweighted_note": w["unweighted_note"].format(sections=", ".join(sections)),
     }
-
-
-def _weighted_rows(table: pd.DataFrame, name: Any, extra: Any = None) -> list[dict[str, Any]]:
-    """Rows of a weighted table for the template: name, n, weighted with CI, unweighted, an extra cell, flag."""
-    return [
-        {
-            "name": name(r),
-            "n": int(r["n"]),
-            "w": r["weighted"],
-            "w_ci": (r["ci_low"], r["ci_high"]),
-            "u": r["unweighted"],
-            "extra": extra(r) if extra else "",
-            "differs": bool(r["differs"]),
-        }
-        for r in table.to_dict("records")
-    ]
-
-
-def _field_label(q: Questionnaire, field_id: str, lang: str) -> str:
-    return next((f.label.best(lang) for f in q.fields if f.id == field_id and f.label), field_id)
-
-
-def weighted_tables(q: Questionnaire, wg: Any, lang: str) -> list[dict[str, Any]]:
-    """The weighted SERVQUAL, segment, funnel, wave and IPA tables, each weighted beside unweighted.
-
-    One entry per table: ``title``, ``extra`` (the heading of the extra column: the p of the
-    weighted gap test, the funnel position, the change from the previous wave) and ``rows``.
-    Segment fields with more than 10 levels (advisors) are left to the funnel plot and the
-    result's table, as the unweighted comparisons leave their pairwise tests; a SERVQUAL block of
-    more than 40 rows shows its dimensions and scores only.
-    """
-    w = WORDS[lang]
-    out: list[dict[str, Any]] = []
-    measures = {"E": w["expectation"], "P": w["perception"], "gap": w["gap"]}
-    for block, table in wg.servqual.items():
-        scores = {"unweighted_servqual": w["unweighted"], "weighted_servqual": w["weighted"]}
-
-        def servqual_name(r: dict[str, Any], scores: dict[str, str] = scores, block: str = block) -> str:
-            if r["kind"] == "score":
-                return scores[r["name"]]
-            if r["kind"] == "dimension":
-                return f"{_dimension_label(q, r['name'], lang)} · {measures[r['measure']]}"
-            return f"{_label_of(q, block, r['name'], lang)} · {measures[r['measure']]}"
-
-        rows = table[table["kind"] != "item"] if len(table) > 40 else table  # long blocks: dimensions and scores
-        out.append(
-            {
-                "title": f"{w['servqual']} · {block}",
-                "extra": w["p"],
-                "rows": _weighted_rows(
-                    rows, servqual_name, lambda r: "" if r["kind"] == "item" and r["measure"] != "gap" else _p(r["p"])
-                ),
-            }
-        )
-    segments = (
-        None if wg.segments is None else wg.segments.groupby("field").filter(lambda g: g["level"].nunique() <= 10)
-    )
-    if segments is not None and len(segments):
-        names = {"mean": f"{w['satisfaction']} · {w['mean']}", "top2": w["top2"], "nps": w["nps"]}
-        out.append(
-            {
-                "title": w["segments"],
-                "extra": "",
-                "rows": _weighted_rows(
-                    wg.segments,
-                    lambda r: f"{_field_label(q, r['field'], lang)} = {r['level']} · {names[r['statistic']]}",
-                ),
-            }
-        )
-    if wg.funnel is not None and len(wg.funnel):
-        positions = {"within": w["position_within"]}
-        funnel = wg.funnel.rename(columns={"mean": "weighted"})
-        out.append(
-            {
-                "title": f"{w['funnel']} · {w['index']}",
-                "extra": w["position"],
-                "rows": _weighted_rows(
-                    funnel,
-                    lambda r: str(r["unit"]),
-                    lambda r: positions.get(
-                        r["position"], w["position_above"] if r["position"].startswith("above") else w["position_below"]
-                    ),
-                ),
-            }
-        )
-    if wg.waves is not None:
-        out.append(
-            {
-                "title": w["waves"],
-                "extra": w["change"],
-                "rows": _weighted_rows(
-                    wg.waves,
-                    lambda r: str(r["wave"]),
-                    lambda r: (
-                        "" if math.isnan(r.get("change", math.nan)) else f"{r['change']:+.2f} (p {_p(r['change_p'])})"
-                    ),
-                ),
-            }
-        )
-    for block, table in wg.ipa.items():
-
-        def ipa_name(r: dict[str, Any], block: str = block) -> str:
-            return f"{_label_of(q, block, r['attribute'], lang)} · {w[r['measure']]}"
-
-        out.append({"title": f"{w['ipa']} · {block}", "extra": "", "rows": _weighted_rows(table, ipa_name)})
-    return out
 
 
 def nps(q: Questionnaire, result: AnalysisResult, lang: str) -> list[dict[str, Any]]:

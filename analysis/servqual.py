@@ -3,6 +3,11 @@
 The column-level entry point is :func:`gap_scores`; an instrument-aware wrapper only has to read
 the expectation/perception column pairs, the dimensions and the 100-point allocation from the
 questionnaire and pass them on.
+
+Everything here weighs respondents equally. With survey weights (a ``weighting:``), ``analyze()``
+adds :func:`analysis.weighted.servqual_weighted`: weighted means of E, P and P − E, and the paired
+t test becomes the test of the weighted mean difference against its linearisation SE, which
+accounts for the calibration (Lumley 2010, sections 2.3 and 7.4).
 """
 
 from __future__ import annotations
