@@ -188,6 +188,7 @@ def analyze(
             notes.append(f"weighting: the data's own {WEIGHT_COLUMN!r} column was replaced by the weights computed now")
         data = data.assign(**{WEIGHT_COLUMN: weighted.weights})
         data.attrs["variable_labels"] = {WEIGHT_COLUMN: weight_variable().label.as_dict()}
+        notes += weighted.notes
         notes.append(
             "weighting: the satisfaction mean, top-2-box and index, the NPS, SERVQUAL, the segments, the funnel "
             "plot, the waves and the IPA means are weighted (weighting section); "

@@ -26,6 +26,7 @@ module does not claim), and the counts of Kano, scoring and frequencies describe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import pairwise
 from typing import Any
 
@@ -109,6 +110,7 @@ class WeightingSection:
     waves: pd.DataFrame | None = field(default=None, compare=False)  # waves_weighted
     ipa: dict[str, pd.DataFrame] = field(default_factory=dict, compare=False)  # block -> ipa_weighted
     unweighted_sections: tuple[str, ...] = UNWEIGHTED_SECTIONS
+    notes: tuple[str, ...] = ()  # weighted tables that could not be estimated (a domain nobody answered)
     weights: pd.Series = field(default_factory=lambda: pd.Series(dtype=float), compare=False, repr=False)
 
     def summary(self) -> str:
@@ -487,23 +489,37 @@ def weigh(
             )
         )
     sections: dict[str, Any] = {}
+    notes: list[str] = []
+
+    def attempt(what: str, compute: Any) -> Any:
+        # as analyze()'s own sections: a table that cannot be estimated is a note, not a failed analysis
+        try:
+            return compute()
+        except ValueError as exc:
+            notes.append(f"weighting: {what} not weighted: {exc}")
+            return None
+
     if q is not None:
-        sections["servqual"] = {
-            block: servqual_weighted(q, data, block, scores, result, conf_level)
-            for block, scores in (servqual_scores or {}).items()
-        }
+        for block, scores in (servqual_scores or {}).items():
+            table = attempt(f"servqual {block}", partial(servqual_weighted, q, data, block, scores, result, conf_level))
+            if table is not None:
+                sections.setdefault("servqual", {})[block] = table
         fields = [f.id for f in q.fields if data[f.id].nunique() >= 2]
-        sections["segments"] = segments_weighted(data, fields, sat, nps_questions, result, conf_level)
+        sections["segments"] = attempt(
+            "segments", partial(segments_weighted, data, fields, sat, nps_questions, result, conf_level)
+        )
         if sat is not None and sat.scale is not None:
             index = 100 * (pd.to_numeric(data[sat.id], errors="coerce").astype(float) - 1) / (sat.scale.points - 1)
             if funnel_field is not None:
-                sections["funnel"] = funnel_weighted(index, data[funnel_field], result)
+                sections["funnel"] = attempt("funnel", partial(funnel_weighted, index, data[funnel_field], result))
             if "wave" in data.columns and data["wave"].nunique() >= 2:
-                sections["waves"] = waves_weighted(index, data["wave"], result, conf_level)
-        sections["ipa"] = {
-            block.id: ipa_weighted(data, {i.id: (f"{i.id}_p", f"{i.id}_i") for i in block.items}, result, conf_level)
-            for block in q.blocks("importance_performance")
-        }
+                sections["waves"] = attempt("waves", partial(waves_weighted, index, data["wave"], result, conf_level))
+        sections["ipa"] = {}
+        for ipa_block in q.blocks("importance_performance"):
+            pairs = {i.id: (f"{i.id}_p", f"{i.id}_i") for i in ipa_block.items}
+            table = attempt(f"ipa {ipa_block.id}", partial(ipa_weighted, data, pairs, result, conf_level))
+            if table is not None:
+                sections["ipa"][ipa_block.id] = table
     return WeightingSection(
         **sections,
         method=spec.method,
@@ -516,4 +532,5 @@ def weigh(
         margins=result.to_frame(),
         estimates=tuple(estimates),
         weights=result.weights.rename(WEIGHT_COLUMN),
+        notes=tuple(notes),
     )

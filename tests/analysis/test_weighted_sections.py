@@ -279,3 +279,13 @@ def test_the_report_shows_the_weighted_tables(q_raked, sq, sq_result):
     tables = html[start : html.index("</section>", start)]
     score = sq_result.weighting.servqual["sq"].set_index("name").loc["weighted_servqual"]
     assert "加权结果" in tables and f"{score['weighted']:.2f}" in tables and "加权 SERVQUAL 得分" in tables
+
+
+def test_a_table_that_cannot_be_weighted_is_a_note(q_raked, df_raked):
+    block = q_raked.blocks("importance_performance")[0]
+    blank = df_raked.assign(**{f"{block.items[0].id}_i": np.nan})  # nobody rated this attribute's importance
+    result = analyze(q_raked, blank, exclude=())
+    assert block.id not in result.weighting.ipa
+    column = f"{block.items[0].id}_i"
+    assert f"weighting: ipa {block.id} not weighted: column {column!r} has no values" in " ".join(result.notes)
+    assert result.weighting.segments is not None  # the other tables are there
