@@ -148,7 +148,8 @@ def test_the_report_has_the_weighting_section(q, df):
     assert section.count("<tr>") == 1 + 6 + 1 + 4  # margins table: header + 6 cells; estimates: header + 4
     assert "department=body_paint" in section and "30.0 %" in section
     assert "Weighted</th>" in section and "Unweighted</th>" in section
-    assert "Not yet weighted in this report:" in section and "Kano categories" in section
+    assert "Not weighted in this report (fitted or counted on the respondents as they are):" in section
+    assert "Kano categories" in section and "Derived importance" in section
     assert 'The figures below are unweighted; the weighted ones are under <a href="#weighting">' in html
     zh, _ = render_report(q, result, lang="zh")
     assert "<h2>加权</h2>" in zh and "设计效应" in zh and "有效样本量" in zh
