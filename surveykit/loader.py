@@ -3,13 +3,14 @@
 The entry points, and the order of the passes, each in its own module (as
 pyxform keeps reading, building and its validators apart):
 
-1. decode UTF-8 and refuse characters that have no place in a questionnaire,
-   each at its own line and column (:func:`surveykit.yamlsafe.forbidden_characters`);
-2. compose position-carrying nodes safely, refusing tags, aliases that
-   explode, merge keys and duplicate keys (:mod:`surveykit.yamlsafe`);
-3. read every object against the key table of :mod:`surveykit.spec`:
+1. read at most ``max_bytes``, decode UTF-8 and refuse characters that have no
+   place in a questionnaire, each at its own line and column, then compose
+   position-carrying nodes safely, refusing tags, aliases that explode, merge
+   keys and duplicate keys (:mod:`surveykit.source`, the same for every YAML
+   file the project reads, over :mod:`surveykit.yamlsafe`);
+2. read every object against the key table of :mod:`surveykit.spec`:
    unknown, missing and mistyped keys (:mod:`surveykit.reader`);
-4. build the model, resolving scales, dimensions and fields
+3. build the model, resolving scales, dimensions and fields
    (:mod:`surveykit.builder`), and check what spans objects: id clashes after
    role suffixes, screen ids, conditions that look forward or at unknown
    answers (:mod:`surveykit.checks`).
@@ -20,7 +21,6 @@ them in one run, each as ``file:line:column: key.path: message``.
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import os
 from pathlib import Path
@@ -30,7 +30,8 @@ from surveykit.builder import Builder
 from surveykit.errors import Problem, QuestionnaireError
 from surveykit.model import Questionnaire
 from surveykit.reader import BAD, Reader
-from surveykit.yamlsafe import Mapping, Node, YamlProblem, compose, forbidden_characters, position
+from surveykit.source import Source, read_source
+from surveykit.yamlsafe import Mapping, Node
 
 DEFAULT_MAX_BYTES = 512 * 1024
 
@@ -42,32 +43,7 @@ def load_questionnaire(source: str | os.PathLike[str], *, max_bytes: int = DEFAU
     file; any other string is the YAML itself.  Raises
     :class:`~surveykit.errors.QuestionnaireError` listing every problem.
     """
-    if isinstance(source, os.PathLike) or (
-        isinstance(source, str) and "\n" not in source and source.strip().endswith((".yaml", ".yml"))
-    ):
-        path = Path(source)
-        name = str(source)
-        try:
-            size = path.stat().st_size
-            # never more than the limit allows: /dev/zero or a pipe reports size 0 and never ends
-            with path.open("rb") as file:
-                data = file.read(max_bytes + 1) if size <= max_bytes else b""
-        except OSError as exc:
-            raise QuestionnaireError(
-                [Problem(name, 1, 1, "", f"cannot read the file: {exc.strerror or exc}")]
-            ) from None
-        except ValueError as exc:  # a NUL in the name: os.stat refuses it before asking the system
-            raise QuestionnaireError(
-                [Problem(name.replace("\0", "\\0"), 1, 1, "", f"cannot read the file: {exc}")]
-            ) from None
-        if size > max_bytes:
-            raise QuestionnaireError(
-                [Problem(name, 1, 1, "", f"the file has {size:,} bytes; the limit is {max_bytes:,}")]
-            )
-    else:
-        name = "<string>"
-        data = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else bytes(source)
-    return loads(data, name=name, max_bytes=max_bytes)
+    return _load(read_source(source, max_bytes=max_bytes))
 
 
 def load_directory(directory: str | os.PathLike[str], **kwargs: Any) -> dict[str, Questionnaire]:
@@ -81,33 +57,14 @@ def load_directory(directory: str | os.PathLike[str], **kwargs: Any) -> dict[str
 
 def loads(data: bytes, *, name: str = "<string>", max_bytes: int = DEFAULT_MAX_BYTES) -> Questionnaire:
     """Load a questionnaire from bytes (UTF-8, with or without a BOM)."""
-    if len(data) > max_bytes:
-        raise QuestionnaireError(
-            [Problem(name, 1, 1, "", f"the file has {len(data):,} bytes; the limit is {max_bytes:,}")]
-        )
-    # the BOM is cut off here rather than by the utf-8-sig codec, whose error positions skip it
-    body = data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        # everything before the bad byte decoded, so the column counts characters as an editor does
-        good = body[: exc.start].decode("utf-8")
-        line, column = position(good + "?", len(good))
-        raise QuestionnaireError(
-            [Problem(name, line, column, "", "the file is not valid UTF-8; save it as UTF-8")]
-        ) from None
-    if refused := forbidden_characters(text):
-        raise QuestionnaireError([Problem(name, p.line, p.column, "", p.message) for p in refused])
-    try:
-        root = compose(text)
-    except YamlProblem as exc:
-        raise QuestionnaireError([Problem(name, p.line, p.column, "", p.message) for p in (exc, *exc.more)]) from None
-    except RecursionError:  # pragma: no cover - compose is iterative; kept as a last guard
-        raise QuestionnaireError([Problem(name, 1, 1, "", "the document is nested too deeply")]) from None
-    reader = Reader(name, text)
-    q = _questionnaire(reader, root, hashlib.sha256(data).hexdigest())
+    return _load(read_source(bytes(data), max_bytes=max_bytes, name=name))
+
+
+def _load(source: Source) -> Questionnaire:
+    reader = Reader(source.name, source.text)
+    q = _questionnaire(reader, source.root, hashlib.sha256(source.data).hexdigest())
     if reader.problems or q is None:
-        raise QuestionnaireError(reader.problems or [Problem(name, 1, 1, "", "empty questionnaire")])
+        raise QuestionnaireError(reader.problems or [Problem(source.name, 1, 1, "", "empty questionnaire")])
     return q
 
 

@@ -28,11 +28,11 @@ import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from surveykit.errors import Problem, QuestionnaireError
 from surveykit.model import KanoBlock, Question, Questionnaire
-from surveykit.yamlsafe import Mapping, Node, Scalar, Sequence, YamlProblem, compose, forbidden_characters
+from surveykit.source import read_source
+from surveykit.yamlsafe import Mapping, Node, Scalar, Sequence
 
 __all__ = ["DealerEffect", "GapEffect", "KanoMix", "Scenario", "WaveChange", "load_scenario", "satisfaction_question"]
 
@@ -113,32 +113,8 @@ def load_scenario(source: str | os.PathLike[str], q: Questionnaire) -> Scenario:
     other string is the YAML itself.  Raises :class:`~surveykit.errors.QuestionnaireError`
     listing every problem, each as ``file:line:column: key.path: message``.
     """
-    if isinstance(source, os.PathLike) or (
-        isinstance(source, str) and "\n" not in source and source.strip().endswith((".yaml", ".yml"))
-    ):
-        name = str(source)
-        try:
-            with Path(source).open("rb") as file:
-                data = file.read(MAX_BYTES + 1)
-        except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
-            reason = getattr(exc, "strerror", None) or exc
-            raise QuestionnaireError(
-                [Problem(name.replace("\0", "\\0"), 1, 1, "", f"cannot read the file: {reason}")]
-            ) from None
-    else:
-        name, data = "<string>", str(source).encode("utf-8", "surrogatepass")
-    if len(data) > MAX_BYTES:
-        raise QuestionnaireError([Problem(name, 1, 1, "", f"the file has more than {MAX_BYTES:,} bytes")])
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise QuestionnaireError([Problem(name, 1, 1, "", "the file is not valid UTF-8; save it as UTF-8")]) from None
-    if refused := forbidden_characters(text):
-        raise QuestionnaireError([Problem(name, p.line, p.column, "", p.message) for p in refused])
-    try:
-        root = compose(text)
-    except YamlProblem as exc:
-        raise QuestionnaireError([Problem(name, p.line, p.column, "", p.message) for p in (exc, *exc.more)]) from None
+    read = read_source(source, max_bytes=MAX_BYTES)
+    name, root = read.name, read.root
     reader = _Reader(name, q)
     scenario = reader.scenario(root)
     if reader.problems:

@@ -25,18 +25,16 @@ margins must agree on the population total. The weights themselves are computed 
 
 from __future__ import annotations
 
-import codecs
 import difflib
 import math
 import os
-from pathlib import Path
 from typing import Any
 
 from surveykit.errors import Problem, QuestionnaireError
 from surveykit.model import METADATA_COLUMNS, Questionnaire, Variable, Weighting, WeightingDesign, WeightingMargin
 from surveykit.reader import BAD, Obj, Reader
+from surveykit.source import read_source
 from surveykit.terms import TERMS
-from surveykit.yamlsafe import YamlProblem, compose, forbidden_characters
 
 __all__ = [
     "WEIGHT_COLUMN",
@@ -316,25 +314,8 @@ def load_weights(source: str | os.PathLike[str], q: Questionnaire) -> Weighting:
     every problem is reported at once by a :class:`~surveykit.errors.QuestionnaireError` as
     ``file:line:column: key.path: message``.
     """
-    name = str(source)
-    try:
-        with Path(source).open("rb") as file:
-            data = file.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise QuestionnaireError([Problem(name, 1, 1, "", f"cannot read the file: {exc.strerror or exc}")]) from None
-    if len(data) > MAX_BYTES:
-        raise QuestionnaireError([Problem(name, 1, 1, "", f"the file is over the limit of {MAX_BYTES:,} bytes")])
-    body = data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise QuestionnaireError([Problem(name, 1, 1, "", "the file is not valid UTF-8; save it as UTF-8")]) from None
-    if refused := forbidden_characters(text):
-        raise QuestionnaireError([Problem(name, p.line, p.column, "", p.message) for p in refused])
-    try:
-        root = compose(text)
-    except YamlProblem as exc:
-        raise QuestionnaireError([Problem(name, p.line, p.column, "", p.message) for p in (exc, *exc.more)]) from None
+    read = read_source(source, max_bytes=MAX_BYTES, as_file=True)
+    name, text, root = read.name, read.text, read.root
     reader = Reader(name, text)
     reader.languages = q.languages
     if root is None:
