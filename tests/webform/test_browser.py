@@ -314,7 +314,7 @@ def test_first_page_weight_is_small(browser, server):
             q = load_questionnaire(path)
             page = context.new_page()
             requests: list[Any] = []
-            page.on("requestfinished", requests.append)
+            page.on("requestfinished", lambda request, seen=requests: seen.append(request))
             page.goto(f"{base}/s/{q.survey}", wait_until="load")
             transferred = sum(r.sizes()["responseBodySize"] for r in requests)
             page.close()
