@@ -79,6 +79,8 @@ def test_servqual_report_sections(tmp_path, lang):
     text = "".join(page.text)
     assert ("改进重点" if lang == "zh" else "Improvement priorities") in text
     assert ("可靠性" if lang == "zh" else "Reliability") in text
+    assert ("题数" if lang == "zh" else "Items") in text  # the reliability table's column, not dict.items
+    assert "built-in method" not in html and " object at 0x" not in html  # no Python repr leaks into a page
 
 
 @pytest.mark.parametrize(
@@ -94,6 +96,7 @@ def test_sections_follow_the_questionnaire(tmp_path, name, sections):
     _, page = _render(tmp_path, name, "en", n=400)
     for section in sections:
         assert section in page.sections, (section, page.sections)
+    assert "built-in method" not in "".join(page.text) and " object at 0x" not in "".join(page.text)
     assert "servqual-sq" not in page.sections or name == "servqual"
 
 
