@@ -13,7 +13,9 @@ submission relies on:
   sessions whatever the server default is.
 
 Every table lives in :data:`metadata`; :mod:`surveykit.storage`, :mod:`surveykit.cases`, :mod:`surveykit.notify`,
-:mod:`surveykit.invitations` and :mod:`surveykit.accounts` hold the functions.
+:mod:`surveykit.invitations` and :mod:`surveykit.accounts` hold the functions; the tables of continuous
+fielding (contacts, API tokens, the audit log, quota counters) are used by :mod:`surveykit.contacts`,
+:mod:`surveykit.apitokens`, :mod:`surveykit.quotas` and :mod:`webform.api`.
 """
 
 from __future__ import annotations
@@ -61,6 +63,27 @@ invitations = sa.Table(
     sa.Column("expires_at", _ts),
     sa.Column("used_at", _ts),
     sa.Column("response_id", sa.String(32)),
+    # -- continuous fielding (issue 12).  A link/QR invitation of ``surveykit invite`` leaves all
+    # of these NULL: status NULL means "handed over as a link when created" and is read as ``sent``
+    # on channel ``link`` (surveykit.rates, the API).  API invitations always set them.
+    sa.Column("event_id", sa.String(200)),  # the caller's id of the event (idempotency key)
+    sa.Column("event_hash", sa.String(64)),  # SHA-256 of the canonical event posted
+    sa.Column("contact_id", sa.Integer, sa.ForeignKey("contacts.id"), index=True),
+    sa.Column("channel", sa.String(10)),  # email | sms | link
+    # scheduled | suppressed | sent | failed | opened | started | completed | opted_out | expired
+    sa.Column("status", sa.String(20)),
+    sa.Column("send_at", _ts),
+    sa.Column("sent_at", _ts),
+    sa.Column("opened_at", _ts),
+    sa.Column("started_at", _ts),
+    sa.Column("completed_at", _ts),
+    sa.Column("opted_out_at", _ts),
+    sa.Column("failed_at", _ts),
+    sa.Column("suppression_reason", sa.String(100)),  # the rule: quota_full, contact_rule:..., opted_out
+    sa.Column("short_code_hash", sa.String(64)),
+    sa.Index("uq_invitations_event_id", "event_id", unique=True),
+    sa.Index("uq_invitations_short_code_hash", "short_code_hash", unique=True),
+    sa.Index("ix_invitations_status_send_at", "status", "send_at"),
 )
 
 responses = sa.Table(
@@ -81,8 +104,15 @@ responses = sa.Table(
     sa.Column("answers", _json, nullable=False),
     # one response per invitation, whatever the caller does
     sa.Column("invitation_id", sa.Integer, sa.ForeignKey("invitations.id"), unique=True),
+    # stored, never counted: submitted after its quota cell had filled (surveykit.quotas)
+    sa.Column("over_quota", sa.Boolean),
+    # PostgreSQL: the writing transaction's id (trigger below), so the responses API serves rows
+    # in commit order and only below the oldest running transaction (surveykit.response_feed)
+    sa.Column("txid", sa.BigInteger),
     sa.UniqueConstraint("survey", "key", name="uq_responses_survey_key"),
     sa.Index("ix_responses_survey_submitted", "survey", "submitted_at"),
+    sa.Index("ix_responses_survey_txid_id", "survey", "txid", "id"),
+    sqlite_autoincrement=True,  # an id is never reused after an erasure removes the last row
 )
 
 drafts = sa.Table(
@@ -117,12 +147,112 @@ users = sa.Table(
     sa.Column("created_at", _ts, nullable=False),
 )
 
+# -- the dealer organisation (surveykit.org) -----------------------------------------------------------
+
+# One row per version of a unit: an import that moves a dealer to another region closes the old row
+# (valid_to) and opens a new one (valid_from), so the tree at any past moment can be rebuilt.
+# valid_from NULL: since always (the unit's first version); valid_to NULL: the current version.
+org_units = sa.Table(
+    "org_units",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("unit", sa.String(100), nullable=False),  # the code responses carry (dealer DE01)
+    sa.Column("parent", sa.String(100)),
+    sa.Column("level", sa.String(63), nullable=False),
+    sa.Column("names", _json, nullable=False),  # {lang: name}
+    sa.Column("valid_from", _ts),
+    sa.Column("valid_to", _ts),
+    sa.Index("ix_org_units_unit_valid_to", "unit", "valid_to"),
+)
+
+# The units a manager is given (surveykit admin create-user --unit); they see these and all below.
+user_units = sa.Table(
+    "user_units",
+    metadata,
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("unit", sa.String(100), primary_key=True),
+)
+
+# Additive sums per survey x unit field x unit code x tracked variable x UTC day (surveykit.aggregates):
+# written in each submit's transaction, subtracted by erasure, rebuilt by `surveykit aggregates rebuild`.
+# unit_field = unit = "" holds all responses; day = days since 1970-01-01.
+response_aggregates = sa.Table(
+    "response_aggregates",
+    metadata,
+    sa.Column("survey", sa.String(100), primary_key=True),
+    sa.Column("unit_field", sa.String(63), primary_key=True),
+    sa.Column("variable", sa.String(63), primary_key=True),
+    sa.Column("unit", sa.String(200), primary_key=True),
+    sa.Column("day", sa.Integer, primary_key=True),
+    *(sa.Column(name, sa.BigInteger, nullable=False) for name in ("n", "total", "total_sq", "top2")),
+    *(sa.Column(name, sa.BigInteger, nullable=False) for name in ("promoters", "passives", "detractors")),
+    # the national view of a period reads every unit's days: by day first
+    sa.Index("ix_response_aggregates_day", "survey", "unit_field", "variable", "day"),
+)
+
 rate_limits = sa.Table(
     "rate_limits",
     metadata,
     sa.Column("bucket", sa.String(200), primary_key=True),
     sa.Column("window_start", sa.BigInteger, primary_key=True),
     sa.Column("hits", sa.Integer, nullable=False),
+)
+
+# -- continuous fielding (issue 12): contacts, API tokens, audit, quota counters -----------------
+
+# Contact data lives here only (apart from what a respondent types into answers): invitations
+# point at a contact, responses at an invitation.  Erasure (surveykit.contacts) blanks the personal
+# columns and replaces customer_id by "erased:" + its SHA-256, so erasing again is recognised.
+contacts = sa.Table(
+    "contacts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("customer_id", sa.String(200), nullable=False, unique=True),  # the DMS's customer id
+    sa.Column("name", sa.String(200)),
+    sa.Column("email", sa.String(254)),
+    sa.Column("phone", sa.String(20)),  # E.164
+    sa.Column("language", sa.String(16)),
+    sa.Column("created_at", _ts, nullable=False),
+    sa.Column("updated_at", _ts, nullable=False),
+    sa.Column("erased_at", _ts),
+    sa.Column("optout_email_at", _ts),
+    sa.Column("optout_sms_at", _ts),
+)
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),  # SHA-256; the token is shown once
+    sa.Column("scopes", _json),  # null: the whole installation (an admin token); else unit values
+    sa.Column("created_at", _ts, nullable=False),
+    sa.Column("expires_at", _ts),
+    sa.Column("revoked_at", _ts),
+    sa.Column("last_used_at", _ts),
+)
+
+# Who did what with personal data: exports that include contact data, erasures, purges.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", _ts, nullable=False),
+    sa.Column("actor", sa.String(150), nullable=False),  # "user:NAME", "token:NAME", "cli", "worker"
+    sa.Column("action", sa.String(40), nullable=False),
+    sa.Column("detail", _json, nullable=False),
+)
+
+# Completes counted per quota cell (surveykit.quotas): incremented in the submission's transaction
+# only while below the cell's maximum, so concurrent submits never overfill it.
+quota_counts = sa.Table(
+    "quota_counts",
+    metadata,
+    sa.Column("survey", sa.String(100), primary_key=True),
+    sa.Column("quota", sa.String(63), primary_key=True),
+    sa.Column("cell", sa.String(500), primary_key=True),  # the field values, JSON
+    sa.Column("period", sa.String(100), primary_key=True),  # the wave, or "" for the whole fielding
+    sa.Column("count", sa.Integer, nullable=False),
 )
 
 # -- follow-up cases (surveykit.cases) and their notifications (surveykit.notify) ----------------
@@ -229,6 +359,16 @@ sa.event.listen(
 )
 
 
+# The responses API pages in commit order (surveykit.response_feed): on PostgreSQL each row records
+# the id of the transaction that wrote it; on SQLite writers take turns, so the row id is enough.
+_RESPONSES_TXID = (
+    "CREATE OR REPLACE FUNCTION responses_set_txid() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    "BEGIN NEW.txid := pg_current_xact_id()::text::bigint; RETURN NEW; END $$",
+    "CREATE OR REPLACE TRIGGER responses_set_txid BEFORE INSERT ON responses "
+    "FOR EACH ROW EXECUTE FUNCTION responses_set_txid()",
+)
+
+
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
@@ -317,6 +457,33 @@ def init_db(engine: Engine) -> None:
             # create_all checks, then creates: serialise concurrent callers (gunicorn workers)
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(4242001)"))
         metadata.create_all(conn)
+        _add_new_columns(conn)
+        if conn.dialect.name == "postgresql":
+            for ddl in _RESPONSES_TXID:
+                conn.execute(sa.text(ddl))
+
+
+def _add_new_columns(conn: Connection) -> None:
+    """Bring a database made by an older surveykit up to date: add new nullable columns and indexes.
+
+    There is no migration framework; the schema only ever grows by nullable
+    columns, new indexes and new tables (which ``create_all`` makes), so this
+    is all an older store needs.  Foreign keys of added columns are not
+    declared on such a store (the code that writes them checks the row exists).
+    """
+    inspector = sa.inspect(conn)
+    for table in metadata.sorted_tables:
+        have = {c["name"] for c in inspector.get_columns(table.name)}
+        added = [c for c in table.columns if c.name not in have]
+        for column in added:
+            if not column.nullable:
+                raise StorageError(f"{table.name}.{column.name} is new and NOT NULL: this store needs a migration")
+            kind = column.type.compile(dialect=conn.dialect)
+            # names and types come from our own metadata, never from input
+            conn.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}"))  # nosec B608
+        if added:
+            for index in table.indexes:
+                index.create(conn, checkfirst=True)
 
 
 def utcnow() -> datetime:
