@@ -1,0 +1,264 @@
+"""The dashboard's aggregates equal a recomputation from the raw responses, on both backends.
+
+A seeded random walk submits responses (two questionnaire versions whose satisfaction scales
+differ, so the top-2-box threshold depends on the version), starts and saves drafts (which must
+not count), erases responses through :func:`surveykit.aggregates.remove_response`, replays a
+submit (which must not count twice) and kills a submitting process with SIGKILL in the middle of
+its stream; after each phase the table must equal what pandas computes from
+:func:`surveykit.storage.responses_frame`, and :func:`surveykit.aggregates.rebuild` must write the
+same table again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from surveykit import aggregates, load_questionnaire, storage
+from surveykit.database import response_aggregates, responses, write_transaction
+
+V1 = """\
+survey: agg_walk
+version: 1
+title: {zh: 聚合测试, en: Aggregate walk}
+languages: [zh, en]
+fields:
+  dealer: {label: {zh: 经销商, en: Dealer}}
+  branch: {label: {zh: 网点, en: Branch}}
+scales:
+  s5: {points: 5}
+pages:
+  - id: p
+    title: {zh: 页, en: Page}
+    questions:
+      - {id: sat, type: likert, scale: s5, required: false, text: {zh: 满意, en: Satisfied}}
+      - {id: recommend, type: nps, required: false, text: {zh: 推荐, en: Recommend}}
+      - {id: comment, type: text, required: false, text: {zh: 意见, en: Comment}}
+"""
+V2 = V1.replace("version: 1", "version: 2").replace("s5: {points: 5}", "s5: {points: 7}")
+DEALERS = ["DE01", "DE02", "DE03", "经销商04"]
+BASE = dt.datetime(2026, 3, 30, 12, 0)
+
+
+def _setup(db_url: str, tmp_path: Path) -> tuple[Any, dict[int, Any]]:
+    engine = storage.make_engine(db_url)
+    storage.init_db(engine)
+    qs = {}
+    for version, text in ((1, V1), (2, V2)):
+        path = tmp_path / f"v{version}.yaml"
+        path.write_text(text, encoding="utf-8")
+        q = load_questionnaire(path)
+        storage.register_version(engine, q, text)
+        qs[version] = q
+    return engine, qs
+
+
+def _answers(rng: random.Random, points: int) -> dict[str, Any]:
+    return {
+        "sat": rng.choice([None, *range(1, points + 1)]),
+        "recommend": rng.choice([None, *range(11)]),
+        "comment": rng.choice([None, "fine"]),
+    }
+
+
+def _fields(rng: random.Random) -> dict[str, str]:
+    out = {}
+    if rng.random() < 0.9:
+        out["dealer"] = rng.choice(DEALERS)
+    if rng.random() < 0.6:
+        out["branch"] = rng.choice(["B1", "B2"])
+    return out
+
+
+def _submit(engine: Any, q: Any, rng: random.Random, key: str) -> None:
+    # up to a week back, with seconds next to midnight: the day boundary must agree with SQL's
+    at = BASE - dt.timedelta(days=rng.randrange(7), seconds=rng.choice([0, 43199, 43200 - 1e-6 * rng.randrange(5)]))
+    storage.save_response(
+        engine,
+        q,
+        _answers(rng, q.question("sat").scale.points),
+        key=key,
+        language="en",
+        fields=_fields(rng),
+        submitted_at=at,
+    )
+
+
+def _erase(engine: Any, rng: random.Random) -> None:
+    """Erase one random response as the erasure code must: read it, subtract it, delete it."""
+    with write_transaction(engine) as conn:
+        ids = conn.execute(sa.select(responses.c.id)).scalars().all()
+        if not ids:
+            return
+        row = conn.execute(sa.select(responses).where(responses.c.id == rng.choice(ids))).mappings().one()
+        aggregates.remove_response(conn, row)
+        conn.execute(sa.delete(responses).where(responses.c.id == row["id"]))
+
+
+def recomputed(engine: Any, qs: dict[int, Any]) -> dict[tuple[str, str, str, int], tuple[int, ...]]:
+    """The aggregates computed independently, with pandas, from the raw response table."""
+    df = storage.responses_frame(engine, qs[2])
+    df["day"] = (df["submitted_at"].dt.normalize() - pd.Timestamp("1970-01-01")).dt.days
+    df["points"] = df["version"].map({v: q.question("sat").scale.points for v, q in qs.items()})
+    df["_responses"] = 1.0
+    out: dict[tuple[str, str, str, int], tuple[int, ...]] = {}
+    for field in ("", "dealer", "branch"):
+        part = df.assign(unit="") if field == "" else df[df[field].notna()].assign(unit=lambda d, f=field: d[f])
+        for var in ("_responses", "sat", "recommend"):
+            x = part[part[var].notna()]
+            for (unit, day), g in x.groupby(["unit", "day"]):
+                v = g[var]
+                if var == "recommend":
+                    top2 = prom = int((v >= 9).sum())
+                    pas, det = int(v.between(7, 8).sum()), int((v <= 6).sum())
+                elif var == "sat":
+                    top2, prom, pas, det = int((v >= g["points"] - 1).sum()), 0, 0, 0
+                else:
+                    top2 = prom = pas = det = 0
+                out[field, str(unit), var, int(day)] = (len(v), int(v.sum()), int((v * v).sum()), top2, prom, pas, det)
+    return out
+
+
+def stored(engine: Any) -> dict[tuple[str, str, str, int], tuple[int, ...]]:
+    a = response_aggregates.c
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(a.unit_field, a.unit, a.variable, a.day, *(a[k] for k in aggregates.COUNTS)))
+        # a unit-day whose responses were all erased keeps a row of zeros: the same as no row
+        return {tuple(r[:4]): tuple(r[4:]) for r in rows if any(r[4:])}
+
+
+def _check(engine: Any, qs: dict[int, Any]) -> int:
+    expected = recomputed(engine, qs)
+    assert stored(engine) == expected
+    aggregates.rebuild(engine, "agg_walk")
+    assert stored(engine) == expected
+    return len(expected)
+
+
+def test_random_walk_matches_raw_responses(db_url: str, tmp_path: Path) -> None:
+    engine, qs = _setup(db_url, tmp_path)
+    rng = random.Random(20261203)
+    keys: list[str] = []
+    checked = []
+    try:
+        for step in range(240):
+            action = rng.random()
+            if action < 0.6:
+                key = f"k{step}"
+                _submit(engine, qs[rng.choice([1, 2])], rng, key)
+                keys.append(key)
+            elif action < 0.75:
+                draft = storage.start_draft(engine, qs[2], language="zh", fields=_fields(rng))
+                storage.save_draft(engine, draft.id, {"sat": 7, "recommend": 10}, 1)
+            elif action < 0.9:
+                _erase(engine, rng)
+            elif keys:  # a replayed submit (same key, same answers) stores nothing and adds nothing
+                key = rng.choice(keys)
+                with engine.connect() as conn:
+                    row = conn.execute(sa.select(responses).where(responses.c.key == key)).mappings().first()
+                if row is not None:
+                    version = 1 if row["version_id"] == min(v for v in _version_ids(engine)) else 2
+                    again = storage.save_response(
+                        engine,
+                        qs[version],
+                        row["answers"],
+                        key=key,
+                        language="en",
+                        fields=row["fields"],
+                        submitted_at=row["submitted_at"],
+                    )
+                    assert again.created is False
+            if step % 60 == 59:
+                checked.append(_check(engine, qs))
+        with engine.connect() as conn:
+            n = conn.execute(sa.select(sa.func.count()).select_from(responses)).scalar_one()
+        assert n > 50 and min(checked) > 20  # the walk really stored and aggregated something
+    finally:
+        engine.dispose()
+
+
+def _version_ids(engine: Any) -> list[int]:
+    with engine.connect() as conn:
+        return list(conn.execute(sa.text("SELECT id FROM survey_versions")).scalars())
+
+
+SUBMITTER = textwrap.dedent(
+    """
+    import datetime as dt, sys
+    from surveykit import load_questionnaire, storage
+    engine = storage.make_engine(sys.argv[1])
+    q = load_questionnaire(sys.argv[2])
+    i = 0
+    while True:
+        storage.save_response(engine, q, {"sat": 1 + i % 7, "recommend": i % 11}, key=f"crash{i}", language="zh",
+                              fields={"dealer": "DE0" + str(i % 3)}, submitted_at=dt.datetime(2026, 3, 1 + i % 20))
+        i += 1
+        if i == 5:
+            print("running", flush=True)
+    """
+)
+
+
+def test_sigkill_while_submitting_leaves_aggregates_exact(db_url: str, tmp_path: Path) -> None:
+    engine, qs = _setup(db_url, tmp_path)
+    try:
+        for attempt in range(3):
+            with subprocess.Popen(
+                [sys.executable, "-c", SUBMITTER, db_url, str(tmp_path / "v2.yaml")],
+                stdout=subprocess.PIPE,
+                env={**os.environ, "PYTHONPATH": os.getcwd()},
+            ) as proc:
+                assert proc.stdout is not None and proc.stdout.readline() == b"running\n"
+                time.sleep(0.2 + 0.15 * attempt)  # in the middle of a stream of transactions
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait()
+            assert proc.returncode == -signal.SIGKILL
+            with engine.connect() as conn:
+                n = conn.execute(sa.select(sa.func.count()).select_from(responses)).scalar_one()
+            assert n >= 5
+            expected = recomputed(engine, qs)
+            assert stored(engine) == expected
+        _check(engine, qs)
+    finally:
+        engine.dispose()
+
+
+def test_submit_rollback_adds_nothing(engine: Any, tmp_path: Path) -> None:
+    """A submission whose transaction fails (an unknown invitation) leaves no aggregate behind."""
+    path = tmp_path / "v1.yaml"
+    path.write_text(V1, encoding="utf-8")
+    q = load_questionnaire(path)
+    storage.register_version(engine, q, V1)
+    with pytest.raises(storage.InvitationUnavailable):
+        storage.save_response(engine, q, {"sat": 5}, key="x", language="en", invitation_id=99999)
+    assert stored(engine) == {}
+    storage.save_response(engine, q, {"sat": 5}, key="y", language="en", fields={"dealer": "DE01"})
+    assert stored(engine)["dealer", "DE01", "sat", aggregates.day_number(dt.datetime.now(dt.UTC).date())][:3] == (
+        1,
+        5,
+        25,
+    )
+
+
+def test_satisfaction_question_is_the_reports(tmp_path: Path) -> None:
+    """The aggregates track the question the report calls overall satisfaction, in every shipped instrument."""
+    from analysis.analyze import _satisfaction_question
+
+    shipped = sorted(Path("questionnaires").glob("*.yaml"))
+    assert shipped
+    for path in shipped:
+        q = load_questionnaire(path)
+        mine, theirs = aggregates.satisfaction_question(q), _satisfaction_question(q)
+        assert (mine and mine.id) == (theirs and theirs.id), path
