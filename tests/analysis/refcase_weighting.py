@@ -1,7 +1,8 @@
-"""Reference-case adapter for kind = weighting (R survey 4.1-1; tests/reference/README.md).
+"""Reference-case adapter for kind = weighting (R survey 4.1-1, svy 0.35; tests/reference/README.md).
 
 Everything comes from the case's ``settings``: the design columns (``ids``, ``weights``,
-``strata``, ``fpc``), the method with its margins or post-strata (counts), the trimming
+``strata``, ``fpc``), the method (``raking``, ``poststratification`` or ``design``: the design
+weights as given) with its margins or post-strata (counts), the trimming
 bounds, the variables of each block and the NPS coding. The weights are computed once with
 the package's own convergence rule and defaults; nothing here is tuned to a case.
 """
@@ -46,6 +47,8 @@ def _design(settings: dict[str, Any], **override: str | None) -> wt.SurveyDesign
 def _weigh(
     df: pd.DataFrame, settings: dict[str, Any], design: wt.SurveyDesign, **rake_options: Any
 ) -> wt.WeightingResult:
+    if settings["method"] == "design":  # the design weights as given, no calibration
+        return wt.design_weights(df, design)
     if settings["method"] == "raking":
         return wt.rake(
             df,
