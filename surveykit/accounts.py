@@ -1,13 +1,16 @@
 """Admin users: argon2id password hashes, roles, and a session generation to end sessions.
 
-Roles are ``admin`` (everything) and ``department`` (one department's cases,
-named in ``department``).  Passwords follow OWASP ASVS 6.2: at least
+Roles are ``admin`` (everything), ``department`` (one department's cases,
+named in ``department``), ``analyst`` (reads everything, changes nothing) and ``manager``
+(reads the units given in :data:`surveykit.database.user_units` and everything below them in
+the organisation, :mod:`surveykit.org`).  Passwords follow OWASP ASVS 6.2: at least
 :data:`MIN_PASSWORD_LENGTH` characters, not a common password, no composition
 rules, compared exactly as typed (no trimming), long ones allowed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -16,12 +19,12 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Engine
 
-from surveykit.database import check_text, users, utcnow, write_transaction
+from surveykit.database import check_text, user_units, users, utcnow, write_transaction
 from surveykit.errors import StorageError, SurveykitError
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
-ROLES = ("admin", "department")
+ROLES = ("admin", "department", "manager", "analyst")
 # Common passwords of 10+ characters (shorter ones fail the length rule anyway), after the
 # SecLists top lists; compared case-insensitively.
 COMMON_PASSWORDS = frozenset(
@@ -72,16 +75,23 @@ def check_password(password: str, username: str = "") -> None:
 
 
 def create_user(
-    engine: Engine, username: str, password: str, *, role: str = "admin", department: str | None = None
+    engine: Engine,
+    username: str,
+    password: str,
+    *,
+    role: str = "admin",
+    department: str | None = None,
+    units: Sequence[str] = (),
 ) -> None:
-    """Add an admin user with an argon2id password hash.
+    """Add an admin user with an argon2id password hash (and, for a manager, their units).
 
     Raises
     ------
     PasswordRejected
         The password is too short, too common or contains the user name.
     ValueError
-        Bad user name, unknown role, or a ``department`` role without a department.
+        Bad user name, unknown role, a ``department`` role without a department, a ``manager``
+        without units or with a unit the current organisation does not have, units for another role.
     StorageError
         The user name is taken.
     """
@@ -94,6 +104,11 @@ def create_user(
         raise ValueError("a department user needs a department")
     if role == "admin" and department:
         raise ValueError("an admin user has no department")
+    units = sorted(set(units))
+    if role == "manager":
+        _check_units(engine, units)
+    elif units:
+        raise ValueError("only a manager user has units")
     check_password(password, username)
     row = dict(
         username=username,
@@ -105,9 +120,27 @@ def create_user(
     )
     try:
         with write_transaction(engine) as conn:
-            conn.execute(sa.insert(users).values(row))
+            user_id = conn.execute(sa.insert(users).values(row).returning(users.c.id)).scalar_one()
+            if units:
+                conn.execute(sa.insert(user_units), [{"user_id": user_id, "unit": unit} for unit in units])
     except sa.exc.IntegrityError:
         raise StorageError(f"user {username!r} already exists") from None
+
+
+def _check_units(engine: Engine, units: Sequence[str]) -> None:
+    from surveykit.org import load_tree
+
+    if not units:
+        raise ValueError("a manager needs at least one unit (--unit)")
+    tree = load_tree(engine)
+    unknown = [unit for unit in units if unit not in tree]
+    if unknown:
+        known = ", ".join(tree.roots()) if len(tree) else "none: import the organisation first (surveykit org import)"
+        raise ValueError(
+            f"unknown unit {unknown[0]!r}"
+            + (f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else "")
+            + f"; top units: {known}"
+        )
 
 
 def verify_login(engine: Engine, username: str, password: str) -> User | None:

@@ -8,6 +8,7 @@ data               simulate, analyze, export, report           :mod:`.data`
 store              serve, invite, admin, notify, demo          :mod:`.store`
 cases              cases list | show | export | recovery       :mod:`.cases`
 planning           plan size | power                           :mod:`.plan`
+organisation       org import | export | unknown               :mod:`.org`
 =================  ==========================================  ===========================
 
 Exit codes: 0 success, 1 bad input (a :class:`SurveykitError`, printed without
@@ -23,7 +24,7 @@ from typing import Any
 import click
 
 from surveykit import __version__
-from surveykit.cli import cases, data, plan, questionnaire, store
+from surveykit.cli import cases, data, org, plan, questionnaire, store
 from surveykit.errors import QuestionnaireError, SurveykitError
 
 __all__ = ["main"]
@@ -34,6 +35,7 @@ SECTIONS = (
     ("Store", store.COMMANDS),
     ("Cases", cases.COMMANDS),
     ("Planning", plan.COMMANDS),
+    ("Organisation", org.COMMANDS),
 )
 
 

@@ -1,0 +1,75 @@
+"""The ``org`` commands: the dealer organisation (units, their names and their history)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from surveykit.cli.inputs import reading, store
+
+
+@click.group("org")
+def org_group() -> None:
+    """The dealer organisation: regions, dealers, branches and their names."""
+
+
+@org_group.command("import")
+@click.argument("org_file", metavar="ORG.CSV", type=click.Path(dir_okay=False, exists=True))
+@click.option("--db", "db_url", required=True, envvar="SURVEYKIT_DATABASE_URL", metavar="URL")
+@click.option(
+    "--effective",
+    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]),
+    default=None,
+    help="when the changes take effect (UTC; default now); not before the last change stored",
+)
+def import_org(org_file: str, db_url: str, effective: dt.datetime | None) -> None:
+    """Make ORG.CSV (columns id,parent,level,name_zh,name_en) the organisation.
+
+    The file is the whole tree and is checked whole: every problem is listed with
+    its line and nothing is stored unless there is none.  A unit that moved, was
+    renamed or is missing keeps its earlier version for the responses of its time.
+    """
+    from surveykit.orgfile import apply_org, read_org_file
+
+    units = read_org_file(org_file)
+    with store(db_url) as engine:
+        summary = apply_org(engine, units, effective=effective)
+    click.echo(f"{org_file}: {summary}")
+
+
+@org_group.command("export")
+@click.option("--db", "db_url", required=True, envvar="SURVEYKIT_DATABASE_URL", metavar="URL")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="the CSV to write ('-': stdout)")
+def export_org(db_url: str, output: str) -> None:
+    """Write the current organisation as an organisation file (the format `org import` reads)."""
+    from surveykit.orgfile import export_tree
+
+    with reading(db_url) as engine:
+        text = export_tree(engine)
+    if output == "-":
+        click.echo(text, nl=False)
+        return
+    Path(output).write_text(text, encoding="utf-8-sig")  # the BOM: Excel opens it as UTF-8
+    click.echo(f"wrote {text.count(chr(10)) - 1} unit(s) to {output}")
+
+
+@org_group.command("unknown")
+@click.option("--db", "db_url", required=True, envvar="SURVEYKIT_DATABASE_URL", metavar="URL")
+@click.option("--survey", default=None, help="only this survey's responses")
+def unknown(db_url: str, survey: str | None) -> None:
+    """List the dealer/branch codes of stored responses that the organisation does not know."""
+    from surveykit.org import unknown_codes
+
+    with reading(db_url) as engine:
+        found = unknown_codes(engine, survey)
+    if not found:
+        click.echo("every dealer and branch code of the responses is a unit of the organisation")
+        return
+    for field, codes in found.items():
+        for code, count in sorted(codes.items()):
+            click.echo(f"{field}\t{code}\t{count} response(s)")
+
+
+COMMANDS = (org_group,)
