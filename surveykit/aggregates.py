@@ -3,7 +3,8 @@
 The dashboard reads every tile, table and trend from the table
 ``response_aggregates`` instead of the raw answers: per survey, unit field
 (``dealer``, ``branch``... every declared segment field, plus ``""`` for all
-responses), unit code, tracked variable and day it holds
+responses), unit code, tracked variable, scale points (so that a version
+that changes the scale stays apart) and day it holds
 
 * ``n`` (answers given), ``total`` and ``total_sq`` (sum and sum of squares of
   the values), from which a mean, a variance and Welch's test follow;
@@ -147,7 +148,9 @@ def _rows(tracked: Sequence[Tracked], survey: str, row: Mapping[str, Any], sign:
             continue
         delta = {k: sign * v for k, v in c.items()}
         for field, unit in units:
-            out.append(dict(survey=survey, unit_field=field, unit=unit, variable=t.name, day=day, **delta))
+            out.append(
+                dict(survey=survey, unit_field=field, unit=unit, variable=t.name, points=t.points, day=day, **delta)
+            )
     return out
 
 
@@ -158,7 +161,7 @@ def _upsert(dialect: str) -> Any:
     stmt = insert(response_aggregates)
     a = response_aggregates.c
     return stmt.on_conflict_do_update(
-        index_elements=[a.survey, a.unit_field, a.variable, a.unit, a.day],
+        index_elements=[a.survey, a.unit_field, a.variable, a.points, a.unit, a.day],
         set_={k: a[k] + stmt.excluded[k] for k in COUNTS},
     )
 
@@ -244,7 +247,7 @@ def rebuild(engine: Engine, survey: str | None = None) -> int:
         if not branches:
             return 0
         u = sa.union_all(*branches).subquery("u")
-        keys = [u.c.survey, u.c.unit_field, u.c.unit, u.c.variable, u.c.day]
+        keys = [u.c.survey, u.c.unit_field, u.c.unit, u.c.variable, u.c.points, u.c.day]
         select = sa.select(
             *keys,
             sa.func.count(u.c.x),
@@ -253,7 +256,7 @@ def rebuild(engine: Engine, survey: str | None = None) -> int:
             *(sa.func.sum(u.c[k]) for k in ("top2", "promoters", "passives", "detractors")),
         ).group_by(*keys)
         a = response_aggregates.c
-        into = [a.survey, a.unit_field, a.unit, a.variable, a.day, *(a[k] for k in COUNTS)]
+        into = [a.survey, a.unit_field, a.unit, a.variable, a.points, a.day, *(a[k] for k in COUNTS)]
         return int(conn.execute(sa.insert(response_aggregates).from_select(into, select)).rowcount)
 
 
@@ -275,6 +278,7 @@ def _branch(t: Tracked, version_id: int, field: str, unit: Any, day: Any) -> sa.
         sa.literal(field).label("unit_field"),
         unit.label("unit"),
         sa.literal(t.name).label("variable"),
+        sa.literal(t.points, sa.SmallInteger).label("points"),
         day.label("day"),
         x.label("x"),
         top2.label("top2"),
@@ -295,7 +299,7 @@ def sums(
     units: Iterable[str] | None = None,
     days: tuple[int, int] | None = None,
     variables: Iterable[str] | None = None,
-    by: Sequence[str] = ("variable",),
+    by: Sequence[str] = ("variable", "points"),
 ) -> list[dict[str, Any]]:
     """The aggregates summed over a selection, grouped by ``by`` (columns of the table).
 

@@ -182,6 +182,9 @@ response_aggregates = sa.Table(
     sa.Column("survey", sa.String(100), primary_key=True),
     sa.Column("unit_field", sa.String(63), primary_key=True),
     sa.Column("variable", sa.String(63), primary_key=True),
+    # the scale's top point (likert 1..points): versions that change the scale stay apart, and an index
+    # 0-100 is still exactly additive across them; 10 for NPS (0-10), 1 for the response count
+    sa.Column("points", sa.SmallInteger, primary_key=True),
     sa.Column("unit", sa.String(200), primary_key=True),
     sa.Column("day", sa.Integer, primary_key=True),
     *(sa.Column(name, sa.BigInteger, nullable=False) for name in ("n", "total", "total_sq", "top2")),

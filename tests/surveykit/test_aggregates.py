@@ -107,18 +107,19 @@ def _erase(engine: Any, rng: random.Random) -> None:
         conn.execute(sa.delete(responses).where(responses.c.id == row["id"]))
 
 
-def recomputed(engine: Any, qs: dict[int, Any]) -> dict[tuple[str, str, str, int], tuple[int, ...]]:
+def recomputed(engine: Any, qs: dict[int, Any]) -> dict[tuple[Any, ...], tuple[int, ...]]:
     """The aggregates computed independently, with pandas, from the raw response table."""
     df = storage.responses_frame(engine, qs[2])
     df["day"] = (df["submitted_at"].dt.normalize() - pd.Timestamp("1970-01-01")).dt.days
     df["points"] = df["version"].map({v: q.question("sat").scale.points for v, q in qs.items()})
     df["_responses"] = 1.0
-    out: dict[tuple[str, str, str, int], tuple[int, ...]] = {}
+    out: dict[tuple[Any, ...], tuple[int, ...]] = {}
     for field in ("", "dealer", "branch"):
         part = df.assign(unit="") if field == "" else df[df[field].notna()].assign(unit=lambda d, f=field: d[f])
         for var in ("_responses", "sat", "recommend"):
             x = part[part[var].notna()]
-            for (unit, day), g in x.groupby(["unit", "day"]):
+            points = x["points"] if var == "sat" else pd.Series(10 if var == "recommend" else 1, index=x.index)
+            for (unit, top, day), g in x.assign(top=points).groupby(["unit", "top", "day"]):
                 v = g[var]
                 if var == "recommend":
                     top2 = prom = int((v >= 9).sum())
@@ -127,16 +128,24 @@ def recomputed(engine: Any, qs: dict[int, Any]) -> dict[tuple[str, str, str, int
                     top2, prom, pas, det = int((v >= g["points"] - 1).sum()), 0, 0, 0
                 else:
                     top2 = prom = pas = det = 0
-                out[field, str(unit), var, int(day)] = (len(v), int(v.sum()), int((v * v).sum()), top2, prom, pas, det)
+                out[field, str(unit), var, int(top), int(day)] = (
+                    len(v),
+                    int(v.sum()),
+                    int((v * v).sum()),
+                    top2,
+                    prom,
+                    pas,
+                    det,
+                )
     return out
 
 
-def stored(engine: Any) -> dict[tuple[str, str, str, int], tuple[int, ...]]:
+def stored(engine: Any) -> dict[tuple[Any, ...], tuple[int, ...]]:
     a = response_aggregates.c
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(a.unit_field, a.unit, a.variable, a.day, *(a[k] for k in aggregates.COUNTS)))
+        cols = (a.unit_field, a.unit, a.variable, a.points, a.day, *(a[k] for k in aggregates.COUNTS))
         # a unit-day whose responses were all erased keeps a row of zeros: the same as no row
-        return {tuple(r[:4]): tuple(r[4:]) for r in rows if any(r[4:])}
+        return {tuple(r[:5]): tuple(r[5:]) for r in conn.execute(sa.select(*cols)) if any(r[5:])}
 
 
 def _check(engine: Any, qs: dict[int, Any]) -> int:
@@ -245,7 +254,7 @@ def test_submit_rollback_adds_nothing(engine: Any, tmp_path: Path) -> None:
         storage.save_response(engine, q, {"sat": 5}, key="x", language="en", invitation_id=99999)
     assert stored(engine) == {}
     storage.save_response(engine, q, {"sat": 5}, key="y", language="en", fields={"dealer": "DE01"})
-    assert stored(engine)["dealer", "DE01", "sat", aggregates.day_number(dt.datetime.now(dt.UTC).date())][:3] == (
+    assert stored(engine)["dealer", "DE01", "sat", 5, aggregates.day_number(dt.datetime.now(dt.UTC).date())][:3] == (
         1,
         5,
         25,
