@@ -23,13 +23,27 @@ from surveykit import cases, storage
 from surveykit.errors import SurveykitError
 from surveykit.loader import load_questionnaire
 from surveykit.model import Questionnaire
+from surveykit.orgfile import apply_org, read_org_file
 from surveykit.scenario import Scenario, load_scenario
 from surveykit.simulate import simulate
 
-__all__ = ["SEED", "USER", "WAVES", "Demo", "demo_responses", "demo_scenario", "prepare", "shipped_dir"]
+__all__ = [
+    "MANAGER",
+    "SEED",
+    "USER",
+    "WAVES",
+    "Demo",
+    "demo_org_file",
+    "demo_responses",
+    "demo_scenario",
+    "prepare",
+    "shipped_dir",
+]
 
 SEED = 2026
 USER = "demo"
+# A regional manager (the north region: dealers DE01 and DE02) to see what a scoped role sees.
+MANAGER = ("demo-north", "R-N")
 WAVES = ["2026Q1", "2026Q2", "2026Q3"]
 
 
@@ -66,6 +80,11 @@ def demo_scenario(q: Questionnaire) -> Scenario | None:
     return load_scenario(path, q) if path.is_file() else None
 
 
+def demo_org_file() -> Path:
+    """The demo's organisation (``org/demo_dealers.csv``): the five demo dealers in three regions, names in zh and en."""
+    return shipped_dir() / "org" / "demo_dealers.csv"
+
+
 def demo_responses(q: Questionnaire, count: int) -> pd.DataFrame:
     """The demo's ``count`` simulated responses of ``q``: its scenario, 3 % careless, 2 % missing.
 
@@ -96,6 +115,7 @@ def prepare(folder: str | Path, count: int, *, progress: Callable[[str], None] =
     engine = storage.make_engine(db_url)
     try:
         storage.init_db(engine)
+        apply_org(engine, read_org_file(str(demo_org_file())))  # unchanged on a second run: no new version
         paths = tuple(str(p) for p in sorted(shipped_dir().glob("*.yaml")))
         surveys = tuple(load_questionnaire(Path(p)) for p in paths)
         for path, q in zip(paths, surveys, strict=True):
@@ -124,6 +144,7 @@ def _password(engine: Engine, password_file: Path) -> str:
     if not password_file.exists():
         password = secrets.token_urlsafe(12)
         storage.create_user(engine, USER, password)
+        storage.create_user(engine, MANAGER[0], password, role="manager", units=[MANAGER[1]])
         password_file.write_text(password + "\n", encoding="utf-8")
         password_file.chmod(0o600)
     return password_file.read_text(encoding="utf-8").strip()

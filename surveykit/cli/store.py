@@ -122,9 +122,23 @@ def admin_group() -> None:
 @admin_group.command("create-user")
 @click.argument("username")
 @click.option("--db", "db_url", required=True, envvar="SURVEYKIT_DATABASE_URL", metavar="URL")
-@click.option("--role", type=click.Choice(["admin", "department"]), default="admin", show_default=True)
+@click.option(
+    "--role",
+    type=click.Choice(["admin", "department", "manager", "analyst"]),
+    default="admin",
+    show_default=True,
+    help="admin: everything; department: one department's cases; manager: their units' data only; "
+    "analyst: reads everything, changes nothing",
+)
 @click.option("--department", default=None, help="with --role department: which department's cases")
-def create_user(username: str, db_url: str, role: str, department: str | None) -> None:
+@click.option(
+    "--unit",
+    "units",
+    multiple=True,
+    metavar="UNIT",
+    help="with --role manager: a unit of the organisation (repeatable); they see it and everything below it",
+)
+def create_user(username: str, db_url: str, role: str, department: str | None, units: tuple[str, ...]) -> None:
     """Add a user; the password comes from SURVEYKIT_ADMIN_PASSWORD or a prompt, never the command line."""
     import os
 
@@ -135,10 +149,11 @@ def create_user(username: str, db_url: str, role: str, department: str | None) -
     )
     try:
         with store(db_url) as engine:
-            storage.create_user(engine, username, password, role=role, department=department)
+            storage.create_user(engine, username, password, role=role, department=department, units=units)
     except ValueError as exc:
         raise SurveykitError(str(exc)) from None
-    click.echo(f"created {role} user {username!r}" + (f" ({department})" if department else ""))
+    scope = department or ", ".join(sorted(set(units)))
+    click.echo(f"created {role} user {username!r}" + (f" ({scope})" if scope else ""))
 
 
 @admin_group.command("end-sessions")
@@ -171,13 +186,16 @@ def demo(folder: str, count: int, port: int, serve: bool) -> None:
     """The tour: shipped surveys on SQLite with simulated answers, reports written, the server started."""
     import secrets
 
-    from surveykit.demo import USER, prepare
+    from surveykit.demo import MANAGER, USER, prepare
 
     made = prepare(folder, count, progress=click.echo)
     click.echo("")
     for target in made.reports:
         click.echo(f"report: {target.as_uri()}")
     click.echo(f"admin login: {USER} / {made.password}   (reports are one click away on each survey's admin page)")
+    click.echo(
+        f"regional manager login: {MANAGER[0]} / {made.password}   (sees region {MANAGER[1]} and its dealers only)"
+    )
     click.echo(
         f"follow-up cases opened by the alert rules: {made.active_cases} active "
         f"(the case board: http://127.0.0.1:{port}/admin/cases/)"

@@ -144,6 +144,11 @@ def test_demo_prepares_surveys_reports_and_a_login(tmp_path):
     password = (tmp_path / "admin-password.txt").read_text(encoding="utf-8").strip()
     engine = storage.make_engine(f"sqlite:///{tmp_path / 'demo.sqlite3'}")
     assert storage.verify_login(engine, "demo", password) is not None
+    from surveykit import org
+
+    manager = storage.verify_login(engine, "demo-north", password)  # the demo's regional manager
+    assert org.scope_units(engine, manager) == {"R-N", "DE01", "DE02"}
+    assert org.load_tree(engine).name("DE03", "zh") == "上海宏远汽车"  # the demo organisation is loaded
     q = load_questionnaire(Path(__file__).resolve().parents[2] / "questionnaires" / "servqual.yaml")
     assert len(storage.responses_frame(engine, q)) == 30
     again = runner.invoke(main, ["demo", "--dir", str(tmp_path), "-n", "30", "--no-serve"])
@@ -160,6 +165,7 @@ def test_help_lists_every_command_once_under_its_section():
         ("Store", ["serve", "invite", "admin", "notify", "demo"]),
         ("Cases", ["cases"]),
         ("Planning", ["plan"]),
+        ("Organisation", ["org"]),
     ]:
         (block,) = [s for s in sections if s.startswith(f"{title} commands:")]
         listed[title] = [line.split()[0] for line in block.splitlines()[1:]]

@@ -247,3 +247,22 @@ def test_the_demo_organisation_file_covers_the_demo_dealers():
         assert tree.level(dealer) == "dealer" and tree.name(dealer, "zh") != dealer
         assert tree.ancestors(dealer)[0] == "NET"
     assert Path(path).read_bytes().decode("utf-8")
+
+
+def test_create_user_manager_with_units_from_the_command_line(engine, tmp_path):
+    path = tmp_path / "org.csv"
+    path.write_text(TREE, encoding="utf-8")
+    db = engine.url.render_as_string(hide_password=False)
+    runner = CliRunner(env={"SURVEYKIT_ADMIN_PASSWORD": "tea kettle on the hill"})
+    assert runner.invoke(main, ["org", "import", str(path), "--db", db]).exit_code == 0
+    made = runner.invoke(
+        main, ["admin", "create-user", "nora", "--db", db, "--role", "manager", "--unit", "R-N", "--unit", "DE03"]
+    )
+    assert made.exit_code == 0 and "created manager user 'nora' (DE03, R-N)" in made.output
+    user = storage.verify_login(engine, "nora", "tea kettle on the hill")
+    assert org.scope_units(engine, user) == {"R-N", "DE01", "DE02", "BR1", "DE03"}
+    bad = runner.invoke(main, ["admin", "create-user", "olga", "--db", db, "--role", "manager", "--unit", "DE9"])
+    assert bad.exit_code == 1 and "unknown unit 'DE9'; top units: NET" in bad.output
+    assert storage.verify_login(engine, "olga", "tea kettle on the hill") is None  # nothing half-made
+    none = runner.invoke(main, ["admin", "create-user", "olga", "--db", db, "--role", "manager"])
+    assert none.exit_code == 1 and "a manager needs at least one unit (--unit)" in none.output
