@@ -16,7 +16,11 @@ list:
   significant reward, a basic factor whose low ratings pull satisfaction down
   (Brandt 1987); severity = |penalty| / scale range;
 * funnel plot: a segment (dealer, branch) below the 99.8 % control limit, a
-  difference unlikely to be noise (Spiegelhalter 2005); severity = |z| / 10.
+  difference unlikely to be noise (Spiegelhalter 2005); severity = |z| / 10;
+* gap 1 (with a staff mirror survey): a dimension where what staff believe
+  customers expect differs from what customers expect, Welch's test significant
+  after Holm's adjustment: staff under- or overestimate the expectation
+  (Parasuraman, Zeithaml & Berry 1985); severity = |gap 1| / (points - 1).
 
 Labels come from the questionnaire (the item's short label, else its text).
 """
@@ -30,21 +34,26 @@ from surveykit.model import KanoBlock, Page
 
 if TYPE_CHECKING:
     from analysis.analyze import AnalysisResult
+    from analysis.gap1 import Gap1Result
     from surveykit.model import Questionnaire
 
 
 @dataclass(frozen=True, slots=True)
 class Priority:
-    kind: str  # ipa, servqual, kano, penalty, funnel
+    kind: str  # ipa, servqual, kano, penalty, funnel, gap1_under, gap1_over
     subject: str  # the item, attribute or segment id
     label: str  # its label in the report's language
     severity: float  # orders the list; comparable only roughly across kinds
     evidence: dict[str, float | str]
 
 
-def improvement_priorities(q: Questionnaire, result: AnalysisResult, *, lang: str, limit: int = 8) -> list[Priority]:
-    """The most pressing improvements, most severe first (at most ``limit``)."""
+def improvement_priorities(
+    q: Questionnaire, result: AnalysisResult, *, lang: str, limit: int = 8, gap1: Gap1Result | None = None
+) -> list[Priority]:
+    """The most pressing improvements, most severe first (at most ``limit``); ``gap1`` from a staff mirror."""
     found: list[Priority] = []
+    if gap1 is not None:
+        found += _gap1(q, gap1, lang)
     for block_id, block in result.ipa.items():
         found += _ipa(q, block_id, block, lang)
     for block_id, sq in result.servqual.items():
@@ -161,6 +170,30 @@ def _kano(q: Questionnaire, block_id: str, kn, lang: str) -> list[Priority]:
                         "worse": float(row["worse"]),
                         "better": float(row["better"]),
                         "n": int(row["n_valid"]),
+                    },
+                )
+            )
+    return out
+
+
+def _gap1(q: Questionnaire, gap1: Gap1Result, lang: str) -> list[Priority]:
+    labels = {d.id: d.label.best(lang) for d in q.dimensions}
+    points = max((b.scale.points for b in q.blocks("servqual")), default=2)
+    out = []
+    for dim, row in gap1.dimensions.iterrows():
+        if row["p_holm"] < 0.05:
+            out.append(
+                Priority(
+                    "gap1_under" if row["gap"] < 0 else "gap1_over",
+                    str(dim),
+                    labels.get(str(dim), str(dim)),
+                    float(abs(row["gap"]) / (points - 1)),
+                    {
+                        "gap": float(row["gap"]),
+                        "ci_low": float(row["ci_low"]),
+                        "ci_high": float(row["ci_high"]),
+                        "staff": float(row["mean_staff"]),
+                        "customers": float(row["mean_customers"]),
                     },
                 )
             )

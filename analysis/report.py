@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import pandas as pd
 
-from analysis import report_pls
+from analysis import report_gap1, report_pls
 from analysis import report_sections as sections
 from analysis.analyze import DEFAULT_EXCLUDE, AnalysisResult, analyze
+from analysis.gap1 import gap1 as gap1_of
 from analysis.priorities import improvement_priorities
 from analysis.report_text import METHODS, WORDS
 from surveykit import __version__
@@ -74,14 +75,25 @@ def write_report(
     cases: pd.DataFrame | None = None,
     lost: tuple[Questionnaire, pd.DataFrame] | None = None,
     weighting: Weighting | None = None,
+    mirror: tuple[Questionnaire, pd.DataFrame] | None = None,
 ) -> ReportTimings:
-    """Analyse ``df`` and write the report to ``path`` (and ``pdf`` if given); ``cases`` and ``lost`` as in
-    :func:`render_report`, ``weighting`` (margins of a ``--weights`` file) as in :func:`analysis.analyze`."""
+    """Analyse ``df`` and write the report to ``path`` (and ``pdf`` if given); ``cases``, ``lost`` and
+    ``mirror`` as in :func:`render_report`, ``weighting`` (margins of a ``--weights`` file) as in
+    :func:`analysis.analyze`."""
     began = time.perf_counter()
     result = analyze(q, df, exclude=exclude, weighting=weighting)
     statistics = time.perf_counter() - began
     html, charts_s = render_report(
-        q, result, lang=lang, data_hash=data_sha256(df), filters=filters, seed=seed, cases=cases, lost=lost
+        q,
+        result,
+        lang=lang,
+        data_hash=data_sha256(df),
+        filters=filters,
+        seed=seed,
+        cases=cases,
+        lost=lost,
+        mirror=mirror,
+        responses=df,
     )
     Path(path).write_text(html, encoding="utf-8")
     if pdf is not None:
@@ -154,6 +166,8 @@ def report_from_store(
         seed=seed,
         cases=data.cases,
         lost=data.lost,
+        mirror=data.mirror,
+        responses=data.responses,
     )
     if output is not None:
         Path(output).write_text(html, encoding="utf-8")
@@ -173,18 +187,25 @@ def render_report(
     seed: int | None = None,
     cases: pd.DataFrame | None = None,
     lost: tuple[Questionnaire, pd.DataFrame] | None = None,
+    mirror: tuple[Questionnaire, pd.DataFrame] | None = None,
+    responses: pd.DataFrame | None = None,
 ) -> tuple[str, float]:
     """The report as HTML text, and the seconds spent drawing charts.
 
     ``cases`` (the table of :func:`surveykit.cases.cases_frame`) adds the service-recovery section when
     it holds cases of this survey; ``lost`` (the lost-customer questionnaire and its responses) adds the
-    Pareto chart of why customers left to that section.
+    Pareto chart of why customers left to that section. ``mirror`` (a staff mirror survey of this one
+    and its responses) adds gap 1 (:mod:`analysis.gap1`) beside the SERVQUAL section and to the
+    priorities; it is computed on ``responses``, the customers' table.
     """
     lang = lang or q.languages[0]
     if lang not in WORDS:
         raise ValueError(f"the report is written in {', '.join(WORDS)}, not {lang!r}")
     w = WORDS[lang]
     charts = sections.Charts(lang)
+    gap1 = None
+    if mirror is not None and responses is not None and q.blocks("servqual") and len(mirror[1]):
+        gap1 = gap1_of(mirror[0], mirror[1], q, responses)
     context: dict[str, Any] = {
         "w": w,
         "html_lang": _HTML_LANG[lang],
@@ -194,7 +215,8 @@ def render_report(
         "n_total": result.n_total,
         "n_analysed": result.n_analysed,
         "priorities": [
-            w[f"p_{p.kind}"].format(label=p.label, **p.evidence) for p in improvement_priorities(q, result, lang=lang)
+            w[f"p_{p.kind}"].format(label=p.label, **p.evidence)
+            for p in improvement_priorities(q, result, lang=lang, gap1=gap1)
         ],
         "excluded": [(w.get(reason, reason), count) for reason, count in result.excluded.items()],
         "satisfaction": sections.satisfaction(result),
@@ -204,6 +226,7 @@ def render_report(
         "servqual": [sections.servqual(q, block_id, sq, lang, charts) for block_id, sq in result.servqual.items()],
         "ipa": [sections.ipa(q, block_id, block, lang, charts) for block_id, block in result.ipa.items()],
         "kano": [sections.kano(q, block_id, kn, lang, charts) for block_id, kn in result.kano.items()],
+        "gap1": report_gap1.section(q, mirror[0], gap1, lang, charts) if gap1 is not None and mirror else None,
         "path_model": report_pls.section(q, result.path_model, lang, charts),
         "loyalty": sections.loyalty(q, result, lang, charts),
         "segments": sections.segments(q, result, lang, charts),

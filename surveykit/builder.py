@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from surveykit.checks import IdSpace, all_questions, check_condition, check_conditions, check_screen_ids, variable_kinds
+from surveykit.mirror import MirroredItem, build_mirror
 from surveykit.model import (
     Alert,
     Band,
@@ -63,6 +64,7 @@ class Builder:
         self.fields: dict[str, Field] = {}
         self.ids = IdSpace(reader, top.node)
         self.conditions: dict[str, tuple[str, Node]] = {}  # question/page id -> (key path, node) of visible_if
+        self.mirrors: list[MirroredItem] = []  # rating items that carry mirrors:
 
     def build(self, sha256: str) -> Questionnaire | None:
         top = self.top
@@ -98,6 +100,7 @@ class Builder:
             weighting_targets(self.fields.values(), all_questions(screens)),
             design_columns(self.fields.values(), all_questions(screens)),
         )
+        mirror_of = build_mirror(self.r, self.top, self.mirrors)
         if self.r.problems:
             return None
         variables = build_variables(draft, screens)
@@ -126,6 +129,7 @@ class Builder:
             alerts=alerts,
             model=model,
             weighting=weighting,
+            mirror_of=mirror_of,
             _screens=screens,
             _variables=variables,
         )
@@ -328,8 +332,13 @@ class Builder:
                     self._dimension(row),
                     bool(row.get("reverse", False)),
                     row.get("label"),
+                    row.get("mirrors"),
                 ),
             )
+            if row.get("mirrors") is not None:
+                self.mirrors.append(
+                    MirroredItem(row.get("id"), row.get("mirrors"), scale, row.at("mirrors"), row.sub("mirrors"))
+                )
         if qtype == "matrix" and not rows and obj.values.get("rows") not in (BAD, None):
             self.r.problem(obj.at("rows"), obj.sub("rows"), "a matrix needs at least one row")
         low, high = obj.get("min"), obj.get("max")
@@ -347,6 +356,8 @@ class Builder:
         if qtype in ("date",):
             low = low.isoformat() if isinstance(low, dt.date) else low
             high = high.isoformat() if isinstance(high, dt.date) else high
+        if obj.get("mirrors") is not None:
+            self.mirrors.append(MirroredItem(qid, obj.get("mirrors"), scale, obj.at("mirrors"), obj.sub("mirrors")))
         return Question(
             id=qid,
             type=qtype,
@@ -365,6 +376,7 @@ class Builder:
             integer=obj.get("integer", True),
             pattern=pattern,
             total=obj.get("total"),
+            mirrors=obj.get("mirrors"),
         )
 
     def _pattern(self, obj: Obj, pattern: str) -> None:

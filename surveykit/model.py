@@ -132,6 +132,7 @@ class Row:
     dimension: str | None = None
     reverse: bool = False
     label: Text | None = None
+    mirrors: str | None = None  # mirror survey: the customer item whose expectation this row restates
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +167,7 @@ class Question:
     block: str | None = None
     pair: str | None = None
     role: str | None = None
+    mirrors: str | None = None  # mirror survey: the customer item whose expectation this restates
 
     @property
     def points(self) -> tuple[int, ...]:
@@ -374,6 +376,21 @@ class PathModel:
 
 
 @dataclass(frozen=True, slots=True)
+class MirrorOf:
+    """``mirror_of:``: this survey asks staff what customers of ``survey`` expect (gap 1).
+
+    ``items`` pairs each rating variable of this survey with the paired item of the customer
+    survey's servqual ``block`` whose expectation (``<item>_e``) it restates; gap 1 of
+    Parasuraman, Zeithaml & Berry (1985) compares the two (:mod:`analysis.gap1`).
+    """
+
+    survey: str
+    block: str | None  # None: the customer survey's only servqual block
+    file: str
+    items: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Variable:
     """One column of the response table (an entry of the codebook)."""
 
@@ -415,6 +432,7 @@ class Questionnaire:
     alerts: tuple[Alert, ...] = ()
     model: PathModel | None = None
     weighting: Weighting | None = None
+    mirror_of: MirrorOf | None = None
     sha256: str = ""
     source: str = "<string>"
     _screens: tuple[Screen, ...] = field(default=(), repr=False, compare=False)

@@ -35,19 +35,23 @@ class ReportData:
     ``cases``: its follow-up cases (:func:`surveykit.cases.cases_frame`), None
     for a store from before cases; ``lost``: the latest stored version of the
     lost-customer survey and its responses, None when there are none or the
-    survey is that one (whose own report draws the reasons already).
+    survey is that one (whose own report draws the reasons already);
+    ``mirror``: the latest stored staff mirror survey of this one (``mirror_of:``,
+    for gap 1) and its responses, None when there is none or it has no responses.
     """
 
     responses: pd.DataFrame = field(compare=False)
     cases: pd.DataFrame | None = field(compare=False)
     lost: tuple[Questionnaire, pd.DataFrame] | None = field(compare=False)
+    mirror: tuple[Questionnaire, pd.DataFrame] | None = field(default=None, compare=False)
 
 
 def report_data(engine: Engine, q: Questionnaire) -> ReportData:
     """Read the responses of ``q`` and what the report's service-recovery section needs besides them."""
     responses = responses_frame(engine, q)
+    mirror = _mirror(engine, q)
     if not sa.inspect(engine).has_table("cases"):  # a store from before cases: nothing to add, nothing written
-        return ReportData(responses, None, None)
+        return ReportData(responses, None, None, mirror)
     lost = None
     if q.survey != LOST_SURVEY:
         v = survey_versions.c
@@ -59,4 +63,28 @@ def report_data(engine: Engine, q: Questionnaire) -> ReportData:
             lost_q = load_questionnaire(text)
             df = responses_frame(engine, lost_q)
             lost = (lost_q, df) if len(df) else None
-    return ReportData(responses, cases_frame(engine, survey=q.survey), lost)
+    return ReportData(responses, cases_frame(engine, survey=q.survey), lost, mirror)
+
+
+def _mirror(engine: Engine, q: Questionnaire) -> tuple[Questionnaire, pd.DataFrame] | None:
+    """The latest stored survey whose ``mirror_of:`` names ``q``, with its responses (None without any).
+
+    Only a servqual survey has a gap 1; the stored texts are filtered on the key before any is loaded.
+    """
+    if not q.blocks("servqual"):
+        return None
+    v = survey_versions.c
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(v.survey, v.yaml_text).where(v.yaml_text.contains("mirror_of")).order_by(v.id.desc())
+        ).all()
+    seen: set[str] = set()
+    for survey, text in rows:
+        if survey in seen:
+            continue
+        seen.add(survey)
+        staff_q = load_questionnaire(text)
+        if staff_q.mirror_of is not None and staff_q.mirror_of.survey == q.survey:
+            df = responses_frame(engine, staff_q)
+            return (staff_q, df) if len(df) else None
+    return None

@@ -65,8 +65,12 @@ _BLOCK = (
     Key("visible_if", "condition"),
 )
 
+_MIRRORS = Key(
+    "mirrors", "id", doc="in a mirror survey: the item of the mirrored servqual block whose expectation this restates"
+)
+
 QUESTION_KEYS: dict[str, tuple[Key, ...]] = {
-    "likert": _common(_SCALE),
+    "likert": _common(_SCALE, _MIRRORS),
     "matrix": _common(_SCALE, Key("rows", ("list", ("object", "row")), True, "the items, one variable each")),
     "choice": _common(_OPTIONS),
     "multi": _common(
@@ -128,6 +132,12 @@ OBJECT_KEYS: dict[str, tuple[Key, ...]] = {
         Key("alerts", ("list", ("object", "alert")), doc="rules that open follow-up cases"),
         Key("model", ("object", "model"), doc="a satisfaction-index path model (PLS) over the rating items"),
         Key("weighting", ("object", "weighting"), doc="population margins the responses are weighted to"),
+        Key("mirror_of", ("object", "mirror_of"), doc="staff answer a customer survey's expectation items (gap 1)"),
+    ),
+    "mirror_of": (
+        Key("survey", "survey_id", True, "the customer survey's id"),
+        Key("file", "string", True, "the customer survey's file, relative to this one; the loader checks the items"),
+        Key("block", "id", doc="its servqual block (default: its only one)"),
     ),
     "field": (
         Key("label", "text", True),
@@ -143,6 +153,7 @@ OBJECT_KEYS: dict[str, tuple[Key, ...]] = {
         Key("label", "text"),
         Key("dimension", "id"),
         Key("reverse", "bool"),
+        _MIRRORS,
     ),
     "servqual_item": (
         Key("id", "id", True, "variables <id>_e and <id>_p"),

@@ -107,6 +107,8 @@ def gap_bars(
     conf_level: float = 0.95,
     title: str | None = None,
     note: str | None = None,
+    axis_label: str | None = None,
+    sign_labels: tuple[str, str] | None = None,
 ) -> Figure:
     """Horizontal bars of SERVQUAL gaps with confidence intervals, negative gaps highlighted.
 
@@ -126,6 +128,9 @@ def gap_bars(
     conf_level : float
         Level of the intervals, for the legend.
     title, note : str, optional
+    axis_label, sign_labels : optional
+        The x axis title and the legend's (negative, positive) entries, for a gap other than
+        P - E (gap 1: staff belief - customer expectation).
 
     Notes
     -----
@@ -207,10 +212,11 @@ def gap_bars(
         ax.tick_params(axis="y", length=0)
         ax.grid(axis="x")
         ax.set_axisbelow(True)
-        ax.set_xlabel(t["gap_axis"])
+        ax.set_xlabel(axis_label or t["gap_axis"])
+        negative, positive = sign_labels or (t["gap_negative"], t["gap_positive"])
         handles: list[Any] = [
-            Patch(color=COLORS["vermillion"], label=t["gap_negative"]),
-            Patch(color=COLORS["blue"], label=t["gap_positive"]),
+            Patch(color=COLORS["vermillion"], label=negative),
+            Patch(color=COLORS["blue"], label=positive),
             Line2D([], [], color="0.15", lw=1, marker="|", ms=8, label=t["ci"].format(level=level)),
         ]
         if uncertain.any():

@@ -232,6 +232,15 @@ def export_responses(
 @click.option("--db", "db_url", default=None, help="read the responses from this database instead of DATA")
 @click.option("--keep-all", is_flag=True, help="do not exclude speeders, straight-liners and duplicates")
 @_WEIGHTS
+@click.option(
+    "--mirror",
+    "mirror_paths",
+    nargs=2,
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    metavar="STAFF.yaml STAFF_DATA",
+    help="a staff mirror survey (mirror_of: this one) and its responses: adds gap 1 (--db finds a stored one)",
+)
 def report(
     questionnaire: str,
     data: str | None,
@@ -241,6 +250,7 @@ def report(
     db_url: str | None,
     keep_all: bool,
     weights_path: str | None,
+    mirror_paths: tuple[str, str] | None,
 ) -> None:
     """Write the management report (one self-contained HTML file) for DATA or --db."""
     from analysis.analyze import DEFAULT_EXCLUDE
@@ -263,6 +273,10 @@ def report(
 
             df = read_table(data, q)
             count = len(df)
+            mirror = None
+            if mirror_paths:
+                staff_q = load(mirror_paths[0])
+                mirror = (staff_q, read_table(mirror_paths[1], staff_q))
             timings = write_report(
                 q,
                 df,
@@ -272,6 +286,7 @@ def report(
                 exclude=exclude,
                 filters=f"{Path(data).name}; excluded: {', '.join(exclude) or 'none'}",
                 weighting=weighting,
+                mirror=mirror,
             )
     except ValueError as exc:
         raise SurveykitError(str(exc)) from None
