@@ -177,7 +177,10 @@ def servqual(q: Questionnaire, block_id: str, sq: Any, lang: str, charts: Charts
         ("servperf", "servperf"),
     ):
         if key in overall.index and not math.isnan(overall.loc[key, "mean"]):
-            scores.append((w[word], f"{overall.loc[key, 'mean']:+.3f} (n = {int(overall.loc[key, 'n'])})"))
+            n = f"n = {int(overall.loc[key, 'n'])}"
+            if "n_eff" in overall.columns and not math.isnan(overall.loc[key, "n_eff"]):
+                n += f", {w['n_eff']} {overall.loc[key, 'n_eff']:.0f}"
+            scores.append((w[word], f"{overall.loc[key, 'mean']:+.3f} ({n})"))
     return {
         "id": block_id,
         "charts": [
@@ -353,7 +356,15 @@ def segments(q: Questionnaire, result: AnalysisResult, lang: str, charts: Charts
             else (w["position_above"] if r["mean"] > r["upper_95"] else w["position_within"])
         )
         rows.append(
-            {"unit": str(unit), "n": int(r["n"]), "mean": r["mean"], "z": r["z"], "below": below, "position": position}
+            {
+                "unit": str(unit),
+                "n": int(r["n"]),
+                "n_eff": r.get("n_eff"),
+                "mean": r["mean"],
+                "z": r["z"],
+                "below": below,
+                "position": position,
+            }
         )
     return {
         "field": field_id,
@@ -364,7 +375,7 @@ def segments(q: Questionnaire, result: AnalysisResult, lang: str, charts: Charts
                 w["segments"],
                 plots.funnel,
                 units["mean"].tolist(),
-                units["n"].tolist(),
+                units.get("n_chart", units["n"]).tolist(),  # weighted: see analysis.headline._funnel
                 s.funnel.target,
                 s.funnel.limits,
                 [str(u) for u in units.index],
@@ -381,7 +392,14 @@ def waves(result: AnalysisResult, lang: str, charts: Charts) -> dict[str, Any] |
     w = WORDS[lang]
     frame = s.waves.waves
     rows = [
-        {"wave": str(i), "n": int(r["n"]), "mean": r["mean"], "lo": r["ci_low"], "hi": r["ci_high"]}
+        {
+            "wave": str(i),
+            "n": int(r["n"]),
+            "n_eff": r.get("n_eff"),
+            "mean": r["mean"],
+            "lo": r["ci_low"],
+            "hi": r["ci_high"],
+        }
         for i, r in frame.iterrows()
     ]
     return {

@@ -45,6 +45,7 @@ __all__ = [
     "WeightedEstimate",
     "WeightingSection",
     "compute_weights",
+    "effective_n",
     "funnel_weighted",
     "ipa_weighted",
     "segments_weighted",
@@ -84,6 +85,8 @@ class WeightedEstimate:
     unweighted_se: float
     unweighted_ci: tuple[float, float]
     differs: bool
+    n_eff: float = float("nan")  # Kish's effective n of those who answered (:func:`effective_n`)
+    shares: tuple[float, float] | None = None  # weighted promoter and detractor shares of an NPS
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,16 +176,36 @@ def compute_weights(spec: Weighting, df: pd.DataFrame) -> wt.WeightingResult:
     return result
 
 
+def effective_n(weights: pd.Series, answered: pd.Series) -> float:
+    r"""Kish's effective sample size of the rows that answered: n_eff = (Σ_D w)² / Σ_D w².
+
+    The number of equally weighted respondents that would give a mean the same variance as the
+    weighted one under simple random sampling (Kish 1965, section 11.7); shown beside every n of
+    a weighted figure, for the domain that figure uses (its respondents, a dealer, a wave).
+
+    References
+    ----------
+    .. [1] Kish, L. (1965). *Survey Sampling*. Wiley, section 11.7.
+    """
+    w = weights[answered.reindex(weights.index, fill_value=False).to_numpy(bool)]
+    total = float(w.sum())
+    return total * total / float((w * w).sum()) if len(w) and total > 0 else float("nan")
+
+
 def _pair(
     statistic: str,
     variable: str,
     weighted: wt.WeightedEstimateResult | wt.WeightedNpsResult,
     unweighted: wt.WeightedEstimateResult | wt.WeightedNpsResult,
+    n_eff: float,
 ) -> WeightedEstimate:
     def point(r: Any) -> float:
         return float(r.nps if isinstance(r, wt.WeightedNpsResult) else r.estimate)
 
     est, raw = point(weighted), point(unweighted)
+    shares = None
+    if isinstance(weighted, wt.WeightedNpsResult):
+        shares = (float(weighted.promoters_share), float(weighted.detractors_share))
     return WeightedEstimate(
         statistic,
         variable,
@@ -194,14 +217,17 @@ def _pair(
         unweighted.se,
         unweighted.ci,
         bool(not weighted.ci[0] <= raw <= weighted.ci[1]),
+        n_eff,
+        shares,
     )
 
 
-def _row(weighted: wt.WeightedEstimateResult, unweighted: wt.WeightedEstimateResult) -> dict[str, Any]:
+def _row(weighted: wt.WeightedEstimateResult, unweighted: wt.WeightedEstimateResult, n_eff: float) -> dict[str, Any]:
     """One table row: the weighted estimate with SE and CI, the equal-weight one beside it, the flag."""
     low, high = weighted.ci
     return {
         "n": weighted.n,
+        "n_eff": n_eff,
         "weighted": weighted.estimate,
         "se": weighted.se,
         "ci_low": low,
@@ -222,6 +248,7 @@ def _means(
         key: _row(
             wt.weighted_mean(frame, f"c{i}", result, ci=conf_level),
             wt.weighted_mean(frame, f"c{i}", equal, ci=conf_level),
+            effective_n(result.weights, frame[f"c{i}"].notna()),
         )
         for i, key in enumerate(columns)
     }
@@ -234,8 +261,11 @@ def _by(
     frame = pd.DataFrame({"y": values, "g": groups}, index=result.weights.index)
     weighted = wt.weighted_means_by(frame, "y", "g", result, ci=conf_level)
     equal = wt.weighted_means_by(frame, "y", "g", wt.design_weights(frame), ci=conf_level)
+    answered = frame["y"].notna()
     return [
-        (level, _row(w, u)) for level, w, u in zip(weighted.levels, weighted.rows, equal.rows, strict=True) if w.n > 0
+        (level, _row(w, u, effective_n(result.weights, answered & (frame["g"] == level))))
+        for level, w, u in zip(weighted.levels, weighted.rows, equal.rows, strict=True)
+        if w.n > 0
     ]
 
 
@@ -373,7 +403,15 @@ def funnel_weighted(
         if row["n"] < 2 or not row["se"] > 0:
             continue
         z = (row["weighted"] - centre) / row["se"]
-        out = {"unit": unit, "n": row["n"], "mean": row["weighted"], "se": row["se"], "target": centre, "z": z}
+        out = {
+            "unit": unit,
+            "n": row["n"],
+            "n_eff": row["n_eff"],
+            "mean": row["weighted"],
+            "se": row["se"],
+            "target": centre,
+            "z": z,
+        }
         position = "within"
         for c in sorted(coverage):
             q = float(stats.norm.ppf(0.5 + c / 2))
@@ -477,6 +515,7 @@ def weigh(
                     sat.id,
                     wt.weighted_mean(frame, column, result, ci=conf_level),
                     wt.weighted_mean(frame, column, equal, ci=conf_level),
+                    effective_n(result.weights, frame[column].notna()),
                 )
             )
     for question in nps_questions:
@@ -486,6 +525,7 @@ def weigh(
                 question.id,
                 wt.weighted_nps(data, question.id, result, ci=conf_level),
                 wt.weighted_nps(data, question.id, equal, ci=conf_level),
+                effective_n(result.weights, pd.to_numeric(data[question.id], errors="coerce").notna()),
             )
         )
     sections: dict[str, Any] = {}
