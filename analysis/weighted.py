@@ -458,8 +458,9 @@ def ipa_weighted(
     """Weighted performance and importance mean of every IPA attribute (``{id: (perf column, imp column)}``).
 
     Domain means over those who answered each with the linearisation SE
-    (:func:`analysis.weighting.weighted_mean`). The quadrants of the grid stay those of the
-    unweighted means; derived importance (the regression of overall satisfaction) is not weighted.
+    (:func:`analysis.weighting.weighted_mean`). The report's grid places the attributes by these
+    weighted means (:func:`analysis.headline.weighted_headline`); derived importance (the
+    regression of overall satisfaction) is not weighted.
     """
     values = numeric_columns(data, [c for pair in attributes.values() for c in pair])
     columns = {
