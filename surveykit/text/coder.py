@@ -1,0 +1,384 @@
+"""Coding one comment: its themes (multi-label) and its sentiment, overall and per theme.
+
+How a comment is read:
+
+1. It is normalised (:func:`surveykit.text.normalise.normalise`) and cut into clauses at
+   punctuation, at a space between two Chinese characters, and before a contrast word
+   (但是, 可是, 不过, 然而, 却; but, however, though, although, except).
+2. One pass of a trie-shaped regular expression over the text finds, at every position, every
+   word of the codeframe's rules and of the sentiment lexicons that starts there.  An English
+   word must stand as a whole word (or start one, for ``word*``); a Chinese word of one
+   character must be a word of jieba's segmentation (so 差 is not found in 差不多, nor 慢 in
+   慢慢), which is the only time the segmenter runs.
+3. Themes: a rule applies when each of its parts has an alternative in one clause that holds
+   none of the theme's exclusions (and, for ``skip_negated``, when its first word is not in a
+   negation's scope); rules with ``unless`` are applied last, against the themes the others gave.
+   No theme: ``other``.
+4. Sentiment, per clause: lexicon judgements (pos +1, neg -1) times the degree adverb before
+   them (很, 太, 有点; very, a bit); a negator up to three characters (Chinese) or three words
+   (English) before a judgement turns a positive into a negative (a weak one, -0.5, when a
+   degree adverb stands between: 没有很热情, not very friendly) and a negative into a weak
+   positive (+0.5: 不贵, not unfriendly).  A clause reporting a promise (说好的, promised)
+   keeps only its negatives; a wish (希望, suggest) is no judgement.  Contrast: when a
+   contrast clause follows a concession about the same themes (or both about none), the
+   concession gives way to the verdict (虽然不便宜，但这个钱花得值 is pos); about other themes both count
+   (贵是贵了点，但修得放心 is mixed).  Sarcasm: a positive clause with a sarcasm marker
+   (真是…, 呵呵; yeah right) in a comment that complains elsewhere is negative.
+5. The label: ``pos`` with only positive clauses (score >= 0.5), ``neg`` with only negative
+   ones (<= -0.5), ``mixed`` with both, ``neu`` with none, or when the comment gives a lukewarm
+   verdict (正常, 一般; fine, average) and no clause is strong (|score| >= 0.75).
+
+The lexicons are ``lexicon_zh.tsv`` and ``lexicon_en.tsv`` beside this module (their header
+says where they come from and their licence).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from surveykit.text.codeframe import OTHER, Codeframe, Rule, default_codeframe
+from surveykit.text.normalise import normalise
+from surveykit.text.segment import word_spans
+
+__all__ = ["SENTIMENTS", "CodedComment", "Coder", "coder_for"]
+
+SENTIMENTS = ("neg", "neu", "pos", "mixed")
+_LEXICONS = (Path(__file__).with_name("lexicon_zh.tsv"), Path(__file__).with_name("lexicon_en.tsv"))
+_POLAR = {"pos": 1.0, "neg": -1.0}
+_FLAGS = ("sarcasm", "lukewarm", "suggest", "promise")
+_CLAUSE_BREAK = re.compile(r"[,.!?;:~…。、\n\"“”‘()（）【】\[\]]+|(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
+_CONTRAST_SPLIT = re.compile(
+    r"(?<!不)(?=但是|可是|不过|然而|但(?!是)|却)|(?<=\s)(?=(?:but|however|though|although|except)\b)"
+)
+_CLAUSE_OPENERS = (
+    "但是",
+    "可是",
+    "不过",
+    "然而",
+    "但",
+    "却",
+    "就是",
+    "只是",
+    "可惜",
+    "but",
+    "however",
+    "though",
+    "although",
+    "except",
+    "only downside",
+    "only problem",
+)
+_WEAK, _STRONG = 0.5, 0.75
+# what may follow a one-character word inside one of jieba's words (贵太多, 慢死了) without hiding it
+_SUFFIXES = frozenset({"了", "的", "啊", "呀", "吧", "太多", "多了", "得很", "死了", "死", "点", "一点", "些"})
+
+
+@dataclass(frozen=True, slots=True)
+class CodedComment:
+    """The coding of one comment.
+
+    ``themes`` in codeframe order (``('other',)`` when no rule applies); ``sentiment`` one of
+    :data:`SENTIMENTS`; ``theme_sentiment`` a (theme, sentiment) pair per theme (``other``
+    takes the comment's); ``evidence`` the (theme, word) pairs that coded it, in normal form,
+    for highlighting.
+    """
+
+    themes: tuple[str, ...]
+    sentiment: str
+    theme_sentiment: tuple[tuple[str, str], ...]
+    evidence: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(slots=True)
+class _Clause:
+    start: int
+    end: int
+    contrast: bool
+    score: float = 0.0
+    strong: bool = False
+    flags: frozenset[str] = frozenset()
+
+
+def _trie_pattern(words: Iterable[str]) -> str:
+    """A regular expression matching any of ``words``, longest first, shaped as a trie (fast in ``re``)."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def build(node: dict) -> str:
+        end = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if end:
+            return "(?:" + body + ")?"
+        return body
+
+    return build(trie)
+
+
+def _ascii_word(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def _cjk(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff"
+
+
+class Coder:
+    """Codes comments with one codeframe and the shipped lexicons; build once, call :meth:`code` often."""
+
+    def __init__(self, codeframe: Codeframe) -> None:
+        self.codeframe = codeframe
+        # literal -> the alternatives it can stand for: (written form, needs a whole-word end)
+        self._alternatives: dict[str, list[tuple[str, bool]]] = {}
+        self._lexicon: dict[str, tuple[str, float]] = {}
+        for path in _LEXICONS:
+            for line in path.read_text("utf-8").splitlines():
+                if line and not line.startswith("#"):
+                    word, kind, value = line.split("\t")
+                    self._lexicon.setdefault(word, (kind, float(value)))
+        self._modifiers = {w for w, (kind, _) in self._lexicon.items() if kind in ("degree", "negator")}
+        self._rules: list[tuple[str, Rule]] = []
+        self._exclusions: dict[str, set[str]] = {}
+        for theme in codeframe.themes:
+            self._exclusions[theme.id] = set(theme.exclusions())
+            for phrase in theme.exclusions():
+                self._alternatives.setdefault(phrase, []).append((phrase, True))
+            for rule in theme.rules:
+                self._rules.append((theme.id, rule))
+                for part in rule.parts:
+                    for alt in part:
+                        prefix = rule.lang == "en" and alt.endswith("*")
+                        literal = alt[:-1] if prefix else alt
+                        self._alternatives.setdefault(literal, []).append((alt, not prefix))
+        literals = set(self._alternatives) | set(self._lexicon)
+        self._prefixes = {w: sorted((p for p in literals if w.startswith(p)), key=len, reverse=True) for w in literals}
+        self._scan = re.compile("(?=(" + _trie_pattern(literals) + "))")
+
+    # -- matching -------------------------------------------------------------------------
+
+    def _valid(self, text: str, start: int, word: str, whole: bool, spans: list | None) -> tuple[bool, list | None]:
+        """Whether ``word`` found at ``start`` stands as a word there (see the module docstring)."""
+        end = start + len(word)
+        if _ascii_word(word[0]) and start > 0 and _ascii_word(text[start - 1]):
+            return False, spans
+        if whole and _ascii_word(word[-1]) and end < len(text) and _ascii_word(text[end]):
+            return False, spans
+        if len(word) == 1 and _cjk(word):
+            if spans is None:
+                spans = word_spans(text)
+            for s, e in spans:
+                if s <= start < e:
+                    before, after = text[s:start], text[end:e]
+                    return (not before or before in self._modifiers) and (not after or after in _SUFFIXES), spans
+        return True, spans
+
+    def _clauses(self, text: str) -> list[_Clause]:
+        clauses = []
+        pos = 0
+        for piece in [*_CLAUSE_BREAK.finditer(text), None]:
+            stop = piece.start() if piece else len(text)
+            chunk = text[pos:stop]
+            cuts = [m.start() for m in _CONTRAST_SPLIT.finditer(chunk) if m.start() > 0]
+            for a, b in zip([0, *cuts], [*cuts, len(chunk)], strict=True):
+                part = chunk[a:b]
+                if part.strip():
+                    lead = part.strip()
+                    clauses.append(_Clause(pos + a, pos + b, lead.startswith(_CLAUSE_OPENERS)))
+            pos = piece.end() if piece else len(text)
+        return clauses
+
+    def code(self, text: str, lang: str | None = None) -> CodedComment:
+        """Code one comment (see the module docstring); ``lang`` limits the rules to one language.
+
+        >>> coder = coder_for(None)
+        >>> coder.code("价格倒是不贵，就是等的时间太长了").themes
+        ('waiting_time', 'price')
+        >>> coder.code("虽然不便宜，但这个钱花得值").sentiment
+        'pos'
+        """
+        norm = normalise(text)
+        clauses = self._clauses(norm)
+        if not clauses:
+            return CodedComment((OTHER,), "neu", ((OTHER, "neu"),))
+        starts = [c.start for c in clauses]
+        spans: list | None = None
+        hits: list[dict[str, list[int]]] = [{} for _ in clauses]
+        lexical: list[list[tuple[int, int, str, float]]] = [[] for _ in clauses]
+        negations: list[list[tuple[int, int]]] = [[] for _ in clauses]  # every negator, inside longer words too
+        covered = 0
+        index = 0
+        for m in self._scan.finditer(norm):
+            start = m.start()
+            while index + 1 < len(starts) and starts[index + 1] <= start:
+                index += 1
+            if start >= clauses[index].end:
+                continue
+            lexicon_taken = start < covered
+            for word in self._prefixes[m.group(1)]:
+                if start + len(word) > clauses[index].end:
+                    continue
+                for alt, whole in self._alternatives.get(word, ()):
+                    ok, spans = self._valid(norm, start, word, whole, spans)
+                    if ok:
+                        hits[index].setdefault(alt, []).append(start)
+                if word in self._lexicon and self._lexicon[word][0] == "negator":
+                    ok, spans = self._valid(norm, start, word, True, spans)
+                    if ok:
+                        negations[index].append((start, start + len(word)))
+                if not lexicon_taken and word in self._lexicon:
+                    ok, spans = self._valid(norm, start, word, True, spans)
+                    if ok:
+                        kind, value = self._lexicon[word]
+                        lexical[index].append((start, start + len(word), kind, value))
+                        covered = start + len(word)
+                        lexicon_taken = True
+        themes, theme_clauses, evidence = self._themes(norm, lang, hits, negations)
+        for clause, items in zip(clauses, lexical, strict=True):
+            self._score(norm, clause, items)
+        self._contrast(clauses, theme_clauses)
+        sentiment = self._label(clauses, range(len(clauses)))
+        if not themes:
+            return CodedComment((OTHER,), sentiment, ((OTHER, sentiment),))
+        per_theme = tuple((t, self._label(clauses, sorted(theme_clauses[t]))) for t in themes)
+        return CodedComment(themes, sentiment, per_theme, tuple(evidence))
+
+    def _negated(self, text: str, position: int, negators: list[tuple[int, int]]) -> tuple[bool, bool]:
+        """Whether a negator governs the word at ``position``; and whether a degree word stands between."""
+        for _start, e in reversed(negators):
+            if e > position:
+                continue
+            gap = text[e:position]
+            if _cjk(text[position]) or (gap and _cjk(gap[0])):
+                if len(gap) <= 3:
+                    return True, bool(gap.strip()) and any(gap.startswith(d) for d in self._modifiers)
+            elif len(gap.split()) <= 2:
+                return True, bool(gap.split()) and gap.split()[0] in self._modifiers
+            return False, False
+        return False, False
+
+    def _themes(
+        self, text: str, lang: str | None, hits: list[dict[str, list[int]]], negations: list[list[tuple[int, int]]]
+    ) -> tuple[tuple[str, ...], dict[str, set[int]], list[tuple[str, str]]]:
+        found: dict[str, set[int]] = {}
+        evidence: list[tuple[str, str]] = []
+        later = []
+        for theme, rule in self._rules:
+            if lang is not None and rule.lang != lang:
+                continue
+            if rule.unless:
+                later.append((theme, rule))
+                continue
+            self._apply(text, theme, rule, hits, negations, found, evidence)
+        given = set(found)
+        for theme, rule in later:
+            if not given.intersection(rule.unless):
+                self._apply(text, theme, rule, hits, negations, found, evidence)
+        ordered = tuple(t for t in self.codeframe.theme_ids() if t in found)
+        return ordered, found, evidence
+
+    def _apply(
+        self,
+        text: str,
+        theme: str,
+        rule: Rule,
+        hits: list[dict[str, list[int]]],
+        negations: list[list[tuple[int, int]]],
+        found: dict[str, set[int]],
+        evidence: list[tuple[str, str]],
+    ) -> None:
+        excluded = self._exclusions[theme]
+        for i, clause_hits in enumerate(hits):
+            if not clause_hits or any(phrase in clause_hits for phrase in excluded):
+                continue
+            words = []
+            for part in rule.parts:
+                alt = next((a for a in part if a in clause_hits), None)
+                if alt is None:
+                    break
+                words.append(alt)
+            else:
+                if rule.skip_negated and self._negated(text, clause_hits[words[0]][0], negations[i])[0]:
+                    continue
+                found.setdefault(theme, set()).add(i)
+                evidence.extend((theme, w.rstrip("*")) for w in words)
+
+    def _score(self, text: str, clause: _Clause, items: list[tuple[int, int, str, float]]) -> None:
+        negators = [(s, e) for s, e, kind, _ in items if kind == "negator"]
+        flags = {kind for _, _, kind, _ in items if kind in _FLAGS}
+        score, strong, degree, degree_end = 0.0, False, 1.0, -10
+        for start, end, kind, value in items:
+            if kind == "degree":
+                degree, degree_end = value, end
+                continue
+            if kind == "lukewarm":  # a lukewarm verdict leans positive, weakly: "the price was fine"
+                score += _WEAK * value
+                continue
+            if kind not in _POLAR:
+                continue
+            polarity = _POLAR[kind] * value
+            near = start - degree_end <= 1 if _cjk(text[start]) else len(text[degree_end:start].split()) <= 1
+            negated, hedged = self._negated(text, start, negators)
+            if negated:
+                weight = -_WEAK if polarity > 0 and hedged else (-1.0 if polarity > 0 else _WEAK)
+            else:
+                weight = polarity * (degree if near else 1.0)
+            if "promise" in flags and weight > 0:
+                continue
+            score += weight
+            strong = strong or abs(weight) >= _STRONG
+            degree, degree_end = 1.0, -10
+        if "suggest" in flags:
+            score, strong = 0.0, False
+        clause.score, clause.strong, clause.flags = score, strong and abs(score) >= _STRONG, frozenset(flags)
+
+    @staticmethod
+    def _contrast(clauses: list[_Clause], theme_clauses: dict[str, set[int]]) -> None:
+        """Drop a concession that a contrast clause overrules on the same themes (module docstring)."""
+
+        def themes_of(indices: range) -> set[str]:
+            return {t for t, where in theme_clauses.items() if where.intersection(indices)}
+
+        openers = [i for i, c in enumerate(clauses) if c.contrast and i > 0]
+        begin = 0
+        for n, k in enumerate(openers):
+            stop = openers[n + 1] if n + 1 < len(openers) else len(clauses)
+            concession, verdict = range(begin, k), range(k, stop)
+            before = sum(clauses[i].score for i in concession)
+            after = sum(clauses[i].score for i in verdict)
+            if before * after < 0 and themes_of(concession) == themes_of(verdict):
+                for i in concession:
+                    clauses[i].score, clauses[i].strong = 0.0, False
+            begin = k
+
+    @staticmethod
+    def _label(clauses: list[_Clause], indices: Iterable[int]) -> str:
+        chosen = [clauses[i] for i in indices]
+        complains = any(c.score <= -_WEAK for c in clauses)
+        pos = neg = False
+        for c in chosen:
+            if c.score >= _WEAK and "sarcasm" in c.flags and complains:
+                neg = True
+            elif c.score >= _WEAK:
+                pos = True
+            elif c.score <= -_WEAK:
+                neg = True
+        lukewarm = any("lukewarm" in c.flags for c in clauses) and not any(c.strong for c in clauses)
+        if lukewarm or not (pos or neg):
+            return "neu"
+        return "mixed" if pos and neg else ("pos" if pos else "neg")
+
+
+@lru_cache(maxsize=8)
+def coder_for(codeframe: Codeframe | None) -> Coder:
+    """The :class:`Coder` of ``codeframe`` (the default codeframe for None), built once per codeframe."""
+    return Coder(codeframe if codeframe is not None else default_codeframe())

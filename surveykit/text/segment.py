@@ -1,0 +1,65 @@
+"""Word segmentation for coding comments: jieba for Chinese, a word pattern for English.
+
+Why jieba: it is pure Python, MIT-licensed, kept on PyPI with its dictionary inside the
+package, and takes a user dictionary.  pkuseg (and its maintained fork spacy-pkuseg) was the
+other candidate; it installs here, but its models are downloaded from GitHub at first use,
+which a survey server without internet access cannot do, so it could not even be run on the
+reference comments.
+
+The shipped user dictionary (``dealer_words.txt``, jieba's ``word freq tag`` format) keeps
+dealership words whole that jieba's general dictionary splits or joins wrongly: 钣金 (which it
+cuts into 钣/金), 代步车, 工时费, 4S店, 交车, 首保, 异响 ...
+
+Segmentation decides one thing in coding: whether a one-character word of a rule or lexicon
+(慢, 贵, 坑) stands as a word of the comment, so that 差 does not fire inside 差不多 nor 慢
+inside 慢慢.  Longer words are matched as substrings, which is robust to segmentation errors.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import warnings
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+__all__ = ["USER_DICTIONARY", "english_words", "segment", "word_spans"]
+
+USER_DICTIONARY = Path(__file__).with_name("dealer_words.txt")
+_ENGLISH_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+
+
+@lru_cache(maxsize=1)
+def _tokenizer() -> Any:
+    with warnings.catch_warnings():
+        # jieba 0.42 imports pkg_resources when setuptools is present, which warns on import
+        warnings.simplefilter("ignore")
+        import jieba
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    # read here rather than by load_userdict, which leaves the file open
+    for line in USER_DICTIONARY.read_text("utf-8").splitlines():
+        word, freq, tag = line.split()
+        tokenizer.add_word(word, int(freq), tag)
+    return tokenizer
+
+
+def segment(text: str) -> list[str]:
+    """The words of ``text`` (jieba, precise mode with the user dictionary), blanks dropped.
+
+    >>> segment("钣金做得很平整")
+    ['钣金', '做', '得', '很', '平整']
+    """
+    return [word for word in _tokenizer().lcut(text) if word.strip()]
+
+
+def word_spans(text: str) -> list[tuple[int, int]]:
+    """The (start, end) offsets of the words jieba cuts ``text`` into, blanks included."""
+    return [(start, end) for _, start, end in _tokenizer().tokenize(text)]
+
+
+def english_words(text: str) -> list[str]:
+    """Lower-case English words (letters and digits, with an apostrophe part: don't, car's)."""
+    return _ENGLISH_WORD.findall(text.lower())
