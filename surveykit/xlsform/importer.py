@@ -1,0 +1,1118 @@
+"""XLSForm (``survey``, ``choices``, ``settings`` sheets) -> a surveykit questionnaire in YAML.
+
+The mapping, one row at a time (``docs/XLSFORM.md`` has it in full):
+
+* ``select_one L`` -> ``choice`` with L's options; -> ``likert`` on a scale named L when L's
+  names are 1..n (2 to 11 points) and L is declared ordered, by a ``likert`` appearance on any
+  question that uses it (or the ``surveykit`` column's ``likert``);  ``or_other`` adds the
+  option ``other`` and a text question ``<name>_other`` shown when it is chosen;
+* ``select_multiple L`` -> ``multi`` (``count-selected(.)`` bounds -> ``min``/``max``);
+* ``integer``/``decimal`` -> ``number`` (a simple constraint -> ``min``/``max``); ``range`` ->
+  ``number`` with its start and end (``nps`` when the ``surveykit`` column says so);
+* ``text``, ``date`` -> ``text``, ``date``; ``hidden`` -> a segment field (``fields:``);
+* ``note`` -> the intro of the page it opens, else the help text of the question after it;
+* a group -> a page (title = its label, ``visible_if`` = its ``relevant``); a group inside a
+  ``field-list`` group -> a section of that page (its condition joins each of its questions'
+  own, its label becomes help text); a group inside any other group -> a page of its own;
+  questions outside any group -> pages of their own; a ``table-list`` group of ``select_one``
+  rows on one ordered list -> a ``matrix``;
+* ``relevant`` -> ``visible_if`` through :mod:`surveykit.xlsform.relevant`.
+
+What has no equivalent is never dropped in silence.  A type with no equivalent, a ``relevant``
+or ``constraint`` that cannot be translated, a ``choice_filter``, ``default``, ``calculation``
+or ``read_only`` are *unsupported*: each is listed as ``FILE:sheet:row: …`` and the import
+fails, or, with ``skip_unsupported``, the line becomes a warning and the row (or the
+condition, the bound) is left out.  What the XLSForm specification itself rejects (no name, a
+duplicate name or column, an unknown type, an undefined choice list, an unclosed group) is an
+error in any case.  Presentation-only columns (messages, media, ``guidance_hint``) give one
+warning per column.
+
+Names become surveykit ids (lower case, ``-`` and ``.`` as ``_``) and choice names become codes
+the same way; every rename is a warning, and conditions follow the new names.  Columns named
+``surveykit``, ``dimension``, ``reverse`` and ``report_label::…``, a ``dimensions`` sheet and
+``title::…`` settings are this project's own: the export writes them so that paired blocks,
+matrices, NPS and constant-sum questions, dimensions and short labels come back as they were;
+ODK tools ignore them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from surveykit import spec
+from surveykit.errors import QuestionnaireError
+from surveykit.expressions import parse
+from surveykit.loader import DEFAULT_MAX_BYTES, loads
+from surveykit.model import KANO_CODES, METADATA_COLUMNS, Questionnaire
+from surveykit.xlsform.errors import SheetProblem, XLSFormError
+from surveykit.xlsform.languages import language_code
+from surveykit.xlsform.limits import parse_limits
+from surveykit.xlsform.relevant import Target, Untranslatable, canonical, to_condition
+from surveykit.xlsform.typemap import TypeCell, is_select_without_list, parse_type
+from surveykit.xlsform.workbook import Row, Sheet, Workbook, read_workbook
+
+_XML_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*\Z")
+_ID_CHARS = re.compile(r"[^a-z0-9_]+")
+_MAX_ID = 63
+_TRUE = {"yes", "true", "true()", "1", "y"}
+_FALSE = {"no", "false", "false()", "0", "n", ""}
+_TEXT_COLUMNS = ("label", "hint", "report_label")
+_OUR_COLUMNS = {"surveykit", "dimension", "reverse", "report_label"}
+_HANDLED = {"type", "name", "label", "hint", "required", "relevant", "constraint", "appearance", "parameters"}
+_LOSSES = ("choice_filter", "default", "calculation", "read_only", "trigger", "repeat_count")
+_COSMETIC = {
+    "constraint_message",
+    "required_message",
+    "guidance_hint",
+    "image",
+    "audio",
+    "video",
+    "big-image",
+    "media",
+    "autoplay",
+    "body",
+    "instance",
+    "bind",
+    "intent",
+    "note",
+    "sms_field",
+    "label_language",
+}
+_OTHER = {"zh": "其他", "en": "Other", "zh-Hant": "其他", "ja": "その他"}
+_ROLES = {
+    "servqual": (("_e", "expectation"), ("_p", "perception")),
+    "importance_performance": (("_i", "importance"), ("_p", "performance")),
+    "kano": (("_f", "functional"), ("_d", "dysfunctional"), ("_si", "importance")),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """The questionnaire's YAML text, the loaded model, and the warnings (what was left out or renamed)."""
+
+    yaml: str
+    questionnaire: Questionnaire
+    warnings: tuple[SheetProblem, ...]
+
+
+def import_xlsform(
+    path: str | Path,
+    *,
+    skip_unsupported: bool = False,
+    language: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> ImportResult:
+    """Read an XLSForm and build the questionnaire; :class:`XLSFormError` lists every problem.
+
+    ``language`` is the language of unlabelled text columns (``label`` with no ``::``) when the
+    ``settings`` sheet names no ``default_language``.  The YAML is loaded with the project's
+    loader before it is returned, with the loader's own size cap ``max_bytes``.
+    """
+    workbook = read_workbook(path)
+    importer = _Importer(workbook, skip_unsupported, language)
+    doc = importer.build()
+    text = f"# Imported from {Path(path).name} by surveykit xlsform import\n" + yaml.safe_dump(
+        doc, allow_unicode=True, sort_keys=False, width=120
+    )
+    try:
+        q = loads(text.encode("utf-8"), name=f"{Path(path).stem}.yaml", max_bytes=max_bytes)
+    except QuestionnaireError as exc:
+        problems = [
+            SheetProblem(workbook.path, "", 0, f"the imported questionnaire does not load: {p}") for p in exc.problems
+        ]
+        raise XLSFormError(problems) from None
+    return ImportResult(text, q, tuple(importer.warnings))
+
+
+@dataclass
+class _Node:
+    row: Row
+    type: TypeCell
+    name: str
+    children: list[_Node] = field(default_factory=list)
+
+
+@dataclass
+class _Choice:
+    row: Row
+    code: str
+    label: dict[str, str]
+
+
+@dataclass
+class _Context:
+    """An open group that makes pages: its id, title and page-level condition."""
+
+    id: str
+    title: dict[str, str] | None
+    visible_if: str | None
+    field_list: bool
+    pages: int = 0
+
+
+@dataclass
+class _Page:
+    doc: dict[str, Any]
+    context: _Context | None
+
+
+class _Importer:
+    def __init__(self, workbook: Workbook, skip_unsupported: bool, language: str | None) -> None:
+        self.book = workbook
+        self.path = workbook.path
+        self.skip = skip_unsupported
+        self.language_option = language
+        self.errors: list[SheetProblem] = []
+        self.warnings: list[SheetProblem] = []
+        self.survey = workbook.sheets.get("survey", Sheet("survey", (), ()))
+        self.choices = workbook.sheets.get("choices", Sheet("choices", (), ()))
+        settings = workbook.sheets.get("settings")
+        self.settings: Row | None = settings.rows[0] if settings and settings.rows else None
+        self.settings_sheet = settings
+        self.languages: list[str] = []
+        self.columns: dict[tuple[str, str], dict[str, str]] = {}  # (sheet, base) -> {column key: lang}
+        self.missing: dict[tuple[str, str, str], list[int]] = {}
+        self.ids: dict[str, str] = {}  # XLSForm name -> surveykit id
+        self.used_ids: dict[str, int] = {}
+        self.lists: dict[str, list[_Choice]] = {}
+        self.list_codes: dict[str, dict[str, str]] = {}
+        self.ordered_lists: set[str] = set()
+        self.scales: dict[str, dict[str, Any]] = {}
+        self.targets: dict[str, Target] = {}
+        self.fields: dict[str, dict[str, Any]] = {}
+        self.pages: list[dict[str, Any]] = []
+        self.page: _Page | None = None
+        self.notes: list[tuple[Row, dict[str, str]]] = []
+        self.dimensions: dict[str, dict[str, str]] = {}
+        self.loose_pages = 0
+        self.other_text: dict[str, Any] | None = None
+
+    # ---- problems ---------------------------------------------------------------------------
+
+    def error(self, sheet: str, row: int, message: str) -> None:
+        self.errors.append(SheetProblem(self.path, sheet, row, message))
+
+    def unsupported(self, sheet: str, row: int, message: str) -> None:
+        problem = SheetProblem(self.path, sheet, row, message, unsupported=True)
+        (self.warnings if self.skip else self.errors).append(problem)
+
+    def warn(self, sheet: str, row: int, message: str) -> None:
+        self.warnings.append(SheetProblem(self.path, sheet, row, message))
+
+    # ---- the whole form ---------------------------------------------------------------------
+
+    def build(self) -> dict[str, Any]:
+        if "survey" not in self.book.sheets:
+            self.error(
+                "survey",
+                1,
+                "an XLSForm needs a sheet named 'survey' (found: "
+                + (", ".join(repr(s.name) for s in self.book.sheets.values()) or "none")
+                + ")",
+            )
+            raise XLSFormError(self.errors)
+        for key in ("type", "name"):
+            if not self.survey.has(key):
+                self.error(self.survey.name, 1, f"the survey sheet has no {key!r} column")
+        if self.errors:
+            raise XLSFormError(self.errors)
+        self._languages()
+        self._columns()
+        self._choices()
+        tree = self._tree()
+        self._names(tree)
+        self._declare_ordered(tree)
+        if self.errors:
+            raise XLSFormError(self.errors)
+        self._dimensions()
+        self._walk(tree, None, None)
+        self._close_page()
+        for row, _ in self.notes:
+            self.warn(self.survey.name, row.number, "a note with no question after it is not carried over")
+        if not self.pages:
+            self.error(self.survey.name, 1, "the form has no question that can be imported")
+        self._missing_translations()
+        if self.errors:
+            raise XLSFormError(self.errors)
+        return self._document()
+
+    def _document(self) -> dict[str, Any]:
+        survey_id, version = self._survey_id(), self._version()
+        doc: dict[str, Any] = {"survey": survey_id, "version": version, "title": self._title(survey_id)}
+        doc["languages"] = list(self.languages)
+        if self.fields:
+            doc["fields"] = self.fields
+        if self.scales:
+            doc["scales"] = self.scales
+        used = {d for d in self._used_dimensions()}
+        if used:
+            doc["dimensions"] = {d: self.dimensions.get(d) or self._same(d) for d in sorted(used, key=self._dim_order)}
+        doc["pages"] = self.pages
+        return doc
+
+    # ---- languages and text -----------------------------------------------------------------
+
+    def _languages(self) -> None:
+        """Every language of the text columns, mapped to the project's codes; the default one first."""
+        default = None
+        if self.settings is not None and self.settings.get("default_language"):
+            raw = self.settings.get("default_language")
+            default = language_code(raw)
+            if default is None:
+                self.error(
+                    self.settings_sheet.name if self.settings_sheet else "settings",
+                    2,
+                    f"default_language {raw!r} is not a language surveykit has ({', '.join(spec.LANGUAGES)})",
+                )
+        found: list[str] = []
+        bare = False
+        for sheet in (self.survey, self.choices):
+            for column in sheet.columns:
+                if column.base not in (*_TEXT_COLUMNS, "guidance_hint", "constraint_message", "required_message"):
+                    continue
+                if column.language is None:
+                    bare = bare or column.base in _TEXT_COLUMNS
+                    continue
+                code = language_code(column.language)
+                if code is None:
+                    if column.base in _TEXT_COLUMNS:
+                        self.unsupported(
+                            sheet.name,
+                            1,
+                            f"column {column.key!r}: the language {column.language!r} "
+                            f"has no equivalent (surveykit has {', '.join(spec.LANGUAGES)})",
+                        )
+                    continue
+                if code not in found:
+                    found.append(code)
+        if bare:
+            lang = default or (language_code(self.language_option) if self.language_option else None)
+            if lang is None:
+                lang = self._guess_language()
+            default = default or lang
+            if lang not in found:
+                found.insert(0, lang)
+        if default and default in found:
+            found.remove(default)
+            found.insert(0, default)
+        if not found:
+            found = [self._guess_language()]
+        self.languages = found
+        self.bare_language = default or found[0]
+
+    def _guess_language(self) -> str:
+        labels = [row.get("label") for row in self.survey.rows if row.get("label")]
+        han = sum(1 for text in labels if any(unicodedata.name(ch, "").startswith("CJK") for ch in text))
+        lang = "zh" if labels and han * 2 >= len(labels) else "en"
+        self.warn(
+            self.survey.name,
+            1,
+            f"the label column names no language; it is taken as {lang!r} "
+            "(say otherwise with --language or the settings sheet's default_language)",
+        )
+        return lang
+
+    def _columns(self) -> None:
+        """Which column holds which language, per sheet and text kind; notes on columns we cannot keep."""
+        dimensions = self.book.sheets.get("dimensions")
+        for sheet in (self.survey, self.choices, *([dimensions] if dimensions else [])):
+            for column in sheet.columns:
+                if column.base in _TEXT_COLUMNS:
+                    lang = self.bare_language if column.language is None else language_code(column.language)
+                    if lang is None:
+                        continue
+                    slot = self.columns.setdefault((sheet.name, column.base), {})
+                    if lang in slot.values():
+                        other = next(k for k, v in slot.items() if v == lang)
+                        self.error(sheet.name, 1, f"columns {other!r} and {column.key!r} are both language {lang!r}")
+                    slot[column.key] = lang
+                elif sheet is self.survey and column.base not in (*_HANDLED, *_OUR_COLUMNS, *_LOSSES):
+                    used = [r.number for r in sheet.rows if r.get(column.key)]
+                    if not used:
+                        continue
+                    if column.base in _COSMETIC:
+                        self.warn(
+                            sheet.name,
+                            1,
+                            f"column {column.key!r} (presentation only) is not carried over ({len(used)} rows)",
+                        )
+                    else:
+                        self.warn(
+                            sheet.name,
+                            1,
+                            f"column {column.key!r} is not an XLSForm column surveykit knows; "
+                            f"ignored ({len(used)} rows)",
+                        )
+
+    def text(self, sheet: Sheet, row: Row, base: str) -> dict[str, str] | None:
+        """The text of a row in every language, or None; a missing translation borrows another's."""
+        slot = self.columns.get((sheet.name, base), {})
+        values = {lang: row.get(key) for key, lang in slot.items() if row.get(key)}
+        if not values:
+            return None
+        out = {}
+        for lang in self.languages:
+            if lang in values:
+                out[lang] = values[lang]
+            else:
+                out[lang] = next(iter(values.values()))
+                self.missing.setdefault((sheet.name, base, lang), []).append(row.number)
+        return out
+
+    def _missing_translations(self) -> None:
+        for (sheet, base, lang), rows in self.missing.items():
+            shown = ", ".join(str(r) for r in rows[:10]) + (f" and {len(rows) - 10} more" if len(rows) > 10 else "")
+            self.warn(sheet, rows[0], f"{base} has no {lang!r} text on rows {shown}; another language's text is used")
+
+    def _same(self, text: str) -> dict[str, str]:
+        return {lang: text for lang in self.languages}
+
+    # ---- choices ----------------------------------------------------------------------------
+
+    def _choices(self) -> None:
+        sheet = self.choices
+        if sheet.rows and not (sheet.has("list_name") and sheet.has("name")):
+            self.error(sheet.name, 1, "the choices sheet needs the columns list_name and name")
+            return
+        for row in sheet.rows:
+            list_name, name = row.get("list_name"), row.get("name")
+            if not list_name or not name:
+                self.error(sheet.name, row.number, "a choice needs both a list_name and a name")
+                continue
+            label = self.text(sheet, row, "label")
+            if label is None:
+                self.error(sheet.name, row.number, f"choice {name!r} of list {list_name!r} has no label")
+                continue
+            choices = self.lists.setdefault(list_name, [])
+            if any(c.row.get("name") == name for c in choices):
+                first = next(c.row.number for c in choices if c.row.get("name") == name)
+                self.error(
+                    sheet.name,
+                    row.number,
+                    f"list {list_name!r} has the choice {name!r} twice (rows {first} and {row.number})",
+                )
+                continue
+            codes = self.list_codes.setdefault(list_name, {})
+            code = _code(name)
+            if code in codes.values():
+                other = next(k for k, v in codes.items() if v == code)
+                self.error(
+                    sheet.name,
+                    row.number,
+                    f"choices {other!r} and {name!r} of list {list_name!r} are both "
+                    f"code {code!r} here (codes are lower-case letters, digits and _)",
+                )
+                continue
+            if code != name:
+                self.warn(sheet.name, row.number, f"choice {name!r} of list {list_name!r} becomes code {code!r}")
+            codes[name] = code
+            choices.append(_Choice(row, code, label))
+
+    # ---- the survey sheet: groups and names ---------------------------------------------------
+
+    def _tree(self) -> list[_Node]:
+        root: list[_Node] = []
+        stack: list[_Node] = []
+        for row in self.survey.rows:
+            cell = row.get("type")
+            if not cell:
+                if any(k in row.cells for k in ("name", "label")) or any(k.startswith("label::") for k in row.cells):
+                    self.error(self.survey.name, row.number, "this row has no type")
+                continue
+            parsed = parse_type(cell)
+            node = _Node(row, parsed, row.get("name"))
+            if parsed.kind in ("end_group", "end_repeat"):
+                opening = "group" if parsed.kind == "end_group" else "repeat"
+                if not stack:
+                    self.error(self.survey.name, row.number, f"end {opening} without a begin {opening}")
+                elif stack[-1].type.kind != opening:
+                    top = stack[-1]
+                    self.error(
+                        self.survey.name,
+                        row.number,
+                        f"end {opening} closes begin {top.type.kind} {top.name!r} (row {top.row.number})",
+                    )
+                    stack.pop()
+                else:
+                    stack.pop()
+                continue
+            if parsed.kind == "unknown":
+                if is_select_without_list(cell):
+                    self.error(self.survey.name, row.number, f"type {cell!r} needs the name of a choice list")
+                else:
+                    self.error(self.survey.name, row.number, f"unknown type {cell!r}")
+                continue
+            (stack[-1].children if stack else root).append(node)
+            if parsed.kind in ("group", "repeat"):
+                stack.append(node)
+        for node in stack:
+            self.error(self.survey.name, node.row.number, f"begin {node.type.kind} {node.name!r} is never closed")
+        return root
+
+    def _names(self, nodes: list[_Node]) -> None:
+        """Check every name as XLSForm does, and give each its surveykit id."""
+        for node in _walk_all(nodes):
+            row, name = node.row, node.name
+            if node.type.kind in ("note",) and not name:
+                continue
+            if not name:
+                self.error(self.survey.name, row.number, f"a {node.type.base} row needs a name")
+                continue
+            if not _XML_NAME.match(name):
+                self.error(
+                    self.survey.name,
+                    row.number,
+                    f"name {name!r} is not valid: start with a letter or _, then letters, digits, _, - or .",
+                )
+                continue
+            if name in self.ids:
+                self.error(
+                    self.survey.name,
+                    row.number,
+                    f"name {name!r} is used twice (rows {self.used_ids[self.ids[name]]} and {row.number})",
+                )
+                continue
+            new = _identifier(name)
+            if new in METADATA_COLUMNS:
+                new = f"{new}_q"
+            if len(new) > _MAX_ID:
+                self.error(self.survey.name, row.number, f"name {name!r} is longer than {_MAX_ID} characters")
+                continue
+            if new in self.used_ids:
+                other = next(k for k, v in self.ids.items() if v == new)
+                self.error(
+                    self.survey.name,
+                    row.number,
+                    f"names {other!r} and {name!r} both become {new!r} (ids are lower-case letters, digits and _)",
+                )
+                continue
+            if new != name:
+                self.warn(self.survey.name, row.number, f"name {name!r} becomes {new!r}")
+            self.ids[name] = new
+            self.used_ids[new] = row.number
+            if node.type.kind == "question" and node.type.list_name and node.type.list_name not in self.lists:
+                self.error(
+                    self.survey.name,
+                    row.number,
+                    f"choice list {node.type.list_name!r} is not defined on the choices sheet",
+                )
+
+    def _declare_ordered(self, nodes: list[_Node]) -> None:
+        """A list used with the likert appearance (or ``surveykit: likert``) anywhere is ordered everywhere."""
+        for node in _walk_all(nodes):
+            appearance = node.row.get("appearance").lower().split()
+            if node.type.base == "select_one" and ("likert" in appearance or _marker(node.row)[0] == "likert"):
+                self.ordered_lists.add(node.type.list_name or "")
+
+    def _dimensions(self) -> None:
+        sheet = self.book.sheets.get("dimensions")
+        if sheet is None:
+            return
+        for row in sheet.rows:
+            name = row.get("name")
+            if name:
+                self.dimensions[_identifier(name)] = self.text(sheet, row, "label") or self._same(name)
+
+    def _used_dimensions(self) -> Iterator[str]:
+        for page in self.pages:
+            for entry in page.get("questions", page.get("items", page.get("attributes", []))):
+                if "dimension" in entry:
+                    yield entry["dimension"]
+                for row in entry.get("rows", []):
+                    if "dimension" in row:
+                        yield row["dimension"]
+
+    def _dim_order(self, dim: str) -> tuple[int, str]:
+        order = list(self.dimensions)
+        return (order.index(dim) if dim in order else len(order), dim)
+
+    # ---- walking groups into pages ----------------------------------------------------------
+
+    def _walk(self, nodes: list[_Node], context: _Context | None, section_if: str | None) -> None:
+        for node in nodes:
+            kind, row = node.type.kind, node.row
+            if kind == "unsupported":
+                self.unsupported(self.survey.name, row.number, f"type {node.type.base} has no equivalent")
+            elif kind == "repeat":
+                inner = sum(1 for _ in _walk_all(node.children))
+                self.unsupported(
+                    self.survey.name,
+                    row.number,
+                    f"type begin_repeat has no equivalent (a repeat {node.name!r}; its {inner} rows are left out)",
+                )
+            elif kind == "metadata":
+                self.warn(
+                    self.survey.name,
+                    row.number,
+                    f"{node.type.base}: surveykit records this itself "
+                    f"({'started_at' if node.type.base == 'start' else 'submitted_at'})",
+                )
+            elif kind == "hidden":
+                self._field(node)
+            elif kind == "note":
+                self._note(node)
+            elif kind == "group":
+                self._group(node, context, section_if)
+            else:
+                question = self._question(node, section_if)
+                if question is not None:
+                    self._add(question, context)
+                if self.other_text is not None:
+                    self._add(self.other_text, context)
+                    self.other_text = None
+
+    def _note(self, node: _Node) -> None:
+        text = self.text(self.survey, node.row, "label")
+        if text is None:
+            return
+        if node.row.get("relevant"):
+            self.warn(
+                self.survey.name, node.row.number, "the note's relevant is not carried over (its text is shown always)"
+            )
+        self.notes.append((node.row, text))
+
+    def _take_notes(self) -> dict[str, str] | None:
+        if not self.notes:
+            return None
+        joined = {lang: "\n\n".join(text[lang] for _, text in self.notes) for lang in self.languages}
+        self.notes = []
+        return joined
+
+    def _add(self, question: dict[str, Any], context: _Context | None) -> None:
+        if self.page is None or self.page.context is not context:
+            self._close_page()
+            if context is None:
+                self.loose_pages += 1
+                page_id = self._unique(f"page_{self.loose_pages}")
+                self.page = _Page({"id": page_id, "questions": []}, None)
+            else:
+                context.pages += 1
+                page_id = context.id if context.pages == 1 else self._unique(f"{context.id}_{context.pages}")
+                doc: dict[str, Any] = {"id": page_id}
+                if context.title:
+                    doc["title"] = context.title
+                if context.visible_if:
+                    doc["visible_if"] = context.visible_if
+                doc["questions"] = []
+                self.page = _Page(doc, context)
+            intro = self._take_notes()
+            if intro:
+                self.page.doc["intro"] = intro
+                self.page.doc = _reorder(self.page.doc, "questions")
+        else:
+            notes = self._take_notes()
+            if notes:
+                question["help"] = {
+                    lang: f"{notes[lang]}\n\n{question['help'][lang]}" if "help" in question else notes[lang]
+                    for lang in self.languages
+                }
+                question = _reorder(question, *[k for k in question if k not in ("id", "type", "text", "help")])
+        self.page.doc["questions"].append(question)
+
+    def _close_page(self) -> None:
+        if self.page is not None and self.page.doc["questions"]:
+            self.pages.append(self.page.doc)
+        self.page = None
+
+    def _unique(self, wanted: str) -> str:
+        new, n = wanted, 1
+        while new in self.used_ids:
+            n += 1
+            new = f"{wanted}_{n}"
+        self.used_ids[new] = 0
+        return new
+
+    def _group(self, node: _Node, context: _Context | None, section_if: str | None) -> None:
+        row = node.row
+        marker, options = _marker(row)
+        appearance = row.get("appearance").lower().split()
+        if marker in _ROLES:
+            if context is not None:
+                self.error(self.survey.name, row.number, f"a {marker} block must not be inside another group")
+                return
+            self._close_page()
+            block = self._block(node, marker)
+            if block is not None:
+                self.pages.append(block)
+            return
+        if marker == "constant_sum":
+            question = self._constant_sum(node, options, section_if)
+            if question is not None:
+                self._add(question, context)
+            return
+        if marker == "matrix" or "table-list" in appearance:
+            question = self._matrix(node, section_if, strict=marker == "matrix")
+            if question is not None:
+                self._add(question, context)
+                return
+        condition = self._condition(row)
+        if context is not None and context.field_list:
+            label = self.text(self.survey, row, "label")
+            if label:
+                self.notes.append((row, label))
+            self._walk(node.children, context, _and(section_if, condition))
+            return
+        page_if = _and(context.visible_if if context else None, _and(section_if, condition))
+        title = self.text(self.survey, row, "label")
+        inner = _Context(self.ids.get(node.name, node.name), title, page_if, "field-list" in appearance)
+        self._close_page()
+        self._walk(node.children, inner, None)
+        self._close_page()
+
+    # ---- questions --------------------------------------------------------------------------
+
+    def _condition(self, row: Row) -> str | None:
+        relevant = row.get("relevant")
+        if not relevant:
+            return None
+        try:
+            return to_condition(relevant, self.targets)
+        except Untranslatable as exc:
+            self.unsupported(self.survey.name, row.number, f"relevant {relevant!r} cannot be translated: {exc}")
+            return None
+
+    def _common(self, node: _Node, qtype: str, section_if: str | None) -> dict[str, Any] | None:
+        row = node.row
+        text = self.text(self.survey, row, "label")
+        if text is None:
+            self.error(self.survey.name, row.number, f"question {node.name!r} has no label")
+            return None
+        question: dict[str, Any] = {"id": self.ids[node.name], "type": qtype, "text": text}
+        hint = self.text(self.survey, row, "hint")
+        if hint:
+            question["help"] = hint
+        label = self.text(self.survey, row, "report_label")
+        if label:
+            question["label"] = label
+        required = row.get("required").strip().lower()
+        if required not in _TRUE:
+            question["required"] = False
+            if required not in _FALSE:
+                self.unsupported(
+                    self.survey.name,
+                    row.number,
+                    f"required {row.get('required')!r} is an expression; "
+                    "surveykit's required is yes or no (the question is imported as not required)",
+                )
+        condition = _and(section_if, self._condition(row))
+        if condition:
+            question["visible_if"] = condition
+        if row.get("dimension"):
+            question["dimension"] = _identifier(row.get("dimension"))
+        if row.get("reverse").strip().lower() in _TRUE:
+            question["reverse"] = True
+        for column in _LOSSES:
+            value = row.get(column)
+            if value and not (column == "read_only" and value.lower() in _FALSE):
+                self.unsupported(self.survey.name, row.number, f"{column} {value!r} has no equivalent")
+        return question
+
+    def _limits(self, node: _Node, kind: str, question: dict[str, Any]) -> None:
+        constraint = node.row.get("constraint")
+        if not constraint:
+            return
+        try:
+            question.update(parse_limits(constraint, kind))
+        except Untranslatable as exc:
+            self.unsupported(
+                self.survey.name, node.row.number, f"constraint {constraint!r} cannot be translated: {exc}"
+            )
+
+    def _question(self, node: _Node, section_if: str | None) -> dict[str, Any] | None:
+        base, row = node.type.base, node.row
+        marker, _ = _marker(row)
+        qid = self.ids.get(node.name)
+        if qid is None:
+            return None
+        if base in ("select_one", "select_multiple"):
+            return self._select(node, section_if)
+        if base in ("integer", "decimal"):
+            question = self._common(node, "number", section_if)
+            if question is None:
+                return None
+            if base == "decimal":
+                question["integer"] = False
+            self._limits(node, base, question)
+            self.targets[node.name] = Target(qid, "number")
+            return question
+        if base == "range":
+            params = _parameters(row.get("parameters"))
+            start, end, step = params.get("start", 1.0), params.get("end", 10.0), params.get("step", 1.0)
+            if marker == "nps" and (start, end, step) == (0, 10, 1):
+                question = self._common(node, "nps", section_if)
+            else:
+                question = self._common(node, "number", section_if)
+                if question is not None:
+                    question.update({"min": _num(min(start, end)), "max": _num(max(start, end))})
+                    if not (float(step).is_integer() and float(start).is_integer()):
+                        question["integer"] = False
+            if question is not None:
+                self.targets[node.name] = Target(qid, "number")
+            return question
+        if base in ("text", "date"):
+            question = self._common(node, base, section_if)
+            if question is None:
+                return None
+            self._limits(node, base, question)
+            self.targets[node.name] = Target(qid, base)
+            return question
+        return None
+
+    def _select(self, node: _Node, section_if: str | None) -> dict[str, Any] | None:
+        row, list_name = node.row, node.type.list_name or ""
+        qid = self.ids[node.name]
+        choices = self.lists.get(list_name, [])
+        if node.type.base == "select_one" and list_name in self.ordered_lists:
+            scale = self._scale(list_name)
+            if scale is not None:
+                question = self._common(node, "likert", section_if)
+                if question is None:
+                    return None
+                question["scale"] = scale
+                self.targets[node.name] = Target(qid, "number")
+                return question
+            self.warn(
+                self.survey.name,
+                row.number,
+                f"list {list_name!r} is declared likert but its names are not "
+                "1..n (2 to 11 points); imported as a choice question",
+            )
+        qtype = "choice" if node.type.base == "select_one" else "multi"
+        question = self._common(node, qtype, section_if)
+        if question is None:
+            return None
+        options = {c.code: c.label for c in choices}
+        codes = dict(self.list_codes.get(list_name, {}))
+        if node.type.or_other and "other" not in options:
+            options["other"] = {lang: _OTHER.get(lang, "Other") for lang in self.languages}
+            codes["other"] = "other"
+        question["options"] = options
+        if qtype == "multi":
+            self._limits(node, "multi", question)
+        elif row.get("constraint"):
+            self.unsupported(
+                self.survey.name, row.number, f"constraint {row.get('constraint')!r} on a select_one has no equivalent"
+            )
+        self.targets[node.name] = Target(qid, "code" if qtype == "choice" else "multi", codes)
+        if node.type.or_other:
+            self._other_text(node, question)
+        return question
+
+    def _other_text(self, node: _Node, question: dict[str, Any]) -> None:
+        """ODK's or_other asks for the other answer in a text box; here it is a text question after it."""
+        qid = question["id"]
+        other_id = self._unique(f"{qid}_other" if question["type"] == "choice" else f"{qid}_other_text")
+        condition = f"{qid} == 'other'" if question["type"] == "choice" else f"'other' in {qid}"
+        self.other_text = {
+            "id": other_id,
+            "type": "text",
+            "text": {lang: _OTHER.get(lang, "Other") + ":" for lang in self.languages},
+            "required": False,
+            "visible_if": canonical(parse(condition)),
+        }
+        self.targets[other_id] = Target(other_id, "text")
+        self.warn(
+            self.survey.name, node.row.number, f"or_other: option 'other' and the text question {other_id!r} added"
+        )
+
+    def _scale(self, list_name: str) -> str | None:
+        """The scale of an ordered list whose names are 1..n; its id is the list's name as an id."""
+        scale_id = _identifier(list_name)
+        if scale_id in self.scales:
+            return scale_id
+        choices = self.lists.get(list_name, [])
+        points = len(choices)
+        if not 2 <= points <= 11 or [c.code for c in choices] != [str(i) for i in range(1, points + 1)]:
+            return None
+        labels = {int(c.code): c.label for c in choices if any(text != c.code for text in c.label.values())}
+        self.scales[scale_id] = {"points": points, **({"labels": labels} if labels else {})}
+        return scale_id
+
+    # ---- matrix, constant sum, paired blocks, fields ----------------------------------------
+
+    def _matrix(self, node: _Node, section_if: str | None, strict: bool) -> dict[str, Any] | None:
+        rows = [c for c in node.children if c.type.kind == "question"]
+        others = [c for c in node.children if c.type.kind not in ("question", "note")]
+        lists = {c.type.list_name for c in rows}
+        scale = None
+        if rows and not others and all(c.type.base == "select_one" for c in rows) and len(lists) == 1:
+            list_name = lists.pop() or ""
+            if all(not c.row.get("relevant") for c in rows):
+                scale = self._scale(list_name)
+        if scale is None:
+            if strict:
+                self.error(
+                    self.survey.name,
+                    node.row.number,
+                    "a matrix group holds select_one rows on one list whose names are 1..n, and nothing else",
+                )
+            return None
+        question = self._common(node, "matrix", section_if)
+        if question is None:
+            return None
+        question.pop("required", None)
+        if any(c.row.get("required").strip().lower() not in _TRUE for c in rows):
+            question["required"] = False
+        question["scale"] = scale
+        out_rows = []
+        for child in rows:
+            entry: dict[str, Any] = {"id": self.ids[child.name], "text": self.text(self.survey, child.row, "label")}
+            if entry["text"] is None:
+                self.error(self.survey.name, child.row.number, f"matrix row {child.name!r} has no label")
+                continue
+            label = self.text(self.survey, child.row, "report_label")
+            if label:
+                entry["label"] = label
+            if child.row.get("dimension"):
+                entry["dimension"] = _identifier(child.row.get("dimension"))
+            if child.row.get("reverse").strip().lower() in _TRUE:
+                entry["reverse"] = True
+            out_rows.append(entry)
+            self.targets[child.name] = Target(entry["id"], "number")
+        question["rows"] = out_rows
+        return question
+
+    def _constant_sum(self, node: _Node, options: dict[str, str], section_if: str | None) -> dict[str, Any] | None:
+        parts = [c for c in node.children if c.type.kind == "question"]
+        try:
+            total = float(options.get("total", ""))
+        except ValueError:
+            total = float("nan")
+        prefix = f"{node.name}_"
+        if not parts or total != total or any(not c.name.startswith(prefix) for c in parts):
+            self.error(
+                self.survey.name,
+                node.row.number,
+                f"a constant_sum group needs total=N and integer questions named {prefix}<option>",
+            )
+            return None
+        question = self._common(node, "constant_sum", section_if)
+        if question is None:
+            return None
+        question["options"] = {}
+        for child in parts:
+            text = self.text(self.survey, child.row, "label")
+            question["options"][_code(child.name[len(prefix) :])] = text
+        question["total"] = _num(total)
+        if any(c.row.get("required").strip().lower() not in _TRUE for c in parts):
+            question["required"] = False
+        else:
+            question.pop("required", None)
+        return question
+
+    def _block(self, node: _Node, kind: str) -> dict[str, Any] | None:
+        row = node.row
+        block: dict[str, Any] = {"type": kind, "id": self.ids[node.name]}
+        title = self.text(self.survey, row, "label")
+        if title:
+            block["title"] = title
+        intro_notes = [c for c in node.children if c.type.kind == "note"]
+        pending = self._take_notes()
+        intro = self.text(self.survey, intro_notes[0].row, "label") if intro_notes else pending
+        if intro:
+            block["intro"] = intro
+        condition = self._condition(row)
+        if condition:
+            block["visible_if"] = condition
+        roles = _ROLES[kind]
+        items: list[dict[str, Any]] = []
+        scales: dict[str, set[str]] = {}
+        for child in node.children:
+            if child.type.kind == "note":
+                continue
+            if child.type.kind != "group":
+                self.error(self.survey.name, child.row.number, f"a {kind} block holds one group per item")
+                continue
+            item_id = self.ids[child.name]
+            item: dict[str, Any] = {"id": item_id}
+            by_suffix = {}
+            for question in child.children:
+                for suffix, role in roles:
+                    if question.name == f"{child.name}{suffix}":
+                        by_suffix[role] = question
+            needed = [role for _, role in roles[:2]]
+            if any(role not in by_suffix for role in needed) or len(by_suffix) != len(child.children):
+                names = ", ".join(f"{child.name}{s}" for s, _ in roles)
+                self.error(
+                    self.survey.name,
+                    child.row.number,
+                    f"item {child.name!r} of the {kind} block holds the "
+                    f"questions {names} (the last one optional for kano), and nothing else",
+                )
+                continue
+            first = by_suffix[needed[0]]
+            if first.row.get("dimension"):
+                item["dimension"] = _identifier(first.row.get("dimension"))
+            for role, question in by_suffix.items():
+                text = self.text(self.survey, question.row, "label")
+                item[role] = text
+                list_name = question.type.list_name or ""
+                scales.setdefault(role, set()).add(list_name)
+                variable = self.ids[question.name]
+                if kind == "kano" and role != "importance":
+                    codes = self.list_codes.get(list_name, {})
+                    self.targets[question.name] = Target(variable, "code", codes)
+                else:
+                    self.targets[question.name] = Target(variable, "number")
+            for key, column in (("label", "report_label"), ("help", "hint")):
+                text = self.text(self.survey, first.row, column)
+                if text:
+                    item[key] = text
+            if kind == "servqual" and first.row.get("reverse").strip().lower() in _TRUE:
+                item["reverse"] = True
+            items.append(item)
+        if kind == "kano":
+            for role in ("functional", "dysfunctional"):
+                for list_name in scales.get(role, ()):
+                    if [c.code for c in self.lists.get(list_name, [])] != list(KANO_CODES):
+                        self.error(
+                            self.survey.name,
+                            row.number,
+                            f"the kano questions' list {list_name!r} must have the choices {', '.join(KANO_CODES)}",
+                        )
+            if scales.get("importance"):
+                block["importance_scale"] = self._block_scale(row, scales["importance"])
+            block["attributes"] = items
+        elif kind == "servqual":
+            block["scale"] = self._block_scale(row, scales.get("expectation", set()) | scales.get("perception", set()))
+            block["items"] = items
+        else:
+            first_scale = self._block_scale(row, scales.get("importance", set()))
+            second_scale = self._block_scale(row, scales.get("performance", set()))
+            if first_scale == second_scale:
+                block["scale"] = first_scale
+            else:
+                block["importance_scale"], block["performance_scale"] = first_scale, second_scale
+            block["items"] = items
+        return block
+
+    def _block_scale(self, row: Row, lists: set[str]) -> str:
+        if len(lists) != 1:
+            self.error(self.survey.name, row.number, "the questions of one role in a block share one choice list")
+            return ""
+        list_name = next(iter(lists))
+        scale = self._scale(list_name)
+        if scale is None:
+            self.error(
+                self.survey.name, row.number, f"list {list_name!r} of a block's ratings must have the names 1..n"
+            )
+            return ""
+        return scale
+
+    def _field(self, node: _Node) -> None:
+        row = node.row
+        if row.get("calculation") or row.get("default"):
+            self.unsupported(
+                self.survey.name,
+                row.number,
+                "a hidden value with a calculation or default has no "
+                "equivalent (hidden values here are segment fields set by invitations)",
+            )
+            return
+        field_id = self.ids[node.name]
+        label = self.text(self.survey, row, "label") or self._same(node.name)
+        entry: dict[str, Any] = {"label": label}
+        _, options = _marker(row)
+        if options.get("values"):
+            choices = self.lists.get(options["values"])
+            if choices is None:
+                self.error(self.survey.name, row.number, f"choice list {options['values']!r} is not defined")
+                return
+            entry["values"] = {c.code: c.label for c in choices}
+        self.fields[field_id] = entry
+        self.targets[node.name] = Target(field_id, "code", self.list_codes.get(options.get("values", ""), {}))
+
+    # ---- settings ---------------------------------------------------------------------------
+
+    def _survey_id(self) -> str:
+        raw = (self.settings.get("form_id") if self.settings else "") or Path(self.path).stem
+        new = re.sub(r"[^a-z0-9_-]+", "_", raw.lower()).strip("_-")
+        if not new or not new[0].isalpha():
+            new = f"form_{new}" if new else "form"
+        if new != raw:
+            self.warn("settings", 2, f"form_id {raw!r} becomes the survey id {new!r}")
+        return new[:_MAX_ID]
+
+    def _version(self) -> int:
+        raw = self.settings.get("version") if self.settings else ""
+        if raw.isdigit() and 0 < int(raw) < 2**31:
+            return int(raw)
+        if raw:
+            self.warn("settings", 2, f"version {raw!r} is not a whole number; the questionnaire is version 1")
+        return 1
+
+    def _title(self, survey_id: str) -> dict[str, str]:
+        title = {}
+        if self.settings is not None and self.settings_sheet is not None:
+            for column in self.settings_sheet.columns:
+                if column.base == "surveykit_title" and column.language:
+                    lang = language_code(column.language)
+                    if lang in self.languages and self.settings.get(column.key):
+                        title[lang] = self.settings.get(column.key)
+            plain = self.settings.get("form_title")
+            if plain:
+                for lang in self.languages:
+                    title.setdefault(lang, plain)
+        for lang in self.languages:
+            title.setdefault(lang, survey_id)
+        return {lang: title[lang] for lang in self.languages}
+
+
+def _walk_all(nodes: list[_Node]) -> Iterator[_Node]:
+    for node in nodes:
+        yield node
+        yield from _walk_all(node.children)
+
+
+def _marker(row: Row) -> tuple[str, dict[str, str]]:
+    """The ``surveykit`` column: a kind, then ``key=value`` options (``constant_sum total=100``)."""
+    words = row.get("surveykit").split()
+    if not words:
+        return "", {}
+    options = dict(w.split("=", 1) for w in words[1:] if "=" in w)
+    return words[0].lower(), options
+
+
+def _parameters(text: str) -> dict[str, float]:
+    out = {}
+    for part in re.split(r"[\s;,]+", text.strip()):
+        key, _, value = part.partition("=")
+        try:
+            out[key.strip().lower()] = float(value)
+        except ValueError:
+            continue
+    return out
+
+
+def _identifier(name: str) -> str:
+    new = _ID_CHARS.sub("_", name.lower()).strip("_")
+    if not new or not new[0].isalpha():
+        new = f"q_{new}" if new else "q"
+    return new
+
+
+def _code(name: str) -> str:
+    new = _ID_CHARS.sub("_", name.lower()).strip("_")
+    return new or "code"
+
+
+def _and(first: str | None, second: str | None) -> str | None:
+    if first and second:
+        return canonical(parse(f"({first}) and ({second})"))
+    return first or second
+
+
+def _num(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def _reorder(mapping: dict[str, Any], *last: str) -> dict[str, Any]:
+    """The mapping with the keys ``last`` moved to the end (YAML reads better that way)."""
+    return {**{k: v for k, v in mapping.items() if k not in last}, **{k: mapping[k] for k in last if k in mapping}}
