@@ -9,6 +9,7 @@ store              serve, invite, admin, notify, demo          :mod:`.store`
 cases              cases list | show | export | recovery       :mod:`.cases`
 planning           plan size | power                           :mod:`.plan`
 organisation       org import | export | unknown               :mod:`.org`
+comments           text code | discover                        :mod:`.text`
 =================  ==========================================  ===========================
 
 Exit codes: 0 success, 1 bad input (a :class:`SurveykitError`, printed without
@@ -24,7 +25,7 @@ from typing import Any
 import click
 
 from surveykit import __version__
-from surveykit.cli import cases, data, org, plan, questionnaire, store
+from surveykit.cli import cases, data, org, plan, questionnaire, store, text
 from surveykit.errors import QuestionnaireError, SurveykitError
 
 __all__ = ["main"]
@@ -36,6 +37,7 @@ SECTIONS = (
     ("Cases", cases.COMMANDS),
     ("Planning", plan.COMMANDS),
     ("Organisation", org.COMMANDS),
+    ("Comments", text.COMMANDS),
 )
 
 

@@ -1,0 +1,120 @@
+"""``surveykit text code`` and ``surveykit text discover`` on CSV and XLSX files."""
+
+from __future__ import annotations
+
+import pandas as pd
+from click.testing import CliRunner
+
+from surveykit.cli import main
+
+ROWS = [
+    ("r1", "zh", "等了三个小时也没人告诉我进度"),
+    ("r2", "en", "price was fine but the car came back dirty"),
+    ("r3", "zh", ""),
+    ("=cmd", "zh", "有代步车，很方便"),
+    ("r5", "zh", "今天来做首保的"),
+]
+
+
+def _csv(tmp_path, rows=ROWS):
+    path = tmp_path / "comments.csv"
+    pd.DataFrame(rows, columns=["rid", "lang", "comment"]).to_csv(path, index=False, encoding="utf-8")
+    return path
+
+
+def test_code_writes_every_row(tmp_path):
+    out = tmp_path / "coded.csv"
+    result = CliRunner().invoke(
+        main,
+        [
+            "text",
+            "code",
+            str(_csv(tmp_path)),
+            "--column",
+            "comment",
+            "--id-column",
+            "rid",
+            "--lang-column",
+            "lang",
+            "-o",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    coded = pd.read_csv(out, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert coded.columns.tolist() == ["id", "themes", "sentiment", "theme_sentiment"]
+    assert coded["id"].tolist() == ["r1", "r2", "r3", "'=cmd", "r5"]  # a formula-like id is escaped
+    rows = coded.set_index("id")
+    assert rows.loc["r1", "themes"] == "waiting_time;communication"
+    assert rows.loc["r1", "sentiment"] == "neg"
+    assert rows.loc["r2", "themes"] == "price;vehicle_condition"
+    assert rows.loc["r2", "sentiment"] == "mixed"
+    assert rows.loc["r2", "theme_sentiment"] == "price:pos;vehicle_condition:neg"
+    assert (rows.loc["r3", "themes"], rows.loc["r3", "sentiment"]) == ("", "")
+    assert rows.loc["'=cmd", "themes"] == "facilities"
+    assert rows.loc["r5", "themes"] == "other"
+
+
+def test_code_reads_xlsx_and_a_custom_codeframe(tmp_path):
+    data = tmp_path / "comments.xlsx"
+    pd.DataFrame({"id": ["a", "b"], "text": ["充电桩总被占", "配件缺货"]}).to_excel(data, index=False)
+    frame = tmp_path / "frame.yaml"
+    frame.write_text(
+        "codeframe: ev\nlanguages: [zh]\nthemes:\n  charging:\n    label: {zh: 充电}\n    zh: [充电桩|充电]\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "coded.csv"
+    result = CliRunner().invoke(
+        main, ["text", "code", str(data), "--column", "text", "--codeframe", str(frame), "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    coded = pd.read_csv(out, encoding="utf-8-sig", dtype=str)
+    assert coded["themes"].tolist() == ["charging", "other"]
+
+
+def test_code_errors_exit_1_with_a_message(tmp_path):
+    out = tmp_path / "coded.csv"
+    missing = CliRunner().invoke(main, ["text", "code", str(_csv(tmp_path)), "--column", "nope", "-o", str(out)])
+    assert missing.exit_code == 1
+    assert "no column 'nope' (columns: rid, lang, comment)" in missing.output
+    frame = tmp_path / "frame.yaml"
+    frame.write_text("codeframe: x\nlanguages: [zh]\nthemes:\n  a:\n    label: {zh: A}\n", encoding="utf-8")
+    bad = CliRunner().invoke(
+        main,
+        [
+            "text",
+            "code",
+            str(_csv(tmp_path)),
+            "--column",
+            "comment",
+            "--id-column",
+            "rid",
+            "--codeframe",
+            str(frame),
+            "-o",
+            str(out),
+        ],
+    )
+    assert bad.exit_code == 1
+    assert f"{frame}:4:3: themes.a: theme 'a' has no rules" in bad.output
+    assert "Traceback" not in bad.output
+
+
+def test_discover_proposes_what_the_codeframe_misses(tmp_path):
+    # a theme the default codeframe does not have: the car's infotainment and apps
+    rows = [
+        (f"n{i}", "zh", text)
+        for i, text in enumerate(
+            ["车机系统老是死机", "车机导航不更新", "车机蓝牙连不上", "导航系统太老了", "蓝牙经常断开", "车机卡顿严重"]
+            * 2
+            + ["服务态度很好", "价格公道"]
+        )
+    ]
+    result = CliRunner().invoke(
+        main, ["text", "discover", str(_csv(tmp_path, rows)), "--column", "comment", "--clusters", "2"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "12 comment(s) read" in result.output  # the two coded comments are left out
+    assert "车机" in result.output.split("keywords:")[1].splitlines()[0]
+    assert "candidate theme 1" in result.output
+    assert result.output.count("  - ") <= 2 * 5
