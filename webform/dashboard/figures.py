@@ -1,0 +1,394 @@
+"""The figures of a dashboard page, read from the aggregates (:mod:`surveykit.aggregates`), never the raw answers.
+
+:func:`survey_figures` gives, for a selection (:mod:`webform.dashboard.units`) and a period
+(:mod:`webform.dashboard.periods`): the headline tiles with their change against the previous
+period (tested and Holm-adjusted, :mod:`analysis.tiles`), the child units' table with the same
+figures, a sparkline of the last periods and the funnel position, and the trend of the index.
+Open and overdue cases come from the case table, the response rate from the invitations.
+
+Minimum-n suppression: a figure resting on fewer than ``min_n`` answers is None, and the page
+and the downloads say "not enough responses" instead; a child row below ``min_n`` responses
+shows no figure at all.
+
+The sums of a set of codes are read from the ``dealer`` rows; a unit none of whose codes occurs
+as a dealer (a branch) is read from the ``branch`` rows.  A region is so exactly the sum of its
+dealers, and no response is counted twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from analysis import tiles
+from surveykit import aggregates, cases
+from surveykit.aggregates import RESPONSES, TOTAL
+from surveykit.database import cases as cases_table
+from surveykit.database import invitations, response_aggregates, responses
+from surveykit.model import Questionnaire
+from webform.dashboard.periods import Period
+from webform.dashboard.units import Selection
+
+__all__ = ["SPARK_PERIODS", "TREND_PERIODS", "Figures", "Tile", "survey_figures", "tile_figures", "unit_fields"]
+
+SPARK_PERIODS = 6
+TREND_PERIODS = 12
+_DEALER_FIRST = ("dealer", "branch")
+
+
+@dataclass(frozen=True, slots=True)
+class Tile:
+    """One headline figure: ``value`` None when suppressed or undefined; ``change`` against the previous period."""
+
+    key: str
+    value: float | None
+    n: int
+    ci: tuple[float, float] | None = None
+    change: tiles.Change | None = None
+    suppressed: bool = False
+
+
+@dataclass(slots=True)
+class Row:
+    """A child unit in the table."""
+
+    unit: str
+    name: str
+    n: int
+    index: tiles.IndexSums
+    index_before: tiles.IndexSums
+    nps: tiles.NpsCounts
+    top2: tiles.Proportion
+    suppressed: bool
+    change: tiles.Change | None = None
+    spark: list[float | None] = field(default_factory=list)
+    funnel: str = ""
+    open_cases: int = 0
+    overdue_cases: int = 0
+
+
+@dataclass(slots=True)
+class Figures:
+    headline: list[Tile]
+    rows: list[Row]
+    trend: list[tuple[dt.date, tiles.IndexSums | None]]  # per period start; None when suppressed
+    unknown: int  # responses in the period whose code no child holds (top of the programme only)
+    sat: str | None
+    nps: str | None
+
+
+def unit_fields(q: Questionnaire) -> list[str]:
+    """The survey's unit fields, dealer first (see the module docstring)."""
+    ids = {f.id for f in q.fields}
+    return [f for f in _DEALER_FIRST if f in ids]
+
+
+def _variables(q: Questionnaire) -> tuple[str | None, str | None]:
+    tracked = aggregates.tracked_variables(q)
+    sat = next((t.name for t in tracked if t.kind == "likert"), None)
+    nps = next((t.name for t in tracked if t.kind == "nps"), None)
+    return sat, nps
+
+
+def _grouped(
+    conn: Connection,
+    q: Questionnaire,
+    codes: frozenset[str] | None,
+    days: tuple[int, int],
+    by: Sequence[str],
+    variables: Iterable[str] | None = None,
+) -> tuple[str, list[dict[str, Any]]]:
+    """The summed rows of the codes' unit field (``TOTAL`` for None); which field answered."""
+    if codes is None:
+        return TOTAL, aggregates.sums(conn, q.survey, days=days, variables=variables, by=by)
+    fields = unit_fields(q)
+    for name in fields:
+        rows = aggregates.sums(conn, q.survey, unit_field=name, units=codes, days=days, variables=variables, by=by)
+        if rows:
+            return name, rows
+    return (fields[0] if fields else TOTAL), []
+
+
+def _by(rows: Iterable[dict[str, Any]], variable: str | None) -> list[dict[str, Any]]:
+    return [r for r in rows if r["variable"] == variable]
+
+
+def _count(rows: Iterable[dict[str, Any]]) -> int:
+    return sum(int(r["n"]) for r in rows if r["variable"] == RESPONSES)
+
+
+def tile_figures(
+    conn: Connection, q: Questionnaire, codes: frozenset[str] | None, period: Period, min_n: int, now: dt.datetime
+) -> list[Tile]:
+    """The headline tiles of a selection: index, NPS, top-2-box, responses, response rate, open and overdue cases."""
+    sat, nps = _variables(q)
+    _f, cur = _grouped(conn, q, codes, period.days, ("variable", "points"))
+    _f, prev = _grouped(conn, q, codes, period.prev_days, ("variable", "points"))
+    n_now, n_prev = _count(cur), _count(prev)
+    out: list[Tile] = []
+    changes: list[tiles.Change | None] = []
+    if sat is not None:
+        a, b = tiles.index_sums(_by(cur, sat)), tiles.index_sums(_by(prev, sat))
+        ok = a.n >= min_n
+        change = tiles.welch_change(a, b) if ok and b.n >= min_n else None
+        out.append(Tile("index", a.mean if ok else None, a.n, a.ci if ok else None, change, not ok))
+        changes.append(change)
+        t2a, t2b = tiles.top2_counts(_by(cur, sat)), tiles.top2_counts(_by(prev, sat))
+        change = tiles.proportion_change(t2a, t2b) if ok and t2b.n >= min_n else None
+        out.append(Tile("top2", t2a.pct if ok else None, t2a.n, None, change, not ok))
+        changes.append(change)
+    if nps is not None:
+        pa, pb = tiles.nps_counts(_by(cur, nps)), tiles.nps_counts(_by(prev, nps))
+        ok = pa.n >= min_n
+        change = tiles.nps_change(pa, pb) if ok and pb.n >= min_n else None
+        out.append(Tile("nps", pa.nps if ok else None, pa.n, pa.ci if ok else None, change, not ok))
+        changes.append(change)
+    ok = n_now >= min_n
+    diff = tiles.Change(float(n_now - n_prev), float("nan"), "count") if ok and n_prev >= min_n else None
+    out.append(Tile("responses", float(n_now) if ok else None, n_now, None, diff, not ok))
+    changes.append(None)  # a count: shown, not tested
+    rate = _response_rate(conn, q.survey, codes, period)
+    if rate is not None:
+        ra, rb = rate
+        ok = ra.n >= min_n
+        change = tiles.proportion_change(ra, rb) if ok and rb.n >= min_n else None
+        out.append(Tile("response_rate", ra.pct if ok else None, ra.n, None, change, not ok))
+        changes.append(change)
+    adjusted = tiles.changes_holm(changes)
+    out = [
+        Tile(t.key, t.value, t.n, t.ci, adjusted[i] if adjusted[i] is not None else t.change, t.suppressed)
+        for i, t in enumerate(out)
+    ]
+    open_n, overdue_n = _cases(conn, q.survey, codes, now).get(None, (0, 0))
+    out.append(Tile("open_cases", float(open_n), open_n))
+    out.append(Tile("overdue_cases", float(overdue_n), overdue_n))
+    return out
+
+
+def _response_rate(
+    conn: Connection, survey: str, codes: frozenset[str] | None, period: Period
+) -> tuple[tiles.Proportion, tiles.Proportion] | None:
+    """Responses of the invitations created in the period / those invitations (None when there are none)."""
+    i = invitations.c
+    out = []
+    for first, end in ((period.start, period.end), (period.prev_start, period.start)):
+        stmt = sa.select(sa.func.count(), sa.func.count(i.response_id)).where(
+            i.survey == survey, i.created_at >= _midnight(first), i.created_at < _midnight(end)
+        )
+        if codes is not None:
+            stmt = stmt.where(i.fields["dealer"].as_string().in_(sorted(codes)))
+        total, answered = conn.execute(stmt).one()
+        out.append(tiles.Proportion(int(answered), int(total)))
+    if not out[0].n and not out[1].n:
+        return None
+    return out[0], out[1]
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day)
+
+
+def _cases(
+    conn: Connection, survey: str, codes: frozenset[str] | None, now: dt.datetime, by_dealer: bool = False
+) -> dict[str | None, tuple[int, int]]:
+    """Open (not in a final state) and overdue cases now, in all or by dealer code."""
+    c = cases_table.c
+    active = c.state.not_in(sorted(cases.FINAL_STATES))
+    overdue = sa.and_(c.first_contact_at.is_(None), c.first_contact_due <= now)
+    cols: list[Any] = [c.dealer] if by_dealer else []
+    stmt = sa.select(*cols, sa.func.count(), sa.func.sum(sa.case((overdue, 1), else_=0))).where(
+        c.survey == survey, active
+    )
+    if codes is not None:
+        stmt = stmt.where(c.dealer.in_(sorted(codes)))
+    if by_dealer:
+        stmt = stmt.group_by(c.dealer)
+        return {row[0]: (int(row[1]), int(row[2] or 0)) for row in conn.execute(stmt)}
+    found = conn.execute(stmt).one()
+    return {None: (int(found[0]), int(found[1] or 0))}
+
+
+def _child_rows(
+    conn: Connection, q: Questionnaire, sel: Selection, days: tuple[int, int], variables: list[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Summed rows per child unit: from the dealer rows, a child without any from the branch rows."""
+    every = frozenset().union(*(c for _, _, c in sel.children)) if sel.children else frozenset()
+    per_field: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for name in unit_fields(q):
+        units = None if sel.codes is None else every
+        found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in aggregates.sums(
+            conn,
+            q.survey,
+            unit_field=name,
+            units=units,
+            days=days,
+            variables=variables,
+            by=("unit", "variable", "points"),
+        ):
+            found[row["unit"]].append(row)
+        per_field[name] = found
+    out: dict[str, list[dict[str, Any]]] = {}
+    for child, _name, codes in sel.children:
+        for name in unit_fields(q):
+            rows = [r for code in codes for r in per_field[name].get(code, ())]
+            if rows:
+                out[child] = rows
+                break
+    if sel.codes is None and per_field:  # the top: responses whose code no child holds
+        first = per_field[unit_fields(q)[0]]
+        out[""] = [r for code, rows in first.items() if code not in every for r in rows]
+    return out
+
+
+def _buckets(
+    conn: Connection,
+    q: Questionnaire,
+    field_name: str,
+    codes: frozenset[str] | None,
+    variable: str,
+    period: Period,
+    count: int,
+    by_unit: bool,
+) -> dict[tuple[str, int], list[dict[str, Any]]]:
+    """The sums of ``variable`` in ``count`` periods of the period's length ending with it, by bucket (0 = oldest)."""
+    a = response_aggregates.c
+    length = period.length
+    first = period.days[1] - count * length
+    bucket = ((a.day - first) // length).label("bucket")
+    cols: list[Any] = [a.unit] if by_unit else []
+    stmt = (
+        sa.select(*cols, bucket, a.points, *(sa.func.sum(a[k]).label(k) for k in ("n", "total", "total_sq")))
+        .where(
+            a.survey == q.survey,
+            a.unit_field == field_name,
+            a.variable == variable,
+            a.day >= first,
+            a.day < period.days[1],
+        )
+        .group_by(*cols, bucket, a.points)
+    )
+    if codes is not None:
+        stmt = stmt.where(a.unit.in_(sorted(codes)))
+    out: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
+    for row in conn.execute(stmt):
+        m = row._mapping
+        out[m["unit"] if by_unit else "", int(m["bucket"])].append(dict(m))
+    return out
+
+
+def survey_figures(
+    conn: Connection, q: Questionnaire, sel: Selection, period: Period, min_n: int, now: dt.datetime
+) -> Figures:
+    """Everything the survey page shows but the priorities and the comments (see the module docstring)."""
+    sat, nps = _variables(q)
+    variables = [v for v in (RESPONSES, sat, nps) if v]
+    tiles_now = tile_figures(conn, q, sel.codes, period, min_n, now)
+    cur = _child_rows(conn, q, sel, period.days, variables)
+    prev = _child_rows(conn, q, sel, period.prev_days, [sat] if sat else [])
+    by_dealer = _cases(conn, q.survey, sel.codes, now, by_dealer=True)
+    spark = {}
+    if sat and sel.children:
+        every = frozenset().union(*(c for _, _, c in sel.children))
+        units = None if sel.codes is None else every
+        spark = {f: _buckets(conn, q, f, units, sat, period, SPARK_PERIODS, True) for f in unit_fields(q)}
+    overall = tiles.index_sums(r for rows in cur.values() for r in _by(rows, sat)) if sat else tiles.IndexSums(0, 0, 0)
+    rows: list[Row] = []
+    for child, name, codes in sel.children:
+        got = cur.get(child, [])
+        n = _count(got)
+        ok = n >= min_n
+        index, before = tiles.index_sums(_by(got, sat)), tiles.index_sums(_by(prev.get(child, []), sat))
+        row = Row(
+            child, name, n, index, before, tiles.nps_counts(_by(got, nps)), tiles.top2_counts(_by(got, sat)), not ok
+        )
+        if ok and sat:
+            row.change = tiles.welch_change(index, before) if before.n >= min_n else None
+            row.funnel = tiles.funnel_position(index, overall)
+            row.spark = _spark(spark, codes, min_n)
+        row.open_cases = sum(by_dealer.get(code, (0, 0))[0] for code in codes)
+        row.overdue_cases = sum(by_dealer.get(code, (0, 0))[1] for code in codes)
+        rows.append(row)
+    adjusted = tiles.changes_holm([r.change for r in rows])
+    for row, change in zip(rows, adjusted, strict=True):
+        row.change = change
+    trend = _trend(conn, q, sel, sat, period, min_n) if sat else []
+    return Figures(tiles_now, rows, trend, _count(cur.get("", [])), sat, nps)
+
+
+def _spark(
+    per_field: dict[str, dict[tuple[str, int], list[dict[str, Any]]]], codes: frozenset[str], min_n: int
+) -> list[float | None]:
+    """The child's index in each of the last periods (None below ``min_n``), from its first unit field with data."""
+    for buckets in per_field.values():
+        if any((code, b) in buckets for code in codes for b in range(SPARK_PERIODS)):
+            out: list[float | None] = []
+            for b in range(SPARK_PERIODS):
+                s = tiles.index_sums(r for code in codes for r in buckets.get((code, b), ()))
+                out.append(s.mean if s.n >= min_n else None)
+            return out
+    return [None] * SPARK_PERIODS
+
+
+def _trend(
+    conn: Connection, q: Questionnaire, sel: Selection, sat: str, period: Period, min_n: int
+) -> list[tuple[dt.date, tiles.IndexSums | None]]:
+    """The selection's index in the last :data:`TREND_PERIODS` periods of the period's length."""
+    buckets: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for field_name in [TOTAL] if sel.codes is None else unit_fields(q):
+        buckets = _buckets(conn, q, field_name, sel.codes, sat, period, TREND_PERIODS, False)
+        if buckets:
+            break
+    out: list[tuple[dt.date, tiles.IndexSums | None]] = []
+    first = period.end - dt.timedelta(days=TREND_PERIODS * period.length)
+    for b in range(TREND_PERIODS):
+        s = tiles.index_sums(buckets.get(("", b), ()))
+        out.append((first + dt.timedelta(days=b * period.length), s if s.n >= min_n else None))
+    return out
+
+
+def latest_comments(
+    conn: Connection, q: Questionnaire, codes: frozenset[str] | None, period: Period, limit: int = 8
+) -> list[dict[str, Any]]:
+    """The latest non-empty text answers of the selection in the period, with the response's scores."""
+    texts = [x.id for x in q.questions() if x.type == "text"]
+    if not texts:
+        return []
+    sat, nps = _variables(q)
+    r = responses.c
+    has_text = sa.or_(*(sa.func.coalesce(r.answers[t].as_string(), "") != "" for t in texts))
+    stmt = (
+        sa.select(r.submitted_at, r.fields, r.answers)
+        .where(
+            r.survey == q.survey,
+            r.submitted_at >= _midnight(period.start),
+            r.submitted_at < _midnight(period.end),
+            has_text,
+        )
+        .order_by(r.submitted_at.desc())
+        .limit(limit)
+    )
+    if codes is not None:
+        fields = unit_fields(q)
+        stmt = stmt.where(
+            sa.or_(*(r.fields[f].as_string().in_(sorted(codes)) for f in fields)) if fields else sa.false()
+        )
+    out = []
+    for row in conn.execute(stmt):
+        answers = row.answers or {}
+        out.append(
+            {
+                "at": row.submitted_at,
+                "fields": row.fields or {},
+                "sat": answers.get(sat) if sat else None,
+                "nps": answers.get(nps) if nps else None,
+                "texts": [(t, answers[t]) for t in texts if answers.get(t)],
+            }
+        )
+    return out
