@@ -32,11 +32,14 @@ import numpy as np
 import pandas as pd
 
 from analysis import ipa, kano, loyalty, pathmodel, quality, reliability, segments, servqual
+from analysis.order_effects import OrderEffectResult
+from analysis.order_effects import order_effects as order_effect_check
 
 # by name: AnalysisResult's field `reliability` shadows the module
 from analysis.reliability import OmegaResult, ReliabilityResult
 from analysis.weighted import WeightingSection, compute_weights, weigh
 from surveykit.model import Question, Questionnaire, Scoring, Weighting
+from surveykit.randomize import ORDER_SEED, item_positions
 from surveykit.weights import WEIGHT_COLUMN, weight_variable
 
 DEFAULT_EXCLUDE = ("straightlining", "speeder", "duplicate_answers")
@@ -97,6 +100,7 @@ class AnalysisResult:
     path_model: pathmodel.PathModelResult | None = None
     notes: tuple[str, ...] = ()
     weighting: WeightingSection | None = None  # with a weighting: section or analyze(weighting=...)
+    order_effects: OrderEffectResult | None = None  # when a page, block or matrix is randomised
 
     def summary(self) -> str:
         lines = [f"{self.survey} v{self.version}: {self.n_analysed} of {self.n_total} responses analysed"]
@@ -105,7 +109,7 @@ class AnalysisResult:
         parts: list[Any] = [self.quality, *self.reliability.values(), *self.servqual.values(), *self.kano.values()]
         for block in self.ipa.values():
             parts += [block.grid, block.derived, block.penalty_reward]
-        parts += [*self.nps.values(), self.loyalty_matrix, self.path_model]
+        parts += [*self.nps.values(), self.loyalty_matrix, self.path_model, self.order_effects]
         for part in parts:
             if part is not None and hasattr(part, "summary"):
                 lines += ["", part.summary()]
@@ -239,6 +243,11 @@ def analyze(
         ),
         notes=tuple(notes),
         weighting=weighted,
+        order_effects=(
+            _attempt(notes, "order effects", partial(order_effect_check, q, data))
+            if ORDER_SEED in q.columns() and item_positions(q, 0)
+            else None
+        ),
     )
 
 

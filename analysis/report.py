@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import pandas as pd
 
-from analysis import report_gap1, report_pls
+from analysis import report_gap1, report_order, report_pls
 from analysis import report_sections as sections
 from analysis.analyze import DEFAULT_EXCLUDE, AnalysisResult, analyze
 from analysis.gap1 import gap1 as gap1_of
@@ -223,6 +223,7 @@ def render_report(
         "nps": sections.nps(q, result, lang),
         "weighting": sections.weighting(q, result, lang),
         "reliability": sections.reliability(q, result, lang),
+        "order_effects": report_order.section(q, result.order_effects, lang),
         "servqual": [sections.servqual(q, block_id, sq, lang, charts) for block_id, sq in result.servqual.items()],
         "ipa": [sections.ipa(q, block_id, block, lang, charts) for block_id, block in result.ipa.items()],
         "kano": [sections.kano(q, block_id, kn, lang, charts) for block_id, kn in result.kano.items()],

@@ -37,6 +37,8 @@ from surveykit.model import (
     ServqualBlock,
 )
 from surveykit.pathmodel import build_model
+from surveykit.piping import check_pipes
+from surveykit.randomize import ShuffleReader, check_randomised_page
 from surveykit.reader import BAD, Obj, Reader
 from surveykit.screens import build_screens, build_variables
 from surveykit.weights import build_weighting, design_columns, weighting_targets
@@ -64,6 +66,7 @@ class Builder:
         self.fields: dict[str, Field] = {}
         self.ids = IdSpace(reader, top.node)
         self.conditions: dict[str, tuple[str, Node]] = {}  # question/page id -> (key path, node) of visible_if
+        self.shuffles = ShuffleReader(reader)  # randomize: on pages, blocks, matrices and options
         self.mirrors: list[MirroredItem] = []  # rating items that carry mirrors:
 
     def build(self, sha256: str) -> Questionnaire | None:
@@ -92,6 +95,7 @@ class Builder:
         screens = build_screens(draft)
         check_screen_ids(self.r, screens, self.ids, self.top.at("pages"))
         check_conditions(self.r, screens, self.fields, self.conditions, self.top.node)
+        check_pipes(self.r, self.top, screens, self.fields)
         scoring = self._scoring(screens)
         alerts = self._alerts(screens)
         weighting = build_weighting(
@@ -209,12 +213,16 @@ class Builder:
                 ]
                 if not obj.get("questions") and "questions" in obj.nodes:
                     self.r.problem(obj.at("questions"), obj.sub("questions"), "a page needs at least one question")
-                sections.append(Page(questions=tuple(questions), **common))
+                shuffle = self.shuffles.read(obj, "questions", sid, [q.id for q in questions])
+                if shuffle is not None:
+                    check_randomised_page(self.r, obj, questions)
+                sections.append(Page(questions=tuple(questions), shuffle=shuffle, **common))
             elif qtype == "servqual":
                 items = self._paired(obj, "items", "expectation", "perception", ("_e", "_p"))
                 scale = self._scale(obj, "scale")
+                shuffle = self.shuffles.read(obj, "items", sid, [item.id for item in items])
                 if scale:
-                    sections.append(ServqualBlock(scale=scale, items=items, **common))
+                    sections.append(ServqualBlock(scale=scale, items=items, shuffle=shuffle, **common))
             elif qtype == "kano":
                 items = self._paired(obj, "attributes", "functional", "dysfunctional", ("_f", "_d"))
                 scale = self._scale(obj, "importance_scale")
@@ -256,8 +264,11 @@ class Builder:
                         obj.path,
                         "an importance_performance block needs scale (or importance_scale and performance_scale)",
                     )
+                shuffle = self.shuffles.read(obj, "items", sid, [item.id for item in items])
                 if imp and perf:
-                    sections.append(IPABlock(importance_scale=imp, performance_scale=perf, items=items, **common))
+                    sections.append(
+                        IPABlock(importance_scale=imp, performance_scale=perf, items=items, shuffle=shuffle, **common)
+                    )
         if not sections and not self.r.problems:
             self.r.problem(self.top.at("pages"), "pages", "a questionnaire needs at least one page")
         return sections
@@ -356,6 +367,8 @@ class Builder:
         if qtype in ("date",):
             low = low.isoformat() if isinstance(low, dt.date) else low
             high = high.isoformat() if isinstance(high, dt.date) else high
+        entries = [r.id for r in rows] if qtype == "matrix" else [o.code for o in options]
+        shuffle = self.shuffles.read(obj, "rows" if qtype == "matrix" else "options", qid, entries)
         if obj.get("mirrors") is not None:
             self.mirrors.append(MirroredItem(qid, obj.get("mirrors"), scale, obj.at("mirrors"), obj.sub("mirrors")))
         return Question(
@@ -376,6 +389,7 @@ class Builder:
             integer=obj.get("integer", True),
             pattern=pattern,
             total=obj.get("total"),
+            shuffle=shuffle,
             mirrors=obj.get("mirrors"),
         )
 

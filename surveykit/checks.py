@@ -29,7 +29,10 @@ class IdSpace:
 
     def __init__(self, reader: Reader, top: Node) -> None:
         self.reader = reader
-        self.owners: dict[str, tuple[str, Node]] = {name: ("a metadata column", top) for name in METADATA_COLUMNS}
+        # order_seed is the metadata column of randomised questionnaires (surveykit.randomize)
+        self.owners: dict[str, tuple[str, Node]] = {
+            name: ("a metadata column", top) for name in (*METADATA_COLUMNS, "order_seed")
+        }
 
     def __contains__(self, name: str) -> bool:
         return name in self.owners

@@ -27,6 +27,7 @@ from surveykit.cells import escape_formula
 from surveykit.errors import SurveykitError
 from surveykit.expressions import Condition
 from surveykit.model import Question, Questionnaire, Text, Variable, text_of
+from surveykit.randomize import ORDER_NOTE, is_randomised, randomisation_notes
 from surveykit.weights import weight_variable
 
 SKIPPED_SAV, NOT_ANSWERED_SAV = -1, -2
@@ -219,7 +220,9 @@ def codebook(q: Questionnaire, lang: str | None = None, *, weighted: bool = Fals
         ``required``, ``visible_if`` (screen and question condition
         combined), ``min``, ``max``, ``scale``, ``survey``, ``version`` and
         ``sha256`` (of the questionnaire file); ``sav_name`` and ``dta_name``
-        when a name is too long or reserved in SPSS or Stata.
+        when a name is too long or reserved in SPSS or Stata; ``randomised``
+        (how a position or option order was drawn, see :mod:`surveykit.randomize`)
+        when anything is randomised.
 
     Notes
     -----
@@ -229,6 +232,7 @@ def codebook(q: Questionnaire, lang: str | None = None, *, weighted: bool = Fals
     """
     langs = q.languages if lang is None else (language(q, lang),)
     conds = conditions(q)
+    randomised = randomisation_notes(q)  # empty unless something is randomised
     rows = []
     for v in (*q.variables(), *((weight_variable(),) if weighted else ())):
         screen_if, question_if, question = conds.get(v.name, (None, None, None))
@@ -261,6 +265,8 @@ def codebook(q: Questionnaire, lang: str | None = None, *, weighted: bool = Fals
                 "sha256": q.sha256,
             }
         )
+        if randomised:
+            row["randomised"] = randomised.get(v.name, "")
         rows.append(row)
     frame = pd.DataFrame(rows)
     for fmt in ("sav", "dta"):  # only when a name had to change
@@ -347,7 +353,8 @@ def _html(q: Questionnaire, frame: pd.DataFrame, lang: str) -> str:
         f"questionnaire sha256 <code>{esc(q.sha256)}</code>, {len(frame)} variables.</p>\n"
         f"<p>Missing values: {esc(MISSING_NOTE)} {SKIPPED_SAV} / .{SKIPPED_DTA} = {esc(builtin(SKIPPED, lang))}; "
         f"{NOT_ANSWERED_SAV} / .{NOT_ANSWERED_DTA} = {esc(builtin(NOT_ANSWERED, lang))}.</p>\n"
-        f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n"
+        + (f"<p>Randomisation: {esc(ORDER_NOTE)}</p>\n" if is_randomised(q) else "")
+        + f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n"
         + "\n".join(body)
         + "\n</tbody>\n</table>\n</body>\n</html>\n"
     )

@@ -118,6 +118,18 @@ class Field:
 
 
 @dataclass(frozen=True, slots=True)
+class Shuffle:
+    """A list shown in a per-respondent random order (``randomize: true``); see :mod:`surveykit.randomize`.
+
+    ``key`` names the draw: lists with one key (one ``randomize_group``) rotate in step;
+    ``fixed`` entries (ids or option codes) keep their position.
+    """
+
+    key: str
+    fixed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Option:
     code: str
     text: Text
@@ -168,6 +180,7 @@ class Question:
     pair: str | None = None
     role: str | None = None
     mirrors: str | None = None  # mirror survey: the customer item whose expectation this restates
+    shuffle: Shuffle | None = None  # randomised rows (matrix) or options (choice, multi)
 
     @property
     def points(self) -> tuple[int, ...]:
@@ -186,6 +199,7 @@ class Page:
     questions: tuple[Question, ...]
     intro: Text | None = None
     visible_if: Condition | None = None
+    shuffle: Shuffle | None = None  # the questions in a per-respondent order
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +225,7 @@ class ServqualBlock:
     intro: Text | None = None
     visible_if: Condition | None = None
     type: str = "servqual"
+    shuffle: Shuffle | None = None  # the items in a per-respondent order, both halves alike
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +249,7 @@ class IPABlock:
     intro: Text | None = None
     visible_if: Condition | None = None
     type: str = "importance_performance"
+    shuffle: Shuffle | None = None  # the items in a per-respondent order, both halves alike
 
 
 Section = Page | ServqualBlock | KanoBlock | IPABlock
@@ -250,6 +266,7 @@ class Screen:
     visible_if: Condition | None = None
     block: str | None = None
     role: str | None = None
+    shuffle: Shuffle | None = None  # the questions in a per-respondent order
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 
 from surveykit.database import responses, survey_versions
 from surveykit.model import Questionnaire, Variable
+from surveykit.randomize import ORDER_SEED, order_seed
 
 __all__ = ["responses_frame"]
 
@@ -64,12 +65,16 @@ def responses_frame(engine: Engine, q: Questionnaire, *, version: int | None = N
         docs = [sa.cast(x, sa.Text) for x in (sa.func.jsonb_build_object(*pairs), r.fields, r.answers)]
     else:  # UTF-8 bytes straight from the database: no decoding and re-encoding of every row
         docs = [sa.cast(x, sa.LargeBinary()) for x in (sa.func.json_object(*pairs), r.fields, r.answers)]
+    seeded = ORDER_SEED in q.columns()  # derived from the stored submission key (surveykit.randomize)
+    if seeded:
+        docs.append(r.key)
     stmt = sa.select(*docs).join_from(responses, survey_versions).where(r.survey == q.survey).order_by(r.id)
     if version is not None:
         stmt = stmt.where(v.version == version)
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
-    texts = list(zip(*rows, strict=True)) if rows else [(), (), ()]
+    texts = list(zip(*rows, strict=True)) if rows else [()] * len(docs)
+    keys = texts.pop() if seeded else ()
     variables = q.variables()
     groups = (
         [x for x in variables if x.type == "metadata" and x.name != "survey"],
@@ -78,6 +83,8 @@ def responses_frame(engine: Engine, q: Questionnaire, *, version: int | None = N
     )
     df = pd.concat([_parse_rows(lines, group) for lines, group in zip(texts, groups, strict=True)], axis=1)
     out = {"survey": pd.Series(q.survey, index=df.index, dtype="str")}
+    if seeded:
+        df[ORDER_SEED] = [float(order_seed(key)) for key in keys]
     for x in variables:
         if x.kind == "numeric":
             out[x.name] = pd.to_numeric(df[x.name], errors="coerce").astype("float64")

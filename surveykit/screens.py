@@ -79,6 +79,8 @@ _METADATA = (
     ("duration_s", text_of(zh="作答时长（秒）", en="Duration (seconds)"), "numeric", "scale"),
 )
 
+_ORDER_SEED = text_of(zh="随机顺序种子", en="Order seed of randomised lists")
+
 
 def _localise(text: Text, languages: tuple[str, ...]) -> Text:
     """Built-in wording restricted to (and ordered by) the survey's languages."""
@@ -91,7 +93,16 @@ def build_screens(q: Questionnaire) -> tuple[Screen, ...]:
     screens: list[Screen] = []
     for section in q.pages:
         if isinstance(section, Page):
-            screens.append(Screen(section.id, section.title, section.questions, section.intro, section.visible_if))
+            screens.append(
+                Screen(
+                    section.id,
+                    section.title,
+                    section.questions,
+                    section.intro,
+                    section.visible_if,
+                    shuffle=section.shuffle,
+                )
+            )
         elif isinstance(section, ServqualBlock):
             for role, suffix, attr in (("expectation", "_e", "first"), ("perception", "_p", "second")):
                 questions = tuple(
@@ -189,13 +200,18 @@ def _block_screen(
     intro = (
         section.intro if (section.intro and role in ("expectation", "importance")) else _localise(_INTROS[role], langs)
     )
-    return Screen(f"{section.id}_{role}", title, questions, intro, section.visible_if, section.id, role)
+    return Screen(
+        f"{section.id}_{role}", title, questions, intro, section.visible_if, section.id, role, section.shuffle
+    )
 
 
 def build_variables(q: Questionnaire, screens: tuple[Screen, ...]) -> tuple[Variable, ...]:
     """The codebook, in column order: metadata, segment fields, answers."""
     langs = q.languages
     out = [Variable(name, _localise(label, langs), kind, level, "metadata") for name, label, kind, level in _METADATA]
+    if any(screen.shuffle is not None or any(x.shuffle is not None for x in screen.questions) for screen in screens):
+        # the per-respondent order of randomised lists is drawn from this seed (surveykit.randomize)
+        out.append(Variable("order_seed", _localise(_ORDER_SEED, langs), "numeric", "nominal", "metadata"))
     for f in q.fields:
         out.append(Variable(f.id, f.label, "string", "nominal", "field", question=f.id, value_labels=f.values))
     for screen in screens:

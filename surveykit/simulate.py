@@ -52,6 +52,7 @@ import pandas as pd
 
 from surveykit import structural
 from surveykit.model import Question, Questionnaire
+from surveykit.randomize import ORDER_SEED, order_seed
 from surveykit.scenario import Scenario, satisfaction_question
 
 _KANO_PAIRS = {  # category -> (functional, dysfunctional) answer pairs that classify into it
@@ -207,6 +208,8 @@ def simulate(
         "submitted_at": started + pd.to_timedelta(duration, unit="s"),
         "duration_s": duration,
     }
+    if ORDER_SEED in q.columns():  # the seed save_frame's key (the response id) gives
+        meta[ORDER_SEED] = np.array([float(order_seed(key)) for key in meta["response_id"]])
     frame = pd.DataFrame({**meta, **{k: v for k, v in columns.items()}}, columns=list(q.columns()))
     _apply_conditions(q, frame)
     _comment_language(q, frame)

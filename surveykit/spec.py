@@ -56,6 +56,11 @@ def _common(*extra: Key) -> tuple[Key, ...]:
 
 
 _SCALE = Key("scale", "id", True, "the answer scale, defined under scales:")
+_RANDOMIZE = (
+    Key("randomize", "bool", doc="show the entries in a per-respondent random order (the codebook keeps this order)"),
+    Key("randomize_group", "id", doc="lists with the same group draw the same order (rotate in step)"),
+    Key("fixed", ("list", "code"), doc="entries (ids or option codes) that keep their position when randomised"),
+)
 _OPTIONS = Key("options", ("map", "code", "text"), True, "option code -> text, in display order")
 _BLOCK = (
     Key("type", "string", True),
@@ -71,10 +76,15 @@ _MIRRORS = Key(
 
 QUESTION_KEYS: dict[str, tuple[Key, ...]] = {
     "likert": _common(_SCALE, _MIRRORS),
-    "matrix": _common(_SCALE, Key("rows", ("list", ("object", "row")), True, "the items, one variable each")),
-    "choice": _common(_OPTIONS),
+    "matrix": _common(
+        _SCALE, Key("rows", ("list", ("object", "row")), True, "the items, one variable each"), *_RANDOMIZE
+    ),
+    "choice": _common(_OPTIONS, *_RANDOMIZE),
     "multi": _common(
-        _OPTIONS, Key("min", "int", doc="fewest options to tick"), Key("max", "int", doc="most options to tick")
+        _OPTIONS,
+        Key("min", "int", doc="fewest options to tick"),
+        Key("max", "int", doc="most options to tick"),
+        *_RANDOMIZE,
     ),
     "nps": _common(),
     "number": _common(
@@ -96,11 +106,13 @@ SECTION_KEYS: dict[str, tuple[Key, ...]] = {
         Key("intro", "text", doc="a sentence shown above the questions"),
         Key("visible_if", "condition", doc="skip the whole page unless this holds"),
         Key("questions", ("list", ("question",)), True),
+        *_RANDOMIZE,
     ),
     "servqual": (
         *_BLOCK,
         Key("scale", "id", True, "the agreement scale of both halves"),
         Key("items", ("list", ("object", "servqual_item")), True),
+        *_RANDOMIZE,
     ),
     "kano": (
         *_BLOCK,
@@ -113,6 +125,7 @@ SECTION_KEYS: dict[str, tuple[Key, ...]] = {
         Key("importance_scale", "id", doc="the importance scale (instead of scale)"),
         Key("performance_scale", "id", doc="the performance scale (instead of scale)"),
         Key("items", ("list", ("object", "ipa_item")), True),
+        *_RANDOMIZE,
     ),
 }
 

@@ -391,15 +391,22 @@ def start_draft(
     language: str,
     fields: Mapping[str, str] | None = None,
     invitation_id: int | None = None,
+    key: str | None = None,
 ) -> Draft:
-    """Open a draft; the returned one carries the plain ``resume_token`` (shown once, stored hashed)."""
+    """Open a draft; the returned one carries the plain ``resume_token`` (shown once, stored hashed).
+
+    ``key`` is the submission key the first screen's form carried, which the draft keeps
+    (a randomised order drawn from it on that screen stays the same); by default a new one.
+    """
     _check_language(q, language)
+    if key is not None:
+        _check_key(key)
     seg = check_fields(q, fields) if fields is not None else None
     token, now = secrets.token_urlsafe(32), utcnow()
     row: dict[str, Any] = dict(
         id=uuid.uuid4().hex,
         survey=q.survey,
-        key=new_submission_key(),
+        key=key if key is not None else new_submission_key(),
         resume_hash=_sha256(token),
         language=language,
         invitation_id=invitation_id,

@@ -77,6 +77,8 @@ def start(visit: Visit) -> storage.Draft:
         if existing is not None and existing.response_id is None and existing.survey == q.survey:
             respondent_session.remember(q.survey, existing.id, url_for("survey.start", survey_id=q.survey, t=token))
             return existing
+    # the draft keeps the first screen's submission key: the order of a randomised screen is drawn from it
+    signed = respondent_session.submission_key(visit.key)
     # with an invitation the store takes its fields itself
     draft = storage.start_draft(
         db.engine(),
@@ -84,6 +86,7 @@ def start(visit: Visit) -> storage.Draft:
         language=g.lang,
         invitation_id=invitation_id,
         fields=None if invitation_id is not None else visit.fields or None,
+        key=signed[0] if signed is not None else None,
     )
     if token is not None:
         link = url_for("survey.start", survey_id=q.survey, t=token)

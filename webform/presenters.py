@@ -254,17 +254,20 @@ def screen_view(q: Questionnaire, screen: Screen, lang: str) -> ScreenView:
     key = (id(q), screen.id, lang)
     hit = _VIEWS.get(key)
     if hit is None or hit[0] is not q:
-        dynamic = plan(q).dynamic
-        macros: Any = current_app.jinja_env.get_template("_fields.html").module
-        questions = tuple(
-            _with_fragments(question_view(x, lang, x.id in dynamic), macros, lang) for x in screen.questions
-        )
-        view = ScreenView(screen.id, _t(screen.title, lang), _t(screen.intro, lang), questions, lang)
+        view = build_screen_view(q, screen, lang)
         if len(_VIEWS) > 2000:
             _VIEWS.clear()
         hit = (q, view)
         _VIEWS[key] = hit
     return hit[1]
+
+
+def build_screen_view(q: Questionnaire, screen: Screen, lang: str) -> ScreenView:
+    """The view of one screen, uncached: for a respondent's own order or piped text (inside a request)."""
+    dynamic = plan(q).dynamic
+    macros: Any = current_app.jinja_env.get_template("_fields.html").module
+    questions = tuple(_with_fragments(question_view(x, lang, x.id in dynamic), macros, lang) for x in screen.questions)
+    return ScreenView(screen.id, _t(screen.title, lang), _t(screen.intro, lang), questions, lang)
 
 
 def _options(options: tuple[OptionView, ...], kind: str, name: str, macros: Any) -> tuple[OptionView, ...]:

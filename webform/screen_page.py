@@ -17,10 +17,19 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from surveykit import storage
 from surveykit.model import Questionnaire, Screen
+from surveykit.piping import has_pipes, pipe_screen
+from surveykit.randomize import order_seed, personal_screen
 from webform import respondent_session
 from webform.forms import ScreenForm
 from webform.i18n import BCP47, LANGUAGE_NAMES, MESSAGES, translate
-from webform.presenters import error_summary, ready_questions, screen_view, values_from_answers, values_from_form
+from webform.presenters import (
+    build_screen_view,
+    error_summary,
+    ready_questions,
+    screen_view,
+    values_from_answers,
+    values_from_form,
+)
 from webform.skip_logic import next_screen, shown_questions, visible_screens
 
 __all__ = ["Visit", "language_links", "render_screen"]
@@ -53,7 +62,12 @@ def render_screen(
 ) -> BaseResponse:
     """The screen of ``visit``: with the posted values and errors of ``form``, else with the stored answers."""
     q, index, screen, lang = visit.q, visit.index, visit.screen, g.lang
-    view = screen_view(q, screen, lang)
+    resume_url = key = None
+    if visit.draft is None:
+        # keep the key the form carried (a retry of the same submission), if it is genuine
+        key = respondent_session.valid_signed_key(visit.key) or respondent_session.new_signed_key()
+    screen = respondent_screen(visit, key)
+    view = screen_view(q, screen, lang) if screen is visit.screen else build_screen_view(q, screen, lang)
     shown, conds = shown_questions(q, screen, {**visit.fields, **visit.answers})
     if form is not None:
         values, bad = values_from_form(form)
@@ -66,14 +80,10 @@ def render_screen(
     position = visible.index(index) + 1 if index in visible else 1
     is_last = next_screen(q, index, visit.answers, visit.fields) is None
     ui = _ui(lang)
-    resume_url = key = None
     if visit.draft is not None:
         entry = respondent_session.draft_entry(q.survey)
         if entry is not None:
             resume_url = request.host_url.rstrip("/") + entry[1]
-    else:
-        # keep the key the form carried (a retry of the same submission), if it is genuine
-        key = respondent_session.valid_signed_key(visit.key) or respondent_session.new_signed_key()
     body = render_template(
         "survey/page.html",
         lang=lang,
@@ -103,6 +113,25 @@ def render_screen(
         switch_label=ui["lang_switch"],
     )
     return Response(body, status=status, mimetype="text/html")
+
+
+def respondent_screen(visit: Visit, signed_key: str | None) -> Screen:
+    """The screen in this respondent's order and with their piped text (the model's own screen if neither applies).
+
+    The order is drawn from the seed of the submission key: the draft's, or before the
+    first save the one the form carries (the draft then takes that key over), so the
+    order stays the same after Back and a resume (:mod:`surveykit.randomize`).
+    """
+    screen = visit.screen
+    if screen.shuffle is not None or any(x.shuffle is not None for x in screen.questions):
+        key = visit.draft.key if visit.draft is not None else respondent_session.submission_key(signed_key)
+        if isinstance(key, tuple):
+            key = key[0]
+        if key is not None:
+            screen = personal_screen(screen, order_seed(key))
+    if has_pipes(screen):
+        screen = pipe_screen(screen, visit.q, visit.answers, visit.fields)
+    return screen
 
 
 def language_links(q: Questionnaire, lang: str) -> list[tuple[str, str, str]]:
