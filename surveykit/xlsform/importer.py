@@ -503,6 +503,29 @@ class _Importer:
                     row.number,
                     f"choice list {node.type.list_name!r} is not defined on the choices sheet",
                 )
+        self._option_columns(nodes)
+
+    def _option_columns(self, nodes: list[_Node]) -> None:
+        """A name equal to an option column of a select_multiple (``improve_other``) gets ``_text`` added.
+
+        ODK's habit is to name the "other, please say" box after the option; here the ticked
+        option already is the column ``improve_other``, and the loader would refuse the clash.
+        """
+        columns = {}
+        for node in _walk_all(nodes):
+            if node.type.base == "select_multiple" and node.name in self.ids:
+                for code in self.list_codes.get(node.type.list_name or "", {}).values():
+                    columns[f"{self.ids[node.name]}_{code}"] = node.name
+        for node in _walk_all(nodes):
+            new = self.ids.get(node.name)
+            if new in columns and columns[new] != node.name:
+                renamed = self._unique(f"{new}_text")
+                self.ids[node.name] = renamed
+                self.warn(
+                    self.survey.name,
+                    node.row.number,
+                    f"name {node.name!r} becomes {renamed!r}: {new!r} is the column of an option of {columns[new]!r}",
+                )
 
     def _declare_ordered(self, nodes: list[_Node]) -> None:
         """A list used with the likert appearance (or ``surveykit: likert``) anywhere is ordered everywhere."""

@@ -10,7 +10,8 @@ XLSForm                             surveykit
 ``${n} >= 3`` (``<  <=  >  >=``)    ``n >= 3``
 ``selected(${m}, 'a')``             ``'a' in m`` (``m == 'a'`` for a select_one)
 ``not(selected(${m}, 'a'))``        ``'a' not in m``
-``${q} != ''``, a bare ``${q}``     ``q != ''`` (answered)
+``${q} != ''``, a bare ``${q}``     answered: ``q == q`` (a number), ``q == 'a' or q == 'b'``
+                                    (a code: one of the options), ``'a' in m or …``, ``t != ''``
 ``and``, ``or``, ``not( )``, ``( )``  ``and``, ``or``, ``not``, ``( )``
 ``date('2024-01-31')``              ``'2024-01-31'`` (dates compare as ISO text)
 ==================================  =====================================
@@ -210,7 +211,7 @@ class _Translator:
         if kind == "cmp":
             return self.compare(node[1], node[2], node[3])
         if kind == "ref":
-            return f"{self.target(node[1]).id} != ''"
+            return _answered(self.target(node[1]))
         if kind == "call":
             return self.call(node[1], node[2])
         raise Untranslatable(f"a constant ({node[1]!r}) used as a condition has no equivalent")
@@ -269,7 +270,7 @@ class _Translator:
             raise Untranslatable(f"${{{left[1]}}} is compared with something that is not a number or a quoted text")
         if right[0] == "str" and right[1] == "":
             if op == "!=":
-                return f"{target.id} != ''"
+                return _answered(target)
             raise Untranslatable(
                 f"${{{left[1]}}} {op} '' (not answered) cannot be expressed: an unanswered question makes "
                 "a surveykit condition unknown"
@@ -289,6 +290,22 @@ class _Translator:
             raise Untranslatable(f"{op!r} on ${{{left[1]}}}, whose answers are codes or text, has no equivalent")
         value = self.code(target, right, left[1]) if target.kind == "code" else _literal_text(right)
         return f"{target.id} {sk_op} {_quote(value)}"
+
+
+def _answered(target: Target) -> str:
+    """ "Answered" (XPath ``${q} != ''``) in words the loader accepts for the answer's kind.
+
+    An unanswered question makes every comparison unknown, so a comparison that is true for any
+    answer holds exactly when the question was answered: a number equals itself, a code is one
+    of the options, a multiple choice has one of its options ticked.
+    """
+    if target.kind in ("number", "date"):
+        return f"{target.id} == {target.id}"
+    if target.kind == "code" and target.codes:
+        return " or ".join(f"{target.id} == {_quote(code)}" for code in dict.fromkeys(target.codes.values()))
+    if target.kind == "multi" and target.codes:
+        return " or ".join(f"{_quote(code)} in {target.id}" for code in dict.fromkeys(target.codes.values()))
+    return f"{target.id} != ''"
 
 
 def _function_error(name: str) -> Untranslatable:

@@ -185,9 +185,7 @@ def _read_xlsx(data: bytes, name: str) -> list[tuple[str, list[tuple[int, list[A
             out = []
             for ws in book.worksheets:
                 ws.reset_dimensions()
-                out.append(
-                    (ws.title, list(_limited(name, ws.title, ws.iter_rows(max_col=MAX_COLUMNS, values_only=True))))
-                )
+                out.append((ws.title, list(_limited(name, ws.title, ws.iter_rows(values_only=True)))))
             return out
         finally:
             book.close()
@@ -243,7 +241,7 @@ def _limited(path: str, sheet: str, rows: Iterator[Any]) -> Iterator[tuple[int, 
         if number > MAX_ROWS:
             message = f"the sheet has more than {MAX_ROWS:,} rows with content, the limit for an XLSForm"
             raise XLSFormError([SheetProblem(path, sheet, number, message)])
-        cells = list(values)
+        cells = list(values)[:MAX_COLUMNS]
         if all(_text(v) == "" for v in cells):
             empty += 1
             if empty >= EMPTY_RUN:

@@ -1,0 +1,492 @@
+"""surveykit xlsform import: the mapping, the refusals at their rows, and hostile files.
+
+The fixtures in forms/ are built by build_forms.py (committed with it).
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import struct
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from surveykit import load_questionnaire
+from surveykit.cli.xlsform import xlsform_group
+from surveykit.xlsform import XLSFormError, import_xlsform, workbook
+from surveykit.xlsform.workbook import MAX_UNPACKED_BYTES
+
+FORMS = Path(__file__).parent / "forms"
+SATISFACTION = FORMS / "satisfaction_zh_en.xlsx"
+
+
+def _write(
+    path: Path, survey: list[list[str]], choices: list[list[str]] | None = None, **sheets: list[list[str]]
+) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "survey"
+    for row in survey:
+        sheet.append(row)
+    for name, rows in (({"choices": choices} if choices else {}) | sheets).items():
+        extra = book.create_sheet(name)
+        for row in rows:
+            extra.append(row)
+    book.save(path)
+    return path
+
+
+def _messages(exc: pytest.ExceptionInfo[XLSFormError]) -> list[str]:
+    return [str(p) for p in exc.value.problems]
+
+
+# ---- the satisfaction form ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def satisfaction():
+    return import_xlsform(SATISFACTION)
+
+
+def test_satisfaction_form_structure(satisfaction):
+    q = satisfaction.questionnaire
+    assert q.survey == "dealer_visit"
+    assert q.version == 2024060101
+    assert q.languages == ("zh", "en")  # default_language Chinese (zh) first
+    assert q.title["zh"] == "经销商来店满意度"
+    assert [f.id for f in q.fields] == ["dealer"]
+    assert [s.id for s in q.screens()] == ["visit", "ratings", "page_1"]
+    assert [(qq.id, qq.type) for qq in q.questions()] == [
+        ("channel", "choice"),
+        ("channel_other", "text"),
+        ("sat_overall", "likert"),
+        ("visits", "number"),
+        ("wait_minutes", "number"),
+        ("staff", "matrix"),
+        ("improve", "multi"),
+        ("improve_other_text", "text"),
+        ("recommend", "number"),
+        ("next_visit", "date"),
+        ("comment", "text"),
+    ]
+
+
+def test_satisfaction_form_details(satisfaction):
+    q = satisfaction.questionnaire
+    channel = q.question("channel")
+    assert [o.code for o in channel.options] == ["phone", "app", "walk_in", "other"]  # Walk-In renamed
+    assert channel.options[0].text.as_dict() == {"zh": "电话", "en": "By phone"}
+    sat = q.question("sat_overall")
+    assert sat.scale is not None and sat.scale.points == 5
+    assert [p for p, _ in sat.scale.labels] == [1, 5]  # points labelled with their number carry no label
+    visits = q.question("visits")
+    assert (visits.min, visits.max, visits.integer, visits.required) == (0, 50, True, True)
+    assert visits.help is not None and visits.help["en"] == "Number of visits"
+    wait = q.question("wait_minutes")
+    # the page section (a group inside a field-list group): its relevant joins the question's, its label is help
+    assert str(wait.visible_if) == "channel == 'phone'"
+    assert wait.help is not None and wait.help["en"] == "Booking by phone"
+    assert (wait.integer, wait.required, wait.max) == (False, False, 240)
+    staff = q.question("staff")
+    assert [r.id for r in staff.rows] == ["friendly", "competent"] and staff.scale is sat.scale
+    improve = q.question("improve")
+    assert improve.max == 2
+    assert str(q.question("improve_other_text").visible_if) == "'other' in improve"
+    assert str(q.question("channel_other").visible_if) == "channel == 'other'"
+    assert (q.question("recommend").min, q.question("recommend").max) == (0, 10)
+    assert q.question("next_visit").min == "2024-01-01"
+    assert str(q.question("comment").visible_if) == "not sat_overall >= 4 and visits > 1"
+    first, last = q.screens()[0], q.screens()[-1]
+    assert first.intro is not None and first.intro["en"] == "Thank you for taking part in this survey."
+    assert last.intro is not None and last.intro["zh"] == "最后一个问题。"
+
+
+def test_satisfaction_form_warnings_name_their_rows(satisfaction):
+    lines = [str(w) for w in satisfaction.warnings]
+    path = str(SATISFACTION)
+    assert f"{path}:choices:4: choice 'Walk-In' of list 'channel' becomes code 'walk_in'" in lines
+    assert any(
+        line.startswith(f"{path}:survey:20: name 'improve_other' becomes 'improve_other_text'") for line in lines
+    )
+    assert f"{path}:survey:26: a note with no question after it is not carried over" in lines
+    assert any(line.startswith(f"{path}:survey:1: column 'constraint_message::English (en)'") for line in lines)
+    assert any(line.startswith(f"{path}:survey:2: start: surveykit records this itself") for line in lines)
+
+
+def test_xls_reads_as_the_xlsx(satisfaction):
+    """The .xls copy (xlrd) gives the same questionnaire as the .xlsx (openpyxl)."""
+    other = import_xlsform(FORMS / "satisfaction_zh_en.xls")
+    assert other.yaml.splitlines()[1:] == satisfaction.yaml.splitlines()[1:]
+
+
+def test_cli_import_writes_a_questionnaire_that_validates(tmp_path):
+    out = tmp_path / "q.yaml"
+    result = CliRunner().invoke(xlsform_group, ["import", str(SATISFACTION), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "dealer_visit, 3 pages, 15 answer variables, languages zh, en" in result.stdout
+    assert f"warning: {SATISFACTION}:choices:4:" in result.stderr
+    assert load_questionnaire(out).survey == "dealer_visit"
+
+
+def test_cli_import_to_stdout():
+    result = CliRunner().invoke(xlsform_group, ["import", str(SATISFACTION)])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("# Imported from satisfaction_zh_en.xlsx")
+    assert "survey: dealer_visit" in result.stdout
+
+
+# ---- unsupported rows -------------------------------------------------------------------------
+
+UNSUPPORTED = [
+    (3, "type geopoint has no equivalent"),
+    (4, "type image has no equivalent"),
+    (5, "type audio has no equivalent"),
+    (6, "type barcode has no equivalent"),
+    (7, "type calculate has no equivalent"),
+    (8, "type begin_repeat has no equivalent (a repeat 'children'; its 1 rows are left out)"),
+    (12, "relevant 'count-selected(${topics}) > 1' cannot be translated: count-selected() has no equivalent"),
+    (13, "choice_filter 'region = ${respondent}' has no equivalent"),
+    (14, "default '30' has no equivalent"),
+]
+
+
+def test_unsupported_rows_are_all_listed_and_the_import_fails(tmp_path):
+    path = FORMS / "unsupported.xlsx"
+    out = tmp_path / "q.yaml"
+    result = CliRunner().invoke(xlsform_group, ["import", str(path), "-o", str(out)])
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    for row, message in UNSUPPORTED:
+        assert any(line.startswith(f"{path}:survey:{row}: {message}") for line in lines), (row, lines)
+    assert "--skip-unsupported" in result.stderr
+    assert not out.exists()
+    assert "Traceback" not in result.output
+
+
+def test_skip_unsupported_imports_the_rest_with_each_row_as_a_warning(tmp_path):
+    path = FORMS / "unsupported.xlsx"
+    out = tmp_path / "q.yaml"
+    result = CliRunner().invoke(xlsform_group, ["import", str(path), "-o", str(out), "--skip-unsupported"])
+    assert result.exit_code == 0, result.output
+    for row, message in UNSUPPORTED:
+        assert f"warning: {path}:survey:{row}: {message}" in result.stderr
+    q = load_questionnaire(out)
+    assert [qq.id for qq in q.questions()] == ["respondent", "topics", "many", "city", "age"]
+    assert q.question("many").visible_if is None  # the untranslated condition is left out, and said so
+    assert q.languages == ("en",)  # plain `label` columns in English words
+
+
+# ---- what the specification refuses ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("malformed_no_name", "survey:2: a text row needs a name"),
+        ("malformed_duplicate_column", "survey:1: duplicate column 'Label' (columns C and D)"),
+        ("malformed_unknown_type", "survey:2: unknown type 'textt'"),
+        ("malformed_undefined_list", "survey:2: choice list 'nolist' is not defined on the choices sheet"),
+        ("malformed_unclosed_group", "survey:2: begin group 'g' is never closed"),
+    ],
+)
+def test_spec_violations_are_refused_at_their_row(name, expected):
+    path = FORMS / f"{name}.xlsx"
+    with pytest.raises(XLSFormError) as exc:
+        import_xlsform(path, skip_unsupported=True)  # not something --skip-unsupported lets through
+    assert f"{path}:{expected}" in _messages(exc)
+
+
+@pytest.mark.parametrize(
+    ("survey", "choices", "expected"),
+    [
+        ([["type", "name", "label"], ["end group", "", ""]], None, "survey:2: end group without a begin group"),
+        (
+            [["type", "name", "label"], ["text", "q1", "A"], ["integer", "q1", "B"]],
+            None,
+            "survey:3: name 'q1' is used twice (rows 2 and 3)",
+        ),
+        ([["type", "name", "label"], ["text", "1st", "A"]], None, "survey:2: name '1st' is not valid"),
+        ([["type", "name", "label"], ["select_one", "q1", "A"]], None, "needs the name of a choice list"),
+        (
+            [["type", "name", "label"], ["select_one yn", "q1", "A"]],
+            [["list_name", "name", "label"], ["yn", "y", "Yes"], ["yn", "y", "Yes again"]],
+            "choices:3: list 'yn' has the choice 'y' twice (rows 2 and 3)",
+        ),
+        ([["type", "name", "label"], ["text", "q1", ""]], None, "survey:2: question 'q1' has no label"),
+        ([["name", "label"], ["q1", "A"]], None, "survey:1: the survey sheet has no 'type' column"),
+        (
+            [["type", "name", "label"], ["begin group", "g", "G"], ["end repeat", "", ""], ["end group", "", ""]],
+            None,
+            "survey:3: end repeat closes begin group 'g' (row 2)",
+        ),
+    ],
+)
+def test_more_spec_violations(tmp_path, survey, choices, expected):
+    path = _write(tmp_path / "f.xlsx", survey, choices)
+    with pytest.raises(XLSFormError) as exc:
+        import_xlsform(path, skip_unsupported=True)
+    assert any(expected in m for m in _messages(exc)), _messages(exc)
+
+
+def test_no_survey_sheet(tmp_path):
+    book = openpyxl.Workbook()
+    assert book.active is not None
+    book.active.title = "Sheet1"
+    book.save(tmp_path / "f.xlsx")
+    with pytest.raises(XLSFormError, match="needs a sheet named 'survey'"):
+        import_xlsform(tmp_path / "f.xlsx")
+
+
+# ---- what the specification allows ----------------------------------------------------------
+
+
+def test_generous_spellings(tmp_path):
+    """Aliases and spellings found in public forms: sheet and column case, select one, or_other, begin_group."""
+    path = _write(
+        tmp_path / "f.xlsx",
+        [
+            ["TYPE", "NAME", "Label::English", "Label::中文", "RELEVANT", "appearance"],
+            ["begin_group", "g1", "Group", "组", "", "field-list"],
+            ["select one yn", "likes", "Do you like it?", "喜欢吗？"],
+            ["select_multiple feat or_other", "feat", "Which features?", "哪些功能？", "${likes} = 'Y'"],
+            ["add integer prompt", "n", "How many?", "多少？", "selected(${feat}, 'fast') or ${likes} != ''"],
+            ["end_group"],
+        ],
+        [
+            ["list name", "name", "label::English", "label::中文"],
+            ["yn", "Y", "Yes", "是"],
+            ["yn", "N", "No", "否"],
+            ["feat", "fast", "Fast", "快"],
+        ],
+    )
+    result = import_xlsform(path)
+    q = result.questionnaire
+    assert q.languages == ("en", "zh")
+    assert [qq.id for qq in q.questions()] == ["likes", "feat", "feat_other_text", "n"]
+    assert str(q.question("feat").visible_if) == "likes == 'y'"  # the code renamed in the condition too
+    # ${likes} != '' (answered): one of its options chosen
+    assert str(q.question("n").visible_if) == "'fast' in feat or likes == 'y' or likes == 'n'"
+    assert [o.code for o in q.question("feat").options] == ["fast", "other"]
+    assert str(q.question("feat_other_text").visible_if) == "'other' in feat"
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("label::zh-CN", ("zh",)),
+        ("label::Chinese (zh-Hans)", ("zh",)),
+        ("label::English (en-GB)", ("en",)),
+        ("label::英文", ("en",)),
+    ],
+)
+def test_language_columns(tmp_path, header, expected):
+    path = _write(tmp_path / "f.xlsx", [["type", "name", header], ["text", "q1", "A"]])
+    assert import_xlsform(path).questionnaire.languages == expected
+
+
+def test_a_language_surveykit_lacks_is_unsupported(tmp_path):
+    path = _write(
+        tmp_path / "f.xlsx", [["type", "name", "label::English (en)", "label::French (fr)"], ["text", "q1", "A", "B"]]
+    )
+    with pytest.raises(XLSFormError) as exc:
+        import_xlsform(path)
+    assert any(
+        "survey:1: column 'label::French (fr)': the language 'French (fr)' has no equivalent" in m
+        for m in _messages(exc)
+    )
+    assert import_xlsform(path, skip_unsupported=True).questionnaire.languages == ("en",)
+
+
+def test_missing_translations_borrow_and_warn(tmp_path):
+    path = _write(
+        tmp_path / "f.xlsx",
+        [
+            ["type", "name", "label::English (en)", "label::Chinese (zh)"],
+            ["text", "q1", "One", "一"],
+            ["text", "q2", "Two", ""],
+        ],
+    )
+    result = import_xlsform(path)
+    assert result.questionnaire.question("q2").text.as_dict() == {"en": "Two", "zh": "Two"}
+    assert any("survey:3: label has no 'zh' text on rows 3" in str(w) for w in result.warnings)
+
+
+def test_bare_label_language_is_guessed_and_said(tmp_path):
+    path = _write(tmp_path / "f.xlsx", [["type", "name", "label"], ["text", "q1", "您的意见"]])
+    result = import_xlsform(path)
+    assert result.questionnaire.languages == ("zh",)
+    assert any("it is taken as 'zh'" in str(w) for w in result.warnings)
+    assert import_xlsform(path, language="en").questionnaire.languages == ("en",)
+
+
+@pytest.mark.parametrize(
+    ("constraint", "kind", "expected"),
+    [
+        (". > 0", "integer", {"min": 1}),
+        ("(. >= 1) and (. <= 7)", "integer", {"min": 1, "max": 7}),
+        ("100 >= .", "decimal", {"max": 100}),
+        ("regex(., '^[0-9]{11}$')", "text", {"pattern": "[0-9]{11}"}),
+    ],
+)
+def test_simple_constraints(tmp_path, constraint, kind, expected):
+    path = _write(tmp_path / "f.xlsx", [["type", "name", "label", "constraint"], [kind, "q1", "A", constraint]])
+    question = import_xlsform(path).questionnaire.question("q1")
+    for key, value in expected.items():
+        assert getattr(question, key) == value
+
+
+@pytest.mark.parametrize("constraint", [". > ${other}", ". <= today()", ". > 0 or . < -5", ". > 0.5"])
+def test_other_constraints_are_unsupported(tmp_path, constraint):
+    path = _write(
+        tmp_path / "f.xlsx",
+        [["type", "name", "label", "constraint"], ["integer", "other", "B"], ["decimal", "q1", "A", constraint]],
+    )
+    with pytest.raises(XLSFormError) as exc:
+        import_xlsform(path)
+    assert any(f"survey:3: constraint {constraint!r} cannot be translated" in m for m in _messages(exc))
+
+
+def test_a_relevant_pointing_forward_is_reported(tmp_path):
+    path = _write(
+        tmp_path / "f.xlsx",
+        [["type", "name", "label", "relevant"], ["text", "a", "A", "${b} = 'x'"], ["text", "b", "B"]],
+    )
+    with pytest.raises(XLSFormError) as exc:
+        import_xlsform(path)
+    assert any(
+        "survey:2: relevant \"${b} = 'x'\" cannot be translated: ${b} is not an earlier question" in m
+        for m in _messages(exc)
+    )
+
+
+def test_ungrouped_questions_between_groups_make_pages(tmp_path):
+    path = _write(
+        tmp_path / "f.xlsx",
+        [
+            ["type", "name", "label", "relevant", "appearance"],
+            ["integer", "a", "A"],
+            ["begin group", "outer", "Outer", "${a} > 1"],
+            ["text", "b", "B"],
+            ["begin group", "inner", "Inner", "${a} > 2"],
+            ["text", "c", "C"],
+            ["end group"],
+            ["text", "d", "D"],
+            ["end group"],
+            ["text", "e", "E"],
+        ],
+    )
+    q = import_xlsform(path).questionnaire
+    assert [(s.id, [x.id for x in s.questions], str(s.visible_if or "")) for s in q.screens()] == [
+        ("page_1", ["a"], ""),
+        ("outer", ["b"], "a > 1"),
+        ("inner", ["c"], "a > 1 and a > 2"),  # a group inside a group that is not a field-list: a page of its own
+        ("outer_2", ["d"], "a > 1"),
+        ("page_2", ["e"], ""),
+    ]
+
+
+# ---- hostile files ------------------------------------------------------------------------------
+
+
+def _problem(path: Path) -> str:
+    result = CliRunner().invoke(xlsform_group, ["import", str(path)])
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)  # a message and exit 1, not an exception
+    assert "Traceback" not in result.output
+    return result.stderr
+
+
+def test_a_renamed_text_file(tmp_path):
+    path = tmp_path / "form.xlsx"
+    path.write_text("type,name,label\ntext,q1,Hello\n", encoding="utf-8")
+    assert f"{path}: is not a spreadsheet" in _problem(path)
+
+
+def test_a_renamed_yaml_as_xls(tmp_path):
+    path = tmp_path / "form.xls"
+    shutil.copy(Path("questionnaires/recovery.yaml"), path)
+    assert "is not a spreadsheet" in _problem(path)
+
+
+@pytest.mark.parametrize("data", [b"", b"PK\x03\x04garbage", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600])
+def test_damaged_containers(tmp_path, data):
+    path = tmp_path / "form.xlsx"
+    path.write_bytes(data)
+    assert "form.xlsx: " in _problem(path)
+
+
+def test_a_zip_that_is_not_a_workbook(tmp_path):
+    path = tmp_path / "form.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("hello.txt", "hello")
+    assert "is a zip file but not an .xlsx workbook" in _problem(path)
+
+
+def test_a_truncated_workbook(tmp_path):
+    path = tmp_path / "form.xlsx"
+    path.write_bytes(SATISFACTION.read_bytes()[:3000])
+    assert "is not a readable .xlsx workbook" in _problem(path)
+
+
+def test_a_zip_bomb_is_refused_before_inflating(tmp_path):
+    """A sheet that unpacks past the limit is refused from the zip directory alone."""
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(SATISFACTION) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as bomb:
+        for item in source.infolist():
+            bomb.writestr(item, source.read(item))
+        with bomb.open("xl/media/padding.bin", "w") as member:
+            chunk = b"\0" * (1 << 20)
+            for _ in range(MAX_UNPACKED_BYTES // len(chunk) + 1):
+                member.write(chunk)
+    assert path.stat().st_size < 1_000_000
+    assert "unpacks to" in _problem(path)
+
+
+def test_a_zip_whose_directory_lies_about_sizes(tmp_path):
+    """A member that inflates to more than its directory entry says fails zipfile's own size check."""
+    data = io.BytesIO()
+    with zipfile.ZipFile(SATISFACTION) as source, zipfile.ZipFile(data, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            out.writestr(item, source.read(item))
+    raw = bytearray(data.getvalue())
+    start = raw.find(b"PK\x01\x02")
+    while start != -1:  # every central-directory entry claims 10 bytes unpacked
+        raw[start + 24 : start + 28] = struct.pack("<I", 10)
+        start = raw.find(b"PK\x01\x02", start + 4)
+    path = tmp_path / "liar.xlsx"
+    path.write_bytes(bytes(raw))
+    assert f"{path}: is not a readable .xlsx workbook" in _problem(path)
+
+
+@pytest.fixture(scope="module")
+def million_empty_rows(tmp_path_factory) -> Path:
+    """The satisfaction form with a million formatted empty rows after its survey rows."""
+    path = tmp_path_factory.mktemp("million") / "million.xlsx"
+    with zipfile.ZipFile(SATISFACTION) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                head, tail = data.split(b"</sheetData>")
+                rows = b"".join(b'<row r="%d" ht="15" customHeight="1"/>' % r for r in range(40, 1_000_040))
+                data = head + rows + b"</sheetData>" + tail
+            out.writestr(item, data)
+    return path
+
+
+def test_a_million_empty_rows_stop_after_the_empty_run(million_empty_rows, satisfaction, monkeypatch):
+    """Reading stops after EMPTY_RUN empty rows (benchmarks/bench_xlsform.py measures the time)."""
+    seen = []
+    original = workbook._text
+    monkeypatch.setattr(workbook, "_text", lambda value: seen.append(value) or original(value))
+    result = import_xlsform(million_empty_rows)
+    assert result.yaml.splitlines()[1:] == satisfaction.yaml.splitlines()[1:]
+    assert len(seen) < 2000  # the form's cells and a run of empty rows, not a million rows
+
+
+def test_a_file_that_does_not_exist(tmp_path):
+    assert "cannot read the file" in _problem(tmp_path / "missing.xlsx")
