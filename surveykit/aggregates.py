@@ -257,7 +257,11 @@ def rebuild(engine: Engine, survey: str | None = None) -> int:
         ).group_by(*keys)
         a = response_aggregates.c
         into = [a.survey, a.unit_field, a.unit, a.variable, a.points, a.day, *(a[k] for k in COUNTS)]
-        return int(conn.execute(sa.insert(response_aggregates).from_select(into, select)).rowcount)
+        conn.execute(sa.insert(response_aggregates).from_select(into, select))
+        count = sa.select(sa.func.count()).select_from(response_aggregates)  # psycopg reports no rowcount here
+        if survey is not None:
+            count = count.where(response_aggregates.c.survey == survey)
+        return int(conn.execute(count).scalar_one())
 
 
 def _branch(t: Tracked, version_id: int, field: str, unit: Any, day: Any) -> sa.Select[Any]:
