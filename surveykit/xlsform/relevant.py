@@ -355,9 +355,11 @@ def _render(node: Node, parent: int) -> str:
         text, level = f"{_quote(node.code)} {'not in' if node.negate else 'in'} {node.name.name}", 4
     elif isinstance(node, Name):
         text, level = node.name, 5
-    else:
+    elif isinstance(node, Literal):
         value = node.value
         text, level = (_number_text(value) if isinstance(value, float) else _quote(value)), 5
+    else:  # the text operators of alerts (has_theme, contains_any), never in visible_if
+        raise Untranslatable(f"{type(node).__name__} has no XLSForm equivalent")
     return f"({text})" if level < parent else text
 
 
@@ -382,8 +384,10 @@ def _xpath_bool(node: Node, parent: int) -> str:
     elif isinstance(node, Name):
         # surveykit: true when answered and not zero
         text, level = f"${{{node.name}}} != '' and ${{{node.name}}} != 0", 2
-    else:
+    elif isinstance(node, Literal):
         text, level = _xpath_value(node), 4
+    else:  # the text operators of alerts (has_theme, contains_any), never in visible_if
+        raise Untranslatable(f"{type(node).__name__} has no XLSForm equivalent")
     return f"({text})" if level < parent else text
 
 
