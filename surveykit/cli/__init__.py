@@ -10,6 +10,7 @@ cases              cases list | show | export | recovery       :mod:`.cases`
 planning           plan size | power                           :mod:`.plan`
 organisation       org import | export | unknown               :mod:`.org`
 comments           text code | discover                        :mod:`.text`
+dashboard          aggregates rebuild                          :mod:`.aggregates`
 =================  ==========================================  ===========================
 
 Exit codes: 0 success, 1 bad input (a :class:`SurveykitError`, printed without
@@ -25,7 +26,7 @@ from typing import Any
 import click
 
 from surveykit import __version__
-from surveykit.cli import cases, data, org, plan, questionnaire, store, text
+from surveykit.cli import aggregates, cases, data, org, plan, questionnaire, store, text
 from surveykit.errors import QuestionnaireError, SurveykitError
 
 __all__ = ["main"]
@@ -38,6 +39,7 @@ SECTIONS = (
     ("Planning", plan.COMMANDS),
     ("Organisation", org.COMMANDS),
     ("Comments", text.COMMANDS),
+    ("Dashboard", aggregates.COMMANDS),
 )
 
 
