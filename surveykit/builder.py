@@ -41,6 +41,7 @@ from surveykit.piping import check_pipes
 from surveykit.randomize import ShuffleReader, check_randomised_page
 from surveykit.reader import BAD, Obj, Reader
 from surveykit.screens import build_screens, build_variables
+from surveykit.text.declared import read_codeframe
 from surveykit.weights import build_weighting, design_columns, weighting_targets
 from surveykit.yamlsafe import Node
 
@@ -357,6 +358,7 @@ class Builder:
             self.r.problem(obj.at("min"), obj.sub("min"), f"min ({low}) is greater than max ({high})")
         if qtype == "multi" and options and high is not None and high > len(options):
             self.r.problem(obj.at("max"), obj.sub("max"), f"max ({high}) is more than the {len(options)} options")
+        codeframe = read_codeframe(self.r, obj) if qtype == "text" else None
         pattern = obj.get("pattern")
         if pattern is not None:
             self._pattern(obj, pattern)
@@ -388,6 +390,7 @@ class Builder:
             max=high,
             integer=obj.get("integer", True),
             pattern=pattern,
+            codeframe=codeframe,
             total=obj.get("total"),
             shuffle=shuffle,
             mirrors=obj.get("mirrors"),
@@ -483,6 +486,7 @@ class Builder:
     def _alerts(self, screens: tuple) -> tuple[Alert, ...]:
         kinds = variable_kinds(screens, self.fields)
         everything = {name: 0 for name in kinds}
+        codeframes = {q.id: q.codeframe for q in all_questions(screens) if q.codeframe is not None}
         alerts = []
         seen_ids: set[str] = set()
         for obj, _node in self.top.get("alerts", []) or []:
@@ -510,10 +514,9 @@ class Builder:
                     obj.sub("first_contact_hours"),
                     "first_contact_hours must be positive",
                 )
+            when = obj.get("when").bind_codeframes(codeframes)  # has_theme codes with its question's codeframe
             alerts.append(
-                Alert(
-                    aid, obj.get("when"), field_id, value, obj.get("priority", "normal"), float(hours), obj.get("label")
-                )
+                Alert(aid, when, field_id, value, obj.get("priority", "normal"), float(hours), obj.get("label"))
             )
         return tuple(alerts)
 

@@ -90,10 +90,12 @@ def check_conditions(
         if screen.visible_if is not None and screen.role in (None, "expectation", "importance"):
             path, node = conditions.get(screen.block or screen.id, ("pages", top))
             check_condition(reader, screen.visible_if, path, node, seen, kinds, None)
+            _refuse_text_operators(reader, screen.visible_if, path, node)
         for question in screen.questions:
             if question.visible_if is not None:
                 path, node = conditions.get(question.id, ("pages", top))
                 check_condition(reader, question.visible_if, path, node, seen, kinds, question)
+                _refuse_text_operators(reader, question.visible_if, path, node)
             for name in names_of(question):
                 seen[name] = order
             order += 1
@@ -188,11 +190,52 @@ def _check_types(
                 f"in {source!r}, {tree.code!r} is not an option of {tree.name.name!r} "
                 f"(options: {', '.join(map(repr, codes))})",
             )
+    elif isinstance(tree, (expressions.HasTheme, expressions.ContainsAny)):
+        _check_text_operator(reader, tree, source, path, node, kinds)
     elif isinstance(tree, (expressions.And, expressions.Or)):
         for part in tree.parts:
             _check_types(reader, part, source, path, node, kinds)
     elif isinstance(tree, expressions.Not):
         _check_types(reader, tree.part, source, path, node, kinds)
+
+
+def _refuse_text_operators(reader: Reader, cond: expressions.Condition, path: str, node: Node) -> None:
+    """``has_theme`` and ``contains_any`` are for alerts: the form also evaluates ``visible_if`` in the browser."""
+    for test in cond.text_operators():
+        operator = "has_theme" if isinstance(test, expressions.HasTheme) else "contains_any"
+        reader.problem(node, path, f"in {cond.source!r}, {operator!r} may only be used in alerts, not in visible_if")
+
+
+def _check_text_operator(
+    reader: Reader,
+    tree: expressions.HasTheme | expressions.ContainsAny,
+    source: str,
+    path: str,
+    node: Node,
+    kinds: dict[str, tuple[str, tuple[str, ...]]],
+) -> None:
+    """``has_theme`` needs a text question with a codeframe that has the theme; ``contains_any`` a text question."""
+    name = tree.name.name
+    if name not in kinds:
+        return  # reported as an unknown name
+    operator = "has_theme" if isinstance(tree, expressions.HasTheme) else "contains_any"
+    kind, themes = kinds[name]
+    if kind != "text":
+        reader.problem(node, path, f"in {source!r}, {operator!r} needs a text question; {name!r} is not one")
+    elif isinstance(tree, expressions.HasTheme) and not themes:
+        reader.problem(
+            node, path, f"in {source!r}, {name!r} has no codeframe; give the question codeframe: default (or a file)"
+        )
+    elif isinstance(tree, expressions.HasTheme) and tree.theme not in themes:
+        close = difflib.get_close_matches(tree.theme, themes, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f" (themes: {', '.join(themes)})"
+        offset = tree.offset + (1 if isinstance(node, Scalar) and node.style in ("'", '"') else 0)
+        reader.problem(
+            node,
+            path,
+            f"in {source!r}, {tree.theme!r} is not a theme of the codeframe of {name!r}{hint}",
+            offset if "\n" not in source else 0,
+        )
 
 
 def all_questions(screens: tuple[Screen, ...]) -> Iterator[Question]:
@@ -231,5 +274,6 @@ def variable_kinds(screens: tuple[Screen, ...], fields: dict[str, Field]) -> dic
         elif question.type == "constant_sum":
             kinds.update({f"{question.id}_{c}": ("number", ()) for c in codes})
         else:
-            kinds[question.id] = ("text", ())
+            codeframe = question.codeframe if question.type == "text" else None
+            kinds[question.id] = ("text", codeframe.theme_ids() if codeframe is not None else ())
     return kinds

@@ -8,10 +8,19 @@ A condition is parsed into a small tree and evaluated by our own code, never by
     not     := 'not' not | compare
     compare := value (('==' | '!=' | '<' | '<=' | '>' | '>=') value)?
              | STRING ('in' | 'not' 'in') NAME
+             | NAME 'has_theme' NAME
+             | NAME 'contains_any' '[' STRING (',' STRING)* ']'
     value   := NUMBER | STRING | NAME | '(' expr ')'
 
 Names are answer variables (or segment fields).  ``'code' in q`` asks whether the
 option ``code`` was ticked in the ``multi`` question ``q``.
+
+Two operators read a text answer, in alerts only (the loader refuses them in
+``visible_if``, which the form also evaluates in the browser): ``comment has_theme
+repair_quality`` holds when the comment is coded with that theme of the question's
+codeframe (:mod:`surveykit.text`; the loader binds the codeframe to the condition), and
+``comment contains_any ['投诉', '12315', 'lawyer']`` when the comment, normalised as the
+coder reads it (simplified, half-width, lower case), contains one of the words.
 
 Missing answers make a comparison *unknown*; ``and``, ``or`` and ``not`` follow
 Kleene's three-valued logic, and a condition holds only when it is known to be
@@ -24,7 +33,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -36,12 +45,13 @@ _TOKEN = re.compile(
     r"""\s*(?:
         (?P<number>-?\d+(?:\.\d+)?)
       | (?P<string>'[^'\\\n]*'|"[^"\\\n]*")
-      | (?P<op>==|!=|<=|>=|<|>|\(|\))
+      | (?P<op>==|!=|<=|>=|<|>|\(|\)|\[|\]|,)
       | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
     )""",
     re.VERBOSE,
 )
-_KEYWORDS = {"and", "or", "not", "in"}
+_KEYWORDS = {"and", "or", "not", "in", "has_theme", "contains_any"}
+TEXT_OPERATORS = ("has_theme", "contains_any")
 
 
 class ExpressionError(ValueError):
@@ -79,6 +89,24 @@ class Contains:
 
 
 @dataclass(frozen=True, slots=True)
+class HasTheme:
+    """``name has_theme theme``; ``codeframe`` is bound by the loader (:meth:`Condition.bind_codeframes`)."""
+
+    name: Name
+    theme: str
+    offset: int
+    codeframe: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ContainsAny:
+    """``name contains_any ['w1', 'w2']``; ``words`` are kept normalised."""
+
+    name: Name
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class And:
     parts: tuple[Node, ...]
 
@@ -93,7 +121,7 @@ class Not:
     part: Node
 
 
-Node = Name | Literal | Compare | Contains | And | Or | Not
+Node = Name | Literal | Compare | Contains | HasTheme | ContainsAny | And | Or | Not
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +145,16 @@ class Condition:
         """Vectorised :meth:`evaluate` over the rows of an analysis table."""
         value, known = _eval_frame(self.tree, df)
         return value & known
+
+    def text_operators(self) -> tuple[HasTheme | ContainsAny, ...]:
+        """The ``has_theme`` and ``contains_any`` tests of the condition, in order."""
+        return tuple(_walk_text(self.tree))
+
+    def bind_codeframes(self, codeframes: Mapping[str, Any]) -> Condition:
+        """The condition with each ``has_theme`` bound to the codeframe of its question (id -> codeframe)."""
+        if not self.text_operators():
+            return self
+        return Condition(self.source, _bind(self.tree, codeframes))
 
     def __str__(self) -> str:
         return self.source
@@ -206,6 +244,11 @@ class _Parser:
             self.pos += 1
             negate = True
             kind, text, offset = self.tokens[self.pos]
+        if kind == "keyword" and text in TEXT_OPERATORS:
+            self.pos += 1
+            if not isinstance(left, Name):
+                raise ExpressionError(f"{text!r} needs the id of a text question on its left", offset)
+            return self.has_theme(left) if text == "has_theme" else self.contains_any(left)
         if kind == "keyword" and text == "in":
             self.pos += 1
             if not (isinstance(left, Literal) and isinstance(left.value, str)):
@@ -218,6 +261,33 @@ class _Parser:
                 )
             return Contains(left.value, target, negate)
         return left
+
+    def has_theme(self, left: Name) -> HasTheme:
+        token = self.peek()
+        if token is None or token[0] != "name":
+            raise ExpressionError("'has_theme' needs a theme id on its right", token[2] if token else self.end)
+        self.pos += 1
+        return HasTheme(left, token[1], token[2])
+
+    def contains_any(self, left: Name) -> ContainsAny:
+        from surveykit.text.normalise import normalise
+
+        token = self.peek()
+        if not self.accept("["):
+            raise ExpressionError(
+                "'contains_any' needs a list of quoted words, e.g. ['投诉', 'lawyer']", token[2] if token else self.end
+            )
+        words = []
+        while True:
+            kind, text, offset = self.take()
+            if kind != "string" or not normalise(text[1:-1]):
+                raise ExpressionError("expected a quoted, non-empty word", offset)
+            words.append(normalise(text[1:-1]))
+            if self.accept("]"):
+                return ContainsAny(left, tuple(words))
+            if not self.accept(","):
+                token = self.peek()
+                raise ExpressionError("expected ',' or ']' in the list of words", token[2] if token else self.end)
 
     def value(self) -> Node:
         kind, text, offset = self.take()
@@ -269,13 +339,55 @@ def _collect(node: Node, found: list[Name]) -> None:
     elif isinstance(node, Compare):
         _collect(node.left, found)
         _collect(node.right, found)
-    elif isinstance(node, Contains):
+    elif isinstance(node, (Contains, HasTheme, ContainsAny)):
         found.append(node.name)
     elif isinstance(node, (And, Or)):
         for part in node.parts:
             _collect(part, found)
     elif isinstance(node, Not):
         _collect(node.part, found)
+
+
+def _walk_text(node: Node) -> list[HasTheme | ContainsAny]:
+    if isinstance(node, (HasTheme, ContainsAny)):
+        return [node]
+    if isinstance(node, (And, Or)):
+        return [found for part in node.parts for found in _walk_text(part)]
+    if isinstance(node, Not):
+        return _walk_text(node.part)
+    if isinstance(node, Compare):
+        return _walk_text(node.left) + _walk_text(node.right)
+    return []
+
+
+def _bind(node: Node, codeframes: Mapping[str, Any]) -> Node:
+    if isinstance(node, HasTheme):
+        return HasTheme(node.name, node.theme, node.offset, codeframes.get(node.name.name))
+    if isinstance(node, And):
+        return And(tuple(_bind(p, codeframes) for p in node.parts))
+    if isinstance(node, Or):
+        return Or(tuple(_bind(p, codeframes) for p in node.parts))
+    if isinstance(node, Not):
+        return Not(_bind(node.part, codeframes))
+    if isinstance(node, Compare):
+        return Compare(node.op, _bind(node.left, codeframes), _bind(node.right, codeframes))
+    return node
+
+
+def _text_test(node: HasTheme | ContainsAny, value: Any) -> bool | None:
+    """A text operator on one answer: unknown when unanswered (or, for has_theme, with no codeframe bound)."""
+    if _missing(value) or not isinstance(value, str) or not value.strip():
+        return None
+    if isinstance(node, ContainsAny):
+        from surveykit.text.normalise import normalise
+
+        text = normalise(value)
+        return any(word in text for word in node.words)
+    if node.codeframe is None:
+        return None
+    from surveykit.text.coder import coder_for
+
+    return node.theme in coder_for(node.codeframe).code(value).themes
 
 
 def _missing(value: Any) -> bool:
@@ -328,6 +440,8 @@ def _eval(node: Node, answers: Mapping[str, Any]) -> bool | None:
                 return None
         result = bool(ticked)
         return not result if node.negate else result
+    if isinstance(node, (HasTheme, ContainsAny)):
+        return _text_test(node, answers.get(node.name.name))
     if isinstance(node, And):
         values = [_eval(p, answers) for p in node.parts]
         if any(v is False for v in values):
@@ -399,6 +513,11 @@ def _eval_frame(node: Node, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         known = values.notna().to_numpy()
         ticked = values.fillna(0).to_numpy(dtype=float) != 0
         return (~ticked if node.negate else ticked) & known, known
+    if isinstance(node, (HasTheme, ContainsAny)):
+        column = df[node.name.name] if node.name.name in df.columns else pd.Series([None] * n, dtype=object)
+        outcomes = [_text_test(node, value) for value in column.tolist()]
+        known = np.array([o is not None for o in outcomes], bool)
+        return np.array([o is True for o in outcomes], bool), known
     if isinstance(node, (And, Or)):
         parts = [_eval_frame(p, df) for p in node.parts]
         if isinstance(node, And):

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Literal, overload
 
 from surveykit.expressions import Condition
+from surveykit.text.codeframe import Codeframe
 
 METADATA_COLUMNS = (
     "response_id",
@@ -180,6 +181,7 @@ class Question:
     pair: str | None = None
     role: str | None = None
     mirrors: str | None = None  # mirror survey: the customer item whose expectation this restates
+    codeframe: Codeframe | None = None  # a text question: the codeframe its answers are coded with
     shuffle: Shuffle | None = None  # randomised rows (matrix) or options (choice, multi)
 
     @property

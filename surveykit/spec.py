@@ -94,6 +94,11 @@ QUESTION_KEYS: dict[str, tuple[Key, ...]] = {
         Key("min", "int", doc="fewest characters"),
         Key("max", "int", doc="most characters (default 2000)"),
         Key("pattern", "string", doc="a regular expression the whole answer must match"),
+        Key(
+            "codeframe",
+            "string",
+            doc="code the answers into themes: 'default' (the dealer codeframe) or a codeframe .yaml beside this file",
+        ),
     ),
     "date": _common(Key("min", "date"), Key("max", "date")),
     "constant_sum": _common(_OPTIONS, Key("total", "number", True, "the points to share, e.g. 100")),
