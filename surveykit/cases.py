@@ -41,7 +41,9 @@ survey: a top-2-box answer on its satisfaction scale (9–10 for a 0–10 questi
 
 Department users see the cases of their department only: every function that
 reads or changes one case takes ``scope`` (the user's department, None for an
-admin) and answers :class:`CaseNotFound` for a case outside it.
+admin) and answers :class:`CaseNotFound` for a case outside it.  A manager's scope is a
+:class:`UnitScope` (the unit codes of :func:`surveykit.org.scope_units`): the cases whose
+dealer, or whose response's branch, is one of them.
 
 Why one module of about 880 lines (660 before ruff format spread the long calls
 over several lines): the state machine, the history, overdue
@@ -426,26 +428,48 @@ def _case(row: Any) -> Case:
     return Case(**{name: m[name] for name in _CASE_FIELDS})
 
 
-def _select_case(conn: Connection, case_id: int, scope: str | None, *, lock: bool = False) -> Case:
+@dataclass(frozen=True, slots=True)
+class UnitScope:
+    """A manager's cases: those whose dealer, or whose response's branch, is one of ``codes`` (unit ids)."""
+
+    codes: frozenset[str]
+
+
+Scope = str | UnitScope | None
+
+
+def _scope_clause(scope: Scope) -> list[Any]:
+    """The WHERE terms that keep the cases of ``scope``: a department's, or a manager's units'."""
+    if scope is None:
+        return []
+    c = cases.c
+    if isinstance(scope, UnitScope):
+        codes = sorted(scope.codes)
+        by_branch = sa.select(responses.c.response_id).where(responses.c.fields["branch"].as_string().in_(codes))
+        return [sa.or_(c.dealer.in_(codes), c.response_id.in_(by_branch))]
+    return [c.department == scope]
+
+
+def _select_case(conn: Connection, case_id: int, scope: Scope, *, lock: bool = False) -> Case:
     if not isinstance(case_id, int) or isinstance(case_id, bool):
         raise CaseNotFound(f"no case {case_id!r}")
-    stmt = sa.select(cases).where(cases.c.id == case_id)
+    stmt = sa.select(cases).where(cases.c.id == case_id, *_scope_clause(scope))
     if lock and conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(of=cases)
     found = conn.execute(stmt).first()
-    # another department's case answers exactly like a missing one
-    if found is None or (scope is not None and found.department != scope):
-        raise CaseNotFound(f"no case #{case_id}" + (f" in department {scope!r}" if scope is not None else ""))
+    # a case of another department or unit answers exactly like a missing one
+    if found is None:
+        raise CaseNotFound(f"no case #{case_id}" + (" in scope" if scope is not None else ""))
     return _case(found)
 
 
-def get_case(engine: Engine, case_id: int, *, scope: str | None = None) -> Case:
+def get_case(engine: Engine, case_id: int, *, scope: Scope = None) -> Case:
     """One case; :class:`CaseNotFound` if it does not exist or lies outside ``scope`` (a department)."""
     with engine.connect() as conn:
         return _select_case(conn, case_id, scope)
 
 
-def events_of(engine: Engine, case_id: int, *, scope: str | None = None) -> list[CaseEvent]:
+def events_of(engine: Engine, case_id: int, *, scope: Scope = None) -> list[CaseEvent]:
     """A case's history, oldest first."""
     e = case_events.c
     with engine.connect() as conn:
@@ -456,7 +480,7 @@ def events_of(engine: Engine, case_id: int, *, scope: str | None = None) -> list
 
 def _filters(
     *,
-    scope: str | None,
+    scope: Scope,
     dealer: str | None,
     department: str | None,
     state: str | None,
@@ -465,9 +489,7 @@ def _filters(
     now: dt.datetime,
 ) -> list[Any]:
     c = cases.c
-    where: list[Any] = []
-    if scope is not None:
-        where.append(c.department == scope)
+    where: list[Any] = _scope_clause(scope)
     if dealer:
         where.append(c.dealer == dealer)
     if department:
@@ -493,7 +515,7 @@ def _filters(
 def list_cases(
     engine: Engine,
     *,
-    scope: str | None = None,
+    scope: Scope = None,
     dealer: str | None = None,
     department: str | None = None,
     state: str | None = None,
@@ -523,15 +545,14 @@ def list_cases(
         return [_case(r) for r in conn.execute(stmt)]
 
 
-def filter_values(engine: Engine, *, scope: str | None = None) -> dict[str, list[str]]:
+def filter_values(engine: Engine, *, scope: Scope = None) -> dict[str, list[str]]:
     """The dealers and departments that occur in the cases visible in ``scope`` (for the board's filters)."""
     c = cases.c
     out = {}
     with engine.connect() as conn:
         for name, column in (("dealer", c.dealer), ("department", c.department)):
             stmt = sa.select(column).distinct().where(column.is_not(None)).order_by(column)
-            if scope is not None:
-                stmt = stmt.where(c.department == scope)
+            stmt = stmt.where(*_scope_clause(scope))
             out[name] = [str(v) for v in conn.execute(stmt).scalars()]
     return out
 
@@ -627,7 +648,7 @@ def move(
     root_cause: str | None = None,
     department: str | None = None,
     expected: str | None = None,
-    scope: str | None = None,
+    scope: Scope = None,
     now: dt.datetime | None = None,
 ) -> Case:
     """Move a case to the state ``to`` and record who did it, when, and the note.
@@ -657,7 +678,7 @@ def move(
             raise CaseConflict(f"case #{case_id} is now {case.state!r}, not {expected!r}: someone moved it meanwhile")
         if department is not None and to != "assigned" and department != case.department:
             raise TransitionRefused("the department is chosen when the case is assigned", "department_now")
-        if department is not None and scope is not None and department != scope:
+        if department is not None and isinstance(scope, str) and department != scope:
             raise TransitionRefused(
                 "a department user cannot hand a case to another department", "department_not_yours"
             )
@@ -691,7 +712,7 @@ def add_note(
     actor: str,
     note: str,
     contact: bool = False,
-    scope: str | None = None,
+    scope: Scope = None,
     now: dt.datetime | None = None,
 ) -> Case:
     """Add a note to a case's history; ``contact=True`` records a contact with the customer.
@@ -764,7 +785,7 @@ def send_recovery(
     q: Questionnaire,
     *,
     actor: str,
-    scope: str | None = None,
+    scope: Scope = None,
     expires_days: int = 30,
     now: dt.datetime | None = None,
 ) -> Invitation:
@@ -844,7 +865,7 @@ def cases_frame(
     *,
     survey: str | None = None,
     lang: str = "en",
-    scope: str | None = None,
+    scope: Scope = None,
     now: dt.datetime | None = None,
 ) -> pd.DataFrame:
     """Every case (of ``survey``, in ``scope``) as a table with the columns :data:`CASE_COLUMNS`.

@@ -1,8 +1,10 @@
 """The admin pages: login, surveys and versions, response counts, completion, CSV download.
 
-Every page but the login needs a login, and the survey pages (answers, exports, report)
-the admin role (:mod:`webform.auth`); every state change (login, logout) is a POST with a
-CSRF token (CSRFProtect).
+Every page but the login needs a login; which roles may open which page, and the units a
+manager sees on it, are decided in one place, :mod:`webform.scope` (the survey pages: admins,
+analysts and managers, each page narrowed to the manager's units).  Every state change (login,
+logout) is a POST with a CSRF token (CSRFProtect).  Unit codes are shown as names
+(:mod:`webform.names`).
 """
 
 from __future__ import annotations
@@ -18,14 +20,16 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from surveykit import export, storage
 from surveykit.model import Questionnaire
-from webform import auth, db
+from webform import auth, db, scope
 from webform.admin_pages import language_context
 from webform.admin_pages import render_page as _page
-from webform.auth import login_required, role_required
+from webform.auth import login_required
 from webform.errors import error_response, fail
 from webform.i18n import UI_LANGUAGES, choose_language, translate
+from webform.names import field_label
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp.before_app_request(scope.enforce)  # the app's one access check, for every route (webform.scope)
 bp.before_request(language_context)
 
 _MAX_FIELD = 1024
@@ -91,8 +95,9 @@ def index() -> BaseResponse:
     lang = g.lang
     surveys = []
     for survey_id, (q, _version_id) in sorted(db.registry().current.items()):
-        started, _submitted = db.draft_counts(survey_id)
-        total = sum(v["responses"] for v in db.versions(survey_id))
+        started, _submitted = scope.draft_counts(survey_id) or db.draft_counts(survey_id)
+        scoped = scope.response_counts(survey_id)
+        total = sum(scoped.values()) if scoped is not None else sum(v["responses"] for v in db.versions(survey_id))
         surveys.append(
             {"id": survey_id, "title": q.title.best(lang), "version": q.version, "responses": total, "started": started}
         )
@@ -108,16 +113,15 @@ def _duration(seconds: float | None, lang: str) -> str:
 
 
 def survey_stats(q: Questionnaire, lang: str) -> dict[str, Any]:
-    """Counts for the survey page: responses, by segment field, completion rate, median duration."""
-    df = storage.responses_frame(db.engine(), q)
-    started, submitted = db.draft_counts(q.survey)
+    """Counts for the survey page (in the user's scope): responses, by segment field, completion rate, median duration."""
+    df = scope.filter_frame(storage.responses_frame(db.engine(), q))
+    started, submitted = scope.draft_counts(q.survey) or db.draft_counts(q.survey)
     segments = []
     for f in q.fields:
-        labels = {code: text.best(lang) for code, text in f.values}
         rows = []
         for value, count in df[f.id].value_counts(dropna=False).items() if len(df) else ():
             missing = value is None or (isinstance(value, float) and math.isnan(value))
-            shown = translate("missing", lang) if missing else labels.get(value, str(value))
+            shown = translate("missing", lang) if missing else field_label(f.id, str(value), lang, [q])
             rows.append((shown, int(count)))
         segments.append({"label": f.label.best(lang), "rows": rows})
     median = float(df["duration_s"].median()) if len(df) and df["duration_s"].notna().any() else None
@@ -131,8 +135,17 @@ def survey_stats(q: Questionnaire, lang: str) -> dict[str, Any]:
     }
 
 
+def _versions(survey_id: str) -> list[dict[str, Any]]:
+    """The survey's versions, with the responses in the user's scope for a manager."""
+    found = db.versions(survey_id)
+    scoped = scope.response_counts(survey_id)
+    if scoped is not None:
+        found = [{**v, "responses": scoped.get(v["id"], 0)} for v in found]
+    return found
+
+
 @bp.get("/s/<survey_id>")
-@role_required("admin")
+@login_required
 def survey(survey_id: str) -> BaseResponse:
     q = _survey(survey_id)
     lang = g.lang
@@ -140,7 +153,7 @@ def survey(survey_id: str) -> BaseResponse:
         "admin/survey.html",
         q=q,
         title=q.title.best(lang),
-        versions=db.versions(survey_id),
+        versions=_versions(survey_id),
         stats=survey_stats(q, lang),
         report_url=url_for("admin.report", survey_id=survey_id),
         respondent_url=url_for("survey.start", survey_id=survey_id, _external=True),
@@ -165,13 +178,13 @@ def _content_language(q: Questionnaire) -> str | None:
 
 
 @bp.get("/s/<survey_id>/responses.<fmt>")
-@role_required("admin")
+@login_required
 def responses_file(survey_id: str, fmt: str) -> BaseResponse:
     """The responses in any export format, labelled in the admin's language (see surveykit.export)."""
     if fmt not in _FORMATS:
         fail(404)
     q = _survey(survey_id)
-    df = storage.responses_frame(db.engine(), q)
+    df = scope.filter_frame(storage.responses_frame(db.engine(), q))
     buffer = io.BytesIO()
     with warnings.catch_warnings():  # returned as a list as well: logged, never fatal here
         warnings.simplefilter("ignore")
@@ -183,7 +196,7 @@ def responses_file(survey_id: str, fmt: str) -> BaseResponse:
 
 
 @bp.get("/s/<survey_id>/report")
-@role_required("admin")
+@login_required
 def report(survey_id: str) -> BaseResponse:
     """The management report of the stored responses, in the admin's language (analysis.report)."""
     from analysis.report import TooFewResponses, report_from_store
@@ -197,7 +210,7 @@ def report(survey_id: str) -> BaseResponse:
             status=409,
             q=q,
             title=q.title.best(g.lang),
-            versions=db.versions(survey_id),
+            versions=_versions(survey_id),
             stats=survey_stats(q, g.lang),
             report_url=None,
             error=translate("report_needs_data", g.lang),

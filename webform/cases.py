@@ -1,9 +1,11 @@
-"""The case board and the case pages, under ``/admin/cases``: for admins and department users (:func:`_case_worker`).
+"""The case board and the case pages, under ``/admin/cases``: who may open them is decided in :mod:`webform.scope`.
 
-An admin sees every case; a department user only the cases of their
-department: another department's case answers 404 on every route (view, move,
+An admin and an analyst (who reads, never changes) see every case; a department user only the
+cases of their department, and a manager only those of their units (:func:`webform.scope.case_scope`):
+another department's or unit's case answers 404 on every route (view, move,
 note, recovery link, export), exactly as a case that does not exist, and the
-board and its downloads list their own department's cases only.  Every change
+board and its downloads list the cases in scope only.  Dealers, branches and departments
+are shown by name (:mod:`webform.names`), never by code.  Every change
 is a POST with a CSRF token, followed by a redirect (POST/redirect/GET), except
 the recovery link, which is shown once on the page that made it.
 
@@ -22,15 +24,16 @@ from typing import Any
 from flask import Blueprint, Flask, Response, g, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from surveykit import cases, load_questionnaire, notify, storage
+from surveykit import cases, load_questionnaire, notify, org, storage
 from surveykit.database import utcnow
 from surveykit.errors import QuestionnaireError
 from surveykit.model import Questionnaire
-from webform import db
+from webform import db, scope
 from webform.admin_pages import language_context, render_page
-from webform.auth import View, role_required
+from webform.auth import View, login_required
 from webform.errors import fail
 from webform.i18n import LANGUAGE_NAMES, translate
+from webform.names import field_label, unit_name
 
 bp = Blueprint("cases", __name__, url_prefix="/admin/cases")
 bp.before_request(language_context)  # the ?lang= switch, as on every admin page
@@ -54,18 +57,19 @@ def init_app(app: Flask) -> None:
 
 
 def _case_worker(view: View) -> View:
-    """Admins and department users only (:func:`webform.auth.role_required`), and ``g.scope`` for the view.
+    """A logged-in user (the roles are :mod:`webform.scope`'s rules), and ``g.scope`` for the view.
 
-    ``g.scope`` is None for an admin and the department's name for a department user; a
+    ``g.scope`` is what the case queries take (:func:`webform.scope.case_scope`): None for an
+    admin or analyst, the department for a department user, the units for a manager; a
     department user without a department sees no case at all (403).
     """
 
-    @role_required("admin", "department")
+    @login_required
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if g.admin.role == "department" and not g.admin.department:
             fail(403)
-        g.scope = None if g.admin.role == "admin" else g.admin.department
+        g.scope = scope.case_scope()
         return view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]
@@ -95,7 +99,7 @@ def _filters() -> dict[str, Any]:
         fail(400)
     return {
         "dealer": _arg("dealer"),
-        "department": None if g.scope is not None else _arg("department"),
+        "department": None if isinstance(g.scope, str) else _arg("department"),
         "state": state or None,
         "overdue": {"yes": True, "no": False}.get(overdue),
     }
@@ -103,6 +107,20 @@ def _filters() -> dict[str, Any]:
 
 def _state(name: str) -> str:
     return cases.STATE_LABELS[name].best(g.lang)
+
+
+def _named(field: str, code: str | None) -> str:
+    """A dealer's or department's name in the reader's language (the code when nothing names it)."""
+    return field_label(field, code, g.lang)
+
+
+def _scope_label() -> str:
+    """Whose cases the board shows, when not everyone's: the department, or the manager's units by name."""
+    if isinstance(g.scope, str):
+        return _named("department", g.scope)
+    if isinstance(g.scope, cases.UnitScope):
+        return ", ".join(unit_name(u, g.lang) for u in org.user_unit_ids(db.engine(), g.admin.id))
+    return ""
 
 
 # -- the board -------------------------------------------------------------------------------------------
@@ -116,17 +134,26 @@ def board() -> BaseResponse:
     now = utcnow()
     found = cases.list_cases(engine, scope=g.scope, limit=BOARD_LIMIT + 1, now=now, **filters)
     rows = [
-        {"case": c, "state": _state(c.state), "rule": c.label_text(g.lang), "overdue": c.overdue(now)}
+        {
+            "case": c,
+            "state": _state(c.state),
+            "rule": c.label_text(g.lang),
+            "overdue": c.overdue(now),
+            "dealer": _named("dealer", c.dealer),
+            "department": _named("department", c.department),
+        }
         for c in found[:BOARD_LIMIT]
     ]
+    options = cases.filter_values(engine, scope=g.scope)
     query: dict[str, Any] = {k: v for k, v in request.args.items() if k in ("dealer", "department", "state", "overdue")}
     return render_page(
         "cases/board.html",
         rows=rows,
         more=len(found) > BOARD_LIMIT,
         limit=BOARD_LIMIT,
-        scope=g.scope,
-        options=cases.filter_values(engine, scope=g.scope),
+        scope_label=_scope_label(),
+        department_fixed=isinstance(g.scope, str),
+        options={name: [(code, _named(name, code)) for code in codes] for name, codes in options.items()},
         states=[(s, _state(s)) for s in cases.STATES],
         chosen={
             "dealer": filters["dealer"] or "",
@@ -147,14 +174,24 @@ def export(fmt: str) -> BaseResponse:
     filters = _filters()
     now = utcnow()
     found = cases.list_cases(db.engine(), scope=g.scope, now=now, **filters)
+    names = [
+        {"dealer_name": _named("dealer", c.dealer), "department_name": _named("department", c.department)}
+        for c in found
+    ]
     if fmt == "json":
         body = json.dumps(
-            [{**c.to_dict(now), "label": c.label_text(g.lang)} for c in found], ensure_ascii=False, indent=1
+            [{**c.to_dict(now), "label": c.label_text(g.lang), **n} for c, n in zip(found, names, strict=True)],
+            ensure_ascii=False,
+            indent=1,
         )
         mimetype = "application/json"
     else:
-        rows = [{**c.to_dict(now), "case_id": c.id, "label": c.label_text(g.lang)} for c in found]
-        body = "\ufeff" + cases.csv_text(rows, list(cases.CASE_COLUMNS))  # BOM: Excel reads it as UTF-8
+        rows = [
+            {**c.to_dict(now), "case_id": c.id, "label": c.label_text(g.lang), **n}
+            for c, n in zip(found, names, strict=True)
+        ]
+        columns = [*cases.CASE_COLUMNS, "dealer_name", "department_name"]
+        body = "\ufeff" + cases.csv_text(rows, columns)  # BOM: Excel reads it as UTF-8
         mimetype = "text/csv"
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="cases.{fmt}"'})
 
@@ -219,8 +256,10 @@ def _render_case(case: cases.Case, status: int = 200, **extra: Any) -> BaseRespo
         messages=messages,
         next_state=nxt,
         next_label=_state(nxt) if nxt else None,
-        scope=g.scope,
-        departments=departments,
+        department_fixed=isinstance(g.scope, str),
+        dealer_name=_named("dealer", case.dealer),
+        department_name=_named("department", case.department),
+        departments=[(d, _named("department", d)) for d in departments],
         root_causes=[(code, text.best(lang)) for code, text in cases.ROOT_CAUSES.items()],
         root_cause=cases.ROOT_CAUSES[case.root_cause].best(lang) if case.root_cause else None,
         recovery_served=recovery is not None,
@@ -270,7 +309,7 @@ def _form(name: str, limit: int = cases.MAX_NOTE + 100) -> str:
 def move(case_id: int) -> BaseResponse:
     found = _case_or_404(case_id)
     to, note = _form("to", 100), _form("note")
-    department = _form("department", 200) if g.scope is None else None
+    department = _form("department", 200) if not isinstance(g.scope, str) else None
     try:
         cases.move(
             db.engine(),
