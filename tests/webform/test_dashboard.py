@@ -58,9 +58,8 @@ def _answers(dealer: str, i: int, current: bool) -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-def dash(make_app: Any, tmp_path: Any) -> Any:
-    app = make_app(SURVEY, DASHBOARD_JOB_THREADS=1)
+def seed(app: Any) -> None:
+    """The organisation, an admin, a manager of North and the responses of :data:`PLAN` (kept on ``app``)."""
     engine = engine_of(app)
     apply_org(engine, read_org_file("org.csv", data=TREE.encode("utf-8")))
     storage.create_user(engine, "alice", PASSWORD)
@@ -85,6 +84,12 @@ def dash(make_app: Any, tmp_path: Any) -> Any:
             )
     app.raw = storage.responses_frame(engine, q)
     app.now = now
+
+
+@pytest.fixture
+def dash(make_app: Any) -> Any:
+    app = make_app(SURVEY, DASHBOARD_JOB_THREADS=1)
+    seed(app)
     return app
 
 
