@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import pandas as pd
 
-from analysis import report_gap1, report_order, report_pls
+from analysis import report_gap1, report_linked, report_order, report_pls
 from analysis import report_sections as sections
 from analysis.analyze import DEFAULT_EXCLUDE, AnalysisResult, analyze
 from analysis.gap1 import gap1 as gap1_of
@@ -76,6 +76,7 @@ def write_report(
     lost: tuple[Questionnaire, pd.DataFrame] | None = None,
     weighting: Weighting | None = None,
     mirror: tuple[Questionnaire, pd.DataFrame] | None = None,
+    customers: tuple[Questionnaire, pd.DataFrame] | None = None,
 ) -> ReportTimings:
     """Analyse ``df`` and write the report to ``path`` (and ``pdf`` if given); ``cases``, ``lost`` and
     ``mirror`` as in :func:`render_report`, ``weighting`` (margins of a ``--weights`` file) as in
@@ -94,6 +95,7 @@ def write_report(
         lost=lost,
         mirror=mirror,
         responses=df,
+        customers=customers,
     )
     Path(path).write_text(html, encoding="utf-8")
     if pdf is not None:
@@ -168,6 +170,7 @@ def report_from_store(
         lost=data.lost,
         mirror=data.mirror,
         responses=data.responses,
+        customers=data.customers,
     )
     if output is not None:
         Path(output).write_text(html, encoding="utf-8")
@@ -189,6 +192,7 @@ def render_report(
     lost: tuple[Questionnaire, pd.DataFrame] | None = None,
     mirror: tuple[Questionnaire, pd.DataFrame] | None = None,
     responses: pd.DataFrame | None = None,
+    customers: tuple[Questionnaire, pd.DataFrame] | None = None,
 ) -> tuple[str, float]:
     """The report as HTML text, and the seconds spent drawing charts.
 
@@ -196,7 +200,9 @@ def render_report(
     it holds cases of this survey; ``lost`` (the lost-customer questionnaire and its responses) adds the
     Pareto chart of why customers left to that section. ``mirror`` (a staff mirror survey of this one
     and its responses) adds gap 1 (:mod:`analysis.gap1`) beside the SERVQUAL section and to the
-    priorities; it is computed on ``responses``, the customers' table.
+    priorities; it is computed on ``responses``, the customers' table. A process audit or an employee
+    survey gets its sections from ``responses``, and with ``customers`` (a customer survey of the same
+    dealers and its responses) their links to customer satisfaction (:mod:`analysis.report_linked`).
     """
     lang = lang or q.languages[0]
     if lang not in WORDS:
@@ -227,6 +233,7 @@ def render_report(
         "servqual": [sections.servqual(q, block_id, sq, lang, charts) for block_id, sq in result.servqual.items()],
         "ipa": [sections.ipa(q, block_id, block, lang, charts) for block_id, block in result.ipa.items()],
         "kano": [sections.kano(q, block_id, kn, lang, charts) for block_id, kn in result.kano.items()],
+        **report_linked.sections(q, responses, customers, lang, charts),
         "gap1": report_gap1.section(q, mirror[0], gap1, lang, charts) if gap1 is not None and mirror else None,
         "path_model": report_pls.section(q, result.path_model, lang, charts),
         "loyalty": sections.loyalty(q, result, lang, charts),

@@ -15,6 +15,7 @@ import difflib
 import re
 from typing import Any
 
+from surveykit.checklist import build_checklist
 from surveykit.checks import IdSpace, all_questions, check_condition, check_conditions, check_screen_ids, variable_kinds
 from surveykit.mirror import MirroredItem, build_mirror
 from surveykit.model import (
@@ -353,6 +354,9 @@ class Builder:
                 )
         if qtype == "matrix" and not rows and obj.values.get("rows") not in (BAD, None):
             self.r.problem(obj.at("rows"), obj.sub("rows"), "a matrix needs at least one row")
+        checklist = None
+        if qtype == "checklist":
+            rows, options, checklist = build_checklist(self.r, self.ids, obj)
         low, high = obj.get("min"), obj.get("max")
         if low is not None and high is not None and low > high:
             self.r.problem(obj.at("min"), obj.sub("min"), f"min ({low}) is greater than max ({high})")
@@ -394,6 +398,7 @@ class Builder:
             total=obj.get("total"),
             shuffle=shuffle,
             mirrors=obj.get("mirrors"),
+            checklist=checklist,
         )
 
     def _pattern(self, obj: Obj, pattern: str) -> None:

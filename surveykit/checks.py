@@ -248,7 +248,7 @@ def names_of(question: Question | None) -> list[str]:
     """The names a condition may use for a question's answers."""
     if question is None:
         return []
-    if question.type == "matrix":
+    if question.type in ("matrix", "checklist"):
         return [row.id for row in question.rows]
     if question.type == "constant_sum":
         return [f"{question.id}_{o.code}" for o in question.options]
@@ -266,6 +266,8 @@ def variable_kinds(screens: tuple[Screen, ...], fields: dict[str, Field]) -> dic
             kinds[question.id] = ("number", ())
         elif question.type == "matrix":
             kinds.update({row.id: ("number", ()) for row in question.rows})
+        elif question.type == "checklist":
+            kinds.update({row.id: ("code", codes) for row in question.rows})
         elif question.type in ("choice", "kano"):
             kinds[question.id] = ("code", codes)
         elif question.type == "multi":

@@ -150,7 +150,7 @@ def format_names(columns: list[str] | tuple[str, ...], fmt: str) -> dict[str, st
 
 def question_columns(question: Question) -> list[str]:
     """The columns one question fills."""
-    if question.type == "matrix":
+    if question.type in ("matrix", "checklist"):
         return [row.id for row in question.rows]
     if question.type in ("multi", "constant_sum"):
         return [f"{question.id}_{o.code}" for o in question.options]

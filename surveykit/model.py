@@ -32,7 +32,8 @@ METADATA_COLUMNS = (
     "submitted_at",
     "duration_s",
 )
-QUESTION_TYPES = ("likert", "matrix", "choice", "multi", "nps", "number", "text", "date", "constant_sum")
+QUESTION_TYPES = ("likert", "matrix", "choice", "multi", "nps", "number", "text", "date", "constant_sum", "checklist")
+CHECK_CODES = ("yes", "no", "na")  # the answers to a checklist item: met, not met, not applicable
 BLOCK_TYPES = ("servqual", "kano", "importance_performance")
 KANO_CODES = ("like", "must_be", "neutral", "live_with", "dislike")
 ROLE_SUFFIX = {
@@ -149,6 +150,29 @@ class Row:
 
 
 @dataclass(frozen=True, slots=True)
+class CheckItem:
+    """How a checklist item (a standard of a process step) counts: its weight, whether it is critical, its source."""
+
+    id: str
+    weight: float = 1.0
+    critical: bool = False
+    source: Text | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Checklist:
+    """The scoring of a ``checklist`` question (one process step of an audit); see :mod:`analysis.audit`.
+
+    The step's compliance is the share of the applicable weight that is met; when a ``critical``
+    item is not met, the step scores at most ``cap`` percent (default 0: the step fails).
+    """
+
+    items: tuple[CheckItem, ...]
+    cap: float = 0.0
+    source: Text | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Question:
     """One thing a respondent answers.
 
@@ -181,6 +205,7 @@ class Question:
     pair: str | None = None
     role: str | None = None
     mirrors: str | None = None  # mirror survey: the customer item whose expectation this restates
+    checklist: Checklist | None = None  # a checklist: weights, critical items, cap; rows hold the items' text
     codeframe: Codeframe | None = None  # a text question: the codeframe its answers are coded with
     shuffle: Shuffle | None = None  # randomised rows (matrix) or options (choice, multi)
 

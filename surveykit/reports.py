@@ -37,21 +37,25 @@ class ReportData:
     lost-customer survey and its responses, None when there are none or the
     survey is that one (whose own report draws the reasons already);
     ``mirror``: the latest stored staff mirror survey of this one (``mirror_of:``,
-    for gap 1) and its responses, None when there is none or it has no responses.
+    for gap 1) and its responses, None when there is none or it has no responses;
+    ``customers``: for a process audit (checklists), the stored customer survey that rates its
+    steps, with its responses (:func:`customer_survey`).
     """
 
     responses: pd.DataFrame = field(compare=False)
     cases: pd.DataFrame | None = field(compare=False)
     lost: tuple[Questionnaire, pd.DataFrame] | None = field(compare=False)
     mirror: tuple[Questionnaire, pd.DataFrame] | None = field(default=None, compare=False)
+    customers: tuple[Questionnaire, pd.DataFrame] | None = field(default=None, compare=False)
 
 
 def report_data(engine: Engine, q: Questionnaire) -> ReportData:
     """Read the responses of ``q`` and what the report's service-recovery section needs besides them."""
     responses = responses_frame(engine, q)
     mirror = _mirror(engine, q)
+    customers = customer_survey(engine, q)
     if not sa.inspect(engine).has_table("cases"):  # a store from before cases: nothing to add, nothing written
-        return ReportData(responses, None, None, mirror)
+        return ReportData(responses, None, None, mirror, customers)
     lost = None
     if q.survey != LOST_SURVEY:
         v = survey_versions.c
@@ -63,7 +67,40 @@ def report_data(engine: Engine, q: Questionnaire) -> ReportData:
             lost_q = load_questionnaire(text)
             df = responses_frame(engine, lost_q)
             lost = (lost_q, df) if len(df) else None
-    return ReportData(responses, cases_frame(engine, survey=q.survey), lost, mirror)
+    return ReportData(responses, cases_frame(engine, survey=q.survey), lost, mirror, customers)
+
+
+def customer_survey(engine: Engine, q: Questionnaire) -> tuple[Questionnaire, pd.DataFrame] | None:
+    """For a process audit: the stored customer survey that rates most of its steps, with its responses.
+
+    A step (a checklist) is rated when the customer survey has a numeric rating named after it
+    (``<step>_p`` of an importance-performance item, or ``<step>``) and both surveys carry the
+    same first segment field (the dealer). None for any other survey, or when no stored survey
+    qualifies or has responses.
+    """
+    steps = [question.id for question in q.questions() if question.type == "checklist"]
+    if not steps or not q.fields:
+        return None
+    v = survey_versions.c
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(v.survey, v.yaml_text).order_by(v.id.desc())).all()
+    best: tuple[int, Questionnaire] | None = None
+    seen: set[str] = {q.survey}
+    for survey, text in rows:
+        if survey in seen:
+            continue
+        seen.add(survey)
+        other = load_questionnaire(text)
+        if q.fields[0].id not in {f.id for f in other.fields}:
+            continue
+        numeric = {var.name for var in other.answer_variables() if var.kind == "numeric"}
+        rated = sum(1 for step in steps if f"{step}_p" in numeric or step in numeric)
+        if rated and (best is None or rated > best[0]):
+            best = (rated, other)
+    if best is None:
+        return None
+    df = responses_frame(engine, best[1])
+    return (best[1], df) if len(df) else None
 
 
 def _mirror(engine: Engine, q: Questionnaire) -> tuple[Questionnaire, pd.DataFrame] | None:

@@ -267,6 +267,20 @@ def _question_variables(question: Question, screen: Screen, langs: tuple[str, ..
             )
             for row in question.rows
         ]
+    if question.type == "checklist":
+        return [
+            variable(
+                row.id,
+                row.label or row.text,
+                "string",
+                "nominal",
+                "checklist",
+                dimension=row.dimension,
+                value_labels=tuple((o.code, o.text) for o in question.options),
+                question=question.id,
+            )
+            for row in question.rows
+        ]
     if question.type == "nps":
         return [
             variable(

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -63,6 +64,8 @@ _KANO_PAIRS = {  # category -> (functional, dysfunctional) answer pairs that cla
     "R": [("dislike", "like"), ("neutral", "like")],
     "Q": [("like", "like"), ("dislike", "dislike")],
 }
+# Sample answers of text questions with a pattern: times of day, plate-like codes, numbers.
+_PATTERNED = ("09:15", "10:40", "11:05", "14:30", "15:50", "16:45", "A1234", "B5678", "12345", "2026")
 # In a scenario the satisfaction question loads on S with this fixed loading, so that its
 # expected index can be solved for exactly (elsewhere loadings are drawn from U(0.6, 0.85)).
 SATISFACTION_LOADING = 0.8
@@ -95,6 +98,7 @@ def simulate(
     careless: float = 0.0,
     start: dt.datetime | None = None,
     scenario: Scenario | None = None,
+    unit_shift: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """Simulate ``n`` responses with exactly the columns of ``q.variables()``.
 
@@ -116,6 +120,9 @@ def simulate(
         waves, when it lists them, replace ``fields`` of the first segment field and ``waves``.
         Row ``r`` belongs to dealer x wave cell ``r % (dealers * waves)``, so that every block
         of rows whose length is a multiple of the number of cells is balanced.
+    unit_shift : the shift of ``S`` per value of the first segment field, replacing the random
+        shifts, so that surveys simulated for the same dealers (customers, staff, audits) share
+        planted dealer levels (:mod:`surveykit.linked`); a value not in it is not shifted.
     """
     if n < 0:
         raise ValueError(f"n must be 0 or more, got {n}")
@@ -153,7 +160,10 @@ def simulate(
         draw = rng.integers(0, len(values), n)
         columns[field.id] = np.array(values, dtype=object)[draw]
         if index == 0:
-            segment_shift = rng.normal(0, 0.35, len(values))[draw]
+            shifts = rng.normal(0, 0.35, len(values))  # drawn either way: a seed keeps its stream
+            if unit_shift is not None:
+                shifts = np.array([float(unit_shift.get(v, 0.0)) for v in values])
+            segment_shift = shifts[draw]
     planted = None
     if scenario is None:
         wave_index = np.sort(rng.integers(0, len(wave_labels), n))
@@ -217,7 +227,7 @@ def simulate(
 
 
 def _columns_of(question: Question) -> list[str]:
-    if question.type == "matrix":
+    if question.type in ("matrix", "checklist"):
         return [row.id for row in question.rows]
     if question.type in ("multi", "constant_sum"):
         return [f"{question.id}_{o.code}" for o in question.options]
@@ -334,6 +344,16 @@ def _answer(
                 straight_point,
             )
         return out
+    if qtype == "checklist" and question.checklist is not None:
+        # each standard is met with a probability that rises with S (and so with the dealer's
+        # level): compliance and customer ratings go together; 5 % of visits find it not applicable
+        out = {}
+        for row, item in zip(question.rows, question.checklist.items, strict=True):
+            base = 1.4 + (0.8 if item.critical else 0.0) + rng.normal(0, 0.4)
+            met = rng.random(n) < 1 / (1 + np.exp(-(base + 0.9 * satisfaction)))
+            applicable = rng.random(n) >= 0.05
+            out[row.id] = np.where(applicable, np.where(met, "yes", "no"), "na").astype(object)
+        return out
     if qtype == "nps":
         score = np.clip(np.rint(7.6 + 2.0 * (0.8 * satisfaction + 0.6 * rng.standard_normal(n))), 0, 10)
         return {question.id: score.astype(float)}
@@ -371,8 +391,14 @@ def _answer(
         return {question.id: np.array([(first + dt.timedelta(days=int(d))).isoformat() for d in days], dtype=object)}
     if qtype == "text":
         answered = rng.random(n) < (1.0 if question.required else 0.6)
-        pick = rng.integers(0, len(_COMMENTS["en"]), n)
-        values = np.array(_COMMENTS["en"], dtype=object)[pick]
+        # a text with a pattern (a time, a code) gets the sample answers that match it, or none
+        pool = (
+            [s for s in _PATTERNED if re.fullmatch(question.pattern, s)] if question.pattern else _COMMENTS["en"]
+        )
+        if not pool:
+            return {question.id: np.full(n, None, dtype=object)}
+        pick = rng.integers(0, len(pool), n)
+        values = np.array(pool, dtype=object)[pick]
         values[~answered] = None
         return {question.id: values}
     return {question.id: np.full(n, np.nan)}
@@ -434,9 +460,9 @@ def _apply_conditions(q: Questionnaire, frame: pd.DataFrame) -> None:
 
 
 def _comment_language(q: Questionnaire, frame: pd.DataFrame) -> None:
-    """Free-text answers in the language the respondent answered in."""
+    """Free-text answers in the language the respondent answered in (a patterned answer has none)."""
     for question in q.questions():
-        if question.type != "text" or "zh" not in q.languages:
+        if question.type != "text" or question.pattern or "zh" not in q.languages:
             continue
         column = frame[question.id]
         zh = (frame["language"] == "zh").to_numpy() & column.notna().to_numpy()

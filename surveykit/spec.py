@@ -102,6 +102,11 @@ QUESTION_KEYS: dict[str, tuple[Key, ...]] = {
     ),
     "date": _common(Key("min", "date"), Key("max", "date")),
     "constant_sum": _common(_OPTIONS, Key("total", "number", True, "the points to share, e.g. 100")),
+    "checklist": _common(
+        Key("items", ("list", ("object", "checklist_item")), True, "the standards, each answered yes / no / n.a."),
+        Key("source", "text", doc="where the standards come from (a process manual, a brand standard)"),
+        Key("cap", "number", doc="the step's highest score in percent when a critical item fails (default 0)"),
+    ),
 }
 
 SECTION_KEYS: dict[str, tuple[Key, ...]] = {
@@ -172,6 +177,14 @@ OBJECT_KEYS: dict[str, tuple[Key, ...]] = {
         Key("dimension", "id"),
         Key("reverse", "bool"),
         _MIRRORS,
+    ),
+    "checklist_item": (
+        Key("id", "id", True, "the item's variable: yes, no or na"),
+        Key("text", "text", True, "the standard, as the auditor checks it"),
+        Key("label", "text"),
+        Key("weight", "number", doc="its weight in the step's compliance (default 1)"),
+        Key("critical", "bool", doc="failing it caps the step's score at the checklist's cap"),
+        Key("source", "text", doc="where this standard comes from (default: the checklist's source)"),
     ),
     "servqual_item": (
         Key("id", "id", True, "variables <id>_e and <id>_p"),

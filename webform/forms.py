@@ -377,6 +377,9 @@ def _fields_for(question: Question, lang: str) -> Iterable[tuple[str, AnswerFiel
         codes = tuple(str(p) for p in question.points)
         for row in question.rows:
             yield row.id, ChoiceAnswer(codes=codes, numeric=True, **common)
+    elif qtype == "checklist":
+        for row in question.rows:
+            yield row.id, ChoiceAnswer(codes=tuple(o.code for o in question.options), numeric=False, **common)
     elif qtype in ("choice", "kano"):
         yield question.id, ChoiceAnswer(codes=tuple(o.code for o in question.options), numeric=False, **common)
     elif qtype == "multi":

@@ -173,6 +173,24 @@ def question_view(question: Question, lang: str, dynamic: bool) -> QuestionView:
         labels = _labels(question.scale, lang)
         rows = tuple(_scale_group(row.id, _t(row.text, lang), question.points, labels) for row in question.rows)
         return QuestionView(kind="matrix", first_input=rows[0].options[0].id, rows=rows, **common)
+    if qtype == "checklist":  # one list of yes / no / n.a. per standard, shown as the rows of a matrix
+        rows = tuple(
+            GroupView(
+                name=field_name(row.id),
+                var=row.id,
+                id=f"f-{row.id}",
+                legend=_t(row.text, lang),
+                layout="list",
+                options=tuple(
+                    OptionView(o.code, o.text.best(lang), "", f"i-{row.id}-{o.code}") for o in question.options
+                ),
+                low="",
+                high="",
+                numeric=False,
+            )
+            for row in question.rows
+        )
+        return QuestionView(kind="matrix", first_input=rows[0].options[0].id, rows=rows, **common)
     if qtype in ("choice", "kano"):
         options = tuple(OptionView(o.code, o.text.best(lang), "", f"i-{qid}-{o.code}") for o in question.options)
         group = GroupView(
@@ -337,7 +355,7 @@ def values_from_answers(screen: Screen, answers: dict[str, Any]) -> dict[str, An
                     total += value
             if any(f"{qid}_{o.code}" in values for o in question.options):
                 values[f"{qid}__total"] = _num(total)
-        elif question.type == "matrix":
+        elif question.type in ("matrix", "checklist"):
             for row in question.rows:
                 if row.id in answers:
                     values[row.id] = str(answers[row.id])
@@ -385,7 +403,7 @@ def error_summary(form: ScreenForm, screen: Screen, lang: str, view: ScreenView)
             if fld.errors:
                 if href is None:
                     qv = views[question.id]
-                    if question.type == "matrix":
+                    if question.type in ("matrix", "checklist"):
                         row = next(r for r in qv.rows if r.var == fld.short_name[2:])
                         href = row.options[0].id
                     else:

@@ -24,7 +24,7 @@ from surveykit.model import Question, Questionnaire, Screen
 
 def question_variables(question: Question) -> tuple[str, ...]:
     """The answer variables a question sets, as named in the codebook."""
-    if question.type == "matrix":
+    if question.type in ("matrix", "checklist"):
         return tuple(row.id for row in question.rows)
     if question.type in ("multi", "constant_sum"):
         return tuple(f"{question.id}_{o.code}" for o in question.options)

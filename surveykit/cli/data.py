@@ -65,6 +65,15 @@ def _parse_fields(values: tuple[str, ...]) -> dict[str, list[str]]:
     metavar="S.yaml",
     help="levels and planted effects (its dealers and waves replace --field of the first field and --waves)",
 )
+@click.option(
+    "--linked",
+    "linked_seed",
+    type=int,
+    default=None,
+    metavar="SEED",
+    help="dealer levels drawn from SEED on the first field: surveys of the same dealers simulated with one SEED "
+    "(customers, staff, audits) go together dealer by dealer",
+)
 def simulate(
     file: str,
     count: int,
@@ -76,6 +85,7 @@ def simulate(
     careless: float,
     db_url: str | None,
     scenario_path: str | None,
+    linked_seed: int | None,
 ) -> None:
     """Simulate responses from a latent-variable model of the instrument."""
     from surveykit.scenario import load_scenario
@@ -83,16 +93,25 @@ def simulate(
 
     q = load(file)
     scenario = load_scenario(Path(scenario_path), q) if scenario_path is not None else None
+    field_values = _parse_fields(fields)
+    unit_shift = None
+    if linked_seed is not None and q.fields:
+        from surveykit.linked import dealer_levels
+
+        first = q.fields[0]
+        codes = field_values.get(first.id) or [c for c, _ in first.values] or [f"{first.id}_{i}" for i in range(1, 6)]
+        unit_shift = dealer_levels(codes, seed=linked_seed)
     try:
         df = run(
             q,
             count,
             seed=seed,
             missing=missing,
-            fields=_parse_fields(fields),
+            fields=field_values,
             waves=[w.strip() for w in waves.split(",") if w.strip()] or None,
             careless=careless,
             scenario=scenario,
+            unit_shift=unit_shift,
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
@@ -241,6 +260,16 @@ def export_responses(
     metavar="STAFF.yaml STAFF_DATA",
     help="a staff mirror survey (mirror_of: this one) and its responses: adds gap 1 (--db finds a stored one)",
 )
+@click.option(
+    "--customers",
+    "customer_paths",
+    nargs=2,
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    metavar="CS.yaml CS_DATA",
+    help="a customer survey of the same dealers and its responses: links an audit's or employee survey's units "
+    "to customer satisfaction (--db finds a stored one)",
+)
 def report(
     questionnaire: str,
     data: str | None,
@@ -251,6 +280,7 @@ def report(
     keep_all: bool,
     weights_path: str | None,
     mirror_paths: tuple[str, str] | None,
+    customer_paths: tuple[str, str] | None,
 ) -> None:
     """Write the management report (one self-contained HTML file) for DATA or --db."""
     from analysis.analyze import DEFAULT_EXCLUDE
@@ -277,6 +307,10 @@ def report(
             if mirror_paths:
                 staff_q = load(mirror_paths[0])
                 mirror = (staff_q, read_table(mirror_paths[1], staff_q))
+            customers = None
+            if customer_paths:
+                cs_q = load(customer_paths[0])
+                customers = (cs_q, read_table(customer_paths[1], cs_q))
             timings = write_report(
                 q,
                 df,
@@ -287,6 +321,7 @@ def report(
                 filters=f"{Path(data).name}; excluded: {', '.join(exclude) or 'none'}",
                 weighting=weighting,
                 mirror=mirror,
+                customers=customers,
             )
     except ValueError as exc:
         raise SurveykitError(str(exc)) from None

@@ -26,6 +26,7 @@ _SECONDS = {
     "date": 8,
     "constant_sum": 30,
     "kano": 7,
+    "checklist": 5,
 }
 
 
@@ -82,7 +83,7 @@ def info(file: str, lang: str | None) -> None:
         condition = f"  [if {screen.visible_if}]" if screen.visible_if else ""
         click.echo(f"\npage {number}/{len(screens)}: {screen.id}  {title}{condition}")
         for question in screen.questions:
-            answers = len(question.rows) if question.type == "matrix" else 1
+            answers = len(question.rows) if question.type in ("matrix", "checklist") else 1
             seconds += _SECONDS.get(question.type, 8) * answers
             extra = f"  [if {question.visible_if}]" if question.visible_if else ""
             text = question.text.best(lang)

@@ -1,0 +1,35 @@
+"""The report sections of the surveys that sit beside the customer surveys: process audits and the employee survey.
+
+Each reads its own responses and, when a customer survey of the same dealers is given, sets its
+unit figures beside the customers' (:mod:`analysis.audit`, :mod:`analysis.employee`). The keys of
+the returned mapping are the template's: ``audit``, ``audit_link`` (None when absent).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from analysis import report_audit
+from analysis.audit import checklists, compliance, csi_link, linkable
+from surveykit.model import Questionnaire
+
+
+def sections(
+    q: Questionnaire,
+    responses: pd.DataFrame | None,
+    customers: tuple[Questionnaire, pd.DataFrame] | None,
+    lang: str,
+    charts: Any,
+) -> dict[str, Any]:
+    """The template context of the audit and employee sections (each None when it does not apply)."""
+    out: dict[str, Any] = {"audit": None, "audit_link": None}
+    if responses is None or not len(responses):
+        return out
+    if checklists(q):
+        out["audit"] = report_audit.section(q, compliance(q, responses), lang, charts)
+        if customers is not None and len(customers[1]) and linkable(q, customers[0]):
+            link = csi_link(q, responses, customers[0], customers[1])
+            out["audit_link"] = report_audit.link_section(q, customers[0], link, lang, charts)
+    return out
