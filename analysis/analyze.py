@@ -6,7 +6,9 @@ blocks (SERVQUAL gaps, Kano categories, importance–performance), a
 segment fields (comparisons and a funnel plot), waves (the index over time),
 ``scoring:`` (category profiles), NPS questions, the overall-satisfaction
 question (loyalty) and ``model:`` (the satisfaction-index path model with its
-bootstrap and importance-performance map, :mod:`analysis.pathmodel`).
+bootstrap and importance-performance map, :mod:`analysis.pathmodel`), text questions
+with a ``codeframe:`` (themes, sentiment and their impact on satisfaction,
+:mod:`analysis.text_themes`).
 Response quality is always reported; flagged responses are excluded by
 default and the result says how many and why: speeders,
 duplicate answer vectors, and straight-liners — respondents who gave one
@@ -37,6 +39,7 @@ from analysis.order_effects import order_effects as order_effect_check
 
 # by name: AnalysisResult's field `reliability` shadows the module
 from analysis.reliability import OmegaResult, ReliabilityResult
+from analysis.text_themes import CommentThemesResult, comment_themes
 from analysis.weighted import WeightingSection, compute_weights, weigh
 from surveykit.model import Question, Questionnaire, Scoring, Weighting
 from surveykit.randomize import ORDER_SEED, item_positions
@@ -101,6 +104,7 @@ class AnalysisResult:
     notes: tuple[str, ...] = ()
     weighting: WeightingSection | None = None  # with a weighting: section or analyze(weighting=...)
     order_effects: OrderEffectResult | None = None  # when a page, block or matrix is randomised
+    comments: dict[str, CommentThemesResult] = field(default_factory=dict)  # text questions with a codeframe
 
     def summary(self) -> str:
         lines = [f"{self.survey} v{self.version}: {self.n_analysed} of {self.n_total} responses analysed"]
@@ -109,7 +113,7 @@ class AnalysisResult:
         parts: list[Any] = [self.quality, *self.reliability.values(), *self.servqual.values(), *self.kano.values()]
         for block in self.ipa.values():
             parts += [block.grid, block.derived, block.penalty_reward]
-        parts += [*self.nps.values(), self.loyalty_matrix, self.path_model, self.order_effects]
+        parts += [*self.nps.values(), self.loyalty_matrix, self.path_model, self.order_effects, *self.comments.values()]
         for part in parts:
             if part is not None and hasattr(part, "summary"):
                 lines += ["", part.summary()]
@@ -198,6 +202,18 @@ def analyze(
             "plot, the waves and the IPA means are weighted (weighting section); "
             f"not weighted: {', '.join(weighted.unweighted_sections)}"
         )
+    comments = {
+        question.id: r
+        for question in q.questions()
+        if question.type == "text" and question.codeframe is not None
+        if (
+            r := _attempt(
+                notes,
+                f"comments {question.id}",
+                partial(comment_themes, q, data, question, sat, conf_level=conf_level),
+            )
+        )
+    }
     return AnalysisResult(
         survey=q.survey,
         version=q.version,
@@ -248,6 +264,7 @@ def analyze(
             if ORDER_SEED in q.columns() and item_positions(q, 0)
             else None
         ),
+        comments=comments,
     )
 
 

@@ -20,7 +20,10 @@ list:
 * gap 1 (with a staff mirror survey): a dimension where what staff believe
   customers expect differs from what customers expect, Welch's test significant
   after Holm's adjustment: staff under- or overestimate the expectation
-  (Parasuraman, Zeithaml & Berry 1985); severity = |gap 1| / (points - 1).
+  (Parasuraman, Zeithaml & Berry 1985); severity = |gap 1| / (points - 1);
+* comment themes: a theme of a coded text question whose mentions go with a lower mean
+  overall satisfaction, Welch's test significant after Holm's adjustment over the themes
+  (:mod:`analysis.text_themes`); severity = |difference| / (points - 1).
 
 Labels come from the questionnaire (the item's short label, else its text).
 """
@@ -35,12 +38,13 @@ from surveykit.model import KanoBlock, Page
 if TYPE_CHECKING:
     from analysis.analyze import AnalysisResult
     from analysis.gap1 import Gap1Result
+    from analysis.text_themes import CommentThemesResult
     from surveykit.model import Questionnaire
 
 
 @dataclass(frozen=True, slots=True)
 class Priority:
-    kind: str  # ipa, servqual, kano, penalty, funnel, gap1_under, gap1_over
+    kind: str  # ipa, servqual, kano, penalty, funnel, gap1_under, gap1_over, comment
     subject: str  # the item, attribute or segment id
     label: str  # its label in the report's language
     severity: float  # orders the list; comparable only roughly across kinds
@@ -77,8 +81,32 @@ def improvement_priorities(
                         },
                     )
                 )
+    for comments in result.comments.values():
+        found += _comment_themes(q, comments, lang)
     found.sort(key=lambda p: -p.severity)
     return found[:limit]
+
+
+def _comment_themes(q: Questionnaire, comments: CommentThemesResult, lang: str) -> list[Priority]:
+    question = next(x for x in q.questions() if x.id == comments.question)
+    sat = next((x for x in q.questions() if x.id == comments.satisfaction), None)
+    if question.codeframe is None or sat is None or sat.scale is None or "p_holm" not in comments.impact.columns:
+        return []
+    out = []
+    for theme, row in comments.impact.iterrows():
+        if row["diff"] < 0 and row["p_holm"] < 0.05:
+            evidence: dict[str, float | str] = {
+                "mean_with": float(row["mean_with"]),
+                "mean_without": float(row["mean_without"]),
+                "n_with": int(row["n_with"]),
+                "p_holm": float(row["p_holm"]),
+                "question": comments.question,
+            }
+            label = question.codeframe.theme(str(theme)).label(lang)
+            out.append(
+                Priority("comment", str(theme), label, abs(float(row["diff"])) / (sat.scale.points - 1), evidence)
+            )
+    return out
 
 
 def _label(q: Questionnaire, block_id: str, item_id: str, lang: str) -> str:

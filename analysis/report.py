@@ -29,6 +29,7 @@ from analysis import report_sections as sections
 from analysis.analyze import DEFAULT_EXCLUDE, AnalysisResult, analyze
 from analysis.gap1 import gap1 as gap1_of
 from analysis.priorities import improvement_priorities
+from analysis.report_comments import sections as comment_sections
 from analysis.report_text import METHODS, WORDS
 from surveykit import __version__
 from surveykit.model import Questionnaire, Weighting
@@ -243,6 +244,7 @@ def render_report(
         "frequencies": sections.frequencies(q, result, lang),
         "pareto_charts": sections.pareto(q, result.frequencies, lang, charts),
         "recovery": sections.recovery(q, cases, lost, lang, charts),
+        "comments": comment_sections(q, result.comments, lang, charts),
         "notes": list(result.notes),
         "methods": METHODS,
         "questionnaire_sha256": result.questionnaire_sha256,

@@ -113,6 +113,8 @@ _OWN: dict[str, dict[str, str]] = {
         "p_kano": f"{_zh('kano_M')}：{{label}}（{{pct_M:.0f}}% 的顾客视为理所当然，Worse {{worse:.2f}}）——做不到就会引起不满",
         "p_penalty": "基本因素拖累满意度：{label}（低分惩罚 {penalty:+.2f}，p = {penalty_p:.3f}）",
         "p_funnel": f"{{label}} 的{_zh('satisfaction_index')} {{index:.1f}} 低于 99.8% 控制下限 {{lower_99_8:.1f}}（n = {{n}}）",
+        "p_comment": "评论提到“{label}”的顾客满意度更低（均值 {mean_with:.2f}，未提到者 {mean_without:.2f}，"
+        "n = {n_with}，Holm 校正 p = {p_holm:.3f}）",
         "p_gap1_under": "管理者和员工低估了客户对“{label}”的期望（差距一 {gap:+.2f}，95% CI [{ci_low:+.2f}, {ci_high:+.2f}]，"
         "员工认为 {staff:.2f}，客户实际期望 {customers:.2f}）",
         "p_gap1_over": "管理者和员工高估了客户对“{label}”的期望（差距一 {gap:+.2f}，95% CI [{ci_low:+.2f}, {ci_high:+.2f}]，"
@@ -208,6 +210,8 @@ _OWN: dict[str, dict[str, str]] = {
         "p_kano": f"{_en('kano_M')} requirement: {{label}} ({{pct_M:.0f}} % take it for granted, Worse {{worse:.2f}}) — missing it causes dissatisfaction",
         "p_penalty": "Basic factor pulling satisfaction down: {label} (penalty {penalty:+.2f}, p = {penalty_p:.3f})",
         "p_funnel": f"{{label}}: {_en('satisfaction_index').lower()} {{index:.1f}} below the 99.8 % control limit {{lower_99_8:.1f}} (n = {{n}})",
+        "p_comment": "Comments on {label} go with lower satisfaction (mean {mean_with:.2f} against {mean_without:.2f} "
+        "without, n = {n_with}, Holm-adjusted p = {p_holm:.3f})",
         "p_gap1_under": "Managers and staff underestimate what customers expect of {label} (gap 1 {gap:+.2f}, "
         "95 % CI [{ci_low:+.2f}, {ci_high:+.2f}]; staff think {staff:.2f}, customers expect {customers:.2f})",
         "p_gap1_over": "Managers and staff overestimate what customers expect of {label} (gap 1 {gap:+.2f}, "

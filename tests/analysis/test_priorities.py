@@ -131,7 +131,7 @@ def _funnel() -> SimpleNamespace:
 
 
 def _result(**parts) -> SimpleNamespace:
-    blocks = {"ipa": {}, "servqual": {}, "kano": {}, "satisfaction": None}
+    blocks = {"ipa": {}, "servqual": {}, "kano": {}, "satisfaction": None, "comments": {}}
     return SimpleNamespace(**(blocks | parts))
 
 

@@ -1,0 +1,206 @@
+"""Themes of open comments: how often each is mentioned, in what tone, and whether it drags satisfaction down.
+
+For every text question with a ``codeframe:``, :func:`comment_themes` codes each non-empty
+comment (:mod:`surveykit.text`) and computes, over the n comments:
+
+* **Frequency** of each theme, k/n, with the Wilson score interval (Wilson 1927; Agresti &
+  Coull 1998 recommend it over the Wald interval for small k or n)::
+
+      (p + z²/2n ± z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n),   p = k/n
+
+* **Theme × sentiment**: the comments of each theme counted by their sentiment *on that
+  theme* (neg, neu, pos, mixed).
+* **Impact**: among the comments, the respondents who mention a theme against those who do
+  not, on the overall-satisfaction question — the difference of means with Welch's t test,
+  t = (m1 - m0) / sqrt(s1²/n1 + s0²/n0) on the Welch–Satterthwaite degrees of freedom
+  (Welch 1947; ``scipy.stats.ttest_ind(equal_var=False)``) — and on the share of detractors
+  (NPS 0–6 when the questionnaire has an NPS question, else the bottom two points of the
+  satisfaction scale) with the pooled two-proportion z test,
+  z = (p1 - p0) / sqrt(p(1-p)(1/n1 + 1/n0)), p the pooled share (Agresti 2013, §3.1.4 as the
+  score test of a 2×2 table; its square is Pearson's X² without continuity correction).
+  Both families of p values are adjusted over the themes by Holm's step-down method
+  (Holm 1979).  A theme needs at least two comments on each side to be tested.
+
+Mentioning a theme is observational: a significant difference says the theme goes with lower
+(or higher) satisfaction, not that fixing it would raise it.  The tests are unweighted.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+from scipy import stats
+
+from analysis.segments import holm
+from surveykit.model import Question, Questionnaire
+from surveykit.text import SENTIMENTS, coder_for, mask_personal_data
+
+__all__ = ["CommentThemesResult", "comment_themes", "two_proportion_z", "wilson_interval"]
+
+MIN_GROUP = 2
+
+
+@dataclass(frozen=True, slots=True)
+class CommentThemesResult:
+    """The coded comments of one text question and the figures over them (module docstring).
+
+    ``frequencies``: per theme (codeframe order, ``other`` last) n, share, ci_low, ci_high.
+    ``sentiment``: per theme the count of each sentiment, plus an ``all`` row of the comments.
+    ``impact``: per theme (``other`` excluded) n_with, n_without, mean_with, mean_without,
+    diff, t, df, p, p_holm, detractors_with, detractors_without, share_diff, z, p_share,
+    p_share_holm (NaN where a group is too small).
+    ``coded``: per comment (indexed as the response table) its text with personal data masked
+    (:func:`surveykit.text.mask_personal_data`: the result is shown and exported), themes (a
+    tuple) and sentiment.
+    """
+
+    question: str
+    codeframe: str
+    n_comments: int
+    satisfaction: str | None
+    detractor_rule: str | None
+    frequencies: pd.DataFrame = field(compare=False)
+    sentiment: pd.DataFrame = field(compare=False)
+    impact: pd.DataFrame = field(compare=False)
+    coded: pd.DataFrame = field(compare=False)
+
+    def summary(self) -> str:
+        lines = [f"comments on {self.question!r}: {self.n_comments} coded with codeframe {self.codeframe!r}"]
+        for theme, row in self.frequencies.iterrows():
+            lines.append(
+                f"  {theme:<18} {row['n']:>5}  {100 * row['share']:5.1f}%  [{100 * row['ci_low']:.1f}, {100 * row['ci_high']:.1f}]"
+            )
+        return "\n".join(lines)
+
+
+def wilson_interval(k: int, n: int, conf_level: float = 0.95) -> tuple[float, float]:
+    """Wilson's score interval for k successes in n trials (NaN, NaN for n = 0).
+
+    >>> tuple(round(x, 4) for x in wilson_interval(3, 10))
+    (0.1078, 0.6032)
+    """
+    if n == 0:
+        return math.nan, math.nan
+    z = float(stats.norm.ppf(0.5 + conf_level / 2))
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def two_proportion_z(k1: int, n1: int, k0: int, n0: int) -> tuple[float, float]:
+    """The pooled two-proportion z test of k1/n1 against k0/n0: (z, two-sided p); NaN when undefined."""
+    if n1 == 0 or n0 == 0:
+        return math.nan, math.nan
+    pooled = (k1 + k0) / (n1 + n0)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n0))
+    if se == 0:
+        return math.nan, math.nan
+    z = (k1 / n1 - k0 / n0) / se
+    return z, float(2 * stats.norm.sf(abs(z)))
+
+
+def _detractors(q: Questionnaire, df: pd.DataFrame, sat: Question | None) -> tuple[pd.Series | None, str | None]:
+    nps = [question for question in q.questions() if question.type == "nps" and question.block is None]
+    if nps:
+        values = pd.to_numeric(df[nps[0].id], errors="coerce")
+        return values.le(6).where(values.notna()), f"{nps[0].id} 0-6"
+    if sat is not None and sat.scale is not None:
+        values = pd.to_numeric(df[sat.id], errors="coerce")
+        return values.le(2).where(values.notna()), f"{sat.id} 1-2"
+    return None, None
+
+
+def comment_themes(
+    q: Questionnaire, df: pd.DataFrame, question: Question, sat: Question | None, *, conf_level: float = 0.95
+) -> CommentThemesResult:
+    """Code ``question``'s comments in ``df`` and compute frequencies, sentiment and impact (module docstring)."""
+    if question.codeframe is None:
+        raise ValueError(f"{question.id!r} has no codeframe")
+    codeframe = question.codeframe
+    coder = coder_for(codeframe)
+    texts = df[question.id]
+    answered = texts.notna() & texts.astype(str).str.strip().ne("")
+    comments = texts[answered].astype(str)
+    cache: dict[str, tuple[tuple[str, ...], str, dict[str, str]]] = {}
+    rows = []
+    for index, text in comments.items():
+        if text not in cache:
+            coded = coder.code(text)
+            cache[text] = (coded.themes, coded.sentiment, dict(coded.theme_sentiment))
+        themes, sentiment, per_theme = cache[text]
+        rows.append((index, mask_personal_data(text), themes, sentiment, per_theme))
+    coded_frame = pd.DataFrame(
+        [(t, th, s) for _, t, th, s, _ in rows], index=[r[0] for r in rows], columns=["text", "themes", "sentiment"]
+    )
+    n = len(rows)
+    ids = codeframe.theme_ids()
+    mentions = pd.DataFrame({t: [t in r[2] for r in rows] for t in ids}, index=coded_frame.index, dtype=bool)
+    freq = []
+    for t in ids:
+        k = int(mentions[t].sum()) if n else 0
+        low, high = wilson_interval(k, n, conf_level)
+        freq.append((t, k, k / n if n else math.nan, low, high))
+    frequencies = pd.DataFrame(freq, columns=["theme", "n", "share", "ci_low", "ci_high"]).set_index("theme")
+    counts = {t: dict.fromkeys(SENTIMENTS, 0) for t in ids}
+    overall = dict.fromkeys(SENTIMENTS, 0)
+    for _, _, themes, sentiment, per_theme in rows:
+        overall[sentiment] += 1
+        for t in themes:
+            counts[t][per_theme.get(t, sentiment)] += 1
+    sentiment_frame = pd.DataFrame([*counts.values(), overall], index=[*ids, "all"], columns=list(SENTIMENTS))
+    sat_values = pd.to_numeric(df.loc[coded_frame.index, sat.id], errors="coerce") if sat is not None else None
+    detractors, rule = _detractors(q, df.loc[coded_frame.index], sat)
+    impact = _impact([t for t in ids if t != "other"], mentions, sat_values, detractors)
+    return CommentThemesResult(
+        question.id,
+        codeframe.name,
+        n,
+        sat.id if sat is not None else None,
+        rule,
+        frequencies,
+        sentiment_frame,
+        impact,
+        coded_frame,
+    )
+
+
+def _impact(
+    themes: list[str], mentions: pd.DataFrame, sat: pd.Series | None, detractors: pd.Series | None
+) -> pd.DataFrame:
+    records = []
+    for t in themes:
+        record: dict[str, float] = {}
+        if sat is not None:
+            with_, without = sat[mentions[t]].dropna(), sat[~mentions[t]].dropna()
+            record.update(n_with=len(with_), n_without=len(without))
+            record.update(
+                mean_with=with_.mean() if len(with_) else math.nan,
+                mean_without=without.mean() if len(without) else math.nan,
+            )
+            record["diff"] = record["mean_with"] - record["mean_without"]
+            record.update(t=math.nan, df=math.nan, p=math.nan)
+            if len(with_) >= MIN_GROUP and len(without) >= MIN_GROUP and (with_.var() > 0 or without.var() > 0):
+                test = stats.ttest_ind(with_, without, equal_var=False)
+                v1, v0 = with_.var() / len(with_), without.var() / len(without)
+                dof = (v1 + v0) ** 2 / (v1**2 / (len(with_) - 1) + v0**2 / (len(without) - 1))
+                record.update(t=float(test.statistic), df=float(dof), p=float(test.pvalue))
+        if detractors is not None:
+            d1, d0 = detractors[mentions[t]].dropna(), detractors[~mentions[t]].dropna()
+            record.update(
+                detractors_with=d1.mean() if len(d1) else math.nan,
+                detractors_without=d0.mean() if len(d0) else math.nan,
+            )
+            record["share_diff"] = record["detractors_with"] - record["detractors_without"]
+            z, p = (math.nan, math.nan)
+            if len(d1) >= MIN_GROUP and len(d0) >= MIN_GROUP:
+                z, p = two_proportion_z(int(d1.sum()), len(d1), int(d0.sum()), len(d0))
+            record.update(z=z, p_share=p)
+        records.append(record)
+    frame = pd.DataFrame(records, index=pd.Index(themes, name="theme"))
+    for column, adjusted in (("p", "p_holm"), ("p_share", "p_share_holm")):
+        if column in frame.columns:
+            frame[adjusted] = holm(frame[column].to_numpy(dtype=float))  # untested themes stay NaN
+    return frame

@@ -1,0 +1,164 @@
+"""analysis.text_themes and the report's comments section.
+
+The statistics are checked against statsmodels (Wilson interval, pooled two-proportion z test,
+Holm) and scipy plus the Welch–Satterthwaite formula by hand; analyze() is run on responses
+whose comments about repairs were planted with low satisfaction, and the report is read back.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import proportion_confint, proportions_ztest
+
+from analysis import analyze
+from analysis.priorities import improvement_priorities
+from analysis.report import render_report
+from analysis.text_themes import two_proportion_z, wilson_interval
+from surveykit import load_questionnaire
+from surveykit.text import coder_for
+
+SURVEY = """\
+survey: comments
+version: 1
+title: {zh: 售后意见, en: Service comments}
+languages: [zh, en]
+fields:
+  dealer: {label: {zh: 经销商, en: Dealer}}
+scales:
+  a5: {points: 5}
+pages:
+  - id: p1
+    title: {zh: 第一页, en: First}
+    questions:
+      - {id: sat_overall, type: likert, scale: a5, text: {zh: 满意吗, en: Satisfied?}}
+      - {id: recommend, type: nps, text: {zh: 推荐吗, en: Recommend?}}
+      - {id: comment, type: text, required: false, codeframe: default, label: {zh: 意见, en: Comment}, text: {zh: 意见, en: Comments}}
+"""
+REPAIR = ["修完还是有异响", "上次修的漏油又漏了", "钣金做得很粗糙", "空调没修好", "刹车片换完还是响"]
+OTHERS = ["服务顾问态度很好", "价格公道", "休息区很舒服", "预约很方便", "等了两个小时", "洗车很干净", ""]
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    path = tmp_path_factory.mktemp("q") / "comments.yaml"
+    path.write_text(SURVEY, encoding="utf-8")
+    q = load_questionnaire(path)
+    rng = np.random.default_rng(7)
+    n = 300
+    repair = rng.random(n) < 0.2
+    comments = np.where(repair, rng.choice(REPAIR, n), rng.choice(OTHERS, n)).astype(object)
+    comments[comments == ""] = None
+    comments[5] = "车牌京A·12345的车，电话13800138000，<script>alert(1)</script>钣金做得很粗糙"
+    repair[5] = True
+    sat = np.clip(np.round(np.where(repair, 2.2, 3.9) + rng.normal(0, 0.8, n)), 1, 5)
+    recommend = np.clip(np.round(sat * 2 + rng.normal(0, 1, n)), 0, 10)
+    frame = pd.DataFrame(
+        {
+            "response_id": [f"r{i}" for i in range(n)],
+            "survey": "comments",
+            "version": 1,
+            "wave": None,
+            "language": "zh",
+            "started_at": pd.Timestamp("2026-01-01"),
+            "submitted_at": pd.Timestamp("2026-01-01 00:05"),
+            "duration_s": 300.0,
+            "dealer": rng.choice(["D1", "D2"], n),
+            "sat_overall": sat,
+            "recommend": recommend,
+            "comment": comments,
+        }
+    )
+    for column in q.columns():
+        if column not in frame.columns:
+            frame[column] = None
+    return q, frame
+
+
+def test_wilson_interval_matches_statsmodels():
+    for k, n in [(0, 10), (3, 10), (50, 120), (7, 7)]:
+        assert wilson_interval(k, n) == pytest.approx(proportion_confint(k, n, method="wilson"), abs=1e-12)
+
+
+def test_two_proportion_z_matches_statsmodels():
+    z, p = two_proportion_z(30, 80, 45, 200)
+    z_ref, p_ref = proportions_ztest([30, 45], [80, 200])
+    assert (z, p) == pytest.approx((z_ref, p_ref), rel=1e-10)
+
+
+def test_analyze_codes_comments_and_finds_the_planted_theme(data):
+    q, frame = data
+    result = analyze(q, frame, exclude=())
+    comments = result.comments["comment"]
+    answered = frame["comment"].dropna()
+    assert comments.n_comments == len(answered)
+    coder = coder_for(next(x for x in q.questions() if x.id == "comment").codeframe)
+    expected = sum("repair_quality" in coder.code(text).themes for text in answered)
+    assert comments.frequencies.loc["repair_quality", "n"] == expected
+    assert comments.sentiment.loc["all"].sum() == len(answered)
+    impact = comments.impact.loc["repair_quality"]
+    assert impact["diff"] < -1 and impact["p_holm"] < 0.001
+    # Welch's test by hand on the same groups
+    mentions = comments.coded["themes"].map(lambda t: "repair_quality" in t)
+    sat = frame.loc[comments.coded.index, "sat_overall"]
+    a, b = sat[mentions], sat[~mentions]
+    va, vb = a.var() / len(a), b.var() / len(b)
+    assert impact["df"] == pytest.approx((va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1)))
+    assert impact["t"] == pytest.approx((a.mean() - b.mean()) / np.sqrt(va + vb))
+    assert impact["p"] == pytest.approx(stats.ttest_ind(a, b, equal_var=False).pvalue)
+    tested = comments.impact["p"].dropna()
+    holm = multipletests(tested.to_numpy(), method="holm")[1]
+    assert comments.impact.loc[tested.index, "p_holm"].to_numpy() == pytest.approx(holm)
+    # detractors are NPS 0-6 here
+    assert comments.detractor_rule == "recommend 0-6"
+    d = frame.loc[comments.coded.index, "recommend"] <= 6
+    z_ref, p_ref = proportions_ztest([d[mentions].sum(), d[~mentions].sum()], [mentions.sum(), (~mentions).sum()])
+    assert (impact["z"], impact["p_share"]) == pytest.approx((z_ref, p_ref))
+    # the personal data never reaches the result
+    assert "13800138000" not in comments.coded["text"].str.cat()
+    assert "京A·12345" not in comments.coded["text"].str.cat()
+
+
+def test_significant_theme_enters_the_priorities(data):
+    q, frame = data
+    result = analyze(q, frame, exclude=())
+    found = [p for p in improvement_priorities(q, result, lang="zh") if p.kind == "comment"]
+    assert [p.subject for p in found] == ["repair_quality"]
+    assert found[0].label == "维修质量"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_report_comments_section(data, lang):
+    q, frame = data
+    html, _ = render_report(q, analyze(q, frame, exclude=()), lang=lang)
+    section = re.search(r'<section id="comments-comment">(.*?)</section>', html, re.S)
+    assert section is not None
+    body = section.group(1)
+    assert ("维修质量" if lang == "zh" else "Repair quality") in body
+    assert "13800138000" not in html and "京A·12345" not in html
+    assert "[phone]" in body and "[plate]" in body
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    for theme_examples in re.findall(r'<ul class="comments">(.*?)</ul>', body, re.S):
+        assert theme_examples.count("<li>") <= 5
+    chart = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', body)
+    assert chart is not None
+    svg = base64.b64decode(chart.group(1)).decode("utf-8")
+    assert "<svg" in svg
+    assert ("评论提到“维修质量”" if lang == "zh" else "Comments on Repair quality go with lower satisfaction") in html
+
+
+def test_no_codeframe_no_section(data, tmp_path):
+    q, frame = data
+    path = tmp_path / "plain.yaml"
+    path.write_text(SURVEY.replace("codeframe: default, ", ""), encoding="utf-8")
+    plain = load_questionnaire(path)
+    result = analyze(plain, frame, exclude=())
+    assert result.comments == {}
+    html, _ = render_report(plain, result, lang="en")
+    assert 'id="comments-' not in html
