@@ -40,6 +40,7 @@ from typing import Any
 from xml.etree.ElementTree import ParseError
 
 from surveykit.xlsform.errors import SheetProblem, XLSFormError
+from surveykit.yamlsafe import forbidden_characters
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024
@@ -295,6 +296,9 @@ def _sheet(path: str, name: str, rows: list[tuple[int, list[Any]]], problems: li
         for column, value in zip(columns, values, strict=False):
             text = _text(value)
             if column is not None and text:
+                if refused := forbidden_characters(text):
+                    problems.append(SheetProblem(path, name, number, f"column {column.letter}: {refused[0].message}"))
+                    continue
                 cells[column.key] = text
         if cells:
             data.append(Row(number, cells))

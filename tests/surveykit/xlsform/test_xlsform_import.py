@@ -490,3 +490,11 @@ def test_a_million_empty_rows_stop_after_the_empty_run(million_empty_rows, satis
 
 def test_a_file_that_does_not_exist(tmp_path):
     assert "cannot read the file" in _problem(tmp_path / "missing.xlsx")
+
+
+def test_a_character_the_loader_refuses_is_reported_at_its_cell(tmp_path):
+    path = _write(tmp_path / "f.xlsx", [["type", "name", "label"], ["text", "q1", "line\u2028break"]])
+    with pytest.raises(XLSFormError) as exc:
+        import_xlsform(path)
+    assert [m.split(": ", 1)[0] for m in _messages(exc)] == [f"{path}:survey:2"]
+    assert "column C: " in _messages(exc)[0] and "U+2028" in _messages(exc)[0]
