@@ -31,6 +31,7 @@ from surveykit.model import Questionnaire
 from webform import db, scope
 from webform.admin_pages import language_context, render_page
 from webform.auth import View, login_required
+from webform.comments import comment_views, shown
 from webform.errors import fail
 from webform.i18n import LANGUAGE_NAMES, translate
 from webform.names import field_label, unit_name
@@ -224,6 +225,16 @@ def _render_case(case: cases.Case, status: int = 200, **extra: Any) -> BaseRespo
         answers = cases.labelled_answers(q, response.answers, lang)
     else:
         answers = [(name, str(value), isinstance(value, str)) for name, value in response.answers.items()]
+    answers = [(label, shown(value) if is_text else value, is_text) for label, value, is_text in answers]
+    comments = (
+        comment_views(q, response.answers, lang)
+        if q is not None
+        else [
+            {"label": label, "pieces": [(value, None)], "themes": [], "names": {}}
+            for label, value, is_text in answers
+            if is_text
+        ]
+    )
     events = [{"event": e, "what": _event_text(e)} for e in cases.events_of(engine, case.id)]
     messages = []
     for m in notify.messages_of(engine, case.id):
@@ -250,7 +261,7 @@ def _render_case(case: cases.Case, status: int = 200, **extra: Any) -> BaseRespo
         overdue=case.overdue(),
         response=response,
         response_lang=LANGUAGE_NAMES.get(response.language, response.language),
-        comments=[a for a in answers if a[2]],
+        comments=comments,
         answers=answers,
         events=events,
         messages=messages,
@@ -286,7 +297,7 @@ def case_json(case_id: int) -> BaseResponse:
             "language": response.language,
             "submitted_at": response.submitted_at.isoformat() + "Z",
             "fields": response.fields,
-            "answers": response.answers,
+            "answers": {k: shown(v) if isinstance(v, str) else v for k, v in response.answers.items()},
         },
         "events": [e.to_dict() for e in cases.events_of(engine, case_id)],
     }

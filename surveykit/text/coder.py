@@ -300,17 +300,17 @@ class Coder:
         for i, clause_hits in enumerate(hits):
             if not clause_hits or any(phrase in clause_hits for phrase in excluded):
                 continue
-            words = []
+            words: list[list[str]] = []
             for part in rule.parts:
-                alt = next((a for a in part if a in clause_hits), None)
-                if alt is None:
+                present = [a for a in part if a in clause_hits]
+                if not present:
                     break
-                words.append(alt)
+                words.append(present)
             else:
-                if rule.skip_negated and self._negated(text, clause_hits[words[0]][0], negations[i])[0]:
+                if rule.skip_negated and self._negated(text, clause_hits[words[0][0]][0], negations[i])[0]:
                     continue
                 found.setdefault(theme, set()).add(i)
-                evidence.extend((theme, w.rstrip("*")) for w in words)
+                evidence.extend((theme, w.rstrip("*")) for present in words for w in present)
 
     def _score(self, text: str, clause: _Clause, items: list[tuple[int, int, str, float]]) -> None:
         negators = [(s, e) for s, e, kind, _ in items if kind == "negator"]

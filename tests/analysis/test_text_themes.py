@@ -154,7 +154,7 @@ def test_report_comments_section(data, lang):
 
 
 def test_no_codeframe_no_section(data, tmp_path):
-    q, frame = data
+    _, frame = data
     path = tmp_path / "plain.yaml"
     path.write_text(SURVEY.replace("codeframe: default, ", ""), encoding="utf-8")
     plain = load_questionnaire(path)

@@ -99,13 +99,37 @@ def test_codeframe_file_beside_the_questionnaire(tmp_path):
 @pytest.mark.parametrize(
     ("replace", "by", "message"),
     [
-        ("codeframe: default", "codeframe: ../frame.yaml", "survey.yaml:14:63: pages[0].questions[1].codeframe: codeframe '../frame.yaml': give 'default' or a .yaml file inside"),
-        ("codeframe: default", "codeframe: /etc/passwd", "give 'default' or a .yaml file inside the questionnaire's folder"),
+        (
+            "codeframe: default",
+            "codeframe: ../frame.yaml",
+            "survey.yaml:14:63: pages[0].questions[1].codeframe: codeframe '../frame.yaml': give 'default' or a .yaml file inside",
+        ),
+        (
+            "codeframe: default",
+            "codeframe: /etc/passwd",
+            "give 'default' or a .yaml file inside the questionnaire's folder",
+        ),
         ("codeframe: default", "codeframe: none.yaml", "codeframe file 'none.yaml' not found"),
-        ("has_theme repair_quality", "has_theme repair_qualty", "survey.yaml:22:29: alerts[1].when: in 'comment has_theme repair_qualty and sat_overall <= 2', 'repair_qualty' is not a theme of the codeframe of 'comment'; did you mean 'repair_quality'?"),
-        ("comment has_theme repair_quality", "note has_theme price", "'note' has no codeframe; give the question codeframe: default"),
-        ("comment contains_any", "sat_overall contains_any", "'contains_any' needs a text question; 'sat_overall' is not one"),
-        ("required: false, text: {zh: 备注", "required: false, visible_if: comment has_theme price, text: {zh: 备注", "'has_theme' may only be used in alerts, not in visible_if"),
+        (
+            "has_theme repair_quality",
+            "has_theme repair_qualty",
+            "survey.yaml:22:29: alerts[1].when: in 'comment has_theme repair_qualty and sat_overall <= 2', 'repair_qualty' is not a theme of the codeframe of 'comment'; did you mean 'repair_quality'?",
+        ),
+        (
+            "comment has_theme repair_quality",
+            "note has_theme price",
+            "'note' has no codeframe; give the question codeframe: default",
+        ),
+        (
+            "comment contains_any",
+            "sat_overall contains_any",
+            "'contains_any' needs a text question; 'sat_overall' is not one",
+        ),
+        (
+            "required: false, text: {zh: 备注",
+            "required: false, visible_if: comment has_theme price, text: {zh: 备注",
+            "'has_theme' may only be used in alerts, not in visible_if",
+        ),
         ("id: note, type: text,", "id: note, type: likert, scale: a5, codeframe: default,", "unknown key 'codeframe'"),
     ],
 )
@@ -120,7 +144,9 @@ def test_bad_codeframe_file_is_reported_at_its_own_lines(tmp_path):
         "codeframe: ev\nlanguages: [zh]\nthemes:\n  price:\n    label: {zh: 价格}\n    zh: [價格]\n", encoding="utf-8"
     )
     problems = _problems(tmp_path, SURVEY.replace("codeframe: default", "codeframe: frame.yaml"))
-    assert any(p.startswith(f"{tmp_path / 'frame.yaml'}:6:10: themes.price.zh[0]: '價格' never matches") for p in problems)
+    assert any(
+        p.startswith(f"{tmp_path / 'frame.yaml'}:6:10: themes.price.zh[0]: '價格' never matches") for p in problems
+    )
 
 
 def test_complaint_threat_opens_a_case_the_same_day(tmp_path, engine):
