@@ -116,3 +116,19 @@ def test_threat_to_complain_opens_an_urgent_case(make_app, db_url, comment, sat,
         if case.alert == "threat":
             assert case.priority == "urgent" and case.department == "customer_care"
             assert (case.first_contact_due - case.created_at).total_seconds() == 8 * 3600
+
+
+def test_dashboard_comments_are_masked(make_app):
+    import datetime as dt
+
+    from webform.dashboard.figures import latest_comments
+    from webform.dashboard.periods import Period
+
+    app = make_app(SURVEY)
+    _submit(app, COMMENT, sat=4)
+    today = dt.datetime.now(dt.UTC).date()
+    period = Period("custom", today - dt.timedelta(days=1), today + dt.timedelta(days=1), today - dt.timedelta(days=3))
+    with engine_of(app).connect() as conn:
+        shown = latest_comments(conn, questionnaire(app, "aftersales"), None, period)
+    texts = [text for row in shown for _, text in row["texts"]]
+    assert texts and all("13800138000" not in t and "[phone]" in t and "[plate]" in t for t in texts)

@@ -32,6 +32,7 @@ from surveykit.aggregates import RESPONSES, TOTAL
 from surveykit.database import cases as cases_table
 from surveykit.database import invitations, response_aggregates, responses
 from surveykit.model import Questionnaire
+from surveykit.text import mask_personal_data
 from webform.dashboard.periods import Period
 from webform.dashboard.units import Selection
 
@@ -388,7 +389,8 @@ def latest_comments(
                 "fields": row.fields or {},
                 "sat": answers.get(sat) if sat else None,
                 "nps": answers.get(nps) if nps else None,
-                "texts": [(t, answers[t]) for t in texts if answers.get(t)],
+                # masked: the dashboard is read by managers, not by the case handler
+                "texts": [(t, mask_personal_data(answers[t])) for t in texts if answers.get(t)],
             }
         )
     return out
