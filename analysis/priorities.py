@@ -33,6 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from analysis.labels import unit_label
 from surveykit.model import KanoBlock, Page
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ def improvement_priorities(
                     Priority(
                         "funnel",
                         str(unit),
-                        str(unit),
+                        unit_label(q, unit, lang),
                         abs(float(row["z"])) / 10,
                         {
                             "index": float(row["mean"]),

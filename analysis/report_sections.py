@@ -21,6 +21,7 @@ import pandas as pd
 from analysis import plots
 from analysis.analyze import AnalysisResult
 from analysis.analyze import _frequencies as _choice_counts
+from analysis.labels import field_label, value_labels
 from analysis.recovery import service_recovery
 from analysis.report_text import WORDS
 from analysis.report_weighted import weighted_tables
@@ -342,6 +343,7 @@ def segments(q: Questionnaire, result: AnalysisResult, lang: str, charts: Charts
     w = WORDS[lang]
     units = s.funnel.units
     field_id = next(iter(s.by_field), "")
+    names = value_labels(q, field_id, lang)  # unit names (surveykit.org.with_unit_names) or declared labels
     tests = [
         f"{fid}: ANOVA F = {c.anova_F:.2f}, p = {_p(c.anova_p)}; Welch p = {_p(c.welch_p)}; "
         f"Kruskal–Wallis p = {_p(c.kruskal_p)}"
@@ -357,7 +359,7 @@ def segments(q: Questionnaire, result: AnalysisResult, lang: str, charts: Charts
         )
         rows.append(
             {
-                "unit": str(unit),
+                "unit": names.get(str(unit), str(unit)),
                 "n": int(r["n"]),
                 "n_eff": r.get("n_eff"),
                 "mean": r["mean"],
@@ -367,7 +369,7 @@ def segments(q: Questionnaire, result: AnalysisResult, lang: str, charts: Charts
             }
         )
     return {
-        "field": field_id,
+        "field": field_label(q, field_id, lang),
         "units": rows,
         "tests": tests,
         "charts": [
@@ -378,7 +380,7 @@ def segments(q: Questionnaire, result: AnalysisResult, lang: str, charts: Charts
                 units.get("n_chart", units["n"]).tolist(),  # weighted: see analysis.headline._funnel
                 s.funnel.target,
                 s.funnel.limits,
-                [str(u) for u in units.index],
+                [names.get(str(u), str(u)) for u in units.index],
                 ylabel=w["index"],
             )
         ],

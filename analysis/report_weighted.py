@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.labels import unit_label, value_label
 from analysis.report_text import WORDS
 from analysis.weighted import WeightingSection
 from surveykit.model import Questionnaire
@@ -97,7 +98,10 @@ def weighted_tables(q: Questionnaire, wg: WeightingSection, lang: str) -> list[d
                 "extra": "",
                 "rows": _weighted_rows(
                     wg.segments,
-                    lambda r: f"{_field_label(q, r['field'], lang)} = {r['level']} · {names[r['statistic']]}",
+                    lambda r: (
+                        f"{_field_label(q, r['field'], lang)} = {value_label(q, r['field'], r['level'], lang)} "
+                        f"· {names[r['statistic']]}"
+                    ),
                 ),
             }
         )
@@ -110,7 +114,7 @@ def weighted_tables(q: Questionnaire, wg: WeightingSection, lang: str) -> list[d
                 "extra": w["position"],
                 "rows": _weighted_rows(
                     funnel,
-                    lambda r: str(r["unit"]),
+                    lambda r: unit_label(q, r["unit"], lang),
                     lambda r: positions.get(
                         r["position"], w["position_above"] if r["position"].startswith("above") else w["position_below"]
                     ),

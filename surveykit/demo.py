@@ -23,6 +23,7 @@ from surveykit import cases, storage
 from surveykit.errors import SurveykitError
 from surveykit.loader import load_questionnaire
 from surveykit.model import Questionnaire
+from surveykit.org import load_tree, with_unit_names
 from surveykit.orgfile import apply_org, read_org_file
 from surveykit.scenario import Scenario, load_scenario
 from surveykit.simulate import simulate
@@ -116,6 +117,7 @@ def prepare(folder: str | Path, count: int, *, progress: Callable[[str], None] =
     try:
         storage.init_db(engine)
         apply_org(engine, read_org_file(str(demo_org_file())))  # unchanged on a second run: no new version
+        tree = load_tree(engine)
         paths = tuple(str(p) for p in sorted(shipped_dir().glob("*.yaml")))
         surveys = tuple(load_questionnaire(Path(p)) for p in paths)
         for path, q in zip(paths, surveys, strict=True):
@@ -130,7 +132,8 @@ def prepare(folder: str | Path, count: int, *, progress: Callable[[str], None] =
             progress(f"{q.survey}: {created} new simulated responses stored ({stored} in all)")
             if stored >= MIN_RESPONSES:
                 target = base / f"report-{q.survey}.html"
-                report_from_store(engine, q, source="demo database", seed=SEED, output=target)
+                named = with_unit_names(q, tree)  # the dealers by name in the report
+                report_from_store(engine, named, source="demo database", seed=SEED, output=target)
                 reports.append(target)
         password = _password(engine, base / "admin-password.txt")
         active = len(cases.list_cases(engine, state="active"))

@@ -27,6 +27,7 @@ it is rather than fail.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from surveykit.database import org_units, responses, user_units
+from surveykit.model import Questionnaire, Text
 
 __all__ = [
     "ATTRIBUTIONS",
@@ -51,6 +53,7 @@ __all__ = [
     "scope_units",
     "unknown_codes",
     "user_unit_ids",
+    "with_unit_names",
 ]
 
 # The response fields that carry a unit's code, the most specific first: a response's unit is
@@ -226,6 +229,37 @@ class OrgHistory:
             else:
                 stretches.append((a, b, codes))
         return stretches
+
+
+def with_unit_names(q: Questionnaire, tree: OrgTree) -> Questionnaire:
+    """``q`` with the unit names as the value labels of its unit fields (:data:`UNIT_FIELDS`), for showing.
+
+    Everything that labels a segment field's values from the questionnaire (the report's tables
+    and charts, the SPSS and Stata value labels, the codebook) then shows ``北京安达汽车服务``
+    instead of ``DE01``.  A field gets the units of the level named like it (``dealer`` → the
+    units of level ``dealer``) when the tree has that level, else every unit; values the
+    questionnaire declares itself keep its labels.  Only for display: a questionnaire with
+    declared values refuses other codes in invitations, so the served one is never replaced.
+    """
+    if not len(tree):
+        return q
+    levels = {u.level for u in tree.units.values()}
+    fields = []
+    for f in q.fields:
+        if f.id in UNIT_FIELDS:
+            declared = {code for code, _ in f.values}
+            units = [u for u in tree if (u.level == f.id or f.id not in levels) and u.id not in declared and u.names]
+            extra = tuple((u.id, Text(tuple(u.names.items()))) for u in units)
+            f = dataclasses.replace(f, values=f.values + extra)
+        fields.append(f)
+    by_id = {f.id: f for f in fields}
+    variables = tuple(
+        dataclasses.replace(v, value_labels=by_id[v.name].values)
+        if v.type == "field" and v.name in by_id and v.name in UNIT_FIELDS
+        else v
+        for v in q.variables()
+    )
+    return dataclasses.replace(q, fields=tuple(fields), _variables=variables)
 
 
 def _versions(conn: Connection) -> tuple[_Version, ...]:

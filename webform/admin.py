@@ -20,13 +20,14 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from surveykit import export, storage
 from surveykit.model import Questionnaire
+from surveykit.org import with_unit_names
 from webform import auth, db, scope
 from webform.admin_pages import language_context
 from webform.admin_pages import render_page as _page
 from webform.auth import login_required
 from webform.errors import error_response, fail
 from webform.i18n import UI_LANGUAGES, choose_language, translate
-from webform.names import field_label
+from webform.names import field_label, tree
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_app_request(scope.enforce)  # the app's one access check, for every route (webform.scope)
@@ -180,7 +181,8 @@ def _content_language(q: Questionnaire) -> str | None:
 @bp.get("/s/<survey_id>/responses.<fmt>")
 @login_required
 def responses_file(survey_id: str, fmt: str) -> BaseResponse:
-    """The responses in any export format, labelled in the admin's language (see surveykit.export)."""
+    """The responses in any export format, labelled in the admin's language (see surveykit.export); the
+    dealers and branches carry their names from the organisation as value labels."""
     if fmt not in _FORMATS:
         fail(404)
     q = _survey(survey_id)
@@ -188,7 +190,7 @@ def responses_file(survey_id: str, fmt: str) -> BaseResponse:
     buffer = io.BytesIO()
     with warnings.catch_warnings():  # returned as a list as well: logged, never fatal here
         warnings.simplefilter("ignore")
-        notes = export.export(df, q, buffer, format=fmt, lang=_content_language(q))
+        notes = export.export(df, with_unit_names(q, tree()), buffer, format=fmt, lang=_content_language(q))
     for note in notes:
         current_app.logger.info("%s export of %s: %s", fmt, survey_id, note)
     headers = {"Content-Disposition": f'attachment; filename="{survey_id}-responses.{fmt}"'}
@@ -198,12 +200,12 @@ def responses_file(survey_id: str, fmt: str) -> BaseResponse:
 @bp.get("/s/<survey_id>/report")
 @login_required
 def report(survey_id: str) -> BaseResponse:
-    """The management report of the stored responses, in the admin's language (analysis.report)."""
+    """The management report of the stored responses, in the admin's language (analysis.report), units by name."""
     from analysis.report import TooFewResponses, report_from_store
 
     q = _survey(survey_id)
     try:
-        html = report_from_store(db.engine(), q, lang=_content_language(q)).html
+        html = report_from_store(db.engine(), with_unit_names(q, tree()), lang=_content_language(q)).html
     except TooFewResponses:
         return _page(
             "admin/survey.html",

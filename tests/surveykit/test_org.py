@@ -266,3 +266,31 @@ def test_create_user_manager_with_units_from_the_command_line(engine, tmp_path):
     assert storage.verify_login(engine, "olga", "tea kettle on the hill") is None  # nothing half-made
     none = runner.invoke(main, ["admin", "create-user", "olga", "--db", db, "--role", "manager"])
     assert none.exit_code == 1 and "a manager needs at least one unit (--unit)" in none.output
+
+
+def test_with_unit_names_labels_the_unit_fields_for_reports_and_exports(engine, survey, tmp_path):
+    import pyreadstat
+
+    from surveykit import export
+    from surveykit.simulate import simulate
+
+    apply_org(engine, units(TREE))
+    tree = org.load_tree(engine)
+    named = org.with_unit_names(survey, tree)
+    dealer = next(f for f in named.fields if f.id == "dealer")
+    # the dealer field gets the units of level dealer (not the regions), by name
+    assert [(code, text.best("en")) for code, text in dealer.values] == [
+        ("DE01", "Beijing One"),
+        ("DE02", "天津店"),
+        ("DE03", "Guangzhou"),
+    ]
+    assert named.variable("dealer").value_labels == dealer.values
+    assert next(f for f in survey.fields if f.id == "dealer").values == ()  # the served questionnaire is untouched
+    assert org.with_unit_names(survey, org.OrgTree([])) is survey
+    df = simulate(survey, 9, seed=3, fields={"dealer": ["DE01", "DE03", "DE77"]})
+    target = tmp_path / "r.sav"
+    with pytest.warns(export.ExportWarning, match="'DE77' = 4"):
+        export.export(df, named, target, format="sav", lang="zh")
+    _, meta = pyreadstat.read_sav(str(target))
+    labels = meta.variable_value_labels[meta.column_names[meta.column_names.index("dealer")]]
+    assert labels[1] == "北京一店" and labels[3] == "广州店" and labels[4] == "DE77"  # unknown codes kept, after

@@ -43,6 +43,7 @@ pages:
     title: {zh: 问题, en: Questions}
     questions:
       - {id: sat, type: likert, scale: sat5, label: {zh: 满意度, en: Satisfaction}, text: {zh: 满意吗, en: Satisfied?}}
+      - {id: recommend, type: nps, label: {zh: 推荐, en: Recommend}, text: {zh: 推荐吗, en: Recommend us?}}
       - {id: comment, type: text, required: false, label: {zh: 意见, en: Comment}, text: {zh: 意见, en: Comment}}
 alerts:
   - id: unhappy
@@ -99,12 +100,15 @@ def scoped_app(make_app: Any, db_url: str) -> Any:
     for name, (role, extra) in USERS.items():
         storage.create_user(engine, name, PASSWORD, role=role, **extra)
     q = questionnaire(app, "aftersales")
-    for dealer, branch, where in (("DE01", "", "north"), ("DE02", "", "north"), ("DE03", "BR31", "south")):
+    for d, (dealer, branch, where) in enumerate(
+        (("DE01", "", "north"), ("DE02", "", "north"), ("DE03", "BR31", "south"))
+    ):
         for i in range(12):
+            k = 12 * d + i  # no two responses answer alike (the report leaves duplicates out)
             storage.save_response(
                 engine,
                 q,
-                {"sat": 1 + i % 5, "comment": f"note-{where} {dealer} {i}"},
+                {"sat": 1 + k % 5, "recommend": k % 11, "comment": f"note-{where} {dealer} {i}"},
                 key=uuid.uuid4().hex,
                 language="en",
                 fields={
@@ -117,7 +121,8 @@ def scoped_app(make_app: Any, db_url: str) -> Any:
 
 
 def _case_of(app: Any, dealer: str) -> int:
-    return min(c.id for c in cases.list_cases(engine_of(app)) if c.dealer == dealer)
+    """A case of ``dealer`` in dora's department (the department user sees it; the managers by its dealer)."""
+    return min(c.id for c in cases.list_cases(engine_of(app)) if c.dealer == dealer and c.department == "body_paint")
 
 
 def _url(app: Any, rule: Any, case_id: int) -> str:
@@ -243,3 +248,24 @@ def test_codes_are_shown_as_names_in_the_readers_language(scoped_app, lang, deal
         csv.DictReader(io.StringIO(alice.get("/admin/cases/export.csv?state=").get_data(as_text=True).lstrip("\ufeff")))
     )
     assert {(r["dealer"], r["dealer_name"]) for r in rows if r["dealer"] == "DE01"} == {("DE01", dealer)}
+
+
+def test_the_report_and_the_downloads_name_the_units(scoped_app):
+    import pyreadstat
+
+    alice = login(scoped_app, "alice")
+    html = alice.get("/admin/s/aftersales/report").get_data(as_text=True)
+    segments = html[html.index('id="segments"') :]
+    segments = segments[: segments.index("</section>")]
+    assert "<th>Dealer</th>" in segments and "<td>Anda Beijing</td>" in segments and "<td>DE01</td>" not in segments
+    sav = alice.get("/admin/s/aftersales/responses.sav").get_data()
+    path = scoped_app.instance_path + "-r.sav"
+    with open(path, "wb") as fh:
+        fh.write(sav)
+    _, meta = pyreadstat.read_sav(path)
+    assert set(meta.variable_value_labels["dealer"].values()) == {
+        "Anda Beijing",
+        "Shuntong Tianjin",
+        "Huanan Guangzhou",
+    }
+    assert meta.variable_value_labels["department"] == {1: "Body and paint", 2: "Customer care"}
