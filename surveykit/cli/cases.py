@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -101,9 +102,15 @@ def cases_list(
     help="csv: the history",
 )
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True)
-def cases_show(case_id: int, db_url: str, fmt: str, lang: str) -> None:
+@click.option(
+    "--personal-data",
+    is_flag=True,
+    help="show comments as written; by default phone numbers, e-mails, plates and ID numbers are masked",
+)
+def cases_show(case_id: int, db_url: str, fmt: str, lang: str, personal_data: bool) -> None:
     """One case: its details, the customer's answers and comments, its history and its notifications."""
     from surveykit import cases, notify
+    from surveykit.text import mask_personal_data
 
     with store(db_url) as engine:
         case = cases.get_case(engine, case_id)
@@ -114,6 +121,10 @@ def cases_show(case_id: int, db_url: str, fmt: str, lang: str) -> None:
         answers = cases.labelled_answers(load_questionnaire(response.yaml_text), response.answers, lang)
     except QuestionnaireError:  # a stored version the loader no longer accepts: raw answers
         answers = [(name, str(value), isinstance(value, str)) for name, value in response.answers.items()]
+    if not personal_data:
+        answers = [(label, mask_personal_data(value) if text else value, text) for label, value, text in answers]
+        masked = {k: mask_personal_data(v) if isinstance(v, str) else v for k, v in response.answers.items()}
+        response = dataclasses.replace(response, answers=masked)
     if fmt == "json":
         click.echo(_case_json(case, response, events, messages))
     elif fmt == "csv":

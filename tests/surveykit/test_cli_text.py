@@ -118,3 +118,25 @@ def test_discover_proposes_what_the_codeframe_misses(tmp_path):
     assert "车机" in result.output.split("keywords:")[1].splitlines()[0]
     assert "candidate theme 1" in result.output
     assert result.output.count("  - ") <= 2 * 5
+
+
+def test_cases_show_masks_personal_data_unless_asked(db_url, engine):
+    import json
+    import uuid
+    from pathlib import Path
+
+    from surveykit import load_questionnaire, storage
+
+    csi = Path(__file__).resolve().parents[2] / "questionnaires" / "dealer_aftersales_csi.yaml"
+    q = load_questionnaire(csi)
+    storage.register_version(engine, q, csi.read_text(encoding="utf-8"))
+    answers = {"sat_overall": 1, "recommend": 3, "complaint": "还是有异响，请打13800138000，车牌粤B12345"}
+    storage.save_response(
+        engine, q, answers, key=uuid.uuid4().hex, language="zh", fields={"dealer": "D01", "department": "mechanical"}
+    )
+    shown = CliRunner().invoke(main, ["cases", "show", "1", "--db", db_url]).output
+    assert "13800138000" not in shown and "请打[phone]，车牌[plate]" in shown
+    detail = json.loads(CliRunner().invoke(main, ["cases", "show", "1", "--db", db_url, "--format", "json"]).output)
+    assert detail["response"]["answers"]["complaint"] == "还是有异响，请打[phone]，车牌[plate]"
+    raw = CliRunner().invoke(main, ["cases", "show", "1", "--db", db_url, "--personal-data"]).output
+    assert "请打13800138000，车牌粤B12345" in raw
