@@ -50,6 +50,7 @@ __all__ = [
     "codes_in_scope",
     "load_history",
     "load_tree",
+    "named_in_store",
     "scope_units",
     "unknown_codes",
     "user_unit_ids",
@@ -260,6 +261,14 @@ def with_unit_names(q: Questionnaire, tree: OrgTree) -> Questionnaire:
         for v in q.variables()
     )
     return dataclasses.replace(q, fields=tuple(fields), _variables=variables)
+
+
+def named_in_store(engine: Engine, q: Questionnaire) -> Questionnaire:
+    """:func:`with_unit_names` with the store's current organisation; ``q`` itself when the store has none
+    (nothing imported, or a store from before organisations)."""
+    if not sa.inspect(engine).has_table(org_units.name):
+        return q
+    return with_unit_names(q, load_tree(engine))
 
 
 def _versions(conn: Connection) -> tuple[_Version, ...]:

@@ -208,8 +208,11 @@ def export_responses(
 
         if survey_id and survey_id != q.survey:
             q = dataclasses.replace(q, survey=survey_id)
+        from surveykit.org import named_in_store
+
         with reading(db_url) as engine:
             frame = storage.responses_frame(engine, q)
+            q = named_in_store(engine, q)  # the dealers' names as value labels
     elif data is not None:  # the usage check above: exactly one of DATA and --db
         frame = read_table(data, q)
     weighting = _weights(q, weights_path)
@@ -293,9 +296,17 @@ def report(
     weighting = _weights(q, weights_path)
     try:
         if db_url is not None:
+            from surveykit.org import named_in_store
+
             with reading(db_url) as engine:
                 made = report_from_store(
-                    engine, q, lang=lang, exclude=exclude, output=output, pdf=pdf, weighting=weighting
+                    engine,
+                    named_in_store(engine, q),  # the dealers by name
+                    lang=lang,
+                    exclude=exclude,
+                    output=output,
+                    pdf=pdf,
+                    weighting=weighting,
                 )
             count, timings = made.responses, made.timings
         elif data is not None:  # the usage check above: exactly one of DATA and --db

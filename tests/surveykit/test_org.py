@@ -294,3 +294,32 @@ def test_with_unit_names_labels_the_unit_fields_for_reports_and_exports(engine, 
     _, meta = pyreadstat.read_sav(str(target))
     labels = meta.variable_value_labels[meta.column_names[meta.column_names.index("dealer")]]
     assert labels[1] == "北京一店" and labels[3] == "广州店" and labels[4] == "DE77"  # unknown codes kept, after
+
+
+def test_export_and_report_from_the_store_name_the_dealers(engine, tmp_path):
+    import pyreadstat
+
+    from surveykit.loader import load_questionnaire
+    from surveykit.simulate import simulate
+
+    path = shipped_dir() / "dealer_aftersales_csi.yaml"
+    q = load_questionnaire(path)
+    storage.register_version(engine, q, path.read_text(encoding="utf-8"))
+    storage.save_frame(engine, q, simulate(q, 60, seed=4, fields={"dealer": ["DE01", "DE03"]}))
+    db = engine.url.render_as_string(hide_password=False)
+    before = tmp_path / "before.sav"
+    first = CliRunner().invoke(main, ["export", str(path), "--db", db, "-o", str(before)])
+    assert first.exit_code == 0, first.output
+    _, meta = pyreadstat.read_sav(str(before))
+    assert "dealer" not in meta.variable_value_labels  # no organisation yet: codes as they are
+    apply_org(engine, units(TREE))
+    out = tmp_path / "r.sav"
+    result = CliRunner().invoke(main, ["export", str(path), "--db", db, "-o", str(out), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    _, meta = pyreadstat.read_sav(str(out))
+    assert set(meta.variable_value_labels["dealer"].values()) >= {"Beijing One", "Guangzhou"}
+    html = tmp_path / "r.html"
+    result = CliRunner().invoke(main, ["report", str(path), "--db", db, "-o", str(html), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    segments = html.read_text(encoding="utf-8").split('id="segments"')[1].split("</section>")[0]
+    assert "<td>Beijing One</td>" in segments and "<td>DE01</td>" not in segments
