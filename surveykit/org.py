@@ -48,6 +48,7 @@ __all__ = [
     "OrgTree",
     "Unit",
     "codes_in_scope",
+    "expand_units",
     "load_history",
     "load_tree",
     "named_in_store",
@@ -337,6 +338,23 @@ def scope_units(engine: Engine, user: ScopedUser, tree: OrgTree | None = None) -
     for unit_id in user_unit_ids(engine, user.id):
         seen |= tree.subtree(unit_id)
     return seen
+
+
+def expand_units(engine: Engine, units: Iterable[str], tree: OrgTree | None = None) -> frozenset[str]:
+    """``units`` and everything below them in the current tree (or ``tree``).
+
+    A code the tree does not know stays as it is, so a scope written before the organisation
+    was imported (an API token's dealer codes) means what it meant then.
+    """
+    units = list(units)
+    if not units:
+        return frozenset()
+    if tree is None:
+        tree = load_tree(engine) if sa.inspect(engine).has_table(org_units.name) else OrgTree([])
+    found: set[str] = set()
+    for unit in units:
+        found |= tree.subtree(unit) or {unit}
+    return frozenset(found)
 
 
 def codes_in_scope(engine: Engine, user: ScopedUser, field: str, tree: OrgTree | None = None) -> set[str] | None:

@@ -323,3 +323,10 @@ def test_export_and_report_from_the_store_name_the_dealers(engine, tmp_path):
     assert result.exit_code == 0, result.output
     segments = html.read_text(encoding="utf-8").split('id="segments"')[1].split("</section>")[0]
     assert "<td>Beijing One</td>" in segments and "<td>DE01</td>" not in segments
+
+
+def test_expand_units_widens_to_the_tree_below_and_keeps_unknown_codes(engine):
+    assert org.expand_units(engine, ["R-N", "XX1"]) == {"R-N", "XX1"}  # nothing imported: codes as given
+    apply_org(engine, units(TREE))
+    assert org.expand_units(engine, ["R-N", "XX1"]) == {"R-N", "DE01", "DE02", "BR1", "XX1"}
+    assert org.expand_units(engine, []) == frozenset()
