@@ -39,8 +39,10 @@ from surveykit.model import (
     Questionnaire,
     Scale,
     ServqualBlock,
+    Shuffle,
     Text,
 )
+from surveykit.piping import PIPE as _PIPE
 from surveykit.screens import KANO_OPTIONS
 from surveykit.xlsform.errors import SheetProblem, XLSFormError
 from surveykit.xlsform.languages import column_language
@@ -130,9 +132,10 @@ class _Writer:
         return list(row), [row]
 
     def texts(self, column: str, text: Text | None) -> dict[str, str]:
+        """The columns of a text, one per language; ``{answer:q}`` and ``{field:f}`` as XLSForm's ``${q}``."""
         if text is None:
             return {}
-        return {f"{column}::{column_language(lang)}": text.best(lang) for lang in self.q.languages}
+        return {f"{column}::{column_language(lang)}": _PIPE.sub(r"${\2}", text.best(lang)) for lang in self.q.languages}
 
     def left_out(self) -> list[str]:
         q, notes = self.q, []
@@ -179,6 +182,7 @@ class _Writer:
             "begin_group",
             page.id,
             appearance="field-list",
+            surveykit=_marker("page", page.shuffle),
             relevant=to_xpath(page.visible_if) if page.visible_if else None,
             **self.texts("label", page.title),
         )
@@ -207,7 +211,14 @@ class _Writer:
             list_name = self.choice_list(q.id, ((o.code, o.text) for o in q.options))
             kind = "select_one" if q.type == "choice" else "select_multiple"
             constraint = to_constraint("multi", q.min, q.max) if q.type == "multi" else None
-            self.row(f"{kind} {list_name}", q.id, constraint=constraint, **common)
+            self.row(
+                f"{kind} {list_name}",
+                q.id,
+                constraint=constraint,
+                parameters="randomize=true" if q.shuffle else None,
+                surveykit=_marker("", q.shuffle),
+                **common,
+            )
         elif q.type == "nps":
             self.row("range", q.id, parameters="start=0 end=10 step=1", surveykit="nps", **common)
         elif q.type == "number":
@@ -230,7 +241,7 @@ class _Writer:
     def matrix(self, q: Question, common: dict[str, Any]) -> None:
         assert q.scale is not None
         required = common.pop("required")
-        self.row("begin_group", q.id, appearance="table-list", surveykit="matrix", **common)
+        self.row("begin_group", q.id, appearance="table-list", surveykit=_marker("matrix", q.shuffle), **common)
         list_name = self.scale(q.scale)
         for row in q.rows:
             self.row(
@@ -277,7 +288,7 @@ class _Writer:
         self.row(
             "begin_group",
             block.id,
-            surveykit=block.type,
+            surveykit=_marker(block.type, getattr(block, "shuffle", None)),  # kano blocks have no order
             relevant=to_xpath(block.visible_if) if block.visible_if else None,
             **self.texts("label", block.title),
         )
@@ -347,6 +358,18 @@ class _Writer:
         for code, text in options:
             self.choices.append({"list_name": name, "name": str(code), **self.texts("label", text)})
         return name
+
+
+def _marker(kind: str, shuffle: Shuffle | None) -> str | None:
+    """The ``surveykit`` column: the kind, and ``randomize fixed=… group=…`` for a shuffled list."""
+    words = [kind] if kind else []
+    if shuffle is not None:
+        words.append("randomize")
+        if shuffle.fixed:
+            words.append("fixed=" + ",".join(shuffle.fixed))
+        if shuffle.key.startswith("group:"):
+            words.append("group=" + shuffle.key.removeprefix("group:"))
+    return " ".join(words) or None
 
 
 def _int(value: float | None) -> int | None:

@@ -155,6 +155,7 @@ class _Context:
     visible_if: str | None
     field_list: bool
     pages: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -241,6 +242,7 @@ class _Importer:
         self._missing_translations()
         if self.errors:
             raise XLSFormError(self.errors)
+        self._pipes()
         return self._document()
 
     def _document(self) -> dict[str, Any]:
@@ -623,6 +625,8 @@ class _Importer:
                     doc["title"] = context.title
                 if context.visible_if:
                     doc["visible_if"] = context.visible_if
+                if context.pages == 1:
+                    doc.update(context.extra)
                 doc["questions"] = []
                 self.page = _Page(doc, context)
             intro = self._take_notes()
@@ -685,9 +689,57 @@ class _Importer:
         page_if = _and(context.visible_if if context else None, _and(section_if, condition))
         title = self.text(self.survey, row, "label")
         inner = _Context(self.ids.get(node.name, node.name), title, page_if, "field-list" in appearance)
+        inner.extra = self._shuffle(row, options, self.ids)
         self._close_page()
         self._walk(node.children, inner, None)
         self._close_page()
+
+    def _shuffle(self, row: Row, options: dict[str, str], names: dict[str, str]) -> dict[str, Any]:
+        """``randomize``, ``fixed`` and ``randomize_group`` from the marker, or ODK's ``randomize=true``."""
+        native = "randomize=true" in row.get("parameters").lower().replace(" ", "")
+        if "randomize" not in options and not native:
+            return {}
+        out: dict[str, Any] = {"randomize": True}
+        if options.get("fixed"):
+            out["fixed"] = [names.get(name, name) for name in options["fixed"].split(",") if name]
+        if options.get("group"):
+            out["randomize_group"] = _identifier(options["group"])
+        return out
+
+    # ---- piping -----------------------------------------------------------------------------
+
+    def _pipes(self) -> None:
+        """``${name}`` in a text -> ``{answer:id}`` (asked on an earlier page) or ``{field:id}``.
+
+        XLSForm shows an earlier answer in a label by ``${name}``; surveykit pipes it with
+        ``{answer:id}`` (:mod:`surveykit.piping`), which must come from an earlier screen.
+        A reference to the same page or a later one stays as written, with a warning.
+        """
+        asked = {}
+        for index, section in enumerate(self.pages):
+            for answer in _answers(section):
+                asked[answer] = index
+        for index, section in enumerate(self.pages):
+
+            def pipe(match: re.Match[str], index: int = index) -> str:
+                name = match.group(1)
+                new = self.ids.get(name, "")
+                if new in self.fields:
+                    return f"{{field:{new}}}"
+                if new in asked and asked[new] < index:
+                    return f"{{answer:{new}}}"
+                self.warnings.append(
+                    SheetProblem(
+                        self.path,
+                        self.survey.name,
+                        self.used_ids.get(new, 0) or 1,
+                        f"a text refers to ${{{name}}}, which is not asked on an earlier page; "
+                        "it is not piped (the text keeps it as written)",
+                    )
+                )
+                return match.group(0)
+
+            self.pages[index] = _map_texts(section, lambda text: {k: _REF.sub(pipe, v) for k, v in text.items()})
 
     # ---- questions --------------------------------------------------------------------------
 
@@ -817,6 +869,7 @@ class _Importer:
             options["other"] = {lang: _OTHER.get(lang, "Other") for lang in self.languages}
             codes["other"] = "other"
         question["options"] = options
+        question.update(self._shuffle(row, _marker(row)[1], codes))
         if qtype == "multi":
             self._limits(node, "multi", question)
         elif row.get("constraint"):
@@ -900,6 +953,7 @@ class _Importer:
             out_rows.append(entry)
             self.targets[child.name] = Target(entry["id"], "number")
         question["rows"] = out_rows
+        question.update(self._shuffle(node.row, _marker(node.row)[1], self.ids))
         return question
 
     def _constant_sum(self, node: _Node, options: dict[str, str], section_if: str | None) -> dict[str, Any] | None:
@@ -944,6 +998,7 @@ class _Importer:
         condition = self._condition(row)
         if condition:
             block["visible_if"] = condition
+        block.update(self._shuffle(row, _marker(row)[1], self.ids))
         roles = _ROLES[kind]
         items: list[dict[str, Any]] = []
         scales: dict[str, set[str]] = {}
@@ -1095,12 +1150,19 @@ def _walk_all(nodes: list[_Node]) -> Iterator[_Node]:
 
 
 def _marker(row: Row) -> tuple[str, dict[str, str]]:
-    """The ``surveykit`` column: a kind, then ``key=value`` options (``constant_sum total=100``)."""
+    """The ``surveykit`` column: a kind, then flags and ``key=value`` options.
+
+    ``constant_sum total=100``, ``matrix randomize fixed=dk group=g1``: the flags are options
+    with an empty value.
+    """
     words = row.get("surveykit").split()
     if not words:
         return "", {}
-    options = dict(w.split("=", 1) for w in words[1:] if "=" in w)
-    return words[0].lower(), options
+    options = {}
+    for word in words:
+        key, _, value = word.partition("=")
+        options[key.lower()] = value
+    return ("" if "=" in words[0] else words[0].lower()), options
 
 
 def _parameters(text: str) -> dict[str, float]:
@@ -1139,3 +1201,49 @@ def _num(value: float) -> int | float:
 def _reorder(mapping: dict[str, Any], *last: str) -> dict[str, Any]:
     """The mapping with the keys ``last`` moved to the end (YAML reads better that way)."""
     return {**{k: v for k, v in mapping.items() if k not in last}, **{k: mapping[k] for k in last if k in mapping}}
+
+
+_REF = re.compile(r"\$\{\s*([^}\s]+)\s*\}")
+_TEXT_KEYS = (
+    "title",
+    "intro",
+    "text",
+    "help",
+    "expectation",
+    "perception",
+    "importance",
+    "performance",
+    "functional",
+    "dysfunctional",
+)
+
+
+def _answers(section: dict[str, Any]) -> Iterator[str]:
+    """The answer ids a page or block of the document asks."""
+    kind = section.get("type")
+    if kind in _ROLES:
+        for item in section.get("items", section.get("attributes", [])):
+            for suffix, _ in _ROLES[kind]:
+                yield f"{item['id']}{suffix}"
+        return
+    for question in section.get("questions", []):
+        yield question["id"]
+        for row in question.get("rows", []):
+            yield row["id"]
+
+
+def _map_texts(value: Any, change: Any) -> Any:
+    """The document part with ``change`` applied to every text (a language -> string mapping) in it."""
+    if isinstance(value, list):
+        return [_map_texts(v, change) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for key, item in value.items():
+        if key in _TEXT_KEYS and isinstance(item, dict):
+            out[key] = change(item)
+        elif key == "options" and isinstance(item, dict):
+            out[key] = {code: change(text) for code, text in item.items()}
+        else:
+            out[key] = _map_texts(item, change)
+    return out

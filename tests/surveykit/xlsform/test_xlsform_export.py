@@ -16,6 +16,7 @@ from pyxform.xls2xform import convert
 from surveykit import load_questionnaire
 from surveykit.cli import main
 from surveykit.cli.xlsform import xlsform_group
+from surveykit.dump import dump_questionnaire
 from surveykit.expressions import parse
 from surveykit.model import Questionnaire
 from surveykit.xlsform import export_xlsform, import_xlsform
@@ -115,3 +116,118 @@ def test_cli_export_of_a_broken_questionnaire(tmp_path):
     result = CliRunner().invoke(main, ["xlsform", "export", str(bad), "-o", str(tmp_path / "f.xlsx")])
     assert result.exit_code == 1
     assert f"{bad}:1:1" in result.output
+
+
+RANDOMISED = """\
+survey: rnd
+version: 2
+title: {zh: 随机, en: Random}
+languages: [zh, en]
+fields:
+  dealer: {label: {zh: 经销商, en: Dealer}}
+scales:
+  a5:
+    points: 5
+    labels:
+      1: {zh: 差, en: Poor}
+      5: {zh: 好, en: Good}
+dimensions:
+  rel: {zh: 可靠性, en: Reliability}
+pages:
+  - id: first
+    title: {zh: 第一页, en: First}
+    randomize: true
+    fixed: [visit_type]
+    questions:
+      - id: visit_type
+        type: choice
+        text: {zh: 来店目的？, en: "Why did you visit?"}
+        randomize: true
+        fixed: [other]
+        randomize_group: opts
+        options:
+          service: {zh: 保养, en: Service}
+          repair: {zh: 维修, en: Repair}
+          other: {zh: 其他, en: Other}
+      - id: reasons
+        type: multi
+        text: {zh: 原因？, en: "Reasons?"}
+        randomize: true
+        randomize_group: opts
+        options:
+          a: {zh: 甲, en: A}
+          b: {zh: 乙, en: B}
+          dk: {zh: 不知道, en: "Don't know"}
+        fixed: [dk]
+  - id: second
+    title: {zh: "关于{answer:visit_type}", en: "About your {answer:visit_type}"}
+    questions:
+      - id: grid
+        type: matrix
+        scale: a5
+        randomize: true
+        text: {zh: "在{field:dealer}的体验", en: "Your visit to {field:dealer}"}
+        rows:
+          - {id: r1, text: {zh: 行一, en: Row one}}
+          - {id: r2, text: {zh: 行二, en: Row two}}
+  - type: servqual
+    id: sq
+    scale: a5
+    randomize: true
+    items:
+      - {id: s1, dimension: rel, expectation: {zh: 期望一, en: E1}, perception: {zh: 感知一, en: P1}}
+      - {id: s2, dimension: rel, expectation: {zh: 期望二, en: E2}, perception: {zh: 感知二, en: P2}}
+"""
+
+
+def _shuffles(q: Questionnaire) -> list[tuple]:
+    found = [(section.id, getattr(section, "shuffle", None)) for section in q.pages]
+    found += [(question.id, question.shuffle) for question in q.questions()]
+    return found
+
+
+def test_randomisation_and_piping_survive_the_round_trip(tmp_path):
+    """randomize/fixed/randomize_group ride in the surveykit column (and ODK's randomize=true on
+    selects); {answer:q} and {field:f} become ${q} and ${f} in the labels and come back."""
+    source = tmp_path / "rnd.yaml"
+    source.write_text(RANDOMISED, encoding="utf-8")
+    q = load_questionnaire(source)
+    path = tmp_path / "rnd.xlsx"
+    export_xlsform(q, path)
+    warnings: list[str] = []
+    xform = convert(str(path), warnings=warnings).xform
+    assert warnings == []
+    assert "randomize(instance('visit_type')" in xform  # ODK shuffles the options of the selects itself
+    assert "/data/first/visit_type" in xform and "<output value=" in xform  # the piped answer
+    rows = list(openpyxl.load_workbook(path)["survey"].iter_rows(values_only=True))
+    header = rows[0]
+    labels = [r[header.index("label::English (en)")] for r in rows[1:]]
+    assert "About your ${visit_type}" in labels and "Your visit to ${dealer}" in labels
+    back = import_xlsform(path).questionnaire
+    assert dump_questionnaire(back) == dump_questionnaire(q)
+    assert _shuffles(back) == _shuffles(q)
+    assert any(shuffle is not None and shuffle.key == "group:opts" for _, shuffle in _shuffles(back))
+    assert back.screens()[1].title == q.screens()[1].title
+    assert back.screens()[1].title is not None and "{answer:visit_type}" in back.screens()[1].title["en"]
+
+
+def test_a_label_reference_to_the_same_page_is_not_piped(tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "survey"
+    for row in [
+        ["type", "name", "label", "appearance"],
+        ["begin group", "p1", "Page", "field-list"],
+        ["text", "name", "Your name?"],
+        ["text", "hello", "Hello ${name}, how are you?"],
+        ["end group"],
+        ["text", "later", "Thanks ${name}."],
+    ]:
+        sheet.append(row)
+    book.save(tmp_path / "f.xlsx")
+    result = import_xlsform(tmp_path / "f.xlsx")
+    q = result.questionnaire
+    assert q.question("hello").text["en"] == "Hello ${name}, how are you?"
+    assert q.question("later").text["en"] == "Thanks {answer:name}."
+    assert any("refers to ${name}, which is not asked on an earlier page" in str(w) for w in result.warnings)
