@@ -30,8 +30,10 @@ from analysis.analyze import DEFAULT_EXCLUDE, AnalysisResult, analyze
 from analysis.gap1 import gap1 as gap1_of
 from analysis.priorities import improvement_priorities
 from analysis.report_comments import sections as comment_sections
+from analysis.report_language import finish_page, relabel
 from analysis.report_text import METHODS, WORDS
 from surveykit import __version__
+from surveykit.languages import builtin_language
 from surveykit.model import Questionnaire, Weighting
 
 if TYPE_CHECKING:
@@ -206,6 +208,9 @@ def render_report(
     dealers and its responses) their links to customer satisfaction (:mod:`analysis.report_linked`).
     """
     lang = lang or q.languages[0]
+    third = None
+    if lang not in WORDS and lang in q.languages:  # a third language: see analysis.report_language
+        third, q, lang = lang, relabel(q, lang), builtin_language(lang)
     if lang not in WORDS:
         raise ValueError(f"the report is written in {', '.join(WORDS)}, not {lang!r}")
     w = WORDS[lang]
@@ -253,7 +258,8 @@ def render_report(
         "filters": filters or w["none"],
         "seed": w["none"] if seed is None else seed,
     }
-    return _ENV.get_template("report.html").render(**context), charts.seconds
+    html = _ENV.get_template("report.html").render(**context)
+    return (finish_page(html, third) if third else html), charts.seconds
 
 
 def print_pdf(html: Path, pdf: Path) -> None:

@@ -17,7 +17,8 @@ conditions such as ``rec_greet == 'no'`` work unchanged. How the answers are sco
 from __future__ import annotations
 
 from surveykit.checks import IdSpace
-from surveykit.model import CHECK_CODES, CheckItem, Checklist, Option, Row, Text
+from surveykit.languages import builtin
+from surveykit.model import CHECK_CODES, CheckItem, Checklist, Option, Row, Text, text_of
 from surveykit.reader import BAD, Obj, Reader
 
 __all__ = ["CHECK_TEXTS", "build_checklist", "check_options"]
@@ -32,7 +33,8 @@ CHECK_TEXTS = {
 def check_options(languages: tuple[str, ...]) -> tuple[Option, ...]:
     """The three answers of every checklist item, worded in the survey's languages."""
     return tuple(
-        Option(code, Text(tuple((lang, CHECK_TEXTS[code][lang]) for lang in languages))) for code in CHECK_CODES
+        Option(code, Text(tuple((lang, builtin(text_of(**CHECK_TEXTS[code]), lang)) for lang in languages)))
+        for code in CHECK_CODES
     )
 
 

@@ -23,6 +23,7 @@ from typing import IO
 
 import pandas as pd
 
+from surveykit import languages
 from surveykit.cells import escape_formula
 from surveykit.errors import SurveykitError
 from surveykit.expressions import Condition
@@ -74,8 +75,8 @@ class ExportError(SurveykitError, ValueError):
 
 
 def builtin(text: Text, lang: str) -> str:
-    """Built-in wording in ``lang``, English for a language we have no wording in."""
-    return text.get(lang) or text.get("en") or str(text)
+    """Built-in wording in ``lang``, or in its nearest built-in language (:func:`surveykit.languages.builtin`)."""
+    return languages.builtin(text, lang)
 
 
 def language(q: Questionnaire, lang: str | None) -> str:

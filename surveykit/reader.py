@@ -21,6 +21,7 @@ from typing import Any
 
 from surveykit import expressions, spec
 from surveykit.errors import Problem
+from surveykit.languages import LANGUAGE_TAG
 from surveykit.model import BLOCK_TYPES, QUESTION_TYPES, Text
 from surveykit.yamlsafe import Mapping, Node, Scalar, Sequence, describe
 
@@ -243,8 +244,13 @@ class Reader:
 
     def _scalar_language(self, node: Node, path: str) -> Any:
         value = self._scalar_string(node, path, "a language code")
-        if value is not BAD and value not in spec.LANGUAGES:
-            self.problem(node, path, f"language {value!r} is not supported (supported: {', '.join(spec.LANGUAGES)})")
+        if value is not BAD and not LANGUAGE_TAG.match(value):
+            self.problem(
+                node,
+                path,
+                f"language {value!r} is not a language tag such as zh, en, zh-Hant or ja "
+                "(lower-case language, then script, region or variant)",
+            )
             return BAD
         return value
 

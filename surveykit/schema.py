@@ -14,6 +14,7 @@ from surveykit import spec
 from surveykit.model import BLOCK_TYPES, QUESTION_TYPES
 
 _ID = "^[a-z][a-z0-9_]*$"
+_LANGUAGE = "^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$"  # surveykit.languages.LANGUAGE_TAG
 
 
 def json_schema(languages: tuple[str, ...] = spec.LANGUAGES) -> dict[str, Any]:
@@ -26,6 +27,8 @@ def json_schema(languages: tuple[str, ...] = spec.LANGUAGES) -> dict[str, Any]:
                 {
                     "type": "object",
                     "properties": {lang: {"type": "string", "minLength": 1} for lang in languages},
+                    # a third language (zh-Hant, ja...) is any language tag the questionnaire declares
+                    "patternProperties": {_LANGUAGE: {"type": "string", "minLength": 1}},
                     "additionalProperties": False,
                     "minProperties": 1,
                 },
@@ -82,7 +85,7 @@ def _kind(kind: Any) -> dict[str, Any]:
             "bool": {"type": "boolean"},
             "condition": {"type": "string", "minLength": 1, "maxLength": 1000},
             "date": {"type": "string", "format": "date"},
-            "language": {"enum": list(spec.LANGUAGES)},
+            "language": {"type": "string", "pattern": _LANGUAGE},
         }
         return scalars[kind]
     head = kind[0]

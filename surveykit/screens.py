@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
+from surveykit.languages import builtin
 from surveykit.model import (
     KANO_CODES,
     IPABlock,
@@ -83,8 +84,8 @@ _ORDER_SEED = text_of(zh="随机顺序种子", en="Order seed of randomised list
 
 
 def _localise(text: Text, languages: tuple[str, ...]) -> Text:
-    """Built-in wording restricted to (and ordered by) the survey's languages."""
-    return Text(tuple((lang, text.best(lang)) for lang in languages))
+    """Built-in wording restricted to (and ordered by) the survey's languages; a third one takes the nearest."""
+    return Text(tuple((lang, builtin(text, lang)) for lang in languages))
 
 
 def build_screens(q: Questionnaire) -> tuple[Screen, ...]:

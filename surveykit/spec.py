@@ -25,7 +25,7 @@ SCALAR_KINDS = {
     "bool": "true or false",
     "condition": "a condition such as sat_overall <= 3 or 'app' in channels",
     "date": "a date written YYYY-MM-DD",
-    "language": "a language code: zh or en",
+    "language": "a language tag: zh, en or another such as zh-Hant or ja (built-in wording falls back to zh or en)",
 }
 LANGUAGES = ("zh", "en")
 PRIORITIES = ("low", "normal", "high", "urgent")

@@ -21,6 +21,8 @@ from flask import g, request, session
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
+from surveykit.languages import LANGUAGE_TAG, builtin, builtin_language
+from surveykit.languages import language_name as own_name
 from surveykit.terms import term
 
 UI_LANGUAGES = ("zh", "en")
@@ -406,9 +408,21 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 
 def translate(key: str, lang: str, **values: object) -> str:
-    """The UI string ``key`` in ``lang`` (English when the language has none)."""
-    text = MESSAGES.get(lang, MESSAGES["en"]).get(key) or MESSAGES["en"][key]
+    """The UI string ``key`` in ``lang``; a questionnaire's third language takes the nearest (zh or en).
+
+    ``zh-Hant`` gets the Chinese wording in Traditional characters, other languages the
+    English (:func:`surveykit.languages.builtin`); a key missing in zh falls back to English.
+    """
+    base = builtin_language(lang)
+    text = MESSAGES.get(base, MESSAGES["en"]).get(key) or MESSAGES["en"][key]
+    if base != lang:
+        text = builtin(text, lang)
     return text.format(**values) if values else text
+
+
+def language_name(code: str) -> str:
+    """The language's name in itself, for the language switch (Babel's for a third language)."""
+    return LANGUAGE_NAMES.get(code) or own_name(code)
 
 
 @lru_cache(maxsize=256)
@@ -433,7 +447,7 @@ def negotiate(header: str | None, available: Iterable[str], default: str) -> str
     (``zh-TW`` when only ``zh`` is offered), then ``default``.  Werkzeug's
     ``best_match`` picks ``en`` for a typical Chinese browser and is not used.
     """
-    avail = [key for key in available if key in _KEY_SCRIPT]
+    avail = [key for key in available if key in _KEY_SCRIPT or LANGUAGE_TAG.match(key)]
     if not header or not avail:
         return default
     accepted: list[tuple[str, str | None]] = []
@@ -446,13 +460,18 @@ def negotiate(header: str | None, available: Iterable[str], default: str) -> str
             continue
     for pair in accepted:
         for key in avail:
-            if _KEY_SCRIPT[key] == pair:
+            if _key_script(key) == pair:
                 return key
     for language, _script in accepted:
         for key in avail:
-            if _KEY_SCRIPT[key][0] == language:
+            if _key_script(key)[0] == language:
                 return key
     return default
+
+
+def _key_script(key: str) -> tuple[str, str | None]:
+    """(language, script) of one of our keys: zh is Simplified Chinese; a declared tag as CLDR completes it."""
+    return _KEY_SCRIPT.get(key) or _lang_script(key)
 
 
 def choose_language(available: tuple[str, ...], default: str | None = None) -> str:
@@ -479,4 +498,5 @@ def current_language() -> str:
 
 def babel_locale() -> str:
     """Flask-Babel's locale selector, so that WTForms' messages follow the page."""
-    return BABEL_LOCALE.get(current_language(), "en")
+    lang = current_language()
+    return BABEL_LOCALE.get(lang) or lang.replace("-", "_")

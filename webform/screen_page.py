@@ -21,7 +21,7 @@ from surveykit.piping import has_pipes, pipe_screen
 from surveykit.randomize import order_seed, personal_screen
 from webform import respondent_session
 from webform.forms import ScreenForm
-from webform.i18n import BCP47, LANGUAGE_NAMES, MESSAGES, translate
+from webform.i18n import BCP47, MESSAGES, language_name, translate
 from webform.presenters import (
     build_screen_view,
     error_summary,
@@ -141,7 +141,7 @@ def language_links(q: Questionnaire, lang: str) -> list[tuple[str, str, str]]:
     endpoint = request.endpoint or "survey.start"
     for code in q.languages:
         if code != lang:
-            links.append((BCP47.get(code, code), LANGUAGE_NAMES.get(code, code), url_for(endpoint, **args, lang=code)))
+            links.append((BCP47.get(code, code), language_name(code), url_for(endpoint, **args, lang=code)))
     return links
 
 

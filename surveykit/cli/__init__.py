@@ -8,6 +8,7 @@ data               simulate, analyze, export, report           :mod:`.data`
 store              serve, invite, admin, notify, demo          :mod:`.store`
 cases              cases list | show | export | recovery       :mod:`.cases`
 planning           plan size | power                           :mod:`.plan`
+writing            translate export | import, preview, print   :mod:`.authoring`
 organisation       org import | export | unknown               :mod:`.org`
 comments           text code | discover                        :mod:`.text`
 dashboard          aggregates rebuild                          :mod:`.aggregates`
@@ -26,7 +27,7 @@ from typing import Any
 import click
 
 from surveykit import __version__
-from surveykit.cli import aggregates, cases, data, org, plan, questionnaire, store, text
+from surveykit.cli import aggregates, authoring, cases, data, org, plan, questionnaire, store, text
 from surveykit.errors import QuestionnaireError, SurveykitError
 
 __all__ = ["main"]
@@ -37,6 +38,7 @@ SECTIONS = (
     ("Store", store.COMMANDS),
     ("Cases", cases.COMMANDS),
     ("Planning", plan.COMMANDS),
+    ("Writing", authoring.COMMANDS),
     ("Organisation", org.COMMANDS),
     ("Comments", text.COMMANDS),
     ("Dashboard", aggregates.COMMANDS),

@@ -11,6 +11,7 @@ import click
 from surveykit.cli.inputs import load
 from surveykit.errors import QuestionnaireError
 from surveykit.loader import DEFAULT_MAX_BYTES
+from surveykit.translate.texts import missing_by_language
 
 # Seconds a respondent needs, per answer of each type (for `info`'s estimate):
 # about 3 words/s reading speed plus the time to choose; Likert items in a
@@ -44,6 +45,7 @@ def validate(files: tuple[str, ...], fmt: str, max_bytes: int) -> None:
             q = load(name, max_bytes)
             report.append({"file": name, "valid": True, "survey": q.survey, "problems": []})
         except QuestionnaireError as exc:
+            missing = missing_by_language(exc.problems)  # a translation in progress: texts left per language
             report.append(
                 {
                     "file": name,
@@ -51,10 +53,13 @@ def validate(files: tuple[str, ...], fmt: str, max_bytes: int) -> None:
                     "problems": [
                         {"line": p.line, "column": p.column, "key": p.key, "message": p.message} for p in exc.problems
                     ],
+                    "missing_texts": missing,
                 }
             )
             if fmt == "text":
                 click.echo(str(exc), err=True)
+                for lang, count in missing.items():
+                    click.echo(f"{name}: {count} text(s) missing in {lang!r}", err=True)
     if fmt == "json":
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:

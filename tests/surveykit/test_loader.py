@@ -655,7 +655,8 @@ def test_a_page_without_id_is_reported_once():
 def test_an_unsupported_language_is_reported_once():
     found = problems(ONE_PAGE, HEAD.replace("[zh, en]", "[zh, klingon]"))
     assert [text for _, text in found].count(
-        "<string>:4:17: languages[1]: language 'klingon' is not supported (supported: zh, en)"
+        "<string>:4:17: languages[1]: language 'klingon' is not a language tag such as zh, en, zh-Hant or ja "
+        "(lower-case language, then script, region or variant)"
     ) == 1, found
 
 

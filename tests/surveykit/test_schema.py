@@ -47,7 +47,7 @@ def test_schema_accepts_shipped_instrument(path):
     [
         ({"survey": "x", "version": 1, "title": "t", "languages": ["en"], "pages": [], "lable": 1}, "lable"),
         ({"survey": "x", "version": "one", "title": "t", "languages": ["en"], "pages": []}, "'one'"),
-        ({"survey": "x", "version": 1, "title": "t", "languages": ["fr"], "pages": []}, "'fr'"),
+        ({"survey": "x", "version": 1, "title": "t", "languages": ["French"], "pages": []}, "'French'"),
         (
             {
                 "survey": "x",

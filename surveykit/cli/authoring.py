@@ -1,0 +1,67 @@
+"""``surveykit translate export | import``: writing a questionnaire in more languages.
+
+The translation commands work on the YAML file itself (:mod:`surveykit.translate`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from surveykit.errors import SurveykitError
+from surveykit.languages import LANGUAGE_TAG
+
+__all__ = ["COMMANDS"]
+
+
+@click.group()
+def translate() -> None:
+    """Translate a questionnaire in a spreadsheet (.xlsx) or a gettext catalogue (.po)."""
+
+
+@translate.command("export")
+@click.argument("questionnaire", type=click.Path(dir_okay=False))
+@click.option("--to", "target", required=True, help="the language to translate into, e.g. zh-Hant or ja")
+@click.option("--from", "source", default=None, help="the language to translate from (default: the first declared)")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="FILE.xlsx or FILE.po")
+def translate_export(questionnaire: str, target: str, source: str | None, output: str) -> None:
+    """List every text with its key, the source text and any translation so far."""
+    from surveykit.translate import export_texts, write_translations
+
+    if not LANGUAGE_TAG.match(target):
+        raise click.BadParameter(f"{target!r} is not a language tag such as zh-Hant or ja", param_hint="--to")
+    src, entries = export_texts(questionnaire, target, source=source)
+    survey = Path(questionnaire).stem
+    write_translations(output, src, target, entries, survey)
+    done = sum(1 for e in entries if e.translation)
+    click.echo(f"{output}: {len(entries)} texts from {src} to {target} ({done} already translated)")
+
+
+@translate.command("import")
+@click.argument("questionnaire", type=click.Path(dir_okay=False))
+@click.argument("translations", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="the translated YAML")
+def translate_import(questionnaire: str, translations: str, output: str) -> None:
+    """Write the translations into a copy of the YAML, keeping its comments and key order."""
+    from surveykit.loader import load_questionnaire
+    from surveykit.translate import import_texts, read_translations
+
+    report = import_texts(questionnaire, read_translations(translations), output)
+    if report.unknown:
+        raise SurveykitError(
+            f"{translations}: nothing written; " + "; ".join(f"{translations}:{line}" for line in report.unknown)
+        )
+    for line in report.changed:
+        click.echo(f"warning: {translations}:{line}", err=True)
+    click.echo(f"{output}: {report.applied} texts in {report.target}")
+    if report.missing:
+        click.echo(
+            f"{output}: {len(report.missing)} text(s) still missing in {report.target!r}, e.g. {report.missing[0]}"
+        )
+        return
+    load_questionnaire(output)  # complete: it must load (a problem exits 1 at file:line:col)
+    click.echo(f"{output}: ok")
+
+
+COMMANDS = [translate]

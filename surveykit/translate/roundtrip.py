@@ -1,0 +1,80 @@
+"""Translations back into the questionnaire's YAML, keeping its comments, key order and style.
+
+A text that is a language mapping gains (or changes) the target language's entry; in a
+one-language survey a plain-string text becomes a mapping of the source and the target,
+written in flow style like the shipped files.  The target is added to ``languages:``.
+Rows whose key is not a text of the questionnaire are refused with their row number; a
+row whose source text differs from the questionnaire's (edited since the export) is
+applied and listed, so the author can check it.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from surveykit.translate.files import TranslationFile
+from surveykit.translate.texts import languages_of, load_roundtrip, text_nodes
+
+__all__ = ["ImportReport", "import_texts"]
+
+
+@dataclass
+class ImportReport:
+    """What an import did: texts translated, still missing, unknown keys and changed sources (with rows)."""
+
+    target: str
+    applied: int = 0
+    missing: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+
+
+def import_texts(questionnaire: str | Path, translations: TranslationFile, output: str | Path) -> ImportReport:
+    """Write ``questionnaire`` with ``translations`` applied to ``output``; unknown keys write nothing.
+
+    Returns the report; when ``report.unknown`` is not empty nothing was written.
+    """
+    data, yaml, _ = load_roundtrip(questionnaire)
+    target = translations.target
+    langs = languages_of(data)
+    source = translations.source if translations.source in langs else (langs[0] if langs else "")
+    report = ImportReport(target)
+    texts = {key: (container, slot, value) for key, container, slot, value in text_nodes(data)}
+    given = {}
+    for number, key, src, text in translations.rows:
+        if key not in texts:
+            report.unknown.append(f"row {number}: {key!r} is not a text of the questionnaire")
+            continue
+        given[key] = (number, src, text)
+    if report.unknown:
+        return report
+    for key, (container, slot, value) in texts.items():
+        current = value.get(source) if isinstance(value, dict) else value
+        number, src, text = given.get(key, (0, "", ""))
+        if not text.strip():
+            if not (isinstance(value, dict) and isinstance(value.get(target), str)):
+                report.missing.append(key)
+            continue
+        if src and isinstance(current, str) and src.strip() != current.strip():
+            report.changed.append(f"row {number}: {key}: the source text changed since the export")
+        if isinstance(value, dict):
+            value[target] = text
+        else:
+            mapping = CommentedMap([(source, value), (target, text)])
+            mapping.fa.set_flow_style()
+            container[slot] = mapping
+        report.applied += 1
+    if target not in langs:
+        seq = data.get("languages")
+        if isinstance(seq, CommentedSeq):
+            seq.append(target)
+        else:
+            data["languages"] = [*langs, target]
+    buffer = io.StringIO()
+    yaml.dump(data, buffer)
+    Path(output).write_text(buffer.getvalue(), encoding="utf-8")
+    return report

@@ -1,0 +1,158 @@
+"""The translation workflow: export every text, a translator fills it in, import keeps the YAML as written."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import textwrap
+from pathlib import Path
+
+import opencc
+import pytest
+from babel.messages.pofile import read_po, write_po
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from surveykit import QuestionnaireError, load_questionnaire
+from surveykit.cli import main
+from surveykit.translate import export_texts, import_texts, missing_by_language, read_translations
+from surveykit.translate.files import TranslationFileError, write_translations
+
+ROOT = Path(__file__).parents[2]
+SERVQUAL = ROOT / "questionnaires" / "servqual.yaml"
+TO_TRADITIONAL = opencc.OpenCC("s2t")  # the stand-in translator: Simplified -> Traditional characters
+
+
+def _fill_xlsx(path: Path, translate=TO_TRADITIONAL.convert, every: int = 1) -> None:
+    book = load_workbook(path)
+    sheet = book["translations"]
+    for number, row in enumerate(sheet.iter_rows(min_row=2)):
+        if number % every == 0:
+            row[2].value = translate(row[1].value)
+    book.save(path)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "questionnaires").glob("*.yaml")), ids=lambda p: p.stem)
+def test_export_lists_exactly_the_texts_a_new_language_lacks(path, tmp_path):
+    # independent count: declare a new language and let the loader report every text without it
+    _, entries = export_texts(path, "ja")
+    text = path.read_text(encoding="utf-8")
+    declared = text.replace("languages: [zh, en]", "languages: [zh, en, ja]", 1)
+    assert declared != text
+    copy = tmp_path / path.name
+    copy.write_text(declared, encoding="utf-8")
+    with pytest.raises(QuestionnaireError) as info:
+        load_questionnaire(copy)
+    assert missing_by_language(info.value.problems) == {"ja": len(entries)}
+    assert all(e.source and not e.translation for e in entries)
+
+
+def test_xlsx_round_trip_adds_the_language_and_keeps_every_comment_and_line(tmp_path):
+    sheet = tmp_path / "sq.zh-Hant.xlsx"
+    source, entries = export_texts(SERVQUAL, "zh-Hant")
+    write_translations(sheet, source, "zh-Hant", entries, "servqual")
+    _fill_xlsx(sheet)
+    out = tmp_path / "sq2.yaml"
+    report = import_texts(SERVQUAL, read_translations(sheet), out)
+    assert (report.applied, report.missing, report.unknown) == (len(entries), [], [])
+    q = load_questionnaire(out)
+    assert q.languages == ("zh", "en", "zh-Hant")
+    assert q.title["zh-Hant"] == "售後服務質量調查（SERVQUAL）"
+    before, after = SERVQUAL.read_text(encoding="utf-8").splitlines(), out.read_text(encoding="utf-8").splitlines()
+    comments = [line for line in before if line.lstrip().startswith("#")]
+    assert [line for line in after if line.lstrip().startswith("#")] == comments
+    # every original line is still there, in order: as it was, or with a zh-Hant entry added to its flow mapping
+    kept = iter(after)
+    for line in before:
+        assert any(a == line or re.sub(r", zh-Hant(: [^,}]*)?(?=[}\]])", "", a) == line for a in kept), line
+
+
+def test_po_round_trip_gives_the_same_yaml_as_the_spreadsheet(tmp_path):
+    source, entries = export_texts(SERVQUAL, "zh-Hant")
+    po, sheet = tmp_path / "sq.po", tmp_path / "sq.xlsx"
+    write_translations(po, source, "zh-Hant", entries, "servqual")
+    write_translations(sheet, source, "zh-Hant", entries, "servqual")
+    with po.open("rb") as fh:
+        catalog = read_po(fh)
+    for message in catalog:
+        if message.id:
+            message.string = TO_TRADITIONAL.convert(message.id)
+    with po.open("wb") as fh:
+        write_po(fh, catalog)
+    _fill_xlsx(sheet)
+    import_texts(SERVQUAL, read_translations(po), tmp_path / "from_po.yaml")
+    import_texts(SERVQUAL, read_translations(sheet), tmp_path / "from_xlsx.yaml")
+    assert (tmp_path / "from_po.yaml").read_text() == (tmp_path / "from_xlsx.yaml").read_text()
+
+
+def test_a_partial_translation_is_written_and_validate_counts_what_is_missing(tmp_path):
+    runner = CliRunner()
+    sheet = tmp_path / "sq.ja.xlsx"
+    result = runner.invoke(main, ["translate", "export", str(SERVQUAL), "--to", "ja", "-o", str(sheet)])
+    assert result.exit_code == 0, result.output
+    total = int(result.output.split(": ", 1)[1].split()[0])
+    _fill_xlsx(sheet, lambda text: f"訳:{text}", every=2)  # every other row
+    out = tmp_path / "sq.ja.yaml"
+    result = runner.invoke(main, ["translate", "import", str(SERVQUAL), str(sheet), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    missing = total // 2
+    assert f"{missing} text(s) still missing in 'ja'" in result.output
+    result = runner.invoke(main, ["validate", str(out)])
+    assert result.exit_code == 1
+    assert f"{out}: {missing} text(s) missing in 'ja'" in result.output
+    # exporting again carries the translations done so far
+    _, entries = export_texts(out, "ja")
+    assert sum(1 for e in entries if e.translation) == total - missing
+
+
+def test_a_one_language_survey_gains_a_mapping_in_flow_style(tmp_path):
+    yaml_file = tmp_path / "one.yaml"
+    yaml_file.write_text(
+        textwrap.dedent("""\
+            # a one-language survey
+            survey: one
+            version: 1
+            title: Visit  # trailing comment
+            languages: [en]
+            pages:
+              - id: p
+                questions:
+                  - {id: q, type: nps, text: "How likely: =1+1?"}
+            """),
+        encoding="utf-8",
+    )
+    sheet = tmp_path / "one.xlsx"
+    source, entries = export_texts(yaml_file, "fr")
+    write_translations(sheet, source, "fr", entries, "one")
+    cell = load_workbook(sheet)["translations"]["B3"]
+    assert cell.value == "How likely: =1+1?" and cell.data_type == "s"
+    _fill_xlsx(sheet, lambda text: {"Visit": "Visite", "How likely: =1+1?": "Probabilité : =1+1 ?"}[text])
+    import_texts(yaml_file, read_translations(sheet), tmp_path / "two.yaml")
+    text = (tmp_path / "two.yaml").read_text(encoding="utf-8")
+    assert "title: {en: Visit, fr: Visite} # trailing comment" in text and "languages: [en, fr]" in text
+    assert load_questionnaire(tmp_path / "two.yaml").question("q").text["fr"] == "Probabilité : =1+1 ?"
+
+
+def test_unknown_keys_write_nothing_and_bad_files_are_clean_errors(tmp_path):
+    sheet = tmp_path / "sq.xlsx"
+    source, entries = export_texts(SERVQUAL, "ja")
+    write_translations(sheet, source, "ja", entries, "servqual")
+    book = load_workbook(sheet)
+    book["translations"].append(["pages[9].questions[0].text", "x", "y"])
+    book.save(sheet)
+    out = tmp_path / "out.yaml"
+    report = import_texts(SERVQUAL, read_translations(sheet), out)
+    assert report.unknown == [
+        f"row {len(entries) + 2}: 'pages[9].questions[0].text' is not a text of the questionnaire"
+    ]
+    assert not out.exists()
+    fake = tmp_path / "fake.xlsx"
+    shutil.copy(SERVQUAL, fake)
+    with pytest.raises(TranslationFileError, match="not an XLSX workbook"):
+        read_translations(fake)
+    broken = tmp_path / "broken.po"
+    broken.write_text('msgid "a"\nmsgstr "b"\nmsgid', encoding="utf-8")
+    with pytest.raises(TranslationFileError, match="not a readable PO catalogue"):
+        read_translations(broken)
+    with pytest.raises(TranslationFileError, match=r"\.xlsx or \.po"):
+        write_translations(tmp_path / "x.csv", "zh", "ja", entries, "servqual")
