@@ -29,11 +29,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any, Protocol
 
+import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
@@ -52,6 +53,7 @@ __all__ = [
     "load_history",
     "load_tree",
     "named_in_store",
+    "rows_in_units",
     "scope_units",
     "unknown_codes",
     "user_unit_ids",
@@ -367,6 +369,17 @@ def codes_in_scope(engine: Engine, user: ScopedUser, field: str, tree: OrgTree |
     if field not in UNIT_FIELDS:
         raise ValueError(f"{field!r} is not a unit field ({', '.join(UNIT_FIELDS)})")
     return scope_units(engine, user, tree)
+
+
+def rows_in_units(df: pd.DataFrame, units: Collection[str] | None) -> pd.DataFrame:
+    """The rows of a responses table whose dealer or branch (:data:`UNIT_FIELDS`) is one of ``units``; every row for None."""
+    if units is None:
+        return df
+    keep = pd.Series(False, index=df.index)
+    for name in UNIT_FIELDS:
+        if name in df.columns:
+            keep |= df[name].isin(list(units))
+    return df.loc[keep].reset_index(drop=True)
 
 
 def unknown_codes(engine: Engine, survey: str | None = None, tree: OrgTree | None = None) -> dict[str, dict[str, int]]:

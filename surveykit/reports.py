@@ -10,16 +10,18 @@ cases in the same transaction): dependencies stay one-way.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from surveykit.cases import cases_frame
+from surveykit.cases import UnitScope, cases_frame
 from surveykit.database import survey_versions
 from surveykit.loader import load_questionnaire
 from surveykit.model import Questionnaire
+from surveykit.org import rows_in_units
 from surveykit.storage import responses_frame
 
 __all__ = ["LOST_SURVEY", "ReportData", "report_data"]
@@ -49,11 +51,16 @@ class ReportData:
     customers: tuple[Questionnaire, pd.DataFrame] | None = field(default=None, compare=False)
 
 
-def report_data(engine: Engine, q: Questionnaire) -> ReportData:
-    """Read the responses of ``q`` and what the report's service-recovery section needs besides them."""
-    responses = responses_frame(engine, q)
-    mirror = _mirror(engine, q)
-    customers = customer_survey(engine, q)
+def report_data(engine: Engine, q: Questionnaire, *, units: Collection[str] | None = None) -> ReportData:
+    """Read the responses of ``q`` and what the report's service-recovery section needs besides them.
+
+    ``units``: only what belongs to these units (a manager's scope, :func:`surveykit.org.scope_units`):
+    every table keeps the rows whose dealer or branch is one of them, the cases those whose dealer
+    or response's branch is (:class:`surveykit.cases.UnitScope`).  None: everything.
+    """
+    responses = rows_in_units(responses_frame(engine, q), units)
+    mirror = _within_pair(_mirror(engine, q), units)
+    customers = _within_pair(customer_survey(engine, q), units)
     if not sa.inspect(engine).has_table("cases"):  # a store from before cases: nothing to add, nothing written
         return ReportData(responses, None, None, mirror, customers)
     lost = None
@@ -65,9 +72,19 @@ def report_data(engine: Engine, q: Questionnaire) -> ReportData:
             ).scalar()
         if text is not None:
             lost_q = load_questionnaire(text)
-            df = responses_frame(engine, lost_q)
+            df = rows_in_units(responses_frame(engine, lost_q), units)
             lost = (lost_q, df) if len(df) else None
-    return ReportData(responses, cases_frame(engine, survey=q.survey), lost, mirror, customers)
+    scope = None if units is None else UnitScope(frozenset(units))
+    return ReportData(responses, cases_frame(engine, survey=q.survey, scope=scope), lost, mirror, customers)
+
+
+def _within_pair(
+    pair: tuple[Questionnaire, pd.DataFrame] | None, units: Collection[str] | None
+) -> tuple[Questionnaire, pd.DataFrame] | None:
+    if pair is None or units is None:
+        return pair
+    df = rows_in_units(pair[1], units)
+    return (pair[0], df) if len(df) else None
 
 
 def customer_survey(engine: Engine, q: Questionnaire) -> tuple[Questionnaire, pd.DataFrame] | None:

@@ -163,14 +163,7 @@ def visible(fields: Mapping[str, Any]) -> bool:
 
 def filter_frame(df: pd.DataFrame) -> pd.DataFrame:
     """The rows of a responses table (:func:`surveykit.storage.responses_frame`) in the user's scope."""
-    scope = units()
-    if scope is None:
-        return df
-    keep = pd.Series(False, index=df.index)
-    for name in org.UNIT_FIELDS:
-        if name in df.columns:
-            keep |= df[name].isin(scope)
-    return df.loc[keep].reset_index(drop=True)
+    return org.rows_in_units(df, units())
 
 
 def case_scope() -> cases.Scope:

@@ -330,3 +330,27 @@ def test_expand_units_widens_to_the_tree_below_and_keeps_unknown_codes(engine):
     apply_org(engine, units(TREE))
     assert org.expand_units(engine, ["R-N", "XX1"]) == {"R-N", "DE01", "DE02", "BR1", "XX1"}
     assert org.expand_units(engine, []) == frozenset()
+
+
+def test_report_data_for_units_keeps_their_responses_and_cases_only(engine):
+    from surveykit.loader import load_questionnaire
+    from surveykit.reports import report_data
+    from surveykit.simulate import simulate
+
+    path = shipped_dir() / "dealer_aftersales_csi.yaml"
+    q = load_questionnaire(path)
+    storage.register_version(engine, q, path.read_text(encoding="utf-8"))
+    storage.save_frame(engine, q, simulate(q, 90, seed=5, fields={"dealer": ["DE01", "DE02", "DE03"]}))
+    apply_org(engine, units(TREE))
+    everything = report_data(engine, q)
+    north = report_data(engine, q, units=org.scope_units(engine, _manager(engine, "nn", ["R-N"])))
+    assert set(north.responses["dealer"]) == {"DE01", "DE02"}
+    assert len(north.responses) == int(everything.responses["dealer"].isin(["DE01", "DE02"]).sum())
+    assert len(everything.cases) and set(everything.cases["dealer"]) == {"DE01", "DE02", "DE03"}
+    assert set(north.cases["dealer"]) == {"DE01", "DE02"}
+    assert len(north.cases) == int(everything.cases["dealer"].isin(["DE01", "DE02"]).sum())
+
+
+def _manager(engine, name, unit_ids):
+    storage.create_user(engine, name, "tea kettle on the hill", role="manager", units=unit_ids)
+    return storage.verify_login(engine, name, "tea kettle on the hill")
