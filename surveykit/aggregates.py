@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine
 
 from surveykit.database import response_aggregates, responses, survey_versions, write_transaction
@@ -55,6 +57,7 @@ __all__ = [
     "add_response",
     "day_number",
     "day_of",
+    "in_units",
     "rebuild",
     "remove_response",
     "satisfaction_question",
@@ -161,7 +164,7 @@ def _upsert(dialect: str) -> Any:
     stmt = insert(response_aggregates)
     a = response_aggregates.c
     return stmt.on_conflict_do_update(
-        index_elements=[a.survey, a.unit_field, a.variable, a.points, a.unit, a.day],
+        index_elements=[a.survey, a.unit_field, a.variable, a.unit, a.day, a.points],
         set_={k: a[k] + stmt.excluded[k] for k in COUNTS},
     )
 
@@ -295,6 +298,21 @@ def _branch(t: Tracked, version_id: int, field: str, unit: Any, day: Any) -> sa.
     return stmt
 
 
+def in_units(dialect: str, units: Iterable[str]) -> Any:
+    """``unit IN (the codes)`` with the codes as one JSON parameter.
+
+    One bound parameter however many codes (a region's thousand dealers): the statement compiles
+    once and is cached, and the database seeks each code in the primary key
+    ``(survey, unit_field, variable, unit, day, points)``.
+    """
+    doc = sa.literal(json.dumps(sorted(units), ensure_ascii=False))
+    if dialect == "postgresql":
+        codes = sa.select(sa.func.jsonb_array_elements_text(sa.cast(doc, JSONB)).table_valued("value").c.value)
+    else:
+        codes = sa.select(sa.func.json_each(doc).table_valued("value").c.value)
+    return response_aggregates.c.unit.in_(codes.scalar_subquery())
+
+
 def sums(
     conn: Connection,
     survey: str,
@@ -319,8 +337,11 @@ def sums(
     if variables is not None:
         stmt = stmt.where(a.variable.in_(list(variables)))
     if units is not None:
-        stmt = stmt.where(a.unit.in_(list(units)))
+        stmt = stmt.where(in_units(conn.dialect.name, units))
     if days is not None:
         stmt = stmt.where(a.day >= days[0], a.day < days[1])
     stmt = stmt.group_by(*cols)
-    return [{k: (int(v) if k in COUNTS else v) for k, v in row._mapping.items()} for row in conn.execute(stmt)]
+    result = conn.execute(stmt)
+    keys, width = list(result.keys()), len(by)
+    # plain tuples: building Row mappings costs more than the query for a few thousand groups
+    return [dict(zip(keys, (*t[:width], *map(int, t[width:])), strict=True)) for t in result]

@@ -182,11 +182,12 @@ response_aggregates = sa.Table(
     sa.Column("survey", sa.String(100), primary_key=True),
     sa.Column("unit_field", sa.String(63), primary_key=True),
     sa.Column("variable", sa.String(63), primary_key=True),
-    # the scale's top point (likert 1..points): versions that change the scale stay apart, and an index
-    # 0-100 is still exactly additive across them; 10 for NPS (0-10), 1 for the response count
-    sa.Column("points", sa.SmallInteger, primary_key=True),
     sa.Column("unit", sa.String(200), primary_key=True),
     sa.Column("day", sa.Integer, primary_key=True),
+    # the scale's top point (likert 1..points): versions that change the scale stay apart, and an index
+    # 0-100 is still exactly additive across them; 10 for NPS (0-10), 1 for the response count.  Last in
+    # the key, so that a unit's days are one range of the primary key
+    sa.Column("points", sa.SmallInteger, primary_key=True),
     *(sa.Column(name, sa.BigInteger, nullable=False) for name in ("n", "total", "total_sq", "top2")),
     *(sa.Column(name, sa.BigInteger, nullable=False) for name in ("promoters", "passives", "detractors")),
     # the national view of a period reads every unit's days: by day first

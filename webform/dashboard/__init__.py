@@ -11,7 +11,9 @@ Who sees what: admins and analysts every unit; a manager their units and everyth
 The full report covers every unit, so it is for admins and analysts only.
 
 Settings: ``DASHBOARD_MIN_N`` (default 10), the fewest responses a figure is shown for;
-``DASHBOARD_JOB_THREADS`` and ``DASHBOARD_JOB_TIMEOUT_S`` (:mod:`webform.dashboard.jobs`).
+``DASHBOARD_PRIORITIES`` (default True: compute each selection's improvement priorities in the
+background; they read raw rows); ``DASHBOARD_JOB_THREADS`` and ``DASHBOARD_JOB_TIMEOUT_S``
+(:mod:`webform.dashboard.jobs`).
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ def init_app(app: Flask) -> None:
     """Register the blueprint and the dashboard's strings."""
     messages.register()
     app.config.setdefault("DASHBOARD_MIN_N", 10)
+    app.config.setdefault("DASHBOARD_PRIORITIES", True)
     app.register_blueprint(bp)
 
 
@@ -187,7 +190,11 @@ def survey(survey_id: str) -> BaseResponse:
     sort = sort if sort in _SORTS else "index"
     desc = request.args.get("dir", "asc") == "desc"
     rows = _sorted(figs.rows, sort, desc)
-    priorities = _priorities(q, sel, period) if enough else None
+    priorities = None
+    if not current_app.config["DASHBOARD_PRIORITIES"]:
+        priorities = {"status": "off"}
+    elif enough:
+        priorities = _priorities(q, sel, period)
     trend_label = translate(
         "dash_trend_label",
         g.lang,

@@ -129,8 +129,9 @@ def tile_figures(
 ) -> list[Tile]:
     """The headline tiles of a selection: index, NPS, top-2-box, responses, response rate, open and overdue cases."""
     sat, nps = _variables(q)
-    _f, cur = _grouped(conn, q, codes, period.days, ("variable", "points"))
-    _f, prev = _grouped(conn, q, codes, period.prev_days, ("variable", "points"))
+    variables = [v for v in (RESPONSES, sat, nps) if v]
+    _f, cur = _grouped(conn, q, codes, period.days, ("variable", "points"), variables)
+    _f, prev = _grouped(conn, q, codes, period.prev_days, ("variable", "points"), variables)
     n_now, n_prev = _count(cur), _count(prev)
     out: list[Tile] = []
     changes: list[tiles.Change | None] = []
@@ -215,37 +216,57 @@ def _cases(
     return {None: (int(found[0]), int(found[1] or 0))}
 
 
-def _child_rows(
-    conn: Connection, q: Questionnaire, sel: Selection, days: tuple[int, int], variables: list[str]
-) -> dict[str, list[dict[str, Any]]]:
-    """Summed rows per child unit: from the dealer rows, a child without any from the branch rows."""
-    every = frozenset().union(*(c for _, _, c in sel.children)) if sel.children else frozenset()
-    per_field: dict[str, dict[str, list[dict[str, Any]]]] = {}
+def _by_child(
+    conn: Connection,
+    q: Questionnaire,
+    sel: Selection,
+    days: tuple[int, int],
+    variables: list[str],
+    bucket: int | None = None,
+) -> dict[tuple[str, int], list[dict[str, Any]]]:
+    """Sums per child unit (and per bucket of ``bucket`` days from ``days[0]``).
+
+    The database sums per unit code (the codes as one parameter, :func:`surveykit.aggregates.in_units`);
+    the codes are added up per child here.  A child is read from the dealer rows, or, when it has
+    none, from the branch rows (see the module docstring).
+    """
+    child_of = {code: child for child, _name, codes in sel.children for code in codes}
+    a = response_aggregates.c
+    cols: list[Any] = [a.unit]
+    if bucket is not None:
+        cols.append(((a.day - days[0]) // bucket).label("bucket"))
+    out: dict[tuple[str, int], dict[tuple[str, int], dict[str, Any]]] = {}
     for name in unit_fields(q):
-        units = None if sel.codes is None else every
-        found: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for row in aggregates.sums(
-            conn,
-            q.survey,
-            unit_field=name,
-            units=units,
-            days=days,
-            variables=variables,
-            by=("unit", "variable", "points"),
-        ):
-            found[row["unit"]].append(row)
-        per_field[name] = found
-    out: dict[str, list[dict[str, Any]]] = {}
-    for child, _name, codes in sel.children:
-        for name in unit_fields(q):
-            rows = [r for code in codes for r in per_field[name].get(code, ())]
-            if rows:
-                out[child] = rows
-                break
-    if sel.codes is None and per_field:  # the top: responses whose code no child holds
-        first = per_field[unit_fields(q)[0]]
-        out[""] = [r for code, rows in first.items() if code not in every for r in rows]
-    return out
+        if not child_of:
+            break
+        stmt = (
+            sa.select(*cols, a.variable, a.points, *(sa.func.sum(a[k]).label(k) for k in aggregates.COUNTS))
+            .where(
+                a.survey == q.survey,
+                a.unit_field == name,
+                a.variable.in_(variables),
+                a.day >= days[0],
+                a.day < days[1],
+                aggregates.in_units(conn.dialect.name, child_of),
+            )
+            .group_by(*cols, a.variable, a.points)
+        )
+        result = conn.execute(stmt)
+        keys = list(result.keys())
+        found: set[str] = set()
+        for t in result:
+            row = dict(zip(keys, t, strict=True))
+            child = child_of[row["unit"]]
+            found.add(child)
+            groups = out.setdefault((child, int(row.get("bucket", 0))), {})
+            total = groups.get((row["variable"], row["points"]))
+            if total is None:
+                groups[row["variable"], row["points"]] = row
+            else:
+                for k in aggregates.COUNTS:
+                    total[k] += row[k]
+        child_of = {code: child for code, child in child_of.items() if child not in found}
+    return {key: list(groups.values()) for key, groups in out.items()}
 
 
 def _buckets(
@@ -256,16 +277,14 @@ def _buckets(
     variable: str,
     period: Period,
     count: int,
-    by_unit: bool,
-) -> dict[tuple[str, int], list[dict[str, Any]]]:
-    """The sums of ``variable`` in ``count`` periods of the period's length ending with it, by bucket (0 = oldest)."""
+) -> dict[int, list[dict[str, Any]]]:
+    """The selection's sums of ``variable`` in ``count`` periods of the period's length ending with it (0 = oldest)."""
     a = response_aggregates.c
     length = period.length
     first = period.days[1] - count * length
     bucket = ((a.day - first) // length).label("bucket")
-    cols: list[Any] = [a.unit] if by_unit else []
     stmt = (
-        sa.select(*cols, bucket, a.points, *(sa.func.sum(a[k]).label(k) for k in ("n", "total", "total_sq")))
+        sa.select(bucket, a.points, *(sa.func.sum(a[k]).label(k) for k in ("n", "total", "total_sq")))
         .where(
             a.survey == q.survey,
             a.unit_field == field_name,
@@ -273,14 +292,16 @@ def _buckets(
             a.day >= first,
             a.day < period.days[1],
         )
-        .group_by(*cols, bucket, a.points)
+        .group_by(bucket, a.points)
     )
     if codes is not None:
-        stmt = stmt.where(a.unit.in_(sorted(codes)))
-    out: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
-    for row in conn.execute(stmt):
-        m = row._mapping
-        out[m["unit"] if by_unit else "", int(m["bucket"])].append(dict(m))
+        stmt = stmt.where(aggregates.in_units(conn.dialect.name, codes))
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    result = conn.execute(stmt)
+    keys = list(result.keys())
+    for t in result:
+        row = dict(zip(keys, t, strict=True))
+        out[int(row["bucket"])].append(row)
     return out
 
 
@@ -291,28 +312,27 @@ def survey_figures(
     sat, nps = _variables(q)
     variables = [v for v in (RESPONSES, sat, nps) if v]
     tiles_now = tile_figures(conn, q, sel.codes, period, min_n, now)
-    cur = _child_rows(conn, q, sel, period.days, variables)
-    prev = _child_rows(conn, q, sel, period.prev_days, [sat] if sat else [])
+    cur = _by_child(conn, q, sel, period.days, variables)
+    prev = _by_child(conn, q, sel, period.prev_days, [sat]) if sat else {}
+    spark: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    if sat:
+        end = period.days[1]
+        spark = _by_child(conn, q, sel, (end - SPARK_PERIODS * period.length, end), [sat], bucket=period.length)
     by_dealer = _cases(conn, q.survey, sel.codes, now, by_dealer=True)
-    spark = {}
-    if sat and sel.children:
-        every = frozenset().union(*(c for _, _, c in sel.children))
-        units = None if sel.codes is None else every
-        spark = {f: _buckets(conn, q, f, units, sat, period, SPARK_PERIODS, True) for f in unit_fields(q)}
-    overall = tiles.index_sums(r for rows in cur.values() for r in _by(rows, sat)) if sat else tiles.IndexSums(0, 0, 0)
+    overall = tiles.index_sums(r for rows in cur.values() for r in _by(rows, sat))
     rows: list[Row] = []
     for child, name, codes in sel.children:
-        got = cur.get(child, [])
+        got = cur.get((child, 0), [])
         n = _count(got)
         ok = n >= min_n
-        index, before = tiles.index_sums(_by(got, sat)), tiles.index_sums(_by(prev.get(child, []), sat))
+        index, before = tiles.index_sums(_by(got, sat)), tiles.index_sums(_by(prev.get((child, 0), []), sat))
         row = Row(
             child, name, n, index, before, tiles.nps_counts(_by(got, nps)), tiles.top2_counts(_by(got, sat)), not ok
         )
         if ok and sat:
             row.change = tiles.welch_change(index, before) if before.n >= min_n else None
             row.funnel = tiles.funnel_position(index, overall)
-            row.spark = _spark(spark, codes, min_n)
+            row.spark = _spark(spark, child, min_n)
         row.open_cases = sum(by_dealer.get(code, (0, 0))[0] for code in codes)
         row.overdue_cases = sum(by_dealer.get(code, (0, 0))[1] for code in codes)
         rows.append(row)
@@ -320,36 +340,34 @@ def survey_figures(
     for row, change in zip(rows, adjusted, strict=True):
         row.change = change
     trend = _trend(conn, q, sel, sat, period, min_n) if sat else []
-    return Figures(tiles_now, rows, trend, _count(cur.get("", [])), sat, nps)
+    # at the top, the responses no child holds (a code the organisation does not know, or none)
+    total = next(t.n for t in tiles_now if t.key == "responses")
+    unknown = total - sum(r.n for r in rows) if sel.codes is None and sel.children and not sel.flat else 0
+    return Figures(tiles_now, rows, trend, unknown, sat, nps)
 
 
-def _spark(
-    per_field: dict[str, dict[tuple[str, int], list[dict[str, Any]]]], codes: frozenset[str], min_n: int
-) -> list[float | None]:
-    """The child's index in each of the last periods (None below ``min_n``), from its first unit field with data."""
-    for buckets in per_field.values():
-        if any((code, b) in buckets for code in codes for b in range(SPARK_PERIODS)):
-            out: list[float | None] = []
-            for b in range(SPARK_PERIODS):
-                s = tiles.index_sums(r for code in codes for r in buckets.get((code, b), ()))
-                out.append(s.mean if s.n >= min_n else None)
-            return out
-    return [None] * SPARK_PERIODS
+def _spark(buckets: dict[tuple[str, int], list[dict[str, Any]]], child: str, min_n: int) -> list[float | None]:
+    """The child's index in each of the last periods (None below ``min_n``)."""
+    out: list[float | None] = []
+    for b in range(SPARK_PERIODS):
+        s = tiles.index_sums(buckets.get((child, b), ()))
+        out.append(s.mean if s.n >= min_n else None)
+    return out
 
 
 def _trend(
     conn: Connection, q: Questionnaire, sel: Selection, sat: str, period: Period, min_n: int
 ) -> list[tuple[dt.date, tiles.IndexSums | None]]:
     """The selection's index in the last :data:`TREND_PERIODS` periods of the period's length."""
-    buckets: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    buckets: dict[int, list[dict[str, Any]]] = {}
     for field_name in [TOTAL] if sel.codes is None else unit_fields(q):
-        buckets = _buckets(conn, q, field_name, sel.codes, sat, period, TREND_PERIODS, False)
+        buckets = _buckets(conn, q, field_name, sel.codes, sat, period, TREND_PERIODS)
         if buckets:
             break
     out: list[tuple[dt.date, tiles.IndexSums | None]] = []
     first = period.end - dt.timedelta(days=TREND_PERIODS * period.length)
     for b in range(TREND_PERIODS):
-        s = tiles.index_sums(buckets.get(("", b), ()))
+        s = tiles.index_sums(buckets.get(b, ()))
         out.append((first + dt.timedelta(days=b * period.length), s if s.n >= min_n else None))
     return out
 
