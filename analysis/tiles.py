@@ -87,9 +87,10 @@ def index_sums(rows: Iterable[Mapping[str, Any]]) -> IndexSums:
     n, s1, s2 = 0, 0.0, 0.0
     for r in rows:
         a = 100.0 / (int(r["points"]) - 1)
-        n += int(r["n"])
-        s1 += a * (r["total"] - r["n"])
-        s2 += a * a * (r["total_sq"] - 2 * r["total"] + r["n"])
+        rn, total, total_sq = int(r["n"]), int(r["total"]), int(r["total_sq"])  # PostgreSQL's SUM(bigint) is numeric
+        n += rn
+        s1 += a * (total - rn)
+        s2 += a * a * (total_sq - 2 * total + rn)
     return IndexSums(n, s1, s2)
 
 
