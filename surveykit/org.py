@@ -8,12 +8,14 @@ to another region, is renamed, closes) ends its current row (``valid_to``) and s
 (``valid_from``), so the tree of any past moment can be rebuilt (:func:`load_tree` with ``at``).
 
 Attribution (:data:`ATTRIBUTIONS`): a response is counted under the units above its dealer
-either in the tree **at the time of the response** (``response_time``, the default) or in the
-**current tree** (``current``).  The default keeps history: the figures a region was given last
-quarter do not change when a dealer moves to another region today, so a published report can
-be reproduced and each regional manager is judged on the dealers they had at the time.  The
-``current`` setting suits a new regional manager comparing their present dealers like for like;
-:meth:`OrgHistory.codes_below` gives the dealer codes of a unit per stretch of time under either.
+either in the **current tree** (``current``, the default) or in the tree **at the time of the
+response** (``response_time``).  The default answers the question a manager asks of a dashboard,
+"how are my dealers doing, and how have they been doing": a region's trend is that of the dealers
+it has now, so this month compares like for like with last month even across a reorganisation,
+and the region's figures always add up from the dealers listed under it.  ``response_time``
+keeps history instead (the figures a region was given last quarter stay what they were when a
+dealer moves today), for reproducing a published report; :meth:`OrgHistory.codes_below` gives
+the dealer codes of a unit per stretch of time under either.
 
 Scope: a ``manager`` user is given units (:data:`surveykit.database.user_units`) and sees those
 and everything below them in the current tree (:func:`scope_units`); every other role sees every
@@ -64,7 +66,7 @@ __all__ = [
 # its branch when the tree knows that branch, else its dealer.
 UNIT_FIELDS = ("branch", "dealer")
 ATTRIBUTIONS = ("response_time", "current")
-DEFAULT_ATTRIBUTION = "response_time"
+DEFAULT_ATTRIBUTION = "current"
 # Roles that see every unit; a manager sees their units and what is below them.
 UNSCOPED_ROLES = frozenset({"admin", "analyst", "department"})
 

@@ -159,13 +159,11 @@ def test_a_dealer_that_moves_keeps_its_history(engine):
     assert org.load_tree(engine, at=dt.datetime(2001, 1, 1)).ancestors("DE02") == ["NET", "R-N"]  # since always
     history = org.load_history(engine)
     start, end = dt.datetime(2030, 5, 1), dt.datetime(2030, 7, 1)
-    assert history.codes_below("R-N", start, end) == [
+    assert history.codes_below("R-N", start, end, attribution="response_time") == [
         (start, t_move, frozenset({"R-N", "DE01", "DE02", "BR1"})),
         (t_move, end, frozenset({"R-N", "DE01", "BR1"})),
     ]
-    assert history.codes_below("R-N", start, end, attribution="current") == [
-        (start, end, frozenset({"R-N", "DE01", "BR1"}))
-    ]
+    assert history.codes_below("R-N", start, end) == [(start, end, frozenset({"R-N", "DE01", "BR1"}))]  # default
     assert history.codes_below("R-S", start, end, attribution="response_time")[-1][2] == {"R-S", "DE02", "DE03"}
     # an identical file changes nothing; a missing unit is closed, and may not be dated before the last change
     assert apply_org(engine, units(moved), effective=t_move + dt.timedelta(days=1)).unchanged == 7
