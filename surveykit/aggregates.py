@@ -178,8 +178,11 @@ def add_response(conn: Connection, q: Questionnaire, row: Mapping[str, Any]) -> 
     """Add a just-inserted response (``survey``, ``submitted_at``, ``fields``, canonical ``answers``).
 
     Call it inside the transaction that inserts the response, so that both
-    commit or neither does.
+    commit or neither does.  A response stored over its quota (``over_quota``) is not counted,
+    as :func:`surveykit.response_table.responses_frame` leaves it out.
     """
+    if row.get("over_quota"):
+        return
     _apply(conn, _rows(tracked_variables(q), q.survey, row, +1))
 
 
@@ -206,6 +209,8 @@ def remove_response(conn: Connection, row: Mapping[str, Any]) -> None:
     The erasure of a response calls this with the row as it was read before the
     ``DELETE``; the tracked variables are those of the response's own version.
     """
+    if row.get("over_quota"):
+        return
     _apply(conn, _rows(_tracked_of_version(conn, int(row["version_id"])), row["survey"], row, -1))
 
 
@@ -292,7 +297,7 @@ def _branch(t: Tracked, version_id: int, field: str, unit: Any, day: Any) -> sa.
         (flag(x >= 9) if nps else zero).label("promoters"),
         (flag(x.between(7, 8)) if nps else zero).label("passives"),
         (flag(x <= 6) if nps else zero).label("detractors"),
-    ).where(r.version_id == version_id, x.is_not(None))
+    ).where(r.version_id == version_id, x.is_not(None), r.over_quota.is_not(True))
     if field != TOTAL:
         stmt = stmt.where(unit.is_not(None), unit != "")
     return stmt

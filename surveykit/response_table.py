@@ -26,7 +26,9 @@ from surveykit.randomize import ORDER_SEED, order_seed
 __all__ = ["responses_frame"]
 
 
-def responses_frame(engine: Engine, q: Questionnaire, *, version: int | None = None) -> pd.DataFrame:
+def responses_frame(
+    engine: Engine, q: Questionnaire, *, version: int | None = None, where: Any = None
+) -> pd.DataFrame:
     """The analysis table: one row per response of ``q.survey``, columns exactly ``q.columns()``.
 
     Parameters
@@ -34,6 +36,9 @@ def responses_frame(engine: Engine, q: Questionnaire, *, version: int | None = N
     version
         Only responses to this declared questionnaire version (``q.version``
         numbering); by default every version of the survey.
+    where
+        A further condition on :data:`surveykit.database.responses` (SQLAlchemy), e.g. a period
+        and a set of dealers for the dashboard's selection; only those rows are read.
 
     Notes
     -----
@@ -71,6 +76,8 @@ def responses_frame(engine: Engine, q: Questionnaire, *, version: int | None = N
     stmt = sa.select(*docs).join_from(responses, survey_versions).where(r.survey == q.survey).order_by(r.id)
     if version is not None:
         stmt = stmt.where(v.version == version)
+    if where is not None:
+        stmt = stmt.where(where)
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
     texts = list(zip(*rows, strict=True)) if rows else [()] * len(docs)

@@ -294,3 +294,19 @@ def test_cli_rebuild_restores_a_wiped_table(db_url: str, tmp_path: Path) -> None
         assert stored(engine) == expected
     finally:
         engine.dispose()
+
+
+def test_a_response_over_its_quota_is_not_counted(engine: Any, tmp_path: Path) -> None:
+    """Stored but not counted (surveykit.quotas): neither its submit nor its erasure touches the sums."""
+    path = tmp_path / "v1.yaml"
+    path.write_text(V1, encoding="utf-8")
+    q = load_questionnaire(path)
+    storage.register_version(engine, q, V1)
+    row = {"survey": q.survey, "submitted_at": BASE, "fields": {"dealer": "DE01"}, "answers": {"sat": 4}}
+    with write_transaction(engine) as conn:
+        aggregates.add_response(conn, q, {**row, "over_quota": True})
+        aggregates.remove_response(conn, {**row, "version_id": 1, "over_quota": True})
+    assert stored(engine) == {}
+    with write_transaction(engine) as conn:
+        aggregates.add_response(conn, q, row)
+    assert stored(engine)["dealer", "DE01", "sat", 5, aggregates.day_number(BASE.date())][:3] == (1, 4, 16)

@@ -234,3 +234,20 @@ def test_full_report_runs_in_the_background(dash: Any) -> None:
     assert again.status_code == 303
     assert link.group(1) in client.get("/admin/dashboard/s/csi/report").get_data(as_text=True)
     assert client.get("/admin/dashboard/s/csi/report/p" + "0" * 31).status_code == 404
+
+
+def _priorities(client: Any, url: str) -> str:
+    for _ in range(300):
+        html = client.get(url).get_data(as_text=True)
+        if "are being computed" not in html:
+            return re.search(r"<h2>Improvement priorities</h2>\s*(.*?)<h2>", html, re.S).group(1)  # type: ignore[union-attr]
+        time.sleep(0.2)
+    raise AssertionError("the priorities never finished")
+
+
+def test_priorities_of_the_selection_come_from_its_rows(dash: Any) -> None:
+    """The report's priorities for the selection: at the top Guangzhou's funnel flag; in North none of it."""
+    top = _priorities(_client(dash), "/admin/dashboard/s/csi")
+    assert "<li>Guangzhou</li>" in top
+    north = _priorities(_client(dash, "north"), "/admin/dashboard/s/csi")
+    assert "Guangzhou" not in north and "could not be computed" not in north

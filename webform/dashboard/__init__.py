@@ -316,21 +316,22 @@ def _priorities(q: Questionnaire, sel: Selection, period: Period) -> dict[str, A
 
 
 def _compute_priorities(engine: Any, q: Questionnaire, codes: list[str] | None, period: Period, lang: str) -> bytes:
-    """analysis.priorities.improvement_priorities over the selection's raw responses (the report's function)."""
+    """analysis.priorities.improvement_priorities over the selection's raw responses (the report's function).
+
+    Only the selection's rows are read (its period and codes, in SQL).
+    """
     from analysis import analyze
     from analysis.priorities import improvement_priorities
     from surveykit.org import load_tree
     from surveykit.response_table import responses_frame
 
-    df = responses_frame(engine, q)
-    at = df["submitted_at"]
-    keep = (at >= pd.Timestamp(period.start)) & (at < pd.Timestamp(period.end))
+    r = responses.c
+    first, end = (dt.datetime.combine(day, dt.time()) for day in (period.start, period.end))
+    where = sa.and_(r.submitted_at >= first, r.submitted_at < end)
     if codes is not None:
-        inside = pd.Series(False, index=df.index)
-        for name in figures.unit_fields(q):
-            inside |= df[name].isin(codes)
-        keep &= inside
-    part = df[keep].reset_index(drop=True)
+        fields = figures.unit_fields(q)
+        where = sa.and_(where, sa.or_(*(r.fields[f].as_string().in_(codes) for f in fields)) if fields else sa.false())
+    part = responses_frame(engine, q, where=where)
     if len(part) < 2:
         return b"[]"
     tree = load_tree(engine)
