@@ -29,6 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.pool import StaticPool
 
 from surveykit.errors import StorageError
 
@@ -403,6 +404,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     backend = u.get_backend_name()
     if backend == "sqlite":
         kwargs.setdefault("connect_args", {}).setdefault("timeout", BUSY_TIMEOUT_MS / 1000)
+        if u.database in (None, "", ":memory:"):
+            # one connection for every thread (surveykit preview serves from another thread than the one
+            # that created the tables): a second connection would open a second, empty database
+            kwargs.setdefault("poolclass", StaticPool)
+            kwargs["connect_args"].setdefault("check_same_thread", False)
     engine = sa.create_engine(u, **kwargs)
     if backend == "sqlite":
         memory = u.database in (None, "", ":memory:") or "mode=memory" in str(u)

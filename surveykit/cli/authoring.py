@@ -1,6 +1,7 @@
-"""``surveykit translate export | import``: writing a questionnaire in more languages.
+"""``surveykit translate export | import``, ``surveykit preview`` and ``surveykit print``: writing a questionnaire.
 
-The translation commands work on the YAML file itself (:mod:`surveykit.translate`).
+The translation commands work on the YAML file itself (:mod:`surveykit.translate`); the
+preview serves the form from the file as it is saved (:mod:`webform.preview`).
 """
 
 from __future__ import annotations
@@ -64,4 +65,18 @@ def translate_import(questionnaire: str, translations: str, output: str) -> None
     click.echo(f"{output}: ok")
 
 
-COMMANDS = [translate]
+@click.command()
+@click.argument("questionnaire", type=click.Path(dir_okay=False, exists=True))
+@click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on (keep it local)")
+@click.option("--port", type=click.IntRange(1, 65535), default=5050, show_default=True)
+def preview(questionnaire: str, host: str, port: int) -> None:
+    """Serve the form from QUESTIONNAIRE on localhost; every save shows at once (an in-memory store)."""
+    from webform.preview import create_preview_app
+
+    app = create_preview_app(questionnaire)
+    click.echo(f"preview of {questionnaire}: http://{host}:{port}/preview/  (Ctrl+C stops it)")
+    # one thread: the in-memory SQLite store lives in one connection
+    app.run(host=host, port=port, threaded=False, use_reloader=False, debug=False)
+
+
+COMMANDS = [translate, preview]
