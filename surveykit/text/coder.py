@@ -35,7 +35,7 @@ says where they come from and their licence).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -148,9 +148,9 @@ class Coder:
                     self._lexicon.setdefault(word, (kind, float(value)))
         self._modifiers = {w for w, (kind, _) in self._lexicon.items() if kind in ("degree", "negator")}
         self._rules: list[tuple[str, Rule]] = []
-        self._exclusions: dict[str, set[str]] = {}
+        self._exclusions: dict[str, frozenset[str]] = {}
         for theme in codeframe.themes:
-            self._exclusions[theme.id] = set(theme.exclusions())
+            self._exclusions[theme.id] = frozenset(theme.exclusions())
             for phrase in theme.exclusions():
                 self._alternatives.setdefault(phrase, []).append((phrase, True))
             for rule in theme.rules:
@@ -160,27 +160,54 @@ class Coder:
                         prefix = rule.lang == "en" and alt.endswith("*")
                         literal = alt[:-1] if prefix else alt
                         self._alternatives.setdefault(literal, []).append((alt, not prefix))
+        # a rule can apply only where an alternative of its first part was found: index the rules by them
+        self._by_first: dict[str, list[int]] = {}
+        for index, (_, rule) in enumerate(self._rules):
+            for alt in rule.parts[0]:
+                self._by_first.setdefault(alt, []).append(index)
+        self._part_sets = [tuple(frozenset(part) for part in rule.parts) for _, rule in self._rules]
+        # each alternative's rank in the codeframe, to keep evidence in a fixed order
+        self._rank = {
+            alt: n for n, alt in enumerate(dict.fromkeys(a for _, r in self._rules for p in r.parts for a in p))
+        }
         literals = set(self._alternatives) | set(self._lexicon)
-        self._prefixes = {w: sorted((p for p in literals if w.startswith(p)), key=len, reverse=True) for w in literals}
+        # for every literal the scan can find, what each literal that starts it stands for, longest first:
+        # (word, length, alternatives, lexicon kind, value, one Chinese character, starts and ends in ASCII)
+        entries = {
+            w: (
+                w,
+                len(w),
+                tuple(self._alternatives.get(w, ())),
+                *self._lexicon.get(w, (None, 0.0)),
+                len(w) == 1 and _cjk(w),
+                _ascii_word(w[0]),
+                _ascii_word(w[-1]),
+            )
+            for w in literals
+        }
+        self._entries = {
+            w: tuple(entries[p] for p in sorted((p for p in literals if w.startswith(p)), key=len, reverse=True))
+            for w in literals
+        }
         self._scan = re.compile("(?=(" + _trie_pattern(literals) + "))")
 
     # -- matching -------------------------------------------------------------------------
 
-    def _valid(self, text: str, start: int, word: str, whole: bool, spans: list | None) -> tuple[bool, list | None]:
-        """Whether ``word`` found at ``start`` stands as a word there (see the module docstring)."""
-        end = start + len(word)
-        if _ascii_word(word[0]) and start > 0 and _ascii_word(text[start - 1]):
-            return False, spans
-        if whole and _ascii_word(word[-1]) and end < len(text) and _ascii_word(text[end]):
-            return False, spans
-        if len(word) == 1 and _cjk(word):
-            if spans is None:
-                spans = word_spans(text)
-            for s, e in spans:
-                if s <= start < e:
-                    before, after = text[s:start], text[end:e]
-                    return (not before or before in self._modifiers) and (not after or after in _SUFFIXES), spans
-        return True, spans
+    def _stands_alone(self, text: str, start: int, clause: _Clause, spans: dict[int, list[tuple[int, int]]]) -> bool:
+        """Whether the one Chinese character at ``start`` is a word of jieba's segmentation of its clause.
+
+        Inside a longer word it still counts after a modifier (太慢) or before a suffix (贵太多).
+        ``spans`` caches each clause's words (by its start), segmented when first needed.
+        """
+        if clause.start not in spans:
+            spans[clause.start] = [
+                (clause.start + s, clause.start + e) for s, e in word_spans(text[clause.start : clause.end])
+            ]
+        for s, e in spans[clause.start]:
+            if s <= start < e:
+                before, after = text[s:start], text[start + 1 : e]
+                return (not before or before in self._modifiers) and (not after or after in _SUFFIXES)
+        return True
 
     def _clauses(self, text: str) -> list[_Clause]:
         clauses = []
@@ -211,38 +238,57 @@ class Coder:
         if not clauses:
             return CodedComment((OTHER,), "neu", ((OTHER, "neu"),))
         starts = [c.start for c in clauses]
-        spans: list | None = None
+        spans: dict[int, list[tuple[int, int]]] = {}
         hits: list[dict[str, list[int]]] = [{} for _ in clauses]
+        # one-character rule words not yet checked against the segmenter: checked when a rule needs them
+        pending: list[dict[str, list[int]]] = [{} for _ in clauses]
         lexical: list[list[tuple[int, int, str, float]]] = [[] for _ in clauses]
         negations: list[list[tuple[int, int]]] = [[] for _ in clauses]  # every negator, inside longer words too
         covered = 0
-        index = 0
+        index, last, length = 0, len(starts) - 1, len(norm)
+        clause = clauses[0]
+        entries, stands_alone = self._entries, self._stands_alone
         for m in self._scan.finditer(norm):
             start = m.start()
-            while index + 1 < len(starts) and starts[index + 1] <= start:
+            while index < last and starts[index + 1] <= start:
                 index += 1
-            if start >= clauses[index].end:
+                clause = clauses[index]
+            if start >= clause.end:
                 continue
             lexicon_taken = start < covered
-            for word in self._prefixes[m.group(1)]:
-                if start + len(word) > clauses[index].end:
+            after_word = start > 0 and _ascii_word(norm[start - 1])
+            for _word, size, alternatives, kind, value, single, ascii_start, ascii_end in entries[m.group(1)]:
+                end = start + size
+                if end > clause.end or (ascii_start and after_word):
                     continue
-                for alt, whole in self._alternatives.get(word, ()):
-                    ok, spans = self._valid(norm, start, word, whole, spans)
-                    if ok:
-                        hits[index].setdefault(alt, []).append(start)
-                if word in self._lexicon and self._lexicon[word][0] == "negator":
-                    ok, spans = self._valid(norm, start, word, True, spans)
-                    if ok:
-                        negations[index].append((start, start + len(word)))
-                if not lexicon_taken and word in self._lexicon:
-                    ok, spans = self._valid(norm, start, word, True, spans)
-                    if ok:
-                        kind, value = self._lexicon[word]
-                        lexical[index].append((start, start + len(word), kind, value))
-                        covered = start + len(word)
-                        lexicon_taken = True
-        themes, theme_clauses, evidence = self._themes(norm, lang, hits, negations)
+                open_end = not (ascii_end and end < length and _ascii_word(norm[end]))
+                # a one-character judgement is checked now; a negator, degree word or marker needs no
+                # check (one inside a longer word, 不错, is that word's entry, or scales nothing)
+                checked = single and kind in _POLAR
+                if checked and not stands_alone(norm, start, clause, spans):
+                    continue
+                for alt, whole in alternatives:
+                    if open_end or not whole:
+                        (pending if single and not checked else hits)[index].setdefault(alt, []).append(start)
+                if kind is not None and open_end:
+                    if kind == "negator":
+                        negations[index].append((start, end))
+                    if not lexicon_taken:
+                        lexical[index].append((start, end, kind, value))
+                        covered, lexicon_taken = end, True
+
+        def confirm(i: int, alt: str) -> bool:
+            """Whether ``alt`` was found in clause ``i``, checking a pending one-character word now."""
+            if alt in hits[i]:
+                return True
+            if alt not in pending[i]:
+                return False
+            alone = [p for p in pending[i].pop(alt) if self._stands_alone(norm, p, clauses[i], spans)]
+            if alone:
+                hits[i][alt] = alone
+            return bool(alone)
+
+        themes, theme_clauses, evidence = self._themes(norm, lang, hits, pending, confirm, negations)
         for clause, items in zip(clauses, lexical, strict=True):
             self._score(norm, clause, items)
         self._contrast(clauses, theme_clauses)
@@ -267,47 +313,65 @@ class Coder:
         return False, False
 
     def _themes(
-        self, text: str, lang: str | None, hits: list[dict[str, list[int]]], negations: list[list[tuple[int, int]]]
+        self,
+        text: str,
+        lang: str | None,
+        hits: list[dict[str, list[int]]],
+        pending: list[dict[str, list[int]]],
+        confirm: Callable[[int, str], bool],
+        negations: list[list[tuple[int, int]]],
     ) -> tuple[tuple[str, ...], dict[str, set[int]], list[tuple[str, str]]]:
         found: dict[str, set[int]] = {}
         evidence: list[tuple[str, str]] = []
+        words_in = [clause_hits.keys() | waiting.keys() for clause_hits, waiting in zip(hits, pending, strict=True)]
+        where: dict[str, list[int]] = {}
+        for i, words in enumerate(words_in):
+            for word in words:
+                where.setdefault(word, []).append(i)
+        candidates = sorted({r for word in where for r in self._by_first.get(word, ())})
         later = []
-        for theme, rule in self._rules:
+        for r in candidates:
+            rule = self._rules[r][1]
             if lang is not None and rule.lang != lang:
                 continue
             if rule.unless:
-                later.append((theme, rule))
+                later.append(r)
                 continue
-            self._apply(text, theme, rule, hits, negations, found, evidence)
+            self._apply(text, r, words_in, where, confirm, hits, negations, found, evidence)
         given = set(found)
-        for theme, rule in later:
-            if not given.intersection(rule.unless):
-                self._apply(text, theme, rule, hits, negations, found, evidence)
+        for r in later:
+            if not given.intersection(self._rules[r][1].unless):
+                self._apply(text, r, words_in, where, confirm, hits, negations, found, evidence)
         ordered = tuple(t for t in self.codeframe.theme_ids() if t in found)
         return ordered, found, evidence
 
     def _apply(
         self,
         text: str,
-        theme: str,
-        rule: Rule,
+        r: int,
+        words_in: list[set[str]],
+        where: dict[str, list[int]],
+        confirm: Callable[[int, str], bool],
         hits: list[dict[str, list[int]]],
         negations: list[list[tuple[int, int]]],
         found: dict[str, set[int]],
         evidence: list[tuple[str, str]],
     ) -> None:
+        """Rule ``r`` in every clause that holds a word of its first part (the module docstring's step 3)."""
+        theme, rule = self._rules[r]
+        parts = self._part_sets[r]
         excluded = self._exclusions[theme]
-        for i, clause_hits in enumerate(hits):
-            if not clause_hits or any(phrase in clause_hits for phrase in excluded):
+        for i in sorted({i for word in parts[0].intersection(where) for i in where[word]}):
+            if any(confirm(i, phrase) for phrase in excluded.intersection(words_in[i])):
                 continue
             words: list[list[str]] = []
-            for part in rule.parts:
-                present = [a for a in part if a in clause_hits]
+            for part in parts:
+                present = [word for word in part.intersection(words_in[i]) if confirm(i, word)]
                 if not present:
                     break
-                words.append(present)
+                words.append(sorted(present, key=self._rank.__getitem__))
             else:
-                if rule.skip_negated and self._negated(text, clause_hits[words[0][0]][0], negations[i])[0]:
+                if rule.skip_negated and self._negated(text, hits[i][words[0][0]][0], negations[i])[0]:
                     continue
                 found.setdefault(theme, set()).add(i)
                 evidence.extend((theme, w.rstrip("*")) for present in words for w in present)

@@ -56,8 +56,25 @@ def segment(text: str) -> list[str]:
 
 
 def word_spans(text: str) -> list[tuple[int, int]]:
-    """The (start, end) offsets of the words jieba cuts ``text`` into, blanks included."""
-    return [(start, end) for _, start, end in _tokenizer().tokenize(text)]
+    """The (start, end) offsets of the dictionary words jieba cuts ``text`` into, blanks included.
+
+    jieba's maximum-probability path through the word graph of its dictionary (what
+    ``cut(HMM=False)`` returns for a run of Chinese), without the HMM, which joins runs of single
+    characters it does not know into new words (贵太多): the coder asks whether a one-character
+    word stands alone, and a guessed word would hide it.
+
+    >>> word_spans("差不多太慢了")
+    [(0, 3), (3, 5), (5, 6)]
+    """
+    tokenizer = _tokenizer()
+    route: dict[int, tuple[float, int]] = {}
+    tokenizer.calc(text, tokenizer.get_DAG(text), route)  # jieba's best path through its dictionary words
+    spans, start = [], 0
+    while start < len(text):
+        end = route[start][1] + 1
+        spans.append((start, end))
+        start = end
+    return spans
 
 
 def english_words(text: str) -> list[str]:
