@@ -1,7 +1,8 @@
 """``surveykit translate export | import``, ``surveykit preview`` and ``surveykit print``: writing a questionnaire.
 
 The translation commands work on the YAML file itself (:mod:`surveykit.translate`); the
-preview serves the form from the file as it is saved (:mod:`webform.preview`).
+preview serves the form from the file as it is saved (:mod:`webform.preview`); print writes
+the paper version through the report's headless Chromium (:mod:`webform.paper`).
 """
 
 from __future__ import annotations
@@ -79,4 +80,23 @@ def preview(questionnaire: str, host: str, port: int) -> None:
     app.run(host=host, port=port, threaded=False, use_reloader=False, debug=False)
 
 
-COMMANDS = [translate, preview]
+@click.command("print")
+@click.argument("questionnaire", type=click.Path(dir_okay=False, exists=True))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="FILE.pdf (or FILE.html)")
+@click.option("--lang", default=None, help="the language to print (default: the survey's first)")
+def print_command(questionnaire: str, output: str, lang: str | None) -> None:
+    """Write the paper version: numbered questions, answer boxes, 'ask if' routing (PDF by headless Chromium)."""
+    from surveykit.loader import load_questionnaire
+    from webform.paper import print_paper
+
+    q = load_questionnaire(questionnaire)
+    if lang is not None and lang not in q.languages:
+        raise click.BadParameter(f"{lang!r} is not one of the survey's languages ({', '.join(q.languages)})")
+    try:
+        print_paper(q, Path(output), lang)
+    except RuntimeError as exc:  # no Chromium, or it wrote no PDF
+        raise SurveykitError(str(exc)) from None
+    click.echo(f"{output}: {q.survey} v{q.version} on paper")
+
+
+COMMANDS = [translate, preview, print_command]

@@ -166,7 +166,7 @@ def test_help_lists_every_command_once_under_its_section():
         ("Cases", ["cases"]),
         ("Planning", ["plan"]),
         ("Organisation", ["org"]),
-        ("Writing", ["translate", "preview"]),
+        ("Writing", ["translate", "preview", "print"]),
         ("Comments", ["text"]),
         ("Dashboard", ["aggregates"]),
     ]:
