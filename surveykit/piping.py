@@ -11,7 +11,9 @@ text, so an answer such as ``<script>`` shows as typed and runs nothing.
 
 The loader checks each pipe where it is written (:func:`check_pipes`): the
 answer must exist and be asked on an earlier screen (an answer of the same
-screen is not known when the screen is drawn), the field must be declared.
+screen is not known when the screen is drawn), the field must be declared, and
+a pipe outside the pages (the description, the thanks, a report label) is
+refused rather than shown as written.
 """
 
 from __future__ import annotations
@@ -156,6 +158,17 @@ def check_pipes(reader: Reader, top: Obj, screens: tuple[Screen, ...], fields: d
         for question in screen.questions:
             for name in names_of(question):
                 asked.setdefault(name, index)
+    for key, node in top.nodes.items():
+        if key != "pages":
+            for sub, scalar in _scalars(node, key):
+                for match in PIPE.finditer(scalar.value):
+                    reader.problem(
+                        scalar,
+                        sub,
+                        f"{match.group(0)}: piping works in what a page shows (titles, intros, questions, help, "
+                        f"options, rows), not in {key}:",
+                        match.start() + (1 if scalar.style in ("'", '"') else 0) if "\n" not in scalar.value else 0,
+                    )
     for page, _node in top.get("pages", []) or []:
         if page in (BAD, None) or page.get("id") not in first_screen:
             continue

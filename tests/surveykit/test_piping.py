@@ -126,3 +126,15 @@ def test_each_bad_pipe_is_reported_at_its_line_and_column():
         "<string>:24:49: pages[2].items[1].expectation: {answer:s2_p} pipes 's2_p', which is not asked on an "
         "earlier page; piping may only use answers of earlier pages",
     ]
+
+
+def test_a_pipe_outside_the_pages_is_refused_where_it_is_written():
+    text = BAD.replace("title: T\n", 'title: T\ndescription: "Dear {field:dealer} customer"\n')
+    with pytest.raises(QuestionnaireError) as info:
+        load_questionnaire(text)
+    first = info.value.problems[0]
+    assert str(first) == (
+        "<string>:4:20: description: {field:dealer}: piping works in what a page shows (titles, intros, "
+        "questions, help, options, rows), not in description:"
+    )
+    assert text.splitlines()[first.line - 1][first.column - 1] == "{"
