@@ -42,7 +42,7 @@ from pathlib import Path
 
 from surveykit.text.codeframe import OTHER, Codeframe, Rule, default_codeframe
 from surveykit.text.normalise import normalise
-from surveykit.text.segment import word_spans
+from surveykit.text.segment import in_a_word, word_spans
 
 __all__ = ["SENTIMENTS", "CodedComment", "Coder", "coder_for"]
 
@@ -138,6 +138,7 @@ class Coder:
 
     def __init__(self, codeframe: Codeframe) -> None:
         self.codeframe = codeframe
+        self._theme_ids = codeframe.theme_ids()
         # literal -> the alternatives it can stand for: (written form, needs a whole-word end)
         self._alternatives: dict[str, list[tuple[str, bool]]] = {}
         self._lexicon: dict[str, tuple[str, float]] = {}
@@ -199,6 +200,8 @@ class Coder:
         Inside a longer word it still counts after a modifier (太慢) or before a suffix (贵太多).
         ``spans`` caches each clause's words (by its start), segmented when first needed.
         """
+        if not in_a_word(text, start, clause.start, clause.end):
+            return True
         if clause.start not in spans:
             spans[clause.start] = [
                 (clause.start + s, clause.start + e) for s, e in word_spans(text[clause.start : clause.end])
@@ -342,7 +345,7 @@ class Coder:
         for r in later:
             if not given.intersection(self._rules[r][1].unless):
                 self._apply(text, r, words_in, where, confirm, hits, negations, found, evidence)
-        ordered = tuple(t for t in self.codeframe.theme_ids() if t in found)
+        ordered = tuple(t for t in self._theme_ids if t in found)
         return ordered, found, evidence
 
     def _apply(
@@ -364,9 +367,12 @@ class Coder:
         for i in sorted({i for word in parts[0].intersection(where) for i in where[word]}):
             if any(confirm(i, phrase) for phrase in excluded.intersection(words_in[i])):
                 continue
+            candidates = [part.intersection(words_in[i]) for part in parts]
+            if not all(candidates):  # before any segmenter check: is every part there at all?
+                continue
             words: list[list[str]] = []
-            for part in parts:
-                present = [word for word in part.intersection(words_in[i]) if confirm(i, word)]
+            for found_words in candidates:
+                present = [word for word in found_words if confirm(i, word)]
                 if not present:
                     break
                 words.append(sorted(present, key=self._rank.__getitem__))

@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["USER_DICTIONARY", "english_words", "segment", "word_spans"]
+__all__ = ["USER_DICTIONARY", "english_words", "in_a_word", "segment", "word_spans"]
 
 USER_DICTIONARY = Path(__file__).with_name("dealer_words.txt")
 _ENGLISH_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
@@ -80,3 +80,32 @@ def word_spans(text: str) -> list[tuple[int, int]]:
 def english_words(text: str) -> list[str]:
     """Lower-case English words (letters and digits, with an apostrophe part: don't, car's)."""
     return _ENGLISH_WORD.findall(text.lower())
+
+
+@lru_cache(maxsize=1)
+def _longest_word_with() -> dict[str, int]:
+    """For every character, the length of the longest dictionary word (two characters or more) holding it."""
+    longest: dict[str, int] = {}
+    for word, freq in _tokenizer().FREQ.items():
+        if freq and len(word) > 1:
+            for ch in word:
+                if longest.get(ch, 0) < len(word):
+                    longest[ch] = len(word)
+    return longest
+
+
+def in_a_word(text: str, i: int, lo: int, hi: int) -> bool:
+    """Whether a dictionary word of two characters or more within ``text[lo:hi]`` covers ``text[i]``.
+
+    When none does, jieba's dictionary path leaves ``text[i]`` a word of its own: the cheap answer
+    :func:`word_spans` would give, without building the word graph.
+
+    >>> in_a_word("差不多", 0, 0, 3), in_a_word("太慢了", 1, 0, 3)
+    (True, False)
+    """
+    freq = _tokenizer().FREQ
+    for size in range(2, _longest_word_with().get(text[i], 0) + 1):
+        for start in range(max(lo, i - size + 1), min(i, hi - size) + 1):
+            if freq.get(text[start : start + size]):
+                return True
+    return False
