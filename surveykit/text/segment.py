@@ -100,7 +100,7 @@ def in_a_word(text: str, i: int, lo: int, hi: int) -> bool:
     When none does, jieba's dictionary path leaves ``text[i]`` a word of its own: the cheap answer
     :func:`word_spans` would give, without building the word graph.
 
-    >>> in_a_word("差不多", 0, 0, 3), in_a_word("太慢了", 1, 0, 3)
+    >>> in_a_word("差不多", 0, 0, 3), in_a_word("一个字:慢", 4, 0, 5)
     (True, False)
     """
     freq = _tokenizer().FREQ
