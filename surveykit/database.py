@@ -116,6 +116,28 @@ responses = sa.Table(
     sqlite_autoincrement=True,  # an id is never reused after an erasure removes the last row
 )
 
+
+def field_code(dialect: str, name: str) -> Any:
+    """A segment field of ``responses.fields`` as text, written exactly as the indexes below write it.
+
+    The JSON path is a literal, not a parameter, so that the database matches the expression to its
+    index.  ``name`` is a field id of our own code (``dealer``), never input.
+    """
+    if dialect == "postgresql":
+        return responses.c.fields.op("->>")(sa.literal_column(f"'{name}'"))
+    return sa.func.json_extract(responses.c.fields, sa.literal_column(f"'$.{name}'"))
+
+
+# The responses of a set of dealer codes in a period, newest first, without reading the survey's other
+# rows: the dashboard's latest comments of a dealer or a region (webform.dashboard.figures).
+for _dialect in ("sqlite", "postgresql"):
+    sa.Index(
+        f"ix_responses_survey_dealer_submitted_{_dialect[:2]}",
+        responses.c.survey,
+        field_code(_dialect, "dealer"),
+        responses.c.submitted_at,
+    ).ddl_if(dialect=_dialect)
+
 drafts = sa.Table(
     "drafts",
     metadata,

@@ -11,7 +11,8 @@ Who sees what: admins and analysts every unit; a manager their units and everyth
 The full report covers every unit, so it is for admins and analysts only.
 
 Settings: ``DASHBOARD_MIN_N`` (default 10), the fewest responses a figure is shown for;
-``DASHBOARD_PRIORITIES`` (default True: compute each selection's improvement priorities in the
+``DASHBOARD_CACHE_S`` (default 60: how long the figures of a selection of many units, the whole
+network, are reused; 0 computes every page afresh); ``DASHBOARD_PRIORITIES`` (default True: compute each selection's improvement priorities in the
 background; they read raw rows); ``DASHBOARD_JOB_THREADS`` and ``DASHBOARD_JOB_TIMEOUT_S``
 (:mod:`webform.dashboard.jobs`).
 """
@@ -23,6 +24,8 @@ import datetime as dt
 import io
 import json
 import math
+import threading
+import time
 from typing import Any
 
 import pandas as pd
@@ -54,6 +57,7 @@ _DOWNLOADS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+CACHE_MIN_CODES = 300  # a selection of fewer unit codes is always computed afresh
 _SORTS = ("name", "n", "index", "change", "nps", "top2", "funnel", "open")
 
 
@@ -62,6 +66,7 @@ def init_app(app: Flask) -> None:
     messages.register()
     app.config.setdefault("DASHBOARD_MIN_N", 10)
     app.config.setdefault("DASHBOARD_PRIORITIES", True)
+    app.config.setdefault("DASHBOARD_CACHE_S", 60)
     app.register_blueprint(bp)
 
 
@@ -151,6 +156,36 @@ def overview() -> BaseResponse:
     )
 
 
+_cache: dict[tuple[Any, ...], tuple[float, figures.Figures]] = {}
+_cache_lock = threading.Lock()
+
+
+def _figures(conn: Any, q: Questionnaire, sel: Selection, period: Period, min_n: int) -> figures.Figures:
+    """:func:`figures.survey_figures`, kept ``DASHBOARD_CACHE_S`` seconds for a selection of many codes.
+
+    The whole network's page sums every dealer's days (a second at a million responses on SQLite);
+    its figures move by a handful of responses in a minute, so they are reused for that long (per
+    process, keyed by survey version, selection, period and minimum n).  A region's or dealer's
+    page is computed on every request.
+    """
+    ttl = float(current_app.config["DASHBOARD_CACHE_S"])
+    codes = sum(len(c) for _u, _n, c in sel.children)
+    if ttl <= 0 or codes < CACHE_MIN_CODES:
+        return figures.survey_figures(conn, q, sel, period, min_n, utcnow())
+    key = (q.survey, q.sha256, sel.unit, sel.codes, tuple(u for u, _n, _c in sel.children), period, min_n, g.lang)
+    now = time.monotonic()
+    with _cache_lock:
+        found = _cache.get(key)
+    if found is not None and now - found[0] < ttl:
+        return found[1]
+    figs = figures.survey_figures(conn, q, sel, period, min_n, utcnow())
+    with _cache_lock:
+        for stale in [k for k, (at, _f) in _cache.items() if now - at >= ttl]:
+            del _cache[stale]
+        _cache[key] = (now, figs)
+    return figs
+
+
 def _sorted(rows: list[figures.Row], key: str, desc: bool) -> list[figures.Row]:
     def value(r: figures.Row) -> Any:
         if key == "name":
@@ -183,7 +218,7 @@ def survey(survey_id: str) -> BaseResponse:
     sel = _selection([q], period)
     min_n = _min_n()
     with db.engine().connect() as conn:
-        figs = figures.survey_figures(conn, q, sel, period, min_n, utcnow())
+        figs = _figures(conn, q, sel, period, min_n)
         enough = next(t for t in figs.headline if t.key == "responses").n >= min_n
         comments = figures.latest_comments(conn, q, sel.codes, period) if enough else []
     sort = request.args.get("sort", "index")
@@ -233,7 +268,7 @@ def _table(q: Questionnaire, sel: Selection, period: Period) -> pd.DataFrame:
     """The child-unit table as a download: suppressed rows keep the unit and say why, without a figure."""
     min_n = _min_n()
     with db.engine().connect() as conn:
-        figs = figures.survey_figures(conn, q, sel, period, min_n, utcnow())
+        figs = _figures(conn, q, sel, period, min_n)
     lang = g.lang
     out = []
     for r in figs.rows:
