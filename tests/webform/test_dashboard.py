@@ -251,3 +251,23 @@ def test_priorities_of_the_selection_come_from_its_rows(dash: Any) -> None:
     assert "<li>Guangzhou</li>" in top
     north = _priorities(_client(dash, "north"), "/admin/dashboard/s/csi")
     assert "Guangzhou" not in north and "could not be computed" not in north
+
+
+def test_response_rate_tile_from_invitations(dash: Any) -> None:
+    """Invitations created this period and answered: the rate tile appears, per selection."""
+    engine = engine_of(dash)
+    q = dash.extensions["surveykit"].survey("csi")[0]
+    made = storage.create_invitations(engine, q, [{"dealer": "DE01"}] * 20 + [{"dealer": "DE03"}] * 10)
+    for invitation in made[:12]:  # 12 of DE01's 20 answer
+        storage.save_response(
+            engine,
+            q,
+            {"sat": 4, "recommend": 9},
+            key=f"inv-{invitation.id}",
+            language="en",
+            invitation_id=invitation.id,
+        )
+    client = _client(dash)
+    assert _tile(client.get("/admin/dashboard/s/csi?unit=DE01").get_data(as_text=True), "Response rate") == "60.0 %"
+    assert _tile(client.get("/admin/dashboard/s/csi").get_data(as_text=True), "Response rate") == "40.0 %"
+    assert _tile(client.get("/admin/dashboard/s/csi?unit=DE03").get_data(as_text=True), "Response rate") == "0.0 %"
