@@ -92,9 +92,16 @@ def pipe_screen(screen: Screen, q: Questionnaire, answers: Mapping[str, Any], fi
             options=tuple(Option(o.code, pipe_text(o.text, q, answers, fields)) for o in x.options),
             rows=tuple(replace(r, text=pipe_text(r.text, q, answers, fields)) for r in x.rows),
         )
+        if _question_pipes(x)
+        else x  # unchanged, so the web form keeps its ready-made view
         for x in screen.questions
     )
     return replace(screen, title=pipe(screen.title), intro=pipe(screen.intro), questions=questions)
+
+
+def _question_pipes(question: Question) -> bool:
+    texts = [question.text, question.help, *(o.text for o in question.options), *(r.text for r in question.rows)]
+    return any(pipes_in(text) for text in texts)
 
 
 def _field_label(q: Questionnaire, name: str, value: Any, lang: str) -> str:

@@ -280,11 +280,24 @@ def screen_view(q: Questionnaire, screen: Screen, lang: str) -> ScreenView:
     return hit[1]
 
 
-def build_screen_view(q: Questionnaire, screen: Screen, lang: str) -> ScreenView:
-    """The view of one screen, uncached: for a respondent's own order or piped text (inside a request)."""
+def build_screen_view(
+    q: Questionnaire, screen: Screen, lang: str, base: tuple[Screen, ScreenView] | None = None
+) -> ScreenView:
+    """The view of one screen, uncached: for a respondent's own order or piped text (inside a request).
+
+    ``base`` is the model's screen and its cached view: a question the respondent's screen
+    holds unchanged (the same object, only moved) keeps its ready-made view, so only
+    questions with their own order of rows or options, or with piped text, are rendered anew.
+    """
     dynamic = plan(q).dynamic
     macros: Any = current_app.jinja_env.get_template("_fields.html").module
-    questions = tuple(_with_fragments(question_view(x, lang, x.id in dynamic), macros, lang) for x in screen.questions)
+    kept = {x.id: (x, qv) for x, qv in zip(base[0].questions, base[1].questions, strict=True)} if base else {}
+    questions = tuple(
+        kept[x.id][1]
+        if x.id in kept and kept[x.id][0] is x
+        else _with_fragments(question_view(x, lang, x.id in dynamic), macros, lang)
+        for x in screen.questions
+    )
     return ScreenView(screen.id, _t(screen.title, lang), _t(screen.intro, lang), questions, lang)
 
 

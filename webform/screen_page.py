@@ -67,7 +67,9 @@ def render_screen(
         # keep the key the form carried (a retry of the same submission), if it is genuine
         key = respondent_session.valid_signed_key(visit.key) or respondent_session.new_signed_key()
     screen = respondent_screen(visit, key)
-    view = screen_view(q, screen, lang) if screen is visit.screen else build_screen_view(q, screen, lang)
+    view = screen_view(q, visit.screen, lang)
+    if screen is not visit.screen:
+        view = build_screen_view(q, screen, lang, base=(visit.screen, view))
     shown, conds = shown_questions(q, screen, {**visit.fields, **visit.answers})
     if form is not None:
         values, bad = values_from_form(form)

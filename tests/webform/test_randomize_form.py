@@ -113,3 +113,18 @@ def test_piped_hostile_answer_is_escaped_and_shown_in_the_answer_language(make_a
     chinese = Respondent(app.test_client(), lang="zh-CN,zh;q=0.9")
     page = chinese.post(chinese.get("/s/rform"), P1)
     assert "您选了乙" in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;，您好" in page.text
+
+
+def test_a_moved_question_keeps_its_ready_made_view(make_app):
+    from webform.presenters import build_screen_view, screen_view
+
+    app = make_app(SURVEY)
+    q = questionnaire(app, "rform")
+    with app.test_request_context():
+        screen = q.screens()[0]
+        cached = screen_view(q, screen, "en")
+        view = build_screen_view(q, personal_screen(screen, 12345), "en", base=(screen, cached))
+        ready = {qv.id: qv for qv in cached.questions}
+        # only the choice, which has its own option order, is rendered anew
+        assert [qv.id for qv in view.questions if qv is not ready[qv.id]] == ["ch"]
+        assert [qv.id for qv in view.questions] == [x.id for x in personal_screen(screen, 12345).questions]
