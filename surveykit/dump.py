@@ -6,6 +6,7 @@ to test that the loader and the model agree: ``load(dump(q)) == q``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -21,6 +22,14 @@ from surveykit.model import (
     ServqualBlock,
     Text,
 )
+from surveykit.text.codeframe import default_codeframe
+
+
+def _codeframe(q: Question) -> str | None:
+    """A text question's ``codeframe:``: ``default``, or the file's name (dump the questionnaire beside it)."""
+    if q.codeframe is None:
+        return None
+    return "default" if q.codeframe == default_codeframe() else Path(q.codeframe.source).name
 
 
 def dump_questionnaire(q: Questionnaire) -> str:
@@ -205,6 +214,7 @@ def _question(q: Question) -> dict[str, Any]:
             "min": q.min,
             "max": q.max,
             "pattern": q.pattern,
+            "codeframe": _codeframe(q),
             "total": q.total,
             "integer": False if q.type == "number" and not q.integer else None,
         }

@@ -164,3 +164,12 @@ def test_complaint_threat_opens_a_case_the_same_day(tmp_path, engine):
     assert opened == [("bad_repair", "normal"), ("threat", "urgent")]
     threat = next(c for c in cases.list_cases(engine) if c.alert == "threat")
     assert (threat.first_contact_due - threat.created_at).total_seconds() == 8 * 3600
+
+
+def test_dump_keeps_the_codeframe(tmp_path):
+    from surveykit.dump import dump_questionnaire
+
+    q = _load(tmp_path)
+    again = _load(tmp_path, dump_questionnaire(q), "again.yaml")
+    assert next(x for x in again.questions() if x.id == "comment").codeframe == default_codeframe()
+    assert again.alerts[1].when.evaluate({"comment": "刹车修完还是有异响", "sat_overall": 1})
