@@ -248,7 +248,8 @@ class Builder:
                             obj.at("attributes"),
                             obj.sub("attributes"),
                         )
-                sections.append(KanoBlock(attributes=items, importance_scale=scale, **common))
+                shuffle = self.shuffles.read(obj, "items", sid, [item.id for item in items])
+                sections.append(KanoBlock(attributes=items, importance_scale=scale, shuffle=shuffle, **common))
             elif qtype == "importance_performance":
                 items = self._paired(obj, "items", "importance", "performance", ("_i", "_p"))
                 both = self._scale(obj, "scale")

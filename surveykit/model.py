@@ -264,6 +264,7 @@ class KanoBlock:
     intro: Text | None = None
     visible_if: Condition | None = None
     type: str = "kano"
+    shuffle: Shuffle | None = None  # the attributes in a per-respondent order within each screen
 
 
 @dataclass(frozen=True, slots=True)

@@ -115,8 +115,22 @@ def _question_order(question: Question, seed: int) -> Question:
 
 def personal_screen(screen: Screen, seed: int) -> Screen:
     """The screen as the respondent with ``seed`` sees it: questions, rows and options in their order."""
-    questions = arrange(screen.questions, _item_name, screen.shuffle, seed)
+    questions = _screen_order(screen, seed)
     return replace(screen, questions=tuple(_question_order(x, seed) for x in questions))
+
+
+def _screen_order(screen: Screen, seed: int) -> tuple[Question, ...]:
+    """The screen's questions in the respondent's order, the questions of one item kept together.
+
+    An item is one question of a page, or all the questions of one paired item on a block's
+    screen (a Kano attribute's functional, dysfunctional and importance questions); the items
+    are shuffled as one list, so a page's order is that of its questions.
+    """
+    if screen.shuffle is None:
+        return screen.questions
+    items = list(dict.fromkeys(_item_name(x) for x in screen.questions))
+    members = {name: [x for x in screen.questions if _item_name(x) == name] for name in items}
+    return tuple(x for name in arrange(items, str, screen.shuffle, seed) for x in members[name])
 
 
 def _item_name(question: Question) -> str:
@@ -161,8 +175,9 @@ def item_positions(q: Questionnaire, seed: int) -> dict[str, tuple[str, int]]:
     out: dict[str, tuple[str, int]] = {}
     for screen in q.screens():
         if screen.shuffle is not None:
-            for position, question in enumerate(arrange(screen.questions, _item_name, screen.shuffle, seed), 1):
-                out[question.id] = (screen.id, position)
+            items = list(dict.fromkeys(_item_name(x) for x in _screen_order(screen, seed)))
+            for question in screen.questions:
+                out[question.id] = (screen.id, items.index(_item_name(question)) + 1)
         for question in screen.questions:
             if question.shuffle is not None and question.type == "matrix":
                 for position, row in enumerate(arrange(question.rows, lambda r: r.id, question.shuffle, seed), 1):

@@ -160,6 +160,7 @@ def build_screens(q: Questionnaire) -> tuple[Screen, ...]:
                         section.intro if number == 1 else None,
                         section.visible_if,
                         section.id,
+                        shuffle=section.shuffle,
                     )
                 )
     return tuple(screens)

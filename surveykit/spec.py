@@ -128,6 +128,7 @@ SECTION_KEYS: dict[str, tuple[Key, ...]] = {
         *_BLOCK,
         Key("importance_scale", "id", doc="ask self-stated importance of each attribute on this scale"),
         Key("attributes", ("list", ("object", "kano_attribute")), True),
+        *_RANDOMIZE,
     ),
     "importance_performance": (
         *_BLOCK,

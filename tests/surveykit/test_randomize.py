@@ -190,3 +190,33 @@ def test_the_codebook_says_how_each_order_was_drawn(q):
     assert book.loc["r2", "randomised"] == "row position drawn in m (list group:g)"
     assert book.loc["ch", "randomised"] == "options shown in drawn order (list options:ch; fixed: other, dk)"
     assert order_seed("abc") == int(hashlib.sha256(b"surveykit-order:abc").hexdigest()[:8], 16)  # as documented
+
+
+def test_a_kano_block_shuffles_its_attributes_keeping_each_pair_together():
+    q = load_questionnaire(
+        HEAD
+        + textwrap.dedent("""\
+            pages:
+              - type: kano
+                id: kano
+                randomize: true
+                fixed: [k1]
+                importance_scale: a5
+                attributes:
+                  - {id: k1, functional: F1, dysfunctional: D1, importance: I1}
+                  - {id: k2, functional: F2, dysfunctional: D2, importance: I2}
+                  - {id: k3, functional: F3, dysfunctional: D3, importance: I3}
+                  - {id: k4, functional: F4, dysfunctional: D4, importance: I4}
+            """)
+    )
+    screen = q.screens()[0]
+    orders = set()
+    for seed in range(60):
+        ids = [x.id for x in personal_screen(screen, seed).questions]
+        attributes = [ids[i][:2] for i in range(0, 12, 3)]
+        assert ids == [f"{a}{s}" for a in attributes for s in ("_f", "_d", "_si")]  # each pair together
+        assert attributes[0] == "k1"  # fixed
+        orders.add(tuple(attributes))
+        positions = item_positions(q, seed)
+        assert [positions[f"{a}_si"][1] for a in attributes] == [1, 2, 3, 4]
+    assert len(orders) == 6
