@@ -249,7 +249,7 @@ def export_responses(
 @click.argument("questionnaire", type=click.Path(dir_okay=False))
 @click.argument("data", required=False, type=click.Path(dir_okay=False, exists=True))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="report.html")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="default: the survey's first language")
+@click.option("--lang", default=None, help="any language the survey declares (default: its first)")
 @click.option("--pdf", type=click.Path(dir_okay=False), default=None, help="also print a PDF (needs chromium)")
 @click.option("--db", "db_url", default=None, help="read the responses from this database instead of DATA")
 @click.option("--keep-all", is_flag=True, help="do not exclude speeders, straight-liners and duplicates")
@@ -292,6 +292,8 @@ def report(
     q = load(questionnaire)
     if (data is None) == (db_url is None):
         raise click.UsageError("give either DATA (a CSV or Parquet file) or --db URL")
+    if lang is not None and lang not in q.languages:
+        raise click.BadParameter(f"{lang!r} is not one of the survey's languages ({', '.join(q.languages)})")
     exclude = () if keep_all else DEFAULT_EXCLUDE
     weighting = _weights(q, weights_path)
     try:

@@ -63,3 +63,27 @@ def test_exports_and_report_speak_the_third_language(hant):
     assert '<html lang="zh-Hant">' in html
     assert q.title["zh-Hant"] in html and q.title["zh"] not in html
     assert "服務" in html and "服务" not in html
+
+
+def test_the_command_line_reports_and_exports_in_the_third_language(hant, tmp_path):
+    from click.testing import CliRunner
+
+    from surveykit.cli import main
+
+    q = load_questionnaire(hant)
+    data = tmp_path / "responses.csv"
+    simulate(q, n=80, seed=4).to_csv(data, index=False)
+    runner = CliRunner()
+    report = tmp_path / "report.html"
+    result = runner.invoke(main, ["report", str(hant), str(data), "-o", str(report), "--lang", "zh-Hant"])
+    assert result.exit_code == 0, result.output
+    assert '<html lang="zh-Hant">' in report.read_text(encoding="utf-8")
+    result = runner.invoke(main, ["report", str(hant), str(data), "-o", str(report), "--lang", "ja"])
+    assert result.exit_code == 2 and "'ja' is not one of the survey's languages" in result.output
+    book = tmp_path / "codebook.csv"
+    out = tmp_path / "out.csv"
+    result = runner.invoke(
+        main, ["export", str(hant), str(data), "-o", str(out), "--lang", "zh-Hant", "--codebook", str(book)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "作答語言" in book.read_text(encoding="utf-8-sig")
