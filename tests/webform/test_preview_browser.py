@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests.webform.test_browser import check_axe
 from tests.webform.test_preview import SURVEY
 from webform.preview import create_preview_app
 
@@ -80,4 +81,7 @@ def test_a_save_shows_in_the_open_page_and_errors_replace_the_form(browser, serv
     page.click("#show-all")
     expect(page.locator("#cond-fix")).to_contain_text("Ask if kind == 'repair'")
     assert not [e for e in errors if "Content Security Policy" in e], errors
+    check_axe(page)  # the preview's own chrome meets WCAG 2.2 AA like the form
+    page.goto(f"{url}/preview/p/more?all=1&lang=zh")
+    check_axe(page)
     page.close()
