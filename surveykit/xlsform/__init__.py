@@ -9,6 +9,7 @@ typemap         the ``type`` column: spellings, and what has an equivalent here
 languages       ``label::Chinese (zh)`` columns <-> the project's language codes
 relevant        ``relevant`` XPath <-> surveykit conditions
 limits          simple ``constraint`` expressions <-> min / max / pattern
+form            the sheets checked as the specification says: languages, lists, names, groups
 importer        XLSForm -> questionnaire YAML, loaded with the project's loader
 exporter        questionnaire -> XLSForm workbook
 errors          ``FILE:sheet:row: message`` problems

@@ -38,7 +38,6 @@ ODK tools ignore them.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,45 +45,18 @@ from typing import Any
 
 import yaml
 
-from surveykit import spec
 from surveykit.errors import QuestionnaireError
 from surveykit.expressions import parse
 from surveykit.loader import DEFAULT_MAX_BYTES, loads
-from surveykit.model import KANO_CODES, METADATA_COLUMNS, Questionnaire
+from surveykit.model import KANO_CODES, Questionnaire
 from surveykit.xlsform.errors import SheetProblem, XLSFormError
-from surveykit.xlsform.languages import language_code
+from surveykit.xlsform.form import LOSSES, FormSheets, Node, as_code, identifier, read_marker, walk_all
 from surveykit.xlsform.limits import parse_limits
 from surveykit.xlsform.relevant import Target, Untranslatable, canonical, to_condition
-from surveykit.xlsform.typemap import TypeCell, is_select_without_list, parse_type
-from surveykit.xlsform.workbook import Row, Sheet, Workbook, read_workbook
+from surveykit.xlsform.workbook import Row, Workbook, read_workbook
 
-_XML_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*\Z")
-_ID_CHARS = re.compile(r"[^a-z0-9_]+")
-_MAX_ID = 63
 _TRUE = {"yes", "true", "true()", "1", "y"}
 _FALSE = {"no", "false", "false()", "0", "n", ""}
-_TEXT_COLUMNS = ("label", "hint", "report_label")
-_OUR_COLUMNS = {"surveykit", "dimension", "reverse", "report_label"}
-_HANDLED = {"type", "name", "label", "hint", "required", "relevant", "constraint", "appearance", "parameters"}
-_LOSSES = ("choice_filter", "default", "calculation", "read_only", "trigger", "repeat_count")
-_COSMETIC = {
-    "constraint_message",
-    "required_message",
-    "guidance_hint",
-    "image",
-    "audio",
-    "video",
-    "big-image",
-    "media",
-    "autoplay",
-    "body",
-    "instance",
-    "bind",
-    "intent",
-    "note",
-    "sms_field",
-    "label_language",
-}
 _OTHER = {"zh": "其他", "en": "Other", "zh-Hant": "其他", "ja": "その他"}
 _ROLES = {
     "servqual": (("_e", "expectation"), ("_p", "perception")),
@@ -132,21 +104,6 @@ def import_xlsform(
 
 
 @dataclass
-class _Node:
-    row: Row
-    type: TypeCell
-    name: str
-    children: list[_Node] = field(default_factory=list)
-
-
-@dataclass
-class _Choice:
-    row: Row
-    code: str
-    label: dict[str, str]
-
-
-@dataclass
 class _Context:
     """An open group that makes pages: its id, title and page-level condition."""
 
@@ -164,75 +121,24 @@ class _Page:
     context: _Context | None
 
 
-class _Importer:
+class _Importer(FormSheets):
+    """Maps the checked sheets (:class:`FormSheets`) to the questionnaire document."""
+
     def __init__(self, workbook: Workbook, skip_unsupported: bool, language: str | None) -> None:
-        self.book = workbook
-        self.path = workbook.path
-        self.skip = skip_unsupported
-        self.language_option = language
-        self.errors: list[SheetProblem] = []
-        self.warnings: list[SheetProblem] = []
-        self.survey = workbook.sheets.get("survey", Sheet("survey", (), ()))
-        self.choices = workbook.sheets.get("choices", Sheet("choices", (), ()))
-        settings = workbook.sheets.get("settings")
-        self.settings: Row | None = settings.rows[0] if settings and settings.rows else None
-        self.settings_sheet = settings
-        self.languages: list[str] = []
-        self.columns: dict[tuple[str, str], dict[str, str]] = {}  # (sheet, base) -> {column key: lang}
-        self.missing: dict[tuple[str, str, str], list[int]] = {}
-        self.ids: dict[str, str] = {}  # XLSForm name -> surveykit id
-        self.used_ids: dict[str, int] = {}
-        self.lists: dict[str, list[_Choice]] = {}
-        self.list_codes: dict[str, dict[str, str]] = {}
-        self.ordered_lists: set[str] = set()
+        super().__init__(workbook, skip_unsupported, language)
         self.scales: dict[str, dict[str, Any]] = {}
         self.targets: dict[str, Target] = {}
         self.fields: dict[str, dict[str, Any]] = {}
         self.pages: list[dict[str, Any]] = []
         self.page: _Page | None = None
         self.notes: list[tuple[Row, dict[str, str]]] = []
-        self.dimensions: dict[str, dict[str, str]] = {}
         self.loose_pages = 0
         self.other_text: dict[str, Any] | None = None
-
-    # ---- problems ---------------------------------------------------------------------------
-
-    def error(self, sheet: str, row: int, message: str) -> None:
-        self.errors.append(SheetProblem(self.path, sheet, row, message))
-
-    def unsupported(self, sheet: str, row: int, message: str) -> None:
-        problem = SheetProblem(self.path, sheet, row, message, unsupported=True)
-        (self.warnings if self.skip else self.errors).append(problem)
-
-    def warn(self, sheet: str, row: int, message: str) -> None:
-        self.warnings.append(SheetProblem(self.path, sheet, row, message))
 
     # ---- the whole form ---------------------------------------------------------------------
 
     def build(self) -> dict[str, Any]:
-        if "survey" not in self.book.sheets:
-            self.error(
-                "survey",
-                1,
-                "an XLSForm needs a sheet named 'survey' (found: "
-                + (", ".join(repr(s.name) for s in self.book.sheets.values()) or "none")
-                + ")",
-            )
-            raise XLSFormError(self.errors)
-        for key in ("type", "name"):
-            if not self.survey.has(key):
-                self.error(self.survey.name, 1, f"the survey sheet has no {key!r} column")
-        if self.errors:
-            raise XLSFormError(self.errors)
-        self._languages()
-        self._columns()
-        self._choices()
-        tree = self._tree()
-        self._names(tree)
-        self._declare_ordered(tree)
-        if self.errors:
-            raise XLSFormError(self.errors)
-        self._dimensions()
+        tree = self.check()
         self._walk(tree, None, None)
         self._close_page()
         for row, _ in self.notes:
@@ -259,292 +165,6 @@ class _Importer:
         doc["pages"] = self.pages
         return doc
 
-    # ---- languages and text -----------------------------------------------------------------
-
-    def _languages(self) -> None:
-        """Every language of the text columns, mapped to the project's codes; the default one first."""
-        default = None
-        if self.settings is not None and self.settings.get("default_language"):
-            raw = self.settings.get("default_language")
-            default = language_code(raw)
-            if default is None:
-                self.error(
-                    self.settings_sheet.name if self.settings_sheet else "settings",
-                    2,
-                    f"default_language {raw!r} is not a language surveykit has ({', '.join(spec.LANGUAGES)})",
-                )
-        found: list[str] = []
-        bare = False
-        for sheet in (self.survey, self.choices):
-            for column in sheet.columns:
-                if column.base not in (*_TEXT_COLUMNS, "guidance_hint", "constraint_message", "required_message"):
-                    continue
-                if column.language is None:
-                    bare = bare or column.base in _TEXT_COLUMNS
-                    continue
-                code = language_code(column.language)
-                if code is None:
-                    if column.base in _TEXT_COLUMNS:
-                        self.unsupported(
-                            sheet.name,
-                            1,
-                            f"column {column.key!r}: the language {column.language!r} "
-                            f"has no equivalent (surveykit has {', '.join(spec.LANGUAGES)})",
-                        )
-                    continue
-                if code not in found:
-                    found.append(code)
-        if bare:
-            lang = default or (language_code(self.language_option) if self.language_option else None)
-            if lang is None:
-                lang = self._guess_language()
-            default = default or lang
-            if lang not in found:
-                found.insert(0, lang)
-        if default and default in found:
-            found.remove(default)
-            found.insert(0, default)
-        if not found:
-            found = [self._guess_language()]
-        self.languages = found
-        self.bare_language = default or found[0]
-
-    def _guess_language(self) -> str:
-        labels = [row.get("label") for row in self.survey.rows if row.get("label")]
-        han = sum(1 for text in labels if any(unicodedata.name(ch, "").startswith("CJK") for ch in text))
-        lang = "zh" if labels and han * 2 >= len(labels) else "en"
-        self.warn(
-            self.survey.name,
-            1,
-            f"the label column names no language; it is taken as {lang!r} "
-            "(say otherwise with --language or the settings sheet's default_language)",
-        )
-        return lang
-
-    def _columns(self) -> None:
-        """Which column holds which language, per sheet and text kind; notes on columns we cannot keep."""
-        dimensions = self.book.sheets.get("dimensions")
-        for sheet in (self.survey, self.choices, *([dimensions] if dimensions else [])):
-            for column in sheet.columns:
-                if column.base in _TEXT_COLUMNS:
-                    lang = self.bare_language if column.language is None else language_code(column.language)
-                    if lang is None:
-                        continue
-                    slot = self.columns.setdefault((sheet.name, column.base), {})
-                    if lang in slot.values():
-                        other = next(k for k, v in slot.items() if v == lang)
-                        self.error(sheet.name, 1, f"columns {other!r} and {column.key!r} are both language {lang!r}")
-                    slot[column.key] = lang
-                elif sheet is self.survey and column.base not in (*_HANDLED, *_OUR_COLUMNS, *_LOSSES):
-                    used = [r.number for r in sheet.rows if r.get(column.key)]
-                    if not used:
-                        continue
-                    if column.base in _COSMETIC:
-                        self.warn(
-                            sheet.name,
-                            1,
-                            f"column {column.key!r} (presentation only) is not carried over ({len(used)} rows)",
-                        )
-                    else:
-                        self.warn(
-                            sheet.name,
-                            1,
-                            f"column {column.key!r} is not an XLSForm column surveykit knows; "
-                            f"ignored ({len(used)} rows)",
-                        )
-
-    def text(self, sheet: Sheet, row: Row, base: str) -> dict[str, str] | None:
-        """The text of a row in every language, or None; a missing translation borrows another's."""
-        slot = self.columns.get((sheet.name, base), {})
-        values = {lang: row.get(key) for key, lang in slot.items() if row.get(key)}
-        if not values:
-            return None
-        out = {}
-        for lang in self.languages:
-            if lang in values:
-                out[lang] = values[lang]
-            else:
-                out[lang] = next(iter(values.values()))
-                self.missing.setdefault((sheet.name, base, lang), []).append(row.number)
-        return out
-
-    def _missing_translations(self) -> None:
-        for (sheet, base, lang), rows in self.missing.items():
-            shown = ", ".join(str(r) for r in rows[:10]) + (f" and {len(rows) - 10} more" if len(rows) > 10 else "")
-            self.warn(sheet, rows[0], f"{base} has no {lang!r} text on rows {shown}; another language's text is used")
-
-    def _same(self, text: str) -> dict[str, str]:
-        return {lang: text for lang in self.languages}
-
-    # ---- choices ----------------------------------------------------------------------------
-
-    def _choices(self) -> None:
-        sheet = self.choices
-        if sheet.rows and not (sheet.has("list_name") and sheet.has("name")):
-            self.error(sheet.name, 1, "the choices sheet needs the columns list_name and name")
-            return
-        for row in sheet.rows:
-            list_name, name = row.get("list_name"), row.get("name")
-            if not list_name or not name:
-                self.error(sheet.name, row.number, "a choice needs both a list_name and a name")
-                continue
-            label = self.text(sheet, row, "label")
-            if label is None:
-                self.error(sheet.name, row.number, f"choice {name!r} of list {list_name!r} has no label")
-                continue
-            choices = self.lists.setdefault(list_name, [])
-            if any(c.row.get("name") == name for c in choices):
-                first = next(c.row.number for c in choices if c.row.get("name") == name)
-                self.error(
-                    sheet.name,
-                    row.number,
-                    f"list {list_name!r} has the choice {name!r} twice (rows {first} and {row.number})",
-                )
-                continue
-            codes = self.list_codes.setdefault(list_name, {})
-            code = _code(name)
-            if code in codes.values():
-                other = next(k for k, v in codes.items() if v == code)
-                self.error(
-                    sheet.name,
-                    row.number,
-                    f"choices {other!r} and {name!r} of list {list_name!r} are both "
-                    f"code {code!r} here (codes are lower-case letters, digits and _)",
-                )
-                continue
-            if code != name:
-                self.warn(sheet.name, row.number, f"choice {name!r} of list {list_name!r} becomes code {code!r}")
-            codes[name] = code
-            choices.append(_Choice(row, code, label))
-
-    # ---- the survey sheet: groups and names ---------------------------------------------------
-
-    def _tree(self) -> list[_Node]:
-        root: list[_Node] = []
-        stack: list[_Node] = []
-        for row in self.survey.rows:
-            cell = row.get("type")
-            if not cell:
-                if any(k in row.cells for k in ("name", "label")) or any(k.startswith("label::") for k in row.cells):
-                    self.error(self.survey.name, row.number, "this row has no type")
-                continue
-            parsed = parse_type(cell)
-            node = _Node(row, parsed, row.get("name"))
-            if parsed.kind in ("end_group", "end_repeat"):
-                opening = "group" if parsed.kind == "end_group" else "repeat"
-                if not stack:
-                    self.error(self.survey.name, row.number, f"end {opening} without a begin {opening}")
-                elif stack[-1].type.kind != opening:
-                    top = stack[-1]
-                    self.error(
-                        self.survey.name,
-                        row.number,
-                        f"end {opening} closes begin {top.type.kind} {top.name!r} (row {top.row.number})",
-                    )
-                    stack.pop()
-                else:
-                    stack.pop()
-                continue
-            if parsed.kind == "unknown":
-                if is_select_without_list(cell):
-                    self.error(self.survey.name, row.number, f"type {cell!r} needs the name of a choice list")
-                else:
-                    self.error(self.survey.name, row.number, f"unknown type {cell!r}")
-                continue
-            (stack[-1].children if stack else root).append(node)
-            if parsed.kind in ("group", "repeat"):
-                stack.append(node)
-        for node in stack:
-            self.error(self.survey.name, node.row.number, f"begin {node.type.kind} {node.name!r} is never closed")
-        return root
-
-    def _names(self, nodes: list[_Node]) -> None:
-        """Check every name as XLSForm does, and give each its surveykit id."""
-        for node in _walk_all(nodes):
-            row, name = node.row, node.name
-            if node.type.kind in ("note",) and not name:
-                continue
-            if not name:
-                self.error(self.survey.name, row.number, f"a {node.type.base} row needs a name")
-                continue
-            if not _XML_NAME.match(name):
-                self.error(
-                    self.survey.name,
-                    row.number,
-                    f"name {name!r} is not valid: start with a letter or _, then letters, digits, _, - or .",
-                )
-                continue
-            if name in self.ids:
-                self.error(
-                    self.survey.name,
-                    row.number,
-                    f"name {name!r} is used twice (rows {self.used_ids[self.ids[name]]} and {row.number})",
-                )
-                continue
-            new = _identifier(name)
-            if new in METADATA_COLUMNS:
-                new = f"{new}_q"
-            if len(new) > _MAX_ID:
-                self.error(self.survey.name, row.number, f"name {name!r} is longer than {_MAX_ID} characters")
-                continue
-            if new in self.used_ids:
-                other = next(k for k, v in self.ids.items() if v == new)
-                self.error(
-                    self.survey.name,
-                    row.number,
-                    f"names {other!r} and {name!r} both become {new!r} (ids are lower-case letters, digits and _)",
-                )
-                continue
-            if new != name:
-                self.warn(self.survey.name, row.number, f"name {name!r} becomes {new!r}")
-            self.ids[name] = new
-            self.used_ids[new] = row.number
-            if node.type.kind == "question" and node.type.list_name and node.type.list_name not in self.lists:
-                self.error(
-                    self.survey.name,
-                    row.number,
-                    f"choice list {node.type.list_name!r} is not defined on the choices sheet",
-                )
-        self._option_columns(nodes)
-
-    def _option_columns(self, nodes: list[_Node]) -> None:
-        """A name equal to an option column of a select_multiple (``improve_other``) gets ``_text`` added.
-
-        ODK's habit is to name the "other, please say" box after the option; here the ticked
-        option already is the column ``improve_other``, and the loader would refuse the clash.
-        """
-        columns = {}
-        for node in _walk_all(nodes):
-            if node.type.base == "select_multiple" and node.name in self.ids:
-                for code in self.list_codes.get(node.type.list_name or "", {}).values():
-                    columns[f"{self.ids[node.name]}_{code}"] = node.name
-        for node in _walk_all(nodes):
-            new = self.ids.get(node.name)
-            if new in columns and columns[new] != node.name:
-                renamed = self._unique(f"{new}_text")
-                self.ids[node.name] = renamed
-                self.warn(
-                    self.survey.name,
-                    node.row.number,
-                    f"name {node.name!r} becomes {renamed!r}: {new!r} is the column of an option of {columns[new]!r}",
-                )
-
-    def _declare_ordered(self, nodes: list[_Node]) -> None:
-        """A list used with the likert appearance (or ``surveykit: likert``) anywhere is ordered everywhere."""
-        for node in _walk_all(nodes):
-            appearance = node.row.get("appearance").lower().split()
-            if node.type.base == "select_one" and ("likert" in appearance or _marker(node.row)[0] == "likert"):
-                self.ordered_lists.add(node.type.list_name or "")
-
-    def _dimensions(self) -> None:
-        sheet = self.book.sheets.get("dimensions")
-        if sheet is None:
-            return
-        for row in sheet.rows:
-            name = row.get("name")
-            if name:
-                self.dimensions[_identifier(name)] = self.text(sheet, row, "label") or self._same(name)
-
     def _used_dimensions(self) -> Iterator[str]:
         for page in self.pages:
             for entry in page.get("questions", page.get("items", page.get("attributes", []))):
@@ -560,13 +180,13 @@ class _Importer:
 
     # ---- walking groups into pages ----------------------------------------------------------
 
-    def _walk(self, nodes: list[_Node], context: _Context | None, section_if: str | None) -> None:
+    def _walk(self, nodes: list[Node], context: _Context | None, section_if: str | None) -> None:
         for node in nodes:
             kind, row = node.type.kind, node.row
             if kind == "unsupported":
                 self.unsupported(self.survey.name, row.number, f"type {node.type.base} has no equivalent")
             elif kind == "repeat":
-                inner = sum(1 for _ in _walk_all(node.children))
+                inner = sum(1 for _ in walk_all(node.children))
                 self.unsupported(
                     self.survey.name,
                     row.number,
@@ -593,7 +213,7 @@ class _Importer:
                     self._add(self.other_text, context)
                     self.other_text = None
 
-    def _note(self, node: _Node) -> None:
+    def _note(self, node: Node) -> None:
         text = self.text(self.survey, node.row, "label")
         if text is None:
             return
@@ -648,17 +268,9 @@ class _Importer:
             self.pages.append(self.page.doc)
         self.page = None
 
-    def _unique(self, wanted: str) -> str:
-        new, n = wanted, 1
-        while new in self.used_ids:
-            n += 1
-            new = f"{wanted}_{n}"
-        self.used_ids[new] = 0
-        return new
-
-    def _group(self, node: _Node, context: _Context | None, section_if: str | None) -> None:
+    def _group(self, node: Node, context: _Context | None, section_if: str | None) -> None:
         row = node.row
-        marker, options = _marker(row)
+        marker, options = read_marker(row)
         appearance = row.get("appearance").lower().split()
         if marker in _ROLES:
             if context is not None:
@@ -703,7 +315,7 @@ class _Importer:
         if options.get("fixed"):
             out["fixed"] = [names.get(name, name) for name in options["fixed"].split(",") if name]
         if options.get("group"):
-            out["randomize_group"] = _identifier(options["group"])
+            out["randomize_group"] = identifier(options["group"])
         return out
 
     # ---- piping -----------------------------------------------------------------------------
@@ -753,7 +365,7 @@ class _Importer:
             self.unsupported(self.survey.name, row.number, f"relevant {relevant!r} cannot be translated: {exc}")
             return None
 
-    def _common(self, node: _Node, qtype: str, section_if: str | None) -> dict[str, Any] | None:
+    def _common(self, node: Node, qtype: str, section_if: str | None) -> dict[str, Any] | None:
         row = node.row
         text = self.text(self.survey, row, "label")
         if text is None:
@@ -780,16 +392,16 @@ class _Importer:
         if condition:
             question["visible_if"] = condition
         if row.get("dimension"):
-            question["dimension"] = _identifier(row.get("dimension"))
+            question["dimension"] = identifier(row.get("dimension"))
         if row.get("reverse").strip().lower() in _TRUE:
             question["reverse"] = True
-        for column in _LOSSES:
+        for column in LOSSES:
             value = row.get(column)
             if value and not (column == "read_only" and value.lower() in _FALSE):
                 self.unsupported(self.survey.name, row.number, f"{column} {value!r} has no equivalent")
         return question
 
-    def _limits(self, node: _Node, kind: str, question: dict[str, Any]) -> None:
+    def _limits(self, node: Node, kind: str, question: dict[str, Any]) -> None:
         constraint = node.row.get("constraint")
         if not constraint:
             return
@@ -800,9 +412,9 @@ class _Importer:
                 self.survey.name, node.row.number, f"constraint {constraint!r} cannot be translated: {exc}"
             )
 
-    def _question(self, node: _Node, section_if: str | None) -> dict[str, Any] | None:
+    def _question(self, node: Node, section_if: str | None) -> dict[str, Any] | None:
         base, row = node.type.base, node.row
-        marker, _ = _marker(row)
+        marker, _ = read_marker(row)
         qid = self.ids.get(node.name)
         if qid is None:
             return None
@@ -840,7 +452,7 @@ class _Importer:
             return question
         return None
 
-    def _select(self, node: _Node, section_if: str | None) -> dict[str, Any] | None:
+    def _select(self, node: Node, section_if: str | None) -> dict[str, Any] | None:
         row, list_name = node.row, node.type.list_name or ""
         qid = self.ids[node.name]
         choices = self.lists.get(list_name, [])
@@ -869,7 +481,7 @@ class _Importer:
             options["other"] = {lang: _OTHER.get(lang, "Other") for lang in self.languages}
             codes["other"] = "other"
         question["options"] = options
-        question.update(self._shuffle(row, _marker(row)[1], codes))
+        question.update(self._shuffle(row, read_marker(row)[1], codes))
         if qtype == "multi":
             self._limits(node, "multi", question)
         elif row.get("constraint"):
@@ -881,7 +493,7 @@ class _Importer:
             self._other_text(node, question)
         return question
 
-    def _other_text(self, node: _Node, question: dict[str, Any]) -> None:
+    def _other_text(self, node: Node, question: dict[str, Any]) -> None:
         """ODK's or_other asks for the other answer in a text box; here it is a text question after it."""
         qid = question["id"]
         other_id = self._unique(f"{qid}_other" if question["type"] == "choice" else f"{qid}_other_text")
@@ -900,7 +512,7 @@ class _Importer:
 
     def _scale(self, list_name: str) -> str | None:
         """The scale of an ordered list whose names are 1..n; its id is the list's name as an id."""
-        scale_id = _identifier(list_name)
+        scale_id = identifier(list_name)
         if scale_id in self.scales:
             return scale_id
         choices = self.lists.get(list_name, [])
@@ -913,7 +525,7 @@ class _Importer:
 
     # ---- matrix, constant sum, paired blocks, fields ----------------------------------------
 
-    def _matrix(self, node: _Node, section_if: str | None, strict: bool) -> dict[str, Any] | None:
+    def _matrix(self, node: Node, section_if: str | None, strict: bool) -> dict[str, Any] | None:
         rows = [c for c in node.children if c.type.kind == "question"]
         others = [c for c in node.children if c.type.kind not in ("question", "note")]
         lists = {c.type.list_name for c in rows}
@@ -947,16 +559,16 @@ class _Importer:
             if label:
                 entry["label"] = label
             if child.row.get("dimension"):
-                entry["dimension"] = _identifier(child.row.get("dimension"))
+                entry["dimension"] = identifier(child.row.get("dimension"))
             if child.row.get("reverse").strip().lower() in _TRUE:
                 entry["reverse"] = True
             out_rows.append(entry)
             self.targets[child.name] = Target(entry["id"], "number")
         question["rows"] = out_rows
-        question.update(self._shuffle(node.row, _marker(node.row)[1], self.ids))
+        question.update(self._shuffle(node.row, read_marker(node.row)[1], self.ids))
         return question
 
-    def _constant_sum(self, node: _Node, options: dict[str, str], section_if: str | None) -> dict[str, Any] | None:
+    def _constant_sum(self, node: Node, options: dict[str, str], section_if: str | None) -> dict[str, Any] | None:
         parts = [c for c in node.children if c.type.kind == "question"]
         try:
             total = float(options.get("total", ""))
@@ -976,7 +588,7 @@ class _Importer:
         question["options"] = {}
         for child in parts:
             text = self.text(self.survey, child.row, "label")
-            question["options"][_code(child.name[len(prefix) :])] = text
+            question["options"][as_code(child.name[len(prefix) :])] = text
         question["total"] = _num(total)
         if any(c.row.get("required").strip().lower() not in _TRUE for c in parts):
             question["required"] = False
@@ -984,7 +596,7 @@ class _Importer:
             question.pop("required", None)
         return question
 
-    def _block(self, node: _Node, kind: str) -> dict[str, Any] | None:
+    def _block(self, node: Node, kind: str) -> dict[str, Any] | None:
         row = node.row
         block: dict[str, Any] = {"type": kind, "id": self.ids[node.name]}
         title = self.text(self.survey, row, "label")
@@ -998,7 +610,7 @@ class _Importer:
         condition = self._condition(row)
         if condition:
             block["visible_if"] = condition
-        block.update(self._shuffle(row, _marker(row)[1], self.ids))
+        block.update(self._shuffle(row, read_marker(row)[1], self.ids))
         roles = _ROLES[kind]
         items: list[dict[str, Any]] = []
         scales: dict[str, set[str]] = {}
@@ -1027,7 +639,7 @@ class _Importer:
                 continue
             first = by_suffix[needed[0]]
             if first.row.get("dimension"):
-                item["dimension"] = _identifier(first.row.get("dimension"))
+                item["dimension"] = identifier(first.row.get("dimension"))
             for role, question in by_suffix.items():
                 text = self.text(self.survey, question.row, "label")
                 item[role] = text
@@ -1084,7 +696,7 @@ class _Importer:
             return ""
         return scale
 
-    def _field(self, node: _Node) -> None:
+    def _field(self, node: Node) -> None:
         row = node.row
         if row.get("calculation") or row.get("default"):
             self.unsupported(
@@ -1097,7 +709,7 @@ class _Importer:
         field_id = self.ids[node.name]
         label = self.text(self.survey, row, "label") or self._same(node.name)
         entry: dict[str, Any] = {"label": label}
-        _, options = _marker(row)
+        _, options = read_marker(row)
         if options.get("values"):
             choices = self.lists.get(options["values"])
             if choices is None:
@@ -1106,63 +718,6 @@ class _Importer:
             entry["values"] = {c.code: c.label for c in choices}
         self.fields[field_id] = entry
         self.targets[node.name] = Target(field_id, "code", self.list_codes.get(options.get("values", ""), {}))
-
-    # ---- settings ---------------------------------------------------------------------------
-
-    def _survey_id(self) -> str:
-        raw = (self.settings.get("form_id") if self.settings else "") or Path(self.path).stem
-        new = re.sub(r"[^a-z0-9_-]+", "_", raw.lower()).strip("_-")
-        if not new or not new[0].isalpha():
-            new = f"form_{new}" if new else "form"
-        if new != raw:
-            self.warn("settings", 2, f"form_id {raw!r} becomes the survey id {new!r}")
-        return new[:_MAX_ID]
-
-    def _version(self) -> int:
-        raw = self.settings.get("version") if self.settings else ""
-        if raw.isdigit() and 0 < int(raw) < 2**31:
-            return int(raw)
-        if raw:
-            self.warn("settings", 2, f"version {raw!r} is not a whole number; the questionnaire is version 1")
-        return 1
-
-    def _title(self, survey_id: str) -> dict[str, str]:
-        title = {}
-        if self.settings is not None and self.settings_sheet is not None:
-            for column in self.settings_sheet.columns:
-                if column.base == "surveykit_title" and column.language:
-                    lang = language_code(column.language)
-                    if lang in self.languages and self.settings.get(column.key):
-                        title[lang] = self.settings.get(column.key)
-            plain = self.settings.get("form_title")
-            if plain:
-                for lang in self.languages:
-                    title.setdefault(lang, plain)
-        for lang in self.languages:
-            title.setdefault(lang, survey_id)
-        return {lang: title[lang] for lang in self.languages}
-
-
-def _walk_all(nodes: list[_Node]) -> Iterator[_Node]:
-    for node in nodes:
-        yield node
-        yield from _walk_all(node.children)
-
-
-def _marker(row: Row) -> tuple[str, dict[str, str]]:
-    """The ``surveykit`` column: a kind, then flags and ``key=value`` options.
-
-    ``constant_sum total=100``, ``matrix randomize fixed=dk group=g1``: the flags are options
-    with an empty value.
-    """
-    words = row.get("surveykit").split()
-    if not words:
-        return "", {}
-    options = {}
-    for word in words:
-        key, _, value = word.partition("=")
-        options[key.lower()] = value
-    return ("" if "=" in words[0] else words[0].lower()), options
 
 
 def _parameters(text: str) -> dict[str, float]:
@@ -1174,18 +729,6 @@ def _parameters(text: str) -> dict[str, float]:
         except ValueError:
             continue
     return out
-
-
-def _identifier(name: str) -> str:
-    new = _ID_CHARS.sub("_", name.lower()).strip("_")
-    if not new or not new[0].isalpha():
-        new = f"q_{new}" if new else "q"
-    return new
-
-
-def _code(name: str) -> str:
-    new = _ID_CHARS.sub("_", name.lower()).strip("_")
-    return new or "code"
 
 
 def _and(first: str | None, second: str | None) -> str | None:
