@@ -13,9 +13,12 @@ from __future__ import annotations
 import io
 import os
 import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from xml.etree.ElementTree import ParseError
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog
@@ -36,6 +39,23 @@ __all__ = [
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 50_000
+MAX_MEMBERS = 1000
+EMPTY_RUN = 1000
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024
+_XLSX_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    ParseError,
+    KeyError,
+    ValueError,
+    TypeError,
+    IndexError,
+    AttributeError,
+    EOFError,
+    OSError,
+    NotImplementedError,
+)
 SHEET = "translations"
 
 
@@ -127,24 +147,50 @@ def _read_xlsx(path: Path, data: bytes) -> TranslationFile:
 
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise TranslationFileError(f"{path}: not an XLSX workbook")
+    # the zip's directory is checked before anything is inflated: a zip bomb stops here
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
+        raise TranslationFileError(f"{path}: not a readable XLSX workbook ({exc})") from None
+    unpacked = sum(m.file_size for m in members)
+    if len(members) > MAX_MEMBERS or unpacked > MAX_UNPACKED_BYTES:
+        raise TranslationFileError(
+            f"{path}: the workbook has {len(members):,} parts unpacking to {unpacked:,} bytes "
+            f"(limits {MAX_MEMBERS:,} and {MAX_UNPACKED_BYTES:,})"
+        )
+    if not any(m.filename == "xl/workbook.xml" for m in members):
+        raise TranslationFileError(f"{path}: a zip file but not an XLSX workbook (no xl/workbook.xml)")
+    try:
+        return _rows_of(path, load_workbook(io.BytesIO(data), read_only=True, data_only=True))
+    except TranslationFileError:
+        raise
+    except _XLSX_ERRORS as exc:
         raise TranslationFileError(f"{path}: not a readable XLSX workbook ({exc.__class__.__name__})") from None
+
+
+def _rows_of(path: Path, book: Any) -> TranslationFile:
     try:
         if SHEET not in book.sheetnames:
             raise TranslationFileError(f"{path}: no sheet {SHEET!r} (sheets: {', '.join(book.sheetnames)})")
         rows = []
         header: list[str] = []
-        for number, values in enumerate(book[SHEET].iter_rows(values_only=True, max_col=3), 1):
-            if number > MAX_ROWS + 1:
-                raise TranslationFileError(f"{path}: more than {MAX_ROWS:,} rows")
+        sheet = book[SHEET]
+        sheet.reset_dimensions()  # the declared size may be a million formatted, empty rows
+        empty = 0
+        for number, values in enumerate(sheet.iter_rows(values_only=True, max_col=3), 1):
             cells = ["" if v is None else str(v) for v in (*values, None, None, None)[:3]]
             if number == 1:
                 header = cells
-                continue
-            if any(cells):
+            elif any(cells):
                 rows.append((number, cells[0].strip(), cells[1], cells[2]))
+                empty = 0
+                if len(rows) > MAX_ROWS:
+                    raise TranslationFileError(f"{path}: more than {MAX_ROWS:,} rows")
+            else:
+                empty += 1
+                if empty > EMPTY_RUN:  # the texts have ended; what follows is formatting
+                    break
     finally:
         book.close()
     if len(header) < 3 or header[0] != "key":

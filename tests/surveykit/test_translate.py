@@ -156,3 +156,29 @@ def test_unknown_keys_write_nothing_and_bad_files_are_clean_errors(tmp_path):
         read_translations(broken)
     with pytest.raises(TranslationFileError, match=r"\.xlsx or \.po"):
         write_translations(tmp_path / "x.csv", "zh", "ja", entries, "servqual")
+
+
+def test_a_zip_bomb_is_refused_before_it_is_inflated(tmp_path):
+    import zipfile
+
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", b"\0" * (70 * 1024 * 1024))
+    assert bomb.stat().st_size < 200_000
+    with pytest.raises(TranslationFileError, match="unpacking to 73,400,320 bytes"):
+        read_translations(bomb)
+
+
+def test_empty_formatted_rows_after_the_texts_are_ignored(tmp_path, monkeypatch):
+    from surveykit.translate import files
+
+    monkeypatch.setattr(files, "MAX_ROWS", 10)  # formatted empty rows must not count against the cap
+    sheet = tmp_path / "sq.xlsx"
+    source, entries = export_texts(SERVQUAL, "ja")
+    write_translations(sheet, source, "ja", entries[:3], "servqual")
+    book = load_workbook(sheet)
+    ws = book["translations"]
+    for row in range(5, 3005):
+        ws.cell(row=row, column=1).number_format = "@"  # formatted, empty
+    book.save(sheet)
+    assert [row[1] for row in read_translations(sheet).rows] == [e.key for e in entries[:3]]
