@@ -18,7 +18,7 @@ from flask import Blueprint, Response, current_app, g, redirect, request, url_fo
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response as BaseResponse
 
-from surveykit import export, storage
+from surveykit import export, org, storage
 from surveykit.model import Questionnaire
 from surveykit.org import with_unit_names
 from webform import auth, db, scope
@@ -136,6 +136,16 @@ def survey_stats(q: Questionnaire, lang: str) -> dict[str, Any]:
     }
 
 
+def _unknown_units(q: Questionnaire) -> list[tuple[str, str, int]]:
+    """(field label, code, responses) of the dealer/branch codes the organisation does not know, for an
+    unscoped user once an organisation is imported (a manager's responses are all of known units)."""
+    if scope.units() is not None or not len(tree()):
+        return []
+    labels = {f.id: f.label.best(g.lang) for f in q.fields}
+    found = org.unknown_codes(db.engine(), q.survey, tree())
+    return [(labels.get(f, f), code, n) for f, codes in found.items() for code, n in sorted(codes.items())]
+
+
 def _versions(survey_id: str) -> list[dict[str, Any]]:
     """The survey's versions, with the responses in the user's scope for a manager."""
     found = db.versions(survey_id)
@@ -155,6 +165,7 @@ def survey(survey_id: str) -> BaseResponse:
         q=q,
         title=q.title.best(lang),
         versions=_versions(survey_id),
+        unknown_units=_unknown_units(q),
         stats=survey_stats(q, lang),
         report_url=url_for("admin.report", survey_id=survey_id),
         respondent_url=url_for("survey.start", survey_id=survey_id, _external=True),

@@ -269,3 +269,20 @@ def test_the_report_and_the_downloads_name_the_units(scoped_app):
         "Huanan Guangzhou",
     }
     assert meta.variable_value_labels["department"] == {1: "Body and paint", 2: "Customer care"}
+
+
+def test_codes_the_organisation_does_not_know_are_listed_on_the_survey_page(scoped_app):
+    q = questionnaire(scoped_app, "aftersales")
+    for i in range(2):
+        storage.save_response(
+            engine_of(scoped_app),
+            q,
+            {"sat": 3, "recommend": i, "comment": "unknown dealer"},
+            key=uuid.uuid4().hex,
+            language="en",
+            fields={"dealer": "DE77", "department": "body_paint"},
+        )
+    page = login(scoped_app, "alice").get("/admin/s/aftersales").get_data(as_text=True)
+    assert "Codes the organisation does not know" in page
+    assert re.search(r"Dealer: <code>DE77</code></td><td>2</td>", page)
+    assert "DE77" not in login(scoped_app, "nora").get("/admin/s/aftersales").get_data(as_text=True)
