@@ -13,7 +13,8 @@ The full report covers every unit, so it is for admins and analysts only.
 Settings: ``DASHBOARD_MIN_N`` (default 10), the fewest responses a figure is shown for;
 ``DASHBOARD_CACHE_S`` (default 60: how long the figures of a selection of many units, the whole
 network, are reused; 0 computes every page afresh); ``DASHBOARD_PRIORITIES`` (default True: compute each selection's improvement priorities in the
-background; they read raw rows); ``DASHBOARD_JOB_THREADS`` and ``DASHBOARD_JOB_TIMEOUT_S``
+background; they read raw rows) and ``DASHBOARD_PRIORITIES_MAX_AGE_S`` (600: how often per
+selection); ``DASHBOARD_JOB_THREADS`` and ``DASHBOARD_JOB_TIMEOUT_S``
 (:mod:`webform.dashboard.jobs`).
 """
 
@@ -67,6 +68,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("DASHBOARD_MIN_N", 10)
     app.config.setdefault("DASHBOARD_PRIORITIES", True)
     app.config.setdefault("DASHBOARD_CACHE_S", 60)
+    app.config.setdefault("DASHBOARD_PRIORITIES_MAX_AGE_S", 600)
     app.register_blueprint(bp)
 
 
@@ -330,24 +332,23 @@ def download(survey_id: str, fmt: str) -> BaseResponse:
 
 
 def _priorities(q: Questionnaire, sel: Selection, period: Period) -> dict[str, Any]:
-    """The selection's improvement priorities: started in the background, shown once computed."""
+    """The selection's improvement priorities: computed in the background, at most every
+    ``DASHBOARD_PRIORITIES_MAX_AGE_S`` seconds (600) per selection, the last result shown meanwhile.
+
+    Keyed without the data: on a survey that receives responses every minute, a key that changed
+    with each of them would recompute the raw analysis on every page view.
+    """
     engine, lang = db.engine(), g.lang
     codes = None if sel.codes is None else sorted(sel.codes)
     key = jobs.job_key(
-        "priorities",
-        q.survey,
-        q.sha256,
-        jobs.data_fingerprint(engine, q.survey),
-        json.dumps(codes),
-        period.start.isoformat(),
-        period.end.isoformat(),
-        lang,
+        "priorities", q.survey, q.sha256, json.dumps(codes), period.start.isoformat(), period.end.isoformat(), lang
     )
-    job = jobs.state(key)
-    if job is None or job.status in ("queued", "running"):
-        job = jobs.start(key, lambda: _compute_priorities(engine, q, codes, period, lang))
-    result = jobs.read_result(key) if job.status == "done" else None
-    return {"status": job.status, "items": json.loads(result) if result else []}
+    max_age = float(current_app.config["DASHBOARD_PRIORITIES_MAX_AGE_S"])
+    job = jobs.start(key, lambda: _compute_priorities(engine, q, codes, period, lang), max_age=max_age)
+    result = jobs.read_result(key)
+    if result is not None:
+        return {"status": "done", "items": json.loads(result)}
+    return {"status": job.status, "items": []}
 
 
 def _compute_priorities(engine: Any, q: Questionnaire, codes: list[str] | None, period: Period, lang: str) -> bytes:

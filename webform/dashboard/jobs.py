@@ -9,7 +9,8 @@ Jobs run in a thread pool of the web process (``DASHBOARD_JOB_THREADS``, default
 waits for one: the view submits and answers at once with the job's state.  The state and the
 result are files in the instance folder (``dashboard_jobs/<key>.json`` and the result beside it),
 written atomically, so every worker process of the site sees the same state; a job marked running
-for longer than ``DASHBOARD_JOB_TIMEOUT_S`` (its process died) may be started again.
+for longer than ``DASHBOARD_JOB_TIMEOUT_S`` (its process died) may be started again.  Files not
+written for ``DASHBOARD_JOB_KEEP_S`` (a week) are removed when a job starts.
 """
 
 from __future__ import annotations
@@ -115,6 +116,17 @@ def read_result(key: str) -> bytes | None:
         return None
 
 
+def _prune(app: Flask) -> None:
+    """Remove states and results not written for ``DASHBOARD_JOB_KEEP_S`` seconds (default a week)."""
+    limit = time.time() - float(app.config.get("DASHBOARD_JOB_KEEP_S", 7 * 86400))
+    for path in _folder(app).iterdir():
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink()
+        except OSError:  # removed by another process meanwhile
+            continue
+
+
 def _executor(app: Flask) -> ThreadPoolExecutor:
     with _lock:
         pool = app.extensions.get("dashboard_jobs")
@@ -132,8 +144,12 @@ def latest(name: str) -> str | None:
         return None
 
 
-def start(key: str, compute: Callable[[], bytes], *, name: str | None = None) -> Job:
+def start(key: str, compute: Callable[[], bytes], *, name: str | None = None, max_age: float | None = None) -> Job:
     """Start ``compute`` for ``key`` unless it is done, queued or running (and not stale); return the state.
+
+    With ``max_age`` (seconds) a job that finished or failed longer ago than that is started again
+    (its last result stays readable meanwhile); without, a finished job is kept and a failed one
+    retried.
 
     ``compute`` runs in the pool, inside the app's context; its bytes are the result.  An
     exception makes the job ``failed`` with the exception's class name and message (logged in full).
@@ -144,12 +160,15 @@ def start(key: str, compute: Callable[[], bytes], *, name: str | None = None) ->
     timeout = float(app.config.get("DASHBOARD_JOB_TIMEOUT_S", 1800))
     with _lock:
         found = state(key)
-        if found is not None and (
-            found.status == "done" or (found.status in ("queued", "running") and found.elapsed < timeout)
-        ):
-            return found
+        if found is not None:
+            fresh = max_age is None or time.time() - (found.finished_at or 0) < max_age
+            if (found.status == "done" and fresh) or (found.status == "failed" and max_age is not None and fresh):
+                return found
+            if found.status in ("queued", "running") and found.elapsed < timeout:
+                return found
         job = Job(key, "queued", time.time())
         _save(app, job)
+        _prune(app)
 
     def run() -> None:
         with app.app_context():
