@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import Flask, Response, abort, current_app, render_template
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from webform.api import problems
 from webform.i18n import BCP47, current_language, translate
 
 HANDLED = (400, 401, 403, 404, 405, 409, 410, 413, 415, 422, 429, 431, 500, 501, 503)
@@ -23,7 +24,12 @@ HANDLED = (400, 401, 403, 404, 405, 409, 410, 413, 415, 422, 429, 431, 500, 501,
 def error_response(
     status: int, title: str | None = None, text: str | None = None, *, ref: str | None = None
 ) -> Response:
-    """An error page: ``title``/``text`` are catalogue keys (default: those of the status)."""
+    """An error page: ``title``/``text`` are catalogue keys (default: those of the status).
+
+    Under ``/api/`` the answer is RFC 9457 problem details instead (:mod:`webform.api.problems`).
+    """
+    if problems.wants_problem():
+        return problems.for_error_page(status, ref)
     lang = current_language()
     known = (
         status if status in (400, 403, 404, 405, 409, 410, 413, 422, 429, 500, 503) else (500 if status >= 500 else 400)

@@ -1,0 +1,307 @@
+"""Invitations from the dealer's events: checked one by one, deduplicated by ``event_id``, stored in one go.
+
+What ``POST /api/v1/invitations`` does with each posted item, without any HTTP in it (so the
+benchmark and the tests can call it directly as well)::
+
+    {"survey": "dealer_aftersales_csi", "event_id": "RO-2026-000123",
+     "contact": {"customer_id": "C88", "name": "王先生", "email": "...", "phone": "...", "language": "zh"},
+     "fields": {"dealer": "DE01"}, "send_at": "2026-12-04T10:00:00+08:00", "channel": "sms"}
+
+Each item gets an :class:`Outcome`: 201 (stored), 200 (this ``event_id`` was stored before with
+the same content: the first invitation is returned, nothing new is made), 409 (stored before
+with other content: both SHA-256 hashes are given), 422 (the item is wrong: the reason and
+the field) or 403 (outside the token's scope).  Valid items of a batch are stored even when
+others are refused.
+
+An invitation is stored ``scheduled`` (the worker sends it at ``send_at``, default now) or
+``suppressed`` with its reason: ``quota_full`` when its quota cell is full, ``opted_out`` when
+the contact opted out of the channel.  Its link token is not made here: the worker makes the
+short link when it sends, so the stored ``token_hash`` is the hash of a random value nobody
+holds and the invitation cannot be opened before it is sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from surveykit import quotas
+from surveykit.contacts import ContactProblem, check_contact
+from surveykit.database import as_utc, contacts, invitations, utcnow, write_transaction
+from surveykit.invitations import check_fields
+from surveykit.model import Questionnaire
+
+__all__ = ["CHANNELS", "MAX_BATCH", "Outcome", "event_hash", "ingest"]
+
+MAX_BATCH = 1000
+CHANNELS = ("email", "sms")
+_ITEM_KEYS = {"survey", "event_id", "contact", "fields", "send_at", "channel"}
+MAX_EVENT_ID = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one posted item (``status`` is the HTTP status it would have alone)."""
+
+    index: int
+    status: int
+    invitation_id: int | None = None
+    state: str | None = None  # the invitation's status: scheduled or suppressed
+    reason: str | None = None
+    field: str | None = None  # the key that is wrong, as a dotted path
+    hashes: dict[str, str] | None = None  # 409: {"stored": ..., "posted": ...}
+
+
+@dataclass(frozen=True, slots=True)
+class _Event:
+    index: int
+    q: Questionnaire
+    event_id: str
+    contact: dict[str, str | None]
+    fields: dict[str, str]
+    send_at: dt.datetime | None
+    channel: str
+    hash: str
+
+
+def event_hash(canonical: Mapping[str, Any]) -> str:
+    """SHA-256 of an event's canonical JSON (sorted keys, no spaces, UTF-8)."""
+    text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class _Bad(Exception):
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field, self.reason = field, reason
+
+
+def _check(index: int, item: Any, survey_of: Callable[[str], Questionnaire | None]) -> _Event:
+    if not isinstance(item, dict):
+        raise _Bad("", f"an invitation is a JSON object, got {type(item).__name__}")
+    unknown = sorted(set(item) - _ITEM_KEYS)
+    if unknown:
+        raise _Bad(unknown[0], f"unknown key {unknown[0]!r} (allowed: {', '.join(sorted(_ITEM_KEYS))})")
+    survey = item.get("survey")
+    if not isinstance(survey, str):
+        raise _Bad("survey", "survey is required: the id of a survey served here")
+    q = survey_of(survey)
+    if q is None:
+        raise _Bad("survey", f"unknown survey {survey[:100]!r}")
+    event_id = item.get("event_id")
+    if not isinstance(event_id, str) or not event_id.strip() or len(event_id) > MAX_EVENT_ID:
+        raise _Bad("event_id", f"event_id is required: a string of 1 to {MAX_EVENT_ID} characters")
+    if not event_id.isprintable():
+        raise _Bad("event_id", "event_id: printable characters only")
+    try:
+        contact = check_contact(item.get("contact"), q.languages)
+    except ContactProblem as exc:
+        raise _Bad(exc.field, str(exc)) from None
+    raw_fields = item.get("fields", {})
+    if not isinstance(raw_fields, dict):
+        raise _Bad("fields", "fields must be an object of segment field -> value")
+    try:
+        fields = check_fields(q, raw_fields)
+    except ValueError as exc:
+        raise _Bad("fields", str(exc)) from None
+    for f in q.fields:
+        codes = [code for code, _ in f.values]
+        if codes and f.id in fields and fields[f.id] not in codes:
+            raise _Bad(f"fields.{f.id}", f"{fields[f.id]!r} is not a value of {f.id} (values: {', '.join(codes)})")
+    send_at = _send_at(item.get("send_at"))
+    channel = item.get("channel")
+    if channel is None:
+        channel = "email" if contact["email"] else "sms" if contact["phone"] else None
+        if channel is None:
+            raise _Bad("contact", "the contact needs an email or a phone to be invited")
+    elif channel not in CHANNELS:
+        raise _Bad("channel", f"channel must be one of {', '.join(CHANNELS)}")
+    elif not contact["email" if channel == "email" else "phone"]:
+        raise _Bad("channel", f"channel {channel} needs the contact's {'email' if channel == 'email' else 'phone'}")
+    canonical = dict(
+        survey=q.survey,
+        event_id=event_id,
+        contact=contact,
+        fields=fields,
+        send_at=send_at.isoformat() if send_at else None,
+        channel=channel,
+    )
+    return _Event(index, q, event_id, contact, fields, send_at, channel, event_hash(canonical))
+
+
+def _send_at(value: Any) -> dt.datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _Bad(
+            "send_at", "send_at must be an ISO-8601 date and time with its offset, e.g. 2026-12-04T10:00:00+08:00"
+        )
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise _Bad("send_at", f"send_at: {value[:40]!r} is not an ISO-8601 date and time") from None
+    if when.tzinfo is None:
+        raise _Bad("send_at", "send_at needs its UTC offset (e.g. +08:00 or Z), so the hour is not guessed")
+    return as_utc(when)
+
+
+def ingest(
+    engine: Engine,
+    items: Sequence[Any],
+    survey_of: Callable[[str], Questionnaire | None],
+    *,
+    allowed: Callable[[Mapping[str, str]], bool] = lambda fields: True,
+    wave: str | None = None,
+    now: dt.datetime | None = None,
+) -> list[Outcome]:
+    """Check and store posted invitation items; one :class:`Outcome` per item, in order.
+
+    ``survey_of`` finds a served questionnaire by id; ``allowed`` is the
+    caller's scope check on an item's segment fields (403 when False).  The
+    valid items are stored in one transaction; should a concurrent request
+    store one of their ``event_id`` first, the transaction is retried and the
+    item answered as a repeat.
+    """
+    if len(items) > MAX_BATCH:
+        raise ValueError(f"at most {MAX_BATCH} invitations a request")
+    outcomes: dict[int, Outcome] = {}
+    events: list[_Event] = []
+    for index, item in enumerate(items):
+        try:
+            event = _check(index, item, survey_of)
+        except _Bad as exc:
+            outcomes[index] = Outcome(index, 422, reason=exc.reason, field=exc.field or None)
+            continue
+        if not allowed(event.fields):
+            outcomes[index] = Outcome(index, 403, reason="outside this token's scope", field="fields")
+            continue
+        events.append(event)
+    now = now or utcnow()
+    for attempt in range(3):
+        try:
+            with write_transaction(engine) as conn:
+                stored = _store(conn, events, wave, now)
+            break
+        except sa.exc.IntegrityError:
+            if attempt == 2:
+                raise
+    outcomes.update(stored)
+    return [outcomes[i] for i in range(len(items))]
+
+
+def _store(conn: Connection, events: list[_Event], wave: str | None, now: dt.datetime) -> dict[int, Outcome]:
+    if not events:
+        return {}
+    i = invitations.c
+    out: dict[int, Outcome] = {}
+    known = {
+        row.event_id: row
+        for row in conn.execute(
+            sa.select(i.id, i.event_id, i.event_hash, i.status).where(i.event_id.in_({e.event_id for e in events}))
+        )
+    }
+    fresh: dict[str, _Event] = {}
+    later: list[_Event] = []  # a second item with the event_id of an earlier one in this batch
+    for e in events:
+        first = known.get(e.event_id)
+        if first is not None:
+            out[e.index] = _repeat(e, first.event_hash, first.id, first.status)
+        elif e.event_id in fresh:
+            later.append(e)
+        else:
+            fresh[e.event_id] = e
+    if not fresh:
+        return out
+    new = list(fresh.values())
+    contact_ids, optouts = _contacts(conn, new, now)
+    full = {q.survey: quotas.full_cells(conn, q, wave) for q in {e.q.survey: e.q for e in new}.values() if q.quotas}
+    rows: list[dict[str, Any]] = []
+    for e in new:
+        reason = None
+        if optouts[str(e.contact["customer_id"])][e.channel]:
+            reason = "opted_out"
+        elif any(quota.cell(e.fields) in full[e.q.survey][quota.id] for quota in e.q.quotas):
+            reason = "quota_full"
+        rows.append(
+            dict(
+                survey=e.q.survey,
+                token_hash=hashlib.sha256(secrets.token_bytes(32)).hexdigest(),  # nobody holds this token
+                fields=e.fields,
+                created_at=now,
+                event_id=e.event_id,
+                event_hash=e.hash,
+                contact_id=contact_ids[str(e.contact["customer_id"])],
+                channel=e.channel,
+                status="suppressed" if reason else "scheduled",
+                suppression_reason=reason,
+                send_at=e.send_at or now,
+            )
+        )
+    ids = conn.execute(sa.insert(invitations).returning(i.id, sort_by_parameter_order=True), rows).scalars().all()
+    for e, row, inv_id in zip(new, rows, ids, strict=True):
+        out[e.index] = Outcome(e.index, 201, inv_id, row["status"], row["suppression_reason"])
+    for e in later:
+        stored = out[fresh[e.event_id].index]
+        out[e.index] = _repeat(e, fresh[e.event_id].hash, stored.invitation_id, stored.state)
+    return out
+
+
+def _repeat(e: _Event, stored_hash: str | None, inv_id: int | None, status: str | None) -> Outcome:
+    if stored_hash != e.hash:
+        return Outcome(
+            e.index,
+            409,
+            inv_id,
+            status,
+            f"event_id {e.event_id!r} was posted before with other content",
+            "event_id",
+            {"stored": stored_hash or "", "posted": e.hash},
+        )
+    return Outcome(e.index, 200, inv_id, status)
+
+
+def _contacts(
+    conn: Connection, events: list[_Event], now: dt.datetime
+) -> tuple[dict[str, int], dict[str, dict[str, bool]]]:
+    """Contact ids by customer id (new contacts inserted, changed ones updated) and their opt-outs."""
+    c = contacts.c
+    latest = {e.contact["customer_id"]: e.contact for e in events}  # the last item of a customer wins
+    rows = conn.execute(
+        sa.select(c.id, c.customer_id, c.name, c.email, c.phone, c.language, c.optout_email_at, c.optout_sms_at).where(
+            c.customer_id.in_(latest)
+        )
+    ).all()
+    ids = {r.customer_id: r.id for r in rows}
+    optouts = {
+        r.customer_id: {"email": r.optout_email_at is not None, "sms": r.optout_sms_at is not None} for r in rows
+    }
+    changed = [
+        dict(
+            p_id=r.id,
+            name=new["name"],
+            email=new["email"],
+            phone=new["phone"],
+            language=new["language"],
+            updated_at=now,
+        )
+        for r in rows
+        if (new := latest[r.customer_id])
+        and (r.name, r.email, r.phone, r.language) != (new["name"], new["email"], new["phone"], new["language"])
+    ]
+    if changed:
+        conn.execute(sa.update(contacts).where(c.id == sa.bindparam("p_id")), changed)
+    missing = [dict(contact, created_at=now, updated_at=now) for cid, contact in latest.items() if cid not in ids]
+    if missing:
+        made = conn.execute(sa.insert(contacts).returning(c.id, sort_by_parameter_order=True), missing).scalars().all()
+        for contact, cid in zip(missing, made, strict=True):
+            ids[str(contact["customer_id"])] = cid
+            optouts[str(contact["customer_id"])] = {"email": False, "sms": False}
+    return ids, optouts

@@ -1,0 +1,143 @@
+"""The responses feed: completed responses in commit order, paged by an opaque cursor.
+
+A BI tool polls ``GET /api/v1/responses?survey=ID&since=CURSOR&limit=N`` and must see every
+response exactly once, including one that commits while it pages.  Ordering by the row id is
+not enough on PostgreSQL: ids are drawn from a sequence when a row is inserted, not when its
+transaction commits, so a response with id 41 may commit after one with id 42 has been served,
+and a cursor at 42 would skip it for ever.
+
+So each row records the id of the transaction that wrote it (``txid``, set by a trigger), rows
+are served in ``(txid, id)`` order, and only rows whose transaction is older than the oldest
+transaction still running (``pg_snapshot_xmin(pg_current_snapshot())``).  Every transaction
+below that bound has ended, and every transaction that commits later has a txid at or above
+it, so nothing can appear behind a cursor.  The price: a response shows up once every
+transaction that began before it has ended (a long-open transaction elsewhere in the cluster
+delays the feed, never loses a row).
+
+SQLite has one writer at a time and its row ids never go back (``AUTOINCREMENT``): a row with a
+larger id always committed later, so the id alone orders the feed.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from surveykit.database import responses, survey_versions
+from surveykit.model import Questionnaire
+
+__all__ = ["MAX_LIMIT", "FeedPage", "decode_cursor", "encode_cursor", "read_page"]
+
+MAX_LIMIT = 1000
+_CURSOR = re.compile(r"(\d{1,19})\.(\d{1,19})")
+_META = ("response_id", "survey", "version", "wave", "language", "started_at", "submitted_at", "duration_s")
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPage:
+    records: list[dict[str, Any]]
+    next_cursor: str  # where the next call starts (the same cursor again when nothing new was served)
+    more: bool  # a full page was read: ask again at once
+
+
+def encode_cursor(txid: int, row_id: int) -> str:
+    return base64.urlsafe_b64encode(f"{txid}.{row_id}".encode("ascii")).decode("ascii").rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> tuple[int, int]:
+    """``(txid, id)`` of a cursor; ValueError for anything we did not hand out."""
+    if not cursor:
+        return (0, 0)
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise ValueError("since is not a cursor this server handed out") from None
+    match = _CURSOR.fullmatch(text)
+    if not match or len(cursor) > 60:
+        raise ValueError("since is not a cursor this server handed out")
+    return int(match.group(1)), int(match.group(2))
+
+
+def read_page(
+    engine: Engine,
+    q: Questionnaire,
+    since: str | None,
+    limit: int,
+    *,
+    allowed: Callable[[Mapping[str, Any]], bool] = lambda fields: True,
+) -> FeedPage:
+    """Up to ``limit`` responses of ``q.survey`` after the cursor ``since``, as codebook records.
+
+    A record holds the metadata columns, the segment fields and the answer
+    variables of ``q.variables()`` (missing answers are null) and
+    ``over_quota``; never contact data.  Rows for which ``allowed(fields)``
+    is False (outside a token's scope) are skipped but still move the cursor.
+    """
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValueError(f"limit must be between 1 and {MAX_LIMIT}")
+    after_txid, after_id = decode_cursor(since)
+    r, v = responses.c, survey_versions.c
+    postgres = engine.dialect.name == "postgresql"
+    order = r.txid
+    cols = (
+        r.id,
+        order.label("txid"),
+        r.response_id,
+        v.version,
+        r.wave,
+        r.language,
+        r.started_at,
+        r.submitted_at,
+        r.duration_s,
+        r.fields,
+        r.answers,
+        r.over_quota,
+    )
+    stmt = sa.select(*cols).join_from(responses, survey_versions).where(r.survey == q.survey)
+    if postgres:
+        horizon = sa.cast(sa.cast(sa.func.pg_snapshot_xmin(sa.func.pg_current_snapshot()), sa.Text), sa.BigInteger)
+        stmt = stmt.where(
+            sa.tuple_(order, r.id) > sa.tuple_(sa.literal(after_txid), sa.literal(after_id)), order < horizon
+        ).order_by(order, r.id)
+    else:
+        stmt = stmt.where(r.id > after_id).order_by(r.id)
+    with engine.connect() as conn:
+        rows = conn.execute(stmt.limit(limit)).all()
+    variables = [x for x in q.variables() if x.type not in ("metadata", "field")]
+    field_names = [f.id for f in q.fields]
+    records = []
+    for row in rows:
+        if not allowed(row.fields):
+            continue
+        record: dict[str, Any] = dict(
+            response_id=row.response_id,
+            survey=q.survey,
+            version=row.version,
+            wave=row.wave,
+            language=row.language,
+            started_at=_iso(row.started_at),
+            submitted_at=_iso(row.submitted_at),
+            duration_s=row.duration_s,
+        )
+        record.update({name: row.fields.get(name) for name in field_names})
+        record.update({x.name: row.answers.get(x.name) for x in variables})
+        record["over_quota"] = bool(row.over_quota)
+        records.append(record)
+    if rows:
+        last = rows[-1]
+        cursor = encode_cursor(int(last.txid) if postgres else 0, last.id)
+    else:
+        cursor = encode_cursor(after_txid, after_id)
+    return FeedPage(records, cursor, len(rows) == limit)
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() + "Z" if value is not None else None
