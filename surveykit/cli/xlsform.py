@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from surveykit.cli.inputs import load
+from surveykit.errors import SurveykitError
 from surveykit.loader import DEFAULT_MAX_BYTES
 
 
@@ -48,7 +49,10 @@ def import_command(form: str, output: str | None, skip_unsupported: bool, langua
         click.echo(f"warning: {warning}", err=True)
     q = result.questionnaire
     if output:
-        Path(output).write_text(result.yaml, encoding="utf-8")
+        try:
+            Path(output).write_text(result.yaml, encoding="utf-8")
+        except OSError as exc:
+            raise SurveykitError(f"cannot write {output}: {exc.strerror or exc}") from None
         click.echo(
             f"{output}: {q.survey}, {len(q.screens())} pages, {len(q.answer_variables())} answer variables, "
             f"languages {', '.join(q.languages)}"
@@ -70,7 +74,11 @@ def export_command(file: str, output: str) -> None:
     from surveykit.xlsform import export_xlsform
 
     q = load(file)
-    for note in export_xlsform(q, output):
+    try:
+        notes = export_xlsform(q, output)
+    except OSError as exc:
+        raise SurveykitError(f"cannot write {output}: {exc.strerror or exc}") from None
+    for note in notes:
         click.echo(f"note: {note}", err=True)
     click.echo(f"wrote {output}")
 

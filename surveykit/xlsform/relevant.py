@@ -16,8 +16,9 @@ XLSForm                             surveykit
 ``date('2024-01-31')``              ``'2024-01-31'`` (dates compare as ISO text)
 ==================================  =====================================
 
-Everything else is refused with the reason, never approximated: arithmetic, other functions
-(``count-selected``, ``string-length``, ``today()``, ``if()``, ``jr:choice-name``…), ``.``,
+``string-length(${t}) > 0`` and ``count-selected(${m}) >= 1`` (or ``> 0``, ``!= 0``) are
+"answered" too.  Everything else is refused with the reason, never approximated: arithmetic,
+other functions and other counts (``count-selected(${m}) > 1``, ``string-length``, ``today()``, ``if()``, ``jr:choice-name``…), ``.``,
 paths, and ``${q} = ''`` (a missing answer makes a surveykit condition unknown, so "is empty"
 cannot be written; see :mod:`surveykit.expressions`).  Literals are brought to the answer's type:
 a code compared with ``1`` is the code ``'1'``, a rating compared with ``'4'`` the number 4, and
@@ -247,7 +248,23 @@ class _Translator:
             return target.codes[raw]
         return raw
 
+    def answered_test(self, op: str, left: tuple, right: tuple) -> str | None:
+        """``string-length(${t}) > 0`` and ``count-selected(${m}) >= 1``: "answered", which has a translation."""
+        if left[0] != "call" and right[0] == "call":
+            left, right, op = right, left, _FLIP[op]
+        if left[0] != "call" or left[1] not in ("string-length", "count-selected") or right[0] != "num":
+            return None
+        args = left[2]
+        if len(args) != 1 or args[0][0] != "ref" or (op, right[1]) not in ((">", 0), ("!=", 0), (">=", 1)):
+            return None
+        target = self.target(args[0][1])
+        if left[1] == "count-selected" and target.kind != "multi":
+            raise Untranslatable(f"count-selected() on ${{{args[0][1]}}}, which is not a select_multiple")
+        return _answered(target)
+
     def compare(self, op: str, left: tuple, right: tuple) -> str:
+        if answered := self.answered_test(op, left, right):
+            return answered
         for side in (left, right):
             if side[0] == "call" and side[1] != "date":
                 raise _function_error(side[1])

@@ -231,3 +231,10 @@ def test_a_label_reference_to_the_same_page_is_not_piped(tmp_path):
     assert q.question("hello").text["en"] == "Hello ${name}, how are you?"
     assert q.question("later").text["en"] == "Thanks {answer:name}."
     assert any("refers to ${name}, which is not asked on an earlier page" in str(w) for w in result.warnings)
+
+
+def test_cli_export_to_a_folder_that_does_not_exist(tmp_path):
+    out = tmp_path / "missing" / "form.xlsx"
+    result = CliRunner().invoke(main, ["xlsform", "export", "questionnaires/servqual.yaml", "-o", str(out)])
+    assert result.exit_code == 1
+    assert f"error: cannot write {out}" in result.output

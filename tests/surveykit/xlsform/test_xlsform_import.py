@@ -500,3 +500,12 @@ def test_a_character_the_loader_refuses_is_reported_at_its_cell(tmp_path):
         import_xlsform(path)
     assert [m.split(": ", 1)[0] for m in _messages(exc)] == [f"{path}:survey:2"]
     assert "column C: " in _messages(exc)[0] and "U+2028" in _messages(exc)[0]
+
+
+def test_cli_import_to_a_folder_that_does_not_exist(tmp_path):
+    from surveykit.cli import main
+
+    out = tmp_path / "missing" / "q.yaml"
+    result = CliRunner().invoke(main, ["xlsform", "import", str(SATISFACTION), "-o", str(out)])
+    assert result.exit_code == 1
+    assert f"error: cannot write {out}" in result.output
