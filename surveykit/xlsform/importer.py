@@ -93,6 +93,13 @@ def import_xlsform(
     text = f"# Imported from {Path(path).name} by surveykit xlsform import\n" + yaml.safe_dump(
         doc, allow_unicode=True, sort_keys=False, width=120
     )
+    size = len(text.encode("utf-8"))
+    if size > max_bytes:
+        message = (
+            f"the questionnaire is {size:,} bytes of YAML, over the loader's limit of {max_bytes:,}; "
+            "raise it with --max-bytes (and give surveykit validate the same)"
+        )
+        raise XLSFormError([SheetProblem(workbook.path, "", 0, message)])
     try:
         q = loads(text.encode("utf-8"), name=f"{Path(path).stem}.yaml", max_bytes=max_bytes)
     except QuestionnaireError as exc:

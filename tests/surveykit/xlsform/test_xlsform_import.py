@@ -509,3 +509,9 @@ def test_cli_import_to_a_folder_that_does_not_exist(tmp_path):
     result = CliRunner().invoke(main, ["xlsform", "import", str(SATISFACTION), "-o", str(out)])
     assert result.exit_code == 1
     assert f"error: cannot write {out}" in result.output
+
+
+def test_a_questionnaire_past_the_loader_size_cap_says_how_to_raise_it():
+    with pytest.raises(XLSFormError, match="over the loader's limit of 2,000; raise it with --max-bytes"):
+        import_xlsform(SATISFACTION, max_bytes=2000)
+    assert import_xlsform(SATISFACTION, max_bytes=10**6).questionnaire.survey == "dealer_visit"
