@@ -515,3 +515,73 @@ def test_a_questionnaire_past_the_loader_size_cap_says_how_to_raise_it():
     with pytest.raises(XLSFormError, match="over the loader's limit of 2,000; raise it with --max-bytes"):
         import_xlsform(SATISFACTION, max_bytes=2000)
     assert import_xlsform(SATISFACTION, max_bytes=10**6).questionnaire.survey == "dealer_visit"
+
+
+KOBO_STYLE = """
+| type                      | name           | label                              | relevant                          | constraint          | appearance | choice_filter          | calculation            |
+| start                     | start          |                                    |                                   |                     |            |                        |                        |
+| end                       | end            |                                    |                                   |                     |            |                        |                        |
+| today                     | today          |                                    |                                   |                     |            |                        |                        |
+| deviceid                  | deviceid       |                                    |                                   |                     |            |                        |                        |
+| begin_group               | household      | Household                          |                                   |                     | field-list |                        |                        |
+| text                      | hh_name        | Name of the head of household      |                                   |                     |            |                        |                        |
+| select_one yes_no         | has_children   | Are there children?                |                                   |                     |            |                        |                        |
+| integer                   | num_children   | How many?                          | ${has_children} = 'yes'           | . > 0 and . < 20    |            |                        |                        |
+| end_group                 |                |                                    |                                   |                     |            |                        |                        |
+| select_multiple fruits    | fruits         | Which fruits do you grow?          |                                   |                     |            |                        |                        |
+| text                      | fruits_other   | Which other fruit?                 | selected(${fruits}, 'other')      |                     |            |                        |                        |
+| calculate                 | n_fruits       |                                    |                                   |                     |            |                        | count-selected(${fruits}) |
+| select_one region         | region         | Region                             |                                   |                     | minimal    |                        |                        |
+| select_one district       | district       | District                           |                                   |                     | minimal    | region=${region}       |                        |
+| note                      | thanks_note    | Thank you, ${hh_name}.             |                                   |                     |            |                        |                        |
+| acknowledge               | done           | Done                               |                                   |                     |            |                        |                        |
+"""
+KOBO_CHOICES = """
+| list_name | name   | label  | region |
+| yes_no    | yes    | Yes    |        |
+| yes_no    | no     | No     |        |
+| fruits    | mango  | Mango  |        |
+| fruits    | banana | Banana |        |
+| fruits    | other  | Other  |        |
+| region    | north  | North  |        |
+| region    | south  | South  |        |
+| district  | d1     | D1     | north  |
+| district  | d2     | D2     | south  |
+"""
+
+
+def _table(markdown: str) -> list[list[str]]:
+    """A markdown table (as pyxform's tests write XLSForms) as rows of cells."""
+    return [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in markdown.strip().splitlines()]
+
+
+def test_a_kobo_style_form(tmp_path):
+    """A form as KoboToolbox users write them: metadata, field-list groups, a cascade, calculate."""
+    path = _write(tmp_path / "kobo.xlsx", _table(KOBO_STYLE), _table(KOBO_CHOICES))
+    with pytest.raises(XLSFormError) as exc:
+        import_xlsform(path)
+    refused = {int(m.split(":")[2]): m.split(": ", 1)[1] for m in _messages(exc)}
+    assert refused == {
+        5: "type deviceid has no equivalent",
+        4: "type today has no equivalent",
+        13: "type calculate has no equivalent",
+        15: "choice_filter 'region=${region}' has no equivalent",
+        17: "type acknowledge has no equivalent",
+    }
+    result = import_xlsform(path, skip_unsupported=True, language="en")
+    q = result.questionnaire
+    assert [x.id for x in q.questions()] == [
+        "hh_name",
+        "has_children",
+        "num_children",
+        "fruits",
+        "fruits_other_text",
+        "region",
+        "district",
+    ]
+    assert (q.question("num_children").min, q.question("num_children").max) == (1, 19)
+    assert str(q.question("num_children").visible_if) == "has_children == 'yes'"
+    assert str(q.question("fruits_other_text").visible_if) == "'other' in fruits"
+    assert [o.code for o in q.question("district").options] == ["d1", "d2"]  # all districts: the filter is gone
+    # the note after the last question has nowhere to go, and says so
+    assert any("survey:16: a note with no question after it" in str(w) for w in result.warnings)
