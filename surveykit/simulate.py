@@ -392,9 +392,7 @@ def _answer(
     if qtype == "text":
         answered = rng.random(n) < (1.0 if question.required else 0.6)
         # a text with a pattern (a time, a code) gets the sample answers that match it, or none
-        pool = (
-            [s for s in _PATTERNED if re.fullmatch(question.pattern, s)] if question.pattern else _COMMENTS["en"]
-        )
+        pool = [s for s in _PATTERNED if re.fullmatch(question.pattern, s)] if question.pattern else _COMMENTS["en"]
         if not pool:
             return {question.id: np.full(n, None, dtype=object)}
         pick = rng.integers(0, len(pool), n)
