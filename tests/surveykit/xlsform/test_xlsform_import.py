@@ -585,3 +585,20 @@ def test_a_kobo_style_form(tmp_path):
     assert [o.code for o in q.question("district").options] == ["d1", "d2"]  # all districts: the filter is gone
     # the note after the last question has nowhere to go, and says so
     assert any("survey:16: a note with no question after it" in str(w) for w in result.warnings)
+
+
+def test_a_third_language_the_project_declares_is_imported(tmp_path, monkeypatch):
+    """The language columns follow spec.LANGUAGES: a language added there (ja) imports with no change here."""
+    from surveykit import spec
+
+    monkeypatch.setattr(spec, "LANGUAGES", (*spec.LANGUAGES, "ja"))
+    path = _write(
+        tmp_path / "f.xlsx",
+        [
+            ["type", "name", "label::English (en)", "label::日本語", "label::Chinese (zh-CN)"],
+            ["text", "q1", "A", "エー", "甲"],
+        ],
+    )
+    q = import_xlsform(path).questionnaire
+    assert q.languages == ("en", "ja", "zh")
+    assert q.question("q1").text.as_dict() == {"en": "A", "ja": "エー", "zh": "甲"}
