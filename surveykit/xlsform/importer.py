@@ -15,8 +15,13 @@ The mapping, one row at a time (``docs/XLSFORM.md`` has it in full):
   ``field-list`` group -> a section of that page (its condition joins each of its questions'
   own, its label becomes help text); a group inside any other group -> a page of its own;
   questions outside any group -> pages of their own; a ``table-list`` group of ``select_one``
-  rows on one ordered list -> a ``matrix``;
-* ``relevant`` -> ``visible_if`` through :mod:`surveykit.xlsform.relevant`.
+  rows on one list whose names are 1..n -> a ``matrix``;
+* ``relevant`` -> ``visible_if`` through :mod:`surveykit.xlsform.relevant`;
+* ``${name}`` in a text -> ``{answer:id}`` piping when asked on an earlier page;
+  ``parameters`` ``randomize=true`` -> ``randomize: true``.
+
+The sheets are read and checked first (:class:`~surveykit.xlsform.form.FormSheets`); this
+module maps the checked tree.
 
 What has no equivalent is never dropped in silence.  A type with no equivalent, a ``relevant``
 or ``constraint`` that cannot be translated, a ``choice_filter``, ``default``, ``calculation``
@@ -30,8 +35,8 @@ warning per column.
 Names become surveykit ids (lower case, ``-`` and ``.`` as ``_``) and choice names become codes
 the same way; every rename is a warning, and conditions follow the new names.  Columns named
 ``surveykit``, ``dimension``, ``reverse`` and ``report_label::…``, a ``dimensions`` sheet and
-``title::…`` settings are this project's own: the export writes them so that paired blocks,
-matrices, NPS and constant-sum questions, dimensions and short labels come back as they were;
+``surveykit_title::…`` settings are this project's own: the export writes them so that paired blocks,
+matrices, NPS and constant-sum questions, dimensions, short labels and randomisation come back as they were;
 ODK tools ignore them.
 """
 
