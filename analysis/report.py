@@ -27,6 +27,7 @@ import pandas as pd
 from analysis import report_gap1, report_linked, report_order, report_pls
 from analysis import report_sections as sections
 from analysis.analyze import DEFAULT_EXCLUDE, AnalysisResult, analyze
+from analysis.employee import suppress_small_units
 from analysis.gap1 import gap1 as gap1_of
 from analysis.priorities import improvement_priorities
 from analysis.report_comments import sections as comment_sections
@@ -85,7 +86,8 @@ def write_report(
     ``mirror`` as in :func:`render_report`, ``weighting`` (margins of a ``--weights`` file) as in
     :func:`analysis.analyze`."""
     began = time.perf_counter()
-    result = analyze(q, df, exclude=exclude, weighting=weighting)
+    # an anonymous survey's units smaller than its min_n are no unit in any figure by unit
+    result = analyze(q, suppress_small_units(q, df) if q.anonymous else df, exclude=exclude, weighting=weighting)
     statistics = time.perf_counter() - began
     html, charts_s = render_report(
         q,
@@ -160,7 +162,8 @@ def report_from_store(
         raise TooFewResponses(
             f"survey {q.survey!r} has {len(data.responses)} stored response(s); a report needs at least {MIN_RESPONSES}"
         )
-    result = analyze(q, data.responses, exclude=exclude, weighting=weighting)
+    responses = suppress_small_units(q, data.responses) if q.anonymous else data.responses
+    result = analyze(q, responses, exclude=exclude, weighting=weighting)
     statistics = time.perf_counter() - began
     html, charts_s = render_report(
         q,

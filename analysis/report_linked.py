@@ -2,7 +2,8 @@
 
 Each reads its own responses and, when a customer survey of the same dealers is given, sets its
 unit figures beside the customers' (:mod:`analysis.audit`, :mod:`analysis.employee`). The keys of
-the returned mapping are the template's: ``audit``, ``audit_link`` (None when absent).
+the returned mapping are the template's: ``audit``, ``audit_link``, ``employee``, ``employee_link``
+(None when absent).
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from typing import Any
 
 import pandas as pd
 
-from analysis import report_audit
+from analysis import employee, report_audit, report_employee
 from analysis.audit import checklists, compliance, csi_link, linkable
 from surveykit.model import Questionnaire
+from surveykit.scenario import satisfaction_question
 
 
 def sections(
@@ -24,12 +26,18 @@ def sections(
     charts: Any,
 ) -> dict[str, Any]:
     """The template context of the audit and employee sections (each None when it does not apply)."""
-    out: dict[str, Any] = {"audit": None, "audit_link": None}
+    out: dict[str, Any] = {"audit": None, "audit_link": None, "employee": None, "employee_link": None}
     if responses is None or not len(responses):
         return out
+    has_customers = customers is not None and len(customers[1]) > 0
     if checklists(q):
         out["audit"] = report_audit.section(q, compliance(q, responses), lang, charts)
-        if customers is not None and len(customers[1]) and linkable(q, customers[0]):
+        if customers is not None and has_customers and linkable(q, customers[0]):
             link = csi_link(q, responses, customers[0], customers[1])
             out["audit_link"] = report_audit.link_section(q, customers[0], link, lang, charts)
+    if q.anonymous is not None and employee.has_index(q):
+        out["employee"] = report_employee.section(q, employee.summarise(q, responses), lang, charts)
+        if customers is not None and has_customers and satisfaction_question(customers[0]) is not None:
+            es_cs = employee.cs_link(q, responses, customers[0], customers[1])
+            out["employee_link"] = report_employee.link_section(q, customers[0], es_cs, lang, charts)
     return out

@@ -20,6 +20,7 @@ from surveykit.checks import IdSpace, all_questions, check_condition, check_cond
 from surveykit.mirror import MirroredItem, build_mirror
 from surveykit.model import (
     Alert,
+    Anonymity,
     Band,
     Dimension,
     Field,
@@ -136,6 +137,7 @@ class Builder:
             model=model,
             weighting=weighting,
             mirror_of=mirror_of,
+            anonymous=self._anonymous(),
             _screens=screens,
             _variables=variables,
         )
@@ -401,6 +403,15 @@ class Builder:
             mirrors=obj.get("mirrors"),
             checklist=checklist,
         )
+
+    def _anonymous(self) -> Anonymity | None:
+        obj = self.top.get("anonymous")
+        if obj is None:
+            return None
+        min_n = obj.get("min_n", 5)
+        if isinstance(min_n, int) and min_n < 2:
+            self.r.problem(obj.at("min_n"), obj.sub("min_n"), f"min_n is at least 2, got {min_n}")
+        return Anonymity(max(int(min_n), 2))
 
     def _pattern(self, obj: Obj, pattern: str) -> None:
         """A text answer's pattern: short, and a regular expression Python compiles.

@@ -421,6 +421,18 @@ class PathModel:
 
 
 @dataclass(frozen=True, slots=True)
+class Anonymity:
+    """``anonymous:``: no figure by unit shows a unit with fewer than ``min_n`` responses.
+
+    An employee survey is answered through an open link per unit, without personal tokens; with
+    a handful of staff per department a unit's mean would identify people, so the report treats
+    the unit of a smaller group as unknown (:func:`analysis.employee.suppress_small_units`).
+    """
+
+    min_n: int = 5
+
+
+@dataclass(frozen=True, slots=True)
 class MirrorOf:
     """``mirror_of:``: this survey asks staff what customers of ``survey`` expect (gap 1).
 
@@ -478,6 +490,7 @@ class Questionnaire:
     model: PathModel | None = None
     weighting: Weighting | None = None
     mirror_of: MirrorOf | None = None
+    anonymous: Anonymity | None = None
     sha256: str = ""
     source: str = "<string>"
     _screens: tuple[Screen, ...] = field(default=(), repr=False, compare=False)

@@ -22,6 +22,7 @@ from surveykit.database import survey_versions
 from surveykit.loader import load_questionnaire
 from surveykit.model import Questionnaire
 from surveykit.org import rows_in_units
+from surveykit.scenario import satisfaction_question
 from surveykit.storage import responses_frame
 
 __all__ = ["LOST_SURVEY", "ReportData", "report_data"]
@@ -88,15 +89,16 @@ def _within_pair(
 
 
 def customer_survey(engine: Engine, q: Questionnaire) -> tuple[Questionnaire, pd.DataFrame] | None:
-    """For a process audit: the stored customer survey that rates most of its steps, with its responses.
+    """For an audit or an employee survey: the stored customer survey of the same dealers, with its responses.
 
     A step (a checklist) is rated when the customer survey has a numeric rating named after it
     (``<step>_p`` of an importance-performance item, or ``<step>``) and both surveys carry the
-    same first segment field (the dealer). None for any other survey, or when no stored survey
-    qualifies or has responses.
+    same first segment field (the dealer); for an anonymous (employee) survey, the latest stored
+    customer survey of the same dealers with an overall satisfaction question. None for any other
+    survey, or when no stored survey qualifies or has responses.
     """
     steps = [question.id for question in q.questions() if question.type == "checklist"]
-    if not steps or not q.fields:
+    if not (steps or q.anonymous) or not q.fields:
         return None
     v = survey_versions.c
     with engine.connect() as conn:
@@ -108,10 +110,13 @@ def customer_survey(engine: Engine, q: Questionnaire) -> tuple[Questionnaire, pd
             continue
         seen.add(survey)
         other = load_questionnaire(text)
-        if q.fields[0].id not in {f.id for f in other.fields}:
+        if q.fields[0].id not in {f.id for f in other.fields} or other.anonymous or other.mirror_of:
             continue
         numeric = {var.name for var in other.answer_variables() if var.kind == "numeric"}
-        rated = sum(1 for step in steps if f"{step}_p" in numeric or step in numeric)
+        if steps:
+            rated = sum(1 for step in steps if f"{step}_p" in numeric or step in numeric)
+        else:  # an employee survey: a customer survey with an overall satisfaction question
+            rated = int(satisfaction_question(other) is not None)
         if rated and (best is None or rated > best[0]):
             best = (rated, other)
     if best is None:

@@ -157,6 +157,10 @@ OBJECT_KEYS: dict[str, tuple[Key, ...]] = {
         Key("model", ("object", "model"), doc="a satisfaction-index path model (PLS) over the rating items"),
         Key("weighting", ("object", "weighting"), doc="population margins the responses are weighted to"),
         Key("mirror_of", ("object", "mirror_of"), doc="staff answer a customer survey's expectation items (gap 1)"),
+        Key("anonymous", ("object", "anonymous"), doc="an anonymous survey (e.g. of employees): small units suppressed"),
+    ),
+    "anonymous": (
+        Key("min_n", "int", doc="fewest responses of a unit shown in any figure by unit (default 5, at least 2)"),
     ),
     "mirror_of": (
         Key("survey", "survey_id", True, "the customer survey's id"),
