@@ -9,8 +9,10 @@ in one indexed query.
 A token either covers the whole installation (no scope: an admin token, the
 only kind that may erase contacts or export contact data) or a set of units:
 the values of the unit field (``branch`` or ``dealer``) its invitations and
-responses may carry.  :func:`in_scope` is the one place that decides, so that
-when org units arrive (issue 13) it can widen a unit to the tree below it.
+responses may carry, and every unit below them in the organisation
+(:func:`surveykit.org.expand_units`, applied when a token is authenticated: a token scoped to a
+region reaches its dealers, and follows the tree when it changes).  :func:`in_scope` is the one
+place that decides.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from sqlalchemy.engine import Engine
 
 from surveykit.database import api_tokens, check_text, utcnow, write_transaction
 from surveykit.errors import SurveykitError
+from surveykit.org import expand_units
 
 __all__ = [
     "UNIT_FIELDS",
@@ -142,7 +145,8 @@ def authenticate(engine: Engine, presented: str, *, now: dt.datetime | None = No
     if found.last_used_at is None or now - found.last_used_at >= _TOUCH_EVERY:
         with write_transaction(engine) as conn:
             conn.execute(sa.update(api_tokens).where(t.id == found.id).values(last_used_at=now))
-    scopes = frozenset(found.scopes) if found.scopes is not None else None
+    # a unit of the organisation covers everything below it (a region its dealers and branches)
+    scopes = expand_units(engine, found.scopes) if found.scopes is not None else None
     return TokenCheck("ok", ApiToken(found.id, found.name, scopes))
 
 

@@ -352,3 +352,18 @@ def test_report_data_for_units_keeps_their_responses_and_cases_only(engine):
 def _manager(engine, name, unit_ids):
     storage.create_user(engine, name, "tea kettle on the hill", role="manager", units=unit_ids)
     return storage.verify_login(engine, name, "tea kettle on the hill")
+
+
+def test_an_api_token_scoped_to_a_region_reaches_its_dealers(engine):
+    from surveykit import apitokens
+
+    token = apitokens.create_token(engine, "north-dms", scopes=["R-N"])
+    before = apitokens.authenticate(engine, token).token
+    assert before.scopes == {"R-N"} and not apitokens.in_scope(before, {"dealer": "DE01"})  # no tree yet
+    apply_org(engine, units(TREE))
+    north = apitokens.authenticate(engine, token).token
+    assert north.scopes == {"R-N", "DE01", "DE02", "BR1"}
+    assert apitokens.in_scope(north, {"dealer": "DE02"}) and apitokens.in_scope(
+        north, {"dealer": "DE01", "branch": "BR1"}
+    )
+    assert not apitokens.in_scope(north, {"dealer": "DE03"}) and not apitokens.in_scope(north, {})
