@@ -8,8 +8,8 @@ section "Response rates" and "Cooperation rates".
 Each invitation gets one final disposition (the AAPOR code in brackets):
 
 * ``I`` complete (1.1): the response was submitted and counted;
-* ``P`` partial (1.2): started, not submitted, broke off after at least half of the screens
-  (the threshold the researcher sets; AAPOR asks it to be stated: half the screens here);
+* ``P`` partial (1.2): started, not submitted, broke off after answering at least half of the
+  screens (the threshold is the researcher's to set and to state; half the screens here);
 * ``R`` refusal and break-off (2.10): opted out (2.111 explicit refusal), opened the link
   without answering anything (2.112 implicit refusal: "logged on, completed no items"), or
   broke off before half the screens (2.12);
@@ -102,7 +102,7 @@ def disposition(inv: dict[str, Any], screens: int) -> str:
     """The final disposition of one invitation (see the module docstring): I P R NC O U NE or none.
 
     ``inv`` has ``status``, ``suppression_reason``, ``completed`` (a response exists),
-    ``over_quota``, ``opened``, ``started``, ``page`` (the furthest screen of its draft, 0-based),
+    ``over_quota``, ``opened``, ``started``, ``page`` (the furthest screen its draft reached, 0-based),
     ``opted_out`` and ``failed``; ``screens`` is the questionnaire's number of screens.
     Returns ``"none"`` for an invitation not (yet) released.
     """
@@ -114,7 +114,8 @@ def disposition(inv: dict[str, Any], screens: int) -> str:
     if status == "scheduled":
         return "none"
     if inv["started"]:
-        return "P" if inv["page"] is not None and inv["page"] + 1 >= math.ceil(screens / 2) else "R"
+        # a draft on screen k (0-based) has the k screens before it answered
+        return "P" if inv["page"] is not None and inv["page"] >= math.ceil(screens / 2) else "R"
     if inv["opted_out"] or inv["opened"]:
         return "R"
     return "U"
@@ -228,6 +229,8 @@ def format_rates(rows: Sequence[RateRow], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(records, ensure_ascii=False, indent=2)
     columns: list[str] = []
+    for row in rows:  # the grouping columns first
+        columns += [k for k in row.group if k not in columns]
     for record in records:
         columns += [k for k in record if k not in columns]
     if fmt == "csv":

@@ -24,11 +24,10 @@ DEFAULTS = {"API_MAX_CONTENT_LENGTH": 4 * 1024 * 1024, "API_RATE_LIMIT": [600, 6
 
 def init_app(app: Flask) -> None:
     """Register the API on the app: routes, token check, CSRF exemption."""
-    from webform.api import auth, views  # noqa: F401  (the routes register themselves on bp)
+    from webform.api import views  # noqa: F401  (the routes and the token check register themselves on bp)
 
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
-    bp.before_request(auth.before_request)
     app.register_blueprint(bp)
     csrf = app.extensions.get("csrf")
     if csrf is not None:

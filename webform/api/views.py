@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, jsonify, request, url_for
@@ -18,12 +17,12 @@ from surveykit.database import invitations, responses, utcnow, write_transaction
 from surveykit.model import Questionnaire
 from webform import db
 from webform.api import bp
-from webform.api.auth import current_token
+from webform.api.auth import before_request, current_token
 from webform.api.openapi import document, operation
 from webform.api.problems import fail, problem
 from webform.api.schemas import INVITATIONS_BODY, LIMIT
 
-F = TypeVar("F", bound=Callable[..., Any])
+bp.before_request(before_request)  # every endpoint needs a token, except the OpenAPI document
 
 
 def _survey(survey_id: str) -> Questionnaire | None:
