@@ -11,6 +11,7 @@ planning           plan size | power                           :mod:`.plan`
 writing            translate export | import, preview, print   :mod:`.authoring`
 organisation       org import | export | unknown               :mod:`.org`
 comments           text code | discover                        :mod:`.text`
+authoring          xlsform import | export                     :mod:`.xlsform`
 dashboard          aggregates rebuild                          :mod:`.aggregates`
 =================  ==========================================  ===========================
 
@@ -27,7 +28,7 @@ from typing import Any
 import click
 
 from surveykit import __version__
-from surveykit.cli import aggregates, authoring, cases, data, org, plan, questionnaire, store, text
+from surveykit.cli import aggregates, authoring, cases, data, org, plan, questionnaire, store, text, xlsform
 from surveykit.errors import QuestionnaireError, SurveykitError
 
 __all__ = ["main"]
@@ -41,6 +42,7 @@ SECTIONS = (
     ("Writing", authoring.COMMANDS),
     ("Organisation", org.COMMANDS),
     ("Comments", text.COMMANDS),
+    ("Authoring", xlsform.COMMANDS),
     ("Dashboard", aggregates.COMMANDS),
 )
 

@@ -168,6 +168,7 @@ def test_help_lists_every_command_once_under_its_section():
         ("Organisation", ["org"]),
         ("Writing", ["translate", "preview", "print"]),
         ("Comments", ["text"]),
+        ("Authoring", ["xlsform"]),
         ("Dashboard", ["aggregates"]),
     ]:
         (block,) = [s for s in sections if s.startswith(f"{title} commands:")]
