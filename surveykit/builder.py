@@ -17,6 +17,7 @@ from typing import Any
 
 from surveykit.checklist import build_checklist
 from surveykit.checks import IdSpace, all_questions, check_condition, check_conditions, check_screen_ids, variable_kinds
+from surveykit.fielding.declared import build_fielding
 from surveykit.mirror import MirroredItem, build_mirror
 from surveykit.model import (
     Alert,
@@ -108,6 +109,7 @@ class Builder:
             design_columns(self.fields.values(), all_questions(screens)),
         )
         mirror_of = build_mirror(self.r, self.top, self.mirrors)
+        fielding = build_fielding(self.r, self.top, self.fields)
         if self.r.problems:
             return None
         variables = build_variables(draft, screens)
@@ -137,6 +139,7 @@ class Builder:
             model=model,
             weighting=weighting,
             mirror_of=mirror_of,
+            fielding=fielding,
             anonymous=self._anonymous(),
             _screens=screens,
             _variables=variables,

@@ -350,6 +350,57 @@ outbox = sa.Table(
     sa.Index("ix_outbox_status_lease", "status", "lease_until"),
 )
 
+# -- continuous fielding: the messages of invitations and the webhook deliveries (surveykit.fielding) ----
+
+# One row per message an invitation sends: seq 0 the invitation, 1.. its reminders.  The row is
+# written (with its Message-ID) before the message is sent, so a resend after a crash carries
+# the same id; the text is rendered at send time and never stored (it holds the link).
+invitation_messages = sa.Table(
+    "invitation_messages",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("invitation_id", sa.Integer, sa.ForeignKey("invitations.id"), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("channel", sa.String(10), nullable=False),  # email or sms
+    sa.Column("message_id", sa.String(255), nullable=False, unique=True),
+    sa.Column("status", sa.String(12), nullable=False),  # pending, sent, failed, suppressed, cancelled
+    sa.Column("due_at", _ts, nullable=False),  # not before (quiet hours, back-off)
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("claimed_by", sa.String(100)),
+    sa.Column("lease_until", _ts),
+    sa.Column("created_at", _ts, nullable=False),
+    sa.Column("sent_at", _ts),
+    sa.Column("reason", sa.String(100)),  # why suppressed or cancelled
+    sa.Column("last_error", sa.Text),
+    sa.UniqueConstraint("invitation_id", "seq", name="uq_invitation_messages_seq"),
+    sa.Index("ix_invitation_messages_status_due", "status", "due_at"),
+)
+
+# One row per event and endpoint; ``webhook_id`` is the Standard Webhooks id, the same on every
+# attempt, so a receiver de-duplicates by it.
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("webhook_id", sa.String(64), nullable=False, unique=True),
+    sa.Column("url", sa.String(2000), nullable=False),
+    sa.Column("secret_env", sa.String(100), nullable=False),
+    sa.Column("event", sa.String(40), nullable=False),
+    sa.Column("subject", sa.String(100), nullable=False),  # the response id or case number
+    sa.Column("payload", sa.Text, nullable=False),  # the JSON body, exactly as signed and sent
+    sa.Column("created_at", _ts, nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),  # pending, sent or failed
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("due_at", _ts, nullable=False),
+    sa.Column("claimed_by", sa.String(100)),
+    sa.Column("lease_until", _ts),
+    sa.Column("sent_at", _ts),
+    sa.Column("last_status", sa.Integer),  # the receiver's HTTP status
+    sa.Column("last_error", sa.Text),
+    sa.UniqueConstraint("url", "event", "subject", name="uq_webhook_deliveries_event"),
+    sa.Index("ix_webhook_deliveries_status_due", "status", "due_at"),
+)
+
 _APPEND_ONLY = "case_events is append-only: UPDATE and DELETE are refused"
 for _op in ("UPDATE", "DELETE"):
     sa.event.listen(

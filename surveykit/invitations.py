@@ -33,6 +33,7 @@ from surveykit.errors import SurveykitError
 from surveykit.model import Questionnaire
 
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,100}")
+_SHORT_CODE = re.compile(r"[0-9A-Za-z]{11}")
 MAX_FIELD_LENGTH = 200
 
 
@@ -117,14 +118,18 @@ def create_invitations(
 
 def lookup_invitation(engine: Engine, token: str) -> InvitationState:
     """The state of a token, without using it up.  Malformed tokens are ``unknown``, with no query."""
-    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
+    if not isinstance(token, str):
         return InvitationState("unknown")
     i = invitations.c
+    if _TOKEN.fullmatch(token):
+        match = i.token_hash == token_hash(token)
+    elif _SHORT_CODE.fullmatch(token):  # the code of a short link /i/<code> (surveykit.fielding.links)
+        match = i.short_code_hash == token_hash(token)
+    else:
+        return InvitationState("unknown")
     with engine.connect() as conn:
         found = conn.execute(
-            sa.select(i.id, i.survey, i.fields, i.expires_at, i.used_at, i.response_id).where(
-                i.token_hash == token_hash(token)
-            )
+            sa.select(i.id, i.survey, i.fields, i.expires_at, i.used_at, i.response_id).where(match)
         ).first()
     if found is None:
         return InvitationState("unknown")

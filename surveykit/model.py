@@ -17,9 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Literal, overload
+from typing import TYPE_CHECKING, Literal, overload
 
 from surveykit.expressions import Condition
+
+if TYPE_CHECKING:
+    from surveykit.fielding.declared import Fielding
 from surveykit.text.codeframe import Codeframe
 
 METADATA_COLUMNS = (
@@ -489,6 +492,7 @@ class Questionnaire:
     alerts: tuple[Alert, ...] = ()
     model: PathModel | None = None
     weighting: Weighting | None = None
+    fielding: Fielding | None = None  # invitations, reminders, contact rules, webhooks (surveykit.fielding)
     mirror_of: MirrorOf | None = None
     anonymous: Anonymity | None = None
     sha256: str = ""

@@ -33,6 +33,7 @@ import secrets
 import smtplib
 import socket
 import ssl
+import urllib.parse
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -52,11 +53,14 @@ __all__ = [
     "SendStats",
     "SmtpSettings",
     "claim",
+    "close",
+    "connect",
     "counts",
     "email_of",
     "messages_of",
     "queue",
     "send_pending",
+    "smtp_error",
     "worker_name",
 ]
 
@@ -81,6 +85,29 @@ class SmtpSettings:
     def __post_init__(self) -> None:
         if self.security not in ("starttls", "ssl", "none"):
             raise ValueError(f"security must be starttls, ssl or none, not {self.security!r}")
+
+    @classmethod
+    def from_url(cls, url: str, sender: str = "surveykit@localhost", timeout: float = 30.0) -> SmtpSettings:
+        """``smtp://user:pass@host:587?starttls=1`` (``starttls=0``: plain; ``smtps://``: TLS from the start).
+
+        User and password are percent-decoded; the port defaults to 587 (465 for smtps).
+        """
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError("write the SMTP server as smtp://user:password@host:587?starttls=1 (or smtps://...)")
+        query = urllib.parse.parse_qs(parts.query)
+        starttls = query.get("starttls", ["1"])[-1] not in ("0", "false", "no")
+        security = "ssl" if parts.scheme == "smtps" else ("starttls" if starttls else "none")
+        unquote = urllib.parse.unquote
+        return cls(
+            host=parts.hostname,
+            port=parts.port or (465 if parts.scheme == "smtps" else 587),
+            security=security,
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            sender=sender,
+            timeout=timeout,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,7 +277,8 @@ def email_of(message: Message, sender: str, recipients: Iterable[str], base_url:
     return mail
 
 
-def _connect(smtp: SmtpSettings) -> smtplib.SMTP:
+def connect(smtp: SmtpSettings) -> smtplib.SMTP:
+    """An open SMTP session (TLS and login as the settings say); shared with the invitation worker."""
     client: smtplib.SMTP
     if smtp.security == "ssl":
         client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout, context=ssl.create_default_context())
@@ -290,7 +318,8 @@ def _record_failure(
     return give_up
 
 
-def _error(exc: BaseException) -> str:
+def smtp_error(exc: BaseException) -> str:
+    """What went wrong, for ``last_error``: the exception's type, and the SMTP code and reply if any."""
     if isinstance(exc, smtplib.SMTPResponseException):
         detail = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
         return f"{type(exc).__name__}: {exc.smtp_code} {detail}"
@@ -327,12 +356,12 @@ def send_pending(
                 mail = email_of(message, smtp.sender, recipients, base_url)
                 try:
                     if client is None:
-                        client = _connect(smtp)
+                        client = connect(smtp)
                 except (smtplib.SMTPException, OSError) as exc:
                     # the server is unreachable: every message of the batch waits for the next try
                     for left in claimed[n:]:
                         given_up = _record_failure(
-                            engine, left, _error(exc), permanent=False, max_attempts=max_attempts, now=now()
+                            engine, left, smtp_error(exc), permanent=False, max_attempts=max_attempts, now=now()
                         )
                         stats.failed += given_up
                         stats.retried += not given_up
@@ -340,13 +369,15 @@ def send_pending(
                 try:
                     refused = client.send_message(mail, from_addr=smtp.sender, to_addrs=list(recipients))
                 except smtplib.SMTPRecipientsRefused as exc:
-                    _record_failure(engine, message, _error(exc), permanent=True, max_attempts=max_attempts, now=now())
+                    _record_failure(
+                        engine, message, smtp_error(exc), permanent=True, max_attempts=max_attempts, now=now()
+                    )
                     stats.failed += 1
                 except smtplib.SMTPResponseException as exc:
                     given_up = _record_failure(
                         engine,
                         message,
-                        _error(exc),
+                        smtp_error(exc),
                         permanent=exc.smtp_code >= 500,
                         max_attempts=max_attempts,
                         now=now(),
@@ -355,20 +386,21 @@ def send_pending(
                     stats.retried += not given_up
                 except (smtplib.SMTPException, OSError) as exc:
                     given_up = _record_failure(
-                        engine, message, _error(exc), permanent=False, max_attempts=max_attempts, now=now()
+                        engine, message, smtp_error(exc), permanent=False, max_attempts=max_attempts, now=now()
                     )
                     stats.failed += given_up
                     stats.retried += not given_up
-                    _close(client)
+                    close(client)
                     client = None
                 else:
                     _record_sent(engine, message, [r for r in recipients if r not in refused], now())
                     stats.sent += 1
         finally:
-            _close(client)
+            close(client)
 
 
-def _close(client: smtplib.SMTP | None) -> None:
+def close(client: smtplib.SMTP | None) -> None:
+    """QUIT, or just drop the connection when the server is gone."""
     if client is None:
         return
     try:

@@ -140,7 +140,57 @@ SECTION_KEYS: dict[str, tuple[Key, ...]] = {
     ),
 }
 
+# continuous fielding (surveykit.fielding.declared): messages, reminders, contact rules, webhooks
+FIELDING_KEYS = (
+    Key("timezone", "string", doc="IANA time zone of quiet hours (default Asia/Shanghai)"),
+    Key("invitation", ("object", "invitation"), doc="the invitation message per channel and language"),
+    Key("reminders", ("list", ("object", "reminder")), doc="reminders to those who neither answered nor opted out"),
+    Key("expires", "string", doc="how long a sent link stays open, e.g. 14d"),
+    Key("contact_rules", ("object", "contact_rules"), doc="how often a customer may be contacted, and when"),
+    Key("webhooks", ("list", ("object", "webhook")), doc="endpoints told of completed responses and opened cases"),
+)
+_FIELDING_OBJECTS: dict[str, tuple[Key, ...]] = {
+    "invitation": (
+        Key("email", ("object", "email_template"), doc="the e-mail"),
+        Key("sms", "text", doc="the SMS text; placeholders {name} {link} {optout} and any field"),
+    ),
+    "email_template": (
+        Key("subject", "text", True),
+        Key("text", "text", True, "the plain-text body; must carry {link} and {optout}"),
+        Key("html", "text", doc="the HTML body (values are escaped); must carry {link} and {optout}"),
+    ),
+    "reminder": (
+        Key("after", "string", True, "time after the invitation was sent, e.g. 2d"),
+        Key("email", ("object", "email_template"), doc="its own e-mail (default: the invitation's)"),
+        Key("sms", "text", doc="its own SMS text (default: the invitation's)"),
+    ),
+    "contact_rules": (
+        Key("max_invitations", ("object", "contact_limit"), doc="invitations per customer per window, all surveys"),
+        Key("max_messages", ("object", "contact_limit"), doc="messages (with reminders) per customer per window"),
+        Key("quiet_hours", ("object", "quiet_hours"), doc="no message in this daily window; it waits for the end"),
+    ),
+    "contact_limit": (
+        Key("count", "int", True, "at most this many"),
+        Key("per", "string", True, "in any window this long, e.g. 30d"),
+    ),
+    "quiet_hours": (
+        Key("start", "string", True, "e.g. '21:00' (local time of the survey)"),
+        Key("end", "string", True, "e.g. '09:00'"),
+        Key("channels", ("list", ("enum", ("email", "sms"))), doc="the channels kept quiet (default [sms])"),
+    ),
+    "webhook": (
+        Key("url", "string", True, "the receiver (http or https)"),
+        Key("events", ("list", ("enum", ("response.completed", "case.opened"))), True),
+        Key("secret_env", "string", True, "the environment variable holding the whsec_ signing secret"),
+    ),
+    "installation": (
+        Key("contact_rules", ("object", "contact_rules"), doc="rules for every survey of the installation"),
+        Key("webhooks", ("list", ("object", "webhook")), doc="endpoints for every survey"),
+    ),
+}
+
 OBJECT_KEYS: dict[str, tuple[Key, ...]] = {
+    **_FIELDING_OBJECTS,
     "questionnaire": (
         Key("survey", "survey_id", True, "the survey id, used in URLs"),
         Key("version", "int", True, "bump it when the wording changes"),
@@ -154,6 +204,7 @@ OBJECT_KEYS: dict[str, tuple[Key, ...]] = {
         Key("pages", ("list", ("section",)), True),
         Key("scoring", ("object", "scoring"), doc="category scores of a scored instrument"),
         Key("alerts", ("list", ("object", "alert")), doc="rules that open follow-up cases"),
+        *FIELDING_KEYS,
         Key("model", ("object", "model"), doc="a satisfaction-index path model (PLS) over the rating items"),
         Key("weighting", ("object", "weighting"), doc="population margins the responses are weighted to"),
         Key("mirror_of", ("object", "mirror_of"), doc="staff answer a customer survey's expectation items (gap 1)"),

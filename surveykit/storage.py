@@ -55,6 +55,7 @@ from surveykit.database import (
     write_transaction,
 )
 from surveykit.errors import StorageError
+from surveykit.fielding import hooks as fielding_hooks
 from surveykit.invitations import (
     Invitation,
     InvitationState,
@@ -366,9 +367,12 @@ def _record(conn: Connection, q: Questionnaire, row: dict[str, Any], seg: dict[s
             raise InvitationUnavailable("this invitation has already been used or has expired")
     conn.execute(sql.close_draft, binds)
     aggregates.add_response(conn, q, row)  # the dashboard's sums commit or roll back with the response
+    opened: list[int] = []
     if q.alerts or invitation is not None:
         # follow-up cases (and their outbox messages) commit or roll back with the response
-        cases.on_submit(conn, q, row)
+        opened = cases.on_submit(conn, q, row)
+    # the invitation's completed status and the webhook deliveries too (surveykit.fielding)
+    fielding_hooks.on_submit(conn, q, row, opened)
     return SaveResult(row["response_id"], True)
 
 
@@ -421,6 +425,7 @@ def start_draft(
             seg = conn.execute(sa.select(invitations.c.fields).where(invitations.c.id == invitation_id)).scalar()
         row["fields"] = seg or {}
         conn.execute(sa.insert(drafts).values(row))
+        fielding_hooks.on_draft(conn, invitation_id)
     return _draft(row, resume_token=token)
 
 

@@ -38,11 +38,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     Babel(app, locale_selector=babel_locale, configure_jinja=False)
     db.init_app(app)
 
-    from webform import admin, cases, dashboard, survey
+    from webform import admin, cases, dashboard, fielding_links, survey
 
     app.register_blueprint(survey.bp)
     app.register_blueprint(admin.bp)
     cases.init_app(app)  # the case board under /admin/cases
+    fielding_links.init_app(app)  # /i/<code> short links and /optout/<token> (surveykit.fielding)
     dashboard.init_app(app)  # the management dashboard under /admin/dashboard
     register_error_handlers(app)
     register_static_urls(app)

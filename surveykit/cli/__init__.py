@@ -10,6 +10,7 @@ cases              cases list | show | export | recovery       :mod:`.cases`
 planning           plan size | power                           :mod:`.plan`
 writing            translate export | import, preview, print   :mod:`.authoring`
 organisation       org import | export | unknown               :mod:`.org`
+fielding           worker                                      :mod:`.worker`
 comments           text code | discover                        :mod:`.text`
 authoring          xlsform import | export                     :mod:`.xlsform`
 dashboard          aggregates rebuild                          :mod:`.aggregates`
@@ -28,7 +29,7 @@ from typing import Any
 import click
 
 from surveykit import __version__
-from surveykit.cli import aggregates, authoring, cases, data, org, plan, questionnaire, store, text, xlsform
+from surveykit.cli import aggregates, authoring, cases, data, org, plan, questionnaire, store, text, worker, xlsform
 from surveykit.errors import QuestionnaireError, SurveykitError
 
 __all__ = ["main"]
@@ -44,6 +45,7 @@ SECTIONS = (
     ("Comments", text.COMMANDS),
     ("Authoring", xlsform.COMMANDS),
     ("Dashboard", aggregates.COMMANDS),
+    ("Fielding", worker.COMMANDS),
 )
 
 

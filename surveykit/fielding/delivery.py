@@ -1,0 +1,172 @@
+"""Delivery: e-mail over SMTP and SMS through a gateway adapter.
+
+E-mail goes through the SMTP session of :mod:`surveykit.notify` (one connection
+kept open across a batch), with the message's fixed Message-ID and Date, a
+plain-text part and an HTML part, and the one-click unsubscribe of RFC 8058
+(``List-Unsubscribe`` with the opt-out URL and ``List-Unsubscribe-Post``).
+
+An SMS gateway is anything with ``send(to, text, message_id)``
+(:class:`SmsGateway`); a real provider (Aliyun, Tencent Cloud) is one class.
+Two ship: :class:`HttpSmsGateway` posts ``{"to", "text", "id"}`` as JSON to
+``SURVEYKIT_SMS_URL`` (a bearer token from ``SURVEYKIT_SMS_TOKEN`` if set), and
+:class:`FileSmsGateway` appends each message as a JSON line to a file, for
+development and the demo.
+
+Every failure is a :class:`DeliveryError` that says whether trying again can
+help: an SMTP 4xx reply, a dropped connection, a timeout or an HTTP 5xx, 408 or
+429 are temporary; an SMTP 5xx, refused recipients or another HTTP 4xx are
+permanent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import smtplib
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Protocol
+
+from surveykit import notify
+from surveykit.errors import SurveykitError
+
+__all__ = [
+    "DeliveryError",
+    "FileSmsGateway",
+    "HttpSmsGateway",
+    "Mailer",
+    "SmsGateway",
+    "compose_email",
+    "sms_gateway_from_env",
+]
+
+
+class DeliveryError(Exception):
+    """A message that did not go out; ``permanent`` when retrying cannot help."""
+
+    def __init__(self, message: str, *, permanent: bool) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def compose_email(
+    *,
+    message_id: str,
+    created_at: dt.datetime,
+    sender: str,
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None,
+    optout_url: str,
+    language: str,
+) -> EmailMessage:
+    """An invitation or reminder e-mail: the same Message-ID and Date on every attempt, one-click opt-out."""
+    mail = EmailMessage()
+    mail["Message-ID"] = message_id
+    mail["Date"] = format_datetime(created_at.replace(tzinfo=dt.UTC))
+    mail["From"] = sender
+    mail["To"] = to
+    mail["Subject"] = " ".join(subject.split())
+    mail["List-Unsubscribe"] = f"<{optout_url}>"
+    mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058
+    mail.set_content(text)
+    if html is not None:
+        mail.add_alternative(html, subtype="html")
+    # after the bodies: setting content drops every Content-* header
+    mail["Content-Language"] = "zh-Hans" if language == "zh" else language
+    return mail
+
+
+class Mailer:
+    """An SMTP session kept open across messages, reopened after a failure."""
+
+    def __init__(self, settings: notify.SmtpSettings) -> None:
+        self.settings = settings
+        self._client: smtplib.SMTP | None = None
+
+    def send(self, mail: EmailMessage, to: str) -> None:
+        try:
+            if self._client is None:
+                self._client = notify.connect(self.settings)
+            self._client.send_message(mail, from_addr=self.settings.sender, to_addrs=[to])
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise DeliveryError(notify.smtp_error(exc), permanent=True) from None
+        except smtplib.SMTPResponseException as exc:
+            self.close()
+            raise DeliveryError(notify.smtp_error(exc), permanent=exc.smtp_code >= 500) from None
+        except (smtplib.SMTPException, OSError) as exc:
+            self.close()
+            raise DeliveryError(notify.smtp_error(exc), permanent=False) from None
+
+    def close(self) -> None:
+        notify.close(self._client)
+        self._client = None
+
+
+class SmsGateway(Protocol):
+    """Sends one SMS; raises :class:`DeliveryError`.  ``message_id`` is the same on a resend."""
+
+    def send(self, to: str, text: str, message_id: str) -> None: ...
+
+
+class HttpSmsGateway:
+    """POSTs ``{"to", "text", "id"}`` as JSON; any 2xx is accepted.  The gateway may de-duplicate by ``id``."""
+
+    def __init__(self, url: str, *, timeout: float = 10.0, token: str | None = None) -> None:
+        if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+            raise SurveykitError(f"SURVEYKIT_SMS_URL must be an http(s) URL, not {url!r}")
+        self.url, self.timeout, self.token = url, timeout, token
+
+    def send(self, to: str, text: str, message_id: str) -> None:
+        body = json.dumps({"to": to, "text": text, "id": message_id}, ensure_ascii=False).encode("utf-8")
+        headers = {"Content-Type": "application/json; charset=utf-8", "Idempotency-Key": message_id}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")  # noqa: S310
+        try:
+            # the scheme is checked in __init__: http or https only
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310  # nosec B310
+                response.read(65536)
+        except urllib.error.HTTPError as exc:
+            temporary = exc.code >= 500 or exc.code in (408, 429)
+            raise DeliveryError(f"SMS gateway answered HTTP {exc.code}", permanent=not temporary) from None
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise DeliveryError(
+                f"SMS gateway unreachable: {type(reason).__name__}: {reason}", permanent=False
+            ) from None
+
+
+class FileSmsGateway:
+    """Appends each SMS as a JSON line to ``path`` (``-``: standard output), for development."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = str(path)
+        self._lock = threading.Lock()
+
+    def send(self, to: str, text: str, message_id: str) -> None:
+        line = json.dumps({"to": to, "text": text, "id": message_id}, ensure_ascii=False)
+        with self._lock:
+            if self.path == "-":
+                print(line, flush=True)
+                return
+            with Path(self.path).open("a", encoding="utf-8") as fh:
+                fh.write(line + "\n")
+
+
+def sms_gateway_from_env() -> SmsGateway | None:
+    """``SURVEYKIT_SMS_URL``: ``http(s)://...`` for the HTTP adapter, ``file:PATH`` (or ``-``) for the file one."""
+    url = os.environ.get("SURVEYKIT_SMS_URL")
+    if not url:
+        return None
+    if url == "-" or url.startswith("file:"):
+        return FileSmsGateway(url.removeprefix("file:") or "-")
+    timeout = float(os.environ.get("SURVEYKIT_SMS_TIMEOUT", "10"))
+    return HttpSmsGateway(url, timeout=timeout, token=os.environ.get("SURVEYKIT_SMS_TOKEN"))

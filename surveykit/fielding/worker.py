@@ -1,0 +1,547 @@
+"""The fielding worker: plans what is due, sends it, and records what happened.
+
+One pass (:func:`run_pass`, what ``surveykit worker --once`` does):
+
+1. **Plan** (one write transaction; on PostgreSQL one planner at a time, by a
+   transaction-level advisory lock that the others skip): invitations whose
+   link has expired are marked ``expired``; each scheduled invitation that is
+   due is checked against the contact rules (:func:`surveykit.fielding.rules.admit`)
+   and either suppressed with its reason or given its message row (seq 0); each
+   invitation that was sent and neither completed, opted out nor expired gets
+   its next reminder's row once the reminder is due, on the invitation's
+   channel.  A row's ``due_at`` is pushed past the quiet hours.
+2. **Send**: due message rows are claimed in small batches with a lease
+   (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite's write lock lets one
+   writer claim at a time), re-checked against the store (answered, opted out,
+   expired, the rules again for an invitation, the quiet hours), rendered in
+   the contact's language, sent, and recorded in a transaction of their own.
+3. **Webhooks** and the **case notifications** of the outbox, then the
+   contact-data purge of the retention rule when :mod:`surveykit.contacts`
+   provides it.
+
+A message is written (with its Message-ID) before it is sent and marked sent
+after, so a worker killed between the two leaves it pending; when its lease
+runs out another worker sends it again with the same Message-ID (and an SMS
+with the same id).  That is the only duplicate possible.  ``stop()`` (SIGTERM)
+is checked between messages: the message in hand is finished and recorded,
+the rest of the batch is released at once.
+
+Temporary failures are retried after 1, 2, 4... minutes (at most an hour) up to
+``max_attempts``; permanent ones, and the last attempt, mark the message
+failed (and an invitation's first message failing marks the invitation
+``failed``), with the error kept in ``last_error``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+
+from surveykit import notify
+from surveykit.database import contacts, invitation_messages, invitations, write_transaction
+from surveykit.fielding import links, rules, tracking, webhooks
+from surveykit.fielding.delivery import DeliveryError, Mailer, SmsGateway, compose_email
+from surveykit.fielding.surveys import questionnaire_of
+from surveykit.fielding.templates import render
+from surveykit.model import Questionnaire
+
+__all__ = ["PassStats", "Settings", "plan", "run_pass", "send_due"]
+
+_PLAN_LOCK = 4242012
+_MAX_BACKOFF_S = 3600
+_PLAN_LIMIT = 1000
+_ACTIVE = ("sent", "opened", "started")
+_CLOSED = ("completed", "opted_out", "expired", "suppressed")
+
+
+@dataclass
+class Settings:
+    """What the worker sends with; a channel without its adapter is left waiting, not failed."""
+
+    base_url: str
+    secret: bytes
+    mailer: Mailer | None = None
+    sender: str = "surveykit@localhost"
+    sms: SmsGateway | None = None
+    batch: int = 20
+    lease_s: float = 300.0
+    max_attempts: int = 8
+    webhook_timeout: float = 10.0
+    smtp: notify.SmtpSettings | None = None
+    routing: notify.Routing | None = None  # case notifications, when given
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        return tuple(c for c, adapter in (("email", self.mailer), ("sms", self.sms)) if adapter is not None)
+
+
+@dataclass
+class PassStats:
+    expired: int = 0
+    planned: int = 0
+    suppressed: int = 0
+    reminders: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    postponed: int = 0
+    webhooks: tuple[int, int, int] = (0, 0, 0)
+    notifications: tuple[int, int, int] = (0, 0, 0)
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"planned {self.planned} invitation(s) and {self.reminders} reminder(s), suppressed {self.suppressed}, "
+            f"expired {self.expired}; sent {self.sent}, to retry {self.retried}, failed {self.failed}, "
+            f"cancelled {self.cancelled}, waiting for quiet hours {self.postponed}; webhooks delivered "
+            f"{self.webhooks[0]}, to retry {self.webhooks[1]}, failed {self.webhooks[2]}; case mails sent "
+            f"{self.notifications[0]}, to retry {self.notifications[1]}, failed {self.notifications[2]}"
+        )
+
+
+def _message_id(sender: str, invitation_id: int, seq: int) -> str:
+    domain = sender.rpartition("@")[2].strip(" >") or notify.MESSAGE_ID_DOMAIN
+    return f"<{secrets.token_hex(8)}.inv{invitation_id}.{seq}@{domain}>"
+
+
+def _insert_message(conn: Connection, values: dict[str, Any]) -> None:
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    conn.execute(
+        insert(invitation_messages).values(values).on_conflict_do_nothing(index_elements=["invitation_id", "seq"])
+    )
+
+
+# -- planning -------------------------------------------------------------------------------------
+
+
+def plan(engine: Engine, settings: Settings, now: dt.datetime, stats: PassStats) -> None:
+    """Expire, admit or suppress due invitations, and queue due reminders (see the module docstring)."""
+    with write_transaction(engine) as conn:
+        if conn.dialect.name == "postgresql":
+            if not conn.execute(sa.text(f"SELECT pg_try_advisory_xact_lock({_PLAN_LOCK})")).scalar():
+                return  # another worker is planning this moment; it does the same work
+        _expire(conn, now, stats)
+        _plan_invitations(conn, settings, now, stats)
+        _plan_reminders(conn, settings, now, stats)
+
+
+def _expire(conn: Connection, now: dt.datetime, stats: PassStats) -> None:
+    i, m = invitations.c, invitation_messages.c
+    ids = list(
+        conn.execute(
+            sa.select(i.id).where(
+                i.status.in_((*_ACTIVE, "failed")), i.channel.in_(("email", "sms")), i.expires_at <= now
+            )
+        ).scalars()
+    )
+    for invitation_id in ids:
+        stats.expired += tracking.advance(conn, invitation_id, "expired", now)
+    if ids:
+        conn.execute(
+            sa.update(invitation_messages)
+            .where(m.invitation_id.in_(ids), m.status == "pending")
+            .values(status="cancelled", reason="expired", lease_until=None)
+        )
+
+
+def _suppress(conn: Connection, invitation_id: int, reason: str) -> None:
+    i = invitations.c
+    conn.execute(
+        sa.update(invitations)
+        .where(i.id == invitation_id, i.status == "scheduled")
+        .values(status="suppressed", suppression_reason=reason[:100])
+    )
+
+
+def _template_missing(q: Questionnaire | None, channel: str, seq: int = 0) -> bool:
+    if q is None or q.fielding is None or q.fielding.invitation is None:
+        return True
+    messages = q.fielding.messages(seq)
+    return (messages.email if channel == "email" else messages.sms) is None
+
+
+def _plan_invitations(conn: Connection, settings: Settings, now: dt.datetime, stats: PassStats) -> None:
+    i, m = invitations.c, invitation_messages.c
+    first = sa.select(m.id).where(m.invitation_id == i.id, m.seq == 0).exists()
+    due = conn.execute(
+        sa.select(i.id, i.survey, i.contact_id, i.channel)
+        .where(
+            i.status == "scheduled",
+            i.channel.in_(("email", "sms")),
+            sa.func.coalesce(i.send_at, i.created_at) <= now,
+            ~first,
+        )
+        .order_by(i.id)
+        .limit(_PLAN_LIMIT)
+    ).all()
+    for inv in due:
+        q = questionnaire_of(conn, inv.survey)
+        reason = (
+            f"no_template:{inv.channel}"
+            if _template_missing(q, inv.channel)
+            else rules.admit(conn, dict(inv._mapping), now, q=q)
+        )
+        if reason is not None:
+            _suppress(conn, inv.id, reason)
+            stats.suppressed += 1
+            continue
+        conn.execute(
+            sa.update(invitations)
+            .where(i.id == inv.id)
+            .values(short_code_hash=links.code_hash(links.short_code(settings.secret, inv.id)))
+        )
+        _insert_message(
+            conn, _message_row(settings, inv.id, 0, inv.channel, rules.not_before(q, inv.channel, now), now)
+        )
+        stats.planned += 1
+
+
+def _message_row(
+    settings: Settings, invitation_id: int, seq: int, channel: str, due: dt.datetime, now: dt.datetime
+) -> dict[str, Any]:
+    return dict(
+        invitation_id=invitation_id,
+        seq=seq,
+        channel=channel,
+        message_id=_message_id(settings.sender, invitation_id, seq),
+        status="pending",
+        due_at=due,
+        attempts=0,
+        created_at=now,
+    )
+
+
+def _plan_reminders(conn: Connection, settings: Settings, now: dt.datetime, stats: PassStats) -> None:
+    i, m = invitations.c, invitation_messages.c
+    last = sa.select(m.invitation_id, sa.func.max(m.seq).label("seq")).group_by(m.invitation_id).subquery("last_seq")
+    latest = invitation_messages.alias("latest")
+    rows = conn.execute(
+        sa.select(i.id, i.survey, i.contact_id, i.channel, i.sent_at, last.c.seq, latest.c.status)
+        .join(last, last.c.invitation_id == i.id)
+        .join(latest, sa.and_(latest.c.invitation_id == i.id, latest.c.seq == last.c.seq))
+        .where(
+            i.status.in_(_ACTIVE),
+            i.channel.in_(("email", "sms")),
+            i.sent_at.is_not(None),
+            sa.or_(i.expires_at.is_(None), i.expires_at > now),
+            latest.c.status.in_(("sent", "suppressed")),
+        )
+        .order_by(i.sent_at)
+        .limit(_PLAN_LIMIT)
+    ).all()
+    for inv in rows:
+        q = questionnaire_of(conn, inv.survey)
+        if q is None or q.fielding is None:
+            continue
+        seq = inv.seq + 1
+        if seq > len(q.fielding.reminders) or inv.sent_at + q.fielding.reminders[seq - 1].after > now:
+            continue
+        row = _message_row(settings, inv.id, seq, inv.channel, rules.not_before(q, inv.channel, now), now)
+        reason = (
+            "no_template"
+            if _template_missing(q, inv.channel, seq)
+            else rules.admit_message(conn, inv.contact_id, q, now)
+        )
+        if reason is not None:
+            row.update(status="suppressed", reason=reason[:100])
+            stats.suppressed += 1
+        else:
+            stats.reminders += 1
+        _insert_message(conn, row)
+
+
+# -- sending -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Claimed:
+    id: int
+    invitation_id: int
+    seq: int
+    channel: str
+    message_id: str
+    created_at: dt.datetime
+    attempts: int
+
+
+def _claim(engine: Engine, settings: Settings, worker: str, now: dt.datetime) -> list[_Claimed]:
+    m = invitation_messages.c
+    ready = sa.and_(
+        m.status == "pending",
+        m.due_at <= now,
+        m.channel.in_(settings.channels),
+        sa.or_(m.lease_until.is_(None), m.lease_until <= now),
+    )
+    with write_transaction(engine) as conn:
+        pick = sa.select(m.id).where(ready).order_by(m.due_at, m.id).limit(settings.batch)
+        if conn.dialect.name == "postgresql":
+            pick = pick.with_for_update(skip_locked=True)
+        ids = list(conn.execute(pick).scalars())
+        if not ids:
+            return []
+        rows = conn.execute(
+            sa.update(invitation_messages)
+            .where(m.id.in_(ids), ready)
+            .values(
+                claimed_by=worker[:100],
+                lease_until=now + dt.timedelta(seconds=settings.lease_s),
+                attempts=m.attempts + 1,
+            )
+            .returning(m.id, m.invitation_id, m.seq, m.channel, m.message_id, m.created_at, m.attempts)
+        ).all()
+    return sorted((_Claimed(**r._mapping) for r in rows), key=lambda c: c.id)
+
+
+def _release(engine: Engine, left: list[_Claimed]) -> None:
+    """Give claimed messages back at once (a stopping worker), without counting the attempt."""
+    if not left:
+        return
+    m = invitation_messages.c
+    with write_transaction(engine) as conn:
+        conn.execute(
+            sa.update(invitation_messages)
+            .where(m.id.in_([c.id for c in left]), m.status == "pending")
+            .values(lease_until=None, attempts=m.attempts - 1)
+        )
+
+
+def send_due(
+    engine: Engine,
+    settings: Settings,
+    worker: str,
+    clock: Callable[[], dt.datetime],
+    stats: PassStats,
+    stop: Callable[[], bool],
+) -> None:
+    """Send every message due at ``clock()``, batch by batch, until none is left or ``stop()``."""
+    if not settings.channels:
+        return
+    try:
+        while not stop():
+            claimed = _claim(engine, settings, worker, clock())
+            if not claimed:
+                return
+            for n, message in enumerate(claimed):
+                if stop():
+                    _release(engine, claimed[n:])
+                    return
+                _send_one(engine, settings, message, clock(), stats)
+    finally:
+        if settings.mailer is not None:
+            settings.mailer.close()
+
+
+def _state(engine: Engine, invitation_id: int) -> Any:
+    i, c = invitations.c, contacts.c
+    with engine.connect() as conn:
+        return conn.execute(
+            sa.select(
+                i.id,
+                i.survey,
+                i.status,
+                i.fields,
+                i.contact_id,
+                i.channel,
+                c.name,
+                c.email,
+                c.phone,
+                c.language,
+                c.erased_at,
+                c.optout_email_at,
+                c.optout_sms_at,
+            )
+            .select_from(invitations.outerjoin(contacts, c.id == i.contact_id))
+            .where(i.id == invitation_id)
+        ).first()
+
+
+def _finish(
+    engine: Engine, message: _Claimed, values: dict[str, Any], after: Callable[[Connection], None] | None = None
+) -> None:
+    m = invitation_messages.c
+    with write_transaction(engine) as conn:
+        done = conn.execute(
+            sa.update(invitation_messages).where(m.id == message.id, m.status == "pending").values(values)
+        ).rowcount
+        if done and after is not None:
+            after(conn)
+
+
+def _send_one(engine: Engine, settings: Settings, message: _Claimed, now: dt.datetime, stats: PassStats) -> None:
+    inv = _state(engine, message.invitation_id)
+    with engine.connect() as conn:
+        q = questionnaire_of(conn, inv.survey)
+        refusal = _refusal(conn, inv, message, q, now)
+    if refusal is not None:
+
+        def suppress(conn: Connection) -> None:
+            if message.seq == 0:
+                _suppress(conn, inv.id, refusal)
+
+        _finish(engine, message, dict(status="cancelled", reason=refusal[:100], lease_until=None), suppress)
+        stats.cancelled += 1
+        return
+    assert q is not None and q.fielding is not None  # _refusal checked the template
+    when = rules.not_before(q, message.channel, now)
+    if when > now:
+        _finish(engine, message, dict(due_at=when, lease_until=None, attempts=message.attempts - 1))
+        stats.postponed += 1
+        return
+    try:
+        _deliver(settings, q, inv, message)
+    except DeliveryError as exc:
+        _failed(engine, settings, message, str(exc), exc.permanent, now, stats)
+        return
+    expires = q.fielding.expires
+
+    def sent(conn: Connection) -> None:
+        if message.seq == 0:
+            tracking.advance(conn, inv.id, "sent", now)
+            if expires is not None:
+                i = invitations.c
+                conn.execute(
+                    sa.update(invitations)
+                    .where(i.id == inv.id, i.expires_at.is_(None))
+                    .values(expires_at=now + expires)
+                )
+
+    _finish(engine, message, dict(status="sent", sent_at=now, lease_until=None, last_error=None), sent)
+    stats.sent += 1
+
+
+def _refusal(conn: Connection, inv: Any, message: _Claimed, q: Questionnaire | None, now: dt.datetime) -> str | None:
+    """Why this message must not go now (answered, opted out, erased, expired, a rule), or None."""
+    if inv.status in _CLOSED:
+        return inv.status
+    if _template_missing(q, message.channel, message.seq):
+        return "no_template"
+    if inv.erased_at is not None:
+        return "contact_erased"
+    if inv.optout_email_at is not None or inv.optout_sms_at is not None:
+        return "opted_out"
+    if message.seq == 0:
+        return rules.admit(conn, inv._mapping, now, q=q)
+    return None
+
+
+def _field_values(q: Questionnaire, fields: dict[str, Any], lang: str) -> dict[str, str]:
+    """Each declared field as the customer should read it: its label when the field declares one."""
+    out = {}
+    for f in q.fields:
+        value = str(fields.get(f.id, "") or "")
+        label = dict(f.values).get(value)
+        out[f.id] = label.best(lang) if label is not None else value
+    return out
+
+
+def _deliver(settings: Settings, q: Questionnaire, inv: Any, message: _Claimed) -> None:
+    assert q.fielding is not None
+    lang = inv.language if inv.language in q.languages else q.languages[0]
+    optout = links.optout_url(settings.base_url, links.optout_token(settings.secret, inv.contact_id, message.channel))
+    values = {
+        **_field_values(q, inv.fields or {}, lang),
+        "name": inv.name or "",
+        "link": links.short_url(settings.base_url, links.short_code(settings.secret, inv.id)),
+        "optout": optout,
+    }
+    templates = q.fielding.messages(message.seq)
+    if message.channel == "email":
+        email = templates.email
+        assert email is not None and settings.mailer is not None
+        if not inv.email:
+            raise DeliveryError("the contact has no e-mail address", permanent=True)
+        mail = compose_email(
+            message_id=message.message_id,
+            created_at=message.created_at,
+            sender=settings.sender,
+            to=inv.email,
+            subject=render(email.subject.best(lang), values),
+            text=render(email.text.best(lang), values),
+            html=render(email.html.best(lang), values, escape_html=True) if email.html is not None else None,
+            optout_url=optout,
+            language=lang,
+        )
+        settings.mailer.send(mail, inv.email)
+    else:
+        sms = templates.sms
+        assert sms is not None and settings.sms is not None
+        if not inv.phone:
+            raise DeliveryError("the contact has no phone number", permanent=True)
+        settings.sms.send(inv.phone, render(sms.best(lang), values), message.message_id)
+
+
+def _failed(
+    engine: Engine,
+    settings: Settings,
+    message: _Claimed,
+    error: str,
+    permanent: bool,
+    now: dt.datetime,
+    stats: PassStats,
+) -> None:
+    give_up = permanent or message.attempts >= settings.max_attempts
+    values: dict[str, Any] = dict(last_error=error[:1000], lease_until=None)
+    if give_up:
+        values["status"] = "failed"
+        stats.failed += 1
+    else:
+        values["due_at"] = now + dt.timedelta(seconds=min(_MAX_BACKOFF_S, 60 * 2 ** max(0, message.attempts - 1)))
+        stats.retried += 1
+
+    def failed(conn: Connection) -> None:
+        if give_up and message.seq == 0:
+            tracking.advance(conn, message.invitation_id, "failed", now)
+
+    _finish(engine, message, values, failed)
+
+
+# -- one pass -------------------------------------------------------------------------------------------
+
+
+def run_pass(
+    engine: Engine,
+    settings: Settings,
+    *,
+    worker: str,
+    clock: Callable[[], dt.datetime],
+    stop: Callable[[], bool] = lambda: False,
+) -> PassStats:
+    """Plan, send, deliver webhooks and case mail, purge expired contact data; what happened."""
+    stats = PassStats()
+    plan(engine, settings, clock(), stats)
+    send_due(engine, settings, worker, clock, stats, stop)
+    if not stop():
+        stats.webhooks = webhooks.deliver_due(
+            engine, worker, clock(), batch=settings.batch, timeout=settings.webhook_timeout, stop=stop
+        )
+    if not stop() and settings.smtp is not None and settings.routing is not None:
+        from surveykit import cases
+
+        cases.mark_overdue(engine, now=clock())
+        case_mail = notify.send_pending(engine, settings.smtp, settings.routing, worker=worker, now=clock)
+        stats.notifications = (case_mail.sent, case_mail.retried, case_mail.failed)
+    if not stop():
+        _purge(engine, clock(), stats)
+    return stats
+
+
+def _purge(engine: Engine, now: dt.datetime, stats: PassStats) -> None:
+    """The retention purge of :mod:`surveykit.contacts`, when that module provides it."""
+    try:
+        contacts_module = importlib.import_module("surveykit.contacts")
+    except ImportError:
+        return
+    purge = getattr(contacts_module, "purge_expired", None)
+    if purge is not None:
+        purged = purge(engine, now)
+        if purged:
+            stats.notes.append(f"purged contact data: {purged}")

@@ -1,0 +1,115 @@
+"""``surveykit worker`` as real processes: killed with SIGKILL mid-run, stopped with SIGTERM, two at once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.support.sinks import SmtpSink
+from tests.surveykit.fielding_support import BASE, SECRET, add_invitation, invitation, messages, register
+
+LATER = "2026-03-02T02:10:00"  # T0 + 10 minutes: the killed worker's 300 s lease has run out
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpSink]:
+    with SmtpSink() as sink:
+        yield sink
+
+
+def worker(
+    db_url: str, smtp: SmtpSink, now: str = "2026-03-02T02:00:00", *, once: bool = True, output: int = subprocess.PIPE
+) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "SURVEYKIT_SMTP_URL": smtp.url,
+        "SURVEYKIT_SMTP_FROM": "survey@example.cn",
+        "SURVEYKIT_LINK_SECRET": SECRET.decode(),
+        "SURVEYKIT_BASE_URL": BASE,
+    }
+    env.pop("SURVEYKIT_SMS_URL", None)
+    args = [sys.executable, "-c", "from surveykit.cli import main; main()", "worker", "--db", db_url, "--now", now]
+    args += ["--batch", "5", "--interval", "1"] + (["--once"] if once else [])
+    return subprocess.Popen(args, stdout=output, stderr=subprocess.STDOUT, env=env)
+
+
+def _invite(engine: Any, n: int) -> list[int]:
+    register(engine)
+    return [add_invitation(engine, customer=f"C{k}", email=f"c{k}@example.cn") for k in range(n)]
+
+
+def test_a_worker_killed_mid_send_loses_nothing_and_resends_with_the_same_message_id(db_url, engine, smtp):
+    """SIGKILL after the SMTP server took message 4 in and before it replied; then a second worker.
+
+    Messages 1-3 were sent and recorded; 4 went out but was not recorded; 5 was claimed with it;
+    the rest were not claimed.  After the second worker every invitation is sent, message 4 alone
+    went out twice, both copies with one Message-ID.
+    """
+    ids = _invite(engine, 12)
+    first: subprocess.Popen[bytes] | None = None
+
+    def kill_on_fourth(n: int) -> None:
+        if n == 4 and first is not None:
+            os.kill(first.pid, signal.SIGKILL)
+            first.wait(10)
+
+    smtp.after_data = kill_on_fourth
+    first = worker(db_url, smtp, output=subprocess.DEVNULL)
+    first.wait(60)
+    assert first.returncode == -signal.SIGKILL
+    before = messages(engine)
+    assert [m.status for m in before] == ["sent"] * 3 + ["pending"] * 9
+    assert [m.attempts for m in before] == [1] * 5 + [0] * 7
+    smtp.after_data = None
+    second = worker(db_url, smtp, LATER)
+    out, _ = second.communicate(timeout=60)
+    assert second.returncode == 0, out.decode()
+    assert "sent 9, to retry 0, failed 0" in out.decode()
+    after = messages(engine)
+    assert [m.status for m in after] == ["sent"] * 12
+    received = smtp.message_ids()
+    assert sorted(set(received)) == sorted(m.message_id for m in after)  # nothing lost
+    counts = Counter(received)
+    assert len(received) == 13 and [mid for mid, c in counts.items() if c > 1] == [after[3].message_id]
+    assert {invitation(engine, i).status for i in ids} == {"sent"}
+
+
+def test_sigterm_finishes_the_message_in_hand(db_url, engine, smtp):
+    _invite(engine, 10)
+    proc: subprocess.Popen[bytes] | None = None
+    stopped = threading.Event()
+
+    def term_on_second(n: int) -> None:
+        if n == 2 and proc is not None:
+            proc.send_signal(signal.SIGTERM)  # while message 2 waits for its reply
+            stopped.set()
+
+    smtp.after_data = term_on_second
+    proc = worker(db_url, smtp, once=False)
+    out, _ = proc.communicate(timeout=60)
+    assert stopped.is_set() and proc.returncode == 0, out.decode()
+    rows = messages(engine)
+    sent = [m for m in rows if m.status == "sent"]
+    assert len(sent) == 2 == len(smtp.messages)  # the message in hand was finished and recorded
+    # the rest of the batch was given back at once, not left to its lease
+    assert all(m.lease_until is None and m.attempts == 0 for m in rows if m.status == "pending")
+
+
+def test_two_workers_share_the_work_without_a_duplicate(db_url, engine, smtp):
+    _invite(engine, 40)
+    procs = [worker(db_url, smtp), worker(db_url, smtp)]
+    outputs = [p.communicate(timeout=120)[0].decode() for p in procs]
+    assert all(p.returncode == 0 for p in procs), outputs
+    received = smtp.message_ids()
+    assert len(received) == len(set(received)) == 40
+    assert sorted(received) == sorted(m.message_id for m in messages(engine))
+    assert {m.status for m in messages(engine)} == {"sent"}

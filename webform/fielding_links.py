@@ -1,0 +1,163 @@
+"""The links in fielding messages: ``/i/<code>`` (the short survey link) and ``/optout/<token>``.
+
+``GET /i/<code>`` looks the short code up by its hash (:mod:`surveykit.fielding.links`),
+records the invitation as opened, and sends the respondent on to the survey with
+the code as the invitation token, so the survey's own single-use rules apply
+(:func:`surveykit.invitations.lookup_invitation` takes a short code too).  An
+expired or answered link gets a polite page in the survey's language; unknown
+codes count against the address's guessing limit like any token.  A link
+scanner that fetches the link counts as an open: opens are a lower bound on
+nothing and an upper bound on readers, as in every e-mail programme.
+
+``/optout/<token>``: GET shows one button, POST records the opt-out (RFC 8058:
+mail providers POST ``List-Unsubscribe=One-Click`` to the same URL, with no
+session).  The signed token is the only credential, so the route is exempt
+from the CSRF token; an attacker who could forge a request would need the token,
+which already lets anyone opt that contact out.  The opt-out stamps the
+channel it came by on the contact, moves their open invitations to
+``opted_out`` and cancels every message still waiting to go to them.  The page
+says the same whoever the token names, whether or not the contact is still on
+file, so it reveals nothing about an address.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, Flask, Response, current_app, redirect, render_template, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from surveykit.database import contacts, invitation_messages, invitations, utcnow, write_transaction
+from surveykit.errors import SurveykitError
+from surveykit.fielding import links, tracking
+from webform import db
+from webform.errors import fail
+from webform.i18n import BCP47, choose_language, current_language
+from webform.link_tokens import rate_limited
+
+__all__ = ["bp", "init_app"]
+
+bp = Blueprint("fielding_links", __name__)
+
+_TEXT = {
+    "zh": {
+        "optout_title": "退订",
+        "optout_ask": "点击下面的按钮后，我们将不再向您发送调查邀请或提醒。",
+        "optout_button": "退订",
+        "optout_done_title": "已退订",
+        "optout_done": "我们不会再向您发送调查邀请或提醒。谢谢！",
+        "expired_title": "调查已结束",
+        "expired": "此调查链接已过期，感谢您的关注。",
+        "used_title": "您已完成调查",
+        "used": "您已经提交过此调查的答卷。谢谢！",
+    },
+    "en": {
+        "optout_title": "Unsubscribe",
+        "optout_ask": "Press the button below and we will send you no more survey invitations or reminders.",
+        "optout_button": "Unsubscribe",
+        "optout_done_title": "Unsubscribed",
+        "optout_done": "We will send you no more survey invitations or reminders. Thank you.",
+        "expired_title": "This survey has closed",
+        "expired": "This survey link has expired. Thank you for your interest.",
+        "used_title": "Already answered",
+        "used": "You have already answered this survey. Thank you!",
+    },
+}
+
+
+def _page(lang: str, title: str, text: str, status: int = 200, button: str | None = None) -> Response:
+    body = render_template(
+        "fielding/message.html",
+        lang=lang,
+        lang_tag=BCP47.get(lang, lang),
+        title=_TEXT[lang][title],
+        text=_TEXT[lang][text],
+        button=_TEXT[lang][button] if button else None,
+    )
+    return Response(body, status=status, mimetype="text/html", headers={"Cache-Control": "no-store"})
+
+
+@bp.get("/i/<code>")
+def short_link(code: str) -> BaseResponse:
+    i = invitations.c
+    found = None
+    if links.SHORT_CODE.fullmatch(code):
+        with db.engine().connect() as conn:
+            found = conn.execute(
+                sa.select(i.id, i.survey, i.status, i.expires_at, i.used_at).where(
+                    i.short_code_hash == links.code_hash(code)
+                )
+            ).first()
+    if found is None:
+        if rate_limited("token"):
+            fail(429)
+        fail(404, "err_404", "invitation_unknown")
+    if rate_limited("token", count=False):
+        fail(429)
+    entry = db.registry().survey(found.survey)
+    languages = entry[0].languages if entry is not None else ("zh", "en")
+    lang = choose_language(languages, languages[0])
+    lang = lang if lang in _TEXT else "en"
+    if found.used_at is not None or found.status == "completed":
+        return _page(lang, "used_title", "used", 410)
+    if found.status == "expired" or (found.expires_at is not None and found.expires_at <= utcnow()):
+        return _page(lang, "expired_title", "expired", 410)
+    if entry is None:
+        fail(404, "err_404", "survey_unknown")
+    with write_transaction(db.engine()) as conn:
+        tracking.advance(conn, found.id, "opened", utcnow())
+    return redirect(url_for("survey.start", survey_id=found.survey, t=code), 303)
+
+
+def _secret() -> bytes | None:
+    try:
+        return links.link_secret(current_app.config.get("LINK_SECRET"))
+    except SurveykitError:
+        return None
+
+
+def _optout_target(token: str) -> tuple[int, str]:
+    secret = _secret()
+    target = links.read_optout(secret, token) if secret is not None and len(token) <= 40 else None
+    if target is None:
+        if rate_limited("optout"):
+            fail(429)
+        fail(404)
+    return target
+
+
+@bp.get("/optout/<token>")
+def optout(token: str) -> BaseResponse:
+    _optout_target(token)
+    lang = current_language()
+    return _page(lang if lang in _TEXT else "en", "optout_title", "optout_ask", button="optout_button")
+
+
+@bp.post("/optout/<token>")
+def optout_post(token: str) -> BaseResponse:
+    contact_id, channel = _optout_target(token)
+    now = utcnow()
+    c, i, m = contacts.c, invitations.c, invitation_messages.c
+    with write_transaction(db.engine()) as conn:
+        stamp = c.optout_email_at if channel == "email" else c.optout_sms_at
+        conn.execute(sa.update(contacts).where(c.id == contact_id, stamp.is_(None)).values({stamp.key: now}))
+        open_ids = list(
+            conn.execute(
+                sa.select(i.id).where(i.contact_id == contact_id, i.status.not_in(("completed", "suppressed")))
+            ).scalars()
+        )
+        for invitation_id in open_ids:
+            tracking.advance(conn, invitation_id, "opted_out", now)
+        if open_ids:
+            conn.execute(
+                sa.update(invitation_messages)
+                .where(m.invitation_id.in_(open_ids), m.status == "pending")
+                .values(status="cancelled", reason="opted_out", lease_until=None)
+            )
+    lang = current_language()
+    return _page(lang if lang in _TEXT else "en", "optout_done_title", "optout_done")
+
+
+def init_app(app: Flask) -> None:
+    """Register the routes; the opt-out POST is exempt from the CSRF token (see the module docstring)."""
+    app.register_blueprint(bp)
+    app.extensions["csrf"].exempt(optout_post)
