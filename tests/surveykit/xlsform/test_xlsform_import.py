@@ -602,3 +602,17 @@ def test_a_third_language_the_project_declares_is_imported(tmp_path, monkeypatch
     q = import_xlsform(path).questionnaire
     assert q.languages == ("en", "ja", "zh")
     assert q.question("q1").text.as_dict() == {"en": "A", "ja": "エー", "zh": "甲"}
+
+
+def test_the_imported_questionnaire_works_downstream(satisfaction):
+    """Simulated answers have the codebook's columns and follow the imported conditions."""
+    from surveykit.simulate import simulate
+
+    q = satisfaction.questionnaire
+    df = simulate(q, 300, seed=3)
+    assert list(df.columns) == list(q.columns())
+    # wait_minutes is asked only after booking by phone; channel_other only after "other"
+    assert df.loc[df["channel"] != "phone", "wait_minutes"].isna().all()
+    assert df.loc[df["channel"] == "phone", "wait_minutes"].notna().any()
+    assert df.loc[df["channel"] != "other", "channel_other"].isna().all()
+    assert set(df["sat_overall"].dropna()) <= {1, 2, 3, 4, 5}
