@@ -12,6 +12,7 @@ used.  Without it the tests skip, except under ``CI=true``, where they fail.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -167,6 +168,11 @@ def fill(page: Any, q: Questionnaire, screen_id: str, expected: dict[str, Any], 
                 value = question.points[(n + 1) % len(question.points)]
                 _tick(page, row.id, value)
                 expected[row.id] = value
+        elif kind == "checklist":  # yes, no, n.a. in turn
+            for n, row in enumerate(question.rows):
+                code = question.options[n % len(question.options)].code
+                _tick(page, row.id, code)
+                expected[row.id] = code
         elif kind in ("choice", "kano"):
             option = question.options[-1] if kind == "kano" else question.options[0]
             _tick(page, qid, option.code)
@@ -182,7 +188,11 @@ def fill(page: Any, q: Questionnaire, screen_id: str, expected: dict[str, Any], 
             page.fill(f"#i-{qid}", str(value))
             expected[qid] = value
         elif kind == "text":
-            if question.required or question.visible_if is not None:
+            if question.pattern:  # a time of day, a code: the first sample the pattern takes
+                value = next(s for s in ("14:30", "A1234", "12345") if re.fullmatch(question.pattern, s))
+                page.fill(f"#i-{qid}", value)
+                expected[qid] = value
+            elif question.required or question.visible_if is not None:
                 page.fill(f"#i-{qid}", "服务很好 <ok> & thanks")
                 expected[qid] = "服务很好 <ok> & thanks"
         elif kind == "date":
