@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 from scipy import stats
 
@@ -37,7 +38,7 @@ from analysis.segments import holm
 from surveykit.model import Question, Questionnaire
 from surveykit.text import SENTIMENTS, coder_for, mask_personal_data
 
-__all__ = ["CommentThemesResult", "comment_themes", "two_proportion_z", "wilson_interval"]
+__all__ = ["CommentThemesResult", "comment_themes", "two_proportion_z", "welch_t", "wilson_interval"]
 
 MIN_GROUP = 2
 
@@ -100,6 +101,21 @@ def two_proportion_z(k1: int, n1: int, k0: int, n0: int) -> tuple[float, float]:
         return math.nan, math.nan
     z = (k1 / n1 - k0 / n0) / se
     return z, float(2 * stats.norm.sf(abs(z)))
+
+
+def welch_t(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
+    """Welch's t test of mean(a) - mean(b): (t, Welch–Satterthwaite df, two-sided p); NaN when the SE is 0.
+
+    Written out rather than ``scipy.stats.ttest_ind(equal_var=False)`` (which the tests compare it
+    with) so that a group whose answers are all equal, common on a five-point scale, gives its
+    figures without scipy's precision warning.
+    """
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    if va + vb == 0:
+        return math.nan, math.nan, math.nan
+    t = (a.mean() - b.mean()) / math.sqrt(va + vb)
+    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+    return float(t), float(df), float(2 * stats.t.sf(abs(t), df))
 
 
 def _detractors(q: Questionnaire, df: pd.DataFrame, sat: Question | None) -> tuple[pd.Series | None, str | None]:
@@ -182,11 +198,10 @@ def _impact(
             )
             record["diff"] = record["mean_with"] - record["mean_without"]
             record.update(t=math.nan, df=math.nan, p=math.nan)
-            if len(with_) >= MIN_GROUP and len(without) >= MIN_GROUP and (with_.var() > 0 or without.var() > 0):
-                test = stats.ttest_ind(with_, without, equal_var=False)
-                v1, v0 = with_.var() / len(with_), without.var() / len(without)
-                dof = (v1 + v0) ** 2 / (v1**2 / (len(with_) - 1) + v0**2 / (len(without) - 1))
-                record.update(t=float(test.statistic), df=float(dof), p=float(test.pvalue))
+            if len(with_) >= MIN_GROUP and len(without) >= MIN_GROUP:
+                record.update(
+                    zip(("t", "df", "p"), welch_t(with_.to_numpy(float), without.to_numpy(float)), strict=True)
+                )
         if detractors is not None:
             d1, d0 = detractors[mentions[t]].dropna(), detractors[~mentions[t]].dropna()
             record.update(

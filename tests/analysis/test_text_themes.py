@@ -20,7 +20,7 @@ from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 from analysis import analyze
 from analysis.priorities import improvement_priorities
 from analysis.report import render_report
-from analysis.text_themes import two_proportion_z, wilson_interval
+from analysis.text_themes import two_proportion_z, welch_t, wilson_interval
 from surveykit import load_questionnaire
 from surveykit.text import coder_for
 
@@ -90,6 +90,16 @@ def test_two_proportion_z_matches_statsmodels():
     z, p = two_proportion_z(30, 80, 45, 200)
     z_ref, p_ref = proportions_ztest([30, 45], [80, 200])
     assert (z, p) == pytest.approx((z_ref, p_ref), rel=1e-10)
+
+
+def test_welch_t_matches_scipy_and_takes_a_constant_group():
+    a, b = np.array([1.0, 2, 2, 3, 1]), np.array([4.0, 5, 3, 4, 5, 5])
+    ref = stats.ttest_ind(a, b, equal_var=False)
+    assert welch_t(a, b)[0] == pytest.approx(ref.statistic) and welch_t(a, b)[2] == pytest.approx(ref.pvalue)
+    t, df, p = welch_t(np.array([1.0, 1, 1, 1]), b)  # all equal: the SE comes from b alone, df = n_b - 1
+    assert df == pytest.approx(len(b) - 1) and t == pytest.approx((1 - b.mean()) / np.sqrt(b.var(ddof=1) / len(b)))
+    assert p == pytest.approx(2 * stats.t.sf(abs(t), len(b) - 1))
+    assert all(np.isnan(welch_t(np.array([2.0, 2]), np.array([3.0, 3, 3]))))
 
 
 def test_analyze_codes_comments_and_finds_the_planted_theme(data):
