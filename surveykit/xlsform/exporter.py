@@ -97,6 +97,7 @@ class _Writer:
         self.survey: list[dict[str, Any]] = []
         self.choices: list[dict[str, Any]] = []
         self.lists: set[str] = set()
+        self.grids: list[tuple[str, str]] = []
         self.names: set[str] = {v.name for v in q.variables()} | {s.id for s in q.pages}
 
     def survey_columns(self) -> list[str]:
@@ -149,6 +150,11 @@ class _Writer:
         ):
             if present:
                 notes.append(f"{what} has no XLSForm equivalent and is not exported")
+        notes += [
+            f"{qid}: a {qtype} is exported as a table-list of select_one rows; what else it declares "
+            "(weights, critical items…) is not, and it imports back as choice questions"
+            for qid, qtype in self.grids
+        ]
         return notes
 
     # ---- rows -------------------------------------------------------------------------------
@@ -258,6 +264,7 @@ class _Writer:
     def grid(self, q: Question, common: dict[str, Any]) -> None:
         """Rows answered on one set of coded options (a ``checklist``): a table-list of select_one rows."""
         required = common.pop("required")
+        self.grids.append((q.id, q.type))
         self.row("begin_group", q.id, appearance="table-list", surveykit=q.type, **common)
         list_name = self.choice_list(q.id, ((o.code, o.text) for o in q.options))
         for row in q.rows:

@@ -240,3 +240,12 @@ def test_cli_export_to_a_folder_that_does_not_exist(tmp_path):
     result = CliRunner().invoke(main, ["xlsform", "export", "questionnaires/servqual.yaml", "-o", str(out)])
     assert result.exit_code == 1
     assert f"error: cannot write {out}" in result.output
+
+
+def test_a_checklist_is_named_as_carried_over_in_part(tmp_path):
+    audits = [p for p in INSTRUMENTS if any(q.type == "checklist" for q in load_questionnaire(p).questions())]
+    assert audits, "an audit instrument ships (issue 17)"
+    q = load_questionnaire(audits[0])
+    notes = export_xlsform(q, tmp_path / "audit.xlsx")
+    first = next(x for x in q.questions() if x.type == "checklist")
+    assert any(note.startswith(f"{first.id}: a checklist is exported as a table-list") for note in notes)
