@@ -217,7 +217,7 @@ def render_report(
     if lang not in WORDS:
         raise ValueError(f"the report is written in {', '.join(WORDS)}, not {lang!r}")
     w = WORDS[lang]
-    charts = sections.Charts(lang)
+    charts = sections.Charts(lang, script=third)
     gap1 = None
     if mirror is not None and responses is not None and q.blocks("servqual") and len(mirror[1]):
         gap1 = gap1_of(mirror[0], mirror[1], q, responses)

@@ -6,9 +6,9 @@ shows the questionnaire's texts (items, dimensions, options, fields) in that lan
 and its own wording in the nearest built-in one (:func:`surveykit.languages.builtin_language`):
 the questionnaire is relabelled so that its texts in the built-in language are those of
 the third, the report is rendered in the built-in language, and the page is declared in
-the third language.  For Traditional Chinese the page's text is converted to Traditional
-characters by OpenCC, so one script shows throughout; chart images keep the Simplified
-annotations they were drawn with.
+the third language.  For Traditional Chinese the page's text and every text of its charts
+(titles, axes, annotations, drawn before the glyphs become paths) are converted to Traditional
+characters by OpenCC, so one script shows throughout.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 from surveykit.languages import builtin, builtin_language, html_lang, script_of
 from surveykit.model import Questionnaire, Text
 
-__all__ = ["finish_page", "relabel"]
+__all__ = ["figure_in", "finish_page", "relabel"]
 
 _HTML_OPEN = re.compile(r'<html lang="[^"]*">')
 _DATA_URI = re.compile(r"data:[a-z/+]+;base64,[A-Za-z0-9+/=]+")
@@ -53,6 +53,18 @@ def relabel(q: Questionnaire, lang: str) -> Questionnaire:
         return out
 
     return swap(q)  # type: ignore[no-any-return]
+
+
+def figure_in(figure: Any, lang: str) -> None:
+    """Put every text of a matplotlib figure into ``lang``'s script (a no-op unless it is Traditional Chinese)."""
+    if builtin_language(lang) != "zh" or script_of(lang)[1] != "Hant":
+        return
+    from matplotlib.text import Text as Label
+
+    for label in figure.findobj(Label):
+        text = label.get_text()
+        if text:
+            label.set_text(builtin(text, lang))
 
 
 def finish_page(html: str, lang: str) -> str:

@@ -23,6 +23,7 @@ from analysis.analyze import AnalysisResult
 from analysis.analyze import _frequencies as _choice_counts
 from analysis.labels import field_label, value_labels
 from analysis.recovery import service_recovery
+from analysis.report_language import figure_in
 from analysis.report_text import WORDS
 from analysis.report_weighted import weighted_tables
 from surveykit.model import Questionnaire
@@ -31,13 +32,16 @@ from surveykit.model import Questionnaire
 class Charts:
     """Draws figures through :mod:`analysis.plots` and turns them into data URIs, timing it."""
 
-    def __init__(self, lang: str) -> None:
+    def __init__(self, lang: str, script: str | None = None) -> None:
         self.lang = lang
+        self.script = script  # a third language drawn with lang's wording (analysis.report_language)
         self.seconds = 0.0
 
     def __call__(self, alt: str, draw: Any, *args: Any, **kwargs: Any) -> dict[str, str]:
         began = time.perf_counter()
         figure = draw(*args, lang=self.lang, **kwargs)
+        if self.script is not None:
+            figure_in(figure, self.script)
         svg = plots.to_svg(figure)
         self.seconds += time.perf_counter() - began
         return {"alt": alt, "src": "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")}

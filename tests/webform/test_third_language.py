@@ -65,6 +65,31 @@ def test_exports_and_report_speak_the_third_language(hant):
     assert "服務" in html and "服务" not in html
 
 
+def test_chart_words_are_converted_before_they_become_paths(monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from analysis import plots
+    from analysis.report_sections import Charts
+
+    drawn = []
+
+    def draw(*, lang: str) -> object:
+        figure, axes = plt.subplots()
+        axes.set_title("服务质量差距")
+        axes.set_xlabel("期望与感知")
+        return figure
+
+    def capture(figure: object) -> str:
+        drawn.append(sorted(t.get_text() for t in figure.findobj(plt.Text) if t.get_text()))
+        plt.close(figure)
+        return "<svg></svg>"
+
+    monkeypatch.setattr(plots, "to_svg", capture)
+    Charts("zh", script="zh-Hant")("alt", draw)
+    Charts("zh")("alt", draw)
+    assert drawn == [["服務質量差距", "期望與感知"], ["服务质量差距", "期望与感知"]]
+
+
 def test_the_command_line_reports_and_exports_in_the_third_language(hant, tmp_path):
     from click.testing import CliRunner
 
