@@ -249,3 +249,15 @@ def test_a_checklist_is_named_as_carried_over_in_part(tmp_path):
     notes = export_xlsform(q, tmp_path / "audit.xlsx")
     first = next(x for x in q.questions() if x.type == "checklist")
     assert any(note.startswith(f"{first.id}: a checklist is exported as a table-list") for note in notes)
+
+
+@pytest.mark.parametrize("form", ["satisfaction_zh_en.xlsx", "satisfaction_zh_en.xls"])
+def test_an_imported_form_exports_again_for_odk(tmp_path, form):
+    """Import a hand-written XLSForm, export it, and ODK Validate accepts it; importing that gives the same."""
+    first = import_xlsform(Path(__file__).parent / "forms" / form).questionnaire
+    path = tmp_path / "again.xlsx"
+    export_xlsform(first, path)
+    warnings: list[str] = []
+    convert(str(path), warnings=warnings, validate=True)
+    assert warnings == []
+    assert _signature(import_xlsform(path).questionnaire) == _signature(first)
