@@ -18,6 +18,7 @@ inside 慢慢.  Longer words are matched as substrings, which is robust to segme
 from __future__ import annotations
 
 import logging
+import os
 import re
 import warnings
 from functools import lru_cache
@@ -38,7 +39,18 @@ def _tokenizer() -> Any:
         import jieba
     jieba.setLogLevel(logging.WARNING)
     tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
+    # jieba caches its dictionary with marshal, by default in the shared temporary folder where any
+    # local user could plant a file for it to load: keep the cache in a folder of our own instead
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "surveykit"
+    try:
+        cache.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:  # no writable home (a locked-down service): build the dictionary each time, no cache
+        with tokenizer.get_dict_file() as dictionary:
+            tokenizer.FREQ, tokenizer.total = tokenizer.gen_pfdict(dictionary)
+        tokenizer.initialized = True
+    else:
+        tokenizer.tmp_dir = str(cache)
+        tokenizer.initialize()
     # read here rather than by load_userdict, which leaves the file open
     for line in USER_DICTIONARY.read_text("utf-8").splitlines():
         word, freq, tag = line.split()
