@@ -121,6 +121,14 @@ def _answer_label(q: Questionnaire, name: str, answers: Mapping[str, Any], lang:
             for row in question.rows:
                 if row.id == name:
                     return _point_label(question, answers.get(name), lang)
+        if question.type in ("multi", "constant_sum") and name.startswith(f"{question.id}_"):
+            # one option's variable: the option's text when ticked, or the points given to it
+            for option in question.options:
+                if name == f"{question.id}_{option.code}":
+                    value = answers.get(name)
+                    if question.type == "multi":
+                        return option.text.best(lang) if value == 1 else ""
+                    return "" if value is None else _number(value)
         if question.id != name:
             continue
         value = answers.get(name)
@@ -131,12 +139,12 @@ def _answer_label(q: Questionnaire, name: str, answers: Mapping[str, Any], lang:
             return _LIST_SEP.get(lang, ", ").join(ticked)
         if question.type in ("likert", "nps"):
             return _point_label(question, value, lang)
-        if value is None:
-            return ""
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        return str(value)
+        return "" if value is None else _number(value)
     return ""
+
+
+def _number(value: Any) -> str:
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
 def _point_label(question: Question, value: Any, lang: str) -> str:

@@ -138,3 +138,27 @@ def test_a_pipe_outside_the_pages_is_refused_where_it_is_written():
         "questions, help, options, rows), not in description:"
     )
     assert text.splitlines()[first.line - 1][first.column - 1] == "{"
+
+
+def test_an_option_variable_pipes_its_text_or_its_points():
+    q = load_questionnaire(
+        SURVEY.replace(
+            "  - id: p2\n",
+            textwrap.indent(
+                textwrap.dedent("""\
+                    - id: p15
+                      questions:
+                        - id: share
+                          type: constant_sum
+                          total: 100
+                          text: {zh: 分配, en: Share}
+                          options: {price: {zh: 价格, en: Price}, speed: {zh: 速度, en: Speed}}
+                    """),
+                "  ",
+            )
+            + "  - id: p2\n",
+        ).replace("{answer:mood}", "{answer:share_price} {answer:extras_wifi}{answer:extras_coffee}")
+    )
+    answers = {"share_price": 70.0, "extras_wifi": 1, "extras_coffee": 0, "mood": 5}
+    help_text = pipe_text(q.question("sat").help, q, answers, {})
+    assert help_text.as_dict() == {"zh": "心情：70 无线网络", "en": "Mood: 70 Wi-Fi"}
