@@ -268,3 +268,19 @@ def test_mask_personal_data(text, masked):
 def test_masking_leaves_ordinary_numbers():
     text = "等了3个小时，花了1200元，2024年3月5日，4S店，订单号 12345"
     assert mask_personal_data(text) == text
+
+
+def test_hostile_codeframe_files_are_refused_with_a_message(tmp_path):
+    from surveykit.text.codeframe import MAX_BYTES
+
+    big = tmp_path / "big.yaml"
+    big.write_text(GOOD + "#" * MAX_BYTES, encoding="utf-8")
+    assert any("the limit is" in p for p in _problems(str(big)))
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+        for p, c in zip("abcdefg", "bcdefgh", strict=True)
+    )
+    assert any("alias bomb" in p for p in _problems(bomb))
+    assert any(
+        "tag" in p for p in _problems(GOOD.replace("codeframe: mini", "codeframe: !!python/object:os.system mini"))
+    )
