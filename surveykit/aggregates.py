@@ -46,6 +46,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine
 
+from surveykit import aggregates_org
 from surveykit.database import response_aggregates, responses, survey_versions, write_transaction
 from surveykit.model import Question, Questionnaire
 
@@ -138,11 +139,18 @@ def _contribution(t: Tracked, value: Any) -> dict[str, int] | None:
     return dict(n=1, total=x, total_sq=x * x, top2=int(x >= t.points - 1), promoters=0, passives=0, detractors=0)
 
 
-def _rows(tracked: Sequence[Tracked], survey: str, row: Mapping[str, Any], sign: int) -> list[dict[str, Any]]:
-    """The upsert parameters of one response: every tracked answer x (all responses + each unit field)."""
-    day = day_number(row["submitted_at"].date())
+def _rows(
+    conn: Connection, tracked: Sequence[Tracked], survey: str, row: Mapping[str, Any], sign: int
+) -> list[dict[str, Any]]:
+    """The upsert parameters of one response: every tracked answer x (all responses, each unit field,
+    and each unit of its organisation chain, :mod:`surveykit.aggregates_org`)."""
+    date = row["submitted_at"].date()
+    day = day_number(date)
     fields = row.get("fields") or {}
     units = [(TOTAL, TOTAL)] + [(f, str(v)) for f, v in sorted(fields.items()) if v is not None and v != ""]
+    # the tree at the start of the response's UTC day, as rebuild_org attributes its day groups
+    chain = aggregates_org.chains(conn).chain(fields, dt.datetime.combine(date, dt.time())) if fields else []
+    units += [(aggregates_org.ORG, unit) for unit in chain]
     answers = row.get("answers") or {}
     out = []
     for t in tracked:
@@ -183,7 +191,7 @@ def add_response(conn: Connection, q: Questionnaire, row: Mapping[str, Any]) -> 
     """
     if row.get("over_quota"):
         return
-    _apply(conn, _rows(tracked_variables(q), q.survey, row, +1))
+    _apply(conn, _rows(conn, tracked_variables(q), q.survey, row, +1))
 
 
 # tracked variables by engine and survey version id: versions are never changed
@@ -211,10 +219,17 @@ def remove_response(conn: Connection, row: Mapping[str, Any]) -> None:
     """
     if row.get("over_quota"):
         return
-    _apply(conn, _rows(_tracked_of_version(conn, int(row["version_id"])), row["survey"], row, -1))
+    _apply(conn, _rows(conn, _tracked_of_version(conn, int(row["version_id"])), row["survey"], row, -1))
 
 
-def _day_expr(dialect: str) -> Any:
+def lock(conn: Connection) -> None:
+    """Hold off submits and erasures while a rebuild deletes and rewrites rows (PostgreSQL; SQLite's
+    ``BEGIN IMMEDIATE`` already serialises writers).  Reads go on."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("LOCK TABLE response_aggregates IN SHARE ROW EXCLUSIVE MODE"))
+
+
+def day_expr(dialect: str) -> Any:
     """The UTC day number of ``submitted_at`` in SQL (exact: from the date part only)."""
     r = responses.c
     if dialect == "postgresql":
@@ -237,11 +252,12 @@ def rebuild(engine: Engine, survey: str | None = None) -> int:
         if survey is not None:
             stmt = stmt.where(v.survey == survey)
         versions = conn.execute(stmt).all()
+        lock(conn)
         if survey is not None:
             conn.execute(sa.delete(response_aggregates).where(response_aggregates.c.survey == survey))
         else:
             conn.execute(sa.delete(response_aggregates))
-        day = _day_expr(conn.dialect.name)
+        day = day_expr(conn.dialect.name)
         branches = []
         for version in versions:
             from surveykit.loader import load_questionnaire
@@ -266,10 +282,48 @@ def rebuild(engine: Engine, survey: str | None = None) -> int:
         a = response_aggregates.c
         into = [a.survey, a.unit_field, a.unit, a.variable, a.points, a.day, *(a[k] for k in COUNTS)]
         conn.execute(sa.insert(response_aggregates).from_select(into, select))
-        count = sa.select(sa.func.count()).select_from(response_aggregates)  # psycopg reports no rowcount here
+        for name in sorted({x.survey for x in versions}):
+            aggregates_org.rebuild_org_in(conn, name)
+        # counted (psycopg reports no rowcount here), the organisation's marker rows left out
+        count = sa.select(sa.func.count()).where(response_aggregates.c.variable != aggregates_org.MARKER)
         if survey is not None:
             count = count.where(response_aggregates.c.survey == survey)
         return int(conn.execute(count).scalar_one())
+
+
+def branch_select(t: Tracked, version_id: int, keys: Sequence[Any], day: Any) -> sa.Select[Any]:
+    """The counts of tracked variable ``t`` in one version's responses, summed by ``keys`` and day."""
+    groups = [*keys, day]
+    r = responses.c
+    x = _x(t)
+    zero = sa.literal(0, sa.Integer)
+    nps = t.kind == "nps"
+    top2 = zero if t.kind == "count" else _flag(x >= (9 if nps else t.points - 1))
+    return (
+        sa.select(
+            *keys,
+            day.label("day"),
+            sa.func.count(x).label("n"),
+            sa.func.sum(x).label("total"),
+            sa.func.sum(x * x).label("total_sq"),
+            sa.func.sum(top2).label("top2"),
+            sa.func.sum(_flag(x >= 9) if nps else zero).label("promoters"),
+            sa.func.sum(_flag(x.between(7, 8)) if nps else zero).label("passives"),
+            sa.func.sum(_flag(x <= 6) if nps else zero).label("detractors"),
+        )
+        .where(r.version_id == version_id, x.is_not(None), r.over_quota.is_not(True))
+        .group_by(*groups)
+    )
+
+
+def _x(t: Tracked) -> Any:
+    if t.kind == "count":
+        return sa.literal(1, sa.BigInteger)
+    return sa.cast(responses.c.answers[t.name].as_float(), sa.BigInteger)
+
+
+def _flag(cond: Any) -> Any:
+    return sa.case((cond, 1), else_=0)
 
 
 def _branch(t: Tracked, version_id: int, field: str, unit: Any, day: Any) -> sa.Select[Any]:

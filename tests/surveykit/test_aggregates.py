@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from surveykit import aggregates, load_questionnaire, storage
+from surveykit import aggregates, load_questionnaire, org, storage
 from surveykit.database import response_aggregates, responses, write_transaction
 
 V1 = """\
@@ -52,9 +52,26 @@ DEALERS = ["DE01", "DE02", "DE03", "经销商04"]
 BASE = dt.datetime(2026, 3, 30, 12, 0)
 
 
+TREE = """\
+id,parent,level,name_zh,name_en
+R1,,region,一区,One
+R2,,region,二区,Two
+DE01,R1,dealer,甲,A
+DE02,R1,dealer,乙,B
+DE03,R2,dealer,丙,C
+B1,DE01,branch,甲一,A1
+"""
+MOVED = TREE.replace("DE02,R1,", "DE02,R2,")  # three days before BASE, DE02 moves to region Two
+
+
 def _setup(db_url: str, tmp_path: Path) -> tuple[Any, dict[int, Any]]:
+    from surveykit.orgfile import apply_org, read_org_file
+
     engine = storage.make_engine(db_url)
     storage.init_db(engine)
+    apply_org(engine, read_org_file("org.csv", data=TREE.encode("utf-8")))
+    moved = dt.datetime.combine((BASE - dt.timedelta(days=3)).date(), dt.time())
+    apply_org(engine, read_org_file("org.csv", data=MOVED.encode("utf-8")), effective=moved)
     qs = {}
     for version, text in ((1, V1), (2, V2)):
         path = tmp_path / f"v{version}.yaml"
@@ -137,6 +154,31 @@ def recomputed(engine: Any, qs: dict[int, Any]) -> dict[tuple[Any, ...], tuple[i
                     pas,
                     det,
                 )
+    # the organisation's chain of each response, in the tree at the start of its day (surveykit.aggregates_org)
+    history = org.load_history(engine)
+    org_rows: dict[tuple[Any, ...], list[int]] = {}
+    for rec in df.to_dict("records"):
+        at = dt.datetime.combine(rec["submitted_at"].date(), dt.time())
+        fields = {k: rec[k] for k in ("dealer", "branch") if isinstance(rec[k], str)}
+        tree = history.at(at)
+        unit = tree.unit_of(fields)
+        for u in [*tree.ancestors(unit), unit] if unit else []:
+            for var in ("_responses", "sat", "recommend"):
+                x = rec[var]
+                if x != x:  # NaN: not answered
+                    continue
+                x = int(x)
+                top = int(rec["points"]) if var == "sat" else 10 if var == "recommend" else 1
+                if var == "recommend":
+                    add = [1, x, x * x, int(x >= 9), int(x >= 9), int(7 <= x <= 8), int(x <= 6)]
+                elif var == "sat":
+                    add = [1, x, x * x, int(x >= top - 1), 0, 0, 0]
+                else:
+                    add = [1, 1, 1, 0, 0, 0, 0]
+                counts = org_rows.setdefault(("org", u, var, top, int(rec["day"])), [0] * 7)
+                for i, a in enumerate(add):
+                    counts[i] += a
+    out.update({k: tuple(v) for k, v in org_rows.items()})
     return out
 
 
@@ -194,6 +236,11 @@ def test_random_walk_matches_raw_responses(db_url: str, tmp_path: Path) -> None:
         with engine.connect() as conn:
             n = conn.execute(sa.select(sa.func.count()).select_from(responses)).scalar_one()
         assert n > 50 and min(checked) > 20  # the walk really stored and aggregated something
+        units = {k[1] for k in stored(engine) if k[0] == "org"}
+        assert {"R1", "R2", "DE01", "DE02", "B1"} <= units and "经销商04" not in units  # unknown: no org row
+        moved_day = aggregates.day_number((BASE - dt.timedelta(days=3)).date())
+        de02 = {(k[4] >= moved_day) for k in stored(engine) if k[:2] == ("org", "DE02")}
+        assert de02 == {True, False}  # DE02 answered before and after its move (region Two from then on)
     finally:
         engine.dispose()
 

@@ -1,0 +1,142 @@
+"""The aggregates rolled up the organisation: one row per unit of the tree, not per dealer code.
+
+A response counts for its unit (:meth:`surveykit.org.OrgTree.unit_of`: its branch, else its dealer)
+and every unit above it, in the tree **at the time of the response**: the default attribution of
+:mod:`surveykit.org`, so a dealer that moves region later keeps its past under its old region.
+These rows (``unit_field = "org"``) make a region a single key of the aggregate table: the whole
+network's page reads ten regions' days instead of a thousand dealers'.
+
+They are written with the others in each submit's transaction (:func:`org_rows`) and subtracted by
+erasure.  An import that changes the organisation may change the attribution of earlier responses
+(a new unit is valid since always), so the rows are trusted only while the organisation is the one
+they were last rebuilt for: :func:`ready` compares the marker row :func:`rebuild_org` writes with
+the current version (:func:`org_version`); the dashboard reads by dealer codes until then and
+starts the rebuild in the background.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from surveykit.database import org_units, response_aggregates, responses, survey_versions
+
+__all__ = ["MARKER", "ORG", "OrgChains", "chains", "org_version", "ready", "rebuild_org", "rebuild_org_in"]
+
+ORG = "org"  # the unit_field of these rows
+MARKER = "_org_version"  # the variable of the marker row (unit = the version it was built for)
+
+
+def org_version(conn: Connection) -> str:
+    """Changes whenever an import adds, moves, renames or closes a unit (rows, newest id, closed rows)."""
+    o = org_units.c
+    count, newest, closed = conn.execute(sa.select(sa.func.count(), sa.func.max(o.id), sa.func.count(o.valid_to))).one()
+    return f"{int(count)}:{newest or 0}:{int(closed)}"
+
+
+@dataclass
+class OrgChains:
+    """The unit chain (root first) of a response's fields at a time, one tree per stretch of the history."""
+
+    version: str
+    history: Any  # surveykit.org.OrgHistory
+    trees: dict[int, Any] = field(default_factory=dict)
+
+    def chain(self, fields: Mapping[str, Any], at: dt.datetime) -> list[str]:
+        if not self.history.versions:
+            return []
+        stretch = bisect.bisect_right(self.history.changes, at)
+        tree = self.trees.get(stretch)
+        if tree is None:
+            tree = self.trees[stretch] = self.history.at(at)
+        unit = tree.unit_of(fields)
+        return [] if unit is None else [*tree.ancestors(unit), unit]
+
+
+_cache: weakref.WeakKeyDictionary[Engine, OrgChains] = weakref.WeakKeyDictionary()
+
+
+def chains(conn: Connection) -> OrgChains:
+    """The organisation's chains for this engine, reloaded when :func:`org_version` moved."""
+    from surveykit.org import OrgHistory, _versions
+
+    version = org_version(conn)
+    found = _cache.get(conn.engine)
+    if found is None or found.version != version:
+        versions = _versions(conn)
+        changes = sorted({t for v in versions for t in (v.valid_from, v.valid_to) if t is not None})
+        found = _cache[conn.engine] = OrgChains(version, OrgHistory(versions, tuple(changes)))
+    return found
+
+
+def ready(conn: Connection, survey: str) -> bool:
+    """True when the survey's org rows were rebuilt for the organisation as it is now."""
+    a = response_aggregates.c
+    marker = conn.execute(
+        sa.select(a.unit).where(a.survey == survey, a.unit_field == ORG, a.variable == MARKER)
+    ).scalar()
+    return marker is not None and marker == org_version(conn)
+
+
+def rebuild_org(engine: Engine, survey: str) -> int:
+    """Recompute the survey's org rows from its responses and write the marker; returns the rows written.
+
+    The database sums per (dealer, branch, day, variable); each group is attributed here to the
+    chain of the tree at the start of its UTC day, as :func:`surveykit.aggregates.add_response`
+    attributes a response (an import dated within a day applies from the next day on).
+    """
+    from surveykit import aggregates
+    from surveykit.database import write_transaction
+
+    with write_transaction(engine) as conn:
+        aggregates.lock(conn)
+        return rebuild_org_in(conn, survey)
+
+
+def rebuild_org_in(conn: Connection, survey: str) -> int:
+    """:func:`rebuild_org` inside the caller's write transaction (which holds the lock)."""
+    from surveykit import aggregates
+    from surveykit.loader import load_questionnaire
+
+    r, v, a = responses.c, survey_versions.c, response_aggregates.c
+    conn.execute(sa.delete(response_aggregates).where(a.survey == survey, a.unit_field == ORG))
+    org = chains(conn)
+    day = aggregates.day_expr(conn.dialect.name)
+    totals: dict[tuple[str, str, int, int], list[int]] = {}
+    for version_id, text in conn.execute(sa.select(v.id, v.yaml_text).where(v.survey == survey)).all():
+        q = load_questionnaire(text)
+        keys = [r.fields[name].as_string().label(name) for name in ("dealer", "branch")]
+        for t in aggregates.tracked_variables(q):
+            stmt = aggregates.branch_select(t, version_id, keys, day)
+            for row in conn.execute(stmt):
+                m = row._mapping
+                fields = {"dealer": m["dealer"], "branch": m["branch"]}
+                at = dt.datetime.combine(aggregates.day_of(int(m["day"])), dt.time())
+                for unit in org.chain(fields, at):
+                    key = (unit, t.name, t.points, int(m["day"]))
+                    counts = totals.setdefault(key, [0] * len(aggregates.COUNTS))
+                    for i, name in enumerate(aggregates.COUNTS):
+                        counts[i] += int(m[name])
+    params = [
+        dict(
+            survey=survey,
+            unit_field=ORG,
+            unit=u,
+            variable=var,
+            points=p,
+            day=d,
+            **dict(zip(aggregates.COUNTS, c, strict=True)),
+        )
+        for (u, var, p, d), c in totals.items()
+    ]
+    zero = dict.fromkeys(aggregates.COUNTS, 0)
+    params.append(dict(survey=survey, unit_field=ORG, unit=org.version, variable=MARKER, points=0, day=0, **zero))
+    conn.execute(sa.insert(response_aggregates), params)
+    return len(params) - 1
