@@ -112,3 +112,14 @@ def test_the_command_line_reports_and_exports_in_the_third_language(hant, tmp_pa
     )
     assert result.exit_code == 0, result.output
     assert "作答語言" in book.read_text(encoding="utf-8-sig")
+
+
+def test_accept_language_picks_a_declared_third_language_by_language_and_script():
+    from webform.i18n import negotiate
+
+    assert negotiate("zh-TW,zh;q=0.9", ("zh", "en", "zh-Hant"), "zh") == "zh-Hant"
+    assert negotiate("zh-HK", ("zh", "zh-Hant"), "zh") == "zh-Hant"
+    assert negotiate("zh-CN,zh;q=0.9", ("zh", "en", "zh-Hant"), "en") == "zh"
+    assert negotiate("zh-SG", ("zh-Hant", "en"), "en") == "zh-Hant"  # same language, the other script
+    assert negotiate("ja-JP,en;q=0.5", ("zh", "en", "ja"), "zh") == "ja"
+    assert negotiate("fr-CA,fr;q=0.9", ("zh", "en", "ja"), "zh") == "zh"  # nothing fits: the default
