@@ -45,6 +45,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from surveykit.database import outbox, utcnow, write_transaction
+from surveykit.org import unit_names
 
 __all__ = [
     "KINDS",
@@ -200,7 +201,7 @@ def _compose(case: Mapping[str, Any], kind: str) -> tuple[str, str]:
         f"规则 Rule: {case['alert']} – {rule}",
         f"优先级 Priority: {case['priority']}",
         f"问卷 Survey: {case['survey']}",
-        f"经销商 Dealer: {_one_line(case.get('dealer') or '–')}",
+        f"经销商 Dealer: {_dealer(case)}",
         f"部门 Department: {_one_line(case.get('department') or '–')}",
         f"首次联系期限 First contact due: {due}",
     ]
@@ -211,8 +212,19 @@ def _insert(conn: Connection) -> Any:
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(outbox)
 
 
+def _dealer(case: Mapping[str, Any]) -> str:
+    """The dealer's code and, when the organisation knows it, its names (``DE01 北京安达汽车服务 / Anda Motors Beijing``)."""
+    code = _one_line(case.get("dealer") or "–")
+    given = case.get("dealer_names") or {}
+    # Chinese first, as every line of the mail (JSONB does not keep the order of the keys)
+    names = " / ".join(dict.fromkeys(_one_line(given[k]) for k in ("zh", "en", *sorted(given)) if given.get(k)))
+    return f"{code} {names}" if names else code
+
+
 def queue(conn: Connection, case: Mapping[str, Any], kind: str) -> None:
     """Write the ``kind`` message of ``case`` (a case row as a mapping) to the outbox, once, in ``conn``'s transaction."""
+    if case.get("dealer"):
+        case = {**case, "dealer_names": unit_names(conn, str(case["dealer"]))}
     subject, body = _compose(case, kind)
     # short enough that the header is never folded; unique by (case, kind) already, the random part across stores
     message_id = f"<{secrets.token_hex(8)}.case{case['id']}.{kind}@{MESSAGE_ID_DOMAIN}>"

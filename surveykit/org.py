@@ -57,6 +57,7 @@ __all__ = [
     "named_in_store",
     "rows_in_units",
     "scope_units",
+    "unit_names",
     "unknown_codes",
     "user_unit_ids",
     "with_unit_names",
@@ -274,6 +275,13 @@ def named_in_store(engine: Engine, q: Questionnaire) -> Questionnaire:
     if not sa.inspect(engine).has_table(org_units.name):
         return q
     return with_unit_names(q, load_tree(engine))
+
+
+def unit_names(conn: Connection, unit_id: str) -> dict[str, str]:
+    """One unit's current names by language, read in ``conn``'s transaction ({} when the organisation does not know it)."""
+    o = org_units.c
+    found = conn.execute(sa.select(o.names).where(o.unit == unit_id, o.valid_to.is_(None))).scalar()
+    return dict(found or {})
 
 
 def _versions(conn: Connection) -> tuple[_Version, ...]:

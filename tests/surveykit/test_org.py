@@ -367,3 +367,19 @@ def test_an_api_token_scoped_to_a_region_reaches_its_dealers(engine):
         north, {"dealer": "DE01", "branch": "BR1"}
     )
     assert not apitokens.in_scope(north, {"dealer": "DE03"}) and not apitokens.in_scope(north, {})
+
+
+def test_a_case_mail_names_the_dealer(engine):
+    from surveykit.database import outbox
+    from surveykit.loader import load_questionnaire
+    from surveykit.simulate import simulate
+
+    apply_org(engine, units(TREE))
+    path = shipped_dir() / "dealer_aftersales_csi.yaml"
+    q = load_questionnaire(path)
+    storage.register_version(engine, q, path.read_text(encoding="utf-8"))
+    storage.save_frame(engine, q, simulate(q, 60, seed=6, fields={"dealer": ["DE01", "DE77"]}))
+    with engine.connect() as conn:
+        bodies = list(conn.execute(sa.select(outbox.c.body)).scalars())
+    dealer_lines = {line for body in bodies for line in body.splitlines() if line.startswith("经销商 Dealer:")}
+    assert dealer_lines == {"经销商 Dealer: DE01 北京一店 / Beijing One", "经销商 Dealer: DE77"}  # unknown: the code
