@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 
 from surveykit import cases, storage
 from surveykit.errors import SurveykitError
+from surveykit.fielding.tour import run_tour
 from surveykit.loader import load_questionnaire
 from surveykit.model import Questionnaire
 from surveykit.org import load_tree, with_unit_names
@@ -135,6 +136,8 @@ def prepare(folder: str | Path, count: int, *, progress: Callable[[str], None] =
                 named = with_unit_names(q, tree)  # the dealers by name in the report
                 report_from_store(engine, named, source="demo database", seed=SEED, output=target)
                 reports.append(target)
+        # continuous fielding: visit events posted, messages to a folder, reminders after time travel, the funnel
+        progress(run_tour(engine, surveys, base, progress=progress))
         password = _password(engine, base / "admin-password.txt")
         active = len(cases.list_cases(engine, state="active"))
     finally:

@@ -3,7 +3,8 @@
 Configured from the environment, so that secrets stay out of the command line
 and the process list:
 
-``SURVEYKIT_SMTP_URL``      ``smtp://user:password@host:587?starttls=1`` (``smtps://`` for TLS from the start)
+``SURVEYKIT_SMTP_URL``      ``smtp://user:password@host:587?starttls=1`` (``smtps://`` for TLS from the start;
+                            ``file:DIR`` writes each e-mail to a folder, for development)
 ``SURVEYKIT_SMTP_FROM``     the sender address of invitations
 ``SURVEYKIT_SMS_URL``       an SMS gateway taking ``{"to", "text", "id"}`` as JSON, or ``file:PATH`` / ``-``
 ``SURVEYKIT_SMS_TOKEN``     a bearer token for the gateway (optional); ``SURVEYKIT_SMS_TIMEOUT`` seconds
@@ -87,7 +88,7 @@ def worker(
     sender = os.environ.get("SURVEYKIT_SMTP_FROM", "surveykit@localhost")
     smtp_url = os.environ.get("SURVEYKIT_SMTP_URL")
     try:
-        smtp = notify.SmtpSettings.from_url(smtp_url, sender) if smtp_url else None
+        smtp = notify.SmtpSettings.from_url(smtp_url, sender) if smtp_url and not smtp_url.startswith("file:") else None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="SURVEYKIT_SMTP_URL") from None
     routing = None
@@ -101,7 +102,7 @@ def worker(
     settings = Settings(
         base_url=base_url,
         secret=links.link_secret(),
-        mailer=delivery.Mailer(smtp) if smtp else None,
+        mailer=delivery.Mailer(smtp) if smtp else delivery.FolderMailer(smtp_url[5:]) if smtp_url else None,
         sender=sender,
         sms=delivery.sms_gateway_from_env(),
         batch=batch,

@@ -9,8 +9,8 @@ An SMS gateway is anything with ``send(to, text, message_id)``
 (:class:`SmsGateway`); a real provider (Aliyun, Tencent Cloud) is one class.
 Two ship: :class:`HttpSmsGateway` posts ``{"to", "text", "id"}`` as JSON to
 ``SURVEYKIT_SMS_URL`` (a bearer token from ``SURVEYKIT_SMS_TOKEN`` if set), and
-:class:`FileSmsGateway` appends each message as a JSON line to a file, for
-development and the demo.
+:class:`FileSmsGateway` appends each message as a JSON line to a file, and
+:class:`FolderMailer` writes each e-mail to a folder, for development and the demo.
 
 Every failure is a :class:`DeliveryError` that says whether trying again can
 help: an SMTP 4xx reply, a dropped connection, a timeout or an HTTP 5xx, 408 or
@@ -38,7 +38,9 @@ from surveykit.errors import SurveykitError
 
 __all__ = [
     "DeliveryError",
+    "EmailSender",
     "FileSmsGateway",
+    "FolderMailer",
     "HttpSmsGateway",
     "Mailer",
     "SmsGateway",
@@ -108,6 +110,32 @@ class Mailer:
     def close(self) -> None:
         notify.close(self._client)
         self._client = None
+
+
+class EmailSender(Protocol):
+    """Sends one e-mail (raising :class:`DeliveryError`) and closes its connection when done."""
+
+    def send(self, mail: EmailMessage, to: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class FolderMailer:
+    """Writes each e-mail to ``folder`` as an ``.eml`` file (development and the demo: ``SURVEYKIT_SMTP_URL=file:DIR``).
+
+    The file is named after the Message-ID, so a resend overwrites its first copy.
+    """
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def send(self, mail: EmailMessage, to: str) -> None:
+        name = "".join(ch if ch.isalnum() or ch in ".-" else "_" for ch in str(mail["Message-ID"]).strip("<>"))
+        (self.folder / f"{name}.eml").write_bytes(bytes(mail))
+
+    def close(self) -> None:
+        """Nothing to close."""
 
 
 class SmsGateway(Protocol):

@@ -48,7 +48,7 @@ from sqlalchemy.engine import Connection, Engine
 from surveykit import notify
 from surveykit.database import contacts, invitation_messages, invitations, write_transaction
 from surveykit.fielding import links, rules, tracking, webhooks
-from surveykit.fielding.delivery import DeliveryError, Mailer, SmsGateway, compose_email
+from surveykit.fielding.delivery import DeliveryError, EmailSender, SmsGateway, compose_email
 from surveykit.fielding.surveys import questionnaire_of
 from surveykit.fielding.templates import render
 from surveykit.model import Questionnaire
@@ -68,7 +68,7 @@ class Settings:
 
     base_url: str
     secret: bytes
-    mailer: Mailer | None = None
+    mailer: EmailSender | None = None
     sender: str = "surveykit@localhost"
     sms: SmsGateway | None = None
     batch: int = 20
