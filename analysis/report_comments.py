@@ -31,6 +31,7 @@ WORDS = {
         "chart": "提到各主题的评论占比",
         "axis": "评论占比（%）",
         "theme": "主题",
+        "impact": "主题对满意度的影响",
         "share": "占比",
         "ci": "95% CI",
         "neg": "负面",
@@ -56,6 +57,7 @@ WORDS = {
         "chart": "Share of comments mentioning each theme",
         "axis": "Share of comments (%)",
         "theme": "Theme",
+        "impact": "Impact on satisfaction",
         "share": "Share",
         "ci": "95 % CI",
         "neg": "Negative",
@@ -149,7 +151,8 @@ def _section(
     out["rows"] = rows
     examples = []
     for theme in freq.index[freq["n"] > 0]:
-        picked = result.coded[result.coded["themes"].map(lambda themes, t=theme: t in themes)].head(MAX_EXAMPLES)
+        mentioning = result.coded[result.coded["themes"].map(lambda themes, t=theme: t in themes)]
+        picked = mentioning.drop_duplicates("text").head(MAX_EXAMPLES)  # five different comments
         examples.append(
             {
                 "theme": codeframe.theme(str(theme)).label(lang),
