@@ -9,6 +9,7 @@ re-exports it.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 from typing import Any
@@ -21,14 +22,12 @@ from sqlalchemy.engine import Engine
 
 from surveykit.database import responses, survey_versions
 from surveykit.model import Questionnaire, Variable
-from surveykit.randomize import ORDER_SEED, order_seed
+from surveykit.randomize import ORDER_SEED, is_randomised, order_seed
 
 __all__ = ["responses_frame"]
 
 
-def responses_frame(
-    engine: Engine, q: Questionnaire, *, version: int | None = None, where: Any = None
-) -> pd.DataFrame:
+def responses_frame(engine: Engine, q: Questionnaire, *, version: int | None = None, where: Any = None) -> pd.DataFrame:
     """The analysis table: one row per response of ``q.survey``, columns exactly ``q.columns()``.
 
     Parameters
@@ -72,7 +71,7 @@ def responses_frame(
         docs = [sa.cast(x, sa.LargeBinary()) for x in (sa.func.json_object(*pairs), r.fields, r.answers)]
     seeded = ORDER_SEED in q.columns()  # derived from the stored submission key (surveykit.randomize)
     if seeded:
-        docs.append(r.key)
+        docs += [r.key, r.version_id]
     stmt = sa.select(*docs).join_from(responses, survey_versions).where(r.survey == q.survey).order_by(r.id)
     if version is not None:
         stmt = stmt.where(v.version == version)
@@ -81,6 +80,7 @@ def responses_frame(
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
     texts = list(zip(*rows, strict=True)) if rows else [()] * len(docs)
+    version_ids = texts.pop() if seeded else ()
     keys = texts.pop() if seeded else ()
     variables = q.variables()
     groups = (
@@ -90,8 +90,12 @@ def responses_frame(
     )
     df = pd.concat([_parse_rows(lines, group) for lines, group in zip(texts, groups, strict=True)], axis=1)
     out = {"survey": pd.Series(q.survey, index=df.index, dtype="str")}
-    if seeded:
-        df[ORDER_SEED] = [float(order_seed(key)) for key in keys]
+    if seeded:  # a response to a version that randomised nothing saw the codebook order: no seed
+        shuffled = _randomised_versions(engine, q, set(version_ids))
+        df[ORDER_SEED] = [
+            float(order_seed(key)) if vid in shuffled else float("nan")
+            for key, vid in zip(keys, version_ids, strict=True)
+        ]
     for x in variables:
         if x.kind == "numeric":
             out[x.name] = pd.to_numeric(df[x.name], errors="coerce").astype("float64")
@@ -100,6 +104,25 @@ def responses_frame(
         elif x.name != "survey":
             out[x.name] = df[x.name].astype("str")
     return pd.DataFrame(out, columns=list(q.columns()))
+
+
+def _randomised_versions(engine: Engine, q: Questionnaire, ids: set[int]) -> set[int]:
+    """The stored versions among ``ids`` that randomise something (``q``'s own by its hash, others by their YAML)."""
+    v = survey_versions.c
+    with engine.connect() as conn:
+        found = conn.execute(sa.select(v.id, v.sha256, v.yaml_text).where(v.id.in_(ids))).all() if ids else []
+    return {vid for vid, sha, text in found if (is_randomised(q) if sha == q.sha256 else _stored_randomised(sha, text))}
+
+
+@functools.lru_cache(maxsize=64)
+def _stored_randomised(sha256: str, yaml_text: str) -> bool:
+    from surveykit.errors import QuestionnaireError
+    from surveykit.loader import loads
+
+    try:
+        return is_randomised(loads(yaml_text.encode("utf-8"), name=f"version {sha256[:12]}"))
+    except QuestionnaireError:  # a stored version the current loader refuses: it was served as it was
+        return False
 
 
 def _parse_rows(lines: tuple[bytes, ...] | tuple[str, ...], variables: list[Variable]) -> pd.DataFrame:

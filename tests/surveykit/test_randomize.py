@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import hashlib
+import re
 import textwrap
 
 import pytest
@@ -104,6 +105,18 @@ def test_the_store_gives_back_the_seed_of_each_submission_key(q, engine):
     assert list(back["order_seed"]) == list(df["order_seed"])
     storage.save_response(engine, q, {"q1": 3}, key="my-key", language="en")
     assert storage.responses_frame(engine, q)["order_seed"].iloc[-1] == order_seed("my-key")
+
+
+def test_responses_to_a_version_that_randomised_nothing_have_no_seed(q, engine):
+    plain_text = re.sub(r"\n *(randomize|randomize_group|fixed): [^\n]*", "", SURVEY)
+    plain = load_questionnaire(plain_text)
+    assert plain.survey == q.survey and plain.sha256 != q.sha256
+    storage.register_version(engine, plain, plain_text)
+    storage.register_version(engine, q, SURVEY)
+    storage.save_response(engine, plain, {"q1": 2}, key="before", language="en")
+    storage.save_response(engine, q, {"q1": 3}, key="after", language="en")
+    seeds = storage.responses_frame(engine, q)["order_seed"]
+    assert seeds.isna().tolist() == [True, False] and seeds.iloc[1] == order_seed("after")
 
 
 def _problems(body: str) -> list[str]:
