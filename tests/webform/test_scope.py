@@ -286,3 +286,16 @@ def test_codes_the_organisation_does_not_know_are_listed_on_the_survey_page(scop
     assert "Codes the organisation does not know" in page
     assert re.search(r"Dealer: <code>DE77</code></td><td>2</td>", page)
     assert "DE77" not in login(scoped_app, "nora").get("/admin/s/aftersales").get_data(as_text=True)
+
+
+def test_a_route_without_a_rule_is_closed_to_scoped_roles(make_app):
+    app = make_app(SURVEY)
+    app.add_url_rule("/admin/new-page", "new_page", lambda: "new page")
+    engine = engine_of(app)
+    apply_org(engine, read_org_file("org.csv", data=ORG.encode("utf-8")))
+    for name, (role, extra) in USERS.items():
+        storage.create_user(engine, name, PASSWORD, role=role, **extra)
+    assert scope.rule_for("new_page") is None
+    assert login(app, "nora").get("/admin/new-page").status_code == 404
+    assert login(app, "ann").get("/admin/new-page").status_code == 404
+    assert login(app, "alice").get("/admin/new-page").status_code == 200  # the view's own checks, as before
