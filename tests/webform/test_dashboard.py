@@ -271,3 +271,37 @@ def test_response_rate_tile_from_invitations(dash: Any) -> None:
     assert _tile(client.get("/admin/dashboard/s/csi?unit=DE01").get_data(as_text=True), "Response rate") == "60.0 %"
     assert _tile(client.get("/admin/dashboard/s/csi").get_data(as_text=True), "Response rate") == "40.0 %"
     assert _tile(client.get("/admin/dashboard/s/csi?unit=DE03").get_data(as_text=True), "Response rate") == "0.0 %"
+
+
+def test_organisation_rows_give_the_same_figures_as_dealer_codes(dash: Any) -> None:
+    """The organisation's rows (rebuilt in the background after the first view) and the dealer codes agree."""
+    from surveykit import aggregates_org
+    from webform.dashboard import figures
+    from webform.dashboard.periods import parse_period
+    from webform.dashboard.units import select_unit
+
+    client = _client(dash)
+    client.get("/admin/dashboard/s/csi")  # starts the rebuild of the organisation's rows
+    engine = engine_of(dash)
+    for _ in range(200):
+        with engine.connect() as conn:
+            if aggregates_org.ready(conn, "csi"):
+                break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("the organisation's rows were never rebuilt")
+    q = dash.extensions["surveykit"].survey("csi")[0]
+    admin = type("U", (), {"id": 1, "role": "admin"})()
+    for unit in ("", "R-N", "R-S", "DE01", "BR1"):
+        sel = select_unit(engine, admin, unit, "en", "All units", list)
+        period = parse_period({"period": "30d"}, utcnow().date())
+        with engine.connect() as conn:
+            by_org = figures.survey_figures(conn, q, sel, period, 10, utcnow(), org=True)
+            by_code = figures.survey_figures(conn, q, sel, period, 10, utcnow(), org=False)
+        assert [(t.key, t.value, t.n) for t in by_org.headline] == [(t.key, t.value, t.n) for t in by_code.headline]
+        assert [(r.unit, r.n, r.index, r.spark) for r in by_org.rows] == [
+            (r.unit, r.n, r.index, r.spark) for r in by_code.rows
+        ]
+        assert by_org.trend == by_code.trend and by_org.unknown == by_code.unknown
+    page = client.get("/admin/dashboard/s/csi?unit=R-N").get_data(as_text=True)  # now read from the org rows
+    assert _tile(page, "Satisfaction index") == f"{_expected_index(dash.raw, dash.now, ['DE01', 'DE02']):.1f}"

@@ -34,6 +34,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Flask, Response, current_app, g, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from surveykit import aggregates, aggregates_org
 from surveykit.cells import escape_formula
 from surveykit.database import responses, utcnow
 from surveykit.model import Questionnaire
@@ -59,6 +60,7 @@ _DOWNLOADS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 CACHE_MIN_CODES = 300  # a selection of fewer unit codes is always computed afresh
+ORG_AUTO_REBUILD = 20_000  # responses: a larger survey's organisation rows are rebuilt by the command
 _SORTS = ("name", "n", "index", "change", "nps", "top2", "funnel", "open")
 
 
@@ -143,7 +145,8 @@ def overview() -> BaseResponse:
     rows = []
     with db.engine().connect() as conn:
         for q in qs:
-            headline = figures.tile_figures(conn, q, sel.codes, period, _min_n(), now)
+            units = figures.org_units(sel) if _org_rows(conn, q, sel) else None
+            headline = figures.tile_figures(conn, q, sel.codes, period, _min_n(), now, units)
             rows.append({"q": q, "title": q.title.best(g.lang), "tiles": {t.key: t for t in headline}})
     return render_page(
         "dashboard/overview.html",
@@ -162,14 +165,36 @@ _cache: dict[tuple[Any, ...], tuple[float, figures.Figures]] = {}
 _cache_lock = threading.Lock()
 
 
-def _figures(conn: Any, q: Questionnaire, sel: Selection, period: Period, min_n: int) -> figures.Figures:
-    """:func:`figures.survey_figures`, kept ``DASHBOARD_CACHE_S`` seconds for a selection of many codes.
+def _org_rows(conn: Any, q: Questionnaire, sel: Selection) -> bool:
+    """Whether the organisation's rows (:mod:`surveykit.aggregates_org`) can stand for the selection.
 
-    The whole network's page sums every dealer's days (a second at a million responses on SQLite);
-    its figures move by a handful of responses in a minute, so they are reused for that long (per
-    process, keyed by survey version, selection, period and minimum n).  A region's or dealer's
-    page is computed on every request.
+    They can when they were rebuilt for the organisation as it is now.  When not (an import since),
+    a survey of up to :data:`ORG_AUTO_REBUILD` responses has them rebuilt in the background; a larger
+    one waits for ``surveykit aggregates rebuild`` (a rebuild holds off submits while it writes), and
+    its pages sum dealer codes meanwhile, with the same figures but slower.
     """
+    if sel.flat:
+        return False
+    if aggregates_org.ready(conn, q.survey):
+        return True
+    count = sum(r["n"] for r in aggregates.sums(conn, q.survey, variables=[aggregates.RESPONSES], by=("variable",)))
+    if count <= ORG_AUTO_REBUILD:
+        engine, survey = db.engine(), q.survey
+        key = jobs.job_key("org-rows", survey, aggregates_org.org_version(conn))
+        jobs.start(key, lambda: str(aggregates_org.rebuild_org(engine, survey)).encode("ascii"))
+    return False
+
+
+def _figures(conn: Any, q: Questionnaire, sel: Selection, period: Period, min_n: int) -> figures.Figures:
+    """:func:`figures.survey_figures`, from the organisation's rows when they are current (:func:`_org_rows`).
+
+    Otherwise the page sums dealer codes, and the whole network's (a second at a million responses
+    on SQLite) is kept ``DASHBOARD_CACHE_S`` seconds for a selection of many codes: its figures move
+    by a handful of responses in a minute (per process, keyed by survey version, selection, period
+    and minimum n).
+    """
+    if _org_rows(conn, q, sel):
+        return figures.survey_figures(conn, q, sel, period, min_n, utcnow(), org=True)
     ttl = float(current_app.config["DASHBOARD_CACHE_S"])
     codes = sum(len(c) for _u, _n, c in sel.children)
     if ttl <= 0 or codes < CACHE_MIN_CODES:

@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection
 from analysis import tiles
 from surveykit import aggregates, cases
 from surveykit.aggregates import RESPONSES, TOTAL
+from surveykit.aggregates_org import ORG
 from surveykit.database import cases as cases_table
 from surveykit.database import field_code, invitations, response_aggregates, responses
 from surveykit.model import Questionnaire
@@ -36,7 +37,16 @@ from surveykit.text import mask_personal_data
 from webform.dashboard.periods import Period
 from webform.dashboard.units import Selection
 
-__all__ = ["SPARK_PERIODS", "TREND_PERIODS", "Figures", "Tile", "survey_figures", "tile_figures", "unit_fields"]
+__all__ = [
+    "SPARK_PERIODS",
+    "TREND_PERIODS",
+    "Figures",
+    "Tile",
+    "org_units",
+    "survey_figures",
+    "tile_figures",
+    "unit_fields",
+]
 
 SPARK_PERIODS = 6
 TREND_PERIODS = 12
@@ -104,8 +114,13 @@ def _grouped(
     days: tuple[int, int],
     by: Sequence[str],
     variables: Iterable[str] | None = None,
+    org_units: Sequence[str] | None = None,
 ) -> tuple[str, list[dict[str, Any]]]:
-    """The summed rows of the codes' unit field (``TOTAL`` for None); which field answered."""
+    """The summed rows of the codes' unit field (``TOTAL`` for None), or of the organisation's rows of
+    ``org_units`` when given; which field answered."""
+    if org_units is not None:
+        rows = aggregates.sums(conn, q.survey, unit_field=ORG, units=org_units, days=days, variables=variables, by=by)
+        return ORG, rows
     if codes is None:
         return TOTAL, aggregates.sums(conn, q.survey, days=days, variables=variables, by=by)
     fields = unit_fields(q)
@@ -125,13 +140,23 @@ def _count(rows: Iterable[dict[str, Any]]) -> int:
 
 
 def tile_figures(
-    conn: Connection, q: Questionnaire, codes: frozenset[str] | None, period: Period, min_n: int, now: dt.datetime
+    conn: Connection,
+    q: Questionnaire,
+    codes: frozenset[str] | None,
+    period: Period,
+    min_n: int,
+    now: dt.datetime,
+    org_units: Sequence[str] | None = None,
 ) -> list[Tile]:
-    """The headline tiles of a selection: index, NPS, top-2-box, responses, response rate, open and overdue cases."""
+    """The headline tiles of a selection: index, NPS, top-2-box, responses, response rate, open and overdue cases.
+
+    ``org_units``: read the figures from the organisation's rows of these units (disjoint subtrees)
+    instead of summing the selection's dealer codes; cases and invitations are counted by code.
+    """
     sat, nps = _variables(q)
     variables = [v for v in (RESPONSES, sat, nps) if v]
-    _f, cur = _grouped(conn, q, codes, period.days, ("variable", "points"), variables)
-    _f, prev = _grouped(conn, q, codes, period.prev_days, ("variable", "points"), variables)
+    _f, cur = _grouped(conn, q, codes, period.days, ("variable", "points"), variables, org_units)
+    _f, prev = _grouped(conn, q, codes, period.prev_days, ("variable", "points"), variables, org_units)
     n_now, n_prev = _count(cur), _count(prev)
     out: list[Tile] = []
     changes: list[tiles.Change | None] = []
@@ -223,6 +248,7 @@ def _by_child(
     days: tuple[int, int],
     variables: list[str],
     bucket: int | None = None,
+    org: bool = False,
 ) -> dict[tuple[str, int], list[dict[str, Any]]]:
     """Sums per child unit (and per bucket of ``bucket`` days from ``days[0]``).
 
@@ -230,13 +256,18 @@ def _by_child(
     the codes are added up per child here.  A child is read from the dealer rows, or, when it has
     none, from the branch rows (see the module docstring).
     """
-    child_of = {code: child for child, _name, codes in sel.children for code in codes}
+    if org:  # the organisation's rows: a child is one key
+        child_of = {child: child for child, _name, _codes in sel.children}
+        fields = [ORG]
+    else:
+        child_of = {code: child for child, _name, codes in sel.children for code in codes}
+        fields = unit_fields(q)
     a = response_aggregates.c
     cols: list[Any] = [a.unit]
     if bucket is not None:
         cols.append(((a.day - days[0]) // bucket).label("bucket"))
     out: dict[tuple[str, int], dict[tuple[str, int], dict[str, Any]]] = {}
-    for name in unit_fields(q):
+    for name in fields:
         if not child_of:
             break
         stmt = (
@@ -305,19 +336,39 @@ def _buckets(
     return out
 
 
+def org_units(sel: Selection) -> list[str] | None:
+    """The units of the organisation whose rows stand for the selection (None: the whole network,
+    read from the rows of all responses): the unit, or a manager's top units."""
+    if sel.codes is None:
+        return None
+    return [sel.unit] if sel.unit else [child for child, _name, _codes in sel.children]
+
+
 def survey_figures(
-    conn: Connection, q: Questionnaire, sel: Selection, period: Period, min_n: int, now: dt.datetime
+    conn: Connection,
+    q: Questionnaire,
+    sel: Selection,
+    period: Period,
+    min_n: int,
+    now: dt.datetime,
+    org: bool = False,
 ) -> Figures:
-    """Everything the survey page shows but the priorities and the comments (see the module docstring)."""
+    """Everything the survey page shows but the priorities and the comments (see the module docstring).
+
+    ``org``: read from the organisation's rows (:mod:`surveykit.aggregates_org`, when they are
+    current) instead of summing dealer codes: a region is one key.
+    """
     sat, nps = _variables(q)
     variables = [v for v in (RESPONSES, sat, nps) if v]
-    tiles_now = tile_figures(conn, q, sel.codes, period, min_n, now)
-    cur = _by_child(conn, q, sel, period.days, variables)
-    prev = _by_child(conn, q, sel, period.prev_days, [sat]) if sat else {}
+    units = org_units(sel) if org else None
+    tiles_now = tile_figures(conn, q, sel.codes, period, min_n, now, units)
+    cur = _by_child(conn, q, sel, period.days, variables, org=org)
+    prev = _by_child(conn, q, sel, period.prev_days, [sat], org=org) if sat else {}
     spark: dict[tuple[str, int], list[dict[str, Any]]] = {}
     if sat:
         end = period.days[1]
-        spark = _by_child(conn, q, sel, (end - SPARK_PERIODS * period.length, end), [sat], bucket=period.length)
+        days = (end - SPARK_PERIODS * period.length, end)
+        spark = _by_child(conn, q, sel, days, [sat], bucket=period.length, org=org)
     by_dealer = _cases(conn, q.survey, sel.codes, now, by_dealer=True)
     overall = tiles.index_sums(r for rows in cur.values() for r in _by(rows, sat))
     rows: list[Row] = []
@@ -339,7 +390,7 @@ def survey_figures(
     adjusted = tiles.changes_holm([r.change for r in rows])
     for row, change in zip(rows, adjusted, strict=True):
         row.change = change
-    trend = _trend(conn, q, sel, sat, period, min_n) if sat else []
+    trend = _trend(conn, q, sel, sat, period, min_n, units) if sat else []
     # at the top, the responses no child holds (a code the organisation does not know, or none)
     total = next(t.n for t in tiles_now if t.key == "responses")
     unknown = total - sum(r.n for r in rows) if sel.codes is None and sel.children and not sel.flat else 0
@@ -356,11 +407,19 @@ def _spark(buckets: dict[tuple[str, int], list[dict[str, Any]]], child: str, min
 
 
 def _trend(
-    conn: Connection, q: Questionnaire, sel: Selection, sat: str, period: Period, min_n: int
+    conn: Connection,
+    q: Questionnaire,
+    sel: Selection,
+    sat: str,
+    period: Period,
+    min_n: int,
+    units: Sequence[str] | None = None,
 ) -> list[tuple[dt.date, tiles.IndexSums | None]]:
     """The selection's index in the last :data:`TREND_PERIODS` periods of the period's length."""
     buckets: dict[int, list[dict[str, Any]]] = {}
-    for field_name in [TOTAL] if sel.codes is None else unit_fields(q):
+    if units is not None:
+        buckets = _buckets(conn, q, ORG, frozenset(units), sat, period, TREND_PERIODS)
+    for field_name in [] if units is not None else [TOTAL] if sel.codes is None else unit_fields(q):
         buckets = _buckets(conn, q, field_name, sel.codes, sat, period, TREND_PERIODS)
         if buckets:
             break

@@ -7,7 +7,7 @@ responses arrived gets a new key, so a stale result is never shown as current.
 
 Jobs run in a thread pool of the web process (``DASHBOARD_JOB_THREADS``, default 1), so no request
 waits for one: the view submits and answers at once with the job's state.  The state and the
-result are files in the instance folder (``dashboard_jobs/<key>.json`` and the result beside it),
+result are files in the instance folder (``dashboard_jobs/<database>/<key>.json`` and the result beside it),
 written atomically, so every worker process of the site sees the same state; a job marked running
 for longer than ``DASHBOARD_JOB_TIMEOUT_S`` (its process died) may be started again.  Files not
 written for ``DASHBOARD_JOB_KEEP_S`` (a week) are removed when a job starts.
@@ -78,7 +78,9 @@ def job_key(kind: str, *parts: str) -> str:
 
 
 def _folder(app: Flask) -> Path:
-    path = Path(app.instance_path) / "dashboard_jobs"
+    """The jobs' folder of this site's database (two sites may share an instance folder, tests do)."""
+    store = hashlib.sha256(str(app.config["DATABASE_URL"]).encode("utf-8")).hexdigest()[:16]
+    path = Path(app.instance_path) / "dashboard_jobs" / store
     path.mkdir(parents=True, exist_ok=True)
     return path
 
