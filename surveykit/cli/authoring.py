@@ -72,7 +72,16 @@ def translate_import(questionnaire: str, translations: str, output: str) -> None
 @click.option("--port", type=click.IntRange(1, 65535), default=5050, show_default=True)
 def preview(questionnaire: str, host: str, port: int) -> None:
     """Serve the form from QUESTIONNAIRE on localhost; every save shows at once (an in-memory store)."""
+    import ipaddress
+
     from webform.preview import create_preview_app
+
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:  # no login, the author's file and answers: never on the network
+        raise click.BadParameter(f"{host!r}: the preview serves on a loopback address only", param_hint="--host")
 
     app = create_preview_app(questionnaire)
     click.echo(f"preview of {questionnaire}: http://{host}:{port}/preview/  (Ctrl+C stops it)")

@@ -117,3 +117,15 @@ def test_the_form_itself_runs_on_the_in_memory_store(preview):
     response = client.post("/s/pv/p/visit", data=data)
     assert response.status_code == 303 and response.headers["Location"].endswith("/s/pv/thanks")
     assert len(storage.responses_frame(app.extensions["surveykit"].engine, app.extensions["surveykit_preview"].q)) == 1
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "example.org"])
+def test_the_preview_refuses_to_serve_beyond_this_machine(tmp_path, host):
+    from click.testing import CliRunner
+
+    from surveykit.cli import main
+
+    path = tmp_path / "pv.yaml"
+    path.write_text(SURVEY, encoding="utf-8")
+    result = CliRunner().invoke(main, ["preview", str(path), "--host", host])
+    assert result.exit_code == 2 and "loopback address only" in result.output
