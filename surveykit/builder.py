@@ -41,6 +41,8 @@ from surveykit.model import (
 )
 from surveykit.pathmodel import build_model
 from surveykit.piping import check_pipes
+from surveykit.privacy import build_privacy
+from surveykit.quotas import build_quotas
 from surveykit.randomize import ShuffleReader, check_randomised_page
 from surveykit.reader import BAD, Obj, Reader
 from surveykit.screens import build_screens, build_variables
@@ -110,6 +112,8 @@ class Builder:
         )
         mirror_of = build_mirror(self.r, self.top, self.mirrors)
         fielding = build_fielding(self.r, self.top, self.fields)
+        quotas = build_quotas(self.r, self.top, self.fields)
+        privacy = build_privacy(self.r, self.top)
         if self.r.problems:
             return None
         variables = build_variables(draft, screens)
@@ -141,6 +145,8 @@ class Builder:
             mirror_of=mirror_of,
             fielding=fielding,
             anonymous=self._anonymous(),
+            quotas=quotas,
+            privacy=privacy,
             _screens=screens,
             _variables=variables,
         )

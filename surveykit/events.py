@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from surveykit import quotas
@@ -245,9 +246,10 @@ def _store(conn: Connection, events: list[_Event], wave: str | None, now: dt.dat
                 send_at=e.send_at or now,
             )
         )
-    ids = conn.execute(sa.insert(invitations).returning(i.id, sort_by_parameter_order=True), rows).scalars().all()
-    for e, row, inv_id in zip(new, rows, ids, strict=True):
-        out[e.index] = Outcome(e.index, 201, inv_id, row["status"], row["suppression_reason"])
+    # mapped back by event_id: a RETURNING in row order would cost PostgreSQL a sort of the batch
+    ids: dict[str, int] = dict(conn.execute(sa.insert(invitations).returning(i.event_id, i.id), rows).all())
+    for e, row in zip(new, rows, strict=True):
+        out[e.index] = Outcome(e.index, 201, ids[e.event_id], row["status"], row["suppression_reason"])
     for e in later:
         stored = out[fresh[e.event_id].index]
         out[e.index] = _repeat(e, fresh[e.event_id].hash, stored.invitation_id, stored.state)
@@ -271,37 +273,18 @@ def _repeat(e: _Event, stored_hash: str | None, inv_id: int | None, status: str 
 def _contacts(
     conn: Connection, events: list[_Event], now: dt.datetime
 ) -> tuple[dict[str, int], dict[str, dict[str, bool]]]:
-    """Contact ids by customer id (new contacts inserted, changed ones updated) and their opt-outs."""
+    """Contact ids by customer id and their opt-outs: one upsert (new contacts inserted, known ones updated)."""
     c = contacts.c
     latest = {e.contact["customer_id"]: e.contact for e in events}  # the last item of a customer wins
-    rows = conn.execute(
-        sa.select(c.id, c.customer_id, c.name, c.email, c.phone, c.language, c.optout_email_at, c.optout_sms_at).where(
-            c.customer_id.in_(latest)
-        )
-    ).all()
+    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(contacts)
+    new = insert.excluded
+    stmt = insert.on_conflict_do_update(
+        index_elements=["customer_id"],
+        set_=dict(name=new.name, email=new.email, phone=new.phone, language=new.language, updated_at=new.updated_at),
+    ).returning(c.id, c.customer_id, c.optout_email_at, c.optout_sms_at)
+    rows = conn.execute(stmt, [dict(contact, created_at=now, updated_at=now) for contact in latest.values()]).all()
     ids = {r.customer_id: r.id for r in rows}
     optouts = {
         r.customer_id: {"email": r.optout_email_at is not None, "sms": r.optout_sms_at is not None} for r in rows
     }
-    changed = [
-        dict(
-            p_id=r.id,
-            name=new["name"],
-            email=new["email"],
-            phone=new["phone"],
-            language=new["language"],
-            updated_at=now,
-        )
-        for r in rows
-        if (new := latest[r.customer_id])
-        and (r.name, r.email, r.phone, r.language) != (new["name"], new["email"], new["phone"], new["language"])
-    ]
-    if changed:
-        conn.execute(sa.update(contacts).where(c.id == sa.bindparam("p_id")), changed)
-    missing = [dict(contact, created_at=now, updated_at=now) for cid, contact in latest.items() if cid not in ids]
-    if missing:
-        made = conn.execute(sa.insert(contacts).returning(c.id, sort_by_parameter_order=True), missing).scalars().all()
-        for contact, cid in zip(missing, made, strict=True):
-            ids[str(contact["customer_id"])] = cid
-            optouts[str(contact["customer_id"])] = {"email": False, "sms": False}
     return ids, optouts

@@ -23,6 +23,8 @@ from surveykit.expressions import Condition
 
 if TYPE_CHECKING:
     from surveykit.fielding.declared import Fielding
+    from surveykit.privacy import Privacy
+    from surveykit.quotas import Quota
 from surveykit.text.codeframe import Codeframe
 
 METADATA_COLUMNS = (
@@ -495,6 +497,8 @@ class Questionnaire:
     fielding: Fielding | None = None  # invitations, reminders, contact rules, webhooks (surveykit.fielding)
     mirror_of: MirrorOf | None = None
     anonymous: Anonymity | None = None
+    quotas: tuple[Quota, ...] = ()  # completes per cell of segment fields (surveykit.quotas)
+    privacy: Privacy | None = None  # erasure, retention, consent (surveykit.privacy)
     sha256: str = ""
     source: str = "<string>"
     _screens: tuple[Screen, ...] = field(default=(), repr=False, compare=False)

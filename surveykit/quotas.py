@@ -39,8 +39,9 @@ from surveykit.database import quota_counts, responses
 from surveykit.model import Questionnaire, Text
 from surveykit.reader import BAD, Obj, Reader
 
-__all__ = ["CLOSED", "Quota", "build_quotas", "cell_counts", "full_cells", "full_quota", "on_submit"]
+__all__ = ["CLOSED", "CLOSED_TITLE", "Quota", "build_quotas", "cell_counts", "full_cells", "full_quota", "on_submit"]
 
+CLOSED_TITLE = Text((("zh", "调查已结束"), ("en", "This survey is closed")))
 CLOSED = Text(
     (
         ("zh", "感谢您的关注！本次调查在您所属的类别中已收到足够的回答，因此现已关闭。"),

@@ -27,7 +27,9 @@ from surveykit.randomize import ORDER_SEED, is_randomised, order_seed
 __all__ = ["responses_frame"]
 
 
-def responses_frame(engine: Engine, q: Questionnaire, *, version: int | None = None, where: Any = None) -> pd.DataFrame:
+def responses_frame(
+    engine: Engine, q: Questionnaire, *, version: int | None = None, over_quota: bool = False, where: Any = None
+) -> pd.DataFrame:
     """The analysis table: one row per response of ``q.survey``, columns exactly ``q.columns()``.
 
     Parameters
@@ -38,6 +40,9 @@ def responses_frame(engine: Engine, q: Questionnaire, *, version: int | None = N
     where
         A further condition on :data:`surveykit.database.responses` (SQLAlchemy), e.g. a period
         and a set of dealers for the dashboard's selection; only those rows are read.
+    over_quota
+        Also the responses stored after their quota cell had filled
+        (:mod:`surveykit.quotas`); left out by default, as they are not counted.
 
     Notes
     -----
@@ -77,6 +82,8 @@ def responses_frame(engine: Engine, q: Questionnaire, *, version: int | None = N
         stmt = stmt.where(v.version == version)
     if where is not None:
         stmt = stmt.where(where)
+    if not over_quota:
+        stmt = stmt.where(r.over_quota.is_not(True))
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
     texts = list(zip(*rows, strict=True)) if rows else [()] * len(docs)

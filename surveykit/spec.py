@@ -209,6 +209,20 @@ OBJECT_KEYS: dict[str, tuple[Key, ...]] = {
         Key("weighting", ("object", "weighting"), doc="population margins the responses are weighted to"),
         Key("mirror_of", ("object", "mirror_of"), doc="staff answer a customer survey's expectation items (gap 1)"),
         Key("anonymous", ("object", "anonymous"), doc="an anonymous survey (e.g. of employees): small units suppressed"),
+        Key("quotas", ("list", ("object", "quota")), doc="at most so many completes per cell of segment fields"),
+        Key("privacy", ("object", "privacy"), doc="erasure of answers, retention of contact data, consent text"),
+    ),
+    "quota": (
+        Key("id", "id", True),
+        Key("fields", ("list", "id"), True, "segment fields; one gives a cell per value, several cross into cells"),
+        Key("max", "int", True, "counted completes per cell; later ones are stored, marked over_quota"),
+        Key("per", ("enum", ("fielding", "wave")), doc="count per wave, or over the whole fielding (default)"),
+        Key("closed", "text", doc="the page shown to someone opening a link of a full cell"),
+    ),
+    "privacy": (
+        Key("answers_on_erasure", ("enum", ("unlink", "remove")), doc="what erasing a contact does to answers"),
+        Key("retention", "string", doc="contact data older than this is purged, e.g. 365d"),
+        Key("consent", "text", doc="the consent sentence shown on the first page"),
     ),
     "anonymous": (
         Key("min_n", "int", doc="fewest responses of a unit shown in any figure by unit (default 5, at least 2)"),

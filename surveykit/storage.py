@@ -39,7 +39,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from surveykit import aggregates, cases
+from surveykit import aggregates, cases, quotas
 from surveykit.accounts import User, create_user, end_sessions, verify_login
 from surveykit.canonical import answers_hash, canonical_answers
 from surveykit.database import (
@@ -366,7 +366,10 @@ def _record(conn: Connection, q: Questionnaire, row: dict[str, Any], seg: dict[s
         if conn.execute(sql.use_invitation, dict(binds, p_invitation=invitation)).rowcount != 1:
             raise InvitationUnavailable("this invitation has already been used or has expired")
     conn.execute(sql.close_draft, binds)
-    aggregates.add_response(conn, q, row)  # the dashboard's sums commit or roll back with the response
+    if q.quotas:
+        quotas.on_submit(conn, q, row)  # counted in its quota cells, or marked over_quota
+    if not row.get("over_quota"):
+        aggregates.add_response(conn, q, row)  # the dashboard's sums commit or roll back with the response
     opened: list[int] = []
     if q.alerts or invitation is not None:
         # follow-up cases (and their outbox messages) commit or roll back with the response

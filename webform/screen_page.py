@@ -103,6 +103,7 @@ def render_screen(
         survey_title=q.title.best(lang),
         page_title=view.title or q.title.best(lang),
         description=q.description.best(lang) if (q.description and position == 1) else "",
+        consent=q.privacy.consent.best(lang) if (q.privacy and q.privacy.consent and position == 1) else "",
         progress=translate("progress", lang, n=position, m=max(len(visible), position)),
         action=url_for("survey.page", survey_id=q.survey, screen_id=screen.id),
         csrf=generate_csrf(),

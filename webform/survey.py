@@ -32,7 +32,7 @@ from flask import Blueprint, Response, current_app, g, redirect, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response as BaseResponse
 
-from surveykit import storage
+from surveykit import quotas, storage
 from surveykit.model import Questionnaire
 from webform import db, drafts, respondent_session
 from webform.answers import Step, answers_before, declared_fields, merge_answers, next_step
@@ -142,6 +142,10 @@ def start(survey_id: str) -> BaseResponse:
         if draft is not None and draft.response_id is None and draft.survey == survey_id:
             respondent_session.remember(survey_id, draft.id, url_for("survey.start", survey_id=survey_id, t=token))
             return _resume(draft)
+        if q.quotas and state.open:
+            closed = _quota_closed(q, state.fields)
+            if closed is not None:
+                return closed
         # this invitation's respondent starts afresh, whoever used this browser before
         respondent_session.forget(survey_id)
         respondent_session.clear_done(survey_id)
@@ -152,6 +156,26 @@ def start(survey_id: str) -> BaseResponse:
     if draft is not None:
         return _resume(draft)
     return render_screen(Visit(q, _first_index(q, {}), None, {}, {}))
+
+
+def _quota_closed(q: Questionnaire, fields: dict[str, Any]) -> BaseResponse | None:
+    """The polite closing page when the link's quota cell is full (surveykit.quotas); None while it has room."""
+    with db.engine().connect() as conn:
+        full = quotas.full_quota(conn, q, fields, current_app.config.get("WAVE"))
+    if full is None:
+        return None
+    lang = g.lang
+    body = render_template(
+        "survey/thanks.html",
+        lang=lang,
+        lang_tag=BCP47.get(lang, lang),
+        title=quotas.CLOSED_TITLE.best(lang),
+        text=(full.closed or quotas.CLOSED).best(lang),
+        survey_title=q.title.best(lang),
+        switch=language_links(q, lang),
+        switch_label=translate("lang_switch", lang),
+    )
+    return Response(body, mimetype="text/html")
 
 
 @bp.get("/<survey_id>/p/<screen_id>")

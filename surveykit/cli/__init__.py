@@ -14,6 +14,7 @@ fielding           worker                                      :mod:`.worker`
 comments           text code | discover                        :mod:`.text`
 authoring          xlsform import | export                     :mod:`.xlsform`
 dashboard          aggregates rebuild                          :mod:`.aggregates`
+contacts, rates    erase, rates; admin create-token | revoke-token  :mod:`.api`
 =================  ==========================================  ===========================
 
 Exit codes: 0 success, 1 bad input (a :class:`SurveykitError`, printed without
@@ -29,7 +30,20 @@ from typing import Any
 import click
 
 from surveykit import __version__
-from surveykit.cli import aggregates, authoring, cases, data, org, plan, questionnaire, store, text, worker, xlsform
+from surveykit.cli import (
+    aggregates,
+    api,
+    authoring,
+    cases,
+    data,
+    org,
+    plan,
+    questionnaire,
+    store,
+    text,
+    worker,
+    xlsform,
+)
 from surveykit.errors import QuestionnaireError, SurveykitError
 
 __all__ = ["main"]
@@ -46,6 +60,7 @@ SECTIONS = (
     ("Authoring", xlsform.COMMANDS),
     ("Dashboard", aggregates.COMMANDS),
     ("Fielding", worker.COMMANDS),
+    ("Contacts and rates", api.COMMANDS),
 )
 
 
@@ -75,6 +90,8 @@ def main() -> None:
     """Customer-satisfaction surveys: questionnaires, web form, analysis, reports."""
 
 
+for _command in api.ADMIN_COMMANDS:
+    store.admin_group.add_command(_command)
 for _title, _commands in SECTIONS:
     for _command in _commands:
         main.add_command(_command)
