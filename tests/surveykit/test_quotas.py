@@ -92,7 +92,9 @@ def test_replayed_submit_is_counted_once(engine: sa.Engine) -> None:
 
     q = registered(engine, "quotas:\n  - {id: a, fields: [dealer], max: 2}\n")
     for _ in range(3):
-        storage.save_response(engine, q, {"sat": 3}, key="same-key-0123456789", language="zh", fields={"dealer": "de01"})
+        storage.save_response(
+            engine, q, {"sat": 3}, key="same-key-0123456789", language="zh", fields={"dealer": "de01"}
+        )
     with engine.connect() as conn:
         assert quotas.cell_counts(conn, q)[0]["count"] == 1
 
