@@ -24,7 +24,7 @@ from surveykit.errors import StorageError, SurveykitError
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
-ROLES = ("admin", "department", "manager", "analyst")
+ROLES = ("admin", "department", "manager", "analyst", "auditor")  # auditor: audits of their units (issue 17)
 # Common passwords of 10+ characters (shorter ones fail the length rule anyway), after the
 # SecLists top lists; compared case-insensitively.
 COMMON_PASSWORDS = frozenset(
@@ -105,10 +105,10 @@ def create_user(
     if role == "admin" and department:
         raise ValueError("an admin user has no department")
     units = sorted(set(units))
-    if role == "manager":
-        _check_units(engine, units)
+    if role in ("manager", "auditor"):  # an auditor is scoped to the dealers they audit, as a manager
+        _check_units(engine, units, role)
     elif units:
-        raise ValueError("only a manager user has units")
+        raise ValueError("only a manager or an auditor user has units")
     check_password(password, username)
     row = dict(
         username=username,
@@ -127,11 +127,11 @@ def create_user(
         raise StorageError(f"user {username!r} already exists") from None
 
 
-def _check_units(engine: Engine, units: Sequence[str]) -> None:
+def _check_units(engine: Engine, units: Sequence[str], role: str = "manager") -> None:
     from surveykit.org import load_tree
 
     if not units:
-        raise ValueError("a manager needs at least one unit (--unit)")
+        raise ValueError(f"a {role} needs at least one unit (--unit)")
     tree = load_tree(engine)
     unknown = [unit for unit in units if unit not in tree]
     if unknown:

@@ -112,13 +112,15 @@ def _path(folder: str | os.PathLike[str], survey: str, response_id: str, item: s
     return Path(folder) / survey / response_id / item
 
 
-def store(folder: str | os.PathLike[str], survey: str, response_id: str, item: str, data: bytes) -> CleanImage:
+def store(
+    folder: str | os.PathLike[str], survey: str, response_id: str, item: str, data: bytes, *, max_bytes: int = MAX_BYTES
+) -> CleanImage:
     """Clean ``data`` and keep it as the photo of ``item`` in that audit (replacing an earlier one).
 
     Nothing is written when the upload is refused. The file is written next to its final name
     and renamed over it, so a reader never sees half a photo.
     """
-    clean = clean_image(data)
+    clean = clean_image(data, max_bytes=max_bytes)
     base = _path(folder, survey, response_id, item)
     base.parent.mkdir(parents=True, exist_ok=True)
     for old in base.parent.glob(f"{item}.*"):

@@ -68,6 +68,7 @@ _SURVEY_DATA = Rule(frozenset({"admin", "analyst", "manager"}))  # answers, down
 _READ_ALL = Rule(frozenset({"admin", "analyst"}))  # everything, every unit
 _CASE_READERS = Rule(frozenset({"admin", "department", "analyst", "manager"}))
 _CASE_WORKERS = Rule(frozenset({"admin", "department", "manager"}))
+_AUDIT_READERS = Rule(frozenset({"admin", "analyst", "manager", "auditor"}))
 
 RULES: dict[str, Rule] = {
     "static": PUBLIC,
@@ -93,10 +94,14 @@ RULES: dict[str, Rule] = {
     "cases.move": _CASE_WORKERS,
     "cases.note": _CASE_WORKERS,
     "cases.recovery": _CASE_WORKERS,
+    "evidence.audits": _AUDIT_READERS,  # audits and their photos (webform.evidence), within the user's units
+    "evidence.audit": _AUDIT_READERS,
+    "evidence.photo": _AUDIT_READERS,
+    "evidence.upload": Rule(frozenset({"admin", "auditor"})),
 }
 
 # Roles whose view is narrowed: never let them reach a page that has no rule.
-_SCOPED_ROLES = frozenset({"manager", "analyst"})
+_SCOPED_ROLES = frozenset({"manager", "analyst", "auditor"})
 # Request arguments that name a unit: a manager naming one outside their scope gets 404.
 UNIT_ARGS = ("unit", "dealer", "branch")
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

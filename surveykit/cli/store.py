@@ -124,11 +124,11 @@ def admin_group() -> None:
 @click.option("--db", "db_url", required=True, envvar="SURVEYKIT_DATABASE_URL", metavar="URL")
 @click.option(
     "--role",
-    type=click.Choice(["admin", "department", "manager", "analyst"]),
+    type=click.Choice(["admin", "department", "manager", "analyst", "auditor"]),
     default="admin",
     show_default=True,
     help="admin: everything; department: one department's cases; manager: their units' data only; "
-    "analyst: reads everything, changes nothing",
+    "analyst: reads everything, changes nothing; auditor: the audits of their units and their photo evidence",
 )
 @click.option("--department", default=None, help="with --role department: which department's cases")
 @click.option(
@@ -136,7 +136,7 @@ def admin_group() -> None:
     "units",
     multiple=True,
     metavar="UNIT",
-    help="with --role manager: a unit of the organisation (repeatable); they see it and everything below it",
+    help="with --role manager or auditor: a unit of the organisation (repeatable); they see it and everything below it",
 )
 def create_user(username: str, db_url: str, role: str, department: str | None, units: tuple[str, ...]) -> None:
     """Add a user; the password comes from SURVEYKIT_ADMIN_PASSWORD or a prompt, never the command line."""
