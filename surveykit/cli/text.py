@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import multiprocessing
 from pathlib import Path
 
 import click
@@ -13,6 +14,7 @@ from surveykit.errors import SurveykitError
 from surveykit.text import Codeframe, coder_for, load_codeframe
 
 MAX_ROWS = 5_000_000
+CHUNK = 5_000  # comments per task of --workers
 
 
 def _read(data: str, column: str, extra: tuple[str | None, ...] = ()) -> pd.DataFrame:
@@ -38,6 +40,21 @@ def _codeframe(path: str | None) -> Codeframe | None:
     return load_codeframe(Path(path)) if path else None
 
 
+def _code_chunk(chunk: tuple[Codeframe | None, list[tuple[str, str | None]]]) -> list[tuple[str, str, str]]:
+    """Code one chunk of (comment, language) rows: (themes, sentiment, theme:sentiment pairs) each."""
+    codeframe, rows = chunk
+    coder = coder_for(codeframe)
+    out = []
+    for text, lang in rows:
+        if not text.strip():
+            out.append(("", "", ""))
+            continue
+        coded = coder.code(text, lang)
+        pairs = ";".join(f"{t}:{s}" for t, s in coded.theme_sentiment)
+        out.append((";".join(coded.themes), coded.sentiment, pairs))
+    return out
+
+
 @click.group("text")
 def text_group() -> None:
     """Open comments: code them into themes and sentiment, or discover themes the codeframe misses."""
@@ -56,8 +73,21 @@ def text_group() -> None:
     help="a codeframe YAML (default: the shipped dealer codeframe)",
 )
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="the CSV to write")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="processes to code with (pays from some ten thousand comments on)",
+)
 def code_command(
-    data: str, column: str, id_column: str, lang_column: str | None, codeframe_path: str | None, output: str
+    data: str,
+    column: str,
+    id_column: str,
+    lang_column: str | None,
+    codeframe_path: str | None,
+    output: str,
+    workers: int,
 ) -> None:
     """Code every row of DATA (CSV or XLSX): its themes (;-separated ids) and sentiment.
 
@@ -65,22 +95,23 @@ def code_command(
     pairs); a row with an empty comment gets empty codes.
     """
     frame = _read(data, column, (id_column, lang_column))
-    coder = coder_for(_codeframe(codeframe_path))
-    languages = frame[lang_column].str.strip().str.lower() if lang_column else None
+    codeframe = _codeframe(codeframe_path)
+    languages = frame[lang_column].str.strip().str.lower().tolist() if lang_column else [None] * len(frame)
+    rows = [(text, lang if lang in ("zh", "en") else None) for text, lang in zip(frame[column], languages, strict=True)]
+    chunks = [(codeframe, rows[i : i + CHUNK]) for i in range(0, len(rows), CHUNK)]
+    if workers > 1 and len(chunks) > 1:
+        with multiprocessing.get_context("spawn").Pool(workers) as pool:
+            coded = [row for chunk in pool.imap(_code_chunk, chunks) for row in chunk]
+    else:
+        coded = [row for chunk in map(_code_chunk, chunks) for row in chunk]
     counts: dict[str, int] = {}
     with open(output, "w", encoding="utf-8-sig", newline="") as file:
         writer = csv.writer(file)
         writer.writerow(["id", "themes", "sentiment", "theme_sentiment"])
-        for i, (row_id, text) in enumerate(zip(frame[id_column], frame[column], strict=True)):
-            if not text.strip():
-                writer.writerow([escape_formula(row_id), "", "", ""])
-                continue
-            lang = languages.iloc[i] if languages is not None else None
-            coded = coder.code(text, lang if lang in ("zh", "en") else None)
-            for theme in coded.themes:
+        for row_id, (themes, sentiment, pairs) in zip(frame[id_column], coded, strict=True):
+            for theme in themes.split(";") if themes else ():
                 counts[theme] = counts.get(theme, 0) + 1
-            pairs = ";".join(f"{t}:{s}" for t, s in coded.theme_sentiment)
-            writer.writerow([escape_formula(row_id), ";".join(coded.themes), coded.sentiment, pairs])
+            writer.writerow([escape_formula(row_id), themes, sentiment, pairs])
     shown = ", ".join(f"{t} {n}" for t, n in sorted(counts.items(), key=lambda kv: -kv[1]))
     click.echo(f"coded {len(frame)} row(s) to {output}: {shown}")
 

@@ -140,3 +140,32 @@ def test_cases_show_masks_personal_data_unless_asked(db_url, engine):
     assert detail["response"]["answers"]["complaint"] == "还是有异响，请打[phone]，车牌[plate]"
     raw = CliRunner().invoke(main, ["cases", "show", "1", "--db", db_url, "--personal-data"]).output
     assert "请打13800138000，车牌粤B12345" in raw
+
+
+def test_code_with_workers_writes_the_same_file(tmp_path):
+    texts = [text for _, _, text in ROWS] + ["配件缺货要等一周", "The advisor was rude"]
+    rows = [(f"r{i}", "zh", texts[i % len(texts)]) for i in range(12_000)]  # three chunks of 5,000
+    data = _csv(tmp_path, rows)
+    outputs = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"coded{workers}.csv"
+        result = CliRunner().invoke(
+            main,
+            [
+                "text",
+                "code",
+                str(data),
+                "--column",
+                "comment",
+                "--id-column",
+                "rid",
+                "--workers",
+                workers,
+                "-o",
+                str(out),
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        outputs.append(out.read_text(encoding="utf-8-sig"))
+    assert outputs[0] == outputs[1]
+    assert outputs[0].count("\n") == 12_001
