@@ -533,6 +533,18 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
+@contextmanager
+def write_connection(engine: Engine) -> Iterator[Connection]:
+    """One connection for a loop of short write transactions (each ``with conn.begin():``, ``BEGIN IMMEDIATE`` on SQLite).
+
+    For a worker that records many results one by one: the connection is checked out (and
+    pinged) once instead of once a transaction.
+    """
+    with engine.connect() as conn:
+        conn.execution_options(**{_WRITE: True})
+        yield conn
+
+
 def init_db(engine: Engine) -> None:
     """Create the tables that do not exist yet (idempotent, safe from several workers at once)."""
     with write_transaction(engine) as conn:

@@ -9,6 +9,7 @@ the answer) never takes an invitation back.  ``status`` NULL is an invitation of
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -31,15 +32,18 @@ _FROM: dict[str, tuple[str | None, ...]] = {
 }
 
 
-def advance(conn: Connection, invitation_id: int, status: str, now: dt.datetime) -> bool:
-    """Stamp ``<status>_at`` (once, where the table has it) and move to ``status`` if that is forward; True when the status moved."""
+def advance(conn: Connection, invitation_id: int, status: str, now: dt.datetime, **extra: Any) -> None:
+    """Stamp ``<status>_at`` (once, where the table has it) and move to ``status`` if that is forward.
+
+    One UPDATE; ``extra`` columns are set only where still NULL (``expires_at`` when sent).
+    """
     if status not in _FROM:
         raise ValueError(f"{status!r} is not a step (steps: {', '.join(_FROM)})")
     i = invitations.c
-    if f"{status}_at" in i:  # expiry has no stamp of its own: expires_at says when
-        stamp = i[f"{status}_at"]
-        conn.execute(sa.update(invitations).where(i.id == invitation_id, stamp.is_(None)).values({stamp.key: now}))
     allowed = [s for s in _FROM[status] if s is not None]
-    moved = sa.or_(i.status.in_(allowed), i.status.is_(None)) if None in _FROM[status] else i.status.in_(allowed)
-    result = conn.execute(sa.update(invitations).where(i.id == invitation_id, moved).values(status=status))
-    return bool(result.rowcount)
+    forward = sa.or_(i.status.in_(allowed), i.status.is_(None)) if None in _FROM[status] else i.status.in_(allowed)
+    values: dict[str, Any] = {"status": sa.case((forward, status), else_=i.status)}
+    stamps = {f"{status}_at": now, **extra} if f"{status}_at" in i else dict(extra)  # expiry: expires_at says when
+    for name, value in stamps.items():
+        values[name] = sa.func.coalesce(i[name], value)
+    conn.execute(sa.update(invitations).where(i.id == invitation_id).values(values))

@@ -46,7 +46,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from surveykit import notify
-from surveykit.database import contacts, invitation_messages, invitations, write_transaction
+from surveykit.database import contacts, invitation_messages, invitations, write_connection, write_transaction
 from surveykit.fielding import links, rules, tracking, webhooks
 from surveykit.fielding.delivery import DeliveryError, EmailSender, SmsGateway, compose_email
 from surveykit.fielding.surveys import questionnaire_of
@@ -60,6 +60,8 @@ _MAX_BACKOFF_S = 3600
 _PLAN_LIMIT = 1000
 _ACTIVE = ("sent", "opened", "started")
 _CLOSED = ("completed", "opted_out", "expired", "suppressed")
+# the plan checked the contact rules when it wrote the message; a message older than this is checked again
+_RECHECK_AFTER = dt.timedelta(minutes=1)
 
 
 @dataclass
@@ -144,7 +146,8 @@ def _expire(conn: Connection, now: dt.datetime, stats: PassStats) -> None:
         ).scalars()
     )
     for invitation_id in ids:
-        stats.expired += tracking.advance(conn, invitation_id, "expired", now)
+        tracking.advance(conn, invitation_id, "expired", now)
+    stats.expired += len(ids)
     if ids:
         conn.execute(
             sa.update(invitation_messages)
@@ -169,7 +172,14 @@ def _template_missing(q: Questionnaire | None, channel: str, seq: int = 0) -> bo
     return (messages.email if channel == "email" else messages.sms) is None
 
 
+def _cached(conn: Connection, surveys: dict[str, Questionnaire | None], survey: str) -> Questionnaire | None:
+    if survey not in surveys:
+        surveys[survey] = questionnaire_of(conn, survey)
+    return surveys[survey]
+
+
 def _plan_invitations(conn: Connection, settings: Settings, now: dt.datetime, stats: PassStats) -> None:
+    surveys: dict[str, Questionnaire | None] = {}
     i, m = invitations.c, invitation_messages.c
     first = sa.select(m.id).where(m.invitation_id == i.id, m.seq == 0).exists()
     due = conn.execute(
@@ -184,7 +194,7 @@ def _plan_invitations(conn: Connection, settings: Settings, now: dt.datetime, st
         .limit(_PLAN_LIMIT)
     ).all()
     for inv in due:
-        q = questionnaire_of(conn, inv.survey)
+        q = _cached(conn, surveys, inv.survey)
         reason = (
             f"no_template:{inv.channel}"
             if _template_missing(q, inv.channel)
@@ -221,6 +231,7 @@ def _message_row(
 
 
 def _plan_reminders(conn: Connection, settings: Settings, now: dt.datetime, stats: PassStats) -> None:
+    surveys: dict[str, Questionnaire | None] = {}
     i, m = invitations.c, invitation_messages.c
     last = sa.select(m.invitation_id, sa.func.max(m.seq).label("seq")).group_by(m.invitation_id).subquery("last_seq")
     latest = invitation_messages.alias("latest")
@@ -239,7 +250,7 @@ def _plan_reminders(conn: Connection, settings: Settings, now: dt.datetime, stat
         .limit(_PLAN_LIMIT)
     ).all()
     for inv in rows:
-        q = questionnaire_of(conn, inv.survey)
+        q = _cached(conn, surveys, inv.survey)
         if q is None or q.fielding is None:
             continue
         seq = inv.seq + 1
@@ -322,53 +333,58 @@ def send_due(
     stats: PassStats,
     stop: Callable[[], bool],
 ) -> None:
-    """Send every message due at ``clock()``, batch by batch, until none is left or ``stop()``."""
+    """Send every message due at ``clock()``, batch by batch, until none is left or ``stop()``.
+
+    A batch uses one connection: each message's reads are one short transaction, and its
+    result is recorded in a write transaction of its own.
+    """
     if not settings.channels:
         return
+    surveys: dict[str, Questionnaire | None] = {}
     try:
         while not stop():
             claimed = _claim(engine, settings, worker, clock())
             if not claimed:
                 return
-            for n, message in enumerate(claimed):
-                if stop():
-                    _release(engine, claimed[n:])
-                    return
-                _send_one(engine, settings, message, clock(), stats)
+            with write_connection(engine) as conn:
+                for n, message in enumerate(claimed):
+                    if stop():
+                        _release(engine, claimed[n:])
+                        return
+                    _send_one(conn, surveys, settings, message, clock(), stats)
     finally:
         if settings.mailer is not None:
             settings.mailer.close()
 
 
-def _state(engine: Engine, invitation_id: int) -> Any:
+def _state(conn: Connection, invitation_id: int) -> Any:
     i, c = invitations.c, contacts.c
-    with engine.connect() as conn:
-        return conn.execute(
-            sa.select(
-                i.id,
-                i.survey,
-                i.status,
-                i.fields,
-                i.contact_id,
-                i.channel,
-                c.name,
-                c.email,
-                c.phone,
-                c.language,
-                c.erased_at,
-                c.optout_email_at,
-                c.optout_sms_at,
-            )
-            .select_from(invitations.outerjoin(contacts, c.id == i.contact_id))
-            .where(i.id == invitation_id)
-        ).first()
+    return conn.execute(
+        sa.select(
+            i.id,
+            i.survey,
+            i.status,
+            i.fields,
+            i.contact_id,
+            i.channel,
+            c.name,
+            c.email,
+            c.phone,
+            c.language,
+            c.erased_at,
+            c.optout_email_at,
+            c.optout_sms_at,
+        )
+        .select_from(invitations.outerjoin(contacts, c.id == i.contact_id))
+        .where(i.id == invitation_id)
+    ).first()
 
 
 def _finish(
-    engine: Engine, message: _Claimed, values: dict[str, Any], after: Callable[[Connection], None] | None = None
+    conn: Connection, message: _Claimed, values: dict[str, Any], after: Callable[[Connection], None] | None = None
 ) -> None:
     m = invitation_messages.c
-    with write_transaction(engine) as conn:
+    with conn.begin():
         done = conn.execute(
             sa.update(invitation_messages).where(m.id == message.id, m.status == "pending").values(values)
         ).rowcount
@@ -376,45 +392,46 @@ def _finish(
             after(conn)
 
 
-def _send_one(engine: Engine, settings: Settings, message: _Claimed, now: dt.datetime, stats: PassStats) -> None:
-    inv = _state(engine, message.invitation_id)
-    with engine.connect() as conn:
-        q = questionnaire_of(conn, inv.survey)
+def _send_one(
+    conn: Connection,
+    surveys: dict[str, Questionnaire | None],
+    settings: Settings,
+    message: _Claimed,
+    now: dt.datetime,
+    stats: PassStats,
+) -> None:
+    with conn.begin():  # committed before anything is sent: no lock or snapshot held meanwhile
+        inv = _state(conn, message.invitation_id)
+        q = _cached(conn, surveys, inv.survey)
         refusal = _refusal(conn, inv, message, q, now)
     if refusal is not None:
 
-        def suppress(conn: Connection) -> None:
+        def suppress(tx: Connection) -> None:
             if message.seq == 0:
-                _suppress(conn, inv.id, refusal)
+                _suppress(tx, inv.id, refusal)
 
-        _finish(engine, message, dict(status="cancelled", reason=refusal[:100], lease_until=None), suppress)
+        _finish(conn, message, dict(status="cancelled", reason=refusal[:100], lease_until=None), suppress)
         stats.cancelled += 1
         return
     assert q is not None and q.fielding is not None  # _refusal checked the template
     when = rules.not_before(q, message.channel, now)
     if when > now:
-        _finish(engine, message, dict(due_at=when, lease_until=None, attempts=message.attempts - 1))
+        _finish(conn, message, dict(due_at=when, lease_until=None, attempts=message.attempts - 1))
         stats.postponed += 1
         return
     try:
         _deliver(settings, q, inv, message)
     except DeliveryError as exc:
-        _failed(engine, settings, message, str(exc), exc.permanent, now, stats)
+        _failed(conn, settings, message, str(exc), exc.permanent, now, stats)
         return
     expires = q.fielding.expires
 
-    def sent(conn: Connection) -> None:
+    def sent(tx: Connection) -> None:
         if message.seq == 0:
-            tracking.advance(conn, inv.id, "sent", now)
-            if expires is not None:
-                i = invitations.c
-                conn.execute(
-                    sa.update(invitations)
-                    .where(i.id == inv.id, i.expires_at.is_(None))
-                    .values(expires_at=now + expires)
-                )
+            extra = {"expires_at": now + expires} if expires is not None else {}
+            tracking.advance(tx, inv.id, "sent", now, **extra)
 
-    _finish(engine, message, dict(status="sent", sent_at=now, lease_until=None, last_error=None), sent)
+    _finish(conn, message, dict(status="sent", sent_at=now, lease_until=None, last_error=None), sent)
     stats.sent += 1
 
 
@@ -428,8 +445,9 @@ def _refusal(conn: Connection, inv: Any, message: _Claimed, q: Questionnaire | N
         return "contact_erased"
     if inv.optout_email_at is not None or inv.optout_sms_at is not None:
         return "opted_out"
-    if message.seq == 0:
-        return rules.admit(conn, inv._mapping, now, q=q)
+    if message.seq == 0 and message.created_at < now - _RECHECK_AFTER:
+        # planned in an earlier pass (it waited for quiet hours or a retry): the rules again
+        return rules.admit(conn, dict(inv._mapping), now, q=q)
     return None
 
 
@@ -480,7 +498,7 @@ def _deliver(settings: Settings, q: Questionnaire, inv: Any, message: _Claimed) 
 
 
 def _failed(
-    engine: Engine,
+    conn: Connection,
     settings: Settings,
     message: _Claimed,
     error: str,
@@ -497,11 +515,11 @@ def _failed(
         values["due_at"] = now + dt.timedelta(seconds=min(_MAX_BACKOFF_S, 60 * 2 ** max(0, message.attempts - 1)))
         stats.retried += 1
 
-    def failed(conn: Connection) -> None:
+    def failed(tx: Connection) -> None:
         if give_up and message.seq == 0:
-            tracking.advance(conn, message.invitation_id, "failed", now)
+            tracking.advance(tx, message.invitation_id, "failed", now)
 
-    _finish(engine, message, values, failed)
+    _finish(conn, message, values, failed)
 
 
 # -- one pass -------------------------------------------------------------------------------------------

@@ -1,0 +1,180 @@
+"""Benchmark of the fielding worker: messages per second through the outbox against a bare sending loop.
+
+The same messages (the shipped after-sales survey's invitation, rendered in the contact's
+language, with its short and opt-out links) go
+
+* through the worker: ``run_pass`` on PostgreSQL, which plans the due invitations (contact rules,
+  quiet hours, the message rows), claims them in batches with ``FOR UPDATE SKIP LOCKED``, sends,
+  and records each result in its own transaction; with 1 worker and with 2 worker processes
+  sharing the store;
+* through a bare loop: the same rendering and the same send, with no store at all (one SMTP
+  connection; one HTTP POST per SMS).
+
+Receivers: aiosmtpd on 127.0.0.1 for e-mail, an http.server sink for SMS (both in this process,
+on their own threads; the worker processes are started and warmed up before the clock starts).
+The ratio is the worker's rate over the bare loop's; the issue asks for at least 0.7.
+
+Run: ``python benchmarks/bench_worker.py [--quick] [--pg URL]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import multiprocessing
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+
+from surveykit import load_questionnaire, notify, storage  # noqa: E402
+from surveykit.database import contacts, invitation_messages  # noqa: E402
+from surveykit.fielding import links  # noqa: E402
+from surveykit.fielding.delivery import HttpSmsGateway, Mailer, compose_email  # noqa: E402
+from surveykit.fielding.templates import render  # noqa: E402
+from surveykit.fielding.worker import Settings, run_pass  # noqa: E402
+from tests.support.pgschema import PG_URL, PostgresSchema  # noqa: E402
+from tests.support.sinks import HttpSink, SmtpSink  # noqa: E402
+from tests.surveykit.fielding_support import add_invitation  # noqa: E402
+
+SURVEY = ROOT / "questionnaires" / "dealer_aftersales_csi.yaml"
+SECRET = b"bench-link-secret-0123456789"
+BASE = "https://survey.example.cn"
+NOW = dt.datetime(2026, 3, 2, 2, 0)  # 10:00 in Shanghai: no quiet hours
+
+
+def _settings(channel: str, target: str) -> Settings:
+    if channel == "email":
+        return Settings(
+            BASE, SECRET, mailer=Mailer(notify.SmtpSettings.from_url(target, "s@example.cn")), sender="s@example.cn"
+        )
+    return Settings(BASE, SECRET, sms=HttpSmsGateway(target, timeout=10), sender="s@example.cn")
+
+
+def _worker(url: str, channel: str, target: str, name: str, ready: Any, go: Any, done: Any) -> None:
+    engine = storage.make_engine(url)
+    with engine.connect() as conn:  # connect and import before the clock starts
+        conn.execute(sa.text("SELECT 1"))
+    ready.put(name)
+    go.wait()
+    stats = run_pass(engine, _settings(channel, target), worker=name, clock=lambda: NOW)
+    done.put(stats.sent)
+    engine.dispose()
+
+
+def _store(url: str, n: int, channel: str) -> None:
+    engine = storage.make_engine(url)
+    storage.init_db(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.delete(invitation_messages))
+        conn.execute(sa.text("DELETE FROM invitations"))
+        conn.execute(sa.delete(contacts))
+    q = load_questionnaire(SURVEY)
+    storage.register_version(engine, q, SURVEY.read_text(encoding="utf-8"))
+    for k in range(n):
+        add_invitation(
+            engine,
+            survey=q.survey,
+            customer=f"B{k:06d}",
+            channel=channel,
+            language="zh" if k % 4 else "en",
+            email=f"c{k}@example.cn",
+            phone=f"+86138{k:08d}",
+            fields={"dealer": "DE01"},
+            send_at=NOW,
+        )
+    engine.dispose()
+
+
+def through_worker(url: str, n: int, channel: str, target: str, workers: int) -> float:
+    """Messages per second of ``workers`` processes emptying a store of ``n`` due invitations."""
+    _store(url, n, channel)
+    ctx = multiprocessing.get_context("spawn")
+    ready, done, go = ctx.Queue(), ctx.Queue(), ctx.Event()
+    procs = [ctx.Process(target=_worker, args=(url, channel, target, f"w{k}", ready, go, done)) for k in range(workers)]
+    for p in procs:
+        p.start()
+    for _ in procs:
+        ready.get(timeout=120)
+    start = time.perf_counter()
+    go.set()
+    sent = sum(done.get(timeout=600) for _ in procs)
+    elapsed = time.perf_counter() - start
+    for p in procs:
+        p.join()
+    assert sent == n, (sent, n)
+    return n / elapsed
+
+
+def bare_loop(n: int, channel: str, target: str) -> float:
+    """Messages per second of rendering and sending the same messages with no store."""
+    q = load_questionnaire(SURVEY)
+    assert q.fielding is not None and q.fielding.invitation is not None
+    templates = q.fielding.invitation
+    settings = _settings(channel, target)
+    start = time.perf_counter()
+    for k in range(n):
+        lang = "zh" if k % 4 else "en"
+        optout = links.optout_url(BASE, links.optout_token(SECRET, k + 1, channel))
+        values = {
+            "dealer": "DE01",
+            "name": "王先生",
+            "link": links.short_url(BASE, links.short_code(SECRET, k + 1)),
+            "optout": optout,
+        }
+        message_id = f"<bare{k}@example.cn>"
+        if channel == "email":
+            assert templates.email is not None and settings.mailer is not None
+            mail = compose_email(
+                message_id=message_id,
+                created_at=NOW,
+                sender="s@example.cn",
+                to=f"c{k}@example.cn",
+                subject=render(templates.email.subject.best(lang), values),
+                text=render(templates.email.text.best(lang), values),
+                html=render(templates.email.html.best(lang), values, escape_html=True)
+                if templates.email.html
+                else None,
+                optout_url=optout,
+                language=lang,
+            )
+            settings.mailer.send(mail, f"c{k}@example.cn")
+        else:
+            assert templates.sms is not None and settings.sms is not None
+            settings.sms.send(f"+86138{k:08d}", render(templates.sms.best(lang), values), message_id)
+    if settings.mailer is not None:
+        settings.mailer.close()
+    return n / (time.perf_counter() - start)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="300 messages instead of 2,000")
+    parser.add_argument("--pg", default=PG_URL)
+    args = parser.parse_args()
+    n = 300 if args.quick else 2000
+    schema = PostgresSchema(args.pg, prefix="sk_bench_worker")
+    try:
+        with SmtpSink() as smtp, HttpSink() as http:
+            for channel, target in (("email", smtp.url), ("sms", http.url)):
+                bare = [bare_loop(n, channel, target)]
+                one = through_worker(schema.url, n, channel, target, 1)
+                two = through_worker(schema.url, n, channel, target, 2)
+                bare.append(bare_loop(n, channel, target))
+                base = sum(bare) / 2
+                print(
+                    f"{channel}: {n} messages on PostgreSQL; bare loop {base:,.0f}/s (runs {bare[0]:,.0f}, {bare[1]:,.0f}); "
+                    f"worker x1 {one:,.0f}/s (ratio {one / base:.2f}); worker x2 {two:,.0f}/s (ratio {two / base:.2f})"
+                )
+    finally:
+        schema.drop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
