@@ -81,10 +81,11 @@ def worker(
     through the store.  SIGTERM finishes the message in hand and exits.
     """
     from surveykit import notify
-    from surveykit.fielding import delivery, links
+    from surveykit.fielding import delivery, installation, links
     from surveykit.fielding.worker import Settings, run_pass
 
     fixed = _now(now_text)
+    installation.current()  # a bad SURVEYKIT_FIELDING_CONFIG stops here, at its line and column
     sender = os.environ.get("SURVEYKIT_SMTP_FROM", "surveykit@localhost")
     smtp_url = os.environ.get("SURVEYKIT_SMTP_URL")
     try:
