@@ -16,7 +16,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +29,7 @@ from analysis import report_sections as sections
 from analysis.analyze import DEFAULT_EXCLUDE, AnalysisResult, analyze
 from analysis.employee import suppress_small_units
 from analysis.gap1 import gap1 as gap1_of
+from analysis.headline import weighted_headline
 from analysis.priorities import improvement_priorities
 from analysis.report_comments import sections as comment_sections
 from analysis.report_language import finish_page, relabel
@@ -136,6 +137,7 @@ def report_from_store(
     output: str | Path | None = None,
     pdf: str | Path | None = None,
     weighting: Weighting | None = None,
+    units: Collection[str] | None = None,
 ) -> StoreReport:
     """The management report of ``q``'s stored responses, with the service-recovery section when there are cases.
 
@@ -143,7 +145,8 @@ def report_from_store(
     admin's report page) assembles a report from the store:
     :func:`surveykit.reports.report_data` reads the responses, the cases and
     the lost-customer answers; :func:`analysis.analyze` and
-    :func:`render_report` do the rest.  The footer's filters name ``source``,
+    :func:`render_report` do the rest.  ``units`` limits every table to those units (a manager's
+    report: :func:`surveykit.reports.report_data`); name them in ``source``.  The footer's filters name ``source``,
     the survey and the excluded quality flags.  The HTML is written to
     ``output`` when given, and printed from there to ``pdf``.
 
@@ -157,7 +160,7 @@ def report_from_store(
     if pdf is not None and output is None:
         raise ValueError("the PDF is printed from the written HTML: give output as well")
     began = time.perf_counter()
-    data = report_data(engine, q)
+    data = report_data(engine, q, units=units)  # units: a manager's scope (surveykit.org.scope_units)
     if len(data.responses) < MIN_RESPONSES:
         raise TooFewResponses(
             f"survey {q.survey!r} has {len(data.responses)} stored response(s); a report needs at least {MIN_RESPONSES}"
@@ -216,6 +219,7 @@ def render_report(
         third, q, lang = lang, relabel(q, lang), builtin_language(lang)
     if lang not in WORDS:
         raise ValueError(f"the report is written in {', '.join(WORDS)}, not {lang!r}")
+    result = weighted_headline(result)  # with a weighting, the main sections and priorities are weighted
     w = WORDS[lang]
     charts = sections.Charts(lang, script=third)
     gap1 = None

@@ -18,7 +18,7 @@ from flask import Blueprint, Response, current_app, g, redirect, request, url_fo
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response as BaseResponse
 
-from surveykit import export, org, storage
+from surveykit import export, org, rates, storage
 from surveykit.model import Questionnaire
 from surveykit.org import with_unit_names
 from webform import auth, db, scope
@@ -167,10 +167,23 @@ def survey(survey_id: str) -> BaseResponse:
         versions=_versions(survey_id),
         unknown_units=_unknown_units(q),
         stats=survey_stats(q, lang),
+        rates=_rates(q),
         report_url=url_for("admin.report", survey_id=survey_id),
         respondent_url=url_for("survey.start", survey_id=survey_id, _external=True),
         formats=_FORMATS,
     )
+
+
+def _rates(q: Questionnaire) -> list[dict[str, Any]] | None:
+    """The invitation funnel and AAPOR rates, overall and per dealer (surveykit.rates); None without invitations.
+
+    Left out for a manager: the rates count invitations of every unit.
+    """
+    if scope.units() is not None:
+        return None
+    by = [name for name in ("dealer",) if name in {f.id for f in q.fields}]
+    rows = rates.rates(db.engine(), q, by=by)
+    return rates.response_rates(rows) if rows[0].funnel["invited"] else None
 
 
 _FORMATS = {
@@ -211,12 +224,20 @@ def responses_file(survey_id: str, fmt: str) -> BaseResponse:
 @bp.get("/s/<survey_id>/report")
 @login_required
 def report(survey_id: str) -> BaseResponse:
-    """The management report of the stored responses, in the admin's language (analysis.report), units by name."""
+    """The management report of the stored responses, in the admin's language (analysis.report), units by name;
+    a manager's holds their units' responses and cases only, and says so in its footer."""
     from analysis.report import TooFewResponses, report_from_store
 
     q = _survey(survey_id)
+    units = scope.units()
+    source = "database"
+    if units is not None:
+        given = org.user_unit_ids(db.engine(), g.admin.id)
+        source = "database, units " + ", ".join(f"{tree().name(u, g.lang)} ({u})" for u in given)
     try:
-        html = report_from_store(db.engine(), with_unit_names(q, tree()), lang=_content_language(q)).html
+        html = report_from_store(
+            db.engine(), with_unit_names(q, tree()), lang=_content_language(q), units=units, source=source
+        ).html
     except TooFewResponses:
         return _page(
             "admin/survey.html",

@@ -82,7 +82,7 @@ RULES: dict[str, Rule] = {
     "admin.index": _ANYONE,
     "admin.survey": _SURVEY_DATA,
     "admin.responses_file": _SURVEY_DATA,
-    "admin.report": _READ_ALL,  # the whole survey's report: a manager's units are in the dashboard's
+    "admin.report": _SURVEY_DATA,  # a manager's report holds their units only
     "dashboard.*": _SURVEY_DATA,  # the management dashboard (issue 13b), narrowed to the unit chosen
     "dashboard.report_start": _READ_ALL,
     "dashboard.report_state": _READ_ALL,

@@ -299,3 +299,12 @@ def test_a_route_without_a_rule_is_closed_to_scoped_roles(make_app):
     assert login(app, "nora").get("/admin/new-page").status_code == 404
     assert login(app, "ann").get("/admin/new-page").status_code == 404
     assert login(app, "alice").get("/admin/new-page").status_code == 200  # the view's own checks, as before
+
+
+def test_a_managers_report_holds_their_units_only(scoped_app):
+    html = login(scoped_app, "nora").get("/admin/s/aftersales/report").get_data(as_text=True)
+    assert "units North region (R-N)" in html  # the footer says whose report it is
+    segments = html[html.index('id="segments"') :]
+    segments = segments[: segments.index("</section>")]
+    assert "<td>Anda Beijing</td>" in segments and "<td>Shuntong Tianjin</td>" in segments
+    assert not any(word in html for word in SOUTH)
