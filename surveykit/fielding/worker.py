@@ -12,8 +12,9 @@ One pass (:func:`run_pass`, what ``surveykit worker --once`` does):
    channel.  A row's ``due_at`` is pushed past the quiet hours.
 2. **Send**: due message rows are claimed in small batches with a lease
    (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite's write lock lets one
-   writer claim at a time), re-checked against the store (answered, opted out,
-   expired, the rules again for an invitation, the quiet hours), rendered in
+   writer claim at a time), checked against the invitation and contact as read
+   with the claim (answered, opted out, erased, expired; the contact rules again
+   for an invitation planned in an earlier pass; the quiet hours), rendered in
    the contact's language, sent, and recorded in a transaction of their own.
 3. **Webhooks** and the **case notifications** of the outbox, then the
    contact-data purge of the retention rule when :mod:`surveykit.contacts`
@@ -282,6 +283,7 @@ class _Claimed:
     message_id: str
     created_at: dt.datetime
     attempts: int
+    invitation: Any = None  # the invitation and its contact as they were when claimed
 
 
 def _claim(engine: Engine, settings: Settings, worker: str, now: dt.datetime) -> list[_Claimed]:
@@ -309,7 +311,10 @@ def _claim(engine: Engine, settings: Settings, worker: str, now: dt.datetime) ->
             )
             .returning(m.id, m.invitation_id, m.seq, m.channel, m.message_id, m.created_at, m.attempts)
         ).all()
-    return sorted((_Claimed(**r._mapping) for r in rows), key=lambda c: c.id)
+        # read with the claim: the state a message is checked against is seconds old when it is sent
+        state = {row.id: row for row in conn.execute(_state_query([r.invitation_id for r in rows]))}
+    claimed = (_Claimed(**r._mapping, invitation=state.get(r.invitation_id)) for r in rows)
+    return sorted(claimed, key=lambda c: c.id)
 
 
 def _release(engine: Engine, left: list[_Claimed]) -> None:
@@ -357,9 +362,9 @@ def send_due(
             settings.mailer.close()
 
 
-def _state(conn: Connection, invitation_id: int) -> Any:
+def _state_query(invitation_ids: list[int]) -> Any:
     i, c = invitations.c, contacts.c
-    return conn.execute(
+    return (
         sa.select(
             i.id,
             i.survey,
@@ -376,8 +381,8 @@ def _state(conn: Connection, invitation_id: int) -> Any:
             c.optout_sms_at,
         )
         .select_from(invitations.outerjoin(contacts, c.id == i.contact_id))
-        .where(i.id == invitation_id)
-    ).first()
+        .where(i.id.in_(invitation_ids))
+    )
 
 
 def _finish(
@@ -400,10 +405,18 @@ def _send_one(
     now: dt.datetime,
     stats: PassStats,
 ) -> None:
-    with conn.begin():  # committed before anything is sent: no lock or snapshot held meanwhile
-        inv = _state(conn, message.invitation_id)
-        q = _cached(conn, surveys, inv.survey)
-        refusal = _refusal(conn, inv, message, q, now)
+    inv = message.invitation
+    if inv is None:  # the invitation is gone (an erasure that removes them)
+        _finish(conn, message, dict(status="cancelled", reason="invitation_removed", lease_until=None))
+        stats.cancelled += 1
+        return
+    if inv.survey not in surveys or _recheck(message, now):
+        with conn.begin():  # committed before anything is sent: no lock or snapshot held meanwhile
+            q = _cached(conn, surveys, inv.survey)
+            refusal = _refusal(conn, inv, message, q, now)
+    else:
+        q = surveys[inv.survey]
+        refusal = _refusal(None, inv, message, q, now)
     if refusal is not None:
 
         def suppress(tx: Connection) -> None:
@@ -435,7 +448,9 @@ def _send_one(
     stats.sent += 1
 
 
-def _refusal(conn: Connection, inv: Any, message: _Claimed, q: Questionnaire | None, now: dt.datetime) -> str | None:
+def _refusal(
+    conn: Connection | None, inv: Any, message: _Claimed, q: Questionnaire | None, now: dt.datetime
+) -> str | None:
     """Why this message must not go now (answered, opted out, erased, expired, a rule), or None."""
     if inv.status in _CLOSED:
         return inv.status
@@ -445,10 +460,15 @@ def _refusal(conn: Connection, inv: Any, message: _Claimed, q: Questionnaire | N
         return "contact_erased"
     if inv.optout_email_at is not None or inv.optout_sms_at is not None:
         return "opted_out"
-    if message.seq == 0 and message.created_at < now - _RECHECK_AFTER:
+    if _recheck(message, now):
         # planned in an earlier pass (it waited for quiet hours or a retry): the rules again
+        assert conn is not None
         return rules.admit(conn, dict(inv._mapping), now, q=q)
     return None
+
+
+def _recheck(message: _Claimed, now: dt.datetime) -> bool:
+    return message.seq == 0 and message.created_at < now - _RECHECK_AFTER
 
 
 def _field_values(q: Questionnaire, fields: dict[str, Any], lang: str) -> dict[str, str]:
