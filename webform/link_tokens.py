@@ -10,8 +10,10 @@ from flask import current_app, request
 
 from surveykit import storage
 from surveykit.model import Questionnaire
+from surveykit.unit_links import PREFIX as UNIT_PREFIX
 from webform import db
 from webform.errors import fail
+from webform.unit_links import open_unit_link
 
 __all__ = ["open_invitation", "rate_limited"]
 
@@ -30,6 +32,8 @@ def open_invitation(q: Questionnaire, token: str) -> storage.InvitationState:
     Once an address is over the guessing limit every token is 429, a real one too: otherwise a
     guesser would still tell a hit (200) from a miss (429).
     """
+    if token.startswith(UNIT_PREFIX):  # a unit's open link of an anonymous survey (surveykit.unit_links)
+        return open_unit_link(q, token, rate_limited)
     state = storage.lookup_invitation(db.engine(), token)
     if state.status == "unknown" or state.survey != q.survey:
         if rate_limited("token"):

@@ -138,7 +138,8 @@ def start(survey_id: str) -> BaseResponse:
     token = request.args.get("t")
     if token is not None:
         state = open_invitation(q, token)
-        draft = storage.load_draft(db.engine(), invitation_id=state.id)
+        # a unit's open link has no invitation: nobody's draft to resume, each visit starts afresh
+        draft = storage.load_draft(db.engine(), invitation_id=state.id) if state.id is not None else None
         if draft is not None and draft.response_id is None and draft.survey == survey_id:
             respondent_session.remember(survey_id, draft.id, url_for("survey.start", survey_id=survey_id, t=token))
             return _resume(draft)
@@ -265,7 +266,9 @@ def _submit(visit: Visit, form: ScreenForm, answers: dict[str, Any]) -> BaseResp
             answers,
             key=key,
             language=g.lang,
-            fields=declared_fields(q, draft.fields) if draft is not None else None,
+            fields=declared_fields(q, draft.fields if draft is not None else visit.fields)
+            if draft is not None or (visit.invitation_id is None and visit.fields)  # a unit link's unit
+            else None,
             wave=current_app.config.get("WAVE"),
             started_at=started,
             invitation_id=visit.invitation_id,

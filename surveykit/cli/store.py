@@ -114,6 +114,44 @@ def invite(
     )
 
 
+@click.command("unit-links")
+@click.argument("questionnaire", type=click.Path(dir_okay=False))
+@click.option("--base-url", required=True, help="the survey site, e.g. https://survey.example.com")
+@click.option(
+    "--field", "fields", multiple=True, metavar="FIELD=A,B,C", help="the units of a field (repeatable; crossed)"
+)
+@click.option("--secret-key", envvar="SURVEYKIT_SECRET_KEY", required=True, help="the web app's SECRET_KEY")
+def unit_links(questionnaire: str, base_url: str, fields: tuple[str, ...], secret_key: str) -> None:
+    """Print one open link per unit of an anonymous survey (no personal tokens), tab-separated."""
+    import itertools
+
+    from surveykit.unit_links import unit_token
+
+    q = load(questionnaire)
+    if q.anonymous is None:
+        raise SurveykitError(f"{q.survey} is not anonymous: send personal invitations (surveykit invite)")
+    given: dict[str, list[str]] = {}
+    for value in fields:
+        name, _, codes = value.partition("=")
+        given[name.strip()] = [c.strip() for c in codes.split(",") if c.strip()]
+    declared = {f.id: [code for code, _ in f.values] for f in q.fields}
+    unknown = sorted(set(given) - set(declared))
+    if unknown:
+        raise click.UsageError(f"unknown field(s) {', '.join(unknown)}; {q.survey} declares {', '.join(declared)}")
+    for name, codes in given.items():
+        bad = [c for c in codes if declared[name] and c not in declared[name]]
+        if bad:
+            raise click.UsageError(f"{name}: {', '.join(bad)} not among its values ({', '.join(declared[name])})")
+    axes = {name: given.get(name) or declared[name] for name in declared if given.get(name) or declared[name]}
+    if not axes:
+        raise click.UsageError("name the units: --field dealer=D01,D02")
+    for combo in itertools.product(*axes.values()):
+        unit = dict(zip(axes, combo, strict=True))
+        token = unit_token(secret_key, q.survey, unit)
+        label = " ".join(f"{k}={v}" for k, v in unit.items())
+        click.echo(f"{label}\t{base_url.rstrip('/')}/s/{q.survey}?t={token}")
+
+
 @click.group("admin")
 def admin_group() -> None:
     """Admin users of the web form."""
@@ -350,4 +388,4 @@ def _notify_passes(
                 return
 
 
-COMMANDS = (serve, invite, admin_group, notify, demo)
+COMMANDS = (serve, invite, unit_links, admin_group, notify, demo)

@@ -162,7 +162,7 @@ def test_help_lists_every_command_once_under_its_section():
     for title, names in [
         ("Questionnaire", ["validate", "info", "schema"]),
         ("Data", ["simulate", "analyze", "export", "report"]),
-        ("Store", ["serve", "invite", "admin", "notify", "demo"]),
+        ("Store", ["serve", "invite", "unit-links", "admin", "notify", "demo"]),
         ("Cases", ["cases"]),
         ("Planning", ["plan"]),
         ("Organisation", ["org"]),
