@@ -208,7 +208,7 @@ OBJECT_KEYS: dict[str, tuple[Key, ...]] = {
         Key("model", ("object", "model"), doc="a satisfaction-index path model (PLS) over the rating items"),
         Key("weighting", ("object", "weighting"), doc="population margins the responses are weighted to"),
         Key("mirror_of", ("object", "mirror_of"), doc="staff answer a customer survey's expectation items (gap 1)"),
-        Key("anonymous", ("object", "anonymous"), doc="an anonymous survey (e.g. of employees): small units suppressed"),
+        Key("anonymous", ("object", "anonymous"), doc="no personal tokens; units below min_n suppressed"),
         Key("quotas", ("list", ("object", "quota")), doc="at most so many completes per cell of segment fields"),
         Key("privacy", ("object", "privacy"), doc="erasure of answers, retention of contact data, consent text"),
     ),
