@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import time
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,9 +29,10 @@ from sqlalchemy.engine import Connection, Engine
 
 from surveykit.database import org_units, response_aggregates, responses, survey_versions
 
-__all__ = ["MARKER", "ORG", "OrgChains", "chains", "org_version", "ready", "rebuild_org", "rebuild_org_in"]
+__all__ = ["MARKER", "ORG", "RECHECK_S", "OrgChains", "chains", "org_version", "ready", "rebuild_org", "rebuild_org_in"]
 
 ORG = "org"  # the unit_field of these rows
+RECHECK_S = 1.0  # how often a process checks whether the organisation changed
 MARKER = "_org_version"  # the variable of the marker row (unit = the version it was built for)
 
 
@@ -47,6 +49,7 @@ class OrgChains:
 
     version: str
     history: Any  # surveykit.org.OrgHistory
+    checked: float = 0.0  # time.monotonic() of the last version check
     trees: dict[int, Any] = field(default_factory=dict)
 
     def chain(self, fields: Mapping[str, Any], at: dt.datetime) -> list[str]:
@@ -64,15 +67,25 @@ _cache: weakref.WeakKeyDictionary[Engine, OrgChains] = weakref.WeakKeyDictionary
 
 
 def chains(conn: Connection) -> OrgChains:
-    """The organisation's chains for this engine, reloaded when :func:`org_version` moved."""
+    """The organisation's chains for this engine, reloaded when :func:`org_version` moved.
+
+    The version is checked at most every :data:`RECHECK_S` seconds (the check scans the
+    organisation, most of a submit's extra cost otherwise).  A submit in the second after an import
+    may so use the tree before it; that import has made the rows' marker stale anyway, and the
+    rebuild it calls for (which reloads first) rewrites them.
+    """
     from surveykit.org import OrgHistory, _versions
 
-    version = org_version(conn)
+    now = time.monotonic()
     found = _cache.get(conn.engine)
+    if found is not None and now - found.checked < RECHECK_S:
+        return found
+    version = org_version(conn)
     if found is None or found.version != version:
         versions = _versions(conn)
         changes = sorted({t for v in versions for t in (v.valid_from, v.valid_to) if t is not None})
         found = _cache[conn.engine] = OrgChains(version, OrgHistory(versions, tuple(changes)))
+    found.checked = now
     return found
 
 
@@ -107,6 +120,7 @@ def rebuild_org_in(conn: Connection, survey: str) -> int:
 
     r, v, a = responses.c, survey_versions.c, response_aggregates.c
     conn.execute(sa.delete(response_aggregates).where(a.survey == survey, a.unit_field == ORG))
+    _cache.pop(conn.engine, None)  # the organisation as it is now, not as last checked
     org = chains(conn)
     day = aggregates.day_expr(conn.dialect.name)
     totals: dict[tuple[str, str, int, int], list[int]] = {}
