@@ -10,6 +10,7 @@ rules, compared exactly as typed (no trimming), long ones allowed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,6 +23,7 @@ from sqlalchemy.engine import Engine
 from surveykit.database import check_text, user_units, users, utcnow, write_transaction
 from surveykit.errors import StorageError, SurveykitError
 
+_EMAIL = re.compile(r"[^@\s,;<>\"]{1,64}@[^@\s,;<>\"]{1,189}\.[^@\s,;<>\".]{1,63}")
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
 ROLES = ("admin", "department", "manager", "analyst", "auditor")  # auditor: audits of their units (issue 17)
@@ -82,6 +84,7 @@ def create_user(
     role: str = "admin",
     department: str | None = None,
     units: Sequence[str] = (),
+    email: str | None = None,
 ) -> None:
     """Add an admin user with an argon2id password hash (and, for a manager, their units).
 
@@ -91,7 +94,8 @@ def create_user(
         The password is too short, too common or contains the user name.
     ValueError
         Bad user name, unknown role, a ``department`` role without a department, a ``manager``
-        without units or with a unit the current organisation does not have, units for another role.
+        without units or with a unit the current organisation does not have, units for another role,
+        an ``email`` that is not one address (it receives a manager's weekly digest).
     StorageError
         The user name is taken.
     """
@@ -104,6 +108,8 @@ def create_user(
         raise ValueError("a department user needs a department")
     if role == "admin" and department:
         raise ValueError("an admin user has no department")
+    if email is not None and not _EMAIL.fullmatch(email):
+        raise ValueError(f"{email!r} is not an e-mail address")
     units = sorted(set(units))
     if role in ("manager", "auditor"):  # an auditor is scoped to the dealers they audit, as a manager
         _check_units(engine, units, role)
@@ -117,6 +123,7 @@ def create_user(
         department=department,
         session_generation=0,
         created_at=utcnow(),
+        email=email,
     )
     try:
         with write_transaction(engine) as conn:

@@ -109,7 +109,7 @@ responses = sa.Table(
     sa.Column("over_quota", sa.Boolean),
     # PostgreSQL: the writing transaction's id (trigger below), so the responses API serves rows
     # in commit order and only below the oldest running transaction (surveykit.response_feed)
-    sa.Column("txid", sa.BigInteger),
+    sa.Column("txid", sa.BigInteger, server_default="0"),  # rows older than the trigger: 0
     sa.UniqueConstraint("survey", "key", name="uq_responses_survey_key"),
     sa.Index("ix_responses_survey_submitted", "survey", "submitted_at"),
     sa.Index("ix_responses_survey_txid_id", "survey", "txid", "id"),
@@ -168,6 +168,7 @@ users = sa.Table(
     # bumped to end every session of the user (Flask's session is a client-side cookie)
     sa.Column("session_generation", sa.Integer, nullable=False, server_default="0"),
     sa.Column("created_at", _ts, nullable=False),
+    sa.Column("email", sa.String(254)),  # where a manager's weekly digest goes (webform.digest)
 )
 
 # -- the dealer organisation (surveykit.org) -----------------------------------------------------------
@@ -186,6 +187,28 @@ org_units = sa.Table(
     sa.Column("valid_from", _ts),
     sa.Column("valid_to", _ts),
     sa.Index("ix_org_units_unit_valid_to", "unit", "valid_to"),
+)
+
+# A manager's weekly digest (webform.digest): written once per user and ISO week, then mailed by
+# `surveykit digest` with a lease, as the outbox's case mails are.
+digests = sa.Table(
+    "digests",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("week", sa.String(10), nullable=False),  # the ISO week it covers, 2026-W49
+    sa.Column("message_id", sa.String(255), nullable=False, unique=True),
+    sa.Column("recipient", sa.String(254), nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("created_at", _ts, nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),  # pending, sent or failed
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("claimed_by", sa.String(100)),
+    sa.Column("lease_until", _ts),
+    sa.Column("sent_at", _ts),
+    sa.Column("last_error", sa.Text),
+    sa.UniqueConstraint("user_id", "week", name="uq_digests_user_week"),
 )
 
 # The units a manager is given (surveykit admin create-user --unit); they see these and all below.
@@ -574,7 +597,9 @@ def _add_new_columns(conn: Connection) -> None:
             if not column.nullable:
                 raise StorageError(f"{table.name}.{column.name} is new and NOT NULL: this store needs a migration")
             kind = column.type.compile(dialect=conn.dialect)
-            # names and types come from our own metadata, never from input
+            if isinstance(column.server_default, sa.DefaultClause) and isinstance(column.server_default.arg, str):
+                kind += f" DEFAULT '{column.server_default.arg}'"
+            # names, types and defaults come from our own metadata, never from input
             conn.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}"))  # nosec B608
         if added:
             for index in table.indexes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import click
@@ -70,6 +71,67 @@ def unknown(db_url: str, survey: str | None) -> None:
     for field, codes in found.items():
         for code, count in sorted(codes.items()):
             click.echo(f"{field}\t{code}\t{count} response(s)")
+
+
+@org_group.command("digest")
+@click.option("--db", "db_url", required=True, envvar="SURVEYKIT_DATABASE_URL", metavar="URL")
+@click.option(
+    "--min-n", type=click.IntRange(1), default=10, show_default=True, help="fewest responses a figure is shown for"
+)
+@click.option(
+    "--today",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="default: today (UTC); the digest covers the ISO week before",
+)
+@click.option(
+    "--smtp-host",
+    envvar="SURVEYKIT_SMTP_HOST",
+    default=None,
+    help="env SURVEYKIT_SMTP_HOST; without it the digests are only written",
+)
+@click.option(
+    "--smtp-port", envvar="SURVEYKIT_SMTP_PORT", type=click.IntRange(1, 65535), default=587, show_default=True
+)
+@click.option(
+    "--smtp-security",
+    envvar="SURVEYKIT_SMTP_SECURITY",
+    type=click.Choice(["starttls", "ssl", "none"]),
+    default="starttls",
+    show_default=True,
+)
+@click.option(
+    "--smtp-user", envvar="SURVEYKIT_SMTP_USER", default=None, help="the password only from SURVEYKIT_SMTP_PASSWORD"
+)
+@click.option("--from", "sender", envvar="SURVEYKIT_SMTP_FROM", default="surveykit@localhost", show_default=True)
+def digest(
+    db_url: str,
+    min_n: int,
+    today: dt.datetime | None,
+    smtp_host: str | None,
+    smtp_port: int,
+    smtp_security: str,
+    smtp_user: str | None,
+    sender: str,
+) -> None:
+    """Write last week's digest of every manager with an e-mail address, once, and mail what waits.
+
+    Run it weekly (cron, Monday morning); a second run in the same week writes nothing twice.
+    """
+    from surveykit import notify
+    from webform import digest as digests
+
+    with store(db_url) as engine:
+        written = digests.queue(engine, today=today.date() if today else None, min_n=min_n)
+        click.echo(f"{written} digest(s) written")
+        if smtp_host is None:
+            click.echo("no SMTP server given (--smtp-host or SURVEYKIT_SMTP_HOST): nothing mailed")
+            return
+        smtp = notify.SmtpSettings(
+            smtp_host, smtp_port, smtp_security, smtp_user, os.environ.get("SURVEYKIT_SMTP_PASSWORD"), sender
+        )
+        stats = digests.send_pending(engine, smtp, worker=notify.worker_name())
+    click.echo(f"sent {stats.sent}, to retry {stats.retried}, failed {stats.failed}")
 
 
 COMMANDS = (org_group,)
