@@ -116,7 +116,7 @@ def _message_id(sender: str, invitation_id: int, seq: int) -> str:
     return f"<{secrets.token_hex(8)}.inv{invitation_id}.{seq}@{domain}>"
 
 
-def _insert_message(conn: Connection, values: dict[str, Any]) -> None:
+def _insert_message(conn: Connection, values: dict[str, Any] | list[dict[str, Any]]) -> None:
     insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     conn.execute(
         insert(invitation_messages).values(values).on_conflict_do_nothing(index_elements=["invitation_id", "seq"])
@@ -194,6 +194,8 @@ def _plan_invitations(conn: Connection, settings: Settings, now: dt.datetime, st
         .order_by(i.id)
         .limit(_PLAN_LIMIT)
     ).all()
+    codes: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []
     for inv in due:
         q = _cached(conn, surveys, inv.survey)
         reason = (
@@ -205,15 +207,16 @@ def _plan_invitations(conn: Connection, settings: Settings, now: dt.datetime, st
             _suppress(conn, inv.id, reason)
             stats.suppressed += 1
             continue
-        conn.execute(
-            sa.update(invitations)
-            .where(i.id == inv.id)
-            .values(short_code_hash=links.code_hash(links.short_code(settings.secret, inv.id)))
-        )
-        _insert_message(
-            conn, _message_row(settings, inv.id, 0, inv.channel, rules.not_before(q, inv.channel, now), now)
-        )
+        codes.append({"p_id": inv.id, "p_hash": links.code_hash(links.short_code(settings.secret, inv.id))})
+        rows.append(_message_row(settings, inv.id, 0, inv.channel, rules.not_before(q, inv.channel, now), now))
         stats.planned += 1
+    # the admitted ones in two statements (an invitation still scheduled counts in admit() all the same)
+    if rows:
+        conn.execute(
+            sa.update(invitations).where(i.id == sa.bindparam("p_id")).values(short_code_hash=sa.bindparam("p_hash")),
+            codes,
+        )
+        _insert_message(conn, rows)
 
 
 def _message_row(
