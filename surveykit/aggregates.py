@@ -148,7 +148,8 @@ def _rows(
     day = day_number(date)
     fields = row.get("fields") or {}
     units = [(TOTAL, TOTAL)] + [(f, str(v)) for f, v in sorted(fields.items()) if v is not None and v != ""]
-    # the tree at the start of the response's UTC day, as rebuild_org attributes its day groups
+    # by the organisation's attribution (under response_time, the tree at the start of the response's UTC
+    # day, as rebuild_org attributes its day groups)
     chain = aggregates_org.chains(conn).chain(fields, dt.datetime.combine(date, dt.time())) if fields else []
     units += [(aggregates_org.ORG, unit) for unit in chain]
     answers = row.get("answers") or {}

@@ -1,15 +1,15 @@
 """The aggregates rolled up the organisation: one row per unit of the tree, not per dealer code.
 
 A response counts for its unit (:meth:`surveykit.org.OrgTree.unit_of`: its branch, else its dealer)
-and every unit above it, in the tree **at the time of the response**: the default attribution of
-:mod:`surveykit.org`, so a dealer that moves region later keeps its past under its old region.
-These rows (``unit_field = "org"``) make a region a single key of the aggregate table: the whole
+and every unit above it, by :data:`surveykit.org.DEFAULT_ATTRIBUTION`: ``current`` (the tree as it
+is now: a region is the sum of the dealers listed under it, its trend like for like across a
+reorganisation) or ``response_time`` (the tree at the start of the response's UTC day).  These rows (``unit_field = "org"``) make a region a single key of the aggregate table: the whole
 network's page reads ten regions' days instead of a thousand dealers'.
 
 They are written with the others in each submit's transaction (:func:`org_rows`) and subtracted by
-erasure.  An import that changes the organisation may change the attribution of earlier responses
-(a new unit is valid since always), so the rows are trusted only while the organisation is the one
-they were last rebuilt for: :func:`ready` compares the marker row :func:`rebuild_org` writes with
+erasure.  An import that changes the organisation changes the attribution of earlier responses
+(under ``current`` every move does; under ``response_time`` a new unit is valid since always), so the
+rows are trusted only while the organisation is the one they were last rebuilt for: :func:`ready` compares the marker row :func:`rebuild_org` writes with
 the current version (:func:`org_version`); the dashboard reads by dealer codes until then and
 starts the rebuild in the background.
 """
@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from surveykit.database import org_units, response_aggregates, responses, survey_versions
+from surveykit.org import DEFAULT_ATTRIBUTION
 
 __all__ = ["MARKER", "ORG", "RECHECK_S", "OrgChains", "chains", "org_version", "ready", "rebuild_org", "rebuild_org_in"]
 
@@ -53,12 +54,14 @@ class OrgChains:
     trees: dict[int, Any] = field(default_factory=dict)
 
     def chain(self, fields: Mapping[str, Any], at: dt.datetime) -> list[str]:
+        """The chain of ``fields`` under the attribution: in the current tree, or in the tree at ``at``."""
         if not self.history.versions:
             return []
-        stretch = bisect.bisect_right(self.history.changes, at)
+        current = DEFAULT_ATTRIBUTION == "current"
+        stretch = -1 if current else bisect.bisect_right(self.history.changes, at)
         tree = self.trees.get(stretch)
         if tree is None:
-            tree = self.trees[stretch] = self.history.at(at)
+            tree = self.trees[stretch] = self.history.at(None if current else at)
         unit = tree.unit_of(fields)
         return [] if unit is None else [*tree.ancestors(unit), unit]
 
@@ -80,7 +83,7 @@ def chains(conn: Connection) -> OrgChains:
     found = _cache.get(conn.engine)
     if found is not None and now - found.checked < RECHECK_S:
         return found
-    version = org_version(conn)
+    version = f"{DEFAULT_ATTRIBUTION}:{org_version(conn)}"
     if found is None or found.version != version:
         versions = _versions(conn)
         changes = sorted({t for v in versions for t in (v.valid_from, v.valid_to) if t is not None})
@@ -95,15 +98,16 @@ def ready(conn: Connection, survey: str) -> bool:
     marker = conn.execute(
         sa.select(a.unit).where(a.survey == survey, a.unit_field == ORG, a.variable == MARKER)
     ).scalar()
-    return marker is not None and marker == org_version(conn)
+    return marker is not None and marker == f"{DEFAULT_ATTRIBUTION}:{org_version(conn)}"
 
 
 def rebuild_org(engine: Engine, survey: str) -> int:
     """Recompute the survey's org rows from its responses and write the marker; returns the rows written.
 
-    The database sums per (dealer, branch, day, variable); each group is attributed here to the
-    chain of the tree at the start of its UTC day, as :func:`surveykit.aggregates.add_response`
-    attributes a response (an import dated within a day applies from the next day on).
+    The database sums per (dealer, branch, day, variable); each group is attributed here to its
+    chain as :func:`surveykit.aggregates.add_response` attributes a response (under
+    ``response_time``, in the tree at the start of its UTC day: an import dated within a day
+    applies from the next day on).
     """
     from surveykit import aggregates
     from surveykit.database import write_transaction
