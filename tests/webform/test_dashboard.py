@@ -87,8 +87,9 @@ def seed(app: Any) -> None:
 
 
 @pytest.fixture
-def dash(make_app: Any) -> Any:
-    app = make_app(SURVEY, DASHBOARD_JOB_THREADS=1)
+def dash(make_app: Any, db_url: str) -> Any:
+    """The app on SQLite, then on PostgreSQL (its SUM(bigint) is numeric: a difference that once broke every page)."""
+    app = make_app(SURVEY, DASHBOARD_JOB_THREADS=1, DATABASE_URL=db_url)
     seed(app)
     return app
 
