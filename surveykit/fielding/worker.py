@@ -126,15 +126,18 @@ def _insert_message(conn: Connection, values: dict[str, Any] | list[dict[str, An
 # -- planning -------------------------------------------------------------------------------------
 
 
-def plan(engine: Engine, settings: Settings, now: dt.datetime, stats: PassStats) -> None:
-    """Expire, admit or suppress due invitations, and queue due reminders (see the module docstring)."""
+def plan(engine: Engine, settings: Settings, now: dt.datetime, stats: PassStats) -> bool:
+    """Expire, admit or suppress due invitations, and queue due reminders (see the module docstring).
+
+    True when a limit of rows a plan takes was reached: more may be due.
+    """
     with write_transaction(engine) as conn:
         if conn.dialect.name == "postgresql":
             if not conn.execute(sa.text(f"SELECT pg_try_advisory_xact_lock({_PLAN_LOCK})")).scalar():
-                return  # another worker is planning this moment; it does the same work
+                return False  # another worker is planning this moment; it does the same work
         _expire(conn, now, stats)
-        _plan_invitations(conn, settings, now, stats)
-        _plan_reminders(conn, settings, now, stats)
+        more = _plan_invitations(conn, settings, now, stats) >= _PLAN_LIMIT
+        return _plan_reminders(conn, settings, now, stats) >= _PLAN_LIMIT or more
 
 
 def _expire(conn: Connection, now: dt.datetime, stats: PassStats) -> None:
@@ -179,7 +182,7 @@ def _cached(conn: Connection, surveys: dict[str, Questionnaire | None], survey: 
     return surveys[survey]
 
 
-def _plan_invitations(conn: Connection, settings: Settings, now: dt.datetime, stats: PassStats) -> None:
+def _plan_invitations(conn: Connection, settings: Settings, now: dt.datetime, stats: PassStats) -> int:
     surveys: dict[str, Questionnaire | None] = {}
     i, m = invitations.c, invitation_messages.c
     first = sa.select(m.id).where(m.invitation_id == i.id, m.seq == 0).exists()
@@ -217,6 +220,7 @@ def _plan_invitations(conn: Connection, settings: Settings, now: dt.datetime, st
             codes,
         )
         _insert_message(conn, rows)
+    return len(due)
 
 
 def _message_row(
@@ -234,44 +238,53 @@ def _message_row(
     )
 
 
-def _plan_reminders(conn: Connection, settings: Settings, now: dt.datetime, stats: PassStats) -> None:
+def _plan_reminders(conn: Connection, settings: Settings, now: dt.datetime, stats: PassStats) -> int:
+    """Queue the reminders that are due: per survey and reminder, only invitations whose turn it is.
+
+    Returns the most candidates one query found (the plan runs again when that reached the limit).
+    """
     surveys: dict[str, Questionnaire | None] = {}
     i, m = invitations.c, invitation_messages.c
     last = sa.select(m.invitation_id, sa.func.max(m.seq).label("seq")).group_by(m.invitation_id).subquery("last_seq")
     latest = invitation_messages.alias("latest")
-    rows = conn.execute(
-        sa.select(i.id, i.survey, i.contact_id, i.channel, i.sent_at, last.c.seq, latest.c.status)
-        .join(last, last.c.invitation_id == i.id)
-        .join(latest, sa.and_(latest.c.invitation_id == i.id, latest.c.seq == last.c.seq))
-        .where(
-            i.status.in_(_ACTIVE),
-            i.channel.in_(("email", "sms")),
-            i.sent_at.is_not(None),
-            sa.or_(i.expires_at.is_(None), i.expires_at > now),
-            latest.c.status.in_(("sent", "suppressed")),
-        )
-        .order_by(i.sent_at)
-        .limit(_PLAN_LIMIT)
-    ).all()
-    for inv in rows:
-        q = _cached(conn, surveys, inv.survey)
+    names = conn.execute(sa.select(i.survey).where(i.status.in_(_ACTIVE)).distinct()).scalars().all()
+    most = 0
+    for survey in names:
+        q = _cached(conn, surveys, survey)
         if q is None or q.fielding is None:
             continue
-        seq = inv.seq + 1
-        if seq > len(q.fielding.reminders) or inv.sent_at + q.fielding.reminders[seq - 1].after > now:
-            continue
-        row = _message_row(settings, inv.id, seq, inv.channel, rules.not_before(q, inv.channel, now), now)
-        reason = (
-            "no_template"
-            if _template_missing(q, inv.channel, seq)
-            else rules.admit_message(conn, inv.contact_id, q, now)
-        )
-        if reason is not None:
-            row.update(status="suppressed", reason=reason[:100])
-            stats.suppressed += 1
-        else:
-            stats.reminders += 1
-        _insert_message(conn, row)
+        for seq, reminder in enumerate(q.fielding.reminders, start=1):
+            rows = conn.execute(
+                sa.select(i.id, i.contact_id, i.channel)
+                .join(last, last.c.invitation_id == i.id)
+                .join(latest, sa.and_(latest.c.invitation_id == i.id, latest.c.seq == last.c.seq))
+                .where(
+                    i.survey == survey,
+                    i.status.in_(_ACTIVE),
+                    i.channel.in_(("email", "sms")),
+                    i.sent_at <= now - reminder.after,
+                    sa.or_(i.expires_at.is_(None), i.expires_at > now),
+                    last.c.seq == seq - 1,
+                    latest.c.status.in_(("sent", "suppressed")),
+                )
+                .order_by(i.sent_at)
+                .limit(_PLAN_LIMIT)
+            ).all()
+            most = max(most, len(rows))
+            for inv in rows:
+                row = _message_row(settings, inv.id, seq, inv.channel, rules.not_before(q, inv.channel, now), now)
+                reason = (
+                    "no_template"
+                    if _template_missing(q, inv.channel, seq)
+                    else rules.admit_message(conn, inv.contact_id, q, now)
+                )
+                if reason is not None:
+                    row.update(status="suppressed", reason=reason[:100])
+                    stats.suppressed += 1
+                else:
+                    stats.reminders += 1
+                _insert_message(conn, row)
+    return most
 
 
 # -- sending -----------------------------------------------------------------------------------------
@@ -558,8 +571,10 @@ def run_pass(
 ) -> PassStats:
     """Plan, send, deliver webhooks and case mail, purge expired contact data; what happened."""
     stats = PassStats()
-    plan(engine, settings, clock(), stats)
-    send_due(engine, settings, worker, clock, stats, stop)
+    more = True
+    while more and not stop():  # plan and send in rounds of at most _PLAN_LIMIT invitations
+        more = plan(engine, settings, clock(), stats)
+        send_due(engine, settings, worker, clock, stats, stop)
     if not stop():
         stats.webhooks = webhooks.deliver_due(
             engine, worker, clock(), batch=settings.batch, timeout=settings.webhook_timeout, stop=stop
