@@ -176,7 +176,10 @@ def admin_group() -> None:
     metavar="UNIT",
     help="with --role manager or auditor: a unit of the organisation (repeatable); they see it and everything below it",
 )
-def create_user(username: str, db_url: str, role: str, department: str | None, units: tuple[str, ...]) -> None:
+@click.option("--email", default=None, help="where a manager's weekly digest goes (surveykit org digest)")
+def create_user(
+    username: str, db_url: str, role: str, department: str | None, units: tuple[str, ...], email: str | None
+) -> None:
     """Add a user; the password comes from SURVEYKIT_ADMIN_PASSWORD or a prompt, never the command line."""
     import os
 
@@ -187,7 +190,7 @@ def create_user(username: str, db_url: str, role: str, department: str | None, u
     )
     try:
         with store(db_url) as engine:
-            storage.create_user(engine, username, password, role=role, department=department, units=units)
+            storage.create_user(engine, username, password, role=role, department=department, units=units, email=email)
     except ValueError as exc:
         raise SurveykitError(str(exc)) from None
     scope = department or ", ".join(sorted(set(units)))

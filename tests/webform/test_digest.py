@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from surveykit import load_questionnaire, notify, storage
 from surveykit.cli import main
-from surveykit.database import digests
+from surveykit.database import digests, users
 from surveykit.orgfile import apply_org, read_org_file
 from tests.webform.test_scope import ORG, PASSWORD, SURVEY
 from webform import digest
@@ -154,3 +154,16 @@ def test_the_digest_command_writes_and_mails(store, smtp):
 def test_a_managers_address_is_one_address(store, address):
     with pytest.raises(ValueError, match="is not an e-mail address"):
         storage.create_user(store, "mia", PASSWORD, role="manager", units=["DE01"], email=address)
+
+
+def test_create_user_takes_a_managers_address(store):
+    db = store.url.render_as_string(hide_password=False)
+    runner = CliRunner(env={"SURVEYKIT_ADMIN_PASSWORD": PASSWORD})
+    args = ["admin", "create-user", "ola", "--db", db, "--role", "manager", "--unit", "DE01"]
+    assert runner.invoke(main, [*args, "--email", "ola@north.example"]).exit_code == 0
+    with store.connect() as conn:
+        assert conn.execute(sa.select(users.c.email).where(users.c.username == "ola")).scalar() == ("ola@north.example")
+    bad = runner.invoke(
+        main, ["admin", "create-user", "olb", "--db", db, "--role", "manager", "--unit", "DE01", "--email", "x"]
+    )
+    assert bad.exit_code == 1 and "'x' is not an e-mail address" in bad.output
