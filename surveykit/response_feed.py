@@ -86,31 +86,37 @@ def read_page(
     after_txid, after_id = decode_cursor(since)
     r, v = responses.c, survey_versions.c
     postgres = engine.dialect.name == "postgresql"
-    order = r.txid
-    cols = (
-        r.id,
-        order.label("txid"),
-        r.response_id,
-        v.version,
-        r.wave,
-        r.language,
-        r.started_at,
-        r.submitted_at,
-        r.duration_s,
-        r.fields,
-        r.answers,
-        r.over_quota,
-    )
-    stmt = sa.select(*cols).join_from(responses, survey_versions).where(r.survey == q.survey)
+    # the page is cut from responses alone, in index order, and joined to its versions after: a
+    # join inside would let the planner sort every remaining row for each page
+    page = sa.select(r.id).where(r.survey == q.survey)
     if postgres:
         horizon = sa.cast(sa.cast(sa.func.pg_snapshot_xmin(sa.func.pg_current_snapshot()), sa.Text), sa.BigInteger)
-        stmt = stmt.where(
-            sa.tuple_(order, r.id) > sa.tuple_(sa.literal(after_txid), sa.literal(after_id)), order < horizon
-        ).order_by(order, r.id)
+        page = page.where(
+            sa.tuple_(r.txid, r.id) > sa.tuple_(sa.literal(after_txid), sa.literal(after_id)), r.txid < horizon
+        ).order_by(r.txid, r.id)
     else:
-        stmt = stmt.where(r.id > after_id).order_by(r.id)
+        page = page.where(r.id > after_id).order_by(r.id)
+    ids = page.limit(limit).cte("page")
+    stmt = (
+        sa.select(
+            r.id,
+            sa.func.coalesce(r.txid, 0).label("txid"),
+            r.response_id,
+            v.version,
+            r.wave,
+            r.language,
+            r.started_at,
+            r.submitted_at,
+            r.duration_s,
+            r.fields,
+            r.answers,
+            r.over_quota,
+        )
+        .select_from(ids.join(responses, r.id == ids.c.id).join(survey_versions, v.id == r.version_id))
+        .order_by(sa.func.coalesce(r.txid, 0), r.id)
+    )
     with engine.connect() as conn:
-        rows = conn.execute(stmt.limit(limit)).all()
+        rows = conn.execute(stmt).all()
     variables = [x for x in q.variables() if x.type not in ("metadata", "field")]
     field_names = [f.id for f in q.fields]
     records = []
