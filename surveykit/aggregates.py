@@ -245,8 +245,18 @@ def rebuild(engine: Engine, survey: str | None = None) -> int:
     One transaction: the survey's rows are deleted and written again by a
     single ``INSERT ... SELECT ... GROUP BY`` over the union of (version x
     tracked variable x unit field) branches, so the database does the work and
-    a million responses take seconds, not a Python loop.
+    a million responses take seconds, not a Python loop; the organisation's rows follow
+    (:func:`surveykit.aggregates_org.rebuild_org_in`).  On PostgreSQL the table is analysed after.
     """
+    written = _rebuild(engine, survey)
+    if engine.dialect.name == "postgresql":  # fresh statistics, or the planner guesses on millions of new rows
+        with engine.connect() as conn:
+            conn.execute(sa.text("ANALYZE response_aggregates"))
+            conn.commit()
+    return written
+
+
+def _rebuild(engine: Engine, survey: str | None) -> int:
     r, v = responses.c, survey_versions.c
     with write_transaction(engine) as conn:
         stmt = sa.select(v.id, v.survey, v.yaml_text)
