@@ -180,6 +180,7 @@ def report_from_store(
         mirror=data.mirror,
         responses=data.responses,
         customers=data.customers,
+        rates=None if units is not None else _invitation_rates(engine, q),  # a manager's units: not counted
     )
     if output is not None:
         Path(output).write_text(html, encoding="utf-8")
@@ -187,6 +188,14 @@ def report_from_store(
             print_pdf(Path(output), Path(pdf))
     total = time.perf_counter() - began
     return StoreReport(html, len(data.responses), ReportTimings(statistics, charts_s, total - statistics - charts_s))
+
+
+def _invitation_rates(engine: Engine, q: Questionnaire) -> list[dict[str, Any]] | None:
+    """The funnel and AAPOR rates of ``q``'s invitations (surveykit.rates); None when it has none."""
+    from surveykit import rates
+
+    rows = rates.rates(engine, q)
+    return rates.response_rates(rows) if rows[0].funnel["invited"] else None
 
 
 def render_report(
@@ -202,6 +211,7 @@ def render_report(
     mirror: tuple[Questionnaire, pd.DataFrame] | None = None,
     responses: pd.DataFrame | None = None,
     customers: tuple[Questionnaire, pd.DataFrame] | None = None,
+    rates: list[dict[str, Any]] | None = None,
 ) -> tuple[str, float]:
     """The report as HTML text, and the seconds spent drawing charts.
 
@@ -212,6 +222,8 @@ def render_report(
     priorities; it is computed on ``responses``, the customers' table. A process audit or an employee
     survey gets its sections from ``responses``, and with ``customers`` (a customer survey of the same
     dealers and its responses) their links to customer satisfaction (:mod:`analysis.report_linked`).
+    ``rates`` (the rows of :func:`surveykit.rates.response_rates`) adds the invitation funnel and
+    AAPOR's RR1, RR2 and COOP1 to the sample section.
     """
     lang = lang or q.languages[0]
     third = None
@@ -238,6 +250,7 @@ def render_report(
             for p in improvement_priorities(q, result, lang=lang, gap1=gap1)
         ],
         "excluded": [(w.get(reason, reason), count) for reason, count in result.excluded.items()],
+        "rates": rates,
         "satisfaction": sections.satisfaction(result),
         "nps": sections.nps(q, result, lang),
         "weighting": sections.weighting(q, result, lang),
