@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 
 from surveykit.database import invitations
 
-__all__ = ["STATUSES", "advance"]
+__all__ = ["STATUSES", "advance", "step"]
 
 STATUSES = ("scheduled", "suppressed", "sent", "failed", "opened", "started", "completed", "opted_out", "expired")
 
@@ -37,6 +37,11 @@ def advance(conn: Connection, invitation_id: int, status: str, now: dt.datetime,
 
     One UPDATE; ``extra`` columns are set only where still NULL (``expires_at`` when sent).
     """
+    conn.execute(step(status, now, **extra).where(invitations.c.id == invitation_id))
+
+
+def step(status: str, now: dt.datetime, **extra: Any) -> sa.Update:
+    """The UPDATE of :func:`advance` without its WHERE, for a caller that picks the rows itself."""
     if status not in _FROM:
         raise ValueError(f"{status!r} is not a step (steps: {', '.join(_FROM)})")
     i = invitations.c
@@ -46,4 +51,4 @@ def advance(conn: Connection, invitation_id: int, status: str, now: dt.datetime,
     stamps = {f"{status}_at": now, **extra} if f"{status}_at" in i else dict(extra)  # expiry: expires_at says when
     for name, value in stamps.items():
         values[name] = sa.func.coalesce(i[name], value)
-    conn.execute(sa.update(invitations).where(i.id == invitation_id).values(values))
+    return sa.update(invitations).values(values)

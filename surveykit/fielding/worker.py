@@ -160,13 +160,18 @@ def _expire(conn: Connection, now: dt.datetime, stats: PassStats) -> None:
         )
 
 
-def _suppress(conn: Connection, invitation_id: int, reason: str) -> None:
+def _suppression(reason: str) -> sa.Update:
+    """Suppress a scheduled invitation (the caller adds which one)."""
     i = invitations.c
-    conn.execute(
+    return (
         sa.update(invitations)
-        .where(i.id == invitation_id, i.status == "scheduled")
+        .where(i.status == "scheduled")
         .values(status="suppressed", suppression_reason=reason[:100])
     )
+
+
+def _suppress(conn: Connection, invitation_id: int, reason: str) -> None:
+    conn.execute(_suppression(reason).where(invitations.c.id == invitation_id))
 
 
 def _template_missing(q: Questionnaire | None, channel: str, seq: int = 0) -> bool:
@@ -356,8 +361,8 @@ def send_due(
 ) -> None:
     """Send every message due at ``clock()``, batch by batch, until none is left or ``stop()``.
 
-    A batch uses one connection: each message's reads are one short transaction, and its
-    result is recorded in a write transaction of its own.
+    A batch uses one connection; each message's result is recorded on its own, before the next
+    message is sent (one autocommitted statement on PostgreSQL, a write transaction on SQLite).
     """
     if not settings.channels:
         return
@@ -368,6 +373,8 @@ def send_due(
             if not claimed:
                 return
             with write_connection(engine) as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.execution_options(isolation_level="AUTOCOMMIT")  # each result is one statement
                 for n, message in enumerate(claimed):
                     if stop():
                         _release(engine, claimed[n:])
@@ -401,16 +408,25 @@ def _state_query(invitation_ids: list[int]) -> Any:
     )
 
 
-def _finish(
-    conn: Connection, message: _Claimed, values: dict[str, Any], after: Callable[[Connection], None] | None = None
-) -> None:
+def _finish(conn: Connection, message: _Claimed, values: dict[str, Any], then: sa.Update | None = None) -> None:
+    """Record a message's result and, only if it was still pending, ``then`` on its invitation.
+
+    On PostgreSQL both are one statement (a data-modifying WITH) in autocommit: one round trip;
+    on SQLite a write transaction of two.
+    """
     m = invitation_messages.c
+    record = sa.update(invitation_messages).where(m.id == message.id, m.status == "pending").values(values)
+    if conn.dialect.name == "postgresql":
+        with conn.begin():  # under AUTOCOMMIT no BEGIN or COMMIT is sent
+            if then is None:
+                conn.execute(record)
+            else:
+                done = record.returning(m.invitation_id).cte("done")
+                conn.execute(then.where(invitations.c.id.in_(sa.select(done.c.invitation_id))))
+        return
     with conn.begin():
-        done = conn.execute(
-            sa.update(invitation_messages).where(m.id == message.id, m.status == "pending").values(values)
-        ).rowcount
-        if done and after is not None:
-            after(conn)
+        if conn.execute(record).rowcount and then is not None:
+            conn.execute(then.where(invitations.c.id == message.invitation_id))
 
 
 def _send_one(
@@ -434,11 +450,7 @@ def _send_one(
         q = surveys[inv.survey]
         refusal = _refusal(None, inv, message, q, now)
     if refusal is not None:
-
-        def suppress(tx: Connection) -> None:
-            if message.seq == 0:
-                _suppress(tx, inv.id, refusal)
-
+        suppress = _suppression(refusal) if message.seq == 0 else None
         _finish(conn, message, dict(status="cancelled", reason=refusal[:100], lease_until=None), suppress)
         stats.cancelled += 1
         return
@@ -454,12 +466,9 @@ def _send_one(
         _failed(conn, settings, message, str(exc), exc.permanent, now, stats)
         return
     expires = q.fielding.expires
-
-    def sent(tx: Connection) -> None:
-        if message.seq == 0:
-            extra = {"expires_at": now + expires} if expires is not None else {}
-            tracking.advance(tx, inv.id, "sent", now, **extra)
-
+    sent = None
+    if message.seq == 0:
+        sent = tracking.step("sent", now, **({"expires_at": now + expires} if expires is not None else {}))
     _finish(conn, message, dict(status="sent", sent_at=now, lease_until=None, last_error=None), sent)
     stats.sent += 1
 
@@ -551,11 +560,7 @@ def _failed(
         values["due_at"] = now + dt.timedelta(seconds=min(_MAX_BACKOFF_S, 60 * 2 ** max(0, message.attempts - 1)))
         stats.retried += 1
 
-    def failed(tx: Connection) -> None:
-        if give_up and message.seq == 0:
-            tracking.advance(tx, message.invitation_id, "failed", now)
-
-    _finish(conn, message, values, failed)
+    _finish(conn, message, values, tracking.step("failed", now) if give_up and message.seq == 0 else None)
 
 
 # -- one pass -------------------------------------------------------------------------------------------
