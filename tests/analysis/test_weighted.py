@@ -150,7 +150,10 @@ def test_the_report_has_the_weighting_section(q, df):
     assert "Weighted</th>" in section and "Unweighted</th>" in section
     assert "Not weighted in this report (fitted or counted on the respondents as they are):" in section
     assert "Kano categories" in section and "Derived importance" in section
-    assert 'The figures below are unweighted; the weighted ones are under <a href="#weighting">' in html
+    assert (
+        f"The figures below and the estimates of the sections that follow are weighted (effective n {k.n_eff:.0f} "
+        f'of {k.n}); the unweighted ones stand beside them under <a href="#weighting">'
+    ) in html
     zh, _ = render_report(q, result, lang="zh")
     assert "<h2>加权</h2>" in zh and "设计效应" in zh and "有效样本量" in zh
 
