@@ -60,6 +60,8 @@ __all__ = [
     "day_of",
     "in_units",
     "rebuild",
+    "rebuild_org",
+    "rebuild_org_in",
     "remove_response",
     "satisfaction_question",
     "sums",
@@ -246,7 +248,7 @@ def rebuild(engine: Engine, survey: str | None = None) -> int:
     single ``INSERT ... SELECT ... GROUP BY`` over the union of (version x
     tracked variable x unit field) branches, so the database does the work and
     a million responses take seconds, not a Python loop; the organisation's rows follow
-    (:func:`surveykit.aggregates_org.rebuild_org_in`).  On PostgreSQL the table is analysed after.
+    (:func:`rebuild_org_in`).  On PostgreSQL the table is analysed after.
     """
     written = _rebuild(engine, survey)
     if engine.dialect.name == "postgresql":  # fresh statistics, or the planner guesses on millions of new rows
@@ -294,7 +296,7 @@ def _rebuild(engine: Engine, survey: str | None) -> int:
         into = [a.survey, a.unit_field, a.unit, a.variable, a.points, a.day, *(a[k] for k in COUNTS)]
         conn.execute(sa.insert(response_aggregates).from_select(into, select))
         for name in sorted({x.survey for x in versions}):
-            aggregates_org.rebuild_org_in(conn, name)
+            rebuild_org_in(conn, name)
         # counted (psycopg reports no rowcount here), the organisation's marker rows left out
         count = sa.select(sa.func.count()).where(response_aggregates.c.variable != aggregates_org.MARKER)
         if survey is not None:
@@ -415,3 +417,68 @@ def sums(
     keys, width = list(result.keys()), len(by)
     # plain tuples: building Row mappings costs more than the query for a few thousand groups
     return [dict(zip(keys, (*t[:width], *map(int, t[width:])), strict=True)) for t in result]
+
+
+def rebuild_org(engine: Engine, survey: str) -> int:
+    """Recompute the survey's org rows from its responses and write the marker; returns the rows written.
+
+    The database sums per (dealer, branch, day, variable); each group is attributed here to its
+    chain as :func:`add_response` attributes a response (under
+    ``response_time``, in the tree at the start of its UTC day: an import dated within a day
+    applies from the next day on).
+    """
+    with write_transaction(engine) as conn:
+        lock(conn)
+        return rebuild_org_in(conn, survey)
+
+
+def rebuild_org_in(conn: Connection, survey: str) -> int:
+    """:func:`rebuild_org` inside the caller's write transaction (which holds the lock)."""
+    from surveykit.loader import load_questionnaire
+
+    r, v, a = responses.c, survey_versions.c, response_aggregates.c
+    conn.execute(sa.delete(response_aggregates).where(a.survey == survey, a.unit_field == aggregates_org.ORG))
+    aggregates_org.forget(conn.engine)  # the organisation as it is now, not as last checked
+    org = aggregates_org.chains(conn)
+    day = day_expr(conn.dialect.name)
+    totals: dict[tuple[str, str, int, int], list[int]] = {}
+    for version_id, text in conn.execute(sa.select(v.id, v.yaml_text).where(v.survey == survey)).all():
+        q = load_questionnaire(text)
+        keys = [r.fields[name].as_string().label(name) for name in ("dealer", "branch")]
+        for t in tracked_variables(q):
+            stmt = branch_select(t, version_id, keys, day)
+            for row in conn.execute(stmt):
+                m = row._mapping
+                fields = {"dealer": m["dealer"], "branch": m["branch"]}
+                at = dt.datetime.combine(day_of(int(m["day"])), dt.time())
+                for unit in org.chain(fields, at):
+                    key = (unit, t.name, t.points, int(m["day"]))
+                    counts = totals.setdefault(key, [0] * len(COUNTS))
+                    for i, name in enumerate(COUNTS):
+                        counts[i] += int(m[name])
+    params = [
+        dict(
+            survey=survey,
+            unit_field=aggregates_org.ORG,
+            unit=u,
+            variable=var,
+            points=p,
+            day=d,
+            **dict(zip(COUNTS, c, strict=True)),
+        )
+        for (u, var, p, d), c in totals.items()
+    ]
+    zero = dict.fromkeys(COUNTS, 0)
+    params.append(
+        dict(
+            survey=survey,
+            unit_field=aggregates_org.ORG,
+            unit=org.version,
+            variable=aggregates_org.MARKER,
+            points=0,
+            day=0,
+            **zero,
+        )
+    )
+    conn.execute(sa.insert(response_aggregates), params)
+    return len(params) - 1

@@ -9,7 +9,7 @@ network's page reads ten regions' days instead of a thousand dealers'.
 They are written with the others in each submit's transaction (:func:`org_rows`) and subtracted by
 erasure.  An import that changes the organisation changes the attribution of earlier responses
 (under ``current`` every move does; under ``response_time`` a new unit is valid since always), so the
-rows are trusted only while the organisation is the one they were last rebuilt for: :func:`ready` compares the marker row :func:`rebuild_org` writes with
+rows are trusted only while the organisation is the one they were last rebuilt for: :func:`ready` compares the marker row :func:`surveykit.aggregates.rebuild_org` writes with
 the current version (:func:`org_version`); the dashboard reads by dealer codes until then and
 starts the rebuild in the background.
 """
@@ -27,10 +27,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from surveykit.database import org_units, response_aggregates, responses, survey_versions
+from surveykit.database import org_units, response_aggregates
 from surveykit.org import DEFAULT_ATTRIBUTION
 
-__all__ = ["MARKER", "ORG", "RECHECK_S", "OrgChains", "chains", "org_version", "ready", "rebuild_org", "rebuild_org_in"]
+__all__ = ["MARKER", "ORG", "RECHECK_S", "OrgChains", "chains", "forget", "org_version", "ready"]
 
 ORG = "org"  # the unit_field of these rows
 RECHECK_S = 1.0  # how often a process checks whether the organisation changed
@@ -101,60 +101,6 @@ def ready(conn: Connection, survey: str) -> bool:
     return marker is not None and marker == f"{DEFAULT_ATTRIBUTION}:{org_version(conn)}"
 
 
-def rebuild_org(engine: Engine, survey: str) -> int:
-    """Recompute the survey's org rows from its responses and write the marker; returns the rows written.
-
-    The database sums per (dealer, branch, day, variable); each group is attributed here to its
-    chain as :func:`surveykit.aggregates.add_response` attributes a response (under
-    ``response_time``, in the tree at the start of its UTC day: an import dated within a day
-    applies from the next day on).
-    """
-    from surveykit import aggregates
-    from surveykit.database import write_transaction
-
-    with write_transaction(engine) as conn:
-        aggregates.lock(conn)
-        return rebuild_org_in(conn, survey)
-
-
-def rebuild_org_in(conn: Connection, survey: str) -> int:
-    """:func:`rebuild_org` inside the caller's write transaction (which holds the lock)."""
-    from surveykit import aggregates
-    from surveykit.loader import load_questionnaire
-
-    r, v, a = responses.c, survey_versions.c, response_aggregates.c
-    conn.execute(sa.delete(response_aggregates).where(a.survey == survey, a.unit_field == ORG))
-    _cache.pop(conn.engine, None)  # the organisation as it is now, not as last checked
-    org = chains(conn)
-    day = aggregates.day_expr(conn.dialect.name)
-    totals: dict[tuple[str, str, int, int], list[int]] = {}
-    for version_id, text in conn.execute(sa.select(v.id, v.yaml_text).where(v.survey == survey)).all():
-        q = load_questionnaire(text)
-        keys = [r.fields[name].as_string().label(name) for name in ("dealer", "branch")]
-        for t in aggregates.tracked_variables(q):
-            stmt = aggregates.branch_select(t, version_id, keys, day)
-            for row in conn.execute(stmt):
-                m = row._mapping
-                fields = {"dealer": m["dealer"], "branch": m["branch"]}
-                at = dt.datetime.combine(aggregates.day_of(int(m["day"])), dt.time())
-                for unit in org.chain(fields, at):
-                    key = (unit, t.name, t.points, int(m["day"]))
-                    counts = totals.setdefault(key, [0] * len(aggregates.COUNTS))
-                    for i, name in enumerate(aggregates.COUNTS):
-                        counts[i] += int(m[name])
-    params = [
-        dict(
-            survey=survey,
-            unit_field=ORG,
-            unit=u,
-            variable=var,
-            points=p,
-            day=d,
-            **dict(zip(aggregates.COUNTS, c, strict=True)),
-        )
-        for (u, var, p, d), c in totals.items()
-    ]
-    zero = dict.fromkeys(aggregates.COUNTS, 0)
-    params.append(dict(survey=survey, unit_field=ORG, unit=org.version, variable=MARKER, points=0, day=0, **zero))
-    conn.execute(sa.insert(response_aggregates), params)
-    return len(params) - 1
+def forget(engine: Engine) -> None:
+    """Drop the cached organisation of ``engine``, so the next :func:`chains` reads it as it is now."""
+    _cache.pop(engine, None)

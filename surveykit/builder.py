@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from surveykit.checklist import build_checklist
@@ -64,9 +66,10 @@ class Builder:
     anything was reported.
     """
 
-    def __init__(self, reader: Reader, top: Obj) -> None:
+    def __init__(self, reader: Reader, top: Obj, load_survey: Callable[[Path], Questionnaire]) -> None:
         self.r = reader
         self.top = top
+        self.load_survey = load_survey  # the loader's entry point, for a mirror's customer survey
         self.scales: dict[str, Scale] = {}
         self.dimensions: dict[str, Dimension] = {}
         self.fields: dict[str, Field] = {}
@@ -110,7 +113,7 @@ class Builder:
             weighting_targets(self.fields.values(), all_questions(screens)),
             design_columns(self.fields.values(), all_questions(screens)),
         )
-        mirror_of = build_mirror(self.r, self.top, self.mirrors)
+        mirror_of = build_mirror(self.r, self.top, self.mirrors, self.load_survey)
         fielding = build_fielding(self.r, self.top, self.fields)
         quotas = build_quotas(self.r, self.top, self.fields)
         privacy = build_privacy(self.r, self.top)

@@ -93,4 +93,4 @@ def _questionnaire(reader: Reader, root: Node | None, sha256: str) -> Questionna
     top = reader.read(root, "questionnaire", "")
     if top is None:
         return None
-    return Builder(reader, top).build(sha256)
+    return Builder(reader, top, load_questionnaire).build(sha256)

@@ -18,6 +18,7 @@ the customer questionnaire it is given.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,8 +41,14 @@ class MirroredItem:
     path: str
 
 
-def build_mirror(reader: Reader, top: Obj, mirrored: list[MirroredItem]) -> MirrorOf | None:
-    """The :class:`~surveykit.model.MirrorOf` of ``mirror_of:``, reporting every problem at its position."""
+def build_mirror(
+    reader: Reader, top: Obj, mirrored: list[MirroredItem], load_survey: Callable[[Path], Questionnaire]
+) -> MirrorOf | None:
+    """The :class:`~surveykit.model.MirrorOf` of ``mirror_of:``, reporting every problem at its position.
+
+    ``load_survey`` is the loader's own entry point, handed down by it: this module is part of the
+    loader, so importing the loader from here would make an import cycle.
+    """
     obj = top.get("mirror_of")
     if obj is None:
         for item in mirrored:
@@ -61,13 +68,18 @@ def build_mirror(reader: Reader, top: Obj, mirrored: list[MirroredItem]) -> Mirr
         return None
     here = Path(reader.name)
     if here.is_file():
-        block = _check_against_file(reader, obj, here.parent / file, mirrored) or block
+        block = _check_against_file(reader, obj, here.parent / file, mirrored, load_survey) or block
     return MirrorOf(survey, block, file, tuple((m.variable, m.item) for m in mirrored))
 
 
-def _check_against_file(reader: Reader, obj: Obj, path: Path, mirrored: list[MirroredItem]) -> str | None:
+def _check_against_file(
+    reader: Reader,
+    obj: Obj,
+    path: Path,
+    mirrored: list[MirroredItem],
+    load_survey: Callable[[Path], Questionnaire],
+) -> str | None:
     """Load the customer survey and check the mirrored items against its servqual block; its block id."""
-    from surveykit.loader import load_questionnaire  # the loader builds through this module
     from surveykit.source import read_source
 
     where, sub = obj.at("file"), obj.sub("file")
@@ -80,7 +92,7 @@ def _check_against_file(reader: Reader, obj: Obj, path: Path, mirrored: list[Mir
         if isinstance(root, Mapping) and any(k.value == "mirror_of" for k, _ in root.pairs):
             reader.problem(where, sub, f"{obj.get('file')!r} is itself a mirror survey; mirror the customer survey")
             return None
-        customer = load_questionnaire(path)
+        customer = load_survey(path)
     except QuestionnaireError as exc:
         first = exc.problems[0]
         reader.problem(where, sub, f"{obj.get('file')!r} does not load: {first.line}:{first.column}: {first.message}")

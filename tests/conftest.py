@@ -92,8 +92,9 @@ pages:
 
 
 # With --doctest-modules pytest imports every module under tests/; the atheris fuzz target is a
-# script (tests/surveykit/test_fuzz.py runs it in a subprocess) that needs atheris to import.
-collect_ignore = ["fuzz"]
+# script (tests/surveykit/test_fuzz.py runs it in a subprocess) that needs atheris to import; the
+# clustered weighting cases' generator runs svy in its own virtual environment (tests/reference/README.md).
+collect_ignore = ["fuzz", "reference/generate_weighting_clustered.py"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -7,7 +7,7 @@ import functools
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, jsonify, request, url_for
+from flask import Blueprint, current_app, jsonify, request, url_for
 from werkzeug.wrappers import Response
 
 from surveykit import contacts, events, response_feed
@@ -16,12 +16,12 @@ from surveykit.database import contacts as contacts_table
 from surveykit.database import invitations, responses, utcnow, write_transaction
 from surveykit.model import Questionnaire
 from webform import db
-from webform.api import bp
 from webform.api.auth import before_request, current_token
 from webform.api.openapi import document, operation
 from webform.api.problems import fail, problem
 from webform.api.schemas import INVITATIONS_BODY, LIMIT
 
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
 bp.before_request(before_request)  # every endpoint needs a token, except the OpenAPI document
 
 

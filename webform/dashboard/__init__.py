@@ -181,7 +181,7 @@ def _org_rows(conn: Any, q: Questionnaire, sel: Selection) -> bool:
     if count <= ORG_AUTO_REBUILD:
         engine, survey = db.engine(), q.survey
         key = jobs.job_key("org-rows", survey, aggregates_org.org_version(conn))
-        jobs.start(key, lambda: str(aggregates_org.rebuild_org(engine, survey)).encode("ascii"))
+        jobs.start(key, lambda: str(aggregates.rebuild_org(engine, survey)).encode("ascii"))
     return False
 
 
