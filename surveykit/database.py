@@ -596,11 +596,11 @@ def _add_new_columns(conn: Connection) -> None:
         for column in added:
             if not column.nullable:
                 raise StorageError(f"{table.name}.{column.name} is new and NOT NULL: this store needs a migration")
-            kind = column.type.compile(dialect=conn.dialect)
-            if isinstance(column.server_default, sa.DefaultClause) and isinstance(column.server_default.arg, str):
-                kind += f" DEFAULT '{column.server_default.arg}'"
-            # names, types and defaults come from our own metadata, never from input
-            conn.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}"))  # nosec B608
+            # the column as CREATE TABLE would write it (quoted name, type, server default), from our
+            # own metadata: nothing here comes from input
+            definition = sa.schema.CreateColumn(column).compile(dialect=conn.dialect)
+            name = conn.dialect.identifier_preparer.format_table(table)
+            conn.execute(sa.DDL(f"ALTER TABLE {name} ADD COLUMN {definition}"))
         if added:
             for index in table.indexes:
                 index.create(conn, checkfirst=True)

@@ -138,8 +138,8 @@ def unit_links(questionnaire: str, base_url: str, fields: tuple[str, ...], secre
     unknown = sorted(set(given) - set(declared))
     if unknown:
         raise click.UsageError(f"unknown field(s) {', '.join(unknown)}; {q.survey} declares {', '.join(declared)}")
-    for name, codes in given.items():
-        bad = [c for c in codes if declared[name] and c not in declared[name]]
+    for name, wanted in given.items():
+        bad = [c for c in wanted if declared[name] and c not in declared[name]]
         if bad:
             raise click.UsageError(f"{name}: {', '.join(bad)} not among its values ({', '.join(declared[name])})")
     axes = {name: given.get(name) or declared[name] for name in declared if given.get(name) or declared[name]}

@@ -183,6 +183,7 @@ def _post(delivery: Delivery, timeout: float) -> tuple[int | None, str | None]:
         method="POST",
     )
     try:
+        # the endpoint is the http(s) URL a survey's or the installation's webhooks: declares
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310  # nosec B310
             response.read(65536)
             return response.status, None

@@ -133,7 +133,7 @@ def plan(engine: Engine, settings: Settings, now: dt.datetime, stats: PassStats)
     """
     with write_transaction(engine) as conn:
         if conn.dialect.name == "postgresql":
-            if not conn.execute(sa.text(f"SELECT pg_try_advisory_xact_lock({_PLAN_LOCK})")).scalar():
+            if not conn.execute(sa.text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _PLAN_LOCK}).scalar():
                 return False  # another worker is planning this moment; it does the same work
         _expire(conn, now, stats)
         more = _plan_invitations(conn, settings, now, stats) >= _PLAN_LIMIT
