@@ -214,13 +214,14 @@ def test_serve_runs_gunicorn_and_keeps_tokens_out_of_the_log(survey_path, sqlite
     try:
         deadline, status = time.monotonic() + 60, None
         while time.monotonic() < deadline and status != 200:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
                 conn.request("GET", "/healthz")
                 status = conn.getresponse().status
-                conn.close()
-            except OSError:
+            except OSError:  # not listening yet, or a worker still booting dropped the connection
                 time.sleep(0.2)
+            finally:
+                conn.close()
             assert proc.poll() is None, log.read_text()
         assert status == 200, log.read_text()
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
