@@ -59,7 +59,20 @@ def validate(files: tuple[str, ...], fmt: str, max_bytes: int) -> None:
             if fmt == "text":
                 click.echo(str(exc), err=True)
                 for lang, count in missing.items():
-                    click.echo(f"{name}: {count} text(s) missing in {lang!r}", err=True)
+                    # every stderr line is file:line:col: (the contract scripts and editors parse); the
+                    # count stands at the first text it counts
+                    first = next(
+                        (
+                            p
+                            for p in exc.problems
+                            if "missing the declared language" in p.message and repr(lang) in p.message
+                        ),
+                        exc.problems[0],
+                    )
+                    click.echo(
+                        f"{name}:{first.line}:{first.column}: {count} text(s) missing in {lang!r} in this file",
+                        err=True,
+                    )
     if fmt == "json":
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:

@@ -99,7 +99,7 @@ def test_a_partial_translation_is_written_and_validate_counts_what_is_missing(tm
     assert f"{missing} text(s) still missing in 'ja'" in result.output
     result = runner.invoke(main, ["validate", str(out)])
     assert result.exit_code == 1
-    assert f"{out}: {missing} text(s) missing in 'ja'" in result.output
+    assert re.search(rf"{re.escape(str(out))}:\d+:\d+: {missing} text\(s\) missing in 'ja' in this file", result.output)
     # exporting again carries the translations done so far
     _, entries = export_texts(out, "ja")
     assert sum(1 for e in entries if e.translation) == total - missing
