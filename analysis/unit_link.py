@@ -75,7 +75,7 @@ def unit_correlation(x: pd.Series, y: pd.Series, *, conf_level: float = 0.95) ->
     >>> x = pd.Series([60.0, 70, 80, 90, 95], index=list("abcde"))
     >>> y = pd.Series([3.1, 3.4, 3.9, 4.0, 4.4], index=list("abcde"))
     >>> round(unit_correlation(x, y)["r"], 3)
-    0.983
+    0.981
     """
     both = pd.concat([pd.to_numeric(x, errors="coerce"), pd.to_numeric(y, errors="coerce")], axis=1, join="inner")
     both = both.dropna()

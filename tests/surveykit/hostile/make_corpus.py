@@ -233,7 +233,7 @@ CASES: list[tuple[str, bytes | str, str]] = [
         page("      - {id: q1, type: likert, scale: a5, text: {zh: 问}}\n"),
         "missing the declared language",
     ),
-    ("unsupported_language.yaml", HEAD.replace("[zh, en]", "[zh, klingon]") + PAGE + Q, "not supported"),
+    ("unsupported_language.yaml", HEAD.replace("[zh, en]", "[zh, klingon]") + PAGE + Q, "not a language tag"),
     ("empty_text.yaml", page("      - {id: q1, type: likert, scale: a5, text: {zh: '  ', en: Q}}\n"), "is empty"),
     ("empty_page.yaml", HEAD + "pages:\n  - id: p1\n    questions: []\n", "at least one question"),
     (
