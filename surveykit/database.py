@@ -424,6 +424,28 @@ webhook_deliveries = sa.Table(
     sa.Index("ix_webhook_deliveries_status_due", "status", "due_at"),
 )
 
+# The audit planner (surveykit.audit_plan): a spot check or mystery shop of one dealer with an audit
+# instrument, due by a date. It is done when a response came in through its invitation (made when
+# the auditor first opens it), so the status is read from responses and never goes out of date.
+audit_plans = sa.Table(
+    "audit_plans",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("survey", sa.String(100), nullable=False),  # the audit instrument (a checklist survey)
+    sa.Column("unit", sa.String(100), nullable=False),  # the dealer (or branch) audited
+    sa.Column("kind", sa.String(10), nullable=False),  # covert (mystery shop) | open (spot check)
+    sa.Column("window_from", sa.Date),  # NULL: from when it was planned
+    sa.Column("due", sa.Date, nullable=False),
+    sa.Column("auditor", sa.String(150)),  # a username; NULL: any auditor of the unit
+    sa.Column("wave", sa.String(100)),
+    sa.Column("created_by", sa.String(150), nullable=False),
+    sa.Column("created_at", _ts, nullable=False),
+    sa.Column("cancelled_at", _ts),
+    sa.Column("invitation_id", sa.Integer, sa.ForeignKey("invitations.id"), unique=True),
+    sa.Index("ix_audit_plans_unit_due", "unit", "due"),
+    sa.Index("ix_audit_plans_auditor_due", "auditor", "due"),
+)
+
 _APPEND_ONLY = "case_events is append-only: UPDATE and DELETE are refused"
 for _op in ("UPDATE", "DELETE"):
     sa.event.listen(
