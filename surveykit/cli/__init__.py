@@ -4,7 +4,7 @@
 section            commands                                    module
 =================  ==========================================  ===========================
 questionnaire      validate, info, schema                      :mod:`.questionnaire`
-data               simulate, analyze, export, report           :mod:`.data`
+data               simulate, analyze, export, audit-log, report  :mod:`.data`
 store              serve, invite, admin, notify, demo          :mod:`.store`
 cases              cases list | show | export | recovery       :mod:`.cases`
 planning           plan size | power                           :mod:`.plan`

@@ -174,6 +174,15 @@ def analyze(questionnaire: str, data: str, as_json: bool, keep_all: bool, weight
 )
 @_WEIGHTS
 @click.option("--keep-all", is_flag=True, help="with weights: weight every response (no quality exclusions)")
+@click.option(
+    "--include-contacts",
+    is_flag=True,
+    help="with --db, for an admin: add each response's contact (customer id, name, e-mail, phone); "
+    "recorded in the audit log (see audit-log)",
+)
+@click.option(
+    "--by", "operator", metavar="NAME", help="with --include-contacts (required): who exports, for the audit log"
+)
 def export_responses(
     questionnaire: str,
     data: str | None,
@@ -185,11 +194,15 @@ def export_responses(
     survey_id: str | None,
     weights_path: str | None,
     keep_all: bool,
+    include_contacts: bool,
+    operator: str | None,
 ) -> None:
     """Write responses (a CSV/Parquet file or a database) as CSV, XLSX, SPSS, Stata or Parquet with labels.
 
     With --weights, or a questionnaire that declares weighting:, the table gets the labelled weight
     column of ``analyze()`` (responses its quality rules exclude get none, unless --keep-all).
+    Contact data (name, e-mail, phone) is never in the table unless --include-contacts asks for it;
+    each such export is recorded in the audit log with the operator of --by.
     """
     import dataclasses
     import warnings
@@ -199,6 +212,7 @@ def export_responses(
 
     if (data is None) == (db_url is None):
         raise click.UsageError("give the responses as DATA or --db URL (one of them)")
+    _check_contact_options(include_contacts, operator, db_url)
     fmt = fmt or Path(output).suffix.lower().lstrip(".")
     if fmt not in FORMATS:
         raise click.BadParameter(f"cannot tell the format from {output!r}; use --format", param_hint="--format")
@@ -215,6 +229,14 @@ def export_responses(
             q = named_in_store(engine, q)  # the dealers' names as value labels
     elif data is not None:  # the usage check above: exactly one of DATA and --db
         frame = read_table(data, q)
+    if q.anonymous is not None:
+        from surveykit.anonymity import mask_units
+
+        frame = mask_units(q, frame, q.anonymous.min_n)
+        click.echo(
+            f"anonymous survey: units of fewer than {q.anonymous.min_n} responses left blank, times cut to the day",
+            err=True,
+        )
     weighting = _weights(q, weights_path)
     if weighting is not None or q.weighting is not None:
         from analysis.analyze import DEFAULT_EXCLUDE, weights_for
@@ -227,6 +249,8 @@ def export_responses(
         unweighted = int(weights.isna().sum())
         if unweighted:
             click.echo(f"{unweighted:,} excluded response(s) have no weight (use --keep-all to weight them)", err=True)
+    if include_contacts and db_url is not None and operator is not None:  # _check_contact_options: all or none
+        frame = _with_contacts(db_url, frame, q.survey, operator, fmt, output)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ExportWarning)
         messages = export(frame, q, output, format=fmt, lang=lang)
@@ -243,6 +267,63 @@ def export_responses(
             weighted="weight" in frame.columns,
         )
         click.echo(f"wrote the codebook to {codebook_path}")
+
+
+def _check_contact_options(include_contacts: bool, operator: str | None, db_url: str | None) -> None:
+    """--include-contacts needs --db and a non-empty --by; --by alone is a mistake worth saying."""
+    if not include_contacts:
+        if operator is not None:
+            raise click.UsageError("--by names who exports contact data: use it with --include-contacts")
+        return
+    if db_url is None:
+        raise click.UsageError("--include-contacts reads the contacts from the store: give --db URL")
+    if operator is None or not operator.strip() or len(operator) > 100 or not operator.isprintable():
+        raise click.UsageError("--include-contacts needs --by NAME (1 to 100 printable characters): who exports")
+
+
+def _os_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name and no passwd entry (a container)
+        import os
+
+        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
+def _with_contacts(db_url: str, frame: Any, survey: str, operator: str, fmt: str, output: str) -> Any:
+    """The frame with its contacts, the export recorded in the audit log (surveykit.contact_export)."""
+    from surveykit.contact_export import add_contacts
+
+    with store(db_url) as engine:  # store: an older database gets its audit_log table first
+        frame = add_contacts(
+            engine,
+            frame,
+            survey,
+            actor=f"cli:{operator.strip()}",
+            via="cli",
+            fmt=fmt,
+            destination=str(Path(output).resolve()),
+            extra={"os_user": _os_user()},
+        )
+    found = int(frame["contact_customer_id"].notna().sum())
+    click.echo(f"contact data of {found:,} response(s) included; recorded in the audit log", err=True)
+    return frame
+
+
+@click.command("audit-log")
+@click.option("--db", "db_url", required=True, envvar="SURVEYKIT_DATABASE_URL", metavar="URL")
+@click.option("--action", default=None, help="only this action (export_contacts, erase, purge)")
+@click.option("--last", "limit", type=click.IntRange(1), default=None, metavar="N", help="only the last N records")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def audit_log(db_url: str, action: str | None, limit: int | None, fmt: str) -> None:
+    """Print the audit log of personal data: exports with contact data, erasures, purges (oldest first)."""
+    from surveykit.contact_export import audit_records, format_records
+
+    with store(db_url) as engine:
+        records = audit_records(engine, action=action, limit=limit)
+    click.echo(format_records(records, fmt), nl=False)
 
 
 @click.command()
@@ -361,4 +442,4 @@ def _store_simulated(q: Questionnaire, df: Any, db_url: str) -> None:
     )
 
 
-COMMANDS = (simulate, analyze, export_responses, report)
+COMMANDS = (simulate, analyze, export_responses, audit_log, report)
