@@ -15,6 +15,7 @@ comments           text code | discover                        :mod:`.text`
 authoring          xlsform import | export                     :mod:`.xlsform`
 dashboard          aggregates rebuild                          :mod:`.aggregates`
 contacts, rates    erase, rates; admin create-token | revoke-token  :mod:`.api`
+audits             audit plan | sample | status                :mod:`.audit`
 =================  ==========================================  ===========================
 
 Exit codes: 0 success, 1 bad input (a :class:`SurveykitError`, printed without
@@ -33,6 +34,7 @@ from surveykit import __version__
 from surveykit.cli import (
     aggregates,
     api,
+    audit,
     authoring,
     cases,
     data,
@@ -61,6 +63,7 @@ SECTIONS = (
     ("Dashboard", aggregates.COMMANDS),
     ("Fielding", worker.COMMANDS),
     ("Contacts and rates", api.COMMANDS),
+    ("Audits", audit.COMMANDS),
 )
 
 
