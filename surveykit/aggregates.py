@@ -168,11 +168,11 @@ def _rows(
     return out
 
 
-@functools.cache
-def _upsert(dialect: str) -> Any:
-    """``INSERT ... ON CONFLICT (key) DO UPDATE SET c = c + excluded.c`` for each count (built once)."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(response_aggregates)
+_KEY = ("survey", "unit_field", "unit", "variable", "points", "day")
+_COLUMNS = (*_KEY, *COUNTS)
+
+
+def _on_conflict(stmt: Any) -> Any:
     a = response_aggregates.c
     return stmt.on_conflict_do_update(
         index_elements=[a.survey, a.unit_field, a.variable, a.unit, a.day, a.points],
@@ -180,9 +180,46 @@ def _upsert(dialect: str) -> Any:
     )
 
 
+@functools.cache
+def _upsert_pg() -> Any:
+    """PostgreSQL: ``INSERT ... SELECT ... FROM jsonb_to_recordset(<the rows as one JSON parameter>)
+    ON CONFLICT (key) DO UPDATE SET c = c + excluded.c``, built once.
+
+    A submit's dozen rows are so one statement and one round trip; as an ``executemany`` they were
+    a dozen statements, pipelined by psycopg but still +2.9 ms a submit.
+    """
+    types = {"survey": sa.Text, "unit_field": sa.Text, "unit": sa.Text, "variable": sa.Text}
+    cols = [sa.column(name, types.get(name, sa.BigInteger)) for name in _COLUMNS]
+    doc = sa.cast(sa.bindparam("rows", type_=sa.String), JSONB)
+    source = sa.func.jsonb_to_recordset(doc).table_valued(*cols).render_derived("x", with_types=True)
+    a = response_aggregates.c
+    select = sa.select(*(source.c[name] for name in _COLUMNS))
+    return _on_conflict(postgresql.insert(response_aggregates).from_select([a[n] for n in _COLUMNS], select))
+
+
+@functools.cache
+def _upsert_sqlite(dialect: Any) -> tuple[str, tuple[str, ...]]:
+    """SQLite: the ``INSERT ... ON CONFLICT DO UPDATE`` of one row as the driver's SQL and its
+    parameters' order, compiled once.
+
+    Run as the driver's ``executemany`` of plain tuples: SQLite has no round trip to save, and
+    SQLAlchemy's per-row parameter processing was most of the cost (a JSON parameter unpacked by
+    ``json_each`` was slower still).
+    """
+    compiled = _on_conflict(sqlite.insert(response_aggregates)).compile(dialect=dialect, column_keys=list(_COLUMNS))
+    return str(compiled), tuple(compiled.positiontup or ())
+
+
 def _apply(conn: Connection, params: list[dict[str, Any]]) -> None:
-    if params:
-        conn.execute(_upsert(conn.dialect.name), params)
+    """Upsert the rows in key order (concurrent submits lock rows in the same order)."""
+    if not params:
+        return
+    params.sort(key=lambda p: tuple(p[k] for k in _KEY))
+    if conn.dialect.name == "postgresql":
+        conn.execute(_upsert_pg(), {"rows": json.dumps(params, ensure_ascii=False)})
+    else:
+        sql, order = _upsert_sqlite(conn.dialect)
+        conn.exec_driver_sql(sql, [tuple(p[k] for k in order) for p in params])
 
 
 def add_response(conn: Connection, q: Questionnaire, row: Mapping[str, Any]) -> None:
