@@ -21,7 +21,10 @@ PostgreSQL:
 4. The cost of the aggregates on a submit: ``storage.save_response`` with and without
    ``aggregates.add_response`` on the full store, alternated in blocks.
 
-Run: ``python benchmarks/bench_dashboard.py [--quick] [--rows N] [--pg URL] [--no-pg]``.
+Run: ``python benchmarks/bench_dashboard.py [--quick] [--rows N] [--pg URL] [--no-pg] [--keep DIR]``.
+``--keep DIR`` builds the store once (SQLite ``DIR/bench-N.sqlite3``, PostgreSQL schema
+``sk_bench_keep_N``) and reuses it in later runs, so that a change can be measured again at 1M
+without the build; the submit measurement adds a few hundred responses to it each run.
 """
 
 from __future__ import annotations
@@ -284,14 +287,26 @@ def maintenance(engine: Any, q: Any, blocks: int, per_block: int) -> tuple[float
     return statistics.mean(timing[True]), statistics.mean(timing[False])
 
 
+def _built(engine: Any) -> bool:
+    """Whether a kept store (``--keep``) already holds the benchmark's data and user."""
+    with engine.connect() as conn:
+        if not sa.inspect(conn).has_table("response_aggregates"):
+            return False
+        return conn.execute(sa.select(sa.func.count()).select_from(responses)).scalar_one() > 0
+
+
 def run(label: str, url: str, rows: int, rounds: int, tmp: Path) -> dict[str, Any]:
     path = tmp / "network.yaml"
     path.write_text(SURVEY, encoding="utf-8")
     q = load_questionnaire(path)
     engine = storage.make_engine(url)
     try:
-        out: dict[str, Any] = build(engine, q, SURVEY, rows)
-        storage.create_user(engine, "bench", PASSWORD)
+        out: dict[str, Any]
+        if _built(engine):
+            out = {"insert_s": float("nan"), "rebuild_s": float("nan"), "aggregate_rows": -1}
+        else:
+            out = build(engine, q, SURVEY, rows)
+            storage.create_user(engine, "bench", PASSWORD)
         out["agg_bytes"], out["resp_bytes"] = sizes(engine)
         first = utcnow() - dt.timedelta(days=30)
         bare_group_by(engine, q.survey, first)  # warm the cache like the warm pages
@@ -329,6 +344,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--pg", default=PG_URL)
     parser.add_argument("--no-pg", action="store_true")
+    parser.add_argument("--keep", default=None, help="build the store once into this folder and reuse it")
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     rows = args.rows or (100_000 if args.quick else 1_000_000)
@@ -345,8 +361,11 @@ def main() -> int:
                 "--rounds",
                 str(args.rounds),
             ]
+            command += ["--keep", args.keep] if args.keep else []
             failed |= subprocess.run([*command, "--pg", args.pg], check=False).returncode
         return failed
+    if args.keep:
+        return _run_kept(args.backend, Path(args.keep), args.pg, rows, args.rounds)
     with tempfile.TemporaryDirectory() as tmp:
         if args.backend == "sqlite":
             run("SQLite", f"sqlite:///{tmp}/bench.sqlite3", rows, args.rounds, Path(tmp))
@@ -360,6 +379,24 @@ def main() -> int:
             run("PostgreSQL", schema.url, rows, args.rounds, Path(tmp))
         finally:
             schema.drop()
+    return 0
+
+
+def _run_kept(backend: str, folder: Path, pg: str, rows: int, rounds: int) -> int:
+    """One backend on a store kept in ``folder`` (SQLite) or a fixed schema (PostgreSQL), built once."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if backend == "sqlite":
+        run("SQLite", f"sqlite:///{folder}/bench-{rows}.sqlite3", rows, rounds, folder)
+        return 0
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    schema = f"sk_bench_keep_{rows}"
+    u = make_url(pg)
+    with psycopg.connect(host=u.host, port=u.port or 5432, user=u.username, dbname=u.database, autocommit=True) as c:
+        c.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    url = u.set(drivername="postgresql+psycopg").update_query_dict({"options": f"-csearch_path={schema}"})
+    run("PostgreSQL", url.render_as_string(False), rows, rounds, folder)
     return 0
 
 
