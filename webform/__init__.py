@@ -38,11 +38,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     Babel(app, locale_selector=babel_locale, configure_jinja=False)
     db.init_app(app)
 
-    from webform import admin, api, cases, dashboard, evidence, fielding_links, survey
+    from webform import admin, api, audits, cases, dashboard, evidence, fielding_links, survey
 
     app.register_blueprint(survey.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(evidence.bp)  # photo evidence of audits under /admin/audits
+    app.register_blueprint(audits.bp)  # the audit planner under /admin/plans
     cases.init_app(app)  # the case board under /admin/cases
     dashboard.init_app(app)  # the management dashboard under /admin/dashboard
     fielding_links.init_app(app)  # /i/<code> short links and /optout/<token> (surveykit.fielding)

@@ -98,6 +98,11 @@ RULES: dict[str, Rule] = {
     "evidence.audit": _AUDIT_READERS,
     "evidence.photo": _AUDIT_READERS,
     "evidence.upload": Rule(frozenset({"admin", "auditor"})),
+    "audits.index": _AUDIT_READERS,  # the audit planner (webform.audits): plans and assignments of the user's units
+    "audits.create": Rule(frozenset({"admin", "manager"})),
+    "audits.draw": Rule(frozenset({"admin", "manager"})),
+    "audits.cancel": Rule(frozenset({"admin", "manager"})),
+    "audits.start": Rule(frozenset({"admin", "auditor"})),
 }
 
 # Roles whose view is narrowed: never let them reach a page that has no rule.
