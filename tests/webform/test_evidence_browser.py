@@ -151,3 +151,55 @@ def test_auditor_attaches_a_photo_on_a_phone(browser, server, tmp_path):
         assert shown.status == 200 and shown.headers["content-type"] == "image/png"
     finally:
         context.close()
+
+
+def _login(context: Any, base: str, username: str) -> Any:
+    page = context.new_page()
+    page.goto(f"{base}/admin/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.locator("button[type=submit]").last.click()
+    return page
+
+
+def test_a_manager_plans_an_audit_and_the_auditor_opens_it_on_a_phone(browser, server):
+    """The audit planner (webform/audits.py) at 390 px in Chinese: plan, a field to fix, the assignment, the form."""
+    base, _, folder = server
+    engine = storage.make_engine(f"sqlite:///{folder}/e.sqlite3")
+    try:
+        storage.create_user(engine, "mona", PASSWORD, role="manager", units=["DE01"])
+    finally:
+        engine.dispose()
+    phone = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+    zh = {"Accept-Language": "zh-CN,zh;q=0.9"}
+    manager = browser.new_context(**phone, extra_http_headers=zh)
+    auditor = browser.new_context(**phone, extra_http_headers=zh)
+    try:
+        page = _login(manager, base, "mona")
+        page.goto(f"{base}/admin/plans/")
+        assert "安排一次检查" in page.content()
+        check_page(page)
+        page.fill("#p-due", "下周")
+        with page.expect_navigation():
+            page.locator("form[action$='/admin/plans/'] button[type=submit]").click()
+        assert page.locator("[role=alert]").is_visible() and page.locator("#p-due-err").is_visible()
+        check_page(page)
+        page.fill("#p-due", "2030-01-31")
+        page.fill("#p-auditor", "olga")
+        with page.expect_navigation():
+            page.locator("form[action$='/admin/plans/'] button[type=submit]").click()
+        assert "检查已安排" in page.content() and "北京安达" in page.content()
+        check_page(page)
+        page = _login(auditor, base, "olga")
+        page.goto(f"{base}/admin/plans/")
+        assert "我的检查任务" in page.content() and "待检查" in page.content()
+        check_page(page)
+        with page.expect_navigation():
+            page.locator(".plan button[type=submit]").first.click()
+        assert "/s/mini_audit/" in page.url or "/s/mini_audit?" in page.url
+        assert "客户到店后很快有人问候" in page.content()
+        check_page(page)
+    finally:
+        manager.close()
+        auditor.close()
