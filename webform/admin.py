@@ -18,7 +18,7 @@ from flask import Blueprint, Response, current_app, g, redirect, request, url_fo
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response as BaseResponse
 
-from surveykit import export, org, rates, storage
+from surveykit import anonymity, export, org, rates, storage
 from surveykit.model import Questionnaire
 from surveykit.org import with_unit_names
 from webform import auth, db, scope
@@ -114,16 +114,23 @@ def _duration(seconds: float | None, lang: str) -> str:
 
 
 def survey_stats(q: Questionnaire, lang: str) -> dict[str, Any]:
-    """Counts for the survey page (in the user's scope): responses, by segment field, completion rate, median duration."""
+    """Counts for the survey page (in the user's scope): responses, by segment field, completion rate, median duration.
+
+    For an anonymous survey a value's count below its minimum n, and the counts complementary
+    suppression adds (:func:`surveykit.anonymity.hidden_cells`), read "withheld".
+    """
     df = scope.filter_frame(storage.responses_frame(db.engine(), q))
     started, submitted = scope.draft_counts(q.survey) or db.draft_counts(q.survey)
+    limit = _anonymous_min_n(q)
     segments = []
     for f in q.fields:
-        rows = []
-        for value, count in df[f.id].value_counts(dropna=False).items() if len(df) else ():
+        rows: list[tuple[str, int | str]] = []
+        counts = {k: int(v) for k, v in df[f.id].value_counts(dropna=False).items()} if len(df) else {}
+        hidden = anonymity.hidden_cells(counts, limit) if limit else set()
+        for value, count in counts.items():
             missing = value is None or (isinstance(value, float) and math.isnan(value))
             shown = translate("missing", lang) if missing else field_label(f.id, str(value), lang, [q])
-            rows.append((shown, int(count)))
+            rows.append((shown, translate("dash_withheld", lang) if value in hidden else int(count)))
         segments.append({"label": f.label.best(lang), "rows": rows})
     median = float(df["duration_s"].median()) if len(df) and df["duration_s"].notna().any() else None
     return {
@@ -134,6 +141,11 @@ def survey_stats(q: Questionnaire, lang: str) -> dict[str, Any]:
         "median": _duration(median, lang),
         "segments": segments,
     }
+
+
+def _anonymous_min_n(q: Questionnaire) -> int | None:
+    """An anonymous survey's minimum n, never below the dashboard's (None for a survey that is not anonymous)."""
+    return anonymity.min_n(q, int(current_app.config.get("DASHBOARD_MIN_N", 1))) if q.anonymous else None
 
 
 def _unknown_units(q: Questionnaire) -> list[tuple[str, str, int]]:
@@ -206,11 +218,20 @@ def _content_language(q: Questionnaire) -> str | None:
 @login_required
 def responses_file(survey_id: str, fmt: str) -> BaseResponse:
     """The responses in any export format, labelled in the admin's language (see surveykit.export); the
-    dealers and branches carry their names from the organisation as value labels."""
+    dealers and branches carry their names from the organisation as value labels.
+
+    An anonymous survey's rows are exported with the unit fields of every unit below its minimum n
+    left blank, complementary suppression included, and times cut to the day
+    (:func:`surveykit.anonymity.mask_units`): HR keeps its respondent-level data for its own
+    tables, and no row points at a group too small to hide in.
+    """
     if fmt not in _FORMATS:
         fail(404)
     q = _survey(survey_id)
     df = scope.filter_frame(storage.responses_frame(db.engine(), q))
+    limit = _anonymous_min_n(q)
+    if limit is not None:
+        df = anonymity.mask_units(q, df, limit)
     buffer = io.BytesIO()
     with warnings.catch_warnings():  # returned as a list as well: logged, never fatal here
         warnings.simplefilter("ignore")

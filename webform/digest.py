@@ -9,7 +9,9 @@ dashboard's own (:func:`webform.dashboard.figures.survey_figures` on the additiv
 with the same tests of a change (Welch's t for the index, the pooled two-proportion z for
 top-2-box, the Wald z for NPS; :mod:`analysis.tiles`), the same Holm adjustment over a page's
 tiles (a change is called significant when its Holm-adjusted p is below 0.05) and the same
-minimum-n suppression: a figure on fewer than ``min_n`` responses reads "not enough responses".
+minimum-n suppression: a figure on fewer than ``min_n`` responses reads "not enough responses"
+(for an anonymous survey ``min_n`` is its ``anonymous.min_n`` when larger, and the units below get
+the dashboard's complementary suppression).
 
 Delivery goes the way of the case mails (:mod:`surveykit.notify`): :func:`queue` writes each
 digest once per user and week (:data:`surveykit.database.digests`, unique on both, so a second
@@ -33,7 +35,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from surveykit import notify, org
+from surveykit import anonymity, notify, org
 from surveykit.database import digests, survey_versions, user_units, users, utcnow, write_transaction
 from surveykit.loader import load_questionnaire
 from surveykit.model import Questionnaire
@@ -93,6 +95,8 @@ def _number(key: str, value: float) -> str:
 
 def _tile_line(t: Tile, min_n: int) -> str:
     zh, en = _LABELS.get(t.key, (t.key, t.key))
+    if t.suppressed and t.n >= min_n:  # an anonymous survey's unit withheld beside a smaller one
+        return f"  {zh} {en}: 为保护人数较少的单位不予显示 withheld to protect a smaller unit"
     if t.suppressed or t.value is None:
         return f"  {zh} {en}: 答卷不足 not enough responses (n = {t.n} < {min_n})"
     line = f"  {zh} {en}: {_number(t.key, t.value)}"
@@ -136,16 +140,17 @@ def compose(
     now = now or utcnow()
     sections: list[str] = []
     for q in surveys:
+        limit = anonymity.min_n(q, min_n)
         for unit in units:
             codes = frozenset(tree.subtree(unit)) or frozenset({unit})
             children = [(c, tree.name(c, "en"), frozenset(tree.subtree(c))) for c in tree.children(unit)]
             figures = survey_figures(
-                conn, q, Selection(unit, tree.name(unit, "en"), codes, children), period, min_n, now
+                conn, q, Selection(unit, tree.name(unit, "en"), codes, children), period, limit, now
             )
             responses = next((t for t in figures.headline if t.key == "responses"), None)
             if responses is None or (responses.n == 0 and (responses.change is None or responses.change.diff == 0)):
                 continue
-            sections.append("\n".join(_section(q, tree, unit, figures, min_n)))
+            sections.append("\n".join(_section(q, tree, unit, figures, limit)))
     if not sections:
         return None
     head = (

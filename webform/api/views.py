@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, request, url_for
 from werkzeug.wrappers import Response
 
-from surveykit import contacts, events, response_feed
+from surveykit import anonymity, contacts, events, response_feed
 from surveykit.apitokens import in_scope
 from surveykit.database import contacts as contacts_table
 from surveykit.database import invitations, responses, utcnow, write_transaction
@@ -179,6 +179,8 @@ def get_responses() -> Response:
     token = current_token()
     if with_contact and not token.admin:
         fail(403, "contact data is for admin tokens only", field="contact")
+    if with_contact and q.anonymous is not None:
+        fail(403, "an anonymous survey has no contact data", field="contact")
     engine = db.engine()
     try:
         page = response_feed.read_page(
@@ -188,7 +190,10 @@ def get_responses() -> Response:
         fail(400, str(exc), field="since")
     if with_contact and page.records:
         _add_contacts(page.records, token.name)
-    return jsonify(records=page.records, next=page.next_cursor, more=page.more)
+    records = page.records
+    if q.anonymous is not None:  # no unit, dated times: a stream cannot know a unit's final count
+        records = [anonymity.feed_record(rec, q) for rec in records]
+    return jsonify(records=records, next=page.next_cursor, more=page.more)
 
 
 def _add_contacts(records: list[dict[str, Any]], token_name: str) -> None:

@@ -10,7 +10,8 @@ Who sees what: admins and analysts every unit; a manager their units and everyth
 (:mod:`webform.dashboard.units`, on :mod:`surveykit.org`); a unit outside the scope is a 404.
 The full report covers every unit, so it is for admins and analysts only.
 
-Settings: ``DASHBOARD_MIN_N`` (default 10), the fewest responses a figure is shown for;
+Settings: ``DASHBOARD_MIN_N`` (default 10), the fewest responses a figure is shown for (an
+anonymous survey's ``anonymous.min_n`` when larger, :func:`surveykit.anonymity.min_n`);
 ``DASHBOARD_CACHE_S`` (default 60: how long the figures of a selection of many units, the whole
 network, are reused; 0 computes every page afresh); ``DASHBOARD_PRIORITIES`` (default True: compute each selection's improvement priorities in the
 background; they read raw rows) and ``DASHBOARD_PRIORITIES_MAX_AGE_S`` (600: how often per
@@ -34,7 +35,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Flask, Response, current_app, g, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from surveykit import aggregates, aggregates_org
+from surveykit import aggregates, aggregates_org, anonymity
 from surveykit.cells import escape_formula
 from surveykit.database import responses, utcnow
 from surveykit.model import Questionnaire
@@ -74,8 +75,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-def _min_n() -> int:
-    return max(1, int(current_app.config["DASHBOARD_MIN_N"]))
+def _min_n(q: Questionnaire | None = None) -> int:
+    floor = max(1, int(current_app.config["DASHBOARD_MIN_N"]))
+    return floor if q is None else anonymity.min_n(q, floor)
 
 
 def _survey(survey_id: str) -> Questionnaire:
@@ -146,7 +148,8 @@ def overview() -> BaseResponse:
     with db.engine().connect() as conn:
         for q in qs:
             units = figures.org_units(sel) if _org_rows(conn, q, sel) else None
-            headline = figures.tile_figures(conn, q, sel.codes, period, _min_n(), now, units)
+            hidden = figures.withheld(conn, q, sel.unit, period, _min_n(q))
+            headline = figures.tile_figures(conn, q, sel.codes, period, _min_n(q), now, units, hidden)
             rows.append({"q": q, "title": q.title.best(g.lang), "tiles": {t.key: t for t in headline}})
     return render_page(
         "dashboard/overview.html",
@@ -243,11 +246,13 @@ def survey(survey_id: str) -> BaseResponse:
     q = _survey(survey_id)
     period = _period(q)
     sel = _selection([q], period)
-    min_n = _min_n()
+    min_n = _min_n(q)
     with db.engine().connect() as conn:
         figs = _figures(conn, q, sel, period, min_n)
-        enough = next(t for t in figs.headline if t.key == "responses").n >= min_n
+        enough = not next(t for t in figs.headline if t.key == "responses").suppressed
         comments = figures.latest_comments(conn, q, sel.codes, period) if enough else []
+    if q.anonymous is not None:  # the words only: a date, a unit or a score beside them narrows the writer down
+        comments = [{**c, "at": None, "fields": {}, "sat": None, "nps": None} for c in comments]
     sort = request.args.get("sort", "index")
     sort = sort if sort in _SORTS else "index"
     desc = request.args.get("dir", "asc") == "desc"
@@ -293,7 +298,7 @@ def survey(survey_id: str) -> BaseResponse:
 
 def _table(q: Questionnaire, sel: Selection, period: Period) -> pd.DataFrame:
     """The child-unit table as a download: suppressed rows keep the unit and say why, without a figure."""
-    min_n = _min_n()
+    min_n = _min_n(q)
     with db.engine().connect() as conn:
         figs = _figures(conn, q, sel, period, min_n)
     lang = g.lang
@@ -369,14 +374,17 @@ def _priorities(q: Questionnaire, sel: Selection, period: Period) -> dict[str, A
         "priorities", q.survey, q.sha256, json.dumps(codes), period.start.isoformat(), period.end.isoformat(), lang
     )
     max_age = float(current_app.config["DASHBOARD_PRIORITIES_MAX_AGE_S"])
-    job = jobs.start(key, lambda: _compute_priorities(engine, q, codes, period, lang), max_age=max_age)
+    min_n = _min_n(q)
+    job = jobs.start(key, lambda: _compute_priorities(engine, q, codes, period, lang, min_n), max_age=max_age)
     result = jobs.read_result(key)
     if result is not None:
         return {"status": "done", "items": json.loads(result)}
     return {"status": job.status, "items": []}
 
 
-def _compute_priorities(engine: Any, q: Questionnaire, codes: list[str] | None, period: Period, lang: str) -> bytes:
+def _compute_priorities(
+    engine: Any, q: Questionnaire, codes: list[str] | None, period: Period, lang: str, min_n: int = 1
+) -> bytes:
     """analysis.priorities.improvement_priorities over the selection's raw responses (the report's function).
 
     Only the selection's rows are read (its period and codes, in SQL).
@@ -393,6 +401,8 @@ def _compute_priorities(engine: Any, q: Questionnaire, codes: list[str] | None, 
         fields = figures.unit_fields(q)
         where = sa.and_(where, sa.or_(*(r.fields[f].as_string().in_(codes) for f in fields)) if fields else sa.false())
     part = responses_frame(engine, q, where=where)
+    if q.anonymous is not None:  # a priority may name a unit (the funnel): never one below min_n
+        part = anonymity.mask_units(q, part, anonymity.min_n(q, min_n))
     if len(part) < 2:
         return b"[]"
     tree = load_tree(engine)

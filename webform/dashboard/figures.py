@@ -8,7 +8,13 @@ Open and overdue cases come from the case table, the response rate from the invi
 
 Minimum-n suppression: a figure resting on fewer than ``min_n`` answers is None, and the page
 and the downloads say "not enough responses" instead; a child row below ``min_n`` responses
-shows no figure at all.
+shows no figure at all.  For an anonymous survey (``anonymous:``) the child rows also get
+complementary suppression (:func:`surveykit.anonymity.hidden_cells`, in this period and in the
+previous one the change is measured against), so the selection's total minus the shown rows never
+gives back a small unit, and no sparklines (six periods a child multiply the cells to protect).
+Since every unit has a page of its own, a unit withheld in its parent's table, or below a unit
+withheld in its own parent's, is withheld on its own page and in the overview too
+(:func:`withheld`): otherwise its page would give back what its parent's table hides.
 
 The sums of a set of codes are read from the ``dealer`` rows; a unit none of whose codes occurs
 as a dealer (a branch) is read from the ``branch`` rows.  A region is so exactly the sum of its
@@ -27,7 +33,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from analysis import tiles
-from surveykit import aggregates, cases
+from surveykit import aggregates, anonymity, cases, org
 from surveykit.aggregates import RESPONSES, TOTAL
 from surveykit.aggregates_org import ORG
 from surveykit.database import cases as cases_table
@@ -147,17 +153,22 @@ def tile_figures(
     min_n: int,
     now: dt.datetime,
     org_units: Sequence[str] | None = None,
+    hidden: tuple[bool, bool] = (False, False),
 ) -> list[Tile]:
     """The headline tiles of a selection: index, NPS, top-2-box, responses, response rate, open and overdue cases.
 
     ``org_units``: read the figures from the organisation's rows of these units (disjoint subtrees)
     instead of summing the selection's dealer codes; cases and invitations are counted by code.
+    ``hidden``: the selection is withheld in this period, in the previous one (:func:`withheld`):
+    its answer figures are suppressed, or their change.
     """
     sat, nps = _variables(q)
     variables = [v for v in (RESPONSES, sat, nps) if v]
     _f, cur = _grouped(conn, q, codes, period.days, ("variable", "points"), variables, org_units)
     _f, prev = _grouped(conn, q, codes, period.prev_days, ("variable", "points"), variables, org_units)
     n_now, n_prev = _count(cur), _count(prev)
+    if hidden[1]:
+        prev = []  # no change is tested against a withheld period
     out: list[Tile] = []
     changes: list[tiles.Change | None] = []
     if sat is not None:
@@ -192,6 +203,8 @@ def tile_figures(
         Tile(t.key, t.value, t.n, t.ci, adjusted[i] if adjusted[i] is not None else t.change, t.suppressed)
         for i, t in enumerate(out)
     ]
+    if hidden[0]:
+        out = [Tile(t.key, None, t.n, None, None, True) for t in out]
     open_n, overdue_n = _cases(conn, q.survey, codes, now).get(None, (0, 0))
     out.append(Tile("open_cases", float(open_n), open_n))
     out.append(Tile("overdue_cases", float(overdue_n), overdue_n))
@@ -361,7 +374,8 @@ def survey_figures(
     sat, nps = _variables(q)
     variables = [v for v in (RESPONSES, sat, nps) if v]
     units = org_units(sel) if org else None
-    tiles_now = tile_figures(conn, q, sel.codes, period, min_n, now, units)
+    hidden = withheld(conn, q, sel.unit, period, min_n)
+    tiles_now = tile_figures(conn, q, sel.codes, period, min_n, now, units, hidden)
     cur = _by_child(conn, q, sel, period.days, variables, org=org)
     prev = _by_child(conn, q, sel, period.prev_days, [sat], org=org) if sat else {}
     spark: dict[tuple[str, int], list[dict[str, Any]]] = {}
@@ -387,14 +401,100 @@ def survey_figures(
         row.open_cases = sum(by_dealer.get(code, (0, 0))[0] for code in codes)
         row.overdue_cases = sum(by_dealer.get(code, (0, 0))[1] for code in codes)
         rows.append(row)
+    total = next(t.n for t in tiles_now if t.key == "responses")
+    if q.anonymous is not None and sat:
+        _protect(conn, q, sel, period, rows, total, min_n, units)
+        for row in rows if hidden[0] else []:
+            row.suppressed, row.change, row.funnel = True, None, ""
     adjusted = tiles.changes_holm([r.change for r in rows])
     for row, change in zip(rows, adjusted, strict=True):
         row.change = change
     trend = _trend(conn, q, sel, sat, period, min_n, units) if sat else []
+    if hidden[0]:  # the latest periods are the ones withheld; the unit's past is not worth the risk
+        trend = [(day, None) for day, _s in trend]
     # at the top, the responses no child holds (a code the organisation does not know, or none)
-    total = next(t.n for t in tiles_now if t.key == "responses")
     unknown = total - sum(r.n for r in rows) if sel.codes is None and sel.children and not sel.flat else 0
     return Figures(tiles_now, rows, trend, unknown, sat, nps)
+
+
+def _protect(
+    conn: Connection,
+    q: Questionnaire,
+    sel: Selection,
+    period: Period,
+    rows: list[Row],
+    total: int,
+    min_n: int,
+    units: Sequence[str] | None,
+) -> None:
+    """Complementary suppression of an anonymous survey's child rows (see the module docstring).
+
+    The responses of the selection that no child holds (a dealer's own rows above its branches, an
+    unknown code) are a cell that is never shown.  The previous period is protected the same way,
+    since a shown change gives the child's previous index, and the tile's the selection's.
+    """
+    cells = {r.unit: r.n for r in rows}
+    hidden = anonymity.hidden_cells({**cells, "": total - sum(cells.values())}, min_n, [""])
+    for r in rows:
+        if r.unit in hidden:
+            r.suppressed, r.change, r.funnel = True, None, ""
+        r.spark = []
+    sat, _nps = _variables(q)
+    _f, prev = _grouped(conn, q, sel.codes, period.prev_days, ("variable", "points"), [sat], units)
+    before = {r.unit: r.index_before.n for r in rows}
+    unshown = [r.unit for r in rows if r.change is None]  # their previous index is not shown either
+    prev_rest = tiles.index_sums(_by(prev, sat)).n - sum(before.values())
+    hidden = anonymity.hidden_cells({**before, "": prev_rest}, min_n, ["", *unshown])
+    for r in rows:
+        if r.unit in hidden:
+            r.change = None
+
+
+def withheld(conn: Connection, q: Questionnaire, unit: str, period: Period, min_n: int) -> tuple[bool, bool]:
+    """Whether an anonymous survey's ``unit`` is withheld in this period and in the previous one.
+
+    It is when it, or a unit above it, is among the :func:`surveykit.anonymity.hidden_cells` of
+    its parent's children (the top's children are the roots, or the dealer codes met without an
+    organisation), counted by responses.  Always (False, False) for a survey that is not
+    anonymous or for the top.
+    """
+    if q.anonymous is None or not unit:
+        return (False, False)
+    tree = org.load_tree(conn.engine)
+    chain = [unit, *reversed(tree.ancestors(unit))] if unit in tree else [unit]
+    out = []
+    for days in (period.days, period.prev_days):
+        hidden = False
+        for child in chain:
+            up = tree.ancestors(child)
+            if up:
+                parent, codes = up[-1], frozenset(tree.subtree(up[-1]))
+                siblings = [(c, c, frozenset(tree.subtree(c))) for c in tree.children(parent)]
+            elif len(tree):
+                parent, codes = "", None
+                siblings = [(c, c, frozenset(tree.subtree(c))) for c in tree.roots()]
+            else:
+                parent, codes, siblings = "", None, _codes_met(conn, q, days)
+            found = _by_child(conn, q, Selection(parent, parent, codes, siblings), days, [RESPONSES])
+            cells = {c: _count(found.get((c, 0), [])) for c, _n, _codes in siblings}
+            _f, rows = _grouped(conn, q, codes, days, ("variable",), [RESPONSES])
+            rest = _count(rows) - sum(cells.values())
+            if child in anonymity.hidden_cells({**cells, "": rest}, min_n, [""]):
+                hidden = True
+                break
+        out.append(hidden)
+    return out[0], out[1]
+
+
+def _codes_met(conn: Connection, q: Questionnaire, days: tuple[int, int]) -> list[tuple[str, str, frozenset[str]]]:
+    """The dealer codes with responses in ``days``, as the flat children of the top (no organisation)."""
+    fields = unit_fields(q)[:1]
+    rows = [
+        r
+        for f in fields
+        for r in aggregates.sums(conn, q.survey, unit_field=f, days=days, variables=[RESPONSES], by=("unit",))
+    ]
+    return [(c, c, frozenset({c})) for c in sorted({r["unit"] for r in rows})]
 
 
 def _spark(buckets: dict[tuple[str, int], list[dict[str, Any]]], child: str, min_n: int) -> list[float | None]:

@@ -42,6 +42,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "dash_overdue_cases": "Overdue cases",
         "dash_not_enough": "Not enough responses",
         "dash_min_n": "Figures based on fewer than {n} responses are not shown.",
+        "dash_withheld": "Withheld to protect anonymity",
+        "dash_anonymous": "Anonymous survey: a unit is also withheld when its figures and the total would give back"
+        " a smaller unit's; comments are shown without their date, unit or scores.",
         "dash_ci": "95 % CI {low} to {high}",
         "dash_change": "Change",
         "dash_significant": "significant change",
@@ -117,6 +120,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "dash_overdue_cases": "逾期案件",
         "dash_not_enough": "回复数不足",
         "dash_min_n": "回复少于 {n} 份的数据不予显示。",
+        "dash_withheld": "为保护匿名不予显示",
+        "dash_anonymous": "匿名调查：若某单位的数据与总计相减可推算出人数较少单位的数据，该单位也不予显示；意见只显示内容，不显示日期、单位和评分。",
         "dash_ci": "95% 置信区间 {low} 至 {high}",
         "dash_change": "变化",
         "dash_significant": "显著变化",
