@@ -82,6 +82,7 @@ RULES: dict[str, Rule] = {
     "admin.index": _ANYONE,
     "admin.survey": _SURVEY_DATA,
     "admin.responses_file": _SURVEY_DATA,
+    "admin.responses_with_contacts": Rule(frozenset({"admin"})),  # contact data: admins only, audited
     "admin.report": _SURVEY_DATA,  # a manager's report holds their units only
     "dashboard.*": _SURVEY_DATA,  # the management dashboard (issue 13b), narrowed to the unit chosen
     "dashboard.report_start": _READ_ALL,
