@@ -5,9 +5,21 @@ records the invitation as opened, and sends the respondent on to the survey with
 the code as the invitation token, so the survey's own single-use rules apply
 (:func:`surveykit.invitations.lookup_invitation` takes a short code too).  An
 expired or answered link gets a polite page in the survey's language; unknown
-codes count against the address's guessing limit like any token.  A link
-scanner that fetches the link counts as an open: opens are a lower bound on
-nothing and an upper bound on readers, as in every e-mail programme.
+codes count against the address's guessing limit like any token.
+
+Which fetch of the link is an *open* (:func:`counts_as_open`): e-mail link scanners
+(Outlook Safe Links, Mimecast, Proofpoint, Barracuda, a corporate gateway) and chat
+previews (WeChat, Slack) fetch every link of a message the moment it arrives, so counting
+any GET would mark most e-mail invitations opened and make the funnel's "opened" say
+"delivered".  An open is counted only for a GET that a person's browser makes when it
+navigates: a HEAD never (a browser never navigates with HEAD, scanners probe with it), and
+a GET only when it asks for an HTML page (``Accept`` names ``text/html``; libraries and most
+scanners send ``*/*``) from a User-Agent that is present and not a known scanner, preview,
+bot or HTTP library (:data:`SCANNER_AGENTS`).  Every request still gets the same answer
+(the redirect to the survey), so nothing tells a scanner apart from a person.  A scanner that
+imitates a browser in every header still counts: "opened" stays an upper bound on the people
+who saw the page, and "started" (the first page submitted, which no scanner does) is the
+measure of engagement that AAPOR's rates use.
 
 ``/optout/<token>``: GET shows one button, POST records the opt-out (RFC 8058:
 mail providers POST ``List-Unsubscribe=One-Click`` to the same URL, with no
@@ -22,8 +34,10 @@ file, so it reveals nothing about an address.
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
-from flask import Blueprint, Flask, Response, current_app, redirect, render_template, url_for
+from flask import Blueprint, Flask, Response, current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from surveykit.database import contacts, invitation_messages, invitations, utcnow, write_transaction
@@ -34,7 +48,18 @@ from webform.errors import fail
 from webform.i18n import BCP47, choose_language, current_language
 from webform.link_tokens import rate_limited
 
-__all__ = ["bp", "init_app"]
+__all__ = ["SCANNER_AGENTS", "bp", "counts_as_open", "init_app"]
+
+# User-Agent words of link scanners, previewers, crawlers and HTTP libraries (case-insensitive);
+# the mail gateways' own names, and the generic words their products put in their agents
+SCANNER_AGENTS = re.compile(
+    r"\bbot\b|bot/|bot-|robot|spider|crawl|preview|scanner|scan/|safelinks|barracuda|mimecast|proofpoint|"
+    r"fireeye|forcepoint|trendmicro|symantec|sophos|messagelabs|cisco|ironport|"
+    r"google-safety|headlesschrome|phantomjs|"
+    r"curl/|wget/|python-|go-http-client|java/|okhttp|libwww|httpclient|axios/|node-fetch|"
+    r"facebookexternalhit|whatsapp|telegrambot|slackbot|skypeuripreview|ms office|microsoft office",
+    re.IGNORECASE,
+)
 
 bp = Blueprint("fielding_links", __name__)
 
@@ -103,9 +128,19 @@ def short_link(code: str) -> BaseResponse:
         return _page(lang, "expired_title", "expired", 410)
     if entry is None:
         fail(404, "err_404", "survey_unknown")
-    with write_transaction(db.engine()) as conn:
-        tracking.advance(conn, found.id, "opened", utcnow())
+    if counts_as_open():
+        with write_transaction(db.engine()) as conn:
+            tracking.advance(conn, found.id, "opened", utcnow())
     return redirect(url_for("survey.start", survey_id=found.survey, t=code), 303)
+
+
+def counts_as_open() -> bool:
+    """Whether this fetch of a short link is a person's browser opening it (the rule: the module docstring)."""
+    if request.method != "GET":
+        return False
+    agent = request.headers.get("User-Agent", "")
+    accept = request.headers.get("Accept", "")
+    return bool(agent) and "text/html" in accept.lower() and not SCANNER_AGENTS.search(agent)
 
 
 def _secret() -> bytes | None:

@@ -48,9 +48,17 @@ def sent(app: Any, tmp_path: Any) -> tuple[Any, int, str]:
     return engine, inv, links.short_code(SECRET, inv)
 
 
+# what a phone's browser sends when a person taps the link
+BROWSER = {
+    "User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 "
+    "MicroMessenger/8.0.40",
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+}
+
+
 def test_the_short_link_opens_starts_and_completes(client, sent):
     engine, inv, code = sent
-    response = client.get(f"/i/{code}")
+    response = client.get(f"/i/{code}", headers=BROWSER)
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/s/svc?t={code}")
     assert invitation(engine, inv).status == "opened" and invitation(engine, inv).opened_at is not None
     who = Respondent(client, "zh-CN,zh;q=0.9")
@@ -65,6 +73,28 @@ def test_the_short_link_opens_starts_and_completes(client, sent):
     again = who.get(f"/i/{code}", follow=False)
     assert again.status == 410 and "您已经提交过此调查的答卷" in again.text
     assert invitation(engine, inv).status == "completed"  # a later click never takes it back
+
+
+@pytest.mark.parametrize(
+    ("method", "headers"),
+    [
+        ("HEAD", BROWSER),  # a HEAD probe, whatever it claims to be
+        ("GET", {**BROWSER, "User-Agent": "Mozilla/5.0 (compatible; BingPreview/1.0b)"}),  # Outlook's previewer
+        ("GET", {**BROWSER, "User-Agent": "Mozilla/5.0 (Windows NT 10.0) Barracuda Sentinel (EE)"}),
+        ("GET", {**BROWSER, "User-Agent": "python-requests/2.31.0"}),
+        ("GET", {"User-Agent": BROWSER["User-Agent"], "Accept": "*/*"}),  # not a page navigation
+        ("GET", {"Accept": BROWSER["Accept"], "User-Agent": ""}),  # no User-Agent at all
+    ],
+)
+def test_link_scanners_do_not_count_as_opens(client, sent, method, headers):
+    engine, inv, code = sent
+    response = client.open(f"/i/{code}", method=method, headers=headers)
+    assert response.status_code == 303  # answered like a person: nothing tells the scanner apart
+    assert response.headers["Location"].endswith(f"/s/svc?t={code}")
+    row = invitation(engine, inv)
+    assert (row.status, row.opened_at) == ("sent", None)
+    client.get(f"/i/{code}", headers=BROWSER)  # the person clicks later: now it is opened
+    assert invitation(engine, inv).status == "opened"
 
 
 def test_an_expired_link_closes_politely_in_the_survey_language(client, sent):
