@@ -1,10 +1,14 @@
 """Contact rules: whether a contact may be sent an invitation or a message now.
 
-:func:`admit` is asked twice about an invitation: when it is created (the API
-records a suppressed one with the reason at once) and by the worker just before
-the invitation goes out, since time, answers and opt-outs move on in between.
-:func:`admit_message` is asked before each reminder.  A refusal is a reason
-string recorded on the invitation (``suppression_reason``) or on the message:
+:func:`admit_all` is asked twice about an invitation: when the API stores it
+(a suppressed one is recorded with its reason at once, and the API's answer
+says so) and by the worker just before the invitation goes out, since time,
+answers and opt-outs move on in between.  :func:`admit_messages` is asked
+before reminders.  Both take a whole batch and read what they need in at most
+three queries (the contacts, their recent invitations, their recent messages),
+whatever the batch's size; the counting is done here, in the batch's order, as
+if each were admitted one by one.  A refusal is a reason string recorded on the
+invitation (``suppression_reason``) or on the message:
 
 ``opted_out``
     the contact opted out on any channel: no message of any kind goes to them;
@@ -22,7 +26,9 @@ Quiet hours never refuse a message: it waits (:func:`not_before`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,7 +40,7 @@ from surveykit.fielding.declared import ContactRules
 from surveykit.fielding.surveys import questionnaire_of
 from surveykit.model import Questionnaire
 
-__all__ = ["admit", "admit_message", "not_before", "rules_for"]
+__all__ = ["Candidate", "admit", "admit_all", "admit_message", "admit_messages", "not_before", "rules_for"]
 
 # statuses of an invitation that went out (a failed one never reached the contact)
 _WENT_OUT = ("sent", "opened", "started", "completed", "opted_out", "expired")
@@ -48,87 +54,208 @@ def rules_for(q: Questionnaire | None) -> list[ContactRules]:
     return [r for r in found if r is not None]
 
 
-def _contact_refusal(conn: Connection, contact_id: int | None) -> str | None:
-    if contact_id is None:
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An invitation to admit: stored (``id``) or about to be stored (``id`` None: the API's batch).
+
+    ``now`` is when it would go out; ``at`` its ``send_at`` (or ``created_at``), which
+    decides whether it counts as waiting for a later candidate of the same contact
+    (``now`` when not given).  ``blocked`` is a reason the caller found itself
+    (``quota_full``): it is given after the contact's own refusal (opted out, erased)
+    and before the rules, and such a candidate never counts against another.
+    """
+
+    contact_id: int | None
+    q: Questionnaire | None
+    now: dt.datetime
+    id: int | None = None
+    at: dt.datetime | None = None
+    blocked: str | None = None
+
+
+@dataclass(slots=True)
+class _Waiting:
+    id: int | None
+    at: dt.datetime
+
+
+class _Facts:
+    """What the rules need to know of a batch's contacts, read in at most three queries."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        contact_ids: set[int],
+        rules: list[ContactRules],
+        since: dt.datetime,
+        until: dt.datetime,
+        exclude: set[int],
+    ) -> None:
+        c = contacts.c
+        ids = sorted(contact_ids)
+        self.contacts = (
+            {
+                row.id: row
+                for row in conn.execute(
+                    sa.select(c.id, c.erased_at, c.optout_email_at, c.optout_sms_at).where(c.id.in_(ids))
+                )
+            }
+            if ids
+            else {}
+        )
+        self.went_out: dict[int, list[dt.datetime]] = defaultdict(list)
+        self.waiting: dict[int, list[_Waiting]] = defaultdict(list)
+        self.messages: dict[int, list[dt.datetime]] = defaultdict(list)
+        per_inv = max((r.max_invitations.per for r in rules if r.max_invitations is not None), default=None)
+        per_msg = max((r.max_messages.per for r in rules if r.max_messages is not None), default=None)
+        if ids and per_inv is not None:
+            self._read_invitations(conn, ids, since - per_inv, until + per_inv, exclude)
+        if ids and per_msg is not None:
+            m, i = invitation_messages.c, invitations.c
+            for contact_id, sent_at in conn.execute(
+                sa.select(i.contact_id, m.sent_at)
+                .select_from(invitation_messages.join(invitations, m.invitation_id == i.id))
+                .where(i.contact_id.in_(ids), m.status == "sent", m.sent_at > since - per_msg)
+            ):
+                self.messages[contact_id].append(sent_at)
+
+    def _read_invitations(
+        self, conn: Connection, ids: list[int], start: dt.datetime, end: dt.datetime, exclude: set[int]
+    ) -> None:
+        i = invitations.c
+        at = sa.func.coalesce(i.send_at, i.created_at)
+        went_out = sa.and_(i.status.in_(_WENT_OUT), i.sent_at > start)
+        waiting = sa.and_(i.status == "scheduled", at > start, at < end)
+        for row in conn.execute(
+            sa.select(i.id, i.contact_id, i.status, i.sent_at, at.label("at")).where(
+                i.contact_id.in_(ids), sa.or_(went_out, waiting)
+            )
+        ):
+            if row.id in exclude:
+                continue  # a candidate itself: counted (or not) as the batch is gone through
+            if row.status == "scheduled":
+                self.waiting[row.contact_id].append(_Waiting(row.id, row.at))
+            else:
+                self.went_out[row.contact_id].append(row.sent_at)
+
+    def refusal(self, contact_id: int) -> str | None:
+        row = self.contacts.get(contact_id)
+        if row is None or row.erased_at is not None:
+            return "contact_erased"
+        if row.optout_email_at is not None or row.optout_sms_at is not None:
+            return "opted_out"
         return None
-    c = contacts.c
-    row = conn.execute(sa.select(c.erased_at, c.optout_email_at, c.optout_sms_at).where(c.id == contact_id)).first()
-    if row is None or row.erased_at is not None:
-        return "contact_erased"
-    if row.optout_email_at is not None or row.optout_sms_at is not None:
-        return "opted_out"
+
+    def messages_sent(self, contact_id: int, since: dt.datetime) -> int:
+        return sum(1 for sent_at in self.messages.get(contact_id, ()) if sent_at > since)
+
+    def invitations_counted(self, cand: Candidate, per: dt.timedelta) -> int:
+        """Other invitations of the contact that went out within ``per``, or wait to go out (created earlier)."""
+        assert cand.contact_id is not None
+        went = sum(1 for sent_at in self.went_out.get(cand.contact_id, ()) if sent_at > cand.now - per)
+        waiting = sum(
+            1
+            for w in self.waiting.get(cand.contact_id, ())
+            if cand.now - per < w.at < cand.now + per and (cand.id is None or w.id is None or w.id < cand.id)
+        )
+        return went + waiting
+
+
+def _rules(q: Questionnaire | None, memo: dict[int, list[ContactRules]]) -> list[ContactRules]:
+    key = id(q)
+    if key not in memo:
+        memo[key] = rules_for(q)
+    return memo[key]
+
+
+def _facts(
+    conn: Connection, contact_ids: set[int], rules: list[ContactRules], nows: list[dt.datetime], exclude: set[int]
+) -> _Facts:
+    return _Facts(
+        conn, contact_ids, rules, min(nows, default=dt.datetime.min), max(nows, default=dt.datetime.min), exclude
+    )
+
+
+def admit_all(conn: Connection, candidates: Sequence[Candidate]) -> list[str | None]:
+    """For each candidate, in order, None when it may go out at its ``now``, else why it is suppressed.
+
+    The answer is the one :func:`admit` would give each candidate in turn, had the
+    ones admitted before it been stored ``scheduled`` and the refused ones
+    ``suppressed``: the earlier of two candidates for one contact goes first.
+    """
+    memo: dict[int, list[ContactRules]] = {}
+    rules = [r for cand in candidates for r in _rules(cand.q, memo)]
+    contact_ids = {cand.contact_id for cand in candidates if cand.contact_id is not None}
+    nows = [cand.now for cand in candidates]
+    exclude = {cand.id for cand in candidates if cand.id is not None}
+    facts = _facts(conn, contact_ids, rules, nows, exclude)
+    out: list[str | None] = []
+    for cand in candidates:
+        reason = _admit(facts, cand, _rules(cand.q, memo))
+        if reason is None and cand.contact_id is not None:
+            facts.waiting[cand.contact_id].append(_Waiting(cand.id, cand.at or cand.now))
+        out.append(reason)
+    return out
+
+
+def _admit(facts: _Facts, cand: Candidate, rules: list[ContactRules]) -> str | None:
+    if cand.contact_id is None:
+        return cand.blocked
+    refusal = facts.refusal(cand.contact_id) or cand.blocked
+    if refusal is not None:
+        return refusal
+    for r in rules:
+        limit = r.max_invitations
+        if limit is not None and facts.invitations_counted(cand, limit.per) >= limit.count:
+            return "contact_rule:max_invitations"
+        limit = r.max_messages
+        if limit is not None and facts.messages_sent(cand.contact_id, cand.now - limit.per) >= limit.count:
+            return "contact_rule:max_messages"
     return None
-
-
-def _messages_sent(conn: Connection, contact_id: int, since: dt.datetime) -> int:
-    m, i = invitation_messages.c, invitations.c
-    return int(
-        conn.execute(
-            sa.select(sa.func.count())
-            .select_from(invitation_messages.join(invitations, m.invitation_id == i.id))
-            .where(i.contact_id == contact_id, m.status == "sent", m.sent_at > since)
-        ).scalar_one()
-    )
-
-
-def _invitations_counted(
-    conn: Connection, contact_id: int, invitation_id: int | None, now: dt.datetime, per: dt.timedelta
-) -> int:
-    """Other invitations of the contact that went out within ``per``, or wait to go out (created earlier)."""
-    i = invitations.c
-    waiting = sa.and_(
-        i.status == "scheduled",
-        sa.func.coalesce(i.send_at, i.created_at) > now - per,
-        sa.func.coalesce(i.send_at, i.created_at) < now + per,
-    )
-    if invitation_id is not None:
-        waiting = sa.and_(waiting, i.id < invitation_id)
-    went_out = sa.and_(i.status.in_(_WENT_OUT), i.sent_at > now - per)
-    stmt = sa.select(sa.func.count()).where(i.contact_id == contact_id, sa.or_(went_out, waiting))
-    if invitation_id is not None:
-        stmt = stmt.where(i.id != invitation_id)
-    return int(conn.execute(stmt).scalar_one())
 
 
 def admit(
     conn: Connection, invitation_row: Mapping[str, Any], now: dt.datetime, *, q: Questionnaire | None = None
 ) -> str | None:
-    """None when the invitation may go out at ``now``, else the reason it is suppressed.
+    """:func:`admit_all` for one stored invitation (``survey``, ``contact_id`` and ``id`` of its row).
 
-    ``invitation_row`` needs ``survey`` and ``contact_id`` (and ``id`` once stored:
-    an invitation never counts against itself, and of two waiting for one contact
-    the earlier created goes first).  ``q`` defaults to the survey's latest
-    registered version.
+    ``q`` defaults to the survey's latest registered version.
     """
-    contact_id = invitation_row.get("contact_id")
-    refusal = _contact_refusal(conn, contact_id)
-    if refusal is not None or contact_id is None:
-        return refusal
     if q is None:
         q = questionnaire_of(conn, invitation_row["survey"])
-    for rules in rules_for(q):
-        limit = rules.max_invitations
-        if (
-            limit is not None
-            and _invitations_counted(conn, contact_id, invitation_row.get("id"), now, limit.per) >= limit.count
-        ):
-            return "contact_rule:max_invitations"
-        limit = rules.max_messages
-        if limit is not None and _messages_sent(conn, contact_id, now - limit.per) >= limit.count:
-            return "contact_rule:max_messages"
-    return None
+    cand = Candidate(invitation_row.get("contact_id"), q, now, id=invitation_row.get("id"))
+    return admit_all(conn, [cand])[0]
+
+
+def admit_messages(
+    conn: Connection, items: Sequence[tuple[int | None, Questionnaire | None]], now: dt.datetime
+) -> list[str | None]:
+    """For each ``(contact_id, q)``: None when one more message (a reminder) may go at ``now``, else why not."""
+    memo: dict[int, list[ContactRules]] = {}
+    rules = [r for _, q in items for r in _rules(q, memo)]
+    facts = _facts(
+        conn,
+        {cid for cid, _ in items if cid is not None},
+        [ContactRules(max_messages=r.max_messages) for r in rules],
+        [now],
+        set(),
+    )
+    out: list[str | None] = []
+    for contact_id, q in items:
+        reason = None if contact_id is None else facts.refusal(contact_id)
+        if contact_id is not None and reason is None:
+            for r in _rules(q, memo):
+                limit = r.max_messages
+                if limit is not None and facts.messages_sent(contact_id, now - limit.per) >= limit.count:
+                    reason = "contact_rule:max_messages"
+                    break
+        out.append(reason)
+    return out
 
 
 def admit_message(conn: Connection, contact_id: int | None, q: Questionnaire | None, now: dt.datetime) -> str | None:
-    """None when one more message (a reminder) may go to the contact at ``now``, else the reason not."""
-    refusal = _contact_refusal(conn, contact_id)
-    if refusal is not None or contact_id is None:
-        return refusal
-    for rules in rules_for(q):
-        limit = rules.max_messages
-        if limit is not None and _messages_sent(conn, contact_id, now - limit.per) >= limit.count:
-            return "contact_rule:max_messages"
-    return None
+    """:func:`admit_messages` for one message."""
+    return admit_messages(conn, [(contact_id, q)], now)[0]
 
 
 def not_before(q: Questionnaire | None, channel: str, now: dt.datetime) -> dt.datetime:

@@ -4,18 +4,20 @@ One pass (:func:`run_pass`, what ``surveykit worker --once`` does):
 
 1. **Plan** (one write transaction; on PostgreSQL one planner at a time, by a
    transaction-level advisory lock that the others skip): invitations whose
-   link has expired are marked ``expired``; each scheduled invitation that is
-   due is checked against the contact rules (:func:`surveykit.fielding.rules.admit`)
-   and either suppressed with its reason or given its message row (seq 0); each
-   invitation that was sent and neither completed, opted out nor expired gets
-   its next reminder's row once the reminder is due, on the invitation's
-   channel.  A row's ``due_at`` is pushed past the quiet hours.
+   link has expired are marked ``expired``; the scheduled invitations that are
+   due are checked against the contact rules (:func:`surveykit.fielding.rules.admit_all`:
+   the whole plan in three queries) and each is either suppressed with its reason
+   or given its message row (seq 0); each invitation that was sent and neither
+   completed, opted out nor expired gets its next reminder's row once the
+   reminder is due, on the invitation's channel.  A row's ``due_at`` is pushed
+   past the quiet hours.
 2. **Send**: due message rows are claimed in small batches with a lease
    (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite's write lock lets one
    writer claim at a time), checked against the invitation and contact as read
-   with the claim (answered, opted out, erased, expired; the contact rules again
-   for an invitation planned in an earlier pass; the quiet hours), rendered in
-   the contact's language, sent, and recorded in a transaction of their own.
+   with the claim (answered, opted out, erased, expired; the contact rules again,
+   for the whole batch at once, for an invitation planned in an earlier pass;
+   the quiet hours), rendered in the contact's language, sent, and recorded on
+   its own (see :func:`send_due`).
 3. **Webhooks** and the **case notifications** of the outbox, then the
    contact-data purge of the retention rule when :mod:`surveykit.contacts`
    provides it.
@@ -204,13 +206,19 @@ def _plan_invitations(conn: Connection, settings: Settings, now: dt.datetime, st
     ).all()
     codes: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
-    for inv in due:
-        q = _cached(conn, surveys, inv.survey)
-        reason = (
-            f"no_template:{inv.channel}"
-            if _template_missing(q, inv.channel)
-            else rules.admit(conn, dict(inv._mapping), now, q=q)
+    qs = [_cached(conn, surveys, inv.survey) for inv in due]
+    # the contact rules of the whole plan in three queries, in id order (the earlier invitation goes first)
+    candidates = [
+        rules.Candidate(
+            inv.contact_id,
+            q,
+            now,
+            id=inv.id,
+            blocked=f"no_template:{inv.channel}" if _template_missing(q, inv.channel) else None,
         )
+        for inv, q in zip(due, qs, strict=True)
+    ]
+    for inv, q, reason in zip(due, qs, rules.admit_all(conn, candidates), strict=True):
         if reason is not None:
             _suppress(conn, inv.id, reason)
             stats.suppressed += 1
@@ -240,6 +248,7 @@ def _message_row(
         due_at=due,
         attempts=0,
         created_at=now,
+        reason=None,
     )
 
 
@@ -276,19 +285,19 @@ def _plan_reminders(conn: Connection, settings: Settings, now: dt.datetime, stat
                 .limit(_PLAN_LIMIT)
             ).all()
             most = max(most, len(rows))
-            for inv in rows:
+            admitted = rules.admit_messages(conn, [(inv.contact_id, q) for inv in rows], now)
+            planned = []
+            for inv, refusal in zip(rows, admitted, strict=True):
                 row = _message_row(settings, inv.id, seq, inv.channel, rules.not_before(q, inv.channel, now), now)
-                reason = (
-                    "no_template"
-                    if _template_missing(q, inv.channel, seq)
-                    else rules.admit_message(conn, inv.contact_id, q, now)
-                )
+                reason = "no_template" if _template_missing(q, inv.channel, seq) else refusal
                 if reason is not None:
                     row.update(status="suppressed", reason=reason[:100])
                     stats.suppressed += 1
                 else:
                     stats.reminders += 1
-                _insert_message(conn, row)
+                planned.append(row)
+            if planned:
+                _insert_message(conn, planned)
     return most
 
 
@@ -305,9 +314,13 @@ class _Claimed:
     created_at: dt.datetime
     attempts: int
     invitation: Any = None  # the invitation and its contact as they were when claimed
+    rechecked: bool = False  # planned in an earlier pass: the contact rules were asked again with the claim
+    rule: str | None = None  # what they answered
 
 
-def _claim(engine: Engine, settings: Settings, worker: str, now: dt.datetime) -> list[_Claimed]:
+def _claim(
+    engine: Engine, settings: Settings, worker: str, now: dt.datetime, surveys: dict[str, Questionnaire | None]
+) -> list[_Claimed]:
     m = invitation_messages.c
     ready = sa.and_(
         m.status == "pending",
@@ -334,7 +347,30 @@ def _claim(engine: Engine, settings: Settings, worker: str, now: dt.datetime) ->
         ).all()
         # read with the claim: the state a message is checked against is seconds old when it is sent
         state = {row.id: row for row in conn.execute(_state_query([r.invitation_id for r in rows]))}
-    claimed = (_Claimed(**r._mapping, invitation=state.get(r.invitation_id)) for r in rows)
+        for survey in sorted({inv.survey for inv in state.values()}):
+            _cached(conn, surveys, survey)
+        # an invitation planned in an earlier pass (it waited for quiet hours or a retry) meets the
+        # contact rules again: the whole batch in three queries, the earlier invitation first
+        recheck = sorted(
+            r.invitation_id
+            for r in rows
+            if _recheck(r.seq, r.created_at, now)
+            and r.invitation_id in state
+            and state[r.invitation_id].status not in _CLOSED
+        )
+        candidates = [
+            rules.Candidate(state[iid].contact_id, surveys[state[iid].survey], now, id=iid) for iid in recheck
+        ]
+        verdicts = dict(zip(recheck, rules.admit_all(conn, candidates), strict=True))
+    claimed = (
+        _Claimed(
+            **r._mapping,
+            invitation=state.get(r.invitation_id),
+            rechecked=r.invitation_id in verdicts,
+            rule=verdicts.get(r.invitation_id),
+        )
+        for r in rows
+    )
     return sorted(claimed, key=lambda c: c.id)
 
 
@@ -363,23 +399,39 @@ def send_due(
 
     A batch uses one connection; each message's result is recorded on its own, before the next
     message is sent (one autocommitted statement on PostgreSQL, a write transaction on SQLite).
+
+    On PostgreSQL those results are committed with ``synchronous_commit`` off: the server has
+    the result when the statement returns (a worker killed after it is not asked to send the
+    message again), but does not wait for the disk; a flush of the write-ahead log per message
+    cost more than the sending itself.  Should the database server itself crash, the results of
+    its last fraction of a second (at most three ``wal_writer_delay``, 0.6 s by default) may be
+    lost, and those messages go again with the same Message-ID or SMS id, as a message in flight
+    at a worker's SIGKILL does.  The claims and everything else stay synchronous.
     """
     if not settings.channels:
         return
     surveys: dict[str, Questionnaire | None] = {}
     try:
         while not stop():
-            claimed = _claim(engine, settings, worker, clock())
+            claimed = _claim(engine, settings, worker, clock(), surveys)
             if not claimed:
                 return
             with write_connection(engine) as conn:
-                if conn.dialect.name == "postgresql":
+                postgres = conn.dialect.name == "postgresql"
+                if postgres:
                     conn.execution_options(isolation_level="AUTOCOMMIT")  # each result is one statement
-                for n, message in enumerate(claimed):
-                    if stop():
-                        _release(engine, claimed[n:])
-                        return
-                    _send_one(conn, surveys, settings, message, clock(), stats)
+                    with conn.begin():
+                        conn.execute(sa.text("SET synchronous_commit TO off"))
+                try:
+                    for n, message in enumerate(claimed):
+                        if stop():
+                            _release(engine, claimed[n:])
+                            return
+                        _send_one(conn, surveys, settings, message, clock(), stats)
+                finally:
+                    if postgres and not conn.invalidated:
+                        with conn.begin():  # the pooled connection as it was
+                            conn.execute(sa.text("RESET synchronous_commit"))
     finally:
         if settings.mailer is not None:
             settings.mailer.close()
@@ -442,13 +494,8 @@ def _send_one(
         _finish(conn, message, dict(status="cancelled", reason="invitation_removed", lease_until=None))
         stats.cancelled += 1
         return
-    if inv.survey not in surveys or _recheck(message, now):
-        with conn.begin():  # committed before anything is sent: no lock or snapshot held meanwhile
-            q = _cached(conn, surveys, inv.survey)
-            refusal = _refusal(conn, inv, message, q, now)
-    else:
-        q = surveys[inv.survey]
-        refusal = _refusal(None, inv, message, q, now)
+    q = surveys[inv.survey]  # read with the claim
+    refusal = _refusal(inv, message, q)
     if refusal is not None:
         suppress = _suppression(refusal) if message.seq == 0 else None
         _finish(conn, message, dict(status="cancelled", reason=refusal[:100], lease_until=None), suppress)
@@ -473,9 +520,7 @@ def _send_one(
     stats.sent += 1
 
 
-def _refusal(
-    conn: Connection | None, inv: Any, message: _Claimed, q: Questionnaire | None, now: dt.datetime
-) -> str | None:
+def _refusal(inv: Any, message: _Claimed, q: Questionnaire | None) -> str | None:
     """Why this message must not go now (answered, opted out, erased, expired, a rule), or None."""
     if inv.status in _CLOSED:
         return inv.status
@@ -485,15 +530,12 @@ def _refusal(
         return "contact_erased"
     if inv.optout_email_at is not None or inv.optout_sms_at is not None:
         return "opted_out"
-    if _recheck(message, now):
-        # planned in an earlier pass (it waited for quiet hours or a retry): the rules again
-        assert conn is not None
-        return rules.admit(conn, dict(inv._mapping), now, q=q)
-    return None
+    return message.rule if message.rechecked else None
 
 
-def _recheck(message: _Claimed, now: dt.datetime) -> bool:
-    return message.seq == 0 and message.created_at < now - _RECHECK_AFTER
+def _recheck(seq: int, created_at: dt.datetime, now: dt.datetime) -> bool:
+    """A first message planned over a minute ago meets the contact rules again before it goes."""
+    return seq == 0 and created_at < now - _RECHECK_AFTER
 
 
 def _field_values(q: Questionnaire, fields: dict[str, Any], lang: str) -> dict[str, str]:

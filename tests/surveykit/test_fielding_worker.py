@@ -159,6 +159,40 @@ def test_one_invitation_per_contact_in_30_days_across_surveys(engine, q, smtp, t
     assert len(smtp.messages) == 3
 
 
+def test_the_rules_of_one_plan_count_in_order(engine, q, smtp):
+    """The plan asks the rules for all its invitations at once, as if one by one: the earlier goes first."""
+    first = add_invitation(engine, customer="C1")
+    later = add_invitation(engine, customer="C1")
+    other = add_invitation(engine, customer="C2", email="li@example.cn")
+    stats = run(engine, settings(mailer=mailer(smtp)), T0)
+    assert (stats.sent, stats.suppressed) == (2, 1)
+    assert [invitation(engine, i).status for i in (first, other)] == ["sent", "sent"]
+    row = invitation(engine, later)
+    assert (row.status, row.suppression_reason) == ("suppressed", "contact_rule:max_invitations")
+    assert messages(engine, later) == []
+
+
+def test_rules_that_changed_since_the_plan_are_asked_again_with_the_claim(engine, http):
+    """A message planned in an earlier pass meets the rules as they are when it is claimed (a batch at once)."""
+    lax = FIELDING_YAML.replace("  max_invitations: {count: 1, per: 30d}\n", "")
+    register(engine, lax)
+    s = settings(sms=HttpSmsGateway(http.url, timeout=5))
+    early = add_invitation(engine, customer="C1", channel="sms", send_at=T0 - 20 * DAY)
+    assert run(engine, s, T0 - 20 * DAY).sent == 1
+    evening = T0 + dt.timedelta(hours=12, minutes=30)  # 22:30 in Shanghai: both wait for 09:00
+    held = add_invitation(engine, customer="C1", channel="sms", send_at=evening)
+    fine = add_invitation(engine, customer="C2", channel="sms", phone="+8613900139000", send_at=evening)
+    assert run(engine, s, evening).planned == 2
+    register(engine, FIELDING_YAML.replace("version: 1", "version: 2"))  # the rule is back
+    stats = run(engine, s, T0 + DAY - dt.timedelta(hours=1))  # 09:00 the next morning
+    assert (stats.sent, stats.cancelled) == (1, 1)
+    assert [(m.status, m.reason) for m in messages(engine, held)] == [("cancelled", "contact_rule:max_invitations")]
+    row = invitation(engine, held)
+    assert (row.status, row.suppression_reason) == ("suppressed", "contact_rule:max_invitations")
+    assert invitation(engine, fine).status == "sent" and invitation(engine, early).status == "expired"
+    assert [b["to"] for b in http.bodies()] == ["+8613800138000", "+8613900139000"]
+
+
 def test_the_message_limit_stops_reminders(engine, smtp):
     register(engine, FIELDING_YAML.replace("count: 3, per: 30d", "count: 2, per: 30d"))
     inv = add_invitation(engine)
