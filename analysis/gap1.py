@@ -10,6 +10,12 @@ compared by Welch's two-sample t test, not a paired one.
 
 Negative gap 1 means staff underestimate what customers expect; positive, that they expect more
 of themselves than customers ask.
+
+Managers and frontline staff are not one population: the model's gap 1 is management's, and the
+seed's remedies differ (managers visiting customers, frontline staff who listen). When the mirror
+asks the staff role (a choice question ``staff_role`` with options ``manager`` and ``frontline``,
+as ``servqual_staff_mirror.yaml`` does), gap 1 is also given per role, and the two roles are
+compared with each other (:func:`gap1`, ``roles`` and ``role_difference``).
 """
 
 from __future__ import annotations
@@ -24,9 +30,25 @@ from scipy import stats
 from analysis.segments import holm
 from surveykit.model import Questionnaire, ServqualBlock
 
-__all__ = ["DEFAULT_MIN_N", "Gap1Result", "gap1", "mirror_pairs", "welch_test"]
+__all__ = [
+    "COMPARED_ROLES",
+    "DEFAULT_MIN_N",
+    "ROLE_NAMES",
+    "ROLE_QUESTION",
+    "Gap1Result",
+    "gap1",
+    "mirror_pairs",
+    "welch_test",
+]
 
 DEFAULT_MIN_N = 5  # fewest staff and fewest customers in a unit before its gap is shown
+ROLE_QUESTION = "staff_role"  # the mirror's question that says who answered (manager, frontline, ...)
+COMPARED_ROLES = ("manager", "frontline")  # the difference is managers - frontline staff
+# the compared roles as the subject of a sentence ("managers underestimate ..."), by report language
+ROLE_NAMES = {
+    "manager": {"zh": "管理人员", "en": "Managers"},
+    "frontline": {"zh": "一线员工", "en": "Frontline staff"},
+}
 
 
 def welch_test(
@@ -116,6 +138,12 @@ class Gap1Result:
     suppressed_units: tuple[str, ...]  # units with answers on a side but fewer than min_n on either
     min_n: int
     conf_level: float
+    # per role and dimension (roles with min_n staff), Welch against the customers, Holm over the table
+    roles: pd.DataFrame | None = field(default=None, compare=False)
+    # per dimension: managers - frontline staff, Welch, Holm over the dimensions
+    role_difference: pd.DataFrame | None = field(default=None, compare=False)
+    role_field: str | None = None
+    suppressed_roles: tuple[str, ...] = ()  # roles with answers but fewer than min_n
 
     def to_frame(self) -> pd.DataFrame:
         """One row per item: dimension, staff and customer means, gap 1, Welch test, Holm-adjusted p."""
@@ -139,6 +167,14 @@ class Gap1Result:
             lines.append(
                 f"  not shown (fewer than {self.min_n} answers on a side): {len(self.suppressed_units)} unit(s)"
             )
+        if self.roles is not None:
+            for (role, dim), r in self.roles.set_index(["role", "dimension"]).iterrows():
+                lines.append(
+                    f"  {role!s:<10} {dim!s:<18} n {int(r['n_staff']):>5}  gap 1 {r['gap']:+.3f}  p_holm {r['p_holm']:.4f}"
+                )
+        if self.role_difference is not None:
+            for dim, r in self.role_difference.iterrows():
+                lines.append(f"  manager - frontline {dim!s:<18} {r['difference']:+.3f}  p_holm {r['p_holm']:.4f}")
         return "\n".join(lines)
 
 
@@ -171,6 +207,7 @@ def gap1(
     customers: pd.DataFrame,
     *,
     by: str | None = None,
+    role: str | None = None,
     min_n: int = DEFAULT_MIN_N,
     conf_level: float = 0.95,
 ) -> Gap1Result:
@@ -187,7 +224,12 @@ def gap1(
         Gap 1 per dimension is then given for every unit with at least ``min_n`` staff and
         ``min_n`` customer answers; units below are named in ``suppressed_units``, not shown.
     min_n : int
-        Fewest answers on each side of a unit (default 5, the anonymity floor of the staff side too).
+        Fewest answers on each side of a unit (default 5, the anonymity floor of the staff side too),
+        and fewest staff of a role before the role is shown.
+    role : str, optional
+        The staff column that says who answered; default :data:`ROLE_QUESTION` when the mirror
+        has that question. Gap 1 per dimension is then also given per role (each role's staff
+        against all customers), and managers against frontline staff (:data:`COMPARED_ROLES`).
     conf_level : float
         Level of the Welch intervals.
 
@@ -203,6 +245,14 @@ def gap1(
     of d on each side, then the same test. Holm's adjustment (:func:`analysis.segments.holm`)
     runs over the item tests, over the dimension tests, and over the unit-by-dimension tests, each
     a family of its own. Missing answers are left out item by item.
+
+    Per role r and dimension d: :math:`G1_{rd} = \bar M_{rd} - \bar E_d`, Welch's t, Holm over the
+    role-by-dimension table. Managers against frontline staff per dimension:
+    :math:`\Delta_d = \bar M_{\text{manager},d} - \bar M_{\text{frontline},d}`, Welch's t of the two
+    staff groups' dimension scores, Holm over the dimensions; it needs ``min_n`` of each. Since
+    both roles are compared with the same customers, :math:`\Delta_d` is also the difference of
+    their gaps 1.  Gap 1 is management's in Parasuraman, Zeithaml & Berry (1985); frontline staff
+    are the "upward communication" whose absence widens it.
 
     References
     ----------
@@ -250,7 +300,71 @@ def gap1(
         units, suppressed = _units(
             staff[unit_field], staff_scores, customers[unit_field], customer_scores, min_n, conf_level
         )
-    return Gap1Result(items, dimensions, units, unit_field, suppressed, min_n, conf_level)
+    role_field = role if role is not None else _role_question(mirror, staff)
+    roles, difference, hidden_roles = (
+        _roles(mirror, staff, staff_scores, customer_scores, role_field, min_n, conf_level)
+        if role_field is not None
+        else (None, None, ())
+    )
+    return Gap1Result(
+        items, dimensions, units, unit_field, suppressed, min_n, conf_level, roles, difference, role_field, hidden_roles
+    )
+
+
+def _role_question(mirror: Questionnaire, staff: pd.DataFrame) -> str | None:
+    ids = {x.id for x in mirror.questions() if x.type == "choice"}
+    return ROLE_QUESTION if ROLE_QUESTION in ids and ROLE_QUESTION in staff.columns else None
+
+
+def _roles(
+    mirror: Questionnaire,
+    staff: pd.DataFrame,
+    staff_scores: pd.DataFrame,
+    customer_scores: pd.DataFrame,
+    role_field: str,
+    min_n: int,
+    conf_level: float,
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None, tuple[str, ...]]:
+    """Gap 1 per role and dimension, managers − frontline per dimension, and the roles too small to show."""
+    if role_field not in staff.columns:
+        raise ValueError(f"staff responses have no column {role_field!r} (the staff role)")
+    values = staff[role_field].astype("string")
+    question = next((x for x in mirror.questions() if x.id == role_field), None)
+    order = [o.code for o in question.options] if question is not None else []
+    seen = [*order, *sorted(set(values.dropna()) - set(order))]
+    counts = values.value_counts()
+    limit = max(min_n, 2)
+    shown = [r for r in seen if counts.get(r, 0) >= limit]
+    hidden = tuple(r for r in seen if 0 < counts.get(r, 0) < limit)
+    rows = [
+        {"role": r, "dimension": d}
+        | welch_test(staff_scores.loc[values == r, d], customer_scores[d], conf_level=conf_level)
+        for r in shown
+        for d in staff_scores.columns
+    ]
+    roles = pd.DataFrame(rows) if rows else None
+    if roles is not None:
+        roles["p_holm"] = holm(roles["p"].to_numpy())
+    difference = None
+    a, b = COMPARED_ROLES
+    if a in shown and b in shown:
+        diffs = []
+        for d in staff_scores.columns:
+            test = welch_test(staff_scores.loc[values == a, d], staff_scores.loc[values == b, d], conf_level=conf_level)
+            diffs.append(
+                {
+                    "dimension": d,
+                    f"n_{a}": test["n_staff"],
+                    f"mean_{a}": test["mean_staff"],
+                    f"n_{b}": test["n_customers"],
+                    f"mean_{b}": test["mean_customers"],
+                    "difference": test["gap"],
+                }
+                | {k: test[k] for k in ("se", "t", "df", "p", "ci_low", "ci_high")}
+            )
+        difference = pd.DataFrame(diffs).set_index("dimension")
+        difference["p_holm"] = holm(difference["p"].to_numpy())
+    return roles, difference, hidden
 
 
 def _dimension_members(dimension_of: Mapping[str, str]) -> dict[str, list[str]]:

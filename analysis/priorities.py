@@ -20,7 +20,10 @@ list:
 * gap 1 (with a staff mirror survey): a dimension where what staff believe
   customers expect differs from what customers expect, Welch's test significant
   after Holm's adjustment: staff under- or overestimate the expectation
-  (Parasuraman, Zeithaml & Berry 1985); severity = |gap 1| / (points - 1);
+  (Parasuraman, Zeithaml & Berry 1985); severity = |gap 1| / (points - 1). When the mirror
+  asks the staff role, a significant gap of managers or of frontline staff (Holm over the
+  role-by-dimension table) names the group, and the pooled sentence is kept for a dimension
+  where neither group's gap is significant on its own;
 * comment themes: a theme of a coded text question whose mentions go with a lower mean
   overall satisfaction, Welch's test significant after Holm's adjustment over the themes
   (:mod:`analysis.text_themes`); severity = |difference| / (points - 1).
@@ -206,11 +209,34 @@ def _kano(q: Questionnaire, block_id: str, kn, lang: str) -> list[Priority]:
 
 
 def _gap1(q: Questionnaire, gap1: Gap1Result, lang: str) -> list[Priority]:
+    from analysis.gap1 import ROLE_NAMES
+
     labels = {d.id: d.label.best(lang) for d in q.dimensions}
     points = max((b.scale.points for b in q.blocks("servqual")), default=2)
     out = []
+    named: set[str] = set()
+    for _i, row in gap1.roles.iterrows() if gap1.roles is not None else ():
+        role, dim = str(row["role"]), str(row["dimension"])
+        if role in ROLE_NAMES and row["p_holm"] < 0.05:
+            named.add(dim)
+            out.append(
+                Priority(
+                    "gap1_role_under" if row["gap"] < 0 else "gap1_role_over",
+                    f"{role}:{dim}",
+                    labels.get(dim, dim),
+                    float(abs(row["gap"]) / (points - 1)),
+                    {
+                        "group": ROLE_NAMES[role].get(lang, ROLE_NAMES[role]["en"]),
+                        "gap": float(row["gap"]),
+                        "ci_low": float(row["ci_low"]),
+                        "ci_high": float(row["ci_high"]),
+                        "staff": float(row["mean_staff"]),
+                        "customers": float(row["mean_customers"]),
+                    },
+                )
+            )
     for dim, row in gap1.dimensions.iterrows():
-        if row["p_holm"] < 0.05:
+        if row["p_holm"] < 0.05 and str(dim) not in named:
             out.append(
                 Priority(
                     "gap1_under" if row["gap"] < 0 else "gap1_over",

@@ -3,7 +3,8 @@
 :func:`section` turns a :class:`~analysis.gap1.Gap1Result` into what the template shows: a bar
 chart of gap 1 per dimension with its Welch interval, the dimension and item tables (staff
 belief, customer expectation, gap 1, CI, Holm-adjusted p) and, when the two surveys share a
-unit field, gap 1 per unit and dimension for the units with enough answers on both sides.
+unit field, gap 1 per unit and dimension for the units with enough answers on both sides; when
+the mirror asks the staff role, gap 1 per role and dimension, and managers against frontline staff.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from analysis import plots
-from analysis.gap1 import Gap1Result
+from analysis.gap1 import COMPARED_ROLES, Gap1Result
 from surveykit.model import Questionnaire
 
 WORDS = {
@@ -36,6 +37,14 @@ WORDS = {
         "axis": "差距一（员工认知 − 客户期望）",
         "under": "员工低估客户期望",
         "over": "员工高估或持平",
+        "by_role": "按岗位：各岗位员工认知与客户期望（每个岗位至少 {min_n} 人才显示；Welch t，Holm 校正覆盖全表）",
+        "role": "岗位",
+        "roles_suppressed": "{roles} 人数少于 {min_n}，未单独显示（仍计入合并结果）。",
+        "difference_title": "管理人员与一线员工的认知差异（管理人员 − 一线员工，Welch t，Holm 校正）",
+        "n_roles": "n（管理/一线）",
+        "mean_a": "管理人员",
+        "mean_b": "一线员工",
+        "difference": "差异",
     },
     "en": {
         "title": "Gap 1: how well management and staff know what customers expect",
@@ -60,6 +69,15 @@ WORDS = {
         "axis": "Gap 1 (staff belief − customer expectation)",
         "under": "staff underestimate",
         "over": "staff overestimate or match",
+        "by_role": "By role: each role's belief against what customers expect (roles with at least {min_n} staff; "
+        "Welch's t, Holm over the table)",
+        "role": "Role",
+        "roles_suppressed": "{roles}: fewer than {min_n} staff, not shown on their own (still in the pooled figures).",
+        "difference_title": "Managers against frontline staff (managers − frontline, Welch's t, Holm)",
+        "n_roles": "n (managers/frontline)",
+        "mean_a": "Managers",
+        "mean_b": "Frontline staff",
+        "difference": "Difference",
     },
 }
 
@@ -113,6 +131,44 @@ def section(
             if result.suppressed_units
             else ""
         ),
+    } | _roles(mirror, result, lang, dim_label)
+
+
+def _roles(mirror: Questionnaire, result: Gap1Result, lang: str, dim_label: dict[str, str]) -> dict[str, Any]:
+    """The per-role rows and the managers − frontline rows (empty without a role question)."""
+    w = WORDS[lang]
+    question = next((x for x in mirror.questions() if x.id == result.role_field), None)
+    role_label = {o.code: o.text.best(lang) for o in question.options} if question is not None else {}
+    roles = result.roles
+    difference = result.role_difference
+    a, b = COMPARED_ROLES
+    return {
+        "roles": [
+            _row(dim_label.get(str(r["dimension"]), str(r["dimension"])), r)
+            | {"role": role_label.get(str(r["role"]), str(r["role"]))}
+            for _, r in (roles.iterrows() if roles is not None else ())
+        ],
+        "roles_suppressed": (
+            w["roles_suppressed"].format(
+                roles=", ".join(role_label.get(r, r) for r in result.suppressed_roles), min_n=result.min_n
+            )
+            if result.suppressed_roles
+            else ""
+        ),
+        "difference": [
+            {
+                "label": dim_label.get(str(d), str(d)),
+                "n": f"{int(r[f'n_{a}'])}/{int(r[f'n_{b}'])}",
+                "a": f"{r[f'mean_{a}']:.2f}",
+                "b": f"{r[f'mean_{b}']:.2f}",
+                "diff": float(r["difference"]),
+                "ci": f"[{r['ci_low']:+.2f}, {r['ci_high']:+.2f}]" if r["ci_low"] == r["ci_low"] else "–",
+                "p": f"{r['p_holm']:.3f}" if r["p_holm"] == r["p_holm"] else "–",
+            }
+            for d, r in (difference.iterrows() if difference is not None else ())
+        ],
+        "difference_title": w["difference_title"],
+        "by_role": w["by_role"].format(min_n=result.min_n),
     }
 
 

@@ -121,6 +121,10 @@ _OWN: dict[str, dict[str, str]] = {
         "员工认为 {staff:.2f}，客户实际期望 {customers:.2f}）",
         "p_gap1_over": "管理者和员工高估了客户对“{label}”的期望（差距一 {gap:+.2f}，95% CI [{ci_low:+.2f}, {ci_high:+.2f}]，"
         "员工认为 {staff:.2f}，客户实际期望 {customers:.2f}）",
+        "p_gap1_role_under": "{group}低估了客户对“{label}”的期望（差距一 {gap:+.2f}，95% CI [{ci_low:+.2f}, {ci_high:+.2f}]，"
+        "{group}认为 {staff:.2f}，客户实际期望 {customers:.2f}）",
+        "p_gap1_role_over": "{group}高估了客户对“{label}”的期望（差距一 {gap:+.2f}，95% CI [{ci_low:+.2f}, {ci_high:+.2f}]，"
+        "{group}认为 {staff:.2f}，客户实际期望 {customers:.2f}）",
         "position_within": "正常范围内",
         "position_below": "低于控制限",
         "position_above": "高于控制限",
@@ -220,6 +224,10 @@ _OWN: dict[str, dict[str, str]] = {
         "95 % CI [{ci_low:+.2f}, {ci_high:+.2f}]; staff think {staff:.2f}, customers expect {customers:.2f})",
         "p_gap1_over": "Managers and staff overestimate what customers expect of {label} (gap 1 {gap:+.2f}, "
         "95 % CI [{ci_low:+.2f}, {ci_high:+.2f}]; staff think {staff:.2f}, customers expect {customers:.2f})",
+        "p_gap1_role_under": "{group} underestimate what customers expect of {label} (gap 1 {gap:+.2f}, "
+        "95 % CI [{ci_low:+.2f}, {ci_high:+.2f}]; they think {staff:.2f}, customers expect {customers:.2f})",
+        "p_gap1_role_over": "{group} overestimate what customers expect of {label} (gap 1 {gap:+.2f}, "
+        "95 % CI [{ci_low:+.2f}, {ci_high:+.2f}]; they think {staff:.2f}, customers expect {customers:.2f})",
         "position_within": "within limits",
         "position_below": "below the limits",
         "position_above": "above the limits",

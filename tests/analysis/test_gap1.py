@@ -120,8 +120,63 @@ def test_priorities_say_managers_underestimate_reliability(pair):
     result = analyze(customer, customers)
     found = improvement_priorities(customer, result, lang="en", gap1=gap1(mirror, staff, customer, customers))
     kinds = {(p.kind, p.subject) for p in found}
-    assert ("gap1_under", "reliability") in kinds
-    assert not any(k.startswith("gap1") and s != "reliability" for k, s in kinds)
+    # every role shares the planted gap: each compared role is named, the pooled sentence is not repeated
+    assert {("gap1_role_under", "manager:reliability"), ("gap1_role_under", "frontline:reliability")} <= kinds
+    assert not any(k.startswith("gap1") and not s.endswith("reliability") for k, s in kinds)
+    assert ("gap1_under", "reliability") not in kinds
+    # without a role column the pooled gap speaks for managers and staff together
+    pooled = gap1(mirror, staff.drop(columns="staff_role"), customer, customers)
+    assert pooled.roles is None and pooled.role_difference is None
+    found = improvement_priorities(customer, result, lang="en", gap1=pooled)
+    assert ("gap1_under", "reliability") in {(p.kind, p.subject) for p in found}
+
+
+def _by_role(pair, *, n_managers=60, n_frontline=80, n_back_office=3, seed=11):
+    """Staff answers drawn from the customers' expectations; the managers' reliability 2 points lower."""
+    mirror, staff, customer, customers = _frames(pair, 0, n_staff=n_managers + n_frontline + n_back_office, seed=seed)
+    staff["staff_role"] = ["manager"] * n_managers + ["frontline"] * n_frontline + ["back_office"] * n_back_office
+    managers = staff["staff_role"] == "manager"
+    for variable, item in mirror.mirror_of.items:
+        if item.startswith("rel"):
+            staff.loc[managers, variable] = np.clip(staff.loc[managers, variable] - 2, 1, 7)
+    return mirror, staff, customer, customers
+
+
+def test_gap1_by_role_recovers_the_managers_gap(pair):
+    mirror, staff, customer, customers = _by_role(pair)
+    result = gap1(mirror, staff, customer, customers)
+    assert result.role_field == "staff_role"
+    roles = result.roles.set_index(["role", "dimension"])
+    assert set(roles.index.get_level_values("role")) == {"manager", "frontline"}
+    assert result.suppressed_roles == ("back_office",)  # 3 staff: not shown alone, still pooled
+    assert int(result.dimensions.loc["reliability", "n_staff"]) == 143
+    assert roles.loc[("manager", "reliability"), "gap"] < -1.5
+    assert roles.loc[("manager", "reliability"), "p_holm"] < 1e-6
+    # frontline staff answer from the customers' own expectations: no dimension's gap is significant
+    assert (roles.loc["frontline", "p_holm"] > 0.05).all()
+    # managers - frontline: only reliability, about -2 (the clip at 1 takes a little off)
+    diff = result.role_difference
+    assert -2.2 < diff.loc["reliability", "difference"] < -1.5 and diff.loc["reliability", "p_holm"] < 1e-6
+    assert (diff.drop(index="reliability")["p_holm"] > 0.05).all()
+    # the difference is Welch on the two groups' dimension scores (scipy as the peer)
+    cols = [v for v, i in mirror.mirror_of.items if i.startswith("rel")]
+    scores = staff[cols].mean(axis=1)
+    ref = stats.ttest_ind(
+        scores[staff["staff_role"] == "manager"], scores[staff["staff_role"] == "frontline"], equal_var=False
+    )
+    assert diff.loc["reliability", "t"] == pytest.approx(ref.statistic, rel=1e-10)
+    assert diff.loc["reliability", "p"] == pytest.approx(ref.pvalue, rel=1e-8, abs=1e-300)
+    # Holm over the five dimensions (R p.adjust(p, "holm"))
+    p = diff["p"].to_numpy()
+    order = np.argsort(p)
+    expected = np.minimum(1, np.maximum.accumulate((5 - np.arange(5)) * p[order]))
+    assert diff["p_holm"].to_numpy()[order] == pytest.approx(expected)
+    # the priority names the group
+    found = improvement_priorities(customer, analyze(customer, customers), lang="en", gap1=result)
+    kinds = {(p.kind, p.subject) for p in found}
+    assert ("gap1_role_under", "manager:reliability") in kinds
+    assert not any(s.startswith("frontline") for _k, s in kinds)
+    assert ("gap1_under", "reliability") not in kinds  # the group is named instead
 
 
 @pytest.mark.parametrize(
@@ -130,13 +185,13 @@ def test_priorities_say_managers_underestimate_reliability(pair):
         (
             "en",
             "Gap 1: how well management and staff know what customers expect",
-            "Managers and staff underestimate what customers expect of Reliability",
+            "Managers underestimate what customers expect of Reliability",
         ),
-        ("zh", "差距一：管理者与员工对客户期望的认知", "管理者和员工低估了客户对“可靠性”的期望"),
+        ("zh", "差距一：管理者与员工对客户期望的认知", "管理人员低估了客户对“可靠性”的期望"),
     ],
 )
 def test_report_shows_gap1_beside_gap5(pair, tmp_path, lang, heading, priority):
-    mirror, staff, customer, customers = _frames(pair, -2)
+    mirror, staff, customer, customers = _by_role(pair)
     out = tmp_path / "r.html"
     write_report(customer, customers, out, lang=lang, mirror=(mirror, staff))
     html = out.read_text(encoding="utf-8")
@@ -146,6 +201,12 @@ def test_report_shows_gap1_beside_gap5(pair, tmp_path, lang, heading, priority):
     section = section.split("</section>")[0]
     assert "<td>D1</td>" in section and "<td>D4</td>" not in section
     assert "<built-in" not in html
+    # per role (back office: 3 staff, named as not shown) and managers against frontline staff
+    words = {
+        "en": ("By role", "Managers against frontline", "Manager or supervisor"),
+        "zh": ("按岗位", "管理人员与一线员工的认知差异", "管理人员（经理、主管）"),
+    }[lang]
+    assert words[0] in section and words[1] in section and f"<td>{words[2]}</td>" in section
 
 
 def test_report_without_mirror_has_no_gap1(pair, tmp_path):
