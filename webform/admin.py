@@ -10,6 +10,7 @@ logout) is a POST with a CSRF token (CSRFProtect).  Unit codes are shown as name
 from __future__ import annotations
 
 import io
+import json
 import math
 import warnings
 from typing import Any
@@ -18,7 +19,7 @@ from flask import Blueprint, Response, current_app, g, redirect, request, url_fo
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response as BaseResponse
 
-from surveykit import anonymity, contact_export, export, org, rates, storage
+from surveykit import aggregates_org, anonymity, contact_export, export, org, rates, storage
 from surveykit.model import Questionnaire
 from surveykit.org import with_unit_names
 from webform import auth, db, scope
@@ -34,6 +35,7 @@ bp.before_app_request(scope.enforce)  # the app's one access check, for every ro
 bp.before_request(language_context)
 
 _MAX_FIELD = 1024
+MIN_RESPONSES = 3  # analysis.report.MIN_RESPONSES, without importing the analysis for a page
 
 
 # -- login / logout ------------------------------------------------------------------------------------
@@ -280,20 +282,55 @@ def responses_with_contacts(survey_id: str) -> BaseResponse:
 @login_required
 def report(survey_id: str) -> BaseResponse:
     """The management report of the stored responses, in the admin's language (analysis.report), units by name;
-    a manager's holds their units' responses and cases only, and says so in its footer."""
-    from analysis.report import TooFewResponses, report_from_store
+    a manager's holds their units' responses and cases only, and says so in its footer.
+
+    Made in the background (:mod:`webform.dashboard.jobs`), never in the request: the click starts
+    it, waits ``REPORT_WAIT_S`` seconds at most (default 2: a small survey's report opens at once)
+    and otherwise answers with its progress page, which refreshes itself until the report is served.
+    Cached by survey, version, data, organisation, language and the user's units: the same click
+    again serves the made report.
+    """
+    from webform.dashboard import jobs
 
     q = _survey(survey_id)
-    units = scope.units()
+    engine, units, lang = db.engine(), scope.units(), _content_language(q)
     source = "database"
     if units is not None:
-        given = org.user_unit_ids(db.engine(), g.admin.id)
+        given = org.user_unit_ids(engine, g.admin.id)
         source = "database, units " + ", ".join(f"{tree().name(u, g.lang)} ({u})" for u in given)
-    try:
-        html = report_from_store(
-            db.engine(), with_unit_names(q, tree()), lang=_content_language(q), units=units, source=source
-        ).html
-    except TooFewResponses:
+    named = with_unit_names(q, tree())
+    with engine.connect() as conn:
+        org_version = aggregates_org.org_version(conn)
+    data = jobs.data_fingerprint(engine, q.survey)  # "<responses>:<latest submit>"
+    key = jobs.job_key(
+        "report",
+        q.survey,
+        q.sha256,
+        data,
+        org_version,
+        lang or "",
+        "all" if units is None else json.dumps(sorted(units)),
+        source,
+    )
+
+    def compute() -> bytes:
+        from analysis.report import TooFewResponses, report_from_store
+
+        try:  # a manager's units may hold too few
+            return report_from_store(engine, named, lang=lang, units=units, source=source).html.encode("utf-8")
+        except TooFewResponses:
+            return b""  # kept as the answer for this data: too few responses
+
+    if int(data.split(":", 1)[0]) < MIN_RESPONSES:  # too few in the whole survey: said at once
+        html: bytes | None = b""
+    else:
+        job = jobs.start(key, compute)
+        job = jobs.wait(key, float(current_app.config.get("REPORT_WAIT_S", 2.0))) or job
+        html = jobs.read_result(key) if job.status == "done" else None
+    if html is None:
+        url = url_for("admin.report", survey_id=survey_id)
+        return _page("dashboard/report.html", q=q, title=q.title.best(g.lang), job=job, key=key, here=url)
+    if not html:
         return _page(
             "admin/survey.html",
             status=409,

@@ -30,6 +30,9 @@ def make_app(tmp_path: Path) -> Any:
 
     yield _make
     for app in made:
+        pool = app.extensions.get("dashboard_jobs")  # background reports (webform/dashboard/jobs.py) end first
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
         app.extensions["surveykit"].engine.dispose()
 
 

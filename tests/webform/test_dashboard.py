@@ -16,6 +16,7 @@ from surveykit import storage
 from surveykit.database import utcnow
 from surveykit.orgfile import apply_org, read_org_file
 from tests.support.formclient import engine_of
+from tests.support.reports import open_report
 from tests.webform.test_admin import PASSWORD, _csrf, _login
 
 SURVEY = """\
@@ -320,3 +321,49 @@ def test_organisation_rows_give_the_same_figures_as_dealer_codes(dash: Any) -> N
         assert by_org.trend == by_code.trend and by_org.unknown == by_code.unknown
     page = client.get("/admin/dashboard/s/csi?unit=R-N").get_data(as_text=True)  # now read from the org rows
     assert _tile(page, "Satisfaction index") == f"{_expected_index(dash.raw, dash.now, ['DE01', 'DE02']):.1f}"
+
+
+def test_admin_page_report_is_made_in_the_background_and_cached(dash: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``/admin/s/<survey>/report`` (the survey page's button, a manager's report of their units) never makes
+    the report in the request: while it cannot finish the click answers with the progress page, which
+    refreshes itself; once made, the same click serves it without a second run, until the data moves."""
+    import threading
+
+    import analysis.report
+    from webform import admin
+
+    assert admin.MIN_RESPONSES == analysis.report.MIN_RESPONSES
+    release, calls = threading.Event(), []
+    real = analysis.report.report_from_store
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs.get("units"))
+        assert release.wait(60)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(analysis.report, "report_from_store", held)
+    dash.config["REPORT_WAIT_S"] = 0  # answer at once: the progress page
+    client = _client(dash, "north")
+    waiting = client.get("/admin/s/csi/report")
+    text = waiting.get_data(as_text=True)
+    assert waiting.status_code == 200 and '<meta http-equiv="refresh"' in text and "The report is" in text
+    assert 'href="/admin/s/csi/report"' in text and "<html" in text and 'id="methods"' not in text
+    release.set()
+    report = open_report(client, "/admin/s/csi/report")
+    html = report.get_data(as_text=True)
+    assert report.status_code == 200 and 'id="methods"' in html and "North" in html and "Guangzhou" not in html
+    assert report.headers["Content-Security-Policy"].startswith("default-src 'none'")
+    assert calls == [{"R-N", "DE01", "DE02", "BR1"}]
+    # the same click again: the made report at once, no second run (the cache hit)
+    again = client.get("/admin/s/csi/report")
+    assert again.status_code == 200 and again.get_data(as_text=True) == html and len(calls) == 1
+    # an admin's report covers every unit: another key, another run
+    assert 'id="methods"' in open_report(_client(dash), "/admin/s/csi/report").get_data(as_text=True)
+    assert len(calls) == 2 and calls[1] is None
+    # a new response moves the data: the next click makes the manager's report again
+    q = dash.extensions["surveykit"].survey("csi")[0]
+    storage.save_response(
+        engine_of(dash), q, {"sat": 5, "recommend": 10}, key="late", language="en", fields={"dealer": "DE02"}
+    )
+    assert 'id="methods"' in open_report(client, "/admin/s/csi/report").get_data(as_text=True)
+    assert len(calls) == 3

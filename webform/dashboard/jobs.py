@@ -33,7 +33,7 @@ from sqlalchemy.engine import Engine
 from surveykit.aggregates import RESPONSES, TOTAL
 from surveykit.database import response_aggregates, responses
 
-__all__ = ["Job", "data_fingerprint", "job_key", "latest", "read_result", "start", "state"]
+__all__ = ["Job", "data_fingerprint", "job_key", "latest", "read_result", "start", "state", "wait"]
 
 _lock = threading.Lock()
 
@@ -108,6 +108,20 @@ def state(key: str) -> Job | None:
         return Job(**json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
         return None
+
+
+def wait(key: str, seconds: float) -> Job | None:
+    """The job's state once it is done or failed, or after ``seconds`` (a request's normal time) at most.
+
+    Lets a view answer with a small survey's report at once and with the progress page for a
+    large one; polled from the state file, so it sees a job run by any process of the site.
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        found = state(key)
+        if found is None or found.status in ("done", "failed") or time.monotonic() >= deadline:
+            return found
+        time.sleep(0.05)
 
 
 def read_result(key: str) -> bytes | None:
