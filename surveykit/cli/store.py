@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from surveykit.cli.inputs import load, store
+from surveykit.cli.inputs import BATCH, DB, LEASE, SENDER, load, smtp_from_env, store
 from surveykit.errors import SurveykitError
 from surveykit.model import Questionnaire
 
@@ -247,9 +247,14 @@ def demo(folder: str, count: int, port: int, serve: bool) -> None:
 
 
 @click.command()
-@click.option("--db", "db_url", required=True, envvar="SURVEYKIT_DATABASE_URL", metavar="URL")
+@DB
 @click.option("--once", is_flag=True, help="one pass (mark overdue cases, send what is pending), then exit")
-@click.option("--smtp-host", envvar="SURVEYKIT_SMTP_HOST", default=None, help="env SURVEYKIT_SMTP_HOST")
+@click.option(
+    "--smtp-host",
+    envvar="SURVEYKIT_SMTP_HOST",
+    default=None,
+    help="env SURVEYKIT_SMTP_HOST; without it, SURVEYKIT_SMTP_URL as the worker reads it",
+)
 @click.option(
     "--smtp-port",
     envvar="SURVEYKIT_SMTP_PORT",
@@ -272,14 +277,7 @@ def demo(folder: str, count: int, port: int, serve: bool) -> None:
     default=None,
     help="env SURVEYKIT_SMTP_USER; the password only from SURVEYKIT_SMTP_PASSWORD",
 )
-@click.option(
-    "--from",
-    "sender",
-    envvar="SURVEYKIT_SMTP_FROM",
-    default="surveykit@localhost",
-    show_default=True,
-    help="env SURVEYKIT_SMTP_FROM",
-)
+@SENDER
 @click.option(
     "--to",
     "default_to",
@@ -298,15 +296,8 @@ def demo(folder: str, count: int, port: int, serve: bool) -> None:
 )
 @click.option("--base-url", envvar="SURVEYKIT_BASE_URL", default=None, help="the admin site, for links to the cases")
 @click.option("--interval", type=click.FloatRange(1), default=60, show_default=True, help="seconds between passes")
-@click.option(
-    "--lease",
-    "lease_s",
-    type=click.FloatRange(1),
-    default=300,
-    show_default=True,
-    help="seconds a claimed message stays with this worker before another may take it",
-)
-@click.option("--batch", type=click.IntRange(1, 1000), default=20, show_default=True)
+@LEASE
+@BATCH
 def notify(
     db_url: str,
     once: bool,
@@ -325,17 +316,21 @@ def notify(
     """Mark overdue cases and mail the outbox (new and overdue cases) over SMTP.
 
     Safe to kill at any moment and to run several at once: a message claimed by
-    a worker that died is taken up again when its lease runs out.  Without an
-    SMTP server, --once only marks overdue cases and counts what waits.
+    a worker that died is taken up again when its lease runs out.  The SMTP server:
+    --smtp-host and its options, or else SURVEYKIT_SMTP_URL as ``surveykit worker`` reads it.
+    Without either, --once only marks overdue cases and counts what waits.
     """
     import os
 
     from surveykit import cases
     from surveykit import notify as outbox
 
-    if smtp_host is None:
+    from_url = smtp_from_env(sender) if smtp_host is None else None
+    if smtp_host is None and from_url is None:
         if not once:
-            raise click.UsageError("no SMTP server: give --smtp-host (or SURVEYKIT_SMTP_HOST), or use --once")
+            raise click.UsageError(
+                "no SMTP server: give --smtp-host (or SURVEYKIT_SMTP_HOST, or SURVEYKIT_SMTP_URL), or use --once"
+            )
         with store(db_url) as engine:
             marked = cases.mark_overdue(engine)
             waiting = outbox.counts(engine)["pending"]
@@ -347,8 +342,8 @@ def notify(
         routing = outbox.Routing.parse(default_to, department_to)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--to / --to-department") from None
-    smtp = outbox.SmtpSettings(
-        smtp_host, smtp_port, smtp_security, smtp_user, os.environ.get("SURVEYKIT_SMTP_PASSWORD"), sender
+    smtp = from_url or outbox.SmtpSettings(
+        smtp_host or "", smtp_port, smtp_security, smtp_user, os.environ.get("SURVEYKIT_SMTP_PASSWORD"), sender
     )
     _notify_passes(db_url, smtp, routing, once=once, interval=interval, batch=batch, lease_s=lease_s, base_url=base_url)
 

@@ -23,7 +23,7 @@ import threading
 
 import click
 
-from surveykit.cli.inputs import store
+from surveykit.cli.inputs import BATCH, DB, LEASE, SENDER, smtp_from_env, store
 
 __all__ = ["COMMANDS", "worker"]
 
@@ -41,9 +41,7 @@ def _now(value: str | None) -> dt.datetime | None:
 
 
 @click.command("worker")
-@click.option(
-    "--db", "db_url", envvar="SURVEYKIT_DATABASE_URL", required=True, help="the store (env SURVEYKIT_DATABASE_URL)"
-)
+@DB
 @click.option("--once", is_flag=True, help="process what is due and exit (for cron)")
 @click.option(
     "--now", "now_text", default=None, help="pretend it is this time (ISO 8601; UTC unless it says): tests and demos"
@@ -55,16 +53,10 @@ def _now(value: str | None) -> dt.datetime | None:
     help="the web form's public address (env SURVEYKIT_BASE_URL)",
 )
 @click.option("--interval", type=click.FloatRange(1), default=30, show_default=True, help="seconds between passes")
-@click.option("--batch", type=click.IntRange(1, 1000), default=20, show_default=True, help="messages claimed at a time")
-@click.option(
-    "--lease",
-    "lease_s",
-    type=click.FloatRange(1),
-    default=300,
-    show_default=True,
-    help="seconds a claimed message stays with this worker before another may take it",
-)
+@BATCH
+@LEASE
 @click.option("--max-attempts", type=click.IntRange(1, 50), default=8, show_default=True)
+@SENDER
 def worker(
     db_url: str,
     once: bool,
@@ -74,6 +66,7 @@ def worker(
     batch: int,
     lease_s: float,
     max_attempts: int,
+    sender: str,
 ) -> None:
     """Send due invitations and reminders (e-mail, SMS), webhooks and case notifications.
 
@@ -86,12 +79,8 @@ def worker(
 
     fixed = _now(now_text)
     installation.current()  # a bad SURVEYKIT_FIELDING_CONFIG stops here, at its line and column
-    sender = os.environ.get("SURVEYKIT_SMTP_FROM", "surveykit@localhost")
+    smtp = smtp_from_env(sender)
     smtp_url = os.environ.get("SURVEYKIT_SMTP_URL")
-    try:
-        smtp = notify.SmtpSettings.from_url(smtp_url, sender) if smtp_url and not smtp_url.startswith("file:") else None
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="SURVEYKIT_SMTP_URL") from None
     routing = None
     if os.environ.get("SURVEYKIT_NOTIFY_TO"):
         try:

@@ -355,3 +355,19 @@ def test_notify_without_smtp_only_marks_and_counts(db_url, store, q):
     assert result.exit_code == 0 and "2 message(s) wait in the outbox" in result.output
     result = CliRunner().invoke(main, ["notify", "--db", db_url])
     assert result.exit_code == 2 and "no SMTP server" in result.output
+
+
+def test_notify_reads_the_workers_smtp_url(db_url, store, q, sink):
+    """One SMTP setting for both workers: ``notify`` without --smtp-host takes SURVEYKIT_SMTP_URL."""
+    from click.testing import CliRunner
+
+    from surveykit.cli import main
+
+    box, port = sink
+    open_cases(store, q, 2)
+    args = ["notify", "--db", db_url, "--once", "--to", "care@example.com", "--lease", "1"]
+    bad = CliRunner().invoke(main, args, env={"SURVEYKIT_SMTP_URL": "ftp://x"})
+    assert bad.exit_code == 2 and "SURVEYKIT_SMTP_URL" in bad.output
+    result = CliRunner().invoke(main, args, env={"SURVEYKIT_SMTP_URL": f"smtp://127.0.0.1:{port}?starttls=0"})
+    assert result.exit_code == 0 and "sent 2, to retry 0, failed 0" in result.output
+    assert len(box.message_ids()) == 2

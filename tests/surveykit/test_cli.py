@@ -161,7 +161,7 @@ def test_help_lists_every_command_once_under_its_section():
     listed = {}
     for title, names in [
         ("Questionnaire", ["validate", "info", "schema"]),
-        ("Data", ["simulate", "analyze", "export", "report"]),
+        ("Data", ["simulate", "analyze", "export", "audit-log", "report"]),
         ("Store", ["serve", "invite", "unit-links", "admin", "notify", "demo"]),
         ("Cases", ["cases"]),
         ("Planning", ["plan"]),
@@ -172,6 +172,7 @@ def test_help_lists_every_command_once_under_its_section():
         ("Dashboard", ["aggregates"]),
         ("Fielding", ["worker"]),
         ("Contacts and rates", ["erase", "rates"]),
+        ("Audits", ["audit"]),
     ]:
         (block,) = [s for s in sections if s.startswith(f"{title} commands:")]
         listed[title] = [line.split()[0] for line in block.splitlines()[1:]]
