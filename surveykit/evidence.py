@@ -15,7 +15,9 @@ booklet not stamped). An uploaded file is hostile until proven otherwise, so :fu
 
 :func:`store` writes the clean file under the evidence folder (the Flask instance folder, never
 ``static/``), named by the audit's response id and the item, replacing an earlier photo of the
-item; nothing is written when the upload is refused.
+item; nothing is written when the upload is refused. A photo attached while the audit is being
+filled in (before its response exists) is kept by :func:`keep` under :func:`form_owner` of the
+submission key the response will carry.
 """
 
 from __future__ import annotations
@@ -32,7 +34,17 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from surveykit.errors import SurveykitError
 
-__all__ = ["MAX_BYTES", "MAX_PIXELS", "CleanImage", "EvidenceError", "clean_image", "find", "store"]
+__all__ = [
+    "MAX_BYTES",
+    "MAX_PIXELS",
+    "CleanImage",
+    "EvidenceError",
+    "clean_image",
+    "find",
+    "form_owner",
+    "keep",
+    "store",
+]
 
 MAX_BYTES = 8 * 1024 * 1024  # a phone photo is 2-6 MB
 MAX_PIXELS = 40_000_000  # 40 megapixels: above any phone camera, far below a bomb's billions
@@ -117,19 +129,38 @@ def store(
 ) -> CleanImage:
     """Clean ``data`` and keep it as the photo of ``item`` in that audit (replacing an earlier one).
 
-    Nothing is written when the upload is refused. The file is written next to its final name
-    and renamed over it, so a reader never sees half a photo.
+    Nothing is written when the upload is refused.
     """
     clean = clean_image(data, max_bytes=max_bytes)
-    base = _path(folder, survey, response_id, item)
+    keep(folder, survey, response_id, item, clean)
+    return clean
+
+
+def keep(folder: str | os.PathLike[str], survey: str, owner: str, item: str, clean: CleanImage) -> Path:
+    """Write a cleaned photo of ``item`` under ``owner`` (a response id, or :func:`form_owner` of a form in progress).
+
+    The file is written next to its final name and renamed over it, so a reader never sees half a photo;
+    an earlier photo of the item (another format) is removed.
+    """
+    base = _path(folder, survey, owner, item)
     base.parent.mkdir(parents=True, exist_ok=True)
-    for old in base.parent.glob(f"{item}.*"):
-        old.unlink()
     target = base.with_suffix(f".{clean.extension}")
+    for old in base.parent.glob(f"{item}.*"):
+        if old != target:
+            old.unlink()
     partial = target.with_suffix(".part")
     partial.write_bytes(clean.data)
     partial.replace(target)
-    return clean
+    return target
+
+
+def form_owner(key: str) -> str:
+    """The folder name of the photos attached while an audit is being filled: its submission key, hashed.
+
+    The photo is kept before the response exists, so it is filed under the submission key the response
+    will carry (``responses.key``); only a hash of it names the folder, the key itself stays secret.
+    """
+    return "k" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:40]
 
 
 def find(folder: str | os.PathLike[str], survey: str, response_id: str, item: str) -> Path | None:

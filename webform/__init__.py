@@ -15,7 +15,7 @@ from flask import Flask
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
-from webform import compression, db, headers, limits, origin
+from webform import compression, db, form_photos, headers, limits, origin
 from webform.errors import register_error_handlers
 from webform.i18n import babel_locale
 from webform.session_cookie import SessionInterface
@@ -34,6 +34,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.lstrip_blocks = True
     app.before_request(origin.same_origin)
     app.before_request(limits.limit_form_parts)  # before CSRFProtect's hook, which parses the form
+    app.before_request(form_photos.allow_body)  # an auditor's audit form may carry photos (a larger cap)
+    app.context_processor(form_photos.context)
     CSRFProtect(app)
     Babel(app, locale_selector=babel_locale, configure_jinja=False)
     db.init_app(app)

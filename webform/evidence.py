@@ -36,6 +36,7 @@ from webform import db, scope
 from webform.admin_pages import language_context
 from webform.admin_pages import render_page as _page
 from webform.errors import fail
+from webform.form_photos import FORM_MEMORY
 
 bp = Blueprint("evidence", __name__, url_prefix="/admin/audits")
 bp.before_request(language_context)
@@ -104,27 +105,35 @@ def _audit(survey_id: str, response_id: str) -> tuple[Questionnaire, dict[str, A
     r = responses.c
     with db.engine().connect() as conn:
         row = conn.execute(
-            sa.select(r.fields, r.answers).where(r.survey == survey_id, r.response_id == response_id)
+            sa.select(r.fields, r.answers, r.key).where(r.survey == survey_id, r.response_id == response_id)
         ).first()
     if row is None or not scope.visible(row.fields or {}):
         fail(404)
-    return q, {"fields": row.fields or {}, "answers": row.answers or {}}
+    return q, {"fields": row.fields or {}, "answers": row.answers or {}, "key": row.key}
 
 
-def _items(q: Questionnaire, answers: dict[str, Any], survey_id: str, response_id: str) -> list[dict[str, Any]]:
+def _find(survey_id: str, response_id: str, key: str, item: str) -> Path | None:
+    """The item's photo: attached to the stored audit, else while it was filled in (webform.form_photos)."""
+    folder = _folder()
+    return evidence.find(folder, survey_id, response_id, item) or evidence.find(
+        folder, survey_id, evidence.form_owner(key), item
+    )
+
+
+def _items(q: Questionnaire, audit: dict[str, Any], survey_id: str, response_id: str) -> list[dict[str, Any]]:
     w = WORDS.get(g.lang, WORDS["en"])
     out = []
     for question in q.questions():
         if question.type != "checklist":
             continue
         for row in question.rows:
-            photo = evidence.find(_folder(), survey_id, response_id, row.id)
+            photo = _find(survey_id, response_id, audit["key"], row.id)
             out.append(
                 {
                     "id": row.id,
                     "step": (question.label or question.text).best(g.lang),
                     "text": (row.label or row.text).best(g.lang),
-                    "answer": w.get(str(answers.get(row.id)), w["none"]),
+                    "answer": w.get(str(audit["answers"].get(row.id)), w["none"]),
                     "photo": url_for(".photo", survey_id=survey_id, response_id=response_id, item=row.id)
                     if photo
                     else None,
@@ -141,7 +150,7 @@ def _render(survey_id: str, response_id: str, status: int = 200, **extra: Any) -
         status=status,
         w=w,
         title=f"{w['title']} – {q.title.best(g.lang)}",
-        items=_items(q, audit["answers"], survey_id, response_id),
+        items=_items(q, audit, survey_id, response_id),
         can_upload=g.admin.role in UPLOADERS,
         survey_id=survey_id,
         response_id=response_id,
@@ -196,6 +205,7 @@ def upload(survey_id: str, response_id: str, item: str) -> BaseResponse:
     w = WORDS.get(g.lang, WORDS["en"])
     limit = int(current_app.config.get("EVIDENCE_MAX_BYTES", evidence.MAX_BYTES))
     request.max_content_length = limit + 64 * 1024
+    request.max_form_memory_size = FORM_MEMORY  # a photo above 64 KiB is refused under the app's own
     if request.content_length is not None and request.content_length > request.max_content_length:
         # refused on the declared length: the body is never read (nor spooled to a temporary file)
         return _render(survey_id, response_id, 413, error=f"{w['refused']}: {w['choose']}")
@@ -226,9 +236,9 @@ def _upload(survey_id: str, response_id: str, item: str, w: dict[str, str], limi
 
 @bp.get("/<survey_id>/<response_id>/<item>/photo")
 def photo(survey_id: str, response_id: str, item: str) -> BaseResponse:
-    _audit(survey_id, response_id)
+    _, audit = _audit(survey_id, response_id)
     try:
-        found = evidence.find(_folder(), survey_id, response_id, item)
+        found = _find(survey_id, response_id, audit["key"], item)
     except evidence.EvidenceError:
         found = None
     if found is None:

@@ -34,7 +34,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from surveykit import quotas, storage
 from surveykit.model import Questionnaire
-from webform import db, drafts, respondent_session
+from webform import db, drafts, form_photos, respondent_session
 from webform.answers import Step, answers_before, declared_fields, merge_answers, next_step
 from webform.errors import error_response, fail
 from webform.forms import ScreenForm, build_form
@@ -209,8 +209,11 @@ def page_post(survey_id: str, screen_id: str) -> BaseResponse:
         return visit
     form = build_form(q, visit.screen, g.lang)()
     action = request.form.get("action", "next")
-    if not _well_formed(form, action):
+    if not _well_formed(form, action, form_photos.input_names(visit.screen)):
         return render_screen(visit, form=form, status=400, notice=translate("unexpected", g.lang))
+    refused = form_photos.take(visit)  # an auditor's photos of checklist items (webform.form_photos)
+    if refused is not None:  # none kept; the answers come back as posted, the photo's field marked
+        return render_screen(visit, form=form, status=400, notice=refused)
     context = {**visit.fields, **answers_before(q, visit.index, visit.answers)}
     applying = applying_questions(visit.screen, context, form.question_answers)
     valid = form.validate_visible(applying)
@@ -218,11 +221,15 @@ def page_post(survey_id: str, screen_id: str) -> BaseResponse:
     return _follow(next_step(q, visit.index, merged, visit.fields, action=action, valid=valid), visit, form, merged)
 
 
-def _well_formed(form: ScreenForm, action: str) -> bool:
-    """False for a post no page of ours sends: unknown or repeated fields, files, another action."""
+def _well_formed(form: ScreenForm, action: str, photos: frozenset[str] = frozenset()) -> bool:
+    """False for a post no page of ours sends: unknown or repeated fields, files (but an auditor's photos), another action."""
     posted = set(request.form.keys()) | set(request.files.keys())
     repeated = any(len(request.form.getlist(name)) > 1 for name in _FORM_META)  # parameter pollution
-    return not (posted - _FORM_META - form.input_names() or request.files or action not in ("next", "back") or repeated)
+    repeated = repeated or any(len(request.files.getlist(name)) > 1 for name in photos)
+    files = set(request.files.keys()) - photos
+    return not (
+        posted - _FORM_META - form.input_names() - photos or files or action not in ("next", "back") or repeated
+    )
 
 
 def _follow(step: Step, visit: Visit, form: ScreenForm, answers: dict[str, Any]) -> BaseResponse:
