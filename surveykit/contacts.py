@@ -15,6 +15,7 @@ removed as each survey's ``privacy: answers_on_erasure`` says (:mod:`surveykit.p
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 from collections.abc import Mapping
@@ -107,7 +108,25 @@ def check_contact(raw: Any, languages: tuple[str, ...]) -> dict[str, str | None]
     return dict(customer_id=customer, name=name, email=email, phone=phone, language=language)
 
 
+# the common case, a Chinese mobile number (with or without +86, spaces or hyphens), is checked
+# against phonenumbers' own pattern for CN mobiles without its general parser: 0.002 ms a number
+# instead of 0.09 ms (measured on 1,000), a fifth of what the API spent on an invitation;
+# anything else goes through the parser (tests/surveykit/test_contacts.py checks both agree)
+_CN_MOBILE = re.compile(r"(?:\+86)?(1[0-9]{10})")
+_SEPARATORS = str.maketrans("", "", " -")
+
+
+@functools.cache
+def _cn_mobile_pattern() -> re.Pattern[str]:
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(DEFAULT_REGION)
+    assert metadata is not None and metadata.mobile is not None and metadata.mobile.national_number_pattern
+    return re.compile(metadata.mobile.national_number_pattern)
+
+
 def _e164(text: str) -> str:
+    mobile = _CN_MOBILE.fullmatch(text.translate(_SEPARATORS))
+    if mobile is not None and _cn_mobile_pattern().fullmatch(mobile.group(1)):
+        return "+86" + mobile.group(1)
     try:
         number = phonenumbers.parse(text, DEFAULT_REGION)
     except phonenumbers.NumberParseException:

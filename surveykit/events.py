@@ -14,10 +14,19 @@ the field) or 403 (outside the token's scope).  Valid items of a batch are store
 others are refused.
 
 An invitation is stored ``scheduled`` (the worker sends it at ``send_at``, default now) or
-``suppressed`` with its reason: ``quota_full`` when its quota cell is full, ``opted_out`` when
-the contact opted out of the channel.  Its link token is not made here: the worker makes the
-short link when it sends, so the stored ``token_hash`` is the hash of a random value nobody
-holds and the invitation cannot be opened before it is sent.
+``suppressed`` with its reason, which the answer gives: ``opted_out`` (the contact opted out),
+``quota_full`` (its quota cell is full) or a contact rule (``contact_rule:max_invitations``,
+``contact_rule:max_messages``: :mod:`surveykit.fielding.rules`, asked as of ``send_at`` for the
+whole batch at once; an earlier item of the batch counts against a later one of the same
+customer).  The worker asks the rules again when it sends, since answers, opt-outs and rules
+move on in between.  Its link token is not made here: the worker makes the short link when it
+sends, so the stored ``token_hash`` is the hash of a random value nobody holds and the
+invitation cannot be opened before it is sent.
+
+The cost of a batch is a few statements whatever its size (the event_id lookup, the contact
+upsert and its ids, the rules' three reads, the quota cells, the insert and its ids); the
+inserts are executemany without RETURNING, which PostgreSQL's driver pipelines, and the ids
+are read back by key.
 """
 
 from __future__ import annotations
@@ -37,6 +46,7 @@ from sqlalchemy.engine import Connection, Engine
 from surveykit import quotas
 from surveykit.contacts import ContactProblem, check_contact
 from surveykit.database import as_utc, contacts, invitations, utcnow, write_transaction
+from surveykit.fielding import rules
 from surveykit.invitations import check_fields
 from surveykit.model import Questionnaire
 
@@ -73,10 +83,12 @@ class _Event:
     hash: str
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def event_hash(canonical: Mapping[str, Any]) -> str:
     """SHA-256 of an event's canonical JSON (sorted keys, no spaces, UTF-8)."""
-    text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_CANONICAL.encode(canonical).encode("utf-8")).hexdigest()
 
 
 class _Bad(Exception):
@@ -222,32 +234,39 @@ def _store(conn: Connection, events: list[_Event], wave: str | None, now: dt.dat
     if not fresh:
         return out
     new = list(fresh.values())
-    contact_ids, optouts = _contacts(conn, new, now)
+    contact_ids = _contacts(conn, new, now)
     full = {q.survey: quotas.full_cells(conn, q, wave) for q in {e.q.survey: e.q for e in new}.values() if q.quotas}
-    rows: list[dict[str, Any]] = []
-    for e in new:
-        reason = None
-        if optouts[str(e.contact["customer_id"])][e.channel]:
-            reason = "opted_out"
-        elif any(quota.cell(e.fields) in full[e.q.survey][quota.id] for quota in e.q.quotas):
-            reason = "quota_full"
-        rows.append(
-            dict(
-                survey=e.q.survey,
-                token_hash=hashlib.sha256(secrets.token_bytes(32)).hexdigest(),  # nobody holds this token
-                fields=e.fields,
-                created_at=now,
-                event_id=e.event_id,
-                event_hash=e.hash,
-                contact_id=contact_ids[str(e.contact["customer_id"])],
-                channel=e.channel,
-                status="suppressed" if reason else "scheduled",
-                suppression_reason=reason,
-                send_at=e.send_at or now,
-            )
+    candidates = [
+        rules.Candidate(
+            contact_ids[str(e.contact["customer_id"])],
+            e.q,
+            max(now, e.send_at or now),  # asked as of when it is to go out
+            at=e.send_at or now,
+            blocked="quota_full"
+            if any(quota.cell(e.fields) in full[e.q.survey][quota.id] for quota in e.q.quotas)
+            else None,
         )
-    # mapped back by event_id: a RETURNING in row order would cost PostgreSQL a sort of the batch
-    ids: dict[str, int] = dict(conn.execute(sa.insert(invitations).returning(i.event_id, i.id), rows).all())
+        for e in new
+    ]
+    reasons = rules.admit_all(conn, candidates)
+    rows = [
+        dict(
+            survey=e.q.survey,
+            token_hash=hashlib.sha256(secrets.token_bytes(32)).hexdigest(),  # nobody holds this token
+            fields=e.fields,
+            created_at=now,
+            event_id=e.event_id,
+            event_hash=e.hash,
+            contact_id=cand.contact_id,
+            channel=e.channel,
+            status="suppressed" if reason else "scheduled",
+            suppression_reason=reason,
+            send_at=e.send_at or now,
+        )
+        for e, cand, reason in zip(new, candidates, reasons, strict=True)
+    ]
+    conn.execute(sa.insert(invitations), rows)
+    ids = dict(conn.execute(sa.select(i.event_id, i.id).where(i.event_id.in_(list(fresh)))).all())
     for e, row in zip(new, rows, strict=True):
         out[e.index] = Outcome(e.index, 201, ids[e.event_id], row["status"], row["suppression_reason"])
     for e in later:
@@ -270,10 +289,8 @@ def _repeat(e: _Event, stored_hash: str | None, inv_id: int | None, status: str 
     return Outcome(e.index, 200, inv_id, status)
 
 
-def _contacts(
-    conn: Connection, events: list[_Event], now: dt.datetime
-) -> tuple[dict[str, int], dict[str, dict[str, bool]]]:
-    """Contact ids by customer id and their opt-outs: one upsert (new contacts inserted, known ones updated)."""
+def _contacts(conn: Connection, events: list[_Event], now: dt.datetime) -> dict[str, int]:
+    """Contact ids by customer id: one upsert (new contacts inserted, known ones updated), one read of the ids."""
     c = contacts.c
     latest = {e.contact["customer_id"]: e.contact for e in events}  # the last item of a customer wins
     insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(contacts)
@@ -281,10 +298,6 @@ def _contacts(
     stmt = insert.on_conflict_do_update(
         index_elements=["customer_id"],
         set_=dict(name=new.name, email=new.email, phone=new.phone, language=new.language, updated_at=new.updated_at),
-    ).returning(c.id, c.customer_id, c.optout_email_at, c.optout_sms_at)
-    rows = conn.execute(stmt, [dict(contact, created_at=now, updated_at=now) for contact in latest.values()]).all()
-    ids = {r.customer_id: r.id for r in rows}
-    optouts = {
-        r.customer_id: {"email": r.optout_email_at is not None, "sms": r.optout_sms_at is not None} for r in rows
-    }
-    return ids, optouts
+    )
+    conn.execute(stmt, [dict(contact, created_at=now, updated_at=now) for contact in latest.values()])
+    return dict(conn.execute(sa.select(c.customer_id, c.id).where(c.customer_id.in_(list(latest)))).all())

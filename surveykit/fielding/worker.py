@@ -397,8 +397,9 @@ def send_due(
 ) -> None:
     """Send every message due at ``clock()``, batch by batch, until none is left or ``stop()``.
 
-    A batch uses one connection; each message's result is recorded on its own, before the next
-    message is sent (one autocommitted statement on PostgreSQL, a write transaction on SQLite).
+    Each message's result is recorded on its own, before the next message is sent (one
+    autocommitted statement on PostgreSQL, a write transaction on SQLite), on one connection
+    kept for the whole loop.
 
     On PostgreSQL those results are committed with ``synchronous_commit`` off: the server has
     the result when the statement returns (a worker killed after it is not asked to send the
@@ -412,26 +413,26 @@ def send_due(
         return
     surveys: dict[str, Questionnaire | None] = {}
     try:
-        while not stop():
-            claimed = _claim(engine, settings, worker, clock(), surveys)
-            if not claimed:
-                return
-            with write_connection(engine) as conn:
-                postgres = conn.dialect.name == "postgresql"
-                if postgres:
-                    conn.execution_options(isolation_level="AUTOCOMMIT")  # each result is one statement
-                    with conn.begin():
-                        conn.execute(sa.text("SET synchronous_commit TO off"))
-                try:
+        with write_connection(engine) as conn:  # the results' connection; each claim takes its own
+            postgres = conn.dialect.name == "postgresql"
+            if postgres:
+                conn.execution_options(isolation_level="AUTOCOMMIT")  # each result is one statement
+                with conn.begin():
+                    conn.execute(sa.text("SET synchronous_commit TO off"))
+            try:
+                while not stop():
+                    claimed = _claim(engine, settings, worker, clock(), surveys)
+                    if not claimed:
+                        return
                     for n, message in enumerate(claimed):
                         if stop():
                             _release(engine, claimed[n:])
                             return
                         _send_one(conn, surveys, settings, message, clock(), stats)
-                finally:
-                    if postgres and not conn.invalidated:
-                        with conn.begin():  # the pooled connection as it was
-                            conn.execute(sa.text("RESET synchronous_commit"))
+            finally:
+                if postgres and not conn.invalidated:
+                    with conn.begin():  # the pooled connection as it was
+                        conn.execute(sa.text("RESET synchronous_commit"))
     finally:
         if settings.mailer is not None:
             settings.mailer.close()

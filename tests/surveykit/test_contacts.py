@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 
+import phonenumbers
 import pytest
 import sqlalchemy as sa
 
-from surveykit import events
+from surveykit import contacts, events
 from surveykit.contacts import ContactProblem, check_contact, erase, erased_id, purge_expired
 from surveykit.database import audit_log, drafts, invitations, responses, utcnow
 from surveykit.database import contacts as contacts_table
@@ -27,6 +29,29 @@ def test_check_contact_normalises() -> None:
         check_contact({"customer_id": "C2", "phone": "+44 20 7946 0958", "language": "en"}, ("zh", "en"))["phone"]
         == "+442079460958"
     )
+
+
+def test_the_fast_path_for_chinese_mobiles_agrees_with_phonenumbers() -> None:
+    """A Chinese mobile number skips phonenumbers' parser; whatever it accepts, the parser accepts alike."""
+    rng = random.Random(12)
+    numbers = [f"1{rng.randrange(10**10):010d}" for _ in range(3000)]  # valid and invalid prefixes alike
+    numbers += ["13812345678", "17400123456", "17406123456", "16100000000", "19912345678", "10012345678"]
+    accepted = 0
+    for n in numbers:
+        for text in (n, f"{n[:3]} {n[3:7]} {n[7:]}", f"{n[:3]}-{n[3:7]}-{n[7:]}", f"+86{n}", f"+86 {n[:3]} {n[3:]}"):
+            try:
+                parsed = phonenumbers.parse(text, "CN")
+                slow = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+                slow = slow if phonenumbers.is_valid_number(parsed) else None
+            except phonenumbers.NumberParseException:
+                slow = None
+            try:
+                fast = contacts._e164(text)
+            except ContactProblem:
+                fast = None
+            assert fast == slow, text
+            accepted += fast is not None
+    assert 0 < accepted < 5 * len(numbers)  # both outcomes were met
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 import threading
 import time
 from pathlib import Path
@@ -14,8 +16,11 @@ from jsonschema import Draft202012Validator
 
 from surveykit import storage
 from surveykit.apitokens import create_token, revoke_token
-from surveykit.database import api_tokens, audit_log, contacts, invitations
+from surveykit.database import api_tokens, audit_log, contacts, invitations, utcnow
+from surveykit.fielding.delivery import FolderMailer
+from surveykit.fielding.worker import Settings, run_pass
 from tests.support.fielding import FIELDING_YAML, PRIVACY_REMOVE, item, submit
+from tests.surveykit.fielding_support import FIELDING_YAML as SVC_YAML
 from tests.webform.test_admin import PASSWORD, _login
 from webform import create_app
 
@@ -284,3 +289,80 @@ def test_delete_contact_is_idempotent(api: Any) -> None:
     assert second["already"] is True and second["removed"] == 0
     page = client.get("/api/v1/responses?survey=visit_csi", headers=_h(api.admin_token)).get_json()
     assert page["records"] == []
+
+
+def _svc_item(event_id: str, customer: str, **extra: Any) -> dict[str, Any]:
+    """An invitation by e-mail to the fielding tests' survey (templates and contact rules declared)."""
+    contact = {"customer_id": customer, "name": "王先生", "email": f"{customer.lower()}@example.cn"}
+    return {"survey": "svc", "event_id": event_id, "contact": contact, "fields": {"dealer": "de01"}, **extra}
+
+
+def test_contact_rules_suppress_at_ingest_and_the_worker_sends_none_of_those(tmp_path: Path, db_url: str) -> None:
+    """The answer says suppressed with the rule's reason, the invitation is kept with it, the worker leaves it."""
+    path = tmp_path / "svc.yaml"
+    path.write_text(SVC_YAML, encoding="utf-8")
+    app = create_app(
+        {"TESTING": True, "DATABASE_URL": db_url, "QUESTIONNAIRES": [str(path)], "SECRET_KEY": "test-secret-key-0123"}
+    )
+    engine = app.extensions["surveykit"].engine
+    client, h = app.test_client(), _h(create_token(engine, "dms"))
+    later = (utcnow() + dt.timedelta(days=31)).isoformat() + "Z"
+    batch = [
+        _svc_item("v1", "C1"),
+        _svc_item("v2", "C1"),  # a second survey for C1 within 30 days: the earlier item goes first
+        _svc_item("v3", "C2"),
+        _svc_item("v4", "C1", send_at=later),  # asked as of when it goes: v1 is 31 days old then
+    ]
+    items = client.post("/api/v1/invitations", headers=h, json=batch).get_json()["items"]
+    assert [(x["code"], x["status"], x.get("reason")) for x in items] == [
+        (201, "scheduled", None),
+        (201, "suppressed", "contact_rule:max_invitations"),
+        (201, "scheduled", None),
+        (201, "scheduled", None),
+    ]
+    single = client.post("/api/v1/invitations", headers=h, json=_svc_item("v5", "C2"))
+    assert (single.status_code, single.get_json()["status"]) == (201, "suppressed")
+    assert single.get_json()["reason"] == "contact_rule:max_invitations"
+    with engine.begin() as conn:  # C3 opted out of SMS: no message of any kind goes to them
+        conn.execute(
+            sa.insert(contacts).values(
+                customer_id="C3", optout_sms_at=utcnow(), created_at=utcnow(), updated_at=utcnow()
+            )
+        )
+    opted = client.post("/api/v1/invitations", headers=h, json=_svc_item("v6", "C3")).get_json()
+    assert (opted["status"], opted["reason"]) == ("suppressed", "opted_out")
+    # nothing lost: each is stored with its reason, and posting it again answers the same
+    suppressed = items[1]["invitation_id"]
+    got = client.get(f"/api/v1/invitations/{suppressed}", headers=h).get_json()
+    assert (got["status"], got["suppression_reason"], got["event_id"]) == (
+        "suppressed",
+        "contact_rule:max_invitations",
+        "v2",
+    )
+    again = client.post("/api/v1/invitations", headers=h, json=_svc_item("v2", "C1"))
+    assert (again.status_code, again.get_json()["invitation_id"], again.get_json()["status"]) == (
+        200,
+        suppressed,
+        "suppressed",
+    )
+    folder = tmp_path / "mail"
+    stats = run_pass(
+        engine,
+        Settings("https://survey.example.cn", b"test-link-secret-0123456789abcdef", mailer=FolderMailer(folder)),
+        worker="test",
+        clock=lambda: utcnow() + dt.timedelta(minutes=1),
+    )
+    assert stats.sent == 2  # v1 and v3; v4 waits for its day
+    sent = sorted(int(re.search(r"inv(\d+)", p.name).group(1)) for p in folder.glob("*.eml"))
+    assert sent == sorted([items[0]["invitation_id"], items[2]["invitation_id"]])
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(invitations.c.event_id, invitations.c.status).order_by(invitations.c.id)).all()
+    assert [tuple(r) for r in rows] == [
+        ("v1", "sent"),
+        ("v2", "suppressed"),
+        ("v3", "sent"),
+        ("v4", "scheduled"),
+        ("v5", "suppressed"),
+        ("v6", "suppressed"),
+    ]
+    engine.dispose()

@@ -47,7 +47,11 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "properties": {
             "invitation_id": {"type": "integer"},
             "status": {"enum": ["scheduled", "suppressed"]},
-            "reason": {"type": ["string", "null"], "description": "why it was suppressed: quota_full, opted_out"},
+            "reason": {
+                "type": ["string", "null"],
+                "description": "why it was suppressed: opted_out, contact_erased, quota_full, "
+                "contact_rule:max_invitations, contact_rule:max_messages",
+            },
         },
     },
     "BatchItem": {
