@@ -14,12 +14,14 @@ dashboard counts by the current tree (``attribution="current"`` of :mod:`surveyk
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
-from surveykit import org
+from surveykit import aggregates_org, org
 from webform.errors import fail
 
 __all__ = ["Selection", "select_unit"]
@@ -45,7 +47,7 @@ def select_unit(
     ``codes_met`` lists the dealer codes with responses in the period (asked only without an
     organisation, for the flat list).
     """
-    tree = org.load_tree(engine)
+    tree = current_tree(engine)
     allowed = org.scope_units(engine, user, tree)
     if allowed is not None:
         mine = [u for u in org.user_unit_ids(engine, user.id) if u in allowed]
@@ -72,6 +74,31 @@ def select_unit(
     if unit not in tree:
         fail(404)
     return _unit(tree, unit, lang, [("", top_name)] + [(a, tree.name(a, lang)) for a in tree.ancestors(unit)])
+
+
+_trees: weakref.WeakKeyDictionary[Engine, tuple[str, org.OrgTree]] = weakref.WeakKeyDictionary()
+_trees_lock = threading.Lock()
+
+
+def current_tree(engine: Engine) -> org.OrgTree:
+    """:func:`surveykit.org.load_tree` now, kept per process while the organisation's version stays.
+
+    A page used to read and decode the thousand units of a national network on every click; the
+    version (:func:`surveykit.aggregates_org.org_version`: rows, newest id, closed rows) is one
+    small aggregate query, and any import changes it.  The pages only navigate the tree (names,
+    children, subtrees), never :meth:`~surveykit.org.OrgTree.unit_of`, whose record of unknown
+    codes would otherwise be shared.
+    """
+    with engine.connect() as conn:
+        version = aggregates_org.org_version(conn)
+    with _trees_lock:
+        found = _trees.get(engine)
+    if found is not None and found[0] == version:
+        return found[1]
+    tree = org.load_tree(engine)
+    with _trees_lock:
+        _trees[engine] = (version, tree)
+    return tree
 
 
 def _children(tree: org.OrgTree, ids: list[str], lang: str) -> list[tuple[str, str, frozenset[str]]]:
