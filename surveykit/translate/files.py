@@ -6,19 +6,20 @@ column filled with any translation so far.  Every cell is written as a string, s
 that starts with ``=`` stays text (no formula).  PO (Babel): ``msgctxt`` is the key,
 ``msgid`` the source text, ``msgstr`` the translation, the catalogue's Language header
 the target.  Reading checks size and shape and reports a bad row as ``FILE:row N``.
+
+An ``.xlsx`` comes from outside (a translation agency), so it is read by the XLSForm
+importer's hardened reader (:func:`surveykit.xlsform.workbook.read_sheets`: size capped
+before reading, the zip directory checked before anything is inflated, rows and empty runs
+bounded), with this file's own limits; only the sheet's shape is checked here.
 """
 
 from __future__ import annotations
 
 import io
 import os
-import zipfile
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-from xml.etree.ElementTree import ParseError
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog
@@ -27,6 +28,8 @@ from babel.messages.pofile import PoFileError, read_po, write_po
 from surveykit.errors import SurveykitError
 from surveykit.languages import LANGUAGE_TAG
 from surveykit.translate.texts import Entry
+from surveykit.xlsform.errors import XLSFormError
+from surveykit.xlsform.workbook import read_sheets
 
 __all__ = [
     "MAX_BYTES",
@@ -39,23 +42,7 @@ __all__ = [
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 50_000
-MAX_MEMBERS = 1000
-EMPTY_RUN = 1000
-MAX_UNPACKED_BYTES = 64 * 1024 * 1024
-_XLSX_ERRORS = (
-    zipfile.BadZipFile,
-    zipfile.LargeZipFile,
-    zlib.error,
-    ParseError,
-    KeyError,
-    ValueError,
-    TypeError,
-    IndexError,
-    AttributeError,
-    EOFError,
-    OSError,
-    NotImplementedError,
-)
+EMPTY_RUN = 1000  # texts are written one after another; a longer empty run is formatting, not texts
 SHEET = "translations"
 
 
@@ -134,65 +121,32 @@ def read_translations(path: str | Path) -> TranslationFile:
         raise TranslationFileError(f"{path}: {exc.strerror or exc}") from None
     if size > MAX_BYTES:
         raise TranslationFileError(f"{path}: {size:,} bytes; a translation file has at most {MAX_BYTES:,}")
-    data = path.read_bytes()
     if path.suffix.lower() == ".xlsx":
-        return _read_xlsx(path, data)
+        return _read_xlsx(path)
     if path.suffix.lower() == ".po":
-        return _read_po(path, data)
+        return _read_po(path, path.read_bytes())
     raise TranslationFileError(f"{path}: a translation file is .xlsx or .po")
 
 
-def _read_xlsx(path: Path, data: bytes) -> TranslationFile:
-    from openpyxl import load_workbook
-
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise TranslationFileError(f"{path}: not an XLSX workbook")
-    # the zip's directory is checked before anything is inflated: a zip bomb stops here
+def _read_xlsx(path: Path) -> TranslationFile:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
-        raise TranslationFileError(f"{path}: not a readable XLSX workbook ({exc})") from None
-    unpacked = sum(m.file_size for m in members)
-    if len(members) > MAX_MEMBERS or unpacked > MAX_UNPACKED_BYTES:
-        raise TranslationFileError(
-            f"{path}: the workbook has {len(members):,} parts unpacking to {unpacked:,} bytes "
-            f"(limits {MAX_MEMBERS:,} and {MAX_UNPACKED_BYTES:,})"
+        sheets = dict(  # MAX_ROWS texts and the header row
+            read_sheets(
+                path, what="a translation file", max_bytes=MAX_BYTES, max_rows=MAX_ROWS + 1, empty_run=EMPTY_RUN
+            )
         )
-    if not any(m.filename == "xl/workbook.xml" for m in members):
-        raise TranslationFileError(f"{path}: a zip file but not an XLSX workbook (no xl/workbook.xml)")
-    try:
-        return _rows_of(path, load_workbook(io.BytesIO(data), read_only=True, data_only=True))
-    except TranslationFileError:
-        raise
-    except _XLSX_ERRORS as exc:
-        raise TranslationFileError(f"{path}: not a readable XLSX workbook ({exc.__class__.__name__})") from None
-
-
-def _rows_of(path: Path, book: Any) -> TranslationFile:
-    try:
-        if SHEET not in book.sheetnames:
-            raise TranslationFileError(f"{path}: no sheet {SHEET!r} (sheets: {', '.join(book.sheetnames)})")
-        rows = []
-        header: list[str] = []
-        sheet = book[SHEET]
-        sheet.reset_dimensions()  # the declared size may be a million formatted, empty rows
-        empty = 0
-        for number, values in enumerate(sheet.iter_rows(values_only=True, max_col=3), 1):
-            cells = ["" if v is None else str(v) for v in (*values, None, None, None)[:3]]
-            if number == 1:
-                header = cells
-            elif any(cells):
-                rows.append((number, cells[0].strip(), cells[1], cells[2]))
-                empty = 0
-                if len(rows) > MAX_ROWS:
-                    raise TranslationFileError(f"{path}: more than {MAX_ROWS:,} rows")
-            else:
-                empty += 1
-                if empty > EMPTY_RUN:  # the texts have ended; what follows is formatting
-                    break
-    finally:
-        book.close()
+    except XLSFormError as exc:
+        raise TranslationFileError(str(exc)) from None
+    if SHEET not in sheets:
+        raise TranslationFileError(f"{path}: no sheet {SHEET!r} (sheets: {', '.join(sheets)})")
+    header: list[str] = []
+    rows = []
+    for number, values in sheets[SHEET]:
+        cells = ["" if v is None else str(v) for v in (*values, None, None, None)[:3]]
+        if number == 1:
+            header = cells
+        elif any(cells):
+            rows.append((number, cells[0].strip(), cells[1], cells[2]))
     if len(header) < 3 or header[0] != "key":
         raise TranslationFileError(f"{path}:{SHEET}:row 1: the header is key, the source language, the target")
     return _checked(path, header[1], header[2], rows)

@@ -21,6 +21,9 @@ spreadsheet".  Limits, so that hostile input ends in a message in bounded time a
   million formatted empty rows costs no more than one with sixty); ``reset_dimensions`` makes
   openpyxl ignore the used range a sheet declares, which may claim all 16,384 columns.
 
+:func:`read_sheets` is this hardened reading alone (numbered rows of raw cell values), for
+another workbook we read: the translator's file of :mod:`surveykit.translate.files`.
+
 Header names are case- and space-insensitive (``List Name`` is ``list_name``); the part after
 ``::`` (a language, ``label::Chinese (zh)``) is kept as written.
 """
@@ -99,16 +102,13 @@ def column_key(title: str) -> tuple[str, str | None]:
     return base, (language.strip() or None) if sep else None
 
 
+RawSheet = tuple[str, list[tuple[int, list[Any]]]]  # a sheet's name and its numbered non-empty rows
+
+
 def read_workbook(path: str | Path) -> Workbook:
     """Every sheet of the workbook at ``path``; :class:`XLSFormError` for anything unreadable."""
     name = str(path)
-    data = _read_capped(Path(path), name)
-    if data.startswith(_ZIP_MAGIC):
-        raw = _read_xlsx(data, name)
-    elif data.startswith(_OLE2_MAGIC):
-        raw = _read_xls(data, name)
-    else:
-        raise _file_error(name, "is not a spreadsheet: an XLSForm is an .xlsx or .xls workbook")
+    raw = read_sheets(path)
     sheets: dict[str, Sheet] = {}
     problems: list[SheetProblem] = []
     for sheet_name, rows in raw:
@@ -124,16 +124,47 @@ def read_workbook(path: str | Path) -> Workbook:
     return Workbook(name, sheets)
 
 
-def _read_capped(path: Path, name: str) -> bytes:
+def read_sheets(
+    path: str | Path,
+    *,
+    what: str = "an XLSForm",
+    max_bytes: int = MAX_FILE_BYTES,
+    max_rows: int = MAX_ROWS,
+    empty_run: int = EMPTY_RUN,
+) -> list[RawSheet]:
+    """The sheets of the ``.xlsx`` or ``.xls`` workbook at ``path`` as numbered rows of raw values, within the limits.
+
+    ``what`` names the kind of file in the messages; the limits default to an XLSForm's.
+    Anything unreadable, too large or hostile is an :class:`XLSFormError` whose problems name
+    the file (and the sheet and row where there is one).
+    """
+    name = str(path)
+    limits = _Limits(what, max_rows, empty_run)
+    data = _read_capped(Path(path), name, what, max_bytes)
+    if data.startswith(_ZIP_MAGIC):
+        return _read_xlsx(data, name, limits)
+    if data.startswith(_OLE2_MAGIC):
+        return _read_xls(data, name, limits)
+    raise _file_error(name, f"is not a spreadsheet: {what} is an .xlsx or .xls workbook")
+
+
+@dataclass(frozen=True, slots=True)
+class _Limits:
+    what: str
+    max_rows: int
+    empty_run: int
+
+
+def _read_capped(path: Path, name: str, what: str, max_bytes: int) -> bytes:
     try:
         with path.open("rb") as file:
-            data = file.read(MAX_FILE_BYTES + 1)
+            data = file.read(max_bytes + 1)
     except OSError as exc:
         raise _file_error(name, f"cannot read the file: {exc.strerror or exc}") from None
     except ValueError as exc:  # a NUL in the name
         raise _file_error(name.replace("\0", "\\0"), f"cannot read the file: {exc}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise _file_error(name, f"the file has more than {MAX_FILE_BYTES:,} bytes, the limit for an XLSForm")
+    if len(data) > max_bytes:
+        raise _file_error(name, f"the file has more than {max_bytes:,} bytes, the limit for {what}")
     return data
 
 
@@ -158,7 +189,7 @@ _XLSX_ERRORS = (
 )
 
 
-def _read_xlsx(data: bytes, name: str) -> list[tuple[str, list[tuple[int, list[Any]]]]]:
+def _read_xlsx(data: bytes, name: str, limits: _Limits) -> list[RawSheet]:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -186,7 +217,7 @@ def _read_xlsx(data: bytes, name: str) -> list[tuple[str, list[tuple[int, list[A
             out = []
             for ws in book.worksheets:
                 ws.reset_dimensions()
-                out.append((ws.title, list(_limited(name, ws.title, ws.iter_rows(values_only=True)))))
+                out.append((ws.title, list(_limited(name, ws.title, ws.iter_rows(values_only=True), limits))))
             return out
         finally:
             book.close()
@@ -196,7 +227,7 @@ def _read_xlsx(data: bytes, name: str) -> list[tuple[str, list[tuple[int, list[A
         raise _file_error(name, f"is not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
 
 
-def _read_xls(data: bytes, name: str) -> list[tuple[str, list[tuple[int, list[Any]]]]]:
+def _read_xls(data: bytes, name: str, limits: _Limits) -> list[RawSheet]:
     import xlrd
     from xlrd.compdoc import CompDocError
 
@@ -211,7 +242,7 @@ def _read_xls(data: bytes, name: str) -> list[tuple[str, list[tuple[int, list[An
                     [_xls_value(ws.cell(r, c), book.datemode) for c in range(min(ws.row_len(r), MAX_COLUMNS))]
                     for r in range(ws.nrows)
                 )
-                out.append((ws.name, list(_limited(name, ws.name, rows))))
+                out.append((ws.name, list(_limited(name, ws.name, rows, limits))))
                 book.unload_sheet(index)
             return out
         finally:
@@ -235,20 +266,23 @@ def _xls_value(cell: Any, datemode: int) -> Any:
     return cell.value
 
 
-def _limited(path: str, sheet: str, rows: Iterator[Any]) -> Iterator[tuple[int, list[Any]]]:
-    """Numbered rows until a run of EMPTY_RUN empty ones; a sheet past MAX_ROWS is refused."""
-    empty = 0
+def _limited(path: str, sheet: str, rows: Iterator[Any], limits: _Limits) -> Iterator[tuple[int, list[Any]]]:
+    """Numbered rows until a run of ``empty_run`` empty ones; a sheet with more than ``max_rows`` rows with content
+    (the header among them) is refused.  Empty rows count toward no limit but the run: formatting
+    is not content, and the run bounds the time they take."""
+    empty = kept = 0
     for number, values in enumerate(rows, start=1):
-        if number > MAX_ROWS:
-            message = f"the sheet has more than {MAX_ROWS:,} rows with content, the limit for an XLSForm"
-            raise XLSFormError([SheetProblem(path, sheet, number, message)])
         cells = list(values)[:MAX_COLUMNS]
         if all(_text(v) == "" for v in cells):
             empty += 1
-            if empty >= EMPTY_RUN:
+            if empty >= limits.empty_run:
                 return
             continue
         empty = 0
+        kept += 1
+        if kept > limits.max_rows:
+            message = f"the sheet has more than {limits.max_rows:,} rows with content, the limit for {limits.what}"
+            raise XLSFormError([SheetProblem(path, sheet, number, message)])
         yield number, cells
 
 
