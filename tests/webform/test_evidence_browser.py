@@ -199,6 +199,15 @@ def test_a_manager_plans_an_audit_and_the_auditor_opens_it_on_a_phone(browser, s
             page.locator(".plan button[type=submit]").first.click()
         assert "/s/mini_audit/" in page.url or "/s/mini_audit?" in page.url
         assert "客户到店后很快有人问候" in page.content()
+        check_page(page)  # with a photo input per standard (webform/form_photos.py)
+        page.check("input[name=q_greet][value=no]")
+        page.check("input[name=q_door][value=yes]")
+        bad = folder / "note.png"
+        bad.write_bytes(b"<html><script>alert(1)</script></html>")
+        page.set_input_files("#photo-greet", str(bad))
+        with page.expect_navigation():
+            page.locator("button[value=next]").click()
+        assert page.locator("#photo-greet-err").is_visible() and page.locator("input[name=q_greet][value=no]").is_checked()
         check_page(page)
     finally:
         manager.close()
