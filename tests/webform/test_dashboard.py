@@ -367,3 +367,39 @@ def test_admin_page_report_is_made_in_the_background_and_cached(dash: Any, monke
     )
     assert 'id="methods"' in open_report(client, "/admin/s/csi/report").get_data(as_text=True)
     assert len(calls) == 3
+
+
+@pytest.mark.parametrize("org", [False, True])
+def test_child_rows_now_and_before_equal_the_raw_answers(dash: Any, org: bool) -> None:
+    """Each child's index in the period and in the one before (read from the sparkline's buckets when the two
+    periods have the same length, by its own query for a calendar month) equals the raw answers' mean."""
+    from webform.dashboard import figures
+    from webform.dashboard.periods import parse_period
+    from webform.dashboard.units import Selection
+
+    if org:
+        from surveykit import aggregates
+
+        aggregates.rebuild_org(engine_of(dash), "csi")
+    q = dash.extensions["surveykit"].survey("csi")[0]
+    today = dash.now.date()
+    children = [
+        ("R-N", "North", frozenset({"R-N", "DE01", "DE02", "BR1"})),
+        ("R-S", "South", frozenset({"R-S", "DE03"})),
+    ]
+    sel = Selection("", "All", None, children)
+    raw = dash.raw.assign(day=dash.raw["submitted_at"].dt.date)
+    month = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    for args in ({}, {"period": "month", "m": month}):
+        period = parse_period(args, today)
+        with engine_of(dash).connect() as conn:
+            figs = figures.survey_figures(conn, q, sel, period, 1, dash.now, org=org)
+        for row, (_unit, _name, codes) in zip(figs.rows, children, strict=True):
+            for sums, first, end in (
+                (row.index, period.start, period.end),
+                (row.index_before, period.prev_start, period.start),
+            ):
+                part = raw[(raw["day"] >= first) & (raw["day"] < end) & raw["dealer"].isin(codes)]
+                assert sums.n == len(part), (args, row.unit)
+                if len(part):
+                    assert sums.mean == pytest.approx(float((100 * (part["sat"] - 1) / 4).mean())), (args, row.unit)

@@ -377,12 +377,18 @@ def survey_figures(
     hidden = withheld(conn, q, sel.unit, period, min_n)
     tiles_now = tile_figures(conn, q, sel.codes, period, min_n, now, units, hidden)
     cur = _by_child(conn, q, sel, period.days, variables, org=org)
-    prev = _by_child(conn, q, sel, period.prev_days, [sat], org=org) if sat else {}
     spark: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    prev: dict[tuple[str, int], list[dict[str, Any]]] = {}
     if sat:
         end = period.days[1]
         days = (end - SPARK_PERIODS * period.length, end)
         spark = _by_child(conn, q, sel, days, [sat], bucket=period.length, org=org)
+        if period.prev_days == (period.days[0] - period.length, period.days[0]):
+            # the previous period is the sparkline's second-last bucket (one query fewer; not so for a
+            # calendar month or quarter after a longer or shorter one)
+            prev = {(child, 0): got for (child, b), got in spark.items() if b == SPARK_PERIODS - 2}
+        else:
+            prev = _by_child(conn, q, sel, period.prev_days, [sat], org=org)
     by_dealer = _cases(conn, q.survey, sel.codes, now, by_dealer=True)
     overall = tiles.index_sums(r for rows in cur.values() for r in _by(rows, sat))
     rows: list[Row] = []
@@ -440,6 +446,8 @@ def _protect(
             r.suppressed, r.change, r.funnel = True, None, ""
         r.spark = []
     sat, _nps = _variables(q)
+    if sat is None:  # no index, no change to protect
+        return
     _f, prev = _grouped(conn, q, sel.codes, period.prev_days, ("variable", "points"), [sat], units)
     before = {r.unit: r.index_before.n for r in rows}
     unshown = [r.unit for r in rows if r.change is None]  # their previous index is not shown either
