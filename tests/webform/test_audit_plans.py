@@ -57,6 +57,7 @@ USERS = {
     "olga": ("auditor", {"units": ["R-N"]}),
     "otto": ("auditor", {"units": ["DE03"]}),
     "ann": ("analyst", {}),
+    "sam": ("manager", {"units": ["R-S"]}),
 }
 
 
@@ -132,6 +133,14 @@ def test_a_manager_plans_the_auditor_does_it_and_the_plan_is_done(plan_app):
     assert '<th scope="row">Anda Beijing</th><td>0</td><td>1</td><td>0</td><td>0</td><td>100%</td>' in board
     assert f"/admin/audits/mini_audit/{done.response_id}" in board
     assert _post(olga, f"/admin/plans/{stored.id}/start", {}).status_code == 409
+    # the next assignment in the same browser session: a fresh form, not the thanks page of the first
+    _post(mona, "/admin/plans/", {**plan, "unit": "DE02", "kind": "open"})
+    second = max(p.id for p in audit_plan.list_plans(engine, today=dt.date.today()))
+    page = respondent.get(_post(olga, f"/admin/plans/{second}/start", {}).headers["Location"])
+    assert page.checked.get("q_audit_mode") == ["open"]
+    page = respondent.post(respondent.post(page, {"q_audit_mode": "open"}), {"q_greet": "yes", "q_door": "yes"})
+    assert "/thanks" in page.url
+    assert [p.status for p in audit_plan.list_plans(engine, today=dt.date.today())] == ["done", "done"]
 
 
 def test_random_spot_checks_stay_in_the_managers_region_and_can_be_cancelled(plan_app):
@@ -149,6 +158,8 @@ def test_random_spot_checks_stay_in_the_managers_region_and_can_be_cancelled(pla
     _post(mona, "/admin/plans/draw", {**draw, "due": "2030-01-31"})
     assert len({p.unit for p in audit_plan.list_plans(engine, today=dt.date.today())}) == 3
     assert _post(login(plan_app, "ann"), f"/admin/plans/{plans[0].id}/cancel", {}).status_code == 403
+    assert _post(login(plan_app, "sam"), f"/admin/plans/{plans[0].id}/cancel", {}).status_code == 404  # not his
+    assert "Anda Beijing" not in login(plan_app, "sam").get("/admin/plans/").get_data(as_text=True)
     assert _post(mona, f"/admin/plans/{plans[0].id}/cancel", {}).status_code == 303
     assert audit_plan.list_plans(engine, today=dt.date.today(), plan_id=plans[0].id)[0].status == "cancelled"
     assert _post(mona, "/admin/plans/abc/cancel", {}).status_code == 404
