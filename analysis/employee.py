@@ -8,7 +8,14 @@ dealer's (or department's) ES index beside its customers' satisfaction index, NP
 rate, with the caution of :mod:`analysis.unit_link`.
 
 An employee survey is anonymous (``anonymous: {min_n}``): no figure shows a unit with fewer than
-``min_n`` answers (:func:`suppress_small_units`, :func:`by_unit`).
+``min_n`` answers (:func:`suppress_small_units`, :func:`by_unit`), nor one whose figure and the
+overall one would give a smaller unit's back (complementary suppression,
+:func:`surveykit.anonymity.hidden_cells`).
+
+By dealer and department (:func:`department_link`): the ES department field declares which
+customer survey responses each department serves (``links:`` in the format; in the shipped
+instrument after-sales staff serve the after-sales survey's reception departments and sales
+staff every sales customer), so ES and CS meet per dealer x department as well as per dealer.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import pandas as pd
 
 from analysis import loyalty
 from analysis.unit_link import unit_correlation
+from surveykit.anonymity import hidden_cells
 from surveykit.model import Question, Questionnaire
 from surveykit.scenario import satisfaction_question
 
@@ -29,6 +37,7 @@ __all__ = [
     "by_unit",
     "cs_link",
     "customer_measures",
+    "department_link",
     "es_scores",
     "has_index",
     "summarise",
@@ -111,8 +120,19 @@ def by_unit(q: Questionnaire, df: pd.DataFrame, by: str, *, min_n: int | None = 
         scores["enps"] = _nps_points(df[nps_q])
     table = scores.groupby(units, sort=True).mean()
     table.insert(0, "n", units.value_counts().reindex(table.index).astype(int))
-    shown = table[table["n"] >= limit]
-    return shown, int((table["n"] < limit).sum())
+    shown = _shown_units(units, limit)
+    return table[table.index.isin(shown)], int((~table.index.isin(shown)).sum())
+
+
+def _shown_units(units: pd.Series, limit: int, never: frozenset[str] = frozenset()) -> set[str]:
+    """The units whose figures may be shown beside the total of ``units``' rows: primary and
+    complementary suppression (:func:`surveykit.anonymity.hidden_cells`); rows without a unit and
+    the ``never`` units are cells that are never shown."""
+    counts = {str(k): int(v) for k, v in units.value_counts(dropna=True).items()}
+    cells = {k: n for k, n in counts.items() if k not in never}
+    rest = int(units.isna().sum()) + sum(n for k, n in counts.items() if k in never)
+    hidden = hidden_cells({**cells, "": rest}, limit, [""])
+    return set(cells) - hidden
 
 
 def _nps_points(values: pd.Series) -> pd.Series:
@@ -257,13 +277,19 @@ def cs_link(
         if unit_field not in frame.columns:
             raise ValueError(f"the responses of {name!r} have no column {unit_field!r}")
     min_n = es.anonymous.min_n if es.anonymous else DEFAULT_MIN_N
-    es_units = es_scores(es, staff)["es_index"].groupby(staff[unit_field].astype("string")).agg(["count", "mean"])
-    es_units = es_units[es_units["count"] >= min_n]
+    units = staff[unit_field].astype("string")
+    es_units = es_scores(es, staff)["es_index"].groupby(units).agg(["count", "mean"])
+    es_units = es_units[es_units.index.isin(_shown_units(units, min_n))]
     measures = customer_measures(cs, customers)
     cs_units = measures.groupby(customers[unit_field].astype("string")).mean()
     cs_units.insert(0, "n_customers", customers[unit_field].astype("string").value_counts())
     cs_units = cs_units[cs_units["n_customers"] >= min_customers]
     points = es_units.rename(columns={"count": "n_staff", "mean": "es_index"}).join(cs_units, how="inner")
+    return _correlate(points, unit_field, conf_level)
+
+
+def _correlate(points: pd.DataFrame, unit_field: str, conf_level: float) -> EsCsResult:
+    """Pearson's r of the units' ES index with each customer measure (see :func:`cs_link`)."""
     rows = []
     for measure, column in (("cs_index", "cs_index"), ("nps", "nps_points"), ("complaints", "complaint")):
         if points[column].notna().any():
@@ -273,3 +299,83 @@ def cs_link(
     links = pd.DataFrame(rows).set_index("measure")
     points = points.rename(columns={"nps_points": "nps"})
     return EsCsResult(links, points, unit_field, conf_level)
+
+
+def department_link(
+    es: Questionnaire,
+    staff: pd.DataFrame,
+    surveys: list[tuple[Questionnaire, pd.DataFrame]],
+    *,
+    min_customers: int = 5,
+    conf_level: float = 0.95,
+) -> EsCsResult | None:
+    r"""ES against customer measures across dealer x department units, through the declared ``links:``.
+
+    The ES field with ``links:`` (the department) says, for each customer survey it names, which
+    of that survey's responses each department serves: by the value of one of its fields, or all
+    of them (:class:`surveykit.model.FieldLink`). Each customer response of ``surveys`` so gets a
+    department; together with the dealer (the first field both carry) that is its unit, and each
+    survey's measures (:func:`customer_measures`: satisfaction index 0-100, NPS points, complaint
+    flag) are pooled per unit. Each unit's ES index is the mean over its staff, shown only for a
+    unit with ``min_n`` staff and not withheld by complementary suppression within its dealer
+    (a department without customers, like support, is such a cell, never shown), nor of a dealer
+    withheld at dealer level; a unit needs ``min_customers`` customers too. Then Pearson's r with
+    Fisher's z interval over the units, as :func:`cs_link` does for dealers.
+
+    The units of one dealer are not independent (they share the dealer's level), so the interval,
+    which treats units as independent, is somewhat too narrow; the dealer-level link beside it is
+    the check. None when no survey is linked or no unit qualifies.
+
+    Returns
+    -------
+    EsCsResult or None
+        ``unit_field`` is ``"dealer+department"``, units are named ``dealer / department``.
+
+    References
+    ----------
+    .. [1] Heskett, J. L., Jones, T. O., Loveman, G. W., Sasser, W. E., & Schlesinger, L. A.
+           (1994). Putting the service-profit chain to work. Harvard Business Review, 72(2), 164-174.
+    .. [2] Harter, J. K., Schmidt, F. L., & Hayes, T. L. (2002). Business-unit-level relationship
+           between employee satisfaction, employee engagement, and business outcomes: A
+           meta-analysis. Journal of Applied Psychology, 87(2), 268-279.
+           https://doi.org/10.1037/0021-9010.87.2.268
+    """
+    dept = next((f for f in es.fields if f.links), None)
+    if dept is None or dept.id not in staff.columns:
+        return None
+    dealer = next((f.id for f in es.fields if f.id != dept.id), None)
+    if dealer is None or dealer not in staff.columns:
+        return None
+    min_n = es.anonymous.min_n if es.anonymous else DEFAULT_MIN_N
+    frames = []
+    for cs, customers in surveys:
+        link = next((k for k in dept.links if k.survey == cs.survey), None)
+        if link is None or dealer not in customers.columns or (link.field and link.field not in customers.columns):
+            continue
+        theirs = customers[link.field] if link.field else pd.Series("", index=customers.index)
+        ours = theirs.map(lambda v, link=link: link.ours(None if pd.isna(v) else str(v)))
+        measures = customer_measures(cs, customers)
+        measures["unit"] = customers[dealer].astype("string") + " / " + ours.astype("string")
+        frames.append(measures[ours.notna() & customers[dealer].notna()])
+    if not frames:
+        return None
+    pooled = pd.concat(frames)
+    cs_units = pooled.groupby("unit").mean(numeric_only=True)
+    cs_units.insert(0, "n_customers", pooled["unit"].value_counts())
+    cs_units = cs_units[cs_units["n_customers"] >= min_customers]
+    dealers = staff[dealer].astype("string")
+    linked = {o for link in dept.links for _t, o in link.values}
+    unit = dealers + " / " + staff[dept.id].astype("string")
+    shown_dealers = _shown_units(dealers, min_n)
+    shown: set[str] = set()
+    for code, rows in staff.groupby(dealers):
+        if str(code) in shown_dealers:
+            departments = rows[dept.id].astype("string")
+            never = frozenset(str(v) for v in departments.dropna().unique() if v not in linked)
+            shown |= {f"{code} / {d}" for d in _shown_units(departments, min_n, never)}
+    es_units = es_scores(es, staff)["es_index"].groupby(unit).agg(["count", "mean"])
+    es_units = es_units[es_units.index.isin(shown)]
+    points = es_units.rename(columns={"count": "n_staff", "mean": "es_index"}).join(cs_units, how="inner")
+    if len(points) == 0:
+        return None
+    return _correlate(points, f"{dealer}+{dept.id}", conf_level)

@@ -82,6 +82,7 @@ def write_report(
     weighting: Weighting | None = None,
     mirror: tuple[Questionnaire, pd.DataFrame] | None = None,
     customers: tuple[Questionnaire, pd.DataFrame] | None = None,
+    linked: tuple[tuple[Questionnaire, pd.DataFrame], ...] = (),
 ) -> ReportTimings:
     """Analyse ``df`` and write the report to ``path`` (and ``pdf`` if given); ``cases``, ``lost`` and
     ``mirror`` as in :func:`render_report`, ``weighting`` (margins of a ``--weights`` file) as in
@@ -102,6 +103,7 @@ def write_report(
         mirror=mirror,
         responses=df,
         customers=customers,
+        linked=linked,
     )
     Path(path).write_text(html, encoding="utf-8")
     if pdf is not None:
@@ -180,6 +182,7 @@ def report_from_store(
         mirror=data.mirror,
         responses=data.responses,
         customers=data.customers,
+        linked=data.linked,
         rates=None if units is not None else _invitation_rates(engine, q),  # a manager's units: not counted
     )
     if output is not None:
@@ -212,6 +215,7 @@ def render_report(
     responses: pd.DataFrame | None = None,
     customers: tuple[Questionnaire, pd.DataFrame] | None = None,
     rates: list[dict[str, Any]] | None = None,
+    linked: tuple[tuple[Questionnaire, pd.DataFrame], ...] = (),
 ) -> tuple[str, float]:
     """The report as HTML text, and the seconds spent drawing charts.
 
@@ -221,7 +225,9 @@ def render_report(
     and its responses) adds gap 1 (:mod:`analysis.gap1`) beside the SERVQUAL section and to the
     priorities; it is computed on ``responses``, the customers' table. A process audit or an employee
     survey gets its sections from ``responses``, and with ``customers`` (a customer survey of the same
-    dealers and its responses) their links to customer satisfaction (:mod:`analysis.report_linked`).
+    dealers and its responses) their links to customer satisfaction (:mod:`analysis.report_linked`);
+    ``linked``, the customer surveys an employee survey's department field links (``links:``), adds
+    the link by dealer and department.
     ``rates`` (the rows of :func:`surveykit.rates.response_rates`) adds the invitation funnel and
     AAPOR's RR1, RR2 and COOP1 to the sample section.
     """
@@ -259,7 +265,7 @@ def render_report(
         "servqual": [sections.servqual(q, block_id, sq, lang, charts) for block_id, sq in result.servqual.items()],
         "ipa": [sections.ipa(q, block_id, block, lang, charts) for block_id, block in result.ipa.items()],
         "kano": [sections.kano(q, block_id, kn, lang, charts) for block_id, kn in result.kano.items()],
-        **report_linked.sections(q, responses, customers, lang, charts),
+        **report_linked.sections(q, responses, customers, lang, charts, linked),
         "gap1": report_gap1.section(q, mirror[0], gap1, lang, charts) if gap1 is not None and mirror else None,
         "path_model": report_pls.section(q, result.path_model, lang, charts),
         "loyalty": sections.loyalty(q, result, lang, charts),

@@ -43,6 +43,10 @@ WORDS = {
         "p": "p 值",
         "x": "员工满意度指数",
         "scatter": "员工满意度与{measure}",
+        "link_title_department": "员工满意与客户满意：按经销商和部门",
+        "department_note": "部门与客户调查的对应关系由问卷声明（{links}）。同一经销商的各部门并不独立，置信区间因此略窄；"
+        "请同时参考上面按经销商的结果。人数不足或为保护匿名而不显示的部门不参与计算。",
+        "all_of": "{survey} 的全部客户 → {ours}",
     },
     "en": {
         "title": "Employee satisfaction",
@@ -70,13 +74,53 @@ WORDS = {
         "p": "p",
         "x": "ES index",
         "scatter": "Employee satisfaction and {measure}",
+        "link_title_department": "Employee satisfaction and customer satisfaction by dealer and department",
+        "department_note": "Which customers each department serves is declared in the questionnaire ({links}). The "
+        "departments of one dealer are not independent, so the interval is somewhat too narrow; read it beside the "
+        "dealer-level link above. A department withheld for anonymity or too few answers is left out.",
+        "all_of": "every customer of {survey} → {ours}",
     },
 }
 
 
 def _field_label(q: Questionnaire, field_id: str | None, lang: str) -> str:
+    """A field's label; ``dealer+department`` (the units of :func:`analysis.employee.department_link`) reads
+    "Dealer × Department"."""
+    if field_id is not None and "+" in field_id:
+        return " × ".join(_field_label(q, part, lang) for part in field_id.split("+"))
     found = next((f for f in q.fields if f.id == field_id), None)
     return found.label.best(lang) if found is not None else (field_id or "")
+
+
+def department_section(
+    es: Questionnaire, surveys: list[Questionnaire], link: EsCsResult, lang: str, charts: Any
+) -> dict[str, Any]:
+    """:func:`link_section` of the dealer x department link, with its own title and the declared mapping."""
+    w = WORDS[lang]
+    out = link_section(es, surveys[0], link, lang, charts)
+    titles = " + ".join(cs.title.best(lang) for cs in surveys)
+    field = next(f for f in es.fields if f.links)
+    value_label = dict(field.values)
+    names = {cs.survey: cs for cs in surveys}
+    parts = []
+    for k in field.links:
+        cs = names.get(k.survey)
+        if cs is None:
+            continue
+        if k.field is None:
+            ours = value_label[k.values[0][1]].best(lang) if k.values[0][1] in value_label else k.values[0][1]
+            parts.append(w["all_of"].format(survey=cs.title.best(lang), ours=ours))
+        else:
+            theirs = next((f for f in cs.fields if f.id == k.field), None)
+            label = dict(theirs.values) if theirs is not None else {}
+            for t, o in k.values:
+                mine = value_label[o].best(lang) if o in value_label else o
+                parts.append(f"{label[t].best(lang) if t in label else t} → {mine}")
+    out["basis"] = w["link_basis"].format(field=_field_label(es, link.unit_field, lang), cs=titles)
+    out["title"] = w["link_title_department"]
+    out["note"] = w["department_note"].format(links="; ".join(parts))
+    out["anchor"] = "employee-link-department"
+    return out
 
 
 def _num(value: float, pattern: str = "{:.1f}") -> str:
@@ -160,6 +204,9 @@ def link_section(es: Questionnaire, cs: Questionnaire, link: EsCsResult, lang: s
             )
     return {
         "w": w,
+        "title": w["link_title"],
+        "note": "",
+        "anchor": "employee-link",
         "basis": w["link_basis"].format(field=_field_label(es, link.unit_field, lang), cs=cs.title.best(lang)),
         "rows": rows,
         "charts": figures,

@@ -2,8 +2,10 @@
 
 Each reads its own responses and, when a customer survey of the same dealers is given, sets its
 unit figures beside the customers' (:mod:`analysis.audit`, :mod:`analysis.employee`). The keys of
-the returned mapping are the template's: ``audit``, ``audit_link``, ``employee``, ``employee_link``
-(None when absent).
+the returned mapping are the template's: ``audit``, ``audit_link``, ``employee``, ``employee_link``,
+``employee_department_link`` (None when absent). The last is ES against CS by dealer and department
+(:func:`analysis.employee.department_link`) over the customer surveys the ES department field links
+(``linked``, else the one customer survey given).
 """
 
 from __future__ import annotations
@@ -24,9 +26,16 @@ def sections(
     customers: tuple[Questionnaire, pd.DataFrame] | None,
     lang: str,
     charts: Any,
+    linked: tuple[tuple[Questionnaire, pd.DataFrame], ...] = (),
 ) -> dict[str, Any]:
     """The template context of the audit and employee sections (each None when it does not apply)."""
-    out: dict[str, Any] = {"audit": None, "audit_link": None, "employee": None, "employee_link": None}
+    out: dict[str, Any] = {
+        "audit": None,
+        "audit_link": None,
+        "employee": None,
+        "employee_link": None,
+        "employee_department_link": None,
+    }
     if responses is None or not len(responses):
         return out
     has_customers = customers is not None and len(customers[1]) > 0
@@ -40,4 +49,9 @@ def sections(
         if customers is not None and has_customers and satisfaction_question(customers[0]) is not None:
             es_cs = employee.cs_link(q, responses, customers[0], customers[1])
             out["employee_link"] = report_employee.link_section(q, customers[0], es_cs, lang, charts)
+        surveys = [p for p in (linked or ((customers,) if customers is not None else ())) if len(p[1])]
+        by_department = employee.department_link(q, responses, surveys) if surveys else None
+        if by_department is not None:
+            used = [cs for cs, _df in surveys if any(k.survey == cs.survey for f in q.fields for k in f.links)]
+            out["employee_department_link"] = report_employee.department_section(q, used, by_department, lang, charts)
     return out

@@ -27,6 +27,7 @@ from surveykit.model import (
     Band,
     Dimension,
     Field,
+    FieldLink,
     IPABlock,
     KanoBlock,
     Option,
@@ -160,8 +161,46 @@ class Builder:
             if fid is BAD or obj is BAD:
                 continue
             values = tuple((c, t) for c, t, _ in obj.get("values", []) or [] if c is not BAD and t is not BAD)
-            self.fields[fid] = Field(fid, obj.get("label"), values)
+            links = self._field_links(fid, obj, {c for c, _ in values})
+            self.fields[fid] = Field(fid, obj.get("label"), values, links)
             self.ids.claim(fid, "a segment field", key_node, f"fields.{fid}")
+
+    def _field_links(self, fid: str, obj: Obj, declared: set[str]) -> tuple[FieldLink, ...]:
+        """A field's ``links:``: either ``all: <our value>`` or ``field:`` with ``values:`` (our value -> theirs).
+
+        Our values must be declared ones when the field declares values; theirs belong to the other
+        survey, which the loader does not read, and each may stand for one of ours only.
+        """
+        out = []
+        for survey, link, _key_node in obj.get("links", []) or []:
+            if survey is BAD or link is BAD:
+                continue
+            path = f"fields.{fid}.links.{survey}"
+            every, field, mapping = link.get("all"), link.get("field"), link.get("values")
+            if (every is None) == (field is None) or (field is None) != (mapping is None):
+                self.r.problem(link.node, path, "give either all: <value> or field: with values:")
+                continue
+            ours = [every] if every is not None else [o for o, _t, _n in mapping or [] if o is not BAD]
+            unknown = [o for o in ours if declared and o not in declared]
+            for o in unknown:
+                self.r.problem(
+                    link.node, path, f"value {o!r} is not one of {fid}'s values ({', '.join(sorted(declared))})"
+                )
+            if unknown:
+                continue
+            if every is not None:
+                out.append(FieldLink(survey, None, (("", every),)))
+                continue
+            pairs: dict[str, str] = {}
+            for o, theirs, node in mapping or []:
+                for t, _t_node in theirs if theirs is not BAD else []:
+                    if t is BAD:
+                        continue
+                    if t in pairs and pairs[t] != o:
+                        self.r.problem(node, f"{path}.values.{o}", f"{t!r} already stands for {pairs[t]!r}")
+                    pairs.setdefault(t, o)
+            out.append(FieldLink(survey, field, tuple(pairs.items())))
+        return tuple(out)
 
     def _scales(self) -> None:
         for sid, obj, _key_node in self.top.get("scales", []) or []:

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from surveykit.model import (
+    FieldLink,
     IPABlock,
     KanoBlock,
     Page,
@@ -32,6 +33,15 @@ def _codeframe(q: Question) -> str | None:
     return "default" if q.codeframe == default_codeframe() else Path(q.codeframe.source).name
 
 
+def _link(link: FieldLink) -> dict[str, Any]:
+    if link.field is None:
+        return {"all": link.values[0][1]}
+    ours: dict[str, list[str]] = {}
+    for theirs, our in link.values:
+        ours.setdefault(our, []).append(theirs)
+    return {"field": link.field, "values": ours}
+
+
 def dump_questionnaire(q: Questionnaire) -> str:
     """The questionnaire as canonical YAML (every text quoted where YAML needs it)."""
     doc: dict[str, Any] = {
@@ -44,7 +54,13 @@ def dump_questionnaire(q: Questionnaire) -> str:
     _put(doc, "thanks", _text(q.thanks))
     if q.fields:
         doc["fields"] = {
-            f.id: _clean({"label": _text(f.label), "values": {c: _text(t) for c, t in f.values} or None})
+            f.id: _clean(
+                {
+                    "label": _text(f.label),
+                    "values": {c: _text(t) for c, t in f.values} or None,
+                    "links": {link.survey: _link(link) for link in f.links} or None,
+                }
+            )
             for f in q.fields
         }
     if q.scales:

@@ -16,9 +16,21 @@ from collections.abc import Iterable
 
 import numpy as np
 
-__all__ = ["LEVEL_SD", "dealer_levels"]
+__all__ = ["LEVEL_SD", "cell_levels", "dealer_levels"]
 
 LEVEL_SD = 0.6  # sd of the dealer shift on the latent satisfaction (whose within-dealer sd is 1)
+
+
+def cell_levels(
+    dealers: Iterable[str], values: Iterable[str], *, seed: int, sd: float = LEVEL_SD
+) -> dict[tuple[str, str], float]:
+    """A normal shift N(0, sd) per dealer and value of a second field (a department), fixed by ``seed``
+    and the pair alone: the department's level within its dealer (``simulate(cell_shift=...)``)."""
+    return {
+        (d, v): float(sd * np.random.default_rng([seed, zlib.crc32(f"{d}\x00{v}".encode())]).standard_normal())
+        for d in dealers
+        for v in values
+    }
 
 
 def dealer_levels(codes: Iterable[str], *, seed: int, sd: float = LEVEL_SD) -> dict[str, float]:

@@ -116,12 +116,34 @@ class Dimension:
 
 
 @dataclass(frozen=True, slots=True)
+class FieldLink:
+    """``links: {survey: ...}`` of a field: which responses of another survey each value of this field stands for.
+
+    An employee survey's department ``after_sales`` stands for the after-sales customer survey's
+    departments ``mechanical``, ``body_paint`` and ``express``; a survey without such a field is
+    ``all:`` one value (every sales customer is the sales department's). ``values`` holds
+    ``(their value, our value)`` pairs; with ``field`` None, one pair ``("", our value)``.
+    """
+
+    survey: str
+    field: str | None
+    values: tuple[tuple[str, str], ...]
+
+    def ours(self, theirs: str | None) -> str | None:
+        """Our value for one of their responses (its value of ``field``), None when it stands for none."""
+        if self.field is None:
+            return self.values[0][1] if self.values else None
+        return next((o for t, o in self.values if t == theirs), None)
+
+
+@dataclass(frozen=True, slots=True)
 class Field:
     """A segment variable (dealer, branch, advisor…) carried by invitations."""
 
     id: str
     label: Text
     values: tuple[tuple[str, Text], ...] = ()
+    links: tuple[FieldLink, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,7 +42,9 @@ class ReportData:
     ``mirror``: the latest stored staff mirror survey of this one (``mirror_of:``,
     for gap 1) and its responses, None when there is none or it has no responses;
     ``customers``: for a process audit (checklists), the stored customer survey that rates its
-    steps, with its responses (:func:`customer_survey`).
+    steps, with its responses (:func:`customer_survey`); ``linked``: for an employee survey whose
+    department field declares ``links:``, the latest stored version of each linked customer survey
+    with its responses (:func:`linked_surveys`).
     """
 
     responses: pd.DataFrame = field(compare=False)
@@ -50,6 +52,7 @@ class ReportData:
     lost: tuple[Questionnaire, pd.DataFrame] | None = field(compare=False)
     mirror: tuple[Questionnaire, pd.DataFrame] | None = field(default=None, compare=False)
     customers: tuple[Questionnaire, pd.DataFrame] | None = field(default=None, compare=False)
+    linked: tuple[tuple[Questionnaire, pd.DataFrame], ...] = field(default=(), compare=False)
 
 
 def report_data(engine: Engine, q: Questionnaire, *, units: Collection[str] | None = None) -> ReportData:
@@ -62,8 +65,9 @@ def report_data(engine: Engine, q: Questionnaire, *, units: Collection[str] | No
     responses = rows_in_units(responses_frame(engine, q), units)
     mirror = _within_pair(_mirror(engine, q), units)
     customers = _within_pair(customer_survey(engine, q), units)
+    linked = tuple(p for p in (_within_pair(p, units) for p in linked_surveys(engine, q)) if p is not None)
     if not sa.inspect(engine).has_table("cases"):  # a store from before cases: nothing to add, nothing written
-        return ReportData(responses, None, None, mirror, customers)
+        return ReportData(responses, None, None, mirror, customers, linked)
     lost = None
     if q.survey != LOST_SURVEY:
         v = survey_versions.c
@@ -76,7 +80,29 @@ def report_data(engine: Engine, q: Questionnaire, *, units: Collection[str] | No
             df = rows_in_units(responses_frame(engine, lost_q), units)
             lost = (lost_q, df) if len(df) else None
     scope = None if units is None else UnitScope(frozenset(units))
-    return ReportData(responses, cases_frame(engine, survey=q.survey, scope=scope), lost, mirror, customers)
+    return ReportData(responses, cases_frame(engine, survey=q.survey, scope=scope), lost, mirror, customers, linked)
+
+
+def linked_surveys(engine: Engine, q: Questionnaire) -> list[tuple[Questionnaire, pd.DataFrame]]:
+    """The stored customer surveys a field of ``q`` declares ``links:`` to (latest version each), with responses."""
+    wanted = {link.survey for f in q.fields for link in f.links}
+    if not wanted:
+        return []
+    v = survey_versions.c
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(v.survey, v.yaml_text).where(v.survey.in_(sorted(wanted))).order_by(v.id.desc())
+        ).all()
+    out, seen = [], set()
+    for survey, text in rows:
+        if survey in seen:
+            continue
+        seen.add(survey)
+        other = load_questionnaire(text)
+        df = responses_frame(engine, other)
+        if len(df):
+            out.append((other, df))
+    return out
 
 
 def _within_pair(

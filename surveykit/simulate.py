@@ -99,6 +99,7 @@ def simulate(
     start: dt.datetime | None = None,
     scenario: Scenario | None = None,
     unit_shift: Mapping[str, float] | None = None,
+    cell_shift: tuple[str, Mapping[tuple[str, str], float]] | None = None,
 ) -> pd.DataFrame:
     """Simulate ``n`` responses with exactly the columns of ``q.variables()``.
 
@@ -123,6 +124,9 @@ def simulate(
     unit_shift : the shift of ``S`` per value of the first segment field, replacing the random
         shifts, so that surveys simulated for the same dealers (customers, staff, audits) share
         planted dealer levels (:mod:`surveykit.linked`); a value not in it is not shifted.
+    cell_shift : ``(field, {(first field value, field value): shift})``, added to ``S`` on top of
+        the dealer's: the level of a department within its dealer (:func:`surveykit.linked.cell_levels`),
+        so that an employee and a customer survey share levels by dealer and department.
     """
     if n < 0:
         raise ValueError(f"n must be 0 or more, got {n}")
@@ -164,6 +168,12 @@ def simulate(
             if unit_shift is not None:
                 shifts = np.array([float(unit_shift.get(v, 0.0)) for v in values])
             segment_shift = shifts[draw]
+    if cell_shift is not None and q.fields:
+        name, by_cell = cell_shift
+        if name not in columns:
+            raise ValueError(f"cell_shift names {name!r}, not a segment field of {q.survey!r}")
+        pairs = zip(columns[q.fields[0].id], columns[name], strict=True)
+        segment_shift = segment_shift + np.array([float(by_cell.get((a, b), 0.0)) for a, b in pairs])
     planted = None
     if scenario is None:
         wave_index = np.sort(rng.integers(0, len(wave_labels), n))

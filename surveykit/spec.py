@@ -235,6 +235,16 @@ OBJECT_KEYS: dict[str, tuple[Key, ...]] = {
     "field": (
         Key("label", "text", True),
         Key("values", ("map", "code", "text"), doc="known values and their labels"),
+        Key(
+            "links",
+            ("map", "survey_id", ("object", "field_link")),
+            doc="another survey id -> which of its responses each value of this field stands for (ES -> CS by unit)",
+        ),
+    ),
+    "field_link": (
+        Key("field", "id", doc="that survey's field whose values map to ours (with values:)"),
+        Key("values", ("map", "code", ("list", "code")), doc="our value -> that field's values it stands for"),
+        Key("all", "code", doc="instead of field and values: every response of that survey is this value's"),
     ),
     "scale": (
         Key("points", "int", True, "answers are 1..points (2 to 11)"),
