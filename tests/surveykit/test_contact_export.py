@@ -3,7 +3,7 @@
 ``surveykit export --db`` (SQLite and PostgreSQL): no name, e-mail or phone by default; with
 ``--include-contacts --by NAME`` the contact columns are joined and one audit row says who,
 when, survey, columns, rows, format and destination; an erased contact never reappears;
-``surveykit audit-log`` prints the records.
+``surveykit audit-log`` prints the records.  The webhooks of completed responses carry none either.
 """
 
 from __future__ import annotations
@@ -125,3 +125,20 @@ def test_include_contacts_needs_the_store(tmp_path) -> None:
     result = _cli("export", str(path), str(data), "-o", str(tmp_path / "x.csv"), "--include-contacts", "--by", "a")
     assert result.exit_code == 2
     assert "give --db URL" in result.output
+
+
+def test_webhook_payloads_carry_no_contact_data(engine: sa.Engine) -> None:
+    """The dealer's systems hear of a completed response by its invitation id, never by name or phone."""
+    from surveykit.database import webhook_deliveries
+
+    hook = "webhooks:\n  - {url: 'https://dms.example/hooks', events: [response.completed], secret_env: SK_HOOK}\n"
+    q = registered(engine, hook)
+    body = item("e1", "C1")
+    body["contact"]["email"] = "li.wei@example.com"
+    (out,) = events.ingest(engine, [body], {q.survey: q}.get)
+    response_id = submit(engine, q, invitation_id=out.invitation_id)
+    with engine.connect() as conn:
+        (payload,) = conn.execute(sa.select(webhook_deliveries.c.payload)).scalars()
+    text = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+    assert response_id in text and str(out.invitation_id) in text
+    assert not [word for word in PERSONAL if word in text]
