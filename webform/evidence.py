@@ -11,7 +11,10 @@ PNG, at most 8 MB (``EVIDENCE_MAX_BYTES``), no decompression bomb, no polyglot, 
 file gets a 400 page saying why and nothing is written. Photos live in the instance folder
 (``EVIDENCE_DIR``), never under ``static/``, and are served by the view below only.
 
-The upload is the one form whose body may exceed the app's 64 KB request cap, so the view raises
+Photos attached while the audit was being filled in (:mod:`webform.form_photos`) are found too,
+under the hash of the response's submission key.
+
+The upload is one of the two forms whose body may exceed the app's 64 KB request cap, so the view raises
 the cap for itself before the body is read, and checks the CSRF token itself (CSRFProtect would
 read the body first, under the small cap).
 """

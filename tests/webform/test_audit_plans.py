@@ -163,3 +163,13 @@ def test_random_spot_checks_stay_in_the_managers_region_and_can_be_cancelled(pla
     assert _post(mona, f"/admin/plans/{plans[0].id}/cancel", {}).status_code == 303
     assert audit_plan.list_plans(engine, today=dt.date.today(), plan_id=plans[0].id)[0].status == "cancelled"
     assert _post(mona, "/admin/plans/abc/cancel", {}).status_code == 404
+
+
+def test_without_an_organisation_an_admin_types_the_dealer_code(make_app):
+    app = make_app(AUDIT)
+    storage.create_user(engine_of(app), "alice", PASSWORD, role="admin")
+    alice = login(app, "alice")
+    assert 'type="text" id="p-unit"' in alice.get("/admin/plans/").get_data(as_text=True)
+    data = {"survey": "mini_audit", "unit": "DE09", "kind": "open", "due": "2030-01-01"}
+    assert _post(alice, "/admin/plans/", data).status_code == 303
+    assert [p.unit for p in audit_plan.list_plans(engine_of(app), today=dt.date.today())] == ["DE09"]
