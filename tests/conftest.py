@@ -22,7 +22,7 @@ import pytest
 from tests.support.pgschema import PG_URL, PostgresSchema
 
 # Fixture name -> the tier of every test that uses it: ``live_site`` (tests/security) runs
-# ``surveykit serve``; ``server`` (the browser tests) serves the app on a port; ``browser``
+# ``surveykit serve``; ``server`` (the browser tests) serves the app on a port; ``browser`` (below)
 # launches Chromium.
 TIER_FIXTURES = {"live_site": "server", "server": "server", "browser": "browser"}
 
@@ -103,6 +103,37 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+# `make test` runs the suite on two pytest-xdist workers, a file at a time (--dist loadfile), so
+# each file's module-scoped browser, server and seeded store is set up once, on one worker.  These
+# files run the fielding worker on PostgreSQL, whose planning takes a database-wide advisory lock
+# and skips its pass when another holds it (surveykit/fielding/worker.py): two of them at once in
+# two schemas would make one test's pass plan nothing.  They share one scope: one worker, in turn.
+SHARED_SCOPES = dict.fromkeys(
+    (
+        "tests/surveykit/test_fielding_worker.py",
+        "tests/surveykit/test_fielding_kill.py",
+        "tests/webform/test_api.py",
+        "tests/webform/test_fielding_links.py",
+    ),
+    "fielding worker on PostgreSQL",
+)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """``--dist loadfile`` with the files of ``SHARED_SCOPES`` in one scope; other modes as xdist has them."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class _Scheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            return SHARED_SCOPES.get(path, path)
+
+    return _Scheduling(config, log)  # type: ignore[arg-type]
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark each test with the tier of the fixtures it uses (``TIER_FIXTURES``)."""
     for item in items:
@@ -110,6 +141,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             tier = TIER_FIXTURES.get(name)
             if tier is not None and item.get_closest_marker(tier) is None:
                 item.add_marker(tier)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Headless Chromium for the tests of one module (tests/support/browser.py); skip, or fail under CI=true, without it."""
+    from tests.support.browser import chromium
+
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="session")

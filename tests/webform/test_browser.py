@@ -11,9 +11,7 @@ used.  Without it the tests skip, except under ``CI=true``, where they fail.
 
 from __future__ import annotations
 
-import os
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,24 +21,12 @@ import pytest
 
 from surveykit import load_questionnaire, storage
 from surveykit.model import Question, Questionnaire
+from tests.support.browser import check_axe, check_layout, phone, served
 from tests.support.formclient import ALL_TYPES, ONE_PAGE, write
 from webform import create_app
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
-WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 ROOT = Path(__file__).resolve().parents[2]
 INSTRUMENTS = sorted((ROOT / "questionnaires").glob("*.yaml"))
 VIEWPORTS = [
@@ -49,30 +35,8 @@ VIEWPORTS = [
 ]
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"browser tests cannot run under CI=true: {reason}")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium); playwright install is not used")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:  # pragma: no cover
-        _unavailable(f"playwright is not installed: {exc}")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
-    from werkzeug.serving import make_server
-
     folder = tmp_path_factory.mktemp("browser")
     paths = [str(p) for p in INSTRUMENTS] + [
         write(folder, "alltypes.yaml", ALL_TYPES),
@@ -86,52 +50,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]
             "SECRET_KEY": "browser-test-secret-key-0123456789",
         }
     )
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{httpd.server_port}", app
+        with served(app) as base:
+            yield base, app
     finally:
-        httpd.shutdown()
-        thread.join(10)
         app.extensions["surveykit"].engine.dispose()
-
-
-def _context(browser: Any, viewport: dict[str, int], accept_language: str, **extra: Any) -> Any:
-    return browser.new_context(
-        viewport=viewport,
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        extra_http_headers={"Accept-Language": accept_language},
-        **extra,
-    )
-
-
-# -- checks on every page ------------------------------------------------------------------------
-
-
-def check_layout(page: Any) -> None:
-    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-    assert width[0] <= width[1], f"{page.url} scrolls sideways: {width}"
-    small = page.evaluate("""() => [...document.querySelectorAll(
-            'label:has(input[type=radio]), label:has(input[type=checkbox]), button, .lang a')]
-        .filter(e => e.offsetParent !== null)
-        .map(e => [e.getBoundingClientRect().height, e.textContent.trim().slice(0, 30)])
-        .filter(([h]) => h < 44)""")
-    assert not small, f"{page.url}: tap targets under 44 px: {small[:5]}"
-    orphans = page.evaluate("""() => [...document.querySelectorAll('input[type=radio], input[type=checkbox]')]
-        .filter(i => { const f = i.closest('fieldset'); const l = f && f.querySelector(':scope > legend');
-                       return !l || !l.textContent.trim() || !i.labels.length || !i.labels[0].textContent.trim(); })
-        .map(i => i.id)""")
-    assert not orphans, f"{page.url}: inputs without a named group or label: {orphans[:5]}"
-
-
-def check_axe(page: Any) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG}, "resultTypes": ["violations"]})
-    assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
 
 
 # -- filling a page from the model -----------------------------------------------------------------
@@ -254,7 +177,7 @@ def test_shipped_instruments_exist():
 def test_fill_in_and_submit_every_instrument(browser, server, path, viewport, accept, lang):
     base, app = server
     q = load_questionnaire(path)
-    context = _context(browser, viewport, accept)
+    context = phone(browser, viewport, accept)
     try:
         page = context.new_page()
         expected = complete(page, base, q)
@@ -272,7 +195,7 @@ def test_every_question_type_and_error_state(browser, server):
     q = app.extensions["surveykit"].current["alltypes"][0]
     for viewport, accept, _lang in VIEWPORTS:
         for scheme in ("light", "dark"):
-            context = _context(browser, viewport, accept, color_scheme=scheme)
+            context = phone(browser, viewport, accept, color_scheme=scheme)
             try:
                 page = context.new_page()
                 page.goto(f"{base}/s/alltypes")
@@ -307,7 +230,7 @@ def test_every_question_type_and_error_state(browser, server):
 def test_no_javascript_needed(browser, server):
     base, app = server
     q = app.extensions["surveykit"].current["alltypes"][0]
-    context = _context(browser, *VIEWPORTS[1][:2], java_script_enabled=False)
+    context = phone(browser, *VIEWPORTS[1][:2], java_script_enabled=False)
     try:
         page = context.new_page()
         expected = complete(page, base, q, checks=False)
@@ -320,7 +243,7 @@ def test_no_javascript_needed(browser, server):
 def test_first_page_weight_is_small(browser, server):
     """HTML + CSS + JS of each instrument's first page, as transferred (HTML gzipped by the app)."""
     base, _app = server
-    context = _context(browser, *VIEWPORTS[0][:2])
+    context = phone(browser, *VIEWPORTS[0][:2])
     try:
         for path in INSTRUMENTS:
             q = load_questionnaire(path)
@@ -340,7 +263,7 @@ def test_admin_pages_and_language_switch(browser, server):
     base, app = server
     engine = app.extensions["surveykit"].engine
     storage.create_user(engine, "browser-admin", "a long enough passphrase 42")
-    context = _context(browser, *VIEWPORTS[1][:2])
+    context = phone(browser, *VIEWPORTS[1][:2])
     try:
         page = context.new_page()
         page.goto(f"{base}/s/quick")

@@ -8,7 +8,6 @@ downloads; skipped without it, failed under CI=true.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,8 +15,8 @@ from typing import Any
 import pytest
 
 from surveykit import cases, storage
+from tests.support.browser import check_axe, check_layout, phone, served
 from tests.support.formclient import write
-from tests.webform.test_browser import ARGS, CHROMIUM, _context, _unavailable, check_axe, check_layout
 from webform import create_app
 
 pytestmark = pytest.mark.browser
@@ -49,22 +48,8 @@ alerts:
 """
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium); playwright install is not used")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, Any]]:
-    from werkzeug.serving import make_server
-
     app = create_app(
         {
             "TESTING": True,
@@ -74,14 +59,10 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Any]]:
         }
     )
     storage.create_user(app.extensions["surveykit"].engine, "manager", PASSWORD)
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{httpd.server_port}", app
+        with served(app) as base:
+            yield base, app
     finally:
-        httpd.shutdown()
-        thread.join(10)
         app.extensions["surveykit"].engine.dispose()
 
 
@@ -106,8 +87,8 @@ def _step(page: Any, button: str, note: str | None = None) -> None:
 def test_walk_one_case_from_open_to_evaluated_and_win_back(browser, server):
     base, app = server
     engine = app.extensions["surveykit"].engine
-    customer = _context(browser, {"width": 390, "height": 844}, "en-US,en;q=0.9")
-    manager = _context(browser, {"width": 390, "height": 844}, "en-US,en;q=0.9")
+    customer = phone(browser, {"width": 390, "height": 844}, "en-US,en;q=0.9")
+    manager = phone(browser, {"width": 390, "height": 844}, "en-US,en;q=0.9")
     try:
         _answer(customer.new_page(), base, "/s/followup", "sat", 1, "The brakes still squeal.")
         [case] = cases.list_cases(engine)

@@ -6,37 +6,22 @@ Same browser rules as test_browser.py: Debian's chromium, no downloads; skipped 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support.browser import check_axe, check_layout, phone, served
 from tests.support.formclient import write
-from tests.webform.test_browser import ARGS, CHROMIUM, _context, _unavailable, check_axe, check_layout
 from tests.webform.test_dashboard import PASSWORD, SURVEY, seed
 from webform import create_app
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium); playwright install is not used")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, Any]]:
-    from werkzeug.serving import make_server
-
     app = create_app(
         {
             "TESTING": True,
@@ -46,21 +31,17 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Any]]:
         }
     )
     seed(app)
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{httpd.server_port}", app
+        with served(app) as base:
+            yield base, app
     finally:
-        httpd.shutdown()
-        thread.join(10)
         app.extensions["surveykit"].engine.dispose()
 
 
 @pytest.mark.parametrize(("accept", "lang_tag"), [("en-US,en;q=0.9", "en"), ("zh-CN,zh;q=0.9", "zh-Hans")])
 def test_dashboard_pages_at_390_px(browser: Any, server: tuple[str, Any], accept: str, lang_tag: str) -> None:
     base, _app = server
-    context = _context(browser, {"width": 390, "height": 844}, accept)
+    context = phone(browser, {"width": 390, "height": 844}, accept)
     page = context.new_page()
     external: list[str] = []
     page.on("request", lambda r, seen=external: seen.append(r.url) if not r.url.startswith(base) else None)

@@ -7,53 +7,27 @@ the form: script-src 'self'), so no test code reloads the page.
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.webform.test_browser import check_axe
+from tests.support import browser as chromium
 from tests.webform.test_preview import SURVEY
 from webform.preview import create_preview_app
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is missing")
-        pytest.skip(f"{CHROMIUM} is missing")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    from werkzeug.serving import make_server
-
     path = tmp_path / "pv.yaml"
     path.write_text(SURVEY, encoding="utf-8")
     app = create_preview_app(str(path), {"TESTING": True})
-    httpd = make_server("127.0.0.1", 0, app, threaded=False)  # one thread, as `surveykit preview` runs
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{httpd.server_port}", path
+        with chromium.served(app, threaded=False) as base:  # one thread, as `surveykit preview` runs
+            yield base, path
     finally:
-        httpd.shutdown()
-        thread.join(10)
         app.extensions["surveykit"].engine.dispose()
 
 
@@ -81,7 +55,7 @@ def test_a_save_shows_in_the_open_page_and_errors_replace_the_form(browser, serv
     page.click("#show-all")
     expect(page.locator("#cond-fix")).to_contain_text("Ask if kind == 'repair'")
     assert not [e for e in errors if "Content Security Policy" in e], errors
-    check_axe(page)  # the preview's own chrome meets WCAG 2.2 AA like the form
+    chromium.check_axe(page)  # the preview's own chrome meets WCAG 2.2 AA like the form
     page.goto(f"{url}/preview/p/more?all=1&lang=zh")
-    check_axe(page)
+    chromium.check_axe(page)
     page.close()
