@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,6 +24,16 @@ from webform.api.schemas import INVITATIONS_BODY, LIMIT
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 bp.before_request(before_request)  # every endpoint needs a token, except the OpenAPI document
+
+
+def _json(body: dict[str, Any]) -> Response:
+    """A large JSON answer (a batch's outcomes, a page of responses) in its own key order.
+
+    ``jsonify`` sorts every object's keys (about 15 ms of a page of 1,000 records, profiled); the
+    records keep the codebook's order instead, and non-ASCII text is sent as UTF-8, not escaped.
+    """
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return current_app.response_class(text, mimetype="application/json")
 
 
 def _survey(survey_id: str) -> Questionnaire | None:
@@ -95,11 +106,13 @@ def post_invitations() -> Response:
         for o in outcomes
     ]
     codes = [o.status for o in outcomes]
-    return jsonify(
-        items=body,
-        stored=codes.count(201),
-        repeated=codes.count(200),
-        refused=len(codes) - codes.count(201) - codes.count(200),
+    return _json(
+        dict(
+            items=body,
+            stored=codes.count(201),
+            repeated=codes.count(200),
+            refused=len(codes) - codes.count(201) - codes.count(200),
+        )
     )
 
 
