@@ -135,7 +135,10 @@ def plan(engine: Engine, settings: Settings, now: dt.datetime, stats: PassStats)
     """
     with write_transaction(engine) as conn:
         if conn.dialect.name == "postgresql":
-            if not conn.execute(sa.text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _PLAN_LOCK}).scalar():
+            # keyed by the schema too: advisory locks are per database, and stores in other schemas
+            # of it (the test suite's, a benchmark's) must not make this one skip its plan
+            lock = sa.text("SELECT pg_try_advisory_xact_lock(:key, hashtext(current_schema()))")
+            if not conn.execute(lock, {"key": _PLAN_LOCK}).scalar():
                 return False  # another worker is planning this moment; it does the same work
         _expire(conn, now, stats)
         more = _plan_invitations(conn, settings, now, stats) >= _PLAN_LIMIT
