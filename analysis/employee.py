@@ -27,7 +27,7 @@ import pandas as pd
 
 from analysis import loyalty
 from analysis.unit_link import unit_correlation
-from surveykit.anonymity import hidden_cells
+from surveykit.anonymity import hidden_cells, mask_units
 from surveykit.model import Question, Questionnaire
 from surveykit.scenario import satisfaction_question
 
@@ -92,22 +92,17 @@ def es_scores(q: Questionnaire, df: pd.DataFrame) -> pd.DataFrame:
 
 
 def suppress_small_units(q: Questionnaire, df: pd.DataFrame, min_n: int | None = None) -> pd.DataFrame:
-    """A copy of ``df`` in which every segment field value held by fewer than ``min_n`` rows is missing.
+    """A copy of ``df`` in which no segment field value names a unit of fewer than ``min_n`` rows.
 
     Those answers still count in every total; they only stop forming a unit of their own, so no
     figure by unit (funnel, segment table, NPS by unit, the ES tables) can show a group small
-    enough to point at people. ``min_n`` defaults to the survey's ``anonymous: min_n`` (else 5).
+    enough to point at people. Complementary suppression and the fields' hierarchy (dealer, then
+    department within it) as :func:`surveykit.anonymity.mask_units`: with one small dealer, the
+    next smallest loses its code too, or the total minus the shown dealers would give it back.
+    ``min_n`` defaults to the survey's ``anonymous: min_n`` (else 5).
     """
     limit = min_n if min_n is not None else (q.anonymous.min_n if q.anonymous else DEFAULT_MIN_N)
-    out = df.copy()
-    for f in q.fields:
-        if f.id not in out.columns:
-            continue
-        counts = out[f.id].value_counts(dropna=True)
-        small = counts.index[counts < limit]
-        if len(small):
-            out.loc[out[f.id].isin(small), f.id] = None
-    return out
+    return mask_units(q, df, limit)
 
 
 def by_unit(q: Questionnaire, df: pd.DataFrame, by: str, *, min_n: int | None = None) -> tuple[pd.DataFrame, int]:

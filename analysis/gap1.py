@@ -28,6 +28,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.segments import holm
+from surveykit.anonymity import hidden_cells
 from surveykit.model import Questionnaire, ServqualBlock
 
 __all__ = [
@@ -143,7 +144,7 @@ class Gap1Result:
     # per dimension: managers - frontline staff, Welch, Holm over the dimensions
     role_difference: pd.DataFrame | None = field(default=None, compare=False)
     role_field: str | None = None
-    suppressed_roles: tuple[str, ...] = ()  # roles with answers but fewer than min_n
+    suppressed_roles: tuple[str, ...] = ()  # roles with fewer than min_n, or withheld beside such a role
 
     def to_frame(self) -> pd.DataFrame:
         """One row per item: dimension, staff and customer means, gap 1, Welch test, Holm-adjusted p."""
@@ -332,10 +333,12 @@ def _roles(
     question = next((x for x in mirror.questions() if x.id == role_field), None)
     order = [o.code for o in question.options] if question is not None else []
     seen = [*order, *sorted(set(values.dropna()) - set(order))]
-    counts = values.value_counts()
+    counts = {str(k): int(v) for k, v in values.value_counts().items()}
     limit = max(min_n, 2)
-    shown = [r for r in seen if counts.get(r, 0) >= limit]
-    hidden = tuple(r for r in seen if 0 < counts.get(r, 0) < limit)
+    # primary and complementary suppression: the pooled figures minus the shown roles must not give a small one
+    withheld = hidden_cells({**counts, "": int(values.isna().sum())}, limit, [""])
+    shown = [r for r in seen if counts.get(r, 0) and r not in withheld]
+    hidden = tuple(r for r in seen if r in withheld)
     rows = [
         {"role": r, "dimension": d}
         | welch_test(staff_scores.loc[values == r, d], customer_scores[d], conf_level=conf_level)
@@ -399,8 +402,15 @@ def _units(
 ) -> tuple[pd.DataFrame | None, tuple[str, ...]]:
     rows = []
     seen = sorted(set(staff_unit.dropna().astype(str)) | set(customer_unit.dropna().astype(str)))
+    staff_n = staff_unit.dropna().astype(str).value_counts()
+    customer_n = customer_unit.dropna().astype(str).value_counts()
+    limit = max(min_n, 2)
+    eligible = [u for u in seen if staff_n.get(u, 0) >= limit and customer_n.get(u, 0) >= limit]
+    # the pooled staff figures are shown: a unit whose staff mean they would give back is withheld too
+    cells = {u: int(staff_n.get(u, 0)) for u in seen} | {"": int(staff_unit.isna().sum())}
+    withheld = hidden_cells(cells, limit, ["", *(u for u in seen if u not in eligible)])
     shown: set[str] = set()
-    for unit in seen:
+    for unit in (u for u in eligible if u not in withheld):
         s_mask, c_mask = staff_unit.astype(str) == unit, customer_unit.astype(str) == unit
         for dim in staff_scores.columns:
             s, c = staff_scores.loc[s_mask, dim].dropna(), customer_scores.loc[c_mask, dim].dropna()

@@ -31,7 +31,7 @@ WORDS = {
         "n": "n（员工/客户）",
         "unit": "单位",
         "by_unit": "按{field}：两边各至少 {min_n} 份答卷的单位",
-        "suppressed": "{k} 个单位因任一边答卷少于 {min_n} 份而未显示（保护员工匿名，也避免小样本误读）。",
+        "suppressed": "{k} 个单位因任一边答卷少于 {min_n} 份、或为保护人数更少的单位而未显示（保护员工匿名，也避免小样本误读）。",
         "chart": "差距一（员工认知 − 客户期望）",
         "chart_note": "Welch 95% 置信区间",
         "axis": "差距一（员工认知 − 客户期望）",
@@ -39,7 +39,7 @@ WORDS = {
         "over": "员工高估或持平",
         "by_role": "按岗位：各岗位员工认知与客户期望（每个岗位至少 {min_n} 人才显示；Welch t，Holm 校正覆盖全表）",
         "role": "岗位",
-        "roles_suppressed": "{roles} 人数少于 {min_n}，未单独显示（仍计入合并结果）。",
+        "roles_suppressed": "{roles} 未单独显示：人数少于 {min_n}，或其数据与合并结果相减可推算出人数更少的岗位（仍计入合并结果）。",
         "difference_title": "管理人员与一线员工的认知差异（管理人员 − 一线员工，Welch t，Holm 校正）",
         "n_roles": "n（管理/一线）",
         "mean_a": "管理人员",
@@ -62,8 +62,8 @@ WORDS = {
         "n": "n (staff/customers)",
         "unit": "Unit",
         "by_unit": "By {field}: units with at least {min_n} answers on both sides",
-        "suppressed": "{k} unit(s) not shown: fewer than {min_n} answers on a side (staff anonymity, and no "
-        "reading of tiny samples).",
+        "suppressed": "{k} unit(s) not shown: fewer than {min_n} answers on a side, or withheld beside such a unit "
+        "(staff anonymity, and no reading of tiny samples).",
         "chart": "Gap 1 (staff belief − customer expectation)",
         "chart_note": "Welch 95 % CI",
         "axis": "Gap 1 (staff belief − customer expectation)",
@@ -72,7 +72,8 @@ WORDS = {
         "by_role": "By role: each role's belief against what customers expect (roles with at least {min_n} staff; "
         "Welch's t, Holm over the table)",
         "role": "Role",
-        "roles_suppressed": "{roles}: fewer than {min_n} staff, not shown on their own (still in the pooled figures).",
+        "roles_suppressed": "{roles}: not shown on their own, with fewer than {min_n} staff or withheld beside such a "
+        "role, whose figures the pooled ones would give back (still in the pooled figures).",
         "difference_title": "Managers against frontline staff (managers − frontline, Welch's t, Holm)",
         "n_roles": "n (managers/frontline)",
         "mean_a": "Managers",

@@ -74,7 +74,7 @@ def test_small_units_are_suppressed_in_every_by_unit_figure(es, tmp_path):
     assert list(table.index) == ["A", "B"] and hidden == 1
     df["dealer"] = ["A"] * 30 + ["B"] * 26 + ["C"] * 4
     masked = suppress_small_units(es, df)
-    assert masked["dealer"].isna().sum() == 4 and len(masked) == 60  # still counted in the totals
+    assert masked["dealer"].isna().sum() == 30 and len(masked) == 60  # C and B, still counted in the totals
     out = tmp_path / "es.html"
     write_report(es, df, out, lang="en")
     html = out.read_text(encoding="utf-8")

@@ -75,10 +75,12 @@ def test_planted_underestimate_of_reliability_is_recovered(pair):
     others = dims.drop(index="reliability")
     assert (others["p_holm"] > 0.05).all(), others
     assert (result.items.loc[["rel1", "rel2", "rel3", "rel4", "rel5"], "gap"] < -0.8).all()
-    # by dealer: D4 has 3 staff answers and no customer, so it is not shown
+    # by dealer: D4 has 3 staff answers and no customer, so it is not shown, nor the smallest other
+    # dealer's staff, which the pooled staff figures minus the shown dealers would otherwise give back
     assert result.unit_field == "dealer"
-    assert set(result.units["unit"]) == {"D1", "D2", "D3"}
-    assert result.suppressed_units == ("D4",)
+    smallest = staff["dealer"].value_counts().drop("D4").sort_index().idxmin()
+    assert set(result.units["unit"]) == {"D1", "D2", "D3"} - {smallest}
+    assert result.suppressed_units == tuple(sorted(("D4", smallest)))
     assert (result.units.loc[result.units["dimension"] == "reliability", "gap"] < -0.8).all()
 
 
@@ -131,7 +133,7 @@ def test_priorities_say_managers_underestimate_reliability(pair):
     assert ("gap1_under", "reliability") in {(p.kind, p.subject) for p in found}
 
 
-def _by_role(pair, *, n_managers=60, n_frontline=80, n_back_office=3, seed=11):
+def _by_role(pair, *, n_managers=60, n_frontline=80, n_back_office=6, seed=11):
     """Staff answers drawn from the customers' expectations; the managers' reliability 2 points lower."""
     mirror, staff, customer, customers = _frames(pair, 0, n_staff=n_managers + n_frontline + n_back_office, seed=seed)
     staff["staff_role"] = ["manager"] * n_managers + ["frontline"] * n_frontline + ["back_office"] * n_back_office
@@ -147,9 +149,9 @@ def test_gap1_by_role_recovers_the_managers_gap(pair):
     result = gap1(mirror, staff, customer, customers)
     assert result.role_field == "staff_role"
     roles = result.roles.set_index(["role", "dimension"])
-    assert set(roles.index.get_level_values("role")) == {"manager", "frontline"}
-    assert result.suppressed_roles == ("back_office",)  # 3 staff: not shown alone, still pooled
-    assert int(result.dimensions.loc["reliability", "n_staff"]) == 143
+    assert set(roles.index.get_level_values("role")) == {"manager", "frontline", "back_office"}
+    assert result.suppressed_roles == ()
+    assert int(result.dimensions.loc["reliability", "n_staff"]) == 146
     assert roles.loc[("manager", "reliability"), "gap"] < -1.5
     assert roles.loc[("manager", "reliability"), "p_holm"] < 1e-6
     # frontline staff answer from the customers' own expectations: no dimension's gap is significant
@@ -177,6 +179,11 @@ def test_gap1_by_role_recovers_the_managers_gap(pair):
     assert ("gap1_role_under", "manager:reliability") in kinds
     assert not any(s.startswith("frontline") for _k, s in kinds)
     assert ("gap1_under", "reliability") not in kinds  # the group is named instead
+    # a back office of 3 is not shown alone, and the managers (the smaller other role) are withheld
+    # beside it: pooled minus frontline minus managers would give the 3 back; no difference then
+    small = gap1(*_by_role(pair, n_back_office=3)[:2], customer, customers)
+    assert small.suppressed_roles == ("manager", "back_office")
+    assert set(small.roles["role"]) == {"frontline"} and small.role_difference is None
 
 
 @pytest.mark.parametrize(
@@ -201,7 +208,7 @@ def test_report_shows_gap1_beside_gap5(pair, tmp_path, lang, heading, priority):
     section = section.split("</section>")[0]
     assert "<td>D1</td>" in section and "<td>D4</td>" not in section
     assert "<built-in" not in html
-    # per role (back office: 3 staff, named as not shown) and managers against frontline staff
+    # per role (managers, frontline, back office) and managers against frontline staff
     words = {
         "en": ("By role", "Managers against frontline", "Manager or supervisor"),
         "zh": ("按岗位", "管理人员与一线员工的认知差异", "管理人员（经理、主管）"),
