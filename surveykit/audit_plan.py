@@ -313,6 +313,19 @@ def _mode_question(q: Questionnaire) -> str | None:
     return None
 
 
+def _unit_fields(engine: Engine, q: Questionnaire, unit: str) -> dict[str, str | None]:
+    """The segment fields that carry ``unit``: a branch as ``branch`` with its dealer, else ``dealer``."""
+    declared = {f.id for f in q.fields}
+    tree = org.load_tree(engine)
+    if tree.level(unit) == "branch" and "branch" in declared:
+        parent = tree.units[unit].parent
+        return {"branch": unit, "dealer": parent if "dealer" in declared else None}
+    for name in ("dealer", "branch"):
+        if name in declared:
+            return {name: unit}
+    raise PlanError([(0, "survey", f"{q.survey!r} has no dealer or branch field to carry the unit")])
+
+
 def open_plan(engine: Engine, plan: Plan, q: Questionnaire, *, language: str) -> str:
     """A fresh invitation token that opens the plan's audit form, the dealer and the kind filled in.
 
@@ -324,10 +337,7 @@ def open_plan(engine: Engine, plan: Plan, q: Questionnaire, *, language: str) ->
     """
     if plan.status in ("done", "cancelled"):
         raise PlanError([(0, "status", f"the plan is {plan.status}")])
-    field = next((f.id for f in q.fields if f.id in org.UNIT_FIELDS), None)
-    if field is None:
-        raise PlanError([(0, "survey", f"{q.survey!r} has no dealer or branch field to carry the unit")])
-    fields = check_fields(q, {field: plan.unit})
+    fields = check_fields(q, _unit_fields(engine, q, plan.unit))
     token = secrets.token_urlsafe(32)
     p = audit_plans.c
     with write_transaction(engine) as conn:

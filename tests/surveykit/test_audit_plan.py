@@ -95,6 +95,18 @@ def test_a_plan_is_planned_then_overdue_then_done_through_its_invitation(store):
     assert audit_plan.recently_audited(engine, "mini_audit", since=dt.datetime(2000, 1, 1), today=TODAY) == {"DE01"}
 
 
+def test_a_branch_audit_carries_the_branch_and_its_dealer(store):
+    engine, _ = store
+    text = AUDIT.replace("fields:\n", "fields:\n  branch: {label: {zh: 门店, en: Branch}}\n")
+    q = load_questionnaire(text)
+    storage.register_version(engine, q, text)
+    apply_org(engine, read_org_file("org.csv", data=(ORG + "BR11,DE01,branch,东门店,East branch\n").encode()))
+    (plan_id,) = audit_plan.create_plans(engine, [_request("BR11")], created_by="mona", instruments={"mini_audit"})
+    (plan,) = audit_plan.list_plans(engine, today=TODAY, plan_id=plan_id)
+    token = audit_plan.open_plan(engine, plan, q, language="en")
+    assert storage.lookup_invitation(engine, token).fields == {"branch": "BR11", "dealer": "DE01"}
+
+
 def test_cancelled_plans_and_completion_by_unit(store):
     engine, _ = store
     ids = audit_plan.create_plans(
