@@ -254,6 +254,8 @@ def responses_with_contacts(survey_id: str) -> BaseResponse:
     if fmt not in _FORMATS or request.form.get("include_contacts") != "1":
         fail(400)
     q = _survey(survey_id)
+    if q.anonymous is not None:  # no contacts by design; its units leave only through the masked download
+        fail(404)
     engine = db.engine()
     df = contact_export.add_contacts(
         engine,

@@ -22,7 +22,7 @@ from surveykit.apitokens import create_token
 from surveykit.database import utcnow
 from surveykit.orgfile import apply_org, read_org_file
 from tests.support.formclient import engine_of
-from tests.webform.test_admin import PASSWORD, _login
+from tests.webform.test_admin import PASSWORD, _csrf, _login
 from webform import digest
 
 SURVEY = """\
@@ -140,6 +140,10 @@ def test_admin_counts_and_raw_export_hide_small_units(es: Any) -> None:
     # departments: 3 'sales' and 6 'service' in D9, 3 and 4 in D7: each dealer's small one pools with the other
     assert (df["department"] != "").sum() == 0
     assert df["submitted_at"].str.endswith(" 00:00:00").all()  # the day only; they were sent at many hours
+    # the download with contacts is no way around it: an anonymous survey has none
+    token = _csrf(html)
+    data = {"csrf_token": token, "format": "csv", "include_contacts": "1"}
+    assert client.post("/admin/s/es/responses-with-contacts", data=data).status_code == 404
 
 
 def test_digest_uses_the_survey_minimum_and_the_complement(es: Any) -> None:
