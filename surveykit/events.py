@@ -267,8 +267,8 @@ def _store(conn: Connection, events: list[_Event], wave: str | None, now: dt.dat
     ]
     conn.execute(sa.insert(invitations), rows)
     ids = dict(conn.execute(sa.select(i.event_id, i.id).where(i.event_id.in_(list(fresh)))).all())
-    for e, row in zip(new, rows, strict=True):
-        out[e.index] = Outcome(e.index, 201, ids[e.event_id], row["status"], row["suppression_reason"])
+    for e, reason in zip(new, reasons, strict=True):
+        out[e.index] = Outcome(e.index, 201, ids[e.event_id], "suppressed" if reason else "scheduled", reason)
     for e in later:
         stored = out[fresh[e.event_id].index]
         out[e.index] = _repeat(e, fresh[e.event_id].hash, stored.invitation_id, stored.state)
