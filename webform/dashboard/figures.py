@@ -418,6 +418,9 @@ def survey_figures(
     trend = _trend(conn, q, sel, sat, period, min_n, units) if sat else []
     if hidden[0]:  # the latest periods are the ones withheld; the unit's past is not worth the risk
         trend = [(day, None) for day, _s in trend]
+    elif q.anonymous is not None and sel.unit and any(s is not None for _d, s in trend):
+        masked = withheld_trend(conn, q, sel.unit, period, min_n)
+        trend = [(day, None if out else s) for (day, s), out in zip(trend, masked, strict=True)]
     # at the top, the responses no child holds (a code the organisation does not know, or none)
     unknown = total - sum(r.n for r in rows) if sel.codes is None and sel.children and not sel.flat else 0
     return Figures(tiles_now, rows, trend, unknown, sat, nps)
@@ -469,29 +472,53 @@ def withheld(conn: Connection, q: Questionnaire, unit: str, period: Period, min_
     if q.anonymous is None or not unit:
         return (False, False)
     tree = org.load_tree(conn.engine)
+    return _withheld_in(conn, q, tree, unit, period.days, min_n), _withheld_in(
+        conn, q, tree, unit, period.prev_days, min_n
+    )
+
+
+def withheld_trend(conn: Connection, q: Questionnaire, unit: str, period: Period, min_n: int) -> list[bool]:
+    """:func:`withheld` for each of the :data:`TREND_PERIODS` periods of the trend (oldest first): a unit's
+    trend point is withheld in a period where its table row is, so its page's trend and its parent's
+    never give a small unit's point back."""
+    if q.anonymous is None or not unit:
+        return [False] * TREND_PERIODS
+    tree = org.load_tree(conn.engine)
+    end = period.days[1]
+    return [
+        _withheld_in(
+            conn,
+            q,
+            tree,
+            unit,
+            (end - (TREND_PERIODS - b) * period.length, end - (TREND_PERIODS - b - 1) * period.length),
+            min_n,
+        )
+        for b in range(TREND_PERIODS)
+    ]
+
+
+def _withheld_in(
+    conn: Connection, q: Questionnaire, tree: org.OrgTree, unit: str, days: tuple[int, int], min_n: int
+) -> bool:
     chain = [unit, *reversed(tree.ancestors(unit))] if unit in tree else [unit]
-    out = []
-    for days in (period.days, period.prev_days):
-        hidden = False
-        for child in chain:
-            up = tree.ancestors(child)
-            if up:
-                parent, codes = up[-1], frozenset(tree.subtree(up[-1]))
-                siblings = [(c, c, frozenset(tree.subtree(c))) for c in tree.children(parent)]
-            elif len(tree):
-                parent, codes = "", None
-                siblings = [(c, c, frozenset(tree.subtree(c))) for c in tree.roots()]
-            else:
-                parent, codes, siblings = "", None, _codes_met(conn, q, days)
-            found = _by_child(conn, q, Selection(parent, parent, codes, siblings), days, [RESPONSES])
-            cells = {c: _count(found.get((c, 0), [])) for c, _n, _codes in siblings}
-            _f, rows = _grouped(conn, q, codes, days, ("variable",), [RESPONSES])
-            rest = _count(rows) - sum(cells.values())
-            if child in anonymity.hidden_cells({**cells, "": rest}, min_n, [""]):
-                hidden = True
-                break
-        out.append(hidden)
-    return out[0], out[1]
+    for child in chain:
+        up = tree.ancestors(child)
+        if up:
+            parent, codes = up[-1], frozenset(tree.subtree(up[-1]))
+            siblings = [(c, c, frozenset(tree.subtree(c))) for c in tree.children(parent)]
+        elif len(tree):
+            parent, codes = "", None
+            siblings = [(c, c, frozenset(tree.subtree(c))) for c in tree.roots()]
+        else:
+            parent, codes, siblings = "", None, _codes_met(conn, q, days)
+        found = _by_child(conn, q, Selection(parent, parent, codes, siblings), days, [RESPONSES])
+        cells = {c: _count(found.get((c, 0), [])) for c, _n, _codes in siblings}
+        _f, rows = _grouped(conn, q, codes, days, ("variable",), [RESPONSES])
+        rest = _count(rows) - sum(cells.values())
+        if child in anonymity.hidden_cells({**cells, "": rest}, min_n, [""]):
+            return True
+    return False
 
 
 def _codes_met(conn: Connection, q: Questionnaire, days: tuple[int, int]) -> list[tuple[str, str, frozenset[str]]]:
