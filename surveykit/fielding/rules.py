@@ -161,19 +161,9 @@ class _Facts:
         return went + waiting
 
 
-def _rules(q: Questionnaire | None, memo: dict[int, list[ContactRules]]) -> list[ContactRules]:
-    key = id(q)
-    if key not in memo:
-        memo[key] = rules_for(q)
-    return memo[key]
-
-
-def _facts(
-    conn: Connection, contact_ids: set[int], rules: list[ContactRules], nows: list[dt.datetime], exclude: set[int]
-) -> _Facts:
-    return _Facts(
-        conn, contact_ids, rules, min(nows, default=dt.datetime.min), max(nows, default=dt.datetime.min), exclude
-    )
+def _rules_by_survey(qs: Sequence[Questionnaire | None]) -> dict[int, list[ContactRules]]:
+    """The rules of each questionnaire of a batch (by ``id()``: a batch holds a few, its items many)."""
+    return {id(q): rules_for(q) for q in {id(q): q for q in qs}.values()}
 
 
 def admit_all(conn: Connection, candidates: Sequence[Candidate]) -> list[str | None]:
@@ -183,15 +173,20 @@ def admit_all(conn: Connection, candidates: Sequence[Candidate]) -> list[str | N
     ones admitted before it been stored ``scheduled`` and the refused ones
     ``suppressed``: the earlier of two candidates for one contact goes first.
     """
-    memo: dict[int, list[ContactRules]] = {}
-    rules = [r for cand in candidates for r in _rules(cand.q, memo)]
-    contact_ids = {cand.contact_id for cand in candidates if cand.contact_id is not None}
-    nows = [cand.now for cand in candidates]
-    exclude = {cand.id for cand in candidates if cand.id is not None}
-    facts = _facts(conn, contact_ids, rules, nows, exclude)
+    if not candidates:
+        return []
+    by_survey = _rules_by_survey([cand.q for cand in candidates])
+    facts = _Facts(
+        conn,
+        {cand.contact_id for cand in candidates if cand.contact_id is not None},
+        [r for found in by_survey.values() for r in found],
+        min(cand.now for cand in candidates),
+        max(cand.now for cand in candidates),
+        {cand.id for cand in candidates if cand.id is not None},
+    )
     out: list[str | None] = []
     for cand in candidates:
-        reason = _admit(facts, cand, _rules(cand.q, memo))
+        reason = _admit(facts, cand, by_survey[id(cand.q)])
         if reason is None and cand.contact_id is not None:
             facts.waiting[cand.contact_id].append(_Waiting(cand.id, cand.at or cand.now))
         out.append(reason)
@@ -231,20 +226,16 @@ def admit_messages(
     conn: Connection, items: Sequence[tuple[int | None, Questionnaire | None]], now: dt.datetime
 ) -> list[str | None]:
     """For each ``(contact_id, q)``: None when one more message (a reminder) may go at ``now``, else why not."""
-    memo: dict[int, list[ContactRules]] = {}
-    rules = [r for _, q in items for r in _rules(q, memo)]
-    facts = _facts(
-        conn,
-        {cid for cid, _ in items if cid is not None},
-        [ContactRules(max_messages=r.max_messages) for r in rules],
-        [now],
-        set(),
-    )
+    if not items:
+        return []
+    by_survey = _rules_by_survey([q for _, q in items])
+    only_messages = [ContactRules(max_messages=r.max_messages) for found in by_survey.values() for r in found]
+    facts = _Facts(conn, {cid for cid, _ in items if cid is not None}, only_messages, now, now, set())
     out: list[str | None] = []
     for contact_id, q in items:
         reason = None if contact_id is None else facts.refusal(contact_id)
         if contact_id is not None and reason is None:
-            for r in _rules(q, memo):
+            for r in by_survey[id(q)]:
                 limit = r.max_messages
                 if limit is not None and facts.messages_sent(contact_id, now - limit.per) >= limit.count:
                     reason = "contact_rule:max_messages"
