@@ -21,13 +21,13 @@ permanent.
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import json
 import os
 import smtplib
+import ssl
 import threading
-import urllib.error
 import urllib.parse
-import urllib.request
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -139,37 +139,71 @@ class FolderMailer:
 
 
 class SmsGateway(Protocol):
-    """Sends one SMS; raises :class:`DeliveryError`.  ``message_id`` is the same on a resend."""
+    """Sends one SMS; raises :class:`DeliveryError`.  ``message_id`` is the same on a resend.
+
+    ``close()`` ends what a gateway keeps open between messages (the worker calls it after each
+    round of sending).
+    """
 
     def send(self, to: str, text: str, message_id: str) -> None: ...
 
+    def close(self) -> None: ...
+
 
 class HttpSmsGateway:
-    """POSTs ``{"to", "text", "id"}`` as JSON; any 2xx is accepted.  The gateway may de-duplicate by ``id``."""
+    """POSTs ``{"to", "text", "id"}`` as JSON; any 2xx is accepted.  The gateway may de-duplicate by ``id``.
+
+    One HTTP/1.1 connection is kept open across messages (a TLS handshake a message would cost
+    a real gateway more than the message) and reopened after any failure or when the server
+    closes it; an answer over 64 KiB closes it too.  A failure on it is a temporary
+    :class:`DeliveryError` like any other: the message is retried later with the same id, never
+    at once on a new connection, so a request the gateway may have taken is not posted twice.
+    """
 
     def __init__(self, url: str, *, timeout: float = 10.0, token: str | None = None) -> None:
-        if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
             raise SurveykitError(f"SURVEYKIT_SMS_URL must be an http(s) URL, not {url!r}")
         self.url, self.timeout, self.token = url, timeout, token
+        self._parts = parts
+        self._path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        self._conn: http.client.HTTPConnection | None = None
+
+    def _connection(self) -> http.client.HTTPConnection:
+        if self._conn is None:
+            host, port = self._parts.hostname or "", self._parts.port
+            if self._parts.scheme == "https":
+                self._conn = http.client.HTTPSConnection(
+                    host, port, timeout=self.timeout, context=ssl.create_default_context()
+                )
+            else:
+                self._conn = http.client.HTTPConnection(host, port, timeout=self.timeout)
+        return self._conn
 
     def send(self, to: str, text: str, message_id: str) -> None:
         body = json.dumps({"to": to, "text": text, "id": message_id}, ensure_ascii=False).encode("utf-8")
         headers = {"Content-Type": "application/json; charset=utf-8", "Idempotency-Key": message_id}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")  # noqa: S310
         try:
-            # the scheme is checked in __init__: http or https only
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310  # nosec B310
-                response.read(65536)
-        except urllib.error.HTTPError as exc:
-            temporary = exc.code >= 500 or exc.code in (408, 429)
-            raise DeliveryError(f"SMS gateway answered HTTP {exc.code}", permanent=not temporary) from None
-        except (urllib.error.URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise DeliveryError(
-                f"SMS gateway unreachable: {type(reason).__name__}: {reason}", permanent=False
-            ) from None
+            conn = self._connection()
+            conn.request("POST", self._path, body=body, headers=headers)
+            response = conn.getresponse()
+            response.read(65536)
+            status = response.status
+            if response.will_close or not response.isclosed():  # the server's wish, or an answer left unread
+                self.close()
+        except (OSError, http.client.HTTPException) as exc:
+            self.close()
+            raise DeliveryError(f"SMS gateway unreachable: {type(exc).__name__}: {exc}", permanent=False) from None
+        if not 200 <= status < 300:
+            temporary = status >= 500 or status in (408, 429)
+            raise DeliveryError(f"SMS gateway answered HTTP {status}", permanent=not temporary)
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
 
 class FileSmsGateway:
@@ -187,6 +221,9 @@ class FileSmsGateway:
                 return
             with Path(self.path).open("a", encoding="utf-8") as fh:
                 fh.write(line + "\n")
+
+    def close(self) -> None:
+        """Nothing is kept open."""
 
 
 def sms_gateway_from_env() -> SmsGateway | None:

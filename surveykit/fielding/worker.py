@@ -439,6 +439,8 @@ def send_due(
     finally:
         if settings.mailer is not None:
             settings.mailer.close()
+        if settings.sms is not None:
+            settings.sms.close()
 
 
 def _state_query(invitation_ids: list[int]) -> Any:

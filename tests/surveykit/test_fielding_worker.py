@@ -10,7 +10,9 @@ import base64
 import datetime as dt
 import json
 import re
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -94,6 +96,44 @@ def test_an_sms_through_the_http_gateway(engine, q, http):
     assert sent["to"] == "+8613800138000" and sent["id"] == messages(engine, inv)[0].message_id
     assert sent["text"].startswith("【北京一店】王先生您好") and short_link(inv) in sent["text"]
     assert "/optout/" in sent["text"]
+
+
+def test_the_sms_gateway_keeps_one_connection_until_closed():
+    """One HTTP/1.1 connection for a round of messages (a TLS handshake each would cost a real gateway more)."""
+    peers: list[int] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            peers.append(self.client_address[1])
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            if len(peers) == 3:  # the third answer ends the connection
+                self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        gateway = HttpSmsGateway(f"http://127.0.0.1:{server.server_address[1]}/sms", timeout=5)
+        for k in range(4):
+            gateway.send("+8613800138000", f"message {k}", f"<m{k}@example.cn>")
+        gateway.close()
+        gateway.send("+8613800138000", "after close", "<m4@example.cn>")
+        gateway.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(peers) == 5
+    assert peers[0] == peers[1] == peers[2]  # one connection, until the server closed it
+    assert len({peers[2], peers[3], peers[4]}) == 3  # a new one after the server's close and after close()
 
 
 def test_a_channel_without_its_adapter_waits(engine, q, smtp):
