@@ -72,7 +72,16 @@ def _parse_fields(values: tuple[str, ...]) -> dict[str, list[str]]:
     default=None,
     metavar="SEED",
     help="dealer levels drawn from SEED on the first field: surveys of the same dealers simulated with one SEED "
-    "(customers, staff, audits) go together dealer by dealer",
+    "(customers, staff, audits) go together dealer by dealer; an employee survey's linked department too",
+)
+@click.option(
+    "--linked-staff",
+    "linked_staff",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    metavar="ES.yaml",
+    help="with --linked: the employee survey whose department links: name this survey; each response gets "
+    "the level of the department that serves it",
 )
 def simulate(
     file: str,
@@ -86,6 +95,7 @@ def simulate(
     db_url: str | None,
     scenario_path: str | None,
     linked_seed: int | None,
+    linked_staff: str | None,
 ) -> None:
     """Simulate responses from a latent-variable model of the instrument."""
     from surveykit.scenario import load_scenario
@@ -94,13 +104,16 @@ def simulate(
     q = load(file)
     scenario = load_scenario(Path(scenario_path), q) if scenario_path is not None else None
     field_values = _parse_fields(fields)
-    unit_shift = None
+    unit_shift, cell_shift = None, None
+    if linked_staff is not None and linked_seed is None:
+        raise click.UsageError("--linked-staff goes with --linked SEED")
     if linked_seed is not None and q.fields:
-        from surveykit.linked import dealer_levels
+        from surveykit.linked import linked_shifts
 
         first = q.fields[0]
         codes = field_values.get(first.id) or [c for c, _ in first.values] or [f"{first.id}_{i}" for i in range(1, 6)]
-        unit_shift = dealer_levels(codes, seed=linked_seed)
+        staff = load(linked_staff) if linked_staff is not None else None
+        unit_shift, cell_shift = linked_shifts(q, codes, seed=linked_seed, staff=staff)
     try:
         df = run(
             q,
@@ -112,6 +125,7 @@ def simulate(
             careless=careless,
             scenario=scenario,
             unit_shift=unit_shift,
+            cell_shift=cell_shift,
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None

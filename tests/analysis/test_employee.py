@@ -233,3 +233,33 @@ def test_bad_department_links_are_refused(links, message):
     bad = text[:start] + f"    links: {links}" + text[end:]
     with pytest.raises(QuestionnaireError, match=message):
         load_questionnaire(bad)
+
+
+def test_simulate_command_plants_department_levels(es, tmp_path):
+    """surveykit simulate --linked SEED [--linked-staff ES.yaml]: staff, after-sales and sales customers
+    of the same dealers share dealer and department levels, which department_link then finds."""
+    from click.testing import CliRunner
+
+    from surveykit.cli import main
+    from surveykit.export import read_table
+
+    dealers = "dealer=" + ",".join(DEALERS)
+    es_path = str(ROOT / "employee_satisfaction.yaml")
+    runs = {
+        "es": [es_path, "-n", "1200", "--seed", "41"],
+        "after": [str(ROOT / AFTER), "-n", "1500", "--seed", "42", "--linked-staff", es_path],
+        "sales": [str(ROOT / SALES), "-n", "1500", "--seed", "43", "--linked-staff", es_path],
+    }
+    runner = CliRunner()
+    frames = {}
+    for name, args in runs.items():
+        out = tmp_path / f"{name}.csv"
+        result = runner.invoke(main, ["simulate", *args, "--field", dealers, "--linked", "9", "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        frames[name] = read_table(out, load_questionnaire(args[0]))
+    after, sales = load_questionnaire(ROOT / AFTER), load_questionnaire(ROOT / SALES)
+    link = department_link(es, frames["es"], [(after, frames["after"]), (sales, frames["sales"])])
+    assert (link.links["n_units"] == 40).all()
+    assert link.links.loc["cs_index", "ci_low"] > 0.5  # dealer and department levels shared
+    refused = runner.invoke(main, ["simulate", str(ROOT / AFTER), "--linked-staff", es_path, "-n", "5"])
+    assert refused.exit_code == 2 and "--linked-staff goes with --linked SEED" in refused.output
