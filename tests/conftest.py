@@ -143,6 +143,29 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 item.add_marker(tier)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[None]:
+    """argon2id at its lowest cost for the suite's own users: ~0.1 ms a hash instead of 0.1-1.5 s.
+
+    Every account the tests create is hashed, and every login verified, with argon2id at RFC 9106's
+    low-memory profile (t=3, 64 MiB, 4 lanes), which is the point in production and only a cost
+    here: the suite creates and logs in hundreds of users.  The hash stays argon2id, made and
+    checked by the same code (tests/surveykit/test_accounts.py, tests/security/test_admin_auth.py
+    check the stored form); a live server (``surveykit serve`` in a subprocess) keeps the real
+    profile and rehashes such a user's password at their first login, as it would an old hash.
+    """
+    from argon2 import PasswordHasher
+
+    from surveykit import accounts
+
+    real = accounts._hasher
+    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    accounts._dummy_hash.cache_clear()
+    yield
+    accounts._hasher = real
+    accounts._dummy_hash.cache_clear()
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     """Headless Chromium for the tests of one module (tests/support/browser.py); skip, or fail under CI=true, without it."""

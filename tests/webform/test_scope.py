@@ -154,6 +154,7 @@ def test_every_route_as_every_role_and_as_a_manager_of_another_unit(scoped_app):
     app = scoped_app
     north_case, south_case = _case_of(app, "DE01"), _case_of(app, "DE03")
     clients = {name: login(app, name) for name in USERS}
+    tokens: dict[str, str] = {}  # a session's CSRF token holds until it logs out
     anonymous = app.test_client()
     walked: set[str] = set()
     for rule in app.url_map.iter_rules():
@@ -172,7 +173,9 @@ def test_every_route_as_every_role_and_as_a_manager_of_another_unit(scoped_app):
                         continue
                     target = _url(app, rule, case_id)
                     client = clients[name]
-                    data = {"csrf_token": _csrf(client.get("/admin/").get_data(as_text=True))}
+                    if name not in tokens:
+                        tokens[name] = _csrf(client.get("/admin/").get_data(as_text=True))
+                    data = {"csrf_token": tokens[name]}
                     response = client.open(target, method=method, data=data if method == "POST" else None)
                     wanted = _expected(role, rule.endpoint, method, foreign and "case_id" in rule.arguments)
                     if set(rule.arguments) - {"survey_id", "case_id", "fmt"}:
@@ -180,6 +183,7 @@ def test_every_route_as_every_role_and_as_a_manager_of_another_unit(scoped_app):
                     assert response.status_code in wanted, (name, method, target, response.status_code)
                     if rule.endpoint == "admin.logout" and response.status_code == 303:
                         clients[name] = login(app, name)
+                        tokens.pop(name)
                     if response.status_code < 400 and role == "manager":
                         body = response.get_data(as_text=True)
                         for word in SOUTH if name == "nora" else NORTH:
