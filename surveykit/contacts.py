@@ -37,6 +37,7 @@ from surveykit.database import (
     utcnow,
     write_transaction,
 )
+from surveykit.evidence_purge import collecting, discard, forget
 from surveykit.model import Questionnaire
 
 __all__ = [
@@ -161,7 +162,13 @@ class EraseResult:
 
 
 def erase(
-    engine: Engine, customer_id: str, *, actor: str, now: dt.datetime | None = None, action: str = "erase"
+    engine: Engine,
+    customer_id: str,
+    *,
+    actor: str,
+    now: dt.datetime | None = None,
+    action: str = "erase",
+    evidence_dir: str | None = None,
 ) -> EraseResult:
     """Erase a contact's personal data and unlink or remove their answers; idempotent and recorded.
 
@@ -169,10 +176,12 @@ def erase(
     it answered says (``unlink`` by default).  A removed response that opened
     a follow-up case cannot be deleted (the case refers to it): its answers
     are emptied instead.  Every call writes an ``audit_log`` row, also when
-    there was nothing (more) to erase.
+    there was nothing (more) to erase.  The audit photos of a removed response
+    go after the commit (:mod:`surveykit.evidence_purge`; ``evidence_dir``, else
+    ``SURVEYKIT_EVIDENCE_DIR``).
     """
     now = now or utcnow()
-    with write_transaction(engine) as conn:
+    with write_transaction(engine) as conn, collecting(conn) as photos:
         result = _erase(conn, customer_id, now)
         detail = dict(
             customer=erased_id(customer_id),
@@ -183,6 +192,7 @@ def erase(
             removed=result.removed,
         )
         audit(conn, actor, action, detail, now=now)
+    discard(evidence_dir, photos)
     return result
 
 
@@ -229,6 +239,7 @@ def _erase_contact(
 def _remove(conn: Connection, row: Mapping[str, Any]) -> None:
     """Delete one response (its answers emptied instead when a follow-up case refers to it)."""
     r = responses.c
+    forget(conn, row["survey"], row["response_id"], row["key"])  # its audit photos, once this commits
     if not row.get("over_quota"):
         from surveykit import aggregates  # the dashboard's sums lose the response too
 

@@ -17,7 +17,8 @@ booklet not stamped). An uploaded file is hostile until proven otherwise, so :fu
 ``static/``), named by the audit's response id and the item, replacing an earlier photo of the
 item; nothing is written when the upload is refused. A photo attached while the audit is being
 filled in (before its response exists) is kept by :func:`keep` under :func:`form_owner` of the
-submission key the response will carry.
+submission key the response will carry. When the response is deleted, or the form is abandoned,
+the photos go too (:mod:`surveykit.evidence_purge`).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ __all__ = [
     "form_owner",
     "keep",
     "store",
+    "valid_name",
 ]
 
 MAX_BYTES = 8 * 1024 * 1024  # a phone photo is 2-6 MB
@@ -117,9 +119,14 @@ def _trailing(data: bytes, kind: str, img: Image.Image) -> bool:
     return end < 0 or data[end + 2 :].strip(b"\x00") != b""
 
 
+def valid_name(value: str) -> bool:
+    """Whether ``value`` may name a survey, owner or item folder of photos (no dot, slash or path of its own)."""
+    return bool(_NAME.fullmatch(value))
+
+
 def _path(folder: str | os.PathLike[str], survey: str, response_id: str, item: str) -> Path:
     for name, value in (("survey", survey), ("response", response_id), ("item", item)):
-        if not _NAME.fullmatch(value):
+        if not valid_name(value):
             raise EvidenceError(f"{name} {value!r} cannot name a photo")
     return Path(folder) / survey / response_id / item
 

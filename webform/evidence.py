@@ -39,7 +39,7 @@ from webform import db, scope
 from webform.admin_pages import language_context
 from webform.admin_pages import render_page as _page
 from webform.errors import fail
-from webform.form_photos import FORM_MEMORY
+from webform.form_photos import FORM_MEMORY, folder
 
 bp = Blueprint("evidence", __name__, url_prefix="/admin/audits")
 bp.before_request(language_context)
@@ -92,11 +92,6 @@ def _exempt_upload(state: BlueprintSetupState) -> None:
         csrf.exempt(f"{__name__}.upload")  # checked in the view, after the upload's own size cap
 
 
-def _folder() -> Path:
-    configured = current_app.config.get("EVIDENCE_DIR")
-    return Path(configured) if configured else Path(current_app.instance_path) / "evidence"
-
-
 def _audit(survey_id: str, response_id: str) -> tuple[Questionnaire, dict[str, Any]]:
     """The audit instrument and the stored response, or 404 (also for one outside the user's units)."""
     entry = db.registry().survey(survey_id)
@@ -117,9 +112,9 @@ def _audit(survey_id: str, response_id: str) -> tuple[Questionnaire, dict[str, A
 
 def _find(survey_id: str, response_id: str, key: str, item: str) -> Path | None:
     """The item's photo: attached to the stored audit, else while it was filled in (webform.form_photos)."""
-    folder = _folder()
-    return evidence.find(folder, survey_id, response_id, item) or evidence.find(
-        folder, survey_id, evidence.form_owner(key), item
+    root = folder()
+    return evidence.find(root, survey_id, response_id, item) or evidence.find(
+        root, survey_id, evidence.form_owner(key), item
     )
 
 
@@ -231,7 +226,7 @@ def _upload(survey_id: str, response_id: str, item: str, w: dict[str, str], limi
         return _render(survey_id, response_id, 400, error=w["missing"])
     data = upload_file.stream.read(limit + 1)
     try:
-        evidence.store(_folder(), survey_id, response_id, item, data, max_bytes=limit)
+        evidence.store(folder(), survey_id, response_id, item, data, max_bytes=limit)
     except evidence.EvidenceError as exc:
         return _render(survey_id, response_id, 400, error=f"{w['refused']}: {exc}")
     return redirect(url_for(".audit", survey_id=survey_id, response_id=response_id, saved=item), 303)

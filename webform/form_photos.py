@@ -23,7 +23,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, g, request
+from flask import Flask, current_app, g, request
 from werkzeug.datastructures import FileStorage
 
 from surveykit import evidence
@@ -32,7 +32,7 @@ from webform import auth, db, drafts, respondent_session
 from webform.screen_page import Visit
 from webform.skip_logic import plan
 
-__all__ = ["FORM_MEMORY", "allow_body", "context", "input_names", "take"]
+__all__ = ["FORM_MEMORY", "allow_body", "context", "default_folder", "folder", "input_names", "take"]
 
 UPLOADERS = frozenset({"admin", "auditor"})
 FORM_PHOTOS = 4  # photos one post may carry (EVIDENCE_FORM_PHOTOS)
@@ -60,9 +60,15 @@ WORDS = {
 }
 
 
-def _folder() -> Path:
+def folder() -> Path:
+    """The app's evidence folder: ``EVIDENCE_DIR`` (env ``SURVEYKIT_EVIDENCE_DIR``), else the instance folder's."""
     configured = current_app.config.get("EVIDENCE_DIR")
     return Path(configured) if configured else Path(current_app.instance_path) / "evidence"
+
+
+def default_folder() -> Path:
+    """The evidence folder of an app without ``EVIDENCE_DIR``, outside a request (``surveykit evidence purge``)."""
+    return Path(Flask("webform", instance_relative_config=True).instance_path) / "evidence"
 
 
 def _limit() -> int:
@@ -144,7 +150,7 @@ def take(visit: Visit) -> str | None:
         g.photo_errors = errors
         return "; ".join(errors.values())
     for item, clean in cleaned.items():
-        evidence.keep(_folder(), visit.q.survey, owner, item, clean)
+        evidence.keep(folder(), visit.q.survey, owner, item, clean)
     return None
 
 
@@ -158,7 +164,7 @@ def _kept(survey: str, items: list[str]) -> set[str]:
         owner = evidence.form_owner(signed[0])
     else:
         return set()
-    return {item for item in items if evidence.find(_folder(), survey, owner, item) is not None}
+    return {item for item in items if evidence.find(folder(), survey, owner, item) is not None}
 
 
 def context() -> dict[str, Any]:

@@ -16,6 +16,7 @@ authoring          xlsform import | export                     :mod:`.xlsform`
 dashboard          aggregates rebuild                          :mod:`.aggregates`
 contacts, rates    erase, rates; admin create-token | revoke-token  :mod:`.api`
 audits             audit plan | sample | status                :mod:`.audit`
+evidence           evidence purge                              :mod:`.evidence`
 =================  ==========================================  ===========================
 
 Exit codes: 0 success, 1 bad input (a :class:`SurveykitError`, printed without
@@ -38,6 +39,7 @@ from surveykit.cli import (
     authoring,
     cases,
     data,
+    evidence,
     org,
     plan,
     questionnaire,
@@ -64,6 +66,7 @@ SECTIONS = (
     ("Fielding", worker.COMMANDS),
     ("Contacts and rates", api.COMMANDS),
     ("Audits", audit.COMMANDS),
+    ("Audit photos", evidence.COMMANDS),
 )
 
 

@@ -38,6 +38,7 @@ def api(tmp_path: Path, db_url: str) -> Any:
             "QUESTIONNAIRES": [str(path)],
             "SECRET_KEY": "test-secret-key-0123456789",
             "LOGIN_RATE_LIMIT": [5, 300],
+            "EVIDENCE_DIR": str(tmp_path / "evidence"),
         }
     )
     engine = app.extensions["surveykit"].engine
@@ -282,9 +283,13 @@ def test_delete_contact_is_idempotent(api: Any) -> None:
     engine = api.extensions["surveykit"].engine
     q = api.extensions["surveykit"].survey("visit_csi")[0]
     posted = client.post("/api/v1/invitations", headers=_h(api.admin_token), json=item("e1", "C1")).get_json()
-    submit(engine, q, invitation_id=posted["invitation_id"])
+    rid = submit(engine, q, invitation_id=posted["invitation_id"])
+    photo = Path(api.config["EVIDENCE_DIR"]) / "visit_csi" / rid / "gr_door.png"
+    photo.parent.mkdir(parents=True)
+    photo.write_bytes(b"a photo of the erased response")
     first = client.delete("/api/v1/contacts/C1", headers=_h(api.admin_token)).get_json()
     assert first == dict(found=True, already=False, invitations=1, unlinked=0, removed=1)  # privacy: remove
+    assert not photo.parent.exists()  # its audit photos went with it (surveykit.evidence_purge)
     second = client.delete("/api/v1/contacts/C1", headers=_h(api.admin_token)).get_json()
     assert second["already"] is True and second["removed"] == 0
     page = client.get("/api/v1/responses?survey=visit_csi", headers=_h(api.admin_token)).get_json()

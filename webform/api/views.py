@@ -16,7 +16,7 @@ from surveykit.apitokens import in_scope
 from surveykit.database import contacts as contacts_table
 from surveykit.database import invitations, responses, utcnow, write_transaction
 from surveykit.model import Questionnaire
-from webform import db
+from webform import db, form_photos
 from webform.api.auth import before_request, current_token
 from webform.api.openapi import document, operation
 from webform.api.problems import fail, problem
@@ -244,7 +244,9 @@ def delete_contact(customer_id: str) -> Response:
         fail(403, "erasure is for admin tokens (created without --scope)")
     if len(customer_id) > 200:
         fail(404, "no such customer id")
-    result = contacts.erase(db.engine(), customer_id, actor=f"token:{token.name}")
+    result = contacts.erase(
+        db.engine(), customer_id, actor=f"token:{token.name}", evidence_dir=str(form_photos.folder())
+    )
     return jsonify(
         found=result.found,
         already=result.already,
