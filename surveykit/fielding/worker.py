@@ -20,7 +20,8 @@ One pass (:func:`run_pass`, what ``surveykit worker --once`` does):
    its own (see :func:`send_due`).
 3. **Webhooks** and the **case notifications** of the outbox, then the
    contact-data purge of the retention rule when :mod:`surveykit.contacts`
-   provides it.
+   provides it, and the purge of audit photos no row needs
+   (:mod:`surveykit.evidence_purge`, when ``SURVEYKIT_EVIDENCE_DIR`` is set).
 
 A message is written (with its Message-ID) before it is sent and marked sent
 after, so a worker killed between the two leaves it pending; when its lease
@@ -48,7 +49,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from surveykit import notify
+from surveykit import evidence_purge, notify
 from surveykit.database import contacts, invitation_messages, invitations, write_connection, write_transaction
 from surveykit.fielding import links, rules, tracking, webhooks
 from surveykit.fielding.delivery import DeliveryError, EmailSender, SmsGateway, compose_email
@@ -640,6 +641,7 @@ def run_pass(
         stats.notifications = (case_mail.sent, case_mail.retried, case_mail.failed)
     if not stop():
         _purge(engine, clock(), stats)
+        stats.notes.extend(evidence_purge.purge_configured(engine, clock()))  # audit photos no row needs
     return stats
 
 

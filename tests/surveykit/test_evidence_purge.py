@@ -19,6 +19,7 @@ from surveykit.contacts import erase
 from surveykit.database import drafts, responses, utcnow
 from surveykit.evidence import clean_image, form_owner, keep
 from surveykit.evidence_purge import DRAFT_LIFETIME, discard, purge, purge_configured
+from surveykit.fielding.worker import Settings, run_pass
 from surveykit.storage import start_draft
 from tests.support.fielding import PRIVACY_REMOVE, item, registered, submit
 from webform.respondent_session import KEY_MAX_AGE_S
@@ -161,7 +162,9 @@ def test_a_planted_link_is_never_followed(engine: sa.Engine, tmp_path: Path) -> 
     assert secret.exists()
 
 
-def test_the_command_and_the_worker_s_pass(db_url: str, engine: sa.Engine, tmp_path: Path, monkeypatch) -> None:
+def test_the_command_and_the_fielding_worker_s_pass(
+    db_url: str, engine: sa.Engine, tmp_path: Path, monkeypatch
+) -> None:
     q = registered(engine)
     rid = submit(engine, q)
     kept = _photo(tmp_path, rid)
@@ -176,7 +179,9 @@ def test_the_command_and_the_worker_s_pass(db_url: str, engine: sa.Engine, tmp_p
     assert bad.exit_code == 2 and "'soon' is not a duration" in bad.output
 
     monkeypatch.setenv("SURVEYKIT_EVIDENCE_DIR", str(tmp_path))
-    assert purge_configured(engine, utcnow()) == ["purged audit photos: 1"]
+    stats = run_pass(engine, Settings(base_url="http://127.0.0.1", secret=b"s" * 32), worker="w", clock=utcnow)
+    assert "purged audit photos: 1" in stats.notes
+    assert purge_configured(engine, utcnow()) == []
     assert not orphan.exists() and kept.exists()
     done = runner.invoke(main, args[:4])  # the folder from the environment
     assert done.exit_code == 0 and "removed 0 file(s)" in done.output
