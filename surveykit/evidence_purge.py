@@ -98,15 +98,17 @@ def discard(folder: str | os.PathLike[str] | None, doomed: Iterable[Doomed]) -> 
 
     ``folder`` None means :func:`configured_folder`; when neither names one nothing is removed here.
     """
-    root = Path(folder) if folder is not None else configured_folder()
+    configured = Path(folder) if folder is not None else configured_folder()
     removed: list[Path] = []
-    if root is None:
+    if configured is None:
         return removed
+    root = configured.resolve()  # the folder the admin named may be a link; nothing inside is followed
     for survey, response_id, key in doomed:
         for owner in (response_id, form_owner(key)):
             path = root / survey / owner
             if _names_ok(survey, owner) and _real_dir(root / survey) and _real_dir(path):
-                removed.extend(_remove_tree(path))
+                removed.extend(_listing(path))
+                _remove(path)
     return removed
 
 
@@ -142,7 +144,7 @@ def purge(
     """
     now = now or utcnow()
     cutoff = now - older_than
-    root = Path(folder)
+    root = Path(folder).resolve()  # the folder the admin named may be a link; nothing inside is followed
     found: list[tuple[str, Path]] = []
     if not _real_dir(root):
         return PurgeResult((), dry_run)
@@ -155,13 +157,8 @@ def purge(
             found.extend(_purge_survey(engine, Path(survey_entry.path), survey_entry.name, cutoff))
     listed = tuple(_files(found))  # before anything is removed
     if not dry_run:
-        for reason, path in found:
-            if reason == "link":
-                path.unlink(missing_ok=True)
-            elif path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path)
-            else:
-                path.unlink(missing_ok=True)
+        for _, path in found:
+            _remove(path)
     return PurgeResult(listed, dry_run)
 
 
@@ -183,26 +180,32 @@ def _purge_survey(engine: Engine, survey_dir: Path, survey: str, cutoff: dt.date
     kept, drafts_of = _rows(engine, survey)
     out: list[tuple[str, Path]] = []
     for entry in owners:
-        path = Path(entry.path)
-        if entry.is_symlink():
-            out.append(("link", path))
-        elif not entry.is_dir(follow_symlinks=False):
-            continue  # not ours: only folders are written here
-        elif entry.name in kept:
-            out.extend(_strays(path, cutoff))
-        elif entry.name in drafts_of:
-            saved = drafts_of[entry.name]
-            if saved is None:
-                out.append(("orphan: its response was deleted", path))
-            elif max(saved, _newest(path)) <= cutoff:
-                out.append(("expired draft", path))
-            else:
-                out.extend(_strays(path, cutoff))
-        elif not _KEY_OWNER.fullmatch(entry.name) or _newest(path) <= cutoff:
-            out.append(("orphan", path))
-        else:
-            out.extend(_strays(path, cutoff))  # a form without a draft may still be submitted with this key
+        try:
+            out.extend(_judge(entry, kept, drafts_of, cutoff))
+        except FileNotFoundError:
+            continue  # removed meanwhile (another worker's pass)
     return out
+
+
+def _judge(
+    entry: os.DirEntry[str], kept: set[str], drafts_of: dict[str, dt.datetime | None], cutoff: dt.datetime
+) -> list[tuple[str, Path]]:
+    """What to remove of one owner folder (or the link in its place)."""
+    path = Path(entry.path)
+    if entry.is_symlink():
+        return [("link", path)]
+    if not entry.is_dir(follow_symlinks=False):
+        return []  # not ours: only folders are written here
+    if entry.name in kept:
+        return _strays(path, cutoff)
+    if entry.name in drafts_of:
+        saved = drafts_of[entry.name]
+        if saved is None:
+            return [("orphan: its response was deleted", path)]
+        return [("expired draft", path)] if max(saved, _newest(path)) <= cutoff else _strays(path, cutoff)
+    if not _KEY_OWNER.fullmatch(entry.name) or _newest(path) <= cutoff:
+        return [("orphan", path)]
+    return _strays(path, cutoff)  # a form without a draft may still be submitted with this key
 
 
 def _rows(engine: Engine, survey: str) -> tuple[set[str], dict[str, dt.datetime | None]]:
@@ -270,10 +273,15 @@ def _listing(folder: Path) -> list[Path]:
     return out or [folder]
 
 
-def _remove_tree(path: Path) -> list[Path]:
-    files = _listing(path)
-    shutil.rmtree(path)  # fd-based on Linux: links inside are removed, not followed
-    return files
+def _remove(path: Path) -> None:
+    """Remove a link, a file or a real folder; already gone is fine (another pass removed it)."""
+    try:
+        if _real_dir(path):
+            shutil.rmtree(path)  # fd-based on Linux: links inside are removed, not followed
+        else:
+            path.unlink(missing_ok=True)
+    except FileNotFoundError:
+        pass
 
 
 def _real_dir(path: Path) -> bool:
