@@ -56,9 +56,12 @@ def revoke_token(name: str, db_url: str) -> None:
 def erase(customer_id: str, db_url: str) -> None:
     """Erase a customer's contact data; their answers are unlinked or removed as each survey's privacy: says."""
     from surveykit import contacts
+    from surveykit.evidence_purge import configured_folder
+    from webform.form_photos import default_folder  # where the web app keeps audit photos by default
 
     with store(db_url) as engine:
-        result = contacts.erase(engine, customer_id, actor="cli")
+        folder = str(configured_folder() or default_folder())
+        result = contacts.erase(engine, customer_id, actor="cli", evidence_dir=folder)
     if not result.found:
         click.echo("no contact with this customer id (recorded in the audit log)")
     elif result.already:

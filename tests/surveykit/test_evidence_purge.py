@@ -185,3 +185,13 @@ def test_the_command_and_the_fielding_worker_s_pass(
     assert not orphan.exists() and kept.exists()
     done = runner.invoke(main, args[:4])  # the folder from the environment
     assert done.exit_code == 0 and "removed 0 file(s)" in done.output
+
+
+def test_the_erase_command_removes_the_photos(db_url: str, engine: sa.Engine, tmp_path: Path, monkeypatch) -> None:
+    q = registered(engine, PRIVACY_REMOVE)
+    (out,) = events.ingest(engine, [item("e1", "C1")], {q.survey: q}.get)
+    photo = _photo(tmp_path, submit(engine, q, invitation_id=out.invitation_id))
+    monkeypatch.setenv("SURVEYKIT_EVIDENCE_DIR", str(tmp_path))
+    erased = CliRunner().invoke(main, ["erase", "--customer-id", "C1", "--db", db_url])
+    assert erased.exit_code == 0 and "1 removed" in erased.output, erased.output
+    assert not photo.exists()
