@@ -195,3 +195,15 @@ def test_the_erase_command_removes_the_photos(db_url: str, engine: sa.Engine, tm
     erased = CliRunner().invoke(main, ["erase", "--customer-id", "C1", "--db", db_url])
     assert erased.exit_code == 0 and "1 removed" in erased.output, erased.output
     assert not photo.exists()
+
+
+def test_the_commands_default_folder_is_the_web_app_s(tmp_path: Path) -> None:
+    from webform import create_app
+    from webform.form_photos import default_folder, folder
+
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path}/t.sqlite3"})
+    try:
+        with app.app_context():
+            assert folder() == default_folder() == Path(app.instance_path) / "evidence"
+    finally:
+        app.extensions["surveykit"].engine.dispose()
