@@ -474,7 +474,11 @@ def _finish(conn: Connection, message: _Claimed, values: dict[str, Any], then: s
     on SQLite a write transaction of two.
     """
     m = invitation_messages.c
-    record = sa.update(invitation_messages).where(m.id == message.id, m.status == "pending").values(values)
+    # the status compared as an expression, so that the primary key is the only index that fits: with
+    # the statistics of a table just filled (before autovacuum has analysed it) PostgreSQL chose the
+    # (status, due_at) index and read every pending row for each message (3.7 ms a message of 2,000)
+    still_pending = (m.status + "") == "pending"
+    record = sa.update(invitation_messages).where(m.id == message.id, still_pending).values(values)
     if conn.dialect.name == "postgresql":
         with conn.begin():  # under AUTOCOMMIT no BEGIN or COMMIT is sent
             if then is None:
