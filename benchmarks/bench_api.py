@@ -2,8 +2,8 @@
 
 1. Ingest: invitations per second posted to ``POST /api/v1/invitations`` in batches of 1,000
    (Flask's test client in process: JSON parsing, the token check, every item's checks with
-   phonenumbers, the event_id lookup, contact upsert, quota check, the inserts, one commit per
-   batch) against a bare SQLAlchemy Core batch insert of the same contact and invitation rows
+   phonenumbers, the event_id lookup, contact upsert, the contact rules and quota check, the
+   inserts, one commit per batch) against a bare SQLAlchemy Core batch insert of the same contact and invitation rows
    (one ``executemany`` each, one commit per batch).  Aim: ratio >= 0.5.
 2. Paging: ``GET /api/v1/responses`` through 100,000 stored responses (20,000 with ``--quick``)
    at ``limit=1000`` against one bare ``SELECT`` of the same rows (fields, answers and metadata);

@@ -5,10 +5,11 @@ language, with its short and opt-out links) go
 
 * through the worker: ``run_pass`` on PostgreSQL, which plans the due invitations (contact rules,
   quiet hours, the message rows), claims them in batches with ``FOR UPDATE SKIP LOCKED``, sends,
-  and records each result in its own transaction; with 1 worker and with 2 worker processes
-  sharing the store;
+  and records each result before the next is sent (one statement, committed without waiting for
+  the WAL flush); with 1 worker and with 2 worker processes sharing the store;
 * through a bare loop: the same rendering and the same send, with no store at all (one SMTP
-  connection; one HTTP POST per SMS).
+  connection; one HTTP POST per SMS through the same gateway class: this sink speaks HTTP/1.0,
+  so both reconnect for each message).
 
 Receivers: aiosmtpd on 127.0.0.1 for e-mail, an http.server sink for SMS (both in this process,
 on their own threads; the worker processes are started and warmed up before the clock starts).
