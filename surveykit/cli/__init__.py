@@ -16,7 +16,7 @@ authoring          xlsform import | export                     :mod:`.xlsform`
 dashboard          aggregates rebuild                          :mod:`.aggregates`
 contacts, rates    erase, rates; admin create-token | revoke-token  :mod:`.api`
 audits             audit plan | sample | status                :mod:`.audit`
-evidence           evidence purge                              :mod:`.evidence`
+                   evidence purge                              :mod:`.evidence`
 =================  ==========================================  ===========================
 
 Exit codes: 0 success, 1 bad input (a :class:`SurveykitError`, printed without
@@ -65,8 +65,7 @@ SECTIONS = (
     ("Dashboard", aggregates.COMMANDS),
     ("Fielding", worker.COMMANDS),
     ("Contacts and rates", api.COMMANDS),
-    ("Audits", audit.COMMANDS),
-    ("Audit photos", evidence.COMMANDS),
+    ("Audits", [*audit.COMMANDS, *evidence.COMMANDS]),
 )
 
 

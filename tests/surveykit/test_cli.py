@@ -172,7 +172,7 @@ def test_help_lists_every_command_once_under_its_section():
         ("Dashboard", ["aggregates"]),
         ("Fielding", ["worker"]),
         ("Contacts and rates", ["erase", "rates"]),
-        ("Audits", ["audit"]),
+        ("Audits", ["audit", "evidence"]),
     ]:
         (block,) = [s for s in sections if s.startswith(f"{title} commands:")]
         listed[title] = [line.split()[0] for line in block.splitlines()[1:]]
