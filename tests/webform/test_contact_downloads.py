@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -25,18 +24,14 @@ from surveykit.database import audit_log
 from surveykit.orgfile import apply_org, read_org_file
 from tests.support.fielding import FIELDING_YAML, item, submit, survey
 from tests.webform.test_admin import PASSWORD, _login
-from webform import create_app
 
 PERSONAL = ("王先生", "8613812345678", "li.wei@example.com")
 
 
 @pytest.fixture
-def app(tmp_path: Path, db_url: str) -> Any:
-    path = tmp_path / "visit.yaml"
-    path.write_text(FIELDING_YAML, encoding="utf-8")
-    app = create_app(
-        {"TESTING": True, "DATABASE_URL": db_url, "QUESTIONNAIRES": [str(path)], "SECRET_KEY": "test-secret-0123456789"}
-    )
+def app(make_app: Any, db_url: str) -> Any:
+    """visit_csi with C1's response (contact on file) and C2's (contact erased); an admin, an analyst, a manager."""
+    app = make_app(FIELDING_YAML, DATABASE_URL=db_url, SECRET_KEY="test-secret-0123456789")
     engine = app.extensions["surveykit"].engine
     q = survey()[0]
     app.ids = {}
@@ -51,8 +46,7 @@ def app(tmp_path: Path, db_url: str) -> Any:
     storage.create_user(engine, "alice", PASSWORD)
     storage.create_user(engine, "ana", PASSWORD, role="analyst")
     storage.create_user(engine, "max", PASSWORD, role="manager", units=["de01"])  # C1's dealer
-    yield app
-    engine.dispose()
+    return app
 
 
 def _audit(app: Any) -> list[Any]:
