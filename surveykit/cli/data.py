@@ -333,9 +333,13 @@ def _with_contacts(db_url: str, frame: Any, survey: str, operator: str, fmt: str
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def audit_log(db_url: str, action: str | None, limit: int | None, fmt: str) -> None:
     """Print the audit log of personal data: exports with contact data, erasures, purges (oldest first)."""
+    import sqlalchemy as sa
+
     from surveykit.contact_export import audit_records, format_records
 
-    with store(db_url) as engine:
+    with reading(db_url) as engine:  # reading only: a mistyped URL must not create an empty store
+        if not sa.inspect(engine).has_table("audit_log"):
+            raise SurveykitError(f"{engine.url.render_as_string()}: not a surveykit store with an audit log")
         records = audit_records(engine, action=action, limit=limit)
     click.echo(format_records(records, fmt), nl=False)
 

@@ -117,6 +117,11 @@ def test_contact_flags_are_checked_before_anything_is_read(tmp_path, extra, mess
     assert not (tmp_path / "x.csv").exists()
 
 
+def test_audit_log_of_a_database_without_one_is_an_error(tmp_path) -> None:
+    result = _cli("audit-log", "--db", f"sqlite:///{tmp_path}/typo.sqlite3")
+    assert result.exit_code == 1 and "not a surveykit store with an audit log" in result.output
+
+
 def test_include_contacts_needs_the_store(tmp_path) -> None:
     path = tmp_path / "visit_csi.yaml"
     path.write_text(survey()[1], encoding="utf-8")
