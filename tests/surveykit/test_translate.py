@@ -148,7 +148,7 @@ def test_unknown_keys_write_nothing_and_bad_files_are_clean_errors(tmp_path):
     assert not out.exists()
     fake = tmp_path / "fake.xlsx"
     shutil.copy(SERVQUAL, fake)
-    with pytest.raises(TranslationFileError, match="is not a spreadsheet: a translation file is an .xlsx"):
+    with pytest.raises(TranslationFileError, match=r"is not a spreadsheet: a translation file is an \.xlsx"):
         read_translations(fake)
     broken = tmp_path / "broken.po"
     broken.write_text('msgid "a"\nmsgstr "b"\nmsgid', encoding="utf-8")
