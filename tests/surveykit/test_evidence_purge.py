@@ -65,6 +65,14 @@ def test_erasure_removes_the_photos_of_a_removed_response(engine: sa.Engine, tmp
     assert all(p.exists() for p in stays)
 
 
+def test_an_unlinking_erasure_keeps_the_photos_with_the_kept_answers(engine: sa.Engine, tmp_path: Path) -> None:
+    q = registered(engine)  # answers_on_erasure: unlink (the default): the answers stay, so does their evidence
+    (out,) = events.ingest(engine, [item("e1", "C1")], {q.survey: q}.get)
+    photo = _photo(tmp_path, submit(engine, q, invitation_id=out.invitation_id))
+    assert erase(engine, "C1", actor="cli", evidence_dir=str(tmp_path)).unlinked == 1
+    assert photo.exists()
+
+
 def test_a_rolled_back_erasure_keeps_the_photos(engine: sa.Engine, tmp_path: Path, monkeypatch) -> None:
     """Files go only after the commit: an erasure whose transaction fails removes nothing."""
     from surveykit import contacts
