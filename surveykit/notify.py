@@ -296,10 +296,14 @@ def connect(smtp: SmtpSettings) -> smtplib.SMTP:
         client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout, context=ssl.create_default_context())
     else:
         client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
+    try:
         if smtp.security == "starttls":
             client.starttls(context=ssl.create_default_context())
-    if smtp.username:
-        client.login(smtp.username, smtp.password or "")
+        if smtp.username:
+            client.login(smtp.username, smtp.password or "")
+    except BaseException:
+        client.close()  # a refused STARTTLS or login must not leave the socket to the garbage collector
+        raise
     return client
 
 

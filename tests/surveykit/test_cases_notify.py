@@ -371,3 +371,18 @@ def test_notify_reads_the_workers_smtp_url(db_url, store, q, sink):
     result = CliRunner().invoke(main, args, env={"SURVEYKIT_SMTP_URL": f"smtp://127.0.0.1:{port}?starttls=0"})
     assert result.exit_code == 0 and "sent 2, to retry 0, failed 0" in result.output
     assert len(box.message_ids()) == 2
+
+
+def test_a_refused_starttls_closes_the_connection() -> None:
+    """A server without STARTTLS refuses the upgrade; connect() raises and leaves no open socket behind
+    (under filterwarnings=error an unclosed socket found by the collector fails the test)."""
+    import gc
+    import smtplib
+
+    from tests.support.sinks import SmtpSink
+
+    with SmtpSink() as sink:
+        settings = notify.SmtpSettings(host="127.0.0.1", port=sink.port, security="starttls", timeout=5)
+        with pytest.raises(smtplib.SMTPNotSupportedError):
+            notify.connect(settings)
+        gc.collect()
