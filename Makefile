@@ -22,9 +22,12 @@ setup: $(STAMP) system-deps
 demo: setup
 	$(BIN)/surveykit demo
 
-# Everything but the long soaks (tiers: markers in pyproject.toml, README "Tests").
+# Everything but the long soaks (tiers: markers in pyproject.toml, README "Tests"), on two
+# pytest-xdist workers a test file at a time, so a file's module-scoped browser or server starts once
+# (tests/conftest.py keeps the files that share a PostgreSQL lock on one worker).  TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 2
 test: setup
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -m "not slow" -n $(TEST_WORKERS) --dist loadfile
 
 test-fast: setup
 	$(BIN)/python -m pytest -q -m "not server and not browser and not timing and not slow"

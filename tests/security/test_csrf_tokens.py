@@ -188,7 +188,9 @@ def test_the_guessing_limit_is_shared_by_workers_and_survives_them(backend, tmp_
             deadline = time.monotonic() + 30
             while len(set(server.worker_pids()) - first) < 2 and time.monotonic() < deadline:
                 time.sleep(0.1)
-            again = [liveserver.request(server.port, "GET", f"/s/quick?t={'J' * 43}")[0] for _ in range(4)]
+            # a new worker answers once it has imported the app, which on a loaded machine (two suite
+            # workers on two cores) can take longer than a request's usual 10 s
+            again = [liveserver.request(server.port, "GET", f"/s/quick?t={'J' * 43}", timeout=90)[0] for _ in range(4)]
             assert again == [429] * 4, again
             assert liveserver.request(server.port, "GET", "/s/quick")[0] == 200  # respondents are not blocked
     finally:
