@@ -40,8 +40,11 @@ def advance(conn: Connection, invitation_id: int, status: str, now: dt.datetime,
     conn.execute(step(status, now, **extra).where(invitations.c.id == invitation_id))
 
 
-def step(status: str, now: dt.datetime, **extra: Any) -> sa.Update:
-    """The UPDATE of :func:`advance` without its WHERE, for a caller that picks the rows itself."""
+def step(status: str, now: dt.datetime | sa.ColumnElement[dt.datetime], **extra: Any) -> sa.Update:
+    """The UPDATE of :func:`advance` without its WHERE, for a caller that picks the rows itself.
+
+    ``now`` (and ``extra``) may be bound parameters, for a statement built once and run often.
+    """
     if status not in _FROM:
         raise ValueError(f"{status!r} is not a step (steps: {', '.join(_FROM)})")
     i = invitations.c

@@ -39,6 +39,7 @@ failed (and an invitation's first message failing marks the invitation
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib
 import secrets
 from collections.abc import Callable
@@ -119,11 +120,11 @@ def _message_id(sender: str, invitation_id: int, seq: int) -> str:
     return f"<{secrets.token_hex(8)}.inv{invitation_id}.{seq}@{domain}>"
 
 
-def _insert_message(conn: Connection, values: dict[str, Any] | list[dict[str, Any]]) -> None:
+def _insert_message(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Message rows (all with the same keys) in one executemany: a statement of up to 1,000 VALUES
+    rows was compiled anew for every plan (1.3 s of a plan of 1,000, profiled)."""
     insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    conn.execute(
-        insert(invitation_messages).values(values).on_conflict_do_nothing(index_elements=["invitation_id", "seq"])
-    )
+    conn.execute(insert(invitation_messages).on_conflict_do_nothing(index_elements=["invitation_id", "seq"]), rows)
 
 
 # -- planning -------------------------------------------------------------------------------------
@@ -524,11 +525,37 @@ def _send_one(
         _failed(conn, settings, message, str(exc), exc.permanent, now, stats)
         return
     expires = q.fielding.expires
-    sent = None
-    if message.seq == 0:
-        sent = tracking.step("sent", now, **({"expires_at": now + expires} if expires is not None else {}))
-    _finish(conn, message, dict(status="sent", sent_at=now, lease_until=None, last_error=None), sent)
+    if conn.dialect.name == "postgresql":
+        statement = _sent_statement(message.seq == 0, expires is not None)
+        with conn.begin():  # under AUTOCOMMIT no BEGIN or COMMIT is sent
+            conn.execute(statement, {"m_id": message.id, "m_now": now, "m_expires": now + (expires or dt.timedelta())})
+    else:
+        sent = None
+        if message.seq == 0:
+            sent = tracking.step("sent", now, **({"expires_at": now + expires} if expires is not None else {}))
+        _finish(conn, message, dict(status="sent", sent_at=now, lease_until=None, last_error=None), sent)
     stats.sent += 1
+
+
+@functools.cache
+def _sent_statement(first: bool, expires: bool) -> sa.Update:
+    """:func:`_finish` of a sent message on PostgreSQL, built once with its values as parameters.
+
+    The hot path of the send loop: building and cache-keying the statement anew took about as
+    long as the server took to run it (profiled: ~1 ms a message).
+    """
+    m = invitation_messages.c
+    now = sa.bindparam("m_now", type_=sa.DateTime())
+    record = (
+        sa.update(invitation_messages)
+        .where(m.id == sa.bindparam("m_id", type_=sa.Integer()), (m.status + "") == "pending")
+        .values(status="sent", sent_at=now, lease_until=None, last_error=None)
+    )
+    if not first:
+        return record
+    extra = {"expires_at": sa.bindparam("m_expires", type_=sa.DateTime())} if expires else {}
+    done = record.returning(m.invitation_id).cte("done")
+    return tracking.step("sent", now, **extra).where(invitations.c.id.in_(sa.select(done.c.invitation_id)))
 
 
 def _refusal(inv: Any, message: _Claimed, q: Questionnaire | None) -> str | None:
