@@ -4,7 +4,6 @@ case on with CSRF, refusals in the admin's language, the win-back link, on SQLit
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import json
 import re
@@ -12,13 +11,12 @@ import uuid
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from surveykit import cases, storage
-from surveykit.database import users, utcnow
+from surveykit.database import utcnow
+from tests.support.accounts import add_users, csrf_token, login
 from tests.support.formclient import Respondent, engine_of, no_traceback, questionnaire
 
-PASSWORD = "a long enough passphrase 42"
 SURVEY = """\
 survey: aftersales
 version: 1
@@ -45,21 +43,6 @@ alerts:
 """
 
 
-def _csrf(text: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', text).group(1)
-
-
-def login(app: Any, username: str) -> Any:
-    client = app.test_client()
-    page = client.get("/admin/login")
-    response = client.post(
-        "/admin/login",
-        data={"csrf_token": _csrf(page.get_data(as_text=True)), "username": username, "password": PASSWORD},
-    )
-    assert response.status_code == 303, response.get_data(as_text=True)[:500]
-    return client
-
-
 def submit(app: Any, department: str, dealer: str = "D01", comment: str = "Still noisy <b>after</b> the repair") -> int:
     q = questionnaire(app, "aftersales")
     storage.save_response(
@@ -73,32 +56,16 @@ def submit(app: Any, department: str, dealer: str = "D01", comment: str = "Still
     return max(c.id for c in cases.list_cases(engine_of(app)))
 
 
-@functools.cache
-def _password_hash() -> str:
-    from surveykit.accounts import _hasher
-
-    return _hasher.hash(PASSWORD)  # argon2id once per run, not three times per test
-
-
 def _with_users(app: Any) -> Any:
     """alice (admin), dora (department service), sam (department sales)."""
-    rows = [
-        dict(
-            username=name,
-            password_hash=_password_hash(),
-            role=role,
-            department=department,
-            session_generation=0,
-            created_at=utcnow(),
-        )
-        for name, role, department in (
-            ("alice", "admin", None),
-            ("dora", "department", "service"),
-            ("sam", "department", "sales"),
-        )
-    ]
-    with engine_of(app).begin() as conn:
-        conn.execute(sa.insert(users), rows)
+    add_users(
+        engine_of(app),
+        {
+            "alice": ("admin", {}),
+            "dora": ("department", {"department": "service"}),
+            "sam": ("department", {"department": "sales"}),
+        },
+    )
     return app
 
 
@@ -116,7 +83,7 @@ def both_app(make_app: Any, db_url: str) -> Any:
 
 def post(client: Any, url: str, data: dict[str, str]) -> Any:
     page = client.get(url.rsplit("/", 1)[0] if url.endswith(("/move", "/note", "/recovery")) else url)
-    return client.post(url, data={"csrf_token": _csrf(page.get_data(as_text=True)), **data})
+    return client.post(url, data={"csrf_token": csrf_token(page.get_data(as_text=True)), **data})
 
 
 # -- access ---------------------------------------------------------------------------------------------------
@@ -155,7 +122,7 @@ def test_a_department_user_cannot_reach_another_departments_case(both_app, metho
     theirs = submit(both_app, "sales")
     ours = submit(both_app, "service")
     client = login(both_app, "dora")
-    token = _csrf(client.get(f"/admin/cases/{ours}").get_data(as_text=True))
+    token = csrf_token(client.get(f"/admin/cases/{ours}").get_data(as_text=True))
     for case_id, expected in ((theirs, 404), (9999, 404)):
         url = route.format(id=case_id)
         if method == "GET":
@@ -203,7 +170,6 @@ def test_the_board_filters_by_dealer_department_state_and_overdue(case_app):
     from sqlalchemy import update
 
     from surveykit.database import cases as table
-    from surveykit.database import utcnow
 
     with engine.begin() as conn:  # make case a overdue
         conn.execute(update(table).where(table.c.id == a).values(first_contact_due=utcnow()))

@@ -19,11 +19,11 @@ from flask import url_for
 
 from surveykit import cases, storage
 from surveykit.orgfile import apply_org, read_org_file
+from tests.support.accounts import PASSWORD, add_users, csrf_token, login
 from tests.support.formclient import engine_of, questionnaire
 from tests.support.reports import open_report
 from webform import scope
 
-PASSWORD = "a long enough passphrase 42"
 SURVEY = """\
 survey: aftersales
 version: 1
@@ -76,30 +76,13 @@ USERS = {
 }
 
 
-def _csrf(text: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', text)
-    return found.group(1) if found else ""
-
-
-def login(app: Any, username: str) -> Any:
-    client = app.test_client()
-    page = client.get("/admin/login")
-    response = client.post(
-        "/admin/login",
-        data={"csrf_token": _csrf(page.get_data(as_text=True)), "username": username, "password": PASSWORD},
-    )
-    assert response.status_code == 303, response.get_data(as_text=True)[:300]
-    return client
-
-
 @pytest.fixture
 def scoped_app(make_app: Any, db_url: str) -> Any:
     """Twelve responses a dealer (a third of them unhappy, opening cases), the organisation, five users."""
     app = make_app(SURVEY, DATABASE_URL=db_url)
     engine = engine_of(app)
     apply_org(engine, read_org_file("org.csv", data=ORG.encode("utf-8")))
-    for name, (role, extra) in USERS.items():
-        storage.create_user(engine, name, PASSWORD, role=role, **extra)
+    add_users(engine, USERS)
     q = questionnaire(app, "aftersales")
     for d, (dealer, branch, where) in enumerate(
         (("DE01", "", "north"), ("DE02", "", "north"), ("DE03", "BR31", "south"))
@@ -174,7 +157,7 @@ def test_every_route_as_every_role_and_as_a_manager_of_another_unit(scoped_app):
                     target = _url(app, rule, case_id)
                     client = clients[name]
                     if name not in tokens:
-                        tokens[name] = _csrf(client.get("/admin/").get_data(as_text=True))
+                        tokens[name] = csrf_token(client.get("/admin/").get_data(as_text=True))
                     data = {"csrf_token": tokens[name]}
                     response = client.open(target, method=method, data=data if method == "POST" else None)
                     wanted = _expected(role, rule.endpoint, method, foreign and "case_id" in rule.arguments)
@@ -229,7 +212,7 @@ def test_an_analyst_reads_everything_and_changes_nothing(scoped_app):
     assert ann.get(f"/admin/cases/{case_id}").status_code == 200
     assert ann.get("/admin/s/aftersales/responses.csv").status_code == 200
     page = ann.get(f"/admin/cases/{case_id}").get_data(as_text=True)
-    response = ann.post(f"/admin/cases/{case_id}/note", data={"csrf_token": _csrf(page), "note": "hello"})
+    response = ann.post(f"/admin/cases/{case_id}/note", data={"csrf_token": csrf_token(page), "note": "hello"})
     assert response.status_code == 403
     assert [e.kind for e in cases.events_of(engine_of(scoped_app), case_id)] == ["opened"]
 
@@ -298,8 +281,7 @@ def test_a_route_without_a_rule_is_closed_to_scoped_roles(make_app):
     app.add_url_rule("/admin/new-page", "new_page", lambda: "new page")
     engine = engine_of(app)
     apply_org(engine, read_org_file("org.csv", data=ORG.encode("utf-8")))
-    for name, (role, extra) in USERS.items():
-        storage.create_user(engine, name, PASSWORD, role=role, **extra)
+    add_users(engine, USERS)
     assert scope.rule_for("new_page") is None
     assert login(app, "nora").get("/admin/new-page").status_code == 404
     assert login(app, "ann").get("/admin/new-page").status_code == 404
