@@ -238,7 +238,7 @@ def test_codes_are_shown_as_names_in_the_readers_language(scoped_app, lang, deal
     assert {(r["dealer"], r["dealer_name"]) for r in rows if r["dealer"] == "DE01"} == {("DE01", dealer)}
 
 
-def test_the_report_and_the_downloads_name_the_units(scoped_app):
+def test_the_report_and_the_downloads_name_the_units(scoped_app, tmp_path):
     import pyreadstat
 
     alice = login(scoped_app, "alice")
@@ -247,9 +247,8 @@ def test_the_report_and_the_downloads_name_the_units(scoped_app):
     segments = segments[: segments.index("</section>")]
     assert "<th>Dealer</th>" in segments and "<td>Anda Beijing</td>" in segments and "<td>DE01</td>" not in segments
     sav = alice.get("/admin/s/aftersales/responses.sav").get_data()
-    path = scoped_app.instance_path + "-r.sav"
-    with open(path, "wb") as fh:
-        fh.write(sav)
+    path = tmp_path / "r.sav"  # not beside the app's instance folder, which is the checkout's root
+    path.write_bytes(sav)
     _, meta = pyreadstat.read_sav(path)
     assert set(meta.variable_value_labels["dealer"].values()) == {
         "Anda Beijing",
