@@ -97,6 +97,30 @@ class AnswerField(Field):
         self.required = required
         self.parse_error: str | None = None
 
+    def bound_copy(self, form: Any, meta: Any) -> AnswerField:
+        """This field (a prototype bound once per form class) for one more form: static parts shared, state fresh.
+
+        Binding re-runs ``__init__`` with ~20 keyword arguments for each of a screen's 40 fields on
+        every request; a copy of the prototype's attributes costs a fraction of that.  Only
+        immutable settings (question, codes, validators, bounds) are shared; everything a request
+        writes is reset by :meth:`_reset`.
+        """
+        field = object.__new__(type(self))
+        field.__dict__.update(self.__dict__)
+        field._form = form
+        field.meta = meta
+        field._reset()
+        return field
+
+    def _reset(self) -> None:
+        """Forget everything a request wrote (processing, validation)."""
+        self.errors = []
+        self.process_errors = []
+        self.raw_data = []
+        self.data = None
+        self.object_data = None
+        self.parse_error = None
+
     def _msg(self, key: str, **values: object) -> str:
         return translate(key, self.lang, **values)
 
@@ -303,6 +327,11 @@ class ConstantSumAnswer(AnswerField):
         self.part_errors: dict[str, str] = {}
         self.raw_parts: dict[str, str] = {}
 
+    def _reset(self) -> None:
+        super()._reset()
+        self.part_errors = {}
+        self.raw_parts = {}
+
     def input_names(self) -> tuple[str, ...]:
         return tuple(f"{self.name}-{code}" for code in self.codes)
 
@@ -425,6 +454,22 @@ class ScreenForm(FlaskForm):
 
     class Meta:
         csrf = False
+
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+            """An answer field as a copy of a prototype bound once per form class (:meth:`AnswerField.bound_copy`).
+
+            The prototype lives on the unbound field, which belongs to one cached form class
+            (:func:`build_form`); it is rebuilt if a form is bound with other options (a prefix,
+            other translations), so a copy always equals what a fresh bind would give.
+            """
+            if not issubclass(unbound_field.field_class, AnswerField):
+                return super().bind_field(form, unbound_field, options)
+            bound_with, proto = getattr(unbound_field, "prototype", (None, None))
+            if proto is None or bound_with != options:
+                proto = unbound_field.bind(form=None, _meta=self, **options)
+                proto.meta = proto._form = None  # no first form kept alive through the class cache
+                unbound_field.prototype = (dict(options), proto)
+            return proto.bound_copy(form, self)
 
     screen: Screen
     questionnaire: Questionnaire

@@ -269,3 +269,39 @@ def test_parse_number_accepts_plain_ascii(raw, integer, expected):
 def test_parse_number_refuses_everything_else(raw):
     with pytest.raises(ValueError, match=r"^integer$"):
         parse_number(raw, True)
+
+
+def _state(fields) -> dict:
+    """Every answer field's attributes but its form and meta (which belong to one form instance)."""
+    return {name: {k: v for k, v in vars(f).items() if k not in ("_form", "meta")} for name, f in fields.items()}
+
+
+def test_cached_form_class_leaks_nothing_between_respondents(app):
+    """Fields are copies of a prototype bound once per cached class: each form starts as a fresh bind would."""
+    from werkzeug.datastructures import MultiDict
+
+    from tests.support.formclient import questionnaire
+    from webform.forms import build_form
+
+    q = questionnaire(app, "alltypes")
+    posted = MultiDict({**P1, **P2, **KANO, "q_fix": "faster", "q_sat": "x", "q_age": "7", "q_weights-price": "-1"})
+    with app.test_request_context(method="POST"):
+        for screen in q.screens():
+            cls = build_form(q, screen, "en")
+            assert build_form(q, screen, "en") is cls  # cached
+            first = cls(formdata=posted)
+            for fld in first._fields.values():  # state written in place must stay with this form
+                fld.errors.append("first respondent's")
+                fld.process_errors.append("first respondent's")
+            first.validate_visible({question.id for question in screen.questions})
+            assert any(f.data is not None for f in first._fields.values())
+            before = _state(first._fields)
+            second = cls(formdata=None)
+            meta = second.meta
+            tr = meta.get_translations(second)
+            fresh = {n: u.bind(None, n, "", tr, _meta=meta) for n, u in cls._unbound_fields}
+            assert _state(second._fields) == _state(fresh)  # exactly what binding anew gives
+            assert all(f._form is second and f.meta is meta for f in second._fields.values())
+            assert not {id(f) for f in first._fields.values()} & {id(f) for f in second._fields.values()}
+            assert _state(first._fields) == before  # the first respondent's answers and errors untouched
+        assert build_form(q, q.screens()[0], "en")(formdata=posted).validate_visible({"sat"}) is False
