@@ -88,8 +88,12 @@ def seed(app: Any) -> None:
 
 
 @pytest.fixture
-def dash(make_app: Any, db_url: str) -> Any:
-    """The app on SQLite, then on PostgreSQL (its SUM(bigint) is numeric: a difference that once broke every page)."""
+def dash(db_url: str, make_app: Any) -> Any:
+    """The app on SQLite, then on PostgreSQL (its SUM(bigint) is numeric: a difference that once broke every page).
+
+    ``db_url`` comes first so that it is torn down last: the app's job pool and engine end before
+    the PostgreSQL schema is dropped (the other way round, a DROP SCHEMA once deadlocked with them).
+    """
     app = make_app(SURVEY, DASHBOARD_JOB_THREADS=1, DATABASE_URL=db_url)
     seed(app)
     return app
