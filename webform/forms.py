@@ -98,28 +98,21 @@ class AnswerField(Field):
         self.parse_error: str | None = None
 
     def bound_copy(self, form: Any, meta: Any) -> AnswerField:
-        """This field (a prototype bound once per form class) for one more form: static parts shared, state fresh.
+        """This field (a prototype bound once per form class) for one more form: settings shared, state fresh.
 
         Binding re-runs ``__init__`` with ~20 keyword arguments for each of a screen's 40 fields on
         every request; a copy of the prototype's attributes costs a fraction of that.  Only
-        immutable settings (question, codes, validators, bounds) are shared; everything a request
-        writes is reset by :meth:`_reset`.
+        immutable settings (question, codes, validators, bounds) are shared: the prototype is never
+        processed, so its answer state is blank, and :meth:`_fresh_state` gives the copy its own
+        mutable containers.
         """
         field = object.__new__(type(self))
-        field.__dict__.update(self.__dict__)
-        field._form = form
-        field.meta = meta
-        field._reset()
+        field.__dict__.update(self.__dict__, _form=form, meta=meta, **self._fresh_state())
         return field
 
-    def _reset(self) -> None:
-        """Forget everything a request wrote (processing, validation)."""
-        self.errors = []
-        self.process_errors = []
-        self.raw_data = []
-        self.data = None
-        self.object_data = None
-        self.parse_error = None
+    def _fresh_state(self) -> dict[str, Any]:
+        """New containers for what a request writes in place (errors, raw input)."""
+        return {"errors": [], "process_errors": [], "raw_data": []}
 
     def _msg(self, key: str, **values: object) -> str:
         return translate(key, self.lang, **values)
@@ -327,10 +320,8 @@ class ConstantSumAnswer(AnswerField):
         self.part_errors: dict[str, str] = {}
         self.raw_parts: dict[str, str] = {}
 
-    def _reset(self) -> None:
-        super()._reset()
-        self.part_errors = {}
-        self.raw_parts = {}
+    def _fresh_state(self) -> dict[str, Any]:
+        return {**super()._fresh_state(), "part_errors": {}, "raw_parts": {}}
 
     def input_names(self) -> tuple[str, ...]:
         return tuple(f"{self.name}-{code}" for code in self.codes)
@@ -474,6 +465,19 @@ class ScreenForm(FlaskForm):
     screen: Screen
     questionnaire: Questionnaire
     by_question: dict[str, tuple[str, ...]]
+
+    def process(
+        self, formdata: Any = None, obj: Any = None, data: Any = None, extra_filters: Any = None, **kwargs: Any
+    ) -> None:
+        """Each answer field parses its own inputs from ``formdata``.
+
+        WTForms' loop also looks up, per field, an ``obj`` attribute, a ``data`` key and a
+        ``filter_<name>`` method: answers are never pre-filled that way (they come from the
+        draft) and these forms declare no filters, so that search is skipped.
+        """
+        formdata = self.meta.wrap_formdata(self, formdata)
+        for fld in self._fields.values():
+            fld.process(formdata)
 
     def answer_fields(self, question_id: str) -> list[AnswerField]:
         return [self._fields[name] for name in self.by_question[question_id]]
