@@ -454,7 +454,7 @@ class ScreenForm(FlaskForm):
             other translations), so a copy always equals what a fresh bind would give.
             """
             if not issubclass(unbound_field.field_class, AnswerField):
-                return super().bind_field(form, unbound_field, options)
+                return unbound_field.bind(form=form, **options)  # what DefaultMeta.bind_field does
             bound_with, proto = getattr(unbound_field, "prototype", (None, None))
             if proto is None or bound_with != options:
                 proto = unbound_field.bind(form=None, _meta=self, **options)
