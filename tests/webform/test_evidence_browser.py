@@ -207,7 +207,9 @@ def test_a_manager_plans_an_audit_and_the_auditor_opens_it_on_a_phone(browser, s
         page.set_input_files("#photo-greet", str(bad))
         with page.expect_navigation():
             page.locator("button[value=next]").click()
-        assert page.locator("#photo-greet-err").is_visible() and page.locator("input[name=q_greet][value=no]").is_checked()
+        assert (
+            page.locator("#photo-greet-err").is_visible() and page.locator("input[name=q_greet][value=no]").is_checked()
+        )
         check_page(page)
     finally:
         manager.close()
