@@ -5,16 +5,15 @@ response completes the plan, and every unit or plan outside a user's scope is a 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 import pytest
 
 from surveykit import audit_plan, storage
 from surveykit.orgfile import apply_org, read_org_file
+from tests.support.accounts import PASSWORD, add_users, csrf_token, login
 from tests.support.formclient import Respondent, engine_of
 
-PASSWORD = "a long enough passphrase 42"
 AUDIT = """\
 survey: mini_audit
 version: 1
@@ -61,34 +60,17 @@ USERS = {
 }
 
 
-def _csrf(text: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', text)
-    return found.group(1) if found else ""
-
-
-def login(app: Any, username: str) -> Any:
-    client = app.test_client()
-    page = client.get("/admin/login")
-    response = client.post(
-        "/admin/login",
-        data={"csrf_token": _csrf(page.get_data(as_text=True)), "username": username, "password": PASSWORD},
-    )
-    assert response.status_code == 303
-    return client
-
-
 @pytest.fixture
 def plan_app(make_app: Any, db_url: str) -> Any:
     app = make_app(AUDIT, DATABASE_URL=db_url)
     engine = engine_of(app)
     apply_org(engine, read_org_file("org.csv", data=ORG.encode("utf-8")))
-    for name, (role, extra) in USERS.items():
-        storage.create_user(engine, name, PASSWORD, role=role, **extra)
+    add_users(engine, USERS)
     return app
 
 
 def _post(client: Any, url: str, data: dict[str, str]) -> Any:
-    token = _csrf(client.get("/admin/plans/").get_data(as_text=True))
+    token = csrf_token(client.get("/admin/plans/").get_data(as_text=True))
     return client.post(url, data={"csrf_token": token, **data})
 
 

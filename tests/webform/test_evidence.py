@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 import uuid
 from typing import Any
 
@@ -12,9 +11,9 @@ from PIL import Image
 
 from surveykit import storage
 from surveykit.orgfile import apply_org, read_org_file
+from tests.support.accounts import add_users, csrf_token, login
 from tests.support.formclient import engine_of, questionnaire
 
-PASSWORD = "a long enough passphrase 42"
 AUDIT = """\
 survey: mini_audit
 version: 1
@@ -47,29 +46,12 @@ USERS = {
 }
 
 
-def _csrf(text: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', text)
-    return found.group(1) if found else ""
-
-
-def login(app: Any, username: str) -> Any:
-    client = app.test_client()
-    page = client.get("/admin/login")
-    response = client.post(
-        "/admin/login",
-        data={"csrf_token": _csrf(page.get_data(as_text=True)), "username": username, "password": PASSWORD},
-    )
-    assert response.status_code == 303
-    return client
-
-
 @pytest.fixture
 def audit_app(make_app: Any, db_url: str, tmp_path: Any) -> Any:
     app = make_app(AUDIT, DATABASE_URL=db_url, EVIDENCE_DIR=str(tmp_path / "evidence"))
     engine = engine_of(app)
     apply_org(engine, read_org_file("org.csv", data=ORG.encode("utf-8")))
-    for name, (role, extra) in USERS.items():
-        storage.create_user(engine, name, PASSWORD, role=role, **extra)
+    add_users(engine, USERS)
     q = questionnaire(app, "mini_audit")
     app.config["AUDITS"] = {}
     for dealer in ("DE01", "DE03"):
@@ -90,7 +72,7 @@ def jpeg() -> bytes:
 
 def upload(client: Any, app: Any, dealer: str, item: str, data: bytes, name: str = "p.jpg") -> Any:
     page_url = f"/admin/audits/mini_audit/{app.config['AUDITS'][dealer]}"
-    token = _csrf(client.get(page_url).get_data(as_text=True))
+    token = csrf_token(client.get(page_url).get_data(as_text=True))
     return client.post(
         f"{page_url}/{item}",
         data={"csrf_token": token, "photo": (io.BytesIO(data), name)},
