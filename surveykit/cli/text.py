@@ -64,7 +64,11 @@ def text_group() -> None:
 @click.argument("data", metavar="DATA", type=click.Path(dir_okay=False, exists=True))
 @click.option("--column", required=True, help="the column holding the comments")
 @click.option("--id-column", default="id", show_default=True, help="the column identifying each row")
-@click.option("--lang-column", default=None, help="a column of zh/en: apply only that language's rules to the row")
+@click.option(
+    "--lang-column",
+    default=None,
+    help="a column of zh/en: apply that language's rules (and the English ones: comments mix in English words)",
+)
 @click.option(
     "--codeframe",
     "codeframe_path",

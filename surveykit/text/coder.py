@@ -228,7 +228,7 @@ class Coder:
         return clauses
 
     def code(self, text: str, lang: str | None = None) -> CodedComment:
-        """Code one comment (see the module docstring); ``lang`` limits the rules to one language.
+        """Code one comment (see the module docstring); ``lang`` limits the rules to that language's and English.
 
         >>> coder = coder_for(None)
         >>> coder.code("价格倒是不贵，就是等的时间太长了").themes
@@ -335,7 +335,8 @@ class Coder:
         later = []
         for r in candidates:
             rule = self._rules[r][1]
-            if lang is not None and rule.lang != lang:
+            # English words turn up in comments of any language (service很nice, app, wifi)
+            if lang is not None and rule.lang not in (lang, "en"):
                 continue
             if rule.unless:
                 later.append(r)
