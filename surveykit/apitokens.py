@@ -13,6 +13,13 @@ responses may carry, and every unit below them in the organisation
 (:func:`surveykit.org.expand_units`, applied when a token is authenticated: a token scoped to a
 region reaches its dealers, and follows the tree when it changes).  :func:`in_scope` is the one
 place that decides.
+
+A token found good is trusted for :data:`CACHE_S` seconds by the process that checked it, without
+reading its row again (the lookup was a third of a page of ``GET /api/v1/responses`` on PostgreSQL,
+with the rate limit's write): a token revoked by ``surveykit admin revoke-token`` (another process)
+may still be accepted for at most that long by an API worker that used it just before.  Revoking in
+the same process, and the token's expiry, take effect at once; the organisation tree below a scoped
+token is read on every request as before.
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+import threading
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -50,6 +59,11 @@ _TOKEN = re.compile(r"skt_[A-Za-z0-9_-]{40,60}")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 # last_used_at is written at most this often, so a busy client does not write on every call
 _TOUCH_EVERY = dt.timedelta(minutes=1)
+# how long a process trusts a token it found good without reading its row again: the bound on revocation
+CACHE_S = 5.0
+# (database URL, token hash) -> (time.monotonic() of the check, id, name, stored scopes, expires_at)
+_verified: dict[tuple[str, str], tuple[float, int, str, list[str] | None, dt.datetime | None]] = {}
+_verified_lock = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +135,9 @@ def revoke_token(engine: Engine, name: str, *, now: dt.datetime | None = None) -
         if found.revoked_at is not None:
             return False
         conn.execute(sa.update(api_tokens).where(t.id == found.id).values(revoked_at=now or utcnow()))
+    with _verified_lock:  # this process stops trusting it at once; others within CACHE_S
+        for key in [key for key, hit in _verified.items() if hit[2] == name]:
+            del _verified[key]
     return True
 
 
@@ -129,25 +146,43 @@ def authenticate(engine: Engine, presented: str, *, now: dt.datetime | None = No
     if not isinstance(presented, str) or not _TOKEN.fullmatch(presented):
         return TokenCheck("unknown")
     now = now or utcnow()
-    t = api_tokens.c
-    with engine.connect() as conn:
-        found = conn.execute(
-            sa.select(t.id, t.name, t.scopes, t.expires_at, t.revoked_at, t.last_used_at).where(
-                t.token_hash == token_hash(presented)
-            )
-        ).first()
-    if found is None:
-        return TokenCheck("unknown")
-    if found.revoked_at is not None:
-        return TokenCheck("revoked")
-    if found.expires_at is not None and found.expires_at <= now:
+    key = (str(engine.url), token_hash(presented))
+    with _verified_lock:
+        hit = _verified.get(key)
+    if hit is not None and time.monotonic() - hit[0] < CACHE_S:
+        _, token_id, name, stored_scopes, expires_at = hit
+    else:
+        t = api_tokens.c
+        with engine.connect() as conn:
+            found = conn.execute(
+                sa.select(t.id, t.name, t.scopes, t.expires_at, t.revoked_at, t.last_used_at).where(
+                    t.token_hash == key[1]
+                )
+            ).first()
+        if found is None:
+            return TokenCheck("unknown")
+        if found.revoked_at is not None:
+            return TokenCheck("revoked")
+        token_id, name, stored_scopes, expires_at = found.id, found.name, found.scopes, found.expires_at
+        if expires_at is None or expires_at > now:
+            if found.last_used_at is None or now - found.last_used_at >= _TOUCH_EVERY:
+                with write_transaction(engine) as conn:
+                    conn.execute(sa.update(api_tokens).where(t.id == found.id).values(last_used_at=now))
+            _remember(key, (time.monotonic(), token_id, name, stored_scopes, expires_at))
+    if expires_at is not None and expires_at <= now:
         return TokenCheck("expired")
-    if found.last_used_at is None or now - found.last_used_at >= _TOUCH_EVERY:
-        with write_transaction(engine) as conn:
-            conn.execute(sa.update(api_tokens).where(t.id == found.id).values(last_used_at=now))
     # a unit of the organisation covers everything below it (a region its dealers and branches)
-    scopes = expand_units(engine, found.scopes) if found.scopes is not None else None
-    return TokenCheck("ok", ApiToken(found.id, found.name, scopes))
+    scopes = expand_units(engine, stored_scopes) if stored_scopes is not None else None
+    return TokenCheck("ok", ApiToken(token_id, name, scopes))
+
+
+def _remember(key: tuple[str, str], hit: tuple[float, int, str, list[str] | None, dt.datetime | None]) -> None:
+    with _verified_lock:
+        if len(_verified) >= 1000:  # many tokens in turn: drop the stale checks first
+            stale = hit[0] - CACHE_S
+            for old in [k for k, v in _verified.items() if v[0] <= stale] or list(_verified):
+                del _verified[old]
+        _verified[key] = hit
 
 
 def in_scope(token: ApiToken, fields: Mapping[str, str | None]) -> bool:

@@ -66,3 +66,19 @@ def test_admin_commands(db_url: str, engine: sa.Engine) -> None:
     assert erased.exit_code == 0 and "no contact" in erased.output
     with engine.connect() as conn:
         assert conn.execute(sa.select(audit_log.c.actor, audit_log.c.action)).all() == [("cli", "erase")]
+
+
+def test_a_revocation_elsewhere_takes_at_most_the_cache_time(engine: sa.Engine, monkeypatch) -> None:
+    """Another process (the CLI) revoking: a process that just accepted the token accepts it at most CACHE_S more."""
+    from surveykit import apitokens
+
+    clock = [500.0]
+    monkeypatch.setattr(apitokens.time, "monotonic", lambda: clock[0])
+    token = create_token(engine, "cached")
+    assert authenticate(engine, token).status == "ok"
+    with engine.begin() as conn:  # what revoke-token in another process writes
+        conn.execute(sa.update(api_tokens).where(api_tokens.c.name == "cached").values(revoked_at=utcnow()))
+    clock[0] += apitokens.CACHE_S / 2
+    assert authenticate(engine, token).status == "ok"
+    clock[0] += apitokens.CACHE_S / 2
+    assert authenticate(engine, token).status == "revoked"

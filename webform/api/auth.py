@@ -4,7 +4,10 @@
 A failed check counts against the caller's address in the shared rate-limit table
 (``LOGIN_RATE_LIMIT``, as a failed login does), and an address over the limit is refused with
 429 before its token is even looked up, so tokens cannot be guessed faster than passwords.
-Each token may make ``API_RATE_LIMIT`` requests per window.
+Each token may make ``API_RATE_LIMIT`` requests per window, counted in steps
+(:func:`surveykit.ratelimit.hit_rate_limit_batched`); a token found good is trusted for a few
+seconds without a query (:data:`surveykit.apitokens.CACHE_S`, the bound on a revocation made
+elsewhere).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from flask import current_app, g, request
 from werkzeug.wrappers import Response
 
 from surveykit.apitokens import ApiToken, authenticate
-from surveykit.ratelimit import hit_rate_limit
+from surveykit.ratelimit import hit_rate_limit, hit_rate_limit_batched
 from webform import db
 from webform.api.problems import problem
 
@@ -40,7 +43,7 @@ def before_request() -> Response | None:
         )
         return _unauthorized(detail, "invalid_token")
     hits, per = current_app.config["API_RATE_LIMIT"]
-    if hit_rate_limit(engine, f"api:token:{check.token.id}", limit=int(hits), window_s=int(per)):
+    if hit_rate_limit_batched(engine, f"api:token:{check.token.id}", limit=int(hits), window_s=int(per)):
         return _limited(int(per), f"this token may make {hits} requests in {per} seconds")
     g.api_token = check.token
     return None
