@@ -292,8 +292,8 @@ class Coder:
             return bool(alone)
 
         themes, theme_clauses, evidence = self._themes(norm, lang, hits, pending, confirm, negations)
-        for clause, items in zip(clauses, lexical, strict=True):
-            self._score(norm, clause, items)
+        for clause, items, clause_negations in zip(clauses, lexical, negations, strict=True):
+            self._score(norm, clause, items, clause_negations)
         self._contrast(clauses, theme_clauses)
         sentiment = self._label(clauses, range(len(clauses)))
         if not themes:
@@ -383,8 +383,15 @@ class Coder:
                 found.setdefault(theme, set()).add(i)
                 evidence.extend((theme, w.rstrip("*")) for present in words for w in present)
 
-    def _score(self, text: str, clause: _Clause, items: list[tuple[int, int, str, float]]) -> None:
-        negators = [(s, e) for s, e, kind, _ in items if kind == "negator"]
+    def _score(
+        self, text: str, clause: _Clause, items: list[tuple[int, int, str, float]], negations: list[tuple[int, int]]
+    ) -> None:
+        # a negative word that opens with a negator (没洗, 不回) negates what follows it too: 没洗干净
+        negative_starts = {s for s, _, kind, _ in items if kind == "neg"}
+        negators = sorted(
+            [(s, e) for s, e, kind, _ in items if kind == "negator"]
+            + [(s, e) for s, e in negations if s in negative_starts]
+        )
         flags = {kind for _, _, kind, _ in items if kind in _FLAGS}
         score, strong, degree, degree_end = 0.0, False, 1.0, -10
         for start, end, kind, value in items:
