@@ -267,6 +267,18 @@ def test_default_codeframe_has_exactly_the_reference_themes():
         ("座机010-62345678", "座机[phone]"),
         ("mail me at wang.li@example.com.cn", "mail me at [email]"),
         ("身份证号11010519491231002X", "身份证号[ID]"),
+        ("身份证110105194912310021。", "身份证[ID]。"),
+        ("京A12345和京A 12345", "[plate]和[plate]"),
+        ("粤B·D12345，苏E·A1B23", "[plate]，[plate]"),
+        ("教练车京A·1234学", "教练车[plate]"),
+        ("粤Z·1234港", "[plate]"),
+        ("+8613800138000", "[phone]"),
+        ("打 (021) 6234-5678 或 0755 8888 1234", "打 [phone] 或 [phone]"),
+        # typed in a Chinese input method's full-width mode
+        ("手机１３８００１３８０００", "手机[phone]"),
+        ("京Ａ·１２３４５", "[plate]"),
+        ("ＡＢＣ＠qq.com", "[email]"),
+        ("身份证１１０１０５１９４９１２３１００２Ｘ", "身份证[ID]"),
     ],
 )
 def test_mask_personal_data(text, masked):
