@@ -181,6 +181,7 @@ def analyze(
     servqual_results = _servqual(q, data, notes, conf_level)
     spec = weighting if weighting is not None else q.weighting
     weighted = None
+    w: pd.Series | None = None  # the survey weights of the analysed rows, when there are any
     if spec is not None:
         weighted = weigh(
             spec,
@@ -194,13 +195,14 @@ def analyze(
         )
         if WEIGHT_COLUMN in data.columns:
             notes.append(f"weighting: the data's own {WEIGHT_COLUMN!r} column was replaced by the weights computed now")
-        data = data.assign(**{WEIGHT_COLUMN: weighted.weights})
+        w = weighted.weights
+        data = data.assign(**{WEIGHT_COLUMN: w})
         data.attrs["variable_labels"] = {WEIGHT_COLUMN: weight_variable().label.as_dict()}
         notes += weighted.notes
         notes.append(
             "weighting: the satisfaction mean, top-2-box and index, the NPS, SERVQUAL, the segments, the funnel "
-            "plot, the waves and the IPA means are weighted (weighting section); "
-            f"not weighted: {', '.join(weighted.unweighted_sections)}"
+            "plot, the waves, the IPA means, reliability, Kano, derived importance, penalty-reward and the "
+            f"loyalty matrix are weighted; not weighted: {', '.join(weighted.unweighted_sections)}"
         )
     comments = {
         question.id: r
@@ -226,22 +228,24 @@ def analyze(
             q,
             data,
             notes,
-            lambda items, rev, scale: reliability.cronbach_alpha(data[items], reverse=rev, scale=scale, ci=conf_level),
+            lambda items, rev, scale: reliability.cronbach_alpha(
+                data[items], reverse=rev, scale=scale, ci=conf_level, weights=w
+            ),
         ),
         omega=_by_dimension(
             q,
             data,
             notes,
-            lambda items, rev, scale: reliability.omega(data[items], reverse=rev, scale=scale),
+            lambda items, rev, scale: reliability.omega(data[items], reverse=rev, scale=scale, weights=w),
             min_items=3,
         ),
         servqual=servqual_results,
         kano={
             b.id: r
             for b in q.blocks("kano")
-            if (r := _attempt(notes, f"kano {b.id}", partial(kano.evaluate, q, data, block=b.id)))
+            if (r := _attempt(notes, f"kano {b.id}", partial(kano.evaluate, q, data, block=b.id, weights=w)))
         },
-        ipa=_ipa(q, data, sat, notes),
+        ipa=_ipa(q, data, sat, notes, w),
         satisfaction=_attempt(notes, "satisfaction", lambda: _satisfaction(q, data, sat, conf_level)) if sat else None,
         nps={
             n.id: r
@@ -249,7 +253,7 @@ def analyze(
             if (r := _attempt(notes, f"nps {n.id}", partial(loyalty.nps, data[n.id], conf_level=conf_level)))
         },
         nps_segments=_nps_segments(q, data, notes, conf_level),
-        loyalty_matrix=_loyalty_matrix(q, data, sat, notes),
+        loyalty_matrix=_loyalty_matrix(q, data, sat, notes, w),
         scoring=_attempt(notes, "scoring", partial(_scoring, q, q.scoring, data)) if q.scoring else None,
         frequencies=_frequencies(q, data),
         path_model=(
@@ -394,7 +398,9 @@ def _first_field(q: Questionnaire, df: pd.DataFrame) -> str | None:
     return None
 
 
-def _ipa(q: Questionnaire, df: pd.DataFrame, sat: Question | None, notes: list[str]) -> dict[str, IPABlockResult]:
+def _ipa(
+    q: Questionnaire, df: pd.DataFrame, sat: Question | None, notes: list[str], w: pd.Series | None
+) -> dict[str, IPABlockResult]:
     out = {}
     for block in q.blocks("importance_performance"):
         attrs = {item.id: (f"{item.id}_p", f"{item.id}_i") for item in block.items}
@@ -414,13 +420,22 @@ def _ipa(q: Questionnaire, df: pd.DataFrame, sat: Question | None, notes: list[s
             derived = _attempt(
                 notes,
                 f"derived importance {block.id}",
-                partial(ipa.derived_importance, df, target=sat.id, attributes=performance, method="relative_weights"),
+                partial(
+                    ipa.derived_importance,
+                    df,
+                    target=sat.id,
+                    attributes=performance,
+                    method="relative_weights",
+                    weights=w,
+                ),
             )
             step = (perf - 1) // 3
             penalty = _attempt(
                 notes,
                 f"penalty-reward {block.id}",
-                partial(ipa.penalty_reward, df, sat.id, performance, low_if_le=1 + step, high_if_ge=perf - step),
+                partial(
+                    ipa.penalty_reward, df, sat.id, performance, low_if_le=1 + step, high_if_ge=perf - step, weights=w
+                ),
             )
         out[block.id] = IPABlockResult(grid, derived, penalty)
     return out
@@ -492,7 +507,9 @@ def _nps_segments(q: Questionnaire, df: pd.DataFrame, notes: list[str], conf_lev
     return out
 
 
-def _loyalty_matrix(q: Questionnaire, df: pd.DataFrame, sat: Question | None, notes: list[str]) -> Any:
+def _loyalty_matrix(
+    q: Questionnaire, df: pd.DataFrame, sat: Question | None, notes: list[str], w: pd.Series | None
+) -> Any:
     nps_questions = _nps_questions(q)
     if sat is None or not nps_questions or sat.scale is None:
         return None
@@ -501,7 +518,7 @@ def _loyalty_matrix(q: Questionnaire, df: pd.DataFrame, sat: Question | None, no
         notes,
         "satisfaction-loyalty matrix",
         lambda: loyalty.satisfaction_loyalty_matrix(
-            df[sat.id], df[nps_questions[0].id], satisfied_if_ge=satisfied_if_ge, loyal_if_ge=9
+            df[sat.id], df[nps_questions[0].id], satisfied_if_ge=satisfied_if_ge, loyal_if_ge=9, weights=w
         ),
     )
 

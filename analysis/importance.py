@@ -81,9 +81,16 @@ class OLSFit:
     df_resid: int
 
 
-def ols_fit(x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> OLSFit:
-    """OLS with intercept via QR: coefficients, standard errors, t, p, R², residual df."""
-    design = np.column_stack([np.ones(len(y)), x])
+def ols_fit(x: np.ndarray, y: np.ndarray, names: Sequence[str], weights: np.ndarray | None = None) -> OLSFit:
+    """OLS with intercept via QR: coefficients, standard errors, t, p, R², residual df.
+
+    With ``weights`` it is weighted least squares, OLS of √w·y on √w·[1, x], minimising
+    Σ w (y − ŷ)²; R² = 1 − Σ w e² / Σ w (y − ȳ_w)² (R ``lm(..., weights = w)``). Its SEs are the
+    model-based ones of ``lm``, not design-based ones (R survey's ``svyglm`` gives those).
+    """
+    root = np.ones(len(y)) if weights is None else np.sqrt(weights)
+    design = np.column_stack([np.ones(len(y)), x]) * root[:, None]
+    y = y * root
     q, r = np.linalg.qr(design)
     rank = np.linalg.matrix_rank(design)
     if rank < design.shape[1]:
@@ -100,7 +107,8 @@ def ols_fit(x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> OLSFit:
     r_inv = np.linalg.inv(r)
     se = np.sqrt(sigma2 * (r_inv**2).sum(axis=1))
     t = coef / se
-    tss = float(((y - y.mean()) ** 2).sum())
+    y_mean = float(root @ y / (root @ root))  # the weighted mean of the unscaled y
+    tss = float(((y - y_mean * root) ** 2).sum())
     return OLSFit(
         coef=coef,
         se=se,
@@ -184,7 +192,14 @@ class RegressionResult:
         return "\n".join(lines)
 
 
-def regression(df: pd.DataFrame, target: str, attributes: Sequence[str], *, lmg: bool = True) -> RegressionResult:
+def regression(
+    df: pd.DataFrame,
+    target: str,
+    attributes: Sequence[str],
+    *,
+    lmg: bool = True,
+    weights: pd.Series | None = None,
+) -> RegressionResult:
     r"""Regress overall satisfaction on attribute performance and decompose R².
 
     Parameters
@@ -197,6 +212,8 @@ def regression(df: pd.DataFrame, target: str, attributes: Sequence[str], *, lmg:
     lmg : bool
         Compute exact LMG shares (at most :data:`LMG_MAX_ATTRIBUTES` attributes); with ``False``
         the ``lmg`` columns are left out.
+    weights : Series, optional
+        Survey weights on ``df``'s index (``analyze()``'s ``weight``): see Notes.
 
     Returns
     -------
@@ -222,6 +239,14 @@ def regression(df: pd.DataFrame, target: str, attributes: Sequence[str], *, lmg:
     Raises a ValueError for a constant column, perfectly collinear attributes, or fewer complete
     rows than attributes + 2.
 
+    With survey weights the correlations are weighted (R_w = cov2cor of the weighted covariance
+    matrix, numpy's ``cov(aweights=w)``), the fit is weighted least squares (the point estimate
+    of R survey's ``svyglm``; Lumley 2010, chapter on regression), β, Pratt, VIF, relative
+    weights and LMG are computed from R_w exactly as above, and the SDs in β are weighted: each
+    is the population figure the weighted sample estimates. Equal weights give the unweighted
+    result, integer weights that of the respondents repeated that many times. ``n`` stays the
+    number of complete rows; the SEs, t and p are ``lm``'s model-based ones (no design-based SE).
+
     References
     ----------
     .. [1] Johnson, J. W. (2000). A heuristic method for estimating the relative weight of predictor
@@ -235,18 +260,24 @@ def regression(df: pd.DataFrame, target: str, attributes: Sequence[str], *, lmg:
            asymmetric relationship between attribute-level performance and overall customer
            satisfaction: a reconsideration of the importance-performance analysis. Industrial
            Marketing Management, 33(4), 271-277. https://doi.org/10.1016/S0019-8501(03)00055-5
+    .. [5] Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley.
     """
     attributes = list(attributes)
     data = complete_cases(df, target, attributes, min_extra=1)
     require_variance(data, "a regression")
     x, y = data[attributes].to_numpy(), data[target].to_numpy()
-    fit = ols_fit(x, y, attributes)
-    corr = np.corrcoef(np.column_stack([x, y]), rowvar=False)
+    w = None if weights is None else weights.reindex(data.index).to_numpy(dtype=np.float64)
+    if w is not None and (not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0):
+        raise ValueError(f"the weights of the complete rows of {target!r} must be finite, non-negative, not all 0")
+    fit = ols_fit(x, y, attributes, w)
+    cov = np.cov(np.column_stack([x, y]), rowvar=False, aweights=w)
+    sd = np.sqrt(np.diag(cov))
+    corr = cov / np.outer(sd, sd)
     rxx, rxy = corr[:-1, :-1], corr[:-1, -1]
     k, n = len(attributes), len(y)
     r2 = float(fit.r_squared)
     b = fit.coef[1:]
-    beta = b * x.std(axis=0, ddof=1) / y.std(ddof=1)
+    beta = b * sd[:-1] / sd[-1]
     rw = _relative_weights(rxx, rxy)
     table = pd.DataFrame(
         {
@@ -323,7 +354,12 @@ IMPORTANCE_METHODS = {
 
 
 def derived_importance(
-    df: pd.DataFrame, *, target: str, attributes: Sequence[str], method: str = "lmg"
+    df: pd.DataFrame,
+    *,
+    target: str,
+    attributes: Sequence[str],
+    method: str = "lmg",
+    weights: pd.Series | None = None,
 ) -> ImportanceResult:
     r"""Derived (implicit) importance of attributes for overall satisfaction.
 
@@ -347,7 +383,8 @@ def derived_importance(
 
     Notes
     -----
-    All methods use the complete cases of :func:`regression`, whose notes give the formulas.
+    All methods use the complete cases of :func:`regression`, whose notes give the formulas
+    (and, with survey ``weights``, the weighted correlations they are computed from).
 
     References
     ----------
@@ -373,7 +410,7 @@ def derived_importance(
     """
     if method not in IMPORTANCE_METHODS:
         raise ValueError(f"method must be one of {', '.join(IMPORTANCE_METHODS)}, got {method!r}")
-    fit = regression(df, target, attributes, lmg=method == "lmg")
+    fit = regression(df, target, attributes, lmg=method == "lmg", weights=weights)
     raw = fit.attributes[IMPORTANCE_METHODS[method]].rename("importance")
     total = raw.sum() if method in ("lmg", "relative_weights", "pratt") else raw.abs().sum()
     return ImportanceResult(

@@ -212,7 +212,7 @@ class KanoResult:
         return "\n".join(lines)
 
 
-def _ranked(counts: Mapping[str, int], tie_order: Sequence[str]) -> list[str]:
+def _ranked(counts: Mapping[str, float], tie_order: Sequence[str]) -> list[str]:
     return sorted(CATEGORIES, key=lambda c: (-counts[c], tie_order.index(c)))
 
 
@@ -226,28 +226,38 @@ def _attribute_row(
     fong_z: float,
     f_scores: Mapping[str, float],
     d_scores: Mapping[str, float],
+    weights: pd.Series | None = None,
 ) -> dict[str, Any]:
     valid = cats.notna()
     n = int(valid.sum())
     counts = {c: int((cats[valid] == c).sum()) for c in CATEGORIES}
-    top, second = _ranked(counts, tie_order)[:2]
-    a, b = counts[top], counts[second]
-    aomi = counts["A"] + counts["O"] + counts["M"] + counts["I"]
+    w = pd.Series(1.0, index=cats.index) if weights is None else weights
+    wv = w[valid]
+    # The weighted mass of each category; with equal weights these are the counts, so every figure below
+    # is computed exactly as the unweighted one.
+    mass: dict[str, float] = (
+        dict(counts) if weights is None else {c: float(wv[cats[valid] == c].sum()) for c in CATEGORIES}
+    )
+    total = float(sum(mass.values()))
+    n_eff = float(n) if weights is None else float(wv.sum() ** 2 / (wv * wv).sum())  # Kish
+    top, second = _ranked(mass, tie_order)[:2]
+    a, b = mass[top] * n_eff / total, mass[second] * n_eff / total
+    aomi = mass["A"] + mass["O"] + mass["M"] + mass["I"]
     with np.errstate(divide="ignore", invalid="ignore"):
         # Better/Worse are not defined when every answer is R or Q (A + O + M + I = 0).
-        better = (counts["A"] + counts["O"]) / aomi if aomi else np.nan
-        worse = -(counts["O"] + counts["M"]) / aomi if aomi else np.nan
-    critical = fong_z * math.sqrt((a + b) * (2 * n - a - b) / (2 * n))
+        better = (mass["A"] + mass["O"]) / aomi if aomi else np.nan
+        worse = -(mass["O"] + mass["M"]) / aomi if aomi else np.nan
+    critical = fong_z * math.sqrt((a + b) * (2 * n_eff - a - b) / (2 * n_eff))
     func_scores = f[valid].map(f_scores).astype(float)
     dys_scores = d[valid].map(d_scores).astype(float)
     row: dict[str, Any] = (
         {"n_valid": n}
         | counts
-        | {f"pct_{c}": 100 * counts[c] / n for c in CATEGORIES}
+        | {f"pct_{c}": 100 * mass[c] / total for c in CATEGORIES}
         | {
             "dominant": top,
             "second": second,
-            "tie_at_top": sum(v == a for v in counts.values()) > 1,
+            "tie_at_top": sum(v == mass[top] for v in mass.values()) > 1,
             "better": better,
             "worse": worse,
             "fong_a": a,
@@ -255,17 +265,29 @@ def _attribute_row(
             "fong_abs_diff": abs(a - b),
             "fong_critical": critical,
             "fong_significant": abs(a - b) >= critical,
-            "category_strength_pct": 100 * (a - b) / n,
-            "total_strength_pct": 100 * (counts["A"] + counts["O"] + counts["M"]) / n,
-            "dumouchel_functional_mean": float(func_scores.mean()),
-            "dumouchel_functional_sd": float(func_scores.std()) if n > 1 else np.nan,
-            "dumouchel_dysfunctional_mean": float(dys_scores.mean()),
-            "dumouchel_dysfunctional_sd": float(dys_scores.std()) if n > 1 else np.nan,
+            "category_strength_pct": 100 * (a - b) / n_eff,
+            "total_strength_pct": 100 * (mass["A"] + mass["O"] + mass["M"]) / total,
+            "dumouchel_functional_mean": _mean(func_scores, wv),
+            "dumouchel_functional_sd": _sd(func_scores, wv) if n > 1 else np.nan,
+            "dumouchel_dysfunctional_mean": _mean(dys_scores, wv),
+            "dumouchel_dysfunctional_sd": _sd(dys_scores, wv) if n > 1 else np.nan,
         }
     )
     si_valid = si[valid].dropna() if si is not None else pd.Series(dtype=float)
-    row["self_stated_importance_mean"] = float(si_valid.mean()) if len(si_valid) else np.nan
+    row["self_stated_importance_mean"] = _mean(si_valid, wv[si_valid.index]) if len(si_valid) else np.nan
+    if weights is not None:
+        row["n_eff"] = n_eff
     return row
+
+
+def _mean(x: pd.Series, w: pd.Series) -> float:
+    return float((x * w).sum() / w.sum())
+
+
+def _sd(x: pd.Series, w: pd.Series) -> float:
+    """Weighted SD with the reliability-weights denominator V1 - V2/V1 (the sample SD for equal weights)."""
+    v1, v2 = float(w.sum()), float((w * w).sum())
+    return math.sqrt(float((w * (x - _mean(x, w)) ** 2).sum()) / (v1 - v2 / v1))
 
 
 def evaluate_pairs(
@@ -277,6 +299,7 @@ def evaluate_pairs(
     fong_z: float = 1.65,
     functional_scores: Mapping[str, float] = DUMOUCHEL_FUNCTIONAL,
     dysfunctional_scores: Mapping[str, float] = DUMOUCHEL_DYSFUNCTIONAL,
+    weights: pd.Series | None = None,
 ) -> KanoResult:
     r"""Kano evaluation of several attributes from their functional/dysfunctional columns.
 
@@ -296,6 +319,8 @@ def evaluate_pairs(
     functional_scores, dysfunctional_scores : mapping of answer code -> score
         DuMouchel's asymmetric scores; default like 4, must-be 2, neutral 0, live-with -1,
         dislike -2 (functional) and like -2, must-be -1, neutral 0, live-with 2, dislike 4.
+    weights : Series, optional
+        Survey weights on ``df``'s index (``analyze()``'s ``weight``): see Notes.
 
     Returns
     -------
@@ -322,6 +347,14 @@ def evaluate_pairs(
     * DuMouchel (in Berger et al. 1993): the means over valid respondents of the functional and
       dysfunctional scores. Self-stated importance: the mean over valid respondents who answered it.
 
+    With survey weights every share is a weighted share, p_c = Σ_valid w·1[category = c] / Σ_valid w
+    (the Horvitz-Thompson ratio estimator of the population share, as R survey's ``svymean`` of
+    a factor; Lumley 2010): ``pct_<c>``, the ranking (``dominant``, ``second``), Better/Worse,
+    the strengths, DuMouchel's means and SDs and the self-stated importance mean are weighted;
+    Fong's test takes n = Kish's effective n_eff = (Σw)²/Σw² (``n_eff``) and a, b = n_eff·p, so that
+    equal weights give the unweighted test. The counts ``A O M I R Q`` and ``n_valid`` stay
+    counts of respondents.
+
     References
     ----------
     .. [1] Berger, C., Blauth, R., Boger, D., et al. (1993). Kano's methods for understanding
@@ -334,6 +367,7 @@ def evaluate_pairs(
     .. [4] Sauerwein, E., Bailom, F., Matzler, K., & Hinterhuber, H. H. (1996). The Kano model: how
            to delight your customers. Preprints of the IX International Working Seminar on
            Production Economics, Innsbruck, 313-327.
+    .. [5] Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley.
 
     Examples
     --------
@@ -371,6 +405,7 @@ def evaluate_pairs(
             fong_z=fong_z,
             f_scores=functional_scores,
             d_scores=dysfunctional_scores,
+            weights=None if weights is None else weights.reindex(df.index).astype(float),
         )
     table_out = pd.DataFrame.from_dict(rows, orient="index")
     table_out.index.name = "attribute"
@@ -379,11 +414,13 @@ def evaluate_pairs(
     )
 
 
-def evaluate(q: Questionnaire, df: pd.DataFrame, *, block: str | None = None) -> KanoResult:
+def evaluate(
+    q: Questionnaire, df: pd.DataFrame, *, block: str | None = None, weights: pd.Series | None = None
+) -> KanoResult:
     """:func:`evaluate_pairs` for a questionnaire's Kano block, read from the model.
 
     Attributes are the block's (``<id>_f``, ``<id>_d`` and ``<id>_si`` when the
-    block asks self-stated importance); answers are the stored codes.
+    block asks self-stated importance); answers are the stored codes; ``weights`` as there.
     """
     chosen = [b for b in q.blocks("kano") if isinstance(b, KanoBlock) and (block is None or b.id == block)]
     if not chosen:
@@ -391,4 +428,4 @@ def evaluate(q: Questionnaire, df: pd.DataFrame, *, block: str | None = None) ->
     kano_block = chosen[0]
     with_si = kano_block.importance_scale is not None
     attributes = {a.id: (f"{a.id}_f", f"{a.id}_d", f"{a.id}_si" if with_si else None) for a in kano_block.attributes}
-    return evaluate_pairs(df, attributes)
+    return evaluate_pairs(df, attributes, weights=weights)

@@ -368,10 +368,20 @@ class LoyaltyMatrixResult:
     defectors: int
     satisfied_if_ge: float
     loyal_if_ge: float
+    # with survey weights: the weighted percent of loyalists, mercenaries, hostages and defectors
+    weighted_pct: tuple[float, float, float, float] | None = None
 
     @property
     def n(self) -> int:
         return self.loyalists + self.mercenaries + self.hostages + self.defectors
+
+    @property
+    def pct(self) -> tuple[float, float, float, float]:
+        """Percent of each type (loyalists, mercenaries, hostages, defectors): weighted when weights were given."""
+        if self.weighted_pct is not None:
+            return self.weighted_pct
+        cells = (self.loyalists, self.mercenaries, self.hostages, self.defectors)
+        return tuple(100 * v / self.n if self.n else np.nan for v in cells)  # type: ignore[return-value]
 
     def to_frame(self) -> pd.DataFrame:
         cells = {
@@ -380,13 +390,7 @@ class LoyaltyMatrixResult:
             "hostages": self.hostages,
             "defectors": self.defectors,
         }
-        return pd.DataFrame(
-            {
-                "segment": list(cells),
-                "n": list(cells.values()),
-                "pct": [100 * v / self.n if self.n else np.nan for v in cells.values()],
-            }
-        )
+        return pd.DataFrame({"segment": list(cells), "n": list(cells.values()), "pct": list(self.pct)})
 
     def summary(self) -> str:
         lines = [f"Satisfaction-loyalty matrix (satisfied >= {self.satisfied_if_ge:g}, loyal >= {self.loyal_if_ge:g})"]
@@ -395,7 +399,12 @@ class LoyaltyMatrixResult:
 
 
 def satisfaction_loyalty_matrix(
-    satisfaction: pd.Series, loyalty: pd.Series, *, satisfied_if_ge: float, loyal_if_ge: float
+    satisfaction: pd.Series,
+    loyalty: pd.Series,
+    *,
+    satisfied_if_ge: float,
+    loyal_if_ge: float,
+    weights: pd.Series | None = None,
 ) -> LoyaltyMatrixResult:
     """Jones & Sasser's four customer types from satisfaction and loyalty thresholds.
 
@@ -410,6 +419,7 @@ def satisfaction_loyalty_matrix(
     ----------
     .. [1] Jones, T. O., & Sasser, W. E. (1995). Why satisfied customers defect. Harvard Business
            Review, 73(6), 88-99.
+    .. [2] Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley.
     """
     if len(satisfaction) != len(loyalty):
         raise ValueError(f"satisfaction ({len(satisfaction)}) and loyalty ({len(loyalty)}) differ in length")
@@ -418,6 +428,13 @@ def satisfaction_loyalty_matrix(
     ok = sat_values.notna().to_numpy() & loy_values.notna().to_numpy()
     sat = sat_values.to_numpy()[ok] >= satisfied_if_ge
     loy = loy_values.to_numpy()[ok] >= loyal_if_ge
+    shares = None
+    if weights is not None:
+        w = weights.reindex(satisfaction.index).to_numpy(dtype=np.float64)[ok]
+        if not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
+            raise ValueError("the weights of the rows with both answers must be finite, non-negative, not all 0")
+        cells = (sat & loy, sat & ~loy, ~sat & loy, ~sat & ~loy)
+        shares = tuple(float(100 * w[c].sum() / w.sum()) for c in cells)
     return LoyaltyMatrixResult(
         loyalists=int((sat & loy).sum()),
         mercenaries=int((sat & ~loy).sum()),
@@ -425,6 +442,7 @@ def satisfaction_loyalty_matrix(
         defectors=int((~sat & ~loy).sum()),
         satisfied_if_ge=satisfied_if_ge,
         loyal_if_ge=loyal_if_ge,
+        weighted_pct=shares,  # type: ignore[arg-type]
     )
 
 

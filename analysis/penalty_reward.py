@@ -115,6 +115,7 @@ def penalty_reward(
     low_if_le: float,
     high_if_ge: float,
     alpha: float = 0.05,
+    weights: pd.Series | None = None,
 ) -> PenaltyRewardResult:
     r"""Penalty-reward contrast analysis (Brandt 1987, 1988) with impact asymmetry.
 
@@ -130,6 +131,10 @@ def penalty_reward(
         the middle range is the reference. There is no universal convention; results depend on them.
     alpha : float
         Significance level of the labels (p < ``alpha``; 0.05 as Brandt 1987).
+    weights : Series, optional
+        Survey weights on ``df``'s index: the regression is weighted least squares (the point
+        estimate of R survey's ``svyglm``; Lumley 2010) with ``lm``'s model-based p-values, and
+        ``n_low``/``n_high`` stay counts of respondents.
 
     Returns
     -------
@@ -165,6 +170,7 @@ def penalty_reward(
            empirical test of the importance grid and the penalty-reward-contrast analysis.
            International Journal of Service Industry Management, 13(4), 314-332.
            https://doi.org/10.1108/09564230210445078
+    .. [5] Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley.
     """
     if not low_if_le < high_if_ge:
         raise ValueError(f"low_if_le ({low_if_le!r}) must be below high_if_ge ({high_if_ge!r})")
@@ -176,10 +182,14 @@ def penalty_reward(
         dummies[("low", a)] = (data[a] <= low_if_le).astype(float)
         dummies[("high", a)] = (data[a] >= high_if_ge).astype(float)
     used = [key for key, d in dummies.items() if d.sum() > 0]
+    w = None if weights is None else weights.reindex(data.index).to_numpy(dtype=np.float64)
+    if w is not None and (not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0):
+        raise ValueError(f"the weights of the complete rows of {target!r} must be finite, non-negative, not all 0")
     fit = ols_fit(
         np.column_stack([dummies[key] for key in used]),
         data[target].to_numpy(),
         [f"{kind} dummy of {a}" for kind, a in used],
+        w,
     )
     coef = {key: (fit.coef[i + 1], fit.p[i + 1]) for i, key in enumerate(used)}
     rows = {}

@@ -321,10 +321,10 @@ def loyalty(q: Questionnaire, result: AnalysisResult, lang: str, charts: Charts)
     matrix = None
     m = result.loyalty_matrix
     if m is not None:
-        total = m.loyalists + m.mercenaries + m.hostages + m.defectors
+        # the percent is weighted when analyze() had weights (LoyaltyMatrixResult.pct); the counts are respondents
         matrix = [
-            (w[k], getattr(m, k), 100 * getattr(m, k) / total if total else math.nan)
-            for k in ("loyalists", "mercenaries", "hostages", "defectors")
+            (w[k], getattr(m, k), pct)
+            for k, pct in zip(("loyalists", "mercenaries", "hostages", "defectors"), m.pct, strict=True)
         ]
         drawn.append(
             charts(

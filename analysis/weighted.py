@@ -15,12 +15,15 @@ NPS in every segment (:func:`segments_weighted`); the funnel plot of unit means
 (:func:`funnel_weighted`); the index per wave with the change test (:func:`waves_weighted`); the
 IPA performance and importance means (:func:`ipa_weighted`). The unweighted figure stands beside
 each, computed by the same estimator with equal weights, and a row is flagged (``differs``) when
-the unweighted estimate falls outside the weighted estimate's confidence interval. What is not
-weighted (reliability, Kano, derived importance, penalty-reward, the loyalty matrix, scoring,
-frequencies) :data:`UNWEIGHTED_SECTIONS` names and ``analyze()`` says so in a note, so that no
-figure is weighted or unweighted silently: the reliability and derived-importance models are
-fitted on the respondents as they are (their weighted versions are pseudo-likelihood fits this
-module does not claim), and the counts of Kano, scoring and frequencies describe the sample.
+the unweighted estimate falls outside the weighted estimate's confidence interval.
+
+``analyze()`` also passes the weights to the sections that are not means: reliability (alpha and
+omega from the weighted covariance and correlation matrices, :func:`analysis.covariance.weighted_moments`),
+Kano (weighted category shares), derived importance and penalty-reward (weighted correlations and
+weighted least squares) and the loyalty matrix (weighted shares of the four types). What stays
+unweighted, the counts of scoring and frequencies that describe the sample,
+:data:`UNWEIGHTED_SECTIONS` names and ``analyze()`` says so in a note, so that no figure is
+weighted or unweighted silently.
 """
 
 from __future__ import annotations
@@ -56,15 +59,7 @@ __all__ = [
 
 FUNNEL_COVERAGE = (0.95, 0.998)  # as analysis.segments.funnel_limits: Spiegelhalter's 2 and 3 sigma
 
-UNWEIGHTED_SECTIONS = (
-    "reliability",
-    "kano",
-    "derived_importance",
-    "penalty_reward",
-    "loyalty_matrix",
-    "scoring",
-    "frequencies",
-)
+UNWEIGHTED_SECTIONS = ("scoring", "frequencies")
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis import factor
-from analysis.covariance import ItemBlock, Missing, Moments, check_missing, cov2cor, moments, prepare
+from analysis.covariance import ItemBlock, Missing, Moments, check_missing, cov2cor, moments, prepare, weighted_moments
 
 __all__ = ["ReliabilityResult", "cronbach_alpha"]
 
@@ -71,7 +71,7 @@ def _drop_one(c: np.ndarray, i: int) -> np.ndarray:
     return c[np.ix_(keep, keep)]
 
 
-def _if_deleted(c: np.ndarray, n_rows: int) -> dict[str, np.ndarray]:
+def _if_deleted(c: np.ndarray, n_rows: float) -> dict[str, np.ndarray]:
     """psych's alpha.drop for all items at once: the statistics of C and R without item i."""
     k = c.shape[0]
     if k == 2:  # one item left: no alpha
@@ -110,12 +110,12 @@ def _r_drop(c: np.ndarray) -> np.ndarray:
         return (c.sum(axis=0) - np.diag(c)) / np.sqrt(np.diag(c) * _rest_variance(c))
 
 
-def _item_table(m: Moments, names: Sequence[str], reversed_items: Sequence[str]) -> pd.DataFrame:
+def _item_table(m: Moments, names: Sequence[str], reversed_items: Sequence[str], n_ci: float) -> pd.DataFrame:
     c = m.cov
     r = cov2cor(c)
     r_smc = r.copy()
     np.fill_diagonal(r_smc, factor.smc(r))
-    dropped = _if_deleted(c, m.n_rows)
+    dropped = _if_deleted(c, n_ci)
     with np.errstate(divide="ignore", invalid="ignore"):
         # A total that is not positive (unrelated or opposed items) leaves these undefined: NaN, as in psych.
         std_r = r.sum(axis=0) / np.sqrt(r.sum())
@@ -136,7 +136,7 @@ def _item_table(m: Moments, names: Sequence[str], reversed_items: Sequence[str])
     )
 
 
-def _feldt(alpha: float, n: int, k: int, level: float) -> tuple[float, float]:
+def _feldt(alpha: float, n: float, k: int, level: float) -> tuple[float, float]:
     tail = (1 - level) / 2
     df1, df2 = n - 1, (n - 1) * (k - 1)
     return (
@@ -245,6 +245,7 @@ def cronbach_alpha(
     ci: float = 0.95,
     n_boot: int = 0,
     seed: int | np.random.Generator | None = None,
+    weights: pd.Series | np.ndarray | None = None,
 ) -> ReliabilityResult:
     r"""Cronbach's alpha for items that measure one construct, with psych::alpha's statistics.
 
@@ -266,6 +267,11 @@ def cronbach_alpha(
         Bootstrap resamples of rows (0 = none); each recomputes C and alpha.
     seed : int or Generator, optional
         Seed of the bootstrap, for a reproducible interval.
+    weights : Series or array, optional
+        Survey weights, one per row (e.g. ``analyze()``'s calibrated ``weight``). C, the means,
+        the person score and the item correlations become weighted
+        (:func:`analysis.covariance.weighted_moments`, pairwise only), and Feldt's and
+        Duhachek's intervals use Kish's effective n instead of N; no bootstrap.
 
     Returns
     -------
@@ -296,6 +302,12 @@ def cronbach_alpha(
     is reported too. Bad input (non-numeric, constant, empty or unknown items, fewer than 3
     rows) raises ValueError naming the column.
 
+    With survey weights alpha is the same function of the weighted covariance matrix: the
+    population alpha that a weighted sample estimates (the plug-in estimator of a function of
+    the population covariance matrix, as R survey's ``svyfactanal`` uses the weighted
+    covariance matrix, Lumley 2010; Kish 1965, section 11.7 for the effective n). Equal weights give the unweighted result; integer weights the result of the
+    respondents repeated that many times (up to the intervals' n).
+
     References
     ----------
     .. [1] Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests.
@@ -308,6 +320,8 @@ def cronbach_alpha(
            https://doi.org/10.1037/0021-9010.89.5.792
     .. [4] Revelle, W. (2022). psych: Procedures for psychological, psychometric, and
            personality research (R package version 2.2.9), function ``alpha``.
+    .. [5] Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley.
+    .. [6] Kish, L. (1965). *Survey Sampling*. Wiley.
 
     Examples
     --------
@@ -319,12 +333,18 @@ def cronbach_alpha(
     _check_level(ci)
     if n_boot < 0:
         raise ValueError(f"n_boot must be 0 or a positive number of resamples, got {n_boot!r}")
+    if weights is not None and (n_boot or missing != "pairwise"):
+        raise ValueError("weighted alpha is pairwise and has no bootstrap: give n_boot=0, missing='pairwise'")
     data = prepare(items, reverse, scale, missing)
-    m = moments(data, missing)
+    if weights is None:
+        m = moments(data, missing)
+        n_ci: float = m.n_rows
+    else:
+        m, n_ci = weighted_moments(data, np.asarray(weights, dtype=np.float64))
     _check_total_variance(m.cov, data.names)
     s = _alpha_stats(m.cov)
     # Q is a variance for a positive definite C; a pairwise C that is not can make it negative.
-    ase = math.sqrt(s.q / m.n_rows) if s.q >= 0 else math.nan
+    ase = math.sqrt(s.q / n_ci) if s.q >= 0 else math.nan
     z = float(stats.norm.ppf(1 - (1 - ci) / 2))
     boot_ci, boot_median, boot_used = None, None, 0
     if n_boot:
@@ -336,7 +356,7 @@ def cronbach_alpha(
     return ReliabilityResult(
         alpha=s.raw,
         std_alpha=s.std,
-        ci=_feldt(s.raw, m.n_rows, len(data.names), ci),
+        ci=_feldt(s.raw, n_ci, len(data.names), ci),
         ci_duhachek=(s.raw - z * ase, s.raw + z * ase),
         ci_bootstrap=boot_ci,
         bootstrap_median=boot_median,
@@ -353,5 +373,5 @@ def cronbach_alpha(
         level=ci,
         missing=missing,
         reversed=data.reversed,
-        items=_item_table(m, data.names, data.reversed),
+        items=_item_table(m, data.names, data.reversed, n_ci),
     )

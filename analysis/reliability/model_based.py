@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import cfa, factor
-from analysis.covariance import moments, pairwise_pearson, prepare
+from analysis.covariance import moments, pairwise_pearson, prepare, weighted_pearson
 
 __all__ = ["CompositeReliabilityResult", "OmegaResult", "composite_reliability", "omega"]
 
@@ -96,6 +96,7 @@ def omega(
     reverse: str | Iterable[str] = (),
     scale: tuple[float, float] | None = None,
     flip: bool = True,
+    weights: pd.Series | np.ndarray | None = None,
 ) -> OmegaResult:
     r"""McDonald's omega (total, hierarchical, limit) following psych::omega.
 
@@ -109,6 +110,11 @@ def omega(
         (psych's ``option = "equal"``), a convention rather than an estimate.
     flip : bool
         Reflect items whose general loading is negative before anything is summed.
+    weights : Series or array, optional
+        Survey weights, one per row: R becomes the matrix of weighted pairwise Pearson
+        correlations (:func:`analysis.covariance.weighted_pearson`), the plug-in estimate of the
+        population correlation matrix (as R survey's ``svyfactanal``; Lumley 2010); everything
+        after R is unchanged.
 
     Returns
     -------
@@ -142,6 +148,7 @@ def omega(
            Psychometrika, 74(1), 145-154. https://doi.org/10.1007/s11336-008-9102-z
     .. [4] Schmid, J., & Leiman, J. M. (1957). The development of hierarchical factor
            solutions. Psychometrika, 22(1), 53-61. https://doi.org/10.1007/BF02289209
+    .. [5] Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley.
 
     Examples
     --------
@@ -154,7 +161,7 @@ def omega(
     data = prepare(items, reverse, scale)
     k = len(data.names)
     _check_nfactors(nfactors, k)
-    r = pairwise_pearson(data)
+    r = pairwise_pearson(data) if weights is None else weighted_pearson(data, np.asarray(weights, dtype=np.float64))
     sl = factor.schmid_leiman(r, nfactors)
     general, group = sl.general, sl.group
     key = np.where(general < 0, -1.0, 1.0) if flip else np.ones(k)

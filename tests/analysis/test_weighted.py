@@ -149,7 +149,9 @@ def test_the_report_has_the_weighting_section(q, df):
     assert "department=body_paint" in section and "30.0 %" in section
     assert "Weighted</th>" in section and "Unweighted</th>" in section
     assert "Not weighted in this report (fitted or counted on the respondents as they are):" in section
-    assert "Kano categories" in section and "Derived importance" in section
+    # reliability, Kano, derived importance and the loyalty matrix are weighted now: only counts are not
+    assert "Answers to choice questions" in section
+    assert "Kano categories" not in section and "Derived importance" not in section and "Reliability" not in section
     assert (
         f"The figures below and the estimates of the sections that follow are weighted (effective n {k.n_eff:.0f} "
         f'of {k.n}); the unweighted ones stand beside them under <a href="#weighting">'

@@ -227,8 +227,17 @@ def test_ipa_means_are_weighted(q_raked, df_raked, raked):
 
 def test_without_weighting_nothing_changes(df_raked, raked):
     plain = analyze(load_questionnaire(ROOT / "dealer_aftersales_csi.yaml"), df_raked, exclude=())
-    assert plain.weighting is None
-    assert plain.summary() == raked.summary().split("Weighting (")[0].rstrip("\n")
+    assert plain.weighting is None and "Weighting (" not in plain.summary()
+    # the sections whose weighted figures live in AnalysisResult.weighting are left as the sample gives them
+    for block, sq in plain.servqual.items():
+        assert sq.summary() == raked.servqual[block].summary()
+    line = next(x for x in plain.summary().splitlines() if x.startswith("Overall satisfaction"))
+    assert line in raked.summary().splitlines()
+    # the sections weighted in place (derived importance, reliability) moved with the weights
+    for block, ipa_block in plain.ipa.items():
+        assert ipa_block.derived.r_squared != pytest.approx(raked.ipa[block].derived.r_squared, abs=1e-6)
+    for dim, rel in plain.reliability.items():
+        assert rel.alpha != pytest.approx(raked.reliability[dim].alpha, abs=1e-9)
 
 
 @pytest.fixture(scope="module")

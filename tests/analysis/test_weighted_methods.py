@@ -1,0 +1,277 @@
+"""Survey weights in reliability, Kano, derived importance, penalty-reward and the loyalty matrix.
+
+Each weighted method is checked three ways that cannot pass if the weights were ignored:
+integer weights give exactly the result of the respondents repeated that many times (the
+frequency-weight identity), equal weights give exactly the unweighted result, and the weighted
+covariance matrix matches numpy's ``cov(aweights=...)`` pair by pair on data with gaps. A weight
+vector that favours one kind of respondent must move the figure, and analyze() must pass its
+calibrated weights to every one of these sections.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import analyze, ipa, kano, loyalty, reliability
+from analysis.covariance import prepare, weighted_moments
+from surveykit import load_questionnaire
+from surveykit.simulate import simulate
+
+ROOT = Path(__file__).resolve().parents[2] / "questionnaires"
+
+
+@pytest.fixture(scope="module")
+def items():
+    rng = np.random.default_rng(7)
+    n = 240
+    f = rng.normal(size=n)
+    frame = pd.DataFrame(
+        {
+            c: np.clip(np.round(4 + s * f + rng.normal(size=n)), 1, 7)
+            for c, s in zip("abcde", (1, 0.8, 1.2, 0.6, 0.9), strict=True)
+        }
+    )
+    frame["e"] = 8 - frame["e"]  # a reverse-keyed item
+    return frame
+
+
+def _repeat(frame: pd.DataFrame, w: np.ndarray) -> pd.DataFrame:
+    return frame.loc[frame.index.repeat(w)].reset_index(drop=True)
+
+
+def test_alpha_with_integer_weights_is_alpha_of_the_repeated_rows(items):
+    w = np.random.default_rng(1).integers(1, 5, len(items))
+    weighted = reliability.cronbach_alpha(items, reverse=["e"], scale=(1, 7), weights=w)
+    repeated = reliability.cronbach_alpha(_repeat(items, w), reverse=["e"], scale=(1, 7))
+    assert weighted.alpha == pytest.approx(repeated.alpha, abs=1e-12)
+    assert weighted.std_alpha == pytest.approx(repeated.std_alpha, abs=1e-12)
+    assert weighted.g6_smc == pytest.approx(repeated.g6_smc, abs=1e-12)
+    for column in ("raw_r", "std_r", "r_drop", "mean", "alpha_if_deleted"):
+        assert weighted.items[column].to_numpy() == pytest.approx(repeated.items[column].to_numpy(), abs=1e-12)
+    assert weighted.scale_mean == pytest.approx(repeated.scale_mean, abs=1e-12)
+    unweighted = reliability.cronbach_alpha(items, reverse=["e"], scale=(1, 7))
+    assert abs(weighted.alpha - unweighted.alpha) > 1e-4  # the weights did something
+
+
+def test_alpha_with_equal_weights_is_the_unweighted_alpha(items):
+    gappy = items.copy()
+    gappy.iloc[::17, 1] = np.nan
+    gappy.iloc[5::23, 3] = np.nan
+    plain = reliability.cronbach_alpha(gappy)
+    equal = reliability.cronbach_alpha(gappy, weights=np.full(len(gappy), 41.5))
+    assert equal.alpha == pytest.approx(plain.alpha, abs=1e-12)
+    assert equal.ci == pytest.approx(plain.ci, abs=1e-12)  # Kish's n_eff = n for equal weights
+    assert equal.ase == pytest.approx(plain.ase, abs=1e-12)
+    numeric = plain.items.drop(columns="reversed").columns
+    assert equal.items[numeric].to_numpy() == pytest.approx(plain.items[numeric].to_numpy(), abs=1e-12)
+
+
+def test_weighted_covariance_is_numpys_pair_by_pair(items):
+    gappy = items.copy()
+    gappy.iloc[::11, 0] = np.nan
+    gappy.iloc[3::13, 2] = np.nan
+    w = np.random.default_rng(2).gamma(2.0, 1.5, len(gappy))
+    m, n_eff = weighted_moments(prepare(gappy, (), None), w)
+    x = gappy.to_numpy()
+    k = x.shape[1]
+    for i in range(k):
+        for j in range(k):
+            both = ~np.isnan(x[:, i]) & ~np.isnan(x[:, j])
+            expected = np.cov(x[both][:, [i, j]], rowvar=False, aweights=w[both])[0, 1]
+            assert m.cov[i, j] == pytest.approx(expected, rel=1e-12)
+    answered = ~np.isnan(x).all(axis=1)
+    assert n_eff == pytest.approx(w[answered].sum() ** 2 / (w[answered] ** 2).sum(), rel=1e-14)
+    c = m.cov
+    alpha = k / (k - 1) * (1 - np.trace(c) / c.sum())
+    assert reliability.cronbach_alpha(gappy, weights=w).alpha == pytest.approx(alpha, abs=1e-12)
+
+
+def test_omega_with_integer_weights_is_omega_of_the_repeated_rows(items):
+    w = np.random.default_rng(3).integers(1, 4, len(items))
+    weighted = reliability.omega(items, reverse=["e"], scale=(1, 7), weights=w)
+    repeated = reliability.omega(_repeat(items, w), reverse=["e"], scale=(1, 7))
+    assert weighted.omega_total == pytest.approx(repeated.omega_total, abs=1e-10)
+    assert weighted.omega_h == pytest.approx(repeated.omega_h, abs=1e-10)
+    plain = reliability.omega(items, reverse=["e"], scale=(1, 7))
+    assert reliability.omega(items, reverse=["e"], scale=(1, 7), weights=np.full(len(items), 2.0)).omega_total == (
+        pytest.approx(plain.omega_total, abs=1e-12)
+    )
+
+
+@pytest.fixture(scope="module")
+def kano_answers():
+    rng = np.random.default_rng(5)
+    answers = ["like", "must_be", "neutral", "live_with", "dislike"]
+    n = 150
+    return pd.DataFrame(
+        {
+            "f": rng.choice(answers, n, p=[0.5, 0.2, 0.15, 0.1, 0.05]),
+            "d": rng.choice(answers, n, p=[0.05, 0.1, 0.25, 0.2, 0.4]),
+            "si": rng.integers(1, 10, n).astype(float),
+        }
+    )
+
+
+def test_kano_shares_with_integer_weights_are_those_of_the_repeated_rows(kano_answers):
+    w = pd.Series(np.random.default_rng(6).integers(1, 6, len(kano_answers)), index=kano_answers.index)
+    pairs = {"car": ("f", "d", "si")}
+    weighted = kano.evaluate_pairs(kano_answers, pairs, weights=w).attributes.loc["car"]
+    repeated = kano.evaluate_pairs(_repeat(kano_answers, w.to_numpy()), pairs).attributes.loc["car"]
+    for column in [f"pct_{c}" for c in "AOMIRQ"] + [
+        "better",
+        "worse",
+        "total_strength_pct",
+        "dumouchel_functional_mean",
+        "dumouchel_dysfunctional_mean",
+        "self_stated_importance_mean",
+    ]:
+        assert weighted[column] == pytest.approx(repeated[column], abs=1e-12), column
+    assert (weighted["dominant"], weighted["second"]) == (repeated["dominant"], repeated["second"])
+    assert weighted["n_valid"] == len(kano_answers)  # counts stay counts of respondents
+    assert weighted["n_eff"] == pytest.approx(w.sum() ** 2 / (w**2).sum())
+
+
+def test_kano_with_equal_weights_is_unweighted_and_weights_move_the_shares(kano_answers):
+    pairs = {"car": ("f", "d", "si")}
+    plain = kano.evaluate_pairs(kano_answers, pairs).attributes
+    equal = kano.evaluate_pairs(kano_answers, pairs, weights=pd.Series(3.0, index=kano_answers.index)).attributes
+    for column in plain.columns:
+        if isinstance(plain[column].iloc[0], str) or plain[column].dtype == bool:
+            assert equal[column].iloc[0] == plain[column].iloc[0], column
+        else:
+            assert float(equal[column].iloc[0]) == pytest.approx(float(plain[column].iloc[0]), abs=1e-12), column
+    likes = (kano_answers["f"] == "like").astype(float) * 4 + 1  # those who like the function count 5 times
+    moved = kano.evaluate_pairs(kano_answers, pairs, weights=likes).attributes.loc["car"]
+    assert moved["better"] > plain.loc["car", "better"] + 0.05
+
+
+@pytest.fixture(scope="module")
+def ratings():
+    rng = np.random.default_rng(8)
+    n = 300
+    x = rng.integers(1, 8, size=(n, 3)).astype(float)
+    y = np.clip(np.round(0.5 * x[:, 0] + 0.3 * x[:, 1] + 0.1 * x[:, 2] + rng.normal(0, 1, n)), 1, 7)
+    return pd.DataFrame({"p1": x[:, 0], "p2": x[:, 1], "p3": x[:, 2], "sat": y})
+
+
+@pytest.mark.parametrize("method", ["relative_weights", "lmg", "pratt", "beta", "correlation"])
+def test_derived_importance_with_integer_weights_is_that_of_the_repeated_rows(ratings, method):
+    w = pd.Series(np.random.default_rng(9).integers(1, 5, len(ratings)), index=ratings.index)
+    args = {"target": "sat", "attributes": ["p1", "p2", "p3"], "method": method}
+    weighted = ipa.derived_importance(ratings, weights=w, **args)
+    repeated = ipa.derived_importance(_repeat(ratings, w.to_numpy()), **args)
+    assert weighted.importance.to_numpy() == pytest.approx(repeated.importance.to_numpy(), abs=1e-12)
+    assert weighted.r_squared == pytest.approx(repeated.r_squared, abs=1e-12)
+    plain = ipa.derived_importance(ratings, **args)
+    equal = ipa.derived_importance(ratings, weights=pd.Series(7.0, index=ratings.index), **args)
+    assert equal.importance.to_numpy() == pytest.approx(plain.importance.to_numpy(), abs=1e-12)
+    assert np.abs(weighted.importance.to_numpy() - plain.importance.to_numpy()).max() > 1e-4
+
+
+def test_weighted_regression_is_weighted_least_squares(ratings):
+    w = np.random.default_rng(10).gamma(2.0, 1.0, len(ratings))
+    fit = ipa.regression(ratings, "sat", ["p1", "p2", "p3"], weights=pd.Series(w, index=ratings.index))
+    design = np.column_stack([np.ones(len(ratings)), ratings[["p1", "p2", "p3"]].to_numpy()])
+    y = ratings["sat"].to_numpy()
+    coef = np.linalg.solve(design.T @ (design * w[:, None]), design.T @ (w * y))  # the normal equations of WLS
+    assert fit.attributes["b"].to_numpy() == pytest.approx(coef[1:], abs=1e-10)
+    resid = y - design @ coef
+    ybar = np.average(y, weights=w)
+    assert fit.r_squared == pytest.approx(1 - (w @ resid**2) / (w @ (y - ybar) ** 2), abs=1e-12)
+
+
+def test_penalty_reward_with_integer_weights_is_that_of_the_repeated_rows(ratings):
+    w = pd.Series(np.random.default_rng(11).integers(1, 4, len(ratings)), index=ratings.index)
+    args = {"low_if_le": 2, "high_if_ge": 6}
+    weighted = ipa.penalty_reward(ratings, "sat", ["p1", "p2", "p3"], weights=w, **args).attributes
+    repeated = ipa.penalty_reward(_repeat(ratings, w.to_numpy()), "sat", ["p1", "p2", "p3"], **args).attributes
+    for column in ("penalty", "reward", "range_of_impact"):
+        assert weighted[column].to_numpy() == pytest.approx(repeated[column].to_numpy(), abs=1e-10)
+
+
+def test_loyalty_matrix_shares_are_weighted(ratings):
+    rng = np.random.default_rng(12)
+    ltr = pd.Series(rng.integers(0, 11, len(ratings)).astype(float), index=ratings.index)
+    w = pd.Series(rng.integers(1, 5, len(ratings)), index=ratings.index)
+    weighted = loyalty.satisfaction_loyalty_matrix(ratings["sat"], ltr, satisfied_if_ge=6, loyal_if_ge=9, weights=w)
+    repeat = ratings.index.repeat(w.to_numpy())
+    repeated = loyalty.satisfaction_loyalty_matrix(
+        ratings["sat"][repeat].reset_index(drop=True),
+        ltr[repeat].reset_index(drop=True),
+        satisfied_if_ge=6,
+        loyal_if_ge=9,
+    )
+    assert weighted.pct == pytest.approx(repeated.pct, abs=1e-12)
+    assert weighted.to_frame()["pct"].to_numpy() == pytest.approx(list(repeated.pct), abs=1e-12)
+    assert weighted.n == len(ratings)  # the counts are respondents
+    plain = loyalty.satisfaction_loyalty_matrix(ratings["sat"], ltr, satisfied_if_ge=6, loyal_if_ge=9)
+    assert plain.weighted_pct is None and max(abs(a - b) for a, b in zip(weighted.pct, plain.pct, strict=True)) > 0.1
+
+
+KANO_WEIGHTING = """
+weighting:
+  margins:
+    - fields: [dealer]
+      shares: {d1: 0.7, d2: 0.3}
+"""
+
+
+def test_analyze_passes_its_weights_to_kano():
+    q = load_questionnaire((ROOT / "kano_dealer.yaml").read_text(encoding="utf-8") + KANO_WEIGHTING)
+    df = simulate(q, 200, seed=4, fields={"dealer": ["d1", "d2"]})
+    result = analyze(q, df, exclude=())
+    w = result.weighting.weights
+    block = q.blocks("kano")[0].id
+    direct = kano.evaluate(q, df.loc[w.index], block=block, weights=w).attributes
+    got = result.kano[block].attributes
+    assert got["better"].to_numpy() == pytest.approx(direct["better"].to_numpy(), abs=1e-12)
+    assert got["n_eff"].to_numpy() == pytest.approx(direct["n_eff"].to_numpy(), abs=1e-12)
+    assert not any("kano" in note for note in result.notes if "not weighted" in note)
+
+
+def _weighted(name: str, n: int, seed: int) -> tuple:
+    q = load_questionnaire(
+        (ROOT / f"{name}.yaml").read_text(encoding="utf-8")
+        + "\nweighting:\n  margins:\n    - fields: [dealer]\n      shares: {d1: 0.6, d2: 0.25, d3: 0.15}\n"
+    )
+    df = simulate(q, n, seed=seed, fields={"dealer": ["d1", "d2", "d3"]})
+    result = analyze(q, df, exclude=())
+    w = result.weighting.weights
+    return q, df.loc[w.index], w, result
+
+
+def test_analyze_passes_its_weights_to_reliability():
+    q, data, w, result = _weighted("acsi_aftersales", 300, 5)
+    assert result.reliability and result.omega
+    for dim, rel in result.reliability.items():
+        members = rel.items.index.tolist()
+        scale = (q.variable(members[0]).min, q.variable(members[0]).max)
+        direct = reliability.cronbach_alpha(data[members], reverse=list(rel.reversed), scale=scale, weights=w)
+        assert rel.alpha == pytest.approx(direct.alpha, abs=1e-12), dim
+        if dim in result.omega:
+            omega = reliability.omega(data[members], reverse=list(rel.reversed), scale=scale, weights=w)
+            assert result.omega[dim].omega_total == pytest.approx(omega.omega_total, abs=1e-12), dim
+
+
+def test_analyze_passes_its_weights_to_derived_importance_and_the_loyalty_matrix():
+    q, data, w, result = _weighted("dealer_aftersales_csi", 300, 5)
+    block = next(iter(result.ipa.values()))
+    derived = ipa.derived_importance(
+        data,
+        target=block.derived.target,
+        attributes=list(block.derived.importance.index),
+        method="relative_weights",
+        weights=w,
+    )
+    assert block.derived.importance.to_numpy() == pytest.approx(derived.importance.to_numpy(), abs=1e-12)
+    m = result.loyalty_matrix
+    sat = next(v for v in ("sat_overall",) if v in data.columns)
+    nps_id = next(question.id for question in q.questions() if question.type == "nps")
+    direct = loyalty.satisfaction_loyalty_matrix(
+        data[sat], data[nps_id], satisfied_if_ge=m.satisfied_if_ge, loyal_if_ge=m.loyal_if_ge, weights=w
+    )
+    assert m.weighted_pct == pytest.approx(direct.weighted_pct, abs=1e-12)
