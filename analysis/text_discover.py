@@ -10,8 +10,9 @@ one-character Chinese words dropped) weighted by TF-IDF,
 and clusters from a non-negative matrix factorisation of that matrix, X ~ W H with W, H >= 0
 (Lee & Seung 1999, scikit-learn's ``NMF`` with NNDSVD start, Boutsidis & Gallopoulos 2008):
 each of the k components is a candidate theme, named by its eight heaviest words (its row of
-H) and shown with the five comments that load most on it (the largest entries of its column
-of W).  Examples are masked (:func:`surveykit.text.mask_personal_data`).
+H, words of weight 0 left out) and shown with the five of its comments (those whose largest
+loading is on it) that load most on it.  Examples are masked
+(:func:`surveykit.text.mask_personal_data`); the summary shortens long ones.
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ _STOP_EN = frozenset(
 )
 
 
+EXAMPLE_CHARS = 160  # an example's length in the summary
+
+
 @dataclass(frozen=True, slots=True)
 class Cluster:
     """One candidate theme: its heaviest words and up to five example comments (masked)."""
@@ -62,8 +66,14 @@ class DiscoveryResult:
         lines = [f"{self.comments} comment(s) read", "keywords: " + ", ".join(w for w, _ in self.keywords)]
         for i, cluster in enumerate(self.clusters, 1):
             lines.append(f"\ncandidate theme {i} ({cluster.size} comment(s)): {' '.join(cluster.words)}")
-            lines += [f"  - {example}" for example in cluster.examples]
+            lines += [f"  - {_shortened(example)}" for example in cluster.examples]
         return "\n".join(lines)
+
+
+def _shortened(text: str, limit: int = EXAMPLE_CHARS) -> str:
+    """One line of at most ``limit`` characters: a comment may run to pages."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def words_of(text: str) -> list[str]:
@@ -114,14 +124,15 @@ def discover(
     k = min(clusters, matrix.shape[0] - 1, matrix.shape[1])
     if k < 1:
         return DiscoveryResult(len(texts), top, ())
-    model = NMF(n_components=k, init="nndsvd", random_state=seed, max_iter=500)
+    model = NMF(n_components=k, init="nndsvda", random_state=seed, max_iter=1000)
     loadings = model.fit_transform(matrix)
     best = loadings.argmax(axis=1)
     found = []
     for j in range(k):
-        words = tuple(str(vocabulary[i]) for i in np.argsort(-model.components_[j], kind="stable")[:8])
-        members = np.argsort(-loadings[:, j], kind="stable")[:5]
-        examples = tuple(mask_personal_data(kept[i][0]) for i in members if loadings[i, j] > 0)
-        found.append(Cluster(words, examples, int((best == j).sum())))
+        component = model.components_[j]
+        words = tuple(str(vocabulary[i]) for i in np.argsort(-component, kind="stable")[:8] if component[i] > 0)
+        members = [i for i in np.argsort(-loadings[:, j], kind="stable") if best[i] == j and loadings[i, j] > 0]
+        examples = tuple(mask_personal_data(kept[i][0]) for i in members[:5])
+        found.append(Cluster(words, examples, len(members)))
     found.sort(key=lambda c: -c.size)
     return DiscoveryResult(len(texts), top, tuple(c for c in found if c.size))

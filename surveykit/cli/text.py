@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import multiprocessing
 from pathlib import Path
+from typing import Any
 
 import click
 import pandas as pd
@@ -17,13 +18,25 @@ MAX_ROWS = 5_000_000
 CHUNK = 5_000  # comments per task of --workers
 
 
+def _read_csv(path: Path) -> pd.DataFrame:
+    """A CSV in UTF-8 (with or without BOM), or else GB18030: Excel on a Chinese Windows saves "CSV" in GBK.
+
+    GB18030 decodes almost any byte string, so it is tried only after UTF-8 has failed.
+    """
+    options: dict[str, Any] = {"dtype": str, "keep_default_na": False, "nrows": MAX_ROWS}
+    try:
+        return pd.read_csv(path, encoding="utf-8-sig", **options)
+    except UnicodeDecodeError:
+        return pd.read_csv(path, encoding="gb18030", **options)
+
+
 def _read(data: str, column: str, extra: tuple[str | None, ...] = ()) -> pd.DataFrame:
-    """DATA (CSV, UTF-8 with or without BOM, or XLSX) as text columns; a missing column is an error."""
+    """DATA (CSV in UTF-8 or GBK/GB18030, or XLSX) as text columns; a missing column is an error."""
     path = Path(data)
     suffix = path.suffix.lower()
     try:
         if suffix in (".csv", ".txt"):
-            frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False, nrows=MAX_ROWS)
+            frame = _read_csv(path)
         elif suffix in (".xlsx", ".xlsm"):
             frame = pd.read_excel(path, dtype=str, keep_default_na=False, nrows=MAX_ROWS)
         else:

@@ -72,6 +72,17 @@ def test_code_reads_xlsx_and_a_custom_codeframe(tmp_path):
     assert coded["themes"].tolist() == ["charging", "other"]
 
 
+def test_code_reads_a_gbk_csv_as_excel_saves_it_in_chinese(tmp_path):
+    path = tmp_path / "gbk.csv"
+    pd.DataFrame(ROWS, columns=["rid", "lang", "comment"]).to_csv(path, index=False, encoding="gbk")
+    out = tmp_path / "coded.csv"
+    args = ["text", "code", str(path), "--column", "comment", "--id-column", "rid", "-o", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    coded = pd.read_csv(out, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert coded.loc[0, "themes"] == "waiting_time;communication" and coded.loc[3, "themes"] == "facilities"
+
+
 def test_code_errors_exit_1_with_a_message(tmp_path):
     out = tmp_path / "coded.csv"
     missing = CliRunner().invoke(main, ["text", "code", str(_csv(tmp_path)), "--column", "nope", "-o", str(out)])
