@@ -25,7 +25,7 @@ def xlsform_group() -> None:
     is_flag=True,
     help="leave out what has no equivalent (each such row is printed as a warning) instead of failing",
 )
-@click.option("--language", default=None, help="the language of label columns that name none (e.g. zh, en)")
+@click.option("--language", default=None, help="the language of label columns that name none (e.g. zh, en, ja)")
 @click.option("--max-bytes", type=click.IntRange(1), default=DEFAULT_MAX_BYTES, show_default=True, help="YAML size cap")
 def import_command(form: str, output: str | None, skip_unsupported: bool, language: str | None, max_bytes: int) -> None:
     """Read FORM's survey, choices and settings sheets and write a questionnaire.

@@ -24,10 +24,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from surveykit import spec
 from surveykit.model import METADATA_COLUMNS
 from surveykit.xlsform.errors import SheetProblem, XLSFormError
-from surveykit.xlsform.languages import language_code
+from surveykit.xlsform.languages import column_language, language_code
 from surveykit.xlsform.typemap import TypeCell, is_select_without_list, parse_type
 from surveykit.xlsform.workbook import Row, Sheet, Workbook
 
@@ -148,7 +147,7 @@ class FormSheets:
                 self.error(
                     self.settings_sheet.name if self.settings_sheet else "settings",
                     2,
-                    f"default_language {raw!r} is not a language surveykit has ({', '.join(spec.LANGUAGES)})",
+                    f"default_language {raw!r} names no language (write it as Name (code), e.g. Chinese (zh))",
                 )
         found: list[str] = []
         bare = False
@@ -165,8 +164,8 @@ class FormSheets:
                         self.unsupported(
                             sheet.name,
                             1,
-                            f"column {column.key!r}: the language {column.language!r} "
-                            f"has no equivalent (surveykit has {', '.join(spec.LANGUAGES)})",
+                            f"column {column.key!r}: {column.language!r} names no language "
+                            "(write it as Name (code), e.g. Japanese (ja))",
                         )
                     continue
                 if code not in found:
@@ -338,7 +337,7 @@ class FormSheets:
             if node.type.kind in ("note",) and not name:
                 continue
             if not name:
-                self.error(self.survey.name, row.number, f"a {node.type.base} row needs a name")
+                self.error(self.survey.name, row.number, f"a row of type {node.type.base} needs a name")
                 continue
             if not _XML_NAME.match(name):
                 self.error(
@@ -455,6 +454,16 @@ class FormSheets:
             if plain:
                 for lang in self.languages:
                     title.setdefault(lang, plain)
+                # form_title has no language: the others get the same words, which validate cannot
+                # tell from a translation, so the author hears of it here.
+                for lang in self.languages:
+                    if lang != self.bare_language and title[lang] == plain:
+                        self.warn(
+                            "settings",
+                            2,
+                            f"form_title {plain!r} is also the title in {lang!r}; a settings column "
+                            f"surveykit_title::{column_language(lang)} gives that language its own",
+                        )
         for lang in self.languages:
             title.setdefault(lang, survey_id)
         return {lang: title[lang] for lang in self.languages}

@@ -233,7 +233,9 @@ def _read_xls(data: bytes, name: str, limits: _Limits) -> list[RawSheet]:
 
     errors = (xlrd.XLRDError, CompDocError, struct.error, *_XLSX_ERRORS, AssertionError, UnicodeDecodeError)
     try:
-        book = xlrd.open_workbook(file_contents=data, on_demand=True)
+        # xlrd writes its complaints about a damaged file ("WARNING *** file size ...") to stdout
+        # unless given a log of its own: the message below says it once, in our words.
+        book = xlrd.open_workbook(file_contents=data, on_demand=True, logfile=io.StringIO())
         try:
             out = []
             for index in range(book.nsheets):

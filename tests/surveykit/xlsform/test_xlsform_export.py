@@ -261,3 +261,54 @@ def test_an_imported_form_exports_again_for_odk(tmp_path, form):
     convert(str(path), warnings=warnings, validate=True)
     assert warnings == []
     assert _signature(import_xlsform(path).questionnaire) == _signature(first)
+
+
+FOUR_LANGUAGES = """\
+survey: four
+version: 2
+title: {zh: 满意度, en: Satisfaction, zh-Hant: 滿意度, ja: 満足度}
+languages: [zh, en, zh-Hant, ja]
+scales:
+  a5: {points: 5, labels: {1: {zh: 差, en: Bad, zh-Hant: 差, ja: 悪い}, 5: {zh: 好, en: Good, zh-Hant: 好, ja: 良い}}}
+pages:
+  - id: p1
+    title: {zh: 来店, en: Visit, zh-Hant: 來店, ja: 来店}
+    questions:
+      - {id: sat, type: likert, scale: a5, text: {zh: 满意, en: Satisfied, zh-Hant: 滿意, ja: 満足}}
+      - id: via
+        type: choice
+        text: {zh: 预约方式, en: Booked by, zh-Hant: 預約方式, ja: 予約方法}
+        options:
+          phone: {zh: 电话, en: Phone, zh-Hant: 電話, ja: 電話}
+          app: {zh: 应用, en: App, zh-Hant: 應用程式, ja: アプリ}
+      - id: why
+        type: text
+        required: false
+        visible_if: sat <= 2 and via == 'app'
+        text: {zh: 为什么？, en: Why?, zh-Hant: 為什麼？, ja: なぜですか？}
+"""
+
+
+def test_a_third_and_fourth_language_cross_the_bridge(tmp_path):
+    """zh-Hant and ja, which a questionnaire may declare, export as label::Name (code) columns that
+    ODK Validate accepts and import back as the same languages, texts, codes and conditions."""
+    source = tmp_path / "four.yaml"
+    source.write_text(FOUR_LANGUAGES, encoding="utf-8")
+    q = load_questionnaire(source)
+    path = tmp_path / "four.xlsx"
+    export_xlsform(q, path)
+    header = next(openpyxl.load_workbook(path)["survey"].iter_rows(values_only=True))
+    assert "label::Traditional Chinese (zh-Hant)" in header and "label::Japanese (ja)" in header
+    warnings: list[str] = []
+    xform = convert(str(path), warnings=warnings, validate=True).xform
+    # pyxform checks a language code against single IANA subtags, so a tag with a script draws its
+    # one warning; ODK Validate (validate=True) accepts the form, and ODK Collect reads the whole tag.
+    assert warnings == [
+        "The following language declarations do not contain valid machine-readable codes: "
+        "Traditional Chinese (zh-Hant). Learn more: http://xlsform.org#multiple-language-support"
+    ]
+    assert '<translation lang="Japanese (ja)">' in xform and "アプリ" in xform
+    back = import_xlsform(path)
+    assert back.questionnaire.languages == q.languages
+    assert dump_questionnaire(back.questionnaire) == dump_questionnaire(q)
+    assert _signature(back.questionnaire) == _signature(q)
