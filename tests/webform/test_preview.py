@@ -52,6 +52,7 @@ def _csrf(text: str) -> str:
 
 def test_the_navigator_lists_every_page_with_its_condition(preview):
     _, client, _ = preview
+    assert client.get("/").headers["Location"].endswith("/preview/")  # the bare address leads to the preview
     response = client.get("/preview/")
     assert response.status_code == 303 and response.headers["Location"].endswith("/preview/p/visit")
     page = client.get("/preview/p/visit").get_data(as_text=True)

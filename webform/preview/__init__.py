@@ -20,7 +20,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import Flask
+from flask import Flask, redirect, url_for
 
 from webform import create_app
 from webform.preview.watch import Watched
@@ -41,6 +41,8 @@ def create_preview_app(path: str, config: dict[str, Any] | None = None) -> Flask
 
     app.extensions["surveykit_preview"] = Watched(path, app)
     app.register_blueprint(views.bp)
+    # the address an author types or shortens the printed one to: the preview, not a 404
+    app.add_url_rule("/", "preview_root", lambda: redirect(url_for("preview.index"), 303))
     with app.app_context():
         app.extensions["surveykit_preview"].refresh()
     return app
