@@ -88,6 +88,12 @@ def _fill(sheet: Any, columns: list[str], rows: Iterable[dict[str, Any]]) -> Non
     sheet.append(columns)
     for row in rows:
         sheet.append([row.get(c, "") for c in columns])
+    # openpyxl stores a string that starts with "=" as a formula: a label "=SUM(1,2)" would be
+    # computed by Excel (or a DDE payload run), and read back as an empty cell.  Text stays text.
+    for cells in sheet.iter_rows():
+        for cell in cells:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
     sheet.freeze_panes = "A2"
 
 

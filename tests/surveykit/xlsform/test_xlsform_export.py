@@ -312,3 +312,35 @@ def test_a_third_and_fourth_language_cross_the_bridge(tmp_path):
     assert back.questionnaire.languages == q.languages
     assert dump_questionnaire(back.questionnaire) == dump_questionnaire(q)
     assert _signature(back.questionnaire) == _signature(q)
+
+
+FORMULA_LIKE = """\
+survey: eq
+version: 1
+title: {zh: "=1+1", en: "=HYPERLINK(\\"http://example.org\\")"}
+languages: [zh, en]
+pages:
+  - id: p1
+    questions:
+      - id: q1
+        type: choice
+        text: {zh: "=SUM(1,2)", en: "=cmd|' /C calc'!A0"}
+        options: {a: {zh: "=A", en: "@B"}, b: {zh: "-5分", en: "+5"}}
+"""
+
+
+def test_text_that_looks_like_a_formula_is_written_as_text(tmp_path):
+    """openpyxl would store '=SUM(1,2)' as a formula: Excel would compute it (or run a DDE payload),
+    and the import, which reads values, would find the label empty."""
+    source = tmp_path / "eq.yaml"
+    source.write_text(FORMULA_LIKE, encoding="utf-8")
+    q = load_questionnaire(source)
+    path = tmp_path / "eq.xlsx"
+    export_xlsform(q, path)
+    book = openpyxl.load_workbook(path)
+    cells = [cell for sheet in book for row in sheet.iter_rows() for cell in row if cell.value is not None]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    assert "=cmd|' /C calc'!A0" in [c.value for c in cells]
+    warnings: list[str] = []
+    assert "=SUM(1,2)" in convert(str(path), warnings=warnings, validate=True).xform
+    assert dump_questionnaire(import_xlsform(path).questionnaire) == dump_questionnaire(q)
