@@ -26,6 +26,7 @@ from analysis.recovery import service_recovery
 from analysis.report_language import figure_in
 from analysis.report_text import WORDS
 from analysis.report_weighted import weighted_tables
+from analysis.weighted import domain_wald
 from surveykit.model import Questionnaire
 
 
@@ -97,10 +98,13 @@ def weighting(q: Questionnaire, result: AnalysisResult, lang: str) -> dict[str, 
             name = f"{w['nps']} · {(question.label or question.text).best(lang)}"
         else:
             name = names[e.statistic]
+        if not e.differs:
+            continue  # weighted beside unweighted only where they differ by more than the CI (the main figures are weighted)
         estimates.append(
             {
                 "name": name,
                 "n": e.n,
+                "n_eff": e.n_eff,
                 "w": e.weighted,
                 "w_ci": e.weighted_ci,
                 "u": e.unweighted,
@@ -135,12 +139,16 @@ def weighting(q: Questionnaire, result: AnalysisResult, lang: str) -> dict[str, 
 
 def nps(q: Questionnaire, result: AnalysisResult, lang: str) -> list[dict[str, Any]]:
     out = []
+    weighted = (
+        {e.variable: e.n_eff for e in result.weighting.estimates if e.statistic == "nps"} if result.weighting else {}
+    )
     for qid, n in result.nps.items():
         question = q.question(qid)
         out.append(
             {
                 "label": (question.label or question.text).best(lang),
                 "n": n.n,
+                "n_eff": weighted.get(qid),  # Kish's effective n of a weighted NPS
                 "nps": n.nps,
                 "ci": n.adjusted_ci,
                 "promoters": n.pct_promoters,
@@ -182,10 +190,9 @@ def servqual(q: Questionnaire, block_id: str, sq: Any, lang: str, charts: Charts
         ("servperf", "servperf"),
     ):
         if key in overall.index and not math.isnan(overall.loc[key, "mean"]):
-            n = f"n = {int(overall.loc[key, 'n'])}"
-            if "n_eff" in overall.columns and not math.isnan(overall.loc[key, "n_eff"]):
-                n += f", {w['n_eff']} {overall.loc[key, 'n_eff']:.0f}"
-            scores.append((w[word], f"{overall.loc[key, 'mean']:+.3f} ({n})"))
+            n_eff = overall.loc[key, "n_eff"] if "n_eff" in overall.columns else None
+            # name, value, n and Kish's n_eff (weighted scores), which the template shows beside the n
+            scores.append((w[word], f"{overall.loc[key, 'mean']:+.3f}", int(overall.loc[key, "n"]), n_eff))
     return {
         "id": block_id,
         "charts": [
@@ -340,6 +347,19 @@ def loyalty(q: Questionnaire, result: AnalysisResult, lang: str, charts: Charts)
     return {"charts": drawn, "matrix": matrix}
 
 
+def _weighted_tests(table: pd.DataFrame | None, variable: str) -> list[str]:
+    """Per segment field, the Wald test of equal weighted satisfaction means (:func:`analysis.weighted.domain_wald`)."""
+    if table is None:
+        return []
+    out = []
+    means = table[(table["statistic"] == "mean") & (table["variable"] == variable)]
+    for fid, rows in means.groupby("field", sort=False):
+        if len(rows) >= 2:
+            x2, df, p = domain_wald(rows["weighted"], rows["se"])
+            out.append(f"{fid}: Wald χ² = {x2:.2f} (df {df}), p = {_p(p)} (weighted means)")
+    return out
+
+
 def segments(q: Questionnaire, result: AnalysisResult, lang: str, charts: Charts) -> dict[str, Any] | None:
     s = result.satisfaction
     if s is None or s.funnel is None:
@@ -353,6 +373,8 @@ def segments(q: Questionnaire, result: AnalysisResult, lang: str, charts: Charts
         f"Kruskal–Wallis p = {_p(c.kruskal_p)}"
         for fid, c in s.by_field.items()
     ]
+    if result.weighting is not None:  # the tests above assume equal weights: the weighted means' Wald test instead
+        tests = _weighted_tests(result.weighting.segments, s.variable)
     rows = []
     for unit, r in units.iterrows():
         below = r["mean"] < r["lower_95"]

@@ -1,7 +1,8 @@
 """The report's tables of weighted results: SERVQUAL, segments, funnel, waves and IPA.
 
 Each table puts the weighted estimate (with its 95 % CI) of :mod:`analysis.weighted` beside the
-unweighted one and flags a row when the unweighted figure falls outside the weighted CI. Kept out
+unweighted one where the unweighted figure falls outside the weighted CI (the issue's rule: side by
+side where they differ by more than the CI); the report's own sections show the weighted figures. Kept out
 of :mod:`analysis.report_sections` so that module stays within its size; only
 :func:`analysis.report_sections.weighting` uses it.
 """
@@ -22,18 +23,25 @@ __all__ = ["weighted_tables"]
 
 
 def _weighted_rows(table: pd.DataFrame, name: Any, detail: Any = None) -> list[dict[str, Any]]:
-    """Rows of a weighted table for the template: name, n, weighted with CI, unweighted, an extra cell, flag."""
+    """Rows of a weighted table for the template: name, n and n_eff, weighted with CI, unweighted, an extra cell.
+
+    Only the rows whose unweighted estimate falls outside the weighted CI (``differs``): the report's
+    sections show the weighted figures, and the unweighted one stands beside where the weighting moved
+    it by more than its sampling error.
+    """
     return [
         {
             "name": name(r),
             "n": int(r["n"]),
+            "n_eff": float(r["n_eff"]),
             "w": r["weighted"],
             "w_ci": (r["ci_low"], r["ci_high"]),
             "u": r["unweighted"],
             "extra": detail(r) if detail else "",  # (a call named extra() reads to bandit as Django SQL)
-            "differs": bool(r["differs"]),
+            "differs": True,
         }
         for r in table.to_dict("records")
+        if r["differs"]
     ]
 
 
@@ -58,13 +66,13 @@ def _p(value: float) -> str:
 
 
 def weighted_tables(q: Questionnaire, wg: WeightingSection, lang: str) -> list[dict[str, Any]]:
-    """The weighted SERVQUAL, segment, funnel, wave and IPA tables, each weighted beside unweighted.
+    """The weighted SERVQUAL, segment, funnel, wave and IPA tables: the rows where weighted and unweighted differ.
 
     One entry per table: ``title``, ``extra`` (the heading of the extra column: the p of the
     weighted gap test, the funnel position, the change from the previous wave) and ``rows``.
     Segment fields with more than 10 levels (advisors) are left to the funnel plot and the
     result's table, as the unweighted comparisons leave their pairwise tests; a SERVQUAL block of
-    more than 40 rows shows its dimensions and scores only.
+    more than 40 rows shows its dimensions and scores only. A table without a differing row is left out.
     """
     w = WORDS[lang]
     out: list[dict[str, Any]] = []
@@ -97,7 +105,7 @@ def weighted_tables(q: Questionnaire, wg: WeightingSection, lang: str) -> list[d
                 "title": w["segments"],
                 "extra": "",
                 "rows": _weighted_rows(
-                    wg.segments,
+                    segments,
                     lambda r: (
                         f"{_field_label(q, r['field'], lang)} = {value_label(q, r['field'], r['level'], lang)} "
                         f"· {names[r['statistic']]}"
@@ -141,4 +149,4 @@ def weighted_tables(q: Questionnaire, wg: WeightingSection, lang: str) -> list[d
             return f"{_question_label(q, r['attribute'] + '_p', lang)} · {w[r['measure']]}"
 
         out.append({"title": f"{w['ipa']} · {block}", "extra": "", "rows": _weighted_rows(table, ipa_name)})
-    return out
+    return [t for t in out if t["rows"]]

@@ -48,6 +48,7 @@ __all__ = [
     "WeightedEstimate",
     "WeightingSection",
     "compute_weights",
+    "domain_wald",
     "effective_n",
     "funnel_weighted",
     "ipa_weighted",
@@ -368,6 +369,32 @@ def segments_weighted(
         for level, row in _by(values, data[f], result, conf_level)
     ]
     return pd.DataFrame(rows) if rows else None
+
+
+def domain_wald(means: pd.Series, se: pd.Series) -> tuple[float, int, float]:
+    r"""Wald test that the weighted means of G segments are equal: (X², df, p).
+
+    With ȳ_g the weighted domain means and s_g their linearisation SEs (:func:`segments_weighted`),
+    ȳ* = Σ ȳ_g/s_g² / Σ 1/s_g² and X² = Σ (ȳ_g − ȳ*)²/s_g², referred to χ² with G − 1 df
+    (Cochran 1954's test of homogeneity of independent estimates). It replaces the ANOVA, Welch and
+    Kruskal-Wallis tests of the unweighted report, which assume equally weighted independent
+    observations. The segments are disjoint domains and their means are treated as independent;
+    calibration to margins that cross the segments makes them slightly dependent, which this
+    test ignores (R survey's ``svyby`` + ``regTermTest`` would use the full covariance).
+
+    References
+    ----------
+    .. [1] Cochran, W. G. (1954). The combination of estimates from different experiments.
+           Biometrics, 10(1), 101-129. https://doi.org/10.2307/3001666
+    .. [2] Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley.
+    """
+    ok = se.notna() & (se > 0) & means.notna()
+    y, s2 = means[ok].to_numpy(float), se[ok].to_numpy(float) ** 2
+    if len(y) < 2:
+        raise ValueError("a test of equal segment means needs at least 2 segments with a standard error")
+    pooled = float((y / s2).sum() / (1 / s2).sum())
+    x2 = float(((y - pooled) ** 2 / s2).sum())
+    return x2, len(y) - 1, float(stats.chi2.sf(x2, len(y) - 1))
 
 
 def funnel_weighted(

@@ -162,6 +162,15 @@ def test_the_report_shows_weighted_figures_with_the_effective_n(csi, csi_result)
     assert f"weighted (effective n {k.n_eff:.0f} of {k.n})" in sample
     segments = html[html.index('<section id="segments">') :]
     unit = head.satisfaction.funnel.units.iloc[0]
-    assert f"{int(unit['n'])} (Effective sample size {unit['n_eff']:.0f})" in segments
+    n, n_eff = int(unit["n"]), unit["n_eff"]
+    assert (
+        f'{n} (<abbr title="Effective sample size">n<sub>eff</sub></abbr> {n_eff:.0f}, '
+        f'<abbr title="Design effect">deff</abbr> {n / n_eff:.2f}, '
+        f'<abbr title="Weighting efficiency">eff.</abbr> {100 * n_eff / n:.0f} %)'
+    ) in segments
+    assert "Wald χ² = " in segments and "ANOVA" not in segments  # the weighted means' test, not the unweighted ones
+    nps = html[html.index('<section id="loyalty">') :]
+    e = next(e for e in csi_result.weighting.estimates if e.statistic == "nps")
+    assert f"n = {e.n} (" in nps and f"n<sub>eff</sub></abbr> {e.n_eff:.0f}, " in nps
     zh, _ = render_report(csi, csi_result, lang="zh")
-    assert "有效样本量" in zh[zh.index('<section id="waves">') :]
+    assert '<abbr title="有效样本量">' in zh[zh.index('<section id="waves">') :]

@@ -266,27 +266,38 @@ def _rake(frame: pd.DataFrame) -> wt.WeightingResult:
     )
 
 
-def test_the_report_shows_the_weighted_tables(q_raked, sq, sq_result):
+def test_the_report_shows_the_weighted_tables(q_raked, sq, sq_df):
     frame = simulate(q_raked, 300, seed=3, fields={"dealer": DEALERS}, waves=["2025Q1", "2025Q2"])
+    low = frame["dealer"] == "dealer_1"  # a third of the sample, half of the population: the weights move its ratings
+    for v in q_raked.answer_variables():
+        if v.kind == "numeric" and v.min is not None and v.name in frame:
+            frame.loc[low, v.name] = (frame.loc[low, v.name] - 2).clip(lower=v.min)
     result = analyze(q_raked, frame, exclude=())
     html, _ = render_report(q_raked, result, lang="en")
     start = html.index('<section id="weighted-results">')
     tables = html[start : html.index("</section>", start)]
     wg = result.weighting
-    assert tables.count("<h3>") == 3 + len(wg.ipa)  # segments, funnel, waves, one per IPA block
-    second = wg.waves.iloc[1]
-    assert f"{second['weighted']:.2f}" in tables and f"{second['change']:+.2f} (p " in tables
-    assert "Position" in tables and "Change from the previous wave" in tables
-    assert tables.count("<tr>") == 4 + len(wg.segments) + len(wg.funnel) + len(wg.waves) + sum(
-        map(len, wg.ipa.values())
-    )
-    assert tables.count('class="neg"') == sum(
-        int(t["differs"].sum()) for t in (wg.segments, wg.funnel, wg.waves, *wg.ipa.values())
-    )
-    html, _ = render_report(sq, sq_result, lang="zh")
+    # weighted beside unweighted only where the unweighted figure falls outside the weighted CI
+    kept = [t for t in (wg.segments, wg.funnel, wg.waves, *wg.ipa.values()) if t["differs"].any()]
+    assert kept, "the raking moves some figure by more than its CI"
+    assert tables.count("<h3>") == len(kept)
+    assert tables.count("<tr>") == len(kept) + sum(int(t["differs"].sum()) for t in kept)
+    assert tables.count('class="neg"') == sum(int(t["differs"].sum()) for t in kept)
+    for wave in wg.waves[wg.waves["differs"]].itertuples():
+        assert f"{wave.weighted:.2f}" in tables
+    for unit in wg.funnel[~wg.funnel["differs"]].itertuples():  # a unit whose figures agree is not repeated
+        assert f"<td>{unit.unit}</td>" not in tables
+    low_sq = sq_df.copy()
+    perception = [f"{i.id}_p" for i in sq.blocks("servqual")[0].items]
+    low_sq.loc[low_sq["dealer"] == "dealer_1", perception] = (
+        low_sq.loc[low_sq["dealer"] == "dealer_1", perception] - 3
+    ).clip(lower=1)
+    sq_low = analyze(sq, low_sq, exclude=())
+    html, _ = render_report(sq, sq_low, lang="zh")
+    score = sq_low.weighting.servqual["sq"].set_index("name").loc["weighted_servqual"]
+    assert score["differs"]
     start = html.index('<section id="weighted-results">')
     tables = html[start : html.index("</section>", start)]
-    score = sq_result.weighting.servqual["sq"].set_index("name").loc["weighted_servqual"]
     assert "加权结果" in tables and f"{score['weighted']:.2f}" in tables and "加权 SERVQUAL 得分" in tables
 
 
