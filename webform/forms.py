@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
 from wtforms import Field
 from wtforms.fields.core import Flags
 from wtforms.validators import Length, NumberRange, StopValidation, ValidationError
@@ -446,25 +447,52 @@ class ScreenForm(FlaskForm):
     class Meta:
         csrf = False
 
-        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
-            """An answer field as a copy of a prototype bound once per form class (:meth:`AnswerField.bound_copy`).
+    def __init__(self, formdata: Any = _Auto, **kwargs: Any) -> None:
+        """The form of one request: each answer field a copy of a prototype bound once per form class.
 
-            The prototype lives on the unbound field, which belongs to one cached form class
-            (:func:`build_form`); it is rebuilt if a form is bound with other options (a prefix,
-            other translations), so a copy always equals what a fresh bind would give.
-            """
-            if not issubclass(unbound_field.field_class, AnswerField):
-                return unbound_field.bind(form=form, **options)  # what DefaultMeta.bind_field does
-            bound_with, proto = getattr(unbound_field, "prototype", (None, None))
-            if proto is None or bound_with != options:
-                proto = unbound_field.bind(form=None, _meta=self, **options)
-                proto.meta = proto._form = None  # no first form kept alive through the class cache
-                unbound_field.prototype = (dict(options), proto)
-            return proto.bound_copy(form, self)
+        WTForms binds every field anew on each instantiation (``__init__`` with ~20 keyword
+        arguments for each of a screen's 40 fields), which was most of a submission's CPU.  Here
+        the form's attributes are set as :class:`wtforms.Form` sets them, and each field is
+        :meth:`AnswerField.bound_copy` of a prototype that is bound with the same options a
+        fresh bind would get (rebuilt when the translations differ).  A form with other options
+        (a prefix, meta, obj or data) takes WTForms' own path.
+        """
+        meta = self._wtforms_meta()
+        prototypes = None if kwargs else self._prototypes(meta)
+        if prototypes is None:
+            super().__init__(formdata=formdata, **kwargs)
+            return
+        self.meta = meta
+        self._parent_form = None
+        self._form_error_key = ""
+        self._prefix = ""
+        self.form_errors = []
+        self._fields = {name: proto.bound_copy(self, meta) for name, proto in prototypes}
+        self.__dict__.update(self._fields)  # as Form.__init__ does: fields shadow the unbound class attributes
+        self.process(formdata)
+
+    @classmethod
+    def _prototypes(cls, meta: Any) -> tuple[tuple[str, AnswerField], ...] | None:
+        """(name, prototype) of each field, bound once per class and translations; None if one is not an answer."""
+        translations = meta.get_translations(None)
+        cached = cls.__dict__.get("_bound")
+        if cached is not None and cached[0] is translations:
+            return cached[1]  # type: ignore[no-any-return]
+        out = []
+        for name, unbound in cls._unbound_fields or ():
+            if not issubclass(unbound.field_class, AnswerField):
+                return None
+            proto = unbound.bind(form=None, _meta=meta, name=unbound.name or name, prefix="", translations=translations)
+            proto.meta = proto._form = None  # no first form kept alive through the class cache
+            out.append((name, proto))
+        cls._bound = (translations, tuple(out))
+        return cls._bound[1]
 
     screen: Screen
     questionnaire: Questionnaire
     by_question: dict[str, tuple[str, ...]]
+    _bound: tuple[Any, tuple[tuple[str, AnswerField], ...]]  # (translations, prototypes): _prototypes
+    _input_names: frozenset[str]  # input_names, once per class
 
     def process(
         self, formdata: Any = None, obj: Any = None, data: Any = None, extra_filters: Any = None, **kwargs: Any
@@ -501,7 +529,15 @@ class ScreenForm(FlaskForm):
         return tuple(v for fld in self.answer_fields(question_id) for v in fld.variables())
 
     def input_names(self) -> frozenset[str]:
-        return frozenset(n for fld in self._fields.values() if isinstance(fld, AnswerField) for n in fld.input_names())
+        """The names of the inputs this screen renders (the same for every unprefixed form of the class: kept on it)."""
+        names = type(self).__dict__.get("_input_names") if not self._prefix else None
+        if names is None:
+            names = frozenset(
+                n for fld in self._fields.values() if isinstance(fld, AnswerField) for n in fld.input_names()
+            )
+            if not self._prefix:
+                type(self)._input_names = names
+        return names  # type: ignore[no-any-return]
 
     def validate_visible(self, visible: set[str]) -> bool:
         """Validate the fields of the questions in ``visible``; the others get no errors."""

@@ -106,7 +106,17 @@ def submission_key(signed: str | None) -> tuple[str, dt.datetime] | None:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return key_serializer(current_app.config["SECRET_KEY"])
+    """The app's key serializer, built once per secret key (building one signs a test value)."""
+    secret = current_app.config["SECRET_KEY"]
+    found = _SERIALIZERS.get(secret)
+    if found is None:
+        if len(_SERIALIZERS) > 8:  # a test suite makes apps with many keys
+            _SERIALIZERS.clear()
+        found = _SERIALIZERS[secret] = key_serializer(secret)
+    return found
+
+
+_SERIALIZERS: dict[str | bytes, URLSafeTimedSerializer] = {}
 
 
 def _unsign(signed: str | None) -> tuple[str, dt.datetime] | None:

@@ -37,12 +37,17 @@ def applies(condition: Condition | None, context: Mapping[str, Any]) -> bool:
 
 @dataclass(frozen=True)
 class Plan:
-    """Per questionnaire: variables per question and per screen, dynamic questions."""
+    """Per questionnaire: variables per question and per screen, dynamic questions.
+
+    Built once per loaded questionnaire, so that a submit looks these up instead of deriving
+    them again for every question (a 40-question screen asked for its variables ~80 times).
+    """
 
     screens: tuple[Screen, ...]
     index: dict[str, int]
     screen_variables: tuple[frozenset[str], ...]
     dynamic: frozenset[str]  # question ids decided on their own page
+    variables: dict[str, tuple[str, ...]]  # question id -> its answer variables (question_variables)
 
 
 _PLANS: dict[int, tuple[Questionnaire, Plan]] = {}
@@ -71,20 +76,28 @@ def _make_plan(q: Questionnaire) -> Plan:
             seen.update(question_variables(question))
             seen.add(question.id)
         screen_vars.append(frozenset(v for qq in screen.questions for v in question_variables(qq)))
-    return Plan(screens, {s.id: i for i, s in enumerate(screens)}, tuple(screen_vars), frozenset(dynamic))
+    variables = {question.id: question_variables(question) for screen in screens for question in screen.questions}
+    return Plan(
+        screens,
+        {s.id: i for i, s in enumerate(screens)},
+        tuple(screen_vars),
+        frozenset(dynamic),
+        variables,
+    )
 
 
 def clean_answers(q: Questionnaire, answers: Mapping[str, Any], fields: Mapping[str, Any]) -> dict[str, Any]:
     """Only the answers of questions that apply, in questionnaire order."""
     context: dict[str, Any] = dict(fields)
     kept: dict[str, Any] = {}
+    variables = plan(q).variables
     for screen in q.screens():
         if not applies(screen.visible_if, context):
             continue
         for question in screen.questions:
             if not applies(question.visible_if, context):
                 continue
-            for var in question_variables(question):
+            for var in variables[question.id]:
                 if var in answers and answers[var] is not None:
                     kept[var] = answers[var]
                     context[var] = answers[var]
@@ -135,14 +148,18 @@ def applying_questions(
 
     ``context`` holds the segment fields and the answers of earlier screens; ``answers_of(id)``
     gives a question's answers as posted.  Walking the screen in order, each question that
-    applies adds its answers to the context, so a later question's condition may name it.
+    applies adds its answers to the context, so a later question's condition may name it (after
+    the last conditional question nothing reads the context, so no more answers are asked for).
     """
     known = dict(context)
     applying: set[str] = set()
-    for question in screen.questions:
+    questions = screen.questions
+    last = max((i for i, question in enumerate(questions) if question.visible_if is not None), default=-1)
+    for i, question in enumerate(questions):
         if applies(question.visible_if, known):
             applying.add(question.id)
-            known.update(answers_of(question.id))
+            if i < last:
+                known.update(answers_of(question.id))
     return applying
 
 
@@ -168,13 +185,14 @@ def shown_questions(q: Questionnaire, screen: Screen, context: Mapping[str, Any]
 def missing_required(q: Questionnaire, answers: Mapping[str, Any], fields: Mapping[str, Any]) -> int | None:
     """The index of the first screen with a required question that applies and has no answer."""
     context: dict[str, Any] = {**fields, **answers}
+    by_question = plan(q).variables
     for i, screen in enumerate(q.screens()):
         if not applies(screen.visible_if, context):
             continue
         for question in screen.questions:
             if not question.required or not applies(question.visible_if, context):
                 continue
-            variables = question_variables(question)
+            variables = by_question[question.id]
             if question.type in ("multi", "constant_sum"):
                 if not any(answers.get(v) is not None for v in variables):
                     return i
