@@ -161,12 +161,41 @@ def test_planted_paths_give_the_planted_r2():
         assert b @ sigma[np.ix_(preds, preds)] @ b == pytest.approx(PLANTED_R2)
 
 
-def test_simulated_model_items_follow_the_planted_paths():
-    """A fit on 2,000 simulated responses recovers every planted standardised path within 0.1."""
+def _consistent_paths(fit, paths) -> dict[tuple[str, str], float]:
+    """Dijkstra & Henseler's (2015) consistent paths, written here from the paper, not taken from the code.
+
+    PLS composites carry their indicators' measurement error, so their correlations are those of
+    the constructs times √(ρA_i ρA_j) and PLS paths are attenuated (the bias that made a fixed 0.1
+    bound pass or fail by seed). Dividing each composite correlation by √(ρA_i ρA_j) and regressing
+    on the corrected matrix gives estimates consistent for the planted latent paths (PLSc).
+    """
+    r = fit.lv_correlations
+    names = list(r.index)
+    rho = fit.constructs["rho_a"].reindex(names).to_numpy()
+    corrected = r.to_numpy() / np.sqrt(np.outer(rho, rho))
+    np.fill_diagonal(corrected, 1.0)
+    out = {}
+    for target in {t for _, t in paths}:
+        preds = [f for f, t in paths if t == target]
+        idx = [names.index(p) for p in preds]
+        b = np.linalg.solve(corrected[np.ix_(idx, idx)], corrected[idx, names.index(target)])
+        out.update({(p, target): float(v) for p, v in zip(preds, b, strict=True)})
+    return out
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_simulated_model_items_follow_the_planted_paths(seed):
+    """On 2,000 simulated responses every planted path lies within 4 bootstrap SEs of its consistent estimate.
+
+    Not a fixed bound at one seed: the bound of each path is 4 x its bootstrap SE (200 resamples),
+    scaled by 1/√(ρA_i ρA_j) like the estimate, and three seeds are checked. Planted paths are
+    latent, so the plain PLS paths are compared through the consistency correction (PLSc); the
+    plain ones must lie below the planted ones on average (the attenuation the correction removes).
+    """
     from analysis import pls
 
     q = load_questionnaire(ROOT / "questionnaires" / "acsi_aftersales.yaml")
-    df = simulate(q, 2000, seed=11)
+    df = simulate(q, 2000, seed=seed)
     model = q.model
     data = df.copy()
     for construct in model.constructs:
@@ -176,9 +205,17 @@ def test_simulated_model_items_follow_the_planted_paths():
                 data[item] = v.min + v.max - data[item]
     fit = pls.fit(data, {c.id: list(c.items) for c in model.constructs}, model.paths, scheme=model.scheme)
     beta, _ = planted_paths(model)
-    got = {(r["from"], r["to"]): r["estimate"] for _, r in fit.paths.iterrows()}
-    assert set(got) == set(beta)
-    assert all(abs(got[p] - beta[p]) < 0.1 for p in beta), {p: (round(got[p], 3), round(beta[p], 3)) for p in beta}
+    plain = {(r["from"], r["to"]): r["estimate"] for _, r in fit.paths.iterrows()}
+    assert set(plain) == set(beta)
+    consistent = _consistent_paths(fit, model.paths)
+    boot = pls.bootstrap(fit, n_boot=200, seed=seed, bca=False).estimates
+    se = {tuple(name.split("->")): s for name, s in boot.loc[boot["kind"] == "path", ["name", "se"]].to_numpy()}
+    rho = fit.constructs["rho_a"]
+    bound = {p: 4 * se[p] / np.sqrt(rho[p[0]] * rho[p[1]]) for p in beta}
+    misses = {p: (round(consistent[p], 3), round(beta[p], 3), round(bound[p], 3)) for p in beta}
+    assert all(abs(consistent[p] - beta[p]) < bound[p] for p in beta), misses
+    assert all(b < 0.12 for b in bound.values())  # the test has power: 2,000 responses pin each path down
+    assert np.mean([plain[p] - beta[p] for p in beta]) < 0  # PLS attenuates; PLSc undoes it
     assert data[["exp_overall", "exp_problems"]].corr().iloc[0, 1] > 0.5  # the reverse-keyed item, recoded
 
 
