@@ -209,7 +209,21 @@ class FormSheets:
                     slot = self.columns.setdefault((sheet.name, column.base), {})
                     if lang in slot.values():
                         other = next(k for k, v in slot.items() if v == lang)
-                        self.error(sheet.name, 1, f"columns {other!r} and {column.key!r} are both language {lang!r}")
+                        if "::" in other and "::" in column.key:
+                            self.error(
+                                sheet.name, 1, f"columns {other!r} and {column.key!r} are both language {lang!r}"
+                            )
+                        else:  # pyxform's "default" language beside the named ones: the named column wins
+                            bare, named = (other, column.key) if "::" not in other else (column.key, other)
+                            self.warn(
+                                sheet.name,
+                                1,
+                                f"column {bare!r} names no language and {named!r} is language {lang!r} too: "
+                                f"{bare!r} is not carried over (--language names the language of {bare!r})",
+                            )
+                            slot.pop(bare, None)
+                            slot[named] = lang
+                        continue
                     slot[column.key] = lang
                 elif sheet is self.survey and column.base not in (*_HANDLED, *_OUR_COLUMNS, *LOSSES):
                     used = [r.number for r in sheet.rows if r.get(column.key)]

@@ -671,3 +671,34 @@ def test_a_form_title_without_language_is_said_to_stand_for_the_others(tmp_path)
     again = import_xlsform(titled)
     assert again.questionnaire.title.as_dict() == {"en": "Clinic survey", "zh": "诊所调查"}
     assert not [w for w in again.warnings if "form_title" in w.message]
+
+
+def test_a_column_without_language_beside_the_same_language_named_gives_way(tmp_path):
+    """label beside label::en, label::fr... (pyxform's "default" language): the named columns are
+    imported, the bare one is not, and a warning says so; two named columns of one language stay an error."""
+    path = _write(
+        tmp_path / "f.xlsx",
+        [
+            ["type", "name", "label", "label::en", "label::fr", "label::sw"],
+            ["text", "name", "Quel est votre nom?", "What is your name?", "Quel est votre nom?", "Jina lako nani?"],
+        ],
+    )
+    result = import_xlsform(path)
+    q = result.questionnaire
+    assert q.languages == ("en", "fr", "sw")
+    assert q.question("name").text.as_dict() == {
+        "en": "What is your name?",
+        "fr": "Quel est votre nom?",
+        "sw": "Jina lako nani?",
+    }
+    assert any(
+        "survey:1: column 'label' names no language and 'label::en' is language 'en' too: 'label' is not carried over"
+        in str(w)
+        for w in result.warnings
+    )
+    twice = _write(
+        tmp_path / "g.xlsx", [["type", "name", "label::en", "label::English (en-GB)"], ["text", "a", "A", "A"]]
+    )
+    with pytest.raises(XLSFormError) as exc:
+        import_xlsform(twice)
+    assert any("columns 'label::en' and 'label::English (en-GB)' are both language 'en'" in m for m in _messages(exc))
