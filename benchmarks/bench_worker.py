@@ -8,12 +8,15 @@ language, with its short and opt-out links) go
   and records each result before the next is sent (one statement, committed without waiting for
   the WAL flush); with 1 worker and with 2 worker processes sharing the store;
 * through a bare loop: the same rendering and the same send, with no store at all (one SMTP
-  connection; one HTTP POST per SMS through the same gateway class: this sink speaks HTTP/1.0,
-  so both reconnect for each message).
+  connection; one HTTP POST per SMS through the same gateway class, over one kept-alive
+  connection: the sink speaks HTTP/1.1 here, as a real gateway does, to both sides).
 
 Receivers: aiosmtpd on 127.0.0.1 for e-mail, an http.server sink for SMS (both in this process,
-on their own threads; the worker processes are started and warmed up before the clock starts).
-The ratio is the worker's rate over the bare loop's; the issue asks for at least 0.7.
+on their own threads).  The bare loop runs in a process of its own like the workers (started and
+warmed up before the clock starts), so both reach the receivers across processes; the bare loop
+run in this process, beside the receivers' threads, is printed too ("beside the sink"): it
+spares a switch between processes a message, which on a loaded machine is most of an SMS's cost.
+The ratio is the worker's rate over the bare loop's (own process); the issue asks for at least 0.7.
 
 Run: ``python benchmarks/bench_worker.py [--quick] [--pg URL]``.
 """
@@ -153,6 +156,26 @@ def bare_loop(n: int, channel: str, target: str) -> float:
     return n / (time.perf_counter() - start)
 
 
+def _bare_process(n: int, channel: str, target: str, ready: Any, go: Any, done: Any) -> None:
+    bare_loop(1, channel, target)  # imports and the questionnaire loaded before the clock starts
+    ready.put("bare")
+    go.wait()
+    done.put(bare_loop(n, channel, target))
+
+
+def bare_apart(n: int, channel: str, target: str) -> float:
+    """:func:`bare_loop` in a process of its own, as the workers run."""
+    ctx = multiprocessing.get_context("spawn")
+    ready, done, go = ctx.Queue(), ctx.Queue(), ctx.Event()
+    proc = ctx.Process(target=_bare_process, args=(n, channel, target, ready, go, done))
+    proc.start()
+    ready.get(timeout=120)
+    go.set()
+    rate = float(done.get(timeout=600))
+    proc.join()
+    return rate
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="300 messages instead of 2,000")
@@ -161,16 +184,19 @@ def main() -> int:
     n = 300 if args.quick else 2000
     schema = PostgresSchema(args.pg, prefix="sk_bench_worker")
     try:
-        with SmtpSink() as smtp, HttpSink() as http:
+        with SmtpSink() as smtp, HttpSink(keep_alive=True) as http:
             for channel, target in (("email", smtp.url), ("sms", http.url)):
-                bare = [bare_loop(n, channel, target)]
+                beside = [bare_loop(n, channel, target)]
+                bare = [bare_apart(n, channel, target)]
                 one = through_worker(schema.url, n, channel, target, 1)
                 two = through_worker(schema.url, n, channel, target, 2)
-                bare.append(bare_loop(n, channel, target))
-                base = sum(bare) / 2
+                bare.append(bare_apart(n, channel, target))
+                beside.append(bare_loop(n, channel, target))
+                base, near = sum(bare) / 2, sum(beside) / 2
                 print(
                     f"{channel}: {n} messages on PostgreSQL; bare loop {base:,.0f}/s (runs {bare[0]:,.0f}, {bare[1]:,.0f}); "
-                    f"worker x1 {one:,.0f}/s (ratio {one / base:.2f}); worker x2 {two:,.0f}/s (ratio {two / base:.2f})"
+                    f"worker x1 {one:,.0f}/s (ratio {one / base:.2f}); worker x2 {two:,.0f}/s (ratio {two / base:.2f}); "
+                    f"bare loop beside the sink {near:,.0f}/s (x1 {one / near:.2f}, x2 {two / near:.2f})"
                 )
     finally:
         schema.drop()

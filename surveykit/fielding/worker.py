@@ -26,7 +26,10 @@ One pass (:func:`run_pass`, what ``surveykit worker --once`` does):
 A message is written (with its Message-ID) before it is sent and marked sent
 after, so a worker killed between the two leaves it pending; when its lease
 runs out another worker sends it again with the same Message-ID (and an SMS
-with the same id).  That is the only duplicate possible.  ``stop()`` (SIGTERM)
+with the same id).  That is the only duplicate possible.  On PostgreSQL the
+"sent" of a message is handed to the server before the next message goes out
+and its answer read while that one is sent (:class:`_PgResults`): a worker
+killed in between leaves the server a complete statement it still commits.  ``stop()`` (SIGTERM)
 is checked between messages: the message in hand is finished and recorded,
 the rest of the batch is released at once.
 
@@ -42,12 +45,15 @@ import datetime as dt
 import functools
 import importlib
 import secrets
-from collections.abc import Callable
+import select
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from psycopg import pq
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 from sqlalchemy.engine import Connection, Engine
 
 from surveykit import evidence_purge, notify
@@ -324,8 +330,20 @@ class _Claimed:
 
 
 def _claim(
-    engine: Engine, settings: Settings, worker: str, now: dt.datetime, surveys: dict[str, Questionnaire | None]
+    engine: Engine,
+    settings: Settings,
+    worker: str,
+    now: dt.datetime,
+    surveys: dict[str, Questionnaire | None],
+    conn: Connection | None = None,
 ) -> list[_Claimed]:
+    """Claim a batch of due messages, with the state each is checked against.
+
+    On PostgreSQL (``conn``: the worker's autocommitted results connection) the claim is one
+    statement, an UPDATE of the rows its subquery locks ``FOR UPDATE SKIP LOCKED``, and the reads
+    follow on the same connection (a connection checkout, its ping and a transaction's three
+    round trips a batch less); on SQLite a write transaction.
+    """
     m = invitation_messages.c
     ready = sa.and_(
         m.status == "pending",
@@ -333,40 +351,50 @@ def _claim(
         m.channel.in_(settings.channels),
         sa.or_(m.lease_until.is_(None), m.lease_until <= now),
     )
+    pick = sa.select(m.id).where(ready).order_by(m.due_at, m.id).limit(settings.batch)
+    claim = (
+        sa.update(invitation_messages)
+        .values(
+            claimed_by=worker[:100],
+            lease_until=now + dt.timedelta(seconds=settings.lease_s),
+            attempts=m.attempts + 1,
+        )
+        .returning(m.id, m.invitation_id, m.seq, m.channel, m.message_id, m.created_at, m.attempts)
+    )
+    if conn is not None:
+        with conn.begin():  # under AUTOCOMMIT no BEGIN or COMMIT is sent: each statement on its own
+            # materialised: as a plain IN subquery PostgreSQL may run it again for each row it
+            # updates (a nested-loop semi-join), each run locking the next rows: a batch of 5 took 12
+            picked = pick.with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED")
+            rows = conn.execute(claim.where(m.id.in_(sa.select(picked.c.id)), ready)).all()
+            return _with_state(conn, rows, now, surveys) if rows else []
     with write_transaction(engine) as conn:
-        pick = sa.select(m.id).where(ready).order_by(m.due_at, m.id).limit(settings.batch)
-        if conn.dialect.name == "postgresql":
-            pick = pick.with_for_update(skip_locked=True)
         ids = list(conn.execute(pick).scalars())
         if not ids:
             return []
-        rows = conn.execute(
-            sa.update(invitation_messages)
-            .where(m.id.in_(ids), ready)
-            .values(
-                claimed_by=worker[:100],
-                lease_until=now + dt.timedelta(seconds=settings.lease_s),
-                attempts=m.attempts + 1,
-            )
-            .returning(m.id, m.invitation_id, m.seq, m.channel, m.message_id, m.created_at, m.attempts)
-        ).all()
-        # read with the claim: the state a message is checked against is seconds old when it is sent
-        state = {row.id: row for row in conn.execute(_state_query([r.invitation_id for r in rows]))}
-        for survey in sorted({inv.survey for inv in state.values()}):
-            _cached(conn, surveys, survey)
-        # an invitation planned in an earlier pass (it waited for quiet hours or a retry) meets the
-        # contact rules again: the whole batch in three queries, the earlier invitation first
-        recheck = sorted(
-            r.invitation_id
-            for r in rows
-            if _recheck(r.seq, r.created_at, now)
-            and r.invitation_id in state
-            and state[r.invitation_id].status not in _CLOSED
-        )
-        candidates = [
-            rules.Candidate(state[iid].contact_id, surveys[state[iid].survey], now, id=iid) for iid in recheck
-        ]
-        verdicts = dict(zip(recheck, rules.admit_all(conn, candidates), strict=True))
+        rows = conn.execute(claim.where(m.id.in_(ids), ready)).all()
+        return _with_state(conn, rows, now, surveys)
+
+
+def _with_state(
+    conn: Connection, rows: Sequence[Any], now: dt.datetime, surveys: dict[str, Questionnaire | None]
+) -> list[_Claimed]:
+    """The claimed rows with their invitation and contact, and the contact rules asked again where due."""
+    # read with the claim: the state a message is checked against is seconds old when it is sent
+    state = {row.id: row for row in conn.execute(_state_query([r.invitation_id for r in rows]))}
+    for survey in sorted({inv.survey for inv in state.values()}):
+        _cached(conn, surveys, survey)
+    # an invitation planned in an earlier pass (it waited for quiet hours or a retry) meets the
+    # contact rules again: the whole batch in three queries, the earlier invitation first
+    recheck = sorted(
+        r.invitation_id
+        for r in rows
+        if _recheck(r.seq, r.created_at, now)
+        and r.invitation_id in state
+        and state[r.invitation_id].status not in _CLOSED
+    )
+    candidates = [rules.Candidate(state[iid].contact_id, surveys[state[iid].survey], now, id=iid) for iid in recheck]
+    verdicts = dict(zip(recheck, rules.admit_all(conn, candidates), strict=True))
     claimed = (
         _Claimed(
             **r._mapping,
@@ -404,37 +432,45 @@ def send_due(
 
     Each message's result is recorded on its own, before the next message is sent (one
     autocommitted statement on PostgreSQL, a write transaction on SQLite), on one connection
-    kept for the whole loop.
+    kept for the whole loop.  On PostgreSQL a sent message's statement is sent to the server
+    before the next message goes out, and its answer read only when the next result is due
+    (:class:`_PgResults`): the round trip overlaps the next message's sending instead of
+    preceding it.  The claims go on the same connection (:func:`_claim`).
 
-    On PostgreSQL those results are committed with ``synchronous_commit`` off: the server has
-    the result when the statement returns (a worker killed after it is not asked to send the
-    message again), but does not wait for the disk; a flush of the write-ahead log per message
-    cost more than the sending itself.  Should the database server itself crash, the results of
-    its last fraction of a second (at most three ``wal_writer_delay``, 0.6 s by default) may be
-    lost, and those messages go again with the same Message-ID or SMS id, as a message in flight
-    at a worker's SIGKILL does.  The claims and everything else stay synchronous.
+    On PostgreSQL those results and claims are committed with ``synchronous_commit`` off: the
+    server has them when the statement returns (a worker killed after it is not asked to send
+    the message again), but does not wait for the disk; a flush of the write-ahead log per
+    message cost more than the sending itself.  Should the database server itself crash, the
+    results and claims of its last fraction of a second (at most three ``wal_writer_delay``,
+    0.6 s by default) may be lost, and those messages go again with the same Message-ID or SMS
+    id, as a message in flight at a worker's SIGKILL does.  The plan stays synchronous.
     """
     if not settings.channels:
         return
     surveys: dict[str, Questionnaire | None] = {}
     try:
-        with write_connection(engine) as conn:  # the results' connection; each claim takes its own
+        with write_connection(engine) as conn:  # the results' connection (and the claims', on PostgreSQL)
             postgres = conn.dialect.name == "postgresql"
             if postgres:
                 conn.execution_options(isolation_level="AUTOCOMMIT")  # each result is one statement
                 with conn.begin():
                     conn.execute(sa.text("SET synchronous_commit TO off"))
+            results = _PgResults(conn) if postgres else None
             try:
                 while not stop():
-                    claimed = _claim(engine, settings, worker, clock(), surveys)
+                    if results is not None:
+                        results.wait()  # the claim goes on the same connection
+                    claimed = _claim(engine, settings, worker, clock(), surveys, conn if postgres else None)
                     if not claimed:
                         return
                     for n, message in enumerate(claimed):
                         if stop():
                             _release(engine, claimed[n:])
                             return
-                        _send_one(conn, surveys, settings, message, clock(), stats)
+                        _send_one(conn, results, surveys, settings, message, clock(), stats)
             finally:
+                if results is not None:
+                    results.wait()  # the last message's result, before the connection is used or returned
                 if postgres and not conn.invalidated:
                     with conn.begin():  # the pooled connection as it was
                         conn.execute(sa.text("RESET synchronous_commit"))
@@ -495,6 +531,7 @@ def _finish(conn: Connection, message: _Claimed, values: dict[str, Any], then: s
 
 def _send_one(
     conn: Connection,
+    results: _PgResults | None,
     surveys: dict[str, Questionnaire | None],
     settings: Settings,
     message: _Claimed,
@@ -502,33 +539,38 @@ def _send_one(
     stats: PassStats,
 ) -> None:
     inv = message.invitation
-    if inv is None:  # the invitation is gone (an erasure that removes them)
-        _finish(conn, message, dict(status="cancelled", reason="invitation_removed", lease_until=None))
-        stats.cancelled += 1
-        return
-    q = surveys[inv.survey]  # read with the claim
-    refusal = _refusal(inv, message, q)
+    q = surveys[inv.survey] if inv is not None else None  # read with the claim
+    # an invitation gone (an erasure that removes them) is cancelled like a refused one
+    refusal = _refusal(inv, message, q) if inv is not None else "invitation_removed"
+    when = rules.not_before(q, message.channel, now) if refusal is None and q is not None else now
+    if results is not None and (refusal is not None or when > now):
+        results.wait()  # the previous message's answer first: this one is recorded at once, on the same connection
     if refusal is not None:
         suppress = _suppression(refusal) if message.seq == 0 else None
         _finish(conn, message, dict(status="cancelled", reason=refusal[:100], lease_until=None), suppress)
         stats.cancelled += 1
         return
     assert q is not None and q.fielding is not None  # _refusal checked the template
-    when = rules.not_before(q, message.channel, now)
     if when > now:
         _finish(conn, message, dict(due_at=when, lease_until=None, attempts=message.attempts - 1))
         stats.postponed += 1
         return
     try:
-        _deliver(settings, q, inv, message)
+        _deliver(settings, q, inv, message)  # meanwhile the previous message's statement runs
     except DeliveryError as exc:
+        if results is not None:
+            results.wait()
         _failed(conn, settings, message, str(exc), exc.permanent, now, stats)
         return
     expires = q.fielding.expires
-    if conn.dialect.name == "postgresql":
-        statement = _sent_statement(message.seq == 0, expires is not None)
-        with conn.begin():  # under AUTOCOMMIT no BEGIN or COMMIT is sent
-            conn.execute(statement, {"m_id": message.id, "m_now": now, "m_expires": now + (expires or dt.timedelta())})
+    if results is not None:
+        results.send(
+            message.seq == 0,
+            expires is not None,
+            m_id=message.id,
+            m_now=now,
+            m_expires=now + (expires or dt.timedelta()),
+        )
     else:
         sent = None
         if message.seq == 0:
@@ -538,24 +580,84 @@ def _send_one(
 
 
 @functools.cache
-def _sent_statement(first: bool, expires: bool) -> sa.Update:
-    """:func:`_finish` of a sent message on PostgreSQL, built once with its values as parameters.
+def _sent_sql(first: bool, expires: bool) -> tuple[bytes, tuple[str, ...], dict[str, Any]]:
+    """:func:`_finish` of a sent message on PostgreSQL as SQL with ``$n`` parameters, built once.
 
-    The hot path of the send loop: building and cache-keying the statement anew took about as
-    long as the server took to run it (profiled: ~1 ms a message).
+    (SQL text, each ``$n``'s parameter name, the parameters' fixed values); ``m_id``, ``m_now``
+    and ``m_expires`` are the message's.  Building and cache-keying the statement anew took about
+    as long as the server took to run it (profiled: ~1 ms a message).
     """
     m = invitation_messages.c
-    now = sa.bindparam("m_now", type_=sa.DateTime())
+    now = sa.bindparam("m_now", value=None, type_=sa.DateTime())
     record = (
         sa.update(invitation_messages)
-        .where(m.id == sa.bindparam("m_id", type_=sa.Integer()), (m.status + "") == "pending")
+        .where(m.id == sa.bindparam("m_id", value=0, type_=sa.Integer()), (m.status + "") == "pending")
         .values(status="sent", sent_at=now, lease_until=None, last_error=None)
     )
-    if not first:
-        return record
-    extra = {"expires_at": sa.bindparam("m_expires", type_=sa.DateTime())} if expires else {}
-    done = record.returning(m.invitation_id).cte("done")
-    return tracking.step("sent", now, **extra).where(invitations.c.id.in_(sa.select(done.c.invitation_id)))
+    statement: sa.Update = record
+    if first:
+        extra = {"expires_at": sa.bindparam("m_expires", value=None, type_=sa.DateTime())} if expires else {}
+        done = record.returning(m.invitation_id).cte("done")
+        statement = tracking.step("sent", now, **extra).where(invitations.c.id.in_(sa.select(done.c.invitation_id)))
+    compiled = statement.compile(
+        dialect=pg_psycopg.dialect(paramstyle="numeric_dollar"), compile_kwargs={"render_postcompile": True}
+    )
+    assert compiled.positiontup is not None
+    return compiled.string.encode(), tuple(compiled.positiontup), dict(compiled.params)
+
+
+def _param(value: Any) -> bytes | None:
+    """A parameter in PostgreSQL's text format (the SQL casts each to its column's type)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ").encode()
+    return str(value).encode("utf-8")
+
+
+class _PgResults:
+    """The "sent" statements of one worker on PostgreSQL, one in flight while the next message goes out.
+
+    :meth:`send` hands the statement to the server through libpq's asynchronous API
+    (``PQsendQueryParams`` on the connection's :mod:`psycopg.pq` handle: an implicit transaction,
+    committed by the server on its own) and returns without waiting; :meth:`wait` reads the
+    answer, which has usually arrived while the next message was sent.  The statement is written
+    to the socket before the next message is sent, so a worker killed during that next message
+    has left the server a complete statement, which it runs and commits all the same: the only
+    message sent twice is still the one in flight.  A failed statement raises in :meth:`wait`,
+    one message later, as it would have raised at once before (the message stays pending, and
+    its lease expires).  Nothing else may use the connection between the two.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self._pgconn: pq.abc.PGconn = conn.connection.driver_connection.pgconn  # type: ignore[union-attr]
+        self._in_flight = False
+
+    def send(self, first: bool, expires: bool, **values: Any) -> None:
+        self.wait()
+        sql, names, fixed = _sent_sql(first, expires)
+        params = {**fixed, **values}
+        self._pgconn.send_query_params(sql, [_param(params[name]) for name in names])
+        self._in_flight = True
+        while self._pgconn.flush():  # a non-blocking connection: wait until the statement is all out
+            select.select([], [self._pgconn.socket], [])
+
+    def wait(self) -> None:
+        if not self._in_flight:
+            return
+        self._in_flight = False
+        error = None
+        while True:
+            while self._pgconn.is_busy():
+                select.select([self._pgconn.socket], [], [])
+                self._pgconn.consume_input()
+            result = self._pgconn.get_result()
+            if result is None:
+                break
+            if result.status != pq.ExecStatus.COMMAND_OK and error is None:
+                error = (result.error_message or b"").decode("utf-8", "replace").strip()
+        if error is not None:
+            raise sa.exc.DBAPIError("recording a sent message", None, RuntimeError(error))
 
 
 def _refusal(inv: Any, message: _Claimed, q: Questionnaire | None) -> str | None:

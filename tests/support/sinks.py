@@ -7,7 +7,10 @@ next messages' DATA (the client never gets a reply, the message is not kept) and
 of messages kept so far, before the reply.  ``HttpSink`` is http.server in a
 thread, keeping each POST (path, headers, body); ``status`` sets the answer,
 ``hang`` makes it wait that many seconds before answering, and ``stop()`` /
-``start()`` take it down and up again on the same port.
+``start()`` take it down and up again on the same port.  It answers HTTP/1.0 (a connection per
+request) unless made with ``keep_alive=True``: HTTP/1.1, a client's connection kept open across
+requests, as a real SMS gateway keeps it (the worker benchmark; ``stop()`` does not end connections
+already open, so the tests of a receiver going down use the default).
 """
 
 from __future__ import annotations
@@ -81,8 +84,9 @@ class SmtpSink:
 
 
 class HttpSink:
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, *, keep_alive: bool = False) -> None:
         self.port = port or free_port()
+        self.keep_alive = keep_alive
         self.lock = threading.Lock()
         self.requests: list[dict[str, Any]] = []
         self.status = 200
@@ -101,6 +105,9 @@ class HttpSink:
         sink = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if self.keep_alive else "HTTP/1.0"
+            disable_nagle_algorithm = True  # the body is a second write: not held back for the headers' ACK
+
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode("utf-8")
                 if sink.hang:
