@@ -242,9 +242,7 @@ def _store(conn: Connection, events: list[_Event], wave: str | None, now: dt.dat
             e.q,
             max(now, e.send_at or now),  # asked as of when it is to go out
             at=e.send_at or now,
-            blocked="quota_full"
-            if any(quota.cell(e.fields) in full[e.q.survey][quota.id] for quota in e.q.quotas)
-            else None,
+            blocked="quota_full" if _in_full_cell(e, full.get(e.q.survey)) else None,
         )
         for e in new
     ]
@@ -273,6 +271,14 @@ def _store(conn: Connection, events: list[_Event], wave: str | None, now: dt.dat
         stored = out[fresh[e.event_id].index]
         out[e.index] = _repeat(e, fresh[e.event_id].hash, stored.invitation_id, stored.state)
     return out
+
+
+def _in_full_cell(e: _Event, full: dict[str, set[str | None]] | None) -> bool:
+    """Does the item fall in a full quota cell?  Its cells are not even worked out while none is full
+    (the usual case: each item's cell key, JSON per quota, was ~15 % of a batch under the profiler)."""
+    if not full or not any(full.values()):
+        return False
+    return any(quota.cell(e.fields) in full[quota.id] for quota in e.q.quotas)
 
 
 def _repeat(e: _Event, stored_hash: str | None, inv_id: int | None, status: str | None) -> Outcome:
