@@ -275,3 +275,18 @@ def test_analyze_passes_its_weights_to_derived_importance_and_the_loyalty_matrix
         data[sat], data[nps_id], satisfied_if_ge=m.satisfied_if_ge, loyal_if_ge=m.loyal_if_ge, weights=w
     )
     assert m.weighted_pct == pytest.approx(direct.weighted_pct, abs=1e-12)
+
+
+def test_domain_wald_is_cochrans_homogeneity_test():
+    from scipy import stats
+
+    from analysis.weighted import domain_wald
+
+    means, se = pd.Series([70.0, 75.0, 64.0]), pd.Series([2.0, 1.0, 3.0])
+    w = 1 / se**2
+    pooled = (w * means).sum() / w.sum()  # (17.5 + 75 + 7.11) / (0.25 + 1 + 0.111)
+    x2 = float((w * (means - pooled) ** 2).sum())
+    assert domain_wald(means, se) == pytest.approx((x2, 2, stats.chi2.sf(x2, 2)), rel=1e-14)
+    assert domain_wald(pd.Series([5.0, 5.0]), pd.Series([1.0, 2.0]))[0] == 0.0
+    with pytest.raises(ValueError, match="at least 2 segments"):
+        domain_wald(pd.Series([5.0, 6.0]), pd.Series([1.0, 0.0]))
