@@ -19,9 +19,10 @@ The mapping (the reverse of :mod:`surveykit.xlsform.importer`; ``docs/XLSFORM.md
 
 What XLSForm cannot say rides in columns and sheets ODK tools ignore (``surveykit``,
 ``dimension``, ``reverse``, ``report_label::…``, the ``dimensions`` sheet, ``title::…`` in
-settings), so that an import brings back the same questionnaire.  What is not exported at all
-(alerts, scoring, the path model, weighting, description and thanks) is returned as a list of
-notes for the command to print.
+settings), so that an import brings back the same questionnaire; the description and the thanks
+are notes before the first and after the last page, marked in the ``surveykit`` column.  What is
+not exported at all (alerts, scoring, the path model, weighting) is returned as a list of notes
+for the command to print.
 """
 
 from __future__ import annotations
@@ -151,8 +152,6 @@ class _Writer:
             ("scoring", q.scoring is not None),
             ("the path model (model:)", q.model is not None),
             ("weighting", q.weighting is not None),
-            ("description", q.description is not None),
-            ("thanks", q.thanks is not None),
         ):
             if present:
                 notes.append(f"{what} has no XLSForm equivalent and is not exported")
@@ -183,11 +182,18 @@ class _Writer:
                 list_name = self.choice_list(f"{f.id}_values", ((code, text) for code, text in f.values))
                 marker = f"field values={list_name}"
             self.row("hidden", f.id, surveykit=marker, **self.texts("label", f.label))
+        # the survey's description and thanks: a note before the first page and one after the last,
+        # where ODK shows them too; the marker brings them back as they were
+        if self.q.description is not None:
+            name = self.unique("survey_description")
+            self.row("note", name, surveykit="description", **self.texts("label", self.q.description))
         for section in self.q.pages:
             if isinstance(section, Page):
                 self.page(section)
             else:
                 self.block(section)
+        if self.q.thanks is not None:
+            self.row("note", self.unique("survey_thanks"), surveykit="thanks", **self.texts("label", self.q.thanks))
 
     def page(self, page: Page) -> None:
         self.row(

@@ -11,6 +11,7 @@ The mapping, one row at a time (``docs/XLSFORM.md`` has it in full):
   ``number`` with its start and end (``nps`` when the ``surveykit`` column says so);
 * ``text``, ``date`` -> ``text``, ``date``; ``hidden`` -> a segment field (``fields:``);
 * ``note`` -> the intro of the page it opens, else the help text of the question after it;
+  one marked ``description`` or ``thanks`` in the ``surveykit`` column -> that text of the survey;
 * a group -> a page (title = its label, ``visible_if`` = its ``relevant``); a group inside a
   ``field-list`` group -> a section of that page (its condition joins each of its questions'
   own, its label becomes help text); a group inside any other group -> a page of its own;
@@ -146,6 +147,7 @@ class _Importer(FormSheets):
         self.notes: list[tuple[Row, dict[str, str]]] = []
         self.loose_pages = 0
         self.other_text: dict[str, Any] | None = None
+        self.texts_of_survey: dict[str, dict[str, str]] = {}
 
     # ---- the whole form ---------------------------------------------------------------------
 
@@ -166,6 +168,7 @@ class _Importer(FormSheets):
     def _document(self) -> dict[str, Any]:
         survey_id, version = self._survey_id(), self._version()
         doc: dict[str, Any] = {"survey": survey_id, "version": version, "title": self._title(survey_id)}
+        doc.update(self.texts_of_survey)
         doc["languages"] = list(self.languages)
         if self.fields:
             doc["fields"] = self.fields
@@ -228,6 +231,10 @@ class _Importer(FormSheets):
     def _note(self, node: Node) -> None:
         text = self.text(self.survey, node.row, "label")
         if text is None:
+            return
+        marker = read_marker(node.row)[0]
+        if marker in ("description", "thanks"):  # the export's first and last notes
+            self.texts_of_survey[marker] = text
             return
         if node.row.get("relevant"):
             self.warn(

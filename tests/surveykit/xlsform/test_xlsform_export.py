@@ -69,6 +69,8 @@ def test_import_of_the_export_keeps_variables_codes_labels_and_conditions(export
     assert _signature(result.questionnaire) == _signature(q)
     assert result.questionnaire.languages == q.languages
     assert result.questionnaire.title == q.title
+    # the description and thanks cross as the first and last notes
+    assert (result.questionnaire.description, result.questionnaire.thanks) == (q.description, q.thanks)
     assert [w for w in result.warnings if "becomes" in w.message] == []
 
 
@@ -109,6 +111,10 @@ def test_cli_export_names_what_is_left_out(tmp_path):
     result = CliRunner().invoke(xlsform_group, ["export", "questionnaires/servqual.yaml", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "note: alerts has no XLSForm equivalent and is not exported" in result.stderr
+    assert "description" not in result.stderr and "thanks" not in result.stderr  # both are notes now
+    rows = list(openpyxl.load_workbook(out)["survey"].iter_rows(values_only=True))
+    notes = [row[:2] for row in rows if row[0] == "note"]
+    assert notes[0] == ("note", "survey_description") and notes[-1] == ("note", "survey_thanks")
     assert out.exists() and load_questionnaire(Path("questionnaires/servqual.yaml")).alerts
 
 
