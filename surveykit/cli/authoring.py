@@ -50,9 +50,9 @@ def translate_import(questionnaire: str, translations: str, output: str) -> None
     from surveykit.translate import import_texts, read_translations
 
     report = import_texts(questionnaire, read_translations(translations), output)
-    if report.unknown:
+    if report.refused:
         raise SurveykitError(
-            f"{translations}: nothing written; " + "; ".join(f"{translations}:{line}" for line in report.unknown)
+            f"{translations}: nothing written; " + "; ".join(f"{translations}:{line}" for line in report.refused)
         )
     for line in report.changed:
         click.echo(f"warning: {translations}:{line}", err=True)

@@ -3,8 +3,9 @@
 A text that is a language mapping gains (or changes) the target language's entry; in a
 one-language survey a plain-string text becomes a mapping of the source and the target,
 written in flow style like the shipped files.  The target is added to ``languages:``.
-Rows whose key is not a text of the questionnaire are refused with their row number; a
-row whose source text differs from the questionnaire's (edited since the export) is
+Rows whose key is not a text of the questionnaire, a key given twice and a translation
+holding a character the loader refuses (a control character, U+2028...) are refused with
+their row number, and nothing is written; a row whose source text differs from the questionnaire's (edited since the export) is
 applied and listed, so the author can check it.
 """
 
@@ -18,25 +19,26 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from surveykit.translate.files import TranslationFile
 from surveykit.translate.texts import languages_of, load_roundtrip, text_nodes
+from surveykit.yamlsafe import forbidden_characters
 
 __all__ = ["ImportReport", "import_texts"]
 
 
 @dataclass
 class ImportReport:
-    """What an import did: texts translated, still missing, unknown keys and changed sources (with rows)."""
+    """What an import did: texts translated, still missing, refused rows and changed sources (with rows)."""
 
     target: str
     applied: int = 0
     missing: list[str] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
 
 
 def import_texts(questionnaire: str | Path, translations: TranslationFile, output: str | Path) -> ImportReport:
-    """Write ``questionnaire`` with ``translations`` applied to ``output``; unknown keys write nothing.
+    """Write ``questionnaire`` with ``translations`` applied to ``output``; refused rows write nothing.
 
-    Returns the report; when ``report.unknown`` is not empty nothing was written.
+    Returns the report; when ``report.refused`` is not empty nothing was written.
     """
     data, yaml, _ = load_roundtrip(questionnaire)
     target = translations.target
@@ -44,13 +46,17 @@ def import_texts(questionnaire: str | Path, translations: TranslationFile, outpu
     source = translations.source if translations.source in langs else (langs[0] if langs else "")
     report = ImportReport(target)
     texts = {key: (container, slot, value) for key, container, slot, value in text_nodes(data)}
-    given = {}
+    given: dict[str, tuple[int, str, str]] = {}
     for number, key, src, text in translations.rows:
         if key not in texts:
-            report.unknown.append(f"row {number}: {key!r} is not a text of the questionnaire")
-            continue
-        given[key] = (number, src, text)
-    if report.unknown:
+            report.refused.append(f"row {number}: {key!r} is not a text of the questionnaire")
+        elif key in given:
+            report.refused.append(f"row {number}: {key!r} is given twice (rows {given[key][0]} and {number})")
+        elif refused := forbidden_characters(text):
+            report.refused.append(f"row {number}: {key}: {refused[0].message}")
+        else:
+            given[key] = (number, src, text)
+    if report.refused:
         return report
     for key, (container, slot, value) in texts.items():
         current = value.get(source) if isinstance(value, dict) else value

@@ -54,7 +54,7 @@ def test_xlsx_round_trip_adds_the_language_and_keeps_every_comment_and_line(tmp_
     _fill_xlsx(sheet)
     out = tmp_path / "sq2.yaml"
     report = import_texts(SERVQUAL, read_translations(sheet), out)
-    assert (report.applied, report.missing, report.unknown) == (len(entries), [], [])
+    assert (report.applied, report.missing, report.refused) == (len(entries), [], [])
     q = load_questionnaire(out)
     assert q.languages == ("zh", "en", "zh-Hant")
     assert q.title["zh-Hant"] == "售後服務質量調查（SERVQUAL）"
@@ -142,7 +142,7 @@ def test_unknown_keys_write_nothing_and_bad_files_are_clean_errors(tmp_path):
     book.save(sheet)
     out = tmp_path / "out.yaml"
     report = import_texts(SERVQUAL, read_translations(sheet), out)
-    assert report.unknown == [
+    assert report.refused == [
         f"row {len(entries) + 2}: 'pages[9].questions[0].text' is not a text of the questionnaire"
     ]
     assert not out.exists()
@@ -182,3 +182,25 @@ def test_empty_formatted_rows_after_the_texts_are_ignored(tmp_path, monkeypatch)
         ws.cell(row=row, column=1).number_format = "@"  # formatted, empty
     book.save(sheet)
     assert [row[1] for row in read_translations(sheet).rows] == [e.key for e in entries[:3]]
+
+
+def test_a_key_given_twice_or_a_refused_character_writes_nothing(tmp_path):
+    """A translator's copy-paste: the same key on two rows, or a U+2028 / control character from a word
+    processor; either is refused at its row before anything is written (the loader would refuse the YAML)."""
+    sheet = tmp_path / "sq.xlsx"
+    source, entries = export_texts(SERVQUAL, "ja")
+    write_translations(sheet, source, "ja", entries, "servqual")
+    book = load_workbook(sheet)
+    rows = book["translations"]
+    rows.cell(row=3, column=1).value = entries[0].key
+    rows.cell(row=4, column=3).value = "一行目\u2028二行目"
+    rows.cell(row=5, column=3).value = "削除\x7f"
+    book.save(sheet)
+    out = tmp_path / "out.yaml"
+    report = import_texts(SERVQUAL, read_translations(sheet), out)
+    assert report.refused == [
+        f"row 3: {entries[0].key!r} is given twice (rows 2 and 3)",
+        f"row 4: {entries[2].key}: the Unicode line separator U+2028 is not allowed; use an ordinary line break",
+        f"row 5: {entries[3].key}: control characters are not allowed (found U+007F); only tab and line breaks are",
+    ]
+    assert not out.exists()
