@@ -94,9 +94,13 @@ def _kind(kind: Any) -> dict[str, Any]:
     if head == "list":
         return {"type": "array", "items": _kind(kind[1])}
     if head == "map":
-        key_pattern = {"id": _ID, "survey_id": "^[a-z][a-z0-9_-]*$", "code": "^[a-z0-9][a-z0-9_]*$", "int": "^[0-9]+$"}[
-            kind[1]
-        ]
+        key_pattern = {
+            "id": _ID,
+            "survey_id": "^[a-z][a-z0-9_-]*$",
+            "code": "^[a-z0-9][a-z0-9_]*$",
+            "int": "^[0-9]+$",
+            "string": "^.+$",  # a value as the data hold it (a weighting margin's dealer code DE01)
+        }[kind[1]]
         return {"type": "object", "propertyNames": {"pattern": key_pattern}, "additionalProperties": _kind(kind[2])}
     if head == "object":
         return {"$ref": f"#/$defs/{kind[1]}"}

@@ -349,12 +349,12 @@ OBJECT_KEYS: dict[str, tuple[Key, ...]] = {
     "weighting_margin": (
         Key("name", "id", doc="how tables call the margin (default: the fields joined by _x_)"),
         Key("fields", ("list", "id"), True, "segment fields or choice questions; two or more cross into cells"),
-        Key("counts", ("map", "code", "number"), doc="value -> population count (one field)"),
-        Key("shares", ("map", "code", "number"), doc="value -> population share, summing to 1 (one field)"),
+        Key("counts", ("map", "string", "number"), doc="value -> population count (one field)"),
+        Key("shares", ("map", "string", "number"), doc="value -> population share, summing to 1 (one field)"),
         Key("cells", ("list", ("object", "weighting_cell")), doc="crossed cells, one value per field"),
     ),
     "weighting_cell": (
-        Key("values", ("list", "code"), True, "one value of each of the margin's fields, in their order"),
+        Key("values", ("list", "string"), True, "one value of each of the margin's fields, in their order"),
         Key("count", "number", doc="the cell's population count"),
         Key("share", "number", doc="the cell's population share"),
     ),

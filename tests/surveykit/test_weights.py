@@ -277,3 +277,24 @@ def test_a_margins_file_takes_a_design(tmp_path):
     ]
     path.write_text(MARGINS + "design:\n  ids: dealer\n", encoding="utf-8")
     assert load_weights(path, load("")).design == WeightingDesign(ids="dealer")
+
+
+def test_margin_cells_name_values_as_the_data_hold_them():
+    """Dealer codes are whatever the invitations carry (the demo's DE01): a margin names them as they are."""
+    spec = load(
+        "weighting:\n"
+        "  margins:\n"
+        "    - fields: [dealer]\n"
+        "      shares: {DE01: 0.6, 'DE-02': 0.4}\n"
+        "    - fields: [dealer, visit]\n"
+        "      cells:\n"
+        "        - {values: [DE01, repair], share: 0.5}\n"
+        "        - {values: ['DE-02', service], share: 0.5}\n"
+    ).weighting
+    assert spec.margins[0].cells == ((("DE01",), 0.6), (("DE-02",), 0.4))
+    assert spec.margins[1].cells[1][0] == ("DE-02", "service")
+    # a declared field still refuses a value it does not declare, whatever its case
+    assert any(
+        "'North' is not a value of 'region'" in p
+        for p in problems("weighting:\n  margins:\n    - fields: [region]\n      shares: {North: 1.0}\n")
+    )
