@@ -305,3 +305,32 @@ def test_cached_form_class_leaks_nothing_between_respondents(app):
             assert not {id(f) for f in first._fields.values()} & {id(f) for f in second._fields.values()}
             assert _state(first._fields) == before  # the first respondent's answers and errors untouched
         assert build_form(q, q.screens()[0], "en")(formdata=posted).validate_visible({"sat"}) is False
+
+
+def test_answer_fields_validate_as_wtforms_does(app):
+    """AnswerField.validate skips WTForms' generic steps only: the errors and the verdict are WTForms' own."""
+    from werkzeug.datastructures import MultiDict
+    from wtforms import Field
+
+    from tests.support.formclient import questionnaire
+    from webform.forms import build_form
+
+    q = questionnaire(app, "alltypes")
+    postings = [
+        MultiDict({**P1, **P2, **KANO}),  # valid
+        MultiDict({**P1, **P2, **KANO, "q_sat": "x", "q_age": "7", "q_weights-price": "-1", "q_comment": "\x07"}),
+        MultiDict({"q_sat": "", "q_age": "", "q_extras": ["wifi", "wifi"]}),  # blanks, a repeated tick
+    ]
+    verdicts = set()
+    with app.test_request_context(method="POST"):
+        for posted in postings:
+            for screen in q.screens():
+                cls = build_form(q, screen, "en")
+                ours, theirs = cls(formdata=posted), cls(formdata=posted)
+                for name, fld in ours._fields.items():
+                    other = theirs._fields[name]
+                    verdict = fld.validate(ours)
+                    assert verdict == Field.validate(other, theirs), name
+                    assert fld.errors == other.errors, name
+                    verdicts.add((verdict, bool(fld.errors)))
+    assert verdicts == {(True, False), (False, True)}  # both outcomes were compared
