@@ -27,7 +27,11 @@ def _read_csv(path: Path) -> pd.DataFrame:
     try:
         return pd.read_csv(path, encoding="utf-8-sig", **options)
     except UnicodeDecodeError:
+        pass
+    try:
         return pd.read_csv(path, encoding="gb18030", **options)
+    except UnicodeDecodeError:
+        raise SurveykitError(f"{path}: cannot read the file: it is text in neither UTF-8 nor GBK/GB18030") from None
 
 
 def _read(data: str, column: str, extra: tuple[str | None, ...] = ()) -> pd.DataFrame:

@@ -83,6 +83,14 @@ def test_code_reads_a_gbk_csv_as_excel_saves_it_in_chinese(tmp_path):
     assert coded.loc[0, "themes"] == "waiting_time;communication" and coded.loc[3, "themes"] == "facilities"
 
 
+def test_code_refuses_a_file_in_no_known_encoding(tmp_path):
+    path = tmp_path / "binary.csv"
+    path.write_bytes(b"id,comment\n1,\xdb\xff\xfe\x81\n")
+    result = CliRunner().invoke(main, ["text", "code", str(path), "--column", "comment", "-o", str(tmp_path / "o.csv")])
+    assert result.exit_code == 1
+    assert "it is text in neither UTF-8 nor GBK/GB18030" in result.output and "Traceback" not in result.output
+
+
 def test_code_errors_exit_1_with_a_message(tmp_path):
     out = tmp_path / "coded.csv"
     missing = CliRunner().invoke(main, ["text", "code", str(_csv(tmp_path)), "--column", "nope", "-o", str(out)])
