@@ -201,8 +201,8 @@ def analyze(
         notes += weighted.notes
         notes.append(
             "weighting: the satisfaction mean, top-2-box and index, the NPS, SERVQUAL, the segments, the funnel "
-            "plot, the waves, the IPA means, reliability, Kano, derived importance, penalty-reward and the "
-            f"loyalty matrix are weighted; not weighted: {', '.join(weighted.unweighted_sections)}"
+            "plot, the waves, the IPA means, reliability, Kano, derived importance, penalty-reward, the "
+            f"loyalty matrix and the path model are weighted; not weighted: {', '.join(weighted.unweighted_sections)}"
         )
     comments = {
         question.id: r
@@ -257,7 +257,7 @@ def analyze(
         scoring=_attempt(notes, "scoring", partial(_scoring, q, q.scoring, data)) if q.scoring else None,
         frequencies=_frequencies(q, data),
         path_model=(
-            _attempt(notes, "path model", partial(pathmodel.fit_model, q, data, conf_level=conf_level))
+            _attempt(notes, "path model", partial(pathmodel.fit_model, q, data, conf_level=conf_level, weights=w))
             if q.model
             else None
         ),

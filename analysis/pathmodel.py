@@ -84,11 +84,19 @@ class PathModelResult:
 
 
 def fit_model(
-    q: Questionnaire, df: pd.DataFrame, *, n_boot: int | None = None, seed: int | None = None, conf_level: float = 0.95
+    q: Questionnaire,
+    df: pd.DataFrame,
+    *,
+    n_boot: int | None = None,
+    seed: int | None = None,
+    conf_level: float = 0.95,
+    weights: pd.Series | None = None,
 ) -> PathModelResult:
     """Fit ``q.model`` on ``df``: PLS estimates, bootstrap significance and the IPMA of the target.
 
-    ``n_boot`` and ``seed`` default to the model's ``bootstrap`` and ``seed``. A model that
+    ``n_boot`` and ``seed`` default to the model's ``bootstrap`` and ``seed``. With survey
+    ``weights`` (``analyze()``'s) the fit, the bootstrap and the IPMA are weighted
+    (:func:`analysis.pls.fit`). A model that
     cannot be estimated (too few complete rows, a constant item, no convergence) raises
     ``ValueError``, which :func:`analysis.analyze` records as a note.
     """
@@ -114,6 +122,7 @@ def fit_model(
         model.paths,
         modes={c.id: c.mode for c in model.constructs},
         scheme=model.scheme,
+        weights=weights,
     )
     n_boot = model.bootstrap if n_boot is None else n_boot
     seed = model.seed if seed is None else seed

@@ -90,6 +90,9 @@ def ipma(result: PlsResult, target: str, scale: tuple[float, float] | Mapping[st
        the change in target performance per point of k. It equals the standardized total
        effect times sd(\tilde Y_target)/sd(\tilde Y_k).
 
+    With survey weights (a model fitted with ``weights``) the SDs, the performance means and the
+    regressions are weighted (weighted least squares), as the fit is.
+
     A negative weight (possible in Mode B, or in a block whose items disagree) lets \tilde Y
     leave 0-100, and a block whose unstandardized weights sum below 0 turns \tilde Y against
     Y (the identity above then changes sign); the values are still computed as defined, and a
@@ -130,20 +133,23 @@ def ipma(result: PlsResult, target: str, scale: tuple[float, float] | Mapping[st
         item = spec.items[outside[0]]
         raise ValueError(f"scale: item {item!r} has values outside [{low[outside[0]]:g}, {high[outside[0]]:g}]")
     rescaled = (x - low) / (high - low) * 100.0
+    sw = result.weights  # survey weights of the rows, or None
     weights = result.outer["weight"].to_numpy()
-    raw_weights = weights / rescaled.std(axis=0, ddof=1) if result.scaled else weights * (high - low) / 100.0
+    sd = np.sqrt(np.diag(np.atleast_2d(np.cov(rescaled, rowvar=False, aweights=sw))))
+    raw_weights = weights / sd if result.scaled else weights * (high - low) / 100.0
     member = spec.membership
     block_sums = raw_weights @ member
     wr = raw_weights / block_sums[spec.block_of]
     scores = rescaled @ (wr[:, None] * member)
-    performance = scores.mean(axis=0)
+    performance = np.average(scores, axis=0, weights=sw)
     j = len(names)
     b = np.zeros((j, j))
     for k in range(j):
         pred = np.flatnonzero(spec.adjacency[k])
         if pred.size:
-            design = np.column_stack([np.ones(len(x)), scores[:, pred]])
-            coef, *_ = np.linalg.lstsq(design, scores[:, k], rcond=None)
+            root = np.ones(len(x)) if sw is None else np.sqrt(sw)  # weighted least squares with weights
+            design = np.column_stack([np.ones(len(x)), scores[:, pred]]) * root[:, None]
+            coef, *_ = np.linalg.lstsq(design, scores[:, k] * root, rcond=None)
             b[k, pred] = coef[1:]
     total = np.linalg.inv(np.eye(j) - b) - np.eye(j)
     drivers = np.flatnonzero(reach[t])

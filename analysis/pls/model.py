@@ -49,6 +49,7 @@ class PlsResult:
     htmt: pd.DataFrame = field(compare=False)
     scores: pd.DataFrame = field(compare=False)
     data: pd.DataFrame = field(compare=False)
+    weights: np.ndarray | None = field(default=None, compare=False, repr=False)  # survey weights of the rows of data
 
     def to_frame(self) -> pd.DataFrame:
         """One row per construct: mode, number of items, R², adjusted R² and the reliabilities."""
@@ -65,13 +66,22 @@ class PlsResult:
         return f"{head}\n\nPaths\n{paths}\n\nConstructs\n{table}"
 
 
-def _scaled_array(values: np.ndarray, scaled: bool) -> tuple[np.ndarray, np.ndarray]:
+def _scaled_array(values: np.ndarray, scaled: bool, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Centred (and, if ``scaled``, standardized with divisor n - 1) indicators and the moment matrix.
 
     The moment matrix is the correlation matrix when scaled and the divisor-n covariance
     matrix when only centred, the metrics in which plspm's raw weights and stopping rule
-    are defined (engine module).
+    are defined (engine module). With survey ``weights`` the means, SDs and moments are weighted:
+    divisor V1 − V2/V1 in place of n − 1 and V1 = Σw in place of n (V2 = Σw²), so that equal
+    weights give the unweighted arrays.
     """
+    if weights is not None:
+        v1, v2 = float(weights.sum()), float(weights @ weights)
+        x = values - weights @ values / v1
+        if scaled:
+            x = x / np.sqrt(weights @ (x * x) / (v1 - v2 / v1))
+            return x, (x * weights[:, None]).T @ x / (v1 - v2 / v1)
+        return x, (x * weights[:, None]).T @ x / v1
     n = values.shape[0]
     x = values - values.mean(axis=0)
     if scaled:
@@ -101,6 +111,7 @@ def fit(
     scaled: bool = True,
     tol: float = 1e-6,
     maxiter: int = 100,
+    weights: pd.Series | None = None,
 ) -> PlsResult:
     r"""Fit a PLS path model by the Wold-Lohmöller algorithm, matching R plspm.
 
@@ -121,6 +132,8 @@ def fit(
         Standardize the indicators (default) or only centre them.
     tol, maxiter : float, int
         plspm's stopping rule (Notes); not converging in ``maxiter`` iterations is an error.
+    weights : Series, optional
+        Survey weights on ``data``'s index (``analyze()``'s calibrated ``weight``): see Notes.
 
     Returns
     -------
@@ -144,6 +157,15 @@ def fit(
     communality \lambda_i^2; cross-loadings are the correlations with every construct.
     Measurement quality and GoF: :mod:`analysis.pls.quality`.
 
+    With survey weights the indicators are centred and scaled by their weighted means and SDs
+    and the algorithm runs on the weighted correlation (or covariance) matrix S_w = Σ w z zᵀ /
+    (V1 − V2/V1); paths, R², loadings, effects, HTMT and ρA follow from it, so each estimates
+    its population value (the plug-in principle of survey estimation, as R survey's
+    ``svyfactanal`` works on the weighted covariance matrix; Lumley 2010). Equal weights give
+    the unweighted fit; integer weights the fit of the respondents repeated that many times.
+    :func:`analysis.pls.bootstrap` resamples respondents with their weights. ``n_rows_used``
+    stays the number of respondents.
+
     References
     ----------
     .. [1] Wold, H. (1982). Soft modeling: the basic design and some extensions. In K. G.
@@ -156,6 +178,7 @@ def fit(
            https://doi.org/10.1016/j.csda.2004.03.005
     .. [4] Sanchez, G. (2013). PLS path modeling with R. Trowchez Editions.
            https://www.gastonsanchez.com/PLS_Path_Modeling_with_R.pdf
+    .. [5] Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley.
 
     Examples
     --------
@@ -175,7 +198,12 @@ def fit(
         raise ValueError(f"tol must be positive and maxiter at least 1 (got tol={tol!r}, maxiter={maxiter!r})")
     spec = specify(blocks, paths, modes)
     frame = indicators(data, spec)
-    x, s = _scaled_array(frame.to_numpy(), scaled)
+    w = None
+    if weights is not None:
+        w = weights.reindex(frame.index).to_numpy(dtype=np.float64)
+        if not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
+            raise ValueError("weights must be finite, non-negative and not all zero on the rows of the model")
+    x, s = _scaled_array(frame.to_numpy(), scaled, w)
     _check_mode_b(spec, s)
     est = estimate(s[None], spec, scheme, tol, int(maxiter), len(frame))
     if est.iterations[0] == 0:
@@ -186,9 +214,11 @@ def fit(
         )
     n = len(frame)
     # weights for sd(Y) = 1 with divisor n - 1; the moment matrix of centred data has divisor n
-    weights = est.weights[0] * (1.0 if scaled else np.sqrt((n - 1) / n))
-    w_matrix = weights[:, None] * spec.membership
-    return _result(spec, frame, x, w_matrix, est, len(data), scheme, scaled, tol, int(maxiter))
+    # (survey weights: V1 - V2/V1 and V1)
+    ratio = (n - 1) / n if w is None else 1 - float(w @ w) / float(w.sum()) ** 2
+    outer_weights = est.weights[0] * (1.0 if scaled else np.sqrt(ratio))
+    w_matrix = outer_weights[:, None] * spec.membership
+    return _result(spec, frame, x, w_matrix, est, len(data), scheme, scaled, tol, int(maxiter), w)
 
 
 def _result(
@@ -202,12 +232,15 @@ def _result(
     scaled: bool,
     tol: float,
     maxiter: int,
+    survey_weights: np.ndarray | None = None,
 ) -> PlsResult:
     names, items = list(spec.constructs), list(spec.items)
     n, j = len(frame), len(names)
     scores = pd.DataFrame(x @ w_matrix, index=frame.index, columns=names)
     values = frame.to_numpy()
-    r_items = np.corrcoef(values, rowvar=False)
+    item_cov = np.cov(values, rowvar=False, aweights=survey_weights)
+    item_sd = np.sqrt(np.diag(item_cov))
+    r_items = item_cov / np.outer(item_sd, item_sd)
     cross = est.loadings[0]
     membership = spec.membership
     block_idx = [np.flatnonzero(membership[:, k]) for k in range(j)]
@@ -224,7 +257,7 @@ def _result(
         reflective = not spec.mode_b[k]
         r_block = r_items[np.ix_(idx, idx)]
         # rho_A needs weights of standardized items: w_i sd_i when the items were only centred
-        w_std = weights[idx] * (1.0 if scaled else values[:, idx].std(axis=0, ddof=1))
+        w_std = weights[idx] * (1.0 if scaled else item_sd[idx])
         rows.append(
             {
                 "construct": name,
@@ -292,4 +325,5 @@ def _result(
         htmt=pd.DataFrame(quality.htmt(r_items, block_idx), index=names, columns=names),
         scores=scores,
         data=frame,
+        weights=survey_weights,
     )

@@ -235,6 +235,11 @@ def bootstrap(
     the draws (R's type 7); BCa: Efron (1987). Indirect effects are reported for every pair
     joined by a chain of two or more paths, totals for every pair joined at all.
 
+    A model fitted with survey weights is resampled by respondent, each drawn row carrying
+    its weight into the resample's weighted moments (the weighted bootstrap of a calibrated
+    sample without re-calibrating each resample, which ignores the margins' own variance:
+    Rao & Wu 1988 re-weight as well); the BCa jackknife is then not offered.
+
     References
     ----------
     .. [1] Efron, B. (1987). Better bootstrap confidence intervals. Journal of the American
@@ -245,6 +250,9 @@ def bootstrap(
     .. [4] Tenenhaus, M., Esposito Vinzi, V., Chatelin, Y.-M., & Lauro, C. (2005). PLS path
            modeling. Computational Statistics & Data Analysis, 48(1), 159-205.
            https://doi.org/10.1016/j.csda.2004.03.005
+    .. [5] Rao, J. N. K., & Wu, C. F. J. (1988). Resampling inference with complex survey data.
+           Journal of the American Statistical Association, 83(401), 231-241.
+           https://doi.org/10.1080/01621459.1988.10478591
 
     Examples
     --------
@@ -269,7 +277,9 @@ def bootstrap(
     spec = result.spec
     labels, picks = _labels(spec)
     n_par = len(labels)
-    x, s_full = _scaled_array(result.data.to_numpy(), result.scaled)
+    if result.weights is not None and bca:
+        raise ValueError("the BCa interval's jackknife is not defined for survey weights here: give bca=False")
+    x, s_full = _scaled_array(result.data.to_numpy(), result.scaled, result.weights)
     n, p = x.shape
     upper = np.triu_indices(p)
     cross = x[:, upper[0]] * x[:, upper[1]]
@@ -282,6 +292,8 @@ def bootstrap(
         idx += (np.arange(size) * n)[:, None]  # row b counts into its own n bins
         counts = np.bincount(idx.ravel(), minlength=size * n).reshape(size, n).astype(float)
         del idx
+        if result.weights is not None:
+            counts *= result.weights  # a drawn respondent carries its survey weight
         s, usable = _moments(x, cross, counts, result.scaled)
         draws[start : start + size] = _fit_stack(result, s, usable, n, picks, n_par)
         start += size

@@ -290,3 +290,54 @@ def test_domain_wald_is_cochrans_homogeneity_test():
     assert domain_wald(pd.Series([5.0, 5.0]), pd.Series([1.0, 2.0]))[0] == 0.0
     with pytest.raises(ValueError, match="at least 2 segments"):
         domain_wald(pd.Series([5.0, 6.0]), pd.Series([1.0, 0.0]))
+
+
+@pytest.fixture(scope="module")
+def acsi():
+    q = load_questionnaire(ROOT / "acsi_aftersales.yaml")
+    return q, simulate(q, 300, seed=2)
+
+
+@pytest.mark.parametrize("scaled", [True, False])
+def test_pls_with_integer_weights_is_pls_of_the_repeated_rows(acsi, scaled):
+    from analysis import pls
+
+    q, df = acsi
+    blocks = {c.id: list(c.items) for c in q.model.constructs}
+    w = pd.Series(np.random.default_rng(1).integers(1, 4, len(df)), index=df.index)
+    weighted = pls.fit(df, blocks, q.model.paths, scheme=q.model.scheme, scaled=scaled, weights=w)
+    repeated = pls.fit(_repeat(df, w.to_numpy()), blocks, q.model.paths, scheme=q.model.scheme, scaled=scaled)
+    assert weighted.paths["estimate"].to_numpy() == pytest.approx(repeated.paths["estimate"].to_numpy(), abs=1e-12)
+    assert weighted.outer["loading"].to_numpy() == pytest.approx(repeated.outer["loading"].to_numpy(), abs=1e-12)
+    for column in ("r2", "ave", "rho_c", "rho_a", "alpha"):
+        got, want = weighted.constructs[column].to_numpy(), repeated.constructs[column].to_numpy()
+        assert got == pytest.approx(want, abs=1e-12, nan_ok=True), column
+    assert weighted.htmt.to_numpy() == pytest.approx(repeated.htmt.to_numpy(), abs=1e-12, nan_ok=True)
+    mapped, want = pls.ipma(weighted, "loyalty", (1, 10)).table, pls.ipma(repeated, "loyalty", (1, 10)).table
+    assert mapped.to_numpy() == pytest.approx(want.to_numpy(), abs=1e-10)
+    plain = pls.fit(df, blocks, q.model.paths, scheme=q.model.scheme, scaled=scaled)
+    assert np.abs(weighted.paths["estimate"] - plain.paths["estimate"]).max() > 1e-3  # the weights did something
+
+
+def test_pls_bootstrap_with_equal_weights_is_the_unweighted_bootstrap(acsi):
+    from analysis import pls
+
+    q, df = acsi
+    blocks = {c.id: list(c.items) for c in q.model.constructs}
+    plain = pls.fit(df, blocks, q.model.paths, scheme=q.model.scheme)
+    equal = pls.fit(df, blocks, q.model.paths, scheme=q.model.scheme, weights=pd.Series(4.0, index=df.index))
+    a = pls.bootstrap(plain, n_boot=100, seed=3, bca=False).estimates
+    b = pls.bootstrap(equal, n_boot=100, seed=3, bca=False).estimates
+    assert b["se"].to_numpy() == pytest.approx(a["se"].to_numpy(), rel=1e-9)
+    with pytest.raises(ValueError, match="bca=False"):
+        pls.bootstrap(equal, n_boot=10, seed=3)
+
+
+def test_analyze_passes_its_weights_to_the_path_model():
+    q, data, w, result = _weighted("acsi_aftersales", 300, 5)
+    from analysis.pathmodel import fit_model
+
+    direct = fit_model(q, data, weights=w, n_boot=0)
+    assert result.path_model.paths["estimate"].to_numpy() == pytest.approx(
+        direct.paths["estimate"].to_numpy(), abs=1e-12
+    )
