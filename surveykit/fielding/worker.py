@@ -364,9 +364,12 @@ def _claim(
     if conn is not None:
         with conn.begin():  # under AUTOCOMMIT no BEGIN or COMMIT is sent: each statement on its own
             # materialised: as a plain IN subquery PostgreSQL may run it again for each row it
-            # updates (a nested-loop semi-join), each run locking the next rows: a batch of 5 took 12
+            # updates (a nested-loop semi-join), each run locking the next rows: a batch of 5 took 12.
+            # The rows are joined by key alone: the locked rows were checked against `ready` as
+            # locked, and `ready` again here let a table without statistics (a bulk of new rows)
+            # be scanned by status once per claimed row (4.8 ms a claim of 20 of 1,000, 0.5 without)
             picked = pick.with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED")
-            rows = conn.execute(claim.where(m.id.in_(sa.select(picked.c.id)), ready)).all()
+            rows = conn.execute(claim.where(m.id == picked.c.id)).all()
             return _with_state(conn, rows, now, surveys) if rows else []
     with write_transaction(engine) as conn:
         ids = list(conn.execute(pick).scalars())
