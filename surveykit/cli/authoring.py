@@ -17,6 +17,14 @@ from surveykit.languages import LANGUAGE_TAG
 __all__ = ["COMMANDS"]
 
 
+def _writable(output: str) -> Path:
+    """``output`` if its folder exists; else the command's error (exit 1), before any work is done."""
+    path = Path(output)
+    if not path.parent.is_dir():
+        raise SurveykitError(f"cannot write {output}: the folder {path.parent} does not exist")
+    return path
+
+
 @click.group()
 def translate() -> None:
     """Translate a questionnaire in a spreadsheet (.xlsx) or a gettext catalogue (.po)."""
@@ -33,9 +41,13 @@ def translate_export(questionnaire: str, target: str, source: str | None, output
 
     if not LANGUAGE_TAG.match(target):
         raise click.BadParameter(f"{target!r} is not a language tag such as zh-Hant or ja", param_hint="--to")
+    _writable(output)
     src, entries = export_texts(questionnaire, target, source=source)
     survey = Path(questionnaire).stem
-    write_translations(output, src, target, entries, survey)
+    try:
+        write_translations(output, src, target, entries, survey)
+    except OSError as exc:
+        raise SurveykitError(f"cannot write {output}: {exc.strerror or exc}") from None
     done = sum(1 for e in entries if e.translation)
     click.echo(f"{output}: {len(entries)} texts from {src} to {target} ({done} already translated)")
 
@@ -49,7 +61,11 @@ def translate_import(questionnaire: str, translations: str, output: str) -> None
     from surveykit.loader import load_questionnaire
     from surveykit.translate import import_texts, read_translations
 
-    report = import_texts(questionnaire, read_translations(translations), output)
+    _writable(output)
+    try:
+        report = import_texts(questionnaire, read_translations(translations), output)
+    except OSError as exc:  # reading goes through the loader's reader and the translation reader: this is the write
+        raise SurveykitError(f"cannot write {output}: {exc.strerror or exc}") from None
     if report.refused:
         raise SurveykitError(
             f"{translations}: nothing written; " + "; ".join(f"{translations}:{line}" for line in report.refused)
@@ -101,10 +117,13 @@ def print_command(questionnaire: str, output: str, lang: str | None) -> None:
     q = load_questionnaire(questionnaire)
     if lang is not None and lang not in q.languages:
         raise click.BadParameter(f"{lang!r} is not one of the survey's languages ({', '.join(q.languages)})")
+    path = _writable(output)
     try:
-        print_paper(q, Path(output), lang)
+        print_paper(q, path, lang)
     except RuntimeError as exc:  # no Chromium, or it wrote no PDF
         raise SurveykitError(str(exc)) from None
+    except OSError as exc:
+        raise SurveykitError(f"cannot write {output}: {exc.strerror or exc}") from None
     click.echo(f"{output}: {q.survey} v{q.version} on paper")
 
 

@@ -204,3 +204,26 @@ def test_a_key_given_twice_or_a_refused_character_writes_nothing(tmp_path):
         f"row 5: {entries[3].key}: control characters are not allowed (found U+007F); only tab and line breaks are",
     ]
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["translate", "export", str(SERVQUAL), "--to", "ja", "-o", "{out}.xlsx"],
+        ["translate", "import", str(SERVQUAL), "{sheet}", "-o", "{out}.yaml"],
+        ["print", str(SERVQUAL), "-o", "{out}.html"],
+        ["print", str(SERVQUAL), "-o", "{out}.pdf"],
+    ],
+    ids=["translate-export", "translate-import", "print-html", "print-pdf"],
+)
+def test_an_output_in_a_missing_folder_is_an_error_not_a_traceback(tmp_path, command):
+    """The authoring commands say which folder is missing (exit 1) before any work, as xlsform does."""
+    sheet = tmp_path / "sq.xlsx"
+    source, entries = export_texts(SERVQUAL, "ja")
+    write_translations(sheet, source, "ja", entries, "servqual")
+    out = tmp_path / "missing" / "out"
+    args = [a.format(out=out, sheet=sheet) for a in command]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert f"error: cannot write {args[-1]}: the folder {out.parent} does not exist" in result.output
