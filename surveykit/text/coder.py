@@ -22,7 +22,8 @@ How a comment is read:
    keeps only its negatives; a wish (希望, suggest) is no judgement.  Contrast: when a
    contrast clause follows a concession about the same themes (or both about none), the
    concession gives way to the verdict (虽然不便宜，但这个钱花得值 is pos); about other themes both count
-   (贵是贵了点，但修得放心 is mixed).  Sarcasm: a positive clause with a sarcasm marker
+   (贵是贵了点，但修得放心 is mixed); a contrast clause that judges nothing but names another theme
+   after praise is the shortcoming (整体不错，就是休息区有点吵 is mixed).  Sarcasm: a positive clause with a sarcasm marker
    (真是…, 呵呵; yeah right) in a comment that complains elsewhere is negative.
 5. The label: ``pos`` with only positive clauses (score >= 0.5), ``neg`` with only negative
    ones (<= -0.5), ``mixed`` with both, ``neu`` with none, or when the comment gives a lukewarm
@@ -436,6 +437,14 @@ class Coder:
             if before * after < 0 and themes_of(concession) == themes_of(verdict):
                 for i in concession:
                     clauses[i].score, clauses[i].strong = 0.0, False
+            elif (
+                before > 0
+                and after == 0
+                and "suggest" not in clauses[k].flags
+                and themes_of(verdict) - themes_of(concession)
+            ):
+                # "X好，就是Y" / "good, although Y": Y is named as the shortcoming though no word judges it
+                clauses[k].score = -_WEAK
             begin = k
 
     @staticmethod
