@@ -68,7 +68,11 @@ def translate_import(questionnaire: str, translations: str, output: str) -> None
         raise SurveykitError(f"cannot write {output}: {exc.strerror or exc}") from None
     if report.refused:
         raise SurveykitError(
-            f"{translations}: nothing written; " + "; ".join(f"{translations}:{line}" for line in report.refused)
+            f"{translations}: nothing written; "
+            + "; ".join(
+                f"{translations}:{line}" if line.startswith("row ") else f"{translations}: {line}"
+                for line in report.refused
+            )
         )
     for line in report.changed:
         click.echo(f"warning: {translations}:{line}", err=True)

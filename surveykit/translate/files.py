@@ -164,10 +164,10 @@ def _read_po(path: Path, data: bytes) -> TranslationFile:
     source = team.rsplit(" from ", 1)[-1].rstrip(">") if " from " in team else ""
     rows = []
     for message in catalog:
-        if not message.id or not message.context:
+        if not message.id:  # the header
             continue
         line = message.lineno or 0
-        rows.append((line, str(message.context), str(message.id), str(message.string or "")))
+        rows.append((line, str(message.context or ""), str(message.id), str(message.string or "")))
     if len(rows) > MAX_ROWS:
         raise TranslationFileError(f"{path}: more than {MAX_ROWS:,} messages")
     return _checked(path, source, target, rows)

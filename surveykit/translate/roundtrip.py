@@ -46,9 +46,14 @@ def import_texts(questionnaire: str | Path, translations: TranslationFile, outpu
     source = translations.source if translations.source in langs else (langs[0] if langs else "")
     report = ImportReport(target)
     texts = {key: (container, slot, value) for key, container, slot, value in text_nodes(data)}
+    if target == source:
+        report.refused.append(f"{target!r} is the questionnaire's source language: an import never replaces its texts")
+        return report
     given: dict[str, tuple[int, str, str]] = {}
     for number, key, src, text in translations.rows:
-        if key not in texts:
+        if not key:
+            report.refused.append(f"row {number}: no key (the key column, or the PO entry's msgctxt, is empty)")
+        elif key not in texts:
             report.refused.append(f"row {number}: {key!r} is not a text of the questionnaire")
         elif key in given:
             report.refused.append(f"row {number}: {key!r} is given twice (rows {given[key][0]} and {number})")

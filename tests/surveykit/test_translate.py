@@ -227,3 +227,24 @@ def test_an_output_in_a_missing_folder_is_an_error_not_a_traceback(tmp_path, com
     assert result.exit_code == 1, result.output
     assert isinstance(result.exception, SystemExit)
     assert f"error: cannot write {args[-1]}: the folder {out.parent} does not exist" in result.output
+
+
+def test_an_entry_without_key_and_the_source_language_are_refused(tmp_path):
+    """A PO entry without msgctxt is named, not skipped; a catalogue in the source language would overwrite
+    the texts everything else is translated from, so it is refused whole."""
+    out = tmp_path / "out.yaml"
+    unkeyed = tmp_path / "unkeyed.po"
+    unkeyed.write_text(
+        'msgid ""\nmsgstr ""\n"Language: ja\\n"\n\nmsgid "hello"\nmsgstr "こんにちは"\n', encoding="utf-8"
+    )
+    assert import_texts(SERVQUAL, read_translations(unkeyed), out).refused == [
+        "row 5: no key (the key column, or the PO entry's msgctxt, is empty)"
+    ]
+    source = tmp_path / "zh.po"
+    source.write_text(
+        'msgid ""\nmsgstr ""\n"Language: zh\\n"\n\nmsgctxt "title"\nmsgid "x"\nmsgstr "y"\n', encoding="utf-8"
+    )
+    result = CliRunner().invoke(main, ["translate", "import", str(SERVQUAL), str(source), "-o", str(out)])
+    assert result.exit_code == 1
+    assert f"{source}: 'zh' is the questionnaire's source language: an import never replaces its texts" in result.output
+    assert not out.exists()
