@@ -200,9 +200,10 @@ def analyze(
         data.attrs["variable_labels"] = {WEIGHT_COLUMN: weight_variable().label.as_dict()}
         notes += weighted.notes
         notes.append(
-            "weighting: the satisfaction mean, top-2-box and index, the NPS, SERVQUAL, the segments, the funnel "
-            "plot, the waves, the IPA means, reliability, Kano, derived importance, penalty-reward, the "
-            f"loyalty matrix and the path model are weighted; not weighted: {', '.join(weighted.unweighted_sections)}"
+            "weighting: every estimate is weighted (means, shares, NPS, SERVQUAL, segments, funnel plot, waves, "
+            "IPA, reliability, Kano, derived importance, penalty-reward, the loyalty matrix, the path model, "
+            "scores and answer percents); counts are respondents"
+            + (f"; not weighted: {', '.join(weighted.unweighted_sections)}" if weighted.unweighted_sections else "")
         )
     comments = {
         question.id: r
@@ -254,8 +255,8 @@ def analyze(
         },
         nps_segments=_nps_segments(q, data, notes, conf_level),
         loyalty_matrix=_loyalty_matrix(q, data, sat, notes, w),
-        scoring=_attempt(notes, "scoring", partial(_scoring, q, q.scoring, data)) if q.scoring else None,
-        frequencies=_frequencies(q, data),
+        scoring=_attempt(notes, "scoring", partial(_scoring, q, q.scoring, data, w)) if q.scoring else None,
+        frequencies=_frequencies(q, data, w),
         path_model=(
             _attempt(notes, "path model", partial(pathmodel.fit_model, q, data, conf_level=conf_level, weights=w))
             if q.model
@@ -523,7 +524,9 @@ def _loyalty_matrix(
     )
 
 
-def _scoring(q: Questionnaire, scoring: Scoring, df: pd.DataFrame) -> ScoringResult:
+def _scoring(q: Questionnaire, scoring: Scoring, df: pd.DataFrame, w: pd.Series | None = None) -> ScoringResult:
+    """Category scores; with survey weights ``w`` the category mean and percent are weighted means
+    over the respondents who answered every item of the category (``n`` stays their count)."""
     per_respondent = {}
     rows = []
     for category in scoring.categories:
@@ -541,7 +544,8 @@ def _scoring(q: Questionnaire, scoring: Scoring, df: pd.DataFrame) -> ScoringRes
         percent = 100 * (score - category.minimum) / (category.maximum - category.minimum)
         per_respondent[f"{category.id}_score"] = score
         per_respondent[f"{category.id}_percent"] = percent
-        mean_percent = float(percent.mean()) if complete.any() else math.nan
+        weights = pd.Series(1.0, index=df.index) if w is None else w.reindex(df.index)
+        mean_percent = _mean(percent, weights) if complete.any() else math.nan
         band = scoring.band(mean_percent) if not math.isnan(mean_percent) else None
         rows.append(
             {
@@ -550,7 +554,7 @@ def _scoring(q: Questionnaire, scoring: Scoring, df: pd.DataFrame) -> ScoringRes
                 "label_en": category.label.get("en"),
                 "method": category.method,
                 "n": int(complete.sum()),
-                "mean": float(score.mean()),
+                "mean": _mean(score, weights) if complete.any() else math.nan,
                 "maximum": category.maximum,
                 "percent": mean_percent,
                 "band": band.label.best(q.languages[0]) if band else None,
@@ -560,26 +564,38 @@ def _scoring(q: Questionnaire, scoring: Scoring, df: pd.DataFrame) -> ScoringRes
     return ScoringResult(categories, pd.DataFrame(per_respondent))
 
 
-def _frequencies(q: Questionnaire, df: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Counts and percents of every choice and multi question, in declared order."""
+def _mean(values: pd.Series, weights: pd.Series) -> float:
+    """The (weighted) mean of the values that are present: Σ w y / Σ w over them."""
+    present = values.notna()
+    return float((values[present] * weights[present]).sum() / weights[present].sum())
+
+
+def _frequencies(q: Questionnaire, df: pd.DataFrame, w: pd.Series | None = None) -> dict[str, pd.DataFrame]:
+    """Counts and percents of every choice and multi question, in declared order.
+
+    ``count`` is respondents; ``percent`` is of those who answered, weighted with survey weights
+    ``w`` (100 Σ w·1[code] / Σ w over the answerers, the weighted share of R survey's ``svymean``
+    of a factor; Lumley 2010).
+    """
+    weights = pd.Series(1.0, index=df.index) if w is None else w.reindex(df.index).astype(float)
     out = {}
     for question in q.questions():
         if question.type == "choice":
             column = df[question.id]
-            n = int(column.notna().sum())
-            counts = [int((column == o.code).sum()) for o in question.options]
+            answered = column.notna()
+            chosen = [column == o.code for o in question.options]
         elif question.type == "multi":
             columns = [f"{question.id}_{o.code}" for o in question.options]
             answered = df[columns].notna().all(axis=1)
-            n = int(answered.sum())
-            counts = [int((df.loc[answered, c] == 1).sum()) for c in columns]
+            chosen = [answered & (df[c] == 1) for c in columns]
         else:
             continue
+        total = float(weights[answered].sum())
         out[question.id] = pd.DataFrame(
             {
                 "code": [o.code for o in question.options],
-                "count": counts,
-                "percent": [100 * c / n if n else math.nan for c in counts],
+                "count": [int(c.sum()) for c in chosen],
+                "percent": [100 * float(weights[c].sum()) / total if total else math.nan for c in chosen],
             }
         )
     return out

@@ -9,10 +9,9 @@ satisfaction level, top-2-box and index, every NPS, the SERVQUAL item and dimens
 their tests, Holm-adjusted over the items as the unweighted ones), the IPA grid, the funnel plot
 and the waves are weighted, and Kish's effective n (``n_eff``) stands beside each n.
 
-Reliability, Kano, derived importance, penalty-reward and the loyalty matrix are weighted by
-:func:`analysis.analyze` itself (the weights passed to each method); what stays unweighted is
-named by :data:`analysis.weighted.UNWEIGHTED_SECTIONS` (scoring, frequencies), and the report
-says so. Estimators, SEs and their sources are those of :mod:`analysis.weighted`
+Reliability, Kano, derived importance, penalty-reward, the loyalty matrix, the path model, the
+scores and the answer percents are weighted by :func:`analysis.analyze` itself (the weights
+passed to each method). Estimators, SEs and their sources are those of :mod:`analysis.weighted`
 (domain means with calibration-aware linearisation SEs, Deville & Särndal 1992; Lumley 2010).
 """
 

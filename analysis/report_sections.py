@@ -133,7 +133,7 @@ def weighting(q: Questionnaire, result: AnalysisResult, lang: str) -> dict[str, 
         ),
         "estimates": estimates,
         "tables": weighted_tables(q, wg, lang),
-        "unweighted_note": w["unweighted_note"].format(sections=", ".join(sections)),
+        "unweighted_note": w["unweighted_note"].format(sections=", ".join(sections)) if sections else "",
     }
 
 

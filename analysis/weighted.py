@@ -20,10 +20,9 @@ the unweighted estimate falls outside the weighted estimate's confidence interva
 ``analyze()`` also passes the weights to the sections that are not means: reliability (alpha and
 omega from the weighted covariance and correlation matrices, :func:`analysis.covariance.weighted_moments`),
 Kano (weighted category shares), derived importance and penalty-reward (weighted correlations and
-weighted least squares) and the loyalty matrix (weighted shares of the four types). What stays
-unweighted, the counts of scoring and frequencies that describe the sample,
-:data:`UNWEIGHTED_SECTIONS` names and ``analyze()`` says so in a note, so that no figure is
-weighted or unweighted silently.
+weighted least squares), the loyalty matrix (weighted shares of the four types), the path
+model (:func:`analysis.pls.fit` with weights), the category scores and the answer percents. Counts stay counts of respondents. A section left
+unweighted would be named in :data:`UNWEIGHTED_SECTIONS` (none is) and in ``analyze()``'s note.
 """
 
 from __future__ import annotations
@@ -60,7 +59,7 @@ __all__ = [
 
 FUNNEL_COVERAGE = (0.95, 0.998)  # as analysis.segments.funnel_limits: Spiegelhalter's 2 and 3 sigma
 
-UNWEIGHTED_SECTIONS = ("scoring", "frequencies")
+UNWEIGHTED_SECTIONS: tuple[str, ...] = ()  # every section of analyze() takes the weights
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +134,8 @@ class WeightingSection:
                 lines.append(
                     f"  wave {r.wave}: weighted index {r.weighted:.2f} (SE {r.se:.2f}), unweighted {r.unweighted:.2f}"
                 )
-        lines.append(f"  not weighted: {', '.join(self.unweighted_sections)}")
+        if self.unweighted_sections:
+            lines.append(f"  not weighted: {', '.join(self.unweighted_sections)}")
         return "\n".join(lines)
 
 

@@ -99,7 +99,8 @@ def test_analyze_reproduces_analysis_weighting_called_directly(q, df):
     for e in section.estimates:
         assert e.differs == (not e.weighted_ci[0] <= e.unweighted <= e.weighted_ci[1])
     # the unweighted sections are said to be so, not left silent
-    assert any(", ".join(UNWEIGHTED_SECTIONS) in note for note in result.notes)
+    assert UNWEIGHTED_SECTIONS == ()  # every section takes the weights, and the note says so
+    assert any(note.startswith("weighting: every estimate is weighted") for note in result.notes)
     assert "Weighting (raking" in result.summary()
     assert result.to_dict()["weighting"]["kish"]["deff"] == pytest.approx(direct.kish.deff)
 
@@ -151,10 +152,7 @@ def test_the_report_has_the_weighting_section(q, df):
     assert "department=body_paint" in section and "30.0 %" in section
     if differing:
         assert "Weighted</th>" in section and "Unweighted</th>" in section
-    assert "Not weighted in this report (fitted or counted on the respondents as they are):" in section
-    # reliability, Kano, derived importance and the loyalty matrix are weighted now: only counts are not
-    assert "Answers to choice questions" in section
-    assert "Kano categories" not in section and "Derived importance" not in section and "Reliability" not in section
+    assert "Not weighted in this report" not in section  # every section takes the weights
     assert (
         f"The figures below and the estimates of the sections that follow are weighted (effective n {k.n_eff:.0f} "
         f'of {k.n}); the unweighted ones stand beside them under <a href="#weighting">'

@@ -341,3 +341,32 @@ def test_analyze_passes_its_weights_to_the_path_model():
     assert result.path_model.paths["estimate"].to_numpy() == pytest.approx(
         direct.paths["estimate"].to_numpy(), abs=1e-12
     )
+
+
+def test_answer_percents_are_weighted_and_counts_stay_respondents():
+    q, data, w, result = _weighted("dealer_aftersales_csi", 300, 6)
+    assert result.frequencies
+    for qid, table in result.frequencies.items():
+        question = q.question(qid)
+        if question.type != "choice":
+            continue
+        column = data[qid]
+        answered = column.notna()
+        for row in table.itertuples():
+            chosen = column == row.code
+            assert row.count == int(chosen.sum())
+            assert row.percent == pytest.approx(100 * w[chosen].sum() / w[answered].sum(), abs=1e-10)
+
+
+def test_category_scores_are_weighted_means():
+    _q, _data, w, result = _weighted("customer_orientation_selftest", 240, 7)
+    assert result.scoring is not None
+    percents = result.scoring.respondents.filter(like="_percent")
+    for column in percents:
+        category = column.removesuffix("_percent")
+        values = percents[column]
+        present = values.notna()
+        expected = float((values[present] * w[present]).sum() / w[present].sum())
+        assert result.scoring.categories.loc[category, "percent"] == pytest.approx(expected, abs=1e-10)
+        assert result.scoring.categories.loc[category, "n"] == int(present.sum())
+        assert expected != pytest.approx(float(values.mean()), abs=1e-6)  # the weights moved it
