@@ -2,9 +2,10 @@
 
 Why jieba: it is pure Python, MIT-licensed, kept on PyPI with its dictionary inside the
 package, and takes a user dictionary.  pkuseg (and its maintained fork spacy-pkuseg) was the
-other candidate; it installs here, but its models are downloaded from GitHub at first use,
-which a survey server without internet access cannot do, so it could not even be run on the
-reference comments.
+other candidate; spacy-pkuseg installs here (pkuseg 0.0.25 does not build on Python 3.11), but
+its wheel (1.0.2) holds no model, only ``models/tagIndex.txt``: the models are downloaded from
+GitHub at first use, which a survey server without internet access cannot do, so it could not
+even be run on the reference comments, and the comparison the issue asks for was not possible.
 
 The shipped user dictionary (``dealer_words.txt``, jieba's ``word freq tag`` format) keeps
 dealership words whole that jieba's general dictionary splits or joins wrongly: 钣金 (which it
