@@ -434,12 +434,28 @@ class _Importer(FormSheets):
                 self.survey.name, node.row.number, f"constraint {constraint!r} cannot be translated: {exc}"
             )
 
+    def _parameter_losses(self, node: Node) -> None:
+        """A warning for each ``parameters`` entry the question does not carry over (never dropped in silence)."""
+        base, kept = node.type.base, {"range": ("start", "end"), "select_one": ("randomize",)}
+        for part in re.split(r"[\s;,]+", node.row.get("parameters").strip()):
+            key = part.partition("=")[0].strip().lower()
+            if not key or key in kept.get(base, ()) or (base == "select_multiple" and key == "randomize"):
+                continue
+            if key == "step" and base == "range" and _parameters(part).get("step") == 1:
+                continue
+            why = {
+                "seed": "each respondent's order is drawn from the response's own seed (order_seed)",
+                "step": "any number between start and end is accepted",
+            }.get(key, "surveykit has no such setting")
+            self.warn(self.survey.name, node.row.number, f"parameter {part!r} is not carried over: {why}")
+
     def _question(self, node: Node, section_if: str | None) -> dict[str, Any] | None:
         base, row = node.type.base, node.row
         marker, _ = read_marker(row)
         qid = self.ids.get(node.name)
         if qid is None:
             return None
+        self._parameter_losses(node)
         if base in ("select_one", "select_multiple"):
             return self._select(node, section_if)
         if base in ("integer", "decimal"):

@@ -702,3 +702,30 @@ def test_a_column_without_language_beside_the_same_language_named_gives_way(tmp_
     with pytest.raises(XLSFormError) as exc:
         import_xlsform(twice)
     assert any("columns 'label::en' and 'label::English (en-GB)' are both language 'en'" in m for m in _messages(exc))
+
+
+def test_parameters_that_are_not_carried_over_are_named(tmp_path):
+    """ODK's seed= on a shuffled select, a range's step and settings surveykit lacks: a warning each."""
+    path = _write(
+        tmp_path / "f.xlsx",
+        [
+            ["type", "name", "label::English (en)", "parameters"],
+            ["integer", "s", "Seed", ""],
+            ["select_one c", "c", "Pick", "randomize=true seed=${s}"],
+            ["range", "r", "Rate", "start=0 end=10 step=1"],
+            ["range", "r2", "Rate", "start=1 end=5 step=0.5"],
+            ["select_multiple c", "m", "Some", "randomize=true"],
+            ["text", "t", "Say", "rows=5"],
+        ],
+        [["list_name", "name", "label::English (en)"], ["c", "a", "A"], ["c", "b", "B"]],
+    )
+    result = import_xlsform(path)
+    assert [str(w).split(":", 1)[1] for w in result.warnings if "parameter" in w.message] == [
+        "survey:3: parameter 'seed=${s}' is not carried over: each respondent's order is drawn from the "
+        "response's own seed (order_seed)",
+        "survey:5: parameter 'step=0.5' is not carried over: any number between start and end is accepted",
+        "survey:7: parameter 'rows=5' is not carried over: surveykit has no such setting",
+    ]
+    q = result.questionnaire
+    assert q.question("c").shuffle is not None and q.question("m").shuffle is not None
+    assert (q.question("r2").min, q.question("r2").max, q.question("r2").integer) == (1, 5, False)
