@@ -59,8 +59,11 @@ class DiscoveryResult:
     comments: int
     keywords: tuple[tuple[str, float], ...]
     clusters: tuple[Cluster, ...]
+    given: int  # non-empty comments given, before those the codeframe codes were set aside
 
     def summary(self) -> str:
+        if not self.given:
+            return "no comments to read: the column holds none"
         if not self.comments:
             return "no comments to read: every comment is coded by the codeframe"
         lines = [f"{self.comments} comment(s) read", "keywords: " + ", ".join(w for w, _ in self.keywords)]
@@ -109,12 +112,13 @@ def discover(
         raise ValueError("clusters and keywords must be at least 1")
     coder = coder_for(codeframe)
     texts = [c for c in comments if isinstance(c, str) and c.strip()]
+    given = len(texts)
     if only_other:
         texts = [c for c in texts if coder.code(c).themes == ("other",)]
     tokens = [words_of(c) for c in texts]
     kept = [(text, words) for text, words in zip(texts, tokens, strict=True) if words]
     if not kept:
-        return DiscoveryResult(len(texts), (), ())
+        return DiscoveryResult(len(texts), (), (), given)
     vectorizer = TfidfVectorizer(analyzer=lambda words: words)
     matrix = vectorizer.fit_transform([words for _, words in kept])
     vocabulary = vectorizer.get_feature_names_out()
@@ -123,7 +127,7 @@ def discover(
     top = tuple((str(vocabulary[i]), float(weight[i])) for i in order)
     k = min(clusters, matrix.shape[0] - 1, matrix.shape[1])
     if k < 1:
-        return DiscoveryResult(len(texts), top, ())
+        return DiscoveryResult(len(texts), top, (), given)
     model = NMF(n_components=k, init="nndsvda", random_state=seed, max_iter=1000)
     loadings = model.fit_transform(matrix)
     best = loadings.argmax(axis=1)
@@ -135,4 +139,4 @@ def discover(
         examples = tuple(mask_personal_data(kept[i][0]) for i in members[:5])
         found.append(Cluster(words, examples, len(members)))
     found.sort(key=lambda c: -c.size)
-    return DiscoveryResult(len(texts), top, tuple(c for c in found if c.size))
+    return DiscoveryResult(len(texts), top, tuple(c for c in found if c.size), given)

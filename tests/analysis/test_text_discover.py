@@ -40,3 +40,8 @@ def test_words_of_drops_stop_words_and_single_characters():
         "app",
         "crashes",
     ]
+
+
+def test_summary_says_why_there_is_nothing_to_read():
+    assert discover(["", "  "]).summary() == "no comments to read: the column holds none"
+    assert discover(["服务态度很好"]).summary() == "no comments to read: every comment is coded by the codeframe"
