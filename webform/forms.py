@@ -108,7 +108,10 @@ class AnswerField(Field):
         mutable containers.
         """
         field = object.__new__(type(self))
-        field.__dict__.update(self.__dict__, _form=form, meta=meta, **self._fresh_state())
+        state = field.__dict__
+        state.update(self.__dict__)
+        state["_form"], state["meta"] = form, meta
+        state.update(self._fresh_state())
         return field
 
     def _fresh_state(self) -> dict[str, Any]:
@@ -542,8 +545,10 @@ class ScreenForm(FlaskForm):
     def valid_answers(self, question_ids: set[str]) -> dict[str, Any]:
         """After validation: the answers of the fields without errors of the questions in ``question_ids``."""
         out: dict[str, Any] = {}
+        fields, by_question = self._fields, self.by_question
         for question_id in question_ids:
-            for fld in self.answer_fields(question_id):
+            for name in by_question[question_id]:
+                fld = fields[name]
                 if not fld.errors:
                     out.update(fld.answers())
         return out

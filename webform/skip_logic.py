@@ -95,7 +95,8 @@ def clean_answers(q: Questionnaire, answers: Mapping[str, Any], fields: Mapping[
         if not applies(screen.visible_if, context):
             continue
         for question in screen.questions:
-            if not applies(question.visible_if, context):
+            condition = question.visible_if  # inline applies(): most questions have no condition
+            if condition is not None and not condition.evaluate(context):
                 continue
             for var in variables[question.id]:
                 if var in answers and answers[var] is not None:
@@ -156,7 +157,8 @@ def applying_questions(
     questions = screen.questions
     last = max((i for i, question in enumerate(questions) if question.visible_if is not None), default=-1)
     for i, question in enumerate(questions):
-        if applies(question.visible_if, known):
+        condition = question.visible_if
+        if condition is None or condition.evaluate(known):
             applying.add(question.id)
             if i < last:
                 known.update(answers_of(question.id))
@@ -190,7 +192,8 @@ def missing_required(q: Questionnaire, answers: Mapping[str, Any], fields: Mappi
         if not applies(screen.visible_if, context):
             continue
         for question in screen.questions:
-            if not question.required or not applies(question.visible_if, context):
+            condition = question.visible_if
+            if not question.required or (condition is not None and not condition.evaluate(context)):
                 continue
             variables = by_question[question.id]
             if question.type in ("multi", "constant_sum"):
