@@ -253,7 +253,7 @@ def analyze(
             for n in _nps_questions(q)
             if (r := _attempt(notes, f"nps {n.id}", partial(loyalty.nps, data[n.id], conf_level=conf_level)))
         },
-        nps_segments=_nps_segments(q, data, notes, conf_level),
+        nps_segments=_nps_segments(q, data, notes, conf_level, w),
         loyalty_matrix=_loyalty_matrix(q, data, sat, notes, w),
         scoring=_attempt(notes, "scoring", partial(_scoring, q, q.scoring, data, w)) if q.scoring else None,
         frequencies=_frequencies(q, data, w),
@@ -492,7 +492,9 @@ def _nps_questions(q: Questionnaire) -> list[Question]:
     return [question for question in q.questions() if question.type == "nps"]
 
 
-def _nps_segments(q: Questionnaire, df: pd.DataFrame, notes: list[str], conf_level: float) -> dict[str, Any]:
+def _nps_segments(
+    q: Questionnaire, df: pd.DataFrame, notes: list[str], conf_level: float, w: pd.Series | None = None
+) -> dict[str, Any]:
     first = _first_field(q, df)
     if first is None:
         return {}
@@ -501,7 +503,7 @@ def _nps_segments(q: Questionnaire, df: pd.DataFrame, notes: list[str], conf_lev
         result = _attempt(
             notes,
             f"nps {question.id} by {first}",
-            partial(loyalty.nps_by_segment, df[question.id], df[first], conf_level=conf_level),
+            partial(loyalty.nps_by_segment, df[question.id], df[first], conf_level=conf_level, weights=w),
         )
         if result is not None:
             out[question.id] = result

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -265,7 +265,12 @@ class NpsSegmentsResult:
 
 
 def nps_by_segment(
-    values: pd.Series, segments: pd.Series, *, conf_level: float = 0.95, correction: bool = False
+    values: pd.Series,
+    segments: pd.Series,
+    *,
+    conf_level: float = 0.95,
+    correction: bool = False,
+    weights: pd.Series | None = None,
 ) -> NpsSegmentsResult:
     """NPS per segment (sorted) and Pearson's chi-square test of segment x NPS category.
 
@@ -279,11 +284,20 @@ def nps_by_segment(
     correction : bool
         Yates continuity correction; it applies only when the table is 2 x 2 (R ``chisq.test`` and
         scipy apply it to 2 x 2 tables by default, so say what you want).
+    weights : Series, optional
+        Survey weights on the same index: see Notes.
 
     Notes
     -----
     Categories nobody chose are left out of the table (their expected counts would be 0); with
     fewer than two categories left the test is not defined (NaN).
+
+    With survey weights each segment's shares are weighted, p = Σ w·1[promoter]/Σ w and d alike,
+    NPS = 100 (p − d), its SE √((p + d − (p − d)²)/n_eff)·100 with Kish's n_eff of the segment
+    (all three intervals become this one), and ``counts`` holds the weighted counts scaled to the
+    segment's respondents (n·share), so that bars drawn from it show the weighted shares. Pearson's
+    test does not hold for weighted counts (it needs Rao & Scott's correction, not computed here):
+    ``chi2`` and ``chi2_p`` are NaN.
 
     References
     ----------
@@ -301,22 +315,59 @@ def nps_by_segment(
     if len(levels) < 2:
         raise ValueError(f"column {name!r}: comparing NPS needs at least 2 segments with answers, got {len(levels)}")
     by_segment = {str(s): nps(x[keep & (segments == s)], conf_level=conf_level) for s in levels}
+    if weights is not None:
+        w = weights.reindex(x.index).astype(float)
+        by_segment = {
+            str(s): _weighted_nps(by_segment[str(s)], x[keep & (segments == s)], w[keep & (segments == s)])
+            for s in levels
+        }
     counts = pd.DataFrame(
-        {
-            "detractor": [r.n_detractors for r in by_segment.values()],
-            "passive": [r.n_passives for r in by_segment.values()],
-            "promoter": [r.n_promoters for r in by_segment.values()],
+        {  # weighted: n x the weighted share (the n_* of each NpsResult stay respondents)
+            "detractor": [
+                r.n_detractors if weights is None else r.n * r.pct_detractors / 100 for r in by_segment.values()
+            ],
+            "passive": [r.n_passives if weights is None else r.n * r.pct_passives / 100 for r in by_segment.values()],
+            "promoter": [
+                r.n_promoters if weights is None else r.n * r.pct_promoters / 100 for r in by_segment.values()
+            ],
         },
         index=pd.Index(list(by_segment), name="segment"),
     )
     used = counts.loc[:, counts.sum() > 0]
-    if used.shape[1] < 2:
+    if weights is not None or used.shape[1] < 2:
         chi2, dof, p = np.nan, 0, np.nan
     else:
         test = stats.chi2_contingency(used.to_numpy(), correction=correction)
         chi2, dof, p = float(test.statistic), int(test.dof), float(test.pvalue)
     return NpsSegmentsResult(
         segments=by_segment, counts=counts, chi2=chi2, chi2_df=dof, chi2_p=p, correction=correction
+    )
+
+
+def _weighted_nps(r: NpsResult, x: pd.Series, w: pd.Series) -> NpsResult:
+    """``r`` (one segment's unweighted NPS) with weighted shares and the n_eff-based SE (nps_by_segment's Notes)."""
+    if not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
+        raise ValueError("weights must be finite, non-negative and not all zero in every segment")
+    total = float(w.sum())
+    p, d = float(w[x >= 9].sum()) / total, float(w[x <= 6].sum()) / total
+    n_eff = total**2 / float((w * w).sum())
+    se = 100 * math.sqrt(max(p + d - (p - d) ** 2, 0.0) / n_eff)
+    score = 100 * (p - d)
+    ci = (score - r.z * se, score + r.z * se)
+    return replace(
+        r,
+        pct_promoters=100 * p,
+        pct_passives=100 * (1 - p - d),
+        pct_detractors=100 * d,
+        nps=score,
+        mean_ltr=float((w * x).sum()) / total,
+        wald_se=se,
+        wald_ci=ci,
+        adjusted_nps=score,
+        adjusted_se=se,
+        adjusted_ci=ci,
+        trinomial_se=se,
+        trinomial_ci=ci,
     )
 
 

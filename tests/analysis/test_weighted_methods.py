@@ -370,3 +370,27 @@ def test_category_scores_are_weighted_means():
         assert result.scoring.categories.loc[category, "percent"] == pytest.approx(expected, abs=1e-10)
         assert result.scoring.categories.loc[category, "n"] == int(present.sum())
         assert expected != pytest.approx(float(values.mean()), abs=1e-6)  # the weights moved it
+
+
+def test_nps_by_segment_with_weights():
+    rng = np.random.default_rng(13)
+    n = 400
+    ltr = pd.Series(rng.integers(0, 11, n).astype(float))
+    seg = pd.Series(rng.choice(["a", "b", "c"], n))
+    w = pd.Series(rng.gamma(2.0, 1.0, n))
+    result = loyalty.nps_by_segment(ltr, seg, weights=w)
+    for s, r in result.segments.items():
+        m = seg == s
+        p = w[m & (ltr >= 9)].sum() / w[m].sum()
+        d = w[m & (ltr <= 6)].sum() / w[m].sum()
+        n_eff = w[m].sum() ** 2 / (w[m] ** 2).sum()
+        assert r.nps == pytest.approx(100 * (p - d), abs=1e-10)
+        assert r.wald_se == pytest.approx(100 * np.sqrt((p + d - (p - d) ** 2) / n_eff), rel=1e-10)
+        assert r.n == int(m.sum()) and r.n_promoters == int((m & (ltr >= 9)).sum())  # respondents
+        assert result.counts.loc[s, "promoter"] == pytest.approx(r.n * p, rel=1e-10)
+    assert np.isnan(result.chi2_p)  # Pearson's test is not valid for weighted counts
+    equal = loyalty.nps_by_segment(ltr, seg, weights=pd.Series(2.0, index=ltr.index))
+    plain = loyalty.nps_by_segment(ltr, seg)
+    for s in plain.segments:
+        assert equal.segments[s].nps == pytest.approx(plain.segments[s].nps, abs=1e-10)
+        assert equal.segments[s].pct_promoters == pytest.approx(plain.segments[s].pct_promoters, abs=1e-10)
