@@ -22,9 +22,10 @@ How a comment is read:
    keeps only its negatives; a wish (希望, suggest) is no judgement.  Contrast: when a
    contrast clause follows a concession about the same themes (or both about none), the
    concession gives way to the verdict (虽然不便宜，但这个钱花得值 is pos); about other themes both count
-   (贵是贵了点，但修得放心 is mixed); a contrast clause that judges nothing but names another theme
-   after praise is the shortcoming (整体不错，就是休息区有点吵 is mixed).  Sarcasm: a positive clause with a sarcasm marker
-   (真是…, 呵呵; yeah right) in a comment that complains elsewhere is negative.
+   (贵是贵了点，但修得放心 is mixed); a contrast clause that judges nothing but names another
+   theme after praise is the shortcoming (整体不错，就是休息区有点吵 is mixed).  Sarcasm: a
+   positive clause with a sarcasm marker (真是…, 呵呵; yeah right) in a comment that complains
+   elsewhere is negative.
 5. The label: ``pos`` with only positive clauses (score >= 0.5), ``neg`` with only negative
    ones (<= -0.5), ``mixed`` with both, ``neu`` with none, or when the comment gives a lukewarm
    verdict (正常, 一般; fine, average) and no clause is strong (|score| >= 0.75).

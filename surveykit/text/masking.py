@@ -51,9 +51,13 @@ def mask_personal_data(text: str) -> str:
     >>> mask_personal_data("车牌京A·12345，电话 138-0013-8000，邮箱 li@example.cn")
     '车牌[plate]，电话 [phone]，邮箱 [email]'
     """
+    matched = text.translate(_HALF_WIDTH)  # kept aligned with text: every tag goes into both
     for tag, pattern in _PATTERNS:
-        matched = text.translate(_HALF_WIDTH)
-        spans = [m.span() for m in pattern.finditer(matched)]
-        for start, end in reversed(spans):
-            text = text[:start] + tag + text[end:]
+        shown, seen, last = [], [], 0
+        for m in pattern.finditer(matched):
+            shown += [text[last : m.start()], tag]
+            seen += [matched[last : m.start()], tag]
+            last = m.end()
+        if shown:
+            text, matched = "".join([*shown, text[last:]]), "".join([*seen, matched[last:]])
     return text
