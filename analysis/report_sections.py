@@ -281,7 +281,8 @@ def kano(q: Questionnaire, block_id: str, kn: Any, lang: str, charts: Charts) ->
     rows = [
         {
             "label": label,
-            "counts": [int(r[c]) for c in "AOMIRQ"],
+            # with survey weights (an n_eff column) the weighted shares, which the category and Better/Worse use
+            "counts": [f"{r[f'pct_{c}']:.1f} %" if "n_eff" in attrs else int(r[c]) for c in "AOMIRQ"],
             "category": plots.kano_category_name(str(r["dominant"]), lang),
             "better": _fmt(r["better"]),
             "worse": _fmt(r["worse"]),

@@ -394,3 +394,15 @@ def test_nps_by_segment_with_weights():
     for s in plain.segments:
         assert equal.segments[s].nps == pytest.approx(plain.segments[s].nps, abs=1e-10)
         assert equal.segments[s].pct_promoters == pytest.approx(plain.segments[s].pct_promoters, abs=1e-10)
+
+
+def test_the_report_shows_weighted_kano_shares():
+    from analysis.report import render_report
+
+    q = load_questionnaire((ROOT / "kano_dealer.yaml").read_text(encoding="utf-8") + KANO_WEIGHTING)
+    result = analyze(q, simulate(q, 120, seed=8, fields={"dealer": ["d1", "d2"]}), exclude=())
+    html, _ = render_report(q, result, lang="en")
+    block = q.blocks("kano")[0].id
+    section = html[html.index(f'<section id="kano-{block}">') :]
+    row = result.kano[block].attributes.iloc[0]
+    assert f"{row['pct_A']:.1f} %" in section and f"{row['pct_M']:.1f} %" in section
