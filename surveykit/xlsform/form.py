@@ -35,6 +35,7 @@ _ID_CHARS = re.compile(r"[^a-z0-9_]+")
 _MAX_ID = 63
 _TEXT_COLUMNS = ("label", "hint", "report_label")
 _OUR_COLUMNS = {"surveykit", "dimension", "reverse", "report_label"}
+_SETTINGS_KEPT = {"form_id", "form_title", "version", "default_language", "surveykit_title"}
 _HANDLED = {"type", "name", "label", "hint", "required", "relevant", "constraint", "appearance", "parameters"}
 # Columns whose content changes what is asked or recorded: left out only as unsupported
 LOSSES = ("choice_filter", "default", "calculation", "read_only", "trigger", "repeat_count")
@@ -118,6 +119,7 @@ class FormSheets:
             raise XLSFormError(self.errors)
         self._languages()
         self._columns()
+        self._settings_losses()
         self._choices()
         tree = self._tree()
         self._names(tree)
@@ -126,6 +128,21 @@ class FormSheets:
             raise XLSFormError(self.errors)
         self._dimensions()
         return tree
+
+    def _settings_losses(self) -> None:
+        """A warning for each settings value that is not carried over (instance_name, style, public_key...)."""
+        if self.settings is None or self.settings_sheet is None:
+            return
+        why = {
+            "public_key": "ODK encrypts each submission with it; surveykit keeps answers in its own store",
+            "submission_url": "answers go to the surveykit server that serves the form",
+            "style": "surveykit shows each group as a page, as the import maps them",
+        }
+        for column in self.settings_sheet.columns:
+            value = self.settings.get(column.key)
+            if value and column.base not in _SETTINGS_KEPT:
+                reason = why.get(column.base, "surveykit has no such setting")
+                self.warn(self.settings_sheet.name, 2, f"{column.key} {value[:40]!r} is not carried over: {reason}")
 
     def error(self, sheet: str, row: int, message: str) -> None:
         self.errors.append(SheetProblem(self.path, sheet, row, message))

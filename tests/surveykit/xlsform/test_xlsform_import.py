@@ -729,3 +729,30 @@ def test_parameters_that_are_not_carried_over_are_named(tmp_path):
     q = result.questionnaire
     assert q.question("c").shuffle is not None and q.question("m").shuffle is not None
     assert (q.question("r2").min, q.question("r2").max, q.question("r2").integer) == (1, 5, False)
+
+
+def test_settings_that_are_not_carried_over_are_named(tmp_path):
+    """An encrypted form's public_key above all: the author must hear that submissions are no longer encrypted."""
+    path = _write(
+        tmp_path / "f.xlsx",
+        [["type", "name", "label::English (en)"], ["text", "t", "Say"]],
+        settings=[
+            ["form_title", "form_id", "instance_name", "public_key", "submission_url", "allow_choice_duplicates"],
+            [
+                "T",
+                "t_form",
+                "concat(${t})",
+                "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA",
+                "https://example.org/x",
+                "",
+            ],
+        ],
+    )
+    messages = [w.message for w in import_xlsform(path).warnings if w.sheet == "settings"]
+    assert messages == [
+        "instance_name 'concat(${t})' is not carried over: surveykit has no such setting",
+        "public_key 'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKC' is not carried over: "
+        "ODK encrypts each submission with it; surveykit keeps answers in its own store",
+        "submission_url 'https://example.org/x' is not carried over: "
+        "answers go to the surveykit server that serves the form",
+    ]
