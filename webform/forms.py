@@ -492,7 +492,7 @@ class ScreenForm(FlaskForm):
         self._parent_form = None
         self._form_error_key = ""
         self._prefix = ""
-        self.form_errors = []
+        self.form_errors: list[str] = []
         self._fields = {name: proto.bound_copy(self, meta) for name, proto in prototypes}
         self.__dict__.update(self._fields)  # as Form.__init__ does: fields shadow the unbound class attributes
         self.process(formdata)
