@@ -75,17 +75,30 @@ CHOICE = st.tuples(
 @given(
     rows=st.lists(ROW, max_size=12),
     choices=st.lists(CHOICE, max_size=8),
-    header=st.sampled_from([("label::English (en)", "label::Chinese (zh)"), ("label", "Label::zh"), ("label", "hint")]),
+    header=st.sampled_from(
+        [
+            ("label::English (en)", "label::Chinese (zh)"),
+            ("label", "Label::zh"),
+            ("label", "hint"),
+            ("label", "label::en"),  # pyxform's "default" language beside a named one
+            ("label::日本語", "label::Chinese (zh-TW)"),  # third languages
+            ("label::fr", "label::Klingon"),  # a column that names no language
+            ("label::en", "label::English (en-GB)"),  # two columns of one language
+        ]
+    ),
+    parameters=st.sampled_from(["", "randomize=true", "randomize=true seed=${a}", "start=0 end=10 step=0.5", "x"]),
 )
-def test_random_forms_import_or_are_refused(tmp_path_factory, rows, choices, header):
+def test_random_forms_import_or_are_refused(tmp_path_factory, rows, choices, header, parameters):
     path = tmp_path_factory.mktemp("fuzz") / "form.xlsx"
     book = openpyxl.Workbook()
     survey = book.active
     assert survey is not None
     survey.title = "survey"
-    survey.append(["type", "name", *header, "required", "relevant", "constraint", "appearance", "surveykit"])
+    survey.append(
+        ["type", "name", *header, "required", "relevant", "constraint", "appearance", "surveykit", "parameters"]
+    )
     for row in rows:
-        survey.append(list(row))
+        survey.append([*row, parameters])
     sheet = book.create_sheet("choices")
     sheet.append(["list_name", "name", *header])
     for row in choices:
