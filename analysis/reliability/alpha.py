@@ -210,6 +210,7 @@ class ReliabilityResult:
     missing: str
     reversed: tuple[str, ...]
     items: pd.DataFrame = field(compare=False)
+    n_eff: float | None = None  # Kish's effective n when computed with survey weights (the intervals' n)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per item: n, raw_r, std_r, r_cor, r_drop, mean, sd and the if-deleted statistics."""
@@ -219,8 +220,9 @@ class ReliabilityResult:
         """The scale statistics and the item table, rounded for reading."""
         pct = f"{self.level:.0%}"
         keyed = f"; reverse-keyed: {', '.join(self.reversed)}" if self.reversed else ""
+        weighted = "" if self.n_eff is None else f"weighted, effective n {self.n_eff:.1f}, "
         lines = [
-            f"Cronbach's alpha ({self.missing}, N = {self.n_rows}, k = {self.k}{keyed})",
+            f"Cronbach's alpha ({weighted}{self.missing}, N = {self.n_rows}, k = {self.k}{keyed})",
             f"  alpha {self.alpha:.3f}  Feldt {pct} CI [{self.ci[0]:.3f}, {self.ci[1]:.3f}]"
             f"  Duhachek {pct} CI [{self.ci_duhachek[0]:.3f}, {self.ci_duhachek[1]:.3f}]",
             f"  standardized {self.std_alpha:.3f}  G6(smc) {self.g6_smc:.3f}  average r {self.average_r:.3f}"
@@ -374,4 +376,5 @@ def cronbach_alpha(
         missing=missing,
         reversed=data.reversed,
         items=_item_table(m, data.names, data.reversed, n_ci),
+        n_eff=None if weights is None else n_ci,
     )

@@ -55,6 +55,8 @@ def test_alpha_with_integer_weights_is_alpha_of_the_repeated_rows(items):
     assert weighted.scale_mean == pytest.approx(repeated.scale_mean, abs=1e-12)
     unweighted = reliability.cronbach_alpha(items, reverse=["e"], scale=(1, 7))
     assert abs(weighted.alpha - unweighted.alpha) > 1e-4  # the weights did something
+    assert weighted.n_eff == pytest.approx(w.sum() ** 2 / (w**2).sum()) and unweighted.n_eff is None
+    assert f"weighted, effective n {weighted.n_eff:.1f}" in weighted.summary()
 
 
 def test_alpha_with_equal_weights_is_the_unweighted_alpha(items):
