@@ -756,3 +756,88 @@ def test_settings_that_are_not_carried_over_are_named(tmp_path):
         "submission_url 'https://example.org/x' is not carried over: "
         "answers go to the surveykit server that serves the form",
     ]
+
+
+CLINIC = """
+| type              | name        | label::English (en)         | label::Chinese (zh) | hint::English (en) | required | relevant                                                      | constraint                 | appearance | choice_filter   | default |
+| start             | start       |                             |                     |                    |          |                                                               |                            |            |                 |         |
+| note              | intro       | Welcome to the clinic       | 欢迎参加诊所调查    |                    |          |                                                               |                            |            |                 |         |
+| begin_group       | about       | About you                   | 关于您              |                    |          |                                                               |                            | field-list |                 |         |
+| integer           | age         | Your age                    | 您的年龄            | In years           | yes      |                                                               | . >= 0 and . <= 120        |            |                 |         |
+| select_one region | region      | Region                      | 地区                |                    | yes      |                                                               |                            |            |                 |         |
+| select_one city   | city        | City                        | 城市                |                    | yes      |                                                               |                            |            | region=${region} |        |
+| end_group         | about       |                             |                     |                    |          |                                                               |                            |            |                 |         |
+| begin group       | visit       | Your visit                  | 您的就诊            |                    |          | ${age} >= 16                                                  |                            |            |                 |         |
+| begin group       | waiting     | Waiting                     | 等候                |                    |          |                                                               |                            | field-list |                 |         |
+| select_one yn     | waited      | Did you wait?               | 您等候了吗？        |                    | yes      |                                                               |                            |            |                 | no      |
+| decimal           | wait_hours  | How many hours?             | 多少小时？          |                    | yes      | ${waited} = 'yes'                                             | . >= 0.5 and . <= 24       |            |                 |         |
+| end group         |             |                             |                     |                    |          |                                                               |                            |            |                 |         |
+| select_multiple s | services    | Services used               | 使用的服务          |                    | yes      |                                                               |                            |            |                 |         |
+| text              | lab_comment | Comment on the lab          | 对化验室的意见      |                    | no       | selected(${services}, 'lab') and not(${age} < 18)             |                            |            |                 |         |
+| select_one agree  | sat         | I am satisfied              | 我很满意            |                    | yes      |                                                               |                            | likert     |                 |         |
+| text              | why         | Why not?                    | 为什么？            |                    | no       | ${sat} <= 2 or (${waited} = 'yes' and ${wait_hours} > 2)     |                            |            |                 |         |
+| end group         | visit       |                             |                     |                    |          |                                                               |                            |            |                 |         |
+"""
+CLINIC_CHOICES = """
+| list_name | name  | label::English (en) | label::Chinese (zh) | region |
+| region    | north | North               | 北部                |        |
+| region    | south | South               | 南部                |        |
+| city      | bj    | Beijing             | 北京                | north  |
+| city      | gz    | Guangzhou           | 广州                | south  |
+| yn        | yes   | Yes                 | 是                  |        |
+| yn        | no    | No                  | 否                  |        |
+| s         | lab   | Laboratory          | 化验                |        |
+| s         | xray  | X-ray               | X光                 |        |
+| agree     | 1     | Strongly disagree   | 非常不同意          |        |
+| agree     | 2     | Disagree            | 不同意              |        |
+| agree     | 3     | Neutral             | 一般                |        |
+| agree     | 4     | Agree               | 同意                |        |
+| agree     | 5     | Strongly agree      | 非常同意            |        |
+"""
+
+
+def test_an_english_first_clinic_form_end_to_end(tmp_path):
+    """A form written as ODK users write one (English first, nested groups, selected()/not()/or, a cascade and a
+    default): the two losses listed, then imported, valid, and served in both languages."""
+    from webform.preview import create_preview_app
+
+    path = _write(
+        tmp_path / "clinic.xlsx",
+        _table(CLINIC),
+        _table(CLINIC_CHOICES),
+        settings=[["form_title", "form_id", "default_language"], ["Clinic", "clinic", "English (en)"]],
+    )
+    with pytest.raises(XLSFormError) as exc:
+        import_xlsform(path)
+    assert [m.split(":", 2)[2] for m in _messages(exc)] == [
+        "7: choice_filter 'region=${region}' has no equivalent",
+        "11: default 'no' has no equivalent",
+    ]
+    result = import_xlsform(path, skip_unsupported=True)
+    q = result.questionnaire
+    assert q.languages == ("en", "zh")
+    assert [(s.id, [x.id for x in s.questions]) for s in q.screens()] == [
+        ("about", ["age", "region", "city"]),
+        ("waiting", ["waited", "wait_hours"]),
+        ("visit", ["services", "lab_comment", "sat", "why"]),
+    ]
+    assert q.screens()[0].intro is not None and q.screens()[0].intro["zh"] == "欢迎参加诊所调查"
+    assert (q.question("age").min, q.question("age").max, q.question("age").help["en"]) == (0, 120, "In years")
+    assert (q.question("wait_hours").min, q.question("wait_hours").integer) == (0.5, False)
+    assert str(q.screens()[1].visible_if) == "age >= 16"  # the outer group's condition reaches its inner page
+    assert str(q.question("lab_comment").visible_if) == "'lab' in services and not age < 18"
+    assert str(q.question("why").visible_if) == "sat <= 2 or waited == 'yes' and wait_hours > 2"
+    assert q.question("sat").type == "likert" and q.question("sat").required
+    assert not q.question("why").required
+    yaml_file = tmp_path / "clinic.yaml"
+    yaml_file.write_text(result.yaml, encoding="utf-8")
+    assert load_questionnaire(yaml_file).variables() == q.variables()
+    app = create_preview_app(str(yaml_file), {"TESTING": True})
+    try:
+        client = app.test_client()
+        chinese = client.get("/s/clinic", headers={"Accept-Language": "zh-CN,zh"}).get_data(as_text=True)
+        assert "您的年龄" in chinese and "欢迎参加诊所调查" in chinese
+        english = client.get("/s/clinic", headers={"Accept-Language": "en"}).get_data(as_text=True)
+        assert "Your age" in english and "Beijing" in english
+    finally:
+        app.extensions["surveykit"].engine.dispose()
