@@ -58,11 +58,13 @@ class PathModelResult:
     effects: pd.DataFrame = field(compare=False)
     htmt: pd.DataFrame = field(compare=False)
     ipma: pd.DataFrame | None = field(default=None, compare=False)
+    n_eff: float | None = None  # Kish's effective n of the rows, when fitted with survey weights
 
     def summary(self) -> str:
         """Paths (with bootstrap p-values), R² and the IPMA as plain text."""
         boot = f", {self.n_boot} bootstrap resamples (seed {self.seed})" if self.n_boot else ""
-        lines = [f"Path model ({self.scheme} scheme), n = {self.n_rows}, GoF = {self.gof:.3f}{boot}"]
+        weighted = "" if self.n_eff is None else f" (weighted, effective n {self.n_eff:.1f})"
+        lines = [f"Path model ({self.scheme} scheme), n = {self.n_rows}{weighted}, GoF = {self.gof:.3f}{boot}"]
         lines.append(self.paths.round(3).to_string(index=False))
         lines.append(self.constructs.drop(columns=["items"]).round(3).to_string())
         if self.ipma is not None:
@@ -160,4 +162,5 @@ def fit_model(
         effects=fit.effects.copy(),
         htmt=fit.htmt.copy(),
         ipma=ipma_table,
+        n_eff=None if fit.weights is None else float(fit.weights.sum() ** 2 / (fit.weights @ fit.weights)),
     )

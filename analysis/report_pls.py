@@ -104,6 +104,15 @@ def _num(value: float, pattern: str = "{:.3f}") -> str:
     return "–" if value is None or not math.isfinite(value) else pattern.format(value)
 
 
+def _n(pm: PathModelResult) -> str:
+    """The model's n, with Kish's effective n, design effect and efficiency when it was weighted."""
+    if pm.n_eff is None:
+        return str(pm.n_rows)
+    return (
+        f"{pm.n_rows} (n_eff {pm.n_eff:.0f}, deff {pm.n_rows / pm.n_eff:.2f}, eff. {100 * pm.n_eff / pm.n_rows:.0f} %)"
+    )
+
+
 def section(q: Questionnaire, pm: PathModelResult | None, lang: str, charts: Any) -> dict[str, Any] | None:
     """What the template shows of the path model, or ``None`` when there is none."""
     if pm is None:
@@ -187,7 +196,7 @@ def section(q: Questionnaire, pm: PathModelResult | None, lang: str, charts: Any
     return {
         "w": w,
         "basis": w["basis"].format(
-            n=pm.n_rows, scheme=pm.scheme, boot=boot, rev=", ".join(pm.reversed_items) or w["none"]
+            n=_n(pm), scheme=pm.scheme, boot=boot, rev=", ".join(pm.reversed_items) or w["none"]
         ),
         "charts": [diagram],
         "paths": paths,

@@ -343,6 +343,12 @@ def test_analyze_passes_its_weights_to_the_path_model():
     assert result.path_model.paths["estimate"].to_numpy() == pytest.approx(
         direct.paths["estimate"].to_numpy(), abs=1e-12
     )
+    assert result.path_model.n_eff == pytest.approx(w.sum() ** 2 / (w**2).sum())
+    assert f"(weighted, effective n {result.path_model.n_eff:.1f})" in result.path_model.summary()
+    from analysis.report import render_report
+
+    html, _ = render_report(q, result, lang="en")
+    assert f"n = {result.path_model.n_rows} (n_eff {result.path_model.n_eff:.0f}, deff " in html
 
 
 def test_answer_percents_are_weighted_and_counts_stay_respondents():
