@@ -10,6 +10,10 @@ the token lookup): each process adds its hits to the table every ``max(1, limit 
 every :data:`FLUSH_S` seconds, and decides on the table's count as of its last write plus its own
 hits since.  A client spread over N processes may so get about N % of the limit more than the limit,
 plus what the other processes let through in their last second; refusals come as before.
+:func:`over_limit` reads whether a bucket is over its limit (the API's failed token checks of an
+address, before a token is looked at) and trusts a "no" for :data:`FLUSH_S` seconds unless this
+process counts a hit in that bucket meanwhile: failures through other processes are seen within
+that second.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from surveykit.database import rate_limits, write_transaction
 
-__all__ = ["hit_rate_limit", "hit_rate_limit_batched"]
+__all__ = ["hit_rate_limit", "hit_rate_limit_batched", "over_limit"]
 
 FLUSH_S = 1.0
 
@@ -61,7 +65,29 @@ def hit_rate_limit(engine: Engine, bucket: str, *, limit: int, window_s: int, co
             )
         return _estimate(found.get(window, 0), found.get(window - window_s, 0), now, window, window_s) > limit
     hits, previous = _add(engine, bucket, window, window_s, 1)
+    with _tallies_lock:
+        _not_over.pop((str(engine.url), bucket), None)
     return _estimate(hits, previous, now, window, window_s) > limit
+
+
+# (database URL, bucket) -> time.monotonic() of a read that found the bucket under its limit
+_not_over: dict[tuple[str, str], float] = {}
+
+
+def over_limit(engine: Engine, bucket: str, *, limit: int, window_s: int) -> bool:
+    """``hit_rate_limit(..., count=False)``, a "no" trusted for :data:`FLUSH_S` seconds in this process."""
+    key, tick = (str(engine.url), _safe(bucket)), time.monotonic()
+    with _tallies_lock:
+        seen = _not_over.get(key)
+    if seen is not None and tick - seen < FLUSH_S:
+        return False
+    if hit_rate_limit(engine, bucket, limit=limit, window_s=window_s, count=False):
+        return True
+    with _tallies_lock:
+        if len(_not_over) >= 10_000:  # many addresses: start again
+            _not_over.clear()
+        _not_over[key] = tick
+    return False
 
 
 def _safe(bucket: str) -> str:

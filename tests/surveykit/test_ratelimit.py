@@ -43,3 +43,22 @@ def test_the_limit_holds_within_a_step_per_process(db_url: str, engine: sa.Engin
         allowed += 1
     assert 5 <= allowed <= 5 + 2  # the limit, plus at most a step (2 hits)
     assert _stored(engine, "api:token:3") >= 200 - 2  # the others see all but this process's last step
+
+
+def test_an_address_under_the_limit_is_read_again_after_a_second_or_a_local_failure(
+    engine: sa.Engine, monkeypatch
+) -> None:
+    clock = [2000.0]
+    monkeypatch.setattr(ratelimit.time, "monotonic", lambda: clock[0])
+    assert not ratelimit.over_limit(engine, "api:ip:1", limit=2, window_s=3600)
+    with engine.begin() as conn:  # failures counted by another process
+        window = int(ratelimit.time.time() // 3600) * 3600
+        conn.execute(sa.insert(rate_limits).values(bucket="api:ip:1", window_start=window, hits=5))
+    assert not ratelimit.over_limit(engine, "api:ip:1", limit=2, window_s=3600)  # within the second
+    clock[0] += ratelimit.FLUSH_S
+    assert ratelimit.over_limit(engine, "api:ip:1", limit=2, window_s=3600)
+    # a failure counted here is seen at once
+    assert not ratelimit.over_limit(engine, "api:ip:2", limit=1, window_s=3600)
+    ratelimit.hit_rate_limit(engine, "api:ip:2", limit=1, window_s=3600)
+    ratelimit.hit_rate_limit(engine, "api:ip:2", limit=1, window_s=3600)
+    assert ratelimit.over_limit(engine, "api:ip:2", limit=1, window_s=3600)

@@ -4,7 +4,9 @@
 A failed check counts against the caller's address in the shared rate-limit table
 (``LOGIN_RATE_LIMIT``, as a failed login does), and an address over the limit is refused with
 429 before its token is even looked up, so tokens cannot be guessed faster than passwords.
-Each token may make ``API_RATE_LIMIT`` requests per window, counted in steps
+The address's count is read at most once a second while it is under the limit
+(:func:`surveykit.ratelimit.over_limit`).  Each token may make ``API_RATE_LIMIT`` requests per
+window, counted in steps
 (:func:`surveykit.ratelimit.hit_rate_limit_batched`); a token found good is trusted for a few
 seconds without a query (:data:`surveykit.apitokens.CACHE_S`, the bound on a revocation made
 elsewhere).
@@ -16,7 +18,7 @@ from flask import current_app, g, request
 from werkzeug.wrappers import Response
 
 from surveykit.apitokens import ApiToken, authenticate
-from surveykit.ratelimit import hit_rate_limit, hit_rate_limit_batched
+from surveykit.ratelimit import hit_rate_limit, hit_rate_limit_batched, over_limit
 from webform import db
 from webform.api.problems import problem
 
@@ -30,7 +32,7 @@ def before_request() -> Response | None:
     engine = db.engine()
     limit, window = current_app.config["LOGIN_RATE_LIMIT"]
     address = f"api:ip:{request.remote_addr or 'unknown'}"
-    if hit_rate_limit(engine, address, limit=int(limit), window_s=int(window), count=False):
+    if over_limit(engine, address, limit=int(limit), window_s=int(window)):
         return _limited(int(window), "too many failed token checks from this address")
     scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not presented.strip():
