@@ -44,6 +44,8 @@ MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 50_000
 EMPTY_RUN = 1000  # texts are written one after another; a longer empty run is formatting, not texts
 SHEET = "translations"
+# what a spreadsheet program stores for a formula that failed; a translation starting with "=" becomes one
+_SPREADSHEET_ERRORS = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!"}
 
 
 class TranslationFileError(SurveykitError, ValueError):
@@ -149,6 +151,14 @@ def _read_xlsx(path: Path) -> TranslationFile:
             rows.append((number, cells[0].strip(), cells[1], cells[2]))
     if len(header) < 3 or header[0] != "key":
         raise TranslationFileError(f"{path}:{SHEET}:row 1: the header is key, the source language, the target")
+    failed = [
+        f"{path}:{SHEET}:row {number}: the translation is the spreadsheet error {text.strip()} (a formula? "
+        "type the text with an apostrophe before an '=')"
+        for number, _key, _src, text in rows
+        if text.strip() in _SPREADSHEET_ERRORS
+    ]
+    if failed:
+        raise TranslationFileError("; ".join(failed))
     return _checked(path, header[1], header[2], rows)
 
 

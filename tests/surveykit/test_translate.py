@@ -248,3 +248,16 @@ def test_an_entry_without_key_and_the_source_language_are_refused(tmp_path):
     assert result.exit_code == 1
     assert f"{source}: 'zh' is the questionnaire's source language: an import never replaces its texts" in result.output
     assert not out.exists()
+
+
+def test_a_formula_that_failed_in_the_translators_spreadsheet_is_refused(tmp_path):
+    """A translation typed as '=...' becomes a formula; the program saves its error (#NAME?), never the text."""
+    sheet = tmp_path / "sq.xlsx"
+    source, entries = export_texts(SERVQUAL, "ja")
+    write_translations(sheet, source, "ja", entries, "servqual")
+    book = load_workbook(sheet)
+    cell = book["translations"].cell(row=3, column=3)
+    cell.value, cell.data_type = "#NAME?", "e"
+    book.save(sheet)
+    with pytest.raises(TranslationFileError, match=r"sq\.xlsx:translations:row 3: the translation is the spreadsheet "):
+        read_translations(sheet)
