@@ -167,12 +167,28 @@ def _kept(survey: str, items: list[str]) -> set[str]:
     return {item for item in items if evidence.find(folder(), survey, owner, item) is not None}
 
 
+_ITEMS: dict[int, tuple[Questionnaire, list[str]]] = {}
+
+
+def _survey_items(q: Questionnaire) -> list[str]:
+    """The checklist items of the whole survey, once per loaded version (every page render asks).
+
+    Keyed by the questionnaire's identity (hashing one walks all its text); the entry holds it, so
+    its id cannot be reused while the entry lives.
+    """
+    hit = _ITEMS.get(id(q))
+    if hit is None or hit[0] is not q:
+        items = [row.id for question in q.questions() if question.type == "checklist" for row in question.rows]
+        hit = _ITEMS[id(q)] = (q, items)
+    return hit[1]
+
+
 def context() -> dict[str, Any]:
     """What the survey page template needs for the photo inputs (nothing on any other page)."""
     if request.endpoint not in ("survey.page_post", "survey.page", "survey.start") or "q" not in g:
         return {}
     q: Questionnaire = g.q
-    items = [row.id for question in q.questions() if question.type == "checklist" for row in question.rows]
+    items = _survey_items(q)
     if not items or not _may_upload():
         return {}
     return {
