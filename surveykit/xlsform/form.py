@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from surveykit.model import METADATA_COLUMNS
+from surveykit.piping import PIPE
 from surveykit.xlsform.errors import SheetProblem, XLSFormError
 from surveykit.xlsform.languages import column_language, language_code
 from surveykit.xlsform.typemap import TypeCell, is_select_without_list, parse_type
@@ -105,6 +106,7 @@ class FormSheets:
         self.list_codes: dict[str, dict[str, str]] = {}
         self.ordered_lists: set[str] = set()
         self.dimensions: dict[str, dict[str, str]] = {}
+        self.literal_pipes: set[tuple[str, int, str]] = set()
 
     def check(self) -> list[Node]:
         """Read and check every sheet; the survey sheet's tree, or XLSFormError with every problem."""
@@ -266,6 +268,9 @@ class FormSheets:
         values = {lang: row.get(key) for key, lang in slot.items() if row.get(key)}
         if not values:
             return None
+        for lang, value in values.items():
+            if PIPE.search(value):
+                values[lang] = self._literal_pipes(sheet, row, base, value)
         out = {}
         for lang in self.languages:
             if lang in values:
@@ -274,6 +279,20 @@ class FormSheets:
                 out[lang] = next(iter(values.values()))
                 self.missing.setdefault((sheet.name, base, lang), []).append(row.number)
         return out
+
+    def _literal_pipes(self, sheet: Sheet, row: Row, base: str, value: str) -> str:
+        """``{answer:q}`` written in an XLSForm text is plain text there, but piping here, which the format
+        cannot escape: unsupported, and with --skip-unsupported its braces become brackets."""
+        if (sheet.name, row.number, base) not in self.literal_pipes:
+            self.literal_pipes.add((sheet.name, row.number, base))
+            self.unsupported(
+                sheet.name,
+                row.number,
+                f"{base} {value[:60]!r}: {{answer:…}} and {{field:…}} are surveykit's piping and cannot be plain "
+                "text (an XLSForm pipes an earlier answer as ${name}); with --skip-unsupported they are written "
+                "with ( ) for { }",
+            )
+        return PIPE.sub(lambda m: f"({m.group(1)}:{m.group(2)})", value)
 
     def _missing_translations(self) -> None:
         for (sheet, base, lang), rows in self.missing.items():
@@ -497,6 +516,11 @@ class FormSheets:
                         )
         for lang in self.languages:
             title.setdefault(lang, survey_id)
+            if PIPE.search(title[lang]):  # a title cannot pipe, nor hold the words as plain text
+                self.warn(
+                    "settings", 2, f"the title {title[lang]!r} is written with ( ) for {{ }}: piping is no title's"
+                )
+                title[lang] = PIPE.sub(lambda m: f"({m.group(1)}:{m.group(2)})", title[lang])
         return {lang: title[lang] for lang in self.languages}
 
 

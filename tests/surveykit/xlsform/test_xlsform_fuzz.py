@@ -51,7 +51,7 @@ APPEARANCE = ["", "likert", "field-list", "table-list", "minimal"]
 # openpyxl cannot write most control characters; test_xlsform_import checks the ones it can (a tab
 # is fine, U+0085 and U+2028 are refused at their row)
 TEXT = st.one_of(
-    st.sampled_from(["", "Label", "标签", "1", "2", "a\u2028b"]),
+    st.sampled_from(["", "Label", "标签", "1", "2", "a\u2028b", "{answer:a}", "${a} {field:b}"]),
     st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=8),
 )
 

@@ -841,3 +841,21 @@ def test_an_english_first_clinic_form_end_to_end(tmp_path):
         assert "Your age" in english and "Beijing" in english
     finally:
         app.extensions["surveykit"].engine.dispose()
+
+
+def test_piping_words_written_as_plain_text_are_named_not_a_loader_error(tmp_path):
+    """'{answer:x}' is plain text in an XLSForm but piping here, and the format has no escape for it."""
+    path = _write(
+        tmp_path / "f.xlsx",
+        [["type", "name", "label::English (en)"], ["text", "a", "Type {answer:zz} as shown"], ["text", "b", "B"]],
+        settings=[["form_title"], ["Form {field:x}"]],
+    )
+    with pytest.raises(XLSFormError) as exc:
+        import_xlsform(path)
+    assert [m.split(":", 2)[2] for m in _messages(exc)] == [
+        "2: label 'Type {answer:zz} as shown': {answer:…} and {field:…} are surveykit's piping and cannot be plain "
+        "text (an XLSForm pipes an earlier answer as ${name}); with --skip-unsupported they are written with ( ) for { }"
+    ]
+    result = import_xlsform(path, skip_unsupported=True)
+    assert result.questionnaire.question("a").text["en"] == "Type (answer:zz) as shown"
+    assert result.questionnaire.title["en"] == "Form (field:x)"
