@@ -113,3 +113,41 @@ def test_two_workers_share_the_work_without_a_duplicate(db_url, engine, smtp):
     assert len(received) == len(set(received)) == 40
     assert sorted(received) == sorted(m.message_id for m in messages(engine))
     assert {m.status for m in messages(engine)} == {"sent"}
+
+
+_SEND_THEN_DIE = """
+import os, signal, sys, datetime as dt
+from surveykit import storage
+from surveykit.fielding import worker
+engine = storage.make_engine(sys.argv[1])
+with worker.write_connection(engine) as conn:
+    conn.execution_options(isolation_level="AUTOCOMMIT")
+    now = dt.datetime(2026, 3, 2, 2, 0)
+    worker._PgResults(conn).send(True, False, m_id=int(sys.argv[2]), m_now=now, m_expires=now)
+    os.kill(os.getpid(), signal.SIGKILL)  # the statement is out, its answer never read
+"""
+
+
+@pytest.mark.postgres
+def test_a_sent_statement_handed_to_postgresql_is_committed_though_the_worker_dies_at_once(pg_url, tmp_path):
+    """The narrow window of the pipelined result: killed right after the statement left, before its answer."""
+    import time
+
+    from surveykit import storage
+    from surveykit.fielding.delivery import FolderMailer
+    from surveykit.fielding.worker import PassStats, plan
+    from tests.surveykit.fielding_support import T0, settings
+
+    engine = storage.make_engine(pg_url)
+    storage.init_db(engine)
+    (inv,) = _invite(engine, 1)
+    plan(engine, settings(mailer=FolderMailer(tmp_path)), T0, PassStats())  # its message row, pending
+    (message,) = messages(engine)
+    assert message.status == "pending"
+    proc = subprocess.run([sys.executable, "-c", _SEND_THEN_DIE, pg_url, str(message.id)], check=False, timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    deadline = time.monotonic() + 20  # the server may run it after the client is gone
+    while messages(engine)[0].status != "sent" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert messages(engine)[0].status == "sent" and invitation(engine, inv).status == "sent"
+    engine.dispose()
