@@ -502,12 +502,13 @@ class FormSheets:
                         title[lang] = self.settings.get(column.key)
             plain = self.settings.get("form_title")
             if plain:
-                for lang in self.languages:
-                    title.setdefault(lang, plain)
                 # form_title has no language: the others get the same words, which validate cannot
                 # tell from a translation, so the author hears of it here.
                 for lang in self.languages:
-                    if lang != self.bare_language and title[lang] == plain:
+                    if lang in title:
+                        continue
+                    title[lang] = plain
+                    if lang != self.bare_language:
                         self.warn(
                             "settings",
                             2,

@@ -671,6 +671,13 @@ def test_a_form_title_without_language_is_said_to_stand_for_the_others(tmp_path)
     again = import_xlsform(titled)
     assert again.questionnaire.title.as_dict() == {"en": "Clinic survey", "zh": "诊所调查"}
     assert not [w for w in again.warnings if "form_title" in w.message]
+    # a title given for the language, even in the same words (as the export writes it), is no copy
+    same = _write(
+        tmp_path / "h.xlsx",
+        [["type", "name", "label::English (en)", "label::Chinese (zh)"], ["text", "q1", "One", "一"]],
+        settings=[["form_title", "surveykit_title::Chinese (zh)"], ["Clinic survey", "Clinic survey"]],
+    )
+    assert not [w for w in import_xlsform(same).warnings if "form_title" in w.message]
 
 
 def test_a_column_without_language_beside_the_same_language_named_gives_way(tmp_path):
