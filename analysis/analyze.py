@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import ipa, kano, loyalty, pathmodel, quality, reliability, segments, servqual
+from analysis.headline import weighted_headline
 from analysis.order_effects import OrderEffectResult
 from analysis.order_effects import order_effects as order_effect_check
 
@@ -170,6 +171,11 @@ def analyze(
         ``AnalysisResult.weighting`` has them, the margins achieved, Kish's design
         effect and the weighted estimates (:mod:`analysis.weighted`). Impossible
         margins raise ``ValueError`` rather than leave the figures unweighted.
+        Every section honours the weights: the satisfaction level, top-2-box and
+        index, the NPS, the SERVQUAL gaps, the IPA grid, the funnel plot and the waves
+        are the weighted estimates (:func:`analysis.headline.weighted_headline`), the
+        other methods are given the weights; the unweighted figures stand beside the
+        weighted ones in ``AnalysisResult.weighting``.
     """
     missing = [c for c in q.columns() if c not in df.columns]
     if missing:
@@ -217,59 +223,64 @@ def analyze(
             )
         )
     }
-    return AnalysisResult(
-        survey=q.survey,
-        version=q.version,
-        questionnaire_sha256=q.sha256,
-        n_total=len(df),
-        n_analysed=len(data),
-        excluded=excluded,
-        quality=quality_result,
-        reliability=_by_dimension(
-            q,
-            data,
-            notes,
-            lambda items, rev, scale: reliability.cronbach_alpha(
-                data[items], reverse=rev, scale=scale, ci=conf_level, weights=w
+    # with weights, the sections read the weighted estimates (the unweighted ones stay beside them in .weighting)
+    return weighted_headline(
+        AnalysisResult(
+            survey=q.survey,
+            version=q.version,
+            questionnaire_sha256=q.sha256,
+            n_total=len(df),
+            n_analysed=len(data),
+            excluded=excluded,
+            quality=quality_result,
+            reliability=_by_dimension(
+                q,
+                data,
+                notes,
+                lambda items, rev, scale: reliability.cronbach_alpha(
+                    data[items], reverse=rev, scale=scale, ci=conf_level, weights=w
+                ),
             ),
-        ),
-        omega=_by_dimension(
-            q,
-            data,
-            notes,
-            lambda items, rev, scale: reliability.omega(data[items], reverse=rev, scale=scale, weights=w),
-            min_items=3,
-        ),
-        servqual=servqual_results,
-        kano={
-            b.id: r
-            for b in q.blocks("kano")
-            if (r := _attempt(notes, f"kano {b.id}", partial(kano.evaluate, q, data, block=b.id, weights=w)))
-        },
-        ipa=_ipa(q, data, sat, notes, w),
-        satisfaction=_attempt(notes, "satisfaction", lambda: _satisfaction(q, data, sat, conf_level)) if sat else None,
-        nps={
-            n.id: r
-            for n in _nps_questions(q)
-            if (r := _attempt(notes, f"nps {n.id}", partial(loyalty.nps, data[n.id], conf_level=conf_level)))
-        },
-        nps_segments=_nps_segments(q, data, notes, conf_level, w),
-        loyalty_matrix=_loyalty_matrix(q, data, sat, notes, w),
-        scoring=_attempt(notes, "scoring", partial(_scoring, q, q.scoring, data, w)) if q.scoring else None,
-        frequencies=_frequencies(q, data, w),
-        path_model=(
-            _attempt(notes, "path model", partial(pathmodel.fit_model, q, data, conf_level=conf_level, weights=w))
-            if q.model
-            else None
-        ),
-        notes=tuple(notes),
-        weighting=weighted,
-        order_effects=(
-            _attempt(notes, "order effects", partial(order_effect_check, q, data))
-            if ORDER_SEED in q.columns() and item_positions(q, 0)
-            else None
-        ),
-        comments=comments,
+            omega=_by_dimension(
+                q,
+                data,
+                notes,
+                lambda items, rev, scale: reliability.omega(data[items], reverse=rev, scale=scale, weights=w),
+                min_items=3,
+            ),
+            servqual=servqual_results,
+            kano={
+                b.id: r
+                for b in q.blocks("kano")
+                if (r := _attempt(notes, f"kano {b.id}", partial(kano.evaluate, q, data, block=b.id, weights=w)))
+            },
+            ipa=_ipa(q, data, sat, notes, w),
+            satisfaction=_attempt(notes, "satisfaction", lambda: _satisfaction(q, data, sat, conf_level))
+            if sat
+            else None,
+            nps={
+                n.id: r
+                for n in _nps_questions(q)
+                if (r := _attempt(notes, f"nps {n.id}", partial(loyalty.nps, data[n.id], conf_level=conf_level)))
+            },
+            nps_segments=_nps_segments(q, data, notes, conf_level, w),
+            loyalty_matrix=_loyalty_matrix(q, data, sat, notes, w),
+            scoring=_attempt(notes, "scoring", partial(_scoring, q, q.scoring, data, w)) if q.scoring else None,
+            frequencies=_frequencies(q, data, w),
+            path_model=(
+                _attempt(notes, "path model", partial(pathmodel.fit_model, q, data, conf_level=conf_level, weights=w))
+                if q.model
+                else None
+            ),
+            notes=tuple(notes),
+            weighting=weighted,
+            order_effects=(
+                _attempt(notes, "order effects", partial(order_effect_check, q, data))
+                if ORDER_SEED in q.columns() and item_positions(q, 0)
+                else None
+            ),
+            comments=comments,
+        )
     )
 
 

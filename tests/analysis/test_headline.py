@@ -67,7 +67,8 @@ def test_satisfaction_and_nps_are_the_weighted_estimates(csi_result):
     assert s.mean == by[("satisfaction_mean", s.variable)].weighted
     assert s.top_box.pct == by[("top2", s.variable)].weighted
     assert s.index_mean == by[("satisfaction_index", s.variable)].weighted
-    assert s.mean != csi_result.satisfaction.mean  # the weights moved it
+    assert s.mean != by[("satisfaction_mean", s.variable)].unweighted  # the weights moved it
+    assert csi_result.satisfaction.mean == s.mean  # analyze() itself returns the weighted headline
     for qid, n in head.nps.items():
         e = by[("nps", qid)]
         assert n.nps == e.weighted and n.adjusted_ci == e.weighted_ci
@@ -140,13 +141,14 @@ def test_servqual_gaps_and_their_holm_tests_are_weighted_and_drive_the_prioritie
     items = head.servqual[block.id].items
     assert items["mean"].to_numpy() == pytest.approx(gaps["weighted"].reindex(items.index).to_numpy())
     assert items["p_holm"].to_numpy() == pytest.approx(holm(gaps["p"].reindex(items.index).to_numpy()))
-    assert items.loc[item, "mean"] < result.servqual[block.id].items.loc[item, "mean"] - 1  # dealer_3 weighs 80 %
+    assert items.loc[item, "mean"] < gaps.loc[item, "unweighted"] - 1  # dealer_3 weighs 80 %
     dims = head.servqual[block.id].dimensions
     e = table[(table["kind"] == "dimension") & (table["measure"] == "E")].set_index("name")
     assert dims["mean_E_score"].to_numpy() == pytest.approx(e["weighted"].reindex(dims.index).to_numpy())
     weighted = [p for p in improvement_priorities(q, head, lang="en") if p.kind == "servqual" and p.subject == item]
     assert weighted and weighted[0].evidence["gap"] == pytest.approx(items.loc[item, "mean"])
-    unweighted = [p for p in improvement_priorities(q, result, lang="en") if p.kind == "servqual" and p.subject == item]
+    plain = analyze(load_questionnaire(ROOT / "servqual.yaml"), frame, exclude=())
+    unweighted = [p for p in improvement_priorities(q, plain, lang="en") if p.kind == "servqual" and p.subject == item]
     assert not unweighted or unweighted[0].evidence["gap"] > weighted[0].evidence["gap"]
 
 

@@ -90,8 +90,9 @@ def test_analyze_reproduces_analysis_weighting_called_directly(q, df):
     assert by["top2"].weighted == pytest.approx(100 * wt.weighted_mean(top2, "t", direct).estimate, abs=1e-10)
     nps = wt.weighted_nps(df, "recommend", direct)
     assert (by["nps"].weighted, by["nps"].weighted_se) == pytest.approx((nps.nps, nps.se), abs=1e-10)
-    # the unweighted figures beside them are the analysis's own
-    s = result.satisfaction
+    # the unweighted figures beside them are those of the same analysis without weights; the result's own are weighted
+    assert result.satisfaction.mean == by["satisfaction_mean"].weighted
+    s = analyze(load_questionnaire(SOURCE), df, exclude=()).satisfaction
     assert by["satisfaction_mean"].unweighted == pytest.approx(s.mean, abs=1e-12)
     assert by["top2"].unweighted == pytest.approx(s.top_box.pct, abs=1e-12)
     assert by["satisfaction_index"].unweighted == pytest.approx(s.index_mean, abs=1e-12)

@@ -66,7 +66,8 @@ def test_servqual_means_are_weighting_weighted_mean_of_e_p_and_gap(sq, sq_df, sq
             (mean.estimate, mean.se, mean.ci[0]), abs=1e-10
         )
         assert row["n"] == mean.n
-    unweighted = sq_result.servqual["sq"]
+    unweighted = analyze(load_questionnaire(ROOT / "servqual.yaml"), sq_df, exclude=()).servqual["sq"]
+    assert sq_result.servqual["sq"].items.loc[item, "mean"] == table.loc[("item", item, "gap"), "weighted"]
     row = table.loc[("item", item, "gap")]
     assert row["unweighted"] == pytest.approx(unweighted.items.loc[item, "mean"], abs=1e-12)
     assert row["z"] == pytest.approx(row["weighted"] / row["se"])
@@ -204,8 +205,9 @@ def test_waves_in_analyze(q_raked):
     by = wt.weighted_means_by(frame.assign(i=index), "i", "wave", direct)
     for level, r in zip(by.levels, by.rows, strict=True):
         assert (waves.loc[level, "weighted"], waves.loc[level, "se"]) == pytest.approx((r.estimate, r.se), abs=1e-10)
-    plain = result.satisfaction.waves.waves
-    assert waves["unweighted"].tolist() == pytest.approx(plain["mean"].tolist(), abs=1e-9)
+    shown = result.satisfaction.waves.waves  # analyze()'s waves are the weighted ones
+    assert shown["mean"].tolist() == pytest.approx(waves["weighted"].tolist(), abs=1e-12)
+    assert waves["unweighted"].tolist() == pytest.approx(index.groupby(frame["wave"]).mean().tolist(), abs=1e-9)
     assert waves.loc["2025Q2", "change"] == pytest.approx(by.rows[1].estimate - by.rows[0].estimate, abs=1e-10)
     assert 0 < waves.loc["2025Q2", "change_se"] < by.rows[0].se + by.rows[1].se
 
@@ -220,19 +222,26 @@ def test_ipa_means_are_weighted(q_raked, df_raked, raked):
             mean = wt.weighted_mean(df_raked, f"{item.id}{suffix}", direct)
             row = table.loc[(item.id, measure)]
             assert (row["weighted"], row["se"]) == pytest.approx((mean.estimate, mean.se), abs=1e-10)
-    assert table.xs("performance", level="measure")["unweighted"].to_numpy() == pytest.approx(
-        grid.filter(like="perf").filter(like="mean").iloc[:, 0].to_numpy(), abs=1e-9
-    )
+    performance = table.xs("performance", level="measure")
+    assert performance["weighted"].to_numpy() == pytest.approx(grid["mean_performance"].to_numpy(), abs=1e-12)
+    columns = [f"{item.id}_p" for item in block.items]
+    assert performance["unweighted"].to_numpy() == pytest.approx(df_raked[columns].mean().to_numpy(), abs=1e-9)
 
 
 def test_without_weighting_nothing_changes(df_raked, raked):
     plain = analyze(load_questionnaire(ROOT / "dealer_aftersales_csi.yaml"), df_raked, exclude=())
     assert plain.weighting is None and "Weighting (" not in plain.summary()
-    # the sections whose weighted figures live in AnalysisResult.weighting are left as the sample gives them
+    # the unweighted figures that stand beside the weighted ones are those of the plain analysis
     for block, sq in plain.servqual.items():
-        assert sq.summary() == raked.servqual[block].summary()
-    line = next(x for x in plain.summary().splitlines() if x.startswith("Overall satisfaction"))
-    assert line in raked.summary().splitlines()
+        table = raked.weighting.servqual[block]
+        gaps = table[(table["kind"] == "item") & (table["measure"] == "gap")].set_index("name")
+        assert gaps["unweighted"].reindex(sq.items.index).to_numpy() == pytest.approx(sq.items["mean"].to_numpy())
+        assert raked.servqual[block].items["mean"].to_numpy() == pytest.approx(
+            gaps["weighted"].reindex(sq.items.index).to_numpy()
+        )
+    by = {e.statistic: e for e in raked.weighting.estimates}
+    assert by["satisfaction_mean"].unweighted == pytest.approx(plain.satisfaction.mean, abs=1e-12)
+    assert raked.satisfaction.mean == by["satisfaction_mean"].weighted
     # the sections weighted in place (derived importance, reliability) moved with the weights
     for block, ipa_block in plain.ipa.items():
         assert ipa_block.derived.r_squared != pytest.approx(raked.ipa[block].derived.r_squared, abs=1e-6)
