@@ -60,13 +60,14 @@ def _codeframe(path: str | None) -> Codeframe | None:
 def _code_chunk(chunk: tuple[Codeframe | None, list[tuple[str, str | None]]]) -> list[tuple[str, str, str]]:
     """Code one chunk of (comment, language) rows: (themes, sentiment, theme:sentiment pairs) each."""
     codeframe, rows = chunk
-    coder = coder_for(codeframe)
+    read = [(text, lang) for text, lang in rows if text.strip()]
+    coded_rows = iter(coder_for(codeframe).code_many([t for t, _ in read], [lang for _, lang in read]))
     out = []
-    for text, lang in rows:
+    for text, _ in rows:
         if not text.strip():
             out.append(("", "", ""))
             continue
-        coded = coder.code(text, lang)
+        coded = next(coded_rows)
         pairs = ";".join(f"{t}:{s}" for t, s in coded.theme_sentiment)
         out.append((";".join(coded.themes), coded.sentiment, pairs))
     return out

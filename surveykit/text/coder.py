@@ -29,6 +29,15 @@ How a comment is read:
 5. The label: ``pos`` with only positive clauses (score >= 0.5), ``neg`` with only negative
    ones (<= -0.5), ``mixed`` with both, ``neu`` with none, or when the comment gives a lukewarm
    verdict (正常, 一般; fine, average) and no clause is strong (|score| >= 0.75).
+6. With the default codeframe, a learned complement (:mod:`surveykit.text.learned`: logistic
+   regressions over n-grams, fitted on 391 labelled comments) adds every theme whose
+   probability is >= 0.5 that the rules missed, and gives the sentiment where the rules find no
+   judgement (``neu``): in satisfaction comments a plain report of a failure with no judgement
+   word ("They charged me twice for the same oil filter") is most often a complaint, since
+   unprompted mentions lean negative (``neu`` is 5-8 % of every labelled set), and the model
+   has learned which reports are.  A theme the model adds, and every theme of a comment whose
+   sentiment the model gave, takes the comment's sentiment.  How the two are joined was chosen by cross-validation
+   across batches of comments (``benchmarks/bench_text.py``).
 
 The lexicons are ``lexicon_zh.tsv`` and ``lexicon_en.tsv`` beside this module (their header
 says where they come from and their licence).
@@ -37,12 +46,13 @@ says where they come from and their licence).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from surveykit.text.codeframe import OTHER, Codeframe, Rule, default_codeframe
+from surveykit.text.learned import LearnedModel, learned_model
 from surveykit.text.normalise import normalise
 from surveykit.text.segment import in_a_word, word_spans
 
@@ -95,6 +105,10 @@ class CodedComment:
     evidence: tuple[tuple[str, str], ...] = ()
 
 
+# the rules' reading of a comment: normal form, themes, sentiment, sentiment per theme, evidence
+_Ruled = tuple[str, tuple[str, ...], str, dict[str, str], list[tuple[str, str]]]
+
+
 @dataclass(slots=True)
 class _Clause:
     start: int
@@ -136,9 +150,13 @@ def _cjk(ch: str) -> bool:
 
 
 class Coder:
-    """Codes comments with one codeframe and the shipped lexicons; build once, call :meth:`code` often."""
+    """Codes comments with one codeframe and the shipped lexicons; build once, call :meth:`code` often.
 
-    def __init__(self, codeframe: Codeframe) -> None:
+    ``learned``, a model of the codeframe's themes, complements the rules (module docstring, step 6);
+    :func:`coder_for` gives the default codeframe the shipped one.
+    """
+
+    def __init__(self, codeframe: Codeframe, learned: LearnedModel | None = None) -> None:
         self.codeframe = codeframe
         self._theme_ids = codeframe.theme_ids()
         # literal -> the alternatives it can stand for: (written form, needs a whole-word end)
@@ -193,6 +211,7 @@ class Coder:
             for w in literals
         }
         self._scan = re.compile("(?=(" + _trie_pattern(literals) + "))")
+        self._learned = learned
 
     # -- matching -------------------------------------------------------------------------
 
@@ -238,10 +257,43 @@ class Coder:
         >>> coder.code("虽然不便宜，但这个钱花得值").sentiment
         'pos'
         """
+        ruled = self._by_rules(text, lang)
+        if ruled is None or self._learned is None:
+            return self._join(ruled, None)
+        return self._join(ruled, self._learned.predict(ruled[0]))
+
+    def code_many(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[CodedComment]:
+        """Code many comments as :meth:`code` does, the learned model reading them in one batch (faster)."""
+        ruled = [self._by_rules(t, lang) for t, lang in zip(texts, langs or [None] * len(texts), strict=True)]
+        if self._learned is None:
+            return [self._join(r, None) for r in ruled]
+        predictions = iter(self._learned.predict_many([r[0] for r in ruled if r is not None]))
+        return [self._join(r, None if r is None else next(predictions)) for r in ruled]
+
+    def _join(self, ruled: _Ruled | None, prediction: tuple[dict[str, float], str] | None) -> CodedComment:
+        """The rules' coding, with the learned complement's ``prediction`` if any (module docstring, step 6)."""
+        if ruled is None:  # nothing to read
+            return CodedComment((OTHER,), "neu", ((OTHER, "neu"),))
+        _, themes, sentiment, per_theme, evidence = ruled
+        if prediction is not None and self._learned is not None:
+            probabilities, learned_sentiment = prediction
+            if sentiment == "neu":  # no judgement the rules can read: the model's, for the themes too
+                sentiment = learned_sentiment
+                per_theme = dict.fromkeys(per_theme, sentiment)
+            for t, p in probabilities.items():
+                if p >= self._learned.threshold and t not in per_theme:
+                    per_theme[t] = sentiment
+            themes = tuple(t for t in self._theme_ids if t in per_theme)
+        if not themes:
+            return CodedComment((OTHER,), sentiment, ((OTHER, sentiment),))
+        return CodedComment(themes, sentiment, tuple((t, per_theme[t]) for t in themes), tuple(evidence))
+
+    def _by_rules(self, text: str, lang: str | None) -> _Ruled | None:
+        """The rules' reading (module docstring, steps 1-5): None for a comment with nothing to read."""
         norm = normalise(text)
         clauses = self._clauses(norm)
         if not clauses:
-            return CodedComment((OTHER,), "neu", ((OTHER, "neu"),))
+            return None
         starts = [c.start for c in clauses]
         spans: dict[int, list[tuple[int, int]]] = {}
         hits: list[dict[str, list[int]]] = [{} for _ in clauses]
@@ -298,10 +350,8 @@ class Coder:
             self._score(norm, clause, items, clause_negations)
         self._contrast(clauses, theme_clauses)
         sentiment = self._label(clauses, range(len(clauses)))
-        if not themes:
-            return CodedComment((OTHER,), sentiment, ((OTHER, sentiment),))
-        per_theme = tuple((t, self._label(clauses, sorted(theme_clauses[t]))) for t in themes)
-        return CodedComment(themes, sentiment, per_theme, tuple(evidence))
+        per_theme = {t: self._label(clauses, sorted(theme_clauses[t])) for t in themes}
+        return norm, themes, sentiment, per_theme, evidence
 
     def _negated(self, text: str, position: int, negators: list[tuple[int, int]]) -> tuple[bool, bool]:
         """Whether a negator governs the word at ``position``; and whether a degree word stands between."""
@@ -468,5 +518,12 @@ class Coder:
 
 @lru_cache(maxsize=8)
 def coder_for(codeframe: Codeframe | None) -> Coder:
-    """The :class:`Coder` of ``codeframe`` (the default codeframe for None), built once per codeframe."""
-    return Coder(codeframe if codeframe is not None else default_codeframe())
+    """The :class:`Coder` of ``codeframe`` (the default codeframe for None), built once per codeframe.
+
+    The default codeframe (by name and themes) gets the learned complement; the model knows no other.
+    """
+    default = default_codeframe()
+    codeframe = codeframe if codeframe is not None else default
+    if codeframe.name == default.name and codeframe.theme_ids() == default.theme_ids():
+        return Coder(codeframe, learned_model(tuple(t for t in codeframe.theme_ids() if t != OTHER)))
+    return Coder(codeframe)

@@ -6,7 +6,8 @@ from analysis.text_discover import EXAMPLE_CHARS, discover, words_of
 
 # two things the dealer codeframe has no theme for: the car's infotainment, and insurance renewal
 INFOTAINMENT = ["车机系统老是死机", "车机导航不更新", "车机蓝牙连不上", "车机屏幕经常黑屏", "车机系统卡顿严重"]
-INSURANCE = ["续保的保险公司不能自己选", "保险续保手续太麻烦", "保险公司理赔材料要交好几次", "续保保险必须在店里买"]
+# (not 保险续保手续太麻烦: the coder's learned complement reads 手续, paperwork, as sales_process)
+INSURANCE = ["续保的保险公司不能自己选", "保险续保太麻烦", "保险公司理赔材料要交好几次", "续保保险必须在店里买"]
 
 
 def test_clusters_hold_their_own_examples():

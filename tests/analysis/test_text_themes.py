@@ -139,7 +139,10 @@ def test_significant_theme_enters_the_priorities(data):
     q, frame = data
     result = analyze(q, frame, exclude=())
     found = [p for p in improvement_priorities(q, result, lang="zh") if p.kind == "comment"]
-    assert [p.subject for p in found] == ["repair_quality"]
+    # repair_quality leads; the learned complement also codes 修完还是有异响 as competence (a fault
+    # not found), so competence, on the same low-rated comments, may follow it
+    assert found[0].subject == "repair_quality"
+    assert {p.subject for p in found} <= {"repair_quality", "competence"}
     assert found[0].label == "维修质量"
 
 
