@@ -208,7 +208,7 @@ def analyze(
         notes.append(
             "weighting: every estimate is weighted (means, shares, NPS, SERVQUAL, segments, funnel plot, waves, "
             "IPA, reliability, Kano, derived importance, penalty-reward, the loyalty matrix, the path model, "
-            "scores and answer percents); counts are respondents"
+            "scores and answer percents, comment themes); counts are respondents"
             + (f"; not weighted: {', '.join(weighted.unweighted_sections)}" if weighted.unweighted_sections else "")
         )
     comments = {
@@ -219,7 +219,7 @@ def analyze(
             r := _attempt(
                 notes,
                 f"comments {question.id}",
-                partial(comment_themes, q, data, question, sat, conf_level=conf_level),
+                partial(comment_themes, q, data, question, sat, conf_level=conf_level, weights=w),
             )
         )
     }

@@ -20,9 +20,17 @@ from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 from analysis import analyze
 from analysis.priorities import improvement_priorities
 from analysis.report import render_report
-from analysis.text_themes import two_proportion_z, welch_t, wilson_interval
+from analysis.text_themes import (
+    comment_themes,
+    kish_n,
+    two_proportion_z,
+    weighted_welch_t,
+    welch_t,
+    wilson_interval,
+)
 from surveykit import load_questionnaire
 from surveykit.text import coder_for
+from surveykit.weights import load_weights
 
 SURVEY = """\
 survey: comments
@@ -175,3 +183,78 @@ def test_no_codeframe_no_section(data, tmp_path):
     assert result.comments == {}
     html, _ = render_report(plain, result, lang="en")
     assert 'id="comments-' not in html
+
+
+def _comment_question(q):
+    return next(x for x in q.questions() if x.id == "comment")
+
+
+def test_weighted_welch_t_with_equal_weights_is_welch_t_and_kish_n_counts_rows():
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(3, 1, 40), rng.normal(3.5, 1.3, 25)
+    assert weighted_welch_t(a, np.full(40, 2.5), b, np.full(25, 2.5)) == pytest.approx(welch_t(a, b))
+    assert kish_n(np.full(7, 0.3)) == pytest.approx(7)
+    assert kish_n(np.array([1.0, 3.0])) == pytest.approx(16 / 10)
+    # the weighted means and variance by hand: a group of two halves weighted 3:1
+    w = np.where(np.arange(40) < 20, 3.0, 1.0)
+    t, df, p = weighted_welch_t(a, w, b, np.ones(25))
+    ma = np.average(a, weights=w)
+    va = (w * (a - ma) ** 2).sum() / (w.sum() - (w * w).sum() / w.sum()) / kish_n(w)
+    vb = b.var(ddof=1) / 25
+    assert t == pytest.approx((ma - b.mean()) / np.sqrt(va + vb))
+    assert df == pytest.approx((va + vb) ** 2 / (va**2 / (kish_n(w) - 1) + vb**2 / 24))
+    assert p == pytest.approx(2 * stats.t.sf(abs(t), df))
+
+
+def test_comment_themes_with_integer_weights_are_those_of_the_repeated_rows(data):
+    q, frame = data
+    question, sat = _comment_question(q), next(x for x in q.questions() if x.id == "sat_overall")
+    w = pd.Series(np.random.default_rng(11).integers(1, 4, len(frame)).astype(float), index=frame.index)
+    weighted = comment_themes(q, frame, question, sat, weights=w)
+    repeated = frame.loc[frame.index.repeat(w.astype(int))].reset_index(drop=True)
+    plain = comment_themes(q, repeated, question, sat)
+    assert weighted.weighted and not plain.weighted
+    assert weighted.frequencies["share"].to_numpy() == pytest.approx(plain.frequencies["share"].to_numpy())
+    for column in ("mean_with", "mean_without", "detractors_with", "detractors_without"):
+        assert weighted.impact[column].to_numpy() == pytest.approx(plain.impact[column].to_numpy(), nan_ok=True)
+    # counts stay respondents; intervals and tests take Kish's effective n, not the repeated rows' n
+    assert weighted.frequencies["n"].sum() < plain.frequencies["n"].sum()
+    commented = frame["comment"].notna()
+    n_eff = kish_n(w[commented].to_numpy())
+    assert weighted.frequencies["n_eff"].iloc[0] == pytest.approx(n_eff)
+    k = weighted.frequencies.loc["repair_quality", "share"] * n_eff
+    assert tuple(weighted.frequencies.loc["repair_quality", ["ci_low", "ci_high"]]) == pytest.approx(
+        wilson_interval(k, n_eff)
+    )
+    assert weighted.impact.loc["repair_quality", "p_holm"] < 0.001
+
+
+def test_comment_themes_with_equal_weights_are_the_unweighted_ones(data):
+    q, frame = data
+    question, sat = _comment_question(q), next(x for x in q.questions() if x.id == "sat_overall")
+    plain = comment_themes(q, frame, question, sat)
+    equal = comment_themes(q, frame, question, sat, weights=pd.Series(1.0, index=frame.index))
+    pd.testing.assert_frame_equal(equal.frequencies, plain.frequencies)
+    pd.testing.assert_frame_equal(equal.impact, plain.impact)
+
+
+def test_analyze_weights_the_comment_themes_and_the_report_says_so(data, tmp_path):
+    q, frame = data
+    # customers who write about repairs are mostly at D1; weighting D1 up must raise the theme's share
+    frame = frame.copy()
+    repair = frame["comment"].isin(REPAIR).to_numpy()
+    frame["dealer"] = np.where(repair, np.where(np.arange(len(frame)) % 4 == 0, "D2", "D1"), "D2")
+    frame.loc[frame.index[~repair][::4], "dealer"] = "D1"
+    margins = tmp_path / "margins.yaml"
+    margins.write_text("margins:\n  - fields: [dealer]\n    shares: {D1: 0.8, D2: 0.2}\n", encoding="utf-8")
+    weighted = analyze(q, frame, exclude=(), weighting=load_weights(margins, q))
+    plain = analyze(q, frame, exclude=())
+    w_share = weighted.comments["comment"].frequencies.loc["repair_quality", "share"]
+    p_share = plain.comments["comment"].frequencies.loc["repair_quality", "share"]
+    assert weighted.comments["comment"].weighted and w_share > p_share + 0.05
+    assert "comment themes" in " ".join(weighted.notes)
+    html, _ = render_report(q, weighted, lang="en")
+    section = re.search(r'<section id="comments-comment">(.*?)</section>', html, re.S)
+    assert section is not None and "Kish&#39;s effective n" in section.group(1)
+    plain_html, _ = render_report(q, plain, lang="en")
+    assert "effective n" not in re.search(r'<section id="comments-comment">(.*?)</section>', plain_html, re.S).group(1)
