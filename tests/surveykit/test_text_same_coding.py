@@ -1,0 +1,51 @@
+"""The comment coder codes every reference comment as it did before its speed work (issue 15, Figures).
+
+``text_coded_e9b9abe.jsonl`` beside this file holds what the coder of commit e9b9abe (before the
+trie scan was split and the learned complement's batch moved to C) gave for every comment of
+the dev, holdout, blind and own reference files: themes, sentiment, sentiment per theme and the
+evidence words, from the shipped coder (rules + learned complement, batched as ``surveykit text
+code`` batches) and from the rules alone.  A speed-up must change none of them.  A deliberate
+change of the rules, the lexicons or the model changes this file with it (and says so).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from surveykit.text import CodedComment, Coder, coder_for, default_codeframe
+
+HERE = Path(__file__).resolve().parent
+REFERENCE = HERE.parents[0] / "reference" / "text"
+FILES = ("comments_dev.csv", "comments_holdout.csv", "comments_blind.csv", "comments_own.csv")
+
+
+def _saved() -> dict[tuple[str, str], dict]:
+    lines = (HERE / "text_coded_e9b9abe.jsonl").read_text("utf-8").splitlines()
+    return {(row["file"], row["id"]): row for row in map(json.loads, lines)}
+
+
+def _as_saved(coded: CodedComment) -> dict:
+    return {
+        "themes": list(coded.themes),
+        "sentiment": coded.sentiment,
+        "theme_sentiment": [list(pair) for pair in coded.theme_sentiment],
+        "evidence": [list(pair) for pair in coded.evidence],
+    }
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_coding_is_unchanged_by_the_speed_work(name):
+    saved = _saved()
+    with (REFERENCE / name).open(encoding="utf-8", newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert {(name, r["id"]) for r in rows} == {key for key in saved if key[0] == name}
+    shipped = coder_for(None).code_many([r["text"] for r in rows])
+    rules = Coder(default_codeframe())
+    for row, coded in zip(rows, shipped, strict=True):
+        before = saved[(name, row["id"])]
+        assert _as_saved(coded) == before["coder"], row["id"]
+        assert _as_saved(rules.code(row["text"])) == before["rules"], row["id"]
