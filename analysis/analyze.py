@@ -219,7 +219,15 @@ def analyze(
             r := _attempt(
                 notes,
                 f"comments {question.id}",
-                partial(comment_themes, q, data, question, sat, conf_level=conf_level, weights=w),
+                partial(
+                    comment_themes,
+                    q,
+                    data,
+                    question,
+                    sat,
+                    conf_level=conf_level,
+                    weighting=weighted.result if weighted is not None else None,
+                ),
             )
         )
     }
@@ -588,7 +596,8 @@ def _frequencies(q: Questionnaire, df: pd.DataFrame, w: pd.Series | None = None)
 
     ``count`` is respondents; ``percent`` is of those who answered, weighted with survey weights
     ``w`` (100 Σ w·1[code] / Σ w over the answerers, the weighted share of R survey's ``svymean``
-    of a factor; Lumley 2010).
+    of a factor; Lumley 2010); ``answered`` is the number of respondents who answered (so that
+    percent/100 × answered is a weighted count on the respondents' scale).
     """
     weights = pd.Series(1.0, index=df.index) if w is None else w.reindex(df.index).astype(float)
     out = {}
@@ -609,6 +618,7 @@ def _frequencies(q: Questionnaire, df: pd.DataFrame, w: pd.Series | None = None)
                 "code": [o.code for o in question.options],
                 "count": [int(c.sum()) for c in chosen],
                 "percent": [100 * float(weights[c].sum()) / total if total else math.nan for c in chosen],
+                "answered": int(answered.sum()),
             }
         )
     return out
@@ -621,7 +631,8 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, pd.Series):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _jsonable(getattr(value, f.name)) for f in fields(value)}
+        # a field marked export=False holds machinery (the calibration behind the weights), not a result
+        return {f.name: _jsonable(getattr(value, f.name)) for f in fields(value) if f.metadata.get("export", True)}
     if isinstance(value, Mapping):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -273,7 +273,7 @@ def render_report(
         "waves": sections.waves(result, lang, charts),
         "scoring": sections.scoring(q, result, lang, charts),
         "frequencies": sections.frequencies(q, result, lang),
-        "pareto_charts": sections.pareto(q, result.frequencies, lang, charts),
+        "pareto_charts": sections.pareto(q, result.frequencies, lang, charts, weighted=result.weighting is not None),
         "recovery": sections.recovery(q, cases, lost, lang, charts),
         "comments": comment_sections(q, result.comments, lang, charts),
         "notes": list(result.notes),

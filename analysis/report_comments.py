@@ -28,7 +28,8 @@ WORDS = {
         "占比附 Wilson 95% 置信区间；情感为评论对该主题的语气。影响一栏比较提到与未提到该主题的评论者："
         "满意度均值用 Welch t 检验，差评者比例（{detractors}）用两比例 z 检验，p 值经 Holm 校正，* 表示 p < 0.05。"
         "这是相关而非因果。示例评论已隐去电话、邮箱、车牌和证件号。",
-        "weighted": "占比、均值和差评者比例均已加权，区间与检验按 Kish 有效样本量（{n_eff}）计算；计数仍为评论条数。",
+        "weighted": "占比、均值和差评者比例均已加权；标准误按线性化（泰勒展开）计算并计入校准（R survey 的 calibrate()），"
+        "占比区间为按该标准误折算的有效样本量上的 Wilson 区间，差异检验用差值本身的标准误（含两组的协方差）；计数仍为评论条数。",
         "chart": "提到各主题的评论占比",
         "axis": "评论占比（%）",
         "theme": "主题",
@@ -55,8 +56,10 @@ WORDS = {
         "Welch's t test, the share of detractors ({detractors}) by the two-proportion z test, p adjusted by Holm, "
         "* for p < 0.05. This is association, not cause. Example comments have phone numbers, e-mail "
         "addresses, licence plates and ID numbers masked.",
-        "weighted": "Shares, means and detractor shares are weighted; intervals and tests use Kish's effective n "
-        "({n_eff}); counts are comments.",
+        "weighted": "Shares, means and detractor shares are weighted; their standard errors are linearised with "
+        "the calibration (as R survey's calibrate()), a share's interval is Wilson's on the effective n its SE "
+        "implies, and each difference is tested with the SE of the difference (covariance included); counts "
+        "are comments.",
         "chart": "Share of comments mentioning each theme",
         "axis": "Share of comments (%)",
         "theme": "Theme",
@@ -106,7 +109,7 @@ def _section(
         n=result.n_comments, codeframe=result.codeframe, detractors=result.detractor_rule or "–"
     )
     if result.weighted and result.n_comments:
-        intro += " " + words["weighted"].format(n_eff=_num(float(result.frequencies["n_eff"].iloc[0]), "{:.1f}"))
+        intro += " " + words["weighted"]
     out: dict[str, Any] = {
         "id": result.question,
         "title": words["title"].format(question=label),

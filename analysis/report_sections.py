@@ -26,7 +26,6 @@ from analysis.recovery import service_recovery
 from analysis.report_language import figure_in
 from analysis.report_text import WORDS
 from analysis.report_weighted import weighted_tables
-from analysis.weighted import domain_wald
 from surveykit.model import Questionnaire
 
 
@@ -348,17 +347,14 @@ def loyalty(q: Questionnaire, result: AnalysisResult, lang: str, charts: Charts)
     return {"charts": drawn, "matrix": matrix}
 
 
-def _weighted_tests(table: pd.DataFrame | None, variable: str) -> list[str]:
+def _weighted_tests(table: pd.DataFrame | None) -> list[str]:
     """Per segment field, the Wald test of equal weighted satisfaction means (:func:`analysis.weighted.domain_wald`)."""
     if table is None:
         return []
-    out = []
-    means = table[(table["statistic"] == "mean") & (table["variable"] == variable)]
-    for fid, rows in means.groupby("field", sort=False):
-        if len(rows) >= 2:
-            x2, df, p = domain_wald(rows["weighted"], rows["se"])
-            out.append(f"{fid}: Wald χ² = {x2:.2f} (df {df}), p = {_p(p)} (weighted means)")
-    return out
+    return [
+        f"{r.field}: Wald χ² = {r.x2:.2f} (df {r.df}; F on {r.df}, {r.df2}), p = {_p(r.p)} (weighted means)"
+        for r in table.itertuples()
+    ]
 
 
 def segments(q: Questionnaire, result: AnalysisResult, lang: str, charts: Charts) -> dict[str, Any] | None:
@@ -375,7 +371,7 @@ def segments(q: Questionnaire, result: AnalysisResult, lang: str, charts: Charts
         for fid, c in s.by_field.items()
     ]
     if result.weighting is not None:  # the tests above assume equal weights: the weighted means' Wald test instead
-        tests = _weighted_tests(result.weighting.segments, s.variable)
+        tests = _weighted_tests(result.weighting.segment_tests)
     rows = []
     for unit, r in units.iterrows():
         below = r["mean"] < r["lower_95"]
@@ -499,22 +495,36 @@ def frequencies(q: Questionnaire, result: AnalysisResult, lang: str) -> list[dic
 
 
 def pareto(
-    q: Questionnaire, frequencies: dict[str, pd.DataFrame], lang: str, charts: Charts, note: str | None = None
+    q: Questionnaire,
+    frequencies: dict[str, pd.DataFrame],
+    lang: str,
+    charts: Charts,
+    note: str | None = None,
+    *,
+    weighted: bool = False,
 ) -> list[dict[str, str]]:
-    """A Pareto chart for every multiple-choice question about reasons (ids containing 'reason')."""
+    """A Pareto chart for every multiple-choice question about reasons (ids containing 'reason').
+
+    Unweighted, the bars are respondents' mentions (``count``). ``weighted`` (the frequencies
+    carry survey weights): the bars are weighted mentions, percent/100 × answered rounded to
+    whole mentions (the weighted share of :func:`analysis.analyze._frequencies` on the scale of
+    those who answered), and the chart's note says so.
+    """
     drawn = []
     for qid, frame in frequencies.items():
         question = q.question(qid)
         if question.type == "multi" and "reason" in qid and frame["count"].sum() > 0:
             texts = {o.code: o.text.best(lang) for o in question.options}
+            counts = frame["count"].tolist()
+            chart_note = note
+            if weighted:
+                answered = int(frame["answered"].iloc[0])
+                counts = [round(p / 100 * answered) for p in frame["percent"].fillna(0.0)]
+                chart_note = WORDS[lang]["pareto_weighted"].format(n=answered)
+            if sum(counts) == 0:
+                continue
             drawn.append(
-                charts(
-                    WORDS[lang]["pareto"],
-                    plots.pareto,
-                    [texts[c] for c in frame["code"]],
-                    frame["count"].tolist(),
-                    note=note,
-                )
+                charts(WORDS[lang]["pareto"], plots.pareto, [texts[c] for c in frame["code"]], counts, note=chart_note)
             )
     return drawn
 

@@ -24,27 +24,39 @@ comment (:mod:`surveykit.text`) and computes, over the n comments:
 Mentioning a theme is observational: a significant difference says the theme goes with lower
 (or higher) satisfaction, not that fixing it would raise it.
 
-**With survey weights** (``weights``: the calibrated weights of ``analyze()``'s weighting) every
-share and mean is the weighted one over the comments (Σ w·x / Σ w), and each interval and test
-takes Kish's effective n of its group, n_eff = (Σ w)² / Σ w², in place of n (Kish 1965, §11.7;
-Potthoff, Woodbury & Manton 1992 for effective n and degrees of freedom in tests on weighted
-data; Korn & Graubard 1998 for a score interval on the effective n of a weighted share):
-the Wilson interval at n_eff; Welch's t with the weighted variance
-s²_w = Σ w (y − ȳ_w)² / (Σ w − Σ w² / Σ w) over n_eff, and n_eff − 1 in the Welch–Satterthwaite
-degrees of freedom; the pooled z test with the weighted shares and n_eff.  These use the weights
-as given and leave out the calibration's own variance reduction, as the weighted reliability and
-Kano do.  The counts (n, theme × sentiment) stay respondents.
+**With survey weights** (``weighting``: the :class:`analysis.weighting.WeightingResult` of
+``analyze()``'s weighting, on the same frame) every share and mean is the weighted one over the
+comments (Σ w·x / Σ w), and its standard error is the Taylor linearisation that accounts for
+the calibration (Deville & Särndal 1992; Lumley 2010, sections 2.3-2.4 and 7.2-7.4), the
+commenters being a domain (:mod:`analysis.weighting.estimates`, R ``svymean`` on
+``subset(design, commented)``):
+
+* a theme's share p has the linearised SE s, and its interval is Wilson's at the effective n
+  that SE implies, n* = p(1 − p)/s² (Korn & Graubard 1998), i.e. k = p·n*; n* is the number of
+  comments when p is 0 or 1 or s is 0, where p(1 − p)/s² is not defined.
+* the impact on satisfaction is the difference of the domain means of mentioners and
+  non-mentioners, tested with the linearised SE of the difference (influence values u₁ − u₀,
+  so their covariance counts) by t on the design degrees of freedom of the commenters who
+  answered minus 1 (R ``svyttest(sat ~ mentions, design)``;
+  :func:`analysis.weighting.weighted_mean_difference`); ``df`` is that design df.
+* the detractor shares likewise: z = (d₁ − d₀)/SE(d₁ − d₀) against the normal
+  (R ``svycontrast(svyby(~detractor, ~mentions, design, svymean, covmat = TRUE), c(1, -1))``).
+
+Holm's adjustment is unchanged. The counts (n, theme × sentiment) stay respondents, and
+``n_eff`` in the frequencies is n* (n without weights).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis import weighting as wt
 from analysis.segments import holm
 from surveykit.model import Question, Questionnaire
 from surveykit.text import SENTIMENTS, coder_for, mask_personal_data
@@ -52,9 +64,7 @@ from surveykit.text import SENTIMENTS, coder_for, mask_personal_data
 __all__ = [
     "CommentThemesResult",
     "comment_themes",
-    "kish_n",
     "two_proportion_z",
-    "weighted_welch_t",
     "welch_t",
     "wilson_interval",
 ]
@@ -67,7 +77,8 @@ class CommentThemesResult:
     """The coded comments of one text question and the figures over them (module docstring).
 
     ``frequencies``: per theme (codeframe order, ``other`` last) n, share, ci_low, ci_high, n_eff
-    (Kish's effective n of the comments: n itself without weights).
+    (the n of the Wilson interval: the comments without weights, n* = p(1 − p)/SE² with them)
+    and, with weights, se (the linearised SE of the share).
     ``sentiment``: per theme the count of each sentiment, plus an ``all`` row of the comments.
     ``impact``: per theme (``other`` excluded) n_with, n_without, mean_with, mean_without,
     diff, t, df, p, p_holm, detractors_with, detractors_without, share_diff, z, p_share,
@@ -113,10 +124,7 @@ def wilson_interval(k: float, n: float, conf_level: float = 0.95) -> tuple[float
 
 
 def two_proportion_z(k1: float, n1: float, k0: float, n0: float) -> tuple[float, float]:
-    """The pooled two-proportion z test of k1/n1 against k0/n0: (z, two-sided p); NaN when undefined.
-
-    With weights, k/n is the weighted share and n Kish's effective n (k = share · n_eff).
-    """
+    """The pooled two-proportion z test of k1/n1 against k0/n0: (z, two-sided p); NaN when undefined."""
     if n1 == 0 or n0 == 0:
         return math.nan, math.nan
     pooled = (k1 + k0) / (n1 + n0)
@@ -125,37 +133,6 @@ def two_proportion_z(k1: float, n1: float, k0: float, n0: float) -> tuple[float,
         return math.nan, math.nan
     z = (k1 / n1 - k0 / n0) / se
     return z, float(2 * stats.norm.sf(abs(z)))
-
-
-def kish_n(w: np.ndarray) -> float:
-    """Kish's effective n of weights ``w``: (Σ w)² / Σ w² (NaN for none); len(w) for equal weights.
-
-    >>> kish_n(np.array([1.0, 1.0, 2.0]))
-    2.6666666666666665
-    """
-    total = float(w.sum())
-    return total * total / float((w * w).sum()) if len(w) and total > 0 else math.nan
-
-
-def weighted_welch_t(a: np.ndarray, wa: np.ndarray, b: np.ndarray, wb: np.ndarray) -> tuple[float, float, float]:
-    """Welch's t of the weighted means of a and b on Kish's effective n (module docstring): (t, df, p).
-
-    With equal weights it is :func:`welch_t`; NaN when a group has n_eff <= 1 or the SE is 0.
-    """
-    parts = []
-    for y, w in ((a, wa), (b, wb)):
-        n_eff, total = kish_n(w), float(w.sum())
-        if not n_eff > 1:
-            return math.nan, math.nan, math.nan
-        mean = float((w * y).sum()) / total
-        variance = float((w * (y - mean) ** 2).sum()) / (total - float((w * w).sum()) / total)
-        parts.append((mean, variance / n_eff, n_eff))
-    (ma, va, na), (mb, vb, nb) = parts
-    if va + vb == 0:
-        return math.nan, math.nan, math.nan
-    t = (ma - mb) / math.sqrt(va + vb)
-    df = (va + vb) ** 2 / (va**2 / (na - 1) + vb**2 / (nb - 1))
-    return float(t), float(df), float(2 * stats.t.sf(abs(t), df))
 
 
 def welch_t(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
@@ -191,11 +168,12 @@ def comment_themes(
     sat: Question | None,
     *,
     conf_level: float = 0.95,
-    weights: pd.Series | None = None,
+    weighting: wt.WeightingResult | None = None,
 ) -> CommentThemesResult:
     """Code ``question``'s comments in ``df`` and compute frequencies, sentiment and impact (module docstring).
 
-    ``weights``: a weight per row of ``df`` (same index), or None for the unweighted figures.
+    ``weighting``: the calibration of ``df`` (the frame that was weighted, same index), or None
+    for the unweighted figures.
     """
     if question.codeframe is None:
         raise ValueError(f"{question.id!r} has no codeframe")
@@ -218,19 +196,11 @@ def comment_themes(
     n = len(rows)
     ids = codeframe.theme_ids()
     mentions = pd.DataFrame({t: [t in r[2] for r in rows] for t in ids}, index=coded_frame.index, dtype=bool)
-    w = (
-        np.ones(n)
-        if weights is None
-        else weights.reindex(coded_frame.index).to_numpy(dtype=float)  # the commenters' weights
+    frequencies = (
+        _frequencies(ids, mentions, n, conf_level)
+        if weighting is None
+        else _weighted_frequencies(ids, mentions, df.index, weighting, conf_level)
     )
-    n_eff = kish_n(w) if weights is not None else float(n)
-    freq = []
-    for t in ids:
-        k = int(mentions[t].sum()) if n else 0
-        share = float(w[mentions[t].to_numpy()].sum() / w.sum()) if n else math.nan
-        low, high = wilson_interval(share * n_eff, n_eff, conf_level) if n else (math.nan, math.nan)
-        freq.append((t, k, share, low, high, n_eff if n else math.nan))
-    frequencies = pd.DataFrame(freq, columns=["theme", "n", "share", "ci_low", "ci_high", "n_eff"]).set_index("theme")
     counts = {t: dict.fromkeys(SENTIMENTS, 0) for t in ids}
     overall = dict.fromkeys(SENTIMENTS, 0)
     for _, _, themes, sentiment, per_theme in rows:
@@ -240,8 +210,11 @@ def comment_themes(
     sentiment_frame = pd.DataFrame([*counts.values(), overall], index=[*ids, "all"], columns=list(SENTIMENTS))
     sat_values = pd.to_numeric(df.loc[coded_frame.index, sat.id], errors="coerce") if sat is not None else None
     detractors, rule = _detractors(q, df.loc[coded_frame.index], sat)
-    impact = _impact(
-        [t for t in ids if t != "other"], mentions, sat_values, detractors, pd.Series(w, index=coded_frame.index)
+    tested = [t for t in ids if t != "other"]
+    impact = (
+        _impact(tested, mentions, sat_values, detractors)
+        if weighting is None
+        else _weighted_impact(tested, mentions, sat_values, detractors, df.index, weighting)
     )
     return CommentThemesResult(
         question.id,
@@ -253,47 +226,144 @@ def comment_themes(
         sentiment_frame,
         impact,
         coded_frame,
-        weights is not None,
+        weighting is not None,
     )
 
 
-def _impact(
-    themes: list[str], mentions: pd.DataFrame, sat: pd.Series | None, detractors: pd.Series | None, w: pd.Series
+def _frequencies(ids: Sequence[str], mentions: pd.DataFrame, n: int, conf_level: float) -> pd.DataFrame:
+    """Per theme k of the n comments, k/n and Wilson's interval on n (module docstring)."""
+    freq = []
+    for t in ids:
+        k = int(mentions[t].sum()) if n else 0
+        low, high = wilson_interval(k, n, conf_level) if n else (math.nan, math.nan)
+        freq.append((t, k, k / n if n else math.nan, low, high, float(n) if n else math.nan))
+    return pd.DataFrame(freq, columns=["theme", "n", "share", "ci_low", "ci_high", "n_eff"]).set_index("theme")
+
+
+def _weighted_frequencies(
+    ids: Sequence[str], mentions: pd.DataFrame, index: pd.Index, weighting: wt.WeightingResult, conf_level: float
 ) -> pd.DataFrame:
-    """Per theme, satisfaction and detractors with and without it (module docstring); ``w`` all 1 when unweighted."""
-    weighted = bool((w != 1).any())
+    """Per theme the weighted share of the commenters with its linearised SE and Wilson's interval on n*."""
+    n = len(mentions)
+    # one column per theme: 1/0 for a commenter, missing for the others (the domain of the commenters)
+    frame = mentions.astype(float).reindex(index).set_axis([f"t{i}" for i in range(len(ids))], axis=1)
+    freq = []
+    for i, t in enumerate(ids):
+        k = int(mentions[t].sum()) if n else 0
+        if not n:
+            freq.append((t, k, math.nan, math.nan, math.nan, math.nan, math.nan))
+            continue
+        estimate = wt.weighted_mean(frame, f"t{i}", weighting, ci=conf_level)
+        p, se = estimate.estimate, estimate.se
+        n_star = p * (1 - p) / se**2 if 0 < p < 1 and se > 0 else float(n)
+        low, high = wilson_interval(p * n_star, n_star, conf_level)
+        freq.append((t, k, p, low, high, n_star, se))
+    return pd.DataFrame(freq, columns=["theme", "n", "share", "ci_low", "ci_high", "n_eff", "se"]).set_index("theme")
+
+
+def _impact(
+    themes: list[str], mentions: pd.DataFrame, sat: pd.Series | None, detractors: pd.Series | None
+) -> pd.DataFrame:
+    """Per theme, satisfaction and detractors with and without it, unweighted (module docstring)."""
     records = []
     for t in themes:
         record: dict[str, float] = {}
         if sat is not None:
             with_, without = sat[mentions[t]].dropna(), sat[~mentions[t]].dropna()
-            w1, w0 = w[with_.index].to_numpy(), w[without.index].to_numpy()
             record.update(n_with=len(with_), n_without=len(without))
             record.update(
-                mean_with=float(np.average(with_, weights=w1)) if len(with_) else math.nan,
-                mean_without=float(np.average(without, weights=w0)) if len(without) else math.nan,
+                mean_with=float(with_.mean()) if len(with_) else math.nan,
+                mean_without=float(without.mean()) if len(without) else math.nan,
             )
             record["diff"] = record["mean_with"] - record["mean_without"]
             record.update(t=math.nan, df=math.nan, p=math.nan)
             if len(with_) >= MIN_GROUP and len(without) >= MIN_GROUP:
-                a, b = with_.to_numpy(float), without.to_numpy(float)
-                test = weighted_welch_t(a, w1, b, w0) if weighted else welch_t(a, b)
+                test = welch_t(with_.to_numpy(float), without.to_numpy(float))
                 record.update(zip(("t", "df", "p"), test, strict=True))
         if detractors is not None:
             d1, d0 = detractors[mentions[t]].dropna(), detractors[~mentions[t]].dropna()
-            w1, w0 = w[d1.index].to_numpy(), w[d0.index].to_numpy()
             record.update(
-                detractors_with=float(np.average(d1, weights=w1)) if len(d1) else math.nan,
-                detractors_without=float(np.average(d0, weights=w0)) if len(d0) else math.nan,
+                detractors_with=float(d1.mean()) if len(d1) else math.nan,
+                detractors_without=float(d0.mean()) if len(d0) else math.nan,
             )
             record["share_diff"] = record["detractors_with"] - record["detractors_without"]
             z, p = (math.nan, math.nan)
             if len(d1) >= MIN_GROUP and len(d0) >= MIN_GROUP:
-                n1, n0 = (kish_n(w1), kish_n(w0)) if weighted else (len(d1), len(d0))
-                z, p = two_proportion_z(record["detractors_with"] * n1, n1, record["detractors_without"] * n0, n0)
+                z, p = two_proportion_z(float(d1.sum()), len(d1), float(d0.sum()), len(d0))
             record.update(z=z, p_share=p)
         records.append(record)
-    frame = pd.DataFrame(records, index=pd.Index(themes, name="theme"))
+    return _holm(pd.DataFrame(records, index=pd.Index(themes, name="theme")))
+
+
+def _weighted_impact(
+    themes: list[str],
+    mentions: pd.DataFrame,
+    sat: pd.Series | None,
+    detractors: pd.Series | None,
+    index: pd.Index,
+    weighting: wt.WeightingResult,
+) -> pd.DataFrame:
+    """Per theme, the weighted domain means with and without it and the tests of their difference (module docstring)."""
+    frame = pd.DataFrame(
+        {
+            "sat": (sat if sat is not None else pd.Series(math.nan, mentions.index)).astype(float),
+            "det": (detractors if detractors is not None else pd.Series(math.nan, mentions.index)).astype(float),
+        }
+    ).reindex(index)
+    records = []
+    for t in themes:
+        frame["mentions"] = mentions[t].reindex(index)  # missing for those who wrote no comment
+        record: dict[str, float] = {}
+        if sat is not None:
+            record.update(_weighted_contrast(frame, "sat", weighting, ("mean_with", "mean_without", "diff")))
+            n1, n0 = record.pop("n1"), record.pop("n0")
+            record.update(n_with=n1, n_without=n0)
+            tested = n1 >= MIN_GROUP and n0 >= MIN_GROUP and record["se"] > 0
+            record.update(
+                t=record["stat"] if tested else math.nan,
+                df=record["dof"] if tested else math.nan,
+                p=record["p_t"] if tested else math.nan,
+            )
+            for key in ("se", "stat", "dof", "p_t"):
+                del record[key]
+        if detractors is not None:
+            share = _weighted_contrast(frame, "det", weighting, ("detractors_with", "detractors_without", "share_diff"))
+            tested = share["n1"] >= MIN_GROUP and share["n0"] >= MIN_GROUP and share["se"] > 0
+            z = share["stat"] if tested else math.nan
+            p = float(2 * stats.norm.sf(abs(z))) if tested else math.nan
+            record.update(
+                {k: share[k] for k in ("detractors_with", "detractors_without", "share_diff")}, z=z, p_share=p
+            )
+        records.append(record)
+    return _holm(pd.DataFrame(records, index=pd.Index(themes, name="theme")))
+
+
+def _weighted_contrast(
+    frame: pd.DataFrame, column: str, weighting: wt.WeightingResult, names: tuple[str, str, str]
+) -> dict[str, float]:
+    """The two domain means of ``column`` (mentions true, false), their difference and its test.
+
+    A side nobody is in has a NaN mean, and the test is NaN.
+    """
+    answered = frame[column].notna() & frame["mentions"].notna()
+    sides = (answered & frame["mentions"].eq(True), answered & frame["mentions"].eq(False))
+    n1, n0 = (int(side.sum()) for side in sides)
+    out = {"n1": n1, "n0": n0, "se": math.nan, "stat": math.nan, "dof": math.nan, "p_t": math.nan}
+    if n1 == 0 or n0 == 0:
+        w = weighting.weights
+        means = [
+            float(np.average(frame.loc[side, column], weights=w[side])) if side.any() else math.nan for side in sides
+        ]
+        return out | dict(zip(names, (*means, means[0] - means[1]), strict=True))
+    d = wt.weighted_mean_difference(frame, column, "mentions", weighting)
+    return (
+        out
+        | dict(zip(names, (*d.means, d.diff), strict=True))
+        | {"se": d.se, "stat": d.t, "dof": float(d.df), "p_t": d.p}
+    )
+
+
+def _holm(frame: pd.DataFrame) -> pd.DataFrame:
     for column, adjusted in (("p", "p_holm"), ("p_share", "p_share_holm")):
         if column in frame.columns:
             frame[adjusted] = holm(frame[column].to_numpy(dtype=float))  # untested themes stay NaN

@@ -11,7 +11,8 @@ linearisation SE of :mod:`analysis.weighting.estimates` (R survey's ``svymean(..
 after ``calibrate()``): the overall-satisfaction mean, top-2-box and 0-100 index and every NPS
 (:attr:`WeightingSection.estimates`); the SERVQUAL item, dimension and overall scores with the
 test of the weighted mean gap (:func:`servqual_weighted`); the satisfaction mean, top-2-box and
-NPS in every segment (:func:`segments_weighted`); the funnel plot of unit means
+NPS in every segment (:func:`segments_weighted`) and the Wald test of equal segment means with
+their full covariance (:func:`segment_tests`); the funnel plot of unit means
 (:func:`funnel_weighted`); the index per wave with the change test (:func:`waves_weighted`); the
 IPA performance and importance means (:func:`ipa_weighted`). The unweighted figure stands beside
 each, computed by the same estimator with equal weights, and a row is flagged (``differs``) when
@@ -51,6 +52,7 @@ __all__ = [
     "effective_n",
     "funnel_weighted",
     "ipa_weighted",
+    "segment_tests",
     "segments_weighted",
     "servqual_weighted",
     "waves_weighted",
@@ -104,12 +106,15 @@ class WeightingSection:
     estimates: tuple[WeightedEstimate, ...] = ()
     servqual: dict[str, pd.DataFrame] = field(default_factory=dict, compare=False)  # block -> servqual_weighted
     segments: pd.DataFrame | None = field(default=None, compare=False)  # segments_weighted
+    segment_tests: pd.DataFrame | None = field(default=None, compare=False)  # segment_tests
     funnel: pd.DataFrame | None = field(default=None, compare=False)  # funnel_weighted
     waves: pd.DataFrame | None = field(default=None, compare=False)  # waves_weighted
     ipa: dict[str, pd.DataFrame] = field(default_factory=dict, compare=False)  # block -> ipa_weighted
     unweighted_sections: tuple[str, ...] = UNWEIGHTED_SECTIONS
     notes: tuple[str, ...] = ()  # weighted tables that could not be estimated (a domain nobody answered)
     weights: pd.Series = field(default_factory=lambda: pd.Series(dtype=float), compare=False, repr=False)
+    # the calibration itself, for estimates made after weigh() (the comment themes' linearised SEs)
+    result: wt.WeightingResult | None = field(default=None, compare=False, repr=False, metadata={"export": False})
 
     def summary(self) -> str:
         k = self.kish
@@ -371,30 +376,66 @@ def segments_weighted(
     return pd.DataFrame(rows) if rows else None
 
 
-def domain_wald(means: pd.Series, se: pd.Series) -> tuple[float, int, float]:
-    r"""Wald test that the weighted means of G segments are equal: (X², df, p).
+def domain_wald(means: np.ndarray, covariance: np.ndarray, df: int) -> tuple[float, int, int, float]:
+    r"""Wald test that G weighted segment means are equal, with their full covariance: (X², G − 1, df₂, p).
 
-    With ȳ_g the weighted domain means and s_g their linearisation SEs (:func:`segments_weighted`),
-    ȳ* = Σ ȳ_g/s_g² / Σ 1/s_g² and X² = Σ (ȳ_g − ȳ*)²/s_g², referred to χ² with G − 1 df
-    (Cochran 1954's test of homogeneity of independent estimates). It replaces the ANOVA, Welch and
+    With ȳ the vector of the segment means and V̂ their linearisation covariance matrix
+    (:attr:`analysis.weighting.WeightedSegmentsResult.covariance`), C the (G − 1) × G contrasts
+    ȳ_g − ȳ_1 (any full set of contrasts gives the same statistic),
+
+    .. math:: X^2 = (Car y)^	op (C\hat V C^	op)^{-1} (Car y),
+
+    referred, as R survey's ``regTermTest(svyglm(y ~ g, design), ~g)`` does, to F = X²/(G − 1)
+    on G − 1 and df₂ = ``df`` − (G − 1) degrees of freedom, ``df`` being the design degrees of
+    freedom of the respondents (:func:`analysis.weighting.design.design_df`; the residual df
+    of the regression on G levels is df − G + 1). The covariance carries the dependence that
+    a calibration to margins crossing the segments creates (R ``svyby(..., covmat = TRUE)``
+    then ``svycontrast``); without calibration, disjoint domains of a simple random sample are
+    uncorrelated and X² is Cochran's (1954) homogeneity statistic Σ (ȳ_g − ȳ*)²/s_g². Levels
+    without a finite mean and positive variance are left out. It replaces the ANOVA, Welch and
     Kruskal-Wallis tests of the unweighted report, which assume equally weighted independent
-    observations. The segments are disjoint domains and their means are treated as independent;
-    calibration to margins that cross the segments makes them slightly dependent, which this
-    test ignores (R survey's ``svyby`` + ``regTermTest`` would use the full covariance).
+    observations.
 
     References
     ----------
-    .. [1] Cochran, W. G. (1954). The combination of estimates from different experiments.
+    .. [1] Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley, sections 5.2 and 6.2.
+    .. [2] Korn, E. L., & Graubard, B. I. (1990). Simultaneous testing of regression coefficients with
+           complex survey data: use of Bonferroni t statistics. *The American Statistician*, 44(4), 270-276.
+    .. [3] Cochran, W. G. (1954). The combination of estimates from different experiments.
            Biometrics, 10(1), 101-129. https://doi.org/10.2307/3001666
-    .. [2] Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley.
     """
-    ok = se.notna() & (se > 0) & means.notna()
-    y, s2 = means[ok].to_numpy(float), se[ok].to_numpy(float) ** 2
-    if len(y) < 2:
+    y, v = np.asarray(means, dtype=float), np.asarray(covariance, dtype=float)
+    ok = np.isfinite(y) & np.isfinite(np.diag(v)) & (np.diag(v) > 0)
+    y, v = y[ok], v[np.ix_(ok, ok)]
+    g = len(y)
+    if g < 2:
         raise ValueError("a test of equal segment means needs at least 2 segments with a standard error")
-    pooled = float((y / s2).sum() / (1 / s2).sum())
-    x2 = float(((y - pooled) ** 2 / s2).sum())
-    return x2, len(y) - 1, float(stats.chi2.sf(x2, len(y) - 1))
+    df2 = df - (g - 1)
+    if df2 < 1:
+        raise ValueError(f"the design has {df} degrees of freedom, too few to compare {g} segments")
+    c = np.hstack([-np.ones((g - 1, 1)), np.eye(g - 1)])
+    diff = c @ y
+    x2 = float(diff @ np.linalg.solve(c @ v @ c.T, diff))
+    return x2, g - 1, df2, float(stats.f.sf(x2 / (g - 1), g - 1, df2))
+
+
+def segment_tests(
+    data: pd.DataFrame, fields: list[str], sat: Question, result: wt.WeightingResult
+) -> pd.DataFrame | None:
+    """Per segment field, :func:`domain_wald` of equal weighted satisfaction means (field, x2, df, df2, p).
+
+    None when no field has two segments with a standard error.
+    """
+    rows = []
+    frame = pd.DataFrame({"y": pd.to_numeric(data[sat.id], errors="coerce").astype(float)}, index=data.index)
+    for f in fields:
+        by = wt.weighted_means_by(frame.assign(g=data[f]), "y", "g", result)
+        try:
+            x2, df1, df2, p = domain_wald(np.array([r.estimate for r in by.rows]), by.covariance, by.df)
+        except ValueError:
+            continue
+        rows.append({"field": f, "variable": sat.id, "x2": x2, "df": df1, "df2": df2, "p": p})
+    return pd.DataFrame(rows) if rows else None
 
 
 def funnel_weighted(
@@ -571,6 +612,8 @@ def weigh(
         sections["segments"] = attempt(
             "segments", partial(segments_weighted, data, fields, sat, nps_questions, result, conf_level)
         )
+        if sat is not None:
+            sections["segment_tests"] = attempt("segment tests", partial(segment_tests, data, fields, sat, result))
         if sat is not None and sat.scale is not None:
             index = 100 * (pd.to_numeric(data[sat.id], errors="coerce").astype(float) - 1) / (sat.scale.points - 1)
             if funnel_field is not None:
@@ -596,4 +639,5 @@ def weigh(
         estimates=tuple(estimates),
         weights=result.weights.rename(WEIGHT_COLUMN),
         notes=tuple(notes),
+        result=result,
     )

@@ -11,7 +11,8 @@ are in ``tests/reference`` (kind ``weighting``). Modules, in the order data flow
   variance;
 * :mod:`.calibration` - :func:`rake`, :func:`poststratify`, :func:`trim_weights`,
   :func:`design_weights`, :func:`kish_design_effect`;
-* :mod:`.estimates` - weighted means, totals, proportions, NPS and by-segment means.
+* :mod:`.estimates` - weighted means, totals, proportions, NPS, by-segment means
+  with their covariance and differences of domain means.
 
 Example
 -------
@@ -37,11 +38,13 @@ from analysis.weighting.calibration import (
 )
 from analysis.weighting.design import SurveyDesign, design_of
 from analysis.weighting.estimates import (
+    WeightedDifferenceResult,
     WeightedEstimateResult,
     WeightedNpsResult,
     WeightedProportionsResult,
     WeightedSegmentsResult,
     weighted_mean,
+    weighted_mean_difference,
     weighted_means_by,
     weighted_nps,
     weighted_proportions,
@@ -55,6 +58,7 @@ __all__ = [
     "Margin",
     "SurveyDesign",
     "TrimInfo",
+    "WeightedDifferenceResult",
     "WeightedEstimateResult",
     "WeightedNpsResult",
     "WeightedProportionsResult",
@@ -68,6 +72,7 @@ __all__ = [
     "rake",
     "trim_weights",
     "weighted_mean",
+    "weighted_mean_difference",
     "weighted_means_by",
     "weighted_nps",
     "weighted_proportions",

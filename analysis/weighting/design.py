@@ -1,14 +1,16 @@
 """The sampling design behind the base weights, and the linearisation variance it implies.
 
 :class:`SurveyDesign` names the columns (R ``svydesign(ids, weights, strata, fpc)``);
-:func:`design_arrays` reads them once; :func:`design_variance` turns per-row influence values
-into the variance of an estimate, as R survey's ``svyrecvar`` does for a one-stage design
-(with-replacement approximation of the ultimate clusters, finite-population correction from
-the first stage).
+:func:`design_arrays` reads them once; :func:`design_variance` (and :func:`design_covariance` for
+several estimates at once) turns per-row influence values into the variance of an estimate, as
+R survey's ``svyrecvar`` does for a one-stage design (with-replacement approximation of the
+ultimate clusters, finite-population correction from the first stage); :func:`design_df` gives
+the degrees of freedom of a domain.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -127,6 +129,25 @@ def design_arrays(df: pd.DataFrame, design: SurveyDesign) -> DesignArrays:
     )
 
 
+def _psu_totals(u: np.ndarray, arrays: DesignArrays) -> np.ndarray:
+    """U_c = Σ_{i∈c} u_i per PSU (rows are PSUs without clusters), one column per column of ``u``."""
+    if not arrays.clustered:
+        return u
+    return np.column_stack(
+        [np.bincount(arrays.psu, weights=u[:, j], minlength=len(arrays.psu_stratum)) for j in range(u.shape[1])]
+    )
+
+
+def _strata(arrays: DesignArrays, totals: np.ndarray) -> Iterator[tuple[float, np.ndarray]]:
+    """(the stratum's factor (1 − f_h)·m_h/(m_h − 1), its centred PSU totals U_c − Ū_h) per stratum."""
+    for h, label in enumerate(arrays.stratum_labels):
+        block = totals[arrays.psu_stratum == h]
+        m = len(block)
+        if m < 2:
+            raise ValueError(f"stratum {label!r} has only {m} PSU; its variance cannot be estimated")
+        yield (1 - arrays.fraction[h]) * m / (m - 1), block - block.mean(axis=0)
+
+
 def design_variance(u: np.ndarray, arrays: DesignArrays) -> np.ndarray:
     r"""Variance of Σ_i u_i under the design, one value per column of ``u`` (n × k).
 
@@ -140,18 +161,37 @@ def design_variance(u: np.ndarray, arrays: DesignArrays) -> np.ndarray:
     is R survey's ``svyrecvar`` / ``onestage`` for the first stage (Lumley 2010, ch. 2-3); a
     stratum with one PSU is an error, as with survey's default ``lonely.psu = "fail"``.
     """
-    if arrays.clustered:
-        totals = np.column_stack(
-            [np.bincount(arrays.psu, weights=u[:, j], minlength=len(arrays.psu_stratum)) for j in range(u.shape[1])]
-        )
-    else:
-        totals = u
     var = np.zeros(u.shape[1])
-    for h, label in enumerate(arrays.stratum_labels):
-        block = totals[arrays.psu_stratum == h]
-        m = len(block)
-        if m < 2:
-            raise ValueError(f"stratum {label!r} has only {m} PSU; its variance cannot be estimated")
-        centred = block - block.mean(axis=0)
-        var += (1 - arrays.fraction[h]) * m / (m - 1) * (centred**2).sum(axis=0)
+    for factor, centred in _strata(arrays, _psu_totals(u, arrays)):
+        var += factor * (centred**2).sum(axis=0)
     return var
+
+
+def design_covariance(u: np.ndarray, arrays: DesignArrays) -> np.ndarray:
+    r"""Covariance matrix (k × k) of the k sums Σ_i u_ij under the design (``u`` is n × k).
+
+    Notes
+    -----
+    The matrix form of :func:`design_variance`, whose diagonal it is:
+
+    .. math:: \hat V = \sum_h (1 - f_h)\,\frac{m_h}{m_h-1}\sum_{c\in h}(U_c - \bar U_h)(U_c - \bar U_h)^\top
+
+    With the influence values of k estimates (one column each) it is their linearisation
+    covariance, as R survey's ``svyrecvar`` returns it (``vcov(svyby(..., covmat = TRUE))``;
+    Lumley 2010, sections 2.3 and 5.2); the variance of a contrast cᵀθ̂ is cᵀV̂c.
+    """
+    cov = np.zeros((u.shape[1], u.shape[1]))
+    for factor, centred in _strata(arrays, _psu_totals(u, arrays)):
+        cov += factor * centred.T @ centred
+    return cov
+
+
+def design_df(arrays: DesignArrays, rows: np.ndarray) -> int:
+    """The design's degrees of freedom in the rows ``rows`` (a boolean mask): PSUs minus strata among them.
+
+    R survey's ``degf()`` of a subset (a domain): the number of distinct PSUs with a row in the
+    domain minus the number of strata they fall in (n − 1 for a simple random sample of n rows;
+    Lumley 2010, section 2.2; Korn & Graubard 1999, section 5.2).
+    """
+    psu = np.unique(arrays.psu[rows])
+    return int(len(psu) - len(np.unique(arrays.psu_stratum[psu])))

@@ -33,14 +33,16 @@ from scipy import stats
 
 from analysis.quality import numeric_columns, require_columns
 from analysis.weighting.calibration import WeightingResult
-from analysis.weighting.design import design_variance
+from analysis.weighting.design import design_covariance, design_df, design_variance
 
 __all__ = [
+    "WeightedDifferenceResult",
     "WeightedEstimateResult",
     "WeightedNpsResult",
     "WeightedProportionsResult",
     "WeightedSegmentsResult",
     "weighted_mean",
+    "weighted_mean_difference",
     "weighted_means_by",
     "weighted_nps",
     "weighted_proportions",
@@ -66,14 +68,15 @@ def _z(ci: float) -> float:
     return float(stats.norm.ppf(0.5 + ci / 2))
 
 
-def _ratio(
+def _influence(
     weighting: WeightingResult, num: np.ndarray, den: np.ndarray, total: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Estimates, SEs and Σ w·den for k ratios Σ w·num / Σ w·den at once (n × k arrays).
+    """Estimates, influence values u (n × k) and Σ w·den for k ratios Σ w·num / Σ w·den at once.
 
     A domain mean is the ratio with num = δ·y and den = δ; a total has no denominator
     (``total=True``: estimate Σ w·num, z = num). Linearisation as in the module docstring,
-    with z_i = num_i − R̂·den_i for a ratio R̂.
+    with z_i = num_i − R̂·den_i for a ratio R̂; the variance of a contrast Σ c_j R̂_j is the
+    design variance of Σ_j c_j u_j (:func:`.design.design_covariance`).
     """
     w = weighting.weights.to_numpy()
     sum_den = (w[:, None] * den).sum(axis=0)
@@ -87,21 +90,24 @@ def _ratio(
         z, scale = num - estimate * den, sum_den
     model = weighting.model
     if model is None:
-        u = w[:, None] * z / scale
-    else:
-        w_cal = weighting.calibrated_weights
-        r = (w / w_cal)[:, None] * z / scale
-        base = weighting.arrays.base
-        k = len(model.cells)
-        sums = np.column_stack(
-            [np.bincount(model.profile, weights=base * r[:, j], minlength=k) for j in range(r.shape[1])]
-        )
-        root = np.sqrt(model.base_total)[:, None]
-        x = model.indicators()
-        coef = np.linalg.lstsq(x * root, sums / root, rcond=None)[0]
-        u = w_cal[:, None] * (r - (x @ coef)[model.profile])
-    se = np.sqrt(design_variance(u, weighting.arrays))
-    return estimate, se, sum_den
+        return estimate, w[:, None] * z / scale, sum_den
+    w_cal = weighting.calibrated_weights
+    r = (w / w_cal)[:, None] * z / scale
+    base = weighting.arrays.base
+    k = len(model.cells)
+    sums = np.column_stack([np.bincount(model.profile, weights=base * r[:, j], minlength=k) for j in range(r.shape[1])])
+    root = np.sqrt(model.base_total)[:, None]
+    x = model.indicators()
+    coef = np.linalg.lstsq(x * root, sums / root, rcond=None)[0]
+    return estimate, w_cal[:, None] * (r - (x @ coef)[model.profile]), sum_den
+
+
+def _ratio(
+    weighting: WeightingResult, num: np.ndarray, den: np.ndarray, total: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Estimates, SEs and Σ w·den for k ratios (:func:`_influence`, :func:`.design.design_variance`)."""
+    estimate, u, sum_den = _influence(weighting, num, den, total)
+    return estimate, np.sqrt(design_variance(u, weighting.arrays)), sum_den
 
 
 def _domain(
@@ -417,12 +423,19 @@ def weighted_nps(
 
 @dataclass(frozen=True, slots=True)
 class WeightedSegmentsResult:
-    """Weighted means of one variable per segment (see :func:`weighted_means_by`)."""
+    """Weighted means of one variable per segment (see :func:`weighted_means_by`).
+
+    ``covariance``: the linearisation covariance matrix of the segment means (levels × levels,
+    NaN rows and columns for a level where nobody answered); ``df``: the design degrees of
+    freedom of those who answered in any segment (:func:`.design.design_df`).
+    """
 
     variable: str
     segment: str
     rows: tuple[WeightedEstimateResult, ...] = field(compare=False)
     levels: tuple[Any, ...]
+    covariance: np.ndarray = field(default_factory=lambda: np.empty((0, 0)), compare=False, repr=False)
+    df: int = 0
 
     def to_frame(self) -> pd.DataFrame:
         frame = pd.concat([r.to_frame() for r in self.rows], ignore_index=True)
@@ -441,7 +454,10 @@ def weighted_means_by(
     Each segment is a domain: D = answered and in the segment, and every other row stays in
     the variance with zero contribution before the calibration residual, so n in the
     variance is the full sample. Rows with a missing segment belong to no segment; a segment
-    in which nobody answered gets n = 0 and NaN estimates.
+    in which nobody answered gets n = 0 and NaN estimates. The covariance of the means
+    (``covariance``, R ``vcov(svyby(..., covmat = TRUE))``) is the design covariance of their
+    influence values (:func:`.design.design_covariance`): calibration to margins that cross the
+    segments makes the means of disjoint segments dependent.
 
     Examples
     --------
@@ -457,12 +473,14 @@ def weighted_means_by(
     if len(uniques) == 0:
         raise ValueError(f"column {by!r} has no segments")
     member = (codes[:, None] == np.arange(len(uniques))[None, :]) & answered[:, None]
-    est, se, sum_w = np.full(len(uniques), np.nan), np.full(len(uniques), np.nan), np.zeros(len(uniques))
+    g = len(uniques)
+    est, se, sum_w, cov = np.full(g, np.nan), np.full(g, np.nan), np.zeros(g), np.full((g, g), np.nan)
     live = member.any(axis=0)  # a segment where nobody answered gets NaN, not an error
     if live.any():
-        est[live], se[live], sum_w[live] = _domain(
-            weighting, np.repeat(y[:, None], int(live.sum()), axis=1), member[:, live], total=False
-        )
+        d = member[:, live].astype(float)
+        est[live], u, sum_w[live] = _influence(weighting, d * np.where(answered, y, 0.0)[:, None], d, total=False)
+        cov[np.ix_(live, live)] = design_covariance(u, weighting.arrays)
+        se[live] = np.sqrt(np.diag(cov)[live])
     rows = tuple(
         WeightedEstimateResult(
             column,
@@ -477,4 +495,64 @@ def weighted_means_by(
         for j in range(len(uniques))
     )
     levels = tuple(u.item() if hasattr(u, "item") else u for u in uniques)
-    return WeightedSegmentsResult(column, by, rows, levels)
+    return WeightedSegmentsResult(column, by, rows, levels, cov, design_df(weighting.arrays, member.any(axis=1)))
+
+
+@dataclass(frozen=True, slots=True)
+class WeightedDifferenceResult:
+    """The difference of the weighted means of one variable in two disjoint domains (:func:`weighted_mean_difference`)."""
+
+    variable: str
+    n: tuple[int, int]  # respondents in the first and the second domain
+    means: tuple[float, float]
+    diff: float
+    se: float
+    t: float
+    df: int
+    p: float
+
+
+def weighted_mean_difference(
+    df: pd.DataFrame, column: str, group: str, weighting: WeightingResult
+) -> WeightedDifferenceResult:
+    r"""Difference ȳ₁ − ȳ₀ of the weighted means of ``column`` where ``group`` is true and false.
+
+    Rows where ``group`` or ``column`` is missing are in neither domain (they stay in the
+    variance with zero contribution). Both means are domain means of the module docstring.
+
+    Notes
+    -----
+    The difference is linearised by the difference of the two means' influence values,
+    u = u₁ − u₀ (calibration residual included), so its variance carries their covariance:
+    SE = √V̂(Σ (u₁ − u₀)) (:func:`.design.design_variance`). t = (ȳ₁ − ȳ₀)/SE on the design
+    degrees of freedom of the rows in either domain minus 1, two-sided p. This is R survey's
+    ``svyttest(y ~ g, design)`` (a regression on the group indicator, whose coefficient is
+    the difference of the domain means, df ``degf − 1``), the same SE as
+    ``svycontrast(svyby(~y, ~g, design, svymean, covmat = TRUE), c(1, -1))`` (Lumley 2010,
+    sections 2.4 and 5.2; Deville & Särndal 1992 for the calibration).
+
+    Examples
+    --------
+    >>> from analysis.weighting import design_weights
+    >>> df = pd.DataFrame({"y": [1.0, 3.0, 5.0, 7.0], "g": [True, True, False, False]})
+    >>> weighted_mean_difference(df, "y", "g", design_weights(df)).diff
+    -4.0
+    """
+    _check(df, weighting, [column, group])
+    y, answered = _numeric(df, column)
+    g = df[group]
+    known = answered & g.notna().to_numpy()
+    in_group = g.astype("boolean").fillna(False).to_numpy(bool)
+    d = np.column_stack([known & in_group, known & ~in_group]).astype(float)
+    n1, n0 = (int(x) for x in d.sum(axis=0))
+    if n1 == 0 or n0 == 0:
+        raise ValueError(
+            f"{group!r} splits the respondents who answered {column!r} into {n1} and {n0}: nothing to compare"
+        )
+    est, u, _ = _influence(weighting, d * np.where(answered, y, 0.0)[:, None], d, total=False)
+    diff = float(est[0] - est[1])
+    se = float(np.sqrt(design_variance(u[:, :1] - u[:, 1:], weighting.arrays))[0])
+    dof = design_df(weighting.arrays, known) - 1
+    t = diff / se if se > 0 else np.nan
+    p = float(2 * stats.t.sf(abs(t), dof)) if se > 0 and dof > 0 else np.nan
+    return WeightedDifferenceResult(column, (n1, n0), (float(est[0]), float(est[1])), diff, se, t, dof, p)

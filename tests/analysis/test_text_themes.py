@@ -18,13 +18,12 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 from analysis import analyze
+from analysis import weighting as wt
 from analysis.priorities import improvement_priorities
 from analysis.report import render_report
 from analysis.text_themes import (
     comment_themes,
-    kish_n,
     two_proportion_z,
-    weighted_welch_t,
     welch_t,
     wilson_interval,
 )
@@ -189,53 +188,96 @@ def _comment_question(q):
     return next(x for x in q.questions() if x.id == "comment")
 
 
-def test_weighted_welch_t_with_equal_weights_is_welch_t_and_kish_n_counts_rows():
-    rng = np.random.default_rng(3)
-    a, b = rng.normal(3, 1, 40), rng.normal(3.5, 1.3, 25)
-    assert weighted_welch_t(a, np.full(40, 2.5), b, np.full(25, 2.5)) == pytest.approx(welch_t(a, b))
-    assert kish_n(np.full(7, 0.3)) == pytest.approx(7)
-    assert kish_n(np.array([1.0, 3.0])) == pytest.approx(16 / 10)
-    # the weighted means and variance by hand: a group of two halves weighted 3:1
-    w = np.where(np.arange(40) < 20, 3.0, 1.0)
-    t, df, p = weighted_welch_t(a, w, b, np.ones(25))
-    ma = np.average(a, weights=w)
-    va = (w * (a - ma) ** 2).sum() / (w.sum() - (w * w).sum() / w.sum()) / kish_n(w)
-    vb = b.var(ddof=1) / 25
-    assert t == pytest.approx((ma - b.mean()) / np.sqrt(va + vb))
-    assert df == pytest.approx((va + vb) ** 2 / (va**2 / (kish_n(w) - 1) + vb**2 / 24))
-    assert p == pytest.approx(2 * stats.t.sf(abs(t), df))
+def _domain_u(y, member, w):
+    """Influence values of the weighted domain mean of y over ``member`` (Lumley 2010, 2.4): w δ (y − ȳ)/Σ_D w."""
+    mean = (w * y)[member].sum() / w[member].sum()
+    return np.where(member, w * (y - mean) / w[member].sum(), 0.0), mean
 
 
-def test_comment_themes_with_integer_weights_are_those_of_the_repeated_rows(data):
+def _poststratum_residual(u, cells, w):
+    """Deville & Särndal's residual after post-stratification: u − w·(mean of u/w in its cell)."""
+    r = u / w
+    means = pd.Series(r).groupby(cells).transform("mean").to_numpy()
+    return w * (r - means)
+
+
+def _srs_var(u):
+    return len(u) / (len(u) - 1) * ((u - u.mean()) ** 2).sum()
+
+
+def test_comment_themes_without_calibration_have_the_textbook_domain_se(data):
     q, frame = data
     question, sat = _comment_question(q), next(x for x in q.questions() if x.id == "sat_overall")
-    w = pd.Series(np.random.default_rng(11).integers(1, 4, len(frame)).astype(float), index=frame.index)
-    weighted = comment_themes(q, frame, question, sat, weights=w)
-    repeated = frame.loc[frame.index.repeat(w.astype(int))].reset_index(drop=True)
+    result = comment_themes(q, frame, question, sat, weighting=wt.design_weights(frame))
+    plain = comment_themes(q, frame, question, sat)
+    big_n, commented = len(frame), frame["comment"].notna().to_numpy()
+    n = int(commented.sum())
+    row = result.frequencies.loc["repair_quality"]
+    p = plain.frequencies.loc["repair_quality", "share"]
+    # a domain proportion of a simple random sample: SE² = N/(N − 1) · p(1 − p)/n (Cochran 1977, 2.13)
+    assert (row["share"], row["se"]) == pytest.approx((p, np.sqrt(big_n / (big_n - 1) * p * (1 - p) / n)), rel=1e-12)
+    assert row["n_eff"] == pytest.approx(n * (big_n - 1) / big_n)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx(wilson_interval(p * row["n_eff"], row["n_eff"]))
+    # the difference of two domain means: its SE by hand, t on n − 2 df (R svyttest on an SRS)
+    mentions = frame["comment"].isin(REPAIR).to_numpy() | (np.arange(len(frame)) == 5)
+    y = frame["sat_overall"].to_numpy(float)
+    u1, m1 = _domain_u(y, commented & mentions, np.ones(big_n))
+    u0, m0 = _domain_u(y, commented & ~mentions, np.ones(big_n))
+    se = np.sqrt(_srs_var(u1 - u0))
+    impact = result.impact.loc["repair_quality"]
+    assert (impact["mean_with"], impact["mean_without"]) == pytest.approx((m1, m0), rel=1e-12)
+    assert (impact["t"], impact["df"]) == pytest.approx(((m1 - m0) / se, n - 2), rel=1e-12)
+    assert impact["p"] == pytest.approx(2 * stats.t.sf(abs(impact["t"]), n - 2), rel=1e-9)
+    # nearly Welch's t of the unweighted analysis (the same estimate; the variance differs by O(1/n))
+    assert impact["t"] == pytest.approx(plain.impact.loc["repair_quality", "t"], rel=0.02)
+
+
+def test_comment_themes_with_integer_weights_give_the_repeated_rows_estimates(data):
+    q, frame = data
+    question, sat = _comment_question(q), next(x for x in q.questions() if x.id == "sat_overall")
+    frame = frame.assign(w=np.random.default_rng(11).integers(1, 4, len(frame)).astype(float))
+    weighted = comment_themes(q, frame, question, sat, weighting=wt.design_weights(frame, wt.SurveyDesign(weights="w")))
+    repeated = frame.loc[frame.index.repeat(frame["w"].astype(int))].reset_index(drop=True)
     plain = comment_themes(q, repeated, question, sat)
     assert weighted.weighted and not plain.weighted
     assert weighted.frequencies["share"].to_numpy() == pytest.approx(plain.frequencies["share"].to_numpy())
-    for column in ("mean_with", "mean_without", "detractors_with", "detractors_without"):
+    for column in ("mean_with", "mean_without", "diff", "detractors_with", "detractors_without", "share_diff"):
         assert weighted.impact[column].to_numpy() == pytest.approx(plain.impact[column].to_numpy(), nan_ok=True)
-    # counts stay respondents; intervals and tests take Kish's effective n, not the repeated rows' n
+    # counts stay respondents, not the repeated rows
     assert weighted.frequencies["n"].sum() < plain.frequencies["n"].sum()
-    commented = frame["comment"].notna()
-    n_eff = kish_n(w[commented].to_numpy())
-    assert weighted.frequencies["n_eff"].iloc[0] == pytest.approx(n_eff)
-    k = weighted.frequencies.loc["repair_quality", "share"] * n_eff
-    assert tuple(weighted.frequencies.loc["repair_quality", ["ci_low", "ci_high"]]) == pytest.approx(
-        wilson_interval(k, n_eff)
-    )
     assert weighted.impact.loc["repair_quality", "p_holm"] < 0.001
 
 
-def test_comment_themes_with_equal_weights_are_the_unweighted_ones(data):
+def test_calibrated_comment_themes_take_the_calibration_residuals(data):
     q, frame = data
     question, sat = _comment_question(q), next(x for x in q.questions() if x.id == "sat_overall")
-    plain = comment_themes(q, frame, question, sat)
-    equal = comment_themes(q, frame, question, sat, weights=pd.Series(1.0, index=frame.index))
-    pd.testing.assert_frame_equal(equal.frequencies, plain.frequencies)
-    pd.testing.assert_frame_equal(equal.impact, plain.impact)
+    calibration = wt.poststratify(frame, wt.margin("dealer", {"D1": 0.8, "D2": 0.2}, shares=True))
+    result = comment_themes(q, frame, question, sat, weighting=calibration)
+    w, cells = calibration.weights.to_numpy(), frame["dealer"].to_numpy()
+    commented = frame["comment"].notna().to_numpy()
+    mentions = frame["comment"].isin(REPAIR).to_numpy() | (np.arange(len(frame)) == 5)
+    # the theme's share: a domain mean of the 0/1 mention over the commenters, residuals within the poststrata
+    u, p = _domain_u(mentions.astype(float), commented, w)
+    se = np.sqrt(_srs_var(_poststratum_residual(u, cells, w)))
+    row = result.frequencies.loc["repair_quality"]
+    assert (row["share"], row["se"]) == pytest.approx((p, se), rel=1e-10)
+    n_star = p * (1 - p) / se**2  # Korn & Graubard 1998
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx(wilson_interval(p * n_star, n_star), rel=1e-10)
+    # the detractor shares (NPS 0-6): the difference's influence u1 − u0 carries the covariance of the two means
+    rec = frame["recommend"].to_numpy(float)
+    det = (rec <= 6).astype(float)
+    u1, d1 = _domain_u(det, commented & mentions, w)
+    u0, d0 = _domain_u(det, commented & ~mentions, w)
+    r1, r0 = _poststratum_residual(u1, cells, w), _poststratum_residual(u0, cells, w)
+    se_diff = np.sqrt(_srs_var(r1 - r0))
+    impact = result.impact.loc["repair_quality"]
+    assert (impact["detractors_with"], impact["detractors_without"]) == pytest.approx((d1, d0), rel=1e-12)
+    assert impact["z"] == pytest.approx((d1 - d0) / se_diff, rel=1e-10)
+    assert impact["p_share"] == pytest.approx(2 * stats.norm.sf(abs(impact["z"])), rel=1e-9)
+    # ignoring the covariance would give another SE: the test is of the difference, not of two independent means
+    cov = len(w) / (len(w) - 1) * ((r1 - r1.mean()) * (r0 - r0.mean())).sum()
+    assert abs(cov) > 1e-12
+    assert se_diff != pytest.approx(np.sqrt(_srs_var(r1) + _srs_var(r0)), rel=1e-6)
 
 
 def test_analyze_weights_the_comment_themes_and_the_report_says_so(data, tmp_path):
@@ -255,6 +297,6 @@ def test_analyze_weights_the_comment_themes_and_the_report_says_so(data, tmp_pat
     assert "comment themes" in " ".join(weighted.notes)
     html, _ = render_report(q, weighted, lang="en")
     section = re.search(r'<section id="comments-comment">(.*?)</section>', html, re.S)
-    assert section is not None and "Kish&#39;s effective n" in section.group(1)
+    assert section is not None and "linearised" in section.group(1)
     plain_html, _ = render_report(q, plain, lang="en")
-    assert "effective n" not in re.search(r'<section id="comments-comment">(.*?)</section>', plain_html, re.S).group(1)
+    assert "linearised" not in re.search(r'<section id="comments-comment">(.*?)</section>', plain_html, re.S).group(1)

@@ -279,19 +279,31 @@ def test_analyze_passes_its_weights_to_derived_importance_and_the_loyalty_matrix
     assert m.weighted_pct == pytest.approx(direct.weighted_pct, abs=1e-12)
 
 
-def test_domain_wald_is_cochrans_homogeneity_test():
+def test_domain_wald_without_calibration_is_cochrans_homogeneity_test():
+    """Disjoint domains of a simple random sample are uncorrelated: the full-covariance Wald X² is Cochran's."""
     from scipy import stats
 
+    from analysis import weighting as wt
     from analysis.weighted import domain_wald
 
-    means, se = pd.Series([70.0, 75.0, 64.0]), pd.Series([2.0, 1.0, 3.0])
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"y": rng.normal(70, 10, 90), "g": rng.choice(["a", "b", "c"], 90)})
+    frame.loc[::7, "y"] = np.nan
+    by = wt.weighted_means_by(frame, "y", "g", wt.design_weights(frame))
+    means, se = np.array([r.estimate for r in by.rows]), np.array([r.se for r in by.rows])
+    assert by.covariance[~np.eye(3, dtype=bool)] == pytest.approx(0.0, abs=1e-14)
     w = 1 / se**2
-    pooled = (w * means).sum() / w.sum()  # (17.5 + 75 + 7.11) / (0.25 + 1 + 0.111)
+    pooled = (w * means).sum() / w.sum()
     x2 = float((w * (means - pooled) ** 2).sum())
-    assert domain_wald(means, se) == pytest.approx((x2, 2, stats.chi2.sf(x2, 2)), rel=1e-14)
-    assert domain_wald(pd.Series([5.0, 5.0]), pd.Series([1.0, 2.0]))[0] == 0.0
+    df2 = frame["y"].notna().sum() - 1 - 2  # the residual df of svyglm(y ~ g): n − 1 − (G − 1)
+    assert domain_wald(means, by.covariance, by.df) == pytest.approx(
+        (x2, 2, df2, stats.f.sf(x2 / 2, 2, df2)), rel=1e-10
+    )
+    assert domain_wald(np.array([5.0, 5.0]), np.diag([1.0, 4.0]), 30)[0] == 0.0
     with pytest.raises(ValueError, match="at least 2 segments"):
-        domain_wald(pd.Series([5.0, 6.0]), pd.Series([1.0, 0.0]))
+        domain_wald(np.array([5.0, 6.0]), np.diag([1.0, 0.0]), 30)
+    with pytest.raises(ValueError, match="degrees of freedom"):
+        domain_wald(np.array([5.0, 6.0, 7.0]), np.eye(3), 2)
 
 
 @pytest.fixture(scope="module")

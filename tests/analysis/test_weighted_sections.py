@@ -318,3 +318,52 @@ def test_a_table_that_cannot_be_weighted_is_a_note(q_raked, df_raked):
     column = f"{block.items[0].id}_i"
     assert f"weighting: ipa {block.id} not weighted: column {column!r} has no values" in " ".join(result.notes)
     assert result.weighting.segments is not None  # the other tables are there
+
+
+def test_pareto_of_reasons_draws_weighted_mentions_when_weighted(monkeypatch):
+    from analysis import report_sections
+    from analysis.report_sections import pareto
+
+    text = (ROOT / "lost_customer.yaml").read_text(encoding="utf-8")
+    q = load_questionnaire(text + BY_DEALER)
+    frame = simulate(q, 240, seed=4, fields={"dealer": DEALERS})
+    weighted, plain = analyze(q, frame, exclude=()), analyze(load_questionnaire(text), frame, exclude=())
+    assert plain.weighting is None
+    drawn: list[tuple[list[float], str | None]] = []
+
+    def charts(alt, draw, reasons, counts, note=None):
+        drawn.append((list(counts), note))
+        return {"alt": alt}
+
+    question = q.question("reasons")
+    columns = [f"reasons_{o.code}" for o in question.options]
+    data = frame.loc[weighted.weighting.weights.index]
+    answered = data[columns].notna().all(axis=1)
+    w = weighted.weighting.weights[answered]
+    by_hand = [round(float((w * (data.loc[answered, c] == 1)).sum() / w.sum()) * int(answered.sum())) for c in columns]
+    assert len(pareto(q, weighted.frequencies, "en", charts, weighted=True)) == 1
+    counts, note = drawn[-1]
+    assert counts == by_hand and "Weighted mentions" in note and str(int(answered.sum())) in note
+    assert counts != weighted.frequencies["reasons"]["count"].tolist()  # the weights moved the bars
+    pareto(q, plain.frequencies, "en", charts)  # unweighted: the respondents' mentions, no weighting note
+    assert drawn[-1] == (plain.frequencies["reasons"]["count"].tolist(), None)
+    seen = []  # the report asks for the weighted chart
+    monkeypatch.setattr(report_sections, "pareto", lambda *a, **k: seen.append(k.get("weighted")) or [])
+    render_report(q, weighted, lang="zh")
+    assert seen == [True]
+
+
+def test_analyze_keeps_the_calibration_for_later_estimates_but_does_not_export_it(q_raked, df_raked, raked):
+    from analysis.weighted import domain_wald
+
+    direct = _rake(df_raked)
+    kept = raked.weighting.result
+    assert kept is not None and kept.weights.to_numpy() == pytest.approx(direct.weights.to_numpy(), rel=1e-12)
+    exported = raked.to_dict()["weighting"]
+    assert "result" not in exported and "weights" in exported
+    assert "result" not in repr(raked.weighting)
+    # the report's segment test is domain_wald of the satisfaction means by dealer with their covariance
+    by = wt.weighted_means_by(df_raked, "sat_overall", "dealer", direct)
+    row = raked.weighting.segment_tests.set_index("field").loc["dealer"]
+    expected = domain_wald(np.array([r.estimate for r in by.rows]), by.covariance, by.df)
+    assert (row["x2"], row["df"], row["df2"], row["p"]) == pytest.approx(expected, rel=1e-10)

@@ -139,3 +139,77 @@ def test_the_same_dealer_id_in_two_strata_is_two_psus():
     again = wt.weighted_mean(clash, "y", _post(clash, design))
     assert again.se == pytest.approx(base.se, rel=1e-12)
     assert again.se == pytest.approx(lumley_se(frame, _post(frame, design).weights.to_numpy(), fpc=False), rel=1e-10)
+
+
+def _residual_dealer_totals(frame: pd.DataFrame, x: np.ndarray) -> list[tuple[float, np.ndarray]]:
+    """Per region: (1 − m_h/M_h)·m_h/(m_h − 1) and the centred dealer totals of the post-stratification residuals of x."""
+    d = frame["d"].to_numpy()
+    e = x.copy()
+    for _, rows in frame.groupby("visit").indices.items():
+        e[rows] = x[rows] - d[rows, None] * x[rows].sum(axis=0) / d[rows].sum()
+    out = []
+    for _, rows in frame.groupby("region").indices.items():
+        totals = pd.DataFrame(e[rows]).groupby(frame["dealer"].to_numpy()[rows]).sum().to_numpy()
+        m = len(totals)
+        out.append(((1 - m / frame["M"].iloc[rows[0]]) * m / (m - 1), totals - totals.mean(axis=0)))
+    return out
+
+
+def _domain_influence(frame: pd.DataFrame, w: np.ndarray, member: np.ndarray) -> tuple[np.ndarray, float]:
+    y = frame["y"].fillna(0).to_numpy()
+    total = w[member].sum()
+    mean = (w * y)[member].sum() / total
+    return np.where(member, w * (y - mean) / total, 0.0), mean
+
+
+def test_covariance_of_segment_means_and_their_wald_test_by_hand():
+    """Three segments crossing the post-strata in a clustered design: the full covariance, not independent means.
+
+    The covariance of the domain means is Σ_h (1 − f_h) m_h/(m_h − 1) Σ_c (E_c − Ē_h)(E_c − Ē_h)ᵀ of the
+    dealers' totals of the residual influence values (Lumley 2010, 2.2-2.4 and 7.4); the Wald test of equal
+    means is X² = (Cȳ)ᵀ(CVCᵀ)⁻¹Cȳ with any full set of contrasts (here against the last segment), F = X²/2 on
+    2 and (16 dealers − 2 regions) − 2 df, as regTermTest(svyglm(y ~ segment)) refers it.
+    """
+    from scipy import stats
+
+    from analysis.weighted import domain_wald
+
+    frame = stratified_clusters().assign(segment=lambda f: np.random.default_rng(8).choice(["a", "b", "c"], len(f)))
+    result = _post(frame, wt.SurveyDesign(ids="dealer", strata="region", fpc="M", weights="d"))
+    w = result.weights.to_numpy()
+    answered = frame["y"].notna().to_numpy()
+    pairs = [_domain_influence(frame, w, answered & (frame["segment"] == s).to_numpy()) for s in "abc"]
+    x = np.column_stack([u for u, _ in pairs])
+    means = np.array([m for _, m in pairs])
+    cov = sum(f * c.T @ c for f, c in _residual_dealer_totals(frame, x))
+    by = wt.weighted_means_by(frame, "y", "segment", result)
+    assert np.array([r.estimate for r in by.rows]) == pytest.approx(means, rel=1e-13)
+    assert by.covariance == pytest.approx(cov, rel=1e-9, abs=1e-15)
+    assert [r.se for r in by.rows] == pytest.approx(np.sqrt(np.diag(cov)), rel=1e-10)  # the same SEs as before
+    assert by.df == 16 - 2
+    correlation = cov[0, 1] / np.sqrt(cov[0, 0] * cov[1, 1])
+    assert abs(correlation) > 1e-3  # the calibration makes disjoint segments' means dependent
+    c = np.array([[1.0, 0.0, -1.0], [0.0, 1.0, -1.0]])
+    x2 = float((c @ means) @ np.linalg.solve(c @ cov @ c.T, c @ means))
+    got = domain_wald(np.array([r.estimate for r in by.rows]), by.covariance, by.df)
+    assert got == pytest.approx((x2, 2, 12, stats.f.sf(x2 / 2, 2, 12)), rel=1e-9)
+    # treating them as independent (Cochran) gives another statistic
+    s2 = np.diag(cov)
+    pooled = (means / s2).sum() / (1 / s2).sum()
+    assert x2 != pytest.approx(float(((means - pooled) ** 2 / s2).sum()), rel=1e-4)
+
+
+def test_a_difference_of_domain_means_has_the_se_of_its_influence_difference():
+    frame = stratified_clusters().assign(g=lambda f: np.arange(len(f)) % 3 == 0)
+    result = _post(frame, wt.SurveyDesign(ids="dealer", strata="region", fpc="M", weights="d"))
+    w = result.weights.to_numpy()
+    answered = frame["y"].notna().to_numpy()
+    g = frame["g"].to_numpy()
+    (u1, m1), (u0, m0) = _domain_influence(frame, w, answered & g), _domain_influence(frame, w, answered & ~g)
+    var = sum(f * (c**2).sum() for f, c in _residual_dealer_totals(frame, (u1 - u0)[:, None]))
+    got = wt.weighted_mean_difference(frame, "y", "g", result)
+    assert (*got.means, got.diff) == pytest.approx((m1, m0, m1 - m0), rel=1e-12)
+    assert got.se == pytest.approx(np.sqrt(var), rel=1e-10)
+    assert got.df == 16 - 2 - 1  # svyttest: degf − 1
+    se1, se0 = (wt.weighted_means_by(frame, "y", "g", result).rows[i].se for i in (1, 0))
+    assert got.se != pytest.approx(np.hypot(se1, se0), rel=1e-4)  # the covariance counts
