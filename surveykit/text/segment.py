@@ -23,6 +23,7 @@ import os
 import re
 import warnings
 from functools import lru_cache
+from math import log
 from pathlib import Path
 from typing import Any
 
@@ -76,18 +77,49 @@ def word_spans(text: str) -> list[tuple[int, int]]:
     characters it does not know into new words (贵太多): the coder asks whether a one-character
     word stands alone, and a guessed word would hide it.
 
+    jieba's ``get_DAG`` and ``calc`` in one loop, with each word's ``log(freq) - log(total)``
+    remembered rather than taken again (the same floating-point operations in the same order, so
+    the same path, ties to the longer word as jieba's ``max`` of (score, end) breaks them): they
+    were a fifth of the coder's time.
+
     >>> word_spans("差不多太慢了")
     [(0, 3), (3, 5), (5, 6)]
     """
-    tokenizer = _tokenizer()
-    route: dict[int, tuple[float, int]] = {}
-    tokenizer.calc(text, tokenizer.get_DAG(text), route)  # jieba's best path through its dictionary words
+    freq = _tokenizer().FREQ
+    weights, log_total = _weights()
+    unknown = log(1) - log_total
+    n = len(text)
+    score = [0.0] * (n + 1)
+    end = list(range(1, n + 2))  # the end of the best first word from each position
+    for start in range(n - 1, -1, -1):
+        best, best_end = unknown + score[start + 1], start + 1  # jieba's fallback: the character alone
+        found = False
+        stop = start + 1
+        frag = text[start]
+        while frag in freq:  # every dictionary word starting here (prefixes are in FREQ with 0)
+            if freq[frag]:
+                weight = weights.get(frag)
+                if weight is None:
+                    weight = weights[frag] = log(freq[frag]) - log_total
+                candidate = weight + score[stop]
+                if not found or candidate >= best:
+                    best, best_end, found = candidate, stop, True
+            if stop >= n:
+                break
+            stop += 1
+            frag = text[start:stop]
+        score[start], end[start] = best, best_end
     spans, start = [], 0
-    while start < len(text):
-        end = route[start][1] + 1
-        spans.append((start, end))
-        start = end
+    while start < n:
+        spans.append((start, end[start]))
+        start = end[start]
     return spans
+
+
+@lru_cache(maxsize=1)
+def _weights() -> tuple[dict[str, float], float]:
+    """A cache of each dictionary word's ``log(freq) - log(total)``, filled as words are met; ``log(total)``."""
+    return {}, log(_tokenizer().total)
 
 
 def english_words(text: str) -> list[str]:

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
 
-from surveykit.text import CodedComment, Coder, coder_for, default_codeframe
+from surveykit.text import CodedComment, Coder, coder_for, default_codeframe, normalise
+from surveykit.text.segment import _tokenizer, word_spans
 
 HERE = Path(__file__).resolve().parent
 REFERENCE = HERE.parents[0] / "reference" / "text"
@@ -49,3 +51,24 @@ def test_coding_is_unchanged_by_the_speed_work(name):
         before = saved[(name, row["id"])]
         assert _as_saved(coded) == before["coder"], row["id"]
         assert _as_saved(rules.code(row["text"])) == before["rules"], row["id"]
+
+
+def test_word_spans_follow_jiebas_own_path():
+    """``word_spans`` (get_DAG and calc fused, weights remembered) cuts as jieba's own functions do."""
+    tokenizer = _tokenizer()
+
+    def jieba_spans(text: str) -> list[tuple[int, int]]:
+        route: dict[int, tuple[float, int]] = {}
+        tokenizer.calc(text, tokenizer.get_DAG(text), route)
+        spans, start = [], 0
+        while start < len(text):
+            spans.append((start, route[start][1] + 1))
+            start = route[start][1] + 1
+        return spans
+
+    texts = ["", "慢", "差不多太慢了", "4s店钣金喷漆ok", "〇〇〇", "the car 很nice"]
+    for name in FILES:
+        with (REFERENCE / name).open(encoding="utf-8", newline="") as file:
+            texts += [normalise(r["text"]) for r in csv.DictReader(file)]
+    texts += [piece for text in texts for piece in re.split(r"[,.!?;]", text)]
+    assert [word_spans(t) for t in texts] == [jieba_spans(t) for t in texts]
