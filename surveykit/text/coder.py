@@ -234,17 +234,17 @@ class Coder:
         """Whether the one Chinese character at ``start`` is a word of jieba's segmentation of its clause.
 
         Inside a longer word it still counts after a modifier (太慢) or before a suffix (贵太多).
-        ``spans`` caches each clause's words (by its start), segmented when first needed.
+        ``spans`` caches each clause's words (by its start; offsets within it), segmented when first needed.
         """
         if not in_a_word(text, start, clause.start, clause.end):
             return True
-        if clause.start not in spans:
-            spans[clause.start] = [
-                (clause.start + s, clause.start + e) for s, e in word_spans(text[clause.start : clause.end])
-            ]
-        for s, e in spans[clause.start]:
-            if s <= start < e:
-                before, after = text[s:start], text[start + 1 : e]
+        words = spans.get(clause.start)
+        if words is None:  # offsets within the clause
+            words = spans[clause.start] = word_spans(text[clause.start : clause.end])
+        at = start - clause.start
+        for s, e in words:
+            if s <= at < e:
+                before, after = text[clause.start + s : start], text[start + 1 : clause.start + e]
                 return (not before or before in self._modifiers) and (not after or after in _SUFFIXES)
         return True
 
@@ -298,10 +298,12 @@ class Coder:
             for t, p in probabilities.items():
                 if p >= self._learned.threshold and t not in per_theme:
                     per_theme[t] = sentiment
-            themes = tuple(t for t in self._theme_ids if t in per_theme)
+            themes = tuple(filter(per_theme.__contains__, self._theme_ids))
         if not themes:
             return CodedComment((OTHER,), sentiment, ((OTHER, sentiment),))
-        return CodedComment(themes, sentiment, tuple((t, per_theme[t]) for t in themes), tuple(evidence))
+        return CodedComment(
+            themes, sentiment, tuple(zip(themes, map(per_theme.__getitem__, themes), strict=True)), tuple(evidence)
+        )
 
     def _by_rules(self, text: str, lang: str | None) -> _Ruled | None:
         """The rules' reading (module docstring, steps 1-5): None for a comment with nothing to read."""
@@ -328,12 +330,12 @@ class Coder:
             if start >= clause.end:
                 continue
             lexicon_taken = start < covered
-            after_word = start > 0 and _ascii_word(norm[start - 1])
+            after_word = start > 0 and norm[start - 1].isascii() and norm[start - 1].isalnum()
             for _word, size, alternatives, kind, value, single, ascii_start, ascii_end in entries[m.group(1)]:
                 end = start + size
                 if end > clause.end or (ascii_start and after_word):
                     continue
-                open_end = not (ascii_end and end < length and _ascii_word(norm[end]))
+                open_end = not (ascii_end and end < length and norm[end].isascii() and norm[end].isalnum())
                 # a one-character judgement is checked now; a negator, degree word or marker needs no
                 # check (one inside a longer word, 不错, is that word's entry, or scales nothing)
                 checked = single and kind in _POLAR
@@ -364,8 +366,10 @@ class Coder:
         for clause, items, clause_negations in zip(clauses, lexical, negations, strict=True):
             self._score(norm, clause, items, clause_negations)
         self._contrast(clauses, theme_clauses)
-        sentiment = self._label(clauses, range(len(clauses)))
-        per_theme = {t: self._label(clauses, sorted(theme_clauses[t])) for t in themes}
+        complains = any(c.score <= -_WEAK for c in clauses)
+        lukewarm = any("lukewarm" in c.flags for c in clauses) and not any(c.strong for c in clauses)
+        sentiment = self._label(clauses, complains, lukewarm)
+        per_theme = {t: self._label([clauses[i] for i in theme_clauses[t]], complains, lukewarm) for t in themes}
         return norm, themes, sentiment, per_theme, evidence
 
     def _negated(self, text: str, position: int, negators: list[tuple[int, int]]) -> tuple[bool, bool]:
@@ -514,9 +518,10 @@ class Coder:
             begin = k
 
     @staticmethod
-    def _label(clauses: list[_Clause], indices: Iterable[int]) -> str:
-        chosen = [clauses[i] for i in indices]
-        complains = any(c.score <= -_WEAK for c in clauses)
+    def _label(chosen: list[_Clause], complains: bool, lukewarm: bool) -> str:
+        """The label of the ``chosen`` clauses; ``complains`` and ``lukewarm`` are the comment's (step 5)."""
+        if lukewarm:
+            return "neu"
         pos = neg = False
         for c in chosen:
             if c.score >= _WEAK and "sarcasm" in c.flags and complains:
@@ -525,8 +530,7 @@ class Coder:
                 pos = True
             elif c.score <= -_WEAK:
                 neg = True
-        lukewarm = any("lukewarm" in c.flags for c in clauses) and not any(c.strong for c in clauses)
-        if lukewarm or not (pos or neg):
+        if not (pos or neg):
             return "neu"
         return "mixed" if pos and neg else ("pos" if pos else "neg")
 

@@ -37,6 +37,7 @@ SLANG = {
 }
 _SLANG = re.compile("|".join(sorted(map(re.escape, SLANG), key=len, reverse=True)))
 _SPACE = re.compile(r"\s+")
+_CHINESE = re.compile("[\u3400-\u9fff]")
 
 
 @lru_cache(maxsize=1)
@@ -53,7 +54,7 @@ def normalise(text: str) -> str:
     '价钱ok的,没有问题'
     """
     text = unicodedata.normalize("NFKC", text)
-    if any("\u3400" <= ch <= "\u9fff" for ch in text):
+    if _CHINESE.search(text):
         text = _converter().convert(text)
         text = _SLANG.sub(lambda m: SLANG[m.group(0)], text)
     return _SPACE.sub(" ", text.lower()).strip()
