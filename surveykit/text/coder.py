@@ -285,18 +285,18 @@ class Coder:
         predictions = iter(self._learned.predict_many([r[0] for r in ruled if r is not None]))
         return [self._join(r, None if r is None else next(predictions)) for r in ruled]
 
-    def _join(self, ruled: _Ruled | None, prediction: tuple[dict[str, float], str] | None) -> CodedComment:
+    def _join(self, ruled: _Ruled | None, prediction: tuple[tuple[str, ...], str] | None) -> CodedComment:
         """The rules' coding, with the learned complement's ``prediction`` if any (module docstring, step 6)."""
         if ruled is None:  # nothing to read
             return CodedComment((OTHER,), "neu", ((OTHER, "neu"),))
         _, themes, sentiment, per_theme, evidence = ruled
-        if prediction is not None and self._learned is not None:
-            probabilities, learned_sentiment = prediction
+        if prediction is not None:
+            learned_themes, learned_sentiment = prediction
             if sentiment == "neu":  # no judgement the rules can read: the model's, for the themes too
                 sentiment = learned_sentiment
                 per_theme = dict.fromkeys(per_theme, sentiment)
-            for t, p in probabilities.items():
-                if p >= self._learned.threshold and t not in per_theme:
+            for t in learned_themes:  # those with a probability >= the model's threshold
+                if t not in per_theme:
                     per_theme[t] = sentiment
             themes = tuple(filter(per_theme.__contains__, self._theme_ids))
         if not themes:

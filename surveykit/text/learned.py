@@ -37,7 +37,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import pairwise
+from itertools import compress, pairwise
 from operator import add
 from pathlib import Path
 
@@ -89,8 +89,16 @@ class LearnedModel:
     intercepts: np.ndarray
     threshold: float = THEME_THRESHOLD
 
-    def predict(self, norm: str) -> tuple[dict[str, float], str]:
-        """Each theme's probability and the most probable sentiment of a normalised comment."""
+    def predict(self, norm: str) -> tuple[tuple[str, ...], str]:
+        """The themes whose probability reaches ``threshold`` and the most probable sentiment of a normalised comment."""
+        return self._read(self.probabilities(norm)[np.newaxis])[0]
+
+    def predict_many(self, norms: list[str]) -> list[tuple[tuple[str, ...], str]]:
+        """:meth:`predict` for many comments at once (faster than one by one)."""
+        return self._read(self.probabilities_many(norms))
+
+    def probabilities(self, norm: str) -> np.ndarray:
+        """The probability of each theme, then of each sentiment (``neg neu pos mixed``), for a normalised comment."""
         vocabulary = self.vocabulary
         known = [(vocabulary[f], n) for f, n in Counter(features(norm)).items() if f in vocabulary]
         z = self.intercepts
@@ -99,10 +107,10 @@ class LearnedModel:
             tf = 1.0 + np.log(np.fromiter((n for _, n in known), dtype=float, count=len(known)))
             x = tf * self.idf[idx]
             z = z + (x / np.sqrt(x @ x)) @ self.weights[idx]
-        return self._read(1.0 / (1.0 + np.exp(-z)))
+        return 1.0 / (1.0 + np.exp(-z))
 
-    def predict_many(self, norms: list[str]) -> list[tuple[dict[str, float], str]]:
-        """:meth:`predict` for many comments at once: one sparse matrix product (faster than one by one).
+    def probabilities_many(self, norms: list[str]) -> np.ndarray:
+        """:meth:`probabilities` for many comments at once, a row each: one sparse matrix product.
 
         Counting, vocabulary look-up and reading the probabilities run in C (``Counter``, ``map``,
         numpy) rather than in a Python loop per feature or per comment, which was most of the
@@ -127,16 +135,14 @@ class LearnedModel:
         shape = (len(norms), len(self.idf))
         lengths = np.sqrt(np.asarray(csr_matrix((x * x, idx, starts), shape=shape).sum(axis=1)).ravel())
         x /= np.repeat(np.where(lengths > 0, lengths, 1.0), np.diff(starts))
-        p = 1.0 / (1.0 + np.exp(-(csr_matrix((x, idx, starts), shape=shape) @ self.weights + self.intercepts)))
-        k = len(self.themes)  # read as _read reads one row, for all rows at once
-        sentiments = [_SENTIMENTS[i] for i in np.argmax(p[:, k:], axis=1).tolist()]
-        return [
-            (dict(zip(self.themes, row, strict=True)), s) for row, s in zip(p[:, :k].tolist(), sentiments, strict=True)
-        ]
+        return 1.0 / (1.0 + np.exp(-(csr_matrix((x, idx, starts), shape=shape) @ self.weights + self.intercepts)))
 
-    def _read(self, p: np.ndarray) -> tuple[dict[str, float], str]:
+    def _read(self, p: np.ndarray) -> list[tuple[tuple[str, ...], str]]:
+        """Each row's themes at or above ``threshold`` and its most probable sentiment (in arrays, not per row)."""
         k = len(self.themes)
-        return dict(zip(self.themes, p[:k].tolist(), strict=True)), _SENTIMENTS[int(np.argmax(p[k:]))]
+        above = (p[:, :k] >= self.threshold).tolist()
+        sentiments = np.argmax(p[:, k:], axis=1).tolist()
+        return [(tuple(compress(self.themes, row)), _SENTIMENTS[s]) for row, s in zip(above, sentiments, strict=True)]
 
 
 def fit(rows: list[dict[str, str]], themes: tuple[str, ...]) -> LearnedModel:

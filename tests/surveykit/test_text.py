@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from surveykit.errors import QuestionnaireError
@@ -214,7 +215,7 @@ def test_learned_predictions_are_those_of_scikit_learn():
     price.fit(x, [("price" in r["themes"].split(";")) for r in train])
     texts = [normalise(r["text"]) for r in test] + ["", "完全没见过的字"]
     expected = price.predict_proba(vectoriser.transform(texts))[:, 1]
-    got = [model.predict(t)[0]["price"] for t in texts]
+    got = [float(model.probabilities(t)[0]) for t in texts]  # themes ("price",): its column is the first
     assert got == pytest.approx(expected.tolist(), abs=1e-9)
 
 
@@ -225,8 +226,11 @@ def test_code_many_is_code_in_a_batch():
     langs = [None] * (len(texts) - 1) + ["zh"]
     assert coder.code_many(texts, langs) == [coder.code(t, lang) for t, lang in zip(texts, langs, strict=True)]
     model = learned_model(tuple(t for t in default_codeframe().theme_ids() if t != "other"))
-    one_by_one = [model.predict(normalise(t))[0]["price"] for t in texts]
-    assert [p["price"] for p, _ in model.predict_many([normalise(t) for t in texts])] == pytest.approx(one_by_one)
+    norms = [normalise(t) for t in texts]
+    one_by_one = np.array([model.probabilities(norm) for norm in norms])
+    assert model.probabilities_many(norms) == pytest.approx(one_by_one)
+    assert model.predict_many(norms) == [model.predict(norm) for norm in norms]
+    assert model.predict_many([]) == []
 
 
 def test_learned_fit_is_deterministic():
