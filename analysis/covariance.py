@@ -371,23 +371,7 @@ def pairwise_pearson(data: ItemBlock) -> np.ndarray:
     Unlike cov2cor of the pairwise covariances, means and standard deviations are taken over
     each pair's common rows; psych::omega uses this matrix.
     """
-    names = data.names
-    moments(data, "pairwise")  # refuses empty, constant or infinite items and unpaired items, by name
-    answered = ~np.isnan(data.x)
-    m = answered.astype(np.float64)
-    counts = m.T @ m
-    x0 = np.where(answered, data.x - np.nanmean(data.x, axis=0), 0.0)
-    sums = x0.T @ m  # sums[i, j]: item i over the rows that answer j
-    squares = (x0 * x0).T @ m
-    cross = x0.T @ x0 - sums * sums.T / counts
-    spread = squares - sums * sums / counts
-    flat = np.argwhere(spread <= 1e-12 * squares)
-    if flat.size:
-        i, j = flat[0]
-        raise ValueError(f"item {names[i]!r} does not vary among the rows that also answer {names[j]!r}")
-    r = cross / np.sqrt(spread * spread.T) * np.outer(data.sign, data.sign)
-    np.fill_diagonal(r, 1.0)
-    return r
+    return _pearson(data, np.ones(data.x.shape[0]), "")
 
 
 def check_weights(weights: pd.Series | np.ndarray, n_rows: int) -> np.ndarray:
@@ -476,9 +460,13 @@ def weighted_pearson(data: ItemBlock, weights: np.ndarray) -> np.ndarray:
     weighted means of D_ij (the weighted correlation; the covariance's denominator cancels).
     Equal weights give :func:`pairwise_pearson`.
     """
+    return _pearson(data, check_weights(weights, data.x.shape[0]), " (weighted)")
+
+
+def _pearson(data: ItemBlock, w: np.ndarray, label: str) -> np.ndarray:
+    """The pairwise (weighted) correlations of :func:`weighted_pearson`; unit weights give :func:`pairwise_pearson`."""
     names = data.names
-    moments(data, "pairwise")  # the same refusals as the unweighted matrix
-    w = check_weights(weights, data.x.shape[0])
+    moments(data, "pairwise")  # refuses empty, constant or infinite items and unpaired items, by name
     answered = ~np.isnan(data.x)
     m = answered.astype(np.float64)
     mw = m * w[:, None]
@@ -491,7 +479,7 @@ def weighted_pearson(data: ItemBlock, weights: np.ndarray) -> np.ndarray:
     flat = np.argwhere(~(spread > 1e-12 * squares))
     if flat.size:
         i, j = flat[0]
-        raise ValueError(f"item {names[i]!r} does not vary (weighted) among the rows that also answer {names[j]!r}")
+        raise ValueError(f"item {names[i]!r} does not vary{label} among the rows that also answer {names[j]!r}")
     r = cross / np.sqrt(spread * spread.T) * np.outer(data.sign, data.sign)
     np.fill_diagonal(r, 1.0)
     return r
