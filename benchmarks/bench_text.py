@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import csv
 import multiprocessing as mp
+import os
 import re
 import resource
 import sys
@@ -190,10 +191,11 @@ def speed(n: int, workers: int, serial: int, repeat: int) -> None:
     ):
         for pool in (seg_pool, code_pool):
             pool.map(len, [[]] * workers)  # start the workers (and load the dictionary) before timing
-        seg_runs, code_runs = [], []
+        seg_runs, code_runs, loads = [], [], [os.getloadavg()[0]]
         for _ in range(repeat):  # interleaved, best of each: the shared machine's load drifts
             seg_runs.append(_pooled(seg_pool, _segment, chunks))
             code_runs.append(_pooled(code_pool, _code, chunks))
+            loads.append(os.getloadavg()[0])
     seg_wall, code_wall = min(r[0] for r in seg_runs), min(r[0] for r in code_runs)
     seg_cpu, code_cpu = min(r[1] for r in seg_runs), min(r[1] for r in code_runs)
     seg_rss, code_rss = max(r[2] for r in seg_runs), max(r[2] for r in code_runs)
@@ -207,6 +209,12 @@ def speed(n: int, workers: int, serial: int, repeat: int) -> None:
         + ", ".join(f"({w:.1f}, {c:.1f})" for w, c, _ in seg_runs)
         + "; coding "
         + ", ".join(f"({w:.1f}, {c:.1f})" for w, c, _ in code_runs)
+    )
+    # each coding run against the segmentation run just before it: the spread the load leaves
+    ratios = sorted(code[1] / seg[1] for seg, code in zip(seg_runs, code_runs, strict=True))
+    print(
+        f"  CPU ratio of each interleaved pair: {', '.join(f'{r:.2f}' for r in ratios)}; "
+        f"load average (1 min) {min(loads):.1f}-{max(loads):.1f}"
     )
     parent = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(
@@ -320,7 +328,7 @@ def main() -> None:
     parser.add_argument("--comments", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--serial", type=int, default=20_000, help="comments timed without the pool")
-    parser.add_argument("--repeat", type=int, default=2, help="interleaved pool runs of each")
+    parser.add_argument("--repeat", type=int, default=3, help="interleaved pool runs of each")
     args = parser.parse_args()
     quality("comments_dev.csv")
     quality("comments_own.csv")

@@ -437,7 +437,7 @@ class Coder:
         parts = self._part_sets[r]
         excluded = self._exclusions[theme]
         for i in sorted({i for word in parts[0].intersection(where) for i in where[word]}):
-            if any(confirm(i, phrase) for phrase in excluded.intersection(words_in[i])):
+            if excluded and any(confirm(i, phrase) for phrase in excluded.intersection(words_in[i])):
                 continue
             candidates = [part.intersection(words_in[i]) for part in parts]
             if not all(candidates):  # before any segmenter check: is every part there at all?
