@@ -11,18 +11,11 @@ from pathlib import Path
 
 import click
 
+from surveykit.cli.inputs import writable
 from surveykit.errors import SurveykitError
 from surveykit.languages import LANGUAGE_TAG
 
 __all__ = ["COMMANDS"]
-
-
-def _writable(output: str) -> Path:
-    """``output`` if its folder exists; else the command's error (exit 1), before any work is done."""
-    path = Path(output)
-    if not path.parent.is_dir():
-        raise SurveykitError(f"cannot write {output}: the folder {path.parent} does not exist")
-    return path
 
 
 @click.group()
@@ -41,7 +34,7 @@ def translate_export(questionnaire: str, target: str, source: str | None, output
 
     if not LANGUAGE_TAG.match(target):
         raise click.BadParameter(f"{target!r} is not a language tag such as zh-Hant or ja", param_hint="--to")
-    _writable(output)
+    writable(output)
     src, entries = export_texts(questionnaire, target, source=source)
     survey = Path(questionnaire).stem
     try:
@@ -61,7 +54,7 @@ def translate_import(questionnaire: str, translations: str, output: str) -> None
     from surveykit.loader import load_questionnaire
     from surveykit.translate import import_texts, read_translations
 
-    _writable(output)
+    writable(output)
     try:
         report = import_texts(questionnaire, read_translations(translations), output)
     except OSError as exc:  # reading goes through the loader's reader and the translation reader: this is the write
@@ -121,7 +114,7 @@ def print_command(questionnaire: str, output: str, lang: str | None) -> None:
     q = load_questionnaire(questionnaire)
     if lang is not None and lang not in q.languages:
         raise click.BadParameter(f"{lang!r} is not one of the survey's languages ({', '.join(q.languages)})")
-    path = _writable(output)
+    path = writable(output)
     try:
         print_paper(q, path, lang)
     except RuntimeError as exc:  # no Chromium, or it wrote no PDF

@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from surveykit.errors import SurveykitError
 from surveykit.loader import DEFAULT_MAX_BYTES, load_questionnaire
 from surveykit.model import Questionnaire
 
@@ -64,6 +65,14 @@ def smtp_from_env(sender: str) -> Any:
         return SmtpSettings.from_url(url, sender)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="SURVEYKIT_SMTP_URL") from None
+
+
+def writable(output: str) -> Path:
+    """``output`` if its folder exists; else the command's error (exit 1), before any work is done."""
+    path = Path(output)
+    if not path.parent.is_dir():
+        raise SurveykitError(f"cannot write {output}: the folder {path.parent} does not exist")
+    return path
 
 
 def load(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Questionnaire:

@@ -11,6 +11,7 @@ import click
 import pandas as pd
 
 from surveykit.cells import escape_formula
+from surveykit.cli.inputs import writable
 from surveykit.errors import SurveykitError
 from surveykit.text import Codeframe, coder_for, load_codeframe
 
@@ -116,6 +117,7 @@ def code_command(
     The output has the columns id, themes, sentiment and theme_sentiment (theme:sentiment
     pairs); a row with an empty comment gets empty codes.
     """
+    writable(output)
     frame = _read(data, column, (id_column, lang_column))
     codeframe = _codeframe(codeframe_path)
     languages = frame[lang_column].str.strip().str.lower().tolist() if lang_column else [None] * len(frame)
@@ -127,13 +129,16 @@ def code_command(
     else:
         coded = [row for chunk in map(_code_chunk, chunks) for row in chunk]
     counts: dict[str, int] = {}
-    with open(output, "w", encoding="utf-8-sig", newline="") as file:
-        writer = csv.writer(file)
-        writer.writerow(["id", "themes", "sentiment", "theme_sentiment"])
-        for row_id, (themes, sentiment, pairs) in zip(frame[id_column], coded, strict=True):
-            for theme in themes.split(";") if themes else ():
-                counts[theme] = counts.get(theme, 0) + 1
-            writer.writerow([escape_formula(row_id), themes, sentiment, pairs])
+    try:
+        with open(output, "w", encoding="utf-8-sig", newline="") as file:
+            writer = csv.writer(file)
+            writer.writerow(["id", "themes", "sentiment", "theme_sentiment"])
+            for row_id, (themes, sentiment, pairs) in zip(frame[id_column], coded, strict=True):
+                for theme in themes.split(";") if themes else ():
+                    counts[theme] = counts.get(theme, 0) + 1
+                writer.writerow([escape_formula(row_id), themes, sentiment, pairs])
+    except OSError as exc:
+        raise SurveykitError(f"cannot write {output}: {exc.strerror or exc}") from None
     shown = ", ".join(f"{t} {n}" for t, n in sorted(counts.items(), key=lambda kv: -kv[1]))
     click.echo(f"coded {len(frame)} row(s) to {output}: {shown}")
 

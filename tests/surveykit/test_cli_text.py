@@ -119,6 +119,16 @@ def test_code_errors_exit_1_with_a_message(tmp_path):
     assert "Traceback" not in bad.output
 
 
+def test_code_into_a_missing_folder_is_an_error_before_any_coding(tmp_path):
+    out = tmp_path / "no-such-folder" / "coded.csv"
+    result = CliRunner().invoke(
+        main, ["text", "code", str(_csv(tmp_path)), "--column", "comment", "--id-column", "rid", "-o", str(out)]
+    )
+    assert result.exit_code == 1
+    assert f"cannot write {out}: the folder {out.parent} does not exist" in result.output
+    assert "Traceback" not in result.output and not out.parent.exists()
+
+
 def test_discover_proposes_what_the_codeframe_misses(tmp_path):
     # a theme the default codeframe does not have: the car's infotainment and apps
     rows = [
