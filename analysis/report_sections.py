@@ -347,14 +347,12 @@ def loyalty(q: Questionnaire, result: AnalysisResult, lang: str, charts: Charts)
     return {"charts": drawn, "matrix": matrix}
 
 
-def _weighted_tests(table: pd.DataFrame | None) -> list[str]:
+def _weighted_tests(table: pd.DataFrame | None, lang: str) -> list[str]:
     """Per segment field, the Wald test of equal weighted satisfaction means (:func:`analysis.weighted.domain_wald`)."""
     if table is None:
         return []
-    return [
-        f"{r.field}: Wald χ² = {r.x2:.2f} (df {r.df}; F on {r.df}, {r.df2}), p = {_p(r.p)} (weighted means)"
-        for r in table.itertuples()
-    ]
+    line = WORDS[lang]["segments_wald"]
+    return [line.format(field=r.field, x2=f"{r.x2:.2f}", df=r.df, df2=r.df2, p=_p(r.p)) for r in table.itertuples()]
 
 
 def segments(q: Questionnaire, result: AnalysisResult, lang: str, charts: Charts) -> dict[str, Any] | None:
@@ -371,7 +369,7 @@ def segments(q: Questionnaire, result: AnalysisResult, lang: str, charts: Charts
         for fid, c in s.by_field.items()
     ]
     if result.weighting is not None:  # the tests above assume equal weights: the weighted means' Wald test instead
-        tests = _weighted_tests(result.weighting.segment_tests)
+        tests = _weighted_tests(result.weighting.segment_tests, lang)
     rows = []
     for unit, r in units.iterrows():
         below = r["mean"] < r["lower_95"]

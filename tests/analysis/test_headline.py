@@ -176,3 +176,4 @@ def test_the_report_shows_weighted_figures_with_the_effective_n(csi, csi_result)
     assert f"n = {e.n} (" in nps and f"n<sub>eff</sub></abbr> {e.n_eff:.0f}, " in nps
     zh, _ = render_report(csi, csi_result, lang="zh")
     assert '<abbr title="有效样本量">' in zh[zh.index('<section id="waves">') :]
+    assert "（加权均值）" in zh[zh.index('<section id="segments">') :]  # the Wald line in Chinese
