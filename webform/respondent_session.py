@@ -13,6 +13,7 @@ retried submit carries the same key and stores nothing new.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from flask import current_app, session
 from itsdangerous import BadData, URLSafeTimedSerializer
@@ -81,6 +82,7 @@ def clear_done(survey_id: str) -> None:
         session["done"] = finished
 
 
+@functools.lru_cache(maxsize=8)  # one per app secret: building one runs its serializer on a test value
 def key_serializer(secret_key: str | bytes) -> URLSafeTimedSerializer:
     """Signs the submission key a draft-less form carries (``k``); the timestamp is the render time."""
     return URLSafeTimedSerializer(secret_key, salt=KEY_SALT)
@@ -106,17 +108,7 @@ def submission_key(signed: str | None) -> tuple[str, dt.datetime] | None:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    """The app's key serializer, built once per secret key (building one signs a test value)."""
-    secret = current_app.config["SECRET_KEY"]
-    found = _SERIALIZERS.get(secret)
-    if found is None:
-        if len(_SERIALIZERS) > 8:  # a test suite makes apps with many keys
-            _SERIALIZERS.clear()
-        found = _SERIALIZERS[secret] = key_serializer(secret)
-    return found
-
-
-_SERIALIZERS: dict[str | bytes, URLSafeTimedSerializer] = {}
+    return key_serializer(current_app.config["SECRET_KEY"])
 
 
 def _unsign(signed: str | None) -> tuple[str, dt.datetime] | None:
