@@ -74,17 +74,10 @@ def post_invitations() -> Response:
     if not items:
         fail(422, "the list is empty")
     token = current_token()
-    surveys: dict[str, Questionnaire | None] = {}  # a batch names a few surveys, each looked up once
-
-    def survey_of(survey_id: str) -> Questionnaire | None:
-        if survey_id not in surveys:
-            surveys[survey_id] = _survey(survey_id)
-        return surveys[survey_id]
-
     outcomes = events.ingest(
         db.engine(),
         items,
-        survey_of,
+        functools.cache(_survey),  # a batch names a few surveys: each looked up once in this request
         allowed=functools.partial(in_scope, token),
         wave=current_app.config.get("WAVE"),
     )
