@@ -55,6 +55,12 @@ def _p(value: float) -> str:
     return "–" if value is None or math.isnan(value) else ("< .001" if value < 0.001 else f"{value:.3f}")
 
 
+def _p_is(value: float) -> str:
+    """The p-value as "p = 0.319", or "p < .001" (not "p = < .001")."""
+    text = _p(value)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
+
+
 def _label_of(q: Questionnaire, block_id: str, item_id: str, lang: str) -> str:
     for section in q.pages:
         if section.id == block_id:
@@ -352,7 +358,7 @@ def _weighted_tests(table: pd.DataFrame | None, lang: str) -> list[str]:
     if table is None:
         return []
     line = WORDS[lang]["segments_wald"]
-    return [line.format(field=r.field, x2=f"{r.x2:.2f}", df=r.df, df2=r.df2, p=_p(r.p)) for r in table.itertuples()]
+    return [line.format(field=r.field, x2=f"{r.x2:.2f}", df=r.df, df2=r.df2, p=_p_is(r.p)) for r in table.itertuples()]
 
 
 def segments(q: Questionnaire, result: AnalysisResult, lang: str, charts: Charts) -> dict[str, Any] | None:
@@ -364,8 +370,8 @@ def segments(q: Questionnaire, result: AnalysisResult, lang: str, charts: Charts
     field_id = next(iter(s.by_field), "")
     names = value_labels(q, field_id, lang)  # unit names (surveykit.org.with_unit_names) or declared labels
     tests = [
-        f"{fid}: ANOVA F = {c.anova_F:.2f}, p = {_p(c.anova_p)}; Welch p = {_p(c.welch_p)}; "
-        f"Kruskal–Wallis p = {_p(c.kruskal_p)}"
+        f"{fid}: ANOVA F = {c.anova_F:.2f}, {_p_is(c.anova_p)}; Welch {_p_is(c.welch_p)}; "
+        f"Kruskal–Wallis {_p_is(c.kruskal_p)}"
         for fid, c in s.by_field.items()
     ]
     if result.weighting is not None:  # the tests above assume equal weights: the weighted means' Wald test instead

@@ -149,7 +149,7 @@ _OWN: dict[str, dict[str, str]] = {
         "挽回：结案后的回访问卷中选择前两级满意。",
         "lost_note": "提及次数：一位客户可以选择多个原因（n = {n} 位客户）。",
         "pareto_weighted": "加权提及次数：各原因的加权比例 × 作答人数（{n} 人），取整；一位客户可以选择多个原因。",
-        "segments_wald": "{field}：Wald χ² = {x2}（自由度 {df}；F 检验自由度 {df}, {df2}），p = {p}（加权均值）",
+        "segments_wald": "{field}：Wald χ² = {x2}（自由度 {df}；F 检验自由度 {df}, {df2}），{p}（加权均值）",
         "raking": "迭代比例拟合（raking）",
         "poststratification": "事后分层",
         "weighting_target": "目标：按 {margins} 的总体分布{method}，总体规模 {total}；来源 {source}",
@@ -253,7 +253,7 @@ _OWN: dict[str, dict[str, str]] = {
         "recovery_note": "First contact: when a contact with the customer, or the verification of the complaint, was recorded; on time: within the rule's limit; recovered: satisfied (top two levels) in the recovery survey sent after closing.",
         "lost_note": "Mentions: a customer may give several reasons (n = {n} customers).",
         "pareto_weighted": "Weighted mentions: each reason's weighted share × the {n} who answered, rounded; a customer may give several reasons.",
-        "segments_wald": "{field}: Wald χ² = {x2} (df {df}; F on {df}, {df2}), p = {p} (weighted means)",
+        "segments_wald": "{field}: Wald χ² = {x2} (df {df}; F on {df}, {df2}), {p} (weighted means)",
         "raking": "raking",
         "poststratification": "post-stratification",
         "weighting_target": "Target: {method} to the population distribution of {margins}, "

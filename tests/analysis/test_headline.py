@@ -177,3 +177,4 @@ def test_the_report_shows_weighted_figures_with_the_effective_n(csi, csi_result)
     zh, _ = render_report(csi, csi_result, lang="zh")
     assert '<abbr title="有效样本量">' in zh[zh.index('<section id="waves">') :]
     assert "（加权均值）" in zh[zh.index('<section id="segments">') :]  # the Wald line in Chinese
+    assert "p &lt; .001（加权均值）" in zh and "p = &lt;" not in zh  # dealer_1 rates lower: its p is below .001
