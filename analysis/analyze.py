@@ -209,7 +209,6 @@ def analyze(
             "weighting: every estimate is weighted (means, shares, NPS, SERVQUAL, segments, funnel plot, waves, "
             "IPA, reliability, Kano, derived importance, penalty-reward, the loyalty matrix, the path model, "
             "scores and answer percents, comment themes); counts are respondents"
-            + (f"; not weighted: {', '.join(weighted.unweighted_sections)}" if weighted.unweighted_sections else "")
         )
     comments = {
         question.id: r

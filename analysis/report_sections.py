@@ -117,7 +117,6 @@ def weighting(q: Questionnaire, result: AnalysisResult, lang: str) -> dict[str, 
                 "differs": e.differs,
             }
         )
-    sections = [w.get(s, s) for s in wg.unweighted_sections]
     trim = None
     if wg.trim is not None:
         trim = w["trimmed"].format(lower=f"{wg.trim.lower:g}", upper=f"{wg.trim.upper:g}", n=wg.trim.n_trimmed)
@@ -138,7 +137,6 @@ def weighting(q: Questionnaire, result: AnalysisResult, lang: str) -> dict[str, 
         ),
         "estimates": estimates,
         "tables": weighted_tables(q, wg, lang),
-        "unweighted_note": w["unweighted_note"].format(sections=", ".join(sections)) if sections else "",
     }
 
 

@@ -22,8 +22,8 @@ the unweighted estimate falls outside the weighted estimate's confidence interva
 omega from the weighted covariance and correlation matrices, :func:`analysis.covariance.weighted_moments`),
 Kano (weighted category shares), derived importance and penalty-reward (weighted correlations and
 weighted least squares), the loyalty matrix (weighted shares of the four types), the path
-model (:func:`analysis.pls.fit` with weights), the category scores and the answer percents. Counts stay counts of respondents. A section left
-unweighted would be named in :data:`UNWEIGHTED_SECTIONS` (none is) and in ``analyze()``'s note.
+model (:func:`analysis.pls.fit` with weights), the category scores, the answer percents and the
+comment themes. Counts stay counts of respondents.
 """
 
 from __future__ import annotations
@@ -44,7 +44,6 @@ from surveykit.weights import WEIGHT_COLUMN
 
 __all__ = [
     "FUNNEL_COVERAGE",
-    "UNWEIGHTED_SECTIONS",
     "WeightedEstimate",
     "WeightingSection",
     "compute_weights",
@@ -60,8 +59,6 @@ __all__ = [
 ]
 
 FUNNEL_COVERAGE = (0.95, 0.998)  # as analysis.segments.funnel_limits: Spiegelhalter's 2 and 3 sigma
-
-UNWEIGHTED_SECTIONS: tuple[str, ...] = ()  # every section of analyze() takes the weights
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +107,6 @@ class WeightingSection:
     funnel: pd.DataFrame | None = field(default=None, compare=False)  # funnel_weighted
     waves: pd.DataFrame | None = field(default=None, compare=False)  # waves_weighted
     ipa: dict[str, pd.DataFrame] = field(default_factory=dict, compare=False)  # block -> ipa_weighted
-    unweighted_sections: tuple[str, ...] = UNWEIGHTED_SECTIONS
     notes: tuple[str, ...] = ()  # weighted tables that could not be estimated (a domain nobody answered)
     weights: pd.Series = field(default_factory=lambda: pd.Series(dtype=float), compare=False, repr=False)
     # the calibration itself, for estimates made after weigh() (the comment themes' linearised SEs)
@@ -139,8 +135,6 @@ class WeightingSection:
                 lines.append(
                     f"  wave {r.wave}: weighted index {r.weighted:.2f} (SE {r.se:.2f}), unweighted {r.unweighted:.2f}"
                 )
-        if self.unweighted_sections:
-            lines.append(f"  not weighted: {', '.join(self.unweighted_sections)}")
         return "\n".join(lines)
 
 

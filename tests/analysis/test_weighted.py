@@ -18,7 +18,6 @@ from analysis import analyze, loyalty
 from analysis import weighting as wt
 from analysis.analyze import weights_for
 from analysis.report import render_report
-from analysis.weighted import UNWEIGHTED_SECTIONS
 from surveykit import load_questionnaire
 from surveykit.cli import main
 from surveykit.export import export, read_table
@@ -99,9 +98,10 @@ def test_analyze_reproduces_analysis_weighting_called_directly(q, df):
     assert by["nps"].unweighted == pytest.approx(loyalty.nps(df["recommend"]).nps, abs=1e-12)
     for e in section.estimates:
         assert e.differs == (not e.weighted_ci[0] <= e.unweighted <= e.weighted_ci[1])
-    # the unweighted sections are said to be so, not left silent
-    assert UNWEIGHTED_SECTIONS == ()  # every section takes the weights, and the note says so
-    assert any(note.startswith("weighting: every estimate is weighted") for note in result.notes)
+    # the note says every section is weighted, comments included
+    assert any(
+        note.startswith("weighting: every estimate is weighted") and "comment themes" in note for note in result.notes
+    )
     assert "Weighting (raking" in result.summary()
     assert result.to_dict()["weighting"]["kish"]["deff"] == pytest.approx(direct.kish.deff)
 
