@@ -207,17 +207,26 @@ def speeders(duration: pd.Series, *, fraction: float = 1 / 3) -> pd.Series:
     return (values < cutoff).rename("speeder")
 
 
-def duplicates(df: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
+def duplicates(df: pd.DataFrame, columns: Sequence[str], *, min_answered: int = 1) -> pd.Series:
     """Flag every repeat of an earlier row with the same values in ``columns`` (first one kept).
 
-    Rows whose values in ``columns`` are all missing are never flagged: empty responses are not
-    copies of each other. With a single key column (an e-mail, an invitation token) this finds a
+    Rows with fewer than ``min_answered`` values in ``columns`` are never flagged: empty
+    responses are not copies of each other, and on a few answers honest respondents agree by
+    chance (two customers who both rate a follow-up call 5), so an exact match is evidence of a
+    copy only over many answers (Kuriakose & Robbins 2016 check matches over whole
+    questionnaires).  With a single key column (an e-mail, an invitation token) this finds a
     respondent who answered twice.
+
+    References
+    ----------
+    .. [1] Kuriakose, N., & Robbins, M. (2016). Don't get duped: Fraud through duplication in
+           public opinion surveys. Statistical Journal of the IAOS, 32(3), 283-291.
+           https://doi.org/10.3233/SJI-160978
     """
     require_columns(df, columns)
     block = df[list(columns)]
-    empty = block.isna().all(axis=1)
-    return (block.duplicated(keep="first") & ~empty).rename("duplicate")
+    few = block.notna().sum(axis=1) < max(1, min_answered)
+    return (block.duplicated(keep="first") & ~few).rename("duplicate")
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +272,7 @@ def flags(
     key: str | None = None,
     speed_fraction: float = 1 / 3,
     long_string_min: int | Mapping[str, int] | None = None,
+    duplicate_min_answers: int = 1,
 ) -> QualityResult:
     """All response-quality flags in one frame.
 
@@ -278,6 +288,8 @@ def flags(
         ``speeder``.
     answers : sequence of str, optional
         Answer columns compared for ``duplicate_answers``.
+    duplicate_min_answers : int
+        A row with fewer answers than this is never a ``duplicate_answers`` (:func:`duplicates`).
     key : str, optional
         Respondent key column for ``duplicate_key``.
     speed_fraction : float
@@ -322,7 +334,7 @@ def flags(
         columns["speeder"] = speeders(numeric_columns(df, [duration])[duration], fraction=speed_fraction)
         cutoff = speed_fraction * float(pd.to_numeric(df[duration]).median())
     if answers is not None:
-        columns["duplicate_answers"] = duplicates(df, answers)
+        columns["duplicate_answers"] = duplicates(df, answers, min_answered=duplicate_min_answers)
     if key is not None:
         columns["duplicate_key"] = duplicates(df, [key])
     frame = pd.DataFrame(columns, index=df.index).astype(bool)

@@ -124,3 +124,30 @@ def test_numeric_columns_converts_numeric_text_and_keeps_missing():
 def test_require_variance_names_the_column():
     with pytest.raises(ValueError, match=r"column 'b' is constant \(every value is 3\); a regression needs"):
         quality.require_variance(pd.DataFrame({"a": [1, 2], "b": [3, 3]}), "a regression")
+
+
+def test_duplicates_need_enough_answers_to_count():
+    # two honest customers who both gave the follow-up call a 5 are not copies of each other
+    ratings = pd.DataFrame({"call": [5, 5, 4, 5]})
+    assert quality.duplicates(ratings, ["call"]).tolist() == [False, True, False, True]
+    assert not quality.duplicates(ratings, ["call"], min_answered=10).any()
+    # over ten answers an exact repeat still counts, and a row with too few answered does not
+    wide = pd.DataFrame(
+        [[3] * 10, [3] * 10, [3] * 9 + [np.nan], [3] * 9 + [np.nan]], columns=[f"q{i}" for i in range(10)]
+    )
+    assert quality.duplicates(wide, list(wide.columns), min_answered=10).tolist() == [False, True, False, False]
+    flagged = quality.flags(wide, answers=list(wide.columns), duplicate_min_answers=10).flags["duplicate_answers"]
+    assert flagged.tolist() == [False, True, False, False]
+
+
+def test_analyze_keeps_the_one_rating_survey_whole():
+    from pathlib import Path
+
+    from analysis import analyze
+    from surveykit import load_questionnaire
+    from surveykit.simulate import simulate
+
+    q = load_questionnaire(Path(__file__).resolve().parents[2] / "questionnaires" / "recovery.yaml")
+    df = simulate(q, 60, seed=3)
+    result = analyze(q, df)  # the default exclusions
+    assert result.n_analysed == len(df)
