@@ -12,6 +12,7 @@ from typing import Any
 
 from analysis import plots
 from analysis.audit import ComplianceResult, CsiLinkResult, checklists
+from analysis.labels import field_label
 from analysis.plots.units import unit_scatter
 from analysis.unit_link import CAUTION
 from surveykit.model import Questionnaire
@@ -90,11 +91,6 @@ def _pct(value: float) -> str:
     return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.1f}%"
 
 
-def _field_label(q: Questionnaire, field_id: str | None, lang: str) -> str:
-    field = next((f for f in q.fields if f.id == field_id), None)
-    return field.label.best(lang) if field is not None else (field_id or "")
-
-
 def section(q: Questionnaire, result: ComplianceResult, lang: str, charts: Any) -> dict[str, Any]:
     """The template's view of the audits' compliance, labels in ``lang``."""
     w = WORDS[lang]
@@ -102,7 +98,7 @@ def section(q: Questionnaire, result: ComplianceResult, lang: str, charts: Any) 
     label = {sid: (s.label or s.text).best(lang) for sid, s in steps.items()}
     caps = sorted({f"{s.checklist.cap:g}%" for s in steps.values() if s.checklist is not None})
     item_label = {row.id: (row.label or row.text).best(lang) for s in steps.values() for row in s.rows}
-    field = _field_label(q, result.unit_field, lang)
+    field = field_label(q, result.unit_field or "", lang)
     step_ids = list(result.steps.index)
     chart = charts(
         w["chart"],
@@ -207,7 +203,9 @@ def link_section(
             )
     return {
         "w": w,
-        "basis": w["link_basis"].format(field=_field_label(audit, link.unit_field, lang), csi=csi.title.best(lang)),
+        "basis": w["link_basis"].format(
+            field=field_label(audit, link.unit_field or "", lang), csi=csi.title.best(lang)
+        ),
         "rows": rows,
         "charts": figures,
         "caution": CAUTION[lang],

@@ -351,12 +351,15 @@ def loyalty(q: Questionnaire, result: AnalysisResult, lang: str, charts: Charts)
     return {"charts": drawn, "matrix": matrix}
 
 
-def _weighted_tests(table: pd.DataFrame | None, lang: str) -> list[str]:
+def _weighted_tests(q: Questionnaire, table: pd.DataFrame | None, lang: str) -> list[str]:
     """Per segment field, the Wald test of equal weighted satisfaction means (:func:`analysis.weighted.domain_wald`)."""
     if table is None:
         return []
     line = WORDS[lang]["segments_wald"]
-    return [line.format(field=r.field, x2=f"{r.x2:.2f}", df=r.df, df2=r.df2, p=_p_is(r.p)) for r in table.itertuples()]
+    return [
+        line.format(field=field_label(q, r.field, lang), x2=f"{r.x2:.2f}", df=r.df, df2=r.df2, p=_p_is(r.p))
+        for r in table.itertuples()
+    ]
 
 
 def segments(q: Questionnaire, result: AnalysisResult, lang: str, charts: Charts) -> dict[str, Any] | None:
@@ -367,13 +370,14 @@ def segments(q: Questionnaire, result: AnalysisResult, lang: str, charts: Charts
     units = s.funnel.units
     field_id = next(iter(s.by_field), "")
     names = value_labels(q, field_id, lang)  # unit names (surveykit.org.with_unit_names) or declared labels
-    tests = [
-        f"{fid}: ANOVA F = {c.anova_F:.2f}, {_p_is(c.anova_p)}; Welch {_p_is(c.welch_p)}; "
-        f"Kruskal–Wallis {_p_is(c.kruskal_p)}"
-        for fid, c in s.by_field.items()
-    ]
-    if result.weighting is not None:  # the tests above assume equal weights: the weighted means' Wald test instead
-        tests = _weighted_tests(result.weighting.segment_tests, lang)
+    if result.weighting is not None:  # ANOVA and its kin assume equal weights: the weighted means' Wald test instead
+        tests = _weighted_tests(q, result.weighting.segment_tests, lang)
+    else:
+        tests = [
+            f"{field_label(q, fid, lang)}: ANOVA F = {c.anova_F:.2f}, {_p_is(c.anova_p)}; Welch {_p_is(c.welch_p)}; "
+            f"Kruskal–Wallis {_p_is(c.kruskal_p)}"
+            for fid, c in s.by_field.items()
+        ]
     rows = []
     for unit, r in units.iterrows():
         below = r["mean"] < r["lower_95"]

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.labels import unit_label, value_label
+from analysis.labels import field_label, unit_label, value_label
 from analysis.report_text import WORDS
 from analysis.weighted import WeightingSection
 from surveykit.model import Questionnaire
@@ -43,10 +43,6 @@ def _weighted_rows(table: pd.DataFrame, name: Any, detail: Any = None) -> list[d
         for r in table.to_dict("records")
         if r["differs"]
     ]
-
-
-def _field_label(q: Questionnaire, field_id: str, lang: str) -> str:
-    return next((f.label.best(lang) for f in q.fields if f.id == field_id and f.label), field_id)
 
 
 def _question_label(q: Questionnaire, question_id: str, lang: str) -> str:
@@ -107,7 +103,7 @@ def weighted_tables(q: Questionnaire, wg: WeightingSection, lang: str) -> list[d
                 "rows": _weighted_rows(
                     segments,
                     lambda r: (
-                        f"{_field_label(q, r['field'], lang)} = {value_label(q, r['field'], r['level'], lang)} "
+                        f"{field_label(q, r['field'], lang)} = {value_label(q, r['field'], r['level'], lang)} "
                         f"· {names[r['statistic']]}"
                     ),
                 ),

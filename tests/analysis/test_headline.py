@@ -177,4 +177,6 @@ def test_the_report_shows_weighted_figures_with_the_effective_n(csi, csi_result)
     zh, _ = render_report(csi, csi_result, lang="zh")
     assert '<abbr title="有效样本量">' in zh[zh.index('<section id="waves">') :]
     assert "（加权均值）" in zh[zh.index('<section id="segments">') :]  # the Wald line in Chinese
+    dealer = next(f for f in csi.fields if f.id == "dealer").label.best("zh")
+    assert f"{dealer}：Wald" in zh and "dealer：Wald" not in zh  # the field by its label, not its id
     assert "p &lt; .001（加权均值）" in zh and "p = &lt;" not in zh  # dealer_1 rates lower: its p is below .001

@@ -81,6 +81,8 @@ def test_servqual_report_sections(tmp_path, lang):
     assert ("可靠性" if lang == "zh" else "Reliability") in text
     assert ("题数" if lang == "zh" else "Items") in text  # the reliability table's column, not dict.items
     assert "built-in method" not in html and " object at 0x" not in html  # no Python repr leaks into a page
+    # the segment tests name the field by its label, not its id
+    assert ("经销商: ANOVA" if lang == "zh" else "Dealer: ANOVA") in text and "dealer: ANOVA" not in text
 
 
 @pytest.mark.parametrize(
