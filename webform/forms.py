@@ -15,6 +15,13 @@ turns it into variables as named in the codebook.
 HTML input names are ``q_<question id>`` (``q_<id>-<code>`` for the parts of a
 constant sum), so that no question id can collide with a form attribute or
 with ``csrf_token``.
+
+A post is decided by :func:`screen_check` without instantiating the form: one
+small check per input, compiled once per screen and language from the form's
+prototypes (a radio group is a lookup in its rendered codes; the other types run
+their prototype's own parse and validators on a copy).  The form itself is built
+only to show a refused post again with its errors (``tests/webform/test_forms_check.py``
+holds the two to the same verdicts and answers over good and hostile posts).
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -519,6 +526,7 @@ class ScreenForm(FlaskForm):
     by_question: dict[str, tuple[str, ...]]
     _bound: tuple[Any, tuple[tuple[str, AnswerField], ...]]  # (translations, prototypes): _prototypes
     _input_names: frozenset[str]  # input_names, once per class
+    _check: ScreenCheck  # screen_check, once per class
 
     def process(
         self, formdata: Any = None, obj: Any = None, data: Any = None, extra_filters: Any = None, **kwargs: Any
@@ -591,6 +599,93 @@ class ScreenForm(FlaskForm):
             if messages:
                 out[qid] = messages
         return out
+
+
+# one input's check: the posted form -> (its answers as parsed, whether it passes validation)
+Check = Callable[[Any], tuple[dict[str, Any], bool]]
+
+
+def _choice_check(field: ChoiceAnswer) -> Check:
+    """:class:`ChoiceAnswer` without the field: one string among the rendered codes, or blank when optional."""
+    name, var, required = field.name, field.short_name[2:], field.required
+    data = {code: int(code) if field.numeric else code for code in field.codes}
+
+    def check(formdata: Any) -> tuple[dict[str, Any], bool]:
+        values = formdata.getlist(name)
+        if len(values) == 1 and type(values[0]) is str:
+            value = values[0]
+            if value in data:
+                return {var: data[value]}, True
+            return {}, value == "" and not required
+        return {}, not values and not required  # nothing posted, or posted twice, or a file
+
+    return check
+
+
+def _field_check(field: AnswerField) -> Check:
+    """Any other type: the prototype's own parse and validators on a copy of it (no form bound)."""
+
+    def check(formdata: Any) -> tuple[dict[str, Any], bool]:
+        copy = field.bound_copy(None, None)
+        copy.process(formdata)
+        return copy.answers(), copy.validate(None)
+
+    return check
+
+
+class PostedScreen:
+    """A screen's post as :class:`ScreenCheck` found it: per question the parsed answers, per input the verdict."""
+
+    __slots__ = ("_fields", "_parsed", "_refused")
+
+    def __init__(self, fields: list[tuple[str, dict[str, Any], bool]]) -> None:
+        self._fields = fields  # (question id, answers, passes validation) per input, in screen order
+        parsed: dict[str, dict[str, Any]] = {}
+        for qid, answers, _ok in fields:
+            parsed[qid] = {**parsed[qid], **answers} if qid in parsed else answers
+        self._parsed = parsed
+        self._refused = {qid for qid, _answers, ok in fields if not ok}
+
+    def question_answers(self, question_id: str) -> dict[str, Any]:
+        """A question's answers as posted, valid or not (what a later condition on the screen reads)."""
+        return self._parsed.get(question_id, {})
+
+    def valid(self, applying: set[str]) -> bool:
+        """True when every input of the questions in ``applying`` passes (:meth:`ScreenForm.validate_visible`)."""
+        return self._refused.isdisjoint(applying)
+
+    def valid_answers(self, applying: set[str]) -> dict[str, Any]:
+        """The answers of the inputs that pass, of the questions in ``applying`` (:meth:`ScreenForm.valid_answers`)."""
+        return {k: v for qid, answers, ok in self._fields if ok and qid in applying for k, v in answers.items()}
+
+
+class ScreenCheck:
+    """A screen's validation compiled from its form's prototypes: one check per input, built once per class."""
+
+    __slots__ = ("checks", "input_names")
+
+    def __init__(self, prototypes: Iterable[AnswerField]) -> None:
+        checks = []
+        names: set[str] = set()
+        for proto in prototypes:
+            check = _choice_check(proto) if type(proto) is ChoiceAnswer else _field_check(proto)
+            checks.append((proto.question.id, check))
+            names.update(proto.input_names())
+        self.checks = tuple(checks)
+        self.input_names = frozenset(names)  # as ScreenForm.input_names
+
+    def run(self, formdata: Any) -> PostedScreen:
+        return PostedScreen([(qid, *check(formdata)) for qid, check in self.checks])
+
+
+def screen_check(q: Questionnaire, screen: Screen, lang: str) -> ScreenCheck:
+    """The compiled check of a screen, kept on its cached form class (:func:`build_form`)."""
+    cls = build_form(q, screen, lang)
+    hit = cls.__dict__.get("_check")
+    if hit is None:
+        cls(formdata=None)  # a first form makes the class's WTForms meta and binds its prototypes (_prototypes)
+        hit = cls._check = ScreenCheck(proto for _name, proto in cls._bound[1])
+    return hit  # type: ignore[no-any-return]
 
 
 _FORMS: dict[tuple[int, str, str], tuple[Questionnaire, type[ScreenForm]]] = {}

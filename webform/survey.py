@@ -5,8 +5,9 @@ Flow (POST/redirect/GET throughout):
 * ``GET /s/<survey>[?t=<invitation>]`` renders the first screen.  Nothing is
   stored on a GET (link scanners pre-fetch invitation links); an invitation
   that already has a draft resumes it.
-* ``POST /s/<survey>/p/<screen>`` validates the screen (WTForms classes built
-  from the model), keeps only answers of questions that apply, and either saves
+* ``POST /s/<survey>/p/<screen>`` validates the screen (checks compiled once per
+  screen from its WTForms class; the form itself is built only to show a refused
+  post again), keeps only answers of questions that apply, and either saves
   the draft and redirects to the next screen that applies, or - on the last
   screen - stores the response with the draft's submission key and redirects to
   the thanks page.  A double-tapped or retried final submit carries the same
@@ -37,7 +38,7 @@ from surveykit.model import Questionnaire
 from webform import db, drafts, form_photos, respondent_session
 from webform.answers import Step, answers_before, declared_fields, merge_answers, next_step
 from webform.errors import error_response, fail
-from webform.forms import ScreenForm, build_form
+from webform.forms import ScreenForm, build_form, screen_check
 from webform.i18n import BCP47, choose_language, translate
 from webform.link_tokens import open_invitation, rate_limited
 from webform.respondent_session import key_serializer
@@ -207,38 +208,50 @@ def page_post(survey_id: str, screen_id: str) -> BaseResponse:
     visit = _posted_visit(q, _screen_index(q, screen_id), draft)
     if not isinstance(visit, Visit):
         return visit
-    form = build_form(q, visit.screen, g.lang)()
+    check = screen_check(q, visit.screen, g.lang)
     action = request.form.get("action", "next")
-    if not _well_formed(form, action, form_photos.input_names(visit.screen)):
-        return render_screen(visit, form=form, status=400, notice=translate("unexpected", g.lang))
+    if not _well_formed(check.input_names, action, form_photos.input_names(visit.screen)):
+        return render_screen(visit, form=_posted_form(visit), status=400, notice=translate("unexpected", g.lang))
     refused = form_photos.take(visit)  # an auditor's photos of checklist items (webform.form_photos)
     if refused is not None:  # none kept; the answers come back as posted, the photo's field marked
-        return render_screen(visit, form=form, status=400, notice=refused)
+        return render_screen(visit, form=_posted_form(visit), status=400, notice=refused)
     context = {**visit.fields, **answers_before(q, visit.index, visit.answers)}
-    applying = applying_questions(visit.screen, context, form.question_answers)
-    valid = form.validate_visible(applying)
-    merged = merge_answers(q, visit.index, visit.answers, form.valid_answers(applying), visit.fields)
-    return _follow(next_step(q, visit.index, merged, visit.fields, action=action, valid=valid), visit, form, merged)
+    posted = check.run(request.form)
+    applying = applying_questions(visit.screen, context, posted.question_answers)
+    valid = posted.valid(applying)
+    merged = merge_answers(q, visit.index, visit.answers, posted.valid_answers(applying), visit.fields)
+    step = next_step(q, visit.index, merged, visit.fields, action=action, valid=valid)
+    return _follow(step, visit, applying, merged)
 
 
-def _well_formed(form: ScreenForm, action: str, photos: frozenset[str] = frozenset()) -> bool:
-    """False for a post no page of ours sends: unknown or repeated fields, files (but an auditor's photos), another action."""
-    posted = set(request.form.keys()) | set(request.files.keys())
-    repeated = any(len(request.form.getlist(name)) > 1 for name in _FORM_META)  # parameter pollution
-    repeated = repeated or any(len(request.files.getlist(name)) > 1 for name in photos)
-    files = set(request.files.keys()) - photos
-    return not (
-        posted - _FORM_META - form.input_names() - photos or files or action not in ("next", "back") or repeated
-    )
+def _posted_form(visit: Visit, applying: set[str] | None = None) -> ScreenForm:
+    """The screen's form over the post, to show it again: validated for the questions in ``applying`` (their errors)."""
+    form = build_form(visit.q, visit.screen, g.lang)()
+    if applying is not None:
+        form.validate_visible(applying)
+    return form
 
 
-def _follow(step: Step, visit: Visit, form: ScreenForm, answers: dict[str, Any]) -> BaseResponse:
+def _well_formed(names: frozenset[str], action: str, photos: frozenset[str] = frozenset()) -> bool:
+    """False for a post no page of ours sends: unknown or repeated fields, files (but an auditor's photos), another action.
+
+    ``names``: the screen's inputs.
+    """
+    form, files = request.form, request.files
+    if action not in ("next", "back") or not form.keys() - _FORM_META <= names | photos:
+        return False
+    if files and (files.keys() - photos or any(len(files.getlist(name)) > 1 for name in photos)):
+        return False
+    return not any(len(form.getlist(name)) > 1 for name in _FORM_META)  # parameter pollution
+
+
+def _follow(step: Step, visit: Visit, applying: set[str], answers: dict[str, Any]) -> BaseResponse:
     """Carry out :func:`webform.answers.next_step`: save the draft as needed, then redirect, re-render or submit."""
     q, draft = visit.q, visit.draft
     if step.kind == "invalid":
-        return render_screen(visit, form=form, status=422)
+        return render_screen(visit, form=_posted_form(visit, applying), status=422)
     if step.kind == "submit":
-        return _submit(visit, form, answers)
+        return _submit(visit, applying, answers)
     if step.kind == "next" and step.screen is not None:
         if draft is None:
             draft = drafts.start(visit)
@@ -254,7 +267,7 @@ def _follow(step: Step, visit: Visit, form: ScreenForm, answers: dict[str, Any])
     return redirect(_page_url(q, step.screen), 303)
 
 
-def _submit(visit: Visit, form: ScreenForm, answers: dict[str, Any]) -> BaseResponse:
+def _submit(visit: Visit, applying: set[str], answers: dict[str, Any]) -> BaseResponse:
     """Store the response under the draft's key (or the form's signed key), then the thanks page."""
     q, draft = visit.q, visit.draft
     if draft is not None:
@@ -262,6 +275,7 @@ def _submit(visit: Visit, form: ScreenForm, answers: dict[str, Any]) -> BaseResp
     else:
         signed = respondent_session.submission_key(visit.key)
         if signed is None:
+            form = _posted_form(visit, applying)
             return render_screen(
                 replace(visit, key=None), form=form, status=400, notice=translate("expired_form", g.lang)
             )
