@@ -46,9 +46,10 @@ says where they come from and their licence).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 from surveykit.text.codeframe import OTHER, Codeframe, Rule, default_codeframe
@@ -107,6 +108,8 @@ class CodedComment:
 
 # the rules' reading of a comment: normal form, themes, sentiment, sentiment per theme, evidence
 _Ruled = tuple[str, tuple[str, ...], str, dict[str, str], list[tuple[str, str]]]
+# what a literal found by the scan stands for (Coder.__init__)
+_Entry = tuple[int, tuple[tuple[str, bool, tuple[int, ...]], ...], str | None, float, bool, bool, bool]
 
 
 @dataclass(slots=True)
@@ -197,32 +200,50 @@ class Coder:
                         literal = alt[:-1] if prefix else alt
                         self._alternatives.setdefault(literal, []).append((alt, not prefix))
         # a rule can apply only where an alternative of its first part was found: index the rules by them
-        self._by_first: dict[str, list[int]] = {}
+        by_first: dict[str, list[int]] = {}
         for index, (_, rule) in enumerate(self._rules):
             for alt in rule.parts[0]:
-                self._by_first.setdefault(alt, []).append(index)
-        self._part_sets = [tuple(frozenset(part) for part in rule.parts) for _, rule in self._rules]
+                by_first.setdefault(alt, []).append(index)
         # each alternative's rank in the codeframe, to keep evidence in a fixed order
         self._rank = {
             alt: n for n, alt in enumerate(dict.fromkeys(a for _, r in self._rules for p in r.parts for a in p))
         }
-        literals = set(self._alternatives) | set(self._lexicon)
-        # for every literal the scan can find, what each literal that starts it stands for, longest first:
-        # (word, length, alternatives, lexicon kind, value, one Chinese character, starts and ends in ASCII)
-        entries = {
-            w: (
-                w,
-                len(w),
-                tuple(self._alternatives.get(w, ())),
-                *self._lexicon.get(w, (None, 0.0)),
-                len(w) == 1 and _cjk(w),
-                _ascii_word(w[0]),
-                _ascii_word(w[-1]),
+        # per rule: theme, parts (sets), the theme's exclusions, language, unless, skip_negated, and
+        # each alternative's evidence pair (theme, word as written without its *)
+        self._rule_info = [
+            (
+                theme,
+                tuple(frozenset(part) for part in rule.parts),
+                self._exclusions[theme],
+                rule.lang,
+                rule.unless,
+                rule.skip_negated,
+                {alt: (theme, alt.rstrip("*")) for part in rule.parts for alt in part},
             )
-            for w in literals
-        }
-        self._entries = {
-            w: tuple(entries[p] for p in sorted((p for p in literals if w.startswith(p)), key=len, reverse=True))
+            for theme, rule in self._rules
+        ]
+        literals = set(self._alternatives) | set(self._lexicon)
+        # for every literal the scan can find: whether it starts with an ASCII letter or digit, and what
+        # each literal that starts it stands for, longest first: (length, alternatives as (written form,
+        # needs a whole-word end, the rules whose first part holds it), lexicon kind, value, a judgement of
+        # one Chinese character (checked against the segmenter at once), another word of one Chinese
+        # character (checked when a rule needs it), ends in ASCII)
+        entries: dict[str, _Entry] = {}
+        for w in literals:
+            judged: tuple[str | None, float] = self._lexicon.get(w) or (None, 0.0)
+            judgement, weight = judged
+            single = len(w) == 1 and _cjk(w)
+            alternatives = tuple(
+                (alt, whole, tuple(by_first.get(alt, ())))
+                for alt, whole in dict.fromkeys(self._alternatives.get(w, ()))
+            )
+            polar = single and judgement in _POLAR
+            entries[w] = (len(w), alternatives, judgement, weight, polar, single and not polar, _ascii_word(w[-1]))
+        self._entries: dict[str, tuple[bool, tuple[_Entry, ...]]] = {
+            w: (
+                _ascii_word(w[0]),
+                tuple(entries[p] for p in sorted((p for p in literals if w.startswith(p)), key=len, reverse=True)),
+            )
             for w in literals
         }
         self._scan = re.compile("(?=(" + _trie_pattern(literals) + "))")
@@ -249,17 +270,19 @@ class Coder:
         return True
 
     def _clauses(self, text: str) -> list[_Clause]:
+        """The clauses of a normalised comment (module docstring, step 1), with whether each opens with a contrast."""
+        # a contrast word cuts the piece it is in (not at the piece's start: it opens that piece anyway);
+        # none falls on a break, so the cuts of the whole text are those of its pieces
+        cuts = [m.start() for m in _CONTRAST_SPLIT.finditer(text)]
         clauses = []
         pos = 0
         for piece in [*_CLAUSE_BREAK.finditer(text), None]:
             stop = piece.start() if piece else len(text)
-            chunk = text[pos:stop]
-            cuts = [m.start() for m in _CONTRAST_SPLIT.finditer(chunk) if m.start() > 0]
-            for a, b in zip([0, *cuts], [*cuts, len(chunk)], strict=True):
-                part = chunk[a:b]
-                if part.strip():
-                    lead = part.strip()
-                    clauses.append(_Clause(pos + a, pos + b, lead.startswith(_CLAUSE_OPENERS)))
+            bounds = [pos, *(c for c in cuts if pos < c < stop), stop] if cuts else (pos, stop)
+            for a, b in pairwise(bounds):
+                lead = text[a:b].strip()
+                if lead:
+                    clauses.append(_Clause(a, b, lead.startswith(_CLAUSE_OPENERS)))
             pos = piece.end() if piece else len(text)
         return clauses
 
@@ -311,64 +334,81 @@ class Coder:
         clauses = self._clauses(norm)
         if not clauses:
             return None
-        starts = [c.start for c in clauses]
         spans: dict[int, list[tuple[int, int]]] = {}
-        hits: list[dict[str, list[int]]] = [{} for _ in clauses]
-        # one-character rule words not yet checked against the segmenter: checked when a rule needs them
-        pending: list[dict[str, list[int]]] = [{} for _ in clauses]
-        lexical: list[list[tuple[int, int, str, float]]] = [[] for _ in clauses]
-        negations: list[list[tuple[int, int]]] = [[] for _ in clauses]  # every negator, inside longer words too
+        # per clause: each rule word found, with where (one-character words among them not yet checked
+        # against the segmenter are also in ``pending``: checked when a rule needs them)
+        found_at: list[dict[str, list[int]]] = []
+        pending: list[dict[str, list[int]]] = []
+        # each rule whose first part holds a word found, with the clauses it is found in (ascending)
+        rule_clauses: dict[int, list[int]] = {}
+        lexical: list[list[tuple[int, int, str, float]]] = []
+        negations: list[list[tuple[int, int]]] = []  # every negator, inside longer words too
         covered = 0
-        index, last, length = 0, len(starts) - 1, len(norm)
-        clause = clauses[0]
-        entries, stands_alone = self._entries, self._stands_alone
-        for m in self._scan.finditer(norm):
-            start = m.start()
-            while index < last and starts[index + 1] <= start:
-                index += 1
-                clause = clauses[index]
-            if start >= clause.end:
-                continue
-            lexicon_taken = start < covered
-            after_word = start > 0 and norm[start - 1].isascii() and norm[start - 1].isalnum()
-            for _word, size, alternatives, kind, value, single, ascii_start, ascii_end in entries[m.group(1)]:
-                end = start + size
-                if end > clause.end or (ascii_start and after_word):
-                    continue
-                open_end = not (ascii_end and end < length and norm[end].isascii() and norm[end].isalnum())
-                # a one-character judgement is checked now; a negator, degree word or marker needs no
-                # check (one inside a longer word, 不错, is that word's entry, or scales nothing)
-                checked = single and kind in _POLAR
-                if checked and not stands_alone(norm, start, clause, spans):
-                    continue
-                for alt, whole in alternatives:
-                    if open_end or not whole:
-                        (pending if single and not checked else hits)[index].setdefault(alt, []).append(start)
-                if kind is not None and open_end:
-                    if kind == "negator":
-                        negations[index].append((start, end))
-                    if not lexicon_taken:
-                        lexical[index].append((start, end, kind, value))
-                        covered, lexicon_taken = end, True
+        length = len(norm)
+        entries, stands_alone, finditer = self._entries, self._stands_alone, self._scan.finditer
+        for index, clause in enumerate(clauses):
+            words: dict[str, list[int]] = {}
+            waiting: dict[str, list[int]] = {}
+            items: list[tuple[int, int, str, float]] = []
+            clause_negations: list[tuple[int, int]] = []
+            found_at.append(words)
+            pending.append(waiting)
+            lexical.append(items)
+            negations.append(clause_negations)
+            # a word must end within the clause: the scan stops at its end
+            for m in finditer(norm, clause.start, clause.end):
+                start = m.start()
+                ascii_start, options = entries[m.group(1)]
+                if ascii_start and start > 0 and norm[start - 1].isascii() and norm[start - 1].isalnum():
+                    continue  # inside an English word
+                lexicon_taken = start < covered
+                for size, alternatives, kind, value, polar, deferred, ascii_end in options:
+                    end = start + size
+                    open_end = not (ascii_end and end < length and norm[end].isascii() and norm[end].isalnum())
+                    # a one-character judgement is checked now; a negator, degree word or marker needs no
+                    # check (one inside a longer word, 不错, is that word's entry, or scales nothing)
+                    if polar and not stands_alone(norm, start, clause, spans):
+                        continue
+                    for alt, whole, first_of in alternatives:
+                        if open_end or not whole:
+                            at = words.get(alt)
+                            if at is None:
+                                at = words[alt] = []
+                                if deferred:
+                                    waiting[alt] = at
+                                for r in first_of:
+                                    where = rule_clauses.get(r)
+                                    if where is None:
+                                        rule_clauses[r] = [index]
+                                    elif where[-1] != index:
+                                        where.append(index)
+                            at.append(start)
+                    if kind is not None and open_end:
+                        if kind == "negator":
+                            clause_negations.append((start, end))
+                        if not lexicon_taken:
+                            items.append((start, end, kind, value))
+                            covered, lexicon_taken = end, True
 
         def confirm(i: int, alt: str) -> bool:
-            """Whether ``alt`` was found in clause ``i``, checking a pending one-character word now."""
-            if alt in hits[i]:
-                return True
-            if alt not in pending[i]:
-                return False
-            alone = [p for p in pending[i].pop(alt) if self._stands_alone(norm, p, clauses[i], spans)]
+            """Whether the pending one-character word ``alt`` of clause ``i`` stands alone (checked once)."""
+            alone = [p for p in pending[i].pop(alt) if stands_alone(norm, p, clauses[i], spans)]
             if alone:
-                hits[i][alt] = alone
+                found_at[i][alt] = alone
+            else:
+                del found_at[i][alt]
             return bool(alone)
 
-        themes, theme_clauses, evidence = self._themes(norm, lang, hits, pending, confirm, negations)
+        themes, theme_clauses, evidence = self._themes(norm, lang, found_at, pending, rule_clauses, confirm, negations)
         for clause, items, clause_negations in zip(clauses, lexical, negations, strict=True):
-            self._score(norm, clause, items, clause_negations)
+            if items:  # no word to score: 0, not strong, no flag (a clause's defaults)
+                self._score(norm, clause, items, clause_negations)
         self._contrast(clauses, theme_clauses)
         complains = any(c.score <= -_WEAK for c in clauses)
         lukewarm = any("lukewarm" in c.flags for c in clauses) and not any(c.strong for c in clauses)
         sentiment = self._label(clauses, complains, lukewarm)
+        if len(clauses) == 1:  # every theme is the comment's one clause's
+            return norm, themes, sentiment, dict.fromkeys(themes, sentiment), evidence
         per_theme = {t: self._label([clauses[i] for i in theme_clauses[t]], complains, lukewarm) for t in themes}
         return norm, themes, sentiment, per_theme, evidence
 
@@ -390,79 +430,74 @@ class Coder:
         self,
         text: str,
         lang: str | None,
-        hits: list[dict[str, list[int]]],
+        found_at: list[dict[str, list[int]]],
         pending: list[dict[str, list[int]]],
+        rule_clauses: dict[int, list[int]],
         confirm: Callable[[int, str], bool],
         negations: list[list[tuple[int, int]]],
     ) -> tuple[tuple[str, ...], dict[str, set[int]], list[tuple[str, str]]]:
+        """The themes (codeframe order), the clauses of each, and the evidence (module docstring, step 3).
+
+        Each rule is tried, in codeframe order, in the clauses that hold a word of its first part
+        (``rule_clauses``); rules with ``unless`` last, against the themes the others gave.
+        """
         found: dict[str, set[int]] = {}
         evidence: list[tuple[str, str]] = []
-        words_in = [clause_hits.keys() | waiting.keys() for clause_hits, waiting in zip(hits, pending, strict=True)]
-        where: dict[str, list[int]] = {}
-        for i, words in enumerate(words_in):
-            for word in words:
-                where.setdefault(word, []).append(i)
-        candidates = sorted({r for word in where for r in self._by_first.get(word, ())})
-        later = []
-        for r in candidates:
-            rule = self._rules[r][1]
-            # English words turn up in comments of any language (service很nice, app, wifi)
-            if lang is not None and rule.lang not in (lang, "en"):
-                continue
-            if rule.unless:
-                later.append(r)
-                continue
-            self._apply(text, r, words_in, where, confirm, hits, negations, found, evidence)
-        given = set(found)
-        for r in later:
-            if not given.intersection(self._rules[r][1].unless):
-                self._apply(text, r, words_in, where, confirm, hits, negations, found, evidence)
-        ordered = tuple(t for t in self._theme_ids if t in found)
-        return ordered, found, evidence
+        rules = self._rule_info
 
-    def _apply(
-        self,
-        text: str,
-        r: int,
-        words_in: list[set[str]],
-        where: dict[str, list[int]],
-        confirm: Callable[[int, str], bool],
-        hits: list[dict[str, list[int]]],
-        negations: list[list[tuple[int, int]]],
-        found: dict[str, set[int]],
-        evidence: list[tuple[str, str]],
-    ) -> None:
-        """Rule ``r`` in every clause that holds a word of its first part (the module docstring's step 3)."""
-        theme, rule = self._rules[r]
-        parts = self._part_sets[r]
-        excluded = self._exclusions[theme]
-        for i in sorted({i for word in parts[0].intersection(where) for i in where[word]}):
-            if excluded and any(confirm(i, phrase) for phrase in excluded.intersection(words_in[i])):
-                continue
-            candidates = [part.intersection(words_in[i]) for part in parts]
-            if not all(candidates):  # before any segmenter check: is every part there at all?
-                continue
-            words: list[list[str]] = []
-            for found_words in candidates:
-                present = [word for word in found_words if confirm(i, word)]
-                if not present:
-                    break
-                words.append(sorted(present, key=self._rank.__getitem__))
-            else:
-                if rule.skip_negated and self._negated(text, hits[i][words[0][0]][0], negations[i])[0]:
+        def in_order() -> Iterator[int]:
+            later = []
+            for r in sorted(rule_clauses):
+                rule_lang, unless = rules[r][3:5]
+                # English words turn up in comments of any language (service很nice, app, wifi)
+                if lang is not None and rule_lang not in (lang, "en"):
                     continue
-                found.setdefault(theme, set()).add(i)
-                evidence.extend((theme, w.rstrip("*")) for present in words for w in present)
+                if unless:
+                    later.append(r)
+                else:
+                    yield r
+            given = set(found)
+            for r in later:
+                if given.isdisjoint(rules[r][4]):
+                    yield r
+
+        rank = self._rank.__getitem__
+        for r in in_order():
+            theme, parts, excluded, _, _, skip_negated, shown = rules[r]
+            for i in rule_clauses[r]:
+                words, waiting = found_at[i], pending[i]
+                if excluded and any(p not in waiting or confirm(i, p) for p in excluded.intersection(words)):
+                    continue
+                candidates = [part.intersection(words) for part in parts]
+                if not all(candidates):  # before any segmenter check: is every part there at all?
+                    continue
+                chosen: list[str] = []
+                for part_words in candidates:
+                    present = [w for w in part_words if w not in waiting or confirm(i, w)]
+                    if not present:
+                        break
+                    chosen += sorted(present, key=rank) if len(present) > 1 else present
+                else:
+                    first = chosen[0]
+                    if skip_negated and self._negated(text, words[first][0], negations[i])[0]:
+                        continue
+                    found.setdefault(theme, set()).add(i)
+                    evidence += map(shown.__getitem__, chosen)
+        return tuple(t for t in self._theme_ids if t in found), found, evidence
 
     def _score(
         self, text: str, clause: _Clause, items: list[tuple[int, int, str, float]], negations: list[tuple[int, int]]
     ) -> None:
         # a negative word that opens with a negator (没洗, 不回) negates what follows it too: 没洗干净
-        negative_starts = {s for s, _, kind, _ in items if kind == "neg"}
-        negators = sorted(
-            [(s, e) for s, e, kind, _ in items if kind == "negator"]
-            + [(s, e) for s, e in negations if s in negative_starts]
-        )
+        # (every negator of ``items`` is one of ``negations``: without those, nothing is negated)
+        if negations:
+            negative_starts = {s for s, _, kind, _ in items if kind == "neg"}
+            negators = sorted(
+                [(s, e) for s, e, kind, _ in items if kind == "negator"]
+                + [(s, e) for s, e in negations if s in negative_starts]
+            )
+        else:
+            negators = []
         flags = {kind for _, _, kind, _ in items if kind in _FLAGS}
         score, strong, degree, degree_end = 0.0, False, 1.0, -10
         for start, end, kind, value in items:
@@ -476,7 +511,7 @@ class Coder:
                 continue
             polarity = _POLAR[kind] * value
             near = start - degree_end <= 1 if _cjk(text[start]) else len(text[degree_end:start].split()) <= 1
-            negated, hedged = self._negated(text, start, negators)
+            negated, hedged = self._negated(text, start, negators) if negators else (False, False)
             if negated:
                 weight = -_WEAK if polarity > 0 and hedged else (-1.0 if polarity > 0 else _WEAK)
             else:
