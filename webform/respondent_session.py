@@ -16,9 +16,10 @@ import datetime as dt
 import functools
 
 from flask import current_app, session
-from itsdangerous import BadData, URLSafeTimedSerializer
+from itsdangerous import BadData
 
 from surveykit import storage
+from webform.session_cookie import SignedSerializer
 
 __all__ = [
     "KEY_MAX_AGE_S",
@@ -83,9 +84,9 @@ def clear_done(survey_id: str) -> None:
 
 
 @functools.lru_cache(maxsize=8)  # one per app secret: building one runs its serializer on a test value
-def key_serializer(secret_key: str | bytes) -> URLSafeTimedSerializer:
+def key_serializer(secret_key: str | bytes) -> SignedSerializer:
     """Signs the submission key a draft-less form carries (``k``); the timestamp is the render time."""
-    return URLSafeTimedSerializer(secret_key, salt=KEY_SALT)
+    return SignedSerializer(secret_key, salt=KEY_SALT)
 
 
 def new_signed_key() -> str:
@@ -107,7 +108,7 @@ def submission_key(signed: str | None) -> tuple[str, dt.datetime] | None:
     return key, stamp.astimezone(dt.UTC).replace(tzinfo=None)
 
 
-def _serializer() -> URLSafeTimedSerializer:
+def _serializer() -> SignedSerializer:
     return key_serializer(current_app.config["SECRET_KEY"])
 
 

@@ -1,4 +1,10 @@
-"""The session cookie: Flask's signed cookie, with plain JSON and a signer built once."""
+"""The session cookie: Flask's signed cookie, with plain JSON and a signer built once.
+
+:class:`SignedSerializer` is itsdangerous' URL-safe timed serializer with its signers and
+their derived keys kept (it builds a signer and derives its key again on every sign and
+check); the session and the submission key of a draft-less form
+(:mod:`webform.respondent_session`) both sign through it.  The tokens are the same bytes.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,9 @@ from typing import Any
 
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import Signer, TimestampSigner, URLSafeTimedSerializer
 
-__all__ = ["PlainJSON", "SessionInterface"]
+__all__ = ["PlainJSON", "SessionInterface", "SignedSerializer"]
 
 
 class PlainJSON:
@@ -27,6 +34,36 @@ class PlainJSON:
         return json.loads(text)
 
 
+class _KeptKeySigner(TimestampSigner):
+    """A timestamp signer that derives the key of each secret once (itsdangerous derives it per call)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._derived: dict[str | bytes | None, bytes] = {}
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        key = self._derived.get(secret_key)
+        if key is None:
+            key = self._derived[secret_key] = super().derive_key(secret_key)
+        return key
+
+
+class SignedSerializer(URLSafeTimedSerializer):
+    """itsdangerous' URL-safe timed serializer with one signer per salt, kept (same tokens, same checks)."""
+
+    signer = _KeptKeySigner
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._signers: dict[str | bytes | None, Signer] = {}
+
+    def make_signer(self, salt: str | bytes | None = None) -> Signer:
+        signer = self._signers.get(salt)
+        if signer is None:
+            signer = self._signers[salt] = super().make_signer(salt)
+        return signer
+
+
 class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session with plain JSON and a signer built once, not on every request."""
 
@@ -36,7 +73,17 @@ class SessionInterface(SecureCookieSessionInterface):
         self._signer: tuple[Any, Any] | None = None
 
     def get_signing_serializer(self, app: Flask) -> Any:
-        key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        """Flask's serializer (same keys, salt, key derivation and digest) as a :class:`SignedSerializer`."""
+        fallbacks = tuple(app.config.get("SECRET_KEY_FALLBACKS") or ())
+        key = (app.secret_key, fallbacks)
         if self._signer is None or self._signer[0] != key:
-            self._signer = (key, super().get_signing_serializer(app))
+            if not app.secret_key:
+                return None
+            serializer = SignedSerializer(
+                [*fallbacks, app.secret_key],  # itsdangerous expects the current key last
+                salt=self.salt,
+                serializer=self.serializer,
+                signer_kwargs={"key_derivation": self.key_derivation, "digest_method": self.digest_method},
+            )
+            self._signer = (key, serializer)
         return self._signer[1]

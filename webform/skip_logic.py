@@ -48,6 +48,15 @@ class Plan:
     screen_variables: tuple[frozenset[str], ...]
     dynamic: frozenset[str]  # question ids decided on their own page
     variables: dict[str, tuple[str, ...]]  # question id -> its answer variables (question_variables)
+    # per screen: its condition and its questions' variables, those of consecutive unconditional
+    # questions in one run (clean_answers)
+    runs: tuple[tuple[Condition | None, tuple[tuple[Condition | None, tuple[str, ...]], ...]], ...]
+    # per screen: its condition, the variables of its unconditional required questions with one
+    # answer per variable, and the other required questions (condition, variables, one of them
+    # is enough) (missing_required)
+    required: tuple[
+        tuple[Condition | None, tuple[str, ...], tuple[tuple[Condition | None, tuple[str, ...], bool], ...]], ...
+    ]
 
 
 _PLANS: dict[int, tuple[Questionnaire, Plan]] = {}
@@ -83,25 +92,56 @@ def _make_plan(q: Questionnaire) -> Plan:
         tuple(screen_vars),
         frozenset(dynamic),
         variables,
+        tuple((screen.visible_if, _runs(screen, variables)) for screen in screens),
+        tuple((screen.visible_if, *_required(screen, variables)) for screen in screens),
     )
+
+
+def _runs(
+    screen: Screen, variables: dict[str, tuple[str, ...]]
+) -> tuple[tuple[Condition | None, tuple[str, ...]], ...]:
+    """(condition, variables) per conditional question, and per run of unconditional ones, in order."""
+    runs: list[tuple[Condition | None, tuple[str, ...]]] = []
+    for question in screen.questions:
+        if question.visible_if is None and runs and runs[-1][0] is None:
+            runs[-1] = (None, runs[-1][1] + variables[question.id])
+        else:
+            runs.append((question.visible_if, variables[question.id]))
+    return tuple(runs)
+
+
+def _required(
+    screen: Screen, variables: dict[str, tuple[str, ...]]
+) -> tuple[tuple[str, ...], tuple[tuple[Condition | None, tuple[str, ...], bool], ...]]:
+    """The variables every unconditional required question needs, and the other required questions."""
+    always: list[str] = []
+    others = []
+    for question in screen.questions:
+        if not question.required:
+            continue
+        one_of = question.type in ("multi", "constant_sum")  # one ticked option or share is an answer
+        if question.visible_if is None and not one_of:
+            always.extend(variables[question.id])
+        else:
+            others.append((question.visible_if, variables[question.id], one_of))
+    return tuple(always), tuple(others)
 
 
 def clean_answers(q: Questionnaire, answers: Mapping[str, Any], fields: Mapping[str, Any]) -> dict[str, Any]:
     """Only the answers of questions that apply, in questionnaire order."""
     context: dict[str, Any] = dict(fields)
     kept: dict[str, Any] = {}
-    variables = plan(q).variables
-    for screen in q.screens():
-        if not applies(screen.visible_if, context):
+    get = answers.get
+    for screen_condition, runs in plan(q).runs:
+        if screen_condition is not None and not screen_condition.evaluate(context):
             continue
-        for question in screen.questions:
-            condition = question.visible_if  # inline applies(): most questions have no condition
+        for condition, variables in runs:
             if condition is not None and not condition.evaluate(context):
                 continue
-            for var in variables[question.id]:
-                if var in answers and answers[var] is not None:
-                    kept[var] = answers[var]
-                    context[var] = answers[var]
+            for var in variables:
+                value = get(var)
+                if value is not None:
+                    kept[var] = context[var] = value
     return kept
 
 
@@ -187,19 +227,19 @@ def shown_questions(q: Questionnaire, screen: Screen, context: Mapping[str, Any]
 def missing_required(q: Questionnaire, answers: Mapping[str, Any], fields: Mapping[str, Any]) -> int | None:
     """The index of the first screen with a required question that applies and has no answer."""
     context: dict[str, Any] = {**fields, **answers}
-    by_question = plan(q).variables
-    for i, screen in enumerate(q.screens()):
-        if not applies(screen.visible_if, context):
+    get = answers.get
+    for i, (screen_condition, always, others) in enumerate(plan(q).required):
+        if screen_condition is not None and not screen_condition.evaluate(context):
             continue
-        for question in screen.questions:
-            condition = question.visible_if
-            if not question.required or (condition is not None and not condition.evaluate(context)):
+        if any(get(v) is None for v in always):
+            return i
+        for condition, variables, one_of in others:
+            if condition is not None and not condition.evaluate(context):
                 continue
-            variables = by_question[question.id]
-            if question.type in ("multi", "constant_sum"):
-                if not any(answers.get(v) is not None for v in variables):
+            if one_of:
+                if not any(get(v) is not None for v in variables):
                     return i
-            elif any(answers.get(v) is None for v in variables):
+            elif any(get(v) is None for v in variables):
                 return i
     return None
 

@@ -1,0 +1,59 @@
+"""The session's signer (webform/session_cookie.py): itsdangerous' tokens and checks, with its keys kept."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from webform.session_cookie import PlainJSON, SessionInterface, SignedSerializer
+
+SECRET = "test-secret-key-0123456789abcdef"
+
+
+@pytest.mark.parametrize("value", ["k" * 22, {"csrf_token": "a" * 40, "done": {"s": "r" * 32}}, [1, "二"]])
+def test_same_tokens_as_itsdangerous(value):
+    ours, theirs = SignedSerializer(SECRET, salt="x"), URLSafeTimedSerializer(SECRET, salt="x")
+    with mock.patch("time.time", return_value=1_700_000_000):
+        token = ours.dumps(value)
+        assert token == theirs.dumps(value)
+        assert ours.dumps(value) == token  # the kept signer signs alike the second time
+    assert ours.loads(token) == theirs.loads(token) == value
+
+
+def test_tampered_other_salt_and_expired_tokens_are_refused():
+    ours = SignedSerializer(SECRET, salt="x")
+    token = ours.dumps("key")
+    assert ours.loads(token) == "key"
+    with pytest.raises(BadSignature):
+        ours.loads(token[:-1] + ("A" if token[-1] != "A" else "B"))
+    with pytest.raises(BadSignature):
+        SignedSerializer(SECRET, salt="y").loads(token)
+    with pytest.raises(BadSignature):
+        SignedSerializer(SECRET + "!", salt="x").loads(token)
+    with mock.patch("time.time", return_value=10**10), pytest.raises(SignatureExpired):
+        ours.loads(token, max_age=60)
+
+
+def test_session_cookie_is_flasks_and_follows_the_key_and_its_fallbacks():
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=SECRET, SECRET_KEY_FALLBACKS=["old-secret-key-0123456789abcdef"])
+    flask_default = SecureCookieSessionInterface()
+    flask_default.serializer = PlainJSON()  # type: ignore[assignment]
+    interface = SessionInterface()
+    ours, theirs = interface.get_signing_serializer(app), flask_default.get_signing_serializer(app)
+    assert interface.get_signing_serializer(app) is ours  # built once
+    with mock.patch("time.time", return_value=1_700_000_000):
+        assert ours.dumps({"a": 1}) == theirs.dumps({"a": 1})
+    old = Flask(__name__)
+    old.config.update(SECRET_KEY="old-secret-key-0123456789abcdef")
+    assert ours.loads(flask_default.get_signing_serializer(old).dumps({"b": 2})) == {"b": 2}  # a fallback key
+    app.config["SECRET_KEY"] = "new-secret-key-0123456789abcdef"
+    assert interface.get_signing_serializer(app) is not ours  # a new key: a new signer
+    with pytest.raises(BadSignature):
+        interface.get_signing_serializer(app).loads(ours.dumps({"a": 1}))
+    app.config["SECRET_KEY"] = ""
+    assert interface.get_signing_serializer(app) is None
