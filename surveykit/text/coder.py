@@ -55,7 +55,7 @@ from pathlib import Path
 from surveykit.text.codeframe import OTHER, Codeframe, Rule, default_codeframe
 from surveykit.text.learned import LearnedModel, learned_model
 from surveykit.text.normalise import normalise
-from surveykit.text.segment import in_a_word, word_spans
+from surveykit.text.segment import word_spans, words_covering
 
 __all__ = ["SENTIMENTS", "CodedComment", "Coder", "coder_for"]
 
@@ -186,6 +186,7 @@ class Coder:
                     word, kind, value = line.split("\t")
                     self._lexicon.setdefault(word, (kind, float(value)))
         self._modifiers = {w for w, (kind, _) in self._lexicon.items() if kind in ("degree", "negator")}
+        self._modifier_tuple = tuple(self._modifiers)  # for one str.startswith
         self._rules: list[tuple[str, Rule]] = []
         self._exclusions: dict[str, frozenset[str]] = {}
         for theme in codeframe.themes:
@@ -255,9 +256,11 @@ class Coder:
         """Whether the one Chinese character at ``start`` is a word of jieba's segmentation of its clause.
 
         Inside a longer word it still counts after a modifier (太慢) or before a suffix (贵太多).
-        ``spans`` caches each clause's words (by its start; offsets within it), segmented when first needed.
+        The clause is segmented only when a dictionary word covering the character would hide it
+        (差 in 差不多), since the path may take any of them; ``spans`` caches each clause's words
+        (by its start; offsets within it), segmented when first needed.
         """
-        if not in_a_word(text, start, clause.start, clause.end):
+        if all(self._shows(text, start, s, e) for s, e in words_covering(text, start, clause.start, clause.end)):
             return True
         words = spans.get(clause.start)
         if words is None:  # offsets within the clause
@@ -265,9 +268,13 @@ class Coder:
         at = start - clause.start
         for s, e in words:
             if s <= at < e:
-                before, after = text[clause.start + s : start], text[start + 1 : clause.start + e]
-                return (not before or before in self._modifiers) and (not after or after in _SUFFIXES)
+                return self._shows(text, start, clause.start + s, clause.start + e)
         return True
+
+    def _shows(self, text: str, at: int, start: int, end: int) -> bool:
+        """Whether the character at ``at`` counts as a word when it is a part of the word ``text[start:end]``."""
+        before, after = text[start:at], text[at + 1 : end]
+        return (not before or before in self._modifiers) and (not after or after in _SUFFIXES)
 
     def _clauses(self, text: str) -> list[_Clause]:
         """The clauses of a normalised comment (module docstring, step 1), with whether each opens with a contrast."""
@@ -420,7 +427,7 @@ class Coder:
             gap = text[e:position]
             if _cjk(text[position]) or (gap and _cjk(gap[0])):
                 if len(gap) <= 3:
-                    return True, bool(gap.strip()) and any(gap.startswith(d) for d in self._modifiers)
+                    return True, bool(gap.strip()) and gap.startswith(self._modifier_tuple)
             elif len(gap.split()) <= 2:
                 return True, bool(gap.split()) and gap.split()[0] in self._modifiers
             return False, False

@@ -27,7 +27,7 @@ from math import log
 from pathlib import Path
 from typing import Any
 
-__all__ = ["USER_DICTIONARY", "english_words", "in_a_word", "segment", "word_spans"]
+__all__ = ["USER_DICTIONARY", "english_words", "segment", "word_spans", "words_covering"]
 
 USER_DICTIONARY = Path(__file__).with_name("dealer_words.txt")
 _ENGLISH_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
@@ -139,18 +139,27 @@ def _longest_word_with() -> dict[str, int]:
     return longest
 
 
-def in_a_word(text: str, i: int, lo: int, hi: int) -> bool:
-    """Whether a dictionary word of two characters or more within ``text[lo:hi]`` covers ``text[i]``.
+def words_covering(text: str, i: int, lo: int, hi: int) -> list[tuple[int, int]]:
+    """The (start, end) of every dictionary word of two characters or more within ``text[lo:hi]`` covering ``text[i]``.
 
-    When none does, jieba's dictionary path leaves ``text[i]`` a word of its own: the cheap answer
-    :func:`word_spans` would give, without building the word graph.
+    None: jieba's dictionary path leaves ``text[i]`` a word of its own, the cheap answer
+    :func:`word_spans` would give without building the word graph; and when each of them would
+    leave ``text[i]`` standing as the coder counts it, so would the path, whichever it took.
+    From each start the words are walked as in :func:`word_spans`: a fragment that is no
+    dictionary entry is no word's prefix either (jieba keeps every prefix in ``FREQ``).
 
-    >>> in_a_word("差不多", 0, 0, 3), in_a_word("一个字:慢", 4, 0, 5)
-    (True, False)
+    >>> words_covering("差不多", 0, 0, 3), words_covering("一个字:慢", 4, 0, 5), words_covering("很快", 1, 0, 2)
+    ([(0, 3)], [], [(0, 2)])
     """
     freq = _tokenizer().FREQ
-    for size in range(2, _longest_word_with().get(text[i], 0) + 1):
-        for start in range(max(lo, i - size + 1), min(i, hi - size) + 1):
-            if freq.get(text[start : start + size]):
-                return True
-    return False
+    out = []
+    for start in range(max(lo, i - _longest_word_with().get(text[i], 0) + 1), i + 1):
+        stop = start + 1
+        while stop < hi:
+            stop += 1
+            weight = freq.get(text[start:stop])
+            if weight is None:
+                break
+            if weight and stop > i:
+                out.append((start, stop))
+    return out

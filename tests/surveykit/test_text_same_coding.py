@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from surveykit.text import CodedComment, Coder, coder_for, default_codeframe, normalise
-from surveykit.text.segment import _tokenizer, word_spans
+from surveykit.text.segment import _tokenizer, word_spans, words_covering
 
 HERE = Path(__file__).resolve().parent
 REFERENCE = HERE.parents[0] / "reference" / "text"
@@ -72,3 +72,23 @@ def test_word_spans_follow_jiebas_own_path():
             texts += [normalise(r["text"]) for r in csv.DictReader(file)]
     texts += [piece for text in texts for piece in re.split(r"[,.!?;]", text)]
     assert [word_spans(t) for t in texts] == [jieba_spans(t) for t in texts]
+
+
+def test_words_covering_finds_every_dictionary_word_over_a_character():
+    """``words_covering`` (walking prefixes) finds what trying every span of the text finds."""
+    freq = _tokenizer().FREQ
+    longest = max(map(len, freq))
+    texts = ["差不多太慢了", "很快", "换了刹车片还是有异响", "一个字:慢"]
+    for name in FILES:
+        with (REFERENCE / name).open(encoding="utf-8", newline="") as file:
+            texts += [normalise(r["text"]) for r in csv.DictReader(file)]
+    for text in texts:
+        lo, hi = len(text) // 4, len(text) - len(text) // 4  # a window, as a clause is one
+        for i in range(lo, hi):
+            every = [
+                (s, e)
+                for s in range(max(lo, i - longest), i + 1)
+                for e in range(max(s + 2, i + 1), min(hi, s + longest) + 1)
+                if freq.get(text[s:e])
+            ]
+            assert words_covering(text, i, lo, hi) == every, (text, i)
