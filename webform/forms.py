@@ -605,25 +605,8 @@ class ScreenForm(FlaskForm):
 Check = Callable[[Any], tuple[dict[str, Any], bool]]
 
 
-def _choice_check(field: ChoiceAnswer) -> Check:
-    """:class:`ChoiceAnswer` without the field: one string among the rendered codes, or blank when optional."""
-    name, var, required = field.name, field.short_name[2:], field.required
-    data = {code: int(code) if field.numeric else code for code in field.codes}
-
-    def check(formdata: Any) -> tuple[dict[str, Any], bool]:
-        values = formdata.getlist(name)
-        if len(values) == 1 and type(values[0]) is str:
-            value = values[0]
-            if value in data:
-                return {var: data[value]}, True
-            return {}, value == "" and not required
-        return {}, not values and not required  # nothing posted, or posted twice, or a file
-
-    return check
-
-
 def _field_check(field: AnswerField) -> Check:
-    """Any other type: the prototype's own parse and validators on a copy of it (no form bound)."""
+    """A type other than a radio group: the prototype's own parse and validators on a copy of it (no form bound)."""
 
     def check(formdata: Any) -> tuple[dict[str, Any], bool]:
         copy = field.bound_copy(None, None)
@@ -638,13 +621,12 @@ class PostedScreen:
 
     __slots__ = ("_fields", "_parsed", "_refused")
 
-    def __init__(self, fields: list[tuple[str, dict[str, Any], bool]]) -> None:
+    def __init__(
+        self, fields: list[tuple[str, dict[str, Any], bool]], parsed: dict[str, dict[str, Any]], refused: set[str]
+    ) -> None:
         self._fields = fields  # (question id, answers, passes validation) per input, in screen order
-        parsed: dict[str, dict[str, Any]] = {}
-        for qid, answers, _ok in fields:
-            parsed[qid] = {**parsed[qid], **answers} if qid in parsed else answers
-        self._parsed = parsed
-        self._refused = {qid for qid, _answers, ok in fields if not ok}
+        self._parsed = parsed  # question id -> the answers of its inputs
+        self._refused = refused  # the questions with an input that does not pass
 
     def question_answers(self, question_id: str) -> dict[str, Any]:
         """A question's answers as posted, valid or not (what a later condition on the screen reads)."""
@@ -660,22 +642,52 @@ class PostedScreen:
 
 
 class ScreenCheck:
-    """A screen's validation compiled from its form's prototypes: one check per input, built once per class."""
+    """A screen's validation compiled from its form's prototypes: one check per input, built once per class.
+
+    A radio group (:class:`ChoiceAnswer`, most of a survey) is checked in :meth:`run` itself: one
+    string among the rendered codes (mapped to its answer), or nothing (blank) when optional;
+    twice, a file, or any other string is refused.
+    """
 
     __slots__ = ("checks", "input_names")
 
     def __init__(self, prototypes: Iterable[AnswerField]) -> None:
-        checks = []
+        checks: list[tuple[str, str, str, dict[str, Any], bool, Check | None]] = []
         names: set[str] = set()
         for proto in prototypes:
-            check = _choice_check(proto) if type(proto) is ChoiceAnswer else _field_check(proto)
-            checks.append((proto.question.id, check))
+            qid, var = proto.question.id, proto.short_name[2:]
+            if type(proto) is ChoiceAnswer:
+                data = {code: int(code) if proto.numeric else code for code in proto.codes}
+                checks.append((qid, proto.name, var, data, proto.required, None))
+            else:
+                checks.append((qid, proto.name, var, {}, proto.required, _field_check(proto)))
             names.update(proto.input_names())
         self.checks = tuple(checks)
         self.input_names = frozenset(names)  # as ScreenForm.input_names
 
     def run(self, formdata: Any) -> PostedScreen:
-        return PostedScreen([(qid, *check(formdata)) for qid, check in self.checks])
+        fields: list[tuple[str, dict[str, Any], bool]] = []
+        parsed: dict[str, dict[str, Any]] = {}
+        refused: set[str] = set()
+        getlist = formdata.getlist
+        for qid, name, var, data, required, check in self.checks:
+            if check is not None:
+                answers, ok = check(formdata)
+            else:
+                values = getlist(name)
+                if len(values) == 1 and type(values[0]) is str:
+                    value = values[0]
+                    if value in data:
+                        answers, ok = {var: data[value]}, True
+                    else:
+                        answers, ok = {}, value == "" and not required
+                else:  # nothing posted (blank), or posted twice, or a file
+                    answers, ok = {}, not values and not required
+            fields.append((qid, answers, ok))
+            if not ok:
+                refused.add(qid)
+            parsed[qid] = {**parsed[qid], **answers} if qid in parsed else answers
+        return PostedScreen(fields, parsed, refused)
 
 
 def screen_check(q: Questionnaire, screen: Screen, lang: str) -> ScreenCheck:
