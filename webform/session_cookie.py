@@ -58,7 +58,7 @@ class _KeptKeySigner(TimestampSigner):
 class SignedSerializer(URLSafeTimedSerializer):
     """itsdangerous' URL-safe timed serializer with one signer per salt, kept (same checks, same format)."""
 
-    signer = _KeptKeySigner
+    default_signer = _KeptKeySigner
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -8,7 +8,7 @@ from unittest import mock
 import pytest
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, Signer, URLSafeTimedSerializer
 
 from webform.session_cookie import COMPRESS_ABOVE, PlainJSON, SessionInterface, SignedSerializer
 
@@ -30,6 +30,19 @@ def test_tokens_itsdangerous_reads_and_writes(value):
             assert not token.startswith(".")  # a small payload is not run through zlib
     assert ours.loads(token) == theirs.loads(token) == value
     assert ours.loads(theirs.dumps(value)) == value
+
+
+def test_each_key_is_derived_once():
+    ours = SignedSerializer([SECRET + "-old", SECRET], salt="x")
+    old_token = SignedSerializer(SECRET + "-old", salt="x").dumps("b")
+    with mock.patch.object(Signer, "derive_key", autospec=True, side_effect=Signer.derive_key) as derive:
+        for _ in range(3):
+            assert ours.loads(ours.dumps("a")) == "a"
+            assert ours.loads(old_token) == "b"
+    # signing derives the current key (None: the last one) once, checking derives each key once
+    assert sorted(str(call.args[1]) for call in derive.call_args_list) == sorted(
+        ["None", str(SECRET.encode()), str((SECRET + "-old").encode())]
+    )
 
 
 def test_tampered_other_salt_and_expired_tokens_are_refused():
