@@ -35,7 +35,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import compress, pairwise
 from operator import add
@@ -58,7 +58,8 @@ def features(norm: str) -> list[str]:
     """The n-gram features of a normalised comment (module docstring), in the order they occur.
 
     A run's n-grams are built by adding its characters pairwise (``map(add, ...)``, in C) rather
-    than by slicing it at each position in Python: this is the model's main cost.
+    than by slicing it at each position in Python.  Fitting and :meth:`LearnedModel.probabilities`
+    read these; a batch finds the same features in arrays (:meth:`LearnedModel._counts`).
     """
     out: list[str] = []
     latin: list[str] = []
@@ -88,6 +89,17 @@ class LearnedModel:
     weights: np.ndarray
     intercepts: np.ndarray
     threshold: float = THEME_THRESHOLD
+    # the vocabulary's Chinese n-grams as packed code points (sorted), and their columns (_counts)
+    _chinese: tuple[np.ndarray, np.ndarray] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        packed = {
+            sum(ord(ch) << (21 * n) for n, ch in enumerate(feature)): column
+            for feature, column in self.vocabulary.items()
+            if len(feature) <= 3 and all("\u3400" <= ch <= "\u9fff" for ch in feature)
+        }
+        keys = np.array(sorted(packed), dtype=np.int64)
+        object.__setattr__(self, "_chinese", (keys, np.array([packed[k] for k in keys.tolist()], dtype=np.int64)))
 
     def predict(self, norm: str) -> tuple[tuple[str, ...], str]:
         """The themes whose probability reaches ``threshold`` and the most probable sentiment of a normalised comment."""
@@ -112,30 +124,97 @@ class LearnedModel:
     def probabilities_many(self, norms: list[str]) -> np.ndarray:
         """:meth:`probabilities` for many comments at once, a row each: one sparse matrix product.
 
-        Counting, vocabulary look-up and reading the probabilities run in C (``Counter``, ``map``,
-        numpy) rather than in a Python loop per feature or per comment, which was most of the
-        model's cost.  Each probability is computed as before, to the last bit.
+        The features are found, counted and looked up in arrays (:meth:`_counts`) rather than in a
+        Python loop per feature, which was most of the model's cost.  Each probability is computed
+        as before, to the last bit: the same counts, in the same order, summed in the same order.
         """
         from scipy.sparse import csr_matrix
 
-        lookup = self.vocabulary.get
-        columns: list[int | None] = []  # never None: unknown features are dropped
-        counts: list[int] = []
-        starts = [0]
-        for norm in norms:
-            # each known feature's column and count in the order it first occurs, as in predict
-            # (a feature's column stands for it; unknown features all map to None, dropped)
-            known = Counter(map(lookup, features(norm)))
-            known.pop(None, None)
-            columns += known.keys()
-            counts += known.values()
-            starts.append(len(columns))
-        idx = np.asarray(columns, dtype=np.intp)
-        x = (1.0 + np.log(np.asarray(counts, dtype=float))) * self.idf[idx]
+        idx, counts, starts = self._counts(norms)
+        x = (1.0 + np.log(counts.astype(float))) * self.idf[idx]
         shape = (len(norms), len(self.idf))
         lengths = np.sqrt(np.asarray(csr_matrix((x * x, idx, starts), shape=shape).sum(axis=1)).ravel())
         x /= np.repeat(np.where(lengths > 0, lengths, 1.0), np.diff(starts))
         return 1.0 / (1.0 + np.exp(-(csr_matrix((x, idx, starts), shape=shape) @ self.weights + self.intercepts)))
+
+    def _counts(self, norms: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each comment's known features as columns and counts, in the order :func:`features` first
+        gives them (the order ``Counter(features(norm))`` keeps), one comment after another; and
+        where each comment's begin in them (a CSR matrix's row pointers).
+
+        Latin words are looked up one by one (few); the n-grams of Chinese runs, most features,
+        are code points packed into one integer each (21 bits a character) and looked up in the
+        sorted keys of the vocabulary's Chinese n-grams.  Every feature of a comment gets its place
+        in :func:`features`' order, so a comment's first occurrence of each column gives its order.
+        """
+        lookup = self.vocabulary.get
+        texts = [norm.lower() for norm in norms]
+        # Chinese runs: start in the joined texts, length, the place of its first feature
+        run_starts: list[int] = []
+        run_lengths: list[int] = []
+        run_places: list[int] = []
+        latin_places: list[int] = []  # known Latin features: place, column
+        latin_columns: list[int] = []
+        sizes = []  # the number of features of each comment
+        place = offset = 0
+        for text in texts:
+            first = place
+            words = []
+            for m in _RUN.finditer(text):
+                start, end = m.span()
+                if text[start].isascii():
+                    word = m.group()
+                    for feature in (word, "~" + word[:5]):
+                        column = lookup(feature)
+                        if column is not None:
+                            latin_places.append(place)
+                            latin_columns.append(column)
+                        place += 1
+                    words.append(word)
+                else:  # its characters, then its bigrams, then its trigrams
+                    run_starts.append(offset + start)
+                    run_lengths.append(end - start)
+                    run_places.append(place)
+                    place += 3 * (end - start) - 3 if end - start > 1 else 1
+            for a, b in pairwise(words):
+                column = lookup(a + " " + b)
+                if column is not None:
+                    latin_places.append(place)
+                    latin_columns.append(column)
+                place += 1
+            sizes.append(place - first)
+            offset += len(text)
+        column_at = np.full(place, -1, dtype=np.int64)  # each feature's column (-1: unknown)
+        column_at[latin_places] = latin_columns
+        vocabulary_keys, vocabulary_columns = self._chinese
+        if run_starts and len(vocabulary_keys):
+            starts, lengths = np.array(run_starts, dtype=np.int64), np.array(run_lengths, dtype=np.int64)
+            firsts = np.array(run_places, dtype=np.int64)
+            code = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+            code = np.append(code, [0, 0])  # so that the characters after a run's last can be read
+            k = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)  # offset in its run
+            at = np.repeat(starts, lengths) + k
+            length, first_place = np.repeat(lengths, lengths), np.repeat(firsts, lengths)
+            c0, c1, c2 = code[at], code[at + 1] << 21, code[at + 2] << 42
+            bigram, trigram = k <= length - 2, k <= length - 3
+            keys = np.concatenate((c0, (c0 | c1)[bigram], (c0 | c1 | c2)[trigram]))
+            places = np.concatenate(
+                (first_place + k, (first_place + length + k)[bigram], (first_place + 2 * length - 1 + k)[trigram])
+            )
+            found = np.minimum(np.searchsorted(vocabulary_keys, keys), len(vocabulary_keys) - 1)
+            known = vocabulary_keys[found] == keys
+            column_at[places[known]] = vocabulary_columns[found[known]]
+        rows = np.repeat(np.arange(len(texts), dtype=np.int64), sizes)
+        known = column_at >= 0
+        width = len(self.idf)
+        cells, first_seen, counts = np.unique(
+            rows[known] * width + column_at[known], return_index=True, return_counts=True
+        )
+        order = np.argsort(first_seen)
+        cells, counts = cells[order], counts[order]
+        starts = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(cells // width, minlength=len(texts)), out=starts[1:])
+        return (cells % width).astype(np.intp), counts, starts
 
     def _read(self, p: np.ndarray) -> list[tuple[tuple[str, ...], str]]:
         """Each row's themes at or above ``threshold`` and its most probable sentiment (in arrays, not per row)."""

@@ -13,11 +13,14 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from surveykit.text import CodedComment, Coder, coder_for, default_codeframe, normalise
+from surveykit.text.learned import features
 from surveykit.text.segment import _tokenizer, word_spans, words_covering
 
 HERE = Path(__file__).resolve().parent
@@ -92,3 +95,34 @@ def test_words_covering_finds_every_dictionary_word_over_a_character():
                 if freq.get(text[s:e])
             ]
             assert words_covering(text, i, lo, hi) == every, (text, i)
+
+
+def test_the_batch_counts_each_comments_features_as_a_counter_does():
+    """``probabilities_many`` (features found and counted in arrays) gives, to the last bit, the
+    probabilities of counting each comment's features with ``Counter`` in the order ``features``
+    gives them, as the model did before (the order decides the order of the sums)."""
+    from scipy.sparse import csr_matrix
+
+    model = coder_for(None)._learned
+    assert model is not None
+    texts = ["", "中", "中文", "很好很好很好", "ok", "the car was ok ok", "4s店的service很nice"]
+    for name in FILES:
+        with (REFERENCE / name).open(encoding="utf-8", newline="") as file:
+            texts += [r["text"] for r in csv.DictReader(file)]
+    norms = [normalise(t) for t in texts] + ["x\ud800y 中文"]  # a lone surrogate, read as any character
+    columns: list[int] = []
+    counts: list[int] = []
+    starts = [0]
+    for norm in norms:
+        known = Counter(model.vocabulary[f] for f in features(norm) if f in model.vocabulary)
+        columns += known.keys()
+        counts += known.values()
+        starts.append(len(columns))
+    idx = np.asarray(columns, dtype=np.intp)
+    x = (1.0 + np.log(np.asarray(counts, dtype=float))) * model.idf[idx]
+    shape = (len(norms), len(model.idf))
+    lengths = np.sqrt(np.asarray(csr_matrix((x * x, idx, starts), shape=shape).sum(axis=1)).ravel())
+    x /= np.repeat(np.where(lengths > 0, lengths, 1.0), np.diff(starts))
+    z = csr_matrix((x, idx, starts), shape=shape) @ model.weights + model.intercepts
+    assert np.array_equal(model.probabilities_many(norms), 1.0 / (1.0 + np.exp(-z)))
+    assert np.array_equal(model.probabilities_many(norms[:3]), 1.0 / (1.0 + np.exp(-z[:3])))
