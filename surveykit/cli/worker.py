@@ -56,6 +56,13 @@ def _now(value: str | None) -> dt.datetime | None:
 @BATCH
 @LEASE
 @click.option("--max-attempts", type=click.IntRange(1, 50), default=8, show_default=True)
+@click.option(
+    "--senders",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="messages sent at once, each on its own connection; a SIGKILL may send this many twice",
+)
 @SENDER
 def worker(
     db_url: str,
@@ -66,6 +73,7 @@ def worker(
     batch: int,
     lease_s: float,
     max_attempts: int,
+    senders: int,
     sender: str,
 ) -> None:
     """Send due invitations and reminders (e-mail, SMS), webhooks and case notifications.
@@ -96,6 +104,7 @@ def worker(
         sender=sender,
         sms=delivery.sms_gateway_from_env(),
         batch=batch,
+        senders=senders,
         lease_s=lease_s,
         max_attempts=max_attempts,
         smtp=smtp,

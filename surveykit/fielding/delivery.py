@@ -87,29 +87,35 @@ def compose_email(
 
 
 class Mailer:
-    """An SMTP session kept open across messages, reopened after a failure."""
+    """An SMTP session kept open across messages, reopened after a failure.
+
+    One session per thread that sends (a worker with several senders, ``Settings.senders``,
+    sends on several sessions at once); :meth:`close` ends them all, once the senders are done.
+    """
 
     def __init__(self, settings: notify.SmtpSettings) -> None:
         self.settings = settings
-        self._client: smtplib.SMTP | None = None
+        self._clients: dict[int, smtplib.SMTP] = {}  # by thread
 
     def send(self, mail: EmailMessage, to: str) -> None:
+        thread = threading.get_ident()
         try:
-            if self._client is None:
-                self._client = notify.connect(self.settings)
-            self._client.send_message(mail, from_addr=self.settings.sender, to_addrs=[to])
+            client = self._clients.get(thread)
+            if client is None:
+                client = self._clients[thread] = notify.connect(self.settings)
+            client.send_message(mail, from_addr=self.settings.sender, to_addrs=[to])
         except smtplib.SMTPRecipientsRefused as exc:
             raise DeliveryError(notify.smtp_error(exc), permanent=True) from None
         except smtplib.SMTPResponseException as exc:
-            self.close()
+            notify.close(self._clients.pop(thread, None))
             raise DeliveryError(notify.smtp_error(exc), permanent=exc.smtp_code >= 500) from None
         except (smtplib.SMTPException, OSError) as exc:
-            self.close()
+            notify.close(self._clients.pop(thread, None))
             raise DeliveryError(notify.smtp_error(exc), permanent=False) from None
 
     def close(self) -> None:
-        notify.close(self._client)
-        self._client = None
+        while self._clients:
+            notify.close(self._clients.popitem()[1])
 
 
 class EmailSender(Protocol):
@@ -142,7 +148,8 @@ class SmsGateway(Protocol):
     """Sends one SMS; raises :class:`DeliveryError`.  ``message_id`` is the same on a resend.
 
     ``close()`` ends what a gateway keeps open between messages (the worker calls it after each
-    round of sending).
+    round of sending).  A worker with several senders (``Settings.senders``) calls ``send`` from
+    that many threads at once: keep a connection per thread, as :class:`HttpSmsGateway` does.
     """
 
     def send(self, to: str, text: str, message_id: str) -> None: ...
@@ -154,8 +161,8 @@ class HttpSmsGateway:
     """POSTs ``{"to", "text", "id"}`` as JSON; any 2xx is accepted.  The gateway may de-duplicate by ``id``.
 
     One HTTP/1.1 connection is kept open across messages (a TLS handshake a message would cost
-    a real gateway more than the message) and reopened after any failure or when the server
-    closes it; an answer over 64 KiB closes it too.  A failure on it is a temporary
+    a real gateway more than the message), one per sending thread, and reopened after any failure
+    or when the server closes it; an answer over 64 KiB closes it too.  A failure on it is a temporary
     :class:`DeliveryError` like any other: the message is retried later with the same id, never
     at once on a new connection, so a request the gateway may have taken is not posted twice.
     """
@@ -167,18 +174,26 @@ class HttpSmsGateway:
         self.url, self.timeout, self.token = url, timeout, token
         self._parts = parts
         self._path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        self._conn: http.client.HTTPConnection | None = None
+        self._conns: dict[int, http.client.HTTPConnection] = {}  # by thread
 
     def _connection(self) -> http.client.HTTPConnection:
-        if self._conn is None:
+        conn = self._conns.get(threading.get_ident())
+        if conn is None:
             host, port = self._parts.hostname or "", self._parts.port
             if self._parts.scheme == "https":
-                self._conn = http.client.HTTPSConnection(
+                conn = http.client.HTTPSConnection(
                     host, port, timeout=self.timeout, context=ssl.create_default_context()
                 )
             else:
-                self._conn = http.client.HTTPConnection(host, port, timeout=self.timeout)
-        return self._conn
+                conn = http.client.HTTPConnection(host, port, timeout=self.timeout)
+            self._conns[threading.get_ident()] = conn
+        return conn
+
+    def _drop(self) -> None:
+        """This thread's connection closed (after a failure, or at the server's wish)."""
+        conn = self._conns.pop(threading.get_ident(), None)
+        if conn is not None:
+            conn.close()
 
     def send(self, to: str, text: str, message_id: str) -> None:
         body = json.dumps({"to": to, "text": text, "id": message_id}, ensure_ascii=False).encode("utf-8")
@@ -192,18 +207,17 @@ class HttpSmsGateway:
             response.read(65536)
             status = response.status
             if response.will_close or not response.isclosed():  # the server's wish, or an answer left unread
-                self.close()
+                self._drop()
         except (OSError, http.client.HTTPException) as exc:
-            self.close()
+            self._drop()
             raise DeliveryError(f"SMS gateway unreachable: {type(exc).__name__}: {exc}", permanent=False) from None
         if not 200 <= status < 300:
             temporary = status >= 500 or status in (408, 429)
             raise DeliveryError(f"SMS gateway answered HTTP {status}", permanent=not temporary)
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        while self._conns:
+            self._conns.popitem()[1].close()
 
 
 class FileSmsGateway:

@@ -3,7 +3,7 @@
 One pass (:func:`run_pass`, what ``surveykit worker --once`` does):
 
 1. **Plan** (one write transaction; on PostgreSQL one planner at a time, by a
-   transaction-level advisory lock that the others skip): invitations whose
+   transaction-level advisory lock that the others wait for): invitations whose
    link has expired are marked ``expired``; the scheduled invitations that are
    due are checked against the contact rules (:func:`surveykit.fielding.rules.admit_all`:
    the whole plan in three queries) and each is either suppressed with its reason
@@ -26,7 +26,9 @@ One pass (:func:`run_pass`, what ``surveykit worker --once`` does):
 A message is written (with its Message-ID) before it is sent and marked sent
 after, so a worker killed between the two leaves it pending; when its lease
 runs out another worker sends it again with the same Message-ID (and an SMS
-with the same id).  That is the only duplicate possible.  On PostgreSQL the
+with the same id).  That is the only duplicate possible; a worker that sends several messages at
+once (``Settings.senders``, ``surveykit worker --senders N``) may repeat up to ``2 * N`` of them
+(:func:`_send_concurrently`).  On PostgreSQL the
 "sent" of a message is handed to the server before the next message goes out
 and its answer read while that one is sent (:class:`_PgResults`): a worker
 killed in between leaves the server a complete statement it still commits.  ``stop()`` (SIGTERM)
@@ -44,9 +46,12 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import importlib
+import queue
 import secrets
 import select
+import threading
 from collections.abc import Callable, Sequence
+from concurrent import futures
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,6 +90,7 @@ class Settings:
     sender: str = "surveykit@localhost"
     sms: SmsGateway | None = None
     batch: int = 20
+    senders: int = 1  # messages sent at once, each by a thread of its own (see send_due)
     lease_s: float = 300.0
     max_attempts: int = 8
     webhook_timeout: float = 10.0
@@ -144,10 +150,12 @@ def plan(engine: Engine, settings: Settings, now: dt.datetime, stats: PassStats)
     with write_transaction(engine) as conn:
         if conn.dialect.name == "postgresql":
             # keyed by the schema too: advisory locks are per database, and stores in other schemas
-            # of it (the test suite's, a benchmark's) must not make this one skip its plan
-            lock = sa.text("SELECT pg_try_advisory_xact_lock(:key, hashtext(current_schema()))")
-            if not conn.execute(lock, {"key": _PLAN_LOCK}).scalar():
-                return False  # another worker is planning this moment; it does the same work
+            # of it (the test suite's, a benchmark's) must not make this one wait.  Waited for, not
+            # skipped: a worker that skipped found nothing planned yet to send and ended its pass,
+            # leaving a backlog (a morning's invitations) to the planner alone; after the wait it
+            # plans what is left (usually nothing) and sends beside it
+            lock = sa.text("SELECT pg_advisory_xact_lock(:key, hashtext(current_schema()))")
+            conn.execute(lock, {"key": _PLAN_LOCK})
         _expire(conn, now, stats)
         more = _plan_invitations(conn, settings, now, stats) >= _PLAN_LIMIT
         return _plan_reminders(conn, settings, now, stats) >= _PLAN_LIMIT or more
@@ -447,6 +455,12 @@ def send_due(
     results and claims of its last fraction of a second (at most three ``wal_writer_delay``,
     0.6 s by default) may be lost, and those messages go again with the same Message-ID or SMS
     id, as a message in flight at a worker's SIGKILL does.  The plan stays synchronous.
+
+    With ``settings.senders`` above 1 the messages are sent that many at once
+    (:func:`_send_concurrently`): a real gateway or mail server answers in 50-300 ms, so a worker
+    that waits for each answer before the next message is bound by that latency, not by its own
+    work.  The price is the bound on repeats: a worker killed with SIGKILL sends again (with the
+    same Message-ID or SMS id) at most ``senders`` messages, the ones it had in flight, instead of one.
     """
     if not settings.channels:
         return
@@ -458,8 +472,11 @@ def send_due(
                 conn.execution_options(isolation_level="AUTOCOMMIT")  # each result is one statement
                 with conn.begin():
                     conn.execute(sa.text("SET synchronous_commit TO off"))
-            results = _PgResults(conn) if postgres else None
+            results = _PgResults(conn) if postgres and settings.senders == 1 else None
             try:
+                if settings.senders > 1:
+                    _send_concurrently(engine, conn, settings, worker, clock, surveys, stats, stop)
+                    return
                 while not stop():
                     if results is not None:
                         results.wait()  # the claim goes on the same connection
@@ -482,6 +499,179 @@ def send_due(
             settings.mailer.close()
         if settings.sms is not None:
             settings.sms.close()
+
+
+_SKIPPED = "skipped"  # a sender's outcome for a message it gave back unsent (the worker is stopping)
+
+
+def _send_concurrently(
+    engine: Engine,
+    conn: Connection,
+    settings: Settings,
+    worker: str,
+    clock: Callable[[], dt.datetime],
+    surveys: dict[str, Questionnaire | None],
+    stats: PassStats,
+    stop: Callable[[], bool],
+) -> None:
+    """:func:`send_due` with ``settings.senders`` messages sent at once, by as many threads.
+
+    This thread claims, checks each message as :func:`_send_one` does (refusals and postponements
+    are recorded here, at once) and queues it for the senders, which render and send it, each on
+    its own connection (the adapters keep one per thread).  Whatever the senders have finished is
+    recorded together, in one statement on PostgreSQL and one write transaction on SQLite
+    (:func:`_record_sent`), as soon as this thread is free, and always before the next claim.
+
+    The bound on repeats: a sender takes one of ``2 * senders`` permits before it sends, and a
+    permit comes back only when its message is recorded; at any moment at most ``2 * senders``
+    messages have gone out (or are going) unrecorded, ``senders`` in flight and as many
+    finished and waiting for the statement, and that is what a SIGKILL may send twice, each
+    with its own Message-ID or SMS id as before.  Twice as many permits as senders lets a
+    sender go on while the previous results are written, instead of waiting for every write.
+    ``stop()`` (asked by each sender before it sends, too) lets the messages in flight finish and
+    be recorded and gives the rest back at once.
+    """
+    postgres = conn.dialect.name == "postgresql"
+    window = 2 * settings.senders
+    permits = threading.Semaphore(window)
+    halt = threading.Event()  # stopping: a message not started yet is given back
+    finished: queue.SimpleQueue[tuple[_Claimed, Questionnaire, dt.datetime, BaseException | str | None]]
+    finished = queue.SimpleQueue()
+
+    def send(message: _Claimed, q: Questionnaire) -> None:
+        permits.acquire()
+        if halt.is_set() or stop():
+            permits.release()
+            finished.put((message, q, clock(), _SKIPPED))
+            return
+        now = clock()
+        outcome: BaseException | None = None
+        try:
+            _deliver(settings, q, message.invitation, message)
+        except BaseException as exc:  # noqa: BLE001 - a DeliveryError is recorded, anything else raised by the caller
+            outcome = exc
+        finished.put((message, q, now, outcome))
+
+    outstanding = 0  # queued for the senders and not yet reported back
+    exhausted = False
+    left: list[_Claimed] = []
+    with futures.ThreadPoolExecutor(settings.senders, thread_name_prefix="surveykit-sender") as pool:
+        try:
+            while True:
+                if stop():
+                    halt.set()
+                if outstanding and (halt.is_set() or exhausted or outstanding >= window or not finished.empty()):
+                    outstanding -= _record_finished(conn, settings, finished, permits, left, stats)
+                    continue
+                if halt.is_set() or exhausted:
+                    break
+                claimed = _claim(engine, settings, worker, clock(), surveys, conn if postgres else None)
+                exhausted = not claimed
+                for message in claimed:
+                    q = _cleared(conn, None, surveys, message, clock(), stats)
+                    if q is not None:
+                        pool.submit(send, message, q)
+                        outstanding += 1
+        except BaseException:
+            halt.set()  # the senders give back what they have not started
+            permits.release(window)  # and none waits for a permit this thread would never return
+            raise
+    _release(engine, left)
+
+
+def _record_finished(
+    conn: Connection,
+    settings: Settings,
+    finished: queue.SimpleQueue[tuple[_Claimed, Questionnaire, dt.datetime, BaseException | str | None]],
+    permits: threading.Semaphore,
+    left: list[_Claimed],
+    stats: PassStats,
+) -> int:
+    """Wait for a sender's message, then record it and every other finished by then; how many.
+
+    Sent messages are recorded together, failures one by one (:func:`_failed`), and messages
+    given back unsent are added to ``left``.  Their permits are returned once they are recorded.
+    An error other than a :class:`DeliveryError` is raised after the rest is recorded.
+    """
+    group = [finished.get()]
+    while not finished.empty():
+        group.append(finished.get())
+    sent = [(message, q, now) for message, q, now, outcome in group if outcome is None]
+    _record_sent(conn, sent)
+    stats.sent += len(sent)
+    crash = None
+    for message, _, now, outcome in group:
+        if isinstance(outcome, DeliveryError):
+            _failed(conn, settings, message, str(outcome), outcome.permanent, now, stats)
+        elif outcome == _SKIPPED:
+            left.append(message)
+        elif isinstance(outcome, BaseException):
+            crash = outcome
+    skipped = sum(1 for *_, outcome in group if outcome == _SKIPPED)  # their permits are back already
+    if len(group) > skipped:
+        permits.release(len(group) - skipped)
+    if crash is not None:
+        raise crash
+    return len(group)
+
+
+def _record_sent(conn: Connection, sent: list[tuple[_Claimed, Questionnaire, dt.datetime]]) -> None:
+    """Record sent messages (each at its own time) and step a first message's invitation to ``sent``.
+
+    On PostgreSQL one statement for them all (:func:`_sent_group`); on SQLite one write
+    transaction of :func:`_finish`'s statements, so one commit.
+    """
+    if not sent:
+        return
+    if conn.dialect.name == "postgresql":
+        expiry = [q.fielding.expires if q.fielding is not None else None for _, q, _ in sent]
+        params = {
+            "g_ids": [message.id for message, _, _ in sent],
+            "g_at": [now for _, _, now in sent],
+            "g_expires": [None if e is None else now + e for (_, _, now), e in zip(sent, expiry, strict=True)],
+        }
+        with conn.begin():  # under AUTOCOMMIT no BEGIN or COMMIT is sent
+            conn.execute(_sent_group(), params)
+        return
+    with conn.begin():
+        for message, q, now in sent:
+            expires = q.fielding.expires if q.fielding is not None else None
+            then = None
+            if message.seq == 0:
+                then = tracking.step("sent", now, **({"expires_at": now + expires} if expires is not None else {}))
+            _record(conn, message, dict(status="sent", sent_at=now, lease_until=None, last_error=None), then)
+
+
+@functools.cache
+def _sent_group() -> sa.Update:
+    """Sent messages recorded in one PostgreSQL statement: arrays of ids, times and expiries.
+
+    The messages still pending are marked sent and the invitations of the first messages among
+    them stepped to ``sent`` (a data-modifying WITH, as :func:`_finish` does for one message);
+    an expiry of NULL (a survey without ``expires:``) leaves ``expires_at`` as it is.
+    """
+    m = invitation_messages.c
+    given = (
+        sa.func.unnest(
+            sa.bindparam("g_ids", value=None, type_=postgresql.ARRAY(sa.Integer())),
+            sa.bindparam("g_at", value=None, type_=postgresql.ARRAY(sa.DateTime())),
+            sa.bindparam("g_expires", value=None, type_=postgresql.ARRAY(sa.DateTime())),
+        )
+        .table_valued(
+            sa.column("id", sa.Integer()), sa.column("at", sa.DateTime()), sa.column("expires", sa.DateTime())
+        )
+        .render_derived(name="given")
+    )
+    done = (
+        sa.update(invitation_messages)
+        .where(m.id == given.c.id, (m.status + "") == "pending")  # the primary key's index: see _finish
+        .values(status="sent", sent_at=given.c.at, lease_until=None, last_error=None)
+        .returning(m.invitation_id, m.seq, given.c.at, given.c.expires)
+        .cte("done")
+    )
+    return tracking.step("sent", done.c.at, expires_at=done.c.expires).where(
+        invitations.c.id == done.c.invitation_id, done.c.seq == 0
+    )
 
 
 def _state_query(invitation_ids: list[int]) -> Any:
@@ -513,23 +703,59 @@ def _finish(conn: Connection, message: _Claimed, values: dict[str, Any], then: s
     On PostgreSQL both are one statement (a data-modifying WITH) in autocommit: one round trip;
     on SQLite a write transaction of two.
     """
+    if conn.dialect.name != "postgresql":
+        with conn.begin():
+            _record(conn, message, values, then)
+        return
     m = invitation_messages.c
     # the status compared as an expression, so that the primary key is the only index that fits: with
     # the statistics of a table just filled (before autovacuum has analysed it) PostgreSQL chose the
     # (status, due_at) index and read every pending row for each message (3.7 ms a message of 2,000)
     still_pending = (m.status + "") == "pending"
     record = sa.update(invitation_messages).where(m.id == message.id, still_pending).values(values)
-    if conn.dialect.name == "postgresql":
-        with conn.begin():  # under AUTOCOMMIT no BEGIN or COMMIT is sent
-            if then is None:
-                conn.execute(record)
-            else:
-                done = record.returning(m.invitation_id).cte("done")
-                conn.execute(then.where(invitations.c.id.in_(sa.select(done.c.invitation_id))))
-        return
-    with conn.begin():
-        if conn.execute(record).rowcount and then is not None:
-            conn.execute(then.where(invitations.c.id == message.invitation_id))
+    with conn.begin():  # under AUTOCOMMIT no BEGIN or COMMIT is sent
+        if then is None:
+            conn.execute(record)
+        else:
+            done = record.returning(m.invitation_id).cte("done")
+            conn.execute(then.where(invitations.c.id.in_(sa.select(done.c.invitation_id))))
+
+
+def _record(conn: Connection, message: _Claimed, values: dict[str, Any], then: sa.Update | None) -> None:
+    """:func:`_finish`'s two statements on SQLite, in the caller's transaction."""
+    m = invitation_messages.c
+    record = sa.update(invitation_messages).where(m.id == message.id, (m.status + "") == "pending").values(values)
+    if conn.execute(record).rowcount and then is not None:
+        conn.execute(then.where(invitations.c.id == message.invitation_id))
+
+
+def _cleared(
+    conn: Connection,
+    results: _PgResults | None,
+    surveys: dict[str, Questionnaire | None],
+    message: _Claimed,
+    now: dt.datetime,
+    stats: PassStats,
+) -> Questionnaire | None:
+    """The message's questionnaire when it may go now; else None, its refusal or postponement recorded."""
+    inv = message.invitation
+    q = surveys[inv.survey] if inv is not None else None  # read with the claim
+    # an invitation gone (an erasure that removes them) is cancelled like a refused one
+    refusal = _refusal(inv, message, q) if inv is not None else "invitation_removed"
+    when = rules.not_before(q, message.channel, now) if refusal is None and q is not None else now
+    if refusal is None and when <= now:
+        assert q is not None and q.fielding is not None  # _refusal checked the template
+        return q
+    if results is not None:
+        results.wait()  # the previous message's answer first: this one is recorded at once, on the same connection
+    if refusal is not None:
+        suppress = _suppression(refusal) if message.seq == 0 else None
+        _finish(conn, message, dict(status="cancelled", reason=refusal[:100], lease_until=None), suppress)
+        stats.cancelled += 1
+    else:
+        _finish(conn, message, dict(due_at=when, lease_until=None, attempts=message.attempts - 1))
+        stats.postponed += 1
+    return None
 
 
 def _send_one(
@@ -541,23 +767,10 @@ def _send_one(
     now: dt.datetime,
     stats: PassStats,
 ) -> None:
+    q = _cleared(conn, results, surveys, message, now, stats)
+    if q is None:
+        return
     inv = message.invitation
-    q = surveys[inv.survey] if inv is not None else None  # read with the claim
-    # an invitation gone (an erasure that removes them) is cancelled like a refused one
-    refusal = _refusal(inv, message, q) if inv is not None else "invitation_removed"
-    when = rules.not_before(q, message.channel, now) if refusal is None and q is not None else now
-    if results is not None and (refusal is not None or when > now):
-        results.wait()  # the previous message's answer first: this one is recorded at once, on the same connection
-    if refusal is not None:
-        suppress = _suppression(refusal) if message.seq == 0 else None
-        _finish(conn, message, dict(status="cancelled", reason=refusal[:100], lease_until=None), suppress)
-        stats.cancelled += 1
-        return
-    assert q is not None and q.fielding is not None  # _refusal checked the template
-    if when > now:
-        _finish(conn, message, dict(due_at=when, lease_until=None, attempts=message.attempts - 1))
-        stats.postponed += 1
-        return
     try:
         _deliver(settings, q, inv, message)  # meanwhile the previous message's statement runs
     except DeliveryError as exc:
@@ -565,6 +778,7 @@ def _send_one(
             results.wait()
         _failed(conn, settings, message, str(exc), exc.permanent, now, stats)
         return
+    assert q.fielding is not None
     expires = q.fielding.expires
     if results is not None:
         results.send(

@@ -26,7 +26,13 @@ def smtp() -> Iterator[SmtpSink]:
 
 
 def worker(
-    db_url: str, smtp: SmtpSink, now: str = "2026-03-02T02:00:00", *, once: bool = True, output: int = subprocess.PIPE
+    db_url: str,
+    smtp: SmtpSink,
+    now: str = "2026-03-02T02:00:00",
+    *,
+    once: bool = True,
+    output: int = subprocess.PIPE,
+    senders: int = 1,
 ) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -38,7 +44,7 @@ def worker(
     }
     env.pop("SURVEYKIT_SMS_URL", None)
     args = [sys.executable, "-c", "from surveykit.cli import main; main()", "worker", "--db", db_url, "--now", now]
-    args += ["--batch", "5", "--interval", "1"] + (["--once"] if once else [])
+    args += ["--batch", "5", "--interval", "1", "--senders", str(senders)] + (["--once"] if once else [])
     return subprocess.Popen(args, stdout=output, stderr=subprocess.STDOUT, env=env)
 
 
@@ -113,6 +119,62 @@ def test_two_workers_share_the_work_without_a_duplicate(db_url, engine, smtp):
     assert len(received) == len(set(received)) == 40
     assert sorted(received) == sorted(m.message_id for m in messages(engine))
     assert {m.status for m in messages(engine)} == {"sent"}
+
+
+def test_a_worker_with_three_senders_killed_mid_send_repeats_at_most_six_messages(db_url, engine, smtp):
+    """``--senders 3``: SIGKILL while the SMTP server takes the tenth message in, before its reply.
+
+    At most twice the senders (three in flight, three finished and waiting for their statement)
+    went out unrecorded; a second worker sends those again, each with its one Message-ID, and
+    everything else once: nothing lost, the tenth message among the repeated.
+    """
+    ids = _invite(engine, 30)
+    first: subprocess.Popen[bytes] | None = None
+    tenth: list[str] = []
+
+    def kill_on_tenth(n: int) -> None:
+        if n == 10 and first is not None:
+            tenth.append(smtp.message_ids()[9])
+            os.kill(first.pid, signal.SIGKILL)
+            first.wait(10)
+
+    smtp.after_data = kill_on_tenth
+    first = worker(db_url, smtp, output=subprocess.DEVNULL, senders=3)
+    first.wait(60)
+    assert first.returncode == -signal.SIGKILL
+    smtp.after_data = None
+    second = worker(db_url, smtp, LATER, senders=3)
+    out, _ = second.communicate(timeout=60)
+    assert second.returncode == 0, out.decode()
+    after = messages(engine)
+    assert [m.status for m in after] == ["sent"] * 30
+    received = smtp.message_ids()
+    assert sorted(set(received)) == sorted(m.message_id for m in after)  # nothing lost
+    repeated = [mid for mid, count in Counter(received).items() if count > 1]
+    assert tenth[0] in repeated and len(repeated) <= 6
+    assert len(received) == 30 + len(repeated) and max(Counter(received).values()) == 2
+    assert {invitation(engine, i).status for i in ids} == {"sent"}
+
+
+def test_sigterm_with_three_senders_finishes_those_in_flight(db_url, engine, smtp):
+    """SIGTERM while message 2 waits for its reply: the messages in flight finish, and every message
+    the server took in is recorded sent; the rest is given back at once (how many went out before
+    the signal's handler ran in the main thread is up to the scheduler, not a fixed count)."""
+    _invite(engine, 30)
+    proc: subprocess.Popen[bytes] | None = None
+
+    def term_on_second(n: int) -> None:
+        if n == 2 and proc is not None:
+            proc.send_signal(signal.SIGTERM)
+
+    smtp.after_data = term_on_second
+    proc = worker(db_url, smtp, once=False, senders=3)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, out.decode()
+    rows = messages(engine)
+    sent = sorted(m.message_id for m in rows if m.status == "sent")
+    assert 2 <= len(sent) < 30 and sorted(smtp.message_ids()) == sent
+    assert all(m.lease_until is None and m.attempts == 0 for m in rows if m.status == "pending")
 
 
 _SEND_THEN_DIE = """

@@ -57,6 +57,12 @@ def q(engine: Any) -> Any:
     return register(engine)
 
 
+@pytest.fixture(params=[1, 3], ids=["1 sender", "3 senders"])
+def senders(request: pytest.FixtureRequest) -> int:
+    """A worker sending one message at a time, and one sending three at once (Settings.senders)."""
+    return int(request.param)
+
+
 def mailer(smtp: SmtpSink) -> Mailer:
     return Mailer(notify.SmtpSettings.from_url(smtp.url, "survey@example.cn", timeout=5))
 
@@ -65,10 +71,10 @@ def body(mail: Any, subtype: str = "plain") -> str:
     return mail.get_body(preferencelist=(subtype,)).get_content()
 
 
-def test_an_email_invitation_in_the_contacts_language(engine, q, smtp):
+def test_an_email_invitation_in_the_contacts_language(engine, q, smtp, senders):
     zh = add_invitation(engine, customer="C1", language="zh")
     en = add_invitation(engine, customer="C2", language="en", name="Ms Smith", email="smith@example.com")
-    stats = run(engine, settings(mailer=mailer(smtp)), T0)
+    stats = run(engine, settings(mailer=mailer(smtp), senders=senders), T0)
     assert (stats.planned, stats.sent) == (2, 2)
     by_to = {to[0]: mail for to, mail in smtp.messages}
     cn, uk = by_to["wang@example.cn"], by_to["smith@example.com"]
@@ -85,13 +91,13 @@ def test_an_email_invitation_in_the_contacts_language(engine, q, smtp):
     assert (row.status, row.sent_at, row.expires_at) == ("sent", T0, T0 + 14 * DAY)
     assert [m.message_id for m in messages(engine, zh)] == [cn["Message-ID"]]
     # nothing is due any more: a second pass sends nothing
-    assert run(engine, settings(mailer=mailer(smtp)), T0).sent == 0
+    assert run(engine, settings(mailer=mailer(smtp), senders=senders), T0).sent == 0
     assert len(smtp.messages) == 2
 
 
-def test_an_sms_through_the_http_gateway(engine, q, http):
+def test_an_sms_through_the_http_gateway(engine, q, http, senders):
     inv = add_invitation(engine, channel="sms", language="zh")
-    run(engine, settings(sms=HttpSmsGateway(http.url, timeout=5)), T0)
+    run(engine, settings(sms=HttpSmsGateway(http.url, timeout=5), senders=senders), T0)
     [sent] = http.bodies()
     assert sent["to"] == "+8613800138000" and sent["id"] == messages(engine, inv)[0].message_id
     assert sent["text"].startswith("【北京一店】王先生您好") and short_link(inv) in sent["text"]
@@ -143,8 +149,8 @@ def test_a_channel_without_its_adapter_waits(engine, q, smtp):
     assert invitation(engine, inv).status == "scheduled"
 
 
-def test_reminders_go_to_those_who_have_not_answered(engine, q, smtp, http):
-    s = settings(mailer=mailer(smtp), sms=HttpSmsGateway(http.url, timeout=5))
+def test_reminders_go_to_those_who_have_not_answered(engine, q, smtp, http, senders):
+    s = settings(mailer=mailer(smtp), sms=HttpSmsGateway(http.url, timeout=5), senders=senders)
     waiting = add_invitation(engine, customer="C1", channel="sms")
     answered = add_invitation(engine, customer="C2", channel="email", email="b@example.cn")
     opted_out = add_invitation(engine, customer="C3", channel="email", email="c@example.cn")
@@ -199,12 +205,12 @@ def test_one_invitation_per_contact_in_30_days_across_surveys(engine, q, smtp, t
     assert len(smtp.messages) == 3
 
 
-def test_the_rules_of_one_plan_count_in_order(engine, q, smtp):
+def test_the_rules_of_one_plan_count_in_order(engine, q, smtp, senders):
     """The plan asks the rules for all its invitations at once, as if one by one: the earlier goes first."""
     first = add_invitation(engine, customer="C1")
     later = add_invitation(engine, customer="C1")
     other = add_invitation(engine, customer="C2", email="li@example.cn")
-    stats = run(engine, settings(mailer=mailer(smtp)), T0)
+    stats = run(engine, settings(mailer=mailer(smtp), senders=senders), T0)
     assert (stats.sent, stats.suppressed) == (2, 1)
     assert [invitation(engine, i).status for i in (first, other)] == ["sent", "sent"]
     row = invitation(engine, later)
@@ -212,11 +218,11 @@ def test_the_rules_of_one_plan_count_in_order(engine, q, smtp):
     assert messages(engine, later) == []
 
 
-def test_rules_that_changed_since_the_plan_are_asked_again_with_the_claim(engine, http):
+def test_rules_that_changed_since_the_plan_are_asked_again_with_the_claim(engine, http, senders):
     """A message planned in an earlier pass meets the rules as they are when it is claimed (a batch at once)."""
     lax = FIELDING_YAML.replace("  max_invitations: {count: 1, per: 30d}\n", "")
     register(engine, lax)
-    s = settings(sms=HttpSmsGateway(http.url, timeout=5))
+    s = settings(sms=HttpSmsGateway(http.url, timeout=5), senders=senders)
     early = add_invitation(engine, customer="C1", channel="sms", send_at=T0 - 20 * DAY)
     assert run(engine, s, T0 - 20 * DAY).sent == 1
     evening = T0 + dt.timedelta(hours=12, minutes=30)  # 22:30 in Shanghai: both wait for 09:00
@@ -248,10 +254,10 @@ def test_the_message_limit_stops_reminders(engine, smtp):
     assert len(smtp.messages) == 2
 
 
-def test_an_sms_in_quiet_hours_waits_until_nine(engine, q, http):
+def test_an_sms_in_quiet_hours_waits_until_nine(engine, q, http, senders):
     evening = dt.datetime(2026, 3, 2, 14, 30)  # 22:30 in Shanghai
     inv = add_invitation(engine, channel="sms", send_at=evening)
-    s = settings(sms=HttpSmsGateway(http.url, timeout=5))
+    s = settings(sms=HttpSmsGateway(http.url, timeout=5), senders=senders)
     stats = run(engine, s, evening)
     assert (stats.planned, stats.sent) == (1, 0)
     assert messages(engine, inv)[0].due_at == dt.datetime(2026, 3, 3, 1, 0)  # 09:00 local
@@ -266,10 +272,10 @@ def test_email_is_not_held_by_sms_quiet_hours(engine, q, smtp):
     assert run(engine, settings(mailer=mailer(smtp)), evening).sent == 1
 
 
-def test_an_smtp_server_dropping_the_connection_loses_nothing(engine, q, smtp):
+def test_an_smtp_server_dropping_the_connection_loses_nothing(engine, q, smtp, senders):
     ids = [add_invitation(engine, customer=f"C{n}", email=f"c{n}@example.cn") for n in range(4)]
     smtp.drop = 2  # the first two DATA commands lose the connection before the reply
-    s = settings(mailer=mailer(smtp))
+    s = settings(mailer=mailer(smtp), senders=senders)
     stats = run(engine, s, T0)
     assert (stats.sent, stats.retried) == (2, 2) and smtp.dropped == 2
     failed = [m for m in messages(engine) if m.status == "pending"]
@@ -280,10 +286,10 @@ def test_an_smtp_server_dropping_the_connection_loses_nothing(engine, q, smtp):
     assert {invitation(engine, i).status for i in ids} == {"sent"}
 
 
-def test_a_permanent_smtp_refusal_fails_the_invitation(engine, q, smtp):
+def test_a_permanent_smtp_refusal_fails_the_invitation(engine, q, smtp, senders):
     inv = add_invitation(engine)
     smtp.reply = "550 mailbox unavailable"
-    stats = run(engine, settings(mailer=mailer(smtp)), T0)
+    stats = run(engine, settings(mailer=mailer(smtp), senders=senders), T0)
     assert stats.failed == 1
     [m] = messages(engine, inv)
     assert m.status == "failed" and "550" in m.last_error
@@ -291,9 +297,9 @@ def test_a_permanent_smtp_refusal_fails_the_invitation(engine, q, smtp):
     assert (row.status, row.failed_at) == ("failed", T0)
 
 
-def test_a_gateway_answering_500_or_hanging_is_retried_then_given_up(engine, q, http):
+def test_a_gateway_answering_500_or_hanging_is_retried_then_given_up(engine, q, http, senders):
     inv = add_invitation(engine, channel="sms")
-    s = settings(sms=HttpSmsGateway(http.url, timeout=0.5), max_attempts=3)
+    s = settings(sms=HttpSmsGateway(http.url, timeout=0.5), max_attempts=3, senders=senders)
     http.status = 500
     assert run(engine, s, T0).retried == 1
     assert "HTTP 500" in messages(engine, inv)[0].last_error
@@ -320,6 +326,29 @@ def test_a_stop_request_releases_the_rest_of_the_batch(engine, q, smtp):
     waiting = [m for m in messages(engine) if m.status == "pending"]
     assert len(waiting) == 3 and all(m.lease_until is None and m.attempts == 0 for m in waiting)
     assert run(engine, settings(mailer=mailer(smtp)), T0).sent == 3
+
+
+def test_several_senders_stopping_finish_what_is_in_flight_and_release_the_rest(engine, q, smtp):
+    """Three senders, asked to stop once the second message is in: no new message starts.
+
+    The messages already in flight (at most the three senders' own: the second and two more)
+    finish and are recorded; every message the server took in is recorded sent, and the rest
+    of the batch is given back at once, its attempt not counted.
+    """
+    for n in range(12):
+        add_invitation(engine, customer=f"C{n}", email=f"c{n}@example.cn")
+
+    def stop() -> bool:
+        return len(smtp.messages) >= 2
+
+    stats = run(engine, settings(mailer=mailer(smtp), senders=3, batch=12), T0, stop=stop)
+    assert 2 <= stats.sent <= 4 and len(smtp.messages) == stats.sent
+    rows = messages(engine)
+    assert sorted(smtp.message_ids()) == sorted(m.message_id for m in rows if m.status == "sent")
+    waiting = [m for m in rows if m.status == "pending"]
+    assert len(waiting) == 12 - stats.sent and all(m.lease_until is None and m.attempts == 0 for m in waiting)
+    assert run(engine, settings(mailer=mailer(smtp), senders=3), T0).sent == 12 - stats.sent
+    assert len(set(smtp.message_ids())) == len(smtp.messages) == 12
 
 
 def _submit(engine: Any, q: Any, invitation_id: int | None, key: str, sat: int = 9) -> str:
