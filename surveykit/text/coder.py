@@ -67,6 +67,8 @@ _CLAUSE_BREAK = re.compile(r"[,.!?;:~…。、\n\"“”‘()（）【】\[\]]+|
 _CONTRAST_SPLIT = re.compile(
     r"(?<!不)(?=但是|可是|不过|然而|但(?!是)|却)|(?<=\s)(?=(?:but|however|though|although|except)\b)"
 )
+# a comment with none of these holds no contrast (_CONTRAST_SPLIT is not tried)
+_CONTRAST_WORDS = ("但", "可是", "不过", "然而", "却", "but", "however", "though", "although", "except")
 _CLAUSE_OPENERS = (
     "但是",
     "可是",
@@ -280,7 +282,7 @@ class Coder:
         """The clauses of a normalised comment (module docstring, step 1), with whether each opens with a contrast."""
         # a contrast word cuts the piece it is in (not at the piece's start: it opens that piece anyway);
         # none falls on a break, so the cuts of the whole text are those of its pieces
-        cuts = [m.start() for m in _CONTRAST_SPLIT.finditer(text)]
+        cuts = [m.start() for m in _CONTRAST_SPLIT.finditer(text)] if any(w in text for w in _CONTRAST_WORDS) else []
         clauses = []
         pos = 0
         for piece in [*_CLAUSE_BREAK.finditer(text), None]:
