@@ -197,11 +197,12 @@ def mint(n: int) -> list[tuple[str, str, str]]:
     from flask_wtf.csrf import generate_csrf
 
     from surveykit import storage
+    from webform.session_cookie import SessionInterface
     from webform.survey import key_serializer
 
     app = flask.Flask("mint")
     app.config["SECRET_KEY"] = SECRET
-    signer = app.session_interface.get_signing_serializer(app)
+    signer = SessionInterface().get_signing_serializer(app)  # the real app's session cookie
     keys = key_serializer(SECRET)
     out = []
     with app.test_request_context():
@@ -387,6 +388,11 @@ class Gunicorn:
                 self.proc.wait()
 
 
+def _load() -> str:
+    """The 1, 5 and 15-minute load averages: the machine is shared, every figure is read beside them."""
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def _mean(windows: list[dict[str, Any]]) -> dict[str, Any]:
     """Windows of one endpoint as one row: mean req/s and latencies, summed counts."""
     out = {k: statistics.fmean(w[k] for w in windows) for k in ("rps", "p50", "p95", "p99")}
@@ -542,7 +548,7 @@ def main() -> int:
         f"web form benchmark: gunicorn -w {args.workers} -k sync on 127.0.0.1, {CLIENT_PROCS * THREADS} clients "
         f"({CLIENT_PROCS} processes x {THREADS} threads), {seconds:.0f} s per window"
     )
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs\n")
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {_load()}\n")
 
     print("1. First page of each shipped instrument (zh), bytes: HTML | HTML gzip -9 | + CSS + JS | all gzip")
     print(f"   {'survey':32} {'html':>7} {'gz':>6} {'all':>7} {'all gz':>7}")
@@ -580,7 +586,10 @@ def main() -> int:
                 check = "rows ok" if rows1 - rows0 == expected else f"ROWS {rows1 - rows0} != {expected}"
                 # each submit window against the mean of the bare windows either side of it
                 ratios = [r["rps"] / ((bare[i]["rps"] + bare[i + 1]["rps"]) / 2) for i, r in enumerate(real)]
-                spread = f"ratio {statistics.median(ratios):.2f} (median; {' '.join(f'{x:.2f}' for x in ratios)})"
+                spread = (
+                    f"ratio {statistics.median(ratios):.2f} (median; {' '.join(f'{x:.2f}' for x in ratios)})"
+                    f"  load {_load()}"
+                )
                 table.append((name, f"bare insert (mean of {len(bare)} windows)", _mean(bare), check))
                 table.append((name, f"survey submit (mean of {len(real)} windows)", _mean(real), spread))
                 if name == "sqlite":
@@ -617,7 +626,7 @@ def main() -> int:
         )
 
     res = in_process(paths, page_path, rounds)
-    print("\n4. In-process CPU per request (Flask test client, fastest of 5 batches), microseconds")
+    print(f"\n4. In-process CPU per request (Flask test client, fastest of 5 batches), microseconds; load {_load()}")
     print(
         f"   render {survey_id} first page: {res['page']:8.0f}   plain Jinja loop: {res['jinja']:8.0f}   "
         f"ratio {res['jinja'] / res['page']:.2f}"

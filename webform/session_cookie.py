@@ -13,8 +13,8 @@ import json
 import zlib
 from typing import Any
 
-from flask import Flask
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Response
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from itsdangerous import Serializer, Signer, TimestampSigner, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode
 
@@ -103,3 +103,29 @@ class SessionInterface(SecureCookieSessionInterface):
             )
             self._signer = (key, serializer)
         return self._signer[1]
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        """Flask's own steps, but ``Vary: Cookie`` set once when the cookie is written.
+
+        Flask adds it through ``response.vary`` before and after writing the cookie, and each add
+        parses and rewrites the header: two of them cost more than the cookie itself.  A session
+        that is empty, deleted or unchanged takes Flask's path unchanged.
+        """
+        if not session or not self.should_set_cookie(app, session):
+            super().save_session(app, session, response)
+            return
+        response.set_cookie(
+            self.get_cookie_name(app),
+            self.get_signing_serializer(app).dumps(dict(session)),
+            expires=self.get_expiration_time(app, session),
+            httponly=self.get_cookie_httponly(app),
+            domain=self.get_cookie_domain(app),
+            path=self.get_cookie_path(app),
+            secure=self.get_cookie_secure(app),
+            partitioned=self.get_cookie_partitioned(app),
+            samesite=self.get_cookie_samesite(app),
+        )
+        if "Vary" in response.headers:
+            response.vary.add("Cookie")
+        else:
+            response.headers["Vary"] = "Cookie"

@@ -6,7 +6,7 @@ import json
 from unittest import mock
 
 import pytest
-from flask import Flask
+from flask import Flask, Response
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature, SignatureExpired, Signer, URLSafeTimedSerializer
 
@@ -50,7 +50,8 @@ def test_tampered_other_salt_and_expired_tokens_are_refused():
     token = ours.dumps("key")
     assert ours.loads(token) == "key"
     with pytest.raises(BadSignature):
-        ours.loads(token[:-1] + ("A" if token[-1] != "A" else "B"))
+        ours.loads(("A" if token[0] != "A" else "B") + token[1:])  # the payload (a signature's last
+        # character may differ in padding bits only)
     with pytest.raises(BadSignature):
         SignedSerializer(SECRET, salt="y").loads(token)
     with pytest.raises(BadSignature):
@@ -78,3 +79,37 @@ def test_session_cookie_is_flasks_and_follows_the_key_and_its_fallbacks():
         interface.get_signing_serializer(app).loads(ours.dumps({"a": 1}))
     app.config["SECRET_KEY"] = ""
     assert interface.get_signing_serializer(app) is None
+
+
+@pytest.mark.parametrize(
+    ("before", "change", "vary", "written"),
+    [
+        ({}, {"lang": "en"}, None, True),  # a new session
+        ({"csrf_token": "t"}, {"done": {"s": "r"}}, "Accept-Encoding", True),  # written, after gzip's Vary
+        ({"csrf_token": "t"}, {}, None, False),  # read only
+        ({"csrf_token": "t"}, None, None, True),  # emptied: the cookie is deleted
+        ({}, {}, None, False),  # never used
+    ],
+)
+def test_session_written_as_flask_writes_it(before, change, vary, written):
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=SECRET, SESSION_COOKIE_SECURE=True, SESSION_COOKIE_SAMESITE="Lax")
+    flask_default = SecureCookieSessionInterface()
+    flask_default.serializer = PlainJSON()  # type: ignore[assignment]
+    replies = []
+    for interface in (SessionInterface(), flask_default):
+        session = interface.session_class(before)
+        if change is None:
+            session.clear()
+        elif change:
+            session.update(change)
+        if before:
+            session.get("csrf_token")  # read: accessed
+        response = Response("")
+        if vary:
+            response.vary.add(vary)
+        with mock.patch("time.time", return_value=1_700_000_000), app.test_request_context():
+            interface.save_session(app, session, response)
+        replies.append(sorted(response.headers.items()))
+    assert replies[0] == replies[1]
+    assert any(name == "Set-Cookie" for name, _value in replies[0]) is written
