@@ -259,18 +259,27 @@ class Coder:
 
         Inside a longer word it still counts after a modifier (太慢) or before a suffix (贵太多).
         The clause is segmented only when a dictionary word covering the character would hide it
-        (差 in 差不多), since the path may take any of them; ``spans`` caches each clause's words
-        (by its start; offsets within it), segmented when first needed.
+        (差 in 差不多), since the path may take any of them; and then only from the last point before
+        the character that no dictionary word crosses: jieba's path passes through it, and from there
+        on depends only on the text after it.  ``spans`` caches the words from each such point (by
+        that point; offsets from it), segmented when first needed.
         """
-        if all(self._shows(text, start, s, e) for s, e in words_covering(text, start, clause.start, clause.end)):
+        covering = words_covering(text, start, clause.start, clause.end)
+        if not covering or all(self._shows(text, start, s, e) for s, e in covering):
             return True
-        words = spans.get(clause.start)
-        if words is None:  # offsets within the clause
-            words = spans[clause.start] = word_spans(text[clause.start : clause.end])
-        at = start - clause.start
+        cut = covering[0][0]  # the earliest start of a word over the character
+        while cut > clause.start:
+            crossing = [s for s, e in words_covering(text, cut - 1, clause.start, clause.end) if e > cut]
+            if not crossing:
+                break
+            cut = crossing[0]
+        words = spans.get(cut)
+        if words is None:
+            words = spans[cut] = word_spans(text[cut : clause.end])
+        at = start - cut
         for s, e in words:
             if s <= at < e:
-                return self._shows(text, start, clause.start + s, clause.start + e)
+                return self._shows(text, start, cut + s, cut + e)
         return True
 
     def _shows(self, text: str, at: int, start: int, end: int) -> bool:
@@ -477,9 +486,12 @@ class Coder:
                 words, waiting = found_at[i], pending[i]
                 if excluded and any(p not in waiting or confirm(i, p) for p in excluded.intersection(words)):
                     continue
-                candidates = [part.intersection(words) for part in parts]
-                if not all(candidates):  # before any segmenter check: is every part there at all?
-                    continue
+                if len(parts) == 1:
+                    candidates = [parts[0].intersection(words)]
+                else:
+                    candidates = [part.intersection(words) for part in parts]
+                    if not all(candidates):  # before any segmenter check: is every part there at all?
+                        continue
                 chosen: list[str] = []
                 for part_words in candidates:
                     present = [w for w in part_words if w not in waiting or confirm(i, w)]
@@ -492,7 +504,7 @@ class Coder:
                         continue
                     found.setdefault(theme, set()).add(i)
                     evidence += map(shown.__getitem__, chosen)
-        return tuple(t for t in self._theme_ids if t in found), found, evidence
+        return tuple(filter(found.__contains__, self._theme_ids)), found, evidence
 
     def _score(
         self, text: str, clause: _Clause, items: list[tuple[int, int, str, float]], negations: list[tuple[int, int]]

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 from surveykit.text import CodedComment, Coder, coder_for, default_codeframe, normalise
+from surveykit.text.coder import _SUFFIXES
 from surveykit.text.learned import features
 from surveykit.text.segment import _tokenizer, word_spans, words_covering
 
@@ -126,3 +127,29 @@ def test_the_batch_counts_each_comments_features_as_a_counter_does():
     z = csr_matrix((x, idx, starts), shape=shape) @ model.weights + model.intercepts
     assert np.array_equal(model.probabilities_many(norms), 1.0 / (1.0 + np.exp(-z)))
     assert np.array_equal(model.probabilities_many(norms[:3]), 1.0 / (1.0 + np.exp(-z[:3])))
+
+
+def test_a_character_stands_alone_as_in_its_whole_clauses_segmentation():
+    """The coder's check of a one-character word (segmenting only from the last point no word
+    crosses, and not at all when no word over it would hide it) answers as jieba's path through
+    the whole clause does, for every Chinese character of the reference comments."""
+    coder = Coder(default_codeframe())
+    modifiers = {w for w, (kind, _) in coder._lexicon.items() if kind in ("degree", "negator")}
+    texts = ["差不多太慢了", "换了刹车片还是有异响", "喷漆的颜色和原车有色差", "修好之后一直没人通知我"]
+    for name in FILES:
+        with (REFERENCE / name).open(encoding="utf-8", newline="") as file:
+            texts += [normalise(r["text"]) for r in csv.DictReader(file)]
+    checked = 0
+    for text in texts:
+        for clause in coder._clauses(text):
+            words = [(clause.start + s, clause.start + e) for s, e in word_spans(text[clause.start : clause.end])]
+            spans: dict[int, list[tuple[int, int]]] = {}
+            for at in range(clause.start, clause.end):
+                if not "\u3400" <= text[at] <= "\u9fff":
+                    continue
+                s, e = next((s, e) for s, e in words if s <= at < e)
+                before, after = text[s:at], text[at + 1 : e]
+                alone = (not before or before in modifiers) and (not after or after in _SUFFIXES)
+                assert coder._stands_alone(text, at, clause, spans) == alone, (text, at)
+                checked += 1
+    assert checked > 5_000
