@@ -37,7 +37,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import compress, pairwise
+from itertools import compress, pairwise, repeat
 from operator import add
 from pathlib import Path
 
@@ -142,19 +142,18 @@ class LearnedModel:
         gives them (the order ``Counter(features(norm))`` keeps), one comment after another; and
         where each comment's begin in them (a CSR matrix's row pointers).
 
-        Latin words are looked up one by one (few); the n-grams of Chinese runs, most features,
+        Latin features are looked up in the vocabulary (few); the n-grams of Chinese runs, most features,
         are code points packed into one integer each (21 bits a character) and looked up in the
         sorted keys of the vocabulary's Chinese n-grams.  Every feature of a comment gets its place
         in :func:`features`' order, so a comment's first occurrence of each column gives its order.
         """
-        lookup = self.vocabulary.get
         texts = [norm.lower() for norm in norms]
         # Chinese runs: start in the joined texts, length, the place of its first feature
         run_starts: list[int] = []
         run_lengths: list[int] = []
         run_places: list[int] = []
-        latin_places: list[int] = []  # known Latin features: place, column
-        latin_columns: list[int] = []
+        latin: list[str] = []  # the Latin features, and their places
+        latin_places: list[int] = []
         sizes = []  # the number of features of each comment
         place = offset = 0
         for text in texts:
@@ -162,30 +161,25 @@ class LearnedModel:
             words = []
             for m in _RUN.finditer(text):
                 start, end = m.span()
-                if text[start].isascii():
+                if text[start].isascii():  # the word, then its first five letters
                     word = m.group()
-                    for feature in (word, "~" + word[:5]):
-                        column = lookup(feature)
-                        if column is not None:
-                            latin_places.append(place)
-                            latin_columns.append(column)
-                        place += 1
+                    latin += (word, "~" + word[:5])
+                    latin_places += (place, place + 1)
+                    place += 2
                     words.append(word)
                 else:  # its characters, then its bigrams, then its trigrams
                     run_starts.append(offset + start)
                     run_lengths.append(end - start)
                     run_places.append(place)
                     place += 3 * (end - start) - 3 if end - start > 1 else 1
-            for a, b in pairwise(words):
-                column = lookup(a + " " + b)
-                if column is not None:
-                    latin_places.append(place)
-                    latin_columns.append(column)
-                place += 1
+            if len(words) > 1:  # each pair of adjacent words
+                latin += map(" ".join, pairwise(words))
+                latin_places += range(place, place + len(words) - 1)
+                place += len(words) - 1
             sizes.append(place - first)
             offset += len(text)
         column_at = np.full(place, -1, dtype=np.int64)  # each feature's column (-1: unknown)
-        column_at[latin_places] = latin_columns
+        column_at[latin_places] = list(map(self.vocabulary.get, latin, repeat(-1)))
         vocabulary_keys, vocabulary_columns = self._chinese
         if run_starts and len(vocabulary_keys):
             starts, lengths = np.array(run_starts, dtype=np.int64), np.array(run_lengths, dtype=np.int64)
