@@ -218,7 +218,9 @@ def _store(conn: Connection, events: list[_Event], wave: str | None, now: dt.dat
     known = {
         row.event_id: row
         for row in conn.execute(
-            sa.select(i.id, i.event_id, i.event_hash, i.status).where(i.event_id.in_({e.event_id for e in events}))
+            sa.select(i.id, i.event_id, i.event_hash, i.status).where(
+                rules.one_of(conn, i.event_id, {e.event_id for e in events})
+            )
         )
     }
     fresh: dict[str, _Event] = {}
@@ -264,7 +266,7 @@ def _store(conn: Connection, events: list[_Event], wave: str | None, now: dt.dat
         for e, cand, reason in zip(new, candidates, reasons, strict=True)
     ]
     conn.execute(sa.insert(invitations), rows)
-    ids = dict(conn.execute(sa.select(i.event_id, i.id).where(i.event_id.in_(list(fresh)))).all())
+    ids = dict(conn.execute(sa.select(i.event_id, i.id).where(rules.one_of(conn, i.event_id, fresh))).all())
     for e, reason in zip(new, reasons, strict=True):
         out[e.index] = Outcome(e.index, 201, ids[e.event_id], "suppressed" if reason else "scheduled", reason)
     for e in later:
@@ -306,4 +308,4 @@ def _contacts(conn: Connection, events: list[_Event], now: dt.datetime) -> dict[
         set_=dict(name=new.name, email=new.email, phone=new.phone, language=new.language, updated_at=new.updated_at),
     )
     conn.execute(stmt, [dict(contact, created_at=now, updated_at=now) for contact in latest.values()])
-    return dict(conn.execute(sa.select(c.customer_id, c.id).where(c.customer_id.in_(list(latest)))).all())
+    return dict(conn.execute(sa.select(c.customer_id, c.id).where(rules.one_of(conn, c.customer_id, latest))).all())

@@ -26,12 +26,14 @@ Quiet hours never refuse a message: it waits (:func:`not_before`).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from surveykit.database import contacts, invitation_messages, invitations
@@ -40,10 +42,27 @@ from surveykit.fielding.declared import ContactRules
 from surveykit.fielding.surveys import questionnaire_of
 from surveykit.model import Questionnaire
 
-__all__ = ["Candidate", "admit", "admit_all", "admit_message", "admit_messages", "not_before", "rules_for"]
+__all__ = ["Candidate", "admit", "admit_all", "admit_message", "admit_messages", "not_before", "one_of", "rules_for"]
 
 # statuses of an invitation that went out (a failed one never reached the contact)
 _WENT_OUT = ("sent", "opened", "started", "completed", "opted_out", "expired")
+
+
+def one_of(conn: Connection, column: sa.ColumnElement[Any], values: Iterable[Any]) -> sa.ColumnElement[bool]:
+    """``column IN values`` for a batch's worth of values (up to 1,000) as one parameter.
+
+    ``column.in_(values)`` made a bound parameter of each value, coerced when the statement was
+    built and expanded into the SQL text when it ran (about a sixth of an API batch's time
+    under the profiler, with four such lookups of 1,000), and psycopg parsed that text anew each
+    time (too long for its cache).  Here the values are one JSON array read by ``json_each`` on
+    SQLite, one array compared with ``= ANY`` on PostgreSQL: the same statement text every time.
+    Strings and integers only (what the keys of these lookups are).
+    """
+    values = list(values)
+    if conn.dialect.name == "postgresql":
+        return column == sa.any_(sa.bindparam(None, values, type_=postgresql.ARRAY(column.type)))
+    given = sa.func.json_each(sa.bindparam(None, json.dumps(values), type_=sa.String())).table_valued("value")
+    return column.in_(sa.select(given.c.value))
 
 
 def rules_for(q: Questionnaire | None) -> list[ContactRules]:
@@ -97,7 +116,7 @@ class _Facts:
             {
                 row.id: row
                 for row in conn.execute(
-                    sa.select(c.id, c.erased_at, c.optout_email_at, c.optout_sms_at).where(c.id.in_(ids))
+                    sa.select(c.id, c.erased_at, c.optout_email_at, c.optout_sms_at).where(one_of(conn, c.id, ids))
                 )
             }
             if ids
@@ -115,7 +134,7 @@ class _Facts:
             for contact_id, sent_at in conn.execute(
                 sa.select(i.contact_id, m.sent_at)
                 .select_from(invitation_messages.join(invitations, m.invitation_id == i.id))
-                .where(i.contact_id.in_(ids), m.status == "sent", m.sent_at > since - per_msg)
+                .where(one_of(conn, i.contact_id, ids), m.status == "sent", m.sent_at > since - per_msg)
             ):
                 self.messages[contact_id].append(sent_at)
 
@@ -128,7 +147,7 @@ class _Facts:
         waiting = sa.and_(i.status == "scheduled", at > start, at < end)
         for row in conn.execute(
             sa.select(i.id, i.contact_id, i.status, i.sent_at, at.label("at")).where(
-                i.contact_id.in_(ids), sa.or_(went_out, waiting)
+                one_of(conn, i.contact_id, ids), sa.or_(went_out, waiting)
             )
         ):
             if row.id in exclude:
