@@ -619,14 +619,19 @@ def _field_check(field: AnswerField) -> Check:
 class PostedScreen:
     """A screen's post as :class:`ScreenCheck` found it: per question the parsed answers, per input the verdict."""
 
-    __slots__ = ("_fields", "_parsed", "_refused")
+    __slots__ = ("_fields", "_parsed", "_passed", "_refused")
 
     def __init__(
-        self, fields: list[tuple[str, dict[str, Any], bool]], parsed: dict[str, dict[str, Any]], refused: set[str]
+        self,
+        fields: list[tuple[str, dict[str, Any], bool]],
+        parsed: dict[str, dict[str, Any]],
+        refused: set[str],
+        passed: dict[str, Any],
     ) -> None:
         self._fields = fields  # (question id, answers, passes validation) per input, in screen order
         self._parsed = parsed  # question id -> the answers of its inputs
         self._refused = refused  # the questions with an input that does not pass
+        self._passed = passed  # the answers of every input that passes
 
     def question_answers(self, question_id: str) -> dict[str, Any]:
         """A question's answers as posted, valid or not (what a later condition on the screen reads)."""
@@ -638,6 +643,8 @@ class PostedScreen:
 
     def valid_answers(self, applying: set[str]) -> dict[str, Any]:
         """The answers of the inputs that pass, of the questions in ``applying`` (:meth:`ScreenForm.valid_answers`)."""
+        if self._parsed.keys() <= applying:  # every question of the screen applies
+            return dict(self._passed)
         return {k: v for qid, answers, ok in self._fields if ok and qid in applying for k, v in answers.items()}
 
 
@@ -669,6 +676,7 @@ class ScreenCheck:
         fields: list[tuple[str, dict[str, Any], bool]] = []
         parsed: dict[str, dict[str, Any]] = {}
         refused: set[str] = set()
+        passed: dict[str, Any] = {}
         getlist = formdata.getlist
         for qid, name, var, data, required, check in self.checks:
             if check is not None:
@@ -684,10 +692,12 @@ class ScreenCheck:
                 else:  # nothing posted (blank), or posted twice, or a file
                     answers, ok = {}, not values and not required
             fields.append((qid, answers, ok))
-            if not ok:
+            if ok:
+                passed.update(answers)
+            else:
                 refused.add(qid)
             parsed[qid] = {**parsed[qid], **answers} if qid in parsed else answers
-        return PostedScreen(fields, parsed, refused)
+        return PostedScreen(fields, parsed, refused, passed)
 
 
 def screen_check(q: Questionnaire, screen: Screen, lang: str) -> ScreenCheck:

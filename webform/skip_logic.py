@@ -192,10 +192,12 @@ def applying_questions(
     applies adds its answers to the context, so a later question's condition may name it (after
     the last conditional question nothing reads the context, so no more answers are asked for).
     """
+    questions = screen.questions
+    last = _last_conditional(screen)
+    if last < 0:  # no condition on this screen
+        return {question.id for question in questions}
     known = dict(context)
     applying: set[str] = set()
-    questions = screen.questions
-    last = max((i for i, question in enumerate(questions) if question.visible_if is not None), default=-1)
     for i, question in enumerate(questions):
         condition = question.visible_if
         if condition is None or condition.evaluate(known):
@@ -203,6 +205,20 @@ def applying_questions(
             if i < last:
                 known.update(answers_of(question.id))
     return applying
+
+
+_LAST: dict[int, tuple[Screen, int]] = {}
+
+
+def _last_conditional(screen: Screen) -> int:
+    """The index of the screen's last question with a condition, -1 for none; kept by identity, as plan()."""
+    hit = _LAST.get(id(screen))
+    if hit is None or hit[0] is not screen:
+        last = max((i for i, question in enumerate(screen.questions) if question.visible_if is not None), default=-1)
+        if len(_LAST) > 2000:  # screens of questionnaires no longer loaded
+            _LAST.clear()
+        hit = _LAST[id(screen)] = (screen, last)
+    return hit[1]
 
 
 def shown_questions(q: Questionnaire, screen: Screen, context: Mapping[str, Any]) -> tuple[set[str], dict[str, str]]:
