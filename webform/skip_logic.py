@@ -57,6 +57,7 @@ class Plan:
     required: tuple[
         tuple[Condition | None, tuple[str, ...], tuple[tuple[Condition | None, tuple[str, ...], bool], ...]], ...
     ]
+    unconditional: bool  # no screen has a condition: every screen applies (visible_screens)
 
 
 _PLANS: dict[int, tuple[Questionnaire, Plan]] = {}
@@ -94,6 +95,7 @@ def _make_plan(q: Questionnaire) -> Plan:
         variables,
         tuple((screen.visible_if, _runs(screen, variables)) for screen in screens),
         tuple((screen.visible_if, *_required(screen, variables)) for screen in screens),
+        all(screen.visible_if is None for screen in screens),
     )
 
 
@@ -147,6 +149,8 @@ def clean_answers(q: Questionnaire, answers: Mapping[str, Any], fields: Mapping[
 
 def visible_screens(q: Questionnaire, answers: Mapping[str, Any], fields: Mapping[str, Any]) -> list[int]:
     """Indexes of the screens that apply, given the answers so far."""
+    if plan(q).unconditional:
+        return list(range(len(q.screens())))
     context = {**fields, **answers}
     return [i for i, screen in enumerate(q.screens()) if applies(screen.visible_if, context)]
 

@@ -238,7 +238,7 @@ def _well_formed(names: frozenset[str], action: str, photos: frozenset[str] = fr
     ``names``: the screen's inputs.
     """
     form, files = request.form, request.files
-    if action not in ("next", "back") or not form.keys() - _FORM_META <= names | photos:
+    if action not in ("next", "back") or not form.keys() - _FORM_META <= (names | photos if photos else names):
         return False
     if files and (files.keys() - photos or any(len(files.getlist(name)) > 1 for name in photos)):
         return False
