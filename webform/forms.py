@@ -673,6 +673,7 @@ class ScreenCheck:
         self.input_names = frozenset(names)  # as ScreenForm.input_names
 
     def run(self, formdata: Any) -> PostedScreen:
+        """Check every input of the screen in ``formdata`` (the request's form): answers and verdicts."""
         fields: list[tuple[str, dict[str, Any], bool]] = []
         parsed: dict[str, dict[str, Any]] = {}
         refused: set[str] = set()
