@@ -5,11 +5,12 @@ How a comment is read:
 1. It is normalised (:func:`surveykit.text.normalise.normalise`) and cut into clauses at
    punctuation, at a space between two Chinese characters, and before a contrast word
    (但是, 可是, 不过, 然而, 却; but, however, though, although, except).
-2. One pass of a trie-shaped regular expression over the text finds, at every position, every
-   word of the codeframe's rules and of the sentiment lexicons that starts there.  An English
-   word must stand as a whole word (or start one, for ``word*``); a Chinese word of one
-   character must be a word of jieba's segmentation (so 差 is not found in 差不多, nor 慢 in
-   慢慢), which is the only time the segmenter runs.
+2. One pass of a trie-shaped regular expression over each clause finds, at every position, every
+   word of the codeframe's rules and of the sentiment lexicons that starts there (and ends in the
+   clause).  An English word must stand as a whole word (or start one, for ``word*``); a Chinese
+   word of one character must be a word of jieba's segmentation (so 差 is not found in 差不多, nor
+   慢 in 慢慢), which is the only time the segmenter runs: only when a dictionary word over the
+   character could hide it, and only from the last point before it that no such word crosses.
 3. Themes: a rule applies when each of its parts has an alternative in one clause that holds
    none of the theme's exclusions (and, for ``skip_negated``, when its first word is not in a
    negation's scope); rules with ``unless`` are applied last, against the themes the others gave.
