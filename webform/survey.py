@@ -31,6 +31,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
+from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
 from surveykit import quotas, storage
@@ -216,7 +217,8 @@ def page_post(survey_id: str, screen_id: str) -> BaseResponse:
     if refused is not None:  # none kept; the answers come back as posted, the photo's field marked
         return render_screen(visit, form=_posted_form(visit), status=400, notice=refused)
     context = {**visit.fields, **answers_before(q, visit.index, visit.answers)}
-    posted = check.run(request.form)
+    # what the WTForms form would read (Flask-WTF adds the files; a file under an answer's name was refused above)
+    posted = check.run(CombinedMultiDict((request.files, request.form)) if request.files else request.form)
     applying = applying_questions(visit.screen, context, posted.question_answers)
     valid = posted.valid(applying)
     merged = merge_answers(q, visit.index, visit.answers, posted.valid_answers(applying), visit.fields)
