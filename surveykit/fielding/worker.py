@@ -50,6 +50,7 @@ import queue
 import secrets
 import select
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent import futures
 from dataclasses import dataclass, field
@@ -78,6 +79,8 @@ _ACTIVE = ("sent", "opened", "started")
 _CLOSED = ("completed", "opted_out", "expired", "suppressed")
 # the plan checked the contact rules when it wrote the message; a message older than this is checked again
 _RECHECK_AFTER = dt.timedelta(minutes=1)
+# a claim grows to at most this many times Settings.batch while a backlog goes fast (see _ClaimSize)
+_GROWTH = 10
 
 
 @dataclass
@@ -89,7 +92,7 @@ class Settings:
     mailer: EmailSender | None = None
     sender: str = "surveykit@localhost"
     sms: SmsGateway | None = None
-    batch: int = 20
+    batch: int = 20  # a claim's size; up to _GROWTH times as many while a backlog goes fast (_ClaimSize)
     senders: int = 1  # messages sent at once, each by a thread of its own (see send_due)
     lease_s: float = 300.0
     max_attempts: int = 8
@@ -393,8 +396,9 @@ def _claim(
     now: dt.datetime,
     surveys: dict[str, Questionnaire | None],
     conn: Connection | None = None,
+    size: int | None = None,
 ) -> list[_Claimed]:
-    """Claim a batch of due messages, with the state each is checked against.
+    """Claim a batch of due messages (``size``, else ``settings.batch``), with the state each is checked against.
 
     On PostgreSQL (``conn``: the worker's autocommitted results connection) the claim is one
     statement, an UPDATE of the rows its subquery locks ``FOR UPDATE SKIP LOCKED``, and the reads
@@ -408,7 +412,7 @@ def _claim(
         m.channel.in_(settings.channels),
         sa.or_(m.lease_until.is_(None), m.lease_until <= now),
     )
-    pick = sa.select(m.id).where(ready).order_by(m.due_at, m.id).limit(settings.batch)
+    pick = sa.select(m.id).where(ready).order_by(m.due_at, m.id).limit(size or settings.batch)
     claim = (
         sa.update(invitation_messages)
         .values(
@@ -467,6 +471,38 @@ def _with_state(
     return sorted(claimed, key=lambda c: c.id)
 
 
+class _ClaimSize:
+    """How many messages the next claim takes: ``settings.batch``, more while a backlog goes fast.
+
+    A claim costs a few round trips and some server time whatever its size (the claim, the
+    state read with it, the contact rules asked again): with claims of 20 that was about 0.3 ms
+    of each message's time (2,000 SMS to a local sink, profiled).  While claims come back full, the
+    next takes as many messages as the last ones went out in a tenth of the lease, between
+    ``settings.batch`` and ``_GROWTH`` times it, so a claimed message still goes out long before
+    its lease runs out (a slow or hanging gateway keeps the claims at ``settings.batch``, as before).
+    The repeat bound of a SIGKILL is not about the claim: claimed messages not sent yet stay
+    leased and go once, after the lease, from another worker.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.size = settings.batch
+        self._last: tuple[float, int] | None = None  # when the last full claim came back, and its size
+
+    def claimed(self, count: int) -> None:
+        """Note a claim of ``count`` messages and size the next one."""
+        at = time.monotonic()
+        batch = self.settings.batch
+        if count < self.size:  # the backlog is taken: back to the usual size
+            self.size, self._last = batch, None
+            return
+        if self._last is not None:
+            started, taken = self._last
+            per_message = max(at - started, 1e-6) / taken
+            self.size = max(batch, min(batch * _GROWTH, int(self.settings.lease_s / 10 / per_message)))
+        self._last = (at, count)
+
+
 def _release(engine: Engine, left: list[_Claimed]) -> None:
     """Give claimed messages back at once (a stopping worker), without counting the attempt."""
     if not left:
@@ -522,14 +558,16 @@ def send_due(
                 with conn.begin():
                     conn.execute(sa.text("SET synchronous_commit TO off"))
             results = _PgResults(conn) if postgres and settings.senders == 1 else None
+            size = _ClaimSize(settings)
             try:
                 if settings.senders > 1:
-                    _send_concurrently(engine, conn, settings, worker, clock, surveys, stats, stop)
+                    _send_concurrently(engine, conn, settings, worker, clock, surveys, stats, stop, size)
                     return
                 while not stop():
                     if results is not None:
                         results.wait()  # the claim goes on the same connection
-                    claimed = _claim(engine, settings, worker, clock(), surveys, conn if postgres else None)
+                    claimed = _claim(engine, settings, worker, clock(), surveys, conn if postgres else None, size.size)
+                    size.claimed(len(claimed))
                     if not claimed:
                         return
                     for n, message in enumerate(claimed):
@@ -541,6 +579,8 @@ def send_due(
                 if results is not None:
                     results.wait()  # the last message's result, before the connection is used or returned
                 if postgres and not conn.invalidated:
+                    if results is not None:
+                        results.close()
                     with conn.begin():  # the pooled connection as it was
                         conn.execute(sa.text("RESET synchronous_commit"))
     finally:
@@ -562,6 +602,7 @@ def _send_concurrently(
     surveys: dict[str, Questionnaire | None],
     stats: PassStats,
     stop: Callable[[], bool],
+    size: _ClaimSize,
 ) -> None:
     """:func:`send_due` with ``settings.senders`` messages sent at once, by as many threads.
 
@@ -569,7 +610,9 @@ def _send_concurrently(
     are recorded here, at once) and queues it for the senders, which render and send it, each on
     its own connection (the adapters keep one per thread).  Whatever the senders have finished is
     recorded together, in one statement on PostgreSQL and one write transaction on SQLite
-    (:func:`_record_sent`), as soon as this thread is free, and always before the next claim.
+    (:func:`_record_sent`), once ``senders`` of them have finished (or all that are out, when
+    fewer are), and always before the next claim: a group of ``senders`` results is one
+    statement where recording whatever had finished made groups of about three of four.
 
     The bound on repeats: a sender takes one of ``2 * senders`` permits before it sends, and a
     permit comes back only when its message is recorded; at any moment at most ``2 * senders``
@@ -610,11 +653,13 @@ def _send_concurrently(
                 if stop():
                     halt.set()
                 if outstanding and (halt.is_set() or exhausted or outstanding >= window or not finished.empty()):
-                    outstanding -= _record_finished(conn, settings, finished, permits, left, stats)
+                    least = min(settings.senders, outstanding)
+                    outstanding -= _record_finished(conn, settings, finished, permits, left, stats, least)
                     continue
                 if halt.is_set() or exhausted:
                     break
-                claimed = _claim(engine, settings, worker, clock(), surveys, conn if postgres else None)
+                claimed = _claim(engine, settings, worker, clock(), surveys, conn if postgres else None, size.size)
+                size.claimed(len(claimed))
                 exhausted = not claimed
                 for message in claimed:
                     q = _cleared(conn, None, surveys, message, clock(), stats)
@@ -635,14 +680,18 @@ def _record_finished(
     permits: threading.Semaphore,
     left: list[_Claimed],
     stats: PassStats,
+    least: int = 1,
 ) -> int:
-    """Wait for a sender's message, then record it and every other finished by then; how many.
+    """Wait for ``least`` senders' messages, then record them and every other finished by then; how many.
+
+    ``least`` must not exceed the messages queued for the senders and not reported back: each of
+    those reports back (sent, failed or given back), so the wait ends.
 
     Sent messages are recorded together, failures one by one (:func:`_failed`), and messages
     given back unsent are added to ``left``.  Their permits are returned once they are recorded.
     An error other than a :class:`DeliveryError` is raised after the rest is recorded.
     """
-    group = [finished.get()]
+    group = [finished.get() for _ in range(least)]
     while not finished.empty():
         group.append(finished.get())
     sent = [(message, q, now) for message, q, now, outcome in group if outcome is None]
@@ -882,7 +931,7 @@ class _PgResults:
     """The "sent" statements of one worker on PostgreSQL, one in flight while the next message goes out.
 
     :meth:`send` hands the statement to the server through libpq's asynchronous API
-    (``PQsendQueryParams`` on the connection's :mod:`psycopg.pq` handle: an implicit transaction,
+    (``PQsendQueryPrepared`` on the connection's :mod:`psycopg.pq` handle: an implicit transaction,
     committed by the server on its own) and returns without waiting; :meth:`wait` reads the
     answer, which has usually arrived while the next message was sent.  The statement is written
     to the socket before the next message is sent, so a worker killed during that next message
@@ -890,17 +939,35 @@ class _PgResults:
     message sent twice is still the one in flight.  A failed statement raises in :meth:`wait`,
     one message later, as it would have raised at once before (the message stays pending, and
     its lease expires).  Nothing else may use the connection between the two.
+
+    Each of the (at most four) statements is prepared on the server the first time it is needed
+    and deallocated by :meth:`close`: parsed and planned anew for every message, it cost the
+    server about as much as running it (PostgreSQL's CPU per SMS 0.48-0.58 ms, 2,000 to a local sink).
     """
 
     def __init__(self, conn: Connection) -> None:
         self._pgconn: pq.abc.PGconn = conn.connection.driver_connection.pgconn  # type: ignore[union-attr]
         self._in_flight = False
+        self._prepared: dict[tuple[bool, bool], bytes] = {}
+
+    def _statement(self, first: bool, expires: bool) -> bytes:
+        """The prepared statement's name, prepared now (a round trip, once) if it is not yet."""
+        name = self._prepared.get((first, expires))
+        if name is None:
+            name = f"surveykit_sent_{int(first)}{int(expires)}".encode()
+            result = self._pgconn.prepare(name, _sent_sql(first, expires)[0])  # blocking, even on this connection
+            if result.status != pq.ExecStatus.COMMAND_OK:
+                error = (result.error_message or b"").decode("utf-8", "replace").strip()
+                raise sa.exc.DBAPIError("preparing the sent statement", None, RuntimeError(error))
+            self._prepared[first, expires] = name
+        return name
 
     def send(self, first: bool, expires: bool, **values: Any) -> None:
         self.wait()
-        sql, names, fixed = _sent_sql(first, expires)
+        name = self._statement(first, expires)
+        _, names, fixed = _sent_sql(first, expires)
         params = {**fixed, **values}
-        self._pgconn.send_query_params(sql, [_param(params[name]) for name in names])
+        self._pgconn.send_query_prepared(name, [_param(params[name]) for name in names])
         self._in_flight = True
         while self._pgconn.flush():  # a non-blocking connection: wait until the statement is all out
             select.select([], [self._pgconn.socket], [])
@@ -921,6 +988,11 @@ class _PgResults:
                 error = (result.error_message or b"").decode("utf-8", "replace").strip()
         if error is not None:
             raise sa.exc.DBAPIError("recording a sent message", None, RuntimeError(error))
+
+    def close(self) -> None:
+        """Deallocate the prepared statements: the pooled connection as it was (a next worker prepares anew)."""
+        while self._prepared:
+            self._pgconn.exec_(b"DEALLOCATE " + self._prepared.popitem()[1])
 
 
 def _refusal(inv: Any, message: _Claimed, q: Questionnaire | None) -> str | None:

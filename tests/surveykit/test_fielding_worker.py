@@ -450,3 +450,54 @@ def test_one_pass_plans_in_rounds_until_nothing_is_due(engine, q, smtp, monkeypa
     assert run(engine, s, T0 + 5 * DAY).reminders == 7
     assert run(engine, s, T0 + 6 * DAY).reminders == 0
     assert len(smtp.messages) == 21
+
+
+def test_a_claim_grows_while_a_backlog_goes_fast_and_never_past_a_tenth_of_the_lease(monkeypatch):
+    from surveykit.fielding import worker
+
+    clock = iter([0.0, 0.02, 0.5, 0.6, 100.0, 200.0])
+    monkeypatch.setattr(worker.time, "monotonic", lambda: next(clock))
+    size = worker._ClaimSize(settings(batch=20, lease_s=300))
+    size.claimed(20)  # t=0: full, nothing to go by yet
+    assert size.size == 20
+    size.claimed(20)  # t=0.02: 20 messages in 20 ms; a tenth of the lease would take 30,000
+    assert size.size == 200  # at most ten times the batch
+    size.claimed(150)  # t=0.5: the backlog is taken
+    assert size.size == 20
+    size.claimed(20)  # t=0.6
+    size.claimed(20)  # t=100: 5 s a message (a hanging gateway): 6 in a tenth of the lease
+    assert size.size == 20  # never below the batch, as before
+    size.claimed(20)  # t=200
+    assert size.size == 20
+
+
+def test_a_backlog_is_claimed_in_growing_batches_and_each_message_sent_once(engine, q, smtp, senders, monkeypatch):
+    from surveykit.fielding import worker
+
+    sizes = []
+    claim = worker._claim
+
+    def counted(*args: Any) -> Any:
+        claimed = claim(*args)
+        sizes.append(len(claimed))
+        return claimed
+
+    monkeypatch.setattr(worker, "_claim", counted)
+    for n in range(40):
+        add_invitation(engine, customer=f"C{n}", email=f"c{n}@example.cn")
+    assert run(engine, settings(mailer=mailer(smtp), senders=senders, batch=2), T0).sent == 40
+    assert sizes[:2] == [2, 2] and max(sizes) == 20 and sum(sizes) == 40
+    assert sorted(smtp.message_ids()) == sorted(m.message_id for m in messages(engine))
+
+
+def test_the_sent_statements_prepared_on_postgresql_are_deallocated_after_the_pass(engine, q, smtp):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's prepared statements")
+    s = settings(mailer=mailer(smtp))
+    add_invitation(engine, customer="C1")
+    assert run(engine, s, T0).sent == 1
+    add_invitation(engine, customer="C2", email="c2@example.cn")
+    assert run(engine, s, T0).sent == 1  # the pooled connection again: prepared anew, not "already exists"
+    with engine.connect() as conn:
+        names = conn.execute(sa.text("SELECT name FROM pg_prepared_statements")).scalars().all()
+    assert not [name for name in names if name.startswith("surveykit_sent")]
