@@ -5,8 +5,8 @@ How a comment is read:
 1. It is normalised (:func:`surveykit.text.normalise.normalise`) and cut into clauses at
    punctuation, at a space between two Chinese characters, and before a contrast word
    (但是, 可是, 不过, 然而, 却; but, however, though, although, except).
-2. One pass of a trie-shaped regular expression over each clause finds, at every position, every
-   word of the codeframe's rules and of the sentiment lexicons that starts there (and ends in the
+2. One pass of an Aho-Corasick automaton over each clause finds, at every position, every word
+   of the codeframe's rules and of the sentiment lexicons that starts there (and ends in the
    clause).  An English word must stand as a whole word (or start one, for ``word*``); a Chinese
    word of one character must be a word of jieba's segmentation (so 差 is not found in 差不多, nor
    慢 in 慢慢), which is the only time the segmenter runs: only when a dictionary word over the
@@ -47,11 +47,13 @@ says where they come from and their licence).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
+
+import ahocorasick
 
 from surveykit.text.codeframe import OTHER, Codeframe, Rule, default_codeframe
 from surveykit.text.learned import LearnedModel, learned_model
@@ -113,6 +115,9 @@ class CodedComment:
 _Ruled = tuple[str, tuple[str, ...], str, dict[str, str], list[tuple[str, str]]]
 # what a literal found by the scan stands for (Coder.__init__)
 _Entry = tuple[int, tuple[tuple[str, bool, tuple[int, ...]], ...], str | None, float, bool, bool, bool]
+# what the scan finds at a position: the longest literal's length - 1, whether it starts with an ASCII
+# letter or digit, and the entries of every literal that starts there, longest first
+_Found = tuple[int, bool, tuple[_Entry, ...]]
 
 
 @dataclass(slots=True)
@@ -123,43 +128,6 @@ class _Clause:
     score: float = 0.0
     strong: bool = False
     flags: frozenset[str] = frozenset()
-
-
-def _trie_pattern(words: Iterable[str]) -> str:
-    """A regular expression matching any of ``words``, longest first, shaped as a trie (fast in ``re``).
-
-    ``re`` tries the branches of an alternation one after another, so at every position of a
-    comment a flat trie would test each of its hundreds of first characters in turn: the first
-    characters are split in halves instead, each half behind a lookahead for its character set,
-    down to groups of eight: a few set tests at each position instead of hundreds of comparisons.
-    """
-    trie: dict = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = True
-
-    def build(node: dict) -> str:
-        end = "" in node
-        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if end:
-            return "(?:" + body + ")?"
-        return body
-
-    def split(tops: list[tuple[str, str]]) -> str:
-        if len(tops) <= 8:
-            return "(?:" + "|".join(branch for _, branch in tops) + ")"
-        halves = (tops[: len(tops) // 2], tops[len(tops) // 2 :])
-        return (
-            "(?:" + "|".join(f"(?=[{''.join(re.escape(ch) for ch, _ in half)}]){split(half)}" for half in halves) + ")"
-        )
-
-    tops = [(ch, re.escape(ch) + build(child)) for ch, child in sorted(trie.items()) if ch]
-    return split(tops)
 
 
 def _ascii_word(ch: str) -> bool:
@@ -243,17 +211,24 @@ class Coder:
             )
             polar = single and judgement in _POLAR
             entries[w] = (len(w), alternatives, judgement, weight, polar, single and not polar, _ascii_word(w[-1]))
-        self._entries: dict[str, tuple[bool, tuple[_Entry, ...]]] = {
-            w: (
-                _ascii_word(w[0]),
-                tuple(entries[p] for p in sorted((p for p in literals if w.startswith(p)), key=len, reverse=True)),
-            )
-            for w in literals
-        }
-        self._scan = re.compile("(?=(" + _trie_pattern(literals) + "))")
+        # the scan (pyahocorasick, in C): each literal keyed to what it finds (_Found)
+        self._automaton = ahocorasick.Automaton()
+        for w in literals:
+            prefixes = sorted((p for p in literals if w.startswith(p)), key=len, reverse=True)
+            self._automaton.add_word(w, (len(w) - 1, _ascii_word(w[0]), tuple(entries[p] for p in prefixes)))
+        self._automaton.make_automaton()
         self._learned = learned
 
     # -- matching -------------------------------------------------------------------------
+
+    def _scan(self, text: str, start: int, end: int) -> list[tuple[int, _Found]]:
+        """Each position of ``text[start:end]`` where a literal starts (ascending), with the longest one there.
+
+        The automaton reports a match at its last character (``end`` bounds them as a slice does),
+        so the matches of one start come in the order of their ends: the last one kept is the longest,
+        and its entries hold every shorter literal starting there too.
+        """
+        return sorted({e - found[0]: found for e, found in self._automaton.iter(text, start, end)}.items())
 
     def _stands_alone(self, text: str, start: int, clause: _Clause, spans: dict[int, list[tuple[int, int]]]) -> bool:
         """Whether the one Chinese character at ``start`` is a word of jieba's segmentation of its clause.
@@ -364,7 +339,7 @@ class Coder:
         negations: list[list[tuple[int, int]]] = []  # every negator, inside longer words too
         covered = 0
         length = len(norm)
-        entries, stands_alone, finditer = self._entries, self._stands_alone, self._scan.finditer
+        scan, stands_alone = self._scan, self._stands_alone
         for index, clause in enumerate(clauses):
             words: dict[str, list[int]] = {}
             waiting: dict[str, list[int]] = {}
@@ -375,9 +350,7 @@ class Coder:
             lexical.append(items)
             negations.append(clause_negations)
             # a word must end within the clause: the scan stops at its end
-            for m in finditer(norm, clause.start, clause.end):
-                start = m.start()
-                ascii_start, options = entries[m.group(1)]
+            for start, (_, ascii_start, options) in scan(norm, clause.start, clause.end):
                 if ascii_start and start > 0 and norm[start - 1].isascii() and norm[start - 1].isalnum():
                     continue  # inside an English word
                 lexicon_taken = start < covered

@@ -153,3 +153,31 @@ def test_a_character_stands_alone_as_in_its_whole_clauses_segmentation():
                 assert coder._stands_alone(text, at, clause, spans) == alone, (text, at)
                 checked += 1
     assert checked > 5_000
+
+
+def test_the_scan_finds_every_word_starting_at_each_position_of_a_clause():
+    """The scan (an Aho-Corasick automaton, which reports each match at its last character) gives,
+    for every position of a clause, ascending, every codeframe or lexicon word that starts there and
+    ends in the clause, longest first, as trying every span of the clause does: the regular
+    expression's lookahead found the same, and what is found decides the coding."""
+    coder = Coder(default_codeframe())
+    literals = set(coder._alternatives) | set(coder._lexicon)
+    longest = max(map(len, literals))
+    # an astral character before a word (positions count characters), English glued to Chinese,
+    # a prefix of a longer word at the clause's end, overlapping words
+    texts = ["😀很好不错", "𠀀慢,不太满意", "ab很nice", "nicely not nice", "服务service很nice", "价格不贵但是服务很差"]
+    for name in FILES:
+        with (REFERENCE / name).open(encoding="utf-8", newline="") as file:
+            texts += [normalise(r["text"]) for r in csv.DictReader(file)]
+    found = 0
+    for text in texts:
+        for clause in coder._clauses(text):
+            every = []
+            for s in range(clause.start, clause.end):
+                sizes = [n for n in range(min(longest, clause.end - s), 0, -1) if text[s : s + n] in literals]
+                if sizes:
+                    every.append((s, sizes))
+            scanned = coder._scan(text, clause.start, clause.end)
+            assert [(s, [entry[0] for entry in entries]) for s, (_, _, entries) in scanned] == every, text
+            found += len(every)
+    assert found > 2_000
