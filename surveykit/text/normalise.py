@@ -38,6 +38,7 @@ SLANG = {
 _SLANG = re.compile("|".join(sorted(map(re.escape, SLANG), key=len, reverse=True)))
 _SPACE = re.compile(r"\s+")
 _CHINESE = re.compile("[\u3400-\u9fff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @lru_cache(maxsize=1)
@@ -48,13 +49,22 @@ def _converter():  # type: ignore[no-untyped-def]
 
 
 def normalise(text: str) -> str:
-    """``text`` in the form rules are matched against (see the module docstring).
+    r"""``text`` in the form rules are matched against (see the module docstring).
 
     >>> normalise("價錢ＯＫ的，木有問題")
     '价钱ok的,没有问题'
+
+    A lone surrogate, which no UTF-8 text holds but a JSON string may, becomes U+FFFD
+    instead of stopping the coding of a whole file:
+
+    >>> normalise("價錢\ud800好")
+    '价钱�好'
     """
     text = unicodedata.normalize("NFKC", text)
     if _CHINESE.search(text):
-        text = _converter().convert(text)
+        try:
+            text = _converter().convert(text)
+        except UnicodeEncodeError:  # a lone surrogate (JSON may carry one): OpenCC takes UTF-8 only
+            text = _converter().convert(_SURROGATE.sub("\ufffd", text))
         text = _SLANG.sub(lambda m: SLANG[m.group(0)], text)
     return _SPACE.sub(" ", text.lower()).strip()
