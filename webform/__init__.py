@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response, request
 from flask_babel import Babel
-from flask_wtf.csrf import CSRFProtect
 
 from webform import compression, db, form_photos, headers, limits, origin
+from webform.csrf import CSRFProtect
 from webform.errors import register_error_handlers
 from webform.i18n import babel_locale
 from webform.session_cookie import SessionInterface
@@ -32,9 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.session_interface = SessionInterface()
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    app.before_request(origin.same_origin)
-    app.before_request(limits.limit_form_parts)  # before CSRFProtect's hook, which parses the form
-    app.before_request(form_photos.allow_body)  # an auditor's audit form may carry photos (a larger cap)
+    app.before_request(_guard)  # before CSRFProtect's hook, which parses the form
     app.context_processor(form_photos.context)
     CSRFProtect(app)
     Babel(app, locale_selector=babel_locale, configure_jinja=False)
@@ -63,3 +61,22 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return text, status, {"Content-Type": "text/plain; charset=utf-8"}
 
     return app
+
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _guard() -> Response | None:
+    """The checks before a body is read, as one hook: origin, field count, an auditor's larger cap.
+
+    A GET, HEAD or OPTIONS request changes nothing and carries no form, so it skips them all;
+    a refused origin stops the request before its body is parsed (the field count reads it).
+    """
+    if request.method in _SAFE_METHODS:
+        return None
+    refused = origin.same_origin()
+    if refused is not None:
+        return refused
+    limits.limit_form_parts()
+    form_photos.allow_body()  # an auditor's audit form may carry photos (a larger cap)
+    return None

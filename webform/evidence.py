@@ -27,7 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, g, redirect, request, url_for
 from flask.blueprints import BlueprintSetupState
-from flask_wtf.csrf import CSRFError, validate_csrf
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import ValidationError
@@ -38,6 +38,7 @@ from surveykit.model import Questionnaire
 from webform import db, scope
 from webform.admin_pages import language_context
 from webform.admin_pages import render_page as _page
+from webform.csrf import validate_csrf
 from webform.errors import fail
 from webform.form_photos import FORM_MEMORY, folder
 

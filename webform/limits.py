@@ -13,6 +13,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 __all__ = ["limit_form_parts"]
 
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
 
 def limit_form_parts(*_args: Any) -> None:
     """413 for a url-encoded body with more fields than MAX_FORM_PARTS.
@@ -20,8 +22,8 @@ def limit_form_parts(*_args: Any) -> None:
     Werkzeug applies ``MAX_FORM_PARTS`` to multipart bodies only; a url-encoded body is
     bounded by ``MAX_CONTENT_LENGTH`` alone, so the fields are counted here.
     """
-    if request.method in ("POST", "PUT", "PATCH") and request.mimetype == "application/x-www-form-urlencoded":
+    if request.method in _BODY_METHODS and request.mimetype == "application/x-www-form-urlencoded":
         limit = current_app.config.get("MAX_FORM_PARTS")
         # the body is already capped by MAX_CONTENT_LENGTH, so parsing it first costs little
-        if limit and sum(len(values) for values in request.form.listvalues()) > int(limit):
+        if limit and sum(map(len, request.form.listvalues())) > int(limit):
             raise RequestEntityTooLarge()
