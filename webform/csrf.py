@@ -15,8 +15,9 @@ from __future__ import annotations
 import functools
 import hmac
 import logging
+from typing import Any
 
-from flask import current_app, g, request, session
+from flask import Flask, current_app, g, request, session
 from flask_wtf import csrf as flask_wtf_csrf
 from itsdangerous import BadData, SignatureExpired
 from wtforms import ValidationError
@@ -41,8 +42,9 @@ def validate_csrf(data: str | None) -> None:
     The secret is ``WTF_CSRF_SECRET_KEY`` or the app's key, the session field
     ``WTF_CSRF_FIELD_NAME``, the time limit ``WTF_CSRF_TIME_LIMIT`` (3600 s when unset), as there.
     """
-    config = current_app.config
-    secret_key = config.get("WTF_CSRF_SECRET_KEY", current_app.secret_key)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    config = app.config
+    secret_key = config.get("WTF_CSRF_SECRET_KEY", app.secret_key)
     if secret_key is None:
         raise RuntimeError("A secret key is required to use CSRF.")
     field_name = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
@@ -64,23 +66,45 @@ def validate_csrf(data: str | None) -> None:
 
 
 class CSRFProtect(flask_wtf_csrf.CSRFProtect):
-    """Flask-WTF's extension (same hook, exemptions, token lookup and referrer rule) validating with :func:`validate_csrf`."""
+    """Flask-WTF's extension (same hook, exemptions, token lookup and referrer rule) validating with :func:`validate_csrf`.
+
+    Whether an endpoint is exempt is looked up once per app and endpoint (Flask-WTF looked up the
+    blueprint and the view and formatted the view's name on every POST); :meth:`exempt` starts
+    the lookups afresh.
+    """
+
+    def __init__(self, app: Flask | None = None) -> None:
+        self._exempt_endpoints: dict[tuple[Flask, str], bool] = {}
+        super().__init__(app)
+
+    def exempt(self, view: Any) -> Any:
+        """Flask-WTF's ``exempt``; the endpoints already looked up are looked up again."""
+        self._exempt_endpoints.clear()
+        return super().exempt(view)
+
+    def _is_exempt(self) -> bool:
+        key = (current_app._get_current_object(), request.endpoint or "")  # type: ignore[attr-defined]
+        exempt = self._exempt_endpoints.get(key)
+        if exempt is None:
+            exempt = self._exempt_endpoints[key] = bool(super()._is_exempt())
+        return exempt
 
     def protect(self, apply_exemptions: bool = False) -> None:
         """Flask-WTF's ``protect``, step for step, with the kept serializer."""
-        if apply_exemptions and (not request.endpoint or self._is_exempt()):
+        req = request._get_current_object()  # type: ignore[attr-defined]
+        if apply_exemptions and (not req.endpoint or self._is_exempt()):
             return
         config = current_app.config
-        if request.method not in config["WTF_CSRF_METHODS"]:
+        if req.method not in config["WTF_CSRF_METHODS"]:
             return
         try:
             validate_csrf(self._get_csrf_token())
         except ValidationError as e:
             _log.info(e.args[0])
             self._error_response(e.args[0])
-        if request.is_secure and config["WTF_CSRF_SSL_STRICT"]:
-            if not request.referrer:
+        if req.is_secure and config["WTF_CSRF_SSL_STRICT"]:
+            if not req.referrer:
                 self._error_response("The referrer header is missing.")
-            if not flask_wtf_csrf.same_origin(request.referrer, f"https://{request.host}/"):
+            if not flask_wtf_csrf.same_origin(req.referrer, f"https://{req.host}/"):
                 self._error_response("The referrer does not match the host.")
         g.csrf_valid = True  # mark this request as CSRF valid

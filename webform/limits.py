@@ -22,8 +22,9 @@ def limit_form_parts(*_args: Any) -> None:
     Werkzeug applies ``MAX_FORM_PARTS`` to multipart bodies only; a url-encoded body is
     bounded by ``MAX_CONTENT_LENGTH`` alone, so the fields are counted here.
     """
-    if request.method in _BODY_METHODS and request.mimetype == "application/x-www-form-urlencoded":
+    req = request._get_current_object()  # type: ignore[attr-defined]  # the proxy resolved once
+    if req.method in _BODY_METHODS and req.mimetype == "application/x-www-form-urlencoded":
         limit = current_app.config.get("MAX_FORM_PARTS")
         # the body is already capped by MAX_CONTENT_LENGTH, so parsing it first costs little
-        if limit and sum(map(len, request.form.listvalues())) > int(limit):
+        if limit and sum(map(len, req.form.listvalues())) > int(limit):
             raise RequestEntityTooLarge()

@@ -24,18 +24,19 @@ def same_origin(*_args: Any) -> Response | None:
     not compared, since a proxy that terminates TLS makes the request look like plain HTTP.
     Clients that send neither header (curl, very old browsers) rely on the token alone.
     """
-    if request.path.startswith("/api/"):
+    req = request._get_current_object()  # type: ignore[attr-defined]  # the proxy resolved once
+    if req.path.startswith("/api/"):
         return None  # bearer tokens only, cookies never count there (webform.api): no CSRF to guard against
-    headers = request.headers
+    headers = req.headers
     fetch_site = headers.get("Sec-Fetch-Site")
     if fetch_site is not None:
         cross = fetch_site == "cross-site"
     else:
         origin = headers.get("Origin")
-        cross = origin is not None and origin.partition("://")[2] != request.host
+        cross = origin is not None and origin.partition("://")[2] != req.host
     if cross:
         return error_response(400)
     # every state change is an HTML form: a JSON body would reach Flask-WTF's JSON path instead
-    if request.content_length and request.mimetype not in _FORM_TYPES:
+    if req.content_length and req.mimetype not in _FORM_TYPES:
         return error_response(415)
     return None

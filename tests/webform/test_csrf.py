@@ -114,3 +114,17 @@ def test_a_submit_builds_no_serializer_for_its_token(make_app: Any, monkeypatch:
     monkeypatch.setattr(flask_wtf_csrf, "URLSafeTimedSerializer", built)
     got = respondent.post(page, {"q_sat": "4"}, follow=False)
     assert got.status == 303 and count(app, "quick") == 1
+
+
+def test_an_exemption_made_after_a_post_applies_to_the_next(app: flask.Flask) -> None:
+    """The exempt endpoints are looked up once, and again after each ``exempt`` call."""
+    protect = csrf.CSRFProtect(app)
+
+    @app.post("/change")
+    def change() -> str:
+        return "changed"
+
+    client = app.test_client()
+    assert client.post("/change").status_code == 400  # no token
+    protect.exempt(change)
+    assert client.post("/change").get_data(as_text=True) == "changed"
