@@ -24,7 +24,7 @@ that many messages in flight, which is what a real gateway's 50-300 ms answers c
 this local sink, which answers in well under a millisecond, it mostly overlaps the worker's own
 database round trips with the sending).
 
-Run: ``python benchmarks/bench_worker.py [--quick] [--pg URL] [--senders 4]``.
+Run: ``python benchmarks/bench_worker.py [--quick] [--pg URL] [--senders 4] [--channel email|sms|both]``.
 """
 
 from __future__ import annotations
@@ -190,12 +190,15 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="300 messages instead of 2,000")
     parser.add_argument("--pg", default=PG_URL)
     parser.add_argument("--senders", type=int, default=4, help="senders of the concurrent runs (besides 1)")
+    parser.add_argument("--channel", choices=("email", "sms", "both"), default="both")
     args = parser.parse_args()
     n = 300 if args.quick else 2000
     schema = PostgresSchema(args.pg, prefix="sk_bench_worker")
     try:
         with SmtpSink() as smtp, HttpSink(keep_alive=True) as http:
             for channel, target in (("email", smtp.url), ("sms", http.url)):
+                if args.channel not in (channel, "both"):
+                    continue
                 beside = [bare_loop(n, channel, target)]
                 bare = [bare_apart(n, channel, target)]
                 rates = {
