@@ -39,9 +39,9 @@ def test_each_key_is_derived_once():
         for _ in range(3):
             assert ours.loads(ours.dumps("a")) == "a"
             assert ours.loads(old_token) == "b"
-    # signing derives the current key (None: the last one) once, checking derives each key once
+    # each key is derived once, for its kept HMAC, which signing and checking both copy
     assert sorted(str(call.args[1]) for call in derive.call_args_list) == sorted(
-        ["None", str(SECRET.encode()), str((SECRET + "-old").encode())]
+        [str(SECRET.encode()), str((SECRET + "-old").encode())]
     )
 
 
@@ -113,3 +113,53 @@ def test_session_written_as_flask_writes_it(before, change, vary, written):
         replies.append(sorted(response.headers.items()))
     assert replies[0] == replies[1]
     assert any(name == "Set-Cookie" for name, _value in replies[0]) is written
+
+
+def _outcome(serializer, token, **kwargs):
+    """What ``loads`` gives: ("ok", value) or (error class, message)."""
+    try:
+        return ("ok", serializer.loads(token, **kwargs))
+    except BadSignature as e:
+        return (type(e).__name__, str(e))
+
+
+def _variants(token: str, other: str) -> list[str]:
+    value, stamp, sig = token.rsplit(".", 2)
+    flipped = ("A" if sig[0] != "A" else "B") + sig[1:]
+    return [
+        token,
+        other,  # an older key's token (a fallback)
+        f"{value}.{stamp}.{flipped}",  # another signature
+        f"{value}.{stamp}.{sig}!",  # a character base64 ignores, as itsdangerous does
+        f"{value}.{stamp}",  # no signature
+        value,  # no separator at all
+        f"{value}.{sig}",  # no timestamp
+        f"{value}.{stamp}x.{sig}",  # a timestamp that does not match its signature
+        "",
+        "a.b.c",
+    ]
+
+
+@pytest.mark.parametrize("max_age", [None, 60, 10**9])
+@pytest.mark.parametrize("now", [1_700_000_000, 1_700_000_000 + 3600, 1_600_000_000])
+def test_check_refuses_and_accepts_as_itsdangerous(max_age, now):
+    ours = SignedSerializer([SECRET + "-old", SECRET], salt="x")
+    theirs = URLSafeTimedSerializer([SECRET + "-old", SECRET], salt="x")
+    with mock.patch("time.time", return_value=1_700_000_000):
+        token = theirs.dumps({"k": "v"})
+        other = URLSafeTimedSerializer(SECRET + "-old", salt="x").dumps([1, 2])
+    with mock.patch("time.time", return_value=now):
+        for variant in _variants(token, other):
+            assert _outcome(ours, variant, max_age=max_age) == _outcome(theirs, variant, max_age=max_age), variant
+            assert _outcome(ours, variant, max_age=max_age, return_timestamp=True) == _outcome(
+                theirs, variant, max_age=max_age, return_timestamp=True
+            )
+
+
+def test_a_valid_token_is_checked_without_a_new_hmac():
+    ours = SignedSerializer(SECRET, salt="x")
+    token = ours.dumps("key")
+    ours.loads(token)  # the kept HMAC is set up on first use
+    with mock.patch("hmac.new", side_effect=AssertionError("a new HMAC per check")):
+        assert ours.loads(token, max_age=60) == "key"
+        assert ours.loads(ours.dumps("other")) == "other"
