@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import hmac
 import logging
+import weakref
 from typing import Any
 
 from flask import Flask, current_app, g, request, session
@@ -70,11 +71,12 @@ class CSRFProtect(flask_wtf_csrf.CSRFProtect):
 
     Whether an endpoint is exempt is looked up once per app and endpoint (Flask-WTF looked up the
     blueprint and the view and formatted the view's name on every POST); :meth:`exempt` starts
-    the lookups afresh.
+    the lookups afresh.  The lookups are kept per app weakly: an app that is dropped (the tests
+    build hundreds) is not kept alive by the extension.
     """
 
     def __init__(self, app: Flask | None = None) -> None:
-        self._exempt_endpoints: dict[tuple[Flask, str], bool] = {}
+        self._exempt_endpoints: weakref.WeakKeyDictionary[Flask, dict[str, bool]] = weakref.WeakKeyDictionary()
         super().__init__(app)
 
     def exempt(self, view: Any) -> Any:
@@ -83,10 +85,14 @@ class CSRFProtect(flask_wtf_csrf.CSRFProtect):
         return super().exempt(view)
 
     def _is_exempt(self) -> bool:
-        key = (current_app._get_current_object(), request.endpoint or "")  # type: ignore[attr-defined]
-        exempt = self._exempt_endpoints.get(key)
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        found = self._exempt_endpoints.get(app)
+        if found is None:
+            found = self._exempt_endpoints[app] = {}
+        endpoint = request.endpoint or ""
+        exempt = found.get(endpoint)
         if exempt is None:
-            exempt = self._exempt_endpoints[key] = bool(super()._is_exempt())
+            exempt = found[endpoint] = bool(super()._is_exempt())
         return exempt
 
     def protect(self, apply_exemptions: bool = False) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -128,3 +130,21 @@ def test_an_exemption_made_after_a_post_applies_to_the_next(app: flask.Flask) ->
     assert client.post("/change").status_code == 400  # no token
     protect.exempt(change)
     assert client.post("/change").get_data(as_text=True) == "changed"
+
+
+def test_the_extension_keeps_no_app_alive() -> None:
+    """An app the extension served is freed once dropped (its exemption lookups are kept weakly)."""
+    protect = csrf.CSRFProtect()
+    app = flask.Flask("csrf-dropped")
+    app.config.update(SECRET_KEY=SECRET)
+    protect.init_app(app)
+
+    @app.post("/change")
+    def change() -> str:
+        return "changed"
+
+    assert app.test_client().post("/change").status_code == 400  # looked up: the app is in the lookups
+    dropped = weakref.ref(app)
+    del app, change
+    gc.collect()
+    assert dropped() is None
