@@ -50,10 +50,10 @@ import queue
 import secrets
 import select
 import threading
-import time
 from collections.abc import Callable, Sequence
 from concurrent import futures
 from dataclasses import dataclass, field
+from time import monotonic
 from typing import Any
 
 import sqlalchemy as sa
@@ -481,7 +481,10 @@ class _ClaimSize:
     ``settings.batch`` and ``_GROWTH`` times it, so a claimed message still goes out long before
     its lease runs out (a slow or hanging gateway keeps the claims at ``settings.batch``, as before).
     The repeat bound of a SIGKILL is not about the claim: claimed messages not sent yet stay
-    leased and go once, after the lease, from another worker.
+    leased and go once, after the lease, from another worker.  Should the gateway slow down
+    after a claim grew (one timing out at every message), the messages of a claim still unsent
+    half a lease after it are given back (:func:`_release`) and claimed again, the first of a claim
+    always sent, so none goes out after its lease ran out while another worker may have it.
     """
 
     def __init__(self, settings: Settings) -> None:
@@ -491,7 +494,7 @@ class _ClaimSize:
 
     def claimed(self, count: int) -> None:
         """Note a claim of ``count`` messages and size the next one."""
-        at = time.monotonic()
+        at = monotonic()
         batch = self.settings.batch
         if count < self.size:  # the backlog is taken: back to the usual size
             self.size, self._last = batch, None
@@ -570,10 +573,11 @@ def send_due(
                     size.claimed(len(claimed))
                     if not claimed:
                         return
+                    stale = monotonic() + settings.lease_s / 2
                     for n, message in enumerate(claimed):
-                        if stop():
+                        if stop() or (n and monotonic() > stale):  # see _ClaimSize
                             _release(engine, claimed[n:])
-                            return
+                            break
                         _send_one(conn, results, surveys, settings, message, clock(), stats)
             finally:
                 if results is not None:
@@ -630,9 +634,9 @@ def _send_concurrently(
     finished: queue.SimpleQueue[tuple[_Claimed, Questionnaire, dt.datetime, BaseException | str | None]]
     finished = queue.SimpleQueue()
 
-    def send(message: _Claimed, q: Questionnaire) -> None:
+    def send(message: _Claimed, q: Questionnaire, stale: float) -> None:
         permits.acquire()
-        if halt.is_set() or stop():
+        if halt.is_set() or stop() or monotonic() > stale:
             permits.release()
             finished.put((message, q, clock(), _SKIPPED))
             return
@@ -658,13 +662,16 @@ def _send_concurrently(
                     continue
                 if halt.is_set() or exhausted:
                     break
+                _release(engine, left)  # given back as stale (see _ClaimSize): claimable again now
+                left.clear()
                 claimed = _claim(engine, settings, worker, clock(), surveys, conn if postgres else None, size.size)
                 size.claimed(len(claimed))
                 exhausted = not claimed
-                for message in claimed:
+                stale = monotonic() + settings.lease_s / 2
+                for n, message in enumerate(claimed):
                     q = _cleared(conn, None, surveys, message, clock(), stats)
                     if q is not None:
-                        pool.submit(send, message, q)
+                        pool.submit(send, message, q, stale if n else float("inf"))  # the first always goes
                         outstanding += 1
         except BaseException:
             halt.set()  # the senders give back what they have not started
