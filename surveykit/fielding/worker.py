@@ -548,7 +548,8 @@ def send_due(
     (:func:`_send_concurrently`): a real gateway or mail server answers in 50-300 ms, so a worker
     that waits for each answer before the next message is bound by that latency, not by its own
     work.  The price is the bound on repeats: a worker killed with SIGKILL sends again (with the
-    same Message-ID or SMS id) at most ``senders`` messages, the ones it had in flight, instead of one.
+    same Message-ID or SMS id) at most ``2 * senders`` messages instead of one: those in flight and
+    those finished whose record was not yet written (:func:`_send_concurrently`).
     """
     if not settings.channels:
         return
