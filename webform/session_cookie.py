@@ -183,14 +183,19 @@ class SessionInterface(SecureCookieSessionInterface):
         return self._signer[1]
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
-        """Flask's own steps, but ``Vary: Cookie`` set once when the cookie is written.
+        """Flask's own steps, but ``Vary: Cookie`` set once, and a session read but unchanged left early.
 
-        Flask adds it through ``response.vary`` before and after writing the cookie, and each add
-        parses and rewrites the header: two of them cost more than the cookie itself.  A session
-        that is empty, deleted or unchanged takes Flask's path unchanged.
+        Flask adds Vary through ``response.vary`` before and after writing the cookie, and each
+        add parses and rewrites the header: two of them cost more than the cookie itself.  A
+        session read but not changed gets its Vary alone, without Flask looking up the seven
+        cookie settings it will not use.  An empty or deleted session takes Flask's path unchanged.
         """
-        if not session or not self.should_set_cookie(app, session):
+        if not session:
             super().save_session(app, session, response)
+            return
+        if not self.should_set_cookie(app, session):
+            if session.accessed:
+                _vary_cookie(response)
             return
         response.set_cookie(
             self.get_cookie_name(app),
@@ -203,7 +208,12 @@ class SessionInterface(SecureCookieSessionInterface):
             partitioned=self.get_cookie_partitioned(app),
             samesite=self.get_cookie_samesite(app),
         )
-        if "Vary" in response.headers:
-            response.vary.add("Cookie")
-        else:
-            response.headers["Vary"] = "Cookie"
+        _vary_cookie(response)
+
+
+def _vary_cookie(response: Response) -> None:
+    """``response.vary.add("Cookie")``, with the header simply set when there is none yet."""
+    if "Vary" in response.headers:
+        response.vary.add("Cookie")
+    else:
+        response.headers["Vary"] = "Cookie"

@@ -87,6 +87,8 @@ def test_session_cookie_is_flasks_and_follows_the_key_and_its_fallbacks():
         ({}, {"lang": "en"}, None, True),  # a new session
         ({"csrf_token": "t"}, {"done": {"s": "r"}}, "Accept-Encoding", True),  # written, after gzip's Vary
         ({"csrf_token": "t"}, {}, None, False),  # read only
+        ({"csrf_token": "t"}, {}, "Accept-Encoding", False),  # read only, after gzip's Vary
+        ({"csrf_token": "t"}, {}, "Cookie", False),  # read only, Vary: Cookie already there
         ({"csrf_token": "t"}, None, None, True),  # emptied: the cookie is deleted
         ({}, {}, None, False),  # never used
     ],
@@ -104,7 +106,7 @@ def test_session_written_as_flask_writes_it(before, change, vary, written):
         elif change:
             session.update(change)
         if before:
-            session.get("csrf_token")  # read: accessed
+            session.accessed = True  # read (Flask marks it so through the request context)
         response = Response("")
         if vary:
             response.vary.add(vary)
@@ -113,6 +115,21 @@ def test_session_written_as_flask_writes_it(before, change, vary, written):
         replies.append(sorted(response.headers.items()))
     assert replies[0] == replies[1]
     assert any(name == "Set-Cookie" for name, _value in replies[0]) is written
+
+
+def test_a_session_read_but_unchanged_looks_up_no_cookie_setting():
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=SECRET)
+    interface = SessionInterface()
+    session = interface.session_class({"csrf_token": "t"})
+    session.accessed = True  # read through the request context
+    response = Response("")
+    with mock.patch.object(SessionInterface, "get_cookie_domain", side_effect=AssertionError("looked up")):
+        interface.save_session(app, session, response)
+    assert response.headers.getlist("Vary") == ["Cookie"] and "Set-Cookie" not in response.headers
+    untouched = interface.session_class({"csrf_token": "t"})  # never read: no Vary, as Flask
+    interface.save_session(app, untouched, response := Response(""))
+    assert "Vary" not in response.headers
 
 
 def _outcome(serializer, token, **kwargs):
