@@ -510,6 +510,11 @@ def _key_script(key: str) -> tuple[str, str | None]:
     return _KEY_SCRIPT.get(key) or _lang_script(key)
 
 
+# the choice for an Accept-Language header: browsers send a few strings over and over, and parsing
+# one costs more than the rest of the choice; bounded, since the header is the client's
+_negotiated = lru_cache(maxsize=256)(negotiate)
+
+
 def choose_language(available: tuple[str, ...], default: str | None = None) -> str:
     """The language of this request: ``?lang=`` (remembered), the remembered choice,
     Accept-Language, then ``default`` (the questionnaire's first language)."""
@@ -520,7 +525,7 @@ def choose_language(available: tuple[str, ...], default: str | None = None) -> s
     remembered = session.get("lang")
     if remembered in available:
         return remembered
-    return negotiate(request.headers.get("Accept-Language"), available, default)
+    return _negotiated(request.headers.get("Accept-Language"), available, default)
 
 
 def current_language() -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 
 from tests.support.formclient import P1, Respondent
@@ -81,3 +83,27 @@ def test_error_pages_use_the_respondent_language(client):
     assert page.status_code == 404 and "此地址没有问卷" in page.get_data(as_text=True)
     page = client.get("/s/nope", headers={"Accept-Language": "en"})
     assert "There is no survey at this address" in page.get_data(as_text=True)
+
+
+def test_a_repeated_accept_language_header_is_parsed_once() -> None:
+    """choose_language keeps the choice per header (browsers repeat theirs): the same answer, one parse."""
+    import flask
+
+    from webform import i18n
+
+    app = flask.Flask("i18n-test")
+    app.config.update(SECRET_KEY="i18n-test-secret-key-0123456789ab")
+    header = "fr-CH,zh-Hans-SG;q=0.8,en;q=0.5"  # a header no other test sends
+    expected = negotiate(header, ("zh", "en"), "zh")
+    parses = []
+    real = i18n.parse_accept_header
+
+    def counted(*args: object) -> object:
+        parses.append(args)
+        return real(*args)  # type: ignore[call-overload]
+
+    with mock.patch.object(i18n, "parse_accept_header", side_effect=counted):
+        for _ in range(3):
+            with app.test_request_context("/", headers={"Accept-Language": header}):
+                assert i18n.choose_language(("zh", "en"), "zh") == expected == "zh"
+    assert len(parses) == 1
