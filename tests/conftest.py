@@ -105,10 +105,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 # `make test` runs the suite on two pytest-xdist workers, a file at a time (--dist loadfile), so
 # each file's module-scoped browser, server and seeded store is set up once, on one worker.  These
-# files run the fielding worker on PostgreSQL, whose planning takes an advisory lock and skips its
-# pass when another holds it (surveykit/fielding/worker.py).  The lock is keyed by the schema, so
-# two of them in two schemas no longer collide; they still share one scope (one worker, in turn),
-# so that their plans do not depend on that keying.
+# files run the fielding worker on PostgreSQL, whose planning takes an advisory lock and waits for
+# it when another holds it (surveykit/fielding/worker.py).  The lock is keyed by the schema, so
+# two of them in two schemas do not wait on each other; they still share one scope (one worker, in
+# turn), so that their plans and timings do not depend on that keying.
 SHARED_SCOPES = dict.fromkeys(
     (
         "tests/surveykit/test_fielding_worker.py",
