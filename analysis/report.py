@@ -60,6 +60,22 @@ class ReportTimings:
     render_s: float
 
 
+@dataclass(frozen=True)
+class ReportFilters:
+    """What the footer's filters line names: the data's source and the quality flags left out.
+
+    Written out in the report's language by :func:`render_report` (``source`` None is "database"),
+    so that a Chinese report's provenance line is Chinese; a plain string is shown as given.
+    """
+
+    source: str | None
+    exclude: Sequence[str]
+
+    def line(self, w: dict[str, str], survey: str) -> str:
+        excluded = ", ".join(self.exclude) or w["none"]
+        return w["filters_line"].format(source=self.source or w["database"], survey=survey, excluded=excluded)
+
+
 def data_sha256(df: pd.DataFrame) -> str:
     """A hash of the table's content (column names, values, order), stable across runs."""
     digest = hashlib.sha256("\x1f".join(map(str, df.columns)).encode("utf-8"))
@@ -75,7 +91,7 @@ def write_report(
     lang: str | None = None,
     pdf: str | Path | None = None,
     exclude: Sequence[str] = DEFAULT_EXCLUDE,
-    filters: str = "",
+    filters: str | ReportFilters = "",
     seed: int | None = None,
     cases: pd.DataFrame | None = None,
     lost: tuple[Questionnaire, pd.DataFrame] | None = None,
@@ -134,7 +150,7 @@ def report_from_store(
     *,
     lang: str | None = None,
     exclude: Sequence[str] = DEFAULT_EXCLUDE,
-    source: str = "database",
+    source: str | None = None,
     seed: int | None = None,
     output: str | Path | None = None,
     pdf: str | Path | None = None,
@@ -175,7 +191,7 @@ def report_from_store(
         result,
         lang=lang,
         data_hash=data_sha256(data.responses),
-        filters=f"{source}, survey {q.survey}; excluded: {', '.join(exclude) or 'none'}",
+        filters=ReportFilters(source, exclude),
         seed=seed,
         cases=data.cases,
         lost=data.lost,
@@ -207,7 +223,7 @@ def render_report(
     *,
     lang: str | None = None,
     data_hash: str = "",
-    filters: str = "",
+    filters: str | ReportFilters = "",
     seed: int | None = None,
     cases: pd.DataFrame | None = None,
     lost: tuple[Questionnaire, pd.DataFrame] | None = None,
@@ -281,7 +297,7 @@ def render_report(
         "questionnaire_sha256": result.questionnaire_sha256,
         "data_sha256": data_hash or w["none"],
         "package_version": __version__,
-        "filters": filters or w["none"],
+        "filters": (filters.line(w, q.survey) if isinstance(filters, ReportFilters) else filters) or w["none"],
         "seed": w["none"] if seed is None else seed,
     }
     html = _ENV.get_template("report.html").render(**context)

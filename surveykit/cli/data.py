@@ -386,7 +386,7 @@ def report(
 ) -> None:
     """Write the management report (one self-contained HTML file) for DATA or --db."""
     from analysis.analyze import DEFAULT_EXCLUDE
-    from analysis.report import report_from_store, write_report
+    from analysis.report import ReportFilters, report_from_store, write_report
 
     q = load(questionnaire)
     if (data is None) == (db_url is None):
@@ -430,7 +430,7 @@ def report(
                 lang=lang,
                 pdf=pdf,
                 exclude=exclude,
-                filters=f"{Path(data).name}; excluded: {', '.join(exclude) or 'none'}",
+                filters=ReportFilters(Path(data).name, exclude),
                 weighting=weighting,
                 mirror=mirror,
                 customers=customers,

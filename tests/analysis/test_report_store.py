@@ -43,7 +43,17 @@ def test_report_from_store_writes_what_it_read(store, tmp_path):
     assert data_sha256(storage.responses_frame(engine, q)) in made.html
     assert '<section id="recovery">' in made.html  # the rules opened cases: the recovery section
     kept = report_from_store(engine, q, lang="en", exclude=())
-    assert "excluded: none" in kept.html and kept.timings.statistics_s > 0
+    assert "database, survey dealer_aftersales_csi; excluded: none" in kept.html and kept.timings.statistics_s > 0
+
+
+def test_the_filters_line_is_in_the_reports_language(store):
+    """A Chinese report names its source, survey and excluded flags in Chinese (it was English)."""
+    engine, q = store
+    storage.save_frame(engine, q, simulate(q, 40, seed=3))
+    zh = report_from_store(engine, q, lang="zh", exclude=("speeder",))
+    assert "数据库，问卷 dealer_aftersales_csi；剔除：speeder" in zh.html
+    assert "excluded:" not in zh.html
+    assert "数据库，问卷 dealer_aftersales_csi；剔除：无" in report_from_store(engine, q, lang="zh", exclude=()).html
 
 
 def test_a_pdf_is_printed_from_the_written_html(store, tmp_path):
