@@ -25,8 +25,8 @@ invitation cannot be opened before it is sent.
 
 The cost of a batch is a few statements whatever its size (the event_id lookup, the contact
 upsert and its ids, the rules' three reads, the quota cells, the insert and its ids); the
-inserts are executemany without RETURNING, which PostgreSQL's driver pipelines, and the ids
-are read back by key.
+inserts are executemany without RETURNING (handed to the driver bound as SQLAlchemy binds them:
+:func:`_insert_many`), which PostgreSQL's driver pipelines, and the ids are read back by key.
 """
 
 from __future__ import annotations
@@ -265,7 +265,7 @@ def _store(conn: Connection, events: list[_Event], wave: str | None, now: dt.dat
         )
         for e, cand, reason in zip(new, candidates, reasons, strict=True)
     ]
-    conn.execute(sa.insert(invitations), rows)
+    _insert_many(conn, sa.insert(invitations), rows)
     ids = dict(conn.execute(sa.select(i.event_id, i.id).where(rules.one_of(conn, i.event_id, fresh))).all())
     for e, reason in zip(new, reasons, strict=True):
         out[e.index] = Outcome(e.index, 201, ids[e.event_id], "suppressed" if reason else "scheduled", reason)
@@ -307,5 +307,43 @@ def _contacts(conn: Connection, events: list[_Event], now: dt.datetime) -> dict[
         index_elements=["customer_id"],
         set_=dict(name=new.name, email=new.email, phone=new.phone, language=new.language, updated_at=new.updated_at),
     )
-    conn.execute(stmt, [dict(contact, created_at=now, updated_at=now) for contact in latest.values()])
+    _insert_many(conn, stmt, [dict(contact, created_at=now, updated_at=now) for contact in latest.values()])
     return dict(conn.execute(sa.select(c.customer_id, c.id).where(rules.one_of(conn, c.customer_id, latest))).all())
+
+
+def _insert_many(conn: Connection, stmt: sa.Insert, rows: list[dict[str, Any]]) -> None:
+    """``conn.execute(stmt, rows)`` for rows with the same keys (columns of the statement's table),
+    given to the driver's executemany directly.
+
+    SQLAlchemy builds a parameter dict for every row and runs each value through its type's bind
+    processor; for 1,000 invitations that was about 13 us a row on SQLite, half the insert (CPU
+    time, SQLite 3.40).  Here the statement is compiled once, each column's processor is the one
+    SQLAlchemy would use (``dialect_impl(...).bind_processor``: DateTime to text on SQLite, JSON
+    to its text or the driver's wrapper) and a value met before in the batch (the timestamps, a
+    few field values) is processed once: the same values reach the driver.
+    """
+    dialect = conn.dialect
+    keys = list(rows[0])
+    compiled = stmt.compile(dialect=dialect, column_keys=keys)
+    names = compiled.positiontup if compiled.positional else keys
+    assert names is not None and set(names) == set(keys), (names, keys)
+    columns = stmt.table.c  # type: ignore[attr-defined]
+    processors = [columns[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
+    memo: dict[tuple[int, type, Any], Any] = {}
+
+    def bound(at: int, value: Any) -> Any:
+        process = processors[at]
+        if process is None:
+            return value
+        if isinstance(value, dict | list):  # unhashable: a JSON value
+            return process(value)
+        key = (at, type(value), value)  # by type too: 1 == True, but a processor may tell them apart
+        if key not in memo:
+            memo[key] = process(value)
+        return memo[key]
+
+    if compiled.positional:
+        params: list[Any] = [tuple(bound(at, row[name]) for at, name in enumerate(names)) for row in rows]
+    else:
+        params = [{name: bound(at, row[name]) for at, name in enumerate(names)} for row in rows]
+    conn.exec_driver_sql(compiled.string, params)
