@@ -266,6 +266,29 @@ def test_an_sms_in_quiet_hours_waits_until_nine(engine, q, http, senders):
     assert len(http.bodies()) == 1
 
 
+def test_the_plans_rows_and_a_sent_record_are_stored_to_the_microsecond(engine, q, http):
+    """What the plan writes (a JSON parameter on PostgreSQL) and the prepared "sent" statement store, value for value."""
+    from surveykit.fielding import links
+
+    evening = dt.datetime(2026, 3, 2, 14, 30, 15, 123456)  # 22:30 in Shanghai: the SMS waits for 09:00
+    inv = add_invitation(engine, channel="sms", send_at=evening)
+    s = settings(sms=HttpSmsGateway(http.url, timeout=5))
+    assert run(engine, s, evening).planned == 1
+    (row,) = messages(engine, inv)
+    planned = (row.invitation_id, row.seq, row.channel, row.status, row.attempts, row.reason)
+    assert planned == (inv, 0, "sms", "pending", 0, None)
+    assert (row.created_at, row.due_at) == (evening, dt.datetime(2026, 3, 3, 1, 0))
+    assert re.fullmatch(rf"<[0-9a-f]{{16}}\.inv{inv}\.0@example\.cn>", row.message_id)
+    assert invitation(engine, inv).short_code_hash == links.code_hash(links.short_code(settings().secret, inv))
+    morning = dt.datetime(2026, 3, 3, 1, 0, 0, 654321)
+    assert run(engine, s, morning).sent == 1
+    (row,) = messages(engine, inv)
+    assert (row.status, row.sent_at, row.lease_until, row.last_error) == ("sent", morning, None, None)
+    sent = invitation(engine, inv)
+    assert (sent.status, sent.sent_at, sent.expires_at) == ("sent", morning, morning + 14 * DAY)
+    assert [b["id"] for b in http.bodies()] == [row.message_id]
+
+
 def test_email_is_not_held_by_sms_quiet_hours(engine, q, smtp):
     evening = dt.datetime(2026, 3, 2, 14, 30)
     add_invitation(engine, channel="email", send_at=evening)
