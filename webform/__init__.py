@@ -17,6 +17,7 @@ from flask_babel import Babel
 from webform import compression, db, form_photos, headers, limits, origin
 from webform.csrf import CSRFProtect
 from webform.errors import register_error_handlers
+from webform.formdata import Request
 from webform.i18n import babel_locale
 from webform.session_cookie import SessionInterface
 from webform.settings import DEV_SECRET_KEY, configure, uses_dev_secret
@@ -28,6 +29,7 @@ __all__ = ["DEV_SECRET_KEY", "create_app", "uses_dev_secret"]
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The Flask application: respondent pages under ``/s/``, admin under ``/admin/``."""
     app = Flask(__name__, instance_relative_config=True)
+    app.request_class = Request  # url-encoded bodies without escapes split directly (webform.formdata)
     configure(app, config)
     app.session_interface = SessionInterface()
     app.jinja_env.trim_blocks = True
