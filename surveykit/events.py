@@ -328,22 +328,23 @@ def _insert_many(conn: Connection, stmt: sa.Insert, rows: list[dict[str, Any]]) 
     names = compiled.positiontup if compiled.positional else keys
     assert names is not None and set(names) == set(keys), (names, keys)
     columns = stmt.table.c  # type: ignore[attr-defined]
-    processors = [columns[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
+    processors = [
+        (at, process)
+        for at, name in enumerate(names)
+        if (process := columns[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
+    ]
     memo: dict[tuple[int, type, Any], Any] = {}
-
-    def bound(at: int, value: Any) -> Any:
-        process = processors[at]
-        if process is None:
-            return value
-        if isinstance(value, dict | list):  # unhashable: a JSON value
-            return process(value)
-        key = (at, type(value), value)  # by type too: 1 == True, but a processor may tell them apart
-        if key not in memo:
-            memo[key] = process(value)
-        return memo[key]
-
-    if compiled.positional:
-        params: list[Any] = [tuple(bound(at, row[name]) for at, name in enumerate(names)) for row in rows]
-    else:
-        params = [{name: bound(at, row[name]) for at, name in enumerate(names)} for row in rows]
+    params: list[Any] = []
+    for row in rows:
+        values = [row[name] for name in names]
+        for at, process in processors:
+            value = values[at]
+            if isinstance(value, dict | list):  # unhashable: a JSON value
+                values[at] = process(value)
+                continue
+            key = (at, type(value), value)  # by type too: 1 == True, but a processor may tell them apart
+            if key not in memo:
+                memo[key] = process(value)
+            values[at] = memo[key]
+        params.append(tuple(values) if compiled.positional else dict(zip(names, values, strict=True)))
     conn.exec_driver_sql(compiled.string, params)
