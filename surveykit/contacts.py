@@ -58,7 +58,7 @@ MAX_NAME = 200
 _EMAIL = re.compile(
     r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?=.{1,253}\Z)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\Z"
 )
-_CUSTOMER_ID = re.compile(r"[^\x00-\x1f\x7f]{1,200}")
+_CUSTOMER_ID = re.compile(r"[^\x00-\x1f\x7f\ud800-\udfff]{1,200}")  # no lone surrogate: not UTF-8
 
 
 class ContactProblem(ValueError):

@@ -60,6 +60,7 @@ def test_the_fast_path_for_chinese_mobiles_agrees_with_phonenumbers() -> None:
         ({"customer_id": ""}, "contact.customer_id"),
         ({"customer_id": "erased:abc"}, "contact.customer_id"),
         ({"customer_id": "C\x00"}, "contact.customer_id"),
+        ({"customer_id": "C\udfff"}, "contact.customer_id"),  # a lone surrogate: no UTF-8 for it
         ({"customer_id": "C", "email": "a@b"}, "contact.email"),
         ({"customer_id": "C", "email": "a b@c.cn"}, "contact.email"),
         ({"customer_id": "C", "phone": "+86 123"}, "contact.phone"),

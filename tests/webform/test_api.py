@@ -158,6 +158,7 @@ def test_errors_inside_the_api_are_problem_details(api: Any, monkeypatch: pytest
         ({"contact": {"customer_id": "C1", "phone": "12345"}}, "contact.phone", "is not a valid phone number"),
         ({"contact": {"customer_id": "C1", "phone": 13812345678}}, "contact.phone", "must be a string"),
         ({"contact": {"customer_id": "C1"}}, "contact", "needs an email or a phone"),
+        ({"contact": {"customer_id": "C\ud800", "phone": "13812345678"}}, "contact.customer_id", "printable"),
         ({"contact": {"customer_id": "C1", "phone": "13812345678", "language": "fr"}}, "contact.language", "'fr'"),
         ({"fields": {"dealr": "de01"}}, "fields", "unknown segment fields"),
         ({"fields": {"dealer": "de99"}}, "fields.dealer", "'de99' is not a value of dealer"),
