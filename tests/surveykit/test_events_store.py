@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Sequence
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy.engine import Connection, Engine
 
 from surveykit import events
@@ -71,3 +75,53 @@ def test_batch_inserts_store_what_sqlalchemy_stores(engine: Engine, monkeypatch:
     strip = [[o.status, o.state, o.reason, o.field] for batch in fast_outcomes for o in batch]
     assert strip == [[o.status, o.state, o.reason, o.field] for batch in plain_outcomes for o in batch]
     assert [o.status for o in fast_outcomes[1]] == [409, 200, 201, 422, 201]
+
+
+def _stdlib_hash(canonical: dict[str, Any]) -> str:
+    """How the event hash was made before orjson: the standard library's canonical JSON."""
+    text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+_TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=12)  # no lone surrogates: not UTF-8
+_HOSTILE = [
+    "",
+    '"',
+    "\\",
+    "/",
+    "\x00",
+    "\x1f",
+    "\x7f",
+    "\u2028\u2029",
+    "\ufeff",
+    "\ue000",
+    "\uffff",
+    "😀",
+    "王先生",
+    "é",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.dictionaries(
+        st.one_of(_TEXT, st.sampled_from(_HOSTILE)),
+        st.one_of(st.none(), _TEXT, st.sampled_from(_HOSTILE), st.dictionaries(_TEXT, st.one_of(st.none(), _TEXT))),
+    )
+)
+def test_event_hash_is_the_standard_librarys_canonical_json(canonical: dict[str, Any]) -> None:
+    assert events.event_hash(canonical) == _stdlib_hash(canonical)
+
+
+def test_event_hash_of_a_stored_event_is_unchanged() -> None:
+    """An event posted again after an upgrade must hash as it did when stored (200, not 409)."""
+    canonical = dict(
+        survey="visit_csi",
+        event_id="RO-2026-000123",
+        contact=dict(customer_id="C88", name="王先生", email=None, phone="+8613812345678", language="zh"),
+        fields={"dealer": "de01", "advisor": 'Zoë "Q" \\ \t'},
+        send_at="2026-12-04T02:00:00",
+        channel="sms",
+    )
+    assert events.event_hash(canonical) == _stdlib_hash(canonical)
+    assert events.event_hash(canonical) == "803462e544a1088fe8437cc32206504df6fb8c79afabdb9da7d31aa191f1bc9c"
