@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from werkzeug import formparser
+from werkzeug.datastructures import EnvironHeaders
 from werkzeug.test import EnvironBuilder
 
 from webform.formdata import Request
@@ -62,3 +63,20 @@ def test_a_plain_body_is_split_without_parse_qsl(client: Any) -> None:
         with client.application.test_request_context("/", method="POST", data={"q_a": "3", "action": "next"}):
             assert type(flask.request._get_current_object()) is Request  # type: ignore[attr-defined]
             assert flask.request.form.to_dict() == {"q_a": "3", "action": "next"}
+
+
+@pytest.mark.parametrize(
+    "cookie", [None, "", "session=abc.def", "a=1; b=2; a=3", 'q="x y"; broken', "中=文".encode().decode("latin-1")]
+)
+def test_cookies_as_werkzeug(cookie: str | None) -> None:
+    environ = EnvironBuilder(headers=[("X-Other", "1")]).get_environ()
+    if cookie is not None:
+        environ["HTTP_COOKIE"] = cookie
+    assert list(Request(environ).cookies.items(multi=True)) == list(flask.Request(environ).cookies.items(multi=True))
+
+
+def test_the_cookie_header_is_read_without_walking_the_environ() -> None:
+    """Werkzeug walked every environ key to find it (fails on the old code)."""
+    environ = EnvironBuilder(headers=[("Cookie", "session=abc")]).get_environ()
+    with mock.patch.object(EnvironHeaders, "__iter__", side_effect=AssertionError("environ walked")):
+        assert Request(environ).cookies.to_dict() == {"session": "abc"}
