@@ -177,6 +177,16 @@ def test_bad_items_are_422_with_the_field(api: Any, change: dict[str, Any], fiel
     assert body["field"] == field and reason in body["detail"], body
 
 
+def test_a_batch_answers_an_unknown_key_with_a_lone_surrogate(api: Any) -> None:
+    """The key is echoed back as the field: written escaped, not a 500 for a batch stored meanwhile."""
+    bad = {**item("e1"), "\ud800": 1}
+    r = api.test_client().post("/api/v1/invitations", headers=_h(api.admin_token), json=[bad, item("e2", "C2")])
+    assert r.status_code == 200, r.get_data()[:300]
+    assert b'"field":"\\ud800"' in r.get_data()
+    body = r.get_json()
+    assert [x["code"] for x in body["items"]] == [422, 201] and body["items"][0]["field"] == "\ud800"
+
+
 def test_a_batch_stores_the_valid_items(api: Any) -> None:
     client = api.test_client()
     batch = [item("e1"), item("e2", survey="nope"), item("e3", "C3", dealer="de02"), {"survey": 1}, "x"]
@@ -186,6 +196,7 @@ def test_a_batch_stores_the_valid_items(api: Any) -> None:
     assert [x["code"] for x in body["items"]] == [201, 422, 201, 422, 422]
     assert (body["stored"], body["repeated"], body["refused"]) == (2, 0, 3)
     assert body["items"][1]["field"] == "survey"
+    assert r.get_data() == json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()  # as before orjson
     got = client.get(f"/api/v1/invitations/{body['items'][2]['invitation_id']}", headers=_h(api.admin_token)).get_json()
     assert (got["status"], got["channel"], got["fields"], got["event_id"]) == (
         "scheduled",
