@@ -76,6 +76,8 @@ __all__ = ["PassStats", "Settings", "plan", "run_pass", "send_due"]
 _PLAN_LOCK = 4242012
 _MAX_BACKOFF_S = 3600
 _PLAN_LIMIT = 1000
+# a pass's first plan takes at most this many invitations (a full claim; see run_pass)
+_FIRST_PLAN = 200
 _ACTIVE = ("sent", "opened", "started")
 _CLOSED = ("completed", "opted_out", "expired", "suppressed")
 # the plan checked the contact rules when it wrote the message; a message older than this is checked again
@@ -214,10 +216,11 @@ def _short_codes_from_json() -> sa.Update:
 # -- planning -------------------------------------------------------------------------------------
 
 
-def plan(engine: Engine, settings: Settings, now: dt.datetime, stats: PassStats) -> bool:
+def plan(engine: Engine, settings: Settings, now: dt.datetime, stats: PassStats, limit: int = _PLAN_LIMIT) -> bool:
     """Expire, admit or suppress due invitations, and queue due reminders (see the module docstring).
 
-    True when a limit of rows a plan takes was reached: more may be due.
+    At most ``limit`` invitations, and ``limit`` reminders of each kind; True when a limit was
+    reached: more may be due.
     """
     with write_transaction(engine) as conn:
         if conn.dialect.name == "postgresql":
@@ -229,8 +232,8 @@ def plan(engine: Engine, settings: Settings, now: dt.datetime, stats: PassStats)
             lock = sa.text("SELECT pg_advisory_xact_lock(:key, hashtext(current_schema()))")
             conn.execute(lock, {"key": _PLAN_LOCK})
         _expire(conn, now, stats)
-        more = _plan_invitations(conn, settings, now, stats) >= _PLAN_LIMIT
-        return _plan_reminders(conn, settings, now, stats) >= _PLAN_LIMIT or more
+        more = _plan_invitations(conn, settings, now, stats, limit) >= limit
+        return _plan_reminders(conn, settings, now, stats, limit) >= limit or more
 
 
 def _expire(conn: Connection, now: dt.datetime, stats: PassStats) -> None:
@@ -280,7 +283,7 @@ def _cached(conn: Connection, surveys: dict[str, Questionnaire | None], survey: 
     return surveys[survey]
 
 
-def _plan_invitations(conn: Connection, settings: Settings, now: dt.datetime, stats: PassStats) -> int:
+def _plan_invitations(conn: Connection, settings: Settings, now: dt.datetime, stats: PassStats, limit: int) -> int:
     surveys: dict[str, Questionnaire | None] = {}
     i, m = invitations.c, invitation_messages.c
     first = sa.select(m.id).where(m.invitation_id == i.id, m.seq == 0).exists()
@@ -293,7 +296,7 @@ def _plan_invitations(conn: Connection, settings: Settings, now: dt.datetime, st
             ~first,
         )
         .order_by(i.id)
-        .limit(_PLAN_LIMIT)
+        .limit(limit)
     ).all()
     codes: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
@@ -345,7 +348,7 @@ def _message_row(
     )
 
 
-def _plan_reminders(conn: Connection, settings: Settings, now: dt.datetime, stats: PassStats) -> int:
+def _plan_reminders(conn: Connection, settings: Settings, now: dt.datetime, stats: PassStats, limit: int) -> int:
     """Queue the reminders that are due: per survey and reminder, only invitations whose turn it is.
 
     Returns the most candidates one query found (the plan runs again when that reached the limit).
@@ -375,7 +378,7 @@ def _plan_reminders(conn: Connection, settings: Settings, now: dt.datetime, stat
                     latest.c.status.in_(("sent", "suppressed")),
                 )
                 .order_by(i.sent_at)
-                .limit(_PLAN_LIMIT)
+                .limit(limit)
             ).all()
             most = max(most, len(rows))
             admitted = rules.admit_messages(conn, [(inv.contact_id, q) for inv in rows], now)
@@ -1128,12 +1131,20 @@ def run_pass(
     clock: Callable[[], dt.datetime],
     stop: Callable[[], bool] = lambda: False,
 ) -> PassStats:
-    """Plan, send, deliver webhooks and case mail, purge expired contact data; what happened."""
+    """Plan, send, deliver webhooks and case mail, purge expired contact data; what happened.
+
+    Planning and sending go in rounds of at most ``_PLAN_LIMIT`` invitations, the first of at most
+    ``_FIRST_PLAN``: a plan of 1,000 takes the planner over 0.1 s (PostgreSQL, 2,000 SMS), during
+    which nothing went out and a second worker waited for the plan's lock with nothing to send;
+    after a small first plan the first messages go at once, and a second worker plans the next
+    round while the first sends.
+    """
     stats = PassStats()
-    more = True
-    while more and not stop():  # plan and send in rounds of at most _PLAN_LIMIT invitations
-        more = plan(engine, settings, clock(), stats)
+    more, limit = True, _FIRST_PLAN
+    while more and not stop():
+        more = plan(engine, settings, clock(), stats, limit)
         send_due(engine, settings, worker, clock, stats, stop)
+        limit = _PLAN_LIMIT
     if not stop():
         stats.webhooks = webhooks.deliver_due(
             engine, worker, clock(), batch=settings.batch, timeout=settings.webhook_timeout, stop=stop

@@ -464,10 +464,22 @@ def test_one_pass_plans_in_rounds_until_nothing_is_due(engine, q, smtp, monkeypa
     from surveykit.fielding import worker
 
     monkeypatch.setattr(worker, "_PLAN_LIMIT", 3)
+    monkeypatch.setattr(worker, "_FIRST_PLAN", 2)
+    rounds = []
+    plan = worker.plan
+
+    def counted(engine: Any, s: Any, now: dt.datetime, stats: Any, limit: int) -> bool:
+        before = stats.planned
+        more = plan(engine, s, now, stats, limit)
+        rounds.append(stats.planned - before)
+        return more
+
+    monkeypatch.setattr(worker, "plan", counted)
     for n in range(7):
         add_invitation(engine, customer=f"C{n}", email=f"c{n}@example.cn")
     s = settings(mailer=mailer(smtp))
     assert run(engine, s, T0).sent == 7
+    assert rounds == [2, 3, 2]  # a small first plan (sending starts sooner), then rounds of _PLAN_LIMIT
     # invitations whose reminders are all sent never crowd out the ones still due
     assert run(engine, s, T0 + 2 * DAY).reminders == 7
     assert run(engine, s, T0 + 5 * DAY).reminders == 7
